@@ -1,0 +1,310 @@
+/**
+ * The host root: every read of the scanned system goes through here (node_exporter's
+ * paths.go, unstorage's base-path guard). The same probe code scans `/`, a host
+ * mounted at `/host` in a DaemonSet, or a fixture tree built by a test.
+ *
+ * Paths handed in are always *host* paths ("/etc/shadow"). Inside a non-`/` root,
+ * symlinks are resolved by hand, chroot-style: an absolute target is re-rooted, and
+ * a relative target (or a `..`) that climbs above the root is refused with
+ * NODEWARD_ERR_PATH_ESCAPE instead of being followed.
+ */
+import { constants as fsc, type Stats } from "node:fs";
+import { lstat, open, readdir, readlink, stat } from "node:fs/promises";
+import path from "node:path";
+import { ErrorCodes, NodewardError } from "../errors.js";
+
+/** Reads larger than this are refused: a 2 GB sparse file must not be slurped. */
+export const DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024;
+const MAX_SYMLINK_HOPS = 40;
+
+export interface HostRootOptions {
+  /** Directory holding the scanned system's `/`. Default `/`. */
+  root?: string;
+  /** Directory holding the scanned system's procfs. Default `<root>/proc`. */
+  proc?: string;
+  /** Refuse to read files larger than this. */
+  maxFileBytes?: number;
+}
+
+export interface ReadOptions {
+  maxBytes?: number;
+}
+
+export class HostRoot {
+  /** Absolute path of the scanned root on this machine. */
+  readonly root: string;
+  /** Absolute path of the scanned system's procfs on this machine. */
+  readonly proc: string;
+  /** True when the scanned root is this machine's own `/`. */
+  readonly isLive: boolean;
+  readonly maxFileBytes: number;
+
+  constructor(options: HostRootOptions = {}) {
+    this.root = path.resolve(options.root ?? "/");
+    this.isLive = this.root === "/";
+    this.proc = path.resolve(options.proc ?? path.join(this.root, "proc"));
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  }
+
+  /**
+   * Map a host path to the real path on this machine, following symlinks inside the
+   * root. With `followLast: false` the last component is not followed (lstat
+   * semantics). A path that does not exist resolves to where it would be.
+   */
+  async resolve(hostPath: string, followLast = true): Promise<string> {
+    if (!path.isAbsolute(hostPath)) {
+      throw new NodewardError(ErrorCodes.PATH_INVALID, `path must be absolute: ${JSON.stringify(hostPath)}`);
+    }
+    if (hostPath.includes("\0")) {
+      throw new NodewardError(ErrorCodes.PATH_INVALID, `path contains a NUL byte: ${JSON.stringify(hostPath)}`);
+    }
+    // On the live root nothing can escape `/`; the kernel resolves links (and reports ELOOP).
+    if (this.isLive) return path.resolve(hostPath);
+
+    const stack: string[] = [];
+    const queue = hostPath.split("/").filter((c) => c !== "");
+    let hops = 0;
+    while (queue.length > 0) {
+      const c = queue.shift() as string;
+      if (c === ".") continue;
+      if (c === "..") {
+        if (stack.length === 0) {
+          throw new NodewardError(ErrorCodes.PATH_ESCAPE, `path ${hostPath} climbs above the root ${this.root}`);
+        }
+        stack.pop();
+        continue;
+      }
+      const isLast = queue.length === 0;
+      if (isLast && !followLast) {
+        stack.push(c);
+        break;
+      }
+      const candidate = path.join(this.root, ...stack, c);
+      let st: Stats;
+      try {
+        st = await lstat(candidate);
+      } catch {
+        // Missing (or unreadable) component: the rest cannot be links we know of.
+        stack.push(c, ...queue.filter((q) => q !== "." && q !== ""));
+        if (stack.includes("..")) {
+          throw new NodewardError(ErrorCodes.PATH_ESCAPE, `path ${hostPath} climbs above the root ${this.root}`);
+        }
+        break;
+      }
+      if (st.isSymbolicLink()) {
+        if (++hops > MAX_SYMLINK_HOPS) {
+          throw new NodewardError(ErrorCodes.PATH_INVALID, `too many levels of symbolic links (a symlink loop?) resolving ${hostPath}`);
+        }
+        const target = await readlink(candidate);
+        const linkHostPath = "/" + [...stack, c].join("/");
+        const parts = target.split("/").filter((t) => t !== "");
+        if (path.isAbsolute(target)) {
+          stack.length = 0;
+        } else {
+          // Refuse relative links that climb above the root rather than clamping them.
+          let depth = stack.length;
+          for (const p of parts) {
+            if (p === "..") depth--;
+            else if (p !== ".") depth++;
+            if (depth < 0) {
+              throw new NodewardError(
+                ErrorCodes.PATH_ESCAPE,
+                `symlink ${linkHostPath} -> ${target} points outside the root ${this.root}`,
+              );
+            }
+          }
+        }
+        queue.unshift(...parts);
+        continue;
+      }
+      stack.push(c);
+    }
+    return path.join(this.root, ...stack);
+  }
+
+  /** The host path of a real path under the root (inverse of resolve, for evidence). */
+  toHostPath(realPath: string): string {
+    if (this.isLive) return realPath;
+    const rel = path.relative(this.root, realPath);
+    return "/" + rel;
+  }
+
+  /** stat() following links inside the root; null when the path does not exist. */
+  async stat(hostPath: string): Promise<Stats | null> {
+    return nullIfMissing(stat(await this.resolve(hostPath)));
+  }
+
+  /** lstat(): the last component is not followed; null when the path does not exist. */
+  async lstat(hostPath: string): Promise<Stats | null> {
+    return nullIfMissing(lstat(await this.resolve(hostPath, false)));
+  }
+
+  async readlink(hostPath: string): Promise<string> {
+    return readlink(await this.resolve(hostPath, false));
+  }
+
+  /** Directory entries, sorted; null when the directory does not exist. */
+  async readdir(hostPath: string): Promise<string[] | null> {
+    const entries = await nullIfMissing(readdir(await this.resolve(hostPath)));
+    return entries ? entries.sort() : null;
+  }
+
+  /** Read a regular file as UTF-8, refusing non-regular files and files over the size cap. */
+  async readFile(hostPath: string, options: ReadOptions = {}): Promise<string> {
+    const real = await this.resolve(hostPath);
+    return readCapped(real, hostPath, options.maxBytes ?? this.maxFileBytes, !this.isLive);
+  }
+
+  /** readFile, or null when the file does not exist. */
+  async readFileIfExists(hostPath: string, options: ReadOptions = {}): Promise<string | null> {
+    try {
+      return await this.readFile(hostPath, options);
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+  }
+
+  /** Expand a glob (`*`, `?`, `[...]` within a path component) into sorted host paths that exist. */
+  async glob(pattern: string): Promise<string[]> {
+    if (!path.isAbsolute(pattern)) {
+      throw new NodewardError(ErrorCodes.PATH_INVALID, `glob must be absolute: ${JSON.stringify(pattern)}`);
+    }
+    const parts = pattern.split("/").filter((c) => c !== "");
+    let current = ["/"];
+    for (const part of parts) {
+      const next: string[] = [];
+      if (!/[*?[]/.test(part)) {
+        for (const dir of current) next.push(path.posix.join(dir, part));
+      } else {
+        const re = globComponentToRegExp(part);
+        for (const dir of current) {
+          let names: string[] | null = null;
+          try {
+            names = await this.readdir(dir);
+          } catch {
+            names = null; // not a directory, unreadable, or escapes the root
+          }
+          for (const n of names ?? []) if (re.test(n)) next.push(path.posix.join(dir, n));
+        }
+      }
+      current = next;
+    }
+    const existing: string[] = [];
+    for (const p of current) {
+      try {
+        if (await this.lstat(p)) existing.push(p);
+      } catch {
+        // escapes are reported by the probe that reads the file, not by the glob
+      }
+    }
+    return existing.sort();
+  }
+
+  // --- procfs: a separate mount, never resolved through the root ---
+
+  procPath(rel: string): string {
+    const joined = path.join(this.proc, rel);
+    if (joined !== this.proc && !joined.startsWith(this.proc + path.sep)) {
+      throw new NodewardError(ErrorCodes.PATH_ESCAPE, `proc path ${rel} leaves ${this.proc}`);
+    }
+    return joined;
+  }
+
+  async procRead(rel: string, options: ReadOptions = {}): Promise<string> {
+    return readCapped(this.procPath(rel), `/proc/${rel}`, options.maxBytes ?? this.maxFileBytes, false);
+  }
+
+  async procReadIfExists(rel: string, options: ReadOptions = {}): Promise<string | null> {
+    try {
+      return await this.procRead(rel, options);
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+  }
+
+  async procReaddir(rel: string): Promise<string[] | null> {
+    return nullIfMissing(readdir(this.procPath(rel)));
+  }
+
+  async procReadlink(rel: string): Promise<string | null> {
+    return nullIfMissing(readlink(this.procPath(rel)));
+  }
+
+  async procExists(rel: string): Promise<boolean> {
+    return (await nullIfMissing(stat(this.procPath(rel)))) !== null;
+  }
+}
+
+async function readCapped(real: string, shown: string, maxBytes: number, noFollow: boolean): Promise<string> {
+  // O_NONBLOCK: opening a FIFO must not hang the scan. O_NOFOLLOW: the resolved path
+  // must not have been swapped for a link since it was resolved.
+  const flags = fsc.O_RDONLY | fsc.O_NONBLOCK | (noFollow ? fsc.O_NOFOLLOW : 0);
+  const fh = await open(real, flags);
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) {
+      throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${shown} is a directory, not a file`);
+    }
+    if (!st.isFile()) {
+      throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${shown} is not a regular file`);
+    }
+    if (st.size > maxBytes) {
+      throw new NodewardError(
+        ErrorCodes.FILE_TOO_LARGE,
+        `${shown} is ${st.size} bytes, over the ${maxBytes}-byte read limit`,
+      );
+    }
+    // procfs reports size 0, so read in chunks up to the cap rather than trusting st.size.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    for (;;) {
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxBytes) {
+        throw new NodewardError(ErrorCodes.FILE_TOO_LARGE, `${shown} is over the ${maxBytes}-byte read limit`);
+      }
+      chunks.push(Buffer.from(chunk.subarray(0, bytesRead)));
+    }
+    return Buffer.concat(chunks, total).toString("utf8");
+  } finally {
+    await fh.close();
+  }
+}
+
+export function isMissing(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+async function nullIfMissing<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (e) {
+    if (isMissing(e)) return null;
+    throw e;
+  }
+}
+
+export function globComponentToRegExp(part: string): RegExp {
+  let re = "^";
+  for (let i = 0; i < part.length; i++) {
+    const ch = part[i] as string;
+    if (ch === "*") re += "[^/]*";
+    else if (ch === "?") re += "[^/]";
+    else if (ch === "[") {
+      const end = part.indexOf("]", i + 1);
+      if (end === -1) re += "\\[";
+      else {
+        let cls = part.slice(i + 1, end);
+        if (cls.startsWith("!")) cls = "^" + cls.slice(1);
+        re += "[" + cls.replace(/\\/g, "\\\\") + "]";
+        i = end;
+      }
+    } else re += ch.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  return new RegExp(re + "$");
+}

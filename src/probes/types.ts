@@ -1,0 +1,65 @@
+/**
+ * The probe contract. A probe gathers one kind of fact about the host and never
+ * judges it: `{ exists: false }` is a fact, not an error, and only the engine decides
+ * pass or fail. Probes read through `ctx.host` (never node:fs directly) and run
+ * commands through `ctx.run` (never execa directly).
+ */
+import type { z } from "zod";
+import type { CommandRunner } from "../host/exec.js";
+import type { HostRoot } from "../host/host-root.js";
+
+/** Where a fact was observed. Every field is optional; a probe fills what it knows. */
+export interface Evidence {
+  file?: string;
+  line?: number;
+  protocol?: string;
+  address?: string;
+  port?: number;
+  pid?: number;
+  process?: string;
+  exe?: string;
+  unit?: string;
+  package?: string;
+  module?: string;
+  key?: string;
+  command?: string;
+  detail?: string;
+}
+
+export interface Fact<V extends object = Record<string, unknown>> {
+  /** The observed properties; expectations address them by (dotted) field path. */
+  value: V;
+  /** Where the value was read from. */
+  evidence: Evidence[];
+  /**
+   * Fields the probe could not determine, with the reason (e.g. `active` when systemd
+   * is not running). A check whose expectation names one of them is `error`, never guessed.
+   */
+  unknown?: Record<string, string>;
+}
+
+export interface ProbeContext {
+  host: HostRoot;
+  run: CommandRunner;
+  /** Memoise a host-wide read for the length of one scan (dpkg database, socket table, kubelet). */
+  once<T>(key: string, load: () => Promise<T>): Promise<T>;
+  /** Per-command timeout, milliseconds. */
+  commandTimeoutMs: number;
+}
+
+export interface Probe<S extends z.ZodType = z.ZodType, V extends object = Record<string, unknown>> {
+  /** The name packs use (`probe: kernel-module`); equals the file name. */
+  id: string;
+  /** One line for `nodeward checks` and the docs. */
+  summary: string;
+  /** Schema of the probe's `params` in YAML; validated at load. */
+  params: S;
+  /** Top-level fact fields an expectation may name; `"*"` allows any (free-form configs). */
+  fields: readonly string[];
+  collect(ctx: ProbeContext, params: z.output<S>): Promise<Fact<V>>;
+}
+
+/** Identity helper that keeps a probe's param and fact types (like fastify's plugin helpers). */
+export function defineProbe<S extends z.ZodType, V extends object>(probe: Probe<S, V>): Probe<S, V> {
+  return probe;
+}
