@@ -36,6 +36,11 @@ export interface Fact<V extends object = Record<string, unknown>> {
    * is not running). A check whose expectation names one of them is `error`, never guessed.
    */
   unknown?: Record<string, string>;
+  /**
+   * The fact does not exist on this target at all (runtime state of an offline root):
+   * checks built on it are `skip` with this reason, not `error`.
+   */
+  inapplicable?: string;
 }
 
 export interface ProbeContext {

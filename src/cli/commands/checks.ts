@@ -1,0 +1,161 @@
+import { parseArgs } from "node:util";
+import type { LoadedCheck } from "../../packs/load.js";
+import { selectChecks } from "../../engine/select.js";
+import { EXIT, UsageError, loadPackPaths, splitList } from "../common.js";
+
+export const checksHelp = `Usage: nodeward checks <lint|list|show> [options]
+
+  checks lint [PATH…]        validate packs (default: the bundled benchmarks/); print every
+                             error as file:line:column: [check id] message; exit 2 if any
+  checks list [options]      list checks: id, pack, severity, level, references, title
+      --benchmark ID         only this pack (repeatable)
+      --format table|json    (default table)
+  checks show ID…            everything about a check ("4.2.1" or "pack/4.2.1")
+      --format text|json     (default text)
+  --packs PATH               load packs from PATH instead of benchmarks/ (list, show)
+`;
+
+export async function checksCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
+    process.stdout.write(checksHelp);
+    return sub === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  switch (sub) {
+    case "lint":
+      return lint(rest);
+    case "list":
+      return list(rest);
+    case "show":
+      return show(rest);
+    default:
+      throw new UsageError(`unknown subcommand "checks ${sub}" (use lint, list or show)`);
+  }
+}
+
+async function lint(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: "boolean", short: "h" } } });
+  if (values.help) {
+    process.stdout.write(checksHelp);
+    return EXIT.OK;
+  }
+  const loaded = await loadPackPaths(positionals);
+  for (const e of loaded.formatted) process.stdout.write(`${e}\n`);
+  const checks = loaded.packs.reduce((n, p) => n + p.checks.length, 0);
+  if (loaded.errors.length > 0) {
+    const files = new Set(loaded.errors.map((e) => e.file)).size;
+    process.stderr.write(`nodeward: ${loaded.errors.length} error(s) in ${files} file(s); ${checks} valid check(s) in ${loaded.packs.length} pack(s)\n`);
+    return EXIT.USAGE;
+  }
+  process.stderr.write(`nodeward: ok: ${loaded.packs.length} pack(s), ${checks} check(s)\n`);
+  return EXIT.OK;
+}
+
+function refsText(c: LoadedCheck): string {
+  const parts: string[] = [];
+  if (c.references.cis) parts.push(`CIS ${c.references.cis}`);
+  for (const cce of c.references.cce ?? []) parts.push(cce);
+  for (const k of c.references.kisa ?? []) parts.push(`KISA(${k.edition}) ${k.id}`);
+  return parts.join(", ");
+}
+
+function checkJson(c: LoadedCheck) {
+  return {
+    id: c.id,
+    key: c.key,
+    pack: c.pack.id,
+    benchmark: c.pack.benchmark,
+    title: c.title,
+    severity: c.severity,
+    level: c.level,
+    manual: c.manual,
+    automated: !c.manual && c.audit !== undefined,
+    references: c.references,
+    probe: c.audit?.probeId,
+    params: c.audit?.params,
+    expected: c.audit?.expect.expected,
+    applies: c.applies.map((a) => ({ probe: a.probeId, reason: a.reason })),
+    description: c.description,
+    rationale: c.rationale,
+    remediation: c.remediation,
+    fix: c.fix,
+    tags: c.tags,
+    source: c.source,
+  };
+}
+
+async function list(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      benchmark: { type: "string", multiple: true },
+      format: { type: "string", default: "table" },
+      packs: { type: "string", multiple: true },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(checksHelp);
+    return EXIT.OK;
+  }
+  if (values.format !== "table" && values.format !== "json") throw new UsageError(`--format must be table or json`);
+  const loaded = await loadPackPaths(values.packs ?? []);
+  for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
+  const checks = selectChecks(loaded.packs, { benchmarks: splitList(values.benchmark) });
+  if (values.format === "json") {
+    process.stdout.write(JSON.stringify(checks.map(checkJson), null, 2) + "\n");
+  } else {
+    const w = Math.max(4, ...checks.map((c) => c.id.length));
+    for (const c of checks) {
+      const kind = c.manual ? "manual" : "auto";
+      process.stdout.write(`${c.pack.id.padEnd(22)} ${c.id.padEnd(w)} ${c.severity.padEnd(8)} L${c.level ?? "-"} ${kind.padEnd(6)} ${c.title}${refsText(c) ? `  [${refsText(c)}]` : ""}\n`);
+    }
+    process.stderr.write(`${checks.length} check(s)\n`);
+  }
+  return loaded.errors.length > 0 ? EXIT.USAGE : EXIT.OK;
+}
+
+async function show(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { format: { type: "string", default: "text" }, packs: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    process.stdout.write(checksHelp);
+    return EXIT.OK;
+  }
+  if (values.format !== "text" && values.format !== "json") throw new UsageError(`--format must be text or json`);
+  if (positionals.length === 0) throw new UsageError("checks show needs a check id, e.g. nodeward checks show 4.2.1");
+  const loaded = await loadPackPaths(values.packs ?? []);
+  // A check missing because its pack did not load must not look like a wrong id.
+  for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
+  const checks = selectChecks(loaded.packs, { checks: positionals });
+  if (checks.length === 0) {
+    process.stderr.write(`nodeward: no check with id ${positionals.join(", ")}\n`);
+    return EXIT.USAGE;
+  }
+  if (values.format === "json") {
+    process.stdout.write(JSON.stringify(checks.map(checkJson), null, 2) + "\n");
+    return EXIT.OK;
+  }
+  for (const c of checks) {
+    const j = checkJson(c);
+    const lines = [
+      `${c.key}: ${c.title}`,
+      `  benchmark:   ${c.pack.benchmark}`,
+      `  severity:    ${c.severity}${c.level ? `, level ${c.level}` : ""}${c.manual ? ", manual" : ", automated"}`,
+      ...(refsText(c) ? [`  references:  ${refsText(c)}`] : []),
+      ...(j.probe ? [`  audit:       probe ${j.probe} ${JSON.stringify(j.params)}`, `  expects:     ${j.expected}`] : []),
+      ...c.applies.map((a) => `  applies if:  ${a.reason} is not the case`),
+      ...(c.description ? [`  description: ${c.description.trim()}`] : []),
+      ...(c.rationale ? [`  rationale:   ${c.rationale.trim()}`] : []),
+      ...(c.remediation ? [`  remediation: ${c.remediation.trim().replace(/\n/g, "\n               ")}`] : []),
+      ...(c.fix ? [`  fix:         ${c.fix.action} ${JSON.stringify(c.fix.params ?? {})}`] : []),
+      `  defined at:  ${c.source.file}:${c.source.line}`,
+      "",
+    ];
+    process.stdout.write(lines.join("\n") + "\n");
+  }
+  return EXIT.OK;
+}

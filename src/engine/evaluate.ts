@@ -1,0 +1,128 @@
+/**
+ * Decide one check from its facts. The only place pass or fail is decided.
+ * Order: applicability (skip) → manual → probe error (error) → precondition (skip)
+ * → expectation (pass/fail). A field the probe could not determine is `error`.
+ */
+import type { FieldsMatcher, FieldsOutcome } from "../matchers/index.js";
+import type { LoadedCheck } from "../packs/load.js";
+import type { Evidence, Fact } from "../probes/types.js";
+import type { FactOutcome } from "./gather.js";
+import type { CheckResult, Status } from "./result.js";
+
+export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, FactOutcome>): CheckResult {
+  const started = performance.now();
+  const result = (status: Status, extra: Partial<CheckResult>): CheckResult => ({
+    id: check.id,
+    pack: check.pack.id,
+    benchmark: check.pack.benchmark,
+    title: check.title,
+    severity: check.severity,
+    ...(check.level !== undefined ? { level: check.level } : {}),
+    references: check.references,
+    status,
+    evidence: [],
+    ...(check.remediation ? { remediation: check.remediation } : {}),
+    ...(check.fix ? { fix: check.fix.action } : {}),
+    ...extra,
+    durationMs: (extra.durationMs ?? 0) + (performance.now() - started),
+  });
+
+  for (const cond of check.applies) {
+    const outcome = facts.get(cond.factKey);
+    if (!outcome) return result("error", { message: `internal: fact ${cond.factKey} was not gathered` });
+    if (!outcome.ok) return result("error", { message: `cannot tell whether the check applies: ${outcome.reason}` });
+    const unknown = unknownField(cond.expect, outcome.fact);
+    if (unknown) return result("error", { message: `cannot tell whether the check applies: ${unknown}` });
+    if (!cond.expect.evaluate(outcome.fact.value, outcome.fact.unknown).pass) {
+      return result("skip", { message: cond.reason, evidence: outcome.fact.evidence });
+    }
+  }
+
+  const audit = check.audit;
+  if (!audit) return result("manual", { message: "needs a person to judge (no automated audit)" });
+  const outcome = facts.get(audit.factKey);
+  if (!outcome) return result("error", { message: `internal: fact ${audit.factKey} was not gathered` });
+  const durationMs = outcome.durationMs;
+  if (!outcome.ok) {
+    return result(check.manual ? "manual" : "error", { message: outcome.reason, expected: audit.expect.expected, durationMs });
+  }
+  const fact = outcome.fact;
+  if (fact.inapplicable) return result("skip", { message: fact.inapplicable, evidence: fact.evidence, durationMs });
+
+  if (audit.precondition) {
+    const unknown = unknownField(audit.precondition, fact);
+    if (unknown && !check.manual) return result("error", { message: unknown, evidence: fact.evidence, durationMs });
+    const pre = audit.precondition.evaluate(fact.value, fact.unknown);
+    if (!pre.pass) {
+      const note = noteOf(fact);
+      const reason = audit.preconditionReason ?? `not applicable: ${pre.failures.join("; ")}`;
+      return result("skip", {
+        message: note ? `${reason} (${note})` : reason,
+        observed: pre.observed,
+        evidence: fact.evidence,
+        durationMs,
+      });
+    }
+  }
+
+  const unknown = unknownField(audit.expect, fact);
+  const out: FieldsOutcome = audit.expect.evaluate(fact.value, fact.unknown);
+  const evidence = [...fact.evidence, ...out.offending.map(toEvidence)];
+  if (check.manual) {
+    return result("manual", {
+      message: "needs a person to judge; the observed value is shown",
+      observed: out.observed,
+      expected: out.expected,
+      evidence,
+      durationMs,
+    });
+  }
+  if (unknown) {
+    return result("error", { message: unknown, observed: out.observed, expected: out.expected, evidence: fact.evidence, durationMs });
+  }
+  return result(out.pass ? "pass" : "fail", {
+    observed: out.observed,
+    expected: out.expected,
+    ...(out.pass ? {} : { message: out.failures.join("; ") }),
+    evidence: out.pass ? fact.evidence : dedupeEvidence(evidence),
+    durationMs,
+  });
+}
+
+/** A reason when the expectation reads a field the probe marked as unknown. */
+function unknownField(m: FieldsMatcher, fact: Fact): string | undefined {
+  if (!fact.unknown) return undefined;
+  for (const f of m.fields) {
+    const why = fact.unknown[f];
+    if (why !== undefined) return `cannot determine ${f}: ${why}`;
+  }
+  return undefined;
+}
+
+function noteOf(fact: Fact): string | undefined {
+  const note = (fact.value as Record<string, unknown>).note;
+  return typeof note === "string" && note !== "" ? note : undefined;
+}
+
+const EVIDENCE_KEYS = ["file", "line", "protocol", "address", "port", "pid", "process", "exe", "unit", "package", "module", "key", "command", "detail"] as const;
+
+/** Turn an offending list element (a listener, a file of a glob) into evidence. */
+function toEvidence(el: unknown): Evidence {
+  if (el === null || typeof el !== "object") return { detail: String(el) };
+  const o = el as Record<string, unknown>;
+  const ev: Record<string, unknown> = {};
+  for (const k of EVIDENCE_KEYS) if (o[k] !== undefined && (typeof o[k] === "string" || typeof o[k] === "number")) ev[k] = o[k];
+  if (ev.file === undefined && typeof o.path === "string") ev.file = o.path;
+  if (Object.keys(ev).length === 0) ev.detail = JSON.stringify(el).slice(0, 300);
+  return ev as Evidence;
+}
+
+function dedupeEvidence(list: Evidence[]): Evidence[] {
+  const seen = new Set<string>();
+  return list.filter((e) => {
+    const k = JSON.stringify(e);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

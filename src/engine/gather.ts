@@ -1,0 +1,62 @@
+/**
+ * Gather facts: each distinct probe call (factKey) runs once per scan, with bounded
+ * parallelism and a timeout; a probe that throws or hangs becomes a failed outcome
+ * with the reason, never an exception past the engine (node_exporter's execute()).
+ */
+import { describeError } from "../errors.js";
+import type { ProbeCall } from "../packs/load.js";
+import type { Fact, ProbeContext } from "../probes/types.js";
+
+export type FactOutcome =
+  | { ok: true; fact: Fact; durationMs: number }
+  | { ok: false; reason: string; durationMs: number };
+
+export interface GatherOptions {
+  /** Most probe calls in flight at once. Reads are cheap; this bounds open files. */
+  concurrency?: number;
+  /** A probe call still running after this is abandoned as an error. */
+  probeTimeoutMs?: number;
+  /** Called after each fact is gathered. */
+  onFact?: (done: number, total: number, call: ProbeCall) => void;
+}
+
+export const DEFAULT_PROBE_TIMEOUT_MS = 30_000;
+
+export async function gatherFacts(
+  calls: readonly ProbeCall[],
+  ctx: ProbeContext,
+  options: GatherOptions = {},
+  into: Map<string, FactOutcome> = new Map(),
+): Promise<Map<string, FactOutcome>> {
+  const unique = new Map<string, ProbeCall>();
+  for (const c of calls) if (!into.has(c.factKey) && !unique.has(c.factKey)) unique.set(c.factKey, c);
+  const queue = [...unique.values()];
+  const total = queue.length;
+  let done = 0;
+  const timeoutMs = options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  const worker = async () => {
+    for (let call = queue.shift(); call; call = queue.shift()) {
+      into.set(call.factKey, await collectOne(call, ctx, timeoutMs));
+      options.onFact?.(++done, total, call);
+    }
+  };
+  const n = Math.max(1, Math.min(options.concurrency ?? 16, queue.length));
+  await Promise.all(Array.from({ length: n }, worker));
+  return into;
+}
+
+async function collectOne(call: ProbeCall, ctx: ProbeContext, timeoutMs: number): Promise<FactOutcome> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`probe ${call.probeId} gave no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    const fact = await Promise.race([call.probe.collect(ctx, call.params), timeout]);
+    return { ok: true, fact, durationMs: performance.now() - started };
+  } catch (e) {
+    return { ok: false, reason: `[probe:${call.probeId}] ${describeError(e)}`, durationMs: performance.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,42 @@
+/** A whole scan as the CLI and the agent see it: selection, results, inventory, summary. */
+import { hostInventory } from "../host/inventory.js";
+import type { HostRoot } from "../host/host-root.js";
+import type { LoadedPack } from "../packs/load.js";
+import { nodewardVersion } from "../paths.js";
+import { countStatuses, type ScanReport } from "./result.js";
+import { runChecks, type RunChecksOptions } from "./scan.js";
+import { selectChecks, type CheckFilter } from "./select.js";
+
+export interface RunScanOptions extends Omit<RunChecksOptions, "host"> {
+  host: HostRoot;
+  packs: readonly LoadedPack[];
+  filter?: CheckFilter;
+  /** Formatted pack load errors, carried into the report. */
+  loadErrors?: readonly string[];
+}
+
+export async function runScan(options: RunScanOptions): Promise<ScanReport> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const checks = selectChecks(options.packs, options.filter);
+  const [results, host] = await Promise.all([runChecks(checks, options), hostInventory(options.host)]);
+  const usedPacks = new Set(checks.map((c) => c.pack.id));
+  return {
+    tool: { name: "nodeward", version: nodewardVersion() },
+    startedAt: startedAt.toISOString(),
+    durationMs: performance.now() - started,
+    host,
+    packs: options.packs
+      .filter((p) => usedPacks.has(p.meta.id))
+      .map((p) => ({
+        id: p.meta.id,
+        title: p.meta.title,
+        benchmark: p.meta.benchmark,
+        version: p.meta.version,
+        checks: checks.filter((c) => c.pack.id === p.meta.id).length,
+      })),
+    summary: countStatuses(results),
+    results,
+    loadErrors: [...(options.loadErrors ?? [])],
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The one scan path (the CLI calls it once; the agent's scheduler wraps it):
+ * plan the facts the checks need, gather each once, evaluate, return typed results.
+ * Applicability facts are gathered first so an audit is never run for a check that
+ * does not apply (no rpm on Debian, no kubelet reads on a plain host).
+ */
+import { runCommand, type CommandRunner } from "../host/exec.js";
+import type { HostRoot } from "../host/host-root.js";
+import type { LoadedCheck } from "../packs/load.js";
+import type { ProbeContext } from "../probes/types.js";
+import { evaluateCheck } from "./evaluate.js";
+import { gatherFacts, type FactOutcome, type GatherOptions } from "./gather.js";
+import type { CheckResult } from "./result.js";
+
+export interface RunChecksOptions extends GatherOptions {
+  host: HostRoot;
+  run?: CommandRunner;
+  commandTimeoutMs?: number;
+}
+
+export function createProbeContext(host: HostRoot, run: CommandRunner = runCommand, commandTimeoutMs = 10_000): ProbeContext {
+  const memo = new Map<string, Promise<unknown>>();
+  return {
+    host,
+    run,
+    commandTimeoutMs,
+    once<T>(key: string, load: () => Promise<T>): Promise<T> {
+      let p = memo.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = load();
+        memo.set(key, p);
+      }
+      return p;
+    },
+  };
+}
+
+export async function runChecks(checks: readonly LoadedCheck[], options: RunChecksOptions): Promise<CheckResult[]> {
+  const ctx = createProbeContext(options.host, options.run, options.commandTimeoutMs);
+  const facts = new Map<string, FactOutcome>();
+  await gatherFacts(checks.flatMap((c) => c.applies), ctx, options, facts);
+  const applicable = checks.filter((c) =>
+    c.applies.every((cond) => {
+      const o = facts.get(cond.factKey);
+      return o?.ok === true && !cond.expect.fields.some((f) => o.fact.unknown?.[f] !== undefined) && cond.expect.evaluate(o.fact.value, o.fact.unknown).pass;
+    }),
+  );
+  await gatherFacts(applicable.flatMap((c) => (c.audit ? [c.audit] : [])), ctx, options, facts);
+  return checks.map((c) => evaluateCheck(c, facts));
+}

@@ -1,0 +1,37 @@
+/**
+ * Report metadata about the scanned system — never evidence. For the live host it
+ * asks systeminformation (hostname, OS, kernel); for a --root scan it reads the
+ * root's own files, since systeminformation only sees the machine it runs on.
+ */
+import { parseOsRelease } from "../probes/os-release.js";
+import type { HostInventory } from "../engine/result.js";
+import type { HostRoot } from "./host-root.js";
+
+export async function hostInventory(host: HostRoot): Promise<HostInventory> {
+  const base: HostInventory = { root: host.root, live: host.isLive };
+  try {
+    if (host.isLive) {
+      const si = await import("systeminformation");
+      const os = await si.osInfo();
+      return {
+        ...base,
+        hostname: os.fqdn || os.hostname,
+        os: os.distro,
+        osVersion: os.release,
+        kernel: os.kernel,
+        arch: os.arch,
+      };
+    }
+    const osr = parseOsRelease((await host.readFileIfExists("/etc/os-release")) ?? (await host.readFileIfExists("/usr/lib/os-release")) ?? "");
+    const hostname = (await host.readFileIfExists("/etc/hostname"))?.trim();
+    return {
+      ...base,
+      ...(hostname ? { hostname } : {}),
+      ...(osr.PRETTY_NAME ?? osr.NAME ? { os: (osr.NAME ?? osr.PRETTY_NAME) as string } : {}),
+      ...(osr.VERSION_ID ? { osVersion: osr.VERSION_ID } : {}),
+    };
+  } catch {
+    // Inventory is decoration; a scan never fails for it.
+    return base;
+  }
+}

@@ -1,0 +1,13 @@
+import { formatValue, looseEquals } from "./format.js";
+import { MatcherSyntaxError, type MatcherCompiler } from "./types.js";
+
+/** `equals: v` (also what a bare scalar means). */
+export const equals: MatcherCompiler = (arg, path) => {
+  if (typeof arg === "object" && arg !== null && !Array.isArray(arg)) {
+    throw new MatcherSyntaxError("equals takes a scalar or a list, not a map", path);
+  }
+  return {
+    expected: `= ${formatValue(arg)}`,
+    test: (actual) => ({ pass: looseEquals(arg, actual), actual: formatValue(actual) }),
+  };
+};

@@ -1,0 +1,181 @@
+/**
+ * Compiles `expect:` data into matchers, once, at load (goss's gomega.go model).
+ *
+ *   expect:                         # a map of fact field → matcher; all must hold
+ *     exists: true                  # a scalar means equals
+ *     mode: { mode-at-most: "0600" }   # a one-key map names the matcher
+ *     any: [ {owner: root}, {uid: 0} ] # all / any / not combine field maps
+ *
+ * Two matcher keys at one level, an unknown matcher, an unknown fact field or a bad
+ * regex is a MatcherSyntaxError with the path inside `expect`.
+ */
+import { compare } from "./compare.js";
+import { contains } from "./contains.js";
+import { quantifier, requireMap } from "./each.js";
+import { equals } from "./equals.js";
+import { formatValue, getField } from "./format.js";
+import { combine, not } from "./logic.js";
+import { matches } from "./matches.js";
+import { modeAtMost } from "./mode-at-most.js";
+import { oneOf } from "./one-of.js";
+import { presence } from "./presence.js";
+import { MatcherSyntaxError, type Matcher, type MatcherCompiler, type Path, type RecurseCompilers } from "./types.js";
+
+export { MatcherSyntaxError } from "./types.js";
+export type { Matcher, MatchOutcome } from "./types.js";
+
+/** The closed vocabulary. One line per matcher. */
+export const matchers = {
+  equals,
+  "one-of": oneOf,
+  matches,
+  lt: compare("lt"),
+  lte: compare("lte"),
+  gt: compare("gt"),
+  gte: compare("gte"),
+  "mode-at-most": modeAtMost,
+  contains,
+  present: presence("present"),
+  absent: presence("absent"),
+  all: combine("all"),
+  any: combine("any"),
+  not,
+  each: quantifier("each"),
+  some: quantifier("some"),
+  none: quantifier("none"),
+} as const satisfies Record<string, MatcherCompiler>;
+
+export type MatcherName = keyof typeof matchers;
+
+/** The result of testing a whole fact record against a field map. */
+export interface FieldsOutcome {
+  pass: boolean;
+  /** "mode=0640, owner=root". */
+  observed: string;
+  /** "mode 0600 or more restrictive, owner = root". */
+  expected: string;
+  /** One sentence per failing field. */
+  failures: string[];
+  /** Elements named by each/none matchers that failed. */
+  offending: unknown[];
+}
+
+export interface FieldsMatcher extends Matcher {
+  /** Top-level fact fields required (so the engine can tell when one is unknown). */
+  readonly fields: readonly string[];
+  /**
+   * `unknown` holds the fields the probe could not determine; a field written with a
+   * trailing `?` in the pack ("runtime?: 0") is then left out rather than judged.
+   */
+  evaluate(record: unknown, unknown?: Readonly<Record<string, string>>): FieldsOutcome;
+}
+
+const recurse: RecurseCompilers = {
+  value: (raw, path) => compileValue(raw, path),
+  fields: (raw, path) => compileFields(raw, path),
+};
+
+/** A matcher for one value: a scalar (equals) or a one-key map naming the matcher. */
+export function compileValue(raw: unknown, path: Path): Matcher {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return equals(raw, path, recurse);
+  const keys = Object.keys(raw);
+  if (keys.length !== 1) {
+    throw new MatcherSyntaxError(
+      keys.length === 0 ? "empty matcher map" : `only one matcher per level; found ${keys.join(", ")}`,
+      path,
+    );
+  }
+  const name = keys[0] as string;
+  const compiler = (matchers as Record<string, MatcherCompiler>)[name];
+  if (!compiler) {
+    throw new MatcherSyntaxError(`unknown matcher "${name}" (known: ${Object.keys(matchers).join(", ")})`, [...path, name]);
+  }
+  return compiler((raw as Record<string, unknown>)[name], [...path, name], recurse);
+}
+
+/**
+ * A field map over a record. `allowedFields` (the probe's declared fields) is checked
+ * against the first segment of each dotted field path; omit it for list elements.
+ */
+export function compileFields(raw: unknown, path: Path, allowedFields?: readonly string[]): FieldsMatcher {
+  const map = requireMap(raw, path, "an expectation");
+  const entries = Object.entries(map);
+  if (entries.length === 0) throw new MatcherSyntaxError("empty expectation", path);
+  type Part = { field?: string; optional?: boolean; matcher: Matcher; sub?: FieldsMatcher[]; kind?: "all" | "any" | "not" };
+  const parts: Part[] = [];
+  const fields = new Set<string>();
+  for (const [key, value] of entries) {
+    if (key === "all" || key === "any") {
+      if (!Array.isArray(value) || value.length === 0) throw new MatcherSyntaxError(`${key} takes a non-empty list of field maps`, [...path, key]);
+      const sub = value.map((v, i) => compileFields(v, [...path, key, i], allowedFields));
+      sub.forEach((s) => s.fields.forEach((f) => fields.add(f)));
+      parts.push({ kind: key, sub, matcher: sub[0] as Matcher });
+    } else if (key === "not") {
+      const sub = compileFields(value, [...path, key], allowedFields);
+      sub.fields.forEach((f) => fields.add(f));
+      parts.push({ kind: "not", sub: [sub], matcher: sub });
+    } else {
+      // "field?" = judge this field only where the probe can tell it (e.g. runtime sysctl offline).
+      const optional = key.endsWith("?");
+      const field = optional ? key.slice(0, -1) : key;
+      const top = field.split(".")[0] as string;
+      if (allowedFields && !allowedFields.includes("*") && !allowedFields.includes(top)) {
+        throw new MatcherSyntaxError(`unknown fact field "${top}" (this probe gives: ${allowedFields.join(", ")})`, [...path, key]);
+      }
+      if (!optional) fields.add(top);
+      parts.push({ field, optional, matcher: compileValue(value, [...path, key]) });
+    }
+  }
+
+  const describe = (p: Part): string => {
+    if (p.kind === "all" || p.kind === "any") return `${p.kind}(${(p.sub ?? []).map((s) => s.expected).join("; ")})`;
+    if (p.kind === "not") return `not(${p.sub?.[0]?.expected ?? ""})`;
+    return `${p.field} ${p.matcher.expected}`;
+  };
+  const expected = parts.map(describe).join(", ");
+
+  const evaluate = (record: unknown, unknown?: Readonly<Record<string, string>>): FieldsOutcome => {
+    const observed: string[] = [];
+    const failures: string[] = [];
+    const offending: unknown[] = [];
+    for (const p of parts) {
+      if (p.kind) {
+        const outs = (p.sub ?? []).map((s) => s.evaluate(record, unknown));
+        const pass = p.kind === "all" ? outs.every((o) => o.pass) : p.kind === "any" ? outs.some((o) => o.pass) : !outs[0]?.pass;
+        for (const o of outs) if (o.observed && !observed.includes(o.observed)) observed.push(o.observed);
+        if (!pass) {
+          failures.push(p.kind === "not" ? `expected not (${p.sub?.[0]?.expected})` : outs.flatMap((o) => o.failures).join(p.kind === "any" ? " and " : "; "));
+          for (const o of outs) offending.push(...o.offending);
+        }
+        continue;
+      }
+      const field = p.field as string;
+      const why = unknown?.[field.split(".")[0] as string];
+      if (why !== undefined) {
+        // Never show the probe's placeholder as if observed. An optional field is left
+        // out; a required one fails (the engine reports it as error before this counts).
+        observed.push(`${field}=unknown (${why})`);
+        if (!p.optional) failures.push(`${field} is unknown (${why})`);
+        continue;
+      }
+      const outcome = p.matcher.test(getField(record, field));
+      observed.push(`${field}=${outcome.actual}`);
+      if (!outcome.pass) {
+        const exp = p.matcher.expected.startsWith("= ") ? p.matcher.expected.slice(2) : p.matcher.expected;
+        failures.push(`${field} is ${outcome.actual}, expected ${exp}`);
+        if (outcome.offending) offending.push(...outcome.offending);
+      }
+    }
+    return { pass: failures.length === 0, observed: observed.join(", "), expected, failures, offending };
+  };
+
+  return {
+    expected,
+    fields: [...fields],
+    evaluate,
+    test: (record) => {
+      const o = evaluate(record);
+      return { pass: o.pass, actual: o.observed || formatValue(record), offending: o.offending };
+    },
+  };
+}

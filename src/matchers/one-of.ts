@@ -1,0 +1,13 @@
+import { formatValue, looseEquals } from "./format.js";
+import { MatcherSyntaxError, type MatcherCompiler } from "./types.js";
+
+/** `one-of: [a, b]`: the value equals one of the listed values. */
+export const oneOf: MatcherCompiler = (arg, path) => {
+  if (!Array.isArray(arg) || arg.length === 0) {
+    throw new MatcherSyntaxError("one-of takes a non-empty list", path);
+  }
+  return {
+    expected: `one of [${arg.map(formatValue).join(", ")}]`,
+    test: (actual) => ({ pass: arg.some((v) => looseEquals(v, actual)), actual: formatValue(actual) }),
+  };
+};

@@ -1,0 +1,505 @@
+/**
+ * Load check packs: YAML → schema → probe params → compiled matchers. Every problem
+ * is a PackError naming file, line, column and check id; a bad check is dropped and
+ * the rest of its pack still loads, a file with YAML syntax errors is dropped whole.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { isMap, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import type { z } from "zod";
+import { ErrorCodes, type ErrorCode } from "../errors.js";
+import type { References, Severity } from "../engine/result.js";
+import { compileFields, MatcherSyntaxError, type FieldsMatcher } from "../matchers/index.js";
+import { getProbe } from "../probes/index.js";
+import type { Probe } from "../probes/types.js";
+import {
+  CheckSchema,
+  DefaultsSchema,
+  PackMetaSchema,
+  type CheckDef,
+  type ConditionDef,
+  type FixDef,
+  type PackMeta,
+} from "./schema.js";
+import { z as zod } from "zod";
+
+export interface PackError {
+  code: ErrorCode;
+  file: string;
+  line: number;
+  column: number;
+  checkId?: string;
+  message: string;
+}
+
+export function formatPackError(e: PackError): string {
+  return `${e.file}:${e.line}:${e.column}: ${e.checkId ? `[${e.checkId}] ` : ""}${e.message}`;
+}
+
+/** A probe call, identified by a key so the engine gathers each distinct fact once. */
+export interface ProbeCall {
+  probeId: string;
+  probe: Probe;
+  params: unknown;
+  /** `probe` + canonical JSON of params: equal keys share one fact per scan. */
+  factKey: string;
+}
+
+export interface CompiledAudit extends ProbeCall {
+  expect: FieldsMatcher;
+  precondition?: FieldsMatcher;
+  preconditionReason?: string;
+}
+
+export interface CompiledCondition extends ProbeCall {
+  expect: FieldsMatcher;
+  reason: string;
+}
+
+export interface LoadedCheck {
+  id: string;
+  /** `<pack>/<id>`: unique across packs (CIS Debian and CIS Ubuntu reuse numbers). */
+  key: string;
+  pack: PackMeta;
+  title: string;
+  description?: string;
+  rationale?: string;
+  severity: Severity;
+  level?: number;
+  references: References;
+  manual: boolean;
+  applies: CompiledCondition[];
+  audit?: CompiledAudit;
+  remediation?: string;
+  fix?: FixDef;
+  tags: string[];
+  /** Where the check's map starts in its file. */
+  source: { file: string; line: number; column: number };
+}
+
+export interface LoadedPack {
+  meta: PackMeta;
+  dir: string;
+  files: string[];
+  checks: LoadedCheck[];
+}
+
+export interface LoadResult {
+  packs: LoadedPack[];
+  errors: PackError[];
+}
+
+export interface LoadOptions {
+  /** Validate a check's `fix` (the remediation layer supplies this; packs cannot import upward). */
+  validateFix?: (fix: FixDef) => string | undefined;
+}
+
+/**
+ * Load packs from paths. A path may be a pack directory (YAML files directly inside,
+ * one with `pack:`), a directory of pack directories (like `benchmarks/`), or one YAML
+ * file holding `pack:` and `checks:`.
+ */
+export async function loadPacks(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
+  const errors: PackError[] = [];
+  const packs: LoadedPack[] = [];
+  for (const p of paths) {
+    const groups = await findPackFiles(p, errors);
+    for (const files of groups) {
+      const pack = await loadPack(files, errors, options);
+      if (pack) packs.push(pack);
+    }
+  }
+  const seen = new Map<string, LoadedPack>();
+  for (const pack of packs) {
+    const prior = seen.get(pack.meta.id);
+    if (prior) {
+      errors.push({
+        code: ErrorCodes.PACK_DUPLICATE_ID,
+        file: pack.files[0] ?? pack.dir,
+        line: 1,
+        column: 1,
+        message: `pack id "${pack.meta.id}" is also used by ${prior.dir}`,
+      });
+    } else seen.set(pack.meta.id, pack);
+  }
+  return { packs: [...seen.values()], errors };
+}
+
+async function findPackFiles(p: string, errors: PackError[]): Promise<string[][]> {
+  let st;
+  try {
+    st = await stat(p);
+  } catch (e) {
+    errors.push({ code: ErrorCodes.PACK_READ, file: p, line: 1, column: 1, message: `cannot read: ${(e as Error).message}` });
+    return [];
+  }
+  if (st.isFile()) return [[p]];
+  const entries = (await readdir(p, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  const yamls = entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => path.join(p, e.name));
+  if (yamls.length > 0) return [yamls];
+  const groups: string[][] = [];
+  for (const d of entries.filter((e) => e.isDirectory())) {
+    const sub = await readdir(path.join(p, d.name));
+    const files = sub.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(p, d.name, n));
+    if (files.length > 0) groups.push(files);
+  }
+  // A mistyped --packs directory must not lint "ok" or scan nothing in silence.
+  if (groups.length === 0) {
+    errors.push({ code: ErrorCodes.PACK_READ, file: p, line: 1, column: 1, message: "no pack files (*.yaml) here or in its subdirectories" });
+  }
+  return groups;
+}
+
+interface ParsedFile {
+  file: string;
+  doc: Document;
+  lines: LineCounter;
+  data: Record<string, unknown>;
+}
+
+async function loadPack(files: string[], errors: PackError[], options: LoadOptions): Promise<LoadedPack | null> {
+  const parsed: ParsedFile[] = [];
+  for (const file of files) {
+    const pf = await parseYamlFile(file, errors);
+    if (pf) parsed.push(pf);
+  }
+  const withMeta = parsed.filter((f) => f.data.pack !== undefined);
+  const dir = path.dirname(files[0] ?? ".");
+  if (withMeta.length !== 1) {
+    const file = withMeta[1]?.file ?? files[0] ?? dir;
+    // A file that failed to parse may be the one with `pack:`; that error is already reported.
+    if (parsed.length === files.length || withMeta.length > 1) {
+      errors.push({
+        code: ErrorCodes.PACK_INVALID,
+        file,
+        line: 1,
+        column: 1,
+        message: withMeta.length === 0
+          ? `no file of this pack declares "pack:" (id, title, benchmark, version)`
+          : `"pack:" is declared in more than one file (${withMeta.map((f) => f.file).join(", ")})`,
+      });
+    }
+    return null;
+  }
+  const metaFile = withMeta[0] as ParsedFile;
+  const meta = PackMetaSchema.safeParse(metaFile.data.pack);
+  if (!meta.success) {
+    reportZod(metaFile, ["pack"], meta.error, errors);
+    return null;
+  }
+  const checks: LoadedCheck[] = [];
+  const byId = new Map<string, LoadedCheck>();
+  for (const pf of parsed) {
+    for (const check of compileFile(pf, meta.data, errors, options)) {
+      const prior = byId.get(check.id);
+      if (prior) {
+        errors.push({
+          code: ErrorCodes.PACK_DUPLICATE_ID,
+          file: check.source.file,
+          line: check.source.line,
+          column: check.source.column,
+          checkId: check.id,
+          message: `duplicate check id "${check.id}" in pack ${meta.data.id} (first at ${prior.source.file}:${prior.source.line})`,
+        });
+        continue;
+      }
+      byId.set(check.id, check);
+      checks.push(check);
+    }
+  }
+  return { meta: meta.data, dir, files, checks };
+}
+
+async function parseYamlFile(file: string, errors: PackError[]): Promise<ParsedFile | null> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    errors.push({ code: ErrorCodes.PACK_READ, file, line: 1, column: 1, message: `cannot read: ${(e as Error).message}` });
+    return null;
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    for (const err of doc.errors) {
+      const pos = lines.linePos(err.pos[0]);
+      errors.push({
+        code: ErrorCodes.PACK_YAML,
+        file,
+        line: pos.line,
+        column: pos.col,
+        message: `YAML: ${err.message.split("\n")[0]}`,
+      });
+    }
+    return null;
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // An alias bomb ("Excessive alias count") throws here; it is a bad file, not a crash.
+    errors.push({ code: ErrorCodes.PACK_YAML, file, line: 1, column: 1, message: `YAML: ${(e as Error).message}` });
+    return null;
+  }
+  if (data === null || data === undefined) {
+    errors.push({ code: ErrorCodes.PACK_INVALID, file, line: 1, column: 1, message: "empty file" });
+    return null;
+  }
+  if (typeof data !== "object" || Array.isArray(data)) {
+    errors.push({ code: ErrorCodes.PACK_INVALID, file, line: 1, column: 1, message: "a pack file is a map with pack:, section:, defaults: and checks:" });
+    return null;
+  }
+  const allowed = new Set(["pack", "section", "defaults", "checks"]);
+  for (const k of Object.keys(data)) {
+    if (!allowed.has(k)) {
+      const at = positionOf({ file, doc, lines, data: {} }, [k], true);
+      errors.push({ code: ErrorCodes.PACK_INVALID, file, ...at, message: `unknown key "${k}" (allowed: ${[...allowed].join(", ")})` });
+    }
+  }
+  return { file, doc, lines, data: data as Record<string, unknown> };
+}
+
+const FileBodySchema = zod.strictObject({
+  pack: zod.unknown().optional(),
+  section: zod.strictObject({ id: zod.string(), title: zod.string() }).optional(),
+  defaults: DefaultsSchema.optional(),
+  checks: zod.array(zod.unknown()).optional(),
+});
+
+function compileFile(pf: ParsedFile, meta: PackMeta, errors: PackError[], options: LoadOptions): LoadedCheck[] {
+  const { pack: _pack, ...body } = pf.data;
+  const shell = FileBodySchema.safeParse(body);
+  if (!shell.success) {
+    // Unknown top-level keys were reported by parseYamlFile already.
+    const issues = shell.error.issues.filter((i) => i.code !== "unrecognized_keys" || i.path.length > 0);
+    if (issues.length > 0) reportZod(pf, [], new zod.ZodError(issues), errors);
+    return [];
+  }
+  const defaults = shell.data.defaults ?? {};
+  const defaultApplies = compileConditions(pf, defaults.applies ?? [], ["defaults", "applies"], undefined, errors);
+  if (defaultApplies === null) return [];
+  const out: LoadedCheck[] = [];
+  (shell.data.checks ?? []).forEach((raw, i) => {
+    const base = ["checks", i];
+    const rawId = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>).id : undefined;
+    const checkId = typeof rawId === "string" ? rawId : undefined;
+    const parsed = CheckSchema.safeParse(raw);
+    if (!parsed.success) {
+      reportZod(pf, base, parsed.error, errors, checkId);
+      return;
+    }
+    const c = compileCheck(pf, meta, parsed.data, base, defaults, defaultApplies, errors, options);
+    if (c) out.push(c);
+  });
+  return out;
+}
+
+function compileCheck(
+  pf: ParsedFile,
+  meta: PackMeta,
+  def: CheckDef,
+  base: (string | number)[],
+  defaults: z.output<typeof DefaultsSchema>,
+  defaultApplies: CompiledCondition[],
+  errors: PackError[],
+  options: LoadOptions,
+): LoadedCheck | null {
+  const before = errors.length;
+  const err = (p: (string | number)[], message: string, key = false) => {
+    errors.push({ code: ErrorCodes.PACK_INVALID, file: pf.file, ...positionOf(pf, [...base, ...p], key), checkId: def.id, message });
+  };
+  const severity = def.severity ?? defaults.severity;
+  if (!severity) err(["id"], "severity is missing (set it on the check or in the file's defaults)");
+
+  const applies = compileConditions(pf, def.applies ?? [], [...base, "applies"], def.id, errors);
+
+  let audit: CompiledAudit | undefined;
+  if (def.audit) {
+    const call = compileCall(pf, def.audit.probe, def.audit.params, [...base, "audit"], def.id, errors);
+    if (call) {
+      const expect = compileExpect(pf, def.audit.expect, [...base, "audit", "expect"], call.probe, def.id, errors);
+      let precondition: FieldsMatcher | null | undefined;
+      if (def.audit.precondition !== undefined) {
+        precondition = compileExpect(pf, def.audit.precondition, [...base, "audit", "precondition"], call.probe, def.id, errors);
+      }
+      if (expect && precondition !== null) {
+        audit = {
+          ...call,
+          expect,
+          ...(precondition ? { precondition } : {}),
+          ...(def.audit["precondition-reason"] ? { preconditionReason: def.audit["precondition-reason"] } : {}),
+        };
+      }
+    }
+  }
+  if (def.fix && options.validateFix) {
+    const problem = options.validateFix(def.fix);
+    if (problem) err(["fix", "action"], problem);
+  }
+  if (errors.length > before || applies === null || !severity) return null;
+
+  const refs = def.references ?? {};
+  const references: References = {
+    ...(refs.cis ? { cis: refs.cis } : {}),
+    ...(refs.cce ? { cce: refs.cce } : {}),
+    ...(refs.kisa ? { kisa: refs.kisa } : {}),
+    ...(refs.other || refs["cce-product"]
+      ? { other: { ...refs.other, ...(refs["cce-product"] ? { "cce-product": refs["cce-product"] } : {}) } }
+      : {}),
+  };
+  const level = def.level ?? defaults.level;
+  return {
+    id: def.id,
+    key: `${meta.id}/${def.id}`,
+    pack: meta,
+    title: def.title,
+    ...(def.description ? { description: def.description } : {}),
+    ...(def.rationale ? { rationale: def.rationale } : {}),
+    severity,
+    ...(level !== undefined ? { level } : {}),
+    references,
+    manual: def.manual === true,
+    applies: [...defaultApplies, ...applies],
+    ...(audit ? { audit } : {}),
+    ...(def.remediation ? { remediation: def.remediation.trim() } : {}),
+    ...(def.fix ? { fix: def.fix } : {}),
+    tags: def.tags ?? [],
+    source: { file: pf.file, ...positionOf(pf, base, false) },
+  };
+}
+
+function compileConditions(
+  pf: ParsedFile,
+  defs: ConditionDef[],
+  base: (string | number)[],
+  checkId: string | undefined,
+  errors: PackError[],
+): CompiledCondition[] | null {
+  const out: CompiledCondition[] = [];
+  let ok = true;
+  defs.forEach((d, i) => {
+    const call = compileCall(pf, d.probe, d.params, [...base, i], checkId, errors);
+    const expect = call ? compileExpect(pf, d.expect, [...base, i, "expect"], call.probe, checkId, errors) : null;
+    if (call && expect) out.push({ ...call, expect, reason: d.reason });
+    else ok = false;
+  });
+  return ok ? out : null;
+}
+
+function compileCall(
+  pf: ParsedFile,
+  probeId: string,
+  params: Record<string, unknown> | undefined,
+  base: (string | number)[],
+  checkId: string | undefined,
+  errors: PackError[],
+): ProbeCall | null {
+  const probe = getProbe(probeId);
+  if (!probe) {
+    errors.push({
+      code: ErrorCodes.PACK_INVALID,
+      file: pf.file,
+      ...positionOf(pf, [...base, "probe"], false),
+      ...(checkId ? { checkId } : {}),
+      message: `unknown probe "${probeId}"`,
+    });
+    return null;
+  }
+  const parsed = probe.params.safeParse(params ?? {});
+  if (!parsed.success) {
+    reportZod(pf, [...base, "params"], parsed.error, errors, checkId, `probe ${probeId}: `);
+    return null;
+  }
+  return { probeId, probe, params: parsed.data, factKey: `${probeId}:${canonicalJson(parsed.data)}` };
+}
+
+function compileExpect(
+  pf: ParsedFile,
+  raw: unknown,
+  base: (string | number)[],
+  probe: Probe,
+  checkId: string | undefined,
+  errors: PackError[],
+): FieldsMatcher | null {
+  if (raw === undefined) {
+    errors.push({ code: ErrorCodes.PACK_INVALID, file: pf.file, ...positionOf(pf, base.slice(0, -1), false), ...(checkId ? { checkId } : {}), message: `"${String(base.at(-1))}" is missing` });
+    return null;
+  }
+  try {
+    return compileFields(raw, base, probe.fields);
+  } catch (e) {
+    if (!(e instanceof MatcherSyntaxError)) throw e;
+    errors.push({ code: ErrorCodes.PACK_INVALID, file: pf.file, ...positionOf(pf, [...e.path], true), ...(checkId ? { checkId } : {}), message: e.message });
+    return null;
+  }
+}
+
+function reportZod(
+  pf: ParsedFile,
+  base: (string | number)[],
+  error: zod.ZodError,
+  errors: PackError[],
+  checkId?: string,
+  prefix = "",
+): void {
+  for (const issue of error.issues) {
+    const p = [...base, ...issue.path.map((s) => (typeof s === "symbol" ? String(s) : s))];
+    if (issue.code === "unrecognized_keys") {
+      for (const k of issue.keys) {
+        errors.push({
+          code: ErrorCodes.PACK_INVALID,
+          file: pf.file,
+          ...positionOf(pf, [...p, k], true),
+          ...(checkId ? { checkId } : {}),
+          message: `${prefix}unknown key "${k}"${p.length ? ` in ${p.filter((s) => typeof s === "string").at(-1)}` : ""}`,
+        });
+      }
+      continue;
+    }
+    const where = p.length > base.length ? ` at ${p.slice(base.length).join(".")}` : "";
+    errors.push({
+      code: ErrorCodes.PACK_INVALID,
+      file: pf.file,
+      ...positionOf(pf, p, false),
+      ...(checkId ? { checkId } : {}),
+      message: `${prefix}${issue.message}${where}`,
+    });
+  }
+}
+
+/** Line and column of the node at `p` (or of its key), falling back to the closest parent. */
+function positionOf(pf: ParsedFile, p: readonly (string | number)[], preferKey: boolean): { line: number; column: number } {
+  for (let n = p.length; n >= 0; n--) {
+    const sub = p.slice(0, n);
+    let offset: number | undefined;
+    if (preferKey && n === p.length && n > 0) {
+      const parent = sub.length > 1 ? pf.doc.getIn(sub.slice(0, -1), true) : pf.doc.contents;
+      if (isMap(parent)) {
+        const pair = parent.items.find((it) => (it.key as { value?: unknown } | null)?.value === sub.at(-1));
+        const keyNode = pair?.key as YamlNode | undefined;
+        offset = keyNode?.range?.[0];
+      }
+    }
+    if (offset === undefined) {
+      const node = (sub.length === 0 ? pf.doc.contents : pf.doc.getIn(sub, true)) as YamlNode | null | undefined;
+      offset = node && typeof node === "object" && "range" in node ? node.range?.[0] : undefined;
+    }
+    if (offset !== undefined) {
+      const pos = pf.lines.linePos(offset);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return { line: 1, column: 1 };
+}
+
+/** JSON with sorted keys, so equal params give equal fact keys. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v && typeof v === "object") {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}

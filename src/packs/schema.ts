@@ -1,0 +1,112 @@
+/**
+ * The check-pack format: one schema, and the TypeScript types derived from it (no
+ * hand-written second copy to drift). Objects are strict, so an unknown key in YAML
+ * is an error. Probe params and `expect` are validated in a second step by the probe's
+ * own params schema and the matcher compiler (src/packs/load.ts).
+ */
+import { z } from "zod";
+import { SEVERITIES } from "../engine/result.js";
+
+const Id = z.string().min(1).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "ids are letters, digits, '.', '_' and '-'");
+
+export const KisaReferenceSchema = z.strictObject({
+  /** Edition of the KISA guide: 2021 (U-01…U-72) or 2026 (U-01…U-67) — renumbered, so always stated. */
+  edition: z.union([z.literal(2017), z.literal(2021), z.literal(2026)]),
+  id: z.string().regex(/^U-\d{2}$/, 'KISA ids look like "U-01"'),
+});
+
+export const ReferencesSchema = z.strictObject({
+  cis: z.string().optional(),
+  cce: z.array(z.string().regex(/^CCE-\d{4,6}-\d$/, 'CCE ids look like "CCE-83961-2"')).optional(),
+  /** Which product's CCE, when it is not the node's own OS (ComplianceAsCode has none for Debian/Ubuntu). */
+  "cce-product": z.string().optional(),
+  kisa: z.array(KisaReferenceSchema).optional(),
+  other: z.record(z.string(), z.string()).optional(),
+});
+
+const Params = z.record(z.string(), z.unknown());
+
+/** A probe call with an expectation, used both for the audit and for applicability. */
+export const AuditSchema = z.strictObject({
+  probe: z.string().min(1),
+  params: Params.optional(),
+  /** When this does not hold, the check is `skip` (e.g. "if the file exists"). */
+  precondition: z.unknown().optional(),
+  /** Skip reason to show when the precondition does not hold. */
+  "precondition-reason": z.string().optional(),
+  // Optional here so the loader reports a missing expect itself ('"expect" is missing'),
+  // rather than zod 4's "expected nonoptional, received undefined".
+  expect: z.unknown().optional(),
+});
+
+export const ConditionSchema = z.strictObject({
+  probe: z.string().min(1),
+  params: Params.optional(),
+  expect: z.unknown().optional(),
+  /** Shown as the skip reason when the condition does not hold. */
+  reason: z.string().min(1),
+});
+
+export const FixSchema = z.strictObject({
+  action: z.string().min(1),
+  params: Params.optional(),
+});
+
+export const SeveritySchema = z.enum(SEVERITIES);
+
+export const CheckSchema = z
+  .strictObject({
+    id: Id,
+    title: z.string().min(1),
+    description: z.string().optional(),
+    rationale: z.string().optional(),
+    severity: SeveritySchema.optional(),
+    level: z.number().int().min(1).max(2).optional(),
+    references: ReferencesSchema.optional(),
+    /** All must hold, or the check is `skip` with the condition's reason. */
+    applies: z.array(ConditionSchema).optional(),
+    audit: AuditSchema.optional(),
+    /** A person must judge; the audit (if any) only shows what was observed. */
+    manual: z.boolean().optional(),
+    remediation: z.string().optional(),
+    fix: FixSchema.optional(),
+    tags: z.array(z.string()).optional(),
+  })
+  .refine((c) => c.manual === true || c.audit !== undefined, {
+    message: "an automated check needs an audit (or set manual: true)",
+    path: ["audit"],
+  });
+
+export const PackMetaSchema = z.strictObject({
+  id: Id,
+  title: z.string().min(1),
+  /** The benchmark's own name and version as printed on results: "CIS Kubernetes Benchmark v1.12.0". */
+  benchmark: z.string().min(1),
+  version: z.string().min(1),
+  description: z.string().optional(),
+  source: z.string().optional(),
+});
+
+export const DefaultsSchema = z.strictObject({
+  severity: SeveritySchema.optional(),
+  level: z.number().int().min(1).max(2).optional(),
+  applies: z.array(ConditionSchema).optional(),
+});
+
+export const PackFileSchema = z.strictObject({
+  /** Exactly one file of a pack directory (pack.yaml) carries the pack's identity. */
+  pack: PackMetaSchema.optional(),
+  section: z.strictObject({ id: z.string(), title: z.string() }).optional(),
+  /** Applied to every check in this file unless the check says otherwise. */
+  defaults: DefaultsSchema.optional(),
+  checks: z.array(CheckSchema).optional(),
+});
+
+export type KisaReferenceDef = z.output<typeof KisaReferenceSchema>;
+export type ReferencesDef = z.output<typeof ReferencesSchema>;
+export type AuditDef = z.output<typeof AuditSchema>;
+export type ConditionDef = z.output<typeof ConditionSchema>;
+export type FixDef = z.output<typeof FixSchema>;
+export type CheckDef = z.output<typeof CheckSchema>;
+export type PackMeta = z.output<typeof PackMetaSchema>;
+export type PackFileDef = z.output<typeof PackFileSchema>;

@@ -1,0 +1,33 @@
+/**
+ * The probe registry: one line per probe, checked by types (ProbeId = its keys).
+ * Explicit imports rather than side-effect registration: ESM has no init().
+ */
+import command from "./command.js";
+import file from "./file.js";
+import kernelModule from "./kernel-module.js";
+import kubelet from "./kubelet.js";
+import listeningPorts from "./listening-ports.js";
+import osRelease from "./os-release.js";
+import packageProbe from "./package.js";
+import sysctl from "./sysctl.js";
+import systemdUnit from "./systemd-unit.js";
+import type { z } from "zod";
+import type { Probe } from "./types.js";
+
+export const probes = {
+  file,
+  package: packageProbe,
+  "systemd-unit": systemdUnit,
+  "listening-ports": listeningPorts,
+  "kernel-module": kernelModule,
+  sysctl,
+  kubelet,
+  command,
+  "os-release": osRelease,
+} as const satisfies Record<string, Probe<z.ZodType, object>>;
+
+export type ProbeId = keyof typeof probes;
+
+export function getProbe(id: string): Probe | undefined {
+  return Object.hasOwn(probes, id) ? (probes[id as ProbeId] as unknown as Probe) : undefined;
+}
