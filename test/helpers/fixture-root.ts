@@ -44,12 +44,13 @@ export async function addToRoot(root: string, spec: FixtureSpec): Promise<void> 
       await symlink(entry.symlink, full);
     } else if ("dir" in entry) {
       await mkdir(full, { recursive: true });
-      if (entry.mode !== undefined) await chmod(full, entry.mode);
+      // chown before chmod: chown clears setuid/setgid bits.
       if (entry.uid !== undefined) await chown(full, entry.uid, entry.gid ?? entry.uid);
+      if (entry.mode !== undefined) await chmod(full, entry.mode);
     } else {
       await writeFile(full, entry.content);
-      if (entry.mode !== undefined) await chmod(full, entry.mode);
       if (entry.uid !== undefined) await chown(full, entry.uid, entry.gid ?? entry.uid);
+      if (entry.mode !== undefined) await chmod(full, entry.mode);
     }
   }
 }

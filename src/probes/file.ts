@@ -1,0 +1,288 @@
+/**
+ * file: stat (type, mode, owner) and optionally one config value or a pattern hit in a
+ * host file, a glob of files, or a kubelet file found by the kubelet helper. Pure stat
+ * never reads content, so a huge file only errors when a key or pattern needs it.
+ */
+import type { Stats } from "node:fs";
+import { z } from "zod";
+import { ErrorCodes, NodewardError, describeError } from "../errors.js";
+import { kubeletInfo, type KubeletInfo } from "./kubelet.js";
+import {
+  lookupEquals,
+  lookupSpace,
+  parseEqualsKeyValue,
+  parseSpaceKeyValue,
+} from "./parse/key-value.js";
+import { parseGroup, parsePasswd } from "./parse/passwd.js";
+import { lookupStructured, type StructuredValue } from "./parse/structured.js";
+import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+
+export { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
+export { parseGroup, parsePasswd } from "./parse/passwd.js";
+
+const PATH_OF = ["kubelet-unit", "kubelet-config", "kubelet-kubeconfig", "kubelet-client-ca"] as const;
+type PathOf = (typeof PATH_OF)[number];
+
+const absolute = z.string().min(1).refine((p) => p.startsWith("/") && !p.includes("\0"), "must be an absolute path");
+
+/** Compiled patterns, shared across scans: packs reuse a handful of patterns. */
+const patternCache = new Map<string, RegExp>();
+const PATTERN_CACHE_MAX = 512;
+
+/** Go/PCRE-style leading `(?i)` (as goss and kube-bench packs write it) → the `i` flag. */
+export function compilePattern(pattern: string): RegExp {
+  let re = patternCache.get(pattern);
+  if (!re) {
+    re = pattern.startsWith("(?i)") ? new RegExp(pattern.slice(4), "i") : new RegExp(pattern);
+    if (patternCache.size >= PATTERN_CACHE_MAX) patternCache.clear();
+    patternCache.set(pattern, re);
+  }
+  return re;
+}
+
+function isValidPattern(p: string): boolean {
+  try {
+    compilePattern(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const params = z
+  .strictObject({
+    path: absolute.optional(),
+    glob: absolute.optional(),
+    pathOf: z.enum(PATH_OF).optional(),
+    key: z.string().min(1).optional(),
+    format: z.enum(["space", "equals", "yaml", "json"]).default("space"),
+    pattern: z.string().min(1).refine(isValidPattern, "not a valid regular expression").optional(),
+  })
+  .refine(
+    (p) => [p.path, p.glob, p.pathOf].filter((x) => x !== undefined).length === 1,
+    "give exactly one of path, glob, pathOf",
+  );
+
+type Params = z.output<typeof params>;
+
+export interface FileFactValue {
+  path: string | null;
+  exists: boolean;
+  type?: "file" | "directory" | "symlink" | "other";
+  /** The path itself is a symlink (type/mode/owner describe its target). */
+  symlink?: boolean;
+  /** Permission bits including setuid/setgid/sticky, e.g. 0o640. */
+  mode?: number;
+  owner?: string;
+  group?: string;
+  uid?: number;
+  gid?: number;
+  size?: number;
+  value?: StructuredValue;
+  found?: boolean;
+  matched?: boolean;
+  match?: string;
+  note?: string;
+}
+
+export interface FileGlobFactValue {
+  pattern: string;
+  count: number;
+  files: FileFactValue[];
+}
+
+interface IdNames {
+  users: Map<number, string>;
+  groups: Map<number, string>;
+}
+
+/** The root's own account names, once per scan; unreadable files just mean numeric names. */
+function idNames(ctx: ProbeContext): Promise<IdNames> {
+  return ctx.once("file:id-names", async () => {
+    const read = async (p: string): Promise<string> => {
+      try {
+        return (await ctx.host.readFileIfExists(p)) ?? "";
+      } catch {
+        return "";
+      }
+    };
+    const [passwd, group] = await Promise.all([read("/etc/passwd"), read("/etc/group")]);
+    return { users: parsePasswd(passwd), groups: parseGroup(group) };
+  });
+}
+
+function typeOf(st: Stats): NonNullable<FileFactValue["type"]> {
+  if (st.isFile()) return "file";
+  if (st.isDirectory()) return "directory";
+  if (st.isSymbolicLink()) return "symlink";
+  return "other";
+}
+
+interface Inspected {
+  value: FileFactValue;
+  evidence: Evidence[];
+  /** Set when the content could not be interpreted (bad YAML): the fields it would give. */
+  contentError?: string;
+}
+
+async function inspect(ctx: ProbeContext, p: Params, hostPath: string, inGlob: boolean): Promise<Inspected> {
+  const wantsContent = p.key !== undefined || p.pattern !== undefined;
+  const evidence: Evidence[] = [{ file: hostPath }];
+  // stat first: it throws for an escaping symlink or a loop, which must not pass as "missing".
+  const st = await ctx.host.stat(hostPath);
+  const lst = await ctx.host.lstat(hostPath);
+  const isLink = lst?.isSymbolicLink() ?? false;
+  if (!st) {
+    const value: FileFactValue = { path: hostPath, exists: false };
+    if (isLink) {
+      value.symlink = true;
+      value.note = `dangling symlink to ${await ctx.host.readlink(hostPath)}`;
+    }
+    if (p.key !== undefined) value.found = false;
+    if (p.pattern !== undefined) value.matched = false;
+    return { value, evidence };
+  }
+  const names = await idNames(ctx);
+  const value: FileFactValue = {
+    path: hostPath,
+    exists: true,
+    type: typeOf(st),
+    symlink: isLink,
+    mode: st.mode & 0o7777,
+    owner: names.users.get(st.uid) ?? String(st.uid),
+    group: names.groups.get(st.gid) ?? String(st.gid),
+    uid: st.uid,
+    gid: st.gid,
+    size: st.size,
+  };
+  if (isLink) evidence[0] = { file: hostPath, detail: `symlink to ${await ctx.host.readlink(hostPath)}` };
+  if (!wantsContent) return { value, evidence };
+
+  // In a glob a matched directory is expected noise; for one named path it is an error (readFile throws).
+  if (inGlob && st.isDirectory()) {
+    value.note = "directory: content not read";
+    return { value, evidence };
+  }
+  const text = await ctx.host.readFile(hostPath);
+  let contentError: string | undefined;
+  if (p.key !== undefined) {
+    const hit = lookupKey(text, p.format, p.key);
+    if ("error" in hit) {
+      contentError = `${hostPath}: ${hit.error}`;
+      value.note = hit.error;
+    } else if (hit.found) {
+      value.found = true;
+      value.value = hit.value;
+      evidence.push(hit.line !== undefined ? { file: hostPath, line: hit.line, key: p.key } : { file: hostPath, key: p.key });
+    } else {
+      value.found = false;
+    }
+  }
+  if (p.pattern !== undefined) {
+    const re = compilePattern(p.pattern);
+    value.matched = false;
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const line = (lines[i] as string).replace(/\r$/, "");
+      const m = re.exec(line);
+      if (m) {
+        value.matched = true;
+        value.match = m[1] ?? m[0];
+        evidence.push({ file: hostPath, line: i + 1 });
+        break;
+      }
+    }
+  }
+  return contentError ? { value, evidence, contentError } : { value, evidence };
+}
+
+/** inspect, with raw fs errors (EACCES, ELOOP on the live root) re-thrown naming the path. */
+async function inspectNamed(ctx: ProbeContext, p: Params, hostPath: string, inGlob: boolean): Promise<Inspected> {
+  try {
+    return await inspect(ctx, p, hostPath, inGlob);
+  } catch (e) {
+    // NodewardErrors (escape, loop, too large, not regular) already name the path.
+    if (e instanceof NodewardError) throw e;
+    throw new NodewardError(ErrorCodes.PROBE_FAILED, `${hostPath}: ${describeError(e)}`, { cause: e });
+  }
+}
+
+type KeyHit = { error: string } | { found: false } | { found: true; value: StructuredValue; line?: number };
+
+function lookupKey(text: string, format: Params["format"], key: string): KeyHit {
+  if (format === "yaml" || format === "json") {
+    const r = lookupStructured(text, format, key);
+    if (!r.ok) return { error: r.error };
+    return r;
+  }
+  const entry = format === "space" ? lookupSpace(parseSpaceKeyValue(text).entries, key) : lookupEquals(parseEqualsKeyValue(text).entries, key);
+  return entry ? { found: true, value: entry.value, line: entry.line } : { found: false };
+}
+
+/** The kubelet file a `pathOf` names, or why there is none. */
+function kubeletPath(info: KubeletInfo, which: PathOf): { path: string } | { note: string } {
+  if (!info.present) return { note: "no kubelet found (no kubelet process and no kubelet systemd unit)" };
+  switch (which) {
+    case "kubelet-unit": {
+      const p = info.serviceFile ?? info.unitFile;
+      return p ? { path: p } : { note: "kubelet has no systemd unit file (it was found as a process only)" };
+    }
+    case "kubelet-config":
+      return info.configFile ? { path: info.configFile } : { note: "kubelet has no --config file" };
+    case "kubelet-kubeconfig":
+      return info.kubeconfig ? { path: info.kubeconfig } : { note: "kubelet has no --kubeconfig file" };
+    case "kubelet-client-ca":
+      return info.clientCAFile
+        ? { path: info.clientCAFile }
+        : { note: "kubelet has no client CA file (neither --client-ca-file nor authentication.x509.clientCAFile)" };
+  }
+}
+
+function contentUnknown(p: Params, reason: string): Record<string, string> {
+  const u: Record<string, string> = {};
+  if (p.key !== undefined) {
+    u.value = reason;
+    u.found = reason;
+  }
+  return u;
+}
+
+export default defineProbe({
+  id: "file",
+  summary: "A host file's type, mode and owner, and optionally a config value or a pattern in it (path, glob or a kubelet file)",
+  params,
+  fields: [
+    "path", "exists", "type", "symlink", "mode", "owner", "group", "uid", "gid", "size",
+    "value", "found", "matched", "match", "note", "pattern", "count", "files",
+  ],
+  async collect(ctx, p): Promise<Fact<FileFactValue | FileGlobFactValue>> {
+    if (p.glob !== undefined) {
+      const paths = await ctx.host.glob(p.glob);
+      const files: FileFactValue[] = [];
+      const evidence: Evidence[] = [];
+      const errors: string[] = [];
+      for (const path of paths) {
+        const r = await inspectNamed(ctx, p, path, true);
+        files.push(r.value);
+        evidence.push(...r.evidence);
+        if (r.contentError) errors.push(r.contentError);
+      }
+      const value: FileGlobFactValue = { pattern: p.glob, count: files.length, files };
+      if (errors.length === 0) return { value, evidence };
+      return { value, evidence, unknown: { files: errors.join("; ") } };
+    }
+
+    let hostPath: string;
+    if (p.pathOf !== undefined) {
+      const info = await kubeletInfo(ctx);
+      const r = kubeletPath(info, p.pathOf);
+      if ("note" in r) return { value: { path: null, exists: false, note: r.note }, evidence: [] };
+      hostPath = r.path;
+    } else {
+      hostPath = p.path as string;
+    }
+    const r = await inspectNamed(ctx, p, hostPath, false);
+    if (r.contentError) return { value: r.value, evidence: r.evidence, unknown: contentUnknown(p, r.contentError) };
+    return { value: r.value, evidence: r.evidence };
+  },
+});

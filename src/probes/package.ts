@@ -1,0 +1,65 @@
+/**
+ * package: is a package installed, and which version. The backend is picked from what
+ * the root holds (as goss's detectPackage does): dpkg's status file first, else an rpm
+ * database, else no package manager at all.
+ */
+import { z } from "zod";
+import { DPKG_INSTALLED_STATES, DPKG_STATUS, dpkgStatus } from "./package-dpkg.js";
+import { rpmDbDir, rpmPackages } from "./package-rpm.js";
+import { defineProbe, type Fact } from "./types.js";
+
+export { parseDpkgStatus } from "./package-dpkg.js";
+export { parseRpmQa } from "./package-rpm.js";
+
+export interface PackageFactValue {
+  name: string;
+  /** dpkg's state word (installed, config-files, half-installed, …), "installed" for rpm, or "absent". */
+  state?: string;
+  installed?: boolean;
+  version?: string;
+  manager: "dpkg" | "rpm" | "none";
+}
+
+const params = z.strictObject({
+  name: z.string().min(1).regex(/^[^\s/]+$/, "a package name has no spaces or slashes"),
+});
+
+export default defineProbe({
+  id: "package",
+  summary: "Whether a package is installed (dpkg status file or rpm database) and its version",
+  params,
+  fields: ["name", "state", "installed", "version", "manager"],
+  async collect(ctx, { name }): Promise<Fact<PackageFactValue>> {
+    const dpkg = await dpkgStatus(ctx);
+    if (dpkg) {
+      const pkg = dpkg.packages.get(name);
+      if (!pkg) {
+        return { value: { name, state: "absent", installed: false, manager: "dpkg" }, evidence: [{ file: DPKG_STATUS, package: name }] };
+      }
+      const value: PackageFactValue = { name, state: pkg.state, installed: DPKG_INSTALLED_STATES.has(pkg.state), manager: "dpkg" };
+      if (pkg.version !== undefined) value.version = pkg.version;
+      return { value, evidence: [{ file: DPKG_STATUS, line: pkg.line, package: name, detail: `Status: ${pkg.status}` }] };
+    }
+
+    const dbDir = await rpmDbDir(ctx);
+    if (dbDir) {
+      const db = await rpmPackages(ctx);
+      if (!db.ok) {
+        return {
+          value: { name, manager: "rpm" },
+          evidence: [{ file: dbDir, package: name }],
+          unknown: { state: db.reason, installed: db.reason, version: db.reason },
+        };
+      }
+      const pkg = db.query.packages.get(name);
+      if (!pkg) {
+        return { value: { name, state: "absent", installed: false, manager: "rpm" }, evidence: [{ file: dbDir, command: db.command, package: name }] };
+      }
+      const evidence = [{ file: dbDir, command: db.command, package: name, ...(pkg.versions.length > 1 ? { detail: `installed versions: ${pkg.versions.join(", ")}` } : {}) }];
+      return { value: { name, state: "installed", installed: true, version: pkg.versions[0] as string, manager: "rpm" }, evidence };
+    }
+
+    const reason = `no dpkg or rpm database under ${ctx.host.root}`;
+    return { value: { name, manager: "none" }, evidence: [], unknown: { installed: reason, state: reason, version: reason } };
+  },
+});

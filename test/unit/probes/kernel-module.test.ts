@@ -1,0 +1,204 @@
+import { afterAll, describe, expect, it } from "vitest";
+import kernelModuleProbe from "../../../src/probes/kernel-module.js";
+import { isDisablingInstall, parseModprobeConf, parseModuleList } from "../../../src/probes/parse/modprobe.js";
+import type { ProbeContext } from "../../../src/probes/types.js";
+import { cleanupFixtures, fixtureRoot, probeContext, type FixtureSpec } from "../../helpers/fixture-root.js";
+
+afterAll(cleanupFixtures);
+
+const REL = "6.1.0-18-amd64";
+
+async function ctxFor(spec: FixtureSpec): Promise<ProbeContext> {
+  const root = await fixtureRoot(spec);
+  return probeContext(root, { proc: root + "/proc" });
+}
+
+async function collect(ctx: ProbeContext, name: string) {
+  return kernelModuleProbe.collect(ctx, kernelModuleProbe.params.parse({ name }));
+}
+
+/** A host with loadable-module support and some modules on disk. */
+function modularHost(extra: FixtureSpec = {}): FixtureSpec {
+  return {
+    "proc/sys/kernel/osrelease": `${REL}\n`,
+    "proc/modules": [
+      "overlay 151552 0 - Live 0x0000000000000000",
+      "usb_storage 81920 1 uas, Live 0x0000000000000000",
+      "cramfs 20480 0 - Live 0x0000000000000000",
+      "",
+    ].join("\n"),
+    [`lib/modules/${REL}/modules.dep`]: [
+      "kernel/fs/overlayfs/overlay.ko: ",
+      "kernel/fs/cramfs/cramfs.ko.xz: ",
+      "kernel/fs/udf/udf.ko.xz: kernel/lib/crc-itu-t.ko.xz",
+      "kernel/drivers/usb/storage/usb-storage.ko.zst: kernel/drivers/usb/core/usbcore.ko",
+      "",
+    ].join("\n"),
+    [`lib/modules/${REL}/modules.builtin`]: "kernel/fs/ext4/ext4.ko\n",
+    ...extra,
+  };
+}
+
+describe("kernel-module probe", () => {
+  it("no /proc/modules → moduleSupport false, not loaded, not loadable", async () => {
+    const ctx = await ctxFor({ "proc/sys/kernel/osrelease": `${REL}\n`, "sys/module/overlay/parameters": { dir: true } });
+    const fact = await collect(ctx, "cramfs");
+    expect(fact.value).toMatchObject({
+      name: "cramfs",
+      moduleSupport: false,
+      loaded: false,
+      builtin: false,
+      available: false,
+      disabledByInstall: false,
+      blacklisted: false,
+      loadable: false,
+    });
+    expect(fact.value.note).toContain("no /proc/modules");
+    expect(fact.value.note).toContain(`no /lib/modules/${REL}`);
+    expect(fact.unknown).toBeUndefined();
+    // Built in: /sys/module/<name> without initstate.
+    const overlay = await collect(ctx, "overlay");
+    expect(overlay.value).toMatchObject({ builtin: true, loaded: false, moduleSupport: false });
+    expect(overlay.evidence[0]).toMatchObject({ file: "/sys/module/overlay", module: "overlay" });
+  });
+
+  it("this real host (no loadable-module support): cramfs not loaded, no module support", async () => {
+    const fact = await collect(probeContext("/"), "cramfs");
+    expect(fact.value).toMatchObject({ moduleSupport: false, loaded: false, loadable: false, available: false });
+  });
+
+  it("a loaded module, with the /proc/modules line as evidence; modules.dep gives availability", async () => {
+    const ctx = await ctxFor(modularHost());
+    const fact = await collect(ctx, "cramfs");
+    expect(fact.value).toEqual({
+      name: "cramfs",
+      moduleSupport: true,
+      loaded: true,
+      builtin: false,
+      available: true,
+      disabledByInstall: false,
+      blacklisted: false,
+      loadable: true,
+    });
+    expect(fact.evidence).toEqual([
+      { file: "/proc/modules", line: 3, module: "cramfs", detail: "state Live" },
+      { file: `/lib/modules/${REL}/modules.dep`, line: 2, module: "cramfs", detail: "kernel/fs/cramfs/cramfs.ko.xz" },
+    ]);
+    const udf = await collect(ctx, "udf");
+    expect(udf.value).toMatchObject({ loaded: false, available: true, loadable: true });
+    const hfs = await collect(ctx, "hfs");
+    expect(hfs.value).toMatchObject({ loaded: false, available: false, loadable: false });
+    const ext4 = await collect(ctx, "ext4");
+    expect(ext4.value).toMatchObject({ builtin: true, available: false });
+  });
+
+  it("install /bin/false in /etc/modprobe.d overrides the same basename in /lib/modprobe.d", async () => {
+    const ctx = await ctxFor(
+      modularHost({
+        "lib/modprobe.d/cis.conf": "install udf /sbin/modprobe --ignore-install udf\n",
+        "etc/modprobe.d/cis.conf": "# CIS 1.1.1.7\ninstall udf /bin/false\nblacklist udf\n",
+        // Applied after cis.conf (basename order): its install wins over cis.conf's.
+        "usr/lib/modprobe.d/zz-vendor.conf": "install squashfs /bin/true\n",
+        "etc/modprobe.d/zz-vendor.conf": "install squashfs /usr/bin/logger squashfs\n",
+        "etc/modprobe.d/README": "install udf /bin/sh\n", // not *.conf: ignored
+      }),
+    );
+    const fact = await collect(ctx, "udf");
+    expect(fact.value).toMatchObject({
+      available: true,
+      installCommand: "/bin/false",
+      disabledByInstall: true,
+      blacklisted: true,
+      loadable: false,
+    });
+    expect(fact.evidence).toContainEqual({ file: "/etc/modprobe.d/cis.conf", line: 2, module: "udf", command: "/bin/false", key: "install" });
+    expect(fact.evidence).toContainEqual({ file: "/etc/modprobe.d/cis.conf", line: 3, module: "udf", key: "blacklist" });
+    const sq = await collect(ctx, "squashfs");
+    expect(sq.value).toMatchObject({ installCommand: "/usr/bin/logger squashfs", disabledByInstall: false });
+  });
+
+  it("the last install line for a module wins, across files in basename order", async () => {
+    const ctx = await ctxFor(
+      modularHost({
+        "etc/modprobe.d/a.conf": "install cramfs /bin/true\n",
+        "lib/modprobe.d/b.conf": "install cramfs \\\n  /sbin/modprobe --ignore-install cramfs\n",
+      }),
+    );
+    const fact = await collect(ctx, "cramfs");
+    expect(fact.value).toMatchObject({ installCommand: "/sbin/modprobe --ignore-install cramfs", disabledByInstall: false, loadable: true });
+  });
+
+  it("blacklist only: blacklisted but still loadable (modprobe by name ignores blacklist)", async () => {
+    const ctx = await ctxFor(modularHost({ "etc/modprobe.d/blacklist.conf": "blacklist udf\n" }));
+    const fact = await collect(ctx, "udf");
+    expect(fact.value).toMatchObject({ blacklisted: true, disabledByInstall: false, loadable: true });
+    expect(fact.value.installCommand).toBeUndefined();
+  });
+
+  it("usb-storage and usb_storage are the same module everywhere", async () => {
+    const ctx = await ctxFor(
+      modularHost({ "etc/modprobe.d/usb_storage.conf": "install usb_storage /bin/false\nblacklist usb-storage\n" }),
+    );
+    for (const name of ["usb-storage", "usb_storage"]) {
+      const fact = await collect(ctx, name);
+      expect(fact.value).toMatchObject({
+        name: "usb_storage",
+        loaded: true,
+        available: true,
+        disabledByInstall: true,
+        blacklisted: true,
+        loadable: false,
+      });
+    }
+  });
+
+  it("/lib/modules/<release> without modules.dep → available unknown, not guessed", async () => {
+    const ctx = await ctxFor({
+      "proc/sys/kernel/osrelease": `${REL}\n`,
+      "proc/modules": "",
+      [`lib/modules/${REL}/kernel`]: { dir: true },
+    });
+    const fact = await collect(ctx, "cramfs");
+    expect(fact.value).toMatchObject({ moduleSupport: true, available: false });
+    expect(fact.unknown).toEqual({
+      available: `/lib/modules/${REL}/modules.dep is missing or unreadable (run depmod)`,
+      loadable: `/lib/modules/${REL}/modules.dep is missing or unreadable (run depmod)`,
+    });
+  });
+});
+
+describe("parseModprobeConf", () => {
+  it("parses directives, continuations, comments and reports junk", () => {
+    const text = [
+      "# comment",
+      "   # indented comment",
+      "install usb-storage /bin/false",
+      "blacklist   cramfs",
+      "options snd-hda-intel model=auto \\",
+      "  power_save=1",
+      "alias net-pf-10 off",
+      "frobnicate x",
+      "install lonely",
+      "",
+    ].join("\n");
+    const { directives, problems } = parseModprobeConf(text, "/etc/modprobe.d/x.conf");
+    expect(directives).toEqual([
+      { kind: "install", module: "usb_storage", args: ["/bin/false"], command: "/bin/false", line: 3, file: "/etc/modprobe.d/x.conf" },
+      { kind: "blacklist", module: "cramfs", args: [], line: 4, file: "/etc/modprobe.d/x.conf" },
+      { kind: "options", module: "snd_hda_intel", args: ["model=auto", "power_save=1"], line: 5, file: "/etc/modprobe.d/x.conf" },
+      { kind: "alias", module: "net-pf-10", args: ["off"], line: 7, file: "/etc/modprobe.d/x.conf" },
+    ]);
+    expect(problems.map((p) => p.line)).toEqual([8, 9]);
+  });
+
+  it("knows which install commands disable a module", () => {
+    for (const c of ["/bin/false", "/bin/true", "/usr/bin/false", "true", "false", "/bin/true # CIS"]) expect(isDisablingInstall(c)).toBe(true);
+    for (const c of ["/bin/sh -c 'exit 1'", "/sbin/modprobe --ignore-install x", "/bin/falsey"]) expect(isDisablingInstall(c)).toBe(false);
+  });
+
+  it("parseModuleList maps compressed module files to names", () => {
+    const m = parseModuleList("kernel/drivers/usb/storage/usb-storage.ko.zst: a.ko\nbogus line\nkernel/x/y.ko\n");
+    expect([...m.keys()]).toEqual(["usb_storage", "y"]);
+    expect(m.get("y")).toEqual({ path: "kernel/x/y.ko", line: 3 });
+  });
+});
