@@ -1,7 +1,9 @@
 /** What every command shares: exit codes, usage errors, pack loading, safe output. */
 import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { formatPackError, loadPacks, type LoadResult } from "../packs/load.js";
+import { parse as parseYaml } from "yaml";
+import { formatPackError, loadPacks, type LoadResult, type PackError } from "../packs/load.js";
+import { applyProfile, loadProfile, type LoadedProfile } from "../packs/profile.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
 import { SEVERITIES, type Severity } from "../engine/result.js";
 
@@ -42,9 +44,50 @@ export function parsePositiveInt(v: string | undefined, flag: string): number | 
   return Number(v);
 }
 
-export async function loadPackPaths(paths: readonly string[]): Promise<LoadResult & { formatted: string[] }> {
-  const result = await loadPacks(paths.length > 0 ? paths : [DEFAULT_BENCHMARKS_DIR]);
-  return { ...result, formatted: result.errors.map(formatPackError) };
+export interface PackSelection {
+  /** A profile id (benchmarks/profiles/<id>.yaml) or a path to a profile file. */
+  profile?: string;
+  /** `--var name=value` overrides; the value is read as YAML (`[22, 10250]`, `true`, `x`). */
+  vars?: readonly string[];
+}
+
+/** Load packs, then apply a profile: the one path every command uses. */
+export async function loadPackPaths(
+  paths: readonly string[],
+  selection: PackSelection = {},
+): Promise<LoadResult & { formatted: string[]; profile?: LoadedProfile }> {
+  const errors: PackError[] = [];
+  let profile: LoadedProfile | undefined;
+  if (selection.profile) {
+    const p = await loadProfile(selection.profile);
+    errors.push(...p.errors);
+    profile = p.profile;
+    if (!profile) throw new UsageError(p.errors.map(formatPackError).join("\n"));
+  }
+  const vars = { ...profile?.vars, ...parseVars(selection.vars ?? []) };
+  const result = await loadPacks(paths.length > 0 ? paths : [DEFAULT_BENCHMARKS_DIR], { vars });
+  errors.push(...result.errors);
+  let packs = result.packs;
+  if (profile) {
+    const applied = await applyProfile(packs, profile);
+    errors.push(...applied.errors);
+    packs = applied.packs;
+  }
+  return { packs, errors, formatted: errors.map(formatPackError), ...(profile ? { profile } : {}) };
+}
+
+export function parseVars(specs: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--var takes name=value (got "${spec}")`);
+    try {
+      out[spec.slice(0, eq)] = parseYaml(spec.slice(eq + 1));
+    } catch (e) {
+      throw new UsageError(`--var ${spec}: the value is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+  return out;
 }
 
 /** Write a file atomically: a reader never sees half a report. */

@@ -23,9 +23,14 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
     evidence: [],
     ...(check.remediation ? { remediation: check.remediation } : {}),
     ...(check.fix ? { fix: check.fix.action } : {}),
+    ...(check.tailoring ? { tailoring: { profile: check.tailoring.profile, reason: check.tailoring.reason } } : {}),
     ...extra,
     durationMs: (extra.durationMs ?? 0) + (performance.now() - started),
   });
+
+  if (check.tailoring?.exclude) {
+    return result("skip", { message: `tailored out by profile ${check.tailoring.profile}: ${check.tailoring.reason}` });
+  }
 
   for (const cond of check.applies) {
     const outcome = facts.get(cond.factKey);

@@ -42,6 +42,8 @@ export interface CheckResult {
   remediation?: string;
   /** Name of the typed fix, when the check has one. */
   fix?: string;
+  /** Set when a profile excluded the check or replaced its expectation: which, and why. */
+  tailoring?: { profile: string; reason: string };
   durationMs: number;
 }
 

@@ -38,8 +38,8 @@ export function createProbeContext(host: HostRoot, run: CommandRunner = runComma
 export async function runChecks(checks: readonly LoadedCheck[], options: RunChecksOptions): Promise<CheckResult[]> {
   const ctx = createProbeContext(options.host, options.run, options.commandTimeoutMs);
   const facts = new Map<string, FactOutcome>();
-  await gatherFacts(checks.flatMap((c) => c.applies), ctx, options, facts);
-  const applicable = checks.filter((c) =>
+  await gatherFacts(checks.filter((c) => !c.tailoring?.exclude).flatMap((c) => c.applies), ctx, options, facts);
+  const applicable = checks.filter((c) => !c.tailoring?.exclude &&
     c.applies.every((cond) => {
       const o = facts.get(cond.factKey);
       return o?.ok === true && !cond.expect.fields.some((f) => o.fact.unknown?.[f] !== undefined) && cond.expect.evaluate(o.fact.value, o.fact.unknown).pass;

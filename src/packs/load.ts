@@ -16,6 +16,7 @@ import {
   CheckSchema,
   DefaultsSchema,
   PackMetaSchema,
+  VarsSchema,
   type CheckDef,
   type ConditionDef,
   type FixDef,
@@ -75,6 +76,8 @@ export interface LoadedCheck {
   tags: string[];
   /** Where the check's map starts in its file. */
   source: { file: string; line: number; column: number };
+  /** Set when a profile tailored this check (see src/packs/profile.ts). */
+  tailoring?: { profile: string; reason: string; exclude: boolean };
 }
 
 export interface LoadedPack {
@@ -92,7 +95,11 @@ export interface LoadResult {
 export interface LoadOptions {
   /** Validate a check's `fix` (the remediation layer supplies this; packs cannot import upward). */
   validateFix?: (fix: FixDef) => string | undefined;
+  /** Var values that override every pack's defaults (from a profile, the CLI or the agent config). */
+  vars?: Readonly<Record<string, unknown>>;
 }
+
+type Vars = Readonly<Record<string, unknown>>;
 
 /**
  * Load packs from paths. A path may be a pack directory (YAML files directly inside,
@@ -138,7 +145,8 @@ async function findPackFiles(p: string, errors: PackError[]): Promise<string[][]
   const yamls = entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => path.join(p, e.name));
   if (yamls.length > 0) return [yamls];
   const groups: string[][] = [];
-  for (const d of entries.filter((e) => e.isDirectory())) {
+  // benchmarks/profiles/ holds profiles, not a pack (src/packs/profile.ts reads it).
+  for (const d of entries.filter((e) => e.isDirectory() && e.name !== "profiles")) {
     const sub = await readdir(path.join(p, d.name));
     const files = sub.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(p, d.name, n));
     if (files.length > 0) groups.push(files);
@@ -150,7 +158,7 @@ async function findPackFiles(p: string, errors: PackError[]): Promise<string[][]
   return groups;
 }
 
-interface ParsedFile {
+export interface ParsedFile {
   file: string;
   doc: Document;
   lines: LineCounter;
@@ -187,10 +195,20 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
     reportZod(metaFile, ["pack"], meta.error, errors);
     return null;
   }
+  let packVars: Record<string, unknown> = {};
+  if (metaFile.data.vars !== undefined) {
+    const v = VarsSchema.safeParse(metaFile.data.vars);
+    if (!v.success) {
+      reportZod(metaFile, ["vars"], v.error, errors);
+      return null;
+    }
+    packVars = v.data;
+  }
+  const vars: Vars = { ...packVars, ...options.vars };
   const checks: LoadedCheck[] = [];
   const byId = new Map<string, LoadedCheck>();
   for (const pf of parsed) {
-    for (const check of compileFile(pf, meta.data, errors, options)) {
+    for (const check of compileFile(pf, meta.data, vars, errors, options)) {
       const prior = byId.get(check.id);
       if (prior) {
         errors.push({
@@ -210,7 +228,7 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
   return { meta: meta.data, dir, files, checks };
 }
 
-async function parseYamlFile(file: string, errors: PackError[]): Promise<ParsedFile | null> {
+export async function parseYamlFile(file: string, errors: PackError[], topKeys: readonly string[] = ["pack", "vars", "section", "defaults", "checks"]): Promise<ParsedFile | null> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -246,10 +264,10 @@ async function parseYamlFile(file: string, errors: PackError[]): Promise<ParsedF
     return null;
   }
   if (typeof data !== "object" || Array.isArray(data)) {
-    errors.push({ code: ErrorCodes.PACK_INVALID, file, line: 1, column: 1, message: "a pack file is a map with pack:, section:, defaults: and checks:" });
+    errors.push({ code: ErrorCodes.PACK_INVALID, file, line: 1, column: 1, message: `this file must be a map with ${topKeys.join(", ")}` });
     return null;
   }
-  const allowed = new Set(["pack", "section", "defaults", "checks"]);
+  const allowed = new Set(topKeys);
   for (const k of Object.keys(data)) {
     if (!allowed.has(k)) {
       const at = positionOf({ file, doc, lines, data: {} }, [k], true);
@@ -261,12 +279,13 @@ async function parseYamlFile(file: string, errors: PackError[]): Promise<ParsedF
 
 const FileBodySchema = zod.strictObject({
   pack: zod.unknown().optional(),
+  vars: zod.unknown().optional(),
   section: zod.strictObject({ id: zod.string(), title: zod.string() }).optional(),
   defaults: DefaultsSchema.optional(),
   checks: zod.array(zod.unknown()).optional(),
 });
 
-function compileFile(pf: ParsedFile, meta: PackMeta, errors: PackError[], options: LoadOptions): LoadedCheck[] {
+function compileFile(pf: ParsedFile, meta: PackMeta, vars: Vars, errors: PackError[], options: LoadOptions): LoadedCheck[] {
   const { pack: _pack, ...body } = pf.data;
   const shell = FileBodySchema.safeParse(body);
   if (!shell.success) {
@@ -276,7 +295,7 @@ function compileFile(pf: ParsedFile, meta: PackMeta, errors: PackError[], option
     return [];
   }
   const defaults = shell.data.defaults ?? {};
-  const defaultApplies = compileConditions(pf, defaults.applies ?? [], ["defaults", "applies"], undefined, errors);
+  const defaultApplies = compileConditions(pf, defaults.applies ?? [], ["defaults", "applies"], undefined, vars, errors);
   if (defaultApplies === null) return [];
   const out: LoadedCheck[] = [];
   (shell.data.checks ?? []).forEach((raw, i) => {
@@ -288,7 +307,7 @@ function compileFile(pf: ParsedFile, meta: PackMeta, errors: PackError[], option
       reportZod(pf, base, parsed.error, errors, checkId);
       return;
     }
-    const c = compileCheck(pf, meta, parsed.data, base, defaults, defaultApplies, errors, options);
+    const c = compileCheck(pf, meta, parsed.data, base, defaults, defaultApplies, vars, errors, options);
     if (c) out.push(c);
   });
   return out;
@@ -301,6 +320,7 @@ function compileCheck(
   base: (string | number)[],
   defaults: z.output<typeof DefaultsSchema>,
   defaultApplies: CompiledCondition[],
+  vars: Vars,
   errors: PackError[],
   options: LoadOptions,
 ): LoadedCheck | null {
@@ -311,16 +331,19 @@ function compileCheck(
   const severity = def.severity ?? defaults.severity;
   if (!severity) err(["id"], "severity is missing (set it on the check or in the file's defaults)");
 
-  const applies = compileConditions(pf, def.applies ?? [], [...base, "applies"], def.id, errors);
+  const applies = compileConditions(pf, def.applies ?? [], [...base, "applies"], def.id, vars, errors);
+  const sub = (v: unknown, p: (string | number)[]) =>
+    substituteVars(v, vars, [...base, ...p], (at, message) => err(at.slice(base.length), message));
 
   let audit: CompiledAudit | undefined;
   if (def.audit) {
-    const call = compileCall(pf, def.audit.probe, def.audit.params, [...base, "audit"], def.id, errors);
+    const params = sub(def.audit.params, ["audit", "params"]) as Record<string, unknown> | undefined;
+    const call = compileCall(pf, def.audit.probe, params, [...base, "audit"], def.id, errors);
     if (call) {
-      const expect = compileExpect(pf, def.audit.expect, [...base, "audit", "expect"], call.probe, def.id, errors);
+      const expect = compileExpect(pf, sub(def.audit.expect, ["audit", "expect"]), [...base, "audit", "expect"], call.probe, def.id, errors);
       let precondition: FieldsMatcher | null | undefined;
       if (def.audit.precondition !== undefined) {
-        precondition = compileExpect(pf, def.audit.precondition, [...base, "audit", "precondition"], call.probe, def.id, errors);
+        precondition = compileExpect(pf, sub(def.audit.precondition, ["audit", "precondition"]), [...base, "audit", "precondition"], call.probe, def.id, errors);
       }
       if (expect && precondition !== null) {
         audit = {
@@ -373,13 +396,19 @@ function compileConditions(
   defs: ConditionDef[],
   base: (string | number)[],
   checkId: string | undefined,
+  vars: Vars,
   errors: PackError[],
 ): CompiledCondition[] | null {
   const out: CompiledCondition[] = [];
   let ok = true;
   defs.forEach((d, i) => {
-    const call = compileCall(pf, d.probe, d.params, [...base, i], checkId, errors);
-    const expect = call ? compileExpect(pf, d.expect, [...base, i, "expect"], call.probe, checkId, errors) : null;
+    const onError = (at: (string | number)[], message: string) => {
+      errors.push({ code: ErrorCodes.PACK_INVALID, file: pf.file, ...positionOf(pf, at, false), ...(checkId ? { checkId } : {}), message });
+    };
+    const params = substituteVars(d.params, vars, [...base, i, "params"], onError) as Record<string, unknown> | undefined;
+    const call = compileCall(pf, d.probe, params, [...base, i], checkId, errors);
+    const expectRaw = substituteVars(d.expect, vars, [...base, i, "expect"], onError);
+    const expect = call ? compileExpect(pf, expectRaw, [...base, i, "expect"], call.probe, checkId, errors) : null;
     if (call && expect) out.push({ ...call, expect, reason: d.reason });
     else ok = false;
   });
@@ -413,7 +442,7 @@ function compileCall(
   return { probeId, probe, params: parsed.data, factKey: `${probeId}:${canonicalJson(parsed.data)}` };
 }
 
-function compileExpect(
+export function compileExpect(
   pf: ParsedFile,
   raw: unknown,
   base: (string | number)[],
@@ -434,7 +463,7 @@ function compileExpect(
   }
 }
 
-function reportZod(
+export function reportZod(
   pf: ParsedFile,
   base: (string | number)[],
   error: zod.ZodError,
@@ -468,7 +497,7 @@ function reportZod(
 }
 
 /** Line and column of the node at `p` (or of its key), falling back to the closest parent. */
-function positionOf(pf: ParsedFile, p: readonly (string | number)[], preferKey: boolean): { line: number; column: number } {
+export function positionOf(pf: ParsedFile, p: readonly (string | number)[], preferKey: boolean): { line: number; column: number } {
   for (let n = p.length; n >= 0; n--) {
     const sub = p.slice(0, n);
     let offset: number | undefined;
@@ -490,6 +519,34 @@ function positionOf(pf: ParsedFile, p: readonly (string | number)[], preferKey: 
     }
   }
   return { line: 1, column: 1 };
+}
+
+/**
+ * Replace every `{ $var: name }` with the var's value (pack defaults overridden by a
+ * profile, the CLI or the agent config). An undefined var is a load error.
+ */
+export function substituteVars(
+  value: unknown,
+  vars: Vars,
+  path: (string | number)[],
+  onError: (path: (string | number)[], message: string) => void,
+): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => substituteVars(v, vars, [...path, i], onError));
+  if (value !== null && typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj);
+    if (keys.length === 1 && keys[0] === "$var") {
+      const name = obj.$var;
+      if (typeof name !== "string" || !Object.hasOwn(vars, name)) {
+        const known = Object.keys(vars);
+        onError([...path, "$var"], `unknown var ${JSON.stringify(name)} (${known.length ? `defined: ${known.join(", ")}` : "this pack defines no vars"})`);
+        return undefined;
+      }
+      return vars[name];
+    }
+    return Object.fromEntries(keys.map((k) => [k, substituteVars(obj[k], vars, [...path, k], onError)]));
+  }
+  return value;
 }
 
 /** JSON with sorted keys, so equal params give equal fact keys. */

@@ -93,9 +93,14 @@ export const DefaultsSchema = z.strictObject({
   applies: z.array(ConditionSchema).optional(),
 });
 
+/** Names usable as `{ $var: name }` in params and expectations. */
+export const VarsSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, "var names are lower-case words joined by '-'"), z.unknown());
+
 export const PackFileSchema = z.strictObject({
   /** Exactly one file of a pack directory (pack.yaml) carries the pack's identity. */
   pack: PackMetaSchema.optional(),
+  /** Defaults for the pack's vars (pack.yaml only); profiles and the CLI override them. */
+  vars: VarsSchema.optional(),
   section: z.strictObject({ id: z.string(), title: z.string() }).optional(),
   /** Applied to every check in this file unless the check says otherwise. */
   defaults: DefaultsSchema.optional(),
@@ -110,3 +115,33 @@ export type FixDef = z.output<typeof FixSchema>;
 export type CheckDef = z.output<typeof CheckSchema>;
 export type PackMeta = z.output<typeof PackMetaSchema>;
 export type PackFileDef = z.output<typeof PackFileSchema>;
+
+export const TailorRuleSchema = z
+  .strictObject({
+    /** Pack-qualified check key, e.g. "cis-debian-12/3.3.1". */
+    check: z.string().regex(/^[^/]+\/[^/]+$/, 'a check key is "<pack>/<id>"'),
+    /** Why the check is tailored: shown on the result, for auditors. */
+    reason: z.string().min(1),
+    /** Report the check as `skip` with the reason instead of running it. */
+    exclude: z.literal(true).optional(),
+    /** Replace the check's expectation (same fact fields and matchers). */
+    expect: z.unknown().optional(),
+  })
+  .refine((r) => (r.exclude === true) !== (r.expect !== undefined), {
+    message: "a tailoring rule either excludes the check or replaces its expect, not both or neither",
+  });
+
+export const ProfileFileSchema = z.strictObject({
+  profile: z.strictObject({
+    id: Id,
+    title: z.string().min(1),
+    description: z.string().optional(),
+  }),
+  /** Packs this profile runs; all when omitted. */
+  packs: z.array(Id).optional(),
+  vars: VarsSchema.optional(),
+  tailor: z.array(TailorRuleSchema).optional(),
+});
+
+export type TailorRuleDef = z.output<typeof TailorRuleSchema>;
+export type ProfileFileDef = z.output<typeof ProfileFileSchema>;

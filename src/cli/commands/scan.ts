@@ -17,6 +17,9 @@ Selection:
   --severity LEVEL      only checks at or above: ${["info", "low", "medium", "high", "critical"].join(", ")}
   --level N             only checks of CIS level N or below (1 = baseline)
   --packs PATH          load packs from PATH instead of the bundled benchmarks/ (repeatable)
+  --profile NAME        tailor the packs for a kind of node, e.g. kubernetes-node
+                        (benchmarks/profiles/NAME.yaml, or a path to a profile file)
+  --var NAME=VALUE      set a pack var (VALUE is YAML), e.g. --var 'allowed-ports=[22, 10250]'
 
 Target:
   --root DIR            scan the system mounted at DIR (default /)
@@ -44,6 +47,8 @@ export async function scanCommand(argv: string[]): Promise<number> {
       severity: { type: "string" },
       level: { type: "string" },
       packs: { type: "string", multiple: true },
+      profile: { type: "string" },
+      var: { type: "string", multiple: true },
       root: { type: "string" },
       proc: { type: "string" },
       format: { type: "string", default: "table" },
@@ -65,7 +70,10 @@ export async function scanCommand(argv: string[]): Promise<number> {
   const host = new HostRoot({ ...(values.root ? { root: values.root } : {}), ...(values.proc ? { proc: values.proc } : {}) });
   await assertDirectory(host.root, "--root");
 
-  const loaded = await loadPackPaths(values.packs ?? []);
+  const loaded = await loadPackPaths(values.packs ?? [], {
+    ...(values.profile ? { profile: values.profile } : {}),
+    ...(values.var ? { vars: values.var } : {}),
+  });
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
 
   const progress = !values.quiet && process.stderr.isTTY === true;

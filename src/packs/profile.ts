@@ -1,0 +1,109 @@
+/**
+ * Profiles tailor packs for a kind of node, as YAML beside the packs
+ * (benchmarks/profiles/<id>.yaml): which packs run, var values, and per-check
+ * tailoring with the reason — excluded checks are reported `skip` with that reason,
+ * and replaced expectations carry it, so an auditor sees every deviation.
+ */
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { ErrorCodes } from "../errors.js";
+import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
+import {
+  compileExpect,
+  parseYamlFile,
+  positionOf,
+  reportZod,
+  type LoadedCheck,
+  type LoadedPack,
+  type PackError,
+} from "./load.js";
+import { ProfileFileSchema, type TailorRuleDef } from "./schema.js";
+
+export interface LoadedProfile {
+  id: string;
+  title: string;
+  description?: string;
+  file: string;
+  packs?: string[];
+  vars: Record<string, unknown>;
+  tailor: { rule: TailorRuleDef; index: number }[];
+}
+
+export const DEFAULT_PROFILES_DIR = path.join(DEFAULT_BENCHMARKS_DIR, "profiles");
+
+/** A profile by id (looked up in `dir`) or by path to its YAML file. */
+export async function loadProfile(
+  nameOrPath: string,
+  dir: string = DEFAULT_PROFILES_DIR,
+): Promise<{ profile?: LoadedProfile; errors: PackError[] }> {
+  const errors: PackError[] = [];
+  const file = nameOrPath.includes("/") || nameOrPath.endsWith(".yaml") ? nameOrPath : path.join(dir, `${nameOrPath}.yaml`);
+  try {
+    await stat(file);
+  } catch {
+    errors.push({ code: ErrorCodes.PACK_READ, file, line: 1, column: 1, message: `no profile "${nameOrPath}" (looked for ${file})` });
+    return { errors };
+  }
+  const pf = await parseYamlFile(file, errors, ["profile", "packs", "vars", "tailor"]);
+  if (!pf) return { errors };
+  const parsed = ProfileFileSchema.safeParse(pf.data);
+  if (!parsed.success) {
+    reportZod(pf, [], parsed.error, errors);
+    return { errors };
+  }
+  const d = parsed.data;
+  return {
+    profile: {
+      id: d.profile.id,
+      title: d.profile.title,
+      ...(d.profile.description ? { description: d.profile.description } : {}),
+      file,
+      ...(d.packs ? { packs: d.packs } : {}),
+      vars: d.vars ?? {},
+      tailor: (d.tailor ?? []).map((rule, index) => ({ rule, index })),
+    },
+    errors,
+  };
+}
+
+/**
+ * Apply a profile to loaded packs: keep the packs it names, and tailor checks.
+ * Rules naming an unknown pack or check are errors (a typo must not silently untailor).
+ */
+export async function applyProfile(packs: readonly LoadedPack[], profile: LoadedProfile): Promise<{ packs: LoadedPack[]; errors: PackError[] }> {
+  const errors: PackError[] = [];
+  const pf = await parseYamlFile(profile.file, errors, ["profile", "packs", "vars", "tailor"]);
+  const where = (p: (string | number)[]) => (pf ? positionOf(pf, p, false) : { line: 1, column: 1 });
+  const known = new Set(packs.map((p) => p.meta.id));
+  (profile.packs ?? []).forEach((id, i) => {
+    if (!known.has(id)) {
+      errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(["packs", i]), message: `profile ${profile.id} names pack "${id}", which did not load` });
+    }
+  });
+  const selected = profile.packs ? packs.filter((p) => profile.packs?.includes(p.meta.id)) : [...packs];
+  const byKey = new Map<string, LoadedCheck>();
+  for (const p of selected) for (const c of p.checks) byKey.set(c.key, c);
+  const replaced = new Map<string, LoadedCheck>();
+  for (const { rule, index } of profile.tailor) {
+    const check = byKey.get(rule.check);
+    if (!check) {
+      errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(["tailor", index, "check"]), message: `profile ${profile.id} tailors "${rule.check}", which is not a check of the selected packs` });
+      continue;
+    }
+    const tailoring = { profile: profile.id, reason: rule.reason, exclude: rule.exclude === true };
+    if (rule.exclude) {
+      replaced.set(check.key, { ...check, tailoring });
+      continue;
+    }
+    if (!check.audit || !pf) {
+      errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(["tailor", index]), checkId: check.id, message: `${rule.check} has no automated audit whose expectation could be replaced` });
+      continue;
+    }
+    const expect = compileExpect(pf, rule.expect, ["tailor", index, "expect"], check.audit.probe, check.id, errors);
+    if (expect) replaced.set(check.key, { ...check, audit: { ...check.audit, expect }, tailoring });
+  }
+  return {
+    packs: selected.map((p) => ({ ...p, checks: p.checks.map((c) => replaced.get(c.key) ?? c) })),
+    errors,
+  };
+}

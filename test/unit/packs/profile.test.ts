@@ -1,0 +1,139 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runChecks } from "../../../src/engine/scan.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import { formatPackError, loadPacks } from "../../../src/packs/load.js";
+import { applyProfile, loadProfile } from "../../../src/packs/profile.js";
+import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await cleanupFixtures();
+});
+
+async function tree(files: Record<string, string>): Promise<string> {
+  const d = await mkdtemp(path.join(tmpdir(), "nodeward-profile-"));
+  dirs.push(d);
+  for (const [rel, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(d, rel)), { recursive: true });
+    await writeFile(path.join(d, rel), text);
+  }
+  return d;
+}
+
+const PACK = `pack: { id: p, title: T, benchmark: B v1, version: "1" }
+vars:
+  wanted-mode: "0600"
+  forward: 0
+checks:
+  - id: "1"
+    title: mode
+    severity: high
+    audit:
+      probe: file
+      params: { path: /etc/x }
+      expect: { mode: { mode-at-most: { $var: wanted-mode } } }
+  - id: "2"
+    title: forwarding off
+    severity: medium
+    audit:
+      probe: sysctl
+      params: { key: net.ipv4.ip_forward }
+      expect: { persisted: { $var: forward } }
+`;
+
+describe("pack vars", () => {
+  it("substitutes pack defaults, and overrides win", async () => {
+    const dir = await tree({ "p/pack.yaml": PACK });
+    const root = await fixtureRoot({ "etc/x": { content: "x", mode: 0o640 }, "etc/sysctl.d/k8s.conf": "net.ipv4.ip_forward = 1\n" });
+    const host = new HostRoot({ root });
+
+    const plain = await loadPacks([dir]);
+    expect(plain.errors).toEqual([]);
+    const r1 = await runChecks(plain.packs[0]!.checks, { host });
+    expect(r1.map((r) => [r.id, r.status, r.expected])).toEqual([
+      ["1", "fail", "mode 0600 or more restrictive"],
+      ["2", "fail", "persisted = 0"],
+    ]);
+
+    const over = await loadPacks([dir], { vars: { "wanted-mode": "0644", forward: 1 } });
+    const r2 = await runChecks(over.packs[0]!.checks, { host });
+    expect(r2.map((r) => [r.id, r.status])).toEqual([["1", "pass"], ["2", "pass"]]);
+  });
+
+  it("an unknown var is a load error with file, line and check id", async () => {
+    const dir = await tree({
+      "p/pack.yaml": `pack: { id: p, title: T, benchmark: B, version: "1" }
+checks:
+  - id: a
+    title: t
+    severity: low
+    audit:
+      probe: file
+      params: { path: /etc/x }
+      expect: { exists: { $var: nope } }
+`,
+    });
+    const r = await loadPacks([dir]);
+    expect(r.errors.map(formatPackError)).toEqual([
+      `${dir}/p/pack.yaml:9:33: [a] unknown var "nope" (this pack defines no vars)`,
+    ]);
+    expect(r.packs[0]!.checks).toEqual([]);
+  });
+});
+
+describe("profiles", () => {
+  it("selects packs, excludes with a reason, replaces an expectation, and sets vars", async () => {
+    const dir = await tree({
+      "p/pack.yaml": PACK,
+      "other/pack.yaml": `pack: { id: other, title: O, benchmark: O, version: "1" }\nchecks: []\n`,
+      "profiles/node.yaml": `profile: { id: node, title: Node }
+packs: [p]
+vars: { wanted-mode: "0644" }
+tailor:
+  - check: p/2
+    reason: Kubernetes needs IP forwarding
+    expect: { persisted: 1 }
+`,
+      "profiles/skip.yaml": `profile: { id: skip, title: Skip }
+tailor:
+  - check: p/1
+    reason: not on this kind of node
+    exclude: true
+  - check: p/99
+    reason: typo
+    exclude: true
+`,
+    });
+    const root = await fixtureRoot({ "etc/x": { content: "x", mode: 0o640 }, "etc/sysctl.d/k8s.conf": "net.ipv4.ip_forward = 1\n" });
+    const host = new HostRoot({ root });
+
+    const { profile } = await loadProfile("node", path.join(dir, "profiles"));
+    expect(profile?.vars).toEqual({ "wanted-mode": "0644" });
+    const loaded = await loadPacks([dir], { vars: profile!.vars });
+    expect(loaded.packs.map((p) => p.meta.id).sort()).toEqual(["other", "p"]); // profiles/ is not a pack
+    const applied = await applyProfile(loaded.packs, profile!);
+    expect(applied.errors).toEqual([]);
+    expect(applied.packs.map((p) => p.meta.id)).toEqual(["p"]);
+    const results = await runChecks(applied.packs[0]!.checks, { host });
+    expect(results.map((r) => [r.id, r.status])).toEqual([["1", "pass"], ["2", "pass"]]);
+    expect(results[1]!.tailoring).toEqual({ profile: "node", reason: "Kubernetes needs IP forwarding" });
+
+    const skip = await loadProfile(path.join(dir, "profiles/skip.yaml"));
+    const applied2 = await applyProfile(loaded.packs, skip.profile!);
+    expect(applied2.errors.map((e) => [e.line, e.message])).toEqual([
+      [6, 'profile skip tailors "p/99", which is not a check of the selected packs'],
+    ]);
+    const r2 = await runChecks(applied2.packs.find((p) => p.meta.id === "p")!.checks, { host });
+    expect(r2[0]).toMatchObject({ status: "skip", message: "tailored out by profile skip: not on this kind of node" });
+  });
+
+  it("a missing profile names the file it looked for", async () => {
+    const r = await loadProfile("nope", "/nonexistent/profiles");
+    expect(r.profile).toBeUndefined();
+    expect(formatPackError(r.errors[0]!)).toBe('/nonexistent/profiles/nope.yaml:1:1: no profile "nope" (looked for /nonexistent/profiles/nope.yaml)');
+  });
+});
