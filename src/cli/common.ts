@@ -1,5 +1,5 @@
 /** What every command shares: exit codes, usage errors, pack loading, safe output. */
-import { rename, writeFile } from "node:fs/promises";
+import { lstat, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { formatPackError, loadPacks, type LoadResult, type PackError } from "../packs/load.js";
@@ -90,8 +90,17 @@ export function parseVars(specs: readonly string[]): Record<string, unknown> {
   return out;
 }
 
-/** Write a file atomically: a reader never sees half a report. */
+/**
+ * Write a report atomically: a reader never sees half of it. A target that exists and
+ * is not a regular file (/dev/null, /dev/stdout, a FIFO) is written to directly —
+ * renaming over it would replace the device with a file.
+ */
 export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const existing = await lstat(file).catch(() => null);
+  if (existing && !existing.isFile() && !existing.isSymbolicLink()) {
+    await writeFile(file, data);
+    return;
+  }
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   await writeFile(tmp, data, { mode: 0o644 });
   await rename(tmp, file);

@@ -37,9 +37,9 @@ PACKAGES=(
   systemd-container  # systemd-nspawn (booted-systemd tests)
   kmod               # modprobe (kernel-module comparisons)
   # ---- added by later issues -------------------------------------------------------
-  # prometheus       # real Prometheus scraping the agent (use --no-install-recommends,
-  #                  #   or it pulls prometheus-node-exporter)
-  # chromium         # headless browser for the HTML report / UI tests
+  prometheus         # real Prometheus + promtool scraping the agent (installed with
+  #                  #   --no-install-recommends, so no prometheus-node-exporter)
+  chromium           # headless browser for the HTML report / UI tests
   # -----------------------------------------------------------------------------------
 )
 
