@@ -9,7 +9,7 @@ import type { Evidence, Fact } from "../probes/types.js";
 import type { FactOutcome } from "./gather.js";
 import type { CheckResult, Status } from "./result.js";
 
-export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, FactOutcome>): CheckResult {
+export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, FactOutcome>, skipMessage?: string): CheckResult {
   const started = performance.now();
   const result = (status: Status, extra: Partial<CheckResult>): CheckResult => ({
     id: check.id,
@@ -23,11 +23,12 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
     evidence: [],
     ...(check.remediation ? { remediation: check.remediation } : {}),
     ...(check.fix ? { fix: check.fix.action } : {}),
-    ...(check.tailoring ? { tailoring: { profile: check.tailoring.profile, reason: check.tailoring.reason } } : {}),
+    ...(check.tailoring && !skipMessage ? { tailoring: { profile: check.tailoring.profile, reason: check.tailoring.reason } } : {}),
     ...extra,
     durationMs: (extra.durationMs ?? 0) + (performance.now() - started),
   });
 
+  if (skipMessage) return result("skip", { message: skipMessage });
   if (check.tailoring?.exclude) {
     return result("skip", { message: `tailored out by profile ${check.tailoring.profile}: ${check.tailoring.reason}` });
   }
@@ -92,6 +93,11 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
     evidence: out.pass ? fact.evidence : dedupeEvidence(evidence),
     durationMs,
   });
+}
+
+/** A `skip` result decided before any fact is gathered (e.g. a deep check without --deep). */
+export function skippedResult(check: LoadedCheck, message: string): CheckResult {
+  return evaluateCheck({ ...check, tailoring: { profile: "", reason: message, exclude: true } }, new Map(), message);
 }
 
 /** A reason when the expectation reads a field the probe marked as unknown. */

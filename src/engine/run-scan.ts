@@ -13,13 +13,21 @@ export interface RunScanOptions extends Omit<RunChecksOptions, "host"> {
   filter?: CheckFilter;
   /** Formatted pack load errors, carried into the report. */
   loadErrors?: readonly string[];
+  /**
+   * Gather the host inventory (systeminformation on the live host: tens of ms and a
+   * few child processes). Default true; the terminal table does without it.
+   */
+  inventory?: boolean;
 }
 
 export async function runScan(options: RunScanOptions): Promise<ScanReport> {
   const startedAt = new Date();
   const started = performance.now();
   const checks = selectChecks(options.packs, options.filter);
-  const [results, host] = await Promise.all([runChecks(checks, options), hostInventory(options.host)]);
+  const inventory = options.inventory === false
+    ? Promise.resolve({ root: options.host.root, live: options.host.isLive })
+    : hostInventory(options.host);
+  const [results, host] = await Promise.all([runChecks(checks, options), inventory]);
   const usedPacks = new Set(checks.map((c) => c.pack.id));
   return {
     tool: { name: "nodeward", version: nodewardVersion() },

@@ -8,12 +8,17 @@ import { runCommand, type CommandRunner } from "../host/exec.js";
 import type { HostRoot } from "../host/host-root.js";
 import type { LoadedCheck } from "../packs/load.js";
 import type { ProbeContext } from "../probes/types.js";
-import { evaluateCheck } from "./evaluate.js";
+import { evaluateCheck, skippedResult } from "./evaluate.js";
 import { gatherFacts, type FactOutcome, type GatherOptions } from "./gather.js";
 import type { CheckResult } from "./result.js";
 
+/** Checks tagged `deep` walk whole filesystems (seconds, not milliseconds): opt-in. */
+export const DEEP_TAG = "deep";
+
 export interface RunChecksOptions extends GatherOptions {
   host: HostRoot;
+  /** Run checks tagged `deep` (filesystem walks). Off by default: a scan stays sub-second. */
+  deep?: boolean;
   run?: CommandRunner;
   commandTimeoutMs?: number;
 }
@@ -35,7 +40,10 @@ export function createProbeContext(host: HostRoot, run: CommandRunner = runComma
   };
 }
 
-export async function runChecks(checks: readonly LoadedCheck[], options: RunChecksOptions): Promise<CheckResult[]> {
+export async function runChecks(allChecks: readonly LoadedCheck[], options: RunChecksOptions): Promise<CheckResult[]> {
+  // A deep check left out is still reported (skip, with how to include it), never silently dropped.
+  const deferred = (c: LoadedCheck) => !options.deep && c.tags.includes(DEEP_TAG);
+  const checks = allChecks.filter((c) => !deferred(c));
   const ctx = createProbeContext(options.host, options.run, options.commandTimeoutMs);
   const facts = new Map<string, FactOutcome>();
   await gatherFacts(checks.filter((c) => !c.tailoring?.exclude).flatMap((c) => c.applies), ctx, options, facts);
@@ -46,5 +54,9 @@ export async function runChecks(checks: readonly LoadedCheck[], options: RunChec
     }),
   );
   await gatherFacts(applicable.flatMap((c) => (c.audit ? [c.audit] : [])), ctx, options, facts);
-  return checks.map((c) => evaluateCheck(c, facts));
+  return allChecks.map((c) =>
+    deferred(c)
+      ? skippedResult(c, "walks the whole filesystem (seconds per 100k files); run with --deep to include it")
+      : evaluateCheck(c, facts),
+  );
 }

@@ -7,7 +7,23 @@ import { parseOsRelease } from "../probes/os-release.js";
 import type { HostInventory } from "../engine/result.js";
 import type { HostRoot } from "./host-root.js";
 
-export async function hostInventory(host: HostRoot): Promise<HostInventory> {
+const cache = new Map<string, { at: number; inventory: Promise<HostInventory> }>();
+const CACHE_MS = 5 * 60_000;
+
+/**
+ * Cached for a few minutes per root: systeminformation's osInfo costs tens of
+ * milliseconds, and the agent scans the same host again and again.
+ */
+export function hostInventory(host: HostRoot): Promise<HostInventory> {
+  const key = `${host.root}\0${host.proc}`;
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.inventory;
+  const inventory = readInventory(host);
+  cache.set(key, { at: Date.now(), inventory });
+  return inventory;
+}
+
+async function readInventory(host: HostRoot): Promise<HostInventory> {
   const base: HostInventory = { root: host.root, live: host.isLive };
   try {
     if (host.isLive) {

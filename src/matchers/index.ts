@@ -144,7 +144,14 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
         const pass = p.kind === "all" ? outs.every((o) => o.pass) : p.kind === "any" ? outs.some((o) => o.pass) : !outs[0]?.pass;
         for (const o of outs) if (o.observed && !observed.includes(o.observed)) observed.push(o.observed);
         if (!pass) {
-          failures.push(p.kind === "not" ? `expected not (${p.sub?.[0]?.expected})` : outs.flatMap((o) => o.failures).join(p.kind === "any" ? " and " : "; "));
+          // Each `any` branch in parentheses: "(a) or (b; c)", not the ambiguous "a and b and c".
+          failures.push(
+            p.kind === "not"
+              ? `expected not (${p.sub?.[0]?.expected})`
+              : p.kind === "any"
+                ? outs.map((o) => `(${o.failures.join("; ")})`).join(" or ")
+                : outs.flatMap((o) => o.failures).join("; "),
+          );
           for (const o of outs) offending.push(...o.offending);
         }
         continue;

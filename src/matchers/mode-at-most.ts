@@ -12,7 +12,8 @@ export const modeAtMost: MatcherCompiler = (arg, path) => {
     throw new MatcherSyntaxError(`mode-at-most takes an octal mode as a quoted string, e.g. "0600" (got ${JSON.stringify(arg)})`, path);
   }
   return {
-    expected: `mode ${formatMode(max)} or more restrictive`,
+    // Read after the field name: "mode 0600 or more restrictive", not "mode mode 0600 …".
+    expected: `${formatMode(max)} or more restrictive`,
     test: (actual) => {
       const mode = parseMode(actual);
       if (mode === undefined) return { pass: false, actual: actual === undefined ? "(not set)" : String(actual) };

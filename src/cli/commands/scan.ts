@@ -16,6 +16,8 @@ Selection:
   --check ID            only this check (repeatable); "4.2.1" or "cis-kubernetes-node/4.2.1"
   --severity LEVEL      only checks at or above: ${["info", "low", "medium", "high", "critical"].join(", ")}
   --level N             only checks of CIS level N or below (1 = baseline)
+  --deep                also run checks that walk whole filesystems (SUID, world-writable,
+                        unowned files: seconds, not milliseconds); reported skip otherwise
   --packs PATH          load packs from PATH instead of the bundled benchmarks/ (repeatable)
   --profile NAME        tailor the packs for a kind of node, e.g. kubernetes-node
                         (benchmarks/profiles/NAME.yaml, or a path to a profile file)
@@ -55,6 +57,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
       output: { type: "string", short: "o" },
       "fail-on": { type: "string", default: "info" },
       quiet: { type: "boolean", short: "q", default: false },
+      deep: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -87,6 +90,9 @@ export async function scanCommand(argv: string[]): Promise<number> {
       ...(maxLevel !== undefined ? { maxLevel } : {}),
     },
     loadErrors: loaded.formatted,
+    deep: values.deep,
+    // The terminal table shows no inventory; every machine-readable format carries it.
+    inventory: reporter.name !== "table",
     ...(progress
       ? { onFact: (done: number, total: number, call: { probeId: string }) => process.stderr.write(`\r\u001b[2Kgathering facts ${done}/${total} (${call.probeId})`) }
       : {}),

@@ -1,0 +1,282 @@
+/**
+ * How the engine decides each status, over real probes on fixture roots. Checks come
+ * from small inline packs loaded by the real loader, as a pack author writes them.
+ */
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { countStatuses } from "../../../src/engine/result.js";
+import { runChecks } from "../../../src/engine/scan.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import { probes } from "../../../src/probes/index.js";
+import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
+import { cleanupPackDirs, loadInline } from "../../helpers/inline-pack.js";
+
+afterAll(async () => {
+  await cleanupFixtures();
+  await cleanupPackDirs();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const ETC = {
+  "etc/passwd": "root:x:0:0:root:/root:/bin/bash\n",
+  "etc/group": "root:x:0:\n",
+};
+
+async function scan(yaml: string, spec: Parameters<typeof fixtureRoot>[0]) {
+  const root = await fixtureRoot({ ...ETC, ...spec });
+  const checks = await loadInline(yaml);
+  return { root, results: await runChecks(checks, { host: new HostRoot({ root }) }) };
+}
+
+const SHADOW_CHECK = `defaults: { severity: high }
+checks:
+  - id: "7.1.5"
+    title: shadow permissions
+    audit:
+      probe: file
+      params: { path: /etc/shadow }
+      expect:
+        mode: { mode-at-most: "0640" }
+        owner: root
+`;
+
+describe("evaluateCheck through runChecks", () => {
+  it("pass: observed, expected and the file as evidence; no message", async () => {
+    const { results } = await scan(SHADOW_CHECK, { "etc/shadow": { content: "root:*:1::::::\n", mode: 0o640 } });
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({
+      id: "7.1.5",
+      pack: "t",
+      benchmark: "Test Benchmark v1",
+      severity: "high",
+      status: "pass",
+      observed: "mode=0640, owner=root",
+      expected: "mode 0640 or more restrictive, owner = root",
+      evidence: [{ file: "/etc/shadow" }],
+    });
+    expect(results[0]?.message).toBeUndefined();
+  });
+
+  it("fail: the message says which field, what was seen and what was expected", async () => {
+    const { results } = await scan(SHADOW_CHECK, { "etc/shadow": { content: "root:*:1::::::\n", mode: 0o644 } });
+    expect(results[0]).toMatchObject({
+      status: "fail",
+      message: "mode is 0644, expected 0640 or more restrictive",
+      observed: "mode=0644, owner=root",
+      evidence: [{ file: "/etc/shadow" }],
+    });
+  });
+
+  it("fail: each over a glob lists the offending files as evidence", async () => {
+    const yaml = `defaults: { severity: medium }
+checks:
+  - id: cron
+    title: cron files
+    audit:
+      probe: file
+      params: { glob: "/etc/cron.d/*" }
+      expect:
+        files: { each: { mode: { mode-at-most: "0600" } } }
+`;
+    const { results } = await scan(yaml, {
+      "etc/cron.d/a": { content: "x\n", mode: 0o600 },
+      "etc/cron.d/b": { content: "x\n", mode: 0o644 },
+      "etc/cron.d/c": { content: "x\n", mode: 0o666 },
+    });
+    expect(results[0]).toMatchObject({
+      status: "fail",
+      message: "files is 2 of 3 not matching: /etc/cron.d/b, /etc/cron.d/c, expected every element: mode 0600 or more restrictive",
+    });
+    // Each file once, even though it is both stat evidence and offending.
+    expect(results[0]?.evidence).toEqual([{ file: "/etc/cron.d/a" }, { file: "/etc/cron.d/b" }, { file: "/etc/cron.d/c" }]);
+  });
+
+  it("skip via applies: the condition's reason, and the audit is never run", async () => {
+    const spy = vi.spyOn(probes.command, "collect");
+    const yaml = `checks:
+  - id: k
+    title: kubelet thing
+    severity: high
+    applies:
+      - probe: file
+        params: { path: /usr/bin/kubelet }
+        expect: { exists: true }
+        reason: no kubelet binary on this node
+    audit: { probe: command, params: { argv: ["true"], liveOnly: false }, expect: { exitCode: 0 } }
+`;
+    const { results } = await scan(yaml, {});
+    expect(results[0]).toMatchObject({ status: "skip", message: "no kubelet binary on this node", evidence: [{ file: "/usr/bin/kubelet" }] });
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it("skip via precondition: its reason plus the fact's note", async () => {
+    const yaml = `checks:
+  - id: p
+    title: kubelet config
+    severity: high
+    audit:
+      probe: file
+      params: { path: /etc/kubernetes/kubelet.conf }
+      precondition: { exists: true }
+      precondition-reason: the kubelet runs without a kubeconfig
+      expect: { mode: { mode-at-most: "0600" } }
+  - id: q
+    title: same, no reason given
+    severity: high
+    audit:
+      probe: file
+      params: { path: /etc/missing.conf }
+      precondition: { exists: true }
+      expect: { mode: { mode-at-most: "0600" } }
+`;
+    const { results } = await scan(yaml, { "etc/kubernetes/kubelet.conf": { symlink: "/nowhere/kubelet.conf" } });
+    expect(results.map((r) => [r.id, r.status, r.message, r.observed])).toEqual([
+      ["p", "skip", "the kubelet runs without a kubeconfig (dangling symlink to /nowhere/kubelet.conf)", "exists=false"],
+      ["q", "skip", "not applicable: exists is false, expected true", "exists=false"],
+    ]);
+  });
+
+  it("manual: the observed value is shown, and manual without audit says so", async () => {
+    const yaml = `checks:
+  - id: m1
+    title: look at sshd_config
+    severity: medium
+    manual: true
+    audit: { probe: file, params: { path: /etc/ssh/sshd_config, key: PermitRootLogin }, expect: { value: "no" } }
+  - id: m2
+    title: ask a person
+    severity: low
+    manual: true
+`;
+    const { results } = await scan(yaml, { "etc/ssh/sshd_config": "PermitRootLogin yes\n" });
+    expect(results[0]).toMatchObject({
+      status: "manual",
+      message: "needs a person to judge; the observed value is shown",
+      observed: "value=yes",
+      expected: "value = no",
+    });
+    expect(results[0]?.evidence).toEqual([
+      { file: "/etc/ssh/sshd_config" },
+      { file: "/etc/ssh/sshd_config", line: 1, key: "PermitRootLogin" },
+    ]);
+    expect(results[1]).toMatchObject({ status: "manual", message: "needs a person to judge (no automated audit)", evidence: [] });
+  });
+
+  it("error when a probe throws: the reason names the probe; the other check still passes", async () => {
+    const real = probes.file.collect.bind(probes.file);
+    vi.spyOn(probes.file, "collect").mockImplementation(async (ctx, p) => {
+      if (p.path === "/etc/boom") throw new Error("disk on fire");
+      return real(ctx, p);
+    });
+    const yaml = `defaults: { severity: low }
+checks:
+  - { id: a, title: A, audit: { probe: file, params: { path: /etc/boom }, expect: { exists: false } } }
+  - { id: b, title: B, audit: { probe: file, params: { path: /etc/passwd }, expect: { exists: true } } }
+`;
+    const { results } = await scan(yaml, {});
+    expect(results.map((r) => [r.id, r.status, r.message])).toEqual([
+      ["a", "error", "[probe:file] disk on fire"],
+      ["b", "pass", undefined],
+    ]);
+    expect(results[0]?.expected).toBe("exists = false");
+  });
+
+  it("error when an expectation reads a field the probe marks unknown (exact reason)", async () => {
+    const yaml = `checks:
+  - id: u
+    title: command on a --root scan
+    severity: medium
+    audit: { probe: command, params: { argv: ["/bin/true"] }, expect: { exitCode: 0 } }
+`;
+    const { root, results } = await scan(yaml, {});
+    const why = `commands run only on the live host; scanning ${root}`;
+    expect(results[0]).toMatchObject({
+      status: "error",
+      message: `cannot determine exitCode: ${why}`,
+      observed: `exitCode=unknown (${why})`,
+      evidence: [{ command: "/bin/true", detail: "not run" }],
+    });
+  });
+
+  it("error when content cannot be parsed: value is unknown, not missing", async () => {
+    const yaml = `checks:
+  - id: y
+    title: kubelet config value
+    severity: high
+    audit:
+      probe: file
+      params: { path: /var/lib/kubelet/config.yaml, format: yaml, key: authentication.anonymous.enabled }
+      expect: { value: false }
+`;
+    const { results } = await scan(yaml, { "var/lib/kubelet/config.yaml": "authentication: [unclosed\n" });
+    expect(results[0]?.status).toBe("error");
+    expect(results[0]?.message).toMatch(/^cannot determine value: \/var\/lib\/kubelet\/config\.yaml: /);
+  });
+
+  it("error applicability: the check is error, never skip or pass", async () => {
+    vi.spyOn(probes.file, "collect").mockRejectedValue(new Error("EIO: i/o error"));
+    const yaml = `checks:
+  - id: e
+    title: E
+    severity: high
+    applies: [{ probe: file, params: { path: /usr/bin/kubelet }, expect: { exists: true }, reason: no kubelet }]
+    manual: true
+`;
+    const { results } = await scan(yaml, {});
+    expect(results[0]).toMatchObject({ status: "error", message: "cannot tell whether the check applies: [probe:file] EIO: i/o error" });
+  });
+
+  it("error is never counted as pass, even when the expectation would hold on an empty fact", async () => {
+    const yaml = `defaults: { severity: high }
+checks:
+  - { id: loop, title: Loop, audit: { probe: file, params: { path: /etc/loop1 }, expect: { exists: false } } }
+  - { id: gone, title: Gone, audit: { probe: file, params: { path: /etc/gone }, expect: { exists: false } } }
+`;
+    const { results } = await scan(yaml, { "etc/loop1": { symlink: "loop2" }, "etc/loop2": { symlink: "loop1" } });
+    expect(results.map((r) => [r.id, r.status])).toEqual([
+      ["loop", "error"],
+      ["gone", "pass"],
+    ]);
+    expect(countStatuses(results)).toEqual({ pass: 1, fail: 0, manual: 0, skip: 0, error: 1 });
+  });
+});
+
+describe("fact gathering", () => {
+  it("a fact shared by two checks (params in any order) is collected once", async () => {
+    const spy = vi.spyOn(probes.file, "collect");
+    const yaml = `defaults: { severity: low }
+checks:
+  - { id: a, title: A, audit: { probe: file, params: { path: /etc/passwd, pattern: "^root:" }, expect: { matched: true } } }
+  - { id: b, title: B, audit: { probe: file, params: { pattern: "^root:", path: /etc/passwd }, expect: { mode: { mode-at-most: "0644" } } } }
+  - { id: c, title: C, audit: { probe: file, params: { path: /etc/group }, expect: { exists: true } } }
+`;
+    const { results } = await scan(yaml, {});
+    expect(results.map((r) => r.status)).toEqual(["pass", "pass", "pass"]);
+    expect(spy).toHaveBeenCalledTimes(2);
+    expect(spy.mock.calls.map((c) => (c[1] as { path: string }).path).sort()).toEqual(["/etc/group", "/etc/passwd"]);
+  });
+
+  it("a probe that hangs is an error after probeTimeoutMs; the other checks still finish", async () => {
+    // A fake probe is fine here: this tests the engine's containment (timeout, isolation),
+    // not any probe. Real commands that hang are in scan.test.ts.
+    const root = await fixtureRoot(ETC);
+    const [hang, ok] = await loadInline(`defaults: { severity: high }
+checks:
+  - { id: hang, title: Hangs, audit: { probe: file, params: { path: /etc/hostname }, expect: { exists: true } } }
+  - { id: ok, title: OK, audit: { probe: file, params: { path: /etc/passwd }, expect: { exists: true } } }
+`);
+    if (!hang?.audit || !ok) throw new Error("pack did not load");
+    const never = { ...probes.file, id: "fake-hang", collect: () => new Promise<never>(() => {}) };
+    const hanging = { ...hang, audit: { ...hang.audit, probe: never, probeId: "fake-hang", factKey: "fake-hang:{}" } };
+    const started = performance.now();
+    const results = await runChecks([hanging, ok], { host: new HostRoot({ root }), probeTimeoutMs: 300 });
+    const elapsed = performance.now() - started;
+    expect(results.map((r) => [r.id, r.status, r.message])).toEqual([
+      ["hang", "error", "[probe:fake-hang] probe fake-hang gave no answer within 300 ms"],
+      ["ok", "pass", undefined],
+    ]);
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(3000);
+  });
+});
