@@ -14,6 +14,9 @@ Usage: nodeward <command> [options]
 Commands:
   scan        run CIS / CCE / KISA checks against this host (or --root DIR) and report
   checks      lint | list | show — validate and browse the check packs
+  remediate   print the fixes for failing checks as a dry run, or --apply them (journaled, backed up)
+  rollback    undo a remediation run (default: the latest), byte-identical
+  runs        list remediation runs, flagging unfinished (killed) ones
 
 Run "nodeward <command> --help" for a command's options.
 Exit codes: 0 ok, 1 checks failed, 2 usage or pack error, 3 internal error.
@@ -24,6 +27,9 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   scan: async () => (await import("./commands/scan.js")).scanCommand,
   checks: async () => (await import("./commands/checks.js")).checksCommand,
+  remediate: async () => (await import("./commands/remediate.js")).remediateCommand,
+  rollback: async () => (await import("./commands/rollback.js")).rollbackCommand,
+  runs: async () => (await import("./commands/runs.js")).runsCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

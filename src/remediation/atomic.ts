@@ -1,0 +1,202 @@
+/**
+ * The only code that changes files on the remediated host. Rules:
+ * - A host path is mapped through HostRoot: the parent chain is resolved inside the root
+ *   (a link climbing out throws NODEWARD_ERR_PATH_ESCAPE), and the final component is
+ *   never followed: if it is a symlink, the change is refused (O_NOFOLLOW semantics).
+ * - Files are never written in place: temp file in the same directory, write, fchown,
+ *   fchmod, fsync, rename over the target, fsync the directory.
+ * - chmod/chown go through an fd opened with O_NOFOLLOW (Linux has no lchmod).
+ * Residual race: Node has no openat(), so a parent directory swapped for a symlink
+ * between resolve and open is not caught; only root can do that under /etc.
+ */
+import { constants as fsc, type Stats } from "node:fs";
+import { lstat, mkdir, open, rename, rmdir, unlink } from "node:fs/promises";
+import path from "node:path";
+import { ErrorCodes, NodewardError } from "../errors.js";
+import type { HostRoot } from "../host/host-root.js";
+import type { FileState } from "./types.js";
+
+export class UnsafePathError extends NodewardError {
+  constructor(message: string) {
+    super(ErrorCodes.PATH_ESCAPE, message);
+    this.name = "UnsafePathError";
+  }
+}
+
+/** Where a host path really is, with its parent resolved and its last component not followed. */
+export async function safeTarget(host: HostRoot, hostPath: string): Promise<string> {
+  const real = await safeLinkTarget(host, hostPath);
+  const st = await lstatOrNull(real);
+  if (st?.isSymbolicLink()) {
+    const { readlink } = await import("node:fs/promises");
+    const target = await readlink(real).catch(() => "?");
+    throw new UnsafePathError(`refusing to change ${hostPath}: it is a symlink (-> ${target}); nodeward never writes through a symlink`);
+  }
+  return real;
+}
+
+/** Like safeTarget, but the final component may be a symlink: for creating or removing the link itself. */
+export async function safeLinkTarget(host: HostRoot, hostPath: string): Promise<string> {
+  const parent = path.posix.dirname(hostPath);
+  let realParent: string;
+  try {
+    realParent = await host.resolve(parent, true);
+  } catch (e) {
+    if (e instanceof NodewardError && e.code === ErrorCodes.PATH_ESCAPE) {
+      throw new UnsafePathError(`refusing to change ${hostPath}: ${e.message}`);
+    }
+    throw e;
+  }
+  const real = path.join(realParent, path.posix.basename(hostPath));
+  if (!host.isLive && real !== host.root && !real.startsWith(host.root + path.sep)) {
+    throw new UnsafePathError(`refusing to change ${hostPath}: it resolves to ${real}, outside the root ${host.root}`);
+  }
+  return real;
+}
+
+export async function lstatOrNull(p: string): Promise<Stats | null> {
+  try {
+    return await lstat(p);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    throw e;
+  }
+}
+
+/** Read a regular file without following a final symlink; null when missing. */
+export async function readFileNoFollow(real: string): Promise<{ bytes: Buffer; mode: number; uid: number; gid: number } | null> {
+  let fh;
+  try {
+    fh = await open(real, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    if (code === "ELOOP") throw new UnsafePathError(`refusing to read ${real}: it is a symlink`);
+    throw e;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${real} is not a regular file`);
+    const bytes = await fh.readFile();
+    return { bytes, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function readFileState(host: HostRoot, hostPath: string): Promise<FileState | null> {
+  const r = await readFileNoFollow(await safeTarget(host, hostPath));
+  return r ? { content: r.bytes.toString("utf8"), mode: r.mode, uid: r.uid, gid: r.gid } : null;
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Name of the temp file for `real`, recorded in the journal so rollback can remove a leftover. */
+export function tempNameFor(real: string, tag: string): string {
+  return path.join(path.dirname(real), `.${path.basename(real)}.nodeward-${tag}.tmp`);
+}
+
+export interface AtomicWriteOptions {
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Unique per run and step: the temp file's name. */
+  tag: string;
+  /** Called after the temp file is durable and before the rename (the crash-test hook). */
+  beforeRename?: () => void;
+}
+
+/** Replace `real` (already checked by safeTarget) with `data`: a reader sees the old or the new file, never half. */
+export async function atomicWrite(real: string, data: Buffer | string, o: AtomicWriteOptions): Promise<void> {
+  const tmp = tempNameFor(real, o.tag);
+  await unlink(tmp).catch(() => undefined); // a leftover from a killed run with the same tag
+  const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+  try {
+    await fh.writeFile(data);
+    // chown before chmod: chown clears setuid/setgid.
+    await fh.chown(o.uid, o.gid);
+    await fh.chmod(o.mode);
+    await fh.sync();
+  } catch (e) {
+    await fh.close();
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await fh.close();
+  o.beforeRename?.();
+  // Re-check right before the rename: a symlink planted since planning is still refused
+  // (rename replaces a link rather than following it, but refusing is the clearer answer).
+  const st = await lstatOrNull(real);
+  if (st?.isSymbolicLink()) {
+    await unlink(tmp).catch(() => undefined);
+    throw new UnsafePathError(`refusing to replace ${real}: it became a symlink`);
+  }
+  await rename(tmp, real);
+  await fsyncDir(path.dirname(real));
+}
+
+/** chmod / chown through an O_NOFOLLOW fd, then fsync the file's metadata. */
+export async function setModeOwner(real: string, change: { mode?: number; uid?: number; gid?: number }): Promise<void> {
+  let fh;
+  try {
+    fh = await open(real, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ELOOP") throw new UnsafePathError(`refusing to change ${real}: it is a symlink`);
+    throw e;
+  }
+  try {
+    const st = await fh.stat();
+    if (change.uid !== undefined || change.gid !== undefined) {
+      await fh.chown(change.uid ?? st.uid, change.gid ?? st.gid);
+    }
+    // chown may have cleared setuid/setgid: always re-apply the intended mode.
+    const mode = change.mode ?? st.mode & 0o7777;
+    await fh.chmod(mode);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Create missing directories (host paths, outermost first), each checked for symlinks. */
+export async function makeDirs(host: HostRoot, dirs: readonly string[]): Promise<void> {
+  for (const d of dirs) {
+    const real = await safeTarget(host, d);
+    await mkdir(real, { mode: 0o755 }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    });
+    await fsyncDir(path.dirname(real));
+  }
+}
+
+/** Remove directories (host paths, given outermost first) if they are empty. */
+export async function removeEmptyDirs(host: HostRoot, dirs: readonly string[]): Promise<void> {
+  for (const d of [...dirs].reverse()) {
+    const real = await safeTarget(host, d);
+    await rmdir(real).catch(() => undefined);
+  }
+}
+
+/**
+ * Missing ancestors of a host path, outermost first (what mkdir -p would create), as host
+ * paths of where they really go: links in the existing part are resolved inside the root.
+ */
+export async function missingDirs(host: HostRoot, hostPath: string): Promise<string[]> {
+  const out: string[] = [];
+  let dir = host.toHostPath(await host.resolve(path.posix.dirname(hostPath), true));
+  while (dir !== "/") {
+    const st = await host.lstat(dir);
+    if (st) break;
+    out.unshift(dir);
+    dir = path.posix.dirname(dir);
+  }
+  return out;
+}

@@ -1,0 +1,308 @@
+/**
+ * Runs, journal and backups under `<state-dir>/runs/<run-id>/`:
+ *
+ *   status.json     { runId, status, pid, pidStart, root, startedAt, … } (replaced atomically)
+ *   journal.jsonl   one JSON line per event, appended and fsynced: `intent` BEFORE a change
+ *                   (naming its backup and temp file), `done` / `failed` after it
+ *   backups/<step>.json  what the file was (existed, mode, uid, gid, sha256) or a link-tree snapshot
+ *   backups/<step>.bin   its bytes
+ *
+ * Order per change: backup (fsync) → intent (fsync) → change → done (fsync). A run killed
+ * anywhere leaves either no intent (nothing changed) or an intent whose backup is durable,
+ * which is all rollback needs. xattrs are not backed up: Node has no xattr API and
+ * getfattr is not on a minimal Debian (package `attr`); said in the report.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { constants as fsc, readFileSync } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import path from "node:path";
+import { fsyncDir } from "./atomic.js";
+import type { Change } from "./types.js";
+
+export const DEFAULT_STATE_DIR = "/var/lib/nodeward";
+
+export type RunStatus = "running" | "complete" | "failed" | "rolling-back" | "rolled-back";
+
+export interface RunInfo {
+  runId: string;
+  status: RunStatus;
+  pid: number;
+  /** /proc/<pid>/stat start time, so a recycled pid is not mistaken for the run's process. */
+  pidStart?: string;
+  /** Host root the run changed ("/" for the live host). */
+  root: string;
+  startedAt: string;
+  finishedAt?: string;
+  /** Check keys the run fixed (for `runs`). */
+  checks: string[];
+  /** Changes applied (done entries). */
+  changes: number;
+  /** Hook steps passed (see crashPoint): what a fault-injection test iterates over. */
+  steps?: number;
+  rolledBackAt?: string;
+  message?: string;
+}
+
+export interface FileBackup {
+  kind: "file";
+  path: string;
+  existed: boolean;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  sha256?: string;
+  /** Relative to the run dir: backups/<step>.bin */
+  data?: string;
+}
+
+export interface LinkEntry {
+  /** Host path. */
+  path: string;
+  type: "link" | "dir";
+  target?: string;
+}
+
+export interface LinksBackup {
+  kind: "links";
+  /** Host paths of the snapshotted trees (/etc/systemd/system, /etc/rc?.d). */
+  dirs: string[];
+  entries: LinkEntry[];
+}
+
+export type Backup = FileBackup | LinksBackup;
+
+export interface JournalEntry {
+  t: "intent" | "done" | "failed";
+  step: number;
+  at: string;
+  check: string;
+  action: string;
+  change: Change;
+  /** Relative path of the backup meta (backups/<step>.json). */
+  backup?: string;
+  /** Further file backups (a package's conffiles before a purge): kept for the operator. */
+  extraBackups?: string[];
+  /** Real path of the temp file an atomic write uses (removed by rollback if left over). */
+  tmp?: string;
+  error?: string;
+}
+
+/** Fault injection for tests: SIGKILL ourselves after hook step N. */
+let stepsPassed = 0;
+export function crashPoint(): void {
+  stepsPassed++;
+  const n = process.env.NODEWARD_TEST_CRASH_AFTER_STEP;
+  // Honoured only with NODE_ENV=test as well: a stray variable in an operator's environment
+  // must never kill a real remediation half-way (it would be recoverable, but alarming).
+  if (n !== undefined && process.env.NODE_ENV === "test" && Number(n) === stepsPassed) {
+    process.kill(process.pid, "SIGKILL");
+  }
+}
+export function stepsSoFar(): number {
+  return stepsPassed;
+}
+
+export function newRunId(now = new Date()): string {
+  const ts = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `${ts}-${randomBytes(3).toString("hex")}`;
+}
+
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 22 (starttime); skip the comm field, which may hold spaces and parens.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function processAlive(pid: number, start?: string): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ESRCH") return false;
+  }
+  if (start === undefined) return true;
+  const now = processStart(pid);
+  return now === undefined || now === start;
+}
+
+async function writeDurable(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+  await fsyncDir(path.dirname(file));
+}
+
+export class RunStore {
+  readonly runsDir: string;
+
+  constructor(readonly stateDir: string = DEFAULT_STATE_DIR) {
+    this.runsDir = path.join(stateDir, "runs");
+  }
+
+  runDir(runId: string): string {
+    if (!/^[A-Za-z0-9._-]+$/.test(runId) || runId.startsWith(".")) throw new Error(`not a run id: ${JSON.stringify(runId)}`);
+    return path.join(this.runsDir, runId);
+  }
+
+  async list(): Promise<RunInfo[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.runsDir);
+    } catch {
+      return [];
+    }
+    const out: RunInfo[] = [];
+    for (const n of names.sort()) {
+      if (n.startsWith(".")) continue;
+      const info = await this.info(n).catch(() => null);
+      if (info) out.push(info);
+    }
+    return out;
+  }
+
+  async info(runId: string): Promise<RunInfo> {
+    return JSON.parse(await readFile(path.join(this.runDir(runId), "status.json"), "utf8")) as RunInfo;
+  }
+
+  /** Runs left `running` (or `rolling-back`) by a process that is gone: killed or crashed. */
+  async unfinished(): Promise<RunInfo[]> {
+    return (await this.list()).filter((r) => (r.status === "running" || r.status === "rolling-back") && !processAlive(r.pid, r.pidStart));
+  }
+
+  async journal(runId: string): Promise<JournalEntry[]> {
+    const text = await readFile(path.join(this.runDir(runId), "journal.jsonl"), "utf8").catch(() => "");
+    const out: JournalEntry[] = [];
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      try {
+        out.push(JSON.parse(line) as JournalEntry);
+      } catch {
+        // A torn last line (killed mid-append before fsync) was never acted on.
+      }
+    }
+    return out;
+  }
+
+  async readBackup(runId: string, rel: string): Promise<{ meta: Backup; data?: Buffer }> {
+    const dir = this.runDir(runId);
+    const meta = JSON.parse(await readFile(path.join(dir, rel), "utf8")) as Backup;
+    if (meta.kind === "file" && meta.data) {
+      const data = await readFile(path.join(dir, meta.data));
+      if (meta.sha256 && sha256(data) !== meta.sha256) throw new Error(`backup ${meta.data} of ${meta.path} is corrupt (sha256 mismatch)`);
+      return { meta, data };
+    }
+    return { meta };
+  }
+
+  async create(root: string): Promise<Run> {
+    await mkdir(this.runsDir, { recursive: true, mode: 0o700 });
+    const runId = newRunId();
+    const dir = this.runDir(runId);
+    await mkdir(path.join(dir, "backups"), { recursive: true, mode: 0o700 });
+    const info: RunInfo = {
+      runId,
+      status: "running",
+      pid: process.pid,
+      ...(processStart(process.pid) ? { pidStart: processStart(process.pid) as string } : {}),
+      root,
+      startedAt: new Date().toISOString(),
+      checks: [],
+      changes: 0,
+    };
+    const run = new Run(this, runId, dir, info);
+    await run.saveStatus();
+    await fsyncDir(this.runsDir);
+    return run;
+  }
+
+  async open(runId: string): Promise<Run> {
+    return new Run(this, runId, this.runDir(runId), await this.info(runId));
+  }
+
+  /** One remediation or rollback at a time per state dir. */
+  async lock(): Promise<() => Promise<void>> {
+    await mkdir(this.runsDir, { recursive: true, mode: 0o700 });
+    const file = path.join(this.runsDir, ".lock");
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fh = await open(file, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+        await fh.writeFile(JSON.stringify({ pid: process.pid, start: processStart(process.pid) }));
+        await fh.close();
+        return async () => {
+          await unlink(file).catch(() => undefined);
+        };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        const holder = JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as { pid?: number; start?: string };
+        if (holder.pid !== undefined && processAlive(holder.pid, holder.start)) {
+          throw new Error(`another nodeward remediation or rollback (pid ${holder.pid}) holds ${file}`);
+        }
+        await unlink(file).catch(() => undefined); // stale: its process is gone
+      }
+    }
+    throw new Error(`cannot take ${file}`);
+  }
+}
+
+export function sha256(data: Buffer | string): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+export class Run {
+  private step = 0;
+
+  constructor(
+    readonly store: RunStore,
+    readonly runId: string,
+    readonly dir: string,
+    readonly info: RunInfo,
+  ) {}
+
+  async saveStatus(): Promise<void> {
+    await writeDurable(path.join(this.dir, "status.json"), JSON.stringify(this.info, null, 2) + "\n");
+  }
+
+  async setStatus(status: RunStatus, extra: Partial<RunInfo> = {}): Promise<void> {
+    Object.assign(this.info, extra, { status });
+    await this.saveStatus();
+  }
+
+  nextStep(): number {
+    return ++this.step;
+  }
+
+  /** Append one journal line and fsync it before returning. */
+  async append(entry: Omit<JournalEntry, "at">): Promise<void> {
+    const line = JSON.stringify({ ...entry, at: new Date().toISOString() }) + "\n";
+    const file = path.join(this.dir, "journal.jsonl");
+    const fh = await open(file, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND, 0o600);
+    try {
+      await fh.write(line);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Store a backup durably; returns its meta path relative to the run dir. */
+  async saveBackup(name: string | number, meta: Backup, data?: Buffer): Promise<string> {
+    const rel = `backups/${name}.json`;
+    if (meta.kind === "file" && data) {
+      meta.data = `backups/${name}.bin`;
+      meta.sha256 = sha256(data);
+      await writeDurable(path.join(this.dir, meta.data), data);
+    }
+    await writeDurable(path.join(this.dir, rel), JSON.stringify(meta) + "\n");
+    return rel;
+  }
+}

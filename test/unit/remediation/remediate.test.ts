@@ -1,0 +1,108 @@
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { runChecks } from "../../../src/engine/scan.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import { applyPlan } from "../../../src/remediation/apply.js";
+import { RunStore } from "../../../src/remediation/journal.js";
+import { planRemediation } from "../../../src/remediation/plan.js";
+import { rollbackRun } from "../../../src/remediation/rollback.js";
+import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
+import { failingNode, fixChecks, treeHash } from "./helpers.js";
+
+afterAll(cleanupFixtures);
+
+let stateDir: string;
+beforeEach(async () => {
+  stateDir = await mkdtemp(path.join(tmpdir(), "nodeward-state-"));
+  return () => rm(stateDir, { recursive: true, force: true });
+});
+
+describe("remediate on an offline kubeadm + Debian root", () => {
+  it("dry run changes no byte, and plans every starter fix (live-only ones skipped)", async () => {
+    const root = await fixtureRoot(failingNode());
+    const before = await treeHash(root);
+    const host = new HostRoot({ root });
+    const checks = await fixChecks();
+    expect(checks.map((c) => c.key).sort()).toHaveLength(7);
+    const plan = await planRemediation({ host, checks });
+    expect(await treeHash(root)).toBe(before);
+    const byKey = Object.fromEntries(plan.fixes.map((f) => [f.check.key, f]));
+    expect(Object.keys(byKey).sort()).toEqual([
+      "cis-debian-12/1.1.1.1", "cis-debian-12/2.1.2", "cis-debian-12/2.2.4", "cis-debian-12/3.3.5",
+      "cis-debian-12/7.1.5", "cis-kubernetes-node/4.1.9", "cis-kubernetes-node/4.2.1",
+    ]);
+    for (const f of plan.fixes) expect(f.error, f.check.key).toBeUndefined();
+    expect(byKey["cis-debian-12/7.1.5"]?.changes).toEqual([{ kind: "chmod", path: "/etc/shadow", from: 0o644, to: 0o640 }]);
+    expect(byKey["cis-debian-12/2.2.4"]?.changes).toEqual([]);
+    expect(byKey["cis-debian-12/2.2.4"]?.skipped[0]?.reason).toMatch(/live host/);
+    expect(byKey["cis-kubernetes-node/4.2.1"]?.needs).toBe("kubelet-restart");
+    // 4.2.1 edits the file 4.1.9 chmods: it sees the planned mode through the overlay.
+    const w = byKey["cis-kubernetes-node/4.2.1"]?.changes[0];
+    expect(w?.kind === "write-file" && w.before?.mode).toBe(0o600);
+    expect(w?.kind === "write-file" && w.after.content).toContain("enabled: false # insecure default from an old template");
+  });
+
+  it("apply turns the failures into passes, a second apply changes nothing, rollback restores the tree hash", async () => {
+    const root = await fixtureRoot(failingNode());
+    const original = await treeHash(root);
+    const host = new HostRoot({ root });
+    const checks = await fixChecks();
+    const store = new RunStore(stateDir);
+
+    const progress: number[] = [];
+    const result = await applyPlan({ plan: await planRemediation({ host, checks }), store, onProgress: (p) => progress.push(p.done) });
+    expect(result.status).toBe("complete");
+    expect(progress.at(-1)).toBeGreaterThan(5);
+    const rescan = Object.fromEntries(result.rescan.map((r) => [`${r.pack}/${r.id}`, r.status]));
+    expect(rescan).toEqual({
+      "cis-debian-12/7.1.5": "pass",
+      "cis-debian-12/1.1.1.1": "pass",
+      "cis-debian-12/3.3.5": "pass",
+      "cis-debian-12/2.1.2": "pass",
+      "cis-kubernetes-node/4.1.9": "pass",
+      "cis-kubernetes-node/4.2.1": "pass",
+    });
+    // Layout kept: the comment on the YAML key, the other sysctl lines, the new files.
+    expect(await readFile(path.join(root, "var/lib/kubelet/config.yaml"), "utf8")).toBe(
+      (await import("./helpers.js")).KUBELET_CONFIG.replace("enabled: true # insecure", "enabled: false # insecure"),
+    );
+    expect((await stat(path.join(root, "var/lib/kubelet/config.yaml"))).mode & 0o7777).toBe(0o600);
+    expect(await readFile(path.join(root, "etc/sysctl.conf"), "utf8")).toContain("net.ipv4.ip_forward = 1\n# net.ipv4.conf.all.accept_redirects = 1");
+    expect(await readFile(path.join(root, "etc/sysctl.d/60-nodeward.conf"), "utf8")).toContain("net.ipv4.conf.all.accept_redirects = 0\n");
+    expect(await readFile(path.join(root, "etc/modprobe.d/nodeward-cramfs.conf"), "utf8")).toContain("install cramfs /bin/false\nblacklist cramfs\n");
+    const afterApply = await treeHash(root);
+
+    // Idempotent: nothing left to do, no run recorded, not a byte changed.
+    const again = await applyPlan({ plan: await planRemediation({ host, checks }), store });
+    expect(again.status).toBe("nothing-to-do");
+    expect(await treeHash(root)).toBe(afterApply);
+    expect(await store.list()).toHaveLength(1);
+
+    const rb = await rollbackRun({ store });
+    expect(rb.failed).toEqual([]);
+    expect(await treeHash(root)).toBe(original);
+    expect((await store.list())[0]?.status).toBe("rolled-back");
+    const results = await runChecks(checks, { host });
+    expect(results.filter((r) => r.status === "fail").map((r) => r.id).sort()).toEqual(["1.1.1.1", "2.1.2", "2.2.4", "3.3.5", "4.1.9", "4.2.1", "7.1.5"]);
+  });
+
+  it("file-mode only tightens: a stricter file is left alone, extra bits are cleared not set", async () => {
+    const root = await fixtureRoot({ ...failingNode(), "etc/shadow": { content: "x\n", mode: 0o4600, uid: 0, gid: 0 } });
+    const plan = await planRemediation({ host: new HostRoot({ root }), checks: (await fixChecks()).filter((c) => c.id === "7.1.5") });
+    // 0o4600 fails mode-at-most 0640 (setuid): new = old & 0640 = 0600, never 0640.
+    expect(plan.fixes[0]?.changes).toEqual([{ kind: "chmod", path: "/etc/shadow", from: 0o4600, to: 0o600 }]);
+  });
+
+  it("4.2.1 refuses when the --anonymous-auth flag overrides the config file", async () => {
+    const spec = failingNode();
+    spec["etc/default/kubelet"] = "KUBELET_EXTRA_ARGS=--anonymous-auth=true\n";
+    spec["etc/systemd/system/kubelet.service.d/10-kubeadm.conf"] =
+      '[Service]\nEnvironment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"\nEnvironmentFile=-/etc/default/kubelet\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_CONFIG_ARGS $KUBELET_EXTRA_ARGS\n';
+    const root = await fixtureRoot(spec);
+    const plan = await planRemediation({ host: new HostRoot({ root }), checks: (await fixChecks()).filter((c) => c.id === "4.2.1") });
+    expect(plan.fixes[0]?.error).toMatch(/--anonymous-auth=true .*overrides authentication\.anonymous\.enabled/);
+    expect(plan.fixes[0]?.changes).toEqual([]);
+  });
+});
