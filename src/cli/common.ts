@@ -49,6 +49,8 @@ export interface PackSelection {
   profile?: string;
   /** `--var name=value` overrides; the value is read as YAML (`[22, 10250]`, `true`, `x`). */
   vars?: readonly string[];
+  /** Check every `fix:` against the remediation actions (lint, remediate); scans skip the import. */
+  validateFixes?: boolean;
 }
 
 /** Load packs, then apply a profile: the one path every command uses. */
@@ -65,11 +67,12 @@ export async function loadPackPaths(
     if (!profile) throw new UsageError(p.errors.map(formatPackError).join("\n"));
   }
   const vars = { ...profile?.vars, ...parseVars(selection.vars ?? []) };
-  const result = await loadPacks(paths.length > 0 ? paths : [DEFAULT_BENCHMARKS_DIR], { vars });
+  const validateFix = selection.validateFixes ? (await import("../remediation/index.js")).validateFix : undefined;
+  const result = await loadPacks(paths.length > 0 ? paths : [DEFAULT_BENCHMARKS_DIR], { vars, ...(validateFix ? { validateFix } : {}) });
   errors.push(...result.errors);
   let packs = result.packs;
   if (profile) {
-    const applied = await applyProfile(packs, profile);
+    const applied = await applyProfile(packs, profile, vars);
     errors.push(...applied.errors);
     packs = applied.packs;
   }

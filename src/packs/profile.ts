@@ -13,6 +13,7 @@ import {
   parseYamlFile,
   positionOf,
   reportZod,
+  substituteVars,
   type LoadedCheck,
   type LoadedPack,
   type PackError,
@@ -70,7 +71,12 @@ export async function loadProfile(
  * Apply a profile to loaded packs: keep the packs it names, and tailor checks.
  * Rules naming an unknown pack or check are errors (a typo must not silently untailor).
  */
-export async function applyProfile(packs: readonly LoadedPack[], profile: LoadedProfile): Promise<{ packs: LoadedPack[]; errors: PackError[] }> {
+export async function applyProfile(
+  packs: readonly LoadedPack[],
+  profile: LoadedProfile,
+  /** Var values for `{ $var }` in replaced expectations; default the profile's own. */
+  vars: Readonly<Record<string, unknown>> = profile.vars,
+): Promise<{ packs: LoadedPack[]; errors: PackError[] }> {
   const errors: PackError[] = [];
   const pf = await parseYamlFile(profile.file, errors, ["profile", "packs", "vars", "tailor"]);
   const where = (p: (string | number)[]) => (pf ? positionOf(pf, p, false) : { line: 1, column: 1 });
@@ -99,7 +105,10 @@ export async function applyProfile(packs: readonly LoadedPack[], profile: Loaded
       errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(["tailor", index]), checkId: check.id, message: `${rule.check} has no automated audit whose expectation could be replaced` });
       continue;
     }
-    const expect = compileExpect(pf, rule.expect, ["tailor", index, "expect"], check.audit.probe, check.id, errors);
+    const raw = substituteVars(rule.expect, vars, ["tailor", index, "expect"], (at, message) => {
+      errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(at), checkId: check.id, message });
+    });
+    const expect = compileExpect(pf, raw, ["tailor", index, "expect"], check.audit.probe, check.id, errors);
     if (expect) replaced.set(check.key, { ...check, audit: { ...check.audit, expect }, tailoring });
   }
   return {

@@ -1,11 +1,15 @@
 /**
- * file: stat (type, mode, owner) and optionally one config value or a pattern hit in a
- * host file, a glob of files, or a kubelet file found by the kubelet helper. Pure stat
- * never reads content, so a huge file only errors when a key or pattern needs it.
+ * file: stat (type, mode, owner) and optionally one config value, a pattern hit or the
+ * whole parsed document of a host file, a glob of files, a kubelet file found by the
+ * kubelet helper (`pathOf`), or a file another Kubernetes component names by flag
+ * (`pathFrom`, e.g. kube-apiserver's --audit-policy-file). Pure stat never reads
+ * content, so a huge file only errors when a key, pattern or document needs it.
  */
 import type { Stats } from "node:fs";
 import { z } from "zod";
 import { ErrorCodes, NodewardError, describeError } from "../errors.js";
+import { parseDocument } from "yaml";
+import { COMPONENTS, componentFile } from "./k8s-component.js";
 import { kubeletInfo, type KubeletInfo } from "./kubelet.js";
 import {
   lookupEquals,
@@ -54,14 +58,22 @@ const params = z
     path: absolute.optional(),
     glob: absolute.optional(),
     pathOf: z.enum(PATH_OF).optional(),
+    /** A file a component names: `{component: kube-apiserver, flag: audit-policy-file}` or `{component: etcd, manifest: true}`. */
+    pathFrom: z
+      .strictObject({ component: z.enum(COMPONENTS), flag: z.string().min(1).optional(), manifest: z.literal(true).optional() })
+      .refine((f) => (f.flag === undefined) !== (f.manifest === undefined), "pathFrom takes flag or manifest: true")
+      .optional(),
     key: z.string().min(1).optional(),
+    /** Parse the whole file (format yaml or json) into the `document` field. */
+    document: z.literal(true).optional(),
     format: z.enum(["space", "equals", "yaml", "json"]).default("space"),
     pattern: z.string().min(1).refine(isValidPattern, "not a valid regular expression").optional(),
   })
   .refine(
-    (p) => [p.path, p.glob, p.pathOf].filter((x) => x !== undefined).length === 1,
-    "give exactly one of path, glob, pathOf",
-  );
+    (p) => [p.path, p.glob, p.pathOf, p.pathFrom].filter((x) => x !== undefined).length === 1,
+    "give exactly one of path, glob, pathOf, pathFrom",
+  )
+  .refine((p) => p.document === undefined || p.format === "yaml" || p.format === "json", "document needs format: yaml or json");
 
 type Params = z.output<typeof params>;
 
@@ -82,6 +94,8 @@ export interface FileFactValue {
   found?: boolean;
   matched?: boolean;
   match?: string;
+  /** The parsed file (`document: true`): a YAML/JSON value, first document only. */
+  document?: unknown;
   note?: string;
 }
 
@@ -126,7 +140,7 @@ interface Inspected {
 }
 
 async function inspect(ctx: ProbeContext, p: Params, hostPath: string, inGlob: boolean): Promise<Inspected> {
-  const wantsContent = p.key !== undefined || p.pattern !== undefined;
+  const wantsContent = p.key !== undefined || p.pattern !== undefined || p.document !== undefined;
   const evidence: Evidence[] = [{ file: hostPath }];
   // stat first: it throws for an escaping symlink or a loop, which must not pass as "missing".
   const st = await ctx.host.stat(hostPath);
@@ -140,6 +154,7 @@ async function inspect(ctx: ProbeContext, p: Params, hostPath: string, inGlob: b
     }
     if (p.key !== undefined) value.found = false;
     if (p.pattern !== undefined) value.matched = false;
+    if (p.document !== undefined) value.document = null;
     return { value, evidence };
   }
   const names = await idNames(ctx);
@@ -177,6 +192,13 @@ async function inspect(ctx: ProbeContext, p: Params, hostPath: string, inGlob: b
     } else {
       value.found = false;
     }
+  }
+  if (p.document !== undefined) {
+    const doc = parseWhole(text, p.format === "json" ? "json" : "yaml");
+    if ("error" in doc) {
+      contentError = `${hostPath}: ${doc.error}`;
+      value.note = doc.error;
+    } else value.document = doc.value;
   }
   if (p.pattern !== undefined) {
     const re = compilePattern(p.pattern);
@@ -219,6 +241,28 @@ function lookupKey(text: string, format: Params["format"], key: string): KeyHit 
   return entry ? { found: true, value: entry.value, line: entry.line } : { found: false };
 }
 
+/** The first YAML (or JSON) document of a file as plain data; aliases capped like the pack loader. */
+export function parseWhole(text: string, format: "yaml" | "json"): { value: unknown } | { error: string } {
+  if (format === "json") {
+    try {
+      return { value: JSON.parse(text) as unknown };
+    } catch (e) {
+      return { error: `invalid JSON: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+  try {
+    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+    const first = doc.errors[0];
+    if (first) {
+      const at = first.linePos?.[0];
+      return { error: `invalid YAML${at ? ` at line ${at.line}` : ""}: ${first.message.split("\n")[0]}` };
+    }
+    return { value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  } catch (e) {
+    return { error: `invalid YAML: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
 /** The kubelet file a `pathOf` names, or why there is none. */
 function kubeletPath(info: KubeletInfo, which: PathOf): { path: string } | { note: string } {
   if (!info.present) return { note: "no kubelet found (no kubelet process and no kubelet systemd unit)" };
@@ -244,16 +288,17 @@ function contentUnknown(p: Params, reason: string): Record<string, string> {
     u.value = reason;
     u.found = reason;
   }
+  if (p.document !== undefined) u.document = reason;
   return u;
 }
 
 export default defineProbe({
   id: "file",
-  summary: "A host file's type, mode and owner, and optionally a config value or a pattern in it (path, glob or a kubelet file)",
+  summary: "A host file's type, mode and owner, and optionally a config value, a pattern or the parsed document (path, glob, a kubelet file, or a file a component names)",
   params,
   fields: [
     "path", "exists", "type", "symlink", "mode", "owner", "group", "uid", "gid", "size",
-    "value", "found", "matched", "match", "note", "pattern", "count", "files",
+    "value", "found", "matched", "match", "document", "note", "pattern", "count", "files",
   ],
   async collect(ctx, p): Promise<Fact<FileFactValue | FileGlobFactValue>> {
     if (p.glob !== undefined) {
@@ -277,6 +322,17 @@ export default defineProbe({
       const info = await kubeletInfo(ctx);
       const r = kubeletPath(info, p.pathOf);
       if ("note" in r) return { value: { path: null, exists: false, note: r.note }, evidence: [] };
+      hostPath = r.path;
+    } else if (p.pathFrom !== undefined) {
+      const r = await componentFile(ctx, p.pathFrom);
+      if ("note" in r) {
+        const value: FileFactValue = { path: null, exists: false, note: r.note };
+        if (p.key !== undefined) value.found = false;
+        if (p.pattern !== undefined) value.matched = false;
+        if (p.document !== undefined) value.document = null;
+        // The note is the only "where": a failed check must say why there is no file.
+        return { value, evidence: [{ detail: r.note }] };
+      }
       hostPath = r.path;
     } else {
       hostPath = p.path as string;

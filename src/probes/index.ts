@@ -2,13 +2,17 @@
  * The probe registry: one line per probe, checked by types (ProbeId = its keys).
  * Explicit imports rather than side-effect registration: ESM has no init().
  */
+import accounts from "./accounts.js";
 import command from "./command.js";
 import file from "./file.js";
+import fileTree from "./file-tree.js";
+import k8sComponent from "./k8s-component.js";
 import kernelModule from "./kernel-module.js";
 import kubelet from "./kubelet.js";
 import listeningPorts from "./listening-ports.js";
 import osRelease from "./os-release.js";
 import packageProbe from "./package.js";
+import sshdConfig from "./sshd-config.js";
 import sysctl from "./sysctl.js";
 import systemdUnit from "./systemd-unit.js";
 import type { z } from "zod";
@@ -24,6 +28,10 @@ export const probes = {
   kubelet,
   command,
   "os-release": osRelease,
+  "sshd-config": sshdConfig,
+  "k8s-component": k8sComponent,
+  accounts,
+  "file-tree": fileTree,
 } as const satisfies Record<string, Probe<z.ZodType, object>>;
 
 export type ProbeId = keyof typeof probes;

@@ -47,7 +47,7 @@ export async function runCheckOn(key: string, spec: FixtureSpec, options: RunOnO
   const check = await findCheck(key, options.packsDir);
   const root = await fixtureRoot(spec);
   const host = new HostRoot({ root, ...(options.proc ? { proc: path.join(root, options.proc) } : {}) });
-  const [result] = await runChecks([check], { host });
+  const [result] = await runChecks([check], { host, deep: true });
   if (!result) throw new Error(`no result for ${key}`);
   return result;
 }
@@ -62,7 +62,7 @@ export async function runChecksOn(keys: readonly string[] | "all", root: string,
     return c;
   });
   const host = new HostRoot({ root, ...(options.proc ? { proc: path.join(root, options.proc) } : {}) });
-  return runChecks(checks, { host });
+  return runChecks(checks, { host, deep: true });
 }
 
 /** Minimal /etc/passwd and /etc/group so owner/group names resolve in fixtures. */

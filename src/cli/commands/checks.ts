@@ -39,7 +39,7 @@ async function lint(argv: string[]): Promise<number> {
     process.stdout.write(checksHelp);
     return EXIT.OK;
   }
-  const loaded = await loadPackPaths(positionals);
+  const loaded = await loadPackPaths(positionals, { validateFixes: true });
   for (const e of loaded.formatted) process.stdout.write(`${e}\n`);
   const checks = loaded.packs.reduce((n, p) => n + p.checks.length, 0);
   if (loaded.errors.length > 0) {

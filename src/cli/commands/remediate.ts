@@ -2,14 +2,11 @@ import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { selectChecks } from "../../engine/select.js";
 import { HostRoot } from "../../host/host-root.js";
-import { formatPackError, loadPacks } from "../../packs/load.js";
-import { DEFAULT_BENCHMARKS_DIR } from "../../paths.js";
 import { applyPlan } from "../../remediation/apply.js";
-import { validateFix } from "../../remediation/index.js";
 import { DEFAULT_STATE_DIR, RunStore, type RunInfo } from "../../remediation/journal.js";
 import { planRemediation, type RemediationPlan } from "../../remediation/plan.js";
 import { renderChange } from "../../remediation/render.js";
-import { EXIT, UsageError, parsePositiveInt, parseSeverity, splitList } from "../common.js";
+import { EXIT, UsageError, loadPackPaths, parsePositiveInt, parseSeverity, splitList } from "../common.js";
 
 export const remediateHelp = `Usage: nodeward remediate [options]
 
@@ -25,6 +22,9 @@ Selection (as in scan):
   --severity LEVEL      only checks at or above: info, low, medium, high, critical
   --level N             only checks of CIS level N or below
   --packs PATH          load packs from PATH instead of the bundled benchmarks/
+  --profile NAME        tailor the packs as scan does (e.g. kubernetes-node): use the
+                        profile the node is scanned with, or remediation may undo it
+  --var NAME=VALUE      set a pack var, as scan does
 
 Target:
   --root DIR            remediate the system mounted at DIR (default /); live-only actions
@@ -94,6 +94,8 @@ export async function remediateCommand(argv: string[]): Promise<number> {
       severity: { type: "string" },
       level: { type: "string" },
       packs: { type: "string", multiple: true },
+      profile: { type: "string" },
+      var: { type: "string", multiple: true },
       root: { type: "string" },
       proc: { type: "string" },
       apply: { type: "boolean", default: false },
@@ -121,8 +123,14 @@ export async function remediateCommand(argv: string[]): Promise<number> {
     return EXIT.USAGE;
   }
 
-  const loaded = await loadPacks(values.packs?.length ? values.packs : [DEFAULT_BENCHMARKS_DIR], { validateFix });
-  for (const e of loaded.errors) process.stderr.write(`nodeward: pack error: ${formatPackError(e)}\n`);
+  // The same packs, profile and vars as `scan`: on a Kubernetes node the profile is what
+  // keeps remediation from "fixing" ip_forward back to 0.
+  const loaded = await loadPackPaths(values.packs ?? [], {
+    validateFixes: true,
+    ...(values.profile ? { profile: values.profile } : {}),
+    ...(values.var ? { vars: values.var } : {}),
+  });
+  for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
   const checks = selectChecks(loaded.packs, {
     benchmarks: splitList(values.benchmark),
     checks: splitList(values.check),

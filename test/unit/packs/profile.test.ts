@@ -137,3 +137,32 @@ tailor:
     expect(formatPackError(r.errors[0]!)).toBe('/nonexistent/profiles/nope.yaml:1:1: no profile "nope" (looked for /nonexistent/profiles/nope.yaml)');
   });
 });
+
+describe("deep checks", () => {
+  it("are reported skip with how to include them unless deep is asked for", async () => {
+    const dir = await tree({
+      "p/pack.yaml": `pack: { id: p, title: T, benchmark: B, version: "1" }
+checks:
+  - id: walk
+    title: no world-writable files
+    severity: medium
+    tags: [deep]
+    audit:
+      probe: file-tree
+      params: { paths: ["/"], filter: { perm-all: "0002", type: file } }
+      expect: { count: 0 }
+`,
+    });
+    const root = await fixtureRoot({ "etc/ok": { content: "x", mode: 0o644 }, "tmp/bad": { content: "x", mode: 0o666 } });
+    const loaded = await loadPacks([dir]);
+    expect(loaded.errors).toEqual([]);
+    const host = new HostRoot({ root });
+    const [shallow] = await runChecks(loaded.packs[0]!.checks, { host });
+    expect(shallow).toMatchObject({
+      status: "skip",
+      message: "walks the whole filesystem (seconds per 100k files); run with --deep to include it",
+    });
+    const [deep] = await runChecks(loaded.packs[0]!.checks, { host, deep: true });
+    expect(deep).toMatchObject({ status: "fail", message: "count is 1, expected 0" });
+  });
+});

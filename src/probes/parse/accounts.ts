@@ -1,0 +1,136 @@
+/**
+ * Pure parsers for the account databases: passwd(5) and shadow(5) records, the
+ * password field's state, and group(5) members. They never throw: a malformed line
+ * is skipped and recorded as a problem, so a fuzzed file still parses.
+ */
+import type { ParseProblem } from "./key-value.js";
+
+export interface PasswdEntry {
+  name: string;
+  /** The passwd password field: "x" when the hash is in /etc/shadow. */
+  password: string;
+  uid: number;
+  gid: number;
+  gecos: string;
+  home: string;
+  shell: string;
+  /** 1-based line number. */
+  line: number;
+}
+
+export interface ShadowEntry {
+  name: string;
+  /** The encrypted-password field, never shown in facts (only its state). */
+  hash: string;
+  line: number;
+}
+
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+  line: number;
+}
+
+export interface Parsed<T> {
+  entries: T[];
+  problems: ParseProblem[];
+}
+
+export type PasswordState = "locked" | "empty" | "hash" | "none";
+
+const ID_RE = /^\d{1,10}$/;
+
+function records(text: string): { fields: string[]; line: number }[] {
+  const out: { fields: string[]; line: number }[] = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (line.trim() === "" || line.trimStart().startsWith("#")) return;
+    out.push({ fields: line.split(":"), line: i + 1 });
+  });
+  return out;
+}
+
+/** NIS compat lines (`+`, `-name`) carry no local account. */
+function isCompat(name: string): boolean {
+  return name.startsWith("+") || name.startsWith("-");
+}
+
+/** /etc/passwd: name:password:uid:gid:gecos:home:shell (exactly 7 fields). */
+export function parsePasswdEntries(text: string): Parsed<PasswdEntry> {
+  const entries: PasswdEntry[] = [];
+  const problems: ParseProblem[] = [];
+  for (const { fields, line } of records(text)) {
+    const [name = "", password = "", uid = "", gid = "", gecos = "", home = "", shell = ""] = fields;
+    if (isCompat(name)) continue;
+    if (fields.length !== 7) {
+      problems.push({ line, message: `expected 7 colon-separated fields, found ${fields.length}` });
+      continue;
+    }
+    if (name === "") {
+      problems.push({ line, message: "empty user name" });
+      continue;
+    }
+    if (!ID_RE.test(uid) || !ID_RE.test(gid)) {
+      problems.push({ line, message: `user ${JSON.stringify(name.slice(0, 40))}: uid/gid are not numbers` });
+      continue;
+    }
+    entries.push({ name, password, uid: Number(uid), gid: Number(gid), gecos, home, shell, line });
+  }
+  return { entries, problems };
+}
+
+/** /etc/shadow: name:hash:lastchg:min:max:warn:inactive:expire:reserved (9 fields; 2+ accepted). */
+export function parseShadowEntries(text: string): Parsed<ShadowEntry> {
+  const entries: ShadowEntry[] = [];
+  const problems: ParseProblem[] = [];
+  for (const { fields, line } of records(text)) {
+    const name = fields[0] ?? "";
+    if (isCompat(name)) continue;
+    if (name === "" || fields.length < 2) {
+      problems.push({ line, message: name === "" ? "empty user name" : "no password field" });
+      continue;
+    }
+    entries.push({ name, hash: fields[1] as string, line });
+  }
+  return { entries, problems };
+}
+
+/** /etc/group: name:password:gid:member,member (4 fields). */
+export function parseGroupEntries(text: string): Parsed<GroupEntry> {
+  const entries: GroupEntry[] = [];
+  const problems: ParseProblem[] = [];
+  for (const { fields, line } of records(text)) {
+    const [name = "", , gid = "", members = ""] = fields;
+    if (isCompat(name)) continue;
+    if (fields.length !== 4 || name === "" || !ID_RE.test(gid)) {
+      problems.push({ line, message: fields.length !== 4 ? `expected 4 colon-separated fields, found ${fields.length}` : "empty name or non-numeric gid" });
+      continue;
+    }
+    entries.push({ name, gid: Number(gid), members: members.split(",").map((m) => m.trim()).filter((m) => m !== ""), line });
+  }
+  return { entries, problems };
+}
+
+/**
+ * The state of a password field (shadow's, or passwd's when it is not "x"):
+ * "" → empty (login without a password), "!"/"*" prefixes → locked, anything else → hash.
+ */
+export function passwordState(field: string): Exclude<PasswordState, "none"> {
+  if (field === "") return "empty";
+  if (field.startsWith("!") || field.startsWith("*")) return "locked";
+  return "hash";
+}
+
+/** crypt(5) scheme of a hash ("sha512", "yescrypt", …); undefined when there is no hash. */
+export function hashAlgorithm(field: string): string | undefined {
+  const h = field.replace(/^[!*]+/, "");
+  if (h === "") return undefined;
+  const m = /^\$([^$]+)\$/.exec(h);
+  if (!m) return /^[./0-9A-Za-z]{13}$/.test(h) ? "des" : undefined;
+  const ids: Record<string, string> = {
+    "1": "md5", "2": "bcrypt", "2a": "bcrypt", "2b": "bcrypt", "2x": "bcrypt", "2y": "bcrypt",
+    "5": "sha256", "6": "sha512", "7": "scrypt", y: "yescrypt", gy: "gost-yescrypt", sha1: "sha1crypt", md5: "sunmd5",
+  };
+  return ids[m[1] as string] ?? `unknown ($${m[1]}$)`;
+}

@@ -1,0 +1,114 @@
+/**
+ * sshd-config: the effective global value of one sshd keyword, computed the way sshd does
+ * (the automated `sshd -T | grep -i KEY` of the CIS 5.1.x audits, but from files, so it
+ * works on an offline root and needs no sshd binary): /etc/ssh/sshd_config with its
+ * Includes, first value wins, Match blocks left out, compiled-in defaults for unset
+ * keywords. See src/probes/parse/sshd-config.ts for the rules and the defaults table.
+ */
+import { z } from "zod";
+import { ErrorCodes, NodewardError, describeError } from "../errors.js";
+import {
+  SshdIncludeError,
+  canonicalSshdKeyword,
+  effectiveSshdConfig,
+  expandSshdConfig,
+  type SshdProblem,
+  type SshdSetting,
+} from "./parse/sshd-config.js";
+import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+
+export const SSHD_CONFIG = "/etc/ssh/sshd_config";
+
+export interface SshdConfigFact {
+  /** /etc/ssh/sshd_config exists (the OpenSSH server is installed). */
+  present: boolean;
+  /** The keyword asked for, lower-case (as `sshd -T` prints it). */
+  key: string;
+  /** Effective value; undefined when the keyword is neither set nor has a default. */
+  value?: string;
+  /** Algorithm lists split on commas; accumulating keywords (AllowUsers, Port) as a list. */
+  values?: string[];
+  source: "file" | "default" | "unset";
+  file?: string;
+  line?: number;
+  /** The value as written when it was normalised (`1m` → `60`, `-aes128-cbc`). */
+  raw?: string;
+  /** Every effective global keyword → value, for checks that look at several (AllowUsers or AllowGroups …). */
+  settings: Record<string, string>;
+}
+
+interface Loaded {
+  present: boolean;
+  settings: Map<string, SshdSetting>;
+  files: string[];
+  problems: SshdProblem[];
+}
+
+function loadConfig(ctx: ProbeContext): Promise<Loaded> {
+  return ctx.once("sshd-config", async () => {
+    const reader = {
+      async read(p: string): Promise<string | null> {
+        try {
+          const st = await ctx.host.stat(p);
+          if (!st) return null;
+          // glob(3) in sshd would hand a directory to fopen and fail; skip it as not a config file.
+          if (!st.isFile()) return null;
+          return await ctx.host.readFile(p);
+        } catch (e) {
+          throw new NodewardError(ErrorCodes.PROBE_FAILED, `${p}: ${describeError(e)}`, { cause: e });
+        }
+      },
+      glob: (p: string) => ctx.host.glob(p),
+    };
+    try {
+      const x = await expandSshdConfig(SSHD_CONFIG, reader);
+      return { present: x.present, settings: effectiveSshdConfig(x.directives), files: x.files, problems: x.problems };
+    } catch (e) {
+      if (e instanceof SshdIncludeError) throw new NodewardError(ErrorCodes.PROBE_FAILED, e.message, { cause: e });
+      throw e;
+    }
+  });
+}
+
+export default defineProbe({
+  id: "sshd-config",
+  summary: "The effective global value of an sshd_config keyword (Includes, first value wins, Match blocks excluded, compiled-in defaults)",
+  params: z.strictObject({
+    key: z.string().min(1).regex(/^[A-Za-z][A-Za-z0-9]*$/, "an sshd_config keyword, e.g. PermitRootLogin"),
+  }),
+  fields: ["present", "key", "value", "values", "source", "file", "line", "raw", "settings"],
+  async collect(ctx, p): Promise<Fact<SshdConfigFact>> {
+    const cfg = await loadConfig(ctx);
+    const key = canonicalSshdKeyword(p.key);
+    const settings: Record<string, string> = {};
+    for (const [k, s] of cfg.settings) settings[k] = s.value;
+    const s = cfg.settings.get(key);
+    const value: SshdConfigFact = { present: cfg.present, key, source: s?.source ?? "unset", settings };
+    const evidence: Evidence[] = [];
+    if (s) {
+      value.value = s.value;
+      if (s.values) value.values = s.values;
+      if (s.raw !== undefined) value.raw = s.raw;
+      if (s.file !== undefined) {
+        value.file = s.file;
+        if (s.line !== undefined) value.line = s.line;
+        evidence.push({ file: s.file, ...(s.line !== undefined ? { line: s.line } : {}), key });
+      }
+    }
+    if (!cfg.present) {
+      evidence.push({ file: SSHD_CONFIG, detail: "missing: the OpenSSH server is not installed" });
+    } else if (!s || s.source === "default") {
+      evidence.push({
+        file: SSHD_CONFIG,
+        key,
+        detail: s
+          ? `not set outside Match blocks in ${cfg.files.join(", ")}: sshd's compiled-in default`
+          : `not set outside Match blocks in ${cfg.files.join(", ")} (no default)`,
+      });
+    }
+    for (const pr of cfg.problems.slice(0, 5)) {
+      evidence.push({ ...(pr.file ? { file: pr.file } : {}), line: pr.line, detail: pr.message });
+    }
+    return { value, evidence };
+  },
+});

@@ -1,0 +1,160 @@
+/**
+ * kubernetes-control-plane: every check on the kubeadm control-plane fixture (static pod
+ * manifests with hostPath volumes). Automated checks pass on the compliant node and fail
+ * with their violation; manual ones show the observed value; a worker skips them all.
+ */
+import path from "node:path";
+import { stringify } from "yaml";
+import { afterAll, describe, expect, it } from "vitest";
+import type { CheckResult } from "../../../src/engine/result.js";
+import type { Evidence } from "../../../src/probes/types.js";
+import { BENCHMARKS_DIR, runCheckOn } from "../../helpers/check-fixture.js";
+import { cleanupFixtures, type FixtureSpec } from "../../helpers/fixture-root.js";
+import { APISERVER_FLAGS, KUBEADM_VIOLATIONS, kubeadmNode, type KubeadmNodeOptions } from "../../helpers/kubeadm-node.js";
+
+afterAll(cleanupFixtures);
+
+const PACK = "kubernetes-control-plane";
+const packsDir = path.join(BENCHMARKS_DIR, PACK);
+const run = (id: string, spec: FixtureSpec): Promise<CheckResult> => runCheckOn(`${PACK}/${id}`, spec, { packsDir });
+
+const M = "/etc/kubernetes/manifests";
+const API = `${M}/kube-apiserver.yaml`;
+
+const AUTOMATED: [string, Evidence][] = [
+  ["1.1.1", { file: API }],
+  ["1.1.2", { file: API }],
+  ["1.1.3", { file: `${M}/kube-controller-manager.yaml` }],
+  ["1.1.4", { file: `${M}/kube-controller-manager.yaml` }],
+  ["1.1.5", { file: `${M}/kube-scheduler.yaml` }],
+  ["1.1.6", { file: `${M}/kube-scheduler.yaml` }],
+  ["1.1.7", { file: `${M}/etcd.yaml` }],
+  ["1.1.8", { file: `${M}/etcd.yaml` }],
+  ["1.1.11", { file: "/var/lib/etcd" }],
+  ["1.1.12", { file: "/var/lib/etcd" }],
+  ["1.1.13", { file: "/etc/kubernetes/super-admin.conf" }],
+  ["1.1.14", { file: "/etc/kubernetes/admin.conf" }],
+  ["1.1.15", { file: "/etc/kubernetes/scheduler.conf" }],
+  ["1.1.16", { file: "/etc/kubernetes/scheduler.conf" }],
+  ["1.1.17", { file: "/etc/kubernetes/controller-manager.conf" }],
+  ["1.1.18", { file: "/etc/kubernetes/controller-manager.conf" }],
+  ["1.2.16", { key: "--audit-log-path" }],
+  ["1.2.17", { file: API, key: "--audit-log-maxage" }],
+  ["1.2.18", { file: API, key: "--audit-log-maxbackup" }],
+  ["1.2.19", { key: "--audit-log-maxsize" }],
+  ["NW-K8S-1", { file: "/etc/kubernetes/audit/policy.yaml" }],
+  // The manifest's /etc/kubernetes/enc is the host's /etc/kubernetes/encryption.
+  ["NW-K8S-2", { file: "/etc/kubernetes/encryption/encryption.yaml" }],
+];
+
+describe("kubernetes-control-plane: automated checks", () => {
+  it.each(AUTOMATED)("%s passes on the compliant kubeadm node and fails with its violation", async (id, evidence) => {
+    expect((await run(id, kubeadmNode())).status).toBe("pass");
+    const v = KUBEADM_VIOLATIONS[`${PACK}/${id}`];
+    if (!v) throw new Error(`no violation for ${id}`);
+    const r = await run(id, kubeadmNode(v.options));
+    expect(r.status).toBe("fail");
+    expect(r.message).toContain(v.message);
+    expect(r.evidence).toContainEqual(expect.objectContaining(evidence));
+  });
+
+  it("1.2.17 evidence names the manifest line of the flag", async () => {
+    const r = await run("1.2.17", kubeadmNode({ apiserverFlags: { "audit-log-maxage": "7" } }));
+    const ev = r.evidence.find((e) => e.key === "--audit-log-maxage");
+    expect(ev?.line).toBeGreaterThan(1);
+  });
+
+  it("NW-K8S-1 fails when --audit-policy-file is not set, saying so", async () => {
+    const r = await run("NW-K8S-1", kubeadmNode({ apiserverFlags: { "audit-policy-file": null } }));
+    expect(r.status).toBe("fail");
+    expect(r.message).toContain("exists is false, expected true");
+    expect(r.evidence).toContainEqual({ detail: "kube-apiserver runs without --audit-policy-file" });
+  });
+
+  it("NW-K8S-1 fails on a policy file that is not YAML (error: cannot tell the document)", async () => {
+    const r = await run("NW-K8S-1", kubeadmNode({ files: { "etc/kubernetes/audit/policy.yaml": { content: "rules: [\n", mode: 0o600 } } }));
+    expect(r.status).toBe("error");
+    expect(r.message).toContain("cannot determine document");
+  });
+
+  it("NW-K8S-2 fails without --encryption-provider-config, and when the file lives only in the container", async () => {
+    const unset = await run("NW-K8S-2", kubeadmNode({ apiserverFlags: { "encryption-provider-config": null } }));
+    expect(unset.status).toBe("fail");
+    expect(unset.evidence).toContainEqual({ detail: "kube-apiserver runs without --encryption-provider-config" });
+    const inPod = await run("NW-K8S-2", kubeadmNode({ apiserverFlags: { "encryption-provider-config": "/opt/enc.yaml" } }));
+    expect(inPod.status).toBe("fail");
+    expect(inPod.evidence[0]?.detail).toContain("/opt/enc.yaml is inside the kube-apiserver container (no volumeMount holds it");
+  });
+
+  it("a running kube-apiserver's flags win over its manifest", async () => {
+    const cmd = ["kube-apiserver", ...Object.entries({ ...APISERVER_FLAGS, "audit-log-maxage": "3" }).map(([k, v]) => `--${k}=${v}`)];
+    const r = await run("1.2.17", kubeadmNode({ files: { "proc/777/cmdline": cmd.join("\0") + "\0" } }));
+    expect(r.status).toBe("fail");
+    expect(r.message).toBe("value is 3, expected >= 30");
+    expect(r.evidence).toContainEqual(expect.objectContaining({ pid: 777, key: "--audit-log-maxage" }));
+  });
+});
+
+const MANUAL: [string, KubeadmNodeOptions, string, KubeadmNodeOptions, string][] = [
+  ["1.2.27", {}, "value=/etc/kubernetes/enc/encryption.yaml", { apiserverFlags: { "encryption-provider-config": null } }, "value=(not set)"],
+  [
+    "1.2.28",
+    {},
+    "document.resources=0 of 1 not matching",
+    KUBEADM_VIOLATIONS["kubernetes-control-plane/NW-K8S-2"]?.options ?? {},
+    "document.resources=1 of 1 not matching",
+  ],
+  ["3.2.1", {}, "value=/etc/kubernetes/audit/policy.yaml", { apiserverFlags: { "audit-policy-file": null } }, "value=(not set)"],
+  [
+    "3.2.2",
+    {},
+    'document.rules=[{"level":"None"',
+    { files: { "etc/kubernetes/audit/policy.yaml": { content: stringify({ apiVersion: "audit.k8s.io/v1", kind: "Policy", rules: [{ level: "Metadata" }] }), mode: 0o600 } } },
+    'document.rules=[{"level":"Metadata"}]',
+  ],
+];
+
+describe("kubernetes-control-plane: manual checks show the observed value", () => {
+  it.each(MANUAL)("%s", async (id, good, goodObserved, bad, badObserved) => {
+    const a = await run(id, kubeadmNode(good));
+    expect(a.status).toBe("manual");
+    expect(a.observed).toContain(goodObserved);
+    const b = await run(id, kubeadmNode(bad));
+    expect(b.status).toBe("manual");
+    expect(b.observed).toContain(badObserved);
+  });
+
+  it("1.2.28 and 3.2.2 skip when there is no file to review", async () => {
+    const r = await run("3.2.2", kubeadmNode({ apiserverFlags: { "audit-policy-file": null } }));
+    expect(r.status).toBe("skip");
+    expect(r.message).toBe("no audit policy file (see 3.2.1) (kube-apiserver runs without --audit-policy-file)");
+  });
+});
+
+describe("kubernetes-control-plane: a worker node", () => {
+  const worker = (): FixtureSpec => {
+    const spec = kubeadmNode();
+    for (const k of Object.keys(spec)) if (k.startsWith("etc/kubernetes/manifests/")) delete spec[k];
+    return spec;
+  };
+  it.each(["1.1.1", "1.1.13", "1.2.16", "1.2.27", "3.2.1", "NW-K8S-1", "NW-K8S-2"])("%s skips: no kube-apiserver", async (id) => {
+    const r = await run(id, worker());
+    expect(r.status).toBe("skip");
+    expect(r.message).toBe("no kube-apiserver on this node (no process and no static pod manifest)");
+  });
+  it.each([
+    ["1.1.7", "etcd"],
+    ["1.1.11", "etcd"],
+    ["1.1.15", "kube-scheduler"],
+    ["1.1.17", "kube-controller-manager"],
+  ])("%s skips: no %s", async (id, c) => {
+    const r = await run(id, worker());
+    expect(r.message).toBe(`no ${c} on this node (no process and no static pod manifest)`);
+  });
+
+  it("1.1.11 skips when etcd's data dir is not a host path", async () => {
+    const r = await run("1.1.11", kubeadmNode({ etcdFlags: { "data-dir": "/data" } }));
+    expect(r.status).toBe("skip");
+    expect(r.message).toContain("/data is inside the etcd container");
+  });
+});
