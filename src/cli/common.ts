@@ -2,8 +2,9 @@
 import { lstat, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { formatPackError, loadPacks, type LoadResult, type PackError } from "../packs/load.js";
-import { applyProfile, loadProfile, type LoadedProfile } from "../packs/profile.js";
+import { formatPackError, type LoadResult } from "../packs/load.js";
+import type { LoadedProfile } from "../packs/profile.js";
+import { loadSelection } from "../packs/selection.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
 import { SEVERITIES, type Severity } from "../engine/result.js";
 
@@ -53,30 +54,20 @@ export interface PackSelection {
   validateFixes?: boolean;
 }
 
-/** Load packs, then apply a profile: the one path every command uses. */
+/** Load packs, then apply a profile: the one path every command uses (src/packs/selection.ts). */
 export async function loadPackPaths(
   paths: readonly string[],
   selection: PackSelection = {},
 ): Promise<LoadResult & { formatted: string[]; profile?: LoadedProfile }> {
-  const errors: PackError[] = [];
-  let profile: LoadedProfile | undefined;
-  if (selection.profile) {
-    const p = await loadProfile(selection.profile);
-    errors.push(...p.errors);
-    profile = p.profile;
-    if (!profile) throw new UsageError(p.errors.map(formatPackError).join("\n"));
-  }
-  const vars = { ...profile?.vars, ...parseVars(selection.vars ?? []) };
   const validateFix = selection.validateFixes ? (await import("../remediation/index.js")).validateFix : undefined;
-  const result = await loadPacks(paths.length > 0 ? paths : [DEFAULT_BENCHMARKS_DIR], { vars, ...(validateFix ? { validateFix } : {}) });
-  errors.push(...result.errors);
-  let packs = result.packs;
-  if (profile) {
-    const applied = await applyProfile(packs, profile, vars);
-    errors.push(...applied.errors);
-    packs = applied.packs;
-  }
-  return { packs, errors, formatted: errors.map(formatPackError), ...(profile ? { profile } : {}) };
+  const result = await loadSelection({
+    paths,
+    ...(selection.profile ? { profile: selection.profile } : {}),
+    vars: parseVars(selection.vars ?? []),
+    ...(validateFix ? { validateFix } : {}),
+  });
+  if (selection.profile && !result.profile) throw new UsageError(result.errors.map(formatPackError).join("\n"));
+  return { ...result, formatted: result.errors.map(formatPackError) };
 }
 
 export function parseVars(specs: readonly string[]): Record<string, unknown> {

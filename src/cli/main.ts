@@ -14,6 +14,7 @@ Usage: nodeward <command> [options]
 Commands:
   scan        run CIS / CCE / KISA checks against this host (or --root DIR) and report
   checks      lint | list | show — validate and browse the check packs
+  serve       run the agent: scheduled scans, HTTP API, Prometheus /metrics
   remediate   print the fixes for failing checks as a dry run, or --apply them (journaled, backed up)
   rollback    undo a remediation run (default: the latest), byte-identical
   runs        list remediation runs, flagging unfinished (killed) ones
@@ -27,6 +28,7 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   scan: async () => (await import("./commands/scan.js")).scanCommand,
   checks: async () => (await import("./commands/checks.js")).checksCommand,
+  serve: async () => (await import("./commands/serve.js")).serveCommand,
   remediate: async () => (await import("./commands/remediate.js")).remediateCommand,
   rollback: async () => (await import("./commands/rollback.js")).rollbackCommand,
   runs: async () => (await import("./commands/runs.js")).runsCommand,

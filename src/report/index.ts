@@ -2,6 +2,7 @@
 import { htmlReporter } from "./html.js";
 import { jsonReporter } from "./json.js";
 import { junitReporter } from "./junit.js";
+import { prometheusReporter } from "./prometheus.js";
 import { sarifReporter } from "./sarif.js";
 import { tableReporter } from "./table.js";
 import type { Reporter } from "./types.js";
@@ -12,6 +13,7 @@ export const reporters = {
   junit: junitReporter,
   sarif: sarifReporter,
   html: htmlReporter,
+  prometheus: prometheusReporter,
 } as const satisfies Record<string, Reporter>;
 
 export type ReporterName = keyof typeof reporters;

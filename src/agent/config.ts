@@ -1,0 +1,176 @@
+/**
+ * The agent's configuration file (/etc/nodeward/config.yaml): one zod schema with the
+ * documented defaults, and errors that name file:line:column like the pack loader's.
+ * Path: `--config FILE` > `$NODEWARD_CONFIG` > /etc/nodeward/config.yaml. A missing file
+ * at the default path means "all defaults"; a missing file that was asked for is an error.
+ */
+import { readFile } from "node:fs/promises";
+import { isMap, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import { z } from "zod";
+import { validate as validateCron } from "node-cron";
+import { ErrorCodes, NodewardError } from "../errors.js";
+import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
+
+export const DEFAULT_CONFIG_PATH = "/etc/nodeward/config.yaml";
+export const DEFAULT_LISTEN = "127.0.0.1:9850";
+export const DEFAULT_SCHEDULE = "0 */6 * * *";
+export const DEFAULT_STATE_DIR = "/var/lib/nodeward";
+export const DEFAULT_TOKEN_FILE = "/etc/nodeward/token";
+
+const DateString = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "dates are YYYY-MM-DD")
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), "not a real date");
+
+export const WaiverSchema = z.strictObject({
+  /** A check key ("cis-debian-12/7.1.5") or a bare id ("7.1.5": every pack's check with that id). */
+  check: z.string().min(1),
+  reason: z.string().min(1),
+  /** Last day the waiver applies (inclusive, UTC). */
+  expires: DateString,
+});
+
+const Listen = z.string().refine((s) => parseListen(s) !== undefined, 'listen is "HOST:PORT" (e.g. 127.0.0.1:9850 or [::1]:9850)');
+
+const PathList = z.union([z.string().min(1).transform((s) => [s]), z.array(z.string().min(1)).min(1)]);
+
+export const AgentConfigSchema = z.strictObject({
+  listen: Listen.default(DEFAULT_LISTEN),
+  /** node-cron expression (5 fields, or 6 with seconds). */
+  schedule: z.string().refine((s) => validateCron(s), "not a valid cron expression").default(DEFAULT_SCHEDULE),
+  /** Scan once when the agent starts, besides the schedule. */
+  scanOnStart: z.boolean().default(true),
+  /** Pack directories or files (default: the bundled benchmarks/). */
+  packs: PathList.default([DEFAULT_BENCHMARKS_DIR]),
+  /** Only these pack ids (empty = all loaded packs). */
+  benchmarks: z.array(z.string().min(1)).default([]),
+  /** A profile id (benchmarks/profiles/<id>.yaml) or path, e.g. kubernetes-node. */
+  profile: z.string().min(1).optional(),
+  /** Pack var overrides (e.g. allowed-ports); they win over the profile's. */
+  vars: z.record(z.string(), z.unknown()).default({}),
+  /** Also run checks tagged deep (whole-filesystem walks) on every scheduled scan. */
+  deep: z.boolean().default(false),
+  waivers: z.array(WaiverSchema).default([]),
+  /** Listening ports this node is allowed to have: sets the packs' allowed-ports var when not empty. */
+  allowedPorts: z.array(z.number().int().min(1).max(65535)).default([]),
+  stateDir: z.string().min(1).default(DEFAULT_STATE_DIR),
+  tokenFile: z.string().min(1).default(DEFAULT_TOKEN_FILE),
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  remediation: z.strictObject({ allowApi: z.boolean().default(false) }).default({ allowApi: false }),
+  /** The scanned root and its procfs (a DaemonSet mounts the host at /host). */
+  root: z.string().min(1).default("/"),
+  proc: z.string().min(1).optional(),
+  /** How long SIGTERM waits for a running scan before abandoning it. */
+  shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
+});
+
+export type AgentConfig = z.output<typeof AgentConfigSchema>;
+export type WaiverDef = z.output<typeof WaiverSchema>;
+
+export interface ConfigIssue {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export class ConfigError extends NodewardError {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super(ErrorCodes.CONFIG, issues.map(formatConfigIssue).join("\n"));
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+export function formatConfigIssue(i: ConfigIssue): string {
+  return `${i.file}:${i.line}:${i.column}: ${i.message}`;
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** "127.0.0.1:9850", "[::1]:9850", "localhost:9850" → host and port; undefined if malformed. */
+export function parseListen(s: string): ListenAddress | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(s);
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port < 0 || port > 65535) return undefined;
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+/** Which file to read: flag > env > default, and whether it was asked for explicitly. */
+export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): { path: string; explicit: boolean } {
+  if (flag) return { path: flag, explicit: true };
+  if (env.NODEWARD_CONFIG) return { path: env.NODEWARD_CONFIG, explicit: true };
+  return { path: DEFAULT_CONFIG_PATH, explicit: false };
+}
+
+export async function loadConfig(file: string, options: { explicit?: boolean } = {}): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT" && !options.explicit) return AgentConfigSchema.parse({});
+    throw new ConfigError([{ file, line: 1, column: 1, message: `cannot read: ${(e as Error).message}` }]);
+  }
+  return parseConfig(text, file);
+}
+
+/** Parse and validate config text; `file` is only used in error messages. */
+export function parseConfig(text: string, file: string): AgentConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((err) => {
+        const pos = lines.linePos(err.pos[0]);
+        return { file, line: pos.line, column: pos.col, message: `YAML: ${err.message.split("\n")[0]}` };
+      }),
+    );
+  }
+  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  if (typeof data !== "object" || Array.isArray(data)) {
+    throw new ConfigError([{ file, line: 1, column: 1, message: "the config file is a map of settings" }]);
+  }
+  const parsed = AgentConfigSchema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const issues: ConfigIssue[] = [];
+  for (const issue of parsed.error.issues) {
+    const p = issue.path.map((s) => (typeof s === "symbol" ? String(s) : s));
+    if (issue.code === "unrecognized_keys") {
+      for (const k of issue.keys) {
+        issues.push({ file, ...positionOf(doc, lines, [...p, k], true), message: `unknown key "${k}"${p.length ? ` in ${p.join(".")}` : ""}` });
+      }
+      continue;
+    }
+    issues.push({ file, ...positionOf(doc, lines, p, false), message: `${p.length ? `${p.join(".")}: ` : ""}${issue.message}` });
+  }
+  throw new ConfigError(issues.sort((a, b) => a.line - b.line || a.column - b.column));
+}
+
+/** Line and column of the node at `p` (or its key), falling back to the closest parent. */
+function positionOf(doc: Document, lines: LineCounter, p: readonly (string | number)[], preferKey: boolean): { line: number; column: number } {
+  for (let n = p.length; n >= 0; n--) {
+    const sub = p.slice(0, n);
+    let offset: number | undefined;
+    if (preferKey && n === p.length && n > 0) {
+      const parent = sub.length > 1 ? doc.getIn(sub.slice(0, -1), true) : doc.contents;
+      if (isMap(parent)) {
+        const pair = parent.items.find((it) => (it.key as { value?: unknown } | null)?.value === sub.at(-1));
+        offset = (pair?.key as YamlNode | undefined)?.range?.[0];
+      }
+    }
+    if (offset === undefined) {
+      const node = (sub.length === 0 ? doc.contents : doc.getIn(sub, true)) as YamlNode | null | undefined;
+      offset = node && typeof node === "object" && "range" in node ? node.range?.[0] : undefined;
+    }
+    if (offset !== undefined) {
+      const pos = lines.linePos(offset);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return { line: 1, column: 1 };
+}

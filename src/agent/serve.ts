@@ -1,0 +1,219 @@
+/**
+ * `nodeward serve`: wire config, state, packs, scheduler and the HTTP server into a
+ * running agent, and take it down cleanly. Readiness for systemd: when NOTIFY_SOCKET is
+ * set, `systemd-notify --ready` is run once the socket listens (Node cannot send unix
+ * datagrams itself). The unit uses `Type=notify` with `NotifyAccess=all`, because the
+ * message comes from that child, not from the main PID; systemd-notify (since v246)
+ * waits until PID 1 has read the message, so the child exiting early does not lose it.
+ */
+import { open, readFile, rename, stat } from "node:fs/promises";
+import path from "node:path";
+import { hostname } from "node:os";
+import type { FastifyInstance } from "fastify";
+import { runCommand } from "../host/exec.js";
+import { HostRoot } from "../host/host-root.js";
+import { formatPackError } from "../packs/load.js";
+import { loadSelection } from "../packs/selection.js";
+import { nodewardVersion } from "../paths.js";
+import { Agent, type AgentLogger, type ScanFunction } from "./agent.js";
+import { loadConfig, parseListen, resolveConfigPath, type AgentConfig } from "./config.js";
+import { AgentMetrics } from "./metrics.js";
+import { buildServer, type RemediateHook, type ServerDeps } from "./server.js";
+import { StateStore } from "./state.js";
+
+export interface ServeOptions {
+  /** --config FILE (else $NODEWARD_CONFIG, else /etc/nodeward/config.yaml). */
+  configPath?: string | undefined;
+  /** Overrides the config's `listen`. */
+  listen?: string | undefined;
+  /** Override the config's `root` / `proc`. */
+  root?: string | undefined;
+  proc?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  remediate?: RemediateHook;
+  /** Replace the engine (tests, bench). */
+  scan?: ScanFunction;
+  logger?: ServerDeps["logger"];
+}
+
+export interface RunningAgent {
+  agent: Agent;
+  app: FastifyInstance;
+  config: AgentConfig;
+  /** "http://127.0.0.1:9850" */
+  url: string;
+  /** Stop the schedule, wait for (or abandon) the running scan, close the server, flush state. Idempotent. */
+  stop(reason: string): Promise<void>;
+}
+
+/** Everything except listening: shared by `serve` and `serve --once`. */
+export async function prepareAgent(options: ServeOptions, log: ForwardingLogger): Promise<{ agent: Agent; config: AgentConfig; store: StateStore; host: HostRoot }> {
+  const env = options.env ?? process.env;
+  const where = resolveConfigPath(options.configPath, env);
+  const config = await loadConfig(where.path, { explicit: where.explicit });
+  if (options.listen) config.listen = options.listen;
+  if (options.root) config.root = options.root;
+  if (options.proc) config.proc = options.proc;
+  log.info(`config: ${where.path}${where.explicit ? "" : " (default path)"}`);
+
+  const host = new HostRoot({ root: config.root, ...(config.proc ? { proc: config.proc } : {}) });
+  const store = new StateStore(config.stateDir, log);
+  const state = await store.load();
+  if (state.latest) log.info(`loaded previous scan ${state.latest.id} (${state.latest.report.startedAt}) from ${store.file}`);
+
+  const loaded = await loadSelection({
+    paths: config.packs,
+    ...(config.profile ? { profile: config.profile } : {}),
+    vars: { ...config.vars, ...(config.allowedPorts.length > 0 ? { "allowed-ports": config.allowedPorts } : {}) },
+  });
+  const loadErrors = loaded.errors.map(formatPackError);
+  for (const e of loadErrors) log.warn(`pack error: ${e}`);
+  log.info(`loaded ${loaded.packs.length} pack(s), ${loaded.packs.reduce((n, p) => n + p.checks.length, 0)} check(s)`);
+
+  const metrics = new AgentMetrics({ version: nodewardVersion(), node: hostname() });
+  const agent = new Agent({
+    config,
+    packs: loaded.packs,
+    loadErrors,
+    host,
+    store,
+    state,
+    metrics,
+    log,
+    ...(options.scan ? { scan: options.scan } : {}),
+  });
+  return { agent, config, store, host };
+}
+
+export async function startAgent(options: ServeOptions = {}): Promise<RunningAgent> {
+  const log = new ForwardingLogger();
+  const env = options.env ?? process.env;
+  const { agent, config, store } = await prepareAgent(options, log);
+  const addr = parseListen(config.listen);
+  if (!addr) throw new Error(`listen "${config.listen}" is not HOST:PORT`);
+
+  const token = await readToken(config.tokenFile, log);
+  const https = config.tls ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
+  const app = buildServer({
+    agent,
+    token,
+    remediate: options.remediate ?? (config.remediation.allowApi ? requestRemediation(config.stateDir) : undefined),
+    https,
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+  });
+  log.target = app.log;
+  await app.listen({ host: addr.host, port: addr.port });
+  const hostPart = addr.host.includes(":") ? `[${addr.host}]` : addr.host;
+  const realPort = (app.server.address() as { port?: number } | null)?.port ?? addr.port;
+  const url = `${https ? "https" : "http"}://${hostPart}:${realPort}`;
+
+  agent.scheduler.start();
+  if (config.scanOnStart) {
+    agent.triggerScan("start").run.done.catch((e: unknown) => log.error(`start-up scan failed: ${(e as Error).message}`));
+  }
+  await notifySystemd(env, log, ["--ready", `--status=serving on ${url}`]);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      log.info(`${reason}: shutting down`);
+      await notifySystemd(env, log, ["STOPPING=1"]);
+      await agent.scheduler.stop();
+      if (!(await agent.scheduler.waitForRunning(config.shutdownTimeoutMs))) {
+        // Its results are dropped: the state file keeps the previous scan, whole.
+        log.warn(`abandoning the running scan after ${config.shutdownTimeoutMs} ms`);
+      }
+      await app.close();
+      await store.flush().catch(() => undefined);
+      log.target = undefined;
+    })();
+    return stopping;
+  };
+  return { agent, app, config, url, stop };
+}
+
+/** `serve --once`: one scan with the agent's config, saved to its state, no server. */
+export async function scanOnce(options: ServeOptions = {}): Promise<{ ok: boolean; summary?: string }> {
+  const log = new ForwardingLogger();
+  const { agent, store } = await prepareAgent(options, log);
+  try {
+    const stored = await agent.triggerScan("once").run.done;
+    await store.flush();
+    const s = stored.report.summary;
+    return { ok: true, summary: `scan ${stored.id}: ${s.pass} pass, ${s.fail} fail, ${s.manual} manual, ${s.skip} skip, ${s.error} error; saved to ${store.file}` };
+  } catch (e) {
+    log.error(`scan failed: ${(e as Error).message}`);
+    return { ok: false };
+  }
+}
+
+async function readToken(file: string, log: AgentLogger): Promise<string | undefined> {
+  try {
+    const st = await stat(file);
+    if ((st.mode & 0o077) !== 0) log.warn(`token file ${file} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); chmod 600 it`);
+    const token = (await readFile(file, "utf8")).trim();
+    if (token.length < 16) {
+      log.warn(`token file ${file} holds fewer than 16 characters; mutating API requests are refused`);
+      return undefined;
+    }
+    return token;
+  } catch (e) {
+    log.warn(`no API token (${(e as Error).message}); POST requests are refused`);
+    return undefined;
+  }
+}
+
+/** Tell systemd (Type=notify) about readiness / stopping, when it asked (NOTIFY_SOCKET). */
+export async function notifySystemd(env: NodeJS.ProcessEnv, log: AgentLogger, args: string[]): Promise<boolean> {
+  if (!env.NOTIFY_SOCKET) return false;
+  const r = await runCommand(["systemd-notify", ...args], { timeoutMs: 5000, env: { NOTIFY_SOCKET: env.NOTIFY_SOCKET } });
+  if (r.failed) log.warn(`systemd-notify ${args.join(" ")} failed: ${r.reason ?? "unknown"}`);
+  return !r.failed;
+}
+
+/** Logs to stderr until the server exists, then through fastify's (pino) logger. */
+export class ForwardingLogger implements AgentLogger {
+  target: { info(m: string): void; warn(m: string): void; error(m: string): void } | undefined;
+  info(m: string): void {
+    if (this.target) this.target.info(m);
+    else process.stderr.write(`nodeward: ${m}\n`);
+  }
+  warn(m: string): void {
+    if (this.target) this.target.warn(m);
+    else process.stderr.write(`nodeward: warning: ${m}\n`);
+  }
+  error(m: string): void {
+    if (this.target) this.target.error(m);
+    else process.stderr.write(`nodeward: error: ${m}\n`);
+  }
+}
+
+/** The file nodeward-remediate.path watches (systemd/nodeward-remediate.path). */
+export const REMEDIATION_REQUEST = "remediate.request";
+
+/**
+ * The agent never remediates in its own process (it holds no write access to the host):
+ * it drops a request file that nodeward-remediate.path turns into a run of the
+ * privileged oneshot unit. The unit applies the remediation root configured in
+ * /etc/default/nodeward; the checks named here are recorded for the operator, not obeyed.
+ */
+export function requestRemediation(stateDir: string): RemediateHook {
+  return async (checkKeys) => {
+    const file = path.join(stateDir, REMEDIATION_REQUEST);
+    const tmp = `${file}.${process.pid}.tmp`;
+    const body = JSON.stringify({ requestedAt: new Date().toISOString(), checks: checkKeys }) + "\n";
+    const fh = await open(tmp, "w", 0o600);
+    try {
+      await fh.writeFile(body);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+    return {
+      queued: true,
+      request: file,
+      note: "nodeward-remediate.service applies the remediation configured in /etc/default/nodeward (NODEWARD_REMEDIATE_ARGS); see `nodeward runs`",
+    };
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The agent's state on disk: the last full report and the last 20 scan summaries, in
+ * one JSON file so one rename replaces both. Writes are atomic and durable: temp file
+ * in the same directory, fsync, rename, fsync the directory. A crash leaves either the
+ * old file or the new one, plus maybe a stray temp file that the next load removes.
+ * A corrupt state file is moved aside with a warning; the agent starts empty, never crashes.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import type { ScanReport, StatusCounts } from "../engine/result.js";
+
+export const STATE_FILE = "state.json";
+export const HISTORY_LIMIT = 20;
+const STATE_VERSION = 1;
+
+export type ScanTrigger = "start" | "schedule" | "api" | "once";
+
+export interface ScanSummary {
+  id: string;
+  trigger: ScanTrigger;
+  startedAt: string;
+  durationMs: number;
+  summary: StatusCounts;
+  /** Results covered by an active waiver when the scan finished. */
+  waived: number;
+  loadErrors: number;
+  /** Event-loop delay while the scan ran, in milliseconds (perf_hooks histogram). */
+  eventLoopDelayMs?: { p50: number; p99: number; max: number };
+}
+
+export interface StoredScan {
+  id: string;
+  trigger: ScanTrigger;
+  report: ScanReport;
+}
+
+export interface AgentState {
+  latest?: StoredScan;
+  history: ScanSummary[];
+}
+
+const Counts = z.object({ pass: z.number(), fail: z.number(), manual: z.number(), skip: z.number(), error: z.number() });
+const Trigger = z.enum(["start", "schedule", "api", "once"]);
+const SummarySchema = z.looseObject({
+  id: z.string(),
+  trigger: Trigger,
+  startedAt: z.string(),
+  durationMs: z.number(),
+  summary: Counts,
+  waived: z.number(),
+  loadErrors: z.number(),
+});
+// Shallow on purpose: the report was written by this code; this catches truncation and foreign files.
+const ReportSchema = z.looseObject({
+  tool: z.looseObject({ name: z.literal("nodeward"), version: z.string() }),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  host: z.looseObject({ root: z.string(), live: z.boolean() }),
+  packs: z.array(z.looseObject({ id: z.string() })),
+  summary: Counts,
+  results: z.array(z.looseObject({ id: z.string(), pack: z.string(), status: z.string() })),
+  loadErrors: z.array(z.string()),
+});
+const StateSchema = z.looseObject({
+  version: z.literal(STATE_VERSION),
+  latest: z.looseObject({ id: z.string(), trigger: Trigger, report: ReportSchema }).optional(),
+  history: z.array(SummarySchema),
+});
+
+export interface StateLogger {
+  warn(msg: string): void;
+}
+
+export class StateStore {
+  readonly dir: string;
+  readonly file: string;
+  private readonly log: StateLogger;
+  /** Writes are serialised: a later save never lands before an earlier one. */
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(dir: string, log: StateLogger = { warn: (m) => process.stderr.write(`nodeward: ${m}\n`) }) {
+    this.dir = dir;
+    this.file = path.join(dir, STATE_FILE);
+    this.log = log;
+  }
+
+  async load(): Promise<AgentState> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await this.removeStrayTemps();
+    let text: string;
+    try {
+      text = await readFile(this.file, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { history: [] };
+      this.log.warn(`cannot read state file ${this.file}: ${(e as Error).message}; starting without previous results`);
+      return { history: [] };
+    }
+    let parsed: z.output<typeof StateSchema>;
+    try {
+      parsed = StateSchema.parse(JSON.parse(text));
+    } catch (e) {
+      const aside = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "")}`;
+      const why = e instanceof z.ZodError ? `unexpected content (${e.issues[0]?.path.join(".") || "top"}: ${e.issues[0]?.message})` : (e as Error).message;
+      try {
+        await rename(this.file, aside);
+        this.log.warn(`state file ${this.file} is corrupt (${why}); moved it to ${aside} and starting without previous results`);
+      } catch (re) {
+        this.log.warn(`state file ${this.file} is corrupt (${why}) and could not be moved aside: ${(re as Error).message}`);
+      }
+      return { history: [] };
+    }
+    const state: AgentState = { history: (parsed.history as ScanSummary[]).slice(-HISTORY_LIMIT) };
+    if (parsed.latest) state.latest = parsed.latest as unknown as StoredScan;
+    return state;
+  }
+
+  /** Persist `state` atomically. Concurrent calls are queued; the returned promise settles with this write. */
+  save(state: AgentState): Promise<void> {
+    const data = JSON.stringify({ version: STATE_VERSION, latest: state.latest, history: state.history.slice(-HISTORY_LIMIT) });
+    const next = this.chain.then(() => writeAtomicDurable(this.file, data));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Wait for queued writes (shutdown). */
+  flush(): Promise<void> {
+    return this.chain;
+  }
+
+  private async removeStrayTemps(): Promise<void> {
+    const prefix = `.${STATE_FILE}.`;
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      if (n.startsWith(prefix) && n.endsWith(".tmp")) {
+        await unlink(path.join(this.dir, n)).catch(() => undefined);
+        this.log.warn(`removed ${path.join(this.dir, n)} left by an interrupted state write`);
+      }
+    }
+  }
+}
+
+/** Temp file in the same directory, fsync, rename over the target, fsync the directory. */
+export async function writeAtomicDurable(file: string, data: string, mode = 0o600): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const fh = await open(tmp, "wx", mode);
+  try {
+    await fh.writeFile(data, "utf8");
+    await fh.sync();
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, file);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  const dh = await open(dir, "r");
+  try {
+    await dh.sync();
+  } finally {
+    await dh.close();
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Packs as a command or the agent runs them: load, with var overrides, then apply a
+ * profile. One path for `scan`, `remediate`, `checks` and `serve`, so a node is judged
+ * and fixed under the same tailoring everywhere.
+ */
+import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
+import { loadPacks, type LoadedPack, type LoadOptions, type PackError } from "./load.js";
+import { applyProfile, loadProfile, type LoadedProfile } from "./profile.js";
+
+export interface PackSelectionOptions {
+  /** Pack paths; default the bundled benchmarks/. */
+  paths?: readonly string[];
+  /** A profile id (benchmarks/profiles/<id>.yaml) or a path to a profile file. */
+  profile?: string;
+  /** Var overrides; they win over the profile's vars, which win over the packs'. */
+  vars?: Readonly<Record<string, unknown>>;
+  validateFix?: LoadOptions["validateFix"];
+}
+
+export interface PackSelection {
+  packs: LoadedPack[];
+  errors: PackError[];
+  profile?: LoadedProfile;
+}
+
+/** Load packs and apply the profile; a profile that cannot be read is in `errors` and no packs load. */
+export async function loadSelection(options: PackSelectionOptions = {}): Promise<PackSelection> {
+  const errors: PackError[] = [];
+  let profile: LoadedProfile | undefined;
+  if (options.profile) {
+    const p = await loadProfile(options.profile);
+    errors.push(...p.errors);
+    if (!p.profile) return { packs: [], errors };
+    profile = p.profile;
+  }
+  const vars = { ...profile?.vars, ...options.vars };
+  const paths = options.paths && options.paths.length > 0 ? options.paths : [DEFAULT_BENCHMARKS_DIR];
+  const loaded = await loadPacks(paths, { vars, ...(options.validateFix ? { validateFix: options.validateFix } : {}) });
+  errors.push(...loaded.errors);
+  if (!profile) return { packs: loaded.packs, errors };
+  const applied = await applyProfile(loaded.packs, profile, vars);
+  errors.push(...applied.errors);
+  return { packs: applied.packs, errors, profile };
+}

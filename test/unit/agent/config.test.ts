@@ -1,0 +1,132 @@
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, parseConfig, parseListen, resolveConfigPath } from "../../../src/agent/config.js";
+import { DEFAULT_BENCHMARKS_DIR } from "../../../src/paths.js";
+import { cleanupTempDirs, tempDir } from "./helpers.js";
+
+afterAll(cleanupTempDirs);
+
+function issuesOf(text: string): string[] {
+  try {
+    parseConfig(text, "/etc/nodeward/config.yaml");
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).message.split("\n");
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("agent config", () => {
+  it("an empty file gives the documented defaults", () => {
+    expect(parseConfig("", "x.yaml")).toEqual({
+      listen: "127.0.0.1:9850",
+      schedule: "0 */6 * * *",
+      scanOnStart: true,
+      packs: [DEFAULT_BENCHMARKS_DIR],
+      benchmarks: [],
+      vars: {},
+      deep: false,
+      waivers: [],
+      allowedPorts: [],
+      stateDir: "/var/lib/nodeward",
+      tokenFile: "/etc/nodeward/token",
+      remediation: { allowApi: false },
+      root: "/",
+      shutdownTimeoutMs: 10_000,
+    });
+  });
+
+  it("reads every documented setting", () => {
+    const c = parseConfig(
+      [
+        "listen: '[::1]:19999'",
+        "schedule: '*/15 * * * *'",
+        "scanOnStart: false",
+        "packs: /opt/packs",
+        "benchmarks: [cis-kubernetes-node]",
+        "profile: worker",
+        "waivers:",
+        "  - { check: cis-kubernetes-node/4.2.1, reason: ticket 42, expires: 2027-01-31 }",
+        "allowedPorts: [22, 10250]",
+        "stateDir: /tmp/s",
+        "tokenFile: /tmp/t",
+        "tls: { cert: /tmp/c.pem, key: /tmp/k.pem }",
+        "remediation: { allowApi: true }",
+        "root: /host",
+        "proc: /host/proc",
+      ].join("\n"),
+      "x.yaml",
+    );
+    expect(c).toMatchObject({
+      listen: "[::1]:19999",
+      scanOnStart: false,
+      packs: ["/opt/packs"],
+      profile: "worker",
+      waivers: [{ check: "cis-kubernetes-node/4.2.1", reason: "ticket 42", expires: "2027-01-31" }],
+      allowedPorts: [22, 10250],
+      tls: { cert: "/tmp/c.pem", key: "/tmp/k.pem" },
+      remediation: { allowApi: true },
+      root: "/host",
+      proc: "/host/proc",
+    });
+  });
+
+  it("names file:line:column for an unknown key, a wrong type and a bad waiver", () => {
+    const lines = issuesOf(
+      [
+        "listen: 127.0.0.1:9850", // 1
+        "schedul: '* * * * *'", // 2: typo
+        "allowedPorts: [22, 70000]", // 3
+        "waivers:", // 4
+        "  - check: 1.1.1", // 5
+        "    reason: x", // 6
+        "    expires: 2026-02-30", // 7: not a date
+        "remediation:", // 8
+        "  allowApi: yes please", // 9
+      ].join("\n"),
+    );
+    expect(lines).toContain('/etc/nodeward/config.yaml:2:1: unknown key "schedul"');
+    expect(lines.find((l) => l.startsWith("/etc/nodeward/config.yaml:3:20: allowedPorts.1:"))).toBeDefined();
+    expect(lines.find((l) => l.startsWith("/etc/nodeward/config.yaml:7:14: waivers.0.expires: not a real date"))).toBeDefined();
+    expect(lines.find((l) => l.startsWith("/etc/nodeward/config.yaml:9:13: remediation.allowApi:"))).toBeDefined();
+  });
+
+  it("rejects a bad cron expression, listen address and date format with positions", () => {
+    expect(issuesOf("schedule: every day")).toEqual(["/etc/nodeward/config.yaml:1:11: schedule: not a valid cron expression"]);
+    expect(issuesOf("\nlisten: nowhere")[0]).toMatch(/^\/etc\/nodeward\/config\.yaml:2:9: listen: listen is "HOST:PORT"/);
+    expect(issuesOf("waivers: [{check: a, reason: b, expires: 31.12.2026}]")[0]).toMatch(/:1:42: waivers\.0\.expires: dates are YYYY-MM-DD/);
+    expect(issuesOf("waivers: [{check: a, reason: b, expires: 2026-12-31, command: x}]")[0]).toMatch(/:1:54: unknown key "command" in waivers\.0/);
+  });
+
+  it("reports YAML syntax errors with their position", () => {
+    const lines = issuesOf("listen: 127.0.0.1:1\nwaivers: [\n");
+    expect(lines[0]).toMatch(/^\/etc\/nodeward\/config\.yaml:\d+:\d+: YAML: /);
+    expect(issuesOf("- a\n- b")).toEqual(["/etc/nodeward/config.yaml:1:1: the config file is a map of settings"]);
+  });
+
+  it("path: --config beats $NODEWARD_CONFIG beats the default", () => {
+    expect(resolveConfigPath("/a.yaml", { NODEWARD_CONFIG: "/b.yaml" })).toEqual({ path: "/a.yaml", explicit: true });
+    expect(resolveConfigPath(undefined, { NODEWARD_CONFIG: "/b.yaml" })).toEqual({ path: "/b.yaml", explicit: true });
+    expect(resolveConfigPath(undefined, {})).toEqual({ path: DEFAULT_CONFIG_PATH, explicit: false });
+  });
+
+  it("a missing default file means defaults; a missing explicit file is an error", async () => {
+    const dir = await tempDir();
+    const missing = path.join(dir, "nope.yaml");
+    expect((await loadConfig(missing)).listen).toBe("127.0.0.1:9850");
+    await expect(loadConfig(missing, { explicit: true })).rejects.toThrow(/nope\.yaml:1:1: cannot read/);
+    const file = path.join(dir, "c.yaml");
+    await writeFile(file, "listen: 127.0.0.1:19001\n");
+    expect((await loadConfig(file, { explicit: true })).listen).toBe("127.0.0.1:19001");
+  });
+
+  it("parseListen", () => {
+    expect(parseListen("127.0.0.1:9850")).toEqual({ host: "127.0.0.1", port: 9850 });
+    expect(parseListen("[::1]:80")).toEqual({ host: "::1", port: 80 });
+    expect(parseListen("localhost:0")).toEqual({ host: "localhost", port: 0 });
+    expect(parseListen("9850")).toBeUndefined();
+    expect(parseListen("1.2.3.4:99999")).toBeUndefined();
+    expect(parseListen("::1:80")).toBeUndefined();
+  });
+});

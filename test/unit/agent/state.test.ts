@@ -1,0 +1,114 @@
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { HISTORY_LIMIT, StateStore, writeAtomicDurable, type AgentState, type ScanSummary } from "../../../src/agent/state.js";
+import { cleanupTempDirs, report, result, tempDir } from "./helpers.js";
+
+afterAll(cleanupTempDirs);
+
+function summary(i: number): ScanSummary {
+  return { id: `s${i}`, trigger: "schedule", startedAt: new Date(2026, 0, 1, 0, i).toISOString(), durationMs: 10, summary: { pass: i, fail: 0, manual: 0, skip: 0, error: 0 }, waived: 0, loadErrors: 0 };
+}
+
+function state(id: string, n = 1): AgentState {
+  return { latest: { id, trigger: "api", report: report([result("demo", "1.1", "pass"), result("demo", "1.2", "fail")]) }, history: Array.from({ length: n }, (_, i) => summary(i)) };
+}
+
+async function store() {
+  const warnings: string[] = [];
+  const dir = path.join(await tempDir(), "state");
+  return { s: new StateStore(dir, { warn: (m) => void warnings.push(m) }), dir, warnings };
+}
+
+describe("state store", () => {
+  it("starts empty, creates its directory 0700, round-trips the last report and the history", async () => {
+    const { s, dir } = await store();
+    expect(await s.load()).toEqual({ history: [] });
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    await s.save(state("a", 3));
+    expect((await stat(s.file)).mode & 0o777).toBe(0o600);
+    const again = await new StateStore(dir).load();
+    expect(again.latest?.id).toBe("a");
+    expect(again.latest?.report.results.map((r) => r.status)).toEqual(["pass", "fail"]);
+    expect(again.history.map((h) => h.id)).toEqual(["s0", "s1", "s2"]);
+  });
+
+  it(`keeps only the last ${HISTORY_LIMIT} summaries`, async () => {
+    const { s } = await store();
+    await s.load();
+    await s.save(state("a", 30));
+    expect((await s.load()).history.map((h) => h.id)).toEqual(Array.from({ length: 20 }, (_, i) => `s${i + 10}`));
+  });
+
+  it("a crash that leaves a temp file behind: load ignores it, removes it, and serves the previous state", async () => {
+    const { s, dir, warnings } = await store();
+    await s.load();
+    await s.save(state("previous"));
+    // A write killed between open() and rename(): half a JSON document in the temp file.
+    const half = JSON.stringify(state("next")).slice(0, 100);
+    await writeFile(path.join(dir, ".state.json.4242.deadbeef.tmp"), half);
+    const loaded = await s.load();
+    expect(loaded.latest?.id).toBe("previous");
+    expect(await readdir(dir)).toEqual(["state.json"]);
+    expect(warnings.join("\n")).toMatch(/interrupted state write/);
+  });
+
+  it("a corrupt state file is moved aside with a warning and never throws", async () => {
+    const { s, dir, warnings } = await store();
+    await s.load();
+    await writeFile(s.file, '{"version":1,"latest":{"id":"x","trig');
+    expect(await s.load()).toEqual({ history: [] });
+    const names = await readdir(dir);
+    expect(names.some((n) => n.startsWith("state.json.corrupt-"))).toBe(true);
+    expect(names).not.toContain("state.json");
+    expect(warnings.join("\n")).toMatch(/corrupt.*moved it to/);
+    // Valid JSON of the wrong shape is corrupt too.
+    await writeFile(s.file, JSON.stringify({ version: 1, history: "nope" }));
+    expect(await s.load()).toEqual({ history: [] });
+    await writeFile(s.file, JSON.stringify({ version: 99, history: [] }));
+    expect(await s.load()).toEqual({ history: [] });
+    expect((await readdir(dir)).filter((n) => n.includes("corrupt")).length).toBe(3);
+  });
+
+  it("concurrent saves are serialised and a reader never sees a partial file", async () => {
+    const { s } = await store();
+    await s.load();
+    await s.save(state("seed", 20));
+    let reads = 0;
+    let stop = false;
+    const reader = (async () => {
+      while (!stop) {
+        const text = await readFile(s.file, "utf8");
+        JSON.parse(text); // throws on a torn read
+        reads++;
+      }
+    })();
+    await Promise.all(Array.from({ length: 40 }, (_, i) => s.save(state(`w${i}`, 20))));
+    stop = true;
+    await reader;
+    expect(reads).toBeGreaterThan(0);
+    expect((await s.load()).latest?.id).toBe("w39");
+  });
+
+  it("writeAtomicDurable leaves no temp file on success", async () => {
+    const dir = await tempDir();
+    await writeAtomicDurable(path.join(dir, "f.json"), "{}");
+    expect(await readdir(dir)).toEqual(["f.json"]);
+  });
+});
+
+describe("remediation requests", () => {
+  it("the agent only drops a request file for nodeward-remediate.path (0600, whole)", async () => {
+    const { requestRemediation, REMEDIATION_REQUEST } = await import("../../../src/agent/serve.js");
+    const { mkdtemp, readFile: rf, stat: st, readdir } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(`${tmpdir()}/nodeward-req-`);
+    const out = (await requestRemediation(dir)(["cis-debian-12/7.1.5"])) as { queued: boolean; request: string };
+    expect(out.queued).toBe(true);
+    expect(out.request).toBe(`${dir}/${REMEDIATION_REQUEST}`);
+    const body = JSON.parse(await rf(out.request, "utf8")) as { checks: string[] };
+    expect(body.checks).toEqual(["cis-debian-12/7.1.5"]);
+    expect((await st(out.request)).mode & 0o777).toBe(0o600);
+    expect(await readdir(dir)).toEqual([REMEDIATION_REQUEST]);
+  });
+});
