@@ -5,7 +5,6 @@ import { parse as parseYaml } from "yaml";
 import { formatPackError, type LoadResult } from "../packs/load.js";
 import type { LoadedProfile } from "../packs/profile.js";
 import { loadSelection } from "../packs/selection.js";
-import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
 import { SEVERITIES, type Severity } from "../engine/result.js";
 
 /** Documented in README "Exit codes". */
