@@ -130,3 +130,22 @@ describe("agent config", () => {
     expect(parseListen("::1:80")).toBeUndefined();
   });
 });
+
+describe("the agent loads packs as scan does", () => {
+  it("applies the configured profile, vars and allowedPorts", async () => {
+    const { prepareAgent, ForwardingLogger } = await import("../../../src/agent/serve.js");
+    const { mkdtemp, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(`${tmpdir()}/nodeward-agentcfg-`);
+    const cfg = `${dir}/config.yaml`;
+    await writeFile(cfg, `profile: kubernetes-node\nallowedPorts: [22, 8443]\nstateDir: ${dir}/state\nscanOnStart: false\n`);
+    const { agent } = await prepareAgent({ configPath: cfg, env: {} }, new ForwardingLogger());
+    const ids = agent.packs.map((p) => p.meta.id).sort();
+    expect(ids).toEqual(["cis-debian-12", "cis-kubernetes-node", "cis-ubuntu-22.04", "kisa-unix", "kubernetes-control-plane", "kubernetes-node-runtime"]);
+    const fwd = agent.findChecks("cis-debian-12/3.3.1")[0];
+    expect(fwd?.tailoring?.profile).toBe("kubernetes-node");
+    expect(fwd?.audit?.expect.expected).toBe("runtime = 1, persisted = 1 or not set");
+    const ports = agent.findChecks("cis-debian-12/2.1.22")[0];
+    expect(ports?.audit?.expect.expected).toContain("one of [22, 8443]");
+  });
+});
