@@ -102,3 +102,16 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
 export function useColor(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && process.env.NO_COLOR === undefined && process.env.TERM !== "dumb";
 }
+
+/** The selection and target options `scan` and `remediate` share (parseArgs shape). */
+export const SELECTION_OPTIONS = {
+  benchmark: { type: "string", multiple: true },
+  check: { type: "string", multiple: true },
+  severity: { type: "string" },
+  level: { type: "string" },
+  packs: { type: "string", multiple: true },
+  profile: { type: "string" },
+  var: { type: "string", multiple: true },
+  root: { type: "string" },
+  proc: { type: "string" },
+} as const;

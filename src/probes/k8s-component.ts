@@ -15,7 +15,8 @@
 import path from "node:path";
 import { z } from "zod";
 import { getConfigPath, kubeletInfo, parseKubeletConfig } from "./kubelet.js";
-import { normaliseFlagName, parseCmdline, parseKubeletFlags } from "./parse/kubelet-flags.js";
+import { normaliseFlagName, parseKubeletFlags } from "./parse/kubelet-flags.js";
+import { processTable } from "./process-table.js";
 import { hostPathFor, parseStaticPodManifest, type StaticPodMount } from "./parse/static-pod.js";
 import { defineProbe, type Evidence, type ProbeContext } from "./types.js";
 
@@ -99,34 +100,8 @@ export function parseComponentArgv(argv: readonly string[], component: Component
 }
 
 async function findProcess(ctx: ProbeContext, component: Component, problems: string[]): Promise<{ pid: number; argv: string[] } | null> {
-  const table = await ctx.once("k8s-component:cmdlines", async () => {
-    const out: { pid: number; argv: string[] }[] = [];
-    let entries: string[] | null;
-    try {
-      entries = await ctx.host.procReaddir("");
-    } catch (e) {
-      problems.push(`/proc: ${msg(e)}`);
-      return out;
-    }
-    const pids = (entries ?? []).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
-    const BATCH = 64;
-    for (let i = 0; i < pids.length; i += BATCH) {
-      const batch = pids.slice(i, i + BATCH);
-      const reads = await Promise.all(
-        batch.map(async (pid) => {
-          try {
-            return await ctx.host.procReadIfExists(`${pid}/cmdline`, { maxBytes: 1024 * 1024 });
-          } catch {
-            return null; // exited, or not ours to read
-          }
-        }),
-      );
-      reads.forEach((raw, j) => {
-        if (raw) out.push({ pid: batch[j] as number, argv: parseCmdline(raw) });
-      });
-    }
-    return out;
-  });
+  const { processes: table, problems: tableProblems } = await processTable(ctx);
+  problems.push(...tableProblems);
   const found = table.filter((p) => componentArgs(p.argv, component) !== null);
   if (found.length > 1) problems.push(`several ${component} processes (pids ${found.map((f) => f.pid).join(", ")}); using ${found[0]?.pid}`);
   return found[0] ?? null;

@@ -13,7 +13,8 @@
 import path from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
 import { z } from "zod";
-import { kubeletArgs, normaliseFlagName, parseCmdline, parseKubeletFlags, parseMapFlag } from "./parse/kubelet-flags.js";
+import { kubeletArgs, normaliseFlagName, parseKubeletFlags, parseMapFlag } from "./parse/kubelet-flags.js";
+import { processTable } from "./process-table.js";
 import {
   expandExecStart,
   parseEnvironmentFile,
@@ -241,33 +242,15 @@ function msg(e: unknown): string {
 }
 
 async function findKubeletProcess(ctx: ProbeContext, problems: string[]): Promise<{ pid: number; argv: string[]; offset: number } | null> {
-  let entries: string[] | null;
-  try {
-    entries = await ctx.host.procReaddir("");
-  } catch (e) {
-    problems.push(`/proc: ${msg(e)}`);
+  const { processes, problems: tableProblems } = await processTable(ctx);
+  if (tableProblems.length > 0) {
+    problems.push(...tableProblems);
     return null;
   }
-  const pids = (entries ?? []).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
   const found: { pid: number; argv: string[]; offset: number }[] = [];
-  const BATCH = 64;
-  for (let i = 0; i < pids.length; i += BATCH) {
-    const batch = pids.slice(i, i + BATCH);
-    const reads = await Promise.all(
-      batch.map(async (pid) => {
-        try {
-          return await ctx.host.procReadIfExists(`${pid}/cmdline`, { maxBytes: 1024 * 1024 });
-        } catch {
-          return null; // exited, or not ours to read
-        }
-      }),
-    );
-    reads.forEach((raw, j) => {
-      if (!raw) return;
-      const argv = parseCmdline(raw);
-      const k = kubeletArgs(argv);
-      if (k) found.push({ pid: batch[j] as number, argv, offset: k.offset });
-    });
+  for (const { pid, argv } of processes) {
+    const k = kubeletArgs(argv);
+    if (k) found.push({ pid, argv, offset: k.offset });
   }
   if (found.length > 1) problems.push(`several kubelet processes (pids ${found.map((f) => f.pid).join(", ")}); using ${found[0]?.pid}`);
   return found[0] ?? null;

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { HostRoot } from "../../src/host/host-root.js";
 import { runCommand } from "../../src/host/exec.js";
+import { createProbeContext } from "../../src/engine/scan.js";
 import type { ProbeContext } from "../../src/probes/types.js";
 
 export type FixtureEntry =
@@ -60,20 +61,7 @@ export async function cleanupFixtures(): Promise<void> {
   await Promise.all(created.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 }
 
-/** A probe context over a fixture root, with a fresh per-scan memo. */
+/** A probe context over a fixture root, with a fresh per-scan memo (the engine's own). */
 export function probeContext(root: string, options: { proc?: string } = {}): ProbeContext {
-  const memo = new Map<string, Promise<unknown>>();
-  return {
-    host: new HostRoot({ root, ...(options.proc ? { proc: options.proc } : {}) }),
-    run: runCommand,
-    commandTimeoutMs: 5000,
-    once<T>(key: string, load: () => Promise<T>): Promise<T> {
-      let p = memo.get(key) as Promise<T> | undefined;
-      if (!p) {
-        p = load();
-        memo.set(key, p);
-      }
-      return p;
-    },
-  };
+  return createProbeContext(new HostRoot({ root, ...(options.proc ? { proc: options.proc } : {}) }), runCommand, 5000);
 }

@@ -6,7 +6,7 @@ import { applyPlan } from "../../remediation/apply.js";
 import { DEFAULT_STATE_DIR, RunStore, type RunInfo } from "../../remediation/journal.js";
 import { planRemediation, type RemediationPlan } from "../../remediation/plan.js";
 import { renderChange } from "../../remediation/render.js";
-import { EXIT, UsageError, loadPackPaths, parsePositiveInt, parseSeverity, splitList } from "../common.js";
+import { EXIT, UsageError, loadPackPaths, parsePositiveInt, parseSeverity, splitList, SELECTION_OPTIONS } from "../common.js";
 
 export const remediateHelp = `Usage: nodeward remediate [options]
 
@@ -89,15 +89,7 @@ export async function remediateCommand(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: false,
     options: {
-      benchmark: { type: "string", multiple: true },
-      check: { type: "string", multiple: true },
-      severity: { type: "string" },
-      level: { type: "string" },
-      packs: { type: "string", multiple: true },
-      profile: { type: "string" },
-      var: { type: "string", multiple: true },
-      root: { type: "string" },
-      proc: { type: "string" },
+      ...SELECTION_OPTIONS,
       apply: { type: "boolean", default: false },
       yes: { type: "boolean", short: "y", default: false },
       "state-dir": { type: "string", default: DEFAULT_STATE_DIR },

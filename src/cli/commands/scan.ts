@@ -4,7 +4,7 @@ import { severityRank } from "../../engine/select.js";
 import type { ScanReport, Severity } from "../../engine/result.js";
 import { HostRoot } from "../../host/host-root.js";
 import { getReporter, reporters } from "../../report/index.js";
-import { EXIT, UsageError, loadPackPaths, parsePositiveInt, parseSeverity, splitList, useColor, writeFileAtomic } from "../common.js";
+import { EXIT, UsageError, loadPackPaths, parsePositiveInt, parseSeverity, splitList, useColor, writeFileAtomic, SELECTION_OPTIONS } from "../common.js";
 
 export const scanHelp = `Usage: nodeward scan [options]
 
@@ -44,15 +44,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: false,
     options: {
-      benchmark: { type: "string", multiple: true },
-      check: { type: "string", multiple: true },
-      severity: { type: "string" },
-      level: { type: "string" },
-      packs: { type: "string", multiple: true },
-      profile: { type: "string" },
-      var: { type: "string", multiple: true },
-      root: { type: "string" },
-      proc: { type: "string" },
+      ...SELECTION_OPTIONS,
       format: { type: "string", default: "table" },
       output: { type: "string", short: "o" },
       "fail-on": { type: "string", default: "info" },
