@@ -125,9 +125,15 @@ export default defineProbe({
 
     // Loaded: /proc/modules.
     const procModules = await readOrNull(ctx, () => ctx.host.procReadIfExists("modules"), notes, "/proc/modules");
+    // An offline root (an image, no procfs) has no running kernel to ask: whether modules
+    // load is unknown there, not "no module support".
+    const offline = procModules === null && !ctx.host.isLive && ((await ctx.host.procReaddir("").catch(() => null))?.length ?? 0) === 0;
     const moduleSupport = procModules !== null;
     let loaded = false;
-    if (procModules === null) {
+    if (offline) {
+      unknown.moduleSupport = `offline root: no procfs at ${ctx.host.proc} to tell whether the kernel loads modules`;
+      notes.push("offline root: nothing is loaded; loadability judged from the root's modules and modprobe.d");
+    } else if (procModules === null) {
       notes.push("no /proc/modules: kernel without loadable module support");
     } else {
       const hit = parseProcModules(procModules).find((m) => m.name === name);
@@ -220,7 +226,7 @@ export default defineProbe({
       ...(installCommand !== undefined ? { installCommand } : {}),
       disabledByInstall,
       blacklisted: blacklists.length > 0,
-      loadable: available && !disabledByInstall && moduleSupport,
+      loadable: available && !disabledByInstall && (moduleSupport || offline),
       ...(notes.length > 0 ? { note: notes.join("; ") } : {}),
     };
     // Loadability is only unknown when nothing else already rules it out.

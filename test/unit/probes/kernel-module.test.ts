@@ -167,6 +167,21 @@ describe("kernel-module probe", () => {
   });
 });
 
+describe("kernel-module probe on an offline root (no procfs)", () => {
+  it("says module support is unknown rather than absent, and judges loadability from the root's files", async () => {
+    const root = await fixtureRoot({
+      proc: { dir: true },
+      [`lib/modules/${REL}/modules.dep`]: "kernel/fs/cramfs/cramfs.ko.xz: \n",
+    });
+    const fact = await collect(probeContext(root), "cramfs");
+    expect(fact.unknown?.["moduleSupport"]).toBe(`offline root: no procfs at ${root}/proc to tell whether the kernel loads modules`);
+    expect(fact.value).toMatchObject({ loaded: false, disabledByInstall: false });
+    const empty = await fixtureRoot({ proc: { dir: true }, "etc/hostname": "img\n" });
+    const none = await collect(probeContext(empty), "cramfs");
+    expect(none.value).toMatchObject({ loaded: false, available: false, loadable: false });
+  });
+});
+
 describe("parseModprobeConf", () => {
   it("parses directives, continuations, comments and reports junk", () => {
     const text = [
