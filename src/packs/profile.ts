@@ -96,7 +96,8 @@ export async function applyProfile(
       errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(["tailor", index, "check"]), message: `profile ${profile.id} tailors "${rule.check}", which is not a check of the selected packs` });
       continue;
     }
-    const tailoring = { profile: profile.id, reason: rule.reason, exclude: rule.exclude === true };
+    // Folded YAML (`reason: >`) ends in a newline; results carry the sentence alone.
+    const tailoring = { profile: profile.id, reason: rule.reason.trim(), exclude: rule.exclude === true };
     if (rule.exclude) {
       replaced.set(check.key, { ...check, tailoring });
       continue;

@@ -1,0 +1,364 @@
+/**
+ * Issue 4 acceptance: a kubeadm-style compliant node (kubelet unit + drop-in, config.yaml,
+ * kubeconfig, pki, modprobe.d, sysctl.d, sshd_config, …) passes every automated check of the
+ * `kubernetes-node` profile; each single violation planted in it fails exactly its check and
+ * no other — except where two checks audit the same fact (OVERLAPS, each entry explained).
+ *
+ * The violations are the per-pack fail fixtures (cis-linux-cases.ts, KUBEADM_VIOLATIONS, the
+ * kisa-unix table) layered over the compliant node with `layer()`: each case builds its own
+ * tree, the violating entry replacing the compliant one.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import type { CheckResult, Status } from "../../../src/engine/result.js";
+import { runChecks } from "../../../src/engine/scan.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import { formatPackError, type LoadedCheck } from "../../../src/packs/load.js";
+import { loadSelection } from "../../../src/packs/selection.js";
+import {
+  DISABLED_MODULES,
+  PASSWD_LINES,
+  compliantDebianNode,
+  layer,
+  procNet,
+  sshdConfig,
+} from "../../helpers/compliant-debian-node.js";
+import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
+import { KUBEADM_VIOLATIONS, type KubeadmNodeOptions } from "../../helpers/kubeadm-node.js";
+import { linuxCases } from "./cis-linux-cases.js";
+
+afterAll(cleanupFixtures);
+
+const PROFILE = "kubernetes-node";
+const key = (r: Pick<CheckResult, "pack" | "id">): string => `${r.pack}/${r.id}`;
+
+let loaded: Promise<LoadedCheck[]> | undefined;
+function profileChecks(): Promise<LoadedCheck[]> {
+  loaded ??= loadSelection({ profile: PROFILE }).then((s) => {
+    if (s.errors.length > 0) throw new Error(`profile ${PROFILE} did not load:\n${s.errors.map(formatPackError).join("\n")}`);
+    return s.packs.flatMap((p) => p.checks);
+  });
+  return loaded;
+}
+
+async function scan(spec: FixtureSpec): Promise<Map<string, CheckResult>> {
+  const root = await fixtureRoot(spec);
+  // procfs is the fixture's proc/ (HostRoot's default): runtime sysctls, modules, sockets, kube-proxy.
+  const results = await runChecks(await profileChecks(), { host: new HostRoot({ root }), deep: true });
+  return new Map(results.map((r) => [key(r), r]));
+}
+
+// ---------------------------------------------------------------- expected skips
+
+const NOT_UBUNTU = "not an Ubuntu system (this pack is CIS Ubuntu Linux 22.04 LTS; Debian and RHEL have their own)";
+const tailoredOut = (reason: string): string => `tailored out by profile ${PROFILE}: ${reason}`;
+const OVERLAY = "containerd's and CRI-O's overlayfs snapshotter mounts container images with the overlay module; disabling it stops every container on the node.";
+const SCTP = "Services and Pods with protocol SCTP need the sctp kernel module; blacklisting it breaks SCTP workloads. Re-enable this check on clusters that run none.";
+const IPV6_FWD = "Dual-stack clusters need IPv6 forwarding on every node; whether IPv6 forwarding is on is a cluster design decision, not a hardening finding.";
+const NO_CHRONY = "chrony is not installed (systemd-timesyncd or another daemon keeps time; see 2.3.1.1)";
+
+/**
+ * Every automated check that skips on the compliant node, with its reason. Everything else
+ * automated passes. A node does not run inetd, vsftpd, NFS, sendmail, postfix, BIND, SNMP or
+ * an FTP server, and keeps time with systemd-timesyncd (so chrony's items skip).
+ */
+const EXPECTED_SKIPS: Record<string, string> = {
+  // The profile's exclusions.
+  "cis-debian-12/1.1.1.6": tailoredOut(OVERLAY),
+  "cis-debian-12/3.2.4": tailoredOut(SCTP),
+  "cis-debian-12/3.3.1-net.ipv6.conf.all.forwarding": tailoredOut(IPV6_FWD),
+  "cis-ubuntu-22.04/3.2.4": tailoredOut(SCTP),
+  "cis-ubuntu-22.04/3.3.1-net.ipv6.conf.all.forwarding": tailoredOut(IPV6_FWD),
+  // One time daemon: systemd-timesyncd.
+  "cis-debian-12/2.3.3.2": NO_CHRONY,
+  "cis-debian-12/2.3.3.3": NO_CHRONY,
+  // KISA items of services the node does not have.
+  "kisa-unix/U-10": "no /etc/inetd.conf (inetd is not installed)",
+  "kisa-unix/U-10.xinetd": "no /etc/xinetd.conf (xinetd is not installed)",
+  "kisa-unix/U-10.xinetd-d": "no files under /etc/xinetd.d (xinetd is not installed)",
+  "kisa-unix/U-11.syslog": "no /etc/syslog.conf",
+  "kisa-unix/U-20": "no /etc/vsftpd.conf (vsftpd is not installed)",
+  "kisa-unix/U-25": "no /etc/exports (no NFS server)",
+  "kisa-unix/U-69": "no /etc/exports (no NFS server)",
+  "kisa-unix/U-32": "no /etc/mail/sendmail.cf (sendmail is not installed)",
+  "kisa-unix/U-34": "no /etc/bind/named.conf* (BIND is not installed)",
+  "kisa-unix/U-63": "no /etc/ftpusers (no FTP server)",
+  "kisa-unix/U-64": "no /etc/ftpusers (no FTP server)",
+  "kisa-unix/U-67": "no /etc/snmp/snmpd.conf (snmpd is not installed)",
+  "kisa-unix/U-70": "no /etc/mail/sendmail.cf (sendmail is not installed)",
+  "kisa-unix/U-70.postfix": "no /etc/postfix/main.cf (postfix is not installed)",
+};
+/** Every other automated cis-ubuntu-22.04 check skips with NOT_UBUNTU. */
+const UBUNTU = "cis-ubuntu-22.04/";
+
+/** Manual checks that skip rather than show an observed value. */
+const MANUAL_SKIPS: Record<string, string | RegExp> = {
+  "cis-debian-12/2.3.3.1": NO_CHRONY,
+  // kube-proxy runs in a pod: its kubeconfig is inside the container (see kubeadm-node-violations).
+  "cis-kubernetes-node/4.1.3": /^no kube-proxy kubeconfig file on this host \(kube-proxy runs in a pod/,
+  "cis-kubernetes-node/4.1.4": /^no kube-proxy kubeconfig file on this host \(kube-proxy runs in a pod/,
+};
+
+function expectedCompliant(c: LoadedCheck): { status: Status; message?: string | RegExp } {
+  if (c.manual) {
+    if (c.key.startsWith(UBUNTU)) return { status: "skip", message: NOT_UBUNTU };
+    const skip = MANUAL_SKIPS[c.key];
+    return skip ? { status: "skip", message: skip } : { status: "manual" };
+  }
+  const skip = EXPECTED_SKIPS[c.key] ?? (c.key.startsWith(UBUNTU) ? NOT_UBUNTU : undefined);
+  return skip ? { status: "skip", message: skip } : { status: "pass" };
+}
+
+// ---------------------------------------------------------------- violations
+
+interface Violation {
+  what: string;
+  /** Layered over the compliant node (see layer()). */
+  spec?: FixtureSpec;
+  /** Entries removed from the compliant node first. */
+  omit?: string[];
+  /** Options of kubeadmNode() (Kubernetes violations). */
+  kubeadm?: KubeadmNodeOptions;
+  /** The target's fail message: exact, or its start (`prefix`); undefined = not asserted. */
+  message?: string;
+  prefix?: boolean;
+}
+
+const SSHD_DROPIN = "etc/ssh/sshd_config.d/00-violation.conf";
+const DEB = "cis-debian-12";
+
+/**
+ * CIS Debian 12: the fail fixture of cis-linux-cases.ts for each check, adapted where a
+ * case replaces a whole file the node needs, or where the profile tailors the check.
+ */
+function cisViolations(): Record<string, Violation> {
+  const out: Record<string, Violation> = {};
+  const fails = linuxCases("debian").filter((c) => c.want.status === "fail");
+  const pick = (id: string, label?: string) => {
+    const c = fails.find((x) => x.id === id && (label === undefined || x.label === label));
+    if (!c) throw new Error(`no fail case ${id} ${label ?? ""}`);
+    return c;
+  };
+  const ids = [...new Set(fails.map((c) => c.id))];
+  for (const id of ids) {
+    // Excluded by the profile, or not applicable on this node (chrony not installed).
+    if (`${DEB}/${id}` in EXPECTED_SKIPS) continue;
+    const mod = DISABLED_MODULES[id];
+    // Modules: "loaded although configured" layers as is (proc/modules + modules.dep replaced).
+    const c = mod ? pick(id, "loaded although configured") : pick(id);
+    const v: Violation = { what: c.label, spec: c.spec, ...(c.want.message !== undefined ? { message: c.want.message } : {}) };
+    const sshd = c.spec["etc/ssh/sshd_config"];
+    if (typeof sshd === "string" && id !== "5.1.4") {
+      // "Keyword bad\nMatch …": the bad global value, planted as a drop-in Included before the
+      // compliant settings (first value wins) — a whole new sshd_config would undo every 5.1 item.
+      v.spec = { [SSHD_DROPIN]: sshd.split("\n")[0] + "\n" };
+    }
+    out[`${DEB}/${id}`] = v;
+  }
+  const adapt = (id: string, change: Partial<Violation>): void => {
+    const v = out[`${DEB}/${id}`];
+    if (!v) throw new Error(`no violation for ${id} to adapt`);
+    out[`${DEB}/${id}`] = { ...v, ...change };
+  };
+  // Disabled = no .wants link: the compliant node's link goes.
+  adapt("2.3.2.2", { omit: ["etc/systemd/system/sysinit.target.wants/systemd-timesyncd.service"] });
+  adapt("2.4.1.1", { omit: ["etc/systemd/system/multi-user.target.wants/cron.service"] });
+  // The case's sshd_config has only a Match block: here the node's file without AllowGroups.
+  adapt("5.1.4", {
+    what: "no AllowUsers/AllowGroups/DenyUsers/DenyGroups",
+    spec: { "etc/ssh/sshd_config": sshdConfig({ AllowGroups: null }) },
+    message: "(settings.allowusers is (not set), expected set) or (settings.allowgroups is (not set), expected set) or (settings.denyusers is (not set), expected set) or (settings.denygroups is (not set), expected set)",
+  });
+  // The node has two public host keys, the case one.
+  adapt("5.1.3", {
+    message: "files is 1 of 2 not matching: /etc/ssh/ssh_host_ed25519_key.pub, expected every element: mode 0644 or more restrictive, owner = root, group = root",
+  });
+  // Tailored by the profile: forwarding must stay on, so the violation is persisting 0.
+  adapt("3.3.1", {
+    what: "net.ipv4.ip_forward = 0 persisted by a file read after k8s.conf",
+    // systemd-sysctl orders files by name: "99-zz.conf" sorts before "k8s.conf" and loses.
+    spec: { "etc/sysctl.d/zz-hardening.conf": "net.ipv4.ip_forward=0\n" },
+    message: "persisted is 0, expected 1 or not set",
+  });
+  // Tailored to accept loose mode: the case's 0 still fails, against the profile's expectation.
+  adapt("3.3.7", { message: "persisted is 0, expected one of [1, 2]" });
+  adapt("3.3.7-net.ipv4.conf.default.rp_filter", { message: "persisted is 0, expected one of [1, 2]" });
+  adapt("2.1.22", {
+    message: "listeners is 1 of 2 not matching: tcp 0.0.0.0:2024, expected every element: any(address matches /^(127\\.|::1$|::ffff:127\\.)/; port one of [22, 6443, 2379, 2380, 10250, 10256, 10257, 10259]; port >= 30000 and <= 32767)",
+  });
+  return out;
+}
+
+/** kisa-unix: the fail fixtures of kisa-unix.test.ts, planted in the node's own files. */
+function kisaViolations(): Record<string, Violation> {
+  const passwd = (...extra: string[]) => ({ "etc/passwd": [...PASSWD_LINES, ...extra].join("\n") + "\n" });
+  const pwq = (k: string, v: string) => ({ "etc/security/pwquality.conf": `minlen = 14\n${["dcredit", "ucredit", "lcredit", "ocredit"].map((x) => `${x} = ${x === k ? v : "-1"}`).join("\n")}\n` });
+  const loginDefs = (k: string, v: string) => ({
+    "etc/login.defs": Object.entries({ UMASK: "027", PASS_MAX_DAYS: "90", PASS_MIN_DAYS: "1", UID_MIN: "1000", [k]: v }).map(([a, b]) => `${a} ${b}\n`).join(""),
+  });
+  const o = (content: string, mode: number, uid = 0, gid = 0) => ({ content, mode, uid, gid });
+  const K = "kisa-unix";
+  const vs: Record<string, Violation> = {
+    "U-01": { what: "PermitRootLogin yes", spec: { [SSHD_DROPIN]: "PermitRootLogin yes\n" }, message: "value is yes, expected no" },
+    "U-02": { what: "pam_unix only", spec: { "etc/pam.d/common-password": "password [success=1 default=ignore] pam_unix.so obscure\n" }, message: "files is 0 of 3 matching, expected some element: matched = true" },
+    ...Object.fromEntries(["dcredit", "ucredit", "lcredit", "ocredit"].map((k) => [`U-02.${k}`, { what: `${k} = 0`, spec: pwq(k, "0"), message: "value is 0, expected <= -1" }])),
+    "U-03": { what: "no lockout module", spec: { "etc/pam.d/common-auth": "auth [success=1 default=ignore] pam_unix.so nullok\n" }, message: "files is 0 of 3 matching, expected some element: matched = true" },
+    "U-03.deny": { what: "deny = 11", spec: { "etc/security/faillock.conf": "deny = 11\n" }, message: "(found is true, expected false) or (value is 11, expected >= 1 and <= 10)" },
+    "U-04": { what: "hash in /etc/passwd", spec: { "etc/passwd": PASSWD_LINES.map((l) => l.startsWith("alice:") ? l.replace("alice:x:", "alice:$6$salt$hash:") : l).join("\n") + "\n" } },
+    "U-44": { what: "toor with uid 0", spec: passwd("toor:x:0:0::/root:/bin/bash") },
+    "U-45": { what: "pam_wheel commented out", spec: { "etc/pam.d/su": "auth sufficient pam_rootok.so\n# auth required pam_wheel.so\n" }, message: "matched is false, expected true" },
+    "U-46": { what: "minlen = 6", spec: { "etc/security/pwquality.conf": "minlen = 6\ndcredit = -1\nucredit = -1\nlcredit = -1\nocredit = -1\n" }, message: "(found is true, expected false) or (value is 6, expected >= 8)" },
+    "U-47": { what: "PASS_MAX_DAYS 99999", spec: loginDefs("PASS_MAX_DAYS", "99999"), message: "value is 99999, expected >= 1 and <= 90" },
+    "U-48": { what: "PASS_MIN_DAYS 0", spec: loginDefs("PASS_MIN_DAYS", "0"), message: "value is 0, expected >= 1" },
+    "U-52": { what: "bob shares uid 1000", spec: passwd("bob:x:1000:1000::/home/alice:/bin/bash"), message: 'duplicateUids is [{"uid":1000,"names":["alice","bob"]}], expected []' },
+    "U-53": { what: "daemon has /bin/sh", spec: { "etc/passwd": PASSWD_LINES.map((l) => l.startsWith("daemon:") ? l.replace("/usr/sbin/nologin", "/bin/sh") : l).join("\n") + "\n" } },
+    "U-54": { what: "TMOUT=3600", spec: { "etc/profile.d/tmout.sh": "TMOUT=3600\n" }, message: "files is 0 of 1 matching, expected some element: matched = true, match >= 1 and <= 600" },
+    "U-05": { what: '"." first in PATH', spec: { "etc/profile": "# x\nexport PATH=.:$PATH\n" }, message: "matched is true, expected false" },
+    "U-05.root": { what: '"." in the middle of .bashrc', spec: { "root/.bashrc": "PATH=/usr/bin:.:/bin\n" } },
+    "U-06": { what: "file of uid 4242", spec: { "srv/data": o("x", 0o644, 4242, 0) }, message: "count is 1, expected 0" },
+    "U-09": { what: "/etc/hosts 0604", spec: { "etc/hosts": o("x\n", 0o604) }, message: "mode is 0604, expected 0600 or more restrictive" },
+    "U-11": { what: "/etc/rsyslog.conf 0644", spec: { "etc/rsyslog.conf": o("x\n", 0o644) }, message: "mode is 0644, expected 0640 or more restrictive" },
+    "U-12": { what: "/etc/services 0646", spec: { "etc/services": o("x\n", 0o646) }, message: "mode is 0646, expected 0644 or more restrictive" },
+    "U-14": { what: "group-writable .bashrc", spec: { "home/alice/.bashrc": o("x", 0o664, 1000, 1000) }, message: "files is 1 of 2 not matching: /home/alice/.bashrc, expected every element: mode 7755 or more restrictive" },
+    "U-14.root": { what: ".profile owned by daemon", spec: { "root/.profile": o("x", 0o644, 1, 1) }, message: "files is 1 of 2 not matching: /root/.profile, expected every element: owner = root, mode 7755 or more restrictive" },
+    "U-15": { what: "0666 file", spec: { "etc/app.conf": o("x", 0o666) }, message: "count is 1, expected 0" },
+    "U-16": { what: "regular file in /dev", spec: { "dev/.hidden": o("rootkit", 0o644) }, message: "count is 1, expected 0" },
+    "U-17": { what: '"+ +" in hosts.equiv', spec: { "etc/hosts.equiv": o("+ +\n", 0o600) }, message: "(exists is true, expected false) or (matched is true, expected false)" },
+    "U-17.rhosts": { what: "0644 .rhosts", spec: { "home/alice/.rhosts": o("host alice\n", 0o644, 1000, 1000) }, message: "files is 1 of 1 not matching: /home/alice/.rhosts, expected every element: mode 0600 or more restrictive, matched = false" },
+    "U-17.root": { what: "/root/.rhosts with +", spec: { "root/.rhosts": o("host +\n", 0o600) }, message: "(exists is true, expected false) or (matched is true, expected false)" },
+    "U-55": { what: "hosts.lpd 0644", spec: { "etc/hosts.lpd": o("x\n", 0o644) }, message: "(exists is true, expected false) or (mode is 0644, expected 0600 or more restrictive)" },
+    "U-56": { what: "UMASK 002", spec: loginDefs("UMASK", "002"), message: "value is 002, expected matches /^0?[0-7][2367][2367]$/" },
+    "U-57": { what: "alice's home owned by root", spec: { "home/alice": { dir: true, mode: 0o755, uid: 0, gid: 0 } } },
+    "U-58": { what: "bob's home missing", spec: passwd("bob:x:1001:1001::/home/bob:/bin/bash") },
+    // Network services: an inetd-era daemon on all addresses (also not an allowed port: OVERLAPS).
+    "U-19": { what: "fingerd on 79", spec: procNet({ tcp: [["0.0.0.0", 79]] }) },
+    "U-21": { what: "rlogind on 513", spec: procNet({ tcp: [["0.0.0.0", 513]] }) },
+    "U-23": { what: "chargen on udp 19", spec: procNet({ udp: [["0.0.0.0", 19]] }) },
+    "U-29": { what: "tftpd on udp 69", spec: procNet({ udp: [["0.0.0.0", 69]] }) },
+    "U-60": { what: "telnetd on 23", spec: procNet({ tcp: [["0.0.0.0", 23]] }) },
+    "U-61": { what: "ftpd on 21", spec: procNet({ tcp: [["0.0.0.0", 21]] }) },
+    "U-20.account": { what: "ftp account", spec: passwd("ftp:x:107:65534:ftp daemon:/srv/ftp:/usr/sbin/nologin"), message: "users is 1 of 6 matching: ftp, expected no element: name one of [ftp, anonymous]" },
+    "U-62": { what: "ftp with bash", spec: { ...passwd("ftp:x:107:65534::/srv/ftp:/bin/bash"), "srv/ftp": { dir: true, mode: 0o755, uid: 107, gid: 65534 } }, message: "users is 1 of 6 matching: ftp, expected no element: name = ftp, loginShell = true" },
+  };
+  return Object.fromEntries(Object.entries(vs).map(([id, v]) => [`${K}/${id}`, v]));
+}
+
+function kubernetesViolations(): Record<string, Violation> {
+  return Object.fromEntries(Object.entries(KUBEADM_VIOLATIONS).map(([k, v]) => [k, { what: v.what, kubeadm: v.options, message: v.message, prefix: true }]));
+}
+
+/**
+ * Known overlaps: a violation that legitimately changes more than its own check, and how.
+ * Each is two checks auditing the same fact, or one check's applicability depending on another's.
+ */
+const WORLD_WRITABLE = "a mode past the limit with o+w is also a world-writable file (KISA U-15)";
+const UNAPPROVED_PORT = "a listener on all addresses on a port outside allowed-ports also fails CIS 2.1.22";
+const OVERLAPS: Record<string, { also: Record<string, Status>; why: string }> = {
+  // sshd PermitRootLogin: CIS 5.1.20 and KISA U-01 audit the same keyword.
+  "cis-debian-12/5.1.20": { also: { "kisa-unix/U-01": "fail" }, why: "PermitRootLogin is KISA U-01 too" },
+  "kisa-unix/U-01": { also: { "cis-debian-12/5.1.20": "fail" }, why: "PermitRootLogin is CIS 5.1.20 too" },
+  // The CIS file-mode fixtures add o+w to 0644/0640 limits (0646).
+  ...Object.fromEntries(
+    ["7.1.1", "7.1.2", "7.1.3", "7.1.4", "7.1.5", "7.1.6", "7.1.7", "7.1.8", "7.1.9", "2.4.1.8", "2.4.2.1"].map((id) => [
+      `${DEB}/${id}`, { also: { "kisa-unix/U-15": "fail" as Status }, why: WORLD_WRITABLE },
+    ]),
+  ),
+  "kisa-unix/U-12": { also: { "kisa-unix/U-15": "fail" }, why: WORLD_WRITABLE },
+  // SMTP on 0.0.0.0:25 is also a port outside allowed-ports.
+  [`${DEB}/2.1.21`]: { also: { [`${DEB}/2.1.22`]: "fail" }, why: UNAPPROVED_PORT },
+  ...Object.fromEntries(["U-19", "U-21", "U-23", "U-29", "U-60", "U-61"].map((id) => [
+    `kisa-unix/${id}`, { also: { [`${DEB}/2.1.22`]: "fail" as Status }, why: UNAPPROVED_PORT },
+  ])),
+  // timesyncd disabled leaves no time daemon enabled: 2.3.1.1 audits the same .wants link.
+  [`${DEB}/2.3.2.2`]: { also: { [`${DEB}/2.3.1.1`]: "fail" }, why: "no time daemon enabled any more" },
+  // A second uid-0 account is also a duplicate uid.
+  "kisa-unix/U-44": { also: { "kisa-unix/U-52": "fail" }, why: "toor shares uid 0 with root" },
+  // An ftp account with a shell is an ftp account (U-20.account forbids it outright).
+  "kisa-unix/U-62": { also: { "kisa-unix/U-20.account": "fail" }, why: "the ftp account exists" },
+  // 4.1.7/4.1.8 (manual: the client CA file's mode and owner) apply only when a client CA is set.
+  "cis-kubernetes-node/4.2.3": {
+    also: { "cis-kubernetes-node/4.1.7": "skip", "cis-kubernetes-node/4.1.8": "skip" },
+    why: "the client CA file items apply only when the kubelet has one",
+  },
+  // NW-K8S-4 applies only where AppArmor is enabled (NW-K8S-3): it skips instead.
+  "kubernetes-node-runtime/NW-K8S-3": { also: { "kubernetes-node-runtime/NW-K8S-4": "skip" }, why: "NW-K8S-4 applies only when AppArmor is enabled" },
+};
+
+function allViolations(): Record<string, Violation> {
+  return { ...cisViolations(), ...kisaViolations(), ...kubernetesViolations() };
+}
+
+function violationSpec(v: Violation): FixtureSpec {
+  return layer(compliantDebianNode(v.kubeadm ?? {}), v.spec ?? {}, v.omit ?? []);
+}
+
+/** Run `fn` over `items`, at most `n` at a time. */
+async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  }));
+}
+
+// ---------------------------------------------------------------- the tests
+
+describe(`profile ${PROFILE}: a compliant kubeadm Debian 12 node`, () => {
+  let baseline: Map<string, CheckResult> | undefined;
+  async function compliant(): Promise<Map<string, CheckResult>> {
+    baseline ??= await scan(compliantDebianNode());
+    return baseline;
+  }
+
+  it("passes every automated check; the skips are the listed ones, with their reasons; manual ones stay manual", async () => {
+    const checks = await profileChecks();
+    const results = await compliant();
+    const diff: string[] = [];
+    for (const c of checks) {
+      const r = results.get(c.key);
+      const want = expectedCompliant(c);
+      const got = { status: r?.status, message: r?.message };
+      const m = want.message;
+      const ok = got.status === want.status && (m === undefined || (m instanceof RegExp ? m.test(got.message ?? "") : got.message === m));
+      if (!ok) diff.push(`${c.key}: ${got.status} (${got.message ?? ""}), expected ${want.status}${want.message !== undefined ? ` (${String(want.message)})` : ""}`);
+    }
+    // Every listed skip names a real check of the profile.
+    for (const k of [...Object.keys(EXPECTED_SKIPS), ...Object.keys(MANUAL_SKIPS)]) if (!results.has(k)) diff.push(`${k}: listed as a skip but not in the profile`);
+    expect(diff, `compliant node, checks not as expected:\n  ${diff.join("\n  ")}`).toEqual([]);
+    const automated = checks.filter((c) => !c.manual);
+    const passing = automated.filter((c) => results.get(c.key)?.status === "pass");
+    expect(passing.length).toBeGreaterThan(190);
+  });
+
+  it("has a violation for every automated check that passes, and none for another check", async () => {
+    const checks = await profileChecks();
+    const results = await compliant();
+    const passing = checks.filter((c) => !c.manual && results.get(c.key)?.status === "pass").map((c) => c.key).sort();
+    expect(Object.keys(allViolations()).sort()).toEqual(passing);
+    // An overlap names a violation and checks of the profile.
+    for (const [target, o] of Object.entries(OVERLAPS)) {
+      expect(passing).toContain(target);
+      for (const k of Object.keys(o.also)) expect(results.has(k), `${target} overlaps ${k}`).toBe(true);
+    }
+  });
+
+  it("each violation fails exactly its check (and the listed overlaps), no other status changes", { timeout: 180_000 }, async () => {
+    const base = await compliant();
+    const violations = Object.entries(allViolations());
+    const problems: string[] = [];
+    await pool(violations, 4, async ([target, v]) => {
+      const results = await scan(violationSpec(v));
+      const want = new Map<string, Status>([[target, "fail"], ...Object.entries(OVERLAPS[target]?.also ?? {})]);
+      const lines: string[] = [];
+      for (const [k, r] of results) {
+        const expected = want.get(k) ?? base.get(k)?.status;
+        if (r.status !== expected) lines.push(`${k}: ${r.status}${r.message ? ` (${r.message})` : ""}, expected ${expected}`);
+      }
+      const got = results.get(target)?.message ?? "";
+      if (results.get(target)?.status === "fail" && v.message !== undefined && !(v.prefix ? got.startsWith(v.message) : got === v.message)) {
+        lines.push(`${target}: message "${got}", expected ${v.prefix ? "to start with " : ""}"${v.message}"`);
+      }
+      const overlap = OVERLAPS[target];
+      if (lines.length > 0) problems.push(`${target} — ${v.what}${overlap ? ` (known overlap: ${overlap.why})` : ""}:\n    ${lines.join("\n    ")}`);
+    });
+    expect(problems, `${problems.length} of ${violations.length} violations:\n  ${problems.join("\n  ")}`).toEqual([]);
+  });
+});
