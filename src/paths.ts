@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 
 export const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const DEFAULT_BENCHMARKS_DIR = fileURLToPath(new URL("../benchmarks", import.meta.url));
+/** Parse cache of the bundled packs, written by `npm run build` (dist/pack-cache.json). */
+export const PACK_CACHE_FILE = fileURLToPath(new URL("./pack-cache.json", import.meta.url));
 
 let cachedVersion: string | undefined;
 export function nodewardVersion(): string {

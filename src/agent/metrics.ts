@@ -1,13 +1,14 @@
 /**
  * The agent's /metrics: a prom-client Registry of its own (never the global default, so
  * two agents in one process — tests — do not collide), holding
- *   - the per-scan families defined once in src/report/prometheus.ts, as gauges that are
- *     reset before each scan's values are set (a check that disappeared leaves no series),
+ *   - the per-scan families defined once in src/report/prometheus.ts, rendered to text once
+ *     per scan and replaced whole (a check that disappeared leaves no series; a scrape
+ *     costs a string concatenation, not ~2,000 label formats),
  *   - agent-lifetime counters (scans, scan errors) and the scan's event-loop delay,
  *   - nodeward_build_info and prom-client's default process / Node.js metrics.
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
-import { BUILD_INFO, SCAN_METRICS, scanMetricFamilies, type MetricDef } from "../report/prometheus.js";
+import { BUILD_INFO, renderFamilies, scanMetricFamilies } from "../report/prometheus.js";
 import type { LoopDelay } from "./scheduler.js";
 import type { ScanTrigger } from "./state.js";
 import type { WaivedReport } from "./waivers.js";
@@ -26,7 +27,8 @@ export interface AgentMetricsOptions {
 
 export class AgentMetrics {
   readonly registry: Registry;
-  private readonly scanGauges = new Map<string, Gauge>();
+  /** Exposition text of the last scan's families; replaced whole by setScan. */
+  private scanText = "";
   private readonly scanErrors: Counter<string>;
   private readonly scans: Counter<string>;
   private readonly loopP99: Gauge;
@@ -37,9 +39,6 @@ export class AgentMetrics {
     const registers = [this.registry];
     const buildInfo = new Gauge({ name: BUILD_INFO.name, help: BUILD_INFO.help, labelNames: [...BUILD_INFO.labelNames], registers });
     buildInfo.set({ version: options.version, node: options.node }, 1);
-    for (const def of Object.values(SCAN_METRICS) as MetricDef[]) {
-      this.scanGauges.set(def.name, new Gauge({ name: def.name, help: def.help, labelNames: [...def.labelNames], registers }));
-    }
     this.scans = new Counter({ name: "nodeward_scans_total", help: "Scans completed since the agent started, by trigger.", labelNames: ["trigger"], registers });
     this.scanErrors = new Counter({
       name: "nodeward_scan_errors_total",
@@ -70,17 +69,15 @@ export class AgentMetrics {
 
   /** Replace every per-scan series with those of `report` (undefined: clear them). */
   setScan(report: WaivedReport | undefined): void {
-    for (const g of this.scanGauges.values()) g.reset();
-    if (!report) return;
+    if (!report) {
+      this.scanText = "";
+      return;
+    }
     const families = scanMetricFamilies(report, {
       isWaived: (r) => (r as { waiver?: unknown }).waiver !== undefined,
       expiredWaivers: report.waivers.filter((w) => w.state === "expired").length,
     });
-    for (const f of families) {
-      const g = this.scanGauges.get(f.name);
-      if (!g) continue;
-      for (const s of f.samples) g.set(s.labels, s.value);
-    }
+    this.scanText = renderFamilies(families);
   }
 
   scanCompleted(trigger: ScanTrigger, loop: LoopDelay | undefined): void {
@@ -95,7 +92,8 @@ export class AgentMetrics {
     this.scanErrors.inc({ kind });
   }
 
-  render(): Promise<string> {
-    return this.registry.metrics();
+  async render(): Promise<string> {
+    const base = await this.registry.metrics();
+    return this.scanText === "" ? base : `${base.trimEnd()}\n\n${this.scanText}`;
   }
 }

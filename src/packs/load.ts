@@ -23,6 +23,7 @@ import {
   type PackMeta,
 } from "./schema.js";
 import { z as zod } from "zod";
+import { defaultPackCache, textHash, type CachedPackFile, type PackCache } from "./cache.js";
 
 export interface PackError {
   code: ErrorCode;
@@ -97,6 +98,8 @@ export interface LoadOptions {
   validateFix?: (fix: FixDef) => string | undefined;
   /** Var values that override every pack's defaults (from a profile, the CLI or the agent config). */
   vars?: Readonly<Record<string, unknown>>;
+  /** Parse cache (default: the one built with the program, dist/pack-cache.json). */
+  cache?: PackCache;
 }
 
 type Vars = Readonly<Record<string, unknown>>;
@@ -160,15 +163,41 @@ async function findPackFiles(p: string, errors: PackError[]): Promise<string[][]
 
 export interface ParsedFile {
   file: string;
-  doc: Document;
-  lines: LineCounter;
+  /** The YAML document; parsed on first use when the data came from the cache. */
+  readonly doc: Document;
+  readonly lines: LineCounter;
   data: Record<string, unknown>;
+  /** From the cache: where each `checks:` entry starts, so no YAML parse is needed. */
+  checkPositions?: readonly { line: number; column: number }[];
+}
+
+function parseText(text: string): { doc: Document; lines: LineCounter } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  return { doc, lines };
+}
+
+/** A ParsedFile from cached data; the document is parsed only if an error needs a position. */
+function fromCache(file: string, text: string, cached: CachedPackFile): ParsedFile {
+  let parsed: { doc: Document; lines: LineCounter } | undefined;
+  const get = () => (parsed ??= parseText(text));
+  return {
+    file,
+    data: cached.data,
+    checkPositions: cached.checkPositions,
+    get doc() {
+      return get().doc;
+    },
+    get lines() {
+      return get().lines;
+    },
+  };
 }
 
 async function loadPack(files: string[], errors: PackError[], options: LoadOptions): Promise<LoadedPack | null> {
   const parsed: ParsedFile[] = [];
   for (const file of files) {
-    const pf = await parseYamlFile(file, errors);
+    const pf = await parseYamlFile(file, errors, undefined, options.cache);
     if (pf) parsed.push(pf);
   }
   const withMeta = parsed.filter((f) => f.data.pack !== undefined);
@@ -228,7 +257,12 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
   return { meta: meta.data, dir, files, checks };
 }
 
-export async function parseYamlFile(file: string, errors: PackError[], topKeys: readonly string[] = ["pack", "vars", "section", "defaults", "checks"]): Promise<ParsedFile | null> {
+export async function parseYamlFile(
+  file: string,
+  errors: PackError[],
+  topKeys: readonly string[] = ["pack", "vars", "section", "defaults", "checks"],
+  cache?: PackCache,
+): Promise<ParsedFile | null> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -236,8 +270,10 @@ export async function parseYamlFile(file: string, errors: PackError[], topKeys: 
     errors.push({ code: ErrorCodes.PACK_READ, file, line: 1, column: 1, message: `cannot read: ${(e as Error).message}` });
     return null;
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const cached = (cache ?? (await defaultPackCache())).get(textHash(text));
+  // Cached entries were written only for files that parsed without YAML errors.
+  if (cached && Object.keys(cached.data).every((k) => topKeys.includes(k))) return fromCache(file, text, cached);
+  const { doc, lines } = parseText(text);
   if (doc.errors.length > 0) {
     for (const err of doc.errors) {
       const pos = lines.linePos(err.pos[0]);
@@ -387,7 +423,7 @@ function compileCheck(
     ...(def.remediation ? { remediation: def.remediation.trim() } : {}),
     ...(def.fix ? { fix: def.fix } : {}),
     tags: def.tags ?? [],
-    source: { file: pf.file, ...positionOf(pf, base, false) },
+    source: { file: pf.file, ...(pf.checkPositions?.[base[1] as number] ?? positionOf(pf, base, false)) },
   };
 }
 
