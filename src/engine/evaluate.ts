@@ -3,7 +3,7 @@
  * Order: applicability (skip) → manual → probe error (error) → precondition (skip)
  * → expectation (pass/fail). A field the probe could not determine is `error`.
  */
-import type { FieldsMatcher, FieldsOutcome } from "../matchers/index.js";
+import type { FieldsOutcome } from "../matchers/index.js";
 import type { LoadedCheck } from "../packs/load.js";
 import type { Evidence, Fact } from "../probes/types.js";
 import type { FactOutcome } from "./gather.js";
@@ -37,9 +37,9 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
     const outcome = facts.get(cond.factKey);
     if (!outcome) return result("error", { message: `internal: fact ${cond.factKey} was not gathered` });
     if (!outcome.ok) return result("error", { message: `cannot tell whether the check applies: ${outcome.reason}` });
-    const unknown = unknownField(cond.expect, outcome.fact);
-    if (unknown) return result("error", { message: `cannot tell whether the check applies: ${unknown}` });
-    if (!cond.expect.evaluate(outcome.fact.value, outcome.fact.unknown).pass) {
+    const applies = cond.expect.evaluate(outcome.fact.value, outcome.fact.unknown);
+    if (applies.indeterminate) return result("error", { message: `cannot tell whether the check applies: ${applies.indeterminate}` });
+    if (!applies.pass) {
       return result("skip", { message: cond.reason, evidence: outcome.fact.evidence });
     }
   }
@@ -56,10 +56,9 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
   if (fact.inapplicable) return result("skip", { message: fact.inapplicable, evidence: fact.evidence, durationMs });
 
   if (audit.precondition) {
-    const unknown = unknownField(audit.precondition, fact);
-    if (unknown && !check.manual) return result("error", { message: unknown, evidence: fact.evidence, durationMs });
     const pre = audit.precondition.evaluate(fact.value, fact.unknown);
-    if (!pre.pass) {
+    if (pre.indeterminate && !check.manual) return result("error", { message: pre.indeterminate, evidence: fact.evidence, durationMs });
+    if (!pre.pass && !pre.indeterminate) {
       const note = noteOf(fact);
       const reason = audit.preconditionReason ?? `not applicable: ${pre.failures.join("; ")}`;
       return result("skip", {
@@ -71,7 +70,6 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
     }
   }
 
-  const unknown = unknownField(audit.expect, fact);
   const out: FieldsOutcome = audit.expect.evaluate(fact.value, fact.unknown);
   const evidence = [...fact.evidence, ...out.offending.map(toEvidence)];
   if (check.manual) {
@@ -83,8 +81,8 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
       durationMs,
     });
   }
-  if (unknown) {
-    return result("error", { message: unknown, observed: out.observed, expected: out.expected, evidence: fact.evidence, durationMs });
+  if (out.indeterminate) {
+    return result("error", { message: out.indeterminate, observed: out.observed, expected: out.expected, evidence: fact.evidence, durationMs });
   }
   return result(out.pass ? "pass" : "fail", {
     observed: out.observed,
@@ -100,15 +98,6 @@ export function skippedResult(check: LoadedCheck, message: string): CheckResult 
   return evaluateCheck({ ...check, tailoring: { profile: "", reason: message, exclude: true } }, new Map(), message);
 }
 
-/** A reason when the expectation reads a field the probe marked as unknown. */
-function unknownField(m: FieldsMatcher, fact: Fact): string | undefined {
-  if (!fact.unknown) return undefined;
-  for (const f of m.fields) {
-    const why = fact.unknown[f];
-    if (why !== undefined) return `cannot determine ${f}: ${why}`;
-  }
-  return undefined;
-}
 
 function noteOf(fact: Fact): string | undefined {
   const note = (fact.value as Record<string, unknown>).note;

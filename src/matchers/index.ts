@@ -58,6 +58,8 @@ export interface FieldsOutcome {
   failures: string[];
   /** Elements named by each/none matchers that failed. */
   offending: unknown[];
+  /** Set when the outcome depends on a field the probe could not determine: why. */
+  indeterminate?: string;
 }
 
 export interface FieldsMatcher extends Matcher {
@@ -134,16 +136,29 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
   };
   const expected = parts.map(describe).join(", ");
 
+  // Three-valued (Kleene) logic: a required field the probe could not determine makes a
+  // part indeterminate; `any` still passes on another branch, a map or `all` still fails
+  // on a definite failure, and only an outcome that truly depends on it is indeterminate.
   const evaluate = (record: unknown, unknown?: Readonly<Record<string, string>>): FieldsOutcome => {
     const observed: string[] = [];
     const failures: string[] = [];
     const offending: unknown[] = [];
+    let indeterminate: string | undefined;
     for (const p of parts) {
       if (p.kind) {
         const outs = (p.sub ?? []).map((s) => s.evaluate(record, unknown));
-        const pass = p.kind === "all" ? outs.every((o) => o.pass) : p.kind === "any" ? outs.some((o) => o.pass) : !outs[0]?.pass;
         for (const o of outs) if (o.observed && !observed.includes(o.observed)) observed.push(o.observed);
-        if (!pass) {
+        const passes = outs.filter((o) => o.pass);
+        const unknowns = outs.filter((o) => !o.pass && o.indeterminate !== undefined);
+        let state: "pass" | "fail" | "unknown";
+        if (p.kind === "any") state = passes.length > 0 ? "pass" : unknowns.length > 0 ? "unknown" : "fail";
+        else if (p.kind === "all") state = passes.length === outs.length ? "pass" : outs.some((o) => !o.pass && o.indeterminate === undefined) ? "fail" : "unknown";
+        else state = unknowns.length > 0 ? "unknown" : outs[0]?.pass ? "fail" : "pass";
+        if (state === "unknown") {
+          indeterminate ??= unknowns[0]?.indeterminate;
+          continue;
+        }
+        if (state === "fail") {
           // Each `any` branch in parentheses: "(a) or (b; c)", not the ambiguous "a and b and c".
           failures.push(
             p.kind === "not"
@@ -160,9 +175,9 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
       const why = unknown?.[field.split(".")[0] as string];
       if (why !== undefined) {
         // Never show the probe's placeholder as if observed. An optional field is left
-        // out; a required one fails (the engine reports it as error before this counts).
+        // out; a required one makes this part indeterminate.
         observed.push(`${field}=unknown (${why})`);
-        if (!p.optional) failures.push(`${field} is unknown (${why})`);
+        if (!p.optional) indeterminate ??= `cannot determine ${field}: ${why}`;
         continue;
       }
       const outcome = p.matcher.test(getField(record, field));
@@ -173,7 +188,16 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
         if (outcome.offending) offending.push(...outcome.offending);
       }
     }
-    return { pass: failures.length === 0, observed: observed.join(", "), expected, failures, offending };
+    // A definite failure decides; otherwise an unknown part leaves the outcome open.
+    const open = failures.length === 0 && indeterminate !== undefined;
+    return {
+      pass: failures.length === 0 && !open,
+      observed: observed.join(", "),
+      expected,
+      failures,
+      offending,
+      ...(open ? { indeterminate } : {}),
+    };
   };
 
   return {

@@ -128,7 +128,7 @@ export default defineProbe({
     // An offline root (an image, no procfs) has no running kernel to ask: whether modules
     // load is unknown there, not "no module support".
     const offline = procModules === null && !ctx.host.isLive && ((await ctx.host.procReaddir("").catch(() => null))?.length ?? 0) === 0;
-    const moduleSupport = procModules !== null;
+    let moduleSupport = procModules !== null;
     let loaded = false;
     if (offline) {
       unknown.moduleSupport = `offline root: no procfs at ${ctx.host.proc} to tell whether the kernel loads modules`;
@@ -185,7 +185,24 @@ export default defineProbe({
 
     // Available: modules.dep lists a module file for it.
     let available = false;
-    if (!modDir) {
+    if (!modDir && offline) {
+      // No running kernel to name the release: look at every kernel the image ships.
+      const deps = await ctx.host.glob("/lib/modules/*/modules.dep").catch(() => [] as string[]);
+      if (deps.length === 0) notes.push("no /lib/modules/*/modules.dep in the root: no kernel modules installed");
+      else {
+        // An image that ships module files has a kernel that loads modules.
+        moduleSupport = true;
+        delete unknown.moduleSupport;
+      }
+      for (const depFile of deps) {
+        const dep = await readOrNull(ctx, () => ctx.host.readFileIfExists(depFile), notes, depFile);
+        const hit = dep === null ? undefined : parseModuleList(dep).get(name);
+        if (hit) {
+          available = true;
+          evidence.push({ file: depFile, line: hit.line, module: name, detail: hit.path });
+        }
+      }
+    } else if (!modDir) {
       unknown.available = "kernel release unknown";
     } else if (!modDirExists) {
       notes.push(`no ${modDir}: no module files installed`);

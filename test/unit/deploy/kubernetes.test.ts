@@ -23,6 +23,7 @@ import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { z } from "zod";
 import { AgentMetrics } from "../../../src/agent/metrics.js";
+import { SCAN_METRICS, type MetricDef } from "../../../src/report/prometheus.js";
 import { parseConfig } from "../../../src/agent/config.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -162,6 +163,8 @@ async function exportedMetrics(): Promise<Map<string, Set<string>>> {
     if (String(m.type) === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) out.set(m.name + suffix, new Set([...labels, "le"]));
     if (String(m.type) === "summary") for (const suffix of ["_sum", "_count"]) out.set(m.name + suffix, labels);
   }
+  // The per-scan families are rendered as text once per scan, outside the registry.
+  for (const def of Object.values(SCAN_METRICS) as MetricDef[]) out.set(def.name, new Set(def.labelNames));
   return out;
 }
 

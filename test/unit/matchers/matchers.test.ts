@@ -378,11 +378,26 @@ describe("compileFields", () => {
       expect(m.evaluate({ runtime: "0", persisted: 0 }).pass).toBe(true);
     });
 
-    it("an unknown required field fails and shows as unknown, never as the placeholder value", () => {
+    it("an unknown required field leaves the outcome indeterminate, shown as unknown, never as the placeholder value", () => {
       const out = m.evaluate({ runtime: 0, persisted: -1 }, { persisted: "cannot read /etc/sysctl.d" });
       expect(out.pass).toBe(false);
+      expect(out.indeterminate).toBe("cannot determine persisted: cannot read /etc/sysctl.d");
       expect(out.observed).toBe("runtime=0, persisted=unknown (cannot read /etc/sysctl.d)");
-      expect(out.failures).toEqual(["persisted is unknown (cannot read /etc/sysctl.d)"]);
+      expect(out.failures).toEqual([]);
+    });
+
+    it("three-valued logic: a definite failure decides, any passes on another branch", () => {
+      const unknown = { persisted: "cannot read /etc/sysctl.d" };
+      // A map with one definite failure fails even though another field is unknown.
+      const failing = m.evaluate({ runtime: 1, persisted: -1 }, unknown);
+      expect(failing).toMatchObject({ pass: false, failures: ["runtime is 1, expected 0"] });
+      expect(failing.indeterminate).toBeUndefined();
+      const anyOf = compileFields({ any: [{ persisted: 0 }, { runtime: 0 }] }, ["expect"]);
+      expect(anyOf.evaluate({ runtime: 0 }, unknown)).toMatchObject({ pass: true });
+      const open = anyOf.evaluate({ runtime: 1 }, unknown);
+      expect(open).toMatchObject({ pass: false, indeterminate: "cannot determine persisted: cannot read /etc/sysctl.d" });
+      const notOpen = compileFields({ not: { persisted: 0 } }, ["expect"]).evaluate({}, unknown);
+      expect(notOpen.indeterminate).toBe("cannot determine persisted: cannot read /etc/sysctl.d");
     });
   });
 });

@@ -76,10 +76,15 @@ function moduleCases(id: string, mod: string): Case[] {
       want: { status: "pass" },
     },
     {
+      id, label: "kernel without loadable-module support (no /proc/modules)", proc: true,
+      spec: { "proc/sys/kernel/osrelease": `${REL}\n` },
+      want: { status: "pass" },
+    },
+    {
       id, label: "loadable, not disabled", proc: true, spec: kernel,
       want: {
         status: "fail",
-        message: "(disabledByInstall is false, expected true; blacklisted is false, expected true) or (loadable is true, expected false)",
+        message: "(disabledByInstall is false, expected true; blacklisted is false, expected true) or (loadable is true, expected false) or (moduleSupport is true, expected false)",
         evidence: [dep],
       },
     },
@@ -88,7 +93,7 @@ function moduleCases(id: string, mod: string): Case[] {
       spec: { ...kernel, "proc/modules": `${norm} 65536 0 - Live 0x0000000000000000\n`, [`etc/modprobe.d/${mod}.conf`]: `install ${mod} /bin/false\nblacklist ${mod}\n` },
       want: {
         status: "fail",
-        message: "(loaded is true, expected false) or (loaded is true, expected false; disabledByInstall is true, expected false)",
+        message: "(loaded is true, expected false) or (loaded is true, expected false; disabledByInstall is true, expected false) or (moduleSupport is true, expected false; loaded is true, expected false)",
         evidence: [
           { file: "/proc/modules", line: 1, module: norm, detail: "state Live" },
           dep,
