@@ -62,6 +62,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `nodeward scan | head`: a reader that goes away is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
