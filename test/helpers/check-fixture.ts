@@ -10,6 +10,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runChecks } from "../../src/engine/scan.js";
+import type { CommandRunner } from "../../src/host/exec.js";
 import type { CheckResult } from "../../src/engine/result.js";
 import { HostRoot } from "../../src/host/host-root.js";
 import { formatPackError, loadPacks, type LoadedCheck, type LoadResult } from "../../src/packs/load.js";
@@ -40,6 +41,8 @@ export interface RunOnOptions {
   packsDir?: string;
   /** Use `<root>/proc` as procfs (fixtures that include a proc/ tree); default: the fixture's proc dir. */
   proc?: string;
+  /** Command runner handed to the probes (e.g. a stub standing in for `rpm`); default: the real one. */
+  run?: CommandRunner;
 }
 
 /** Build a fixture root from `spec` and run one check on it. */
@@ -47,7 +50,7 @@ export async function runCheckOn(key: string, spec: FixtureSpec, options: RunOnO
   const check = await findCheck(key, options.packsDir);
   const root = await fixtureRoot(spec);
   const host = new HostRoot({ root, ...(options.proc ? { proc: path.join(root, options.proc) } : {}) });
-  const [result] = await runChecks([check], { host, deep: true });
+  const [result] = await runChecks([check], { host, deep: true, ...(options.run ? { run: options.run } : {}) });
   if (!result) throw new Error(`no result for ${key}`);
   return result;
 }
@@ -62,7 +65,7 @@ export async function runChecksOn(keys: readonly string[] | "all", root: string,
     return c;
   });
   const host = new HostRoot({ root, ...(options.proc ? { proc: path.join(root, options.proc) } : {}) });
-  return runChecks(checks, { host, deep: true });
+  return runChecks(checks, { host, deep: true, ...(options.run ? { run: options.run } : {}) });
 }
 
 /** Minimal /etc/passwd and /etc/group so owner/group names resolve in fixtures. */

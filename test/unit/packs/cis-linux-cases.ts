@@ -55,7 +55,7 @@ const MODULE_PATH: Record<string, string> = {
   sctp: "kernel/net/sctp/sctp.ko.xz",
 };
 
-function moduleCases(id: string, mod: string): Case[] {
+export function moduleCases(id: string, mod: string): Case[] {
   const norm = mod.replace(/-/g, "_");
   const path = MODULE_PATH[mod] ?? `kernel/fs/${mod}/${mod}.ko.xz`;
   const kernel: FixtureSpec = {
@@ -113,17 +113,17 @@ function wantsDir(unit: string): string {
   return "multi-user.target.wants";
 }
 
-function unitFile(unit: string): FixtureSpec {
+export function unitFile(unit: string): FixtureSpec {
   const target = unit.endsWith(".socket") ? "sockets.target" : unit === "systemd-timesyncd.service" ? "sysinit.target" : "multi-user.target";
   const body = unit.endsWith(".socket") ? "[Socket]\nListenStream=/run/x.sock\n" : "[Service]\nExecStart=/usr/sbin/daemon\n";
   return { [`lib/systemd/system/${unit}`]: `[Unit]\nDescription=${unit}\n${body}[Install]\nWantedBy=${target}\n` };
 }
 
-function enabled(unit: string): FixtureSpec {
+export function enabled(unit: string): FixtureSpec {
   return { ...unitFile(unit), [`etc/systemd/system/${wantsDir(unit)}/${unit}`]: { symlink: `/lib/systemd/system/${unit}` } };
 }
 
-function enabledEvidence(unit: string): Evidence {
+export function enabledEvidence(unit: string): Evidence {
   return {
     unit,
     file: `/lib/systemd/system/${unit}`,
@@ -170,7 +170,7 @@ function packageCases(id: string, pkg: string): Case[] {
 
 // ---------------------------------------------------------------- sysctl
 
-function sysctlCases(id: string, key: string, value: number): Case[] {
+export function sysctlCases(id: string, key: string, value: number): Case[] {
   const p = key.replace(/\./g, "/");
   const bad = value === 0 ? 1 : 0;
   const conf = "etc/sysctl.d/60-cis.conf";
@@ -223,7 +223,7 @@ interface FileRule {
 
 const fmt = (m: number) => `0${m.toString(8).padStart(3, "0")}`;
 
-function fileCases(id: string, r: FileRule): Case[] {
+export function fileCases(id: string, r: FileRule): Case[] {
   const rel = r.path.slice(1);
   // /etc/passwd and /etc/group keep the fixture's accounts, so owner names still resolve.
   const content = (BASE_ACCOUNTS[rel] as string | undefined) ?? "# x\n";
@@ -250,11 +250,11 @@ function fileCases(id: string, r: FileRule): Case[] {
 
 // ---------------------------------------------------------------- sshd
 
-const SSHD = "etc/ssh/sshd_config";
-const DEBIAN_SSHD = "Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\nUsePAM yes\nX11Forwarding yes\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\n";
+export const SSHD = "etc/ssh/sshd_config";
+export const DEBIAN_SSHD = "Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\nUsePAM yes\nX11Forwarding yes\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\n";
 
 /** Good value set in a drop-in that the main file Includes; bad value set after it (first wins). */
-function sshdCases(id: string, key: string, good: string, bad: string, failMessage: string, badIsDefault = false): Case[] {
+export function sshdCases(id: string, key: string, good: string, bad: string, failMessage: string, badIsDefault = false): Case[] {
   const lower = key.toLowerCase();
   const cases: Case[] = [
     {
@@ -352,7 +352,7 @@ export function linuxCases(distro: Distro): Case[] {
   return cases;
 }
 
-function tcpTable(entries: [string, number][]): string {
+export function tcpTable(entries: [string, number][]): string {
   const header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
   return [
     header,
@@ -363,7 +363,7 @@ function tcpTable(entries: [string, number][]): string {
 }
 
 /** /proc/net with a TCP table and empty tcp6/udp/udp6 tables. */
-function net(tcp: string): FixtureSpec {
+export function net(tcp: string): FixtureSpec {
   const empty = (h: string) => `${h}\n`;
   return {
     "proc/net/tcp": tcp,
@@ -373,7 +373,7 @@ function net(tcp: string): FixtureSpec {
   };
 }
 
-function listenerCases(): Case[] {
+export function listenerCases(): Case[] {
   const ANY = "00000000";
   const LO = "0100007F";
   return [
@@ -490,7 +490,7 @@ function cronCases(): Case[] {
   return cases;
 }
 
-function denyCases(id: string, p: string, groups: string): Case[] {
+export function denyCases(id: string, p: string, groups: string): Case[] {
   const rel = p.slice(1);
   return [
     { id, label: "absent", spec: {}, want: { status: "pass" } },
@@ -577,7 +577,7 @@ function sshCases(): Case[] {
   return cases;
 }
 
-const DEFAULT_KEX =
+export const DEFAULT_KEX =
   "sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256";
 
 function filePermCases(): Case[] {

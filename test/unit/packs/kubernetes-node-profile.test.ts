@@ -50,6 +50,7 @@ async function scan(spec: FixtureSpec): Promise<Map<string, CheckResult>> {
 // ---------------------------------------------------------------- expected skips
 
 const NOT_UBUNTU = "not an Ubuntu system (this pack is CIS Ubuntu Linux 22.04 LTS; Debian and RHEL have their own)";
+const NOT_RHEL = "not a RHEL-family system (this pack is CIS Red Hat Enterprise Linux 9; Debian and Ubuntu have their own)";
 const tailoredOut = (reason: string): string => `tailored out by profile ${PROFILE}: ${reason}`;
 const OVERLAY = "containerd's and CRI-O's overlayfs snapshotter mounts container images with the overlay module; disabling it stops every container on the node.";
 const SCTP = "Services and Pods with protocol SCTP need the sctp kernel module; blacklisting it breaks SCTP workloads. Re-enable this check on clusters that run none.";
@@ -68,6 +69,8 @@ const EXPECTED_SKIPS: Record<string, string> = {
   "cis-debian-12/3.3.1-net.ipv6.conf.all.forwarding": tailoredOut(IPV6_FWD),
   "cis-ubuntu-22.04/3.2.4": tailoredOut(SCTP),
   "cis-ubuntu-22.04/3.3.1-net.ipv6.conf.all.forwarding": tailoredOut(IPV6_FWD),
+  "cis-rhel-9/3.2.4": tailoredOut(SCTP),
+  "cis-rhel-9/3.3.1-net.ipv6.conf.all.forwarding": tailoredOut(IPV6_FWD),
   // One time daemon: systemd-timesyncd.
   "cis-debian-12/2.3.3.2": NO_CHRONY,
   "cis-debian-12/2.3.3.3": NO_CHRONY,
@@ -87,8 +90,10 @@ const EXPECTED_SKIPS: Record<string, string> = {
   "kisa-unix/U-70": "no /etc/mail/sendmail.cf (sendmail is not installed)",
   "kisa-unix/U-70.postfix": "no /etc/postfix/main.cf (postfix is not installed)",
 };
-/** Every other automated cis-ubuntu-22.04 check skips with NOT_UBUNTU. */
+/** Every other cis-ubuntu-22.04 check skips with NOT_UBUNTU, every other cis-rhel-9 check with NOT_RHEL. */
 const UBUNTU = "cis-ubuntu-22.04/";
+const RHEL = "cis-rhel-9/";
+const otherOs = (key: string): string | undefined => (key.startsWith(UBUNTU) ? NOT_UBUNTU : key.startsWith(RHEL) ? NOT_RHEL : undefined);
 
 /** Manual checks that skip rather than show an observed value. */
 const MANUAL_SKIPS: Record<string, string | RegExp> = {
@@ -100,11 +105,12 @@ const MANUAL_SKIPS: Record<string, string | RegExp> = {
 
 function expectedCompliant(c: LoadedCheck): { status: Status; message?: string | RegExp } {
   if (c.manual) {
-    if (c.key.startsWith(UBUNTU)) return { status: "skip", message: NOT_UBUNTU };
+    const os = otherOs(c.key);
+    if (os) return { status: "skip", message: os };
     const skip = MANUAL_SKIPS[c.key];
     return skip ? { status: "skip", message: skip } : { status: "manual" };
   }
-  const skip = EXPECTED_SKIPS[c.key] ?? (c.key.startsWith(UBUNTU) ? NOT_UBUNTU : undefined);
+  const skip = EXPECTED_SKIPS[c.key] ?? otherOs(c.key);
   return skip ? { status: "skip", message: skip } : { status: "pass" };
 }
 

@@ -1,0 +1,368 @@
+/**
+ * cis-rhel-9: a pass and a fail fixture for every check, on fixture RHEL 9 roots
+ * (/etc/os-release ID=rhel, an rpm database directory, no dpkg status). Kernel modules,
+ * sysctl, sshd, listeners and file modes reuse the cis-linux-cases.ts builders; services,
+ * packages, chrony, cron and the 0000 shadow files are RHEL's own.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import type { CommandResult, CommandRunner } from "../../../src/host/exec.js";
+import type { Evidence } from "../../../src/probes/types.js";
+import { BASE_ACCOUNTS, loadShippedPacks, runCheckOn } from "../../helpers/check-fixture.js";
+import { cleanupFixtures, type FixtureSpec } from "../../helpers/fixture-root.js";
+import {
+  DEBIAN_SSHD as SSHD_BASE,
+  DEFAULT_KEX,
+  SSHD,
+  denyCases,
+  enabled,
+  enabledEvidence,
+  fileCases,
+  listenerCases,
+  moduleCases,
+  sshdCases,
+  sysctlCases,
+  unitFile,
+  type Expected,
+} from "./cis-linux-cases.js";
+
+const PACK = "cis-rhel-9";
+const RPM_DB = "/var/lib/rpm";
+
+interface RhelCase {
+  id: string;
+  label: string;
+  spec: FixtureSpec;
+  /** Packages the rpm database holds (besides bash). */
+  rpm?: string[];
+  proc?: boolean;
+  want: Expected;
+}
+
+const OS_RELEASE = 'NAME="Red Hat Enterprise Linux"\nVERSION="9.4 (Plow)"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\n';
+
+function rhelBase(extra: FixtureSpec = {}): FixtureSpec {
+  return { ...BASE_ACCOUNTS, "etc/os-release": OS_RELEASE, "var/lib/rpm": { dir: true, mode: 0o755, uid: 0, gid: 0 }, ...extra };
+}
+
+/**
+ * Stands in for `rpm --root <root> -qa --qf '%{NAME}\t%{VERSION}-%{RELEASE}\n'`: rpm is not
+ * installed on CI machines, so the package probe's one query is answered from the case's list.
+ * Any other command is "not found", as on a host without it.
+ */
+function rpmStub(installed: readonly string[]): CommandRunner {
+  return (argv) => {
+    const result: CommandResult = { argv: [...argv], exitCode: null, stdout: "", stderr: "", failed: true, timedOut: false, notFound: true, truncated: false, durationMs: 0 };
+    if (argv[0] === "rpm" && argv[1] === "--root" && argv.includes("-qa") && argv.includes("--qf")) {
+      const stdout = ["bash", ...installed].map((p) => `${p}\t1.0-1.el9\n`).join("");
+      return Promise.resolve({ ...result, exitCode: 0, stdout, failed: false, notFound: false });
+    }
+    return Promise.resolve(result);
+  };
+}
+
+function run(c: Pick<RhelCase, "id" | "spec" | "rpm" | "proc">, spec = rhelBase(c.spec)) {
+  return runCheckOn(`${PACK}/${c.id}`, spec, { run: rpmStub(c.rpm ?? []), ...(c.proc ? { proc: "proc" } : {}) });
+}
+
+// ---------------------------------------------------------------- services and packages
+
+/** "Not in use" by unit: absent, installed-but-disabled and masked pass; enabled fails. */
+function serviceCases(id: string, unit: string, pkg: string): RhelCase[] {
+  return [
+    { id, label: "package not installed (no unit file)", spec: {}, want: { status: "pass" } },
+    { id, label: "installed, disabled", rpm: [pkg], spec: unitFile(unit), want: { status: "pass" } },
+    { id, label: "masked (wants link left behind)", rpm: [pkg], spec: { ...enabled(unit), [`etc/systemd/system/${unit}`]: { symlink: "/dev/null" } }, want: { status: "pass" } },
+    { id, label: "enabled", rpm: [pkg], spec: enabled(unit), want: { status: "fail", message: "enabled is true, expected false", evidence: [enabledEvidence(unit)] } },
+  ];
+}
+
+/** Package not installed (rpm database); evidence is checked in packageEvidence below. */
+function removedCases(id: string, pkg: string): RhelCase[] {
+  return [
+    { id, label: "not installed", spec: {}, rpm: ["openssh-server"], want: { status: "pass" } },
+    { id, label: "installed", spec: {}, rpm: [pkg], want: { status: "fail", message: "installed is true, expected false" } },
+  ];
+}
+
+// ---------------------------------------------------------------- the table
+
+function rhelCases(): RhelCase[] {
+  const cases: RhelCase[] = [];
+  const mods: [string, string][] = [
+    ["1.1.1.1", "cramfs"], ["1.1.1.2", "freevxfs"], ["1.1.1.3", "hfs"], ["1.1.1.4", "hfsplus"], ["1.1.1.5", "jffs2"],
+    ["1.1.1.6", "squashfs"], ["1.1.1.7", "udf"], ["1.1.1.8", "usb-storage"],
+    ["3.2.1", "dccp"], ["3.2.2", "tipc"], ["3.2.3", "rds"], ["3.2.4", "sctp"],
+  ];
+  for (const [id, mod] of mods) cases.push(...moduleCases(id, mod));
+
+  // Units and packages from check-content.md §4 (RHEL 9 column).
+  const units: [string, string, string][] = [
+    ["2.1.1", "autofs.service", "autofs"],
+    ["2.1.2", "avahi-daemon.service", "avahi"],
+    ["2.1.2-avahi-daemon.socket", "avahi-daemon.socket", "avahi"],
+    ["2.1.3", "dhcpd.service", "dhcp-server"],
+    ["2.1.3-dhcpd6.service", "dhcpd6.service", "dhcp-server"],
+    ["2.1.4", "named.service", "bind"],
+    ["2.1.5", "dnsmasq.service", "dnsmasq"],
+    ["2.1.6", "smb.service", "samba"],
+    ["2.1.7", "vsftpd.service", "vsftpd"],
+    ["2.1.9", "nfs-server.service", "nfs-utils"],
+    ["2.1.11", "cups.service", "cups"],
+    ["2.1.11-cups.socket", "cups.socket", "cups"],
+    ["2.1.12", "rpcbind.service", "rpcbind"],
+    ["2.1.12-rpcbind.socket", "rpcbind.socket", "rpcbind"],
+    ["2.1.13", "rsyncd.service", "rsync-daemon"],
+    ["2.1.14", "snmpd.service", "net-snmp"],
+    ["2.1.17", "squid.service", "squid"],
+    ["3.1.3", "bluetooth.service", "bluez"],
+  ];
+  for (const [id, unit, pkg] of units) cases.push(...serviceCases(id, unit, pkg));
+
+  const pkgs: [string, string][] = [
+    ["2.1.8", "dovecot"], ["2.1.8-cyrus-imapd", "cyrus-imapd"], ["2.1.10", "ypserv"], ["2.1.15", "telnet-server"],
+    ["2.1.16", "tftp-server"], ["2.1.18", "httpd"], ["2.1.18-nginx", "nginx"], ["2.1.19", "xinetd"],
+    ["2.1.20", "xorg-x11-server-common"],
+    ["2.2.1", "ftp"], ["2.2.2", "openldap-clients"], ["2.2.3", "ypbind"], ["2.2.4", "telnet"], ["2.2.5", "tftp"],
+  ];
+  for (const [id, pkg] of pkgs) cases.push(...removedCases(id, pkg));
+
+  cases.push(...listenerCases());
+  cases.push(...timeCases(), ...cronCases());
+
+  const sysctls: [string, string[], number][] = [
+    ["3.3.1", ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"], 0],
+    ["3.3.2", ["net.ipv4.conf.all.send_redirects", "net.ipv4.conf.default.send_redirects"], 0],
+    ["3.3.3", ["net.ipv4.icmp_ignore_bogus_error_responses"], 1],
+    ["3.3.4", ["net.ipv4.icmp_echo_ignore_broadcasts"], 1],
+    ["3.3.5", ["net.ipv4.conf.all.accept_redirects", "net.ipv4.conf.default.accept_redirects", "net.ipv6.conf.all.accept_redirects", "net.ipv6.conf.default.accept_redirects"], 0],
+    ["3.3.6", ["net.ipv4.conf.all.secure_redirects", "net.ipv4.conf.default.secure_redirects"], 0],
+    ["3.3.7", ["net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter"], 1],
+    ["3.3.8", ["net.ipv4.conf.all.accept_source_route", "net.ipv4.conf.default.accept_source_route", "net.ipv6.conf.all.accept_source_route", "net.ipv6.conf.default.accept_source_route"], 0],
+    ["3.3.9", ["net.ipv4.conf.all.log_martians", "net.ipv4.conf.default.log_martians"], 1],
+    ["3.3.10", ["net.ipv4.tcp_syncookies"], 1],
+    ["3.3.11", ["net.ipv6.conf.all.accept_ra", "net.ipv6.conf.default.accept_ra"], 0],
+  ];
+  for (const [id, keys, v] of sysctls) keys.forEach((k, i) => cases.push(...sysctlCases(i === 0 ? id : `${id}-${k}`, k, v)));
+
+  cases.push(...sshCases(), ...filePermCases());
+  return cases;
+}
+
+function timeCases(): RhelCase[] {
+  const chrony = ["chrony"];
+  return [
+    { id: "2.3.1", label: "chrony installed", rpm: chrony, spec: {}, want: { status: "pass" } },
+    { id: "2.3.1", label: "chrony not installed", spec: {}, want: { status: "fail", message: "installed is false, expected true" } },
+    { id: "2.3.2", label: "pool line", rpm: chrony, spec: { "etc/chrony.conf": "# RHEL default\npool 2.rhel.pool.ntp.org iburst\n" }, want: { status: "pass" } },
+    { id: "2.3.2", label: "server line", rpm: chrony, spec: { "etc/chrony.conf": "server time.example.org iburst\n" }, want: { status: "pass" } },
+    {
+      id: "2.3.2", label: "no server or pool", rpm: chrony, spec: { "etc/chrony.conf": "# pool 2.rhel.pool.ntp.org iburst\ndriftfile /var/lib/chrony/drift\n" },
+      want: { status: "fail", message: "matched is false, expected true", evidence: [{ file: "/etc/chrony.conf" }] },
+    },
+    { id: "2.3.2", label: "chrony.conf missing", rpm: chrony, spec: {}, want: { status: "skip", message: "/etc/chrony.conf does not exist" } },
+    { id: "2.3.2", label: "chrony not installed", spec: {}, want: { status: "skip", message: "chrony is not installed (see 2.3.1)" } },
+    { id: "2.3.3", label: "RHEL default OPTIONS", rpm: chrony, spec: { "etc/sysconfig/chronyd": '# Command-line options for chronyd\nOPTIONS="-F 2"\n' }, want: { status: "pass" } },
+    { id: "2.3.3", label: "no sysconfig file", rpm: chrony, spec: {}, want: { status: "pass" } },
+    { id: "2.3.3", label: "-u chrony", rpm: chrony, spec: { "etc/sysconfig/chronyd": 'OPTIONS="-F 2 -u chrony"\n' }, want: { status: "pass" } },
+    {
+      id: "2.3.3", label: "-u root", rpm: chrony, spec: { "etc/sysconfig/chronyd": '# Command-line options for chronyd\nOPTIONS="-F 2 -u root"\n' },
+      want: { status: "fail", message: "(exists is true, expected false) or (matched is true, expected false)", evidence: [{ file: "/etc/sysconfig/chronyd" }, { file: "/etc/sysconfig/chronyd", line: 2 }] },
+    },
+    { id: "2.3.3", label: "chrony not installed", spec: {}, want: { status: "skip", message: "chrony is not installed (see 2.3.1)" } },
+  ];
+}
+
+function cronCases(): RhelCase[] {
+  const cron = ["cronie"];
+  const withRpm = (rpm: string[], cs: { id: string; label: string; spec: FixtureSpec; want: Expected }[]): RhelCase[] => cs.map((c) => ({ ...c, rpm }));
+  const cases: RhelCase[] = [
+    { id: "2.4.1.1", label: "crond enabled", rpm: cron, spec: enabled("crond.service"), want: { status: "pass" } },
+    {
+      id: "2.4.1.1", label: "crond disabled", rpm: cron, spec: unitFile("crond.service"),
+      want: { status: "fail", message: "enabled is false, expected true", evidence: [{ unit: "crond.service", file: "/lib/systemd/system/crond.service" }] },
+    },
+    { id: "2.4.1.1", label: "cronie not installed", spec: enabled("crond.service"), want: { status: "skip", message: "cronie is not installed (CIS: this section can be skipped)" } },
+    ...withRpm(cron, fileCases("2.4.1.2", { path: "/etc/crontab", max: 0o600, missing: { status: "skip", message: "/etc/crontab does not exist" } })),
+  ];
+  for (const [id, d] of [["2.4.1.3", "hourly"], ["2.4.1.4", "daily"], ["2.4.1.5", "weekly"], ["2.4.1.6", "monthly"], ["2.4.1.7", "d"]] as const) {
+    cases.push(...withRpm(cron, fileCases(id, { path: `/etc/cron.${d}`, max: 0o700, dir: true, missing: { status: "skip", message: `/etc/cron.${d} does not exist` } })));
+  }
+  const missingAllow = (group: string) => ({
+    status: "fail" as const,
+    message: `exists is false, expected true; mode is (not set), expected 0640 or more restrictive; owner is (not set), expected root; group is (not set), expected ${group}`,
+  });
+  cases.push(...withRpm(cron, fileCases("2.4.1.8", { path: "/etc/cron.allow", max: 0o640, missing: missingAllow("root") })));
+  cases.push({
+    id: "2.4.1.8", label: "cron.allow group daemon", rpm: cron, spec: { "etc/cron.allow": { content: "", mode: 0o600, uid: 0, gid: 1 } },
+    want: { status: "fail", message: "group is daemon, expected root", evidence: [{ file: "/etc/cron.allow" }] },
+  });
+  cases.push(...withRpm(cron, denyCases("2.4.1.8-cron.deny", "/etc/cron.deny", "root").map((c) =>
+    c.label === "group nogroup" ? { ...c, want: { ...c.want, message: "(exists is true, expected false) or (group is nogroup, expected root)" } } : c)));
+  cases.push({ id: "2.4.1.8-cron.deny", label: "cronie not installed", spec: {}, want: { status: "skip", message: "cronie is not installed (CIS: this section can be skipped)" } });
+  cases.push(...withRpm(["at"], fileCases("2.4.2.1", { path: "/etc/at.allow", max: 0o640, gid: 1, missing: missingAllow("one of [root, daemon]") })));
+  cases.push(...withRpm(["at"], denyCases("2.4.2.1-at.deny", "/etc/at.deny", "root, daemon")));
+  cases.push({ id: "2.4.2.1", label: "at not installed", spec: {}, want: { status: "skip", message: "at is not installed" } });
+  return cases;
+}
+
+function sshCases(): RhelCase[] {
+  const keyFiles = (mode: number, gid = 0): FixtureSpec => ({
+    "etc/ssh/ssh_host_ed25519_key": { content: "k\n", mode, uid: 0, gid },
+    "etc/ssh/ssh_host_rsa_key": { content: "k\n", mode: 0o600, uid: 0, gid: 0 },
+  });
+  return [
+    ...fileCases("5.1.1", { path: "/etc/ssh/sshd_config", max: 0o600, missing: { status: "skip", message: "the OpenSSH server is not installed (no /etc/ssh/sshd_config)" } }),
+    { id: "5.1.2", label: "0600 root:root", spec: keyFiles(0o600), want: { status: "pass" } },
+    { id: "5.1.2", label: "0640 root:ssh_keys (RHEL's keygen)", spec: { ...keyFiles(0o640, 998), "etc/group": `${BASE_ACCOUNTS["etc/group"] as string}ssh_keys:x:998:\n` }, want: { status: "pass" } },
+    {
+      id: "5.1.2", label: "0640 root:root", spec: keyFiles(0o640),
+      want: {
+        status: "fail",
+        message: "files is 1 of 2 not matching: /etc/ssh/ssh_host_ed25519_key, expected every element: any(mode 0600 or more restrictive, owner = root, group = root; mode 0640 or more restrictive, owner = root, group one of [ssh_keys, _ssh_keys])",
+        evidence: [{ file: "/etc/ssh/ssh_host_ed25519_key" }, { file: "/etc/ssh/ssh_host_rsa_key" }],
+      },
+    },
+    { id: "5.1.3", label: "0644 root", spec: { "etc/ssh/ssh_host_ed25519_key.pub": { content: "k\n", mode: 0o644, uid: 0, gid: 0 } }, want: { status: "pass" } },
+    {
+      id: "5.1.3", label: "0664", spec: { "etc/ssh/ssh_host_ed25519_key.pub": { content: "k\n", mode: 0o664, uid: 0, gid: 0 } },
+      want: {
+        status: "fail",
+        message: "files is 1 of 1 not matching: /etc/ssh/ssh_host_ed25519_key.pub, expected every element: mode 0644 or more restrictive, owner = root, group = root",
+        evidence: [{ file: "/etc/ssh/ssh_host_ed25519_key.pub" }],
+      },
+    },
+    ...sshdCases("5.1.4", "Ciphers", "-3des-cbc,aes128-cbc,aes192-cbc,aes256-cbc", "aes256-ctr,aes128-cbc",
+      "value is aes256-ctr,aes128-cbc, expected not (matches /(^|,)(3des-cbc|aes128-cbc|aes192-cbc|aes256-cbc|arcfour|arcfour128|arcfour256|blowfish-cbc|cast128-cbc|rijndael-cbc@lysator\\.liu\\.se)(,|$)/)"),
+    ...sshdCases("5.1.5", "KexAlgorithms", "-diffie-hellman-group1-sha1,diffie-hellman-group14-sha1,diffie-hellman-group-exchange-sha1", "+diffie-hellman-group14-sha1",
+      `value is ${DEFAULT_KEX},diffie-hellman-group14-sha1, expected not (matches /(^|,)(diffie-hellman-group1-sha1|diffie-hellman-group14-sha1|diffie-hellman-group-exchange-sha1)(,|$)/)`),
+    ...sshdCases("5.1.6", "MACs", "hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com", "hmac-sha2-512,hmac-md5",
+      "value is hmac-sha2-512,hmac-md5, expected not (matches /(^|,)(hmac-md5|hmac-md5-96|hmac-ripemd160|hmac-sha1-96|umac-64@openssh\\.com|hmac-md5-etm@openssh\\.com|hmac-md5-96-etm@openssh\\.com|hmac-ripemd160-etm@openssh\\.com|hmac-sha1-96-etm@openssh\\.com|umac-64-etm@openssh\\.com|umac-128-etm@openssh\\.com)(,|$)/)"),
+    { id: "5.1.7", label: "AllowGroups in a drop-in", spec: { [SSHD]: SSHD_BASE, "etc/ssh/sshd_config.d/60-cis.conf": "AllowGroups sshusers\n" }, want: { status: "pass" } },
+    {
+      id: "5.1.7", label: "AllowUsers only in a Match block", spec: { [SSHD]: "Port 22\nMatch Address 10.0.0.0/8\n  AllowUsers ops\n" },
+      want: {
+        status: "fail",
+        message: "(settings.allowusers is (not set), expected set) or (settings.allowgroups is (not set), expected set) or (settings.denyusers is (not set), expected set) or (settings.denygroups is (not set), expected set)",
+        evidence: [{ file: "/etc/ssh/sshd_config", key: "allowgroups", detail: "not set outside Match blocks in /etc/ssh/sshd_config (no default)" }],
+      },
+    },
+    ...sshdCases("5.1.8", "Banner", "/etc/issue.net", "none", "value is none, expected not (= none)", true),
+    ...sshdCases("5.1.9", "ClientAliveInterval", "15", "0", "value is 0, expected > 0", true),
+    ...sshdCases("5.1.10", "DisableForwarding", "yes", "no", "value is no, expected yes", true),
+    ...sshdCases("5.1.11", "GSSAPIAuthentication", "no", "yes", "value is yes, expected no"),
+    ...sshdCases("5.1.12", "HostbasedAuthentication", "no", "yes", "value is yes, expected no"),
+    ...sshdCases("5.1.13", "IgnoreRhosts", "yes", "no", "value is no, expected yes"),
+    ...sshdCases("5.1.14", "LoginGraceTime", "1m", "2m", "value is 120, expected >= 1 and <= 60", true),
+    ...sshdCases("5.1.15", "LogLevel", "verbose", "DEBUG3", "value is DEBUG3, expected one of [INFO, VERBOSE]"),
+    ...sshdCases("5.1.16", "MaxAuthTries", "4", "6", "value is 6, expected <= 4", true),
+    ...sshdCases("5.1.17", "MaxStartups", "10:30:60", "10:30:100", "value is 10:30:100, expected matches /^([0-9]|10):([0-9]|[12][0-9]|30):([0-9]|[1-5][0-9]|60)$/", true),
+    ...sshdCases("5.1.18", "MaxSessions", "10", "20", "value is 20, expected <= 10"),
+    ...sshdCases("5.1.19", "PermitEmptyPasswords", "no", "yes", "value is yes, expected no"),
+    ...sshdCases("5.1.20", "PermitRootLogin", "no", "prohibit-password", "value is prohibit-password, expected no", true),
+    ...sshdCases("5.1.21", "PermitUserEnvironment", "no", "yes", "value is yes, expected no"),
+    ...sshdCases("5.1.22", "UsePAM", "yes", "no", "value is no, expected yes"),
+  ];
+}
+
+function filePermCases(): RhelCase[] {
+  const missingReq = (max: string) => ({
+    status: "fail" as const,
+    message: `exists is false, expected true; mode is (not set), expected ${max} or more restrictive; owner is (not set), expected root; group is (not set), expected root`,
+  });
+  const backup = (p: string) => ({ status: "skip" as const, message: `${p} does not exist (no backup written yet)` });
+  // shadow and gshadow: mode 0000 root:root on RHEL; Debian's 0640 root:shadow fails.
+  const shadowGroup = (id: string, p: string): RhelCase[] => [
+    {
+      id, label: "Debian's 0640 root:shadow", spec: { [p.slice(1)]: { content: "", mode: 0o640, uid: 0, gid: 42 } },
+      want: { status: "fail", message: "mode is 0640, expected 0000 or more restrictive; group is shadow, expected root", evidence: [{ file: p }] },
+    },
+  ];
+  return [
+    ...fileCases("7.1.1", { path: "/etc/passwd", max: 0o644 }),
+    ...fileCases("7.1.2", { path: "/etc/passwd-", max: 0o644, missing: backup("/etc/passwd-") }),
+    ...fileCases("7.1.3", { path: "/etc/group", max: 0o644 }),
+    ...fileCases("7.1.4", { path: "/etc/group-", max: 0o644, missing: backup("/etc/group-") }),
+    ...fileCases("7.1.5", { path: "/etc/shadow", max: 0o000, missing: missingReq("0000") }),
+    ...shadowGroup("7.1.5", "/etc/shadow"),
+    ...fileCases("7.1.6", { path: "/etc/shadow-", max: 0o000, missing: backup("/etc/shadow-") }),
+    ...shadowGroup("7.1.6", "/etc/shadow-"),
+    ...fileCases("7.1.7", { path: "/etc/gshadow", max: 0o000, missing: missingReq("0000") }),
+    ...shadowGroup("7.1.7", "/etc/gshadow"),
+    ...fileCases("7.1.8", { path: "/etc/gshadow-", max: 0o000, missing: backup("/etc/gshadow-") }),
+    ...shadowGroup("7.1.8", "/etc/gshadow-"),
+    ...fileCases("7.1.9", { path: "/etc/shells", max: 0o644, missing: missingReq("0644") }),
+    { id: "7.1.10", label: "opasswd 0600", spec: { "etc/security/opasswd": { content: "", mode: 0o600, uid: 0, gid: 0 } }, want: { status: "pass" } },
+    {
+      id: "7.1.10", label: "opasswd 0644", spec: { "etc/security/opasswd": { content: "", mode: 0o644, uid: 0, gid: 0 } },
+      want: {
+        status: "fail",
+        message: "files is 1 of 1 not matching: /etc/security/opasswd, expected every element: mode 0600 or more restrictive, owner = root, group = root",
+        evidence: [{ file: "/etc/security/opasswd" }],
+      },
+    },
+  ];
+}
+
+/** Checks with no automated audit: `manual` on any RHEL root. */
+const MANUAL_ONLY = ["1.1.1.9", "7.1.11", "7.1.12", "7.1.13"];
+
+afterAll(cleanupFixtures);
+const cases = rhelCases();
+
+describe(`${PACK}: every check`, () => {
+  it.each(cases.map((c) => [`${c.id} — ${c.label} → ${c.want.status}`, c] as const))("%s", async (_name, c) => {
+    const r = await run(c);
+    expect({ status: r.status, message: r.message }).toMatchObject(
+      c.want.message !== undefined || c.want.status === "pass" ? { status: c.want.status, message: c.want.message } : { status: c.want.status },
+    );
+    if (c.want.evidence) expect(r.evidence).toEqual(c.want.evidence);
+  });
+
+  it.each(MANUAL_ONLY)("%s is manual", async (id) => {
+    expect((await run({ id, spec: {} })).status).toBe("manual");
+  });
+
+  it("reads package facts from the rpm database (evidence names it and the package)", async () => {
+    const r = await run({ id: "2.2.4", spec: {}, rpm: ["telnet"] });
+    expect(r.status).toBe("fail");
+    const ev: Evidence[] = r.evidence;
+    expect(ev).toHaveLength(1);
+    expect(ev[0]).toMatchObject({ file: RPM_DB, package: "telnet" });
+    expect(ev[0]?.command).toMatch(/^rpm --root \S+ -qa --qf /);
+  });
+
+  it("covers every automated check with a pass and a fail case", async () => {
+    const loaded = await loadShippedPacks();
+    expect(loaded.errors).toEqual([]);
+    const checks = loaded.packs.find((p) => p.meta.id === PACK)?.checks ?? [];
+    expect(checks.length).toBeGreaterThan(50);
+    const missing: string[] = [];
+    for (const c of checks) {
+      if (c.manual) {
+        if (!MANUAL_ONLY.includes(c.id)) missing.push(`${c.id}: manual`);
+        continue;
+      }
+      for (const s of ["pass", "fail"] as const) if (!cases.some((x) => x.id === c.id && x.want.status === s)) missing.push(`${c.id}: ${s}`);
+    }
+    expect(missing).toEqual([]);
+    expect(cases.map((c) => c.id).filter((id) => !checks.some((c) => c.id === id))).toEqual([]);
+  });
+
+  it("skips on a Debian or Ubuntu root, and where os-release is missing, with the reason", async () => {
+    const reason = "not a RHEL-family system (this pack is CIS Red Hat Enterprise Linux 9; Debian and Ubuntu have their own)";
+    const debian = { ...BASE_ACCOUNTS, "etc/os-release": "ID=debian\n", "var/lib/dpkg/status": "Package: bash\nStatus: install ok installed\nVersion: 5.2-1\n" };
+    for (const id of ["7.1.1", "2.2.4", "2.1.1", "5.1.20", "3.3.1"]) {
+      expect(await run({ id, spec: {} }, debian)).toMatchObject({ status: "skip", message: reason });
+    }
+    expect(await run({ id: "7.1.1", spec: {} }, { ...debian, "etc/os-release": "ID=ubuntu\nID_LIKE=debian\n" })).toMatchObject({ status: "skip", message: reason });
+    const spec = rhelBase();
+    delete spec["etc/os-release"];
+    expect((await run({ id: "7.1.1", spec: {} }, spec)).status).toBe("skip");
+  });
+
+  it("runs on RHEL-family derivatives (Rocky, AlmaLinux, CentOS Stream)", async () => {
+    for (const os of ['ID="rocky"\nID_LIKE="rhel centos fedora"\n', 'ID="almalinux"\nID_LIKE="rhel centos fedora"\n', 'ID="centos"\nID_LIKE="rhel fedora"\n']) {
+      expect((await run({ id: "2.2.4", spec: {} }, rhelBase({ "etc/os-release": os }))).status).toBe("pass");
+    }
+  });
+});
