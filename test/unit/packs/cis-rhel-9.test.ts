@@ -20,7 +20,7 @@ import {
   listenerCases,
   moduleCases,
   sshdCases,
-  sysctlCases,
+  networkSysctlCases,
   unitFile,
   type Expected,
 } from "./cis-linux-cases.js";
@@ -129,20 +129,7 @@ function rhelCases(): RhelCase[] {
   cases.push(...listenerCases());
   cases.push(...timeCases(), ...cronCases());
 
-  const sysctls: [string, string[], number][] = [
-    ["3.3.1", ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"], 0],
-    ["3.3.2", ["net.ipv4.conf.all.send_redirects", "net.ipv4.conf.default.send_redirects"], 0],
-    ["3.3.3", ["net.ipv4.icmp_ignore_bogus_error_responses"], 1],
-    ["3.3.4", ["net.ipv4.icmp_echo_ignore_broadcasts"], 1],
-    ["3.3.5", ["net.ipv4.conf.all.accept_redirects", "net.ipv4.conf.default.accept_redirects", "net.ipv6.conf.all.accept_redirects", "net.ipv6.conf.default.accept_redirects"], 0],
-    ["3.3.6", ["net.ipv4.conf.all.secure_redirects", "net.ipv4.conf.default.secure_redirects"], 0],
-    ["3.3.7", ["net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter"], 1],
-    ["3.3.8", ["net.ipv4.conf.all.accept_source_route", "net.ipv4.conf.default.accept_source_route", "net.ipv6.conf.all.accept_source_route", "net.ipv6.conf.default.accept_source_route"], 0],
-    ["3.3.9", ["net.ipv4.conf.all.log_martians", "net.ipv4.conf.default.log_martians"], 1],
-    ["3.3.10", ["net.ipv4.tcp_syncookies"], 1],
-    ["3.3.11", ["net.ipv6.conf.all.accept_ra", "net.ipv6.conf.default.accept_ra"], 0],
-  ];
-  for (const [id, keys, v] of sysctls) keys.forEach((k, i) => cases.push(...sysctlCases(i === 0 ? id : `${id}-${k}`, k, v)));
+  cases.push(...networkSysctlCases());
 
   cases.push(...sshCases(), ...filePermCases());
   return cases;
