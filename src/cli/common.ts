@@ -1,5 +1,5 @@
 /** What every command shares: exit codes, usage errors, pack loading, safe output. */
-import { lstat, rename, writeFile } from "node:fs/promises";
+import { lstat, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { formatPackError, type LoadResult } from "../packs/load.js";
@@ -95,8 +95,13 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
     return;
   }
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await writeFile(tmp, data, { mode: 0o644 });
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, data, { mode: 0o644 });
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
 }
 
 export function useColor(stream: NodeJS.WriteStream): boolean {

@@ -97,7 +97,11 @@ export async function scanCommand(argv: string[]): Promise<number> {
   const color = !values.output && useColor(process.stdout);
   const text = reporter.render(report, { color });
   if (values.output) {
-    await writeFileAtomic(values.output, text);
+    try {
+      await writeFileAtomic(values.output, text);
+    } catch (e) {
+      throw new UsageError(`--output ${values.output}: ${(e as Error).message}`);
+    }
     if (!values.quiet) process.stderr.write(`nodeward: wrote ${reporter.name} report to ${values.output}\n`);
   } else {
     process.stdout.write(text);

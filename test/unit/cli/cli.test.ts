@@ -215,6 +215,15 @@ describe.concurrent("scan", { timeout: SLOW }, () => {
     expect(quiet.stderr).toBe("");
   });
 
+  it("--output into a directory that does not exist is a usage error (exit 2) naming the path", async () => {
+    const outDir = await packDir({});
+    const file = path.join(outDir, "missing", "report.json");
+    const r = await scanJson("--output", file);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(`nodeward scan: --output ${file}: ENOENT: no such file or directory`);
+  });
+
   it("pack errors beside a valid pack: results still printed, the errors carried, exit 2", async () => {
     const r = await runCli(["scan", "--root", root, "--packs", good, "--packs", broken, "--format", "json", "--fail-on", "critical"]);
     expect(r.code).toBe(2);
