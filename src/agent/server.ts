@@ -3,8 +3,9 @@
  * Every route has a JSON schema; every error is JSON `{error, message, statusCode}`;
  * bad input gets a 4xx, never a 5xx. Mutating routes need the bearer token (compared
  * in constant time over SHA-256 digests, so lengths do not leak either); remediation
- * additionally needs `remediation.allowApi: true` and only accepts check ids — the
- * server runs the typed fix it knows for a check, never anything a body describes.
+ * additionally needs `remediation.allowApi: true` and only accepts check ids of checks
+ * with a typed fix; the `remediate` hook (serve.ts: a request file for the privileged
+ * nodeward-remediate unit) acts on them — never on anything else a body describes.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { STATUS_CODES } from "node:http";
