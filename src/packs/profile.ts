@@ -13,6 +13,7 @@ import {
   parseYamlFile,
   positionOf,
   reportZod,
+  type ParsedFile,
   substituteVars,
   type LoadedCheck,
   type LoadedPack,
@@ -25,6 +26,8 @@ export interface LoadedProfile {
   title: string;
   description?: string;
   file: string;
+  /** The parsed file, kept for error positions when the profile is applied. */
+  source: ParsedFile;
   packs?: string[];
   vars: Record<string, unknown>;
   tailor: { rule: TailorRuleDef; index: number }[];
@@ -59,6 +62,7 @@ export async function loadProfile(
       title: d.profile.title,
       ...(d.profile.description ? { description: d.profile.description } : {}),
       file,
+      source: pf,
       ...(d.packs ? { packs: d.packs } : {}),
       vars: d.vars ?? {},
       tailor: (d.tailor ?? []).map((rule, index) => ({ rule, index })),
@@ -78,8 +82,8 @@ export async function applyProfile(
   vars: Readonly<Record<string, unknown>> = profile.vars,
 ): Promise<{ packs: LoadedPack[]; errors: PackError[] }> {
   const errors: PackError[] = [];
-  const pf = await parseYamlFile(profile.file, errors, ["profile", "packs", "vars", "tailor"]);
-  const where = (p: (string | number)[]) => (pf ? positionOf(pf, p, false) : { line: 1, column: 1 });
+  const pf = profile.source;
+  const where = (p: (string | number)[]) => positionOf(pf, p, false);
   const known = new Set(packs.map((p) => p.meta.id));
   (profile.packs ?? []).forEach((id, i) => {
     if (!known.has(id)) {
@@ -102,7 +106,7 @@ export async function applyProfile(
       replaced.set(check.key, { ...check, tailoring });
       continue;
     }
-    if (!check.audit || !pf) {
+    if (!check.audit) {
       errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(["tailor", index]), checkId: check.id, message: `${rule.check} has no automated audit whose expectation could be replaced` });
       continue;
     }

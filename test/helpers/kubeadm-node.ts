@@ -11,7 +11,10 @@
  *
  * Other packs' tests extend it (modprobe.d, sysctl.d, sshd_config) with `files`.
  */
+import { expect } from "vitest";
 import { stringify } from "yaml";
+import type { CheckResult } from "../../src/engine/result.js";
+import type { Evidence } from "../../src/probes/types.js";
 import type { FixtureEntry, FixtureSpec } from "./fixture-root.js";
 
 export const ETCD_UID = 998;
@@ -392,3 +395,22 @@ export const KUBEADM_VIOLATIONS: Record<string, Violation> = {
   "kubernetes-node-runtime/NW-K8S-4": { what: "no AppArmor profile loaded", options: { files: { "sys/kernel/security/apparmor/profiles": "" } }, message: "matched is false, expected true" },
   "kubernetes-node-runtime/NW-K8S-5": { what: "seccompDefault false", options: { kubeletConfig: { seccompDefault: false } }, message: "value is false, expected true" },
 };
+
+/**
+ * The per-check table of the Kubernetes packs: `pack/id` passes on the compliant node, and
+ * its planted violation (KUBEADM_VIOLATIONS) fails it with the message and evidence.
+ */
+export async function expectPassThenViolation(
+  run: (id: string, spec: FixtureSpec) => Promise<CheckResult>,
+  pack: string,
+  id: string,
+  evidence: Partial<Evidence>,
+): Promise<void> {
+  expect((await run(id, kubeadmNode())).status).toBe("pass");
+  const v = KUBEADM_VIOLATIONS[`${pack}/${id}`];
+  if (!v) throw new Error(`no violation for ${pack}/${id}`);
+  const r = await run(id, kubeadmNode(v.options));
+  expect(r.status).toBe("fail");
+  expect(r.message).toContain(v.message);
+  expect(r.evidence).toContainEqual(expect.objectContaining(evidence));
+}

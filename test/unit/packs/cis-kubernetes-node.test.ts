@@ -9,7 +9,7 @@ import type { CheckResult } from "../../../src/engine/result.js";
 import type { Evidence } from "../../../src/probes/types.js";
 import { BENCHMARKS_DIR, runCheckOn } from "../../helpers/check-fixture.js";
 import { cleanupFixtures, type FixtureSpec } from "../../helpers/fixture-root.js";
-import { KUBEADM_DROPIN, KUBEADM_VIOLATIONS, KUBE_PROXY_PID, kubeadmNode, type KubeadmNodeOptions } from "../../helpers/kubeadm-node.js";
+import { KUBEADM_DROPIN, KUBE_PROXY_PID, kubeadmNode, type KubeadmNodeOptions, expectPassThenViolation } from "../../helpers/kubeadm-node.js";
 
 afterAll(cleanupFixtures);
 
@@ -38,13 +38,7 @@ const AUTOMATED: [string, Evidence][] = [
 
 describe("cis-kubernetes-node: automated checks", () => {
   it.each(AUTOMATED)("%s passes on the compliant kubeadm node and fails with its violation", async (id, evidence) => {
-    expect((await run(id, kubeadmNode())).status).toBe("pass");
-    const v = KUBEADM_VIOLATIONS[`${PACK}/${id}`];
-    if (!v) throw new Error(`no violation for ${id}`);
-    const r = await run(id, kubeadmNode(v.options));
-    expect(r.status).toBe("fail");
-    expect(r.message).toContain(v.message);
-    expect(r.evidence).toContainEqual(expect.objectContaining(evidence));
+    await expectPassThenViolation(run, PACK, id, evidence);
   });
 });
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../../src/engine/result.js";
 import { BENCHMARKS_DIR, runCheckOn } from "../../helpers/check-fixture.js";
 import { cleanupFixtures, type FixtureSpec } from "../../helpers/fixture-root.js";
-import { KUBEADM_VIOLATIONS, kubeadmNode } from "../../helpers/kubeadm-node.js";
+import { kubeadmNode, expectPassThenViolation } from "../../helpers/kubeadm-node.js";
 
 afterAll(cleanupFixtures);
 
@@ -21,13 +21,7 @@ describe("kubernetes-node-runtime", () => {
     ["NW-K8S-4", { file: "/sys/kernel/security/apparmor/profiles" }],
     ["NW-K8S-5", { file: "/var/lib/kubelet/config.yaml", key: "seccompDefault" }],
   ])("%s passes on the compliant node and fails with its violation", async (id, evidence) => {
-    expect((await run(id, kubeadmNode())).status).toBe("pass");
-    const v = KUBEADM_VIOLATIONS[`${PACK}/${id}`];
-    if (!v) throw new Error(`no violation for ${id}`);
-    const r = await run(id, kubeadmNode(v.options));
-    expect(r.status).toBe("fail");
-    expect(r.message).toContain(v.message);
-    expect(r.evidence).toContainEqual(expect.objectContaining(evidence));
+    await expectPassThenViolation(run, PACK, id, evidence);
   });
 
   it("NW-K8S-3 fails on a kernel without AppArmor (like this build machine); NW-K8S-4 then skips", async () => {

@@ -2,26 +2,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import kubeletProbe, { effectiveSetting, kubeletInfo, parseKubeletConfig, type KubeletInfo } from "../../../src/probes/kubelet.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext, type FixtureSpec } from "../../helpers/fixture-root.js";
+import { KUBELET_SERVICE } from "../../helpers/kubeadm-node.js";
 
 afterAll(cleanupFixtures);
 
-// kubernetes/release rpm/deb kubelet.service and kubeadm's 10-kubeadm.conf, with the
-// config path moved somewhere non-default so a guessed path would be wrong.
-const KUBELET_SERVICE = `[Unit]
-Description=kubelet: The Kubernetes Node Agent
-Documentation=https://kubernetes.io/docs/
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-ExecStart=/usr/bin/kubelet
-Restart=always
-StartLimitInterval=0
-RestartSec=10
-
-[Install]
-WantedBy=multi-user.target
-`;
+// kubernetes/release rpm/deb kubelet.service (shared with the kubeadm node fixture) and
+// kubeadm's 10-kubeadm.conf, with the config path moved somewhere non-default so a guessed
+// path would be wrong.
 
 const KUBEADM_DROPIN = `# Note: This dropin only works with kubeadm and kubelet v1.11+
 [Service]
