@@ -195,6 +195,8 @@ STAGE="$TMP/lib"
 mkdir -p "$STAGE"
 cp -a "$SRC/dist" "$SRC/node_modules" "$SRC/benchmarks" "$SRC/package.json" "$STAGE/"
 [ -f "$SRC/RELEASE" ] && cp -a "$SRC/RELEASE" "$STAGE/"
+# The units' Documentation= points here.
+[ -f "$SRC/README.md" ] && cp -a "$SRC/README.md" "$STAGE/"
 chmod -R u=rwX,go=rX "$STAGE"
 chown -R 0:0 "$STAGE" 2>/dev/null || true
 
@@ -225,7 +227,7 @@ put_file "$TMP/nodeward" "$DESTDIR$BIN" 0755
 # ---- units (ExecStart= follows --prefix) ---------------------------------------------
 UNITS_CHANGED=0
 for u in "${UNITS[@]}"; do
-  sed "s#/usr/bin/nodeward#$BIN#g" "$SRC/systemd/$u" >"$TMP/$u"
+  sed -e "s#/usr/bin/nodeward#$BIN#g" -e "s#/usr/lib/nodeward#$LIBDIR#g" "$SRC/systemd/$u" >"$TMP/$u"
   n=${#CHANGED[@]}
   put_file "$TMP/$u" "$DESTDIR$UNITDIR/$u" 0644
   [ "${#CHANGED[@]}" = "$n" ] || UNITS_CHANGED=1

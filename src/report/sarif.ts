@@ -4,8 +4,6 @@ import type { Evidence } from "../probes/types.js";
 import { formatReferences, stripControl } from "./format.js";
 import type { Reporter } from "./types.js";
 
-/** Where SARIF viewers link the tool name. TODO(lead): the project's public URL once it has one. */
-export const NODEWARD_INFORMATION_URI = "https://github.com/nodeward/nodeward";
 
 const SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
@@ -49,7 +47,6 @@ export const sarifReporter: Reporter = {
             driver: {
               name: report.tool.name,
               version: report.tool.version,
-              informationUri: NODEWARD_INFORMATION_URI,
               rules,
             },
           },
