@@ -95,20 +95,25 @@ export async function applyProfile(
   for (const p of selected) for (const c of p.checks) byKey.set(c.key, c);
   const replaced = new Map<string, LoadedCheck>();
   for (const { rule, index } of profile.tailor) {
-    const check = byKey.get(rule.check);
+    const keys = typeof rule.check === "string" ? [[rule.check, ["tailor", index, "check"]] as const] : rule.check.map((k, i) => [k, ["tailor", index, "check", i]] as const);
+    for (const [key, at] of keys) tailorOne(key, at, rule, index);
+  }
+
+  function tailorOne(key: string, keyAt: readonly (string | number)[], rule: TailorRuleDef, index: number): void {
+    const check = byKey.get(key);
     if (!check) {
-      errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(["tailor", index, "check"]), message: `profile ${profile.id} tailors "${rule.check}", which is not a check of the selected packs` });
-      continue;
+      errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where([...keyAt]), message: `profile ${profile.id} tailors "${key}", which is not a check of the selected packs` });
+      return;
     }
     // Folded YAML (`reason: >`) ends in a newline; results carry the sentence alone.
     const tailoring = { profile: profile.id, reason: rule.reason.trim(), exclude: rule.exclude === true };
     if (rule.exclude) {
       replaced.set(check.key, { ...check, tailoring });
-      continue;
+      return;
     }
     if (!check.audit) {
-      errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(["tailor", index]), checkId: check.id, message: `${rule.check} has no automated audit whose expectation could be replaced` });
-      continue;
+      errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where([...keyAt]), checkId: check.id, message: `${key} has no automated audit whose expectation could be replaced` });
+      return;
     }
     const raw = substituteVars(rule.expect, vars, ["tailor", index, "expect"], (at, message) => {
       errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(at), checkId: check.id, message });

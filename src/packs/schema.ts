@@ -116,10 +116,15 @@ export type CheckDef = z.output<typeof CheckSchema>;
 export type PackMeta = z.output<typeof PackMetaSchema>;
 export type PackFileDef = z.output<typeof PackFileSchema>;
 
+const CheckKey = z.string().regex(/^[^/]+\/[^/]+$/, 'a check key is "<pack>/<id>"');
+
 export const TailorRuleSchema = z
   .strictObject({
-    /** Pack-qualified check key, e.g. "cis-debian-12/3.3.1". */
-    check: z.string().regex(/^[^/]+\/[^/]+$/, 'a check key is "<pack>/<id>"'),
+    /**
+     * Pack-qualified check key, e.g. "cis-debian-12/3.3.1", or a list of keys: the same item
+     * in several packs (Debian, Ubuntu, RHEL) tailored once, for one reason.
+     */
+    check: z.union([CheckKey, z.array(CheckKey).min(1)]),
     /** Why the check is tailored: shown on the result, for auditors. */
     reason: z.string().min(1),
     /** Report the check as `skip` with the reason instead of running it. */

@@ -131,6 +131,35 @@ tailor:
     expect(r2[0]).toMatchObject({ status: "skip", message: "tailored out by profile skip: not on this kind of node" });
   });
 
+  it("one rule tailors the same item in several packs; a bad key in the list is named at its line", async () => {
+    const dir = await tree({
+      "p/pack.yaml": PACK,
+      "q/pack.yaml": PACK.replace("id: p,", "id: q,"),
+      "profiles/both.yaml": `profile: { id: both, title: Both }
+tailor:
+  - check:
+      - p/2
+      - q/2
+      - q/3
+    reason: Kubernetes needs IP forwarding
+    expect: { persisted: 1 }
+`,
+    });
+    const root = await fixtureRoot({ "etc/x": { content: "x", mode: 0o600 }, "etc/sysctl.d/k8s.conf": "net.ipv4.ip_forward = 1\n" });
+    const host = new HostRoot({ root });
+    const loaded = await loadPacks([dir]);
+    const { profile } = await loadProfile(path.join(dir, "profiles/both.yaml"));
+    const applied = await applyProfile(loaded.packs, profile!);
+    expect(applied.errors.map((e) => [e.line, e.message])).toEqual([[6, 'profile both tailors "q/3", which is not a check of the selected packs']]);
+    for (const id of ["p", "q"]) {
+      const results = await runChecks(applied.packs.find((p) => p.meta.id === id)!.checks, { host });
+      expect(results.map((r) => [`${r.pack}/${r.id}`, r.status, r.tailoring?.reason])).toEqual([
+        [`${id}/1`, "pass", undefined],
+        [`${id}/2`, "pass", "Kubernetes needs IP forwarding"],
+      ]);
+    }
+  });
+
   it("a missing profile names the file it looked for", async () => {
     const r = await loadProfile("nope", "/nonexistent/profiles");
     expect(r.profile).toBeUndefined();
