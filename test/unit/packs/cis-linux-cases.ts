@@ -1,6 +1,6 @@
 /**
  * Pass and fail fixtures for every check of the CIS Linux host packs (cis-debian-12,
- * cis-ubuntu-22.04), as one table per pack. Each case builds real files in a temp root:
+ * cis-ubuntu-22.04, cis-ubuntu-24.04), as one table per pack. Each case builds real files in a temp root:
  * dpkg status stanzas, unit files and .wants links, modprobe.d and modules.dep, sysctl.d
  * and a proc/sys tree, sshd_config with Includes, files with modes and owners. The fail
  * case states the exact message and evidence the result must carry.
@@ -9,7 +9,7 @@ import type { Evidence } from "../../../src/probes/types.js";
 import { BASE_ACCOUNTS } from "../../helpers/check-fixture.js";
 import type { FixtureSpec } from "../../helpers/fixture-root.js";
 
-export type Distro = "debian" | "ubuntu";
+export type Distro = "debian" | "ubuntu-22.04" | "ubuntu-24.04";
 
 export interface Expected {
   status: "pass" | "fail" | "skip" | "manual";
@@ -32,7 +32,8 @@ const DPKG = "/var/lib/dpkg/status";
 
 const OS_RELEASE: Record<Distro, string> = {
   debian: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n',
-  ubuntu: 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nID_LIKE=debian\n',
+  "ubuntu-22.04": 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nNAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nID_LIKE=debian\n',
+  "ubuntu-24.04": 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n',
 };
 
 /** dpkg status with `bash` (so the database exists) and the named packages installed. */
@@ -288,7 +289,9 @@ export function sshdCases(id: string, key: string, good: string, bad: string, fa
 // ---------------------------------------------------------------- the table
 
 export function linuxCases(distro: Distro): Case[] {
-  const D = distro === "debian";
+  // CIS Ubuntu 24.04 v1.0.0 and Debian 12 v1.1.0 (derived from it) share numbers, units and
+  // packages; Ubuntu 22.04 v2.0.0 is the older layout (D is false only there).
+  const D = distro !== "ubuntu-22.04";
   const cases: Case[] = [];
   const fsMods = D
     ? [["1.1.1.1", "cramfs"], ["1.1.1.2", "freevxfs"], ["1.1.1.3", "hfs"], ["1.1.1.4", "hfsplus"], ["1.1.1.5", "jffs2"], ["1.1.1.6", "overlay"], ["1.1.1.7", "squashfs"], ["1.1.1.8", "udf"], ["1.1.1.9", "usb-storage"]]
@@ -334,7 +337,7 @@ export function linuxCases(distro: Distro): Case[] {
 
   cases.push(...networkSysctlCases());
 
-  cases.push(...sshCases());
+  cases.push(...sshCases(distro));
   cases.push(...filePermCases());
   return cases;
 }
@@ -497,7 +500,10 @@ export function denyCases(id: string, p: string, groups: string): Case[] {
   ];
 }
 
-function sshCases(): Case[] {
+/** 5.1.2: groups that may own a 0640 private host key (Ubuntu 24.04's audit: /^(ssh_keys|_?ssh)$/). */
+const HOST_KEY_GROUPS: Record<Distro, string> = { debian: "ssh_keys, _ssh_keys", "ubuntu-22.04": "ssh_keys, _ssh_keys", "ubuntu-24.04": "ssh_keys, _ssh, ssh" };
+
+function sshCases(distro: Distro): Case[] {
   const keyFiles = (mode: number, gid = 0): FixtureSpec => ({
     "etc/ssh/ssh_host_ed25519_key": { content: "k\n", mode, uid: 0, gid },
     "etc/ssh/ssh_host_rsa_key": { content: "k\n", mode: 0o600, uid: 0, gid: 0 },
@@ -507,11 +513,14 @@ function sshCases(): Case[] {
     { id: "5.1.2", label: "0600 root:root", spec: keyFiles(0o600), want: { status: "pass" } },
     { id: "5.1.2", label: "0640 root:ssh_keys", spec: { ...keyFiles(0o640, 998), "etc/group": `${BASE_ACCOUNTS["etc/group"] as string}ssh_keys:x:998:\n` }, want: { status: "pass" } },
     { id: "5.1.2", label: "no host keys", spec: {}, want: { status: "pass" } },
+    ...(distro === "ubuntu-24.04"
+      ? [{ id: "5.1.2", label: "0640 root:_ssh", spec: { ...keyFiles(0o640, 997), "etc/group": `${BASE_ACCOUNTS["etc/group"] as string}_ssh:x:997:\n` }, want: { status: "pass" as const } }]
+      : []),
     {
       id: "5.1.2", label: "0640 root:root", spec: keyFiles(0o640),
       want: {
         status: "fail",
-        message: "files is 1 of 2 not matching: /etc/ssh/ssh_host_ed25519_key, expected every element: any(mode 0600 or more restrictive, owner = root, group = root; mode 0640 or more restrictive, owner = root, group one of [ssh_keys, _ssh_keys])",
+        message: `files is 1 of 2 not matching: /etc/ssh/ssh_host_ed25519_key, expected every element: any(mode 0600 or more restrictive, owner = root, group = root; mode 0640 or more restrictive, owner = root, group one of [${HOST_KEY_GROUPS[distro]}])`,
         evidence: [{ file: "/etc/ssh/ssh_host_ed25519_key" }, { file: "/etc/ssh/ssh_host_rsa_key" }],
       },
     },
@@ -600,7 +609,8 @@ function filePermCases(): Case[] {
 /** Checks with no automated audit: the result is `manual` on any root. */
 export const MANUAL_ONLY: Record<Distro, string[]> = {
   debian: ["1.1.1.10", "7.1.11", "7.1.12", "7.1.13"],
-  ubuntu: ["7.1.11", "7.1.12", "7.1.13"],
+  "ubuntu-22.04": ["7.1.11", "7.1.12", "7.1.13"],
+  "ubuntu-24.04": ["1.1.1.10", "7.1.11", "7.1.12", "7.1.13"],
 };
 
 /** CIS 3.3.x network parameters: the same keys and values in the Debian, Ubuntu and RHEL 9 benchmarks. */

@@ -44,8 +44,14 @@ export function describeLinuxPack(pack: string, distro: Distro): void {
     });
 
     it("skips on another OS, runs where os-release is missing", async () => {
-      const other = distro === "debian" ? "ID=ubuntu\nID_LIKE=debian\n" : "ID=debian\n";
-      expect((await runCheckOn(`${pack}/7.1.1`, { ...base(distro), "etc/os-release": other })).status).toBe("skip");
+      const others: Record<Distro, string[]> = {
+        debian: ['ID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\n'],
+        "ubuntu-22.04": ["ID=debian\n", 'ID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\n', 'ID=ubuntu\nVERSION_ID="20.04"\n'],
+        "ubuntu-24.04": ["ID=debian\n", 'ID=ubuntu\nID_LIKE=debian\nVERSION_ID="22.04"\n', "ID=ubuntu\n"],
+      };
+      for (const other of others[distro]) {
+        expect((await runCheckOn(`${pack}/7.1.1`, { ...base(distro), "etc/os-release": other })).status, other).toBe("skip");
+      }
       expect((await runCheckOn(`${pack}/7.1.1`, { ...base(distro), "etc/os-release": 'ID="rhel"\nID_LIKE="fedora"\n' })).status).toBe("skip");
       const spec = base(distro);
       delete spec["etc/os-release"];

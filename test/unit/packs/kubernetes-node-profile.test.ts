@@ -49,7 +49,8 @@ async function scan(spec: FixtureSpec): Promise<Map<string, CheckResult>> {
 
 // ---------------------------------------------------------------- expected skips
 
-const NOT_UBUNTU = "not an Ubuntu system (this pack is CIS Ubuntu Linux 22.04 LTS; Debian and RHEL have their own)";
+const NOT_UBUNTU_22 = "not Ubuntu 22.04 (this pack is CIS Ubuntu Linux 22.04 LTS; Ubuntu 24.04, Debian and RHEL have their own)";
+const NOT_UBUNTU_24 = "not Ubuntu 24.04 (this pack is CIS Ubuntu Linux 24.04 LTS; Ubuntu 22.04, Debian and RHEL have their own)";
 const NOT_RHEL = "not a RHEL-family system (this pack is CIS Red Hat Enterprise Linux 9; Debian and Ubuntu have their own)";
 const tailoredOut = (reason: string): string => `tailored out by profile ${PROFILE}: ${reason}`;
 const OVERLAY = "containerd's and CRI-O's overlayfs snapshotter mounts container images with the overlay module; disabling it stops every container on the node.";
@@ -69,6 +70,9 @@ const EXPECTED_SKIPS: Record<string, string> = {
   "cis-debian-12/3.3.1-net.ipv6.conf.all.forwarding": tailoredOut(IPV6_FWD),
   "cis-ubuntu-22.04/3.2.4": tailoredOut(SCTP),
   "cis-ubuntu-22.04/3.3.1-net.ipv6.conf.all.forwarding": tailoredOut(IPV6_FWD),
+  "cis-ubuntu-24.04/1.1.1.6": tailoredOut(OVERLAY),
+  "cis-ubuntu-24.04/3.2.4": tailoredOut(SCTP),
+  "cis-ubuntu-24.04/3.3.1-net.ipv6.conf.all.forwarding": tailoredOut(IPV6_FWD),
   "cis-rhel-9/3.2.4": tailoredOut(SCTP),
   "cis-rhel-9/3.3.1-net.ipv6.conf.all.forwarding": tailoredOut(IPV6_FWD),
   // One time daemon: systemd-timesyncd.
@@ -90,10 +94,9 @@ const EXPECTED_SKIPS: Record<string, string> = {
   "kisa-unix/U-70": "no /etc/mail/sendmail.cf (sendmail is not installed)",
   "kisa-unix/U-70.postfix": "no /etc/postfix/main.cf (postfix is not installed)",
 };
-/** Every other cis-ubuntu-22.04 check skips with NOT_UBUNTU, every other cis-rhel-9 check with NOT_RHEL. */
-const UBUNTU = "cis-ubuntu-22.04/";
-const RHEL = "cis-rhel-9/";
-const otherOs = (key: string): string | undefined => (key.startsWith(UBUNTU) ? NOT_UBUNTU : key.startsWith(RHEL) ? NOT_RHEL : undefined);
+/** Every other check of the Ubuntu and RHEL packs skips as another OS's. */
+const OTHER_OS: Record<string, string> = { "cis-ubuntu-22.04": NOT_UBUNTU_22, "cis-ubuntu-24.04": NOT_UBUNTU_24, "cis-rhel-9": NOT_RHEL };
+const otherOs = (key: string): string | undefined => OTHER_OS[key.split("/")[0] ?? ""];
 
 /** Manual checks that skip rather than show an observed value. */
 const MANUAL_SKIPS: Record<string, string | RegExp> = {
