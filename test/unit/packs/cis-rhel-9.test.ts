@@ -94,6 +94,7 @@ function rhelCases(): RhelCase[] {
     ["3.2.1", "dccp"], ["3.2.2", "tipc"], ["3.2.3", "rds"], ["3.2.4", "sctp"],
   ];
   for (const [id, mod] of mods) cases.push(...moduleCases(id, mod));
+  cases.push(...selinuxCases());
 
   // Units and packages from check-content.md §4 (RHEL 9 column).
   const units: [string, string, string][] = [
@@ -133,6 +134,122 @@ function rhelCases(): RhelCase[] {
 
   cases.push(...sshCases(), ...filePermCases());
   return cases;
+}
+
+// ---------------------------------------------------------------- 1.3.1 SELinux
+
+/** RHEL 9's /etc/selinux/config as installed (comments shortened). */
+function selinuxConfig(mode: string, type = "targeted"): string {
+  return `# This file controls the state of SELinux on the system.\n# SELINUX= can take one of these three values:\n#     enforcing - SELinux security policy is enforced.\n#     permissive - SELinux prints warnings instead of enforcing.\n#     disabled - No SELinux policy is loaded.\n${mode}\n# SELINUXTYPE= can take one of these three values:\n#     targeted - Targeted processes are protected,\n#     minimum - Modification of targeted policy. Only selected processes are protected.\n#     mls - Multi Level Security protection.\nSELINUXTYPE=${type}\n`;
+}
+
+const KERNEL = "5.14.0-427.13.1.el9_4.x86_64";
+const BLS = `/boot/loader/entries/0f3c2d1e9a8b4c7d6e5f4a3b2c1d0e9f-${KERNEL}.conf`;
+const BLS_RESCUE = "/boot/loader/entries/0f3c2d1e9a8b4c7d6e5f4a3b2c1d0e9f-0-rescue.conf";
+
+/** A boot loader (BLS) entry as RHEL 9 writes it, with the given kernel arguments. */
+function blsEntry(args: string, kernel = KERNEL): string {
+  return `title Red Hat Enterprise Linux (${kernel}) 9.4 (Plow)\nversion ${kernel}\nlinux /vmlinuz-${kernel}\ninitrd /initramfs-${kernel}.img $tuned_initrd\noptions root=/dev/mapper/rhel-root ro ${args} $tuned_params\ngrub_users $grub_users\ngrub_arg --unrestricted\ngrub_class rhel\n`;
+}
+
+const DEFAULT_GRUB = (cmdline: string, extra = "") =>
+  `GRUB_TIMEOUT=5\nGRUB_DISTRIBUTOR="$(sed 's, release .*$,,g' /etc/system-release)"\nGRUB_DEFAULT=saved\nGRUB_DISABLE_SUBMENU=true\nGRUB_TERMINAL_OUTPUT="console"\nGRUB_CMDLINE_LINUX="${cmdline}"\n${extra}GRUB_DISABLE_RECOVERY="true"\nGRUB_ENABLE_BLSCFG=true\n`;
+const RHEL_CMDLINE = "crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M resume=/dev/mapper/rhel-swap rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap rhgb quiet";
+
+function selinuxCases(): RhelCase[] {
+  const CONFIG = "/etc/selinux/config";
+  const ENFORCE = "/sys/fs/selinux/enforce";
+  const sysfs: FixtureSpec = { "sys/kernel": { dir: true } };
+  const noSysfs = (id: string) => ({
+    status: "skip" as const,
+    message: `no sysfs under this root (an offline root): the running SELinux mode exists only at runtime; the configured mode is ${id}`,
+  });
+  const rescue = { [BLS_RESCUE.slice(1)]: blsEntry(RHEL_CMDLINE, "0-rescue-0f3c2d1e9a8b4c7d6e5f4a3b2c1d0e9f") };
+  return [
+    { id: "1.3.1.1", label: "libselinux installed", rpm: ["libselinux"], spec: {}, want: { status: "pass" } },
+    { id: "1.3.1.1", label: "libselinux not installed", spec: {}, want: { status: "fail", message: "installed is false, expected true" } },
+
+    { id: "1.3.1.2", label: "RHEL default entries", spec: { [BLS.slice(1)]: blsEntry(RHEL_CMDLINE), ...rescue }, want: { status: "pass" } },
+    { id: "1.3.1.2", label: "selinux=1 enforcing=1", spec: { [BLS.slice(1)]: blsEntry(`${RHEL_CMDLINE} selinux=1 enforcing=1`) }, want: { status: "pass" } },
+    {
+      id: "1.3.1.2", label: "selinux=0 on one entry", spec: { [BLS.slice(1)]: blsEntry(`${RHEL_CMDLINE} selinux=0`), ...rescue },
+      want: {
+        status: "fail",
+        message: `files is 1 of 2 matching: ${BLS}, expected no element: matched = true`,
+        evidence: [{ file: BLS_RESCUE }, { file: BLS }, { file: BLS, line: 5 }],
+      },
+    },
+    {
+      id: "1.3.1.2", label: "enforcing=0", spec: { [BLS.slice(1)]: blsEntry(`enforcing=0 ${RHEL_CMDLINE}`) },
+      want: { status: "fail", message: `files is 1 of 1 matching: ${BLS}, expected no element: matched = true`, evidence: [{ file: BLS }, { file: BLS, line: 5 }] },
+    },
+    { id: "1.3.1.2", label: "no boot loader entries", spec: {}, want: { status: "skip", message: "no boot loader entries (/boot/loader/entries/*.conf) under this root" } },
+
+    { id: "1.3.1.2-GRUB_CMDLINE_LINUX", label: "RHEL default", spec: { "etc/default/grub": DEFAULT_GRUB(RHEL_CMDLINE) }, want: { status: "pass" } },
+    { id: "1.3.1.2-GRUB_CMDLINE_LINUX", label: "no /etc/default/grub", spec: {}, want: { status: "pass" } },
+    {
+      id: "1.3.1.2-GRUB_CMDLINE_LINUX", label: "commented out", spec: { "etc/default/grub": DEFAULT_GRUB(RHEL_CMDLINE, '#GRUB_CMDLINE_LINUX_DEFAULT="selinux=0"\n') },
+      want: { status: "pass" },
+    },
+    {
+      id: "1.3.1.2-GRUB_CMDLINE_LINUX", label: "selinux=0 in GRUB_CMDLINE_LINUX", spec: { "etc/default/grub": DEFAULT_GRUB(`${RHEL_CMDLINE} selinux=0`) },
+      want: {
+        status: "fail",
+        message: "(exists is true, expected false) or (matched is true, expected false)",
+        evidence: [{ file: "/etc/default/grub" }, { file: "/etc/default/grub", line: 6 }],
+      },
+    },
+    {
+      id: "1.3.1.2-GRUB_CMDLINE_LINUX", label: "enforcing=0 in GRUB_CMDLINE_LINUX_DEFAULT", spec: { "etc/default/grub": DEFAULT_GRUB(RHEL_CMDLINE, 'GRUB_CMDLINE_LINUX_DEFAULT="enforcing=0"\n') },
+      want: {
+        status: "fail",
+        message: "(exists is true, expected false) or (matched is true, expected false)",
+        evidence: [{ file: "/etc/default/grub" }, { file: "/etc/default/grub", line: 7 }],
+      },
+    },
+
+    { id: "1.3.1.3", label: "targeted", spec: { [CONFIG.slice(1)]: selinuxConfig("SELINUX=enforcing") }, want: { status: "pass" } },
+    { id: "1.3.1.3", label: "mls", spec: { [CONFIG.slice(1)]: selinuxConfig("SELINUX=enforcing", "mls") }, want: { status: "pass" } },
+    {
+      id: "1.3.1.3", label: "minimum", spec: { [CONFIG.slice(1)]: selinuxConfig("SELINUX=enforcing", "minimum") },
+      want: { status: "fail", message: "match is minimum, expected one of [targeted, mls]", evidence: [{ file: CONFIG }, { file: CONFIG, line: 11 }] },
+    },
+    { id: "1.3.1.3", label: "no /etc/selinux/config", spec: {}, want: { status: "fail", message: "match is (not set), expected one of [targeted, mls]", evidence: [{ file: CONFIG }] } },
+
+    { id: "1.3.1.4", label: "enforcing", spec: { [CONFIG.slice(1)]: selinuxConfig("SELINUX=enforcing") }, want: { status: "pass" } },
+    { id: "1.3.1.4", label: "permissive", spec: { [CONFIG.slice(1)]: selinuxConfig("SELINUX=permissive") }, want: { status: "pass" } },
+    {
+      id: "1.3.1.4", label: "disabled", spec: { [CONFIG.slice(1)]: selinuxConfig("SELINUX=disabled") },
+      want: { status: "fail", message: "match is disabled, expected matches /(?i)^(enforcing|permissive)/", evidence: [{ file: CONFIG }, { file: CONFIG, line: 6 }] },
+    },
+    {
+      id: "1.3.1.4", label: "'SELINUX = enforcing' (libselinux ignores the line)", spec: { [CONFIG.slice(1)]: selinuxConfig("SELINUX = enforcing") },
+      want: { status: "fail", message: "match is (not set), expected matches /(?i)^(enforcing|permissive)/", evidence: [{ file: CONFIG }] },
+    },
+    { id: "1.3.1.4-runtime", label: "selinuxfs mounted (permissive)", spec: { ...sysfs, [ENFORCE.slice(1)]: "0" }, want: { status: "pass" } },
+    { id: "1.3.1.4-runtime", label: "no selinuxfs (disabled)", spec: sysfs, want: { status: "fail", message: "exists is false, expected true", evidence: [{ file: ENFORCE }] } },
+    { id: "1.3.1.4-runtime", label: "offline root (no sysfs)", spec: {}, want: noSysfs("1.3.1.4") },
+
+    { id: "1.3.1.5", label: "enforcing", spec: { [CONFIG.slice(1)]: selinuxConfig("SELINUX=enforcing") }, want: { status: "pass" } },
+    { id: "1.3.1.5", label: "Enforcing (case-insensitive)", spec: { [CONFIG.slice(1)]: selinuxConfig("SELINUX=Enforcing") }, want: { status: "pass" } },
+    {
+      id: "1.3.1.5", label: "permissive", spec: { [CONFIG.slice(1)]: selinuxConfig("SELINUX=permissive") },
+      want: { status: "fail", message: "match is permissive, expected matches /(?i)^enforcing/", evidence: [{ file: CONFIG }, { file: CONFIG, line: 6 }] },
+    },
+    { id: "1.3.1.5-runtime", label: "enforcing", spec: { ...sysfs, [ENFORCE.slice(1)]: "1" }, want: { status: "pass" } },
+    {
+      id: "1.3.1.5-runtime", label: "permissive (setenforce 0)", spec: { ...sysfs, [ENFORCE.slice(1)]: "0" },
+      want: { status: "fail", message: "matched is false, expected true", evidence: [{ file: ENFORCE }] },
+    },
+    {
+      id: "1.3.1.5-runtime", label: "disabled (no selinuxfs)", spec: sysfs,
+      want: { status: "fail", message: "exists is false, expected true; matched is false, expected true", evidence: [{ file: ENFORCE }] },
+    },
+    { id: "1.3.1.5-runtime", label: "offline root (no sysfs)", spec: {}, want: noSysfs("1.3.1.5") },
+
+    ...removedCases("1.3.1.7", "mcstrans"),
+    ...removedCases("1.3.1.8", "setroubleshoot"),
+  ];
 }
 
 function timeCases(): RhelCase[] {
@@ -291,7 +408,7 @@ function filePermCases(): RhelCase[] {
 }
 
 /** Checks with no automated audit: `manual` on any RHEL root. */
-const MANUAL_ONLY = ["1.1.1.9", "7.1.11", "7.1.12", "7.1.13"];
+const MANUAL_ONLY = ["1.1.1.9", "1.3.1.6", "7.1.11", "7.1.12", "7.1.13"];
 
 afterAll(cleanupFixtures);
 const cases = rhelCases();
