@@ -17,6 +17,7 @@ import {
   enabled,
   enabledEvidence,
   fileCases,
+  fileTreeCases,
   listenerCases,
   moduleCases,
   sshdCases,
@@ -132,7 +133,7 @@ function rhelCases(): RhelCase[] {
 
   cases.push(...networkSysctlCases());
 
-  cases.push(...sshCases(), ...filePermCases());
+  cases.push(...sshCases(), ...filePermCases(), ...fileTreeCases());
   return cases;
 }
 
@@ -408,7 +409,7 @@ function filePermCases(): RhelCase[] {
 }
 
 /** Checks with no automated audit: `manual` on any RHEL root. */
-const MANUAL_ONLY = ["1.1.1.9", "1.3.1.6", "7.1.11", "7.1.12", "7.1.13"];
+const MANUAL_ONLY = ["1.1.1.9", "1.3.1.6", "7.1.13"];
 
 afterAll(cleanupFixtures);
 const cases = rhelCases();

@@ -259,7 +259,7 @@ function kubernetesViolations(): Record<string, Violation> {
  * Known overlaps: a violation that legitimately changes more than its own check, and how.
  * Each is two checks auditing the same fact, or one check's applicability depending on another's.
  */
-const WORLD_WRITABLE = "a mode past the limit with o+w is also a world-writable file (KISA U-15)";
+const WORLD_WRITABLE = "a mode past the limit with o+w is also a world-writable file (CIS 7.1.11, KISA U-15)";
 const UNAPPROVED_PORT = "a listener on all addresses on a port outside allowed-ports also fails CIS 2.1.22";
 const OVERLAPS: Record<string, { also: Record<string, Status>; why: string }> = {
   // sshd PermitRootLogin: CIS 5.1.20 and KISA U-01 audit the same keyword.
@@ -268,10 +268,15 @@ const OVERLAPS: Record<string, { also: Record<string, Status>; why: string }> = 
   // The CIS file-mode fixtures add o+w to 0644/0640 limits (0646).
   ...Object.fromEntries(
     ["7.1.1", "7.1.2", "7.1.3", "7.1.4", "7.1.5", "7.1.6", "7.1.7", "7.1.8", "7.1.9", "2.4.1.8", "2.4.2.1"].map((id) => [
-      `${DEB}/${id}`, { also: { "kisa-unix/U-15": "fail" as Status }, why: WORLD_WRITABLE },
+      `${DEB}/${id}`, { also: { "kisa-unix/U-15": "fail" as Status, [`${DEB}/7.1.11`]: "fail" as Status }, why: WORLD_WRITABLE },
     ]),
   ),
-  "kisa-unix/U-12": { also: { "kisa-unix/U-15": "fail" }, why: WORLD_WRITABLE },
+  "kisa-unix/U-12": { also: { "kisa-unix/U-15": "fail", [`${DEB}/7.1.11`]: "fail" }, why: WORLD_WRITABLE },
+  // World-writable files and unowned files: CIS 7.1.11 / 7.1.12 and KISA U-15 / U-06 are the same walk and filter.
+  [`${DEB}/7.1.11`]: { also: { "kisa-unix/U-15": "fail" }, why: "a world-writable file is KISA U-15 too" },
+  "kisa-unix/U-15": { also: { [`${DEB}/7.1.11`]: "fail" }, why: "a world-writable file is CIS 7.1.11 too" },
+  [`${DEB}/7.1.12`]: { also: { "kisa-unix/U-06": "fail" }, why: "a file of an unknown uid or gid is KISA U-06 too" },
+  "kisa-unix/U-06": { also: { [`${DEB}/7.1.12`]: "fail" }, why: "a file of an unknown uid is CIS 7.1.12 too" },
   // SMTP on 0.0.0.0:25 is also a port outside allowed-ports.
   [`${DEB}/2.1.21`]: { also: { [`${DEB}/2.1.22`]: "fail" }, why: UNAPPROVED_PORT },
   ...Object.fromEntries(["U-19", "U-21", "U-23", "U-29", "U-60", "U-61"].map((id) => [
