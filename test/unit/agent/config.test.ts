@@ -134,9 +134,7 @@ describe("agent config", () => {
 describe("the agent loads packs as scan does", () => {
   it("applies the configured profile, vars and allowedPorts", async () => {
     const { prepareAgent, ForwardingLogger } = await import("../../../src/agent/serve.js");
-    const { mkdtemp, writeFile } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
-    const dir = await mkdtemp(`${tmpdir()}/nodeward-agentcfg-`);
+    const dir = await tempDir();
     const cfg = `${dir}/config.yaml`;
     await writeFile(cfg, `profile: kubernetes-node\nallowedPorts: [22, 8443]\nstateDir: ${dir}/state\nscanOnStart: false\n`);
     const { agent } = await prepareAgent({ configPath: cfg, env: {} }, new ForwardingLogger());

@@ -100,9 +100,8 @@ describe("state store", () => {
 describe("remediation requests", () => {
   it("the agent only drops a request file for nodeward-remediate.path (0600, whole)", async () => {
     const { requestRemediation, REMEDIATION_REQUEST } = await import("../../../src/agent/serve.js");
-    const { mkdtemp, readFile: rf, stat: st, readdir } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
-    const dir = await mkdtemp(`${tmpdir()}/nodeward-req-`);
+    const { readFile: rf, stat: st, readdir } = await import("node:fs/promises");
+    const dir = await tempDir();
     const out = (await requestRemediation(dir)(["cis-debian-12/7.1.5"])) as { queued: boolean; request: string };
     expect(out.queued).toBe(true);
     expect(out.request).toBe(`${dir}/${REMEDIATION_REQUEST}`);

@@ -135,10 +135,9 @@ describe.concurrent("help and usage errors", { timeout: SLOW }, () => {
 describe("output to a reader that goes away", { timeout: SLOW }, () => {
   it("scan | head -1 prints one line and no stack trace (EPIPE is not an error)", async () => {
     const { execFileSync } = await import("node:child_process");
-    const { mkdtemp, readFile: rf } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
+    const { readFile: rf } = await import("node:fs/promises");
     const { CLI } = await import("../../helpers/cli.js");
-    const err = path.join(await mkdtemp(path.join(tmpdir(), "nodeward-epipe-")), "stderr");
+    const err = path.join(await fixtureRoot({}), "stderr");
     const out = execFileSync("bash", ["-c", `node ${CLI} scan --format json 2>${err} | head -c 2`], { encoding: "utf8" });
     expect(out).toBe("{\n");
     expect(await rf(err, "utf8")).toBe("");
