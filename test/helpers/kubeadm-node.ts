@@ -260,6 +260,10 @@ export function kubeadmNode(o: KubeadmNodeOptions = {}): FixtureSpec {
     "etc/kubernetes/kubelet.conf": secret("apiVersion: v1\nkind: Config\nusers:\n- name: system:node:cp1\n"),
     "etc/kubernetes/pki/ca.crt": { content: "-----BEGIN CERTIFICATE-----\n", mode: 0o644, uid: 0, gid: 0 },
     "etc/kubernetes/pki/ca.key": secret("-----BEGIN PRIVATE KEY-----\n"),
+    "etc/kubernetes/pki/etcd/ca.crt": { content: "-----BEGIN CERTIFICATE-----\n", mode: 0o644, uid: 0, gid: 0 },
+    "etc/kubernetes/pki/etcd/server.key": secret("-----BEGIN PRIVATE KEY-----\n"),
+    // The CNI plugin's config (a DaemonSet writes it; 0644 is common, CIS asks 0600: manual 1.1.9).
+    "etc/cni/net.d/10-containerd-net.conflist": { content: '{"cniVersion":"1.0.0","name":"containerd-net","plugins":[{"type":"bridge"}]}\n', mode: 0o644, uid: 0, gid: 0 },
     // control plane
     "etc/kubernetes/manifests/kube-apiserver.yaml": secret(
       staticPod("kube-apiserver", argv("kube-apiserver", APISERVER_FLAGS, o.apiserverFlags), [
@@ -368,6 +372,7 @@ export const KUBEADM_VIOLATIONS: Record<string, Violation> = {
   "kubernetes-control-plane/1.1.16": { what: "scheduler.conf owned by daemon", options: { chown: { "etc/kubernetes/scheduler.conf": 1 } }, message: "owner is daemon" },
   "kubernetes-control-plane/1.1.17": { what: "controller-manager.conf mode 0644", options: { chmod: { "etc/kubernetes/controller-manager.conf": 0o644 } }, message: "mode is 0644" },
   "kubernetes-control-plane/1.1.18": { what: "controller-manager.conf owned by daemon", options: { chown: { "etc/kubernetes/controller-manager.conf": 1 } }, message: "owner is daemon" },
+  "kubernetes-control-plane/1.1.19": { what: "pki/etcd/server.key owned by daemon", options: { chown: { "etc/kubernetes/pki/etcd/server.key": 1 } }, message: "matches is 1 of 6 not matching: /etc/kubernetes/pki/etcd/server.key" },
   "kubernetes-control-plane/1.2.16": { what: "no --audit-log-path", options: { apiserverFlags: { "audit-log-path": null } }, message: "value is (not set), expected set" },
   "kubernetes-control-plane/1.2.17": { what: "--audit-log-maxage=7", options: { apiserverFlags: { "audit-log-maxage": "7" } }, message: "value is 7, expected >= 30" },
   // The source document's example (--audit-log-maxbackup=5) is below CIS's 10.

@@ -38,6 +38,7 @@ const AUTOMATED: [string, Evidence][] = [
   ["1.1.16", { file: "/etc/kubernetes/scheduler.conf" }],
   ["1.1.17", { file: "/etc/kubernetes/controller-manager.conf" }],
   ["1.1.18", { file: "/etc/kubernetes/controller-manager.conf" }],
+  ["1.1.19", { file: "/etc/kubernetes/pki/etcd/server.key" }],
   ["1.2.16", { key: "--audit-log-path" }],
   ["1.2.17", { file: API, key: "--audit-log-maxage" }],
   ["1.2.18", { file: API, key: "--audit-log-maxbackup" }],
@@ -90,6 +91,10 @@ describe("kubernetes-control-plane: automated checks", () => {
 });
 
 const MANUAL: [string, KubeadmNodeOptions, string, KubeadmNodeOptions, string][] = [
+  ["1.1.9", { chmod: { "etc/cni/net.d/10-containerd-net.conflist": 0o600 } }, "matches=0 of 1 not matching", {}, "matches=1 of 1 not matching: /etc/cni/net.d/10-containerd-net.conflist"],
+  ["1.1.10", {}, "matches=0 of 1 not matching", { chown: { "etc/cni/net.d/10-containerd-net.conflist": 1 } }, "matches=1 of 1 not matching: /etc/cni/net.d/10-containerd-net.conflist"],
+  ["1.1.20", {}, "matches=0 of 4 not matching", { chmod: { "etc/kubernetes/pki/ca.crt": 0o664 } }, "matches=1 of 4 not matching: /etc/kubernetes/pki/ca.crt"],
+  ["1.1.21", {}, "matches=0 of 4 not matching", { chmod: { "etc/kubernetes/pki/ca.key": 0o640 } }, "matches=1 of 4 not matching: /etc/kubernetes/pki/ca.key"],
   ["1.2.27", {}, "value=/etc/kubernetes/enc/encryption.yaml", { apiserverFlags: { "encryption-provider-config": null } }, "value=(not set)"],
   [
     "1.2.28",
@@ -116,6 +121,14 @@ describe("kubernetes-control-plane: manual checks show the observed value", () =
     const b = await run(id, kubeadmNode(bad));
     expect(b.status).toBe("manual");
     expect(b.observed).toContain(badObserved);
+  });
+
+  it("1.1.19-1.1.21 skip on a control plane whose certificates are not under /etc/kubernetes/pki", async () => {
+    const omit = ["ca.crt", "ca.key", "etcd/ca.crt", "etcd/server.key"].map((f) => `etc/kubernetes/pki/${f}`);
+    for (const id of ["1.1.19", "1.1.20", "1.1.21"]) {
+      const r = await run(id, kubeadmNode({ omit }));
+      expect([r.status, r.message]).toEqual(["skip", "no /etc/kubernetes/pki on this node (not present: /etc/kubernetes/pki)"]);
+    }
   });
 
   it("1.2.28 and 3.2.2 skip when there is no file to review", async () => {
