@@ -110,8 +110,9 @@ const TIME_KEYWORDS = new Set(["logingracetime", "clientaliveinterval"]);
 const YES_NO = new Set(["yes", "no"]);
 
 /**
- * sshd's compiled-in defaults for the keywords nodeward judges, from sshd_config(5) of
- * OpenSSH 9.2 (the version in Debian 12 "bookworm", 1:9.2p1-2). Debian changes defaults
+ * sshd's compiled-in defaults for the keywords nodeward judges: what `sshd -T` prints for an
+ * empty sshd_config with Debian 12's OpenSSH 9.2p1 (test/integration/sshd-effective.test.ts
+ * compares every entry with the real sshd of the test root). Debian changes defaults
  * only through its shipped sshd_config file (UsePAM yes, KbdInteractiveAuthentication no,
  * X11Forwarding yes, PrintMotd no, AcceptEnv LANG LC_*), which is read like any other.
  * Keywords with no default (AllowUsers, …) are absent here: unset means not configured.
@@ -130,7 +131,7 @@ export const SSHD_DEFAULTS: Readonly<Record<string, string>> = {
   compression: "yes",
   disableforwarding: "no",
   exposeauthinfo: "no",
-  fingerprinthash: "sha256",
+  fingerprinthash: "SHA256",
   gatewayports: "no",
   gssapiauthentication: "no",
   gssapicleanupcredentials: "yes",
@@ -141,7 +142,7 @@ export const SSHD_DEFAULTS: Readonly<Record<string, string>> = {
   kbdinteractiveauthentication: "yes",
   kerberosauthentication: "no",
   kexalgorithms:
-    "sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256",
+    "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256",
   logingracetime: "120",
   loglevel: "INFO",
   macs:

@@ -6,6 +6,7 @@
  * case states the exact message and evidence the result must carry.
  */
 import { expect } from "vitest";
+import { SSHD_DEFAULTS } from "../../../src/probes/parse/sshd-config.js";
 import type { Evidence } from "../../../src/probes/types.js";
 import { BASE_ACCOUNTS } from "../../helpers/check-fixture.js";
 import type { FixtureSpec } from "../../helpers/fixture-root.js";
@@ -580,8 +581,8 @@ function sshCases(distro: Distro): Case[] {
   return cases;
 }
 
-export const DEFAULT_KEX =
-  "sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256";
+/** sshd's compiled-in KexAlgorithms (the probe's table, checked against the real sshd in test/integration/sshd-effective.test.ts). */
+export const DEFAULT_KEX = SSHD_DEFAULTS.kexalgorithms;
 
 function filePermCases(): Case[] {
   const missingReq = (max: string, group: string) => ({
