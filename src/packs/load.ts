@@ -391,8 +391,12 @@ function compileCheck(
       }
     }
   }
-  if (def.fix && options.validateFix) {
-    const problem = options.validateFix(def.fix);
+  // Vars reach fix params too: a fix must act on the same allow-list the audit judged with.
+  const fix: FixDef | undefined = def.fix
+    ? { action: def.fix.action, ...(def.fix.params ? { params: sub(def.fix.params, ["fix", "params"]) as Record<string, unknown> } : {}) }
+    : undefined;
+  if (fix && options.validateFix) {
+    const problem = options.validateFix(fix);
     if (problem) err(["fix", "action"], problem);
   }
   if (errors.length > before || applies === null || !severity) return null;
@@ -421,7 +425,7 @@ function compileCheck(
     applies: [...defaultApplies, ...applies],
     ...(audit ? { audit } : {}),
     ...(def.remediation ? { remediation: def.remediation.trim() } : {}),
-    ...(def.fix ? { fix: def.fix } : {}),
+    ...(fix ? { fix } : {}),
     tags: def.tags ?? [],
     source: { file: pf.file, ...(pf.checkPositions?.[base[1] as number] ?? positionOf(pf, base, false)) },
   };

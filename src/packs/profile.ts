@@ -19,7 +19,7 @@ import {
   type LoadedPack,
   type PackError,
 } from "./load.js";
-import { ProfileFileSchema, type TailorRuleDef } from "./schema.js";
+import { ProfileFileSchema, type FixDef, type TailorRuleDef } from "./schema.js";
 
 export interface LoadedProfile {
   id: string;
@@ -80,6 +80,8 @@ export async function applyProfile(
   profile: LoadedProfile,
   /** Var values for `{ $var }` in replaced expectations; default the profile's own. */
   vars: Readonly<Record<string, unknown>> = profile.vars,
+  /** Validate a rule's `fix` as the loader validates a pack's (lint, remediate). */
+  validateFix?: (fix: FixDef) => string | undefined,
 ): Promise<{ packs: LoadedPack[]; errors: PackError[] }> {
   const errors: PackError[] = [];
   const pf = profile.source;
@@ -119,7 +121,18 @@ export async function applyProfile(
       errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(at), checkId: check.id, message });
     });
     const expect = compileExpect(pf, raw, ["tailor", index, "expect"], check.audit.probe, check.id, errors);
-    if (expect) replaced.set(check.key, { ...check, audit: { ...check.audit, expect }, tailoring });
+    if (!expect) return;
+    // The pack's fix aims at the benchmark's expectation; only the rule's own fix aims at this one.
+    const { fix: _packFix, ...rest } = check;
+    let fix: FixDef | undefined;
+    if (rule.fix) {
+      fix = { action: rule.fix.action, ...(rule.fix.params ? { params: substituteVars(rule.fix.params, vars, ["tailor", index, "fix", "params"], (at, message) => {
+        errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(at), checkId: check.id, message });
+      }) as Record<string, unknown> } : {}) };
+      const problem = validateFix?.(fix);
+      if (problem) errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(["tailor", index, "fix", "action"]), checkId: check.id, message: problem });
+    }
+    replaced.set(check.key, { ...rest, audit: { ...check.audit, expect }, tailoring, ...(fix ? { fix } : {}) });
   }
   return {
     packs: selected.map((p) => ({ ...p, checks: p.checks.map((c) => replaced.get(c.key) ?? c) })),

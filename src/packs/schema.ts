@@ -131,9 +131,19 @@ export const TailorRuleSchema = z
     exclude: z.literal(true).optional(),
     /** Replace the check's expectation (same fact fields and matchers). */
     expect: z.unknown().optional(),
+    /**
+     * The fix that reaches the replaced expectation. The pack's own `fix` was written for the
+     * benchmark's expectation (e.g. ip_forward 0), so a check whose expectation is replaced
+     * has no fix unless the rule gives one here.
+     */
+    fix: FixSchema.optional(),
   })
   .refine((r) => (r.exclude === true) !== (r.expect !== undefined), {
     message: "a tailoring rule either excludes the check or replaces its expect, not both or neither",
+  })
+  .refine((r) => r.fix === undefined || r.expect !== undefined, {
+    message: "a tailoring rule's fix goes with a replaced expect (an excluded check is not fixed)",
+    path: ["fix"],
   });
 
 export const ProfileFileSchema = z.strictObject({

@@ -38,7 +38,7 @@ export async function loadSelection(options: PackSelectionOptions = {}): Promise
   const loaded = await loadPacks(paths, { vars, ...(options.validateFix ? { validateFix: options.validateFix } : {}) });
   errors.push(...loaded.errors);
   if (!profile) return { packs: loaded.packs, errors };
-  const applied = await applyProfile(loaded.packs, profile, vars);
+  const applied = await applyProfile(loaded.packs, profile, vars, options.validateFix);
   errors.push(...applied.errors);
   return { packs: applied.packs, errors, profile };
 }

@@ -70,6 +70,11 @@ export function printPlan(plan: RemediationPlan, out: (s: string) => void): numb
   }
   if (plan.noFix.length > 0) {
     out(`\nFailing checks without an automatic fix (${plan.noFix.length}): ${plan.noFix.map((r) => `${r.pack}/${r.id}`).join(", ")}\n`);
+    // A profile that replaced an expectation drops the pack's fix (it aims at the benchmark's value).
+    const tailored = plan.noFix.filter((r) => r.tailoring);
+    if (tailored.length > 0) {
+      out(`  (${tailored.map((r) => `${r.pack}/${r.id}`).join(", ")}: expectation tailored by profile ${tailored[0]?.tailoring?.profile}; the pack's fix aims at the benchmark's value, so fix by hand)\n`);
+    }
   }
   return n;
 }

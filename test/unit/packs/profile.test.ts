@@ -160,6 +160,27 @@ tailor:
     }
   });
 
+  it("a replaced expectation drops the pack's fix unless the rule gives one; an excluded check takes no fix", async () => {
+    const dir = await tree({
+      "p/pack.yaml": PACK.replace(
+        "      expect: { persisted: { $var: forward } }\n",
+        "      expect: { persisted: { $var: forward } }\n    fix: { action: sysctl-set, params: { key: net.ipv4.ip_forward, value: { $var: forward } } }\n",
+      ),
+      "profiles/keep.yaml": "profile: { id: keep, title: K }\ntailor:\n  - check: p/2\n    reason: r\n    expect: { persisted: 1 }\n",
+      "profiles/own.yaml": "profile: { id: own, title: O }\nvars: { forward: 1 }\ntailor:\n  - check: p/2\n    reason: r\n    expect: { persisted: 1 }\n    fix: { action: sysctl-set, params: { key: net.ipv4.ip_forward, value: { $var: forward } } }\n",
+      "profiles/bad.yaml": "profile: { id: bad, title: B }\ntailor:\n  - check: p/2\n    reason: r\n    exclude: true\n    fix: { action: sysctl-set }\n",
+    });
+    const loaded = await loadPacks([dir]);
+    expect(loaded.packs[0]!.checks[1]!.fix).toEqual({ action: "sysctl-set", params: { key: "net.ipv4.ip_forward", value: 0 } });
+    const keep = await applyProfile(loaded.packs, (await loadProfile(path.join(dir, "profiles/keep.yaml"))).profile!);
+    expect(keep.packs[0]!.checks[1]!.fix).toBeUndefined();
+    const ownProfile = (await loadProfile(path.join(dir, "profiles/own.yaml"))).profile!;
+    const own = await applyProfile(loaded.packs, ownProfile);
+    expect(own.packs[0]!.checks[1]!.fix).toEqual({ action: "sysctl-set", params: { key: "net.ipv4.ip_forward", value: 1 } });
+    const bad = await loadProfile(path.join(dir, "profiles/bad.yaml"));
+    expect(bad.errors.map((e) => [e.line, e.message])).toEqual([[6, "a tailoring rule's fix goes with a replaced expect (an excluded check is not fixed) at tailor.0.fix"]]);
+  });
+
   it("a missing profile names the file it looked for", async () => {
     const r = await loadProfile("nope", "/nonexistent/profiles");
     expect(r.profile).toBeUndefined();

@@ -106,3 +106,48 @@ describe("remediate on an offline kubeadm + Debian root", () => {
     expect(plan.fixes[0]?.changes).toEqual([]);
   });
 });
+
+describe("remediate under a profile", () => {
+  const load = async (profile?: string, vars?: Record<string, unknown>) => {
+    const { loadSelection } = await import("../../../src/packs/selection.js");
+    const { validateFix } = await import("../../../src/remediation/index.js");
+    const { selectChecks } = await import("../../../src/engine/select.js");
+    const s = await loadSelection({ ...(profile ? { profile } : {}), ...(vars ? { vars } : {}), validateFix });
+    expect(s.errors).toEqual([]);
+    return selectChecks(s.packs, { checks: ["cis-debian-12/3.3.1", "cis-debian-12/3.3.7", "cis-debian-12/2.1.22"] });
+  };
+
+  it("a tailored check gets the profile's fix, never the pack's (which aims at the benchmark's value)", async () => {
+    const root = await fixtureRoot({
+      "etc/os-release": "ID=debian\nVERSION_ID=\"12\"\n",
+      "etc/sysctl.d/k8s.conf": "net.ipv4.ip_forward = 0\nnet.ipv4.conf.all.rp_filter = 0\n",
+    });
+    const host = new HostRoot({ root });
+    const plain = await load();
+    expect(plain.find((c) => c.id === "3.3.1")?.fix).toEqual({ action: "sysctl-set", params: { key: "net.ipv4.ip_forward", value: 0 } });
+
+    const checks = await load("kubernetes-node");
+    const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
+    expect(byId["3.3.1"]?.fix).toEqual({ action: "sysctl-set", params: { key: "net.ipv4.ip_forward", value: 1 } });
+    expect(byId["3.3.7"]?.fix).toEqual({ action: "sysctl-set", params: { key: "net.ipv4.conf.all.rp_filter", value: 2 } });
+    // No fix given for the tailored listener check: the pack's would stop the Kubernetes ports' units.
+    expect(byId["2.1.22"]?.fix).toBeUndefined();
+
+    const plan = await planRemediation({ host, checks });
+    // The last planned content of each file (3.3.7 plans on top of 3.3.1's changes).
+    const finalContent = new Map<string, string>();
+    for (const c of plan.fixes.flatMap((f) => f.changes)) if (c.kind === "write-file") finalContent.set(c.path, c.after.content);
+    expect(Object.fromEntries(finalContent)).toEqual({
+      "/etc/sysctl.d/60-nodeward.conf": "# Written by nodeward: kernel parameters set by remediation.\nnet.ipv4.ip_forward = 1\nnet.ipv4.conf.all.rp_filter = 2\n",
+      "/etc/sysctl.d/k8s.conf":
+        "# net.ipv4.ip_forward = 0  # nodeward: set in /etc/sysctl.d/60-nodeward.conf\n# net.ipv4.conf.all.rp_filter = 0  # nodeward: set in /etc/sysctl.d/60-nodeward.conf\n",
+    });
+  });
+
+  it("a fix's params take the pack's vars: port-service-stop spares the ports the audit allowed", async () => {
+    expect((await load(undefined, { "allowed-ports": [22, 10250] })).find((c) => c.id === "2.1.22")?.fix).toEqual({
+      action: "port-service-stop",
+      params: { allowPorts: [22, 10250] },
+    });
+  });
+});
