@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import type { LoadedCheck } from "../../packs/load.js";
 import { selectChecks } from "../../engine/select.js";
-import { EXIT, UsageError, loadPackPaths, splitList } from "../common.js";
+import { EXIT, UsageError, loadPackPaths, splitList, type PackSelection } from "../common.js";
 
 export const checksHelp = `Usage: nodeward checks <lint|list|show> [options]
 
@@ -13,6 +13,9 @@ export const checksHelp = `Usage: nodeward checks <lint|list|show> [options]
   checks show ID…            everything about a check ("4.2.1" or "pack/4.2.1")
       --format text|json     (default text)
   --packs PATH               load packs from PATH instead of benchmarks/ (list, show)
+  --profile ID|FILE          as scan: only the profile's packs, with its tailoring shown
+                             (the replaced expectation, or "excluded", and the reason)
+  --var NAME=VALUE           override a pack var, as scan (list, show)
 `;
 
 export async function checksCommand(argv: string[]): Promise<number> {
@@ -71,6 +74,7 @@ function checkJson(c: LoadedCheck) {
     manual: c.manual,
     automated: !c.manual && c.audit !== undefined,
     references: c.references,
+    ...(c.tailoring ? { tailoring: c.tailoring } : {}),
     probe: c.audit?.probeId,
     params: c.audit?.params,
     expected: c.audit?.expect.expected,
@@ -84,6 +88,11 @@ function checkJson(c: LoadedCheck) {
   };
 }
 
+/** --profile and --var, as scan takes them. */
+function selection(values: { profile?: string | undefined; var?: string[] | undefined }): PackSelection {
+  return { ...(values.profile ? { profile: values.profile } : {}), ...(values.var ? { vars: values.var } : {}) };
+}
+
 async function list(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -91,6 +100,8 @@ async function list(argv: string[]): Promise<number> {
       benchmark: { type: "string", multiple: true },
       format: { type: "string", default: "table" },
       packs: { type: "string", multiple: true },
+      profile: { type: "string" },
+      var: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -99,7 +110,7 @@ async function list(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   if (values.format !== "table" && values.format !== "json") throw new UsageError(`--format must be table or json`);
-  const loaded = await loadPackPaths(values.packs ?? []);
+  const loaded = await loadPackPaths(values.packs ?? [], selection(values));
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
   const checks = selectChecks(loaded.packs, { benchmarks: splitList(values.benchmark) });
   if (values.format === "json") {
@@ -107,8 +118,9 @@ async function list(argv: string[]): Promise<number> {
   } else {
     const w = Math.max(4, ...checks.map((c) => c.id.length));
     for (const c of checks) {
-      const kind = c.manual ? "manual" : "auto";
-      process.stdout.write(`${c.pack.id.padEnd(22)} ${c.id.padEnd(w)} ${c.severity.padEnd(8)} L${c.level ?? "-"} ${kind.padEnd(6)} ${c.title}${refsText(c) ? `  [${refsText(c)}]` : ""}\n`);
+      const kind = c.tailoring?.exclude ? "excl" : c.manual ? "manual" : "auto";
+      const tailored = c.tailoring ? `  {${c.tailoring.exclude ? "excluded" : "tailored"} by ${c.tailoring.profile}}` : "";
+      process.stdout.write(`${c.pack.id.padEnd(22)} ${c.id.padEnd(w)} ${c.severity.padEnd(8)} L${c.level ?? "-"} ${kind.padEnd(6)} ${c.title}${refsText(c) ? `  [${refsText(c)}]` : ""}${tailored}\n`);
     }
     process.stderr.write(`${checks.length} check(s)\n`);
   }
@@ -119,7 +131,13 @@ async function show(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { format: { type: "string", default: "text" }, packs: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
+    options: {
+      format: { type: "string", default: "text" },
+      packs: { type: "string", multiple: true },
+      profile: { type: "string" },
+      var: { type: "string", multiple: true },
+      help: { type: "boolean", short: "h" },
+    },
   });
   if (values.help) {
     process.stdout.write(checksHelp);
@@ -127,7 +145,7 @@ async function show(argv: string[]): Promise<number> {
   }
   if (values.format !== "text" && values.format !== "json") throw new UsageError(`--format must be text or json`);
   if (positionals.length === 0) throw new UsageError("checks show needs a check id, e.g. nodeward checks show 4.2.1");
-  const loaded = await loadPackPaths(values.packs ?? []);
+  const loaded = await loadPackPaths(values.packs ?? [], selection(values));
   // A check missing because its pack did not load must not look like a wrong id.
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
   const checks = selectChecks(loaded.packs, { checks: positionals });
@@ -147,6 +165,7 @@ async function show(argv: string[]): Promise<number> {
       `  severity:    ${c.severity}${c.level ? `, level ${c.level}` : ""}${c.manual ? ", manual" : ", automated"}`,
       ...(refsText(c) ? [`  references:  ${refsText(c)}`] : []),
       ...(j.probe ? [`  audit:       probe ${j.probe} ${JSON.stringify(j.params)}`, `  expects:     ${j.expected}`] : []),
+      ...(c.tailoring ? [`  tailored:    ${c.tailoring.exclude ? "excluded" : "expectation replaced"} by profile ${c.tailoring.profile}: ${c.tailoring.reason}`] : []),
       ...c.applies.map((a) => `  applies if:  ${a.reason} is not the case`),
       ...(c.description ? [`  description: ${c.description.trim()}`] : []),
       ...(c.rationale ? [`  rationale:   ${c.rationale.trim()}`] : []),

@@ -97,7 +97,7 @@ describe.concurrent("help and usage errors", { timeout: SLOW }, () => {
   it("checks --help mentions every subcommand and flag", async () => {
     const r = await runCli(["checks", "--help"]);
     expect(r.code).toBe(0);
-    for (const s of ["checks lint [PATH…]", "checks list [options]", "checks show ID…", "--benchmark ID", "--format table|json", "--format text|json", "--packs PATH"]) {
+    for (const s of ["checks lint [PATH…]", "checks list [options]", "checks show ID…", "--benchmark ID", "--format table|json", "--format text|json", "--packs PATH", "--profile ID|FILE", "--var NAME=VALUE"]) {
       expect(r.stdout, s).toContain(s);
     }
     expect((await runCli(["checks", "show", "--help"])).stdout).toBe(r.stdout);
@@ -273,6 +273,25 @@ describe.concurrent("checks", { timeout: SLOW }, () => {
     ]);
     const bundled = JSON.parse((await runCli(["checks", "list", "--format", "json"])).stdout) as Array<Record<string, unknown>>;
     expect(bundled.find((c) => c.key === "cis-kubernetes-node/4.2.1")).toMatchObject({ severity: "critical", probe: "kubelet", expected: "value = false" });
+  });
+
+  it("list and show --profile: the profile's tailoring with its reason, and its fix in place of the pack's", async () => {
+    const r = await runCli(["checks", "list", "--format", "json", "--profile", "kubernetes-node", "--benchmark", "cis-debian-12"]);
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.stdout) as Array<{ key: string; expected?: string; tailoring?: { exclude: boolean; reason: string }; fix?: unknown }>;
+    const byKey = new Map(list.map((c) => [c.key, c]));
+    expect(byKey.get("cis-debian-12/3.3.1")).toMatchObject({
+      expected: "runtime = 1, persisted = 1 or not set",
+      tailoring: { profile: "kubernetes-node", exclude: false },
+      fix: { action: "sysctl-set", params: { key: "net.ipv4.ip_forward", value: 1 } },
+    });
+    expect(byKey.get("cis-debian-12/1.1.1.6")?.tailoring).toMatchObject({ exclude: true });
+    expect(byKey.get("cis-debian-12/7.1.1")?.tailoring).toBeUndefined();
+    const show = await runCli(["checks", "show", "cis-debian-12/1.1.1.6", "--profile", "kubernetes-node"]);
+    expect(show.stdout).toContain("  tailored:    excluded by profile kubernetes-node: containerd's and CRI-O's overlayfs snapshotter");
+    const missing = await runCli(["checks", "list", "--profile", "no-such-profile"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no profile "no-such-profile"');
   });
 
   it("list with a broken pack: prints the valid checks, reports the error, exits 2", async () => {
