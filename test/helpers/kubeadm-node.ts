@@ -88,14 +88,36 @@ export const COMPLIANT_KUBELET_CONFIG: Record<string, unknown> = {
 /** Flags as kubeadm writes them into the manifests (name → value; null removes in overrides). */
 export type Flags = Record<string, string | null>;
 
+/**
+ * kubeadm's kube-apiserver flags, hardened as CIS 1.2 asks. --anonymous-auth stays at its
+ * default (true): kubeadm's liveness probes call /livez anonymously (CIS 1.2.1 is Manual).
+ * EventRateLimit (1.2.9, Manual) needs an admission configuration file: not enabled here.
+ */
 export const APISERVER_FLAGS: Flags = {
   "advertise-address": "192.168.0.10",
   "allow-privileged": "true",
   "authorization-mode": "Node,RBAC",
   "client-ca-file": "/etc/kubernetes/pki/ca.crt",
-  "enable-admission-plugins": "NodeRestriction",
+  "enable-admission-plugins": "NodeRestriction,AlwaysPullImages,DenyServiceExternalIPs",
+  "enable-bootstrap-token-auth": "true",
+  "etcd-cafile": "/etc/kubernetes/pki/etcd/ca.crt",
+  "etcd-certfile": "/etc/kubernetes/pki/apiserver-etcd-client.crt",
+  "etcd-keyfile": "/etc/kubernetes/pki/apiserver-etcd-client.key",
   "etcd-servers": "https://127.0.0.1:2379",
+  "kubelet-certificate-authority": "/etc/kubernetes/pki/ca.crt",
+  "kubelet-client-certificate": "/etc/kubernetes/pki/apiserver-kubelet-client.crt",
+  "kubelet-client-key": "/etc/kubernetes/pki/apiserver-kubelet-client.key",
+  "kubelet-preferred-address-types": "InternalIP,ExternalIP,Hostname",
+  profiling: "false",
+  "secure-port": "6443",
+  "service-account-extend-token-expiration": "false",
+  "service-account-issuer": "https://kubernetes.default.svc.cluster.local",
+  "service-account-key-file": "/etc/kubernetes/pki/sa.pub",
+  "service-account-lookup": "true",
+  "service-account-signing-key-file": "/etc/kubernetes/pki/sa.key",
+  "service-cluster-ip-range": "10.96.0.0/12",
   "tls-cert-file": "/etc/kubernetes/pki/apiserver.crt",
+  "tls-cipher-suites": STRONG_CIPHERS.join(","),
   "tls-private-key-file": "/etc/kubernetes/pki/apiserver.key",
   "audit-policy-file": "/etc/kubernetes/audit/policy.yaml",
   "audit-log-path": "/var/log/kubernetes/audit/audit.log",
@@ -106,28 +128,54 @@ export const APISERVER_FLAGS: Flags = {
   "encryption-provider-config": "/etc/kubernetes/enc/encryption.yaml",
 };
 
+/** etcd's flags as kubeadm writes them (client and peer TLS with etcd's own CA: CIS section 2). */
 export const ETCD_FLAGS: Flags = {
   "advertise-client-urls": "https://192.168.0.10:2379",
   "cert-file": "/etc/kubernetes/pki/etcd/server.crt",
+  "client-cert-auth": "true",
   "data-dir": "/var/lib/etcd",
+  "initial-advertise-peer-urls": "https://192.168.0.10:2380",
+  "initial-cluster": "cp1=https://192.168.0.10:2380",
   "key-file": "/etc/kubernetes/pki/etcd/server.key",
   "listen-client-urls": "https://127.0.0.1:2379,https://192.168.0.10:2379",
+  "listen-metrics-urls": "http://127.0.0.1:2381",
+  "listen-peer-urls": "https://192.168.0.10:2380",
   name: "cp1",
+  "peer-cert-file": "/etc/kubernetes/pki/etcd/peer.crt",
+  "peer-client-cert-auth": "true",
+  "peer-key-file": "/etc/kubernetes/pki/etcd/peer.key",
+  "peer-trusted-ca-file": "/etc/kubernetes/pki/etcd/ca.crt",
+  "snapshot-count": "10000",
+  "trusted-ca-file": "/etc/kubernetes/pki/etcd/ca.crt",
 };
 
+/** kubeadm's kube-scheduler flags, hardened as CIS 1.4 asks. */
 export const SCHEDULER_FLAGS: Flags = {
   "authentication-kubeconfig": "/etc/kubernetes/scheduler.conf",
   "authorization-kubeconfig": "/etc/kubernetes/scheduler.conf",
   "bind-address": "127.0.0.1",
   kubeconfig: "/etc/kubernetes/scheduler.conf",
   "leader-elect": "true",
+  profiling: "false",
 };
 
+/** kubeadm's kube-controller-manager flags, hardened as CIS 1.3 asks. */
 export const CONTROLLER_MANAGER_FLAGS: Flags = {
+  "allocate-node-cidrs": "true",
+  "authentication-kubeconfig": "/etc/kubernetes/controller-manager.conf",
+  "authorization-kubeconfig": "/etc/kubernetes/controller-manager.conf",
   "bind-address": "127.0.0.1",
+  "client-ca-file": "/etc/kubernetes/pki/ca.crt",
+  "cluster-signing-cert-file": "/etc/kubernetes/pki/ca.crt",
+  "cluster-signing-key-file": "/etc/kubernetes/pki/ca.key",
+  controllers: "*,bootstrapsigner,tokencleaner",
+  "feature-gates": "RotateKubeletServerCertificate=true",
   kubeconfig: "/etc/kubernetes/controller-manager.conf",
+  "leader-elect": "true",
+  profiling: "false",
   "root-ca-file": "/etc/kubernetes/pki/ca.crt",
   "service-account-private-key-file": "/etc/kubernetes/pki/sa.key",
+  "terminated-pod-gc-threshold": "10",
   "use-service-account-credentials": "true",
 };
 
@@ -373,11 +421,55 @@ export const KUBEADM_VIOLATIONS: Record<string, Violation> = {
   "kubernetes-control-plane/1.1.17": { what: "controller-manager.conf mode 0644", options: { chmod: { "etc/kubernetes/controller-manager.conf": 0o644 } }, message: "mode is 0644" },
   "kubernetes-control-plane/1.1.18": { what: "controller-manager.conf owned by daemon", options: { chown: { "etc/kubernetes/controller-manager.conf": 1 } }, message: "owner is daemon" },
   "kubernetes-control-plane/1.1.19": { what: "pki/etcd/server.key owned by daemon", options: { chown: { "etc/kubernetes/pki/etcd/server.key": 1 } }, message: "matches is 1 of 6 not matching: /etc/kubernetes/pki/etcd/server.key" },
+  "kubernetes-control-plane/1.2.2": { what: "static token file", options: { apiserverFlags: { "token-auth-file": "/etc/kubernetes/pki/tokens.csv" } }, message: "value is /etc/kubernetes/pki/tokens.csv, expected not set" },
+  "kubernetes-control-plane/1.2.4": { what: "no --kubelet-client-key", options: { apiserverFlags: { "kubelet-client-key": null } }, message: "flags.kubelet-client-key is (not set), expected set" },
+  "kubernetes-control-plane/1.2.5": { what: "no --kubelet-certificate-authority (kubeadm's default)", options: { apiserverFlags: { "kubelet-certificate-authority": null } }, message: "value is (not set), expected set" },
+  "kubernetes-control-plane/1.2.6": { what: "AlwaysAllow after Node,RBAC", options: { apiserverFlags: { "authorization-mode": "Node,RBAC,AlwaysAllow" } }, message: "value is Node,RBAC,AlwaysAllow, expected not (contains AlwaysAllow)" },
+  "kubernetes-control-plane/1.2.7": { what: "--authorization-mode=RBAC", options: { apiserverFlags: { "authorization-mode": "RBAC" } }, message: "value is RBAC, expected contains Node" },
+  "kubernetes-control-plane/1.2.8": { what: "--authorization-mode=Node,Webhook", options: { apiserverFlags: { "authorization-mode": "Node,Webhook" } }, message: "value is Node,Webhook, expected contains RBAC" },
+  "kubernetes-control-plane/1.2.10": {
+    what: "AlwaysAdmit enabled",
+    options: { apiserverFlags: { "enable-admission-plugins": "NodeRestriction,AlwaysPullImages,DenyServiceExternalIPs,AlwaysAdmit" } },
+    message: "value is NodeRestriction,AlwaysPullImages,DenyServiceExternalIPs,AlwaysAdmit, expected not set or not (contains AlwaysAdmit)",
+  },
+  "kubernetes-control-plane/1.2.12": { what: "ServiceAccount disabled", options: { apiserverFlags: { "disable-admission-plugins": "ServiceAccount" } }, message: "value is ServiceAccount, expected not set or not (contains ServiceAccount)" },
+  "kubernetes-control-plane/1.2.13": { what: "NamespaceLifecycle disabled", options: { apiserverFlags: { "disable-admission-plugins": "NamespaceLifecycle" } }, message: "value is NamespaceLifecycle, expected not set or not (contains NamespaceLifecycle)" },
+  "kubernetes-control-plane/1.2.14": {
+    what: "no NodeRestriction",
+    options: { apiserverFlags: { "enable-admission-plugins": "AlwaysPullImages,DenyServiceExternalIPs" } },
+    message: "value is AlwaysPullImages,DenyServiceExternalIPs, expected contains NodeRestriction",
+  },
+  "kubernetes-control-plane/1.2.15": { what: "no --profiling (default true)", options: { apiserverFlags: { profiling: null } }, message: "value is true, expected false" },
   "kubernetes-control-plane/1.2.16": { what: "no --audit-log-path", options: { apiserverFlags: { "audit-log-path": null } }, message: "value is (not set), expected set" },
   "kubernetes-control-plane/1.2.17": { what: "--audit-log-maxage=7", options: { apiserverFlags: { "audit-log-maxage": "7" } }, message: "value is 7, expected >= 30" },
   // The source document's example (--audit-log-maxbackup=5) is below CIS's 10.
   "kubernetes-control-plane/1.2.18": { what: "--audit-log-maxbackup=5", options: { apiserverFlags: { "audit-log-maxbackup": "5" } }, message: "value is 5, expected >= 10" },
   "kubernetes-control-plane/1.2.19": { what: "no --audit-log-maxsize", options: { apiserverFlags: { "audit-log-maxsize": null } }, message: "value is (not set), expected >= 100" },
+  "kubernetes-control-plane/1.2.21": { what: "--service-account-lookup=false", options: { apiserverFlags: { "service-account-lookup": "false" } }, message: "value is false, expected true" },
+  "kubernetes-control-plane/1.2.22": { what: "no --service-account-key-file", options: { apiserverFlags: { "service-account-key-file": null } }, message: "value is (not set), expected set" },
+  "kubernetes-control-plane/1.2.23": { what: "no --etcd-keyfile", options: { apiserverFlags: { "etcd-keyfile": null } }, message: "flags.etcd-keyfile is (not set), expected set" },
+  "kubernetes-control-plane/1.2.24": { what: "no --tls-private-key-file", options: { apiserverFlags: { "tls-private-key-file": null } }, message: "flags.tls-private-key-file is (not set), expected set" },
+  "kubernetes-control-plane/1.2.25": { what: "no --client-ca-file", options: { apiserverFlags: { "client-ca-file": null } }, message: "value is (not set), expected set" },
+  "kubernetes-control-plane/1.2.26": { what: "no --etcd-cafile", options: { apiserverFlags: { "etcd-cafile": null } }, message: "value is (not set), expected set" },
+  "kubernetes-control-plane/1.2.30": { what: "--service-account-extend-token-expiration=true", options: { apiserverFlags: { "service-account-extend-token-expiration": "true" } }, message: "value is true, expected false" },
+  "kubernetes-control-plane/1.3.2": { what: "no --profiling (default true)", options: { controllerManagerFlags: { profiling: null } }, message: "value is true, expected false" },
+  "kubernetes-control-plane/1.3.3": { what: "--use-service-account-credentials=false", options: { controllerManagerFlags: { "use-service-account-credentials": "false" } }, message: "value is false, expected not (= false)" },
+  "kubernetes-control-plane/1.3.4": { what: "no --service-account-private-key-file", options: { controllerManagerFlags: { "service-account-private-key-file": null } }, message: "value is (not set), expected set" },
+  "kubernetes-control-plane/1.3.5": { what: "no --root-ca-file", options: { controllerManagerFlags: { "root-ca-file": null } }, message: "value is (not set), expected set" },
+  "kubernetes-control-plane/1.3.6": {
+    what: "RotateKubeletServerCertificate=false",
+    options: { controllerManagerFlags: { "feature-gates": "RotateKubeletServerCertificate=false" } },
+    message: "value is RotateKubeletServerCertificate=false, expected not set or not (contains RotateKubeletServerCertificate=false)",
+  },
+  "kubernetes-control-plane/1.3.7": { what: "controller manager on all interfaces", options: { controllerManagerFlags: { "bind-address": "0.0.0.0" } }, message: "value is 0.0.0.0, expected 127.0.0.1" },
+  "kubernetes-control-plane/1.4.1": { what: "scheduler --profiling=true", options: { schedulerFlags: { profiling: "true" } }, message: "value is true, expected false" },
+  "kubernetes-control-plane/1.4.2": { what: "scheduler on all interfaces", options: { schedulerFlags: { "bind-address": "0.0.0.0" } }, message: "value is 0.0.0.0, expected 127.0.0.1" },
+  "kubernetes-control-plane/2.1": { what: "etcd without --key-file", options: { etcdFlags: { "key-file": null } }, message: "flags.key-file is (not set), expected set" },
+  "kubernetes-control-plane/2.2": { what: "etcd --client-cert-auth=false", options: { etcdFlags: { "client-cert-auth": "false" } }, message: "value is false, expected true" },
+  "kubernetes-control-plane/2.3": { what: "etcd --auto-tls=true", options: { etcdFlags: { "auto-tls": "true" } }, message: "value is true, expected false" },
+  "kubernetes-control-plane/2.4": { what: "etcd without --peer-cert-file", options: { etcdFlags: { "peer-cert-file": null } }, message: "flags.peer-cert-file is (not set), expected set" },
+  "kubernetes-control-plane/2.5": { what: "etcd without --peer-client-cert-auth (default false)", options: { etcdFlags: { "peer-client-cert-auth": null } }, message: "value is false, expected true" },
+  "kubernetes-control-plane/2.6": { what: "etcd --peer-auto-tls", options: { etcdFlags: { "peer-auto-tls": "true" } }, message: "value is true, expected false" },
   "kubernetes-control-plane/NW-K8S-1": {
     what: "audit policy of the retired v1beta1 API",
     options: { files: { "etc/kubernetes/audit/policy.yaml": { content: AUDIT_POLICY.replace("audit.k8s.io/v1", "audit.k8s.io/v1beta1"), mode: 0o600 } } },

@@ -10,7 +10,7 @@ import type { CheckResult } from "../../../src/engine/result.js";
 import type { Evidence } from "../../../src/probes/types.js";
 import { BENCHMARKS_DIR, runCheckOn } from "../../helpers/check-fixture.js";
 import { cleanupFixtures, type FixtureSpec } from "../../helpers/fixture-root.js";
-import { APISERVER_FLAGS, KUBEADM_VIOLATIONS, kubeadmNode, type KubeadmNodeOptions, expectPassThenViolation } from "../../helpers/kubeadm-node.js";
+import { APISERVER_FLAGS, KUBEADM_VIOLATIONS, STRONG_CIPHERS, kubeadmNode, type KubeadmNodeOptions, expectPassThenViolation } from "../../helpers/kubeadm-node.js";
 
 afterAll(cleanupFixtures);
 
@@ -20,6 +20,9 @@ const run = (id: string, spec: FixtureSpec): Promise<CheckResult> => runCheckOn(
 
 const M = "/etc/kubernetes/manifests";
 const API = `${M}/kube-apiserver.yaml`;
+const KCM = `${M}/kube-controller-manager.yaml`;
+const SCHED = `${M}/kube-scheduler.yaml`;
+const ETCD = `${M}/etcd.yaml`;
 
 const AUTOMATED: [string, Evidence][] = [
   ["1.1.1", { file: API }],
@@ -39,10 +42,43 @@ const AUTOMATED: [string, Evidence][] = [
   ["1.1.17", { file: "/etc/kubernetes/controller-manager.conf" }],
   ["1.1.18", { file: "/etc/kubernetes/controller-manager.conf" }],
   ["1.1.19", { file: "/etc/kubernetes/pki/etcd/server.key" }],
+  ["1.2.2", { file: API, key: "--token-auth-file" }],
+  // Two flags: the evidence is the manifest (the message names the missing flag).
+  ["1.2.4", { file: API, detail: "static pod manifest" }],
+  ["1.2.5", { key: "--kubelet-certificate-authority", detail: "not set on the manifest command" }],
+  ["1.2.6", { file: API, key: "--authorization-mode" }],
+  ["1.2.7", { file: API, key: "--authorization-mode" }],
+  ["1.2.8", { file: API, key: "--authorization-mode" }],
+  ["1.2.10", { file: API, key: "--enable-admission-plugins" }],
+  ["1.2.12", { file: API, key: "--disable-admission-plugins" }],
+  ["1.2.13", { file: API, key: "--disable-admission-plugins" }],
+  ["1.2.14", { file: API, key: "--enable-admission-plugins" }],
+  ["1.2.15", { key: "--profiling", detail: "not set; kube-apiserver default" }],
   ["1.2.16", { key: "--audit-log-path" }],
   ["1.2.17", { file: API, key: "--audit-log-maxage" }],
   ["1.2.18", { file: API, key: "--audit-log-maxbackup" }],
   ["1.2.19", { key: "--audit-log-maxsize" }],
+  ["1.2.21", { file: API, key: "--service-account-lookup" }],
+  ["1.2.22", { key: "--service-account-key-file" }],
+  ["1.2.23", { file: API, detail: "static pod manifest" }],
+  ["1.2.24", { file: API, detail: "static pod manifest" }],
+  ["1.2.25", { key: "--client-ca-file" }],
+  ["1.2.26", { key: "--etcd-cafile" }],
+  ["1.2.30", { file: API, key: "--service-account-extend-token-expiration" }],
+  ["1.3.2", { key: "--profiling", detail: "not set; kube-controller-manager default" }],
+  ["1.3.3", { file: KCM, key: "--use-service-account-credentials" }],
+  ["1.3.4", { key: "--service-account-private-key-file", detail: "not set on the manifest command" }],
+  ["1.3.5", { key: "--root-ca-file" }],
+  ["1.3.6", { file: KCM, key: "--feature-gates" }],
+  ["1.3.7", { file: KCM, key: "--bind-address" }],
+  ["1.4.1", { file: SCHED, key: "--profiling" }],
+  ["1.4.2", { file: SCHED, key: "--bind-address" }],
+  ["2.1", { file: ETCD, detail: "static pod manifest" }],
+  ["2.2", { file: ETCD, key: "--client-cert-auth" }],
+  ["2.3", { file: ETCD, key: "--auto-tls" }],
+  ["2.4", { file: ETCD, detail: "static pod manifest" }],
+  ["2.5", { key: "--peer-client-cert-auth", detail: "not set; etcd default" }],
+  ["2.6", { file: ETCD, key: "--peer-auto-tls" }],
   ["NW-K8S-1", { file: "/etc/kubernetes/audit/policy.yaml" }],
   // The manifest's /etc/kubernetes/enc is the host's /etc/kubernetes/encryption.
   ["NW-K8S-2", { file: "/etc/kubernetes/encryption/encryption.yaml" }],
@@ -95,6 +131,12 @@ const MANUAL: [string, KubeadmNodeOptions, string, KubeadmNodeOptions, string][]
   ["1.1.10", {}, "matches=0 of 1 not matching", { chown: { "etc/cni/net.d/10-containerd-net.conflist": 1 } }, "matches=1 of 1 not matching: /etc/cni/net.d/10-containerd-net.conflist"],
   ["1.1.20", {}, "matches=0 of 4 not matching", { chmod: { "etc/kubernetes/pki/ca.crt": 0o664 } }, "matches=1 of 4 not matching: /etc/kubernetes/pki/ca.crt"],
   ["1.1.21", {}, "matches=0 of 4 not matching", { chmod: { "etc/kubernetes/pki/ca.key": 0o640 } }, "matches=1 of 4 not matching: /etc/kubernetes/pki/ca.key"],
+  ["1.2.1", { apiserverFlags: { "anonymous-auth": "false" } }, "value=false", {}, "value=true"],
+  ["1.2.3", {}, "value=NodeRestriction,AlwaysPullImages,DenyServiceExternalIPs", { apiserverFlags: { "enable-admission-plugins": "AlwaysPullImages,NodeRestriction" } }, "value=AlwaysPullImages,NodeRestriction"],
+  ["1.2.9", { apiserverFlags: { "enable-admission-plugins": "NodeRestriction,EventRateLimit" } }, "value=NodeRestriction,EventRateLimit", {}, "value=NodeRestriction,AlwaysPullImages,DenyServiceExternalIPs"],
+  ["1.2.11", {}, "value=NodeRestriction,AlwaysPullImages", { apiserverFlags: { "enable-admission-plugins": "NodeRestriction,DenyServiceExternalIPs" } }, "value=NodeRestriction,DenyServiceExternalIPs"],
+  // Any timeout may be appropriate: the default (unset) and a longer one, both shown.
+  ["1.2.20", {}, "value=60s", { apiserverFlags: { "request-timeout": "300s" } }, "value=300s"],
   ["1.2.27", {}, "value=/etc/kubernetes/enc/encryption.yaml", { apiserverFlags: { "encryption-provider-config": null } }, "value=(not set)"],
   [
     "1.2.28",
@@ -103,6 +145,9 @@ const MANUAL: [string, KubeadmNodeOptions, string, KubeadmNodeOptions, string][]
     KUBEADM_VIOLATIONS["kubernetes-control-plane/NW-K8S-2"]?.options ?? {},
     "document.resources=1 of 1 not matching",
   ],
+  ["1.2.29", {}, `value=${STRONG_CIPHERS.join(",")}`, { apiserverFlags: { "tls-cipher-suites": "TLS_RSA_WITH_AES_128_CBC_SHA" } }, "value=TLS_RSA_WITH_AES_128_CBC_SHA"],
+  ["1.3.1", {}, "value=10", { controllerManagerFlags: { "terminated-pod-gc-threshold": null } }, "value=(not set)"],
+  ["2.7", {}, "value=/etc/kubernetes/pki/etcd/ca.crt", { etcdFlags: { "trusted-ca-file": null } }, "value=(not set)"],
   ["3.2.1", {}, "value=/etc/kubernetes/audit/policy.yaml", { apiserverFlags: { "audit-policy-file": null } }, "value=(not set)"],
   [
     "3.2.2",
@@ -112,6 +157,38 @@ const MANUAL: [string, KubeadmNodeOptions, string, KubeadmNodeOptions, string][]
     'document.rules=[{"level":"Metadata"}]',
   ],
 ];
+
+/**
+ * Unset flags, as CIS and kube-bench read them: a default that satisfies CIS passes (kube-bench's
+ * `set: false` alternative), one that does not fails with the default shown.
+ */
+const UNSET: [string, KubeadmNodeOptions, "pass" | "fail", string?][] = [
+  ["1.2.6", { apiserverFlags: { "authorization-mode": null } }, "fail", "value is AlwaysAllow, expected not (contains AlwaysAllow)"],
+  ["1.2.7", { apiserverFlags: { "authorization-mode": null } }, "fail", "value is AlwaysAllow, expected contains Node"],
+  ["1.2.10", { apiserverFlags: { "enable-admission-plugins": null } }, "pass"],
+  ["1.2.12", {}, "pass"],
+  ["1.2.12", { apiserverFlags: { "disable-admission-plugins": "PodSecurity" } }, "pass"],
+  ["1.2.14", { apiserverFlags: { "enable-admission-plugins": null } }, "fail", "value is (not set), expected contains NodeRestriction"],
+  ["1.2.21", { apiserverFlags: { "service-account-lookup": null } }, "pass"],
+  ["1.2.30", { apiserverFlags: { "service-account-extend-token-expiration": null } }, "fail", "value is true, expected false"],
+  ["1.3.3", { controllerManagerFlags: { "use-service-account-credentials": null } }, "fail", "value is false, expected not (= false)"],
+  ["1.3.6", { controllerManagerFlags: { "feature-gates": null } }, "pass"],
+  ["1.3.6", { controllerManagerFlags: { "feature-gates": "RotateKubeletServerCertificate=true,SomeGate=false" } }, "pass"],
+  // kube-bench passes an unset --bind-address; the default binds all interfaces, and CIS asks 127.0.0.1.
+  ["1.3.7", { controllerManagerFlags: { "bind-address": null } }, "fail", "value is (not set), expected 127.0.0.1"],
+  ["1.4.1", { schedulerFlags: { profiling: null } }, "fail", "value is true, expected false"],
+  ["1.4.2", { schedulerFlags: { "bind-address": null } }, "fail", "value is (not set), expected 127.0.0.1"],
+  ["2.2", { etcdFlags: { "client-cert-auth": null } }, "fail", "value is false, expected true"],
+  ["2.3", { etcdFlags: { "auto-tls": "false" } }, "pass"],
+  ["2.6", { etcdFlags: { "peer-auto-tls": "false" } }, "pass"],
+];
+
+describe("kubernetes-control-plane: unset flags and their defaults", () => {
+  it.each(UNSET)("%s on %j: %s", async (id, options, status, message) => {
+    const r = await run(id, kubeadmNode(options));
+    expect([r.status, r.message]).toEqual([status, message]);
+  });
+});
 
 describe("kubernetes-control-plane: manual checks show the observed value", () => {
   it.each(MANUAL)("%s", async (id, good, goodObserved, bad, badObserved) => {
@@ -144,7 +221,7 @@ describe("kubernetes-control-plane: a worker node", () => {
     for (const k of Object.keys(spec)) if (k.startsWith("etc/kubernetes/manifests/")) delete spec[k];
     return spec;
   };
-  it.each(["1.1.1", "1.1.13", "1.2.16", "1.2.27", "3.2.1", "NW-K8S-1", "NW-K8S-2"])("%s skips: no kube-apiserver", async (id) => {
+  it.each(["1.1.1", "1.1.13", "1.2.1", "1.2.4", "1.2.15", "1.2.16", "1.2.27", "1.2.30", "3.2.1", "NW-K8S-1", "NW-K8S-2"])("%s skips: no kube-apiserver", async (id) => {
     const r = await run(id, worker());
     expect(r.status).toBe("skip");
     expect(r.message).toBe("no kube-apiserver on this node (no process and no static pod manifest)");
@@ -154,6 +231,11 @@ describe("kubernetes-control-plane: a worker node", () => {
     ["1.1.11", "etcd"],
     ["1.1.15", "kube-scheduler"],
     ["1.1.17", "kube-controller-manager"],
+    ["1.3.2", "kube-controller-manager"],
+    ["1.3.7", "kube-controller-manager"],
+    ["1.4.1", "kube-scheduler"],
+    ["2.1", "etcd"],
+    ["2.7", "etcd"],
   ])("%s skips: no %s", async (id, c) => {
     const r = await run(id, worker());
     expect(r.message).toBe(`no ${c} on this node (no process and no static pod manifest)`);
