@@ -1,12 +1,17 @@
+import { readdir } from "node:fs/promises";
+import path from "node:path";
 import { parseArgs } from "node:util";
-import type { LoadedCheck } from "../../packs/load.js";
+import { formatPackError, type LoadedCheck, type LoadedPack, type PackError } from "../../packs/load.js";
+import { applyProfile, loadProfile } from "../../packs/profile.js";
+import { DEFAULT_BENCHMARKS_DIR } from "../../paths.js";
 import { selectChecks } from "../../engine/select.js";
 import { EXIT, UsageError, loadPackPaths, splitList, type PackSelection } from "../common.js";
 
 export const checksHelp = `Usage: nodeward checks <lint|list|show> [options]
 
-  checks lint [PATH…]        validate packs (default: the bundled benchmarks/); print every
-                             error as file:line:column: [check id] message; exit 2 if any
+  checks lint [PATH…]        validate packs (default: the bundled benchmarks/) and the profiles
+                             in PATH/profiles/ against them; print every error as
+                             file:line:column: [check id] message; exit 2 if any
   checks list [options]      list checks: id, pack, severity, level, references, title
       --benchmark ID         only this pack (repeatable)
       --format table|json    (default table)
@@ -43,15 +48,44 @@ async function lint(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   const loaded = await loadPackPaths(positionals, { validateFixes: true });
-  for (const e of loaded.formatted) process.stdout.write(`${e}\n`);
+  const profiles = await lintProfiles(positionals.length > 0 ? positionals : [DEFAULT_BENCHMARKS_DIR], loaded.packs);
+  const errors = [...loaded.errors, ...profiles.errors];
+  for (const e of errors) process.stdout.write(`${formatPackError(e)}\n`);
   const checks = loaded.packs.reduce((n, p) => n + p.checks.length, 0);
-  if (loaded.errors.length > 0) {
-    const files = new Set(loaded.errors.map((e) => e.file)).size;
-    process.stderr.write(`nodeward: ${loaded.errors.length} error(s) in ${files} file(s); ${checks} valid check(s) in ${loaded.packs.length} pack(s)\n`);
+  if (errors.length > 0) {
+    const files = new Set(errors.map((e) => e.file)).size;
+    process.stderr.write(`nodeward: ${errors.length} error(s) in ${files} file(s); ${checks} valid check(s) in ${loaded.packs.length} pack(s)\n`);
     return EXIT.USAGE;
   }
-  process.stderr.write(`nodeward: ok: ${loaded.packs.length} pack(s), ${checks} check(s)\n`);
+  process.stderr.write(`nodeward: ok: ${loaded.packs.length} pack(s), ${checks} check(s), ${profiles.count} profile(s)\n`);
   return EXIT.OK;
+}
+
+/**
+ * Every profile in <packs dir>/profiles/ applied to the loaded packs, as scan and remediate
+ * would: unknown packs or check keys, expectations that do not compile, unknown fix actions.
+ */
+async function lintProfiles(dirs: readonly string[], packs: readonly LoadedPack[]): Promise<{ errors: PackError[]; count: number }> {
+  const { validateFix } = await import("../../remediation/index.js");
+  const errors: PackError[] = [];
+  let count = 0;
+  for (const dir of dirs) {
+    const profilesDir = path.join(dir, "profiles");
+    let names: string[];
+    try {
+      names = (await readdir(profilesDir)).filter((n) => n.endsWith(".yaml") || n.endsWith(".yml")).sort();
+    } catch {
+      continue; // no profiles beside these packs
+    }
+    for (const name of names) {
+      const loaded = await loadProfile(path.join(profilesDir, name));
+      errors.push(...loaded.errors);
+      if (!loaded.profile) continue;
+      count++;
+      errors.push(...(await applyProfile(packs, loaded.profile, loaded.profile.vars, validateFix)).errors);
+    }
+  }
+  return { errors, count };
 }
 
 function refsText(c: LoadedCheck): string {

@@ -249,7 +249,7 @@ describe.concurrent("checks", { timeout: SLOW }, () => {
   it("lint on benchmarks/ (given, and by default): exit 0", async () => {
     const given = await runCli(["checks", "lint", "benchmarks"]);
     expect(given.stdout).toBe("");
-    expect(given.stderr).toMatch(/^nodeward: ok: \d+ pack\(s\), \d+ check\(s\)\n$/);
+    expect(given.stderr).toMatch(/^nodeward: ok: \d+ pack\(s\), \d+ check\(s\), 1 profile\(s\)\n$/);
     expect(given.code).toBe(0);
     const byDefault = await runCli(["checks", "lint"], { cwd: "/" });
     expect(byDefault.code).toBe(0);
@@ -261,6 +261,18 @@ describe.concurrent("checks", { timeout: SLOW }, () => {
     const r = await runCli(["checks", "lint", empty]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe(`${empty}:1:1: no pack files (*.yaml) here or in its subdirectories\n`);
+  });
+
+  it("lint checks the profiles beside the packs against them", async () => {
+    const dir = await packDir({
+      "t/pack.yaml": GOOD_PACK,
+      "profiles/ok.yaml": "profile: { id: ok, title: OK }\ntailor:\n  - check: t/crit-ok\n    reason: r\n    exclude: true\n",
+      "profiles/typo.yaml": "profile: { id: typo, title: Typo }\ntailor:\n  - check: [t/crit-ok, t/crit-okk]\n    reason: r\n    exclude: true\n",
+    });
+    const r = await runCli(["checks", "lint", dir]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe(`${dir}/profiles/typo.yaml:3:24: profile typo tailors "t/crit-okk", which is not a check of the selected packs\n`);
+    expect(r.stderr).toBe("nodeward: 1 error(s) in 1 file(s); 2 valid check(s) in 1 pack(s)\n");
   });
 
   it("list --format json: every check with its pack, severity and probe", async () => {
