@@ -58,6 +58,8 @@ const params = z.strictObject({
   maxDepth: z.number().int().min(0).max(1000).default(64),
   timeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
   maxMatches: z.number().int().min(1).max(100_000).default(1000).describe("Matches listed (count is always complete)."),
+  retainAll: z.number().int().min(0).max(5_000_000).default(50_000)
+    .describe("Entries kept in memory in full; past this only notable ones (special bits, unknown owner/group, neither file nor directory)."),
 });
 
 type Params = z.output<typeof params>;
@@ -93,7 +95,15 @@ interface Entry {
 }
 
 export interface Walk {
+  /**
+   * Every entry while the walk is small; past `retainAll` entries only the notable ones
+   * (setuid, setgid, sticky or world-writable bits, an owner or group without a name, or
+   * neither file nor directory) — a root walk of half a million entries would otherwise hold
+   * them all in memory (measured: 242 MiB RSS for 502,336 entries).
+   */
   entries: Entry[];
+  /** False when entries that are not notable were dropped (see `entries`). */
+  complete: boolean;
   scanned: number;
   /** Why the walk stopped early; undefined when complete. */
   truncated?: string;
@@ -103,6 +113,33 @@ export interface Walk {
   ms: number;
 }
 
+/** Permission bits that make an entry notable: setuid, setgid, sticky, other-writable. */
+const NOTABLE_BITS = 0o7002;
+
+export interface IdNames {
+  users: ReadonlyMap<number, string>;
+  groups: ReadonlyMap<number, string>;
+}
+
+function isNotable(e: { mode: number; uid: number; gid: number }, names: IdNames): boolean {
+  const fmt = e.mode & S_IFMT;
+  return (e.mode & NOTABLE_BITS) !== 0 || !names.users.has(e.uid) || !names.groups.has(e.gid) || (fmt !== S_IFREG && fmt !== S_IFDIR);
+}
+
+/**
+ * Can a filter be answered from the notable entries alone? Yes when every entry it matches
+ * is notable: it asks for unknown owners or groups, or for permission bits among NOTABLE_BITS.
+ */
+export function answerableFromNotable(f: FileTreeFilter): boolean {
+  if (f.nouser || f.nogroup) return true;
+  for (const bits of [f["perm-all"], f["perm-any"]]) {
+    if (bits === undefined) continue;
+    const mask = parseInt(bits, 8);
+    if (mask !== 0 && (mask & ~NOTABLE_BITS) === 0) return true;
+  }
+  return false;
+}
+
 interface Limits {
   paths: string[];
   exclude: string[];
@@ -110,6 +147,7 @@ interface Limits {
   maxEntries: number;
   maxDepth: number;
   timeoutMs: number;
+  retainAll: number;
 }
 
 /** Run `fn` over `items` with at most `k` in flight. */
@@ -130,12 +168,19 @@ const STAT_BATCH = 256;
 const MAX_ERRORS_KEPT = 20;
 
 /** Walk the tree breadth-first, a level at a time, through ctx.host (never node:fs). */
-export async function walkTree(ctx: ProbeContext, limits: Limits): Promise<Walk> {
+export async function walkTree(ctx: ProbeContext, limits: Limits, names: IdNames): Promise<Walk> {
   const started = performance.now();
   const deadline = started + limits.timeoutMs;
   const starts = new Set(limits.paths.map((p) => path.posix.normalize(p)));
   const excluded = new Set(limits.exclude.map((p) => path.posix.normalize(p)).filter((p) => !starts.has(p)));
-  const walk: Walk = { entries: [], scanned: 0, errors: [], missing: [], otherFilesystems: 0, ms: 0 };
+  const walk: Walk = { entries: [], complete: true, scanned: 0, errors: [], missing: [], otherFilesystems: 0, ms: 0 };
+  const keep = (e: Entry): void => {
+    if (walk.complete && walk.entries.length >= limits.retainAll) {
+      walk.entries = walk.entries.filter((x) => isNotable(x, names));
+      walk.complete = false;
+    }
+    if (walk.complete || isNotable(e, names)) walk.entries.push(e);
+  };
   const stopped = (): boolean => {
     if (walk.truncated) return true;
     if (walk.scanned >= limits.maxEntries) walk.truncated = `stopped at the ${limits.maxEntries}-entry cap`;
@@ -164,7 +209,7 @@ export async function walkTree(ctx: ProbeContext, limits: Limits): Promise<Walk>
     // Overlapping start paths (/ and /usr) are walked once.
     if ([...starts].some((s) => s !== start && (start.startsWith(s === "/" ? "/" : s + "/")))) continue;
     walk.scanned++;
-    walk.entries.push({ path: start, mode: st.mode, uid: st.uid, gid: st.gid });
+    keep({ path: start, mode: st.mode, uid: st.uid, gid: st.gid });
     if (st.isDirectory()) level.push({ path: start, depth: 0, dev: st.dev });
   }
 
@@ -196,7 +241,7 @@ export async function walkTree(ctx: ProbeContext, limits: Limits): Promise<Walk>
             walk.scanned++;
             const fmt = st.mode & S_IFMT;
             if (fmt === S_IFLNK) return; // never followed, never matched (links are always 0777)
-            walk.entries.push({ path: child, mode: st.mode, uid: st.uid, gid: st.gid });
+            keep({ path: child, mode: st.mode, uid: st.uid, gid: st.gid });
             if (fmt !== S_IFDIR || excluded.has(child)) return;
             if (limits.oneFilesystem && st.dev !== dir.dev) {
               walk.otherFilesystems++;
@@ -226,7 +271,7 @@ function typeOf(mode: number): EntryType {
 export function matchesFilter(
   e: { mode: number; uid: number; gid: number },
   f: FileTreeFilter,
-  names: { users: ReadonlyMap<number, string>; groups: ReadonlyMap<number, string> },
+  names: IdNames,
 ): boolean {
   const type = typeOf(e.mode);
   if (f.type !== undefined) {
@@ -265,7 +310,7 @@ function idNames(ctx: ProbeContext): Promise<{ users: Map<number, string>; group
 function limitsOf(p: Params): Limits {
   return {
     paths: [...p.paths], exclude: [...p.exclude], oneFilesystem: p.oneFilesystem,
-    maxEntries: p.maxEntries, maxDepth: p.maxDepth, timeoutMs: p.timeoutMs,
+    maxEntries: p.maxEntries, maxDepth: p.maxDepth, timeoutMs: p.timeoutMs, retainAll: p.retainAll,
   };
 }
 
@@ -278,8 +323,8 @@ export default defineProbe({
   fields: ["paths", "matches", "count", "scanned", "truncated", "errors", "note"],
   async collect(ctx, p): Promise<Fact<FileTreeFact>> {
     const limits = limitsOf(p);
-    const walk = await ctx.once(`file-tree:walk:${JSON.stringify(limits)}`, () => walkTree(ctx, limits));
     const names = await idNames(ctx);
+    const walk = await ctx.once(`file-tree:walk:${JSON.stringify(limits)}`, () => walkTree(ctx, limits, names));
 
     let count = 0;
     const matches: TreeMatch[] = [];
@@ -316,7 +361,11 @@ export default defineProbe({
       paths: limits.paths, matches, count, scanned: walk.scanned, truncated: walk.truncated !== undefined, errors: walk.errors.length,
       ...(notes.length > 0 ? { note: notes.join("; ") } : {}),
     };
-    // Matches found are certain even from a partial walk; "none found" is not.
+    if (!walk.complete && !answerableFromNotable(p.filter)) {
+      const why = `the walk passed ${limits.retainAll} entries, beyond which only notable ones (special permission bits, an unknown owner or group, neither file nor directory) are kept, and this filter matches others too`;
+      return { value, evidence, unknown: { matches: why, count: why } };
+    }
+        // Matches found are certain even from a partial walk; "none found" is not.
     if (count === 0 && (walk.truncated || walk.errors.length > 0)) {
       const why = walk.truncated
         ? `the walk was incomplete (${walk.truncated}) and found no match so far`

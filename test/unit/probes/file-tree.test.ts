@@ -90,6 +90,26 @@ describe("file-tree probe", () => {
     expect(depth.value.note).toMatch(/walk incomplete: not entered below the depth limit 1/);
   });
 
+  it("past retainAll entries only notable ones are kept: SUID, world-writable and unowned still answer, a type-only filter is unknown", async () => {
+    const root = await tree();
+    const full = probeContext(root);
+    const kept = probeContext(root);
+    const q = async (ctx: ProbeContext, filter: Record<string, unknown>, retainAll?: number) =>
+      collect(ctx, { filter, ...(retainAll !== undefined ? { retainAll } : {}) });
+    // The same answers as a walk that keeps everything, for every filter the packs use on "/".
+    for (const filter of [{ "perm-any": "6000", type: "file" }, { "perm-all": "0002", excludeSticky: true }, { nouser: true, nogroup: true }]) {
+      const a = await q(full, filter);
+      const b = await q(kept, filter, 2);
+      expect(b.value.matches, JSON.stringify(filter)).toEqual(a.value.matches);
+      expect(b.unknown).toBeUndefined();
+    }
+    const files = await q(kept, { type: "file" }, 2);
+    expect(files.unknown?.count).toBe(
+      "the walk passed 2 entries, beyond which only notable ones (special permission bits, an unknown owner or group, neither file nor directory) are kept, and this filter matches others too",
+    );
+    expect((await q(full, { type: "file" })).unknown).toBeUndefined();
+  });
+
   it("reports a missing start path in a note and lists at most maxMatches", async () => {
     const ctx = probeContext(await tree());
     const f = await collect(ctx, { paths: ["/nope", "/usr"], filter: { type: "file" }, maxMatches: 1 });
