@@ -276,7 +276,9 @@ new_file "$DESTDIR$DEFAULTS" 0644 <<'DEFAULTS'
 NODEWARD_SERVE_ARGS=
 #
 # What nodeward-remediate.service fixes (it runs only when started, or when
-# nodeward-remediate.path is enabled and a request file appears), e.g. "--severity high":
+# nodeward-remediate.path is enabled and a request file appears), e.g. "--severity high".
+# On a Kubernetes node give the profile the agent scans with ("--profile kubernetes-node"):
+# without one, remediation refuses to run where it finds a kubelet.
 NODEWARD_REMEDIATE_ARGS=
 #
 # nodeward-scan.service (the timer mode): scan selection, and node_exporter's textfile

@@ -1,6 +1,8 @@
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
+import { createProbeContext } from "../../engine/scan.js";
 import { selectChecks } from "../../engine/select.js";
+import kubeletProbe from "../../probes/kubelet.js";
 import { HostRoot } from "../../host/host-root.js";
 import { applyPlan } from "../../remediation/apply.js";
 import { DEFAULT_STATE_DIR, RunStore, type RunInfo } from "../../remediation/journal.js";
@@ -23,7 +25,9 @@ Selection (as in scan):
   --level N             only checks of CIS level N or below
   --packs PATH          load packs from PATH instead of the bundled benchmarks/
   --profile NAME        tailor the packs as scan does (e.g. kubernetes-node): use the
-                        profile the node is scanned with, or remediation may undo it
+                        profile the node is scanned with, or remediation may undo it.
+                        --apply refuses to run without one where a kubelet is found
+  --no-profile          apply the benchmarks' own values on a Kubernetes node anyway
   --var NAME=VALUE      set a pack var, as scan does
 
 Target:
@@ -96,6 +100,7 @@ export async function remediateCommand(argv: string[]): Promise<number> {
     options: {
       ...SELECTION_OPTIONS,
       apply: { type: "boolean", default: false },
+      "no-profile": { type: "boolean", default: false },
       yes: { type: "boolean", short: "y", default: false },
       "state-dir": { type: "string", default: DEFAULT_STATE_DIR },
       quiet: { type: "boolean", short: "q", default: false },
@@ -118,6 +123,21 @@ export async function remediateCommand(argv: string[]): Promise<number> {
   if (values.apply && unfinished.length > 0) {
     process.stderr.write("nodeward: refusing to --apply while a run is unfinished; roll it back first.\n");
     return EXIT.USAGE;
+  }
+
+  if (values.profile && values["no-profile"]) throw new UsageError("--profile and --no-profile exclude each other");
+  // The benchmarks' own values break a Kubernetes node (ip_forward 0, overlay disabled,
+  // listeners on its ports stopped): without a profile, --apply must be asked for twice.
+  if (values.apply && !values.profile && !values["no-profile"]) {
+    const kubelet = (await kubeletProbe.collect(createProbeContext(host), {})).value as { present?: boolean; unitFile?: string; pid?: number };
+    if (kubelet.present) {
+      process.stderr.write(
+        `nodeward: this host runs a kubelet (${kubelet.unitFile ?? (kubelet.pid !== undefined ? `pid ${kubelet.pid}` : "found")}); ` +
+          "remediating without a profile would apply the benchmarks' values that break Kubernetes (e.g. net.ipv4.ip_forward = 0, the overlay module disabled).\n" +
+          "Give --profile kubernetes-node (the profile this node is scanned with), or --no-profile to apply them anyway.\n",
+      );
+      return EXIT.USAGE;
+    }
   }
 
   // The same packs, profile and vars as `scan`: on a Kubernetes node the profile is what

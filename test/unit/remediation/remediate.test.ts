@@ -151,3 +151,26 @@ describe("remediate under a profile", () => {
     });
   });
 });
+
+describe("remediate --apply on a Kubernetes node", () => {
+  it("refuses without a profile, naming the kubelet; runs with --profile or --no-profile", async () => {
+    const { runCli } = await import("../../helpers/cli.js");
+    const { kubeadmNode } = await import("../../helpers/kubeadm-node.js");
+    const root = await fixtureRoot(kubeadmNode());
+    const base = ["remediate", "--apply", "--yes", "--root", root, "--state-dir", stateDir, "--check", "cis-debian-12/7.1.1"];
+    const refused = await runCli(base);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      "nodeward: this host runs a kubelet (/lib/systemd/system/kubelet.service); remediating without a profile would apply the benchmarks' values that break Kubernetes (e.g. net.ipv4.ip_forward = 0, the overlay module disabled).\n" +
+        "Give --profile kubernetes-node (the profile this node is scanned with), or --no-profile to apply them anyway.\n",
+    );
+    for (const extra of [["--profile", "kubernetes-node"], ["--no-profile"]]) {
+      const r = await runCli([...base, ...extra]);
+      expect([r.code, r.stderr], extra.join(" ")).toEqual([0, ""]);
+      expect(r.stdout).toContain("Nothing to change.");
+    }
+    expect((await runCli([...base, "--profile", "kubernetes-node", "--no-profile"])).code).toBe(2);
+    // A dry run needs neither: it changes nothing.
+    expect((await runCli(base.filter((a) => a !== "--apply" && a !== "--yes"))).code).toBe(0);
+  });
+});
