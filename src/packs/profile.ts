@@ -117,20 +117,20 @@ export async function applyProfile(
       errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where([...keyAt]), checkId: check.id, message: `${key} has no automated audit whose expectation could be replaced` });
       return;
     }
-    const raw = substituteVars(rule.expect, vars, ["tailor", index, "expect"], (at, message) => {
+    const report = (at: (string | number)[], message: string): void => {
       errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(at), checkId: check.id, message });
-    });
+    };
+    const raw = substituteVars(rule.expect, vars, ["tailor", index, "expect"], report);
     const expect = compileExpect(pf, raw, ["tailor", index, "expect"], check.audit.probe, check.id, errors);
     if (!expect) return;
     // The pack's fix aims at the benchmark's expectation; only the rule's own fix aims at this one.
     const { fix: _packFix, ...rest } = check;
     let fix: FixDef | undefined;
     if (rule.fix) {
-      fix = { action: rule.fix.action, ...(rule.fix.params ? { params: substituteVars(rule.fix.params, vars, ["tailor", index, "fix", "params"], (at, message) => {
-        errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(at), checkId: check.id, message });
-      }) as Record<string, unknown> } : {}) };
+      const params = rule.fix.params && (substituteVars(rule.fix.params, vars, ["tailor", index, "fix", "params"], report) as Record<string, unknown>);
+      fix = { action: rule.fix.action, ...(params ? { params } : {}) };
       const problem = validateFix?.(fix);
-      if (problem) errors.push({ code: ErrorCodes.PACK_INVALID, file: profile.file, ...where(["tailor", index, "fix", "action"]), checkId: check.id, message: problem });
+      if (problem) report(["tailor", index, "fix", "action"], problem);
     }
     replaced.set(check.key, { ...rest, audit: { ...check.audit, expect }, tailoring, ...(fix ? { fix } : {}) });
   }
