@@ -122,6 +122,14 @@ function checkJson(c: LoadedCheck) {
   };
 }
 
+/** The options `list` and `show` share: which packs, under which profile and vars. */
+const PACK_OPTIONS = {
+  packs: { type: "string", multiple: true },
+  profile: { type: "string" },
+  var: { type: "string", multiple: true },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 /** --profile and --var, as scan takes them. */
 function selection(values: { profile?: string | undefined; var?: string[] | undefined }): PackSelection {
   return { ...(values.profile ? { profile: values.profile } : {}), ...(values.var ? { vars: values.var } : {}) };
@@ -130,14 +138,7 @@ function selection(values: { profile?: string | undefined; var?: string[] | unde
 async function list(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      benchmark: { type: "string", multiple: true },
-      format: { type: "string", default: "table" },
-      packs: { type: "string", multiple: true },
-      profile: { type: "string" },
-      var: { type: "string", multiple: true },
-      help: { type: "boolean", short: "h" },
-    },
+    options: { ...PACK_OPTIONS, benchmark: { type: "string", multiple: true }, format: { type: "string", default: "table" } },
   });
   if (values.help) {
     process.stdout.write(checksHelp);
@@ -165,13 +166,7 @@ async function show(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      format: { type: "string", default: "text" },
-      packs: { type: "string", multiple: true },
-      profile: { type: "string" },
-      var: { type: "string", multiple: true },
-      help: { type: "boolean", short: "h" },
-    },
+    options: { ...PACK_OPTIONS, format: { type: "string", default: "text" } },
   });
   if (values.help) {
     process.stdout.write(checksHelp);
