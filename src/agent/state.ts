@@ -101,7 +101,8 @@ export class StateStore {
     try {
       parsed = StateSchema.parse(JSON.parse(text));
     } catch (e) {
-      const aside = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "")}`;
+      // The random part keeps two files moved aside in the same millisecond from replacing each other.
+      const aside = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "")}-${randomBytes(3).toString("hex")}`;
       const why = e instanceof z.ZodError ? `unexpected content (${e.issues[0]?.path.join(".") || "top"}: ${e.issues[0]?.message})` : (e as Error).message;
       try {
         await rename(this.file, aside);
