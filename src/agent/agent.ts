@@ -139,14 +139,14 @@ export class Agent {
     return [...this.summaries].reverse();
   }
 
-  /** The last report with waivers applied as of today (recomputed when the day or the scan changes). */
+  /** The last report with its id, trigger and the waivers of today (recomputed when the day or the scan changes). */
   view(): WaivedReport | undefined {
     const latest = this.latestScan;
     if (!latest) return undefined;
     const now = this.opts.now?.() ?? new Date();
     const key = `${latest.id}@${utcDay(now)}`;
     if (key !== this.viewKey || !this.viewCache) {
-      this.viewCache = applyWaivers(latest.report, this.config.waivers, now);
+      this.viewCache = { ...applyWaivers(latest.report, this.config.waivers, now), id: latest.id, trigger: latest.trigger };
       this.viewKey = key;
     }
     return this.viewCache;

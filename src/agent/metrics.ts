@@ -74,7 +74,7 @@ export class AgentMetrics {
       return;
     }
     const families = scanMetricFamilies(report, {
-      isWaived: (r) => (r as { waiver?: unknown }).waiver !== undefined,
+      isWaived: (r) => r.waiver !== undefined,
       expiredWaivers: report.waivers.filter((w) => w.state === "expired").length,
     });
     this.scanText = renderFamilies(families);

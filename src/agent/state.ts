@@ -9,13 +9,13 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import type { ScanReport, StatusCounts } from "../engine/result.js";
+import { SCAN_TRIGGERS, type ScanReport, type ScanTrigger, type StatusCounts } from "../engine/result.js";
 
 export const STATE_FILE = "state.json";
 export const HISTORY_LIMIT = 20;
 const STATE_VERSION = 1;
 
-export type ScanTrigger = "start" | "schedule" | "api" | "once";
+export type { ScanTrigger } from "../engine/result.js";
 
 export interface ScanSummary {
   id: string;
@@ -42,7 +42,7 @@ export interface AgentState {
 }
 
 const Counts = z.object({ pass: z.number(), fail: z.number(), manual: z.number(), skip: z.number(), error: z.number() });
-const Trigger = z.enum(["start", "schedule", "api", "once"]);
+const Trigger = z.enum(SCAN_TRIGGERS);
 const SummarySchema = z.looseObject({
   id: z.string(),
   trigger: Trigger,

@@ -5,26 +5,14 @@
  * in nodeward_waived_checks and label it `waived="true"`. An expired waiver stops
  * applying and is listed with state "expired"; one naming no loaded check is "unmatched".
  */
-import type { CheckResult, ScanReport } from "../engine/result.js";
+import type { CheckResult, ScanReport, WaiverStatus } from "../engine/result.js";
 import type { WaiverDef } from "./config.js";
 
-export interface WaiverNote {
-  reason: string;
-  expires: string;
-}
+export type { WaiverNote, WaiverStatus } from "../engine/result.js";
+export type WaiverState = WaiverStatus["state"];
 
-export type WaivedResult = CheckResult & { waiver?: WaiverNote };
-
-export type WaiverState = "active" | "expired" | "unmatched";
-
-export interface WaiverStatus extends WaiverDef {
-  state: WaiverState;
-  /** Keys of the results this waiver applies to (active waivers only). */
-  applied: string[];
-}
-
-export interface WaivedReport extends Omit<ScanReport, "results"> {
-  results: WaivedResult[];
+/** A report with the waivers of the day applied: every reporter sees `waiver` on results and the `waivers` list. */
+export interface WaivedReport extends ScanReport {
   waivers: WaiverStatus[];
 }
 
@@ -45,7 +33,7 @@ function matches(w: WaiverDef, r: CheckResult): boolean {
 /** Annotate a report's results with the waivers in force on `now`. Pure: the input is not changed. */
 export function applyWaivers(report: ScanReport, waivers: readonly WaiverDef[], now: Date = new Date()): WaivedReport {
   const statuses: WaiverStatus[] = waivers.map((w) => ({ ...w, state: isExpired(w, now) ? "expired" : "unmatched", applied: [] }));
-  const results = report.results.map((r): WaivedResult => {
+  const results = report.results.map((r): CheckResult => {
     // The first active waiver that names the check wins (a pack-qualified one is more specific).
     const order = statuses
       .filter((s) => s.state !== "expired" && matches(s, r))

@@ -44,7 +44,29 @@ export interface CheckResult {
   fix?: string;
   /** Set when a profile excluded the check or replaced its expectation: which, and why. */
   tailoring?: { profile: string; reason: string };
+  /** Set by the agent when a configured waiver covers this result (its status is unchanged). */
+  waiver?: WaiverNote;
   durationMs: number;
+}
+
+/** What started a scan: the agent's start-up scan, its schedule, an API request, `serve --once`. */
+export const SCAN_TRIGGERS = ["start", "schedule", "api", "once"] as const;
+export type ScanTrigger = (typeof SCAN_TRIGGERS)[number];
+
+/** An accepted exception for a check, as it applies to one result. */
+export interface WaiverNote {
+  reason: string;
+  /** Last day it applies (YYYY-MM-DD, inclusive, UTC). */
+  expires: string;
+}
+
+/** A configured waiver and whether it applied to this report. */
+export interface WaiverStatus extends WaiverNote {
+  /** A check key ("pack/id") or a bare id. */
+  check: string;
+  state: "active" | "expired" | "unmatched";
+  /** Keys of the results it covers (active waivers only). */
+  applied: string[];
 }
 
 export interface StatusCounts {
@@ -84,6 +106,11 @@ export interface ScanReport {
   results: CheckResult[];
   /** Pack files that failed to load; their checks did not run. */
   loadErrors: string[];
+  /** The agent's scan id and trigger (absent from a one-shot `nodeward scan`). */
+  id?: string;
+  trigger?: ScanTrigger;
+  /** The agent's configured waivers as of the day the report is served. */
+  waivers?: WaiverStatus[];
 }
 
 export function countStatuses(results: readonly CheckResult[]): StatusCounts {

@@ -1,6 +1,8 @@
 import { Writable } from "node:stream";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { buildServer, negotiateReporter, tokenMatches } from "../../../src/agent/server.js";
+import { tokenMatches } from "../../../src/agent/http.js";
+import { buildServer } from "../../../src/agent/server.js";
+import { negotiateReporter } from "../../../src/report/negotiate.js";
 import { getReporter, reporters } from "../../../src/report/index.js";
 import type { Reporter } from "../../../src/report/types.js";
 import { cleanupFixtures } from "../../helpers/fixture-root.js";
@@ -365,6 +367,10 @@ describe("metrics over HTTP follow the waivers of the day", () => {
     await t.agent.triggerScan("start").run.done;
     let m = (await t.app.inject({ url: "/metrics" })).body;
     expect(samples(m, "nodeward_waived_checks")).toEqual(["nodeward_waived_checks 1"]);
+    // Every reporter sees the scan's id and trigger and each result's waiver (no cast in the route).
+    const before = (await t.app.inject({ url: "/api/v1/scans/latest" })).json() as { trigger: string; results: { id: string; pack: string; waiver?: unknown }[] };
+    expect(before.trigger).toBe("start");
+    expect(before.results.find((r) => r.pack === "demo" && r.id === "1.2")?.waiver).toEqual({ reason: "vendor image", expires: "2026-11-22" });
     expect(m).toContain('id="1.2",severity="medium",level="",waived="true"} 0');
     now = new Date("2026-11-23T00:00:01Z");
     m = (await t.app.inject({ url: "/metrics" })).body;
