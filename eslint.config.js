@@ -1,7 +1,74 @@
 // Lint: typescript-eslint's recommended rules, plus the seams DESIGN.md draws —
-// probes read the host only through HostRoot and run commands only through ctx.run.
+// probes read the host only through HostRoot and run commands only through ctx.run —
+// and the layers: imports point down, never up (test/unit/architecture.test.ts checks
+// the same table against the whole import graph, and that it has no cycle).
+import { readFileSync } from "node:fs";
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+
+/**
+ * The layers, top to bottom (DESIGN.md "Layers"). A layer's files may import their own
+ * layer and the layers it names in `may`; anything else is an upward (or sideways) import.
+ * `dir` is the folder under src/; `base` is the bottom: the shared vocabulary (src/model/),
+ * small utilities (src/util/), errors and paths.
+ */
+export const LAYERS = [
+  { name: "cli", dir: "cli", may: ["agent", "remediation", "report", "engine", "probes", "packs", "host", "matchers", "base"] },
+  { name: "agent", dir: "agent", may: ["remediation", "report", "engine", "probes", "packs", "host", "matchers", "base"] },
+  { name: "remediation", dir: "remediation", may: ["engine", "probes", "packs", "host", "matchers", "base"] },
+  { name: "report", dir: "report", may: ["engine", "probes", "packs", "host", "matchers", "base"] },
+  { name: "engine", dir: "engine", may: ["probes", "packs", "host", "matchers", "base"] },
+  // packs validate probe params and compile matchers at load; probes never read packs.
+  { name: "packs", dir: "packs", may: ["probes", "host", "matchers", "base"] },
+  { name: "probes", dir: "probes", may: ["host", "base"] },
+  { name: "host", dir: "host", may: ["base"] },
+  { name: "matchers", dir: "matchers", may: ["base"] },
+  { name: "base", dirs: ["model", "util"], files: ["errors.ts", "paths.ts"], may: [] },
+];
+
+/**
+ * A probe never imports another probe's file: what two probes share goes to a kit module
+ * (src/probes/kit/, src/probes/parse/). The probes are the registry's imports.
+ * Known exceptions, owned by the kubelet/distribution rework (issue 12): the file and
+ * k8s-component probes still reach into kubelet.ts and k8s-component.ts for the resolver.
+ */
+export const PROBE_FILES = [...readFileSync(new URL("./src/probes/index.ts", import.meta.url), "utf8").matchAll(/^import \w+ from "\.\/([\w-]+)\.js";$/gm)].map((m) => m[1]);
+export const PROBE_IMPORT_EXCEPTIONS = ["file -> kubelet", "file -> k8s-component", "k8s-component -> kubelet"];
+
+const layerDirs = (l) => l.dirs ?? [l.dir];
+const upward = (layer) =>
+  LAYERS.filter((l) => l !== layer && !layer.may.includes(l.name) && l.name !== "base").flatMap(layerDirs);
+
+function layerRules(layer) {
+  const dirs = upward(layer);
+  const files = layer.dirs || layer.files ? [...layerDirs(layer).map((d) => `src/${d}/**/*.ts`), ...(layer.files ?? []).map((f) => `src/${f}`)] : [`src/${layer.dir}/**/*.ts`];
+  return {
+    files,
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              // Any relative specifier passing through a forbidden layer's folder.
+              regex: `^\\.{1,2}/(?:\\.\\./)*(?:${dirs.join("|")})/`,
+              message: layer.may.length > 0 ? `${layer.name} imports only ${layer.may.join(", ")} (layers in eslint.config.js, DESIGN.md)` : `${layer.name} is the bottom layer: it imports no other layer (eslint.config.js, DESIGN.md)`,
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+const probeSeam = [
+  { name: "node:fs", message: "probes read through ctx.host (HostRoot) so --root and fixtures work", allowTypeImports: true },
+  { name: "node:fs/promises", message: "probes read through ctx.host (HostRoot) so --root and fixtures work" },
+  { name: "fs", message: "probes read through ctx.host (HostRoot)" },
+  { name: "execa", message: "probes run commands through ctx.run" },
+  { name: "node:child_process", message: "probes run commands through ctx.run" },
+  { name: "systeminformation", message: "systeminformation sees only this machine; it is report metadata, never evidence" },
+];
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/", "test/golden/", "test/fixtures/"] },
@@ -14,28 +81,30 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  ...LAYERS.filter((l) => upward(l).length > 0).map(layerRules),
   {
     files: ["src/probes/**/*.ts"],
     rules: {
-      "@typescript-eslint/no-restricted-imports": [
-        "error",
-        {
-          paths: [
-            { name: "node:fs", message: "probes read through ctx.host (HostRoot) so --root and fixtures work", allowTypeImports: true },
-            { name: "node:fs/promises", message: "probes read through ctx.host (HostRoot) so --root and fixtures work" },
-            { name: "fs", message: "probes read through ctx.host (HostRoot)" },
-            { name: "execa", message: "probes run commands through ctx.run" },
-            { name: "node:child_process", message: "probes run commands through ctx.run" },
-            { name: "systeminformation", message: "systeminformation sees only this machine; it is report metadata, never evidence" },
-          ],
-        },
-      ],
+      "@typescript-eslint/no-restricted-imports": ["error", { paths: probeSeam }],
     },
   },
-  {
-    files: ["src/engine/**/*.ts"],
-    rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["**/agent/**", "**/cli/**", "**/remediation/**", "**/report/**"], message: "the engine imports nothing above it (DESIGN.md layers)" }] }],
-    },
-  },
+  ...PROBE_FILES.map((id) => {
+    const allowed = PROBE_IMPORT_EXCEPTIONS.filter((e) => e.startsWith(`${id} -> `)).map((e) => e.split(" -> ")[1]);
+    const others = PROBE_FILES.filter((p) => p !== id && !allowed.includes(p));
+    return {
+      files: [`src/probes/${id}.ts`],
+      rules: {
+        "no-restricted-imports": [
+          "error",
+          {
+            patterns: [
+              { regex: `^\\./(?:${others.join("|")})\\.js$`, message: "a probe never imports another probe: move what they share to src/probes/kit/ or src/probes/parse/" },
+              // The layer rule for probes, repeated: a later config object replaces the rule's options.
+              { regex: `^\\.{1,2}/(?:\\.\\./)*(?:${upward(LAYERS.find((l) => l.name === "probes")).join("|")})/`, message: "probes import only host and base (layers in eslint.config.js, DESIGN.md)" },
+            ],
+          },
+        ],
+      },
+    };
+  }),
 );

@@ -10,10 +10,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import { BUILD_INFO, renderFamilies, scanMetricFamilies } from "../report/prometheus.js";
 import type { LoopDelay } from "./scheduler.js";
-import type { ScanTrigger } from "./state.js";
+import { SCAN_TRIGGERS, type ScanTrigger } from "../model/vocabulary.js";
 import type { WaivedReport } from "./waivers.js";
 
 const LINT_FAILING_DEFAULTS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
+
+/** `serve --once` is not counted: a one-shot process has no scrape to show it to. */
+const COUNTED_TRIGGERS: readonly ScanTrigger[] = SCAN_TRIGGERS.filter((t) => t !== "once");
 
 export const SCAN_ERROR_KINDS = ["scan", "state"] as const;
 export type ScanErrorKind = (typeof SCAN_ERROR_KINDS)[number];
@@ -48,7 +51,7 @@ export class AgentMetrics {
     });
     // Start every labelled counter at 0 so rate() and increase() see the first error.
     for (const k of SCAN_ERROR_KINDS) this.scanErrors.inc({ kind: k }, 0);
-    for (const t of ["start", "schedule", "api"] satisfies ScanTrigger[]) this.scans.inc({ trigger: t }, 0);
+    for (const t of COUNTED_TRIGGERS) this.scans.inc({ trigger: t }, 0);
     this.loopP99 = new Gauge({
       name: "nodeward_scan_event_loop_delay_p99_seconds",
       help: "99th percentile of the event-loop delay while the last scan ran.",
@@ -81,7 +84,7 @@ export class AgentMetrics {
   }
 
   scanCompleted(trigger: ScanTrigger, loop: LoopDelay | undefined): void {
-    if (trigger !== "once") this.scans.inc({ trigger });
+    if (COUNTED_TRIGGERS.includes(trigger)) this.scans.inc({ trigger });
     if (loop) {
       this.loopP99.set(loop.p99 / 1000);
       this.loopMax.set(loop.max / 1000);

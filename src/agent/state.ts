@@ -9,13 +9,14 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { SCAN_TRIGGERS, type ScanReport, type ScanTrigger, type StatusCounts } from "../engine/result.js";
+import type { ScanReport } from "../engine/result.js";
+import { SCAN_TRIGGERS, STATUSES, type ScanTrigger, type StatusCounts } from "../model/vocabulary.js";
 
 export const STATE_FILE = "state.json";
 export const HISTORY_LIMIT = 20;
 const STATE_VERSION = 1;
 
-export type { ScanTrigger } from "../engine/result.js";
+export type { ScanTrigger } from "../model/vocabulary.js";
 
 export interface ScanSummary {
   id: string;
@@ -41,7 +42,8 @@ export interface AgentState {
   history: ScanSummary[];
 }
 
-const Counts = z.object({ pass: z.number(), fail: z.number(), manual: z.number(), skip: z.number(), error: z.number() });
+// zod 4: a record keyed by an enum requires every key.
+const Counts = z.record(z.enum(STATUSES), z.number());
 const Trigger = z.enum(SCAN_TRIGGERS);
 const SummarySchema = z.looseObject({
   id: z.string(),

@@ -5,7 +5,8 @@
  */
 import type { FieldsOutcome } from "../matchers/index.js";
 import type { LoadedCheck } from "../packs/load.js";
-import type { Evidence, Fact } from "../probes/types.js";
+import { evidenceOf, type Evidence } from "../model/evidence.js";
+import type { Fact } from "../probes/types.js";
 import type { FactOutcome } from "./gather.js";
 import type { CheckResult, Status } from "./result.js";
 
@@ -104,17 +105,11 @@ function noteOf(fact: Fact): string | undefined {
   return typeof note === "string" && note !== "" ? note : undefined;
 }
 
-const EVIDENCE_KEYS = ["file", "line", "protocol", "address", "port", "pid", "process", "exe", "unit", "package", "module", "key", "command", "detail"] as const;
-
 /** Turn an offending list element (a listener, a file of a glob) into evidence. */
 function toEvidence(el: unknown): Evidence {
   if (el === null || typeof el !== "object") return { detail: String(el) };
-  const o = el as Record<string, unknown>;
-  const ev: Record<string, unknown> = {};
-  for (const k of EVIDENCE_KEYS) if (o[k] !== undefined && (typeof o[k] === "string" || typeof o[k] === "number")) ev[k] = o[k];
-  if (ev.file === undefined && typeof o.path === "string") ev.file = o.path;
-  if (Object.keys(ev).length === 0) ev.detail = JSON.stringify(el).slice(0, 300);
-  return ev as Evidence;
+  const ev = evidenceOf(el as Record<string, unknown>);
+  return Object.keys(ev).length > 0 ? ev : { detail: JSON.stringify(el).slice(0, 300) };
 }
 
 function dedupeEvidence(list: Evidence[]): Evidence[] {

@@ -1,24 +1,9 @@
 /** What a scan produces. Reporters render these; they never decide pass or fail. */
-import type { Evidence } from "../probes/types.js";
+import type { Evidence } from "../model/evidence.js";
+import { emptyStatusCounts, type References, type ScanTrigger, type Severity, type Status, type StatusCounts } from "../model/vocabulary.js";
 
-export const STATUSES = ["pass", "fail", "manual", "skip", "error"] as const;
-export type Status = (typeof STATUSES)[number];
-
-export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-export interface KisaReference {
-  edition: number;
-  id: string;
-}
-
-export interface References {
-  cis?: string;
-  cce?: string[];
-  kisa?: KisaReference[];
-  /** Free-form others: `nist`, `stig`, `dev-sec`, URLs… */
-  other?: Record<string, string>;
-}
+// The vocabulary lives at the bottom layer (src/model/); re-exported for the engine's users.
+export { SCAN_TRIGGERS, SEVERITIES, STATUSES, type KisaReference, type References, type ScanTrigger, type Severity, type Status, type StatusCounts } from "../model/vocabulary.js";
 
 export interface CheckResult {
   /** The benchmark's own number, e.g. "4.2.1" or "U-01". */
@@ -49,10 +34,6 @@ export interface CheckResult {
   durationMs: number;
 }
 
-/** What started a scan: the agent's start-up scan, its schedule, an API request, `serve --once`. */
-export const SCAN_TRIGGERS = ["start", "schedule", "api", "once"] as const;
-export type ScanTrigger = (typeof SCAN_TRIGGERS)[number];
-
 /** An accepted exception for a check, as it applies to one result. */
 export interface WaiverNote {
   reason: string;
@@ -67,14 +48,6 @@ export interface WaiverStatus extends WaiverNote {
   state: "active" | "expired" | "unmatched";
   /** Keys of the results it covers (active waivers only). */
   applied: string[];
-}
-
-export interface StatusCounts {
-  pass: number;
-  fail: number;
-  manual: number;
-  skip: number;
-  error: number;
 }
 
 export interface PackInfo {
@@ -114,7 +87,7 @@ export interface ScanReport {
 }
 
 export function countStatuses(results: readonly CheckResult[]): StatusCounts {
-  const c: StatusCounts = { pass: 0, fail: 0, manual: 0, skip: 0, error: 0 };
+  const c = emptyStatusCounts();
   for (const r of results) c[r.status]++;
   return c;
 }

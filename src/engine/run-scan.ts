@@ -1,5 +1,5 @@
 /** A whole scan as the CLI and the agent see it: selection, results, inventory, summary. */
-import { hostInventory } from "../host/inventory.js";
+import { hostInventory } from "./inventory.js";
 import type { HostRoot } from "../host/host-root.js";
 import type { LoadedPack } from "../packs/load.js";
 import { nodewardVersion } from "../paths.js";

@@ -8,7 +8,7 @@ import path from "node:path";
 import { isMap, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import type { z } from "zod";
 import { ErrorCodes, type ErrorCode } from "../errors.js";
-import type { References, Severity } from "../engine/result.js";
+import type { References, Severity } from "../model/vocabulary.js";
 import { compileFields, MatcherSyntaxError, type FieldsMatcher } from "../matchers/index.js";
 import { getProbe } from "../probes/index.js";
 import type { Probe } from "../probes/types.js";

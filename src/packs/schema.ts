@@ -5,7 +5,7 @@
  * own params schema and the matcher compiler (src/packs/load.ts).
  */
 import { z } from "zod";
-import { SEVERITIES } from "../engine/result.js";
+import { SEVERITIES } from "../model/vocabulary.js";
 
 const Id = z.string().min(1).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "ids are letters, digits, '.', '_' and '-'");
 

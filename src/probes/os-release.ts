@@ -3,6 +3,7 @@
  * (a RHEL-only audit skips on Debian) and for the report's inventory of a --root scan.
  */
 import { z } from "zod";
+import { osFamily, parseOsRelease } from "./parse/os-release.js";
 import { defineProbe } from "./types.js";
 
 export interface OsReleaseFact {
@@ -14,31 +15,6 @@ export interface OsReleaseFact {
   versionId?: string;
   name?: string;
   prettyName?: string;
-}
-
-/** Parse os-release's `KEY=value` lines (shell-style quotes; odd lines ignored). */
-export function parseOsRelease(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (!m) continue;
-    let v = (m[2] as string).trim();
-    if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v.at(-1) === v[0]) {
-      v = v.slice(1, -1).replace(/\\(["'$`\\])/g, "$1");
-    }
-    out[m[1] as string] = v;
-  }
-  return out;
-}
-
-export function osFamily(id: string | undefined, idLike: readonly string[]): string | undefined {
-  const all = [id, ...idLike].filter((x): x is string => !!x);
-  if (all.some((x) => x === "debian" || x === "ubuntu")) return "debian";
-  if (all.some((x) => ["rhel", "fedora", "centos", "rocky", "almalinux"].includes(x))) return "rhel";
-  if (all.some((x) => x === "suse" || x.startsWith("opensuse") || x === "sles")) return "suse";
-  return id;
 }
 
 export default defineProbe({

@@ -7,24 +7,9 @@
 import type { z } from "zod";
 import type { CommandRunner } from "../host/exec.js";
 import type { HostRoot } from "../host/host-root.js";
+import type { Evidence } from "../model/evidence.js";
 
-/** Where a fact was observed. Every field is optional; a probe fills what it knows. */
-export interface Evidence {
-  file?: string;
-  line?: number;
-  protocol?: string;
-  address?: string;
-  port?: number;
-  pid?: number;
-  process?: string;
-  exe?: string;
-  unit?: string;
-  package?: string;
-  module?: string;
-  key?: string;
-  command?: string;
-  detail?: string;
-}
+export type { Evidence } from "../model/evidence.js";
 
 export interface Fact<V extends object = Record<string, unknown>> {
   /** The observed properties; expectations address them by (dotted) field path. */

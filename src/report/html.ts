@@ -1,6 +1,6 @@
 import type { CheckResult, ScanReport, Severity, Status } from "../engine/result.js";
 import { SEVERITIES } from "../engine/result.js";
-import type { Evidence } from "../probes/types.js";
+import type { Evidence } from "../model/evidence.js";
 import { formatReferences, resultsByPack, stripControl } from "./format.js";
 import type { Reporter } from "./types.js";
 

@@ -1,6 +1,6 @@
 import { pathToFileURL } from "node:url";
 import type { CheckResult, Severity, Status } from "../engine/result.js";
-import type { Evidence } from "../probes/types.js";
+import type { Evidence } from "../model/evidence.js";
 import { formatReferences, stripControl } from "./format.js";
 import type { Reporter } from "./types.js";
 

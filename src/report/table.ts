@@ -1,5 +1,5 @@
 import type { CheckResult, ScanReport, Status } from "../engine/result.js";
-import type { Evidence } from "../probes/types.js";
+import type { Evidence } from "../model/evidence.js";
 import type { RenderOptions, Reporter } from "./types.js";
 
 const COLORS: Record<Status, string> = { pass: "32", fail: "31", error: "35", skip: "90", manual: "33" };

@@ -1,6 +1,7 @@
 /** The check catalog with each check's latest result. */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { CheckResult } from "../../engine/result.js";
+import { STATUSES } from "../../model/vocabulary.js";
 import type { LoadedCheck } from "../../packs/load.js";
 import type { Agent } from "../agent.js";
 import { errors, send, type ApiContext } from "../http.js";
@@ -57,7 +58,7 @@ export async function checkRoutes(app: FastifyInstance, { agent }: ApiContext): 
       querystring: {
         type: "object",
         additionalProperties: false,
-        properties: { status: { type: "string", enum: ["pass", "fail", "manual", "skip", "error"] }, benchmark: { type: "string", maxLength: 200 } },
+        properties: { status: { type: "string", enum: [...STATUSES] }, benchmark: { type: "string", maxLength: 200 } },
       },
       response: { 200: { type: "object", properties: { scanId: { type: ["string", "null"] }, checks: { type: "array", items: checkSummarySchema } } } },
     },

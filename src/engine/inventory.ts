@@ -3,9 +3,9 @@
  * asks systeminformation (hostname, OS, kernel); for a --root scan it reads the
  * root's own files, since systeminformation only sees the machine it runs on.
  */
-import { parseOsRelease } from "../probes/os-release.js";
-import type { HostInventory } from "../engine/result.js";
-import type { HostRoot } from "./host-root.js";
+import type { HostRoot } from "../host/host-root.js";
+import { parseOsRelease } from "../probes/parse/os-release.js";
+import type { HostInventory } from "./result.js";
 
 const cache = new Map<string, { at: number; inventory: Promise<HostInventory> }>();
 const CACHE_MS = 5 * 60_000;
