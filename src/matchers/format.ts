@@ -55,6 +55,8 @@ export function getField(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const part of path.split(".")) {
     if (cur === null || cur === undefined || typeof cur !== "object") return undefined;
+    // Own properties only: a field named "constructor" or "__proto__" is absent, never Object.prototype's.
+    if (!Object.hasOwn(cur, part)) return undefined;
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur;

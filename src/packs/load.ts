@@ -303,6 +303,14 @@ export async function parseYamlFile(
     errors.push({ code: ErrorCodes.PACK_INVALID, file, line: 1, column: 1, message: `this file must be a map with ${topKeys.join(", ")}` });
     return null;
   }
+  const pf: ParsedFile = { file, doc, lines, data: data as Record<string, unknown> };
+  // `__proto__` is an own key after toJS, and zod's strict objects do not see it as
+  // unknown: refuse the file, as for any key no schema knows.
+  const proto = protoKeys(data);
+  for (const at of proto) {
+    errors.push({ code: ErrorCodes.PACK_INVALID, file, ...positionOf(pf, at, true), message: `key "__proto__" is not allowed (at ${at.join(".")})` });
+  }
+  if (proto.length > 0) return null;
   const allowed = new Set(topKeys);
   for (const k of Object.keys(data)) {
     if (!allowed.has(k)) {
@@ -310,7 +318,24 @@ export async function parseYamlFile(
       errors.push({ code: ErrorCodes.PACK_INVALID, file, ...at, message: `unknown key "${k}" (allowed: ${[...allowed].join(", ")})` });
     }
   }
-  return { file, doc, lines, data: data as Record<string, unknown> };
+  return pf;
+}
+
+/** Paths of every `__proto__` key in parsed YAML (iterative: nesting depth is the file's). */
+function protoKeys(data: unknown): (string | number)[][] {
+  const out: (string | number)[][] = [];
+  const stack: { v: unknown; at: (string | number)[] }[] = [{ v: data, at: [] }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { v, at } = item;
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, at: [...at, i] }));
+    else if (v !== null && typeof v === "object") {
+      for (const k of Object.keys(v)) {
+        if (k === "__proto__") out.push([...at, k]);
+        else stack.push({ v: (v as Record<string, unknown>)[k], at: [...at, k] });
+      }
+    }
+  }
+  return out;
 }
 
 const FileBodySchema = zod.strictObject({

@@ -88,7 +88,7 @@ export function componentArgs(argv: readonly string[], component: Component): { 
   if (base === component) return { offset: 1 };
   if (base === "hyperkube") {
     const sub = argv[1];
-    if (sub !== undefined && (sub === component || HYPERKUBE_ALIASES[sub] === component)) return { offset: 2 };
+    if (sub !== undefined && (sub === component || (Object.hasOwn(HYPERKUBE_ALIASES, sub) && HYPERKUBE_ALIASES[sub] === component))) return { offset: 2 };
   }
   return null;
 }

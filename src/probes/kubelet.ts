@@ -462,7 +462,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
+  // Null prototype: a config key "__proto__" is data, never the object's prototype.
+  const out: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, base);
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
     out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
@@ -479,7 +480,7 @@ export function parseKubeletConfig(
   file: string,
 ): { config: Record<string, unknown>; keyLines: Record<string, { file: string; line: number }>; problems: string[] } {
   const lc = new LineCounter();
-  const keyLines: Record<string, { file: string; line: number }> = {};
+  const keyLines: Record<string, { file: string; line: number }> = Object.create(null) as Record<string, { file: string; line: number }>;
   let doc: Document;
   try {
     doc = parseDocument(text, { lineCounter: lc, version: "1.1", uniqueKeys: false });
@@ -511,7 +512,7 @@ async function loadConfig(
   problems: string[],
 ): Promise<{ config: Record<string, unknown>; files: string[]; keyLines: Record<string, { file: string; line: number }> }> {
   let config: Record<string, unknown> = {};
-  const keyLines: Record<string, { file: string; line: number }> = {};
+  const keyLines: Record<string, { file: string; line: number }> = Object.create(null) as Record<string, { file: string; line: number }>;
   const files: string[] = [];
   const read = async (f: string, required: boolean): Promise<void> => {
     let text: string | null;

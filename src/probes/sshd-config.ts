@@ -80,7 +80,8 @@ export default defineProbe({
   async collect(ctx, p): Promise<Fact<SshdConfigFact>> {
     const cfg = await loadConfig(ctx);
     const key = canonicalSshdKeyword(p.key);
-    const settings: Record<string, string> = {};
+    // Null prototype: keys are the host file's keywords ("__proto__" is just a key).
+    const settings: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [k, s] of cfg.settings) settings[k] = s.value;
     const s = cfg.settings.get(key);
     const value: SshdConfigFact = { present: cfg.present, key, source: s?.source ?? "unset", settings };

@@ -128,9 +128,11 @@ export function hashAlgorithm(field: string): string | undefined {
   if (h === "") return undefined;
   const m = /^\$([^$]+)\$/.exec(h);
   if (!m) return /^[./0-9A-Za-z]{13}$/.test(h) ? "des" : undefined;
-  const ids: Record<string, string> = {
-    "1": "md5", "2": "bcrypt", "2a": "bcrypt", "2b": "bcrypt", "2x": "bcrypt", "2y": "bcrypt",
-    "5": "sha256", "6": "sha512", "7": "scrypt", y: "yescrypt", gy: "gost-yescrypt", sha1: "sha1crypt", md5: "sunmd5",
-  };
-  return ids[m[1] as string] ?? `unknown ($${m[1]}$)`;
+  return HASH_IDS.get(m[1] as string) ?? `unknown ($${m[1]}$)`;
 }
+
+/** crypt(5) ids. A Map: the id comes from the host file, so `$toString$` must not find Object.prototype.toString. */
+const HASH_IDS: ReadonlyMap<string, string> = new Map([
+  ["1", "md5"], ["2", "bcrypt"], ["2a", "bcrypt"], ["2b", "bcrypt"], ["2x", "bcrypt"], ["2y", "bcrypt"],
+  ["5", "sha256"], ["6", "sha512"], ["7", "scrypt"], ["y", "yescrypt"], ["gy", "gost-yescrypt"], ["sha1", "sha1crypt"], ["md5", "sunmd5"],
+]);

@@ -52,7 +52,7 @@ export function parseSshdConfig(text: string): { lines: SshdLine[]; problems: Ss
       return;
     }
     const lower = name.toLowerCase();
-    lines.push({ keyword: ALIASES[lower] ?? lower, name, args: split.args, line });
+    lines.push({ keyword: canonicalSshdKeyword(lower), name, args: split.args, line });
   });
   return { lines, problems };
 }
@@ -323,7 +323,7 @@ export function effectiveSshdConfig(directives: readonly SshdDirective[]): Map<s
     if (prior) continue; // first value wins
     const raw = d.args.join(" ");
     if (ALGORITHM_LISTS.has(k)) {
-      const def = SSHD_DEFAULTS[k]?.split(",");
+      const def = Object.hasOwn(SSHD_DEFAULTS, k) ? SSHD_DEFAULTS[k]?.split(",") : undefined;
       const values = assembleAlgorithms(d.args[0] as string, def);
       out.set(k, values
         ? { value: values.join(","), values, source: "file", file: d.file, line: d.line, ...(raw !== values.join(",") ? { raw } : {}) }
@@ -343,5 +343,6 @@ export function effectiveSshdConfig(directives: readonly SshdDirective[]): Map<s
 /** Canonical form of a keyword a pack names (`PermitRootLogin`, `challengeResponseAuthentication`). */
 export function canonicalSshdKeyword(key: string): string {
   const lower = key.toLowerCase();
-  return ALIASES[lower] ?? lower;
+  // Own keys only: the keyword comes from the host file ("constructor" is no alias).
+  return Object.hasOwn(ALIASES, lower) ? (ALIASES[lower] as string) : lower;
 }

@@ -313,6 +313,15 @@ describe("compileFields", () => {
     expect(m.evaluate({ exists: true, mode: 0o600, authentication: { anonymous: { enabled: false } } }).pass).toBe(true);
   });
 
+  it("reads own fields only: a record's prototype members are not set", () => {
+    const m = compileFields({ "settings.constructor": { absent: true }, "settings.__proto__": { absent: true }, "settings.toString": { absent: true } }, AT, ["settings"]);
+    const settings = Object.create(null) as Record<string, string>;
+    settings.port = "22";
+    expect(m.evaluate({ settings }).pass).toBe(true);
+    expect(m.evaluate({ settings: { port: "22" } }).pass).toBe(true);
+    expect(m.evaluate({ settings: Object.assign(Object.create(null) as object, { constructor: "x" }) }).pass).toBe(false);
+  });
+
   it.each<[string, unknown, string, (string | number)[]]>([
     ["an unknown field", { modez: 1 }, `unknown fact field "modez" (this probe gives: ${FILE_FIELDS.join(", ")})`, ["modez"]],
     ["an unknown dotted field", { "auth.anonymous": 1 }, 'unknown fact field "auth"', ["auth.anonymous"]],

@@ -177,6 +177,21 @@ const cases: Case[] = [
     // Dropped whole: a misspelt `defaults:` must not let its checks run without their applies.
     loads: ["ok-1"],
   },
+  {
+    // zod's strict objects do not list an own `__proto__` key as unknown: the loader refuses it.
+    name: "__proto__ inside audit.params (the whole file is dropped)",
+    bad: `checks:\n${OK_CHECK}  - id: bad\n    title: Bad\n    severity: low\n    audit:\n      probe: file\n      params: { path: /etc/x, __proto__: { polluted: 1 } }\n      expect: { exists: true }\n`,
+    where: ["__proto__"],
+    message: 'key "__proto__" is not allowed (at checks.1.audit.params.__proto__)',
+    loads: ["ok-1"],
+  },
+  {
+    name: "__proto__ inside fix.params",
+    bad: `checks:\n${OK_CHECK}  - id: bad\n    title: Bad\n    severity: low\n    audit: { probe: file, params: { path: /etc/x }, expect: { exists: true } }\n    fix:\n      action: file-mode\n      params:\n        __proto__: { mode: "0777" }\n`,
+    where: ["__proto__"],
+    message: 'key "__proto__" is not allowed (at checks.1.fix.params.__proto__)',
+    loads: ["ok-1"],
+  },
 ];
 
 describe("malformed packs: one exact PackError each, the rest still loads", () => {

@@ -119,6 +119,9 @@ describe("password field helpers", () => {
   it.each([
     ["$1$a$b", "md5"], ["$2b$10$x", "bcrypt"], ["$5$a$b", "sha256"], ["$6$a$b", "sha512"], ["$y$j9T$a$b", "yescrypt"],
     ["!$6$a$b", "sha512"], ["abcdefghijklm", "des"], ["$9$a$b", "unknown ($9$)"], ["*", undefined], ["", undefined], ["weird", undefined],
+    // ids are looked up in a Map: Object.prototype's names are unknown schemes, not functions
+    ["$toString$a$b", "unknown ($toString$)"], ["$constructor$a", "unknown ($constructor$)"], ["$__proto__$a", "unknown ($__proto__$)"],
+    ["$hasOwnProperty$a", "unknown ($hasOwnProperty$)"],
   ])("hashAlgorithm(%j) = %s", (field, alg) => expect(hashAlgorithm(field)).toBe(alg));
 
   it.each([["/bin/bash", true], ["", true], ["/usr/sbin/nologin", false], ["/sbin/nologin", false], ["/bin/false", false], ["/bin/sync", true]])(

@@ -51,6 +51,11 @@ describe("parseSshdConfig", () => {
     expect(parseSshdConfig("ChallengeResponseAuthentication no\n").lines[0]?.keyword).toBe("kbdinteractiveauthentication");
   });
 
+  it("a keyword named like an Object.prototype member is just an unknown keyword", () => {
+    const r = parseSshdConfig("constructor yes\ntoString no\n__proto__ x\n");
+    expect(r.lines.map((l) => l.keyword)).toEqual(["constructor", "tostring", "__proto__"]);
+  });
+
   it("splitArgs handles escapes", () => {
     expect(splitArgs('a\\ b "c \\" d" e')).toEqual({ args: ["a b", 'c " d', "e"] });
   });
