@@ -62,6 +62,15 @@ describe("systemd units", () => {
     expect(units).toEqual(["nodeward-remediate.path", "nodeward-remediate.service", "nodeward-scan.service", "nodeward-scan.timer", "nodeward.service"]);
   });
 
+  it("every service bounds its memory and tasks (MemoryMax=, TasksMax=)", async () => {
+    for (const unit of units.filter((u) => u.endsWith(".service"))) {
+      const d = directives(await readFile(path.join(UNIT_DIR, unit), "utf8"));
+      const get = (k: string) => d.filter(([key]) => key === k).map(([, v]) => v);
+      expect(get("MemoryMax"), unit).toEqual([expect.stringMatching(/^\d+[MG]$/)]);
+      expect(get("TasksMax"), unit).toEqual([expect.stringMatching(/^\d+$/)]);
+    }
+  });
+
   if (!haveAnalyze) {
     if (inCI) it("has systemd-analyze", () => expect.fail("systemd-analyze is missing (Debian package systemd)"));
     else it.skip("needs systemd-analyze (package systemd)", () => {});
