@@ -3,7 +3,7 @@
  * parallelism and a timeout; a probe that throws or hangs becomes a failed outcome
  * with the reason, never an exception past the engine (node_exporter's execute()).
  */
-import { describeError } from "../errors.js";
+import { describeError, ErrorCodes, NodewardError } from "../errors.js";
 import type { ProbeCall } from "../packs/load.js";
 import type { Fact, ProbeContext } from "../probes/types.js";
 
@@ -48,15 +48,26 @@ export async function gatherFacts(
 async function collectOne(call: ProbeCall, ctx: ProbeContext, timeoutMs: number): Promise<FactOutcome> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
+  // The timeout also aborts the probe's signal, so its loops stop instead of running on unseen.
+  const controller = new AbortController();
+  const stop = ctx.signal;
+  const onStop = () => controller.abort(stop?.reason);
+  stop?.addEventListener("abort", onStop, { once: true });
   try {
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`probe ${call.probeId} gave no answer within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => {
+        const e = new NodewardError(ErrorCodes.PROBE_TIMEOUT, `probe ${call.probeId} gave no answer within ${timeoutMs} ms`);
+        controller.abort(e);
+        reject(e);
+      }, timeoutMs);
     });
-    const fact = await Promise.race([call.probe.collect(ctx, call.params), timeout]);
+    if (stop?.aborted) throw stop.reason;
+    const fact = await Promise.race([call.probe.collect({ ...ctx, signal: controller.signal }, call.params), timeout]);
     return { ok: true, fact, durationMs: performance.now() - started };
   } catch (e) {
     return { ok: false, reason: `[probe:${call.probeId}] ${describeError(e)}`, durationMs: performance.now() - started };
   } finally {
     clearTimeout(timer);
+    stop?.removeEventListener("abort", onStop);
   }
 }

@@ -1,10 +1,12 @@
 import { formatValue } from "./format.js";
+import { compilePackRegex, RegexSyntaxError, type PackRegex } from "./regex.js";
 import { MatcherSyntaxError, type MatcherCompiler } from "./types.js";
 
 /**
- * `matches: "regex"`: compiled here, at load, so a bad pattern is a pack error and
- * never a mid-scan crash (kube-bench's regexp.MustCompile panics mid-scan).
- * A leading `(?i)` makes it case-insensitive, as in Go/RE2 patterns.
+ * `matches: "regex"`: RE2 syntax, matched in linear time (see regex.ts), compiled here,
+ * at load, so a bad pattern is a pack error and never a mid-scan crash (kube-bench's
+ * regexp.MustCompile panics mid-scan). A leading `(?i)` makes it case-insensitive, as in
+ * Go/RE2 patterns.
  */
 export const matches: MatcherCompiler = (arg, path) => {
   const re = compileRegex(arg, path, "matches");
@@ -17,17 +19,12 @@ export const matches: MatcherCompiler = (arg, path) => {
   };
 };
 
-export function compileRegex(arg: unknown, path: readonly (string | number)[], name: string): RegExp {
+export function compileRegex(arg: unknown, path: readonly (string | number)[], name: string): PackRegex {
   if (typeof arg !== "string") throw new MatcherSyntaxError(`${name} takes a regular expression string`, path);
-  let source = arg;
-  let flags = "";
-  if (source.startsWith("(?i)")) {
-    source = source.slice(4);
-    flags = "i";
-  }
   try {
-    return new RegExp(source, flags);
+    return compilePackRegex(arg);
   } catch (e) {
-    throw new MatcherSyntaxError(`bad regular expression ${JSON.stringify(arg)}: ${(e as Error).message}`, path);
+    if (!(e instanceof RegexSyntaxError)) throw e;
+    throw new MatcherSyntaxError(`bad regular expression ${JSON.stringify(arg)}: ${e.message}`, path);
   }
 }

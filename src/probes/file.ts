@@ -19,6 +19,7 @@ import {
 } from "./parse/key-value.js";
 import { parseGroup, parsePasswd } from "./parse/passwd.js";
 import { lookupStructured, type StructuredValue } from "./parse/structured.js";
+import { compilePackRegex, firstMatchingLine, MAX_CAPTURE_CHARS, MAX_MATCH_LINE_CHARS } from "../matchers/regex.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 
 export { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
@@ -29,27 +30,13 @@ type PathOf = (typeof PATH_OF)[number];
 
 const absolute = z.string().min(1).refine((p) => p.startsWith("/") && !p.includes("\0"), "must be an absolute path");
 
-/** Compiled patterns, shared across scans: packs reuse a handful of patterns. */
-const patternCache = new Map<string, RegExp>();
-const PATTERN_CACHE_MAX = 512;
-
-/** Go/PCRE-style leading `(?i)` (as goss and kube-bench packs write it) → the `i` flag. */
-export function compilePattern(pattern: string): RegExp {
-  let re = patternCache.get(pattern);
-  if (!re) {
-    re = pattern.startsWith("(?i)") ? new RegExp(pattern.slice(4), "i") : new RegExp(pattern);
-    if (patternCache.size >= PATTERN_CACHE_MAX) patternCache.clear();
-    patternCache.set(pattern, re);
-  }
-  return re;
-}
-
-function isValidPattern(p: string): boolean {
+/** RE2 syntax, linear-time matching (src/matchers/regex.ts); the reason RE2 refuses a pattern, or undefined. */
+function patternProblem(p: string): string | undefined {
   try {
-    compilePattern(p);
-    return true;
-  } catch {
-    return false;
+    compilePackRegex(p);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
   }
 }
 
@@ -67,7 +54,15 @@ const params = z
     /** Parse the whole file (format yaml or json) into the `document` field. */
     document: z.literal(true).optional(),
     format: z.enum(["space", "equals", "yaml", "json"]).default("space"),
-    pattern: z.string().min(1).refine(isValidPattern, "not a valid regular expression").optional(),
+    /** RE2 syntax, matched line by line in linear time. */
+    pattern: z
+      .string()
+      .min(1)
+      .superRefine((s, c) => {
+        const why = patternProblem(s);
+        if (why !== undefined) c.addIssue({ code: "custom", message: `not a valid RE2 regular expression: ${why}` });
+      })
+      .optional(),
   })
   .refine(
     (p) => [p.path, p.glob, p.pathOf, p.pathFrom].filter((x) => x !== undefined).length === 1,
@@ -137,6 +132,8 @@ interface Inspected {
   evidence: Evidence[];
   /** Set when the content could not be interpreted (bad YAML): the fields it would give. */
   contentError?: string;
+  /** Pattern fields a cap left undetermined (a line too long to match or to capture from). */
+  patternUnknown?: Record<string, string>;
 }
 
 async function inspect(ctx: ProbeContext, p: Params, hostPath: string, inGlob: boolean): Promise<Inspected> {
@@ -200,22 +197,22 @@ async function inspect(ctx: ProbeContext, p: Params, hostPath: string, inGlob: b
       value.note = doc.error;
     } else value.document = doc.value;
   }
+  let patternUnknown: Record<string, string> | undefined;
   if (p.pattern !== undefined) {
-    const re = compilePattern(p.pattern);
-    value.matched = false;
-    const lines = text.split("\n");
-    for (let i = 0; i < lines.length; i++) {
-      const line = (lines[i] as string).replace(/\r$/, "");
-      const m = re.exec(line);
-      if (m) {
-        value.matched = true;
-        value.match = m[1] ?? m[0];
-        evidence.push({ file: hostPath, line: i + 1 });
-        break;
-      }
+    const scan = await firstMatchingLine(compilePackRegex(p.pattern), text, ctx.signal);
+    if (scan.kind === "hit") {
+      value.matched = true;
+      evidence.push({ file: hostPath, line: scan.line });
+      if (scan.capture !== undefined) value.match = scan.capture;
+      else patternUnknown = { match: `${hostPath}:${scan.line}: the matching line is over the ${MAX_CAPTURE_CHARS}-character cap for captured text` };
+    } else if (scan.kind === "none") {
+      value.matched = false;
+    } else {
+      const why = `${hostPath}:${scan.line}: line is ${scan.length} characters, over the ${MAX_MATCH_LINE_CHARS}-character line cap for patterns`;
+      patternUnknown = { matched: why, match: why };
     }
   }
-  return contentError ? { value, evidence, contentError } : { value, evidence };
+  return { value, evidence, ...(contentError ? { contentError } : {}), ...(patternUnknown ? { patternUnknown } : {}) };
 }
 
 /** inspect, with raw fs errors (EACCES, ELOOP on the live root) re-thrown naming the path. */
@@ -311,6 +308,7 @@ export default defineProbe({
         files.push(r.value);
         evidence.push(...r.evidence);
         if (r.contentError) errors.push(r.contentError);
+        if (r.patternUnknown) errors.push(...new Set(Object.values(r.patternUnknown)));
       }
       const value: FileGlobFactValue = { pattern: p.glob, count: files.length, files };
       if (errors.length === 0) return { value, evidence };
@@ -338,7 +336,8 @@ export default defineProbe({
       hostPath = p.path as string;
     }
     const r = await inspectNamed(ctx, p, hostPath, false);
-    if (r.contentError) return { value: r.value, evidence: r.evidence, unknown: contentUnknown(p, r.contentError) };
+    const unknown = { ...(r.contentError ? contentUnknown(p, r.contentError) : {}), ...r.patternUnknown };
+    if (Object.keys(unknown).length > 0) return { value: r.value, evidence: r.evidence, unknown };
     return { value: r.value, evidence: r.evidence };
   },
 });

@@ -35,6 +35,11 @@ export interface ProbeContext {
   once<T>(key: string, load: () => Promise<T>): Promise<T>;
   /** Per-command timeout, milliseconds. */
   commandTimeoutMs: number;
+  /**
+   * Aborted when this probe call has timed out (or the scan is stopped): long loops
+   * check it (`signal?.throwIfAborted()`) so an abandoned probe stops its work.
+   */
+  signal?: AbortSignal;
 }
 
 export interface Probe<S extends z.ZodType = z.ZodType, V extends object = Record<string, unknown>> {

@@ -78,8 +78,15 @@ describe("value matchers", () => {
     expect(run({ matches: re }, actual).pass).toBe(pass);
   });
 
-  it("(?i) is honoured only as a prefix, as in RE2", () => {
-    expect(() => compileValue({ matches: "a(?i)b" }, AT)).toThrow(MatcherSyntaxError);
+  it("patterns are RE2: (?i) works anywhere; lookahead and backreferences are refused at load", () => {
+    expect(run({ matches: "^a(?i)b$" }, "aB").pass).toBe(true);
+    expect(run({ matches: "^a(?i)b$" }, "Ab").pass).toBe(false);
+    expect(() => compileValue({ matches: "a(?!b)" }, AT)).toThrow(MatcherSyntaxError);
+    expect(() => compileValue({ matches: "(a)\\1" }, AT)).toThrow(MatcherSyntaxError);
+  });
+
+  it("^(a+)+$ on a long non-matching string answers (linear time)", () => {
+    expect(run({ matches: "^(a+)+$" }, "a".repeat(100_000) + "b").pass).toBe(false);
   });
 
   it.each<[string, number, unknown, boolean]>([
