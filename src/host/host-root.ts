@@ -9,7 +9,7 @@
  * NODEWARD_ERR_PATH_ESCAPE instead of being followed.
  */
 import { constants as fsc, type Stats } from "node:fs";
-import { lstat, open, readdir, readlink, stat } from "node:fs/promises";
+import { lstat, open, readdir, readlink, stat, statfs } from "node:fs/promises";
 import path from "node:path";
 import { ErrorCodes, NodewardError } from "../errors.js";
 
@@ -61,65 +61,7 @@ export class HostRoot {
     // On the live root nothing can escape `/`; the kernel resolves links (and reports ELOOP).
     if (this.isLive) return path.resolve(hostPath);
 
-    const stack: string[] = [];
-    const queue = hostPath.split("/").filter((c) => c !== "");
-    let hops = 0;
-    while (queue.length > 0) {
-      const c = queue.shift() as string;
-      if (c === ".") continue;
-      if (c === "..") {
-        if (stack.length === 0) {
-          throw new NodewardError(ErrorCodes.PATH_ESCAPE, `path ${hostPath} climbs above the root ${this.root}`);
-        }
-        stack.pop();
-        continue;
-      }
-      const isLast = queue.length === 0;
-      if (isLast && !followLast) {
-        stack.push(c);
-        break;
-      }
-      const candidate = path.join(this.root, ...stack, c);
-      let st: Stats;
-      try {
-        st = await lstat(candidate);
-      } catch {
-        // Missing (or unreadable) component: the rest cannot be links we know of.
-        stack.push(c, ...queue.filter((q) => q !== "." && q !== ""));
-        if (stack.includes("..")) {
-          throw new NodewardError(ErrorCodes.PATH_ESCAPE, `path ${hostPath} climbs above the root ${this.root}`);
-        }
-        break;
-      }
-      if (st.isSymbolicLink()) {
-        if (++hops > MAX_SYMLINK_HOPS) {
-          throw new NodewardError(ErrorCodes.PATH_INVALID, `too many levels of symbolic links (a symlink loop?) resolving ${hostPath}`);
-        }
-        const target = await readlink(candidate);
-        const linkHostPath = "/" + [...stack, c].join("/");
-        const parts = target.split("/").filter((t) => t !== "");
-        if (path.isAbsolute(target)) {
-          stack.length = 0;
-        } else {
-          // Refuse relative links that climb above the root rather than clamping them.
-          let depth = stack.length;
-          for (const p of parts) {
-            if (p === "..") depth--;
-            else if (p !== ".") depth++;
-            if (depth < 0) {
-              throw new NodewardError(
-                ErrorCodes.PATH_ESCAPE,
-                `symlink ${linkHostPath} -> ${target} points outside the root ${this.root}`,
-              );
-            }
-          }
-        }
-        queue.unshift(...parts);
-        continue;
-      }
-      stack.push(c);
-    }
-    return path.join(this.root, ...stack);
+    return walkInside(this.root, hostPath, followLast, "the root");
   }
 
   /** The host path of a real path under the root (inverse of resolve, for evidence). */
@@ -201,8 +143,18 @@ export class HostRoot {
     return existing.sort();
   }
 
-  // --- procfs: a separate mount, never resolved through the root ---
+  // --- procfs ---------------------------------------------------------------------
+  //
+  // A real procfs (the live /proc, or the host's /proc mounted at /host/proc) holds no
+  // link anyone can plant, but its magic links lead anywhere: /proc/PID/root and cwd are
+  // a process's own filesystem, whose absolute symlinks the kernel would resolve against
+  // *our* root; fd/N, exe and map_files/* are files anywhere. So PID/root and PID/cwd are
+  // walked chroot-style inside that directory, and the other magic links are never
+  // followed. Any other proc tree (a fixture, a copy) is an ordinary directory: under
+  // --root it is resolved as the host path /proc/…, chroot-style like every other path,
+  // so `proc/4242/root -> /elsewhere` is re-rooted and `proc -> /proc` is a loop, refused.
 
+  /** The unresolved path of a procfs entry (for messages). */
   procPath(rel: string): string {
     const joined = path.join(this.proc, rel);
     if (joined !== this.proc && !joined.startsWith(this.proc + path.sep)) {
@@ -211,8 +163,52 @@ export class HostRoot {
     return joined;
   }
 
+  private procKindCache?: Promise<"procfs" | "tree">;
+
+  /** Is `proc` a mounted procfs (itself, not through a link), or a plain directory tree? */
+  private procKind(): Promise<"procfs" | "tree"> {
+    this.procKindCache ??= (async () => {
+      try {
+        const st = await lstat(this.proc);
+        if (!st.isDirectory()) return "tree";
+        return (await statfs(this.proc)).type === PROC_SUPER_MAGIC ? "procfs" : "tree";
+      } catch {
+        return "tree";
+      }
+    })();
+    return this.procKindCache;
+  }
+
+  /** The real path of a procfs entry, resolved so that it stays inside the scanned system. */
+  async procResolve(rel: string, followLast = true): Promise<string> {
+    this.procPath(rel); // refuses `..` out of the proc tree
+    if (rel.includes("\0")) throw new NodewardError(ErrorCodes.PATH_INVALID, `proc path contains a NUL byte: ${JSON.stringify(rel)}`);
+    const parts = rel.split("/").filter((c) => c !== "" && c !== ".");
+    if ((await this.procKind()) === "tree") {
+      const hostProc = this.isLive ? undefined : path.relative(this.root, this.proc);
+      // Inside the root (the usual <root>/proc): the host path /proc/…, resolved like any other.
+      if (hostProc !== undefined && hostProc !== "" && !hostProc.startsWith("..") && !path.isAbsolute(hostProc)) {
+        return this.resolve("/" + [hostProc, ...parts].join("/"), followLast);
+      }
+      // Elsewhere: a root of its own.
+      return walkInside(this.proc, "/" + parts.join("/"), followLast, "the proc tree");
+    }
+    const [pid = "", entry = ""] = parts;
+    const isProcess = /^(\d+|self|thread-self)$/.test(pid);
+    if (isProcess && (entry === "root" || entry === "cwd") && (parts.length > 2 || followLast)) {
+      const base = path.join(this.proc, pid, entry);
+      return parts.length === 2 ? base : walkInside(base, "/" + parts.slice(2).join("/"), followLast, `/proc/${pid}/${entry} of`);
+    }
+    const magicLeaf = isProcess && ((entry === "exe" && parts.length === 2) || ((entry === "fd" || entry === "map_files") && parts.length === 3));
+    const magicInner = isProcess && ((entry === "exe" && parts.length > 2) || ((entry === "fd" || entry === "map_files") && parts.length > 3));
+    if (magicInner || (magicLeaf && followLast)) {
+      throw new NodewardError(ErrorCodes.PATH_ESCAPE, `/proc/${rel} is a link to a file anywhere on the host: it is read as a link, never followed`);
+    }
+    return path.join(this.proc, ...parts);
+  }
+
   async procRead(rel: string, options: ReadOptions = {}): Promise<string> {
-    return readCapped(this.procPath(rel), `/proc/${rel}`, options.maxBytes ?? this.maxFileBytes, false);
+    return readCapped(await this.procResolve(rel), `/proc/${rel}`, options.maxBytes ?? this.maxFileBytes, true);
   }
 
   async procReadIfExists(rel: string, options: ReadOptions = {}): Promise<string | null> {
@@ -225,30 +221,110 @@ export class HostRoot {
   }
 
   async procReaddir(rel: string): Promise<string[] | null> {
-    return nullIfMissing(readdir(this.procPath(rel)));
+    return nullIfMissing(readdir(await this.procResolve(rel)));
   }
 
   async procReadlink(rel: string): Promise<string | null> {
-    return nullIfMissing(readlink(this.procPath(rel)));
+    return nullIfMissing(readlink(await this.procResolve(rel, false)));
   }
 
   async procExists(rel: string): Promise<boolean> {
-    return (await nullIfMissing(stat(this.procPath(rel)))) !== null;
+    return (await nullIfMissing(stat(await this.procResolve(rel)))) !== null;
   }
 }
 
+/** statfs(2) f_type of procfs. */
+const PROC_SUPER_MAGIC = 0x9fa0;
+
+/**
+ * Resolve `hostPath` chroot-style under `base`: every symlink is read and followed by
+ * hand, an absolute target re-rooted at `base`, a relative one (or a `..`) that climbs
+ * above `base` refused with NODEWARD_ERR_PATH_ESCAPE. `what` names `base` in messages.
+ */
+async function walkInside(base: string, hostPath: string, followLast: boolean, what: string): Promise<string> {
+  const where = `${what} ${base}`;
+  const stack: string[] = [];
+  const queue = hostPath.split("/").filter((c) => c !== "");
+  let hops = 0;
+  while (queue.length > 0) {
+    const c = queue.shift() as string;
+    if (c === ".") continue;
+    if (c === "..") {
+      if (stack.length === 0) {
+        throw new NodewardError(ErrorCodes.PATH_ESCAPE, `path ${hostPath} climbs above ${where}`);
+      }
+      stack.pop();
+      continue;
+    }
+    const isLast = queue.length === 0;
+    if (isLast && !followLast) {
+      stack.push(c);
+      break;
+    }
+    const candidate = path.join(base, ...stack, c);
+    let st: Stats;
+    try {
+      st = await lstat(candidate);
+    } catch {
+      // Missing (or unreadable) component: the rest cannot be links we know of.
+      stack.push(c, ...queue.filter((q) => q !== "." && q !== ""));
+      if (stack.includes("..")) {
+        throw new NodewardError(ErrorCodes.PATH_ESCAPE, `path ${hostPath} climbs above ${where}`);
+      }
+      break;
+    }
+    if (st.isSymbolicLink()) {
+      if (++hops > MAX_SYMLINK_HOPS) {
+        throw new NodewardError(ErrorCodes.PATH_INVALID, `too many levels of symbolic links (a symlink loop?) resolving ${hostPath}`);
+      }
+      const target = await readlink(candidate);
+      const linkHostPath = "/" + [...stack, c].join("/");
+      const parts = target.split("/").filter((t) => t !== "");
+      if (path.isAbsolute(target)) {
+        stack.length = 0;
+      } else {
+        // Refuse relative links that climb above the root rather than clamping them.
+        let depth = stack.length;
+        for (const p of parts) {
+          if (p === "..") depth--;
+          else if (p !== ".") depth++;
+          if (depth < 0) {
+            throw new NodewardError(
+              ErrorCodes.PATH_ESCAPE,
+              `symlink ${linkHostPath} -> ${target} points outside ${where}`,
+            );
+          }
+        }
+      }
+      queue.unshift(...parts);
+      continue;
+    }
+    stack.push(c);
+  }
+  return path.join(base, ...stack);
+}
+
 async function readCapped(real: string, shown: string, maxBytes: number, noFollow: boolean): Promise<string> {
-  // O_NONBLOCK: opening a FIFO must not hang the scan. O_NOFOLLOW: the resolved path
-  // must not have been swapped for a link since it was resolved.
+  // The type before the open: opening a device node can act (a tape rewinds, a watchdog
+  // arms), so only a regular file is ever opened.
+  const pre = await (noFollow ? lstat(real) : stat(real));
+  if (pre.isDirectory()) {
+    throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${shown} is a directory, not a file`);
+  }
+  if (!pre.isFile()) {
+    throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${shown} is not a regular file`);
+  }
+  if (pre.size > maxBytes) {
+    throw new NodewardError(ErrorCodes.FILE_TOO_LARGE, `${shown} is ${pre.size} bytes, over the ${maxBytes}-byte read limit`);
+  }
+  // O_NONBLOCK: a FIFO swapped in since the lstat must not hang the scan. O_NOFOLLOW: the
+  // resolved path must not have been swapped for a link since it was resolved.
   const flags = fsc.O_RDONLY | fsc.O_NONBLOCK | (noFollow ? fsc.O_NOFOLLOW : 0);
   const fh = await open(real, flags);
   try {
     const st = await fh.stat();
-    if (st.isDirectory()) {
-      throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${shown} is a directory, not a file`);
-    }
-    if (!st.isFile()) {
-      throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${shown} is not a regular file`);
+    if (!st.isFile() || st.ino !== pre.ino || st.dev !== pre.dev) {
+      throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${shown} changed while it was being opened (now not the regular file it was)`);
     }
     if (st.size > maxBytes) {
       throw new NodewardError(

@@ -40,6 +40,7 @@ PACKAGES=(
   prometheus         # real Prometheus + promtool scraping the agent (installed with
   #                  #   --no-install-recommends, so no prometheus-node-exporter)
   chromium           # headless browser for the HTML report / UI tests
+  strace             # confinement: a scan of a root full of escaping links opens nothing outside
   # -----------------------------------------------------------------------------------
 )
 
