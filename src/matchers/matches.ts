@@ -1,5 +1,5 @@
 import { formatValue } from "./format.js";
-import { compilePackRegex, RegexSyntaxError, type PackRegex } from "./regex.js";
+import { compilePackRegex, RegexSyntaxError, type PackRegex } from "../util/regex.js";
 import { MatcherSyntaxError, type MatcherCompiler } from "./types.js";
 
 /**

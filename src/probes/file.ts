@@ -19,7 +19,7 @@ import {
 } from "./parse/key-value.js";
 import { parseGroup, parsePasswd } from "./parse/passwd.js";
 import { lookupStructured, type StructuredValue } from "./parse/structured.js";
-import { compilePackRegex, firstMatchingLine, MAX_CAPTURE_CHARS, MAX_MATCH_LINE_CHARS } from "../matchers/regex.js";
+import { compilePackRegex, firstMatchingLine, MAX_CAPTURE_CHARS, MAX_MATCH_LINE_CHARS } from "../util/regex.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 
 export { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
@@ -30,7 +30,7 @@ type PathOf = (typeof PATH_OF)[number];
 
 const absolute = z.string().min(1).refine((p) => p.startsWith("/") && !p.includes("\0"), "must be an absolute path");
 
-/** RE2 syntax, linear-time matching (src/matchers/regex.ts); the reason RE2 refuses a pattern, or undefined. */
+/** RE2 syntax, linear-time matching (src/util/regex.ts); the reason RE2 refuses a pattern, or undefined. */
 function patternProblem(p: string): string | undefined {
   try {
     compilePackRegex(p);

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compilePackRegex, firstMatchingLine, MAX_CAPTURE_CHARS, MAX_MATCH_LINE_CHARS } from "../../../src/matchers/regex.js";
+import { compilePackRegex, firstMatchingLine, MAX_CAPTURE_CHARS, MAX_MATCH_LINE_CHARS } from "../../../src/util/regex.js";
 import { BENCHMARKS_DIR, runCheckOn } from "../../helpers/check-fixture.js";
 import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
 import { cleanupPackDirs, loadInline } from "../../helpers/inline-pack.js";
