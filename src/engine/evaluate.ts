@@ -38,8 +38,9 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
     const outcome = facts.get(cond.factKey);
     if (!outcome) return result("error", { message: `internal: fact ${cond.factKey} was not gathered` });
     if (!outcome.ok) return result("error", { message: `cannot tell whether the check applies: ${outcome.reason}` });
-    const applies = cond.expect.evaluate(outcome.fact.value, outcome.fact.unknown);
+    const applies = cond.expect.evaluate(outcome.fact.value, outcome.fact);
     if (applies.indeterminate) return result("error", { message: `cannot tell whether the check applies: ${applies.indeterminate}` });
+    if (applies.notApplicable) return result("skip", { message: `${cond.reason} (${applies.notApplicable})`, evidence: outcome.fact.evidence });
     if (!applies.pass) {
       return result("skip", { message: cond.reason, evidence: outcome.fact.evidence });
     }
@@ -57,8 +58,9 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
   if (fact.inapplicable) return result("skip", { message: fact.inapplicable, evidence: fact.evidence, durationMs });
 
   if (audit.precondition) {
-    const pre = audit.precondition.evaluate(fact.value, fact.unknown);
+    const pre = audit.precondition.evaluate(fact.value, fact);
     if (pre.indeterminate && !check.manual) return result("error", { message: pre.indeterminate, evidence: fact.evidence, durationMs });
+    if (pre.notApplicable) return result("skip", { message: pre.notApplicable, observed: pre.observed, evidence: fact.evidence, durationMs });
     if (!pre.pass && !pre.indeterminate) {
       const note = noteOf(fact);
       const reason = audit.preconditionReason ?? `not applicable: ${pre.failures.join("; ")}`;
@@ -71,7 +73,7 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
     }
   }
 
-  const out: FieldsOutcome = audit.expect.evaluate(fact.value, fact.unknown);
+  const out: FieldsOutcome = audit.expect.evaluate(fact.value, fact);
   const evidence = [...fact.evidence, ...out.offending.map(toEvidence)];
   if (check.manual) {
     return result("manual", {
@@ -84,6 +86,9 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
   }
   if (out.indeterminate) {
     return result("error", { message: out.indeterminate, observed: out.observed, expected: out.expected, evidence: fact.evidence, durationMs });
+  }
+  if (out.notApplicable) {
+    return result("skip", { message: out.notApplicable, observed: out.observed, expected: out.expected, evidence: fact.evidence, durationMs });
   }
   return result(out.pass ? "pass" : "fail", {
     observed: out.observed,

@@ -50,7 +50,7 @@ export async function runChecks(allChecks: readonly LoadedCheck[], options: RunC
   const applicable = checks.filter((c) => !c.tailoring?.exclude &&
     c.applies.every((cond) => {
       const o = facts.get(cond.factKey);
-      return o?.ok === true && cond.expect.evaluate(o.fact.value, o.fact.unknown).pass;
+      return o?.ok === true && cond.expect.evaluate(o.fact.value, o.fact).pass;
     }),
   );
   await gatherFacts(applicable.flatMap((c) => (c.audit ? [c.audit] : [])), ctx, options, facts);

@@ -58,18 +58,34 @@ export interface FieldsOutcome {
   failures: string[];
   /** Elements named by each/none matchers that failed. */
   offending: unknown[];
-  /** Set when the outcome depends on a field the probe could not determine: why. */
+  /** Set when the outcome depends on a field the probe could not observe: why. */
   indeterminate?: string;
+  /**
+   * Set when the outcome depends only on fields that do not exist on this target (and on
+   * none that could not be observed): why. The engine reports `skip`, never `pass`.
+   */
+  notApplicable?: string;
+}
+
+/**
+ * What the probe could not tell about a record, by top-level field (a Fact fits this).
+ * `unknown`: could not be observed — always open, `field?` included.
+ * `notApplicable`: does not exist on this target — `field?` leaves it out.
+ */
+export interface FieldGaps {
+  readonly unknown?: Readonly<Record<string, string>>;
+  readonly notApplicable?: Readonly<Record<string, string>>;
 }
 
 export interface FieldsMatcher extends Matcher {
   /** Top-level fact fields required (so the engine can tell when one is unknown). */
   readonly fields: readonly string[];
   /**
-   * `unknown` holds the fields the probe could not determine; a field written with a
-   * trailing `?` in the pack ("runtime?: 0") is then left out rather than judged.
+   * `gaps` holds the fields the probe could not tell. A field written with a trailing `?`
+   * in the pack ("runtime?: 0") is left out where it does not exist on this target
+   * (`gaps.notApplicable`), never where it could not be observed (`gaps.unknown`).
    */
-  evaluate(record: unknown, unknown?: Readonly<Record<string, string>>): FieldsOutcome;
+  evaluate(record: unknown, gaps?: FieldGaps): FieldsOutcome;
 }
 
 const recurse: RecurseCompilers = {
@@ -117,7 +133,7 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
       sub.fields.forEach((f) => fields.add(f));
       parts.push({ kind: "not", sub: [sub], matcher: sub });
     } else {
-      // "field?" = judge this field only where the probe can tell it (e.g. runtime sysctl offline).
+      // "field?" = judge this field only where the target has it (e.g. runtime sysctl offline).
       const optional = key.endsWith("?");
       const field = optional ? key.slice(0, -1) : key;
       const top = field.split(".")[0] as string;
@@ -136,26 +152,31 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
   };
   const expected = parts.map(describe).join(", ");
 
-  // Three-valued (Kleene) logic: a required field the probe could not determine makes a
-  // part indeterminate; `any` still passes on another branch, a map or `all` still fails
-  // on a definite failure, and only an outcome that truly depends on it is indeterminate.
-  const evaluate = (record: unknown, unknown?: Readonly<Record<string, string>>): FieldsOutcome => {
+  // Three-valued (Kleene) logic: a field the probe could not tell makes a part open; `any`
+  // still passes on another branch, a map or `all` still fails on a definite failure, and
+  // only an outcome that truly depends on it stays open. An open outcome is indeterminate
+  // (→ error) when any field it depends on could not be observed, and not applicable
+  // (→ skip) only when every such field does not exist on this target.
+  const evaluate = (record: unknown, gaps?: FieldGaps): FieldsOutcome => {
     const observed: string[] = [];
     const failures: string[] = [];
     const offending: unknown[] = [];
     let indeterminate: string | undefined;
+    let notApplicable: string | undefined;
     for (const p of parts) {
       if (p.kind) {
-        const outs = (p.sub ?? []).map((s) => s.evaluate(record, unknown));
+        const outs = (p.sub ?? []).map((s) => s.evaluate(record, gaps));
         for (const o of outs) if (o.observed && !observed.includes(o.observed)) observed.push(o.observed);
         const passes = outs.filter((o) => o.pass);
-        const unknowns = outs.filter((o) => !o.pass && o.indeterminate !== undefined);
-        let state: "pass" | "fail" | "unknown";
-        if (p.kind === "any") state = passes.length > 0 ? "pass" : unknowns.length > 0 ? "unknown" : "fail";
-        else if (p.kind === "all") state = passes.length === outs.length ? "pass" : outs.some((o) => !o.pass && o.indeterminate === undefined) ? "fail" : "unknown";
-        else state = unknowns.length > 0 ? "unknown" : outs[0]?.pass ? "fail" : "pass";
-        if (state === "unknown") {
-          indeterminate ??= unknowns[0]?.indeterminate;
+        const open = outs.filter((o) => !o.pass && (o.indeterminate !== undefined || o.notApplicable !== undefined));
+        let state: "pass" | "fail" | "open";
+        if (p.kind === "any") state = passes.length > 0 ? "pass" : open.length > 0 ? "open" : "fail";
+        else if (p.kind === "all") state = passes.length === outs.length ? "pass" : outs.some((o) => !o.pass && !open.includes(o)) ? "fail" : "open";
+        else state = open.length > 0 ? "open" : outs[0]?.pass ? "fail" : "pass";
+        if (state === "open") {
+          const why = open.find((o) => o.indeterminate !== undefined)?.indeterminate;
+          if (why !== undefined) indeterminate ??= why;
+          else notApplicable ??= open[0]?.notApplicable;
           continue;
         }
         if (state === "fail") {
@@ -172,12 +193,22 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
         continue;
       }
       const field = p.field as string;
-      const why = unknown?.[field.split(".")[0] as string];
+      const top = field.split(".")[0] as string;
+      // Own-property lookups only: a field named like an Object.prototype member is data.
+      const why = gaps?.unknown && Object.hasOwn(gaps.unknown, top) ? gaps.unknown[top] : undefined;
       if (why !== undefined) {
-        // Never show the probe's placeholder as if observed. An optional field is left
-        // out; a required one makes this part indeterminate.
+        // Never show the probe's placeholder as if observed, and never leave out what could
+        // not be seen: optional or not, this part is indeterminate.
         observed.push(`${field}=unknown (${why})`);
-        if (!p.optional) indeterminate ??= `cannot determine ${field}: ${why}`;
+        indeterminate ??= `cannot determine ${field}: ${why}`;
+        continue;
+      }
+      const na = gaps?.notApplicable && Object.hasOwn(gaps.notApplicable, top) ? gaps.notApplicable[top] : undefined;
+      if (na !== undefined) {
+        // Nothing to observe here: an optional field is left out, a required one leaves
+        // this part not applicable.
+        observed.push(`${field}=n/a (${na})`);
+        if (!p.optional) notApplicable ??= `${field} does not apply here: ${na}`;
         continue;
       }
       const outcome = p.matcher.test(getField(record, field));
@@ -188,15 +219,16 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
         if (outcome.offending) offending.push(...outcome.offending);
       }
     }
-    // A definite failure decides; otherwise an unknown part leaves the outcome open.
-    const open = failures.length === 0 && indeterminate !== undefined;
+    // A definite failure decides; otherwise an open part leaves the outcome open.
+    const open = failures.length === 0 && (indeterminate !== undefined || notApplicable !== undefined);
     return {
       pass: failures.length === 0 && !open,
       observed: observed.join(", "),
       expected,
       failures,
       offending,
-      ...(open ? { indeterminate } : {}),
+      ...(open && indeterminate !== undefined ? { indeterminate } : {}),
+      ...(open && indeterminate === undefined ? { notApplicable } : {}),
     };
   };
 

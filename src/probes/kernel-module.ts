@@ -122,6 +122,7 @@ export default defineProbe({
     const evidence: Evidence[] = [];
     const notes: string[] = [];
     const unknown: Record<string, string> = {};
+    const notApplicable: Record<string, string> = {};
 
     // Loaded: /proc/modules.
     const procModules = await readOrNull(ctx, () => ctx.host.procReadIfExists("modules"), notes, "/proc/modules");
@@ -131,7 +132,7 @@ export default defineProbe({
     let moduleSupport = procModules !== null;
     let loaded = false;
     if (offline) {
-      unknown.moduleSupport = `offline root: no procfs at ${ctx.host.proc} to tell whether the kernel loads modules`;
+      notApplicable.moduleSupport = `offline root: no running kernel (no procfs at ${ctx.host.proc}) to tell whether it loads modules`;
       notes.push("offline root: nothing is loaded; loadability judged from the root's modules and modprobe.d");
     } else if (procModules === null) {
       notes.push("no /proc/modules: kernel without loadable module support");
@@ -192,7 +193,7 @@ export default defineProbe({
       else {
         // An image that ships module files has a kernel that loads modules.
         moduleSupport = true;
-        delete unknown.moduleSupport;
+        delete notApplicable.moduleSupport;
       }
       for (const depFile of deps) {
         const dep = await readOrNull(ctx, () => ctx.host.readFileIfExists(depFile), notes, depFile);
@@ -248,6 +249,11 @@ export default defineProbe({
     };
     // Loadability is only unknown when nothing else already rules it out.
     if (unknown.available && moduleSupport && !disabledByInstall) unknown.loadable = unknown.available;
-    return { value: fact, evidence, ...(Object.keys(unknown).length > 0 ? { unknown } : {}) };
+    return {
+      value: fact,
+      evidence,
+      ...(Object.keys(unknown).length > 0 ? { unknown } : {}),
+      ...(Object.keys(notApplicable).length > 0 ? { notApplicable } : {}),
+    };
   },
 });

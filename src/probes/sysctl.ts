@@ -188,11 +188,14 @@ export default defineProbe({
     const value: SysctlFactValue = { key };
     const evidence: Evidence[] = [];
     const unknown: Record<string, string> = {};
+    const notApplicable: Record<string, string> = {};
 
     try {
       const text = await ctx.host.procReadIfExists(`sys/${keyPath}`);
       if (text === null) {
-        unknown.runtime = (await ctx.host.procExists("sys"))
+        // Absent from a readable /proc/sys: the running kernel has no such key (e.g. IPv6
+        // disabled). No procfs at all: an offline root, where nothing runs. Neither is hidden.
+        notApplicable.runtime = (await ctx.host.procExists("sys"))
           ? `no ${procFile} on this host (key not in this kernel)`
           : `no procfs at ${ctx.host.proc}: the running value cannot be read from an offline root`;
       }
@@ -222,9 +225,16 @@ export default defineProbe({
     }
 
     if (value.runtime !== undefined) value.value = value.runtime;
-    else if (value.persisted !== undefined) value.value = value.persisted;
     else if (unknown.runtime) unknown.value = unknown.persisted ? `${unknown.runtime}; ${unknown.persisted}` : unknown.runtime;
+    else if (value.persisted !== undefined) value.value = value.persisted;
+    else if (unknown.persisted) unknown.value = `${notApplicable.runtime ?? "no running value"}; ${unknown.persisted}`;
+    else if (notApplicable.runtime) notApplicable.value = `${notApplicable.runtime}, and no persisted setting`;
 
-    return Object.keys(unknown).length > 0 ? { value, evidence, unknown } : { value, evidence };
+    return {
+      value,
+      evidence,
+      ...(Object.keys(unknown).length > 0 ? { unknown } : {}),
+      ...(Object.keys(notApplicable).length > 0 ? { notApplicable } : {}),
+    };
   },
 });

@@ -6,6 +6,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
+import { describeError } from "../errors.js";
 import { defineProbe, type Evidence, type ProbeContext } from "./types.js";
 import {
   UNIT_NAME_RE,
@@ -41,7 +42,7 @@ export interface SystemdUnitFact {
   masked: boolean;
   /** When the name is an alias (a link to a unit of another name): that unit. */
   aliasOf?: string;
-  /** `systemctl is-active` output; only on a live host running systemd. */
+  /** `systemctl is-active` output on a live systemd host; `inactive` on a live host systemd does not run. */
   active?: string;
   /** Host path of the unit file that won (the /dev/null link when masked). */
   file?: string;
@@ -58,20 +59,52 @@ const params = z.strictObject({
 
 const INSTALL_RULES = new Set(["WantedBy", "RequiredBy", "UpheldBy", "Alias"]);
 
+type ActiveState =
+  | { active: string; evidence?: Evidence }
+  | { notApplicable: string }
+  | { unknown: string };
+
 /**
  * Ask systemd only when it is PID 1 of the live host: sd_booted() checks that
  * /run/systemd/system is a directory. Never SYSTEMD_OFFLINE (it answers without checking).
+ * A live host that systemd does not run has no active units at all: that is observed, not
+ * unknown (PID 1 is the evidence). An offline root has no running state to observe.
  */
-async function activeState(ctx: ProbeContext, unit: string): Promise<{ active: string } | { reason: string }> {
-  if (!ctx.host.isLive) return { reason: `not the live host (--root ${ctx.host.root})` };
-  const st = await ctx.host.stat("/run/systemd/system").catch(() => null);
-  if (!st?.isDirectory()) return { reason: "systemd is not running on this host (no /run/systemd/system)" };
+async function activeState(ctx: ProbeContext, unit: string): Promise<ActiveState> {
+  if (!ctx.host.isLive) {
+    // A root with a live procfs beside it (the DaemonSet's /host + /host/proc) has a running
+    // system whose units this process cannot ask about: unknown, never "not applicable".
+    const pids = ((await ctx.host.procReaddir("").catch(() => null)) ?? []).filter((n) => /^\d+$/.test(n));
+    if (pids.length > 0) {
+      return { unknown: `a running system is behind --root ${ctx.host.root} (its procfs ${ctx.host.proc} has processes), but its systemd cannot be asked from here` };
+    }
+    return { notApplicable: `not the live host (--root ${ctx.host.root}): nothing runs in an offline root` };
+  }
+  let booted: boolean;
+  try {
+    booted = (await ctx.host.stat("/run/systemd/system"))?.isDirectory() ?? false;
+  } catch (e) {
+    return { unknown: `cannot tell whether systemd runs this host: /run/systemd/system: ${describeError(e)}` };
+  }
+  if (!booted) {
+    const init = (await ctx.host.procReadIfExists("1/comm").catch(() => null))?.trim();
+    if (init === undefined) {
+      return { unknown: "no /run/systemd/system, and PID 1 cannot be read to confirm that systemd does not run this host" };
+    }
+    if (init === "systemd") {
+      return { unknown: "PID 1 is systemd but /run/systemd/system is missing: its state is hidden from nodeward" };
+    }
+    return {
+      active: "inactive",
+      evidence: { unit, file: "/proc/1/comm", detail: `systemd does not run this host (PID 1 is ${JSON.stringify(init)}, no /run/systemd/system): no unit is active` },
+    };
+  }
   const r = await ctx.run(["systemctl", "is-active", unit], { timeoutMs: ctx.commandTimeoutMs });
-  if (r.notFound || r.timedOut) return { reason: r.reason ?? "systemctl could not be run" };
+  if (r.notFound || r.timedOut) return { unknown: r.reason ?? "systemctl could not be run" };
   // is-active exits non-zero for inactive/failed units: the printed state is the fact.
   const first = r.stdout.split("\n")[0]?.trim() ?? "";
-  if (first === "") return { reason: `systemctl is-active printed nothing${r.reason ? ` (${r.reason})` : ""}` };
-  return { active: first };
+  if (first === "") return { unknown: `systemctl is-active printed nothing${r.reason ? ` (${r.reason})` : ""}` };
+  return { active: first, evidence: { unit, command: `systemctl is-active ${unit}`, detail: first } };
 }
 
 /** Does a link in `dir` point into a unit directory (compared by path, as systemd does)? */
@@ -166,9 +199,18 @@ export default defineProbe({
     }
 
     const a = await activeState(ctx, unit);
-    if ("active" in a) value.active = a.active;
-    else unknown["active"] = a.reason;
+    const notApplicable: Record<string, string> = {};
+    if ("active" in a) {
+      value.active = a.active;
+      if (a.evidence) evidence.push(a.evidence);
+    } else if ("unknown" in a) unknown["active"] = a.unknown;
+    else notApplicable["active"] = a.notApplicable;
 
-    return { value, evidence, ...(Object.keys(unknown).length > 0 ? { unknown } : {}) };
+    return {
+      value,
+      evidence,
+      ...(Object.keys(unknown).length > 0 ? { unknown } : {}),
+      ...(Object.keys(notApplicable).length > 0 ? { notApplicable } : {}),
+    };
   },
 });

@@ -17,10 +17,20 @@ export interface Fact<V extends object = Record<string, unknown>> {
   /** Where the value was read from. */
   evidence: Evidence[];
   /**
-   * Fields the probe could not determine, with the reason (e.g. `active` when systemd
-   * is not running). A check whose expectation names one of them is `error`, never guessed.
+   * Fields the probe could not observe, with the reason: a file it may not read (EACCES,
+   * an LSM denial), a directory it cannot list, a tree hidden by a mount namespace, a
+   * timeout, a service manager out of reach. A check whose outcome depends on one of them
+   * is `error` — even where the pack writes the field as optional (`field?`): what could
+   * not be seen is never passed.
    */
   unknown?: Record<string, string>;
+  /**
+   * Fields that do not exist on this target, with the reason: nothing was hidden, there is
+   * simply nothing to observe (the running value of an offline root, a sysctl key the
+   * running kernel does not have). An expectation that writes the field as `field?` leaves
+   * it out; one that requires it makes the check `skip` with this reason.
+   */
+  notApplicable?: Record<string, string>;
   /**
    * The fact does not exist on this target at all (runtime state of an offline root):
    * checks built on it are `skip` with this reason, not `error`.

@@ -280,3 +280,66 @@ checks:
     expect(elapsed).toBeLessThan(3000);
   });
 });
+
+describe("an optional field (field?) never passes what could not be observed", () => {
+  const ENABLED_AND_RUNNING = `defaults: { severity: low }
+checks:
+  - id: "2.3.2.2"
+    title: Ensure systemd-timesyncd is enabled and running
+    audit:
+      probe: systemd-unit
+      params: { unit: systemd-timesyncd.service }
+      expect:
+        enabled: true
+        active?: active
+`;
+  const UNIT = {
+    "usr/lib/systemd/system/systemd-timesyncd.service": "[Unit]\nDescription=t\n[Service]\nExecStart=/x\n[Install]\nWantedBy=sysinit.target\n",
+    "etc/systemd/system/sysinit.target.wants/systemd-timesyncd.service": { symlink: "/usr/lib/systemd/system/systemd-timesyncd.service" },
+  };
+
+  it("offline root (nothing runs there): judged on enablement alone, the running state shown as n/a", async () => {
+    const { root, results } = await scan(ENABLED_AND_RUNNING, UNIT);
+    expect(results[0]).toMatchObject({
+      status: "pass",
+      observed: `enabled=true, active=n/a (not the live host (--root ${root}): nothing runs in an offline root)`,
+    });
+  });
+
+  it("a root with a running system behind it whose systemd cannot be asked: error with the reason", async () => {
+    const root = await fixtureRoot({ ...ETC, ...UNIT });
+    const proc = await fixtureRoot({ "1/comm": "systemd\n", "1/cmdline": "/sbin/init\0" });
+    const checks = await loadInline(ENABLED_AND_RUNNING);
+    const [r] = await runChecks(checks, { host: new HostRoot({ root, proc }) });
+    expect(r).toMatchObject({
+      status: "error",
+      message: `cannot determine active: a running system is behind --root ${root} (its procfs ${proc} has processes), but its systemd cannot be asked from here`,
+    });
+  });
+
+  it("a fact hidden from the probe (unknown) is an error even where the pack writes it optional", async () => {
+    const checks = await loadInline(`defaults: { severity: low }
+checks:
+  - id: "3.3.1"
+    title: ip forwarding off
+    audit:
+      probe: sysctl
+      params: { key: net.ipv4.ip_forward }
+      expect:
+        runtime?: "0"
+        persisted: "0"
+`);
+    const root = await fixtureRoot({ ...ETC, "etc/sysctl.conf": "net.ipv4.ip_forward = 0\n" });
+    const proc = await fixtureRoot({ "sys/net/ipv4/ip_forward": "0\n" });
+    // /proc/sys/net/ipv4/ip_forward denied, as an LSM denies it: the kernel's EACCES.
+    class Denied extends HostRoot {
+      override async procReadIfExists(rel: string) {
+        if (rel === "sys/net/ipv4/ip_forward") throw Object.assign(new Error(`EACCES: permission denied, open '${proc}/${rel}'`), { code: "EACCES" });
+        return super.procReadIfExists(rel);
+      }
+    }
+    const [r] = await runChecks(checks, { host: new Denied({ root, proc }) });
+    expect(r?.status).toBe("error");
+    expect(r?.message).toMatch(/^cannot determine runtime: cannot read \/proc\/sys\/net\/ipv4\/ip_forward: .*EACCES/);
+  });
+});

@@ -380,22 +380,52 @@ describe("compileFields", () => {
       expect(m.fields).toEqual(["persisted"]);
     });
 
-    it("are left out when the probe marks them unknown", () => {
-      const out = m.evaluate({ runtime: 1, persisted: "0" }, { runtime: "offline root: no /proc/sys" });
+    it("are left out where the field does not exist on this target (notApplicable)", () => {
+      const out = m.evaluate({ runtime: 1, persisted: "0" }, { notApplicable: { runtime: "offline root: no /proc/sys" } });
       expect(out.pass).toBe(true);
-      expect(out.observed).toBe("runtime=unknown (offline root: no /proc/sys), persisted=0");
+      expect(out.observed).toBe("runtime=n/a (offline root: no /proc/sys), persisted=0");
       expect(out.failures).toEqual([]);
+      expect(out.indeterminate).toBeUndefined();
+      expect(out.notApplicable).toBeUndefined();
+    });
+
+    it("are never left out where the field could not be observed (unknown): the outcome is indeterminate", () => {
+      const out = m.evaluate({ runtime: 1, persisted: "0" }, { unknown: { runtime: "cannot read /proc/sys/x: EACCES" } });
+      expect(out.pass).toBe(false);
+      expect(out.indeterminate).toBe("cannot determine runtime: cannot read /proc/sys/x: EACCES");
+      expect(out.observed).toBe("runtime=unknown (cannot read /proc/sys/x: EACCES), persisted=0");
+      expect(out.failures).toEqual([]);
+    });
+
+    it("a required field that does not exist on this target leaves the outcome not applicable, never passed", () => {
+      const req = compileFields({ runtime: 0 }, AT, ["runtime"]);
+      const out = req.evaluate({}, { notApplicable: { runtime: "offline root" } });
+      expect(out).toMatchObject({ pass: false, failures: [], notApplicable: "runtime does not apply here: offline root" });
+      expect(out.indeterminate).toBeUndefined();
+      // Unknown wins over not applicable: what could not be seen is an error, not a skip.
+      const both = compileFields({ runtime: 0, persisted: 0 }, AT, ["runtime", "persisted"]).evaluate(
+        {},
+        { notApplicable: { runtime: "offline root" }, unknown: { persisted: "EACCES" } },
+      );
+      expect(both).toMatchObject({ pass: false, indeterminate: "cannot determine persisted: EACCES" });
+      expect(both.notApplicable).toBeUndefined();
+    });
+
+    it("a field named like an Object.prototype member is not a gap", () => {
+      const proto = compileFields({ "constructor?": "x" }, AT, ["*"]);
+      expect(proto.evaluate({ constructor: "y" }, { unknown: {}, notApplicable: {} }).pass).toBe(false);
     });
 
     it("are judged when known", () => {
       const out = m.evaluate({ runtime: 1, persisted: 0 }, {});
+      expect(m.evaluate({ runtime: 1, persisted: 0 }, { unknown: {}, notApplicable: {} }).failures).toEqual(["runtime is 1, expected 0"]);
       expect(out.pass).toBe(false);
       expect(out.failures).toEqual(["runtime is 1, expected 0"]);
       expect(m.evaluate({ runtime: "0", persisted: 0 }).pass).toBe(true);
     });
 
     it("an unknown required field leaves the outcome indeterminate, shown as unknown, never as the placeholder value", () => {
-      const out = m.evaluate({ runtime: 0, persisted: -1 }, { persisted: "cannot read /etc/sysctl.d" });
+      const out = m.evaluate({ runtime: 0, persisted: -1 }, { unknown: { persisted: "cannot read /etc/sysctl.d" } });
       expect(out.pass).toBe(false);
       expect(out.indeterminate).toBe("cannot determine persisted: cannot read /etc/sysctl.d");
       expect(out.observed).toBe("runtime=0, persisted=unknown (cannot read /etc/sysctl.d)");
@@ -403,7 +433,7 @@ describe("compileFields", () => {
     });
 
     it("three-valued logic: a definite failure decides, any passes on another branch", () => {
-      const unknown = { persisted: "cannot read /etc/sysctl.d" };
+      const unknown = { unknown: { persisted: "cannot read /etc/sysctl.d" } };
       // A map with one definite failure fails even though another field is unknown.
       const failing = m.evaluate({ runtime: 1, persisted: -1 }, unknown);
       expect(failing).toMatchObject({ pass: false, failures: ["runtime is 1, expected 0"] });

@@ -168,19 +168,19 @@ describe("kernel-module probe", () => {
 });
 
 describe("kernel-module probe on an offline root (no procfs)", () => {
-  it("judges from every kernel the image ships, and says module support is unknown when it ships none", async () => {
+  it("judges from every kernel the image ships, and says module support does not apply when it ships none", async () => {
     const root = await fixtureRoot({
       proc: { dir: true },
       [`lib/modules/${REL}/modules.dep`]: "kernel/fs/cramfs/cramfs.ko.xz: \n",
     });
     const fact = await collect(probeContext(root), "cramfs");
-    expect(fact.unknown?.["moduleSupport"]).toBeUndefined();
+    expect(fact.notApplicable?.["moduleSupport"]).toBeUndefined();
     expect(fact.value).toMatchObject({ moduleSupport: true, loaded: false, available: true, loadable: true, disabledByInstall: false });
     expect(fact.evidence).toContainEqual({ file: `/lib/modules/${REL}/modules.dep`, line: 1, module: "cramfs", detail: "kernel/fs/cramfs/cramfs.ko.xz" });
 
     const empty = await fixtureRoot({ proc: { dir: true }, "etc/hostname": "img\n" });
     const none = await collect(probeContext(empty), "cramfs");
-    expect(none.unknown?.["moduleSupport"]).toBe(`offline root: no procfs at ${empty}/proc to tell whether the kernel loads modules`);
+    expect(none.notApplicable?.["moduleSupport"]).toBe(`offline root: no running kernel (no procfs at ${empty}/proc) to tell whether it loads modules`);
     expect(none.value).toMatchObject({ loaded: false, available: false, loadable: false });
   });
 });

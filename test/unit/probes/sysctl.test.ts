@@ -31,14 +31,14 @@ describe("sysctl probe: runtime", () => {
     });
   });
 
-  it("a key missing from the kernel is unknown, not guessed", async () => {
+  it("a key missing from a readable /proc/sys does not apply here (not guessed, not hidden)", async () => {
     const root = await fixtureRoot({ "etc/hostname": "n\n" });
     const proc = await fixtureRoot(PROC);
     const reason = "no /proc/sys/net/ipv4/conf/all/nope on this host (key not in this kernel)";
     expect(await collect(probeContext(root, { proc }), "net.ipv4.conf.all.nope")).toEqual({
       value: { key: "net.ipv4.conf.all.nope" },
       evidence: [],
-      unknown: { runtime: reason, value: reason },
+      notApplicable: { runtime: reason, value: `${reason}, and no persisted setting` },
     });
   });
 
@@ -101,9 +101,10 @@ describe("sysctl probe: persisted", () => {
     // Excluded from globs, and no explicit value: not persisted.
     const all = await collect(ctx, "net.ipv4.conf.all.rp_filter");
     expect(all.value).toEqual({ key: "net.ipv4.conf.all.rp_filter" });
-    expect(all.unknown).toEqual({
+    expect(all.unknown).toBeUndefined();
+    expect(all.notApplicable).toEqual({
       runtime: "no /proc/sys/net/ipv4/conf/all/rp_filter on this host (key not in this kernel)",
-      value: "no /proc/sys/net/ipv4/conf/all/rp_filter on this host (key not in this kernel)",
+      value: "no /proc/sys/net/ipv4/conf/all/rp_filter on this host (key not in this kernel), and no persisted setting",
     });
   });
 
@@ -132,12 +133,13 @@ describe("sysctl probe: persisted", () => {
     expect(f.unknown?.persistedFile).toBe(f.unknown?.persisted);
   });
 
-  it("uses the persisted value when the runtime one is unknown", async () => {
+  it("uses the persisted value when the kernel has no running value", async () => {
     const root = await fixtureRoot({ "etc/sysctl.conf": "fs.suid_dumpable=0\n" });
     const proc = await fixtureRoot(PROC);
     const f = await collect(probeContext(root, { proc }), "fs.suid_dumpable");
     expect(f.value).toEqual({ key: "fs.suid_dumpable", persisted: "0", persistedFile: "/etc/sysctl.conf", persistedLine: 1, value: "0" });
-    expect(f.unknown).toEqual({ runtime: "no /proc/sys/fs/suid_dumpable on this host (key not in this kernel)" });
+    expect(f.unknown).toBeUndefined();
+    expect(f.notApplicable).toEqual({ runtime: "no /proc/sys/fs/suid_dumpable on this host (key not in this kernel)" });
   });
 
   it("reads the configuration once per scan", async () => {

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { HostRoot } from "../../../src/host/host-root.js";
 import type { CommandOptions, CommandResult } from "../../../src/host/exec.js";
@@ -97,7 +97,8 @@ describe("systemd-unit state from the filesystem", () => {
       file: "/usr/lib/systemd/system/avahi-daemon.service",
       detail: "enabled by /etc/systemd/system/multi-user.target.wants/avahi-daemon.service -> /usr/lib/systemd/system/avahi-daemon.service",
     });
-    expect(fact.unknown).toEqual({ active: `not the live host (--root ${root})` });
+    expect(fact.unknown).toBeUndefined();
+    expect(fact.notApplicable).toEqual({ active: `not the live host (--root ${root}): nothing runs in an offline root` });
   });
 
   it("enabled: a runtime wants symlink in /run, a requires link, an Alias= link", async () => {
@@ -308,10 +309,30 @@ describe("loadUnit: drop-ins", () => {
 });
 
 describe("systemd-unit active state", () => {
-  it.skipIf(existsSync("/run/systemd/system"))("is unknown on this host, whose PID 1 is not systemd", async () => {
+  it.skipIf(existsSync("/run/systemd/system"))("is inactive on this host, whose PID 1 is not systemd: no unit is active", async () => {
     const fact = await probe.collect(probeContext("/"), probe.params.parse({ unit: "ssh.service" }));
+    const init = readFileSync("/proc/1/comm", "utf8").trim();
+    expect(fact.value.active).toBe("inactive");
+    expect(fact.unknown).toBeUndefined();
+    expect(fact.evidence).toContainEqual({
+      unit: "ssh.service",
+      file: "/proc/1/comm",
+      detail: `systemd does not run this host (PID 1 is ${JSON.stringify(init)}, no /run/systemd/system): no unit is active`,
+    });
+  });
+
+  it("is unknown (never guessed) when systemd is PID 1 but /run/systemd/system cannot be seen", async () => {
+    // A live host whose procfs says PID 1 is systemd; /run/systemd/system is absent (hidden).
+    const proc = await fixtureRoot({ "1/comm": "systemd\n" });
+    class NoRunSystemd extends HostRoot {
+      override async stat(p: string) {
+        return p === "/run/systemd/system" ? null : super.stat(p);
+      }
+    }
+    const ctx: ProbeContext = { ...probeContext("/"), host: new NoRunSystemd({ root: "/", proc }) };
+    const fact = await probe.collect(ctx, probe.params.parse({ unit: "ssh.service" }));
     expect(fact.value.active).toBeUndefined();
-    expect(fact.unknown).toEqual({ active: "systemd is not running on this host (no /run/systemd/system)" });
+    expect(fact.unknown).toEqual({ active: "PID 1 is systemd but /run/systemd/system is missing: its state is hidden from nodeward" });
   });
 
   it("asks systemctl is-active (never offline) when systemd runs the live host", async () => {
