@@ -107,7 +107,14 @@ export class HostRoot {
     }
   }
 
-  /** Expand a glob (`*`, `?`, `[...]` within a path component) into sorted host paths that exist. */
+  /**
+   * Expand a glob (`*`, `?`, `[...]` within a path component) into sorted host paths that
+   * exist. A directory that is missing (or not a directory) proves there is no match below
+   * it; one that exists but cannot be listed (EACCES, a symlink out of the root, a loop)
+   * proves nothing, so the glob throws NODEWARD_ERR_UNREADABLE naming it rather than
+   * answering "no match". A match that cannot be lstat'ed is returned: the probe that
+   * reads it reports why.
+   */
   async glob(pattern: string): Promise<string[]> {
     if (!path.isAbsolute(pattern)) {
       throw new NodewardError(ErrorCodes.PATH_INVALID, `glob must be absolute: ${JSON.stringify(pattern)}`);
@@ -121,11 +128,15 @@ export class HostRoot {
       } else {
         const re = globComponentToRegExp(part);
         for (const dir of current) {
-          let names: string[] | null = null;
+          let names: string[] | null;
           try {
             names = await this.readdir(dir);
-          } catch {
-            names = null; // not a directory, unreadable, or escapes the root
+          } catch (e) {
+            if (isMissing(e)) continue;
+            throw new NodewardError(
+              ErrorCodes.UNREADABLE,
+              `cannot list ${dir} to expand ${pattern}: ${e instanceof Error ? e.message : String(e)}`,
+            );
           }
           for (const n of names ?? []) if (re.test(n)) next.push(path.posix.join(dir, n));
         }
@@ -136,8 +147,8 @@ export class HostRoot {
     for (const p of current) {
       try {
         if (await this.lstat(p)) existing.push(p);
-      } catch {
-        // escapes are reported by the probe that reads the file, not by the glob
+      } catch (e) {
+        if (!isMissing(e)) existing.push(p);
       }
     }
     return existing.sort();
