@@ -130,6 +130,47 @@ checks:
   });
 });
 
+describe("acceptance: directories nobody can list are never an empty pass (the CLI run as nobody)", () => {
+  const asRoot = process.getuid?.() === 0;
+  let base: string;
+
+  beforeAll(async () => {
+    if (asRoot) await ensureCliBuilt();
+  }, 120_000);
+  afterAll(async () => {
+    if (base) await rm(base, { recursive: true, force: true });
+  });
+
+  // The shipped KISA checks over globs under /root and /home/*: as nobody (as under an LSM
+  // that denies the agent those trees) the directories cannot be listed. They passed with
+  // "files=0 of 0"; now each is an error naming the directory.
+  it.runIf(asRoot)("kisa-unix U-05.root, U-14, U-14.root, U-17.rhosts: error naming the unlistable directory", { timeout: 60_000 }, async () => {
+    base = await mkdtemp(path.join(tmpdir(), "nodeward-nobody-"));
+    const root = path.join(base, "root");
+    await addToRoot(root, {
+      "etc/passwd": { content: "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n", mode: 0o644 },
+      "etc/os-release": { content: "ID=debian\nVERSION_ID=\"12\"\n", mode: 0o644 },
+      "root/.profile": { content: "PATH=.:$PATH\n", mode: 0o666 },
+      "home/alice/.rhosts": { content: "+ +\n", mode: 0o644, uid: 1000 },
+    });
+    for (const d of [base, root, path.join(root, "etc"), path.join(root, "home")]) await chmod(d, 0o755);
+    await chmod(path.join(root, "root"), 0o700);
+    await chmod(path.join(root, "home", "alice"), 0o700);
+    const checks = ["U-05.root", "U-14", "U-14.root", "U-17.rhosts"].flatMap((id) => ["--check", `kisa-unix/${id}`]);
+    const r = await runCli(["scan", "--root", root, ...checks, "--format", "json"], { asUser: "nobody" });
+    const report = JSON.parse(r.stdout) as ScanReport;
+    const denied = (dir: string, glob: string) => `[probe:file] cannot list ${dir} to expand ${glob}: EACCES: permission denied, scandir '${root}${dir}'`;
+    expect(report.results.map((x) => [x.id, x.status, x.message])).toEqual([
+      ["U-05.root", "error", denied("/root", "/root/.[bp]*[ce]")],
+      ["U-14", "error", denied("/home/alice", "/home/*/.[bp]*[ce]")],
+      ["U-14.root", "error", denied("/root", "/root/.[bp]*[ce]")],
+      // A literal last component is not listed but stat'ed: the stat is what is denied.
+      ["U-17.rhosts", "error", `[probe:file] /home/alice/.rhosts: EACCES: permission denied, stat '${root}/home/alice/.rhosts'`],
+    ]);
+    expect(r.code).toBe(1);
+  });
+});
+
 describe("scan plumbing", () => {
   it("a check with no facts to gather (manual only) still yields a result", async () => {
     const root = await fixtureRoot({});
