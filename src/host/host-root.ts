@@ -9,9 +9,10 @@
  * NODEWARD_ERR_PATH_ESCAPE instead of being followed.
  */
 import { constants as fsc, type Stats } from "node:fs";
-import { lstat, open, readdir, readlink, stat, statfs } from "node:fs/promises";
+import { lstat, open, readdir, readFile, readlink, stat, statfs } from "node:fs/promises";
 import path from "node:path";
 import { ErrorCodes, NodewardError } from "../errors.js";
+import { MountView, parseMountinfo } from "./mount-view.js";
 
 /** Reads larger than this are refused: a 2 GB sparse file must not be slurped. */
 export const DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024;
@@ -24,6 +25,11 @@ export interface HostRootOptions {
   proc?: string;
   /** Refuse to read files larger than this. */
   maxFileBytes?: number;
+  /**
+   * Where this process's view differs from the scanned system's (see mount-view.ts).
+   * Default: compared once, lazily, from /proc/self/mountinfo and the system's PID 1.
+   */
+  mounts?: MountView;
 }
 
 export interface ReadOptions {
@@ -44,6 +50,23 @@ export class HostRoot {
     this.isLive = this.root === "/";
     this.proc = path.resolve(options.proc ?? path.join(this.root, "proc"));
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    if (options.mounts) this.mountView = Promise.resolve(options.mounts);
+  }
+
+  private mountView: Promise<MountView> | undefined;
+
+  /** Where this process's view of the root differs from the scanned system's; computed once. */
+  mounts(): Promise<MountView> {
+    this.mountView ??= loadMountView(this.root, this.proc);
+    return this.mountView;
+  }
+
+  /**
+   * Why a host path is hidden from this process (a sandbox's mask, a host mount this view
+   * lacks), or undefined. Reads of a hidden path throw NODEWARD_ERR_UNREADABLE with it.
+   */
+  async hiddenBy(hostPath: string): Promise<string | undefined> {
+    return (await this.mounts()).hiddenBy(hostPath);
   }
 
   /**
@@ -52,6 +75,16 @@ export class HostRoot {
    * semantics). A path that does not exist resolves to where it would be.
    */
   async resolve(hostPath: string, followLast = true): Promise<string> {
+    const real = await this.resolveInRoot(hostPath, followLast);
+    const view = await this.mounts();
+    if (view.size > 0) {
+      const why = view.hiddenBy(hostPath) ?? view.hiddenBy(this.toHostPath(real));
+      if (why !== undefined) throw new NodewardError(ErrorCodes.UNREADABLE, `${hostPath} is hidden from nodeward: ${why}`);
+    }
+    return real;
+  }
+
+  private async resolveInRoot(hostPath: string, followLast: boolean): Promise<string> {
     if (!path.isAbsolute(hostPath)) {
       throw new NodewardError(ErrorCodes.PATH_INVALID, `path must be absolute: ${JSON.stringify(hostPath)}`);
     }
@@ -394,4 +427,20 @@ export function globComponentToRegExp(part: string): RegExp {
     } else re += ch.replace(/[.+^${}()|\\]/g, "\\$&");
   }
   return new RegExp(re + "$");
+}
+
+/**
+ * Compare this process's mounts with the scanned system's PID 1's. The same mount
+ * namespace (the CLI run as root on the host) hides nothing, and is decided without
+ * parsing; a system whose PID 1 cannot be read leaves only the known sandbox masks.
+ */
+async function loadMountView(root: string, proc: string): Promise<MountView> {
+  const read = (p: string) => readFile(p, "utf8").catch(() => null);
+  const link = (p: string) => readlink(p).catch(() => null);
+  const [selfNs, systemNs] = await Promise.all([link("/proc/self/ns/mnt"), link(path.join(proc, "1", "ns", "mnt"))]);
+  if (root === "/" && selfNs !== null && selfNs === systemNs) return MountView.NONE;
+  const self = await read("/proc/self/mountinfo");
+  if (self === null) return MountView.NONE;
+  const system = await read(path.join(proc, "1", "mountinfo"));
+  return MountView.compare(root, parseMountinfo(self).entries, system === null ? null : parseMountinfo(system).entries);
 }
