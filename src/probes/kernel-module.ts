@@ -7,6 +7,7 @@
  * real answer rather than an error.
  */
 import { z } from "zod";
+import { describeError } from "../errors.js";
 import {
   isDisablingInstall,
   normaliseModuleName,
@@ -47,7 +48,10 @@ export interface ModprobeConfig {
   /** Files read, in the order kmod applies them. */
   files: string[];
   directives: ModprobeDirective[];
+  /** Lines kmod would skip (not directives): shown as evidence. */
   problems: string[];
+  /** Directories or files that exist but could not be read: what they say is unknown. */
+  unreadable: string[];
 }
 
 /**
@@ -59,12 +63,13 @@ export async function modprobeConfig(ctx: ProbeContext): Promise<ModprobeConfig>
   return ctx.once("modprobe.d", async () => {
     const chosen = new Map<string, string>();
     const problems: string[] = [];
+    const unreadable: string[] = [];
     for (const dir of MODPROBE_DIRS) {
       let names: string[] | null = null;
       try {
         names = await ctx.host.readdir(dir);
       } catch (e) {
-        problems.push(`${dir}: ${(e as Error).message}`);
+        unreadable.push(`${dir}: ${describeError(e)}`);
       }
       for (const n of names ?? []) {
         if (!n.endsWith(".conf") || chosen.has(n)) continue;
@@ -79,7 +84,7 @@ export async function modprobeConfig(ctx: ProbeContext): Promise<ModprobeConfig>
       try {
         text = await ctx.host.readFileIfExists(f);
       } catch (e) {
-        problems.push(`${f}: ${(e as Error).message}`);
+        unreadable.push(`${f}: ${describeError(e)}`);
         continue;
       }
       if (text === null) continue; // dangling symlink
@@ -88,17 +93,37 @@ export async function modprobeConfig(ctx: ProbeContext): Promise<ModprobeConfig>
       directives.push(...parsed.directives);
       problems.push(...parsed.problems.map((p) => p.message));
     }
-    return { files: read, directives, problems };
+    return { files: read, directives, problems, unreadable };
   });
 }
 
-async function readOrNull(ctx: ProbeContext, read: () => Promise<string | null>, problems: string[], what: string): Promise<string | null> {
+/** A read whose failure (other than absence) is recorded, never mistaken for absence. */
+type Read = { text: string } | { missing: true } | { error: string };
+
+async function readSource(read: () => Promise<string | null>, what: string): Promise<Read> {
   try {
-    return await read();
+    const text = await read();
+    return text === null ? { missing: true } : { text };
   } catch (e) {
-    problems.push(`${what}: ${(e as Error).message}`);
-    return null;
+    return { error: `${what}: ${describeError(e)}` };
   }
+}
+
+/**
+ * Filesystem modules register their filesystem by a name that is the module's, except
+ * these (module → filesystem). A filesystem in /proc/filesystems whose module is not
+ * loaded is built into the running kernel.
+ */
+const FILESYSTEM_OF: Readonly<Record<string, string>> = { freevxfs: "vxfs", overlay: "overlay", hfsplus: "hfsplus" };
+
+/** Names in /proc/filesystems ("nodev\tsysfs", "\text4"), with their line. */
+export function parseProcFilesystems(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  text.split("\n").forEach((raw, i) => {
+    const name = raw.trim().split(/\s+/).pop();
+    if (name && name !== "nodev" && !out.has(name)) out.set(name, i + 1);
+  });
+  return out;
 }
 
 export default defineProbe({
@@ -123,21 +148,27 @@ export default defineProbe({
     const notes: string[] = [];
     const unknown: Record<string, string> = {};
     const notApplicable: Record<string, string> = {};
+    /** Fields a failed read leaves open: absence is proven only by a readable parent. */
+    const cannotTell = (fields: readonly string[], why: string) => {
+      for (const f of fields) unknown[f] ??= why;
+    };
 
-    // Loaded: /proc/modules.
-    const procModules = await readOrNull(ctx, () => ctx.host.procReadIfExists("modules"), notes, "/proc/modules");
+    // Loaded: /proc/modules. Missing from a readable procfs: no loadable-module support.
+    const procModules = await readSource(() => ctx.host.procReadIfExists("modules"), "/proc/modules");
     // An offline root (an image, no procfs) has no running kernel to ask: whether modules
-    // load is unknown there, not "no module support".
-    const offline = procModules === null && !ctx.host.isLive && ((await ctx.host.procReaddir("").catch(() => null))?.length ?? 0) === 0;
-    let moduleSupport = procModules !== null;
+    // load does not apply there, and nothing is loaded.
+    const offline = "missing" in procModules && !ctx.host.isLive && ((await ctx.host.procReaddir("").catch(() => null))?.length ?? 0) === 0;
+    let moduleSupport = "text" in procModules;
     let loaded = false;
-    if (offline) {
+    if ("error" in procModules) {
+      cannotTell(["moduleSupport", "loaded", "loadable"], procModules.error);
+    } else if (offline) {
       notApplicable.moduleSupport = `offline root: no running kernel (no procfs at ${ctx.host.proc}) to tell whether it loads modules`;
       notes.push("offline root: nothing is loaded; loadability judged from the root's modules and modprobe.d");
-    } else if (procModules === null) {
+    } else if ("missing" in procModules) {
       notes.push("no /proc/modules: kernel without loadable module support");
     } else {
-      const hit = parseProcModules(procModules).find((m) => m.name === name);
+      const hit = parseProcModules(procModules.text).find((m) => m.name === name);
       if (hit) {
         loaded = true;
         evidence.push({ file: "/proc/modules", line: hit.line, module: name, ...(hit.state ? { detail: `state ${hit.state}` } : {}) });
@@ -145,74 +176,98 @@ export default defineProbe({
     }
 
     // Kernel release → /lib/modules/<release>.
-    const releaseRaw = await readOrNull(ctx, () => ctx.host.procReadIfExists("sys/kernel/osrelease"), notes, "/proc/sys/kernel/osrelease");
-    const release = releaseRaw?.trim() || null;
+    const releaseRead = await readSource(() => ctx.host.procReadIfExists("sys/kernel/osrelease"), "/proc/sys/kernel/osrelease");
+    const release = "text" in releaseRead ? releaseRead.text.trim() || null : null;
+    if ("error" in releaseRead) notes.push(releaseRead.error);
     const modDir = release ? `/lib/modules/${release}` : null;
     let modDirExists = false;
     if (modDir) {
       try {
         modDirExists = (await ctx.host.stat(modDir))?.isDirectory() ?? false;
       } catch (e) {
-        notes.push(`${modDir}: ${(e as Error).message}`);
+        cannotTell(["builtin", "available", "loadable"], `${modDir}: ${describeError(e)}`);
       }
-    } else {
+    } else if (!offline) {
       notes.push("kernel release unknown (no /proc/sys/kernel/osrelease)");
     }
 
-    // Built in: modules.builtin, else /sys/module/<name> without initstate.
+    // Built in: modules.builtin; else /sys/module/<name> without initstate; else a
+    // filesystem registered in /proc/filesystems without its module loaded (CONFIG_X=y
+    // with no /sys/module entry, as squashfs on many kernels).
     let builtin = false;
     if (modDir && modDirExists) {
-      const text = await readOrNull(ctx, () => ctx.host.readFileIfExists(`${modDir}/modules.builtin`), notes, `${modDir}/modules.builtin`);
-      const hit = text === null ? undefined : parseModuleList(text).get(name);
+      const list = await readSource(() => ctx.host.readFileIfExists(`${modDir}/modules.builtin`), `${modDir}/modules.builtin`);
+      if ("error" in list) cannotTell(["builtin"], list.error);
+      const hit = "text" in list ? parseModuleList(list.text).get(name) : undefined;
       if (hit) {
         builtin = true;
         evidence.push({ file: `${modDir}/modules.builtin`, line: hit.line, module: name });
       }
     }
-    if (!builtin && !loaded) {
+    if (!builtin && !loaded && !offline) {
       try {
         const sys = await ctx.host.stat(`/sys/module/${name}`);
-        if (sys?.isDirectory()) {
-          const initstate = await ctx.host.stat(`/sys/module/${name}/initstate`);
-          if (!initstate) {
-            builtin = true;
-            evidence.push({ file: `/sys/module/${name}`, module: name, detail: "built into the kernel (no initstate)" });
-          }
+        if (sys?.isDirectory() && !(await ctx.host.stat(`/sys/module/${name}/initstate`))) {
+          builtin = true;
+          evidence.push({ file: `/sys/module/${name}`, module: name, detail: "built into the kernel (no initstate)" });
         }
       } catch (e) {
-        notes.push(`/sys/module/${name}: ${(e as Error).message}`);
+        cannotTell(["builtin"], `/sys/module/${name}: ${describeError(e)}`);
       }
+    }
+    if (!builtin && !loaded && !offline) {
+      const fsName = FILESYSTEM_OF[name] ?? name;
+      const fs = await readSource(() => ctx.host.procReadIfExists("filesystems"), "/proc/filesystems");
+      if ("error" in fs) cannotTell(["builtin"], fs.error);
+      const line = "text" in fs ? parseProcFilesystems(fs.text).get(fsName) : undefined;
+      if (line !== undefined) {
+        builtin = true;
+        evidence.push({ file: "/proc/filesystems", line, module: name, detail: `filesystem ${fsName} is registered while module ${name} is not loaded: built into the kernel` });
+      }
+    }
+    if (builtin) {
+      // A definite answer beats a source that could not be read.
+      delete unknown.builtin;
     }
 
     // Available: modules.dep lists a module file for it.
     let available = false;
     if (!modDir && offline) {
       // No running kernel to name the release: look at every kernel the image ships.
-      const deps = await ctx.host.glob("/lib/modules/*/modules.dep").catch(() => [] as string[]);
-      if (deps.length === 0) notes.push("no /lib/modules/*/modules.dep in the root: no kernel modules installed");
-      else {
+      let deps: string[] = [];
+      try {
+        deps = await ctx.host.glob("/lib/modules/*/modules.dep");
+      } catch (e) {
+        cannotTell(["available", "loadable"], describeError(e));
+      }
+      if (deps.length === 0 && !unknown.available) notes.push("no /lib/modules/*/modules.dep in the root: no kernel modules installed");
+      else if (deps.length > 0) {
         // An image that ships module files has a kernel that loads modules.
         moduleSupport = true;
         delete notApplicable.moduleSupport;
       }
       for (const depFile of deps) {
-        const dep = await readOrNull(ctx, () => ctx.host.readFileIfExists(depFile), notes, depFile);
-        const hit = dep === null ? undefined : parseModuleList(dep).get(name);
+        const dep = await readSource(() => ctx.host.readFileIfExists(depFile), depFile);
+        if ("error" in dep) cannotTell(["available", "loadable"], dep.error);
+        const hit = "text" in dep ? parseModuleList(dep.text).get(name) : undefined;
         if (hit) {
           available = true;
           evidence.push({ file: depFile, line: hit.line, module: name, detail: hit.path });
         }
       }
     } else if (!modDir) {
-      unknown.available = "kernel release unknown";
+      cannotTell(["available"], "kernel release unknown");
+    } else if (unknown.available) {
+      // the module directory itself could not be read (above)
     } else if (!modDirExists) {
       notes.push(`no ${modDir}: no module files installed`);
+      evidence.push({ module: name, detail: `no ${modDir} on this root: the running kernel has no module files installed here` });
     } else {
-      const dep = await readOrNull(ctx, () => ctx.host.readFileIfExists(`${modDir}/modules.dep`), notes, `${modDir}/modules.dep`);
-      if (dep === null) {
-        unknown.available = `${modDir}/modules.dep is missing or unreadable (run depmod)`;
+      const dep = await readSource(() => ctx.host.readFileIfExists(`${modDir}/modules.dep`), `${modDir}/modules.dep`);
+      if (!("text" in dep)) {
+        cannotTell(["available"], "error" in dep ? dep.error : `${modDir}/modules.dep is missing (run depmod)`);
       } else {
-        const hit = parseModuleList(dep).get(name);
+        const hit = parseModuleList(dep.text).get(name);
         if (hit) {
           available = true;
           evidence.push({ file: `${modDir}/modules.dep`, line: hit.line, module: name, detail: hit.path });
@@ -220,7 +275,8 @@ export default defineProbe({
       }
     }
 
-    // Disabled: modprobe.d install / blacklist.
+    // Disabled: modprobe.d install / blacklist. A directory or file that cannot be read
+    // could hold the directive that decides: the answer is then unknown.
     const conf = await modprobeConfig(ctx);
     let install: ModprobeDirective | undefined;
     const blacklists: ModprobeDirective[] = [];
@@ -234,6 +290,9 @@ export default defineProbe({
     if (install) evidence.push({ file: install.file, line: install.line, module: name, command: installCommand, key: "install" });
     for (const b of blacklists) evidence.push({ file: b.file, line: b.line, module: name, key: "blacklist" });
     for (const p of conf.problems) evidence.push({ detail: `modprobe.d: ${p}` });
+    if (conf.unreadable.length > 0) {
+      cannotTell(["installCommand", "disabledByInstall", "blacklisted", "loadable"], `modprobe.d cannot be read: ${conf.unreadable.join("; ")}`);
+    }
 
     const fact: KernelModuleFact = {
       name,
@@ -248,7 +307,8 @@ export default defineProbe({
       ...(notes.length > 0 ? { note: notes.join("; ") } : {}),
     };
     // Loadability is only unknown when nothing else already rules it out.
-    if (unknown.available && moduleSupport && !disabledByInstall) unknown.loadable = unknown.available;
+    if (unknown.available && moduleSupport && !disabledByInstall) unknown.loadable ??= unknown.available;
+    if (unknown.loadable && !unknown.disabledByInstall && (disabledByInstall || (!moduleSupport && !unknown.moduleSupport && !offline))) delete unknown.loadable;
     return {
       value: fact,
       evidence,

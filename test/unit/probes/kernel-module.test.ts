@@ -161,8 +161,8 @@ describe("kernel-module probe", () => {
     const fact = await collect(ctx, "cramfs");
     expect(fact.value).toMatchObject({ moduleSupport: true, available: false });
     expect(fact.unknown).toEqual({
-      available: `/lib/modules/${REL}/modules.dep is missing or unreadable (run depmod)`,
-      loadable: `/lib/modules/${REL}/modules.dep is missing or unreadable (run depmod)`,
+      available: `/lib/modules/${REL}/modules.dep is missing (run depmod)`,
+      loadable: `/lib/modules/${REL}/modules.dep is missing (run depmod)`,
     });
   });
 });
@@ -218,5 +218,63 @@ describe("parseModprobeConf", () => {
     const m = parseModuleList("kernel/drivers/usb/storage/usb-storage.ko.zst: a.ko\nbogus line\nkernel/x/y.ko\n");
     expect([...m.keys()]).toEqual(["usb_storage", "y"]);
     expect(m.get("y")).toEqual({ path: "kernel/x/y.ko", line: 3 });
+  });
+});
+
+describe("kernel-module: built in although /sys/module does not say so", () => {
+  it("squashfs with CONFIG_SQUASHFS=y: registered in /proc/filesystems, no module loaded → builtin, with the line as evidence", async () => {
+    const ctx = await ctxFor({
+      "proc/sys/kernel/osrelease": `${REL}\n`,
+      "proc/filesystems": "nodev\tsysfs\nnodev\tproc\n\text4\n\tsquashfs\nnodev\toverlay\n",
+      "sys/module/overlay/parameters": { dir: true },
+    });
+    const fact = await collect(ctx, "squashfs");
+    expect(fact.value).toMatchObject({ builtin: true, loaded: false, moduleSupport: false });
+    expect(fact.evidence).toContainEqual({
+      file: "/proc/filesystems",
+      line: 4,
+      module: "squashfs",
+      detail: "filesystem squashfs is registered while module squashfs is not loaded: built into the kernel",
+    });
+    // freevxfs registers "vxfs"; cramfs is not registered at all.
+    expect((await collect(ctx, "cramfs")).value.builtin).toBe(false);
+  });
+
+  it("a kernel without /lib/modules: the pass says why in its evidence", async () => {
+    const ctx = await ctxFor({ "proc/sys/kernel/osrelease": `${REL}\n`, "proc/filesystems": "\text4\n" });
+    const fact = await collect(ctx, "udf");
+    expect(fact.value).toMatchObject({ available: false, loadable: false, builtin: false });
+    expect(fact.evidence).toContainEqual({ module: "udf", detail: `no /lib/modules/${REL} on this root: the running kernel has no module files installed here` });
+  });
+});
+
+describe("kernel-module: what cannot be read is unknown, never 'not available'", () => {
+  it("modprobe.d that cannot be listed leaves disabledByInstall, blacklisted and loadable unknown", async () => {
+    const root = await fixtureRoot(modularHost({ "etc/modprobe.d/cramfs.conf": "install cramfs /bin/false\nblacklist cramfs\n" }));
+    const { HostRoot } = await import("../../../src/host/host-root.js");
+    class Denied extends HostRoot {
+      override async readdir(p: string) {
+        if (p === "/usr/lib/modprobe.d") throw Object.assign(new Error(`EACCES: permission denied, scandir '${root}${p}'`), { code: "EACCES" });
+        return super.readdir(p);
+      }
+    }
+    const ctx: ProbeContext = { ...probeContext(root, { proc: root + "/proc" }), host: new Denied({ root, proc: root + "/proc" }) };
+    const fact = await collect(ctx, "udf");
+    const why = `modprobe.d cannot be read: /usr/lib/modprobe.d: EACCES: permission denied, scandir '${root}/usr/lib/modprobe.d'`;
+    expect(fact.unknown).toEqual({ installCommand: why, disabledByInstall: why, blacklisted: why, loadable: why });
+  });
+
+  it("/proc/modules that cannot be read is not 'no module support'", async () => {
+    const root = await fixtureRoot(modularHost());
+    const { HostRoot } = await import("../../../src/host/host-root.js");
+    class Denied extends HostRoot {
+      override async procReadIfExists(rel: string) {
+        if (rel === "modules") throw Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+        return super.procReadIfExists(rel);
+      }
+    }
+    const ctx: ProbeContext = { ...probeContext(root, { proc: root + "/proc" }), host: new Denied({ root, proc: root + "/proc" }) };
+    const fact = await collect(ctx, "cramfs");
+    expect(fact.unknown).toMatchObject({ moduleSupport: "/proc/modules: EACCES: permission denied", loaded: "/proc/modules: EACCES: permission denied" });
   });
 });
