@@ -9,8 +9,8 @@ import type { Stats } from "node:fs";
 import { z } from "zod";
 import { ErrorCodes, NodewardError, describeError } from "../errors.js";
 import { parseDocument } from "yaml";
-import { COMPONENTS, componentFile } from "./k8s-component.js";
-import { kubeletInfo, type KubeletInfo } from "./kubelet.js";
+import { COMPONENTS, componentFile } from "./k8s/components.js";
+import { KUBELET_FILES, kubeletFile, kubeletInfo } from "./k8s/kubelet-info.js";
 import {
   lookupEquals,
   lookupSpace,
@@ -25,8 +25,7 @@ import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./type
 export { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
 export { parseGroup, parsePasswd } from "./parse/passwd.js";
 
-const PATH_OF = ["kubelet-unit", "kubelet-config", "kubelet-kubeconfig", "kubelet-client-ca"] as const;
-type PathOf = (typeof PATH_OF)[number];
+const PATH_OF = KUBELET_FILES;
 
 const absolute = z.string().min(1).refine((p) => p.startsWith("/") && !p.includes("\0"), "must be an absolute path");
 
@@ -260,25 +259,6 @@ export function parseWhole(text: string, format: "yaml" | "json"): { value: unkn
   }
 }
 
-/** The kubelet file a `pathOf` names, or why there is none. */
-function kubeletPath(info: KubeletInfo, which: PathOf): { path: string } | { note: string } {
-  if (!info.present) return { note: "no kubelet found (no kubelet process and no kubelet systemd unit)" };
-  switch (which) {
-    case "kubelet-unit": {
-      const p = info.serviceFile ?? info.unitFile;
-      return p ? { path: p } : { note: "kubelet has no systemd unit file (it was found as a process only)" };
-    }
-    case "kubelet-config":
-      return info.configFile ? { path: info.configFile } : { note: "kubelet has no --config file" };
-    case "kubelet-kubeconfig":
-      return info.kubeconfig ? { path: info.kubeconfig } : { note: "kubelet has no --kubeconfig file" };
-    case "kubelet-client-ca":
-      return info.clientCAFile
-        ? { path: info.clientCAFile }
-        : { note: "kubelet has no client CA file (neither --client-ca-file nor authentication.x509.clientCAFile)" };
-  }
-}
-
 function contentUnknown(p: Params, reason: string): Record<string, string> {
   const u: Record<string, string> = {};
   if (p.key !== undefined) {
@@ -317,8 +297,13 @@ export default defineProbe({
 
     let hostPath: string;
     if (p.pathOf !== undefined) {
-      const info = await kubeletInfo(ctx);
-      const r = kubeletPath(info, p.pathOf);
+      const r = kubeletFile(await kubeletInfo(ctx), p.pathOf);
+      if ("unobserved" in r) {
+        // Which file the kubelet uses could not be told: nothing about it may pass.
+        const why = `which file is the kubelet's ${p.pathOf} could not be observed: ${r.unobserved}`;
+        const unknown: Record<string, string> = { path: why, exists: why, type: why, mode: why, owner: why, group: why, uid: why, gid: why, size: why, symlink: why };
+        return { value: { path: null, exists: false, note: why }, evidence: [{ detail: why }], unknown: { ...unknown, ...contentUnknown(p, why) } };
+      }
       if ("note" in r) return { value: { path: null, exists: false, note: r.note }, evidence: [] };
       hostPath = r.path;
     } else if (p.pathFrom !== undefined) {

@@ -14,6 +14,8 @@ export interface ProcessTable {
   processes: ProcessEntry[];
   /** Why the table is empty or partial (procfs unreadable). */
   problems: string[];
+  /** Processes listed whose command line could not be read (EACCES, an LSM denial): not proven to be anything. */
+  unreadable: { pid: number; reason: string }[];
 }
 
 const BATCH = 64;
@@ -24,10 +26,11 @@ export function processTable(ctx: ProbeContext): Promise<ProcessTable> {
     try {
       entries = await ctx.host.procReaddir("");
     } catch (e) {
-      return { processes: [], problems: [`/proc: ${e instanceof Error ? e.message : String(e)}`] };
+      return { processes: [], problems: [`/proc: ${e instanceof Error ? e.message : String(e)}`], unreadable: [] };
     }
     const pids = (entries ?? []).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
     const processes: ProcessEntry[] = [];
+    const unreadable: { pid: number; reason: string }[] = [];
     // Batches bound the open files; sorted pids make "the lowest pid" deterministic.
     for (let i = 0; i < pids.length; i += BATCH) {
       const batch = pids.slice(i, i + BATCH);
@@ -35,8 +38,11 @@ export function processTable(ctx: ProbeContext): Promise<ProcessTable> {
         batch.map(async (pid) => {
           try {
             return await ctx.host.procReadIfExists(`${pid}/cmdline`, { maxBytes: 1024 * 1024 });
-          } catch {
-            return null; // exited, or not ours to read
+          } catch (e) {
+            // Gone meanwhile (ESRCH) is no fact; anything else hides the process.
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code !== "ESRCH") unreadable.push({ pid, reason: e instanceof Error ? e.message : String(e) });
+            return null;
           }
         }),
       );
@@ -44,6 +50,6 @@ export function processTable(ctx: ProbeContext): Promise<ProcessTable> {
         if (raw) processes.push({ pid: batch[j] as number, argv: parseCmdline(raw) });
       });
     }
-    return { processes, problems: [] };
+    return { processes, problems: [], unreadable };
   });
 }

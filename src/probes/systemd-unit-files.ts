@@ -1,10 +1,13 @@
 /**
  * Unit files on disk, read the way systemd's lookup does (src/basic/path-lookup.c,
  * src/shared/install.c, src/shared/dropin.c) — no running systemd needed, so it works
- * on a mounted root and a fixture tree. Shared by the systemd-unit and kubelet probes:
+ * on a mounted root and a fixture tree. The one unit resolver: the systemd-unit probe and
+ * the kubelet / Kubernetes-distribution resolvers all read units through it.
  *
  *   const u = await loadUnit(ctx, "kubelet.service");
  *   u?.sections.Service  // merged fragment + drop-ins, each directive with its file
+ *   const c = await unitCommand(ctx, "kubelet.service");
+ *   c?.argv               // the ExecStart systemd would run, $VARs expanded
  */
 import path from "node:path";
 import { ErrorCodes, NodewardError } from "../errors.js";
@@ -15,6 +18,13 @@ import {
   type MergedDirective,
   type ParsedUnitFile,
 } from "./parse/unit-file.js";
+import {
+  expandExecStart,
+  parseEnvironmentFile,
+  parseEnvironmentValue,
+  type EnvValue,
+  type Origin,
+} from "./parse/unit-exec.js";
 
 export { directiveValues, lastDirective, parseUnitFile } from "./parse/unit-file.js";
 export type { MergedDirective, ParsedUnitFile, UnitDirective } from "./parse/unit-file.js";
@@ -75,24 +85,32 @@ export function templateOf(name: string): string | null {
  * The search path with directories that do not exist dropped and aliases of the same
  * directory (merged /usr: /lib → usr/lib) kept once, so nothing is counted twice.
  */
-export function unitSearchPath(ctx: ProbeContext): Promise<UnitDir[]> {
+export async function unitSearchPath(ctx: ProbeContext): Promise<UnitDir[]> {
+  return (await searchPathState(ctx)).dirs;
+}
+
+/** The search path, and the directories whose existence could not be told (EACCES on a parent). */
+export function searchPathState(ctx: ProbeContext): Promise<{ dirs: UnitDir[]; unobserved: UnitProblem[] }> {
   return ctx.once("systemd:search-path", async () => {
     const seen = new Set<string>();
     const dirs: UnitDir[] = [];
+    const unobserved: UnitProblem[] = [];
     for (const d of UNIT_SEARCH_PATH) {
       let real: string;
       try {
         const st = await ctx.host.stat(d.path);
         if (!st?.isDirectory()) continue;
         real = await ctx.host.resolve(d.path);
-      } catch {
-        continue; // unreadable or a link out of the root: not a unit directory we can use
+      } catch (e) {
+        // A link out of the root is no unit directory of this system; anything else hides one.
+        if (!isEscape(e)) unobserved.push({ file: d.path, message: `cannot tell whether it holds units: ${errMessage(e)}` });
+        continue;
       }
       if (seen.has(real)) continue;
       seen.add(real);
       dirs.push(d);
     }
-    return dirs;
+    return { dirs, unobserved };
   });
 }
 
@@ -120,8 +138,14 @@ export interface LoadedUnit {
   fragment: ParsedUnitFile;
   /** Fragment + drop-ins, merged; empty assignments reset earlier values. */
   sections: Record<string, MergedDirective[]>;
-  /** Unparsable lines and unreadable drop-ins. */
+  /** Unparsable lines, and (also listed in `unobserved`) what could not be read. */
   problems: UnitProblem[];
+  /**
+   * What could not be observed: a search directory, a drop-in directory that cannot be
+   * listed, a drop-in that cannot be read. The merged unit may then differ from what
+   * systemd runs; a fact built on it must say so rather than be trusted.
+   */
+  unobserved: UnitProblem[];
 }
 
 interface FoundFile {
@@ -132,19 +156,40 @@ interface FoundFile {
   viaTemplate: boolean;
 }
 
+function errMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function isEscape(e: unknown): boolean {
+  return e instanceof NodewardError && e.code === ErrorCodes.PATH_ESCAPE;
+}
+
 async function findInDirs(
   ctx: ProbeContext,
   dirs: readonly UnitDir[],
   name: string,
   viaTemplate: boolean,
   skipMasks: boolean,
+  unobserved: UnitProblem[],
 ): Promise<FoundFile | null> {
   for (const dir of dirs) {
     const file = `${dir.path}/${name}`;
-    const lst = await ctx.host.lstat(file);
+    let lst;
+    try {
+      lst = await ctx.host.lstat(file);
+    } catch (e) {
+      if (!isEscape(e)) unobserved.push({ file, message: `cannot tell whether the unit file is there: ${errMessage(e)}` });
+      continue;
+    }
     if (!lst) continue;
     if (lst.isSymbolicLink()) {
-      const linkTarget = await ctx.host.readlink(file);
+      let linkTarget: string;
+      try {
+        linkTarget = await ctx.host.readlink(file);
+      } catch (e) {
+        unobserved.push({ file, message: `cannot read the link: ${errMessage(e)}` });
+        continue;
+      }
       if (linkTarget === "/dev/null") {
         if (skipMasks) continue;
         return { file, dir, linkTarget, masked: true, viaTemplate };
@@ -166,12 +211,21 @@ async function findInDirs(
  * (to learn whether a real unit file sits under a mask).
  */
 export async function findUnitFile(ctx: ProbeContext, name: string, skipMasks = false): Promise<FoundFile | null> {
+  return (await locateUnitFile(ctx, name, skipMasks)).found;
+}
+
+async function locateUnitFile(
+  ctx: ProbeContext,
+  name: string,
+  skipMasks: boolean,
+): Promise<{ found: FoundFile | null; unobserved: UnitProblem[] }> {
   const unit = normalizeUnitName(name);
-  const dirs = await unitSearchPath(ctx);
-  const direct = await findInDirs(ctx, dirs, unit, false, skipMasks);
-  if (direct) return direct;
+  const { dirs, unobserved: dirProblems } = await searchPathState(ctx);
+  const unobserved: UnitProblem[] = [...dirProblems];
+  const direct = await findInDirs(ctx, dirs, unit, false, skipMasks, unobserved);
+  if (direct) return { found: direct, unobserved };
   const template = templateOf(unit);
-  return template ? findInDirs(ctx, dirs, template, true, skipMasks) : null;
+  return { found: template ? await findInDirs(ctx, dirs, template, true, skipMasks, unobserved) : null, unobserved };
 }
 
 /** Drop-in directory names for a unit, most specific first. */
@@ -184,6 +238,16 @@ function dropInDirNames(unit: string): string[] {
   return names;
 }
 
+/** What looking a unit up found: the unit (null when no unit file exists) and what could not be seen. */
+export interface UnitLookup {
+  unit: LoadedUnit | null;
+  /**
+   * Without a unit: places that could not be looked at, so "no such unit" is not proven.
+   * With a unit: the same as `unit.unobserved`.
+   */
+  unobserved: UnitProblem[];
+}
+
 /**
  * Load a unit: find its file, read and parse it, and merge its drop-ins
  * (`<unit>.d/*.conf` in every search directory; the same basename in an earlier
@@ -191,11 +255,16 @@ function dropInDirNames(unit: string): string[] {
  * Once per scan per unit.
  */
 export async function loadUnit(ctx: ProbeContext, name: string): Promise<LoadedUnit | null> {
+  return (await lookupUnit(ctx, name)).unit;
+}
+
+/** loadUnit, telling also what could not be observed when no unit was found. */
+export function lookupUnit(ctx: ProbeContext, name: string): Promise<UnitLookup> {
   const unit = normalizeUnitName(name);
-  return ctx.once(`systemd:unit:${unit}`, async () => {
-    const found = await findUnitFile(ctx, unit);
-    if (!found) return null;
-    const problems: UnitProblem[] = [];
+  return ctx.once(`systemd:unit:${unit}`, async (): Promise<UnitLookup> => {
+    const { found, unobserved } = await locateUnitFile(ctx, unit, false);
+    if (!found) return { unit: null, unobserved };
+    const problems: UnitProblem[] = [...unobserved];
     const base = {
       name: unit,
       file: found.file,
@@ -203,18 +272,25 @@ export async function loadUnit(ctx: ProbeContext, name: string): Promise<LoadedU
       viaTemplate: found.viaTemplate,
       ...(found.linkTarget !== undefined ? { linkTarget: found.linkTarget } : {}),
     };
+    const empty = (): Pick<LoadedUnit, "dropIns" | "fragment" | "sections"> => ({
+      dropIns: [],
+      fragment: { file: found.file, sections: mergeUnitSections([]), problems: [] },
+      sections: mergeUnitSections([]),
+    });
     if (found.masked) {
-      return {
-        ...base,
-        masked: true,
-        dropIns: [],
-        fragment: { file: found.file, sections: mergeUnitSections([]), problems: [] },
-        sections: mergeUnitSections([]),
-        problems,
-      };
+      return { unit: { ...base, masked: true, ...empty(), problems, unobserved }, unobserved };
     }
 
-    const fragment = parseUnitFile(await ctx.host.readFile(found.file), found.file);
+    let fragmentText: string;
+    try {
+      fragmentText = await ctx.host.readFile(found.file);
+    } catch (e) {
+      const p = { file: found.file, message: `cannot read the unit file: ${errMessage(e)}` };
+      unobserved.push(p);
+      problems.push(p);
+      return { unit: { ...base, masked: false, ...empty(), problems, unobserved }, unobserved };
+    }
+    const fragment = parseUnitFile(fragmentText, found.file);
     for (const p of fragment.problems) problems.push({ file: found.file, ...p });
 
     // basename → host path (null when masked by a /dev/null link); first directory wins.
@@ -226,7 +302,10 @@ export async function loadUnit(ctx: ProbeContext, name: string): Promise<LoadedU
         try {
           entries = await ctx.host.readdir(dropDir);
         } catch (e) {
-          problems.push({ file: dropDir, message: `cannot list drop-ins: ${(e as Error).message}` });
+          if (isEscape(e)) continue;
+          const p = { file: dropDir, message: `cannot list drop-ins: ${errMessage(e)}` };
+          unobserved.push(p);
+          problems.push(p);
           continue;
         }
         for (const entry of entries ?? []) {
@@ -251,7 +330,9 @@ export async function loadUnit(ctx: ProbeContext, name: string): Promise<LoadedU
       try {
         text = await ctx.host.readFile(p);
       } catch (e) {
-        problems.push({ file: p, message: `cannot read drop-in: ${(e as Error).message}` });
+        const pr = { file: p, message: `cannot read drop-in: ${errMessage(e)}` };
+        unobserved.push(pr);
+        problems.push(pr);
         continue;
       }
       const d = parseUnitFile(text, p);
@@ -260,7 +341,124 @@ export async function loadUnit(ctx: ProbeContext, name: string): Promise<LoadedU
       parsed.push(d);
     }
 
-    return { ...base, masked: false, dropIns, fragment, sections: mergeUnitSections(parsed), problems };
+    const loaded: LoadedUnit = { ...base, masked: false, dropIns, fragment, sections: mergeUnitSections(parsed), problems, unobserved };
+    return { unit: loaded, unobserved };
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// What a service executes: ExecStart= with its environment, as systemd builds it.
+// ---------------------------------------------------------------------------------------
+
+export interface UnitCommand {
+  unit: LoadedUnit;
+  /** The winning ExecStart= expanded into argv (empty when the unit has none or is masked). */
+  argv: string[];
+  /** For each argv word: the file and line its text came from (EnvironmentFile, Environment=, ExecStart=). */
+  origins: (Origin | undefined)[];
+  /** Where the winning ExecStart= is written. */
+  execStart?: Origin;
+  /** WorkingDirectory= when absolute (relative paths in argv resolve against it). */
+  workingDirectory?: string;
+  /** Semantic problems: several ExecStart= lines, a missing required EnvironmentFile, bad quoting. */
+  problems: UnitProblem[];
+  /** The unit's own unobserved parts plus EnvironmentFiles that could not be read. */
+  unobserved: UnitProblem[];
+}
+
+async function readEnvironmentFiles(
+  ctx: ProbeContext,
+  spec: { path: string; optional: boolean; origin: Origin },
+  env: Map<string, EnvValue>,
+  out: Pick<UnitCommand, "problems" | "unobserved">,
+): Promise<void> {
+  if (!path.posix.isAbsolute(spec.path)) {
+    out.problems.push({ ...spec.origin, message: `EnvironmentFile=${spec.path} is not absolute, ignored` });
+    return;
+  }
+  let files: string[] = [spec.path];
+  if (/[*?[]/.test(spec.path)) {
+    try {
+      files = await ctx.host.glob(spec.path);
+    } catch (e) {
+      out.unobserved.push({ file: spec.path, message: `cannot expand: ${errMessage(e)}` });
+      files = [];
+    }
+  }
+  if (files.length === 0 && !spec.optional) out.problems.push({ ...spec.origin, message: `EnvironmentFile ${spec.path} matches no file` });
+  for (const f of files) {
+    let text: string | null;
+    try {
+      text = await ctx.host.readFileIfExists(f);
+    } catch (e) {
+      out.unobserved.push({ file: f, message: `cannot read EnvironmentFile: ${errMessage(e)}` });
+      continue;
+    }
+    if (text === null) {
+      if (!spec.optional) out.problems.push({ ...spec.origin, message: `EnvironmentFile ${f} does not exist (systemd would refuse to start the unit)` });
+      continue;
+    }
+    const parsed = parseEnvironmentFile(text, f);
+    for (const p of parsed.problems) out.problems.push({ file: f, line: p.line, message: p.message });
+    for (const v of parsed.vars) env.set(v.name, { value: v.value, origin: { file: f, line: v.line } });
+  }
+}
+
+/**
+ * The command a service runs: its merged [Service] section's ExecStart= (the last one after
+ * resets), with Environment= and EnvironmentFile= applied as systemd.exec(5) says
+ * (EnvironmentFile settings override Environment=; later files override earlier ones) and
+ * `$VAR`/`${VAR}` expanded as systemd.service(5) "Command lines" says. Null when no unit
+ * file exists. Once per scan per unit.
+ */
+export async function unitCommand(ctx: ProbeContext, name: string): Promise<UnitCommand | null> {
+  const unitName = normalizeUnitName(name);
+  return ctx.once(`systemd:command:${unitName}`, async () => {
+    const { unit } = await lookupUnit(ctx, unitName);
+    if (!unit) return null;
+    const out: UnitCommand = { unit, argv: [], origins: [], problems: [], unobserved: [...unit.unobserved] };
+    if (unit.masked) return out;
+    const service = Object.hasOwn(unit.sections, "Service") ? (unit.sections.Service as MergedDirective[]) : [];
+    const envAssigns: { name: string; value: string; origin: Origin }[] = [];
+    const envFiles: { path: string; optional: boolean; origin: Origin }[] = [];
+    const execStarts: { value: string; origin: Origin }[] = [];
+    for (const d of service) {
+      const origin = { file: d.file, line: d.line };
+      if (d.key === "Environment") {
+        const pe = parseEnvironmentValue(d.value);
+        for (const p of pe.problems) out.problems.push({ ...origin, message: p });
+        for (const v of pe.vars) envAssigns.push({ ...v, origin });
+      } else if (d.key === "EnvironmentFile") {
+        const optional = d.value.startsWith("-");
+        envFiles.push({ path: optional ? d.value.slice(1).trim() : d.value, optional, origin });
+      } else if (d.key === "ExecStart") {
+        execStarts.push({ value: d.value, origin });
+      } else if (d.key === "WorkingDirectory") {
+        const wd = d.value.replace(/^-/, "");
+        if (path.posix.isAbsolute(wd)) out.workingDirectory = wd;
+        else delete out.workingDirectory;
+      }
+    }
+    const env = new Map<string, EnvValue>();
+    for (const a of envAssigns) env.set(a.name, { value: a.value, origin: a.origin });
+    for (const f of envFiles) await readEnvironmentFiles(ctx, f, env, out);
+    const win = execStarts[execStarts.length - 1];
+    if (!win) {
+      out.problems.push({ file: unit.file, message: `${unit.name} has no ExecStart=` });
+      return out;
+    }
+    if (execStarts.length > 1) {
+      out.problems.push({
+        ...win.origin,
+        message: `${execStarts.length} ExecStart= lines in effect (systemd allows one for a non-oneshot service); using ${win.origin.file}:${win.origin.line}`,
+      });
+    }
+    const ex = expandExecStart(win.value, env, win.origin);
+    for (const p of ex.problems) out.problems.push({ ...win.origin, message: p });
+    out.argv = ex.argv;
+    out.origins = ex.origins;
+    out.execStart = win.origin;
+    return out;
   });
 }
 

@@ -15,7 +15,7 @@
  */
 import { Document, isScalar, parseDocument } from "yaml";
 import { z } from "zod";
-import { kubeletInfo } from "../probes/kubelet.js";
+import { kubeletInfo } from "../probes/k8s/kubelet-info.js";
 import { missingDirs } from "./atomic.js";
 import { exactlyOneTarget, resolveTarget, targetShape } from "./target.js";
 import { defineFix, FixRefused, type Change } from "./types.js";

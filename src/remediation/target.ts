@@ -5,7 +5,7 @@
  * /etc/passwd and /etc/group (never this machine's).
  */
 import { z } from "zod";
-import { kubeletInfo } from "../probes/kubelet.js";
+import { KUBELET_FILES, kubeletFile, kubeletInfo } from "../probes/k8s/kubelet-info.js";
 import { parseGroup, parsePasswd } from "../probes/parse/passwd.js";
 import { FixRefused, type FixContext } from "./types.js";
 
@@ -14,7 +14,7 @@ export const absolutePath = z
   .min(1)
   .refine((p) => p.startsWith("/") && !p.includes("\0") && !p.split("/").includes(".."), "must be an absolute path without '..'");
 
-export const PATH_OF = ["kubelet-unit", "kubelet-config", "kubelet-kubeconfig", "kubelet-client-ca"] as const;
+export const PATH_OF = KUBELET_FILES;
 export type PathOf = (typeof PATH_OF)[number];
 
 export const targetShape = {
@@ -28,14 +28,11 @@ export const exactlyOneTarget = (p: { path?: string | undefined; pathOf?: string
 export async function resolveTarget(ctx: FixContext, p: { path?: string | undefined; pathOf?: PathOf | undefined }): Promise<string> {
   if (p.path !== undefined) return p.path;
   const info = await kubeletInfo(ctx.probe);
-  if (!info.present) throw new FixRefused("no kubelet found (no kubelet process and no kubelet systemd unit)");
-  const found =
-    p.pathOf === "kubelet-unit" ? (info.serviceFile ?? info.unitFile)
-    : p.pathOf === "kubelet-config" ? info.configFile
-    : p.pathOf === "kubelet-kubeconfig" ? info.kubeconfig
-    : info.clientCAFile;
-  if (!found) throw new FixRefused(`the kubelet has no ${p.pathOf} file to fix`);
-  return found;
+  if (!info.present && !info.unobserved?.present) throw new FixRefused("no kubelet found (no kubelet process and no kubelet systemd unit)");
+  const r = kubeletFile(info, p.pathOf as NonNullable<typeof p.pathOf>);
+  if ("unobserved" in r) throw new FixRefused(`cannot tell which file is the kubelet's ${p.pathOf ?? ""}: ${r.unobserved}`);
+  if ("note" in r) throw new FixRefused(`the kubelet has no ${p.pathOf ?? ""} file to fix (${r.note})`);
+  return r.path;
 }
 
 /** A user or group name (or number) → id, from the root's own account files. */

@@ -49,7 +49,9 @@ export function parseUnitFile(text: string, file: string): ParsedUnitFile {
   const sections = emptySections<UnitDirective>();
   const problems: UnitParseProblem[] = [];
   let section: string | null = null;
-  let continuation: { text: string; line: number } | null = null;
+  // Continued lines are gathered as parts and joined once: re-concatenating a growing
+  // string per continuation line is quadratic.
+  let continuation: { parts: string[]; line: number } | null = null;
 
   const handle = (raw: string, lineNo: number): void => {
     const s = raw.trim();
@@ -87,17 +89,18 @@ export function parseUnitFile(text: string, file: string): ParsedUnitFile {
     if (raw.endsWith("\r")) raw = raw.slice(0, -1);
     const lead = raw.trimStart();
     if (lead.startsWith("#") || lead.startsWith(";")) continue;
-    const joined: string = continuation ? continuation.text + raw : raw;
     const start: number = continuation ? continuation.line : i + 1;
-    if (endsWithUnescapedBackslash(joined)) {
-      continuation = { text: joined.slice(0, -1) + " ", line: start };
+    if (endsWithUnescapedBackslash(raw)) {
+      continuation ??= { parts: [], line: start };
+      continuation.parts.push(raw.slice(0, -1), " ");
       continue;
     }
+    const joined = continuation ? continuation.parts.join("") + raw : raw;
     continuation = null;
     handle(joined, start);
   }
   // A file ending in a backslash: use what was gathered.
-  if (continuation) handle(continuation.text, continuation.line);
+  if (continuation) handle(continuation.parts.join(""), continuation.line);
   return { file, sections, problems };
 }
 

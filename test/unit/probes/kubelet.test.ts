@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import kubeletProbe, { effectiveSetting, kubeletInfo, parseKubeletConfig, type KubeletInfo } from "../../../src/probes/kubelet.js";
+import kubeletProbe, { kubeletInfo, kubeletSetting as effectiveSetting, parseKubeletConfig, type KubeletInfo } from "../../../src/probes/kubelet.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext, type FixtureSpec } from "../../helpers/fixture-root.js";
 import { KUBELET_SERVICE } from "../../helpers/kubeadm-node.js";
@@ -97,14 +97,26 @@ describe("kubelet: systemd unit + kubeadm drop-in", () => {
   it("a flag overrides the config file (readOnlyPort 10255 from /etc/default/kubelet)", async () => {
     const ctx = await ctxFor(kubeadmSpec());
     const fact = await collect(ctx, { setting: { flag: "read-only-port", config: "readOnlyPort", default: 0 } });
-    expect(fact.value).toEqual({ present: true, source: "flag", value: 10255, flag: "--read-only-port", configKey: "readOnlyPort" });
+    expect(fact.value).toEqual({
+      present: true,
+      distribution: "kubeadm",
+      variant: undefined,
+      version: undefined,
+      versionMinor: undefined,
+      source: "flag",
+      value: 10255,
+      flag: "--read-only-port",
+      configKey: "readOnlyPort",
+    });
+    // An offline root does not run the kubelet binary, and nothing on this root writes its version.
+    expect(fact.unknown?.version).toMatch(/only on the live host/);
     expect(fact.evidence).toEqual([{ file: "/etc/default/kubelet", line: 1, key: "--read-only-port" }]);
   });
 
   it("a config-only setting comes from the config file with its line", async () => {
     const ctx = await ctxFor(kubeadmSpec());
     const fact = await collect(ctx, { setting: { flag: "--anonymous-auth", config: "authentication.anonymous.enabled", default: true } });
-    expect(fact.value).toEqual({
+    expect(fact.value).toMatchObject({
       present: true,
       source: "config",
       value: false,
@@ -133,7 +145,7 @@ describe("kubelet: systemd unit + kubeadm drop-in", () => {
     expect(effectiveSetting(info, { flag: "tls-cert-file", config: "tlsCertFile" })).toEqual({ value: undefined, source: "unset" });
     expect(effectiveSetting(info, { config: "seccompDefault", default: null })).toEqual({ value: undefined, source: "unset" });
     const unset = await collect(ctx, { setting: { flag: "hostname-override" } });
-    expect(unset.value).toEqual({ present: true, source: "unset", value: undefined, flag: "--hostname-override", configKey: undefined });
+    expect(unset.value).toMatchObject({ present: true, distribution: "kubeadm", source: "unset", value: undefined, flag: "--hostname-override", configKey: undefined });
   });
 
   it("applies the legacy flag defaults when the kubelet runs without --config", () => {
@@ -261,7 +273,16 @@ describe("kubelet: absent or broken", () => {
     const fact = await collect(ctx, {});
     expect(fact.value).toMatchObject({ present: false, source: "none", dropIns: [], flags: {}, config: {}, problems: [] });
     const s = await collect(ctx, { setting: { flag: "anonymous-auth", config: "authentication.anonymous.enabled", default: true } });
-    expect(s.value).toEqual({ present: false, flag: "--anonymous-auth", configKey: "authentication.anonymous.enabled" });
+    expect(s.value).toEqual({
+      present: false,
+      distribution: "none",
+      variant: undefined,
+      version: undefined,
+      versionMinor: undefined,
+      flag: "--anonymous-auth",
+      configKey: "authentication.anonymous.enabled",
+    });
+    expect(s.unknown).toBeUndefined();
     expect((s.value as { value?: unknown }).value).toBeUndefined();
   });
 
@@ -303,7 +324,7 @@ describe("parseKubeletConfig", () => {
     expect(json.config).toEqual({ readOnlyPort: 0, authentication: { anonymous: { enabled: false } } });
     expect(json.keyLines["authentication.anonymous.enabled"]).toEqual({ file: "/c.json", line: 2 });
     expect(parseKubeletConfig("serializeImagePulls: no\n", "/c").config).toEqual({ serializeImagePulls: false });
-    expect(parseKubeletConfig("- a\n", "/c").problems[0]).toMatch(/not a KubeletConfiguration mapping/);
+    expect(parseKubeletConfig("- a\n", "/c").problems[0]).toMatch(/not a mapping/);
     expect(parseKubeletConfig("", "/c")).toEqual({ config: {}, keyLines: {}, problems: [] });
   });
 });

@@ -1,15 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseKubeletConfig } from "../../../src/probes/kubelet.js";
+import { parseKubeletConfig } from "../../../src/probes/parse/kubelet-config.js";
 import { kubeletArgs, parseCmdline, parseKubeletFlags, parseMapFlag } from "../../../src/probes/parse/kubelet-flags.js";
 import {
   expandExecStart,
   parseEnvironmentFile,
   parseEnvironmentValue,
-  parseUnitFile,
   splitWords,
   type EnvValue,
-} from "../../../src/probes/parse/kubelet-unit.js";
+} from "../../../src/probes/parse/unit-exec.js";
+import { mergeUnitSections, parseUnitFile } from "../../../src/probes/parse/unit-file.js";
 import { isDisablingInstall, parseModprobeConf, parseModuleList, parseProcModules } from "../../../src/probes/parse/modprobe.js";
 
 const RUNS = { numRuns: 400 };
@@ -141,12 +141,12 @@ describe("unit file and ExecStart splitting (property)", () => {
   it("never throws on random or mutated unit files, Environment= values or ExecStart lines", () => {
     fc.assert(
       fc.property(fc.oneof(anyString, mutated(UNIT_SAMPLE)), anyString, (text, cmd) => {
-        const u = parseUnitFile(text, "/u");
+        const entries = Object.values(mergeUnitSections([parseUnitFile(text, "/u")])).flat();
         const env = new Map<string, EnvValue>();
-        for (const e of u.entries) {
+        for (const e of entries) {
           if (e.key === "Environment") for (const v of parseEnvironmentValue(e.value).vars) env.set(v.name, { value: v.value });
         }
-        for (const e of u.entries) if (e.key === "ExecStart") expandExecStart(e.value, env, { file: "/u", line: e.line });
+        for (const e of entries) if (e.key === "ExecStart") expandExecStart(e.value, env, { file: "/u", line: e.line });
         const ex = expandExecStart(cmd, env);
         expect(ex.origins).toHaveLength(ex.argv.length);
       }),

@@ -1,78 +1,13 @@
 /**
- * The small part of systemd's unit-file grammar the kubelet probe needs: sections and
- * `Key=Value` lines, `Environment=` assignments, `EnvironmentFile=` contents, and
- * ExecStart word splitting with `$VAR` / `${VAR}` expansion (systemd.exec(5),
- * systemd.service(5) "Command lines"). Pure and total: odd input gives problems, never throws.
+ * How systemd turns a service's settings into the argv it executes: `Environment=`
+ * assignments, `EnvironmentFile=` contents, and ExecStart word splitting with `$VAR` /
+ * `${VAR}` expansion (systemd.exec(5), systemd.service(5) "Command lines"). The unit-file
+ * grammar itself is parse/unit-file.ts. Pure and total: odd input gives problems, never throws.
  */
 
 export interface Problem {
   line: number;
   message: string;
-}
-
-export interface UnitEntry {
-  section: string;
-  key: string;
-  value: string;
-  /** 1-based line where the entry starts. */
-  line: number;
-}
-
-export interface ParsedUnit {
-  file: string;
-  entries: UnitEntry[];
-  problems: Problem[];
-}
-
-/**
- * Parse a unit file or drop-in. Comments start with `#` or `;`; a line ending in `\`
- * continues on the next (the backslash becomes a space; comment lines inside a
- * continuation are skipped, as systemd does).
- */
-export function parseUnitFile(text: string, file: string): ParsedUnit {
-  const entries: UnitEntry[] = [];
-  const problems: Problem[] = [];
-  const lines = text.split(/\r?\n/);
-  let section = "";
-  let i = 0;
-  while (i < lines.length) {
-    const startLine = i + 1;
-    const first = (lines[i] as string).trim();
-    i++;
-    if (first === "" || first.startsWith("#") || first.startsWith(";")) continue;
-    // Join continuations through an array: re-slicing one growing string is quadratic.
-    const parts: string[] = [];
-    let cur = first;
-    while (cur.endsWith("\\") && i < lines.length) {
-      parts.push(cur.slice(0, -1), " ");
-      const next = (lines[i] as string).trim();
-      i++;
-      cur = next.startsWith("#") || next.startsWith(";") ? "\\" : next;
-    }
-    parts.push(cur.endsWith("\\") ? cur.slice(0, -1) : cur);
-    const raw = parts.join("");
-    if (raw.startsWith("[")) {
-      const end = raw.indexOf("]");
-      if (end === -1 || raw.slice(end + 1).trim() !== "") {
-        problems.push({ line: startLine, message: `${file}:${startLine}: bad section header` });
-        section = "";
-      } else {
-        section = raw.slice(1, end);
-      }
-      continue;
-    }
-    const eq = raw.indexOf("=");
-    if (eq === -1) {
-      problems.push({ line: startLine, message: `${file}:${startLine}: line is not Key=Value, ignored` });
-      continue;
-    }
-    if (section === "") {
-      problems.push({ line: startLine, message: `${file}:${startLine}: assignment outside any section, ignored` });
-      continue;
-    }
-    entries.push({ section, key: raw.slice(0, eq).trim(), value: raw.slice(eq + 1).trim(), line: startLine });
-  }
-  return { file, entries, problems };
 }
 
 export interface Word {

@@ -1,0 +1,32 @@
+/**
+ * k3s (server and agent): the kubelet runs inside the `k3s server` / `k3s agent` process,
+ * so there is no kubelet process or unit of its own. Its flags are what k3s hands it:
+ * k3s's built-in arguments, then `kubelet-arg` from /etc/rancher/k3s/config.yaml,
+ * config.yaml.d/*.yaml and the command line (see rancher.ts). Units: k3s.service /
+ * k3s-agent.service in /etc/systemd/system (get.k3s.io install script). Files (kube-bench
+ * cfg/k3s-cis-1.24/config.yaml; docs.k3s.io "Advanced Options"): kubeconfig
+ * /var/lib/rancher/k3s/agent/kubelet.kubeconfig, client CA /var/lib/rancher/k3s/agent/client-ca.crt,
+ * kubelet config drop-ins /var/lib/rancher/k3s/agent/etc/kubelet.conf.d/ (v1.32+).
+ * The version is `k3s --version` (`k3s version v1.30.2+k3s1 (…)`); k3s writes it nowhere.
+ */
+import { presence } from "../k8s/node.js";
+import { processView } from "../k8s/node.js";
+import { detectRancher, rancherKubeletFlags } from "./rancher.js";
+import type { Distribution } from "./types.js";
+
+const k3s: Distribution = {
+  id: "k3s",
+  async detect(ctx) {
+    const { processes } = await processView(ctx);
+    return detectRancher(ctx, "k3s", processes, async (p) => {
+      const r = await presence(ctx, p);
+      return "exists" in r && r.exists;
+    });
+  },
+  kubelet: { kind: "embedded", model: (ctx, det) => rancherKubeletFlags(ctx, "k3s", det) },
+  versionCommands(det) {
+    return [...(det.process?.argv[0]?.startsWith("/") ? [det.process.argv[0]] : []), "/usr/local/bin/k3s"];
+  },
+};
+
+export default k3s;

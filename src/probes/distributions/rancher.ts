@@ -1,0 +1,304 @@
+/**
+ * What k3s and RKE2 share (RKE2 runs k3s's agent code): the `k3s|rke2 server|agent`
+ * command line, the YAML config file with its `config.yaml.d/*.yaml` drop-ins, and the
+ * kubelet arguments the agent hands its kubelet.
+ *
+ * Facts used (k3s-io/k3s pkg/daemons/agent/agent_linux.go, pkg/configfilearg; docs.k3s.io
+ * "Configuration File"; docs.rke2.io "Configuration Options"):
+ * - The config file is /etc/rancher/<k3s|rke2>/config.yaml (or --config), and drop-ins
+ *   `<config>.d/*.yaml` in name order; a later file replaces a key, `key+:` appends to a list.
+ *   Keys are the CLI flag names. Command-line flags are applied after the files.
+ * - The agent builds the kubelet's arguments from its own defaults, then applies every
+ *   `--kubelet-arg name=value` in order (a later one replaces an earlier one).
+ * - Since v1.32 (k3s, RKE2) the agent writes its kubelet defaults as a KubeletConfiguration
+ *   drop-in, <data-dir>/agent/etc/kubelet.conf.d/00-<k3s|rke2>-defaults.conf, and passes
+ *   --config-dir there; before, it passed them as flags (anonymous-auth=false,
+ *   authentication-token-webhook=true, authorization-mode=Webhook, client-ca-file, …).
+ *   Both eras always pass --read-only-port=0 and --kubeconfig=<data-dir>/agent/kubelet.kubeconfig,
+ *   and --hostname-override with the node name.
+ */
+import path from "node:path";
+import type { FlagOrigin } from "../k8s/effective.js";
+import { listDir, readText } from "../k8s/node.js";
+import { parseComponentConfig } from "../parse/kubelet-config.js";
+import { unitCommand } from "../systemd-unit-files.js";
+import type { Evidence, ProbeContext } from "../types.js";
+import type { Detection, ModelledFlags } from "./types.js";
+
+export type RancherProgram = "k3s" | "rke2";
+
+/** One `--name value` / `--name=value` of the agent's command line, in order. */
+export interface CliArg {
+  name: string;
+  value: string;
+  /** Index in the argv it came from. */
+  index: number;
+}
+
+/** Flags of the rancher CLI (urfave/cli) that take no value. */
+const BOOLEAN_FLAGS = new Set([
+  "protect-kernel-defaults", "selinux", "rootless", "debug", "docker", "disable-default-registry-endpoint",
+  "prefer-bundled-bin", "disable-apiserver-lb", "lb-server-port", "secrets-encryption", "cluster-init",
+  "disable-scheduler", "disable-cloud-controller", "disable-kube-proxy", "disable-network-policy",
+  "disable-helm-controller", "disable-apiserver", "disable-controller-manager", "disable-etcd",
+  "embedded-registry", "supervisor-metrics", "write-kubeconfig-group",
+]);
+
+/**
+ * Every flag after the sub-command, in order, repeated flags kept (`--kubelet-arg` is a
+ * list). `-c` is `--config`, `-d` is `--data-dir`. Never throws.
+ */
+export function parseRancherArgs(args: readonly string[]): CliArg[] {
+  const out: CliArg[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const tok = args[i] as string;
+    if (!tok.startsWith("-") || tok === "-" || tok === "--") continue;
+    const eq = tok.indexOf("=");
+    let name = (eq === -1 ? tok : tok.slice(0, eq)).replace(/^-+/, "");
+    if (name === "c") name = "config";
+    if (name === "d") name = "data-dir";
+    if (eq !== -1) {
+      out.push({ name, value: tok.slice(eq + 1), index: i });
+      continue;
+    }
+    const next = args[i + 1];
+    if (!BOOLEAN_FLAGS.has(name) && next !== undefined && !next.startsWith("-")) {
+      out.push({ name, value: next, index: i });
+      i++;
+    } else {
+      out.push({ name, value: "true", index: i });
+    }
+  }
+  return out;
+}
+
+/** `server` / `agent` and the flags after it, when argv runs the program; null otherwise. */
+export function rancherCommand(argv: readonly string[], program: RancherProgram): { sub: string; args: string[]; offset: number } | null {
+  const prog = argv[0];
+  if (prog === undefined || path.posix.basename(prog) !== program) return null;
+  const sub = argv[1];
+  if (sub !== "server" && sub !== "agent") return null;
+  return { sub, args: argv.slice(2), offset: 2 };
+}
+
+/** A value with where it was written. */
+interface Sourced {
+  value: string;
+  origin: FlagOrigin;
+}
+
+/** The agent's settings after its config files and command line: lists keep their order. */
+export interface RancherSettings {
+  scalars: Map<string, Sourced>;
+  kubeletArgs: Sourced[];
+  configFiles: string[];
+  unobserved: string[];
+  problems: string[];
+  evidence: Evidence[];
+}
+
+function scalarText(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return undefined;
+}
+
+/** Read the config file and its drop-ins, then apply the command line (argv after the sub-command). */
+export async function rancherSettings(
+  ctx: ProbeContext,
+  program: RancherProgram,
+  cli: { args: readonly string[]; origins: readonly (FlagOrigin | undefined)[]; offset: number } | null,
+): Promise<RancherSettings> {
+  const out: RancherSettings = { scalars: new Map(), kubeletArgs: [], configFiles: [], unobserved: [], problems: [], evidence: [] };
+  const cliArgs = cli ? parseRancherArgs(cli.args) : [];
+  const cliOrigin = (a: CliArg): FlagOrigin => cli?.origins[a.index + cli.offset] ?? {};
+  const configFlag = [...cliArgs].reverse().find((a) => a.name === "config");
+  const configFile = configFlag?.value ?? `/etc/rancher/${program}/config.yaml`;
+
+  const files: string[] = [];
+  const main = await readText(ctx, configFile);
+  const texts = new Map<string, string>();
+  if ("unobserved" in main) out.unobserved.push(main.unobserved);
+  else if ("text" in main) {
+    files.push(configFile);
+    texts.set(configFile, main.text);
+  } else if (configFlag) out.problems.push(`${configFile}: the --config file does not exist`);
+  const dropDir = `${configFile}.d`;
+  const listed = await listDir(ctx, dropDir);
+  if ("unobserved" in listed) out.unobserved.push(listed.unobserved);
+  else {
+    for (const n of (listed.names ?? []).filter((x) => x.endsWith(".yaml") || x.endsWith(".yml"))) {
+      const f = `${dropDir}/${n}`;
+      const r = await readText(ctx, f);
+      if ("unobserved" in r) out.unobserved.push(r.unobserved);
+      else if ("text" in r) {
+        files.push(f);
+        texts.set(f, r.text);
+      }
+    }
+  }
+  for (const f of files) {
+    const parsed = parseComponentConfig(texts.get(f) as string, f);
+    out.problems.push(...parsed.problems);
+    out.configFiles.push(f);
+    out.evidence.push({ file: f, detail: `${program} config file` });
+    for (const [rawKey, v] of Object.entries(parsed.config)) {
+      const append = rawKey.endsWith("+");
+      const key = append ? rawKey.slice(0, -1) : rawKey;
+      const line = parsed.keyLines[rawKey]?.line;
+      const origin: FlagOrigin = { file: f, ...(line !== undefined ? { line } : {}) };
+      if (key === "kubelet-arg") {
+        const list = Array.isArray(v) ? v : [v];
+        const items = list.map(scalarText).filter((x): x is string => x !== undefined).map((value) => ({ value, origin }));
+        out.kubeletArgs = append ? [...out.kubeletArgs, ...items] : items;
+        continue;
+      }
+      const s = scalarText(v);
+      if (s !== undefined) out.scalars.set(key, { value: s, origin });
+    }
+  }
+  for (const a of cliArgs) {
+    const origin = cliOrigin(a);
+    if (a.name === "kubelet-arg") out.kubeletArgs.push({ value: a.value, origin });
+    else out.scalars.set(a.name, { value: a.value, origin });
+  }
+  return out;
+}
+
+/** The argv of the agent: its process when it runs, else its unit's ExecStart. */
+export async function rancherCli(
+  ctx: ProbeContext,
+  program: RancherProgram,
+  det: Detection,
+): Promise<{ args: string[]; origins: (FlagOrigin | undefined)[]; offset: number; unobserved: string[]; evidence: Evidence[] } | null> {
+  if (det.process) {
+    const c = rancherCommand(det.process.argv, program);
+    if (c) {
+      const pid = det.process.pid;
+      return {
+        args: c.args,
+        origins: det.process.argv.map(() => ({ pid, via: `${program} ${c.sub} command line` })),
+        offset: c.offset,
+        unobserved: [],
+        evidence: [{ pid, process: program, detail: `${program} ${c.sub} command line` }],
+      };
+    }
+  }
+  if (!det.hostUnit) return null;
+  const cmd = await unitCommand(ctx, det.hostUnit);
+  if (!cmd) return null;
+  const c = rancherCommand(cmd.argv, program);
+  const unobserved = cmd.unobserved.map((u) => `${u.file}: ${u.message}`);
+  const evidence: Evidence[] = [{ file: cmd.execStart?.file ?? cmd.unit.file, ...(cmd.execStart ? { line: cmd.execStart.line } : {}), unit: cmd.unit.name, detail: "ExecStart" }];
+  if (!c) return { args: [], origins: [], offset: 0, unobserved, evidence };
+  return { args: c.args, origins: cmd.origins.map((o) => (o ? { file: o.file, line: o.line } : undefined)), offset: c.offset, unobserved, evidence };
+}
+
+/** Apply `--kubelet-arg` entries over built-in flags (k3s util.GetArgs: `name=value`, `name+=v` appends, `name-=v` prepends). */
+export function applyKubeletArgs(
+  flags: Record<string, string>,
+  sources: Record<string, FlagOrigin>,
+  args: readonly { value: string; origin: FlagOrigin }[],
+  via: string,
+): void {
+  for (const a of args) {
+    const t = a.value.replace(/^-+/, "");
+    const eq = t.indexOf("=");
+    let name = eq === -1 ? t : t.slice(0, eq);
+    const value = eq === -1 ? "true" : t.slice(eq + 1);
+    let mode: "set" | "append" | "prepend" = "set";
+    if (name.endsWith("+")) {
+      mode = "append";
+      name = name.slice(0, -1);
+    } else if (name.endsWith("-")) {
+      mode = "prepend";
+      name = name.slice(0, -1);
+    }
+    name = name.replace(/_/g, "-");
+    if (name === "") continue;
+    const cur = flags[name];
+    flags[name] = mode === "set" || cur === undefined ? value : mode === "append" ? `${cur},${value}` : `${value},${cur}`;
+    sources[name] = { ...a.origin, via };
+  }
+}
+
+/** The kubelet flags a k3s / RKE2 agent runs its kubelet with, from its files and command line. */
+export async function rancherKubeletFlags(ctx: ProbeContext, program: RancherProgram, det: Detection): Promise<ModelledFlags> {
+  const cli = await rancherCli(ctx, program, det);
+  const settings = await rancherSettings(ctx, program, cli);
+  const out: ModelledFlags = {
+    flags: {},
+    flagSources: {},
+    unobserved: [...(cli?.unobserved ?? []), ...settings.unobserved],
+    problems: settings.problems,
+    evidence: [...(cli?.evidence ?? []), ...settings.evidence],
+  };
+  const dataDir = settings.scalars.get("data-dir")?.value ?? `/var/lib/rancher/${program}`;
+  const agent = `${dataDir}/agent`;
+  const confDir = `${agent}/etc/kubelet.conf.d`;
+  const listed = await listDir(ctx, confDir);
+  if ("unobserved" in listed) out.unobserved.push(listed.unobserved);
+  const configDirEra = !("unobserved" in listed) && (listed.names ?? []).some((n) => n.endsWith(".conf") || !n.includes("."));
+  const builtin = `${program} built-in kubelet argument`;
+  const set = (name: string, value: string, origin: FlagOrigin = { via: builtin }): void => {
+    out.flags[name] = value;
+    out.flagSources[name] = origin;
+  };
+  set("read-only-port", "0");
+  set("kubeconfig", `${agent}/kubelet.kubeconfig`);
+  if (configDirEra) {
+    set("config-dir", confDir);
+  } else {
+    set("anonymous-auth", "false");
+    set("authentication-token-webhook", "true");
+    set("authorization-mode", "Webhook");
+    set("client-ca-file", `${agent}/client-ca.crt`);
+    set("tls-cert-file", `${agent}/serving-kubelet.crt`);
+    set("tls-private-key-file", `${agent}/serving-kubelet.key`);
+    set("healthz-bind-address", "127.0.0.1");
+    set("pod-manifest-path", `${agent}/pod-manifests`);
+  }
+  const nodeName = settings.scalars.get("node-name");
+  if (nodeName) set("hostname-override", nodeName.value, { ...nodeName.origin, via: `${program} --node-name` });
+  else {
+    const host = await readText(ctx, "/etc/hostname");
+    const name = "text" in host ? host.text.trim() : "";
+    set("hostname-override", name !== "" ? name : "(this node's hostname)", { file: "/etc/hostname", via: `${program} sets the node name, by default the hostname` });
+  }
+  const pkd = settings.scalars.get("protect-kernel-defaults");
+  if (pkd && pkd.value === "true") set("protect-kernel-defaults", "true", { ...pkd.origin, via: `${program} --protect-kernel-defaults` });
+  applyKubeletArgs(out.flags, out.flagSources, settings.kubeletArgs, `${program} --kubelet-arg`);
+  return out;
+}
+
+/** Detect k3s / RKE2 from its process, its units and its directories. */
+export async function detectRancher(
+  ctx: ProbeContext,
+  program: RancherProgram,
+  processes: readonly { pid: number; argv: string[] }[],
+  markers: (p: string) => Promise<boolean>,
+): Promise<Detection | null> {
+  const evidence: Evidence[] = [];
+  let variant: string | undefined;
+  const proc = processes.find((p) => rancherCommand(p.argv, program) !== null);
+  if (proc) {
+    variant = rancherCommand(proc.argv, program)?.sub;
+    evidence.push({ pid: proc.pid, process: program, detail: `${program} ${variant ?? ""} is running`.trim() });
+  }
+  const units = program === "k3s" ? { server: "k3s.service", agent: "k3s-agent.service" } : { server: "rke2-server.service", agent: "rke2-agent.service" };
+  let hostUnit: string | undefined;
+  for (const [v, u] of Object.entries(units)) {
+    const cmd = await unitCommand(ctx, u);
+    if (cmd && !cmd.unit.masked) {
+      hostUnit ??= u;
+      variant ??= v;
+      evidence.push({ file: cmd.unit.file, unit: u, detail: `${program} ${v} unit` });
+    }
+  }
+  for (const p of [`/etc/rancher/${program}`, `/var/lib/rancher/${program}`]) {
+    if (await markers(p)) evidence.push({ file: p, detail: `${program} directory` });
+  }
+  if (evidence.length === 0) return null;
+  if (proc && variant) hostUnit = units[variant as "server" | "agent"];
+  return { ...(variant ? { variant } : {}), evidence, ...(proc ? { process: proc } : {}), ...(hostUnit ? { hostUnit } : {}) };
+}

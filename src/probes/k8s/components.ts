@@ -1,0 +1,326 @@
+/**
+ * The resolver for Kubernetes components other than the kubelet (kube-apiserver, etcd,
+ * kube-proxy, kube-controller-manager, kube-scheduler): their effective flags and config.
+ *
+ * 1. A running process (`/proc/<pid>/cmdline`, argv[0] basename = the component, or
+ *    `hyperkube <component>`) gives the flags it really runs with.
+ * 2. Otherwise its static pod manifest: `<staticPodPath>/<component>.yaml` (the kubelet's
+ *    effective staticPodPath, else /etc/kubernetes/manifests), or any manifest there whose
+ *    first container runs the component; flags are `command` + `args` of containers[0].
+ * Paths in flags are the container's view: they are mapped to host paths through the
+ * manifest's hostPath volumes; a path only inside a container is reported as such, never
+ * guessed. kube-proxy's `--config` (a KubeProxyConfiguration) is read too, from the host
+ * or, for a pod, through `/proc/<pid>/root`.
+ */
+import path from "node:path";
+import { normaliseFlagName, parseKubeletFlags } from "../parse/kubelet-flags.js";
+import { getConfigPath, parseComponentConfig } from "../parse/kubelet-config.js";
+import { hostPathFor, parseStaticPodManifest, type StaticPodMount } from "../parse/static-pod.js";
+import { processTable } from "../process-table.js";
+import type { ProbeContext } from "../types.js";
+import { effectiveSetting, type EffectiveSetting, type FlagOrigin } from "./effective.js";
+import { kubeletInfo } from "./kubelet-info.js";
+
+export const COMPONENTS = ["kube-apiserver", "etcd", "kube-proxy", "kube-controller-manager", "kube-scheduler"] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+/** hyperkube's older sub-command names. */
+const HYPERKUBE_ALIASES: Record<string, Component> = {
+  apiserver: "kube-apiserver",
+  proxy: "kube-proxy",
+  "controller-manager": "kube-controller-manager",
+  scheduler: "kube-scheduler",
+};
+
+/** Flags that name a file, per component: exposed as `files` (host paths). */
+const FILE_FLAGS: Record<Component, readonly string[]> = {
+  "kube-apiserver": ["audit-policy-file", "audit-log-path", "encryption-provider-config", "client-ca-file", "tls-cert-file", "tls-private-key-file"],
+  etcd: ["data-dir", "cert-file", "key-file", "trusted-ca-file"],
+  "kube-proxy": ["config", "kubeconfig"],
+  "kube-controller-manager": ["kubeconfig", "service-account-private-key-file", "root-ca-file"],
+  "kube-scheduler": ["kubeconfig", "config"],
+};
+
+/** kubeadm's static pod directory, used when the kubelet does not say another. */
+const DEFAULT_MANIFEST_DIR = "/etc/kubernetes/manifests";
+
+export interface ComponentInfo {
+  component: Component;
+  present: boolean;
+  source: "process" | "manifest" | "none";
+  pid?: number;
+  /** Host path of the component's static pod manifest, when one exists (also when it runs as a process). */
+  manifest?: string;
+  /** The process runs in another mount namespace than pid 1 (a pod): its paths are not host paths. */
+  containerized?: boolean;
+  argv?: string[];
+  /** Effective flags, no leading dashes. */
+  flags: Record<string, string>;
+  /** Flag → manifest line or pid it was read from. */
+  flagSources: Record<string, FlagOrigin>;
+  /** --config as written (kube-proxy, kube-scheduler). */
+  configFile?: string;
+  /** Where --config was read from (host path, or /proc/<pid>/root/…). */
+  configReadFrom?: string;
+  config: Record<string, unknown>;
+  configKeyLines: Record<string, { file: string; line: number }>;
+  /** Known file flags (and `manifest`) → host path. */
+  files: Record<string, string>;
+  /** Known file flags whose path is not a host file → why. */
+  fileNotes: Record<string, string>;
+  mounts: StaticPodMount[];
+  problems: string[];
+}
+
+function msg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function basename(p: string): string {
+  const i = p.lastIndexOf("/");
+  return i === -1 ? p : p.slice(i + 1);
+}
+
+/** When argv runs `component` (directly or as `hyperkube <component>`), the offset of its first flag; else null. */
+export function componentArgs(argv: readonly string[], component: Component): { offset: number } | null {
+  const prog = argv[0];
+  if (prog === undefined) return null;
+  const base = basename(prog);
+  if (base === component) return { offset: 1 };
+  if (base === "hyperkube") {
+    const sub = argv[1];
+    if (sub !== undefined && (sub === component || (Object.hasOwn(HYPERKUBE_ALIASES, sub) && HYPERKUBE_ALIASES[sub] === component))) return { offset: 2 };
+  }
+  return null;
+}
+
+/** Parse a component's argv into flags: the kubelet's pflag parser (same flag library). */
+export function parseComponentArgv(argv: readonly string[], component: Component): ReturnType<typeof parseKubeletFlags> & { offset: number } {
+  const offset = componentArgs(argv, component)?.offset ?? 1;
+  return { ...parseKubeletFlags(argv.slice(offset)), offset };
+}
+
+async function findProcess(ctx: ProbeContext, component: Component, problems: string[]): Promise<{ pid: number; argv: string[] } | null> {
+  const { processes: table, problems: tableProblems } = await processTable(ctx);
+  problems.push(...tableProblems);
+  const found = table.filter((p) => componentArgs(p.argv, component) !== null);
+  if (found.length > 1) problems.push(`several ${component} processes (pids ${found.map((f) => f.pid).join(", ")}); using ${found[0]?.pid}`);
+  return found[0] ?? null;
+}
+
+/** The kubelet's static pod directory: its effective staticPodPath (or --pod-manifest-path), else kubeadm's. */
+async function manifestDir(ctx: ProbeContext): Promise<string> {
+  try {
+    const k = await kubeletInfo(ctx);
+    const flag = k.flags["pod-manifest-path"];
+    const cfg = getConfigPath(k.config, "staticPodPath");
+    const dir = flag ?? (cfg.found && typeof cfg.value === "string" ? cfg.value : undefined);
+    if (dir && path.posix.isAbsolute(dir)) return dir.replace(/\/+$/, "") || "/";
+  } catch {
+    // no kubelet facts: kubeadm's directory
+  }
+  return DEFAULT_MANIFEST_DIR;
+}
+
+async function findManifest(
+  ctx: ProbeContext,
+  component: Component,
+  problems: string[],
+): Promise<{ file: string; argv: string[]; lines: number[]; mounts: StaticPodMount[] } | null> {
+  const dir = await manifestDir(ctx);
+  const read = async (file: string): Promise<ReturnType<typeof parseStaticPodManifest> | null> => {
+    let text: string | null;
+    try {
+      text = await ctx.host.readFileIfExists(file);
+    } catch (e) {
+      problems.push(`${file}: ${msg(e)}`);
+      return null;
+    }
+    return text === null ? null : parseStaticPodManifest(text, file);
+  };
+  const named = `${dir}/${component}.yaml`;
+  const m = await read(named);
+  if (m) {
+    problems.push(...m.problems.map((p) => p.message));
+    return { file: named, argv: m.argv, lines: m.lines, mounts: m.mounts };
+  }
+  // Another file name: any manifest whose first container runs the component.
+  let names: string[] | null = null;
+  try {
+    names = await ctx.host.readdir(dir);
+  } catch {
+    names = null;
+  }
+  for (const n of (names ?? []).filter((x) => /\.(ya?ml|json)$/.test(x)).sort()) {
+    const file = `${dir}/${n}`;
+    const other = await read(file);
+    if (other && componentArgs(other.argv, component)) return { file, argv: other.argv, lines: other.lines, mounts: other.mounts };
+  }
+  return null;
+}
+
+async function isOtherMountNs(ctx: ProbeContext, pid: number): Promise<boolean | undefined> {
+  try {
+    const [mine, init] = await Promise.all([ctx.host.procReadlink(`${pid}/ns/mnt`), ctx.host.procReadlink("1/ns/mnt")]);
+    if (!mine || !init) return undefined;
+    return mine !== init;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where a path the component names lives on the host, or why it is not a host file. */
+export function hostPathOf(info: Pick<ComponentInfo, "component" | "mounts" | "manifest" | "containerized" | "source">, p: string): { path: string } | { note: string } {
+  const abs = path.posix.resolve("/", p);
+  if (info.manifest !== undefined && (info.source === "manifest" || info.containerized !== false)) {
+    const r = hostPathFor(info.mounts, abs);
+    if ("path" in r) return r;
+    return { note: `${abs} is inside the ${info.component} container (${r.inContainer} in ${info.manifest}), not a host file` };
+  }
+  if (info.containerized === true) return { note: `${info.component} runs in a pod (own mount namespace) and ${abs} is inside its container, not a host file` };
+  return { path: abs };
+}
+
+async function readComponentConfig(ctx: ProbeContext, info: ComponentInfo, written: string): Promise<void> {
+  const loc = hostPathOf(info, written);
+  let readFrom: string;
+  let text: string | null = null;
+  try {
+    if ("path" in loc) {
+      readFrom = loc.path;
+      text = await ctx.host.readFileIfExists(loc.path);
+    } else if (info.pid !== undefined) {
+      // The container's own view of the file: /proc/<pid>/root.
+      readFrom = `/proc/${info.pid}/root${path.posix.resolve("/", written)}`;
+      text = await ctx.host.procReadIfExists(`${info.pid}/root${path.posix.resolve("/", written)}`);
+    } else {
+      info.problems.push(`--config ${written}: ${loc.note}; cannot read it`);
+      return;
+    }
+  } catch (e) {
+    info.problems.push(`--config ${written}: ${msg(e)}`);
+    return;
+  }
+  if (text === null) {
+    info.problems.push(`--config ${readFrom}: does not exist`);
+    return;
+  }
+  info.configReadFrom = readFrom;
+  const parsed = parseComponentConfig(text, readFrom);
+  info.problems.push(...parsed.problems);
+  info.config = parsed.config;
+  info.configKeyLines = parsed.keyLines;
+}
+
+async function loadComponentInfo(ctx: ProbeContext, component: Component): Promise<ComponentInfo> {
+  const info: ComponentInfo = {
+    component,
+    present: false,
+    source: "none",
+    flags: {},
+    flagSources: {},
+    config: {},
+    configKeyLines: {},
+    files: {},
+    fileNotes: {},
+    mounts: [],
+    problems: [],
+  };
+  const proc = await findProcess(ctx, component, info.problems);
+  const manifest = await findManifest(ctx, component, info.problems);
+  if (manifest) {
+    info.manifest = manifest.file;
+    info.files.manifest = manifest.file;
+    info.mounts = manifest.mounts;
+  }
+  if (proc) {
+    const parsed = parseComponentArgv(proc.argv, component);
+    Object.assign(info, { present: true, source: "process", pid: proc.pid, argv: proc.argv, flags: parsed.flags });
+    for (const name of Object.keys(parsed.flags)) info.flagSources[name] = { pid: proc.pid };
+    const other = await isOtherMountNs(ctx, proc.pid);
+    if (other !== undefined) info.containerized = other;
+  } else if (manifest && componentArgs(manifest.argv, component)) {
+    const parsed = parseComponentArgv(manifest.argv, component);
+    Object.assign(info, { present: true, source: "manifest", argv: manifest.argv, flags: parsed.flags });
+    for (const [name, idx] of Object.entries(parsed.index)) {
+      info.flagSources[name] = { file: manifest.file, line: manifest.lines[idx + parsed.offset] };
+    }
+  } else if (manifest) {
+    info.problems.push(`${manifest.file}: containers[0] does not run ${component} (argv[0] ${JSON.stringify(manifest.argv[0] ?? "")})`);
+  }
+  if (!info.present) return info;
+
+  const cfg = info.flags["config"];
+  if (cfg) {
+    info.configFile = cfg;
+    await readComponentConfig(ctx, info, cfg);
+  }
+  const pathFlags = new Map<string, string>();
+  for (const f of FILE_FLAGS[component]) {
+    const v = info.flags[f];
+    if (v) pathFlags.set(f, v);
+  }
+  // kube-proxy: the kubeconfig may be in its config file (clientConnection.kubeconfig).
+  if (component === "kube-proxy" && !pathFlags.has("kubeconfig")) {
+    const c = getConfigPath(info.config, "clientConnection.kubeconfig");
+    if (c.found && typeof c.value === "string" && c.value !== "") pathFlags.set("kubeconfig", c.value);
+  }
+  if (component === "etcd" && !pathFlags.has("data-dir") && info.manifest) {
+    info.problems.push("etcd runs without --data-dir (it then uses <name>.etcd in its working directory)");
+  }
+  for (const [f, v] of pathFlags) {
+    const loc = hostPathOf(info, v);
+    if ("path" in loc) info.files[f] = loc.path;
+    else info.fileNotes[f] = loc.note;
+  }
+  return info;
+}
+
+/** A component's effective flags, resolved once per scan. */
+export function componentInfo(ctx: ProbeContext, component: Component): Promise<ComponentInfo> {
+  return ctx.once(`k8s-component:${component}`, () => loadComponentInfo(ctx, component));
+}
+
+/** The host path of a file a component names by flag (or its manifest), or why there is none. */
+export async function componentFile(
+  ctx: ProbeContext,
+  ref: { component: Component; flag?: string | undefined; manifest?: true | undefined },
+): Promise<{ path: string } | { note: string }> {
+  const info = await componentInfo(ctx, ref.component);
+  if (ref.manifest) {
+    return info.manifest ? { path: info.manifest } : { note: `no static pod manifest for ${ref.component}` };
+  }
+  if (!info.present) return { note: `no ${ref.component} on this node (no process and no static pod manifest)` };
+  const flag = normaliseFlagName(ref.flag ?? "");
+  const known = info.files[flag];
+  if (known) return { path: known };
+  const why = info.fileNotes[flag];
+  if (why) return { note: why };
+  const v = info.flags[flag];
+  if (!v) return { note: `${ref.component} runs without --${flag}` };
+  return hostPathOf(info, v);
+}
+
+// ---------------------------------------------------------------------------------------
+// Effective setting: the one rule (effective.ts) — flag > config file (--config) > default.
+// ---------------------------------------------------------------------------------------
+export interface ComponentSetting {
+  flag: string;
+  config?: string | undefined;
+  default?: string | number | boolean | null | undefined;
+}
+
+/** A component's effective setting. Component configs default their zero values: an empty string is "not set". */
+export function componentSetting(info: ComponentInfo, spec: ComponentSetting): EffectiveSetting {
+  return effectiveSetting(
+    {
+      flags: info.flags,
+      flagSources: info.flagSources,
+      config: info.config,
+      configKeyLines: info.configKeyLines,
+      layers: info.configReadFrom ? [{ file: info.configReadFrom, kind: "config" }] : [],
+    },
+    spec,
+    { emptyIsUnset: true },
+  );
+}
