@@ -405,6 +405,20 @@ async function readEnvironmentFiles(
 }
 
 /**
+ * The unit-name specifiers of systemd.unit(5) "Specifiers" that a path can use without a
+ * running manager: %n (full name), %N (name without the type suffix), %p (prefix before
+ * `@`), %i (instance), %%. Others are left as written.
+ */
+export function expandSpecifiers(value: string, unitName: string): string {
+  const dot = unitName.lastIndexOf(".");
+  const noSuffix = dot === -1 ? unitName : unitName.slice(0, dot);
+  const at = noSuffix.indexOf("@");
+  const prefix = at === -1 ? noSuffix : noSuffix.slice(0, at);
+  const instance = at === -1 ? "" : noSuffix.slice(at + 1);
+  return value.replace(/%[%nNpi]/g, (m) => (m === "%%" ? "%" : m === "%n" ? unitName : m === "%N" ? noSuffix : m === "%p" ? prefix : instance));
+}
+
+/**
  * The command a service runs: its merged [Service] section's ExecStart= (the last one after
  * resets), with Environment= and EnvironmentFile= applied as systemd.exec(5) says
  * (EnvironmentFile settings override Environment=; later files override earlier ones) and
@@ -430,7 +444,7 @@ export async function unitCommand(ctx: ProbeContext, name: string): Promise<Unit
         for (const v of pe.vars) envAssigns.push({ ...v, origin });
       } else if (d.key === "EnvironmentFile") {
         const optional = d.value.startsWith("-");
-        envFiles.push({ path: optional ? d.value.slice(1).trim() : d.value, optional, origin });
+        envFiles.push({ path: expandSpecifiers(optional ? d.value.slice(1).trim() : d.value, unit.name), optional, origin });
       } else if (d.key === "ExecStart") {
         execStarts.push({ value: d.value, origin });
       } else if (d.key === "WorkingDirectory") {

@@ -165,33 +165,40 @@ export async function rancherSettings(
   return out;
 }
 
-/** The argv of the agent: its process when it runs, else its unit's ExecStart. */
+/**
+ * The agent's command line. k3s and RKE2 rewrite their process title to
+ * "/usr/local/bin/k3s server" (one argv word, the flags gone), so the flags are read from
+ * the unit's ExecStart; without a unit, a rewritten argv hides them (unobserved).
+ */
 export async function rancherCli(
   ctx: ProbeContext,
   program: RancherProgram,
   det: Detection,
 ): Promise<{ args: string[]; origins: (FlagOrigin | undefined)[]; offset: number; unobserved: string[]; evidence: Evidence[] } | null> {
+  const evidence: Evidence[] = [];
+  if (det.process) evidence.push({ pid: det.process.pid, process: program, detail: `${program} is running` });
+  if (det.hostUnit) {
+    const cmd = await unitCommand(ctx, det.hostUnit);
+    if (cmd) {
+      const c = rancherCommand(cmd.argv, program);
+      const unobserved = cmd.unobserved.map((u) => `${u.file}: ${u.message}`);
+      evidence.push({ file: cmd.execStart?.file ?? cmd.unit.file, ...(cmd.execStart ? { line: cmd.execStart.line } : {}), unit: cmd.unit.name, detail: "ExecStart" });
+      if (!c) return { args: [], origins: [], offset: 0, unobserved, evidence };
+      return { args: c.args, origins: cmd.origins.map((o) => (o ? { file: o.file, line: o.line } : undefined)), offset: c.offset, unobserved, evidence };
+    }
+  }
   if (det.process) {
     const c = rancherCommand(det.process.argv, program);
     if (c) {
       const pid = det.process.pid;
-      return {
-        args: c.args,
-        origins: det.process.argv.map(() => ({ pid, via: `${program} ${c.sub} command line` })),
-        offset: c.offset,
-        unobserved: [],
-        evidence: [{ pid, process: program, detail: `${program} ${c.sub} command line` }],
-      };
+      const unobserved =
+        c.args.length === 0
+          ? [`${program} (pid ${pid}) runs without a systemd unit and shows only "${det.process.argv.join(" ")}" as its command line (${program} rewrites it): its flags cannot be read`]
+          : [];
+      return { args: c.args, origins: det.process.argv.map(() => ({ pid, via: `${program} ${c.sub} command line` })), offset: c.offset, unobserved, evidence };
     }
   }
-  if (!det.hostUnit) return null;
-  const cmd = await unitCommand(ctx, det.hostUnit);
-  if (!cmd) return null;
-  const c = rancherCommand(cmd.argv, program);
-  const unobserved = cmd.unobserved.map((u) => `${u.file}: ${u.message}`);
-  const evidence: Evidence[] = [{ file: cmd.execStart?.file ?? cmd.unit.file, ...(cmd.execStart ? { line: cmd.execStart.line } : {}), unit: cmd.unit.name, detail: "ExecStart" }];
-  if (!c) return { args: [], origins: [], offset: 0, unobserved, evidence };
-  return { args: c.args, origins: cmd.origins.map((o) => (o ? { file: o.file, line: o.line } : undefined)), offset: c.offset, unobserved, evidence };
+  return null;
 }
 
 /** Apply `--kubelet-arg` entries over built-in flags (k3s util.GetArgs: `name=value`, `name+=v` appends, `name-=v` prepends). */

@@ -107,7 +107,8 @@ function flagValue(src: SettingSources, flag: string): { raw: string; base: stri
  */
 export function effectiveSetting(src: SettingSources, spec: SettingSpec, options: EffectiveOptions = {}): EffectiveSetting {
   const cfg = spec.config ? getConfigPath(src.config, spec.config) : { found: false };
-  const cfgSet = cfg.found && !(options.emptyIsUnset && (cfg.value === "" || cfg.value === null));
+  // YAML `null` is no value (the component decodes it to its zero value / default).
+  const cfgSet = cfg.found && cfg.value !== null && !(options.emptyIsUnset && cfg.value === "");
   const builtin = spec.default === undefined ? options.defaultFor?.(spec) : undefined;
   const hint = spec.default ?? builtin ?? cfg.value;
   const unobserved = (configToo: boolean): { unobserved?: string } => {

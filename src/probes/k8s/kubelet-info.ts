@@ -272,13 +272,16 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
   // The kubelet's own unit (kubeadm, EKS, AKS, GKE, or a kubelet no distribution claims).
   const unit = layout.kind === "own" ? await unitCommand(ctx, layout.unit) : null;
 
+  // A distribution that runs the kubelet itself is resolved only from its daemon or its
+  // unit: a leftover data directory alone runs nothing.
+  const managedRuns = layout.kind !== "own" && det !== undefined && (det.process !== undefined || det.hostUnit !== undefined);
   let found: FlagsFound | null = null;
-  if (layout.kind === "embedded" && det) {
+  if (layout.kind === "embedded" && det && managedRuns) {
     found = fromModel(await layout.model(ctx, det), "embedded");
     if (det.process) found.pid = det.process.pid;
   } else if (proc) {
     found = fromProcess(proc, proc.offset);
-  } else if (layout.kind === "child" && det) {
+  } else if (layout.kind === "child" && det && managedRuns) {
     found = fromModel(await layout.model(ctx, det), "distribution");
     // Its kubelet runs as a process of its own: a table we could not fully read may hide it.
     if (pv.unobserved) found.unobserved.push(pv.unobserved);
@@ -326,7 +329,9 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
   if (!found) {
     const looks = await looksLikeKubernetes(ctx, pv.processes);
     const why: string[] = [];
-    if (dist) why.push(`the node runs ${dist.id} (${det?.evidence.map((e) => e.file ?? e.detail).join(", ") ?? ""}) but its kubelet could not be resolved`);
+    if (dist && layout.kind !== "own") {
+      why.push(`${dist.id} is installed (${det?.evidence.map((e) => e.file ?? e.detail).join(", ") ?? ""}) but neither its process nor its systemd unit was found, so its kubelet cannot be resolved`);
+    } else if (dist) why.push(`the node runs ${dist.id} (${det?.evidence.map((e) => e.file ?? e.detail).join(", ") ?? ""}) but its kubelet could not be resolved`);
     else if (looks.evidence.length > 0) why.push(`the node looks like Kubernetes (${looks.evidence.join(", ")}) but no kubelet was found: no kubelet process, no kubelet.service, no known distribution`);
     if (unit?.unit.masked) why.push(`kubelet.service is masked (${unit.unit.file})`);
     const lookup = unit === null && layout.kind === "own" ? await unitLookupUnobserved(ctx, layout.unit) : [];

@@ -1,0 +1,97 @@
+/**
+ * Acceptance (issue 12 item 4): a hardened worker node of each Kubernetes distribution,
+ * laid out as that distribution lays it out, passes every automated check of the node
+ * packs it is subject to, skips only what does not exist there (with the reason), and
+ * fails exactly the check whose violation is planted, the way an operator of that
+ * distribution would plant it. The kubelet is resolved to the distribution's real paths.
+ */
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { CheckResult } from "../../../src/engine/result.js";
+import { runChecks } from "../../../src/engine/scan.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import { kubeletInfo } from "../../../src/probes/k8s/kubelet-info.js";
+import { formatPackError } from "../../../src/packs/load.js";
+import { BENCHMARKS_DIR, loadShippedPacks } from "../../helpers/check-fixture.js";
+import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+import { DISTRO_NODES } from "../../helpers/k8s-distributions.js";
+
+afterAll(cleanupFixtures);
+
+const PACKS = ["cis-kubernetes-node", "kubernetes-node-runtime", "kubernetes-control-plane"];
+
+async function checks() {
+  const out = [];
+  for (const id of PACKS) {
+    const loaded = await loadShippedPacks(path.join(BENCHMARKS_DIR, id));
+    expect(loaded.errors.map(formatPackError)).toEqual([]);
+    out.push(...loaded.packs.flatMap((p) => p.checks));
+  }
+  return out;
+}
+
+async function runAll(root: string): Promise<CheckResult[]> {
+  return runChecks(await checks(), { host: new HostRoot({ root }) });
+}
+
+const short = (r: CheckResult): string => r.id;
+const nodes = Object.entries(DISTRO_NODES);
+
+describe.each(nodes)("%s", (name, d) => {
+  it("resolves the distribution, its kubelet and the kubelet's real files", async () => {
+    const info = await kubeletInfo(probeContext(await fixtureRoot(d.node())));
+    expect(info).toMatchObject({
+      present: true,
+      distribution: d.distribution,
+      ...(d.variant ? { variant: d.variant } : {}),
+      source: d.expect.source,
+      kubeconfig: d.expect.kubeconfig,
+      clientCAFile: d.expect.clientCAFile,
+    });
+    expect(info.serviceFile).toBe(d.expect.serviceFile);
+    expect(info.configFile).toBe(d.expect.configFile);
+    expect(info.configDir).toBe(d.expect.configDir);
+    expect(info.flagsUnobserved).toBeUndefined();
+    expect(info.configUnobserved).toBeUndefined();
+    if (d.version) expect({ version: info.version, minor: info.versionMinor }).toEqual({ version: d.version, minor: Number(d.version.split(".")[1]) });
+    else expect(info.unobserved?.version).toMatch(/only on the live host/);
+  });
+
+  it("hardened: every automated check passes, or skips where the thing does not exist on this distribution", async () => {
+    const all = await checks();
+    const manual = new Set(all.filter((c) => c.manual).map((c) => c.key));
+    const results = await runAll(await fixtureRoot(d.node()));
+    for (const r of results) {
+      const k = `${r.pack}/${r.id}`;
+      const got = { check: k, status: r.status, message: r.message };
+      if (r.pack === "kubernetes-control-plane" || k === "cis-kubernetes-node/4.3.1") {
+        // A worker: no control plane, no kube-proxy process here.
+        expect(got).toEqual({ ...got, status: "skip" });
+      } else if (manual.has(k)) {
+        expect(["manual", "skip"]).toContain(r.status);
+      } else if (Object.hasOwn(d.skips, short(r))) {
+        expect(got).toEqual({ ...got, status: "skip" });
+        expect(r.message).toContain(d.skips[short(r)]);
+      } else {
+        expect(got).toEqual({ ...got, status: "pass" });
+      }
+    }
+  });
+
+  it("has a violation for every automated node check it does not skip", async () => {
+    const all = await checks();
+    const automated = all
+      .filter((c) => !c.manual && c.pack.id !== "kubernetes-control-plane" && c.key !== "cis-kubernetes-node/4.3.1")
+      .map((c) => c.id)
+      .filter((id) => !Object.hasOwn(d.skips, id))
+      .sort();
+    expect(Object.keys(d.violations).sort()).toEqual(automated);
+  });
+
+  it.each(Object.entries(d.violations))(`${name} %s: fails exactly that check`, async (id, v) => {
+    const results = await runAll(await fixtureRoot(d.node(v.options)));
+    const bad = results.filter((r) => r.status === "fail" || r.status === "error");
+    expect(bad.map((r) => `${r.id} ${r.status}: ${r.message ?? ""}`)).toEqual([expect.stringContaining(`${id} fail: ${v.message}`)]);
+    if (v.evidence) expect(bad[0]?.evidence).toContainEqual(expect.objectContaining(v.evidence));
+  });
+});
