@@ -28,12 +28,11 @@ export const LAYERS = [
 
 /**
  * A probe never imports another probe's file: what two probes share goes to a kit module
- * (src/probes/kit/, src/probes/parse/). The probes are the registry's imports.
- * Known exceptions, owned by the kubelet/distribution rework (issue 12): the file and
- * k8s-component probes still reach into kubelet.ts and k8s-component.ts for the resolver.
+ * (src/probes/kit/, src/probes/parse/; the Kubernetes resolvers in src/probes/k8s/ and
+ * src/probes/distributions/). The probes are the registry's imports.
  */
 export const PROBE_FILES = [...readFileSync(new URL("./src/probes/index.ts", import.meta.url), "utf8").matchAll(/^import \w+ from "\.\/([\w-]+)\.js";$/gm)].map((m) => m[1]);
-export const PROBE_IMPORT_EXCEPTIONS = ["file -> kubelet", "file -> k8s-component", "k8s-component -> kubelet"];
+export const PROBE_IMPORT_EXCEPTIONS = [];
 
 const layerDirs = (l) => l.dirs ?? [l.dir];
 const upward = (layer) =>
