@@ -5,11 +5,11 @@
  * at the default path means "all defaults"; a missing file that was asked for is an error.
  */
 import { readFile } from "node:fs/promises";
-import { isMap, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import { z } from "zod";
 import { validate as validateCron } from "node-cron";
 import { ErrorCodes, NodewardError } from "../errors.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
+import { formatSourceIssue, placeZodIssues, readYaml, type SourceIssue } from "../util/yaml-source.js";
 
 export const DEFAULT_CONFIG_PATH = "/etc/nodeward/config.yaml";
 export const DEFAULT_LISTEN = "127.0.0.1:9850";
@@ -67,12 +67,7 @@ export const AgentConfigSchema = z.strictObject({
 export type AgentConfig = z.output<typeof AgentConfigSchema>;
 export type WaiverDef = z.output<typeof WaiverSchema>;
 
-export interface ConfigIssue {
-  file: string;
-  line: number;
-  column: number;
-  message: string;
-}
+export type ConfigIssue = SourceIssue;
 
 export class ConfigError extends NodewardError {
   readonly issues: ConfigIssue[];
@@ -83,9 +78,7 @@ export class ConfigError extends NodewardError {
   }
 }
 
-export function formatConfigIssue(i: ConfigIssue): string {
-  return `${i.file}:${i.line}:${i.column}: ${i.message}`;
-}
+export const formatConfigIssue: (i: ConfigIssue) => string = formatSourceIssue;
 
 export interface ListenAddress {
   host: string;
@@ -121,56 +114,21 @@ export async function loadConfig(file: string, options: { explicit?: boolean } =
 
 /** Parse and validate config text; `file` is only used in error messages. */
 export function parseConfig(text: string, file: string): AgentConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((err) => {
-        const pos = lines.linePos(err.pos[0]);
-        return { file, line: pos.line, column: pos.col, message: `YAML: ${err.message.split("\n")[0]}` };
-      }),
-    );
-  }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const read = readYaml(text, file);
+  if ("issues" in read) throw new ConfigError(read.issues);
+  const data: unknown = read.data ?? {};
   if (typeof data !== "object" || Array.isArray(data)) {
     throw new ConfigError([{ file, line: 1, column: 1, message: "the config file is a map of settings" }]);
   }
   const parsed = AgentConfigSchema.safeParse(data);
   if (parsed.success) return parsed.data;
-  const issues: ConfigIssue[] = [];
-  for (const issue of parsed.error.issues) {
-    const p = issue.path.map((s) => (typeof s === "symbol" ? String(s) : s));
-    if (issue.code === "unrecognized_keys") {
-      for (const k of issue.keys) {
-        issues.push({ file, ...positionOf(doc, lines, [...p, k], true), message: `unknown key "${k}"${p.length ? ` in ${p.join(".")}` : ""}` });
-      }
-      continue;
-    }
-    issues.push({ file, ...positionOf(doc, lines, p, false), message: `${p.length ? `${p.join(".")}: ` : ""}${issue.message}` });
-  }
+  const issues: ConfigIssue[] = placeZodIssues(read.source, [], parsed.error).map((i) => ({
+    file,
+    line: i.line,
+    column: i.column,
+    message: i.unknownKey !== undefined
+      ? `unknown key "${i.unknownKey}"${i.path.length ? ` in ${i.path.join(".")}` : ""}`
+      : `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`,
+  }));
   throw new ConfigError(issues.sort((a, b) => a.line - b.line || a.column - b.column));
-}
-
-/** Line and column of the node at `p` (or its key), falling back to the closest parent. */
-function positionOf(doc: Document, lines: LineCounter, p: readonly (string | number)[], preferKey: boolean): { line: number; column: number } {
-  for (let n = p.length; n >= 0; n--) {
-    const sub = p.slice(0, n);
-    let offset: number | undefined;
-    if (preferKey && n === p.length && n > 0) {
-      const parent = sub.length > 1 ? doc.getIn(sub.slice(0, -1), true) : doc.contents;
-      if (isMap(parent)) {
-        const pair = parent.items.find((it) => (it.key as { value?: unknown } | null)?.value === sub.at(-1));
-        offset = (pair?.key as YamlNode | undefined)?.range?.[0];
-      }
-    }
-    if (offset === undefined) {
-      const node = (sub.length === 0 ? doc.contents : doc.getIn(sub, true)) as YamlNode | null | undefined;
-      offset = node && typeof node === "object" && "range" in node ? node.range?.[0] : undefined;
-    }
-    if (offset !== undefined) {
-      const pos = lines.linePos(offset);
-      return { line: pos.line, column: pos.col };
-    }
-  }
-  return { line: 1, column: 1 };
 }

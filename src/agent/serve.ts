@@ -6,7 +6,7 @@
  * message comes from that child, not from the main PID; systemd-notify (since v246)
  * waits until PID 1 has read the message, so the child exiting early does not lose it.
  */
-import { open, readFile, rename, stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { hostname } from "node:os";
 import type { FastifyInstance } from "fastify";
@@ -15,6 +15,7 @@ import { HostRoot } from "../host/host-root.js";
 import { formatPackError } from "../packs/load.js";
 import { loadSelection } from "../packs/selection.js";
 import { nodewardVersion } from "../paths.js";
+import { writeFileDurable } from "../util/durable-write.js";
 import { Agent, type AgentLogger, type ScanFunction } from "./agent.js";
 import { loadConfig, parseListen, resolveConfigPath, type AgentConfig } from "./config.js";
 import { AgentMetrics } from "./metrics.js";
@@ -200,16 +201,8 @@ export const REMEDIATION_REQUEST = "remediate.request";
 export function requestRemediation(stateDir: string): RemediateHook {
   return async (checkKeys) => {
     const file = path.join(stateDir, REMEDIATION_REQUEST);
-    const tmp = `${file}.${process.pid}.tmp`;
     const body = JSON.stringify({ requestedAt: new Date().toISOString(), checks: checkKeys }) + "\n";
-    const fh = await open(tmp, "w", 0o600);
-    try {
-      await fh.writeFile(body);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
+    await writeFileDurable(file, body, { mode: 0o600 });
     return {
       queued: true,
       request: file,

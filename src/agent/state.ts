@@ -6,11 +6,12 @@
  * A corrupt state file is moved aside with a warning; the agent starts empty, never crashes.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { ScanReport } from "../engine/result.js";
 import { SCAN_TRIGGERS, STATUSES, type ScanTrigger, type StatusCounts } from "../model/vocabulary.js";
+import { writeFileDurable } from "../util/durable-write.js";
 
 export const STATE_FILE = "state.json";
 export const HISTORY_LIMIT = 20;
@@ -122,7 +123,7 @@ export class StateStore {
   /** Persist `state` atomically. Concurrent calls are queued; the returned promise settles with this write. */
   save(state: AgentState): Promise<void> {
     const data = JSON.stringify({ version: STATE_VERSION, latest: state.latest, history: state.history.slice(-HISTORY_LIMIT) });
-    const next = this.chain.then(() => writeAtomicDurable(this.file, data));
+    const next = this.chain.then(() => writeFileDurable(this.file, data));
     this.chain = next.catch(() => undefined);
     return next;
   }
@@ -146,33 +147,5 @@ export class StateStore {
         this.log.warn(`removed ${path.join(this.dir, n)} left by an interrupted state write`);
       }
     }
-  }
-}
-
-/** Temp file in the same directory, fsync, rename over the target, fsync the directory. */
-export async function writeAtomicDurable(file: string, data: string, mode = 0o600): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  const fh = await open(tmp, "wx", mode);
-  try {
-    await fh.writeFile(data, "utf8");
-    await fh.sync();
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  await fh.close();
-  try {
-    await rename(tmp, file);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  const dh = await open(dir, "r");
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
   }
 }

@@ -1,11 +1,11 @@
 /** What every command shares: exit codes, usage errors, pack loading, safe output. */
-import { lstat, rename, rm, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { lstat, writeFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { formatPackError, type LoadResult } from "../packs/load.js";
 import type { LoadedProfile } from "../packs/profile.js";
 import { loadSelection } from "../packs/selection.js";
 import { SEVERITIES, type Severity } from "../engine/result.js";
+import { writeFileDurable } from "../util/durable-write.js";
 
 /** Documented in README "Exit codes". */
 export const EXIT = {
@@ -94,14 +94,7 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
     await writeFile(file, data);
     return;
   }
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    await writeFile(tmp, data, { mode: 0o644 });
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
+  await writeFileDurable(file, data, { mode: 0o644 });
 }
 
 export function useColor(stream: NodeJS.WriteStream): boolean {

@@ -3,11 +3,13 @@
  * benchmarks/ (or DIRs) and write dist/pack-cache.json (see cache.ts). Run by
  * `npm run build`; a file with YAML errors is left out and reported when loaded.
  */
-import { readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { DEFAULT_BENCHMARKS_DIR, PACK_CACHE_FILE } from "../paths.js";
 import { textHash, type PackCacheFile } from "./cache.js";
-import { parseYamlFile, positionOf, type PackError } from "./load.js";
+import { writeFileDurable } from "../util/durable-write.js";
+import { positionOf } from "../util/yaml-source.js";
+import { parseYamlFile, type PackError } from "./load.js";
 
 async function yamlFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -40,8 +42,6 @@ const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) ==
 if (isMain) {
   const dirs = process.argv.length > 2 ? process.argv.slice(2) : [DEFAULT_BENCHMARKS_DIR];
   const cache = await buildPackCache(dirs);
-  const tmp = `${PACK_CACHE_FILE}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(cache));
-  await rename(tmp, PACK_CACHE_FILE);
+  await writeFileDurable(PACK_CACHE_FILE, JSON.stringify(cache), { mode: 0o644 });
   process.stdout.write(`pack cache: ${Object.keys(cache.entries).length} file(s) -> ${PACK_CACHE_FILE}\n`);
 }

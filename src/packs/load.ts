@@ -5,9 +5,9 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { isMap, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import type { z } from "zod";
 import { ErrorCodes, type ErrorCode } from "../errors.js";
+import { formatSourceIssue, parseYamlText, placeZodIssues, positionOf, readYaml, type YamlPath, type YamlSource } from "../util/yaml-source.js";
 import type { References, Severity } from "../model/vocabulary.js";
 import { compileFields, MatcherSyntaxError, type FieldsMatcher } from "../matchers/index.js";
 import { getProbe } from "../probes/index.js";
@@ -34,9 +34,7 @@ export interface PackError {
   message: string;
 }
 
-export function formatPackError(e: PackError): string {
-  return `${e.file}:${e.line}:${e.column}: ${e.checkId ? `[${e.checkId}] ` : ""}${e.message}`;
-}
+export const formatPackError: (e: PackError) => string = formatSourceIssue;
 
 /** A probe call, identified by a key so the engine gathers each distinct fact once. */
 export interface ProbeCall {
@@ -161,26 +159,18 @@ async function findPackFiles(p: string, errors: PackError[]): Promise<string[][]
   return groups;
 }
 
-export interface ParsedFile {
+/** A pack or profile file: its data, and (parsed on first use when the data came from the cache) its document. */
+export interface ParsedFile extends YamlSource {
   file: string;
-  /** The YAML document; parsed on first use when the data came from the cache. */
-  readonly doc: Document;
-  readonly lines: LineCounter;
   data: Record<string, unknown>;
   /** From the cache: where each `checks:` entry starts, so no YAML parse is needed. */
   checkPositions?: readonly { line: number; column: number }[];
 }
 
-function parseText(text: string): { doc: Document; lines: LineCounter } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  return { doc, lines };
-}
-
 /** A ParsedFile from cached data; the document is parsed only if an error needs a position. */
 function fromCache(file: string, text: string, cached: CachedPackFile): ParsedFile {
-  let parsed: { doc: Document; lines: LineCounter } | undefined;
-  const get = () => (parsed ??= parseText(text));
+  let parsed: YamlSource | undefined;
+  const get = () => (parsed ??= parseYamlText(text));
   return {
     file,
     data: cached.data,
@@ -273,28 +263,12 @@ export async function parseYamlFile(
   const cached = (cache ?? (await defaultPackCache())).get(textHash(text));
   // Cached entries were written only for files that parsed without YAML errors.
   if (cached && Object.keys(cached.data).every((k) => topKeys.includes(k))) return fromCache(file, text, cached);
-  const { doc, lines } = parseText(text);
-  if (doc.errors.length > 0) {
-    for (const err of doc.errors) {
-      const pos = lines.linePos(err.pos[0]);
-      errors.push({
-        code: ErrorCodes.PACK_YAML,
-        file,
-        line: pos.line,
-        column: pos.col,
-        message: `YAML: ${err.message.split("\n")[0]}`,
-      });
-    }
+  const read = readYaml(text, file);
+  if ("issues" in read) {
+    for (const issue of read.issues) errors.push({ code: ErrorCodes.PACK_YAML, ...issue });
     return null;
   }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (e) {
-    // An alias bomb ("Excessive alias count") throws here; it is a bad file, not a crash.
-    errors.push({ code: ErrorCodes.PACK_YAML, file, line: 1, column: 1, message: `YAML: ${(e as Error).message}` });
-    return null;
-  }
+  const { source, data } = read;
   if (data === null || data === undefined) {
     errors.push({ code: ErrorCodes.PACK_INVALID, file, line: 1, column: 1, message: "empty file" });
     return null;
@@ -303,7 +277,7 @@ export async function parseYamlFile(
     errors.push({ code: ErrorCodes.PACK_INVALID, file, line: 1, column: 1, message: `this file must be a map with ${topKeys.join(", ")}` });
     return null;
   }
-  const pf: ParsedFile = { file, doc, lines, data: data as Record<string, unknown> };
+  const pf: ParsedFile = { file, doc: source.doc, lines: source.lines, data: data as Record<string, unknown> };
   // `__proto__` is an own key after toJS, and zod's strict objects do not see it as
   // unknown: refuse the file, as for any key no schema knows.
   const proto = protoKeys(data);
@@ -314,7 +288,7 @@ export async function parseYamlFile(
   const allowed = new Set(topKeys);
   for (const k of Object.keys(data)) {
     if (!allowed.has(k)) {
-      const at = positionOf({ file, doc, lines, data: {} }, [k], true);
+      const at = positionOf(source, [k], true);
       errors.push({ code: ErrorCodes.PACK_INVALID, file, ...at, message: `unknown key "${k}" (allowed: ${[...allowed].join(", ")})` });
     }
   }
@@ -530,60 +504,19 @@ export function compileExpect(
 
 export function reportZod(
   pf: ParsedFile,
-  base: (string | number)[],
+  base: YamlPath,
   error: zod.ZodError,
   errors: PackError[],
   checkId?: string,
   prefix = "",
 ): void {
-  for (const issue of error.issues) {
-    const p = [...base, ...issue.path.map((s) => (typeof s === "symbol" ? String(s) : s))];
-    if (issue.code === "unrecognized_keys") {
-      for (const k of issue.keys) {
-        errors.push({
-          code: ErrorCodes.PACK_INVALID,
-          file: pf.file,
-          ...positionOf(pf, [...p, k], true),
-          ...(checkId ? { checkId } : {}),
-          message: `${prefix}unknown key "${k}"${p.length ? ` in ${p.filter((s) => typeof s === "string").at(-1)}` : ""}`,
-        });
-      }
-      continue;
-    }
-    const where = p.length > base.length ? ` at ${p.slice(base.length).join(".")}` : "";
-    errors.push({
-      code: ErrorCodes.PACK_INVALID,
-      file: pf.file,
-      ...positionOf(pf, p, false),
-      ...(checkId ? { checkId } : {}),
-      message: `${prefix}${issue.message}${where}`,
-    });
+  for (const issue of placeZodIssues(pf, base, error)) {
+    const p = issue.path;
+    const message = issue.unknownKey !== undefined
+      ? `${prefix}unknown key "${issue.unknownKey}"${p.length ? ` in ${p.filter((s) => typeof s === "string").at(-1)}` : ""}`
+      : `${prefix}${issue.message}${p.length > base.length ? ` at ${p.slice(base.length).join(".")}` : ""}`;
+    errors.push({ code: ErrorCodes.PACK_INVALID, file: pf.file, line: issue.line, column: issue.column, ...(checkId ? { checkId } : {}), message });
   }
-}
-
-/** Line and column of the node at `p` (or of its key), falling back to the closest parent. */
-export function positionOf(pf: ParsedFile, p: readonly (string | number)[], preferKey: boolean): { line: number; column: number } {
-  for (let n = p.length; n >= 0; n--) {
-    const sub = p.slice(0, n);
-    let offset: number | undefined;
-    if (preferKey && n === p.length && n > 0) {
-      const parent = sub.length > 1 ? pf.doc.getIn(sub.slice(0, -1), true) : pf.doc.contents;
-      if (isMap(parent)) {
-        const pair = parent.items.find((it) => (it.key as { value?: unknown } | null)?.value === sub.at(-1));
-        const keyNode = pair?.key as YamlNode | undefined;
-        offset = keyNode?.range?.[0];
-      }
-    }
-    if (offset === undefined) {
-      const node = (sub.length === 0 ? pf.doc.contents : pf.doc.getIn(sub, true)) as YamlNode | null | undefined;
-      offset = node && typeof node === "object" && "range" in node ? node.range?.[0] : undefined;
-    }
-    if (offset !== undefined) {
-      const pos = pf.lines.linePos(offset);
-      return { line: pos.line, column: pos.col };
-    }
-  }
-  return { line: 1, column: 1 };
 }
 
 /**

@@ -11,7 +11,6 @@ import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
 import {
   compileExpect,
   parseYamlFile,
-  positionOf,
   reportZod,
   type ParsedFile,
   substituteVars,
@@ -19,6 +18,7 @@ import {
   type LoadedPack,
   type PackError,
 } from "./load.js";
+import { positionOf } from "../util/yaml-source.js";
 import { ProfileFileSchema, type FixDef, type TailorRuleDef } from "./schema.js";
 
 export interface LoadedProfile {

@@ -10,10 +10,11 @@
  * between resolve and open is not caught; only root can do that under /etc.
  */
 import { constants as fsc, type Stats } from "node:fs";
-import { lstat, mkdir, open, rename, rmdir, unlink } from "node:fs/promises";
+import { lstat, mkdir, open, rmdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { ErrorCodes, NodewardError } from "../errors.js";
 import type { HostRoot } from "../host/host-root.js";
+import { fsyncDir, writeFileDurable } from "../util/durable-write.js";
 import type { FileState } from "./types.js";
 
 export class UnsafePathError extends NodewardError {
@@ -90,15 +91,6 @@ export async function readFileState(host: HostRoot, hostPath: string): Promise<F
   return r ? { content: r.bytes.toString("utf8"), mode: r.mode, uid: r.uid, gid: r.gid } : null;
 }
 
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Name of the temp file for `real`, recorded in the journal so rollback can remove a leftover. */
 export function tempNameFor(real: string, tag: string): string {
   return path.join(path.dirname(real), `.${path.basename(real)}.nodeward-${tag}.tmp`);
@@ -117,30 +109,20 @@ export interface AtomicWriteOptions {
 /** Replace `real` (already checked by safeTarget) with `data`: a reader sees the old or the new file, never half. */
 export async function atomicWrite(real: string, data: Buffer | string, o: AtomicWriteOptions): Promise<void> {
   const tmp = tempNameFor(real, o.tag);
-  await unlink(tmp).catch(() => undefined); // a leftover from a killed run with the same tag
-  const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
-  try {
-    await fh.writeFile(data);
-    // chown before chmod: chown clears setuid/setgid.
-    await fh.chown(o.uid, o.gid);
-    await fh.chmod(o.mode);
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  await fh.close();
-  o.beforeRename?.();
-  // Re-check right before the rename: a symlink planted since planning is still refused
-  // (rename replaces a link rather than following it, but refusing is the clearer answer).
-  const st = await lstatOrNull(real);
-  if (st?.isSymbolicLink()) {
-    await unlink(tmp).catch(() => undefined);
-    throw new UnsafePathError(`refusing to replace ${real}: it became a symlink`);
-  }
-  await rename(tmp, real);
-  await fsyncDir(path.dirname(real));
+  await writeFileDurable(real, data, {
+    tmp,
+    exact: { mode: o.mode, uid: o.uid, gid: o.gid },
+    beforeRename: async () => {
+      o.beforeRename?.();
+      // Re-check right before the rename: a symlink planted since planning is still refused
+      // (rename replaces a link rather than following it, but refusing is the clearer answer).
+      const st = await lstatOrNull(real);
+      if (st?.isSymbolicLink()) {
+        await unlink(tmp).catch(() => undefined);
+        throw new UnsafePathError(`refusing to replace ${real}: it became a symlink`);
+      }
+    },
+  });
 }
 
 /** chmod / chown through an O_NOFOLLOW fd, then fsync the file's metadata. */

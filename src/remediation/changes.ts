@@ -8,9 +8,9 @@ import { readlink, rmdir, symlink, unlink, mkdir, readdir } from "node:fs/promis
 import path from "node:path";
 import type { CommandResult, CommandRunner } from "../host/exec.js";
 import type { HostRoot } from "../host/host-root.js";
+import { fsyncDir } from "../util/durable-write.js";
 import {
   atomicWrite,
-  fsyncDir,
   lstatOrNull,
   makeDirs,
   readFileNoFollow,

@@ -14,9 +14,9 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { constants as fsc, readFileSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, unlink } from "node:fs/promises";
 import path from "node:path";
-import { fsyncDir } from "./atomic.js";
+import { fsyncDir, writeFileDurable } from "../util/durable-write.js";
 import type { Change } from "./types.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/nodeward";
@@ -127,19 +127,6 @@ export function processAlive(pid: number, start?: string): boolean {
   if (start === undefined) return true;
   const now = processStart(pid);
   return now === undefined || now === start;
-}
-
-async function writeDurable(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, file);
-  await fsyncDir(path.dirname(file));
 }
 
 export class RunStore {
@@ -269,7 +256,7 @@ export class Run {
   ) {}
 
   async saveStatus(): Promise<void> {
-    await writeDurable(path.join(this.dir, "status.json"), JSON.stringify(this.info, null, 2) + "\n");
+    await writeFileDurable(path.join(this.dir, "status.json"), JSON.stringify(this.info, null, 2) + "\n");
   }
 
   async setStatus(status: RunStatus, extra: Partial<RunInfo> = {}): Promise<void> {
@@ -300,9 +287,9 @@ export class Run {
     if (meta.kind === "file" && data) {
       meta.data = `backups/${name}.bin`;
       meta.sha256 = sha256(data);
-      await writeDurable(path.join(this.dir, meta.data), data);
+      await writeFileDurable(path.join(this.dir, meta.data), data);
     }
-    await writeDurable(path.join(this.dir, rel), JSON.stringify(meta) + "\n");
+    await writeFileDurable(path.join(this.dir, rel), JSON.stringify(meta) + "\n");
     return rel;
   }
 }

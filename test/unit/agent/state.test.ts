@@ -1,7 +1,7 @@
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { HISTORY_LIMIT, StateStore, writeAtomicDurable, type AgentState, type ScanSummary } from "../../../src/agent/state.js";
+import { HISTORY_LIMIT, StateStore, type AgentState, type ScanSummary } from "../../../src/agent/state.js";
 import { cleanupTempDirs, report, result, tempDir } from "./helpers.js";
 
 afterAll(cleanupTempDirs);
@@ -88,12 +88,6 @@ describe("state store", () => {
     await reader;
     expect(reads).toBeGreaterThan(0);
     expect((await s.load()).latest?.id).toBe("w39");
-  });
-
-  it("writeAtomicDurable leaves no temp file on success", async () => {
-    const dir = await tempDir();
-    await writeAtomicDurable(path.join(dir, "f.json"), "{}");
-    expect(await readdir(dir)).toEqual(["f.json"]);
   });
 });
 
