@@ -14,7 +14,7 @@ import path from "node:path";
 import { z } from "zod";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
-import { parseGroup, parsePasswd } from "./parse/passwd.js";
+import { idNames, type IdNames } from "./kit/shared.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 
 const S_IFMT = 0o170000;
@@ -115,11 +115,6 @@ export interface Walk {
 
 /** Permission bits that make an entry notable: setuid, setgid, sticky, other-writable. */
 const NOTABLE_BITS = 0o7002;
-
-export interface IdNames {
-  users: ReadonlyMap<number, string>;
-  groups: ReadonlyMap<number, string>;
-}
 
 function isNotable(e: { mode: number; uid: number; gid: number }, names: IdNames): boolean {
   const fmt = e.mode & S_IFMT;
@@ -291,20 +286,6 @@ export function matchesFilter(
     if (!noUser && !noGroup) return false;
   }
   return true;
-}
-
-function idNames(ctx: ProbeContext): Promise<{ users: Map<number, string>; groups: Map<number, string> }> {
-  return ctx.once("file-tree:id-names", async () => {
-    const readOr = async (p: string): Promise<string> => {
-      try {
-        return (await ctx.host.readFileIfExists(p)) ?? "";
-      } catch {
-        return "";
-      }
-    };
-    const [passwd, group] = await Promise.all([readOr("/etc/passwd"), readOr("/etc/group")]);
-    return { users: parsePasswd(passwd), groups: parseGroup(group) };
-  });
 }
 
 function limitsOf(p: Params): Limits {

@@ -8,7 +8,6 @@
 import type { Stats } from "node:fs";
 import { z } from "zod";
 import { ErrorCodes, NodewardError, describeError } from "../errors.js";
-import { parseDocument } from "yaml";
 import { COMPONENTS, componentFile } from "./k8s/components.js";
 import { KUBELET_FILES, kubeletFile, kubeletInfo } from "./k8s/kubelet-info.js";
 import {
@@ -17,13 +16,12 @@ import {
   parseEqualsKeyValue,
   parseSpaceKeyValue,
 } from "./parse/key-value.js";
-import { parseGroup, parsePasswd } from "./parse/passwd.js";
-import { lookupStructured, type StructuredValue } from "./parse/structured.js";
+import { idNames } from "./kit/shared.js";
+import { lookupStructured, parseWhole, type StructuredValue } from "./parse/structured.js";
 import { compilePackRegex, firstMatchingLine, MAX_CAPTURE_CHARS, MAX_MATCH_LINE_CHARS } from "../util/regex.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 
 export { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
-export { parseGroup, parsePasswd } from "./parse/passwd.js";
 
 const PATH_OF = KUBELET_FILES;
 
@@ -97,26 +95,6 @@ export interface FileGlobFactValue {
   pattern: string;
   count: number;
   files: FileFactValue[];
-}
-
-interface IdNames {
-  users: Map<number, string>;
-  groups: Map<number, string>;
-}
-
-/** The root's own account names, once per scan; unreadable files just mean numeric names. */
-function idNames(ctx: ProbeContext): Promise<IdNames> {
-  return ctx.once("file:id-names", async () => {
-    const read = async (p: string): Promise<string> => {
-      try {
-        return (await ctx.host.readFileIfExists(p)) ?? "";
-      } catch {
-        return "";
-      }
-    };
-    const [passwd, group] = await Promise.all([read("/etc/passwd"), read("/etc/group")]);
-    return { users: parsePasswd(passwd), groups: parseGroup(group) };
-  });
 }
 
 function typeOf(st: Stats): NonNullable<FileFactValue["type"]> {
@@ -235,28 +213,6 @@ function lookupKey(text: string, format: Params["format"], key: string): KeyHit 
   }
   const entry = format === "space" ? lookupSpace(parseSpaceKeyValue(text).entries, key) : lookupEquals(parseEqualsKeyValue(text).entries, key);
   return entry ? { found: true, value: entry.value, line: entry.line } : { found: false };
-}
-
-/** The first YAML (or JSON) document of a file as plain data; aliases capped like the pack loader. */
-export function parseWhole(text: string, format: "yaml" | "json"): { value: unknown } | { error: string } {
-  if (format === "json") {
-    try {
-      return { value: JSON.parse(text) as unknown };
-    } catch (e) {
-      return { error: `invalid JSON: ${e instanceof Error ? e.message : String(e)}` };
-    }
-  }
-  try {
-    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
-    const first = doc.errors[0];
-    if (first) {
-      const at = first.linePos?.[0];
-      return { error: `invalid YAML${at ? ` at line ${at.line}` : ""}: ${first.message.split("\n")[0]}` };
-    }
-    return { value: doc.toJS({ maxAliasCount: 100 }) as unknown };
-  } catch (e) {
-    return { error: `invalid YAML: ${e instanceof Error ? e.message : String(e)}` };
-  }
 }
 
 function contentUnknown(p: Params, reason: string): Record<string, string> {

@@ -16,6 +16,7 @@ import {
   parseProcModules,
   type ModprobeDirective,
 } from "./parse/modprobe.js";
+import { runningSystem } from "./kit/shared.js";
 import { defineProbe, type Evidence, type ProbeContext } from "./types.js";
 
 /** kmod's configuration directories, highest precedence first. */
@@ -157,7 +158,7 @@ export default defineProbe({
     const procModules = await readSource(() => ctx.host.procReadIfExists("modules"), "/proc/modules");
     // An offline root (an image, no procfs) has no running kernel to ask: whether modules
     // load does not apply there, and nothing is loaded.
-    const offline = "missing" in procModules && !ctx.host.isLive && ((await ctx.host.procReaddir("").catch(() => null))?.length ?? 0) === 0;
+    const offline = "missing" in procModules && !(await runningSystem(ctx)).running;
     let moduleSupport = "text" in procModules;
     let loaded = false;
     if ("error" in procModules) {

@@ -4,6 +4,8 @@
  * holding it through /proc/PID/fd/* links (`socket:[INODE]`), like netstat and ss do.
  */
 import { z } from "zod";
+import { initProcPath } from "../host/running-system.js";
+import { runningSystem } from "./kit/shared.js";
 import { defineProbe, type Evidence, type ProbeContext } from "./types.js";
 import { isListening, parseProcNet, type ProcNetParse, type ProcNetProtocol } from "./parse/proc-net.js";
 
@@ -91,14 +93,12 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 /**
- * The four socket tables, read once per scan. On the live host `net/` is this process's
- * network namespace, which is the host's. Scanning a mounted host (`--proc /host/proc`
- * with hostPID), `net/` would be *our* (pod) namespace, so read PID 1's instead; fixture
- * trees have no `1/net` and fall back to `net/`.
+ * The four socket tables, read once per scan, in the scanned system's network namespace:
+ * PID 1's `net/` when scanning a mounted host (see initProcPath).
  */
 export function socketTables(ctx: ProbeContext): Promise<SocketTables> {
   return ctx.once("listening-ports:tables", async () => {
-    const dir = ctx.host.isLive ? "net" : (await ctx.host.procExists("1/net")) ? "1/net" : "net";
+    const dir = await initProcPath(ctx.host, "net");
     const tables = await Promise.all(
       ALL_TABLES.map(async (protocol): Promise<SocketTable> => {
         const rel = `${dir}/${protocol}`;
@@ -233,12 +233,12 @@ export default defineProbe({
       const reason = `no socket table could be read (${used.map((t) => t.file).join(", ")}); is procfs mounted at ${ctx.host.proc}?`;
       // An offline root (a mounted image, no --proc) has no running sockets: the check does
       // not apply there. On the live host (or with --proc given) missing tables are an error.
-      const procMissing = !ctx.host.isLive && ((await ctx.host.procReaddir("").catch(() => null))?.length ?? 0) === 0;
+      const sys = await runningSystem(ctx);
       return {
         value: { listeners: [], count: 0 },
         evidence: notes,
-        ...(procMissing
-          ? { inapplicable: `listening sockets exist only on a running system; ${ctx.host.root} has no procfs at ${ctx.host.proc} (pass --proc to scan one)` }
+        ...(!sys.running
+          ? { inapplicable: `listening sockets exist only on a running system; ${sys.reason} (pass --proc to scan one)` }
           : { unknown: { listeners: reason, count: reason } }),
       };
     }

@@ -2,103 +2,12 @@
  * dpkg backend: parse `<root>/var/lib/dpkg/status` directly (no dpkg-query), so an
  * offline root and a mounted host answer the same way.
  */
-import type { ParseProblem } from "./parse/key-value.js";
+import { parseDpkgStatus, type DpkgStatus } from "./parse/dpkg-status.js";
 import type { ProbeContext } from "./types.js";
 
 export const DPKG_STATUS = "/var/lib/dpkg/status";
 
-export interface DpkgPackage {
-  name: string;
-  version?: string;
-  architecture?: string;
-  /** The whole Status field, e.g. "install ok installed". */
-  status: string;
-  /** Third word of Status: installed, config-files, half-installed, not-installed, unpacked, … */
-  state: string;
-  /** Line of the stanza's `Package:` field. */
-  line: number;
-}
-
-export interface DpkgStatus {
-  packages: Map<string, DpkgPackage>;
-  problems: ParseProblem[];
-}
-
-/** States in which the package's files are on disk and configured (dpkg treats trigger states as installed). */
-export const DPKG_INSTALLED_STATES: ReadonlySet<string> = new Set(["installed", "triggers-pending", "triggers-awaited"]);
-
-function rank(state: string): number {
-  if (state === "installed") return 3;
-  if (DPKG_INSTALLED_STATES.has(state)) return 2;
-  if (state === "not-installed") return 0;
-  return 1;
-}
-
-/**
- * RFC 822-style stanzas separated by blank lines; continuation lines start with a space
- * or tab. Multi-arch copies of one name (`libc6` amd64 and i386) collapse to the most
- * installed one, so "is X installed" is answered once per name.
- */
-export function parseDpkgStatus(text: string): DpkgStatus {
-  const packages = new Map<string, DpkgPackage>();
-  const problems: ParseProblem[] = [];
-  let fields = new Map<string, string>();
-  let start = 0;
-  let pkgLine = 0;
-
-  const flush = (): void => {
-    if (fields.size === 0) return;
-    const name = fields.get("package");
-    const status = fields.get("status");
-    if (!name) {
-      problems.push({ line: start, message: "stanza without a Package field" });
-    } else if (status === undefined) {
-      problems.push({ line: pkgLine, message: `package ${name} has no Status field` });
-    } else {
-      const words = status.split(/\s+/).filter((w) => w !== "");
-      if (words.length !== 3) problems.push({ line: pkgLine, message: `package ${name}: odd Status ${JSON.stringify(status)}` });
-      const pkg: DpkgPackage = { name, status, state: words[2] ?? words[words.length - 1] ?? "unknown", line: pkgLine };
-      const version = fields.get("version");
-      if (version !== undefined) pkg.version = version;
-      const arch = fields.get("architecture");
-      if (arch !== undefined) pkg.architecture = arch;
-      const prev = packages.get(name);
-      if (!prev || rank(pkg.state) > rank(prev.state)) packages.set(name, pkg);
-    }
-    fields = new Map();
-  };
-
-  const lines = text.split("\n");
-  let lastField: string | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    const raw = (lines[i] as string).replace(/\r$/, "");
-    const n = i + 1;
-    if (raw.trim() === "") {
-      flush();
-      lastField = undefined;
-      continue;
-    }
-    if (raw.startsWith(" ") || raw.startsWith("\t")) {
-      // Continuation (Description, Conffiles): never holds a field we use; just validate placement.
-      if (lastField === undefined) problems.push({ line: n, message: "continuation line outside a field" });
-      continue;
-    }
-    const colon = raw.indexOf(":");
-    if (colon <= 0) {
-      problems.push({ line: n, message: `not a field: ${JSON.stringify(raw.slice(0, 80))}` });
-      continue;
-    }
-    if (fields.size === 0) start = n;
-    const key = raw.slice(0, colon).trim().toLowerCase();
-    if (key === "package") pkgLine = n;
-    // First occurrence of a field wins; a repeated Package would otherwise merge two stanzas.
-    if (!fields.has(key)) fields.set(key, raw.slice(colon + 1).trim());
-    else problems.push({ line: n, message: `repeated field ${raw.slice(0, colon)}` });
-    lastField = key;
-  }
-  flush();
-  return { packages, problems };
-}
+export { DPKG_INSTALLED_STATES, type DpkgPackage, type DpkgStatus } from "./parse/dpkg-status.js";
 
 /** The parsed dpkg database, once per scan; null when the root has none. */
 export function dpkgStatus(ctx: ProbeContext): Promise<DpkgStatus | null> {

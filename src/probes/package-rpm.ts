@@ -2,7 +2,7 @@
  * rpm backend. The rpm database is a BerkeleyDB/sqlite/ndb blob that only rpm reads
  * reliably, so this is one of the few facts that needs a command: one `rpm -qa` per scan.
  */
-import type { ParseProblem } from "./parse/key-value.js";
+import type { ParseProblem } from "./parse/problem.js";
 import type { ProbeContext } from "./types.js";
 
 export const RPM_DB_DIRS = ["/var/lib/rpm", "/usr/lib/sysimage/rpm"] as const;

@@ -8,7 +8,6 @@ import { DPKG_INSTALLED_STATES, DPKG_STATUS, dpkgStatus } from "./package-dpkg.j
 import { rpmDbDir, rpmPackages } from "./package-rpm.js";
 import { defineProbe, type Fact } from "./types.js";
 
-export { parseDpkgStatus } from "./package-dpkg.js";
 export { parseRpmQa } from "./package-rpm.js";
 
 export interface PackageFactValue {

@@ -12,9 +12,9 @@ import {
   canonicalSshdKeyword,
   effectiveSshdConfig,
   expandSshdConfig,
-  type SshdProblem,
   type SshdSetting,
 } from "./parse/sshd-config.js";
+import type { ParseProblem } from "./parse/problem.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 
 export const SSHD_CONFIG = "/etc/ssh/sshd_config";
@@ -41,7 +41,7 @@ interface Loaded {
   present: boolean;
   settings: Map<string, SshdSetting>;
   files: string[];
-  problems: SshdProblem[];
+  problems: ParseProblem[];
 }
 
 function loadConfig(ctx: ProbeContext): Promise<Loaded> {

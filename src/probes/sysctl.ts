@@ -4,121 +4,22 @@
  */
 import { z } from "zod";
 import { describeError } from "../errors.js";
-import { globComponentToRegExp, isMissing } from "../host/host-root.js";
-import type { ParseProblem } from "./parse/key-value.js";
+import { isMissing } from "../host/host-root.js";
+import { runningSystem } from "./kit/shared.js";
+import {
+  normaliseSysctlValue,
+  orderSysctlFiles,
+  parseSysctlConf,
+  persistedFor,
+  sysctlKeyToPath,
+  sysctlPathToKey,
+  type SysctlEntry,
+} from "./parse/sysctl.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 
 /** In precedence order: a basename in an earlier directory hides the same basename later. */
 export const SYSCTL_DIRS = ["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d"] as const;
 export const SYSCTL_CONF = "/etc/sysctl.conf";
-
-export interface SysctlEntry {
-  /** Canonical dotted key (`net.ipv4.conf.eth0/1.rp_filter` for /proc/sys/net/ipv4/conf/eth0.1/rp_filter). */
-  key: string;
-  value: string;
-  line: number;
-  file: string;
-  /** `-key = v`: failures to set it are ignored. */
-  ignoreErrors?: boolean;
-  /** `-key` with no `=`: the key is excluded from glob assignments. */
-  exclude?: boolean;
-  /** The key holds glob characters and applies to every matching key. */
-  glob?: boolean;
-}
-
-/**
- * sysctl.d(5): "If the first separator is a slash, remaining slashes and dots are left
- * intact. If the first separator is a dot, dots and slashes are interchanged." Returns
- * the /proc/sys-relative path form.
- */
-export function sysctlKeyToPath(key: string): string {
-  const first = /[./]/.exec(key);
-  if (!first || first[0] === "/") return key;
-  return key.replace(/[./]/g, (c) => (c === "." ? "/" : "."));
-}
-
-/** The dotted display form, as sysctl(8) prints it. */
-export function sysctlPathToKey(p: string): string {
-  return p.replace(/[./]/g, (c) => (c === "." ? "/" : "."));
-}
-
-const normaliseValue = (v: string): string => v.trim().split(/\s+/).filter((w) => w !== "").join(" ");
-
-/** Parse one sysctl.d / sysctl.conf file. Pure; never throws. */
-export function parseSysctlConf(text: string, file: string): { entries: SysctlEntry[]; problems: ParseProblem[] } {
-  const entries: SysctlEntry[] = [];
-  const problems: ParseProblem[] = [];
-  text.split("\n").forEach((raw, i) => {
-    let s = raw.trim();
-    const line = i + 1;
-    if (s === "" || s.startsWith("#") || s.startsWith(";")) return;
-    let ignoreErrors = false;
-    if (s.startsWith("-")) {
-      ignoreErrors = true;
-      s = s.slice(1).trimStart();
-    }
-    const eq = s.indexOf("=");
-    const rawKey = (eq === -1 ? s : s.slice(0, eq)).trim();
-    if (rawKey === "" || /\s/.test(rawKey)) {
-      problems.push({ line, message: rawKey === "" ? "empty key" : `not an assignment: ${JSON.stringify(s.slice(0, 80))}` });
-      return;
-    }
-    const key = sysctlPathToKey(sysctlKeyToPath(rawKey.replace(/^\/+/, "")));
-    const glob = /[*?[]/.test(rawKey);
-    if (eq === -1) {
-      if (ignoreErrors) entries.push({ key, value: "", line, file, exclude: true, ...(glob ? { glob } : {}) });
-      else problems.push({ line, message: `not an assignment (no "="): ${JSON.stringify(s.slice(0, 80))}` });
-      return;
-    }
-    const entry: SysctlEntry = { key, value: normaliseValue(s.slice(eq + 1)), line, file };
-    if (ignoreErrors) entry.ignoreErrors = true;
-    if (glob) entry.glob = true;
-    entries.push(entry);
-  });
-  return { entries, problems };
-}
-
-/**
- * systemd-sysctl's file order: `*.conf` from every directory, a basename in an earlier
- * directory (etc over run over usr/local over usr/lib over lib) hiding later ones, then
- * all chosen files applied sorted by basename. `byDir` is in precedence order.
- */
-export function orderSysctlFiles(byDir: ReadonlyArray<{ dir: string; names: readonly string[] }>): string[] {
-  const chosen = new Map<string, string>();
-  for (const { dir, names } of byDir) {
-    for (const n of names) {
-      if (!n.endsWith(".conf") || n.includes("/") || chosen.has(n)) continue;
-      chosen.set(n, `${dir.replace(/\/+$/, "")}/${n}`);
-    }
-  }
-  return [...chosen.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((n) => chosen.get(n) as string);
-}
-
-function keyMatches(entry: SysctlEntry, wantPath: string): boolean {
-  const have = sysctlKeyToPath(entry.key);
-  if (!entry.glob) return have === wantPath;
-  const pat = have.split("/");
-  const want = wantPath.split("/");
-  return pat.length === want.length && pat.every((c, i) => globComponentToRegExp(c).test(want[i] as string));
-}
-
-/**
- * The assignment that wins for one key, by systemd's rule: an explicit assignment (last
- * one) beats every glob; a `-key` exclusion stops globs; otherwise the last matching glob.
- */
-export function persistedFor(entries: readonly SysctlEntry[], wantPath: string): SysctlEntry | undefined {
-  let explicit: SysctlEntry | undefined;
-  let glob: SysctlEntry | undefined;
-  let excluded = false;
-  for (const e of entries) {
-    if (!keyMatches(e, wantPath)) continue;
-    if (e.exclude) {
-      if (!e.glob) excluded = true;
-    } else if (e.glob) glob = e;
-    else explicit = e;
-  }
-  return explicit ?? (excluded ? undefined : glob);
-}
 
 interface Persisted {
   entries: SysctlEntry[];
@@ -195,12 +96,17 @@ export default defineProbe({
       if (text === null) {
         // Absent from a readable /proc/sys: the running kernel has no such key (e.g. IPv6
         // disabled). No procfs at all: an offline root, where nothing runs. Neither is hidden.
-        notApplicable.runtime = (await ctx.host.procExists("sys"))
-          ? `no ${procFile} on this host (key not in this kernel)`
-          : `no procfs at ${ctx.host.proc}: the running value cannot be read from an offline root`;
+        if (!(await runningSystem(ctx)).running) {
+          notApplicable.runtime = `no procfs at ${ctx.host.proc}: the running value cannot be read from an offline root`;
+        } else if (await ctx.host.procExists("sys")) {
+          notApplicable.runtime = `no ${procFile} on this host (key not in this kernel)`;
+        } else {
+          // A running system always has /proc/sys: without it the value is hidden, not absent.
+          unknown.runtime = `no /proc/sys in the procfs at ${ctx.host.proc}: the running value cannot be read`;
+        }
       }
       else {
-        value.runtime = normaliseValue(text);
+        value.runtime = normaliseSysctlValue(text);
         evidence.push({ file: procFile, key });
       }
     } catch (e) {

@@ -7,6 +7,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { describeError } from "../errors.js";
+import { runningSystem } from "./kit/shared.js";
 import { defineProbe, type Evidence, type ProbeContext } from "./types.js";
 import {
   UNIT_NAME_RE,
@@ -74,8 +75,7 @@ async function activeState(ctx: ProbeContext, unit: string): Promise<ActiveState
   if (!ctx.host.isLive) {
     // A root with a live procfs beside it (the DaemonSet's /host + /host/proc) has a running
     // system whose units this process cannot ask about: unknown, never "not applicable".
-    const pids = ((await ctx.host.procReaddir("").catch(() => null)) ?? []).filter((n) => /^\d+$/.test(n));
-    if (pids.length > 0) {
+    if ((await runningSystem(ctx)).running) {
       return { unknown: `a running system is behind --root ${ctx.host.root} (its procfs ${ctx.host.proc} has processes), but its systemd cannot be asked from here` };
     }
     return { notApplicable: `not the live host (--root ${ctx.host.root}): nothing runs in an offline root` };

@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import { isMissing } from "../host/host-root.js";
-import { orderSysctlFiles, parseSysctlConf, SYSCTL_CONF, SYSCTL_DIRS, sysctlKeyToPath, sysctlPathToKey } from "../probes/sysctl.js";
+import { orderSysctlFiles, parseSysctlConf, sysctlKeyToPath, sysctlPathToKey } from "../probes/parse/sysctl.js";
+import { SYSCTL_CONF, SYSCTL_DIRS } from "../probes/sysctl.js";
 import { missingDirs } from "./atomic.js";
 import { setLastWins } from "./config-line.js";
 import { defineFix, FixRefused, type Change, type FixContext } from "./types.js";

@@ -3,7 +3,7 @@
  * password field's state, and group(5) members. They never throw: a malformed line
  * is skipped and recorded as a problem, so a fuzzed file still parses.
  */
-import type { ParseProblem } from "./key-value.js";
+import type { ParseProblem } from "./problem.js";
 
 export interface PasswdEntry {
   name: string;

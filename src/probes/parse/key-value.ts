@@ -2,17 +2,13 @@
  * Pure parsers for line-oriented `key value` and `key = value` config files. They never
  * throw: odd lines are skipped and reported as problems, so a fuzzed file still parses.
  */
+import type { ParseProblem } from "./problem.js";
 
 export interface KeyValueEntry {
   key: string;
   value: string;
   /** 1-based line number. */
   line: number;
-}
-
-export interface ParseProblem {
-  line: number;
-  message: string;
 }
 
 export interface KeyValueParse {

@@ -4,6 +4,7 @@
  * is a comment, words are separated by whitespace. Module names are normalised with
  * `-` read as `_` (kmod does the same), so `usb-storage` and `usb_storage` are one module.
  */
+import type { ParseProblem } from "./problem.js";
 
 export type ModprobeKind = "install" | "remove" | "blacklist" | "alias" | "options" | "softdep" | "weakdep";
 
@@ -20,12 +21,6 @@ export interface ModprobeDirective {
   file: string;
 }
 
-export interface ModprobeProblem {
-  file: string;
-  line: number;
-  message: string;
-}
-
 const KINDS = new Set<string>(["install", "remove", "blacklist", "alias", "options", "softdep", "weakdep"]);
 
 /** Module name as kmod compares it: `-` and `_` are the same character. */
@@ -33,9 +28,9 @@ export function normaliseModuleName(name: string): string {
   return name.replace(/-/g, "_");
 }
 
-export function parseModprobeConf(text: string, file: string): { directives: ModprobeDirective[]; problems: ModprobeProblem[] } {
+export function parseModprobeConf(text: string, file: string): { directives: ModprobeDirective[]; problems: ParseProblem[] } {
   const directives: ModprobeDirective[] = [];
-  const problems: ModprobeProblem[] = [];
+  const problems: ParseProblem[] = [];
   const lines = text.split("\n");
   let i = 0;
   while (i < lines.length) {

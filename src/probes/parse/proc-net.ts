@@ -8,6 +8,7 @@
  * Kubernetes node we target) each word's bytes are reversed. Ports are printed with
  * ntohs(), i.e. plain big-endian hex.
  */
+import type { ParseProblem } from "./problem.js";
 
 export type ProcNetProtocol = "tcp" | "tcp6" | "udp" | "udp6";
 
@@ -24,14 +25,9 @@ export interface ProcNetSocket {
   line: number;
 }
 
-export interface ProcNetProblem {
-  line: number;
-  message: string;
-}
-
 export interface ProcNetParse {
   sockets: ProcNetSocket[];
-  problems: ProcNetProblem[];
+  problems: ParseProblem[];
 }
 
 export const TCP_LISTEN = "0A";
@@ -112,7 +108,7 @@ function decodeEndpoint(
 /** Parse one table. The header line (`sl local_address …`) is skipped. */
 export function parseProcNet(text: string, protocol: ProcNetProtocol): ProcNetParse {
   const sockets: ProcNetSocket[] = [];
-  const problems: ProcNetProblem[] = [];
+  const problems: ParseProblem[] = [];
   const v6 = protocol.endsWith("6");
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {

@@ -11,6 +11,7 @@
  * The pure parts (`parseSshdConfig`, `effectiveSshdConfig`) take text; `expandSshdConfig`
  * takes a reader, so tests drive it from memory and the probe from the host root.
  */
+import type { ParseProblem } from "./problem.js";
 
 export interface SshdLine {
   /** Lower-case keyword, with deprecated aliases mapped to the keyword sshd stores them as. */
@@ -21,16 +22,10 @@ export interface SshdLine {
   line: number;
 }
 
-export interface SshdProblem {
-  file?: string;
-  line: number;
-  message: string;
-}
-
 /** One line of one file. Pure; never throws. */
-export function parseSshdConfig(text: string): { lines: SshdLine[]; problems: SshdProblem[] } {
+export function parseSshdConfig(text: string): { lines: SshdLine[]; problems: ParseProblem[] } {
   const lines: SshdLine[] = [];
-  const problems: SshdProblem[] = [];
+  const problems: ParseProblem[] = [];
   text.split("\n").forEach((raw, i) => {
     const line = i + 1;
     const s = raw.replace(/[\r\f]+$/, "");
@@ -188,7 +183,7 @@ export interface SshdExpansion {
   directives: SshdDirective[];
   /** Every file read, in order. */
   files: string[];
-  problems: SshdProblem[];
+  problems: ParseProblem[];
 }
 
 export const SSHD_DIR = "/etc/ssh";

@@ -69,3 +69,25 @@ export function lookupStructured(text: string, format: "yaml" | "json", dottedKe
   const offset = node?.range?.[0];
   return offset === undefined ? { ok: true, found: true, value } : { ok: true, found: true, value, line: lc.linePos(offset).line };
 }
+
+/** The first YAML (or JSON) document of a file as plain data; aliases capped like the pack loader. */
+export function parseWhole(text: string, format: "yaml" | "json"): { value: unknown } | { error: string } {
+  if (format === "json") {
+    try {
+      return { value: JSON.parse(text) as unknown };
+    } catch (e) {
+      return { error: `invalid JSON: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+  try {
+    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+    const first = doc.errors[0];
+    if (first) {
+      const at = first.linePos?.[0];
+      return { error: `invalid YAML${at ? ` at line ${at.line}` : ""}: ${first.message.split("\n")[0]}` };
+    }
+    return { value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  } catch (e) {
+    return { error: `invalid YAML: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}

@@ -9,6 +9,7 @@
  * - Keys may repeat; every assignment is kept in order. Merging, including the reset
  *   by an empty assignment (`ExecStart=`), is `mergeUnitSections`'s job.
  */
+import type { ParseProblem } from "./problem.js";
 
 export interface UnitDirective {
   key: string;
@@ -17,16 +18,11 @@ export interface UnitDirective {
   line: number;
 }
 
-export interface UnitParseProblem {
-  line: number;
-  message: string;
-}
-
 export interface ParsedUnitFile {
   file: string;
   /** Section name (without brackets) → directives in file order. Null-prototype object. */
   sections: Record<string, UnitDirective[]>;
-  problems: UnitParseProblem[];
+  problems: ParseProblem[];
 }
 
 /** A directive after merging fragment and drop-ins: remembers which file set it. */
@@ -47,7 +43,7 @@ function endsWithUnescapedBackslash(s: string): boolean {
 
 export function parseUnitFile(text: string, file: string): ParsedUnitFile {
   const sections = emptySections<UnitDirective>();
-  const problems: UnitParseProblem[] = [];
+  const problems: ParseProblem[] = [];
   let section: string | null = null;
   // Continued lines are gathered as parts and joined once: re-concatenating a growing
   // string per continuation line is quadratic.

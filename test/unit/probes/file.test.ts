@@ -1,7 +1,8 @@
 import { chmod, truncate } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import fileProbe, { parseEqualsKeyValue, parseGroup, parsePasswd, parseSpaceKeyValue } from "../../../src/probes/file.js";
+import fileProbe, { parseEqualsKeyValue, parseSpaceKeyValue } from "../../../src/probes/file.js";
+import { parseGroup, parsePasswd } from "../../../src/probes/parse/passwd.js";
 import type { KubeletInfo } from "../../../src/probes/kubelet.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";

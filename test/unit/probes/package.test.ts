@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCommand, type CommandResult } from "../../../src/host/exec.js";
-import packageProbe, { parseDpkgStatus, parseRpmQa } from "../../../src/probes/package.js";
+import packageProbe, { parseRpmQa } from "../../../src/probes/package.js";
+import { parseDpkgStatus } from "../../../src/probes/parse/dpkg-status.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
 

@@ -7,9 +7,9 @@ import { describe, expect, it } from "vitest";
 import { lookupEquals, lookupSpace, parseEqualsKeyValue, parseSpaceKeyValue } from "../../../src/probes/parse/key-value.js";
 import { parseGroup, parsePasswd } from "../../../src/probes/parse/passwd.js";
 import { lookupStructured } from "../../../src/probes/parse/structured.js";
-import { parseDpkgStatus } from "../../../src/probes/package-dpkg.js";
+import { parseDpkgStatus } from "../../../src/probes/parse/dpkg-status.js";
 import { parseRpmQa } from "../../../src/probes/package-rpm.js";
-import { orderSysctlFiles, parseSysctlConf, persistedFor } from "../../../src/probes/sysctl.js";
+import { orderSysctlFiles, parseSysctlConf, persistedFor } from "../../../src/probes/parse/sysctl.js";
 
 const RUNS = { numRuns: 200 };
 

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import sysctlProbe, { orderSysctlFiles, parseSysctlConf, persistedFor, sysctlKeyToPath } from "../../../src/probes/sysctl.js";
+import { orderSysctlFiles, parseSysctlConf, persistedFor, sysctlKeyToPath } from "../../../src/probes/parse/sysctl.js";
+import sysctlProbe from "../../../src/probes/sysctl.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
 
