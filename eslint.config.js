@@ -82,6 +82,18 @@ export default tseslint.config(
   },
   ...LAYERS.filter((l) => upward(l).length > 0).map(layerRules),
   {
+    // Issue 19: an argument spread grows the stack with the input (push(...list) throws
+    // RangeError past ~100k items: 130k accounts crashed the scan). Use pushAll (src/util/array.ts).
+    files: ["src/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: "CallExpression[callee.property.name=/^(push|unshift)$/] > SpreadElement", message: "no argument spread of a list: use pushAll (src/util/array.ts) or a loop" },
+        { selector: "CallExpression[callee.object.name='Math'][callee.property.name=/^(max|min)$/] > SpreadElement", message: "Math.max/min(...list) overflows on long lists: use a loop" },
+      ],
+    },
+  },
+  {
     files: ["src/probes/**/*.ts"],
     rules: {
       "@typescript-eslint/no-restricted-imports": ["error", { paths: probeSeam }],

@@ -13,6 +13,7 @@ import type { AgentMetrics } from "./metrics.js";
 import { Scheduler, type RunContext, type ScanRun } from "./scheduler.js";
 import { HISTORY_LIMIT, type AgentState, type ScanSummary, type ScanTrigger, type StateStore, type StoredScan } from "./state.js";
 import { applyWaivers, countWaived, utcDay, type WaivedReport } from "./waivers.js";
+import { pushAll } from "../util/array.js";
 
 export interface AgentLogger {
   info(msg: string): void;
@@ -174,7 +175,7 @@ export class Agent {
   readiness(): Readiness {
     const latest = this.latestScan;
     const degraded: string[] = [];
-    if (this.loadErrors.length > 0) degraded.push(`${this.loadErrors.length} check pack problem(s); affected checks do not run`, ...this.loadErrors);
+    if (this.loadErrors.length > 0) pushAll(degraded, [`${this.loadErrors.length} check pack problem(s); affected checks do not run`, ...this.loadErrors]);
     if (this.lastError) degraded.push(this.lastError);
     const base = { scanning: this.scheduler.running !== undefined, degraded };
     if (!latest) return { ready: false, status: "starting", ...base };

@@ -75,6 +75,9 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
 
   const out: FieldsOutcome = audit.expect.evaluate(fact.value, fact);
   const evidence = [...fact.evidence, ...out.offending.map(toEvidence)];
+  if (out.offendingTotal !== undefined && out.offendingTotal > out.offending.length) {
+    evidence.push({ detail: `… and ${out.offendingTotal - out.offending.length} more (evidence lists the first ${out.offending.length})` });
+  }
   if (check.manual) {
     return result("manual", {
       message: "needs a person to judge; the observed value is shown",

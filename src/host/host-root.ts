@@ -13,6 +13,7 @@ import { lstat, open, readdir, readFile, readlink, stat, statfs } from "node:fs/
 import path from "node:path";
 import { ErrorCodes, NodewardError } from "../errors.js";
 import { MountView, parseMountinfo } from "./mount-view.js";
+import { pushAll } from "../util/array.js";
 
 /** Reads larger than this are refused: a 2 GB sparse file must not be slurped. */
 export const DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024;
@@ -311,7 +312,7 @@ async function walkInside(base: string, hostPath: string, followLast: boolean, w
       st = await lstat(candidate);
     } catch {
       // Missing (or unreadable) component: the rest cannot be links we know of.
-      stack.push(c, ...queue.filter((q) => q !== "." && q !== ""));
+      pushAll(stack, [c, ...queue.filter((q) => q !== "." && q !== "")]);
       if (stack.includes("..")) {
         throw new NodewardError(ErrorCodes.PATH_ESCAPE, `path ${hostPath} climbs above ${where}`);
       }
@@ -340,7 +341,7 @@ async function walkInside(base: string, hostPath: string, followLast: boolean, w
           }
         }
       }
-      queue.unshift(...parts);
+      queue.splice(0, 0, ...parts); // bounded: a link target is at most PATH_MAX (4096) bytes
       continue;
     }
     stack.push(c);
@@ -376,20 +377,24 @@ async function readCapped(real: string, shown: string, maxBytes: number, noFollo
         `${shown} is ${st.size} bytes, over the ${maxBytes}-byte read limit`,
       );
     }
-    // procfs reports size 0, so read in chunks up to the cap rather than trusting st.size.
-    const chunks: Buffer[] = [];
+    // One buffer of the file's size (plus one byte, to see it grow), grown only when the
+    // file is longer than stat said (procfs reports 0): a 25 MB file costs 25 MB, not 75.
+    let buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(st.size + 1, 64 * 1024)));
     let total = 0;
-    const chunk = Buffer.allocUnsafe(64 * 1024);
     for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+      if (total === buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(maxBytes + 1, buf.length * 2));
+        buf.copy(bigger, 0, 0, total);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, total, buf.length - total, null);
       if (bytesRead === 0) break;
       total += bytesRead;
       if (total > maxBytes) {
         throw new NodewardError(ErrorCodes.FILE_TOO_LARGE, `${shown} is over the ${maxBytes}-byte read limit`);
       }
-      chunks.push(Buffer.from(chunk.subarray(0, bytesRead)));
     }
-    return Buffer.concat(chunks, total).toString("utf8");
+    return buf.toString("utf8", 0, total);
   } finally {
     await fh.close();
   }

@@ -1,5 +1,5 @@
 import { formatValue } from "./format.js";
-import { MatcherSyntaxError, type MatcherCompiler } from "./types.js";
+import { MatcherSyntaxError, MAX_OFFENDING, type MatcherCompiler } from "./types.js";
 
 /**
  * Quantifiers over a list of records (listeners, files of a glob):
@@ -14,13 +14,16 @@ export function quantifier(kind: "each" | "some" | "none"): MatcherCompiler {
       expected: `${word}: ${inner.expected}`,
       test: (actual) => {
         if (!Array.isArray(actual)) return { pass: false, actual: `not a list: ${formatValue(actual)}` };
-        const matching = actual.filter((e) => inner.test(e).pass);
+        const matching: unknown[] = [];
+        const bad: unknown[] = [];
+        for (const e of actual) (inner.test(e).pass ? matching : bad).push(e);
+        const offending = (list: unknown[]) =>
+          list.length > MAX_OFFENDING ? { offending: list.slice(0, MAX_OFFENDING), offendingTotal: list.length } : { offending: list };
         if (kind === "each") {
-          const bad = actual.filter((e) => !inner.test(e).pass);
-          return { pass: bad.length === 0, actual: `${bad.length} of ${actual.length} not matching${listOf(bad)}`, offending: bad };
+          return { pass: bad.length === 0, actual: `${bad.length} of ${actual.length} not matching${listOf(bad)}`, ...offending(bad) };
         }
         if (kind === "none") {
-          return { pass: matching.length === 0, actual: `${matching.length} of ${actual.length} matching${listOf(matching)}`, offending: matching };
+          return { pass: matching.length === 0, actual: `${matching.length} of ${actual.length} matching${listOf(matching)}`, ...offending(matching) };
         }
         return { pass: matching.length > 0, actual: `${matching.length} of ${actual.length} matching` };
       },

@@ -19,7 +19,7 @@ import { matches } from "./matches.js";
 import { modeAtMost } from "./mode-at-most.js";
 import { oneOf } from "./one-of.js";
 import { presence } from "./presence.js";
-import { MatcherSyntaxError, type Matcher, type MatcherCompiler, type Path, type RecurseCompilers } from "./types.js";
+import { MatcherSyntaxError, MAX_OFFENDING, type Matcher, type MatcherCompiler, type Path, type RecurseCompilers } from "./types.js";
 
 export { MatcherSyntaxError } from "./types.js";
 export type { Matcher, MatchOutcome } from "./types.js";
@@ -56,8 +56,10 @@ export interface FieldsOutcome {
   expected: string;
   /** One sentence per failing field. */
   failures: string[];
-  /** Elements named by each/none matchers that failed. */
+  /** Elements named by each/none matchers that failed (at most MAX_OFFENDING). */
   offending: unknown[];
+  /** How many offended in all, when more than `offending` holds. */
+  offendingTotal?: number;
   /** Set when the outcome depends on a field the probe could not observe: why. */
   indeterminate?: string;
   /**
@@ -160,7 +162,18 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
   const evaluate = (record: unknown, gaps?: FieldGaps): FieldsOutcome => {
     const observed: string[] = [];
     const failures: string[] = [];
+    // Bounded, and without argument spreads: 500k offending accounts must neither
+    // overflow the stack (push(...list)) nor fill the report.
     const offending: unknown[] = [];
+    let offendingTotal = 0;
+    const addOffending = (list: readonly unknown[] | undefined, total: number | undefined) => {
+      if (!list) return;
+      offendingTotal += total ?? list.length;
+      for (const el of list) {
+        if (offending.length >= MAX_OFFENDING) break;
+        offending.push(el);
+      }
+    };
     let indeterminate: string | undefined;
     let notApplicable: string | undefined;
     for (const p of parts) {
@@ -188,7 +201,7 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
                 ? outs.map((o) => `(${o.failures.join("; ")})`).join(" or ")
                 : outs.flatMap((o) => o.failures).join("; "),
           );
-          for (const o of outs) offending.push(...o.offending);
+          for (const o of outs) addOffending(o.offending, o.offendingTotal);
         }
         continue;
       }
@@ -216,7 +229,7 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
       if (!outcome.pass) {
         const exp = p.matcher.expected.startsWith("= ") ? p.matcher.expected.slice(2) : p.matcher.expected;
         failures.push(`${field} is ${outcome.actual}, expected ${exp}`);
-        if (outcome.offending) offending.push(...outcome.offending);
+        addOffending(outcome.offending, outcome.offendingTotal);
       }
     }
     // A definite failure decides; otherwise an open part leaves the outcome open.
@@ -227,6 +240,7 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
       expected,
       failures,
       offending,
+      ...(offendingTotal > offending.length ? { offendingTotal } : {}),
       ...(open && indeterminate !== undefined ? { indeterminate } : {}),
       ...(open && indeterminate === undefined ? { notApplicable } : {}),
     };
@@ -238,7 +252,7 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
     evaluate,
     test: (record) => {
       const o = evaluate(record);
-      return { pass: o.pass, actual: o.observed || formatValue(record), offending: o.offending };
+      return { pass: o.pass, actual: o.observed || formatValue(record), offending: o.offending, ...(o.offendingTotal !== undefined ? { offendingTotal: o.offendingTotal } : {}) };
     },
   };
 }

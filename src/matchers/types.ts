@@ -5,9 +5,14 @@ export interface MatchOutcome {
   pass: boolean;
   /** The observed value, rendered for people. */
   actual: string;
-  /** Array elements that made an each/some/none matcher fail, for evidence. */
+  /** Array elements that made an each/some/none matcher fail, for evidence (at most MAX_OFFENDING). */
   offending?: unknown[];
+  /** How many elements offended in all, when more than `offending` holds. */
+  offendingTotal?: number;
 }
+
+/** Offending elements kept per outcome: evidence names the first ones and counts the rest. */
+export const MAX_OFFENDING = 100;
 
 export interface Matcher {
   /** What is expected, rendered for people ("at most 0600", "one of [a, b]"). */

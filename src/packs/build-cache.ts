@@ -10,12 +10,13 @@ import { textHash, type PackCacheFile } from "./cache.js";
 import { writeFileDurable } from "../util/durable-write.js";
 import { positionOf } from "../util/yaml-source.js";
 import { parseYamlFile, type PackError } from "./load.js";
+import { pushAll } from "../util/array.js";
 
 async function yamlFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await yamlFiles(full)));
+    if (e.isDirectory()) pushAll(out, await yamlFiles(full));
     else if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(full);
   }
   return out;

@@ -6,6 +6,7 @@
 import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
 import { loadPacks, type LoadedPack, type LoadOptions, type PackError } from "./load.js";
 import { applyProfile, loadProfile, type LoadedProfile } from "./profile.js";
+import { pushAll } from "../util/array.js";
 
 export interface PackSelectionOptions {
   /** Pack paths; default the bundled benchmarks/. */
@@ -29,16 +30,16 @@ export async function loadSelection(options: PackSelectionOptions = {}): Promise
   let profile: LoadedProfile | undefined;
   if (options.profile) {
     const p = await loadProfile(options.profile);
-    errors.push(...p.errors);
+    pushAll(errors, p.errors);
     if (!p.profile) return { packs: [], errors };
     profile = p.profile;
   }
   const vars = { ...profile?.vars, ...options.vars };
   const paths = options.paths && options.paths.length > 0 ? options.paths : [DEFAULT_BENCHMARKS_DIR];
   const loaded = await loadPacks(paths, { vars, ...(options.validateFix ? { validateFix: options.validateFix } : {}) });
-  errors.push(...loaded.errors);
+  pushAll(errors, loaded.errors);
   if (!profile) return { packs: loaded.packs, errors };
   const applied = await applyProfile(loaded.packs, profile, vars, options.validateFix);
-  errors.push(...applied.errors);
+  pushAll(errors, applied.errors);
   return { packs: applied.packs, errors, profile };
 }

@@ -17,6 +17,7 @@ import {
 } from "./parse/accounts.js";
 import { lookupSpace, parseSpaceKeyValue } from "./parse/key-value.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { pushAll } from "../util/array.js";
 
 export { hashAlgorithm, parseGroupEntries, parsePasswdEntries, parseShadowEntries, passwordState } from "./parse/accounts.js";
 
@@ -27,6 +28,24 @@ const LOGIN_DEFS = "/etc/login.defs";
 /** login.defs(5) default when UID_MIN is not set. */
 const DEFAULT_UID_MIN = 1000;
 const MAX_PROBLEMS_SHOWN = 5;
+/**
+ * Lines of /etc/passwd, /etc/shadow or /etc/group past which the file is not judged (a
+ * named-cap error): every account is a record with its home's stat, so 500k lines cost
+ * gigabytes. A node's local accounts number in the tens; directory users are not here.
+ */
+export const MAX_ACCOUNT_LINES = 100_000;
+/** The same cap in bytes, checked from the file's size before it is read. */
+export const MAX_ACCOUNT_FILE_BYTES = 16 * 1024 * 1024;
+/** Home directories stat'ed at once. */
+const HOME_STAT_CONCURRENCY = 32;
+
+function overCap(file: string, text: string): string | undefined {
+  let lines = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
+    if (++lines > MAX_ACCOUNT_LINES) return `${file} has more than ${MAX_ACCOUNT_LINES} lines (the account-file cap); it is not judged`;
+  }
+  return undefined;
+}
 
 export interface AccountUser {
   name: string;
@@ -97,7 +116,7 @@ type Read = { text: string } | { missing: true } | { error: string };
 
 async function read(ctx: ProbeContext, p: string): Promise<Read> {
   try {
-    const text = await ctx.host.readFileIfExists(p);
+    const text = await ctx.host.readFileIfExists(p, { maxBytes: MAX_ACCOUNT_FILE_BYTES });
     return text === null ? { missing: true } : { text };
   } catch (e) {
     return { error: `${p}: ${describeError(e)}` };
@@ -141,8 +160,9 @@ export default defineProbe({
     const empty: AccountsFact = {
       users: [], passwords: [], uid0: [], duplicateUids: [], duplicateNames: [], loginUsers: [], groupMembers: {}, emptyGroups: [], uidMin: DEFAULT_UID_MIN,
     };
-    if (!("text" in passwd)) {
-      const why = "missing" in passwd ? `${PASSWD} does not exist` : passwd.error;
+    const passwdCap = "text" in passwd ? overCap(PASSWD, passwd.text) : undefined;
+    if (!("text" in passwd) || passwdCap !== undefined) {
+      const why = passwdCap ?? ("missing" in passwd ? `${PASSWD} does not exist` : "error" in passwd ? passwd.error : "");
       return { value: empty, evidence, unknown: Object.fromEntries(FIELDS.map((f) => [f, why])) };
     }
 
@@ -159,22 +179,29 @@ export default defineProbe({
     }
 
     const pw = parsePasswdEntries(passwd.text);
-    evidence.push(...problemEvidence(PASSWD, pw.problems));
+    pushAll(evidence, problemEvidence(PASSWD, pw.problems));
 
     const users: AccountUser[] = pw.entries.map((u) => ({
       name: u.name, uid: u.uid, gid: u.gid, home: u.home, shell: u.shell,
       loginShell: isLoginShell(u.shell), system: u.uid < uidMin, shadowed: u.password === "x",
       file: PASSWD, line: u.line,
     }));
-    if (p.homes) await Promise.all(pw.entries.map((u, i) => homeFacts(ctx, u, users[i] as AccountUser)));
+    if (p.homes) {
+      // A few at a time: one promise per account at once is a memory spike, and the probe's signal is checked between batches.
+      for (let i = 0; i < pw.entries.length; i += HOME_STAT_CONCURRENCY) {
+        ctx.signal?.throwIfAborted();
+        await Promise.all(pw.entries.slice(i, i + HOME_STAT_CONCURRENCY).map((u, j) => homeFacts(ctx, u, users[i + j] as AccountUser)));
+      }
+    }
 
     // Passwords: the shadow hash for "x" accounts, else passwd's own field.
     const passwords: AccountPassword[] = [];
-    if ("error" in shadow && pw.entries.some((u) => u.password === "x")) {
-      unknown.passwords = shadow.error;
+    const shadowCap = "text" in shadow ? overCap(SHADOW, shadow.text) : undefined;
+    if ((("error" in shadow) || shadowCap !== undefined) && pw.entries.some((u) => u.password === "x")) {
+      unknown.passwords = shadowCap ?? ("error" in shadow ? shadow.error : "");
     } else {
       const sh = "text" in shadow ? parseShadowEntries(shadow.text) : { entries: [], problems: [] };
-      if ("text" in shadow) evidence.push({ file: SHADOW }, ...problemEvidence(SHADOW, sh.problems));
+      if ("text" in shadow) pushAll(evidence, [{ file: SHADOW }, ...problemEvidence(SHADOW, sh.problems)]);
       const byName = new Map<string, { hash: string; line: number }>();
       for (const s of sh.entries) if (!byName.has(s.name)) byName.set(s.name, s);
       for (const u of pw.entries) {
@@ -202,9 +229,13 @@ export default defineProbe({
 
     const groupMembers: Record<string, string[]> = {};
     const emptyGroups: string[] = [];
-    if ("text" in group) {
+    const groupCap = "text" in group ? overCap(GROUP, group.text) : undefined;
+    if (groupCap !== undefined) {
+      unknown.groupMembers = groupCap;
+      unknown.emptyGroups = groupCap;
+    } else if ("text" in group) {
       const gr = parseGroupEntries(group.text);
-      evidence.push({ file: GROUP }, ...problemEvidence(GROUP, gr.problems));
+      pushAll(evidence, [{ file: GROUP }, ...problemEvidence(GROUP, gr.problems)]);
       const primary = new Set(users.map((u) => u.gid));
       for (const g of gr.entries) {
         if (!Object.hasOwn(groupMembers, g.name)) groupMembers[g.name] = g.members;

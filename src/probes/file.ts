@@ -20,6 +20,7 @@ import { idNames } from "./kit/shared.js";
 import { lookupStructured, parseWhole, type StructuredValue } from "./parse/structured.js";
 import { compilePackRegex, firstMatchingLine, MAX_CAPTURE_CHARS, MAX_MATCH_LINE_CHARS } from "../util/regex.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { pushAll } from "../util/array.js";
 
 export { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
 
@@ -242,9 +243,9 @@ export default defineProbe({
       for (const path of paths) {
         const r = await inspectNamed(ctx, p, path, true);
         files.push(r.value);
-        evidence.push(...r.evidence);
+        pushAll(evidence, r.evidence);
         if (r.contentError) errors.push(r.contentError);
-        if (r.patternUnknown) errors.push(...new Set(Object.values(r.patternUnknown)));
+        if (r.patternUnknown) pushAll(errors, new Set(Object.values(r.patternUnknown)));
       }
       const value: FileGlobFactValue = { pattern: p.glob, count: files.length, files };
       if (errors.length === 0) return { value, evidence };

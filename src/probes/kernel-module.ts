@@ -18,6 +18,7 @@ import {
 } from "./parse/modprobe.js";
 import { runningSystem } from "./kit/shared.js";
 import { defineProbe, type Evidence, type ProbeContext } from "./types.js";
+import { pushAll } from "../util/array.js";
 
 /** kmod's configuration directories, highest precedence first. */
 export const MODPROBE_DIRS = [
@@ -91,8 +92,8 @@ export async function modprobeConfig(ctx: ProbeContext): Promise<ModprobeConfig>
       if (text === null) continue; // dangling symlink
       read.push(f);
       const parsed = parseModprobeConf(text, f);
-      directives.push(...parsed.directives);
-      problems.push(...parsed.problems.map((p) => p.message));
+      pushAll(directives, parsed.directives);
+      pushAll(problems, parsed.problems.map((p) => p.message));
     }
     return { files: read, directives, problems, unreadable };
   });

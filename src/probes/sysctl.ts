@@ -16,6 +16,7 @@ import {
   type SysctlEntry,
 } from "./parse/sysctl.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { pushAll } from "../util/array.js";
 
 /** In precedence order: a basename in an earlier directory hides the same basename later. */
 export const SYSCTL_DIRS = ["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d"] as const;
@@ -26,6 +27,12 @@ interface Persisted {
   /** Files that exist but could not be read: the persisted value is then unknown. */
   unreadable: string[];
 }
+
+/**
+ * sysctl.d files read at most (all directories together). Past it the persisted values
+ * are unknown, naming the cap: 100k files took minutes of reads. A node has dozens.
+ */
+export const MAX_SYSCTL_FILES = 10_000;
 
 async function loadPersisted(ctx: ProbeContext): Promise<Persisted> {
   const byDir: { dir: string; names: string[] }[] = [];
@@ -41,7 +48,12 @@ async function loadPersisted(ctx: ProbeContext): Promise<Persisted> {
   // it through Debian's 99-sysctl.conf symlink. Applying it last matches both on typical hosts.
   const files = [...orderSysctlFiles(byDir), SYSCTL_CONF];
   const entries: SysctlEntry[] = [];
+  if (files.length > MAX_SYSCTL_FILES) {
+    unreadable.push(`${files.length} sysctl configuration files in ${SYSCTL_DIRS.join(", ")}: over the ${MAX_SYSCTL_FILES}-file cap, none read`);
+    return { entries, unreadable };
+  }
   for (const file of files) {
+    ctx.signal?.throwIfAborted();
     try {
       // A sysctl.d file linked to /dev/null masks the vendor file of the same name.
       const lst = await ctx.host.lstat(file);
@@ -51,7 +63,7 @@ async function loadPersisted(ctx: ProbeContext): Promise<Persisted> {
       if (!st?.isFile()) continue;
       const text = await ctx.host.readFileIfExists(file);
       if (text === null) continue;
-      entries.push(...parseSysctlConf(text, file).entries);
+      pushAll(entries, parseSysctlConf(text, file).entries);
     } catch (e) {
       unreadable.push(`${file}: ${describeError(e)}`);
     }

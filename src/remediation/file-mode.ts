@@ -8,6 +8,7 @@ import { z } from "zod";
 import { planOwner, who } from "./file-owner.js";
 import { exactlyOneTarget, resolveTarget, targetShape } from "./target.js";
 import { defineFix, FixRefused, type Change } from "./types.js";
+import { pushAll } from "../util/array.js";
 
 const octal = z
   .union([z.string().regex(/^0?[0-7]{3,4}$/, 'an octal mode such as "0640"'), z.number().int().min(0).max(0o7777)])
@@ -24,7 +25,7 @@ export default defineFix({
     const cur = await ctx.readFile(path);
     if (!cur) throw new FixRefused(`${path} does not exist`);
     const changes: Change[] = [];
-    if (p.owner !== undefined || p.group !== undefined) changes.push(...(await planOwner(ctx, path, cur, p.owner, p.group)));
+    if (p.owner !== undefined || p.group !== undefined) pushAll(changes, await planOwner(ctx, path, cur, p.owner, p.group));
     const to = cur.mode & p.max;
     if (to !== cur.mode) changes.push({ kind: "chmod", path, from: cur.mode, to });
     return changes;

@@ -2,6 +2,7 @@ import type { CheckResult, ScanReport } from "../engine/result.js";
 import { formatReferences, resultsByPack, seconds, stripControl } from "./format.js";
 import { formatEvidence } from "./table.js";
 import type { Reporter } from "./types.js";
+import { pushAll } from "../util/array.js";
 
 /**
  * JUnit XML for CI systems (GitLab, Jenkins, GitHub test reporters): one testsuite per
@@ -32,7 +33,7 @@ export const junitReporter: Reporter = {
         timestamp: report.startedAt,
       })}>`,
     );
-    for (const s of suites) out.push(...s.lines);
+    for (const s of suites) pushAll(out, s.lines);
     out.push("</testsuites>");
     return out.join("\n") + "\n";
   },
@@ -76,7 +77,7 @@ function packSuite(report: ScanReport, pack: string, results: CheckResult[]): Su
     ].map(([name, value]) => `      <property${attrs({ name: name ?? "", value: value ?? "" })}/>`),
     "    </properties>",
   ];
-  for (const r of results) lines.push(...testcase(r));
+  for (const r of results) pushAll(lines, testcase(r));
   lines.push("  </testsuite>");
   return { counts, lines };
 }

@@ -13,7 +13,7 @@ export const tableReporter: Reporter = {
   render(report, options: RenderOptions = {}) {
     const paint = (code: string, s: string) => (options.color ? `\u001b[${code}m${s}\u001b[0m` : s);
     const lines: string[] = [];
-    const idWidth = Math.min(14, Math.max(4, ...report.results.map((r) => r.id.length)));
+    const idWidth = Math.min(14, report.results.reduce((m, r) => Math.max(m, r.id.length), 4));
     let currentPack = "";
     for (const r of report.results) {
       if (r.pack !== currentPack) {

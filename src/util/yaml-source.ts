@@ -6,6 +6,7 @@
  */
 import { isMap, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import type { z } from "zod";
+import { documentProblem } from "./doc-guard.js";
 
 export type YamlPath = readonly (string | number)[];
 
@@ -36,6 +37,9 @@ export function parseYamlText(text: string): YamlSource {
   return { doc, lines };
 }
 
+/** A pack, profile or agent config file larger than this is refused. */
+export const MAX_PACK_FILE_BYTES = 8 * 1024 * 1024;
+
 /** Aliases a document may expand before it is refused (a "billion laughs" file). */
 export const MAX_YAML_ALIASES = 100;
 
@@ -44,6 +48,9 @@ export const MAX_YAML_ALIASES = 100;
  * alias bomb is an issue at 1:1, never a throw.
  */
 export function readYaml(text: string, file: string): { source: YamlSource; data: unknown } | { issues: SourceIssue[] } {
+  // Packs and configs are ours, not the host's, but may be mutated: same nesting cap, larger size cap.
+  const tooBig = documentProblem(text, MAX_PACK_FILE_BYTES);
+  if (tooBig !== undefined) return { issues: [{ file, line: 1, column: 1, message: `YAML: ${tooBig}` }] };
   const source = parseYamlText(text);
   if (source.doc.errors.length > 0) {
     return {

@@ -6,6 +6,7 @@ import { applyProfile, loadProfile } from "../../packs/profile.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../paths.js";
 import { selectChecks } from "../../engine/select.js";
 import { EXIT, UsageError, loadPackPaths, splitList, type PackSelection } from "../common.js";
+import { pushAll } from "../../util/array.js";
 
 export const checksHelp = `Usage: nodeward checks <lint|list|show> [options]
 
@@ -79,10 +80,10 @@ async function lintProfiles(dirs: readonly string[], packs: readonly LoadedPack[
     }
     for (const name of names) {
       const loaded = await loadProfile(path.join(profilesDir, name));
-      errors.push(...loaded.errors);
+      pushAll(errors, loaded.errors);
       if (!loaded.profile) continue;
       count++;
-      errors.push(...(await applyProfile(packs, loaded.profile, loaded.profile.vars, validateFix)).errors);
+      pushAll(errors, (await applyProfile(packs, loaded.profile, loaded.profile.vars, validateFix)).errors);
     }
   }
   return { errors, count };
@@ -151,7 +152,7 @@ async function list(argv: string[]): Promise<number> {
   if (values.format === "json") {
     process.stdout.write(JSON.stringify(checks.map(checkJson), null, 2) + "\n");
   } else {
-    const w = Math.max(4, ...checks.map((c) => c.id.length));
+    const w = checks.reduce((m, c) => Math.max(m, c.id.length), 4);
     for (const c of checks) {
       const kind = c.tailoring?.exclude ? "excl" : c.manual ? "manual" : "auto";
       const tailored = c.tailoring ? `  {${c.tailoring.exclude ? "excluded" : "tailored"} by ${c.tailoring.profile}}` : "";

@@ -18,6 +18,7 @@ import { unitCommand } from "../systemd-unit-files.js";
 import type { Evidence, ProbeContext } from "../types.js";
 import { parseRancherArgs } from "./rancher.js";
 import type { Detection, Distribution, ModelledFlags } from "./types.js";
+import { pushAll } from "../../util/array.js";
 
 export function k0sCommand(argv: readonly string[]): { sub: "worker" | "controller"; args: string[]; offset: number } | null {
   const prog = argv[0];
@@ -42,7 +43,7 @@ async function model(ctx: ProbeContext, det: Detection): Promise<ModelledFlags> 
     try {
       const cmd = await unitCommand(ctx, det.hostUnit);
       if (cmd) {
-        out.unobserved.push(...cmd.unobserved.map((u) => `${u.file}: ${u.message}`));
+        pushAll(out.unobserved, cmd.unobserved.map((u) => `${u.file}: ${u.message}`));
         out.evidence.push({ file: cmd.execStart?.file ?? cmd.unit.file, ...(cmd.execStart ? { line: cmd.execStart.line } : {}), unit: cmd.unit.name, detail: "ExecStart" });
         const c = k0sCommand(cmd.argv);
         if (c) {

@@ -24,6 +24,7 @@ import { parseComponentConfig } from "../parse/kubelet-config.js";
 import { unitCommand } from "../systemd-unit-files.js";
 import type { Evidence, ProbeContext } from "../types.js";
 import type { Detection, ModelledFlags } from "./types.js";
+import { pushAll } from "../../util/array.js";
 
 export type RancherProgram = "k3s" | "rke2";
 
@@ -139,7 +140,7 @@ export async function rancherSettings(
   }
   for (const f of files) {
     const parsed = parseComponentConfig(texts.get(f) as string, f);
-    out.problems.push(...parsed.problems);
+    pushAll(out.problems, parsed.problems);
     out.configFiles.push(f);
     out.evidence.push({ file: f, detail: `${program} config file` });
     for (const [rawKey, v] of Object.entries(parsed.config)) {

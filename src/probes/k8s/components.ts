@@ -20,6 +20,7 @@ import { processTable } from "../process-table.js";
 import type { ProbeContext } from "../types.js";
 import { effectiveSetting, type EffectiveSetting, type FlagOrigin } from "./effective.js";
 import { kubeletInfo } from "./kubelet-info.js";
+import { pushAll } from "../../util/array.js";
 
 export const COMPONENTS = ["kube-apiserver", "etcd", "kube-proxy", "kube-controller-manager", "kube-scheduler"] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -102,7 +103,7 @@ export function parseComponentArgv(argv: readonly string[], component: Component
 
 async function findProcess(ctx: ProbeContext, component: Component, problems: string[]): Promise<{ pid: number; argv: string[] } | null> {
   const { processes: table, problems: tableProblems } = await processTable(ctx);
-  problems.push(...tableProblems);
+  pushAll(problems, tableProblems);
   const found = table.filter((p) => componentArgs(p.argv, component) !== null);
   if (found.length > 1) problems.push(`several ${component} processes (pids ${found.map((f) => f.pid).join(", ")}); using ${found[0]?.pid}`);
   return found[0] ?? null;
@@ -141,7 +142,7 @@ async function findManifest(
   const named = `${dir}/${component}.yaml`;
   const m = await read(named);
   if (m) {
-    problems.push(...m.problems.map((p) => p.message));
+    pushAll(problems, m.problems.map((p) => p.message));
     return { file: named, argv: m.argv, lines: m.lines, mounts: m.mounts };
   }
   // Another file name: any manifest whose first container runs the component.
@@ -207,7 +208,7 @@ async function readComponentConfig(ctx: ProbeContext, info: ComponentInfo, writt
   }
   info.configReadFrom = readFrom;
   const parsed = parseComponentConfig(text, readFrom);
-  info.problems.push(...parsed.problems);
+  pushAll(info.problems, parsed.problems);
   info.config = parsed.config;
   info.configKeyLines = parsed.keyLines;
 }

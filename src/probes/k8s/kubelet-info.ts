@@ -20,6 +20,7 @@ import type { Evidence, ProbeContext } from "../types.js";
 import { effectiveSetting, type ConfigLayer, type EffectiveSetting, type FlagOrigin, type SettingSources, type SettingSpec } from "./effective.js";
 import { kubeletDefaultFor } from "./kubelet-defaults.js";
 import { basename, errorText, listDir, presence, processView, readText } from "./node.js";
+import { pushAll } from "../../util/array.js";
 
 export type KubeletSource = "process" | "unit" | "embedded" | "distribution" | "none";
 
@@ -142,12 +143,12 @@ async function configDirFiles(ctx: ProbeContext, dir: string, unobserved: string
       const pr = await presence(ctx, p);
       if ("unobserved" in pr) unobserved.push(pr.unobserved);
       else if (pr.exists && !pr.isDir) out.push(p);
-      else if (pr.exists && depth < 4) out.push(...(await configDirFiles(ctx, p, unobserved, depth + 1)));
+      else if (pr.exists && depth < 4) pushAll(out, (await configDirFiles(ctx, p, unobserved, depth + 1)));
       continue;
     }
     if (depth < 4) {
       const pr = await presence(ctx, p);
-      if ("exists" in pr && pr.exists && pr.isDir) out.push(...(await configDirFiles(ctx, p, unobserved, depth + 1)));
+      if ("exists" in pr && pr.exists && pr.isDir) pushAll(out, (await configDirFiles(ctx, p, unobserved, depth + 1)));
     }
   }
   return out;
@@ -174,7 +175,7 @@ async function loadConfig(
       return;
     }
     const parsed = parseKubeletConfig(r.text, f);
-    info.problems.push(...parsed.problems);
+    pushAll(info.problems, parsed.problems);
     layers.push({ file: f, kind });
     config = mergeConfig(config, parsed.config);
     Object.assign(keyLines, parsed.keyLines);
@@ -310,7 +311,7 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
   };
   if (unit?.unit.masked) problems.push(`${unit.unit.file} is masked`);
   if (found) {
-    problems.push(...found.problems);
+    pushAll(problems, found.problems);
     if (found.unobserved.length > 0) info.flagsUnobserved = found.unobserved.join("; ");
   }
 

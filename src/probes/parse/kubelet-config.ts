@@ -6,6 +6,7 @@
  * problems (file:line:col), never throws.
  */
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { documentProblem } from "../../util/doc-guard.js";
 
 export interface ParsedConfig {
   config: Record<string, unknown>;
@@ -43,14 +44,17 @@ export function parseComponentConfig(text: string, file: string): ParsedConfig {
   const lc = new LineCounter();
   const keyLines: Record<string, { file: string; line: number }> = Object.create(null) as Record<string, { file: string; line: number }>;
   let doc: Document;
+  const tooBig = documentProblem(text);
+  if (tooBig !== undefined) return { config: {}, keyLines, problems: [`${file}: ${tooBig}`] };
   try {
-    doc = parseDocument(text, { lineCounter: lc, version: "1.1", uniqueKeys: false });
+    // prettyErrors off: formatting the error of a 20,000-deep document aborted the process.
+    doc = parseDocument(text, { lineCounter: lc, version: "1.1", uniqueKeys: false, prettyErrors: false });
   } catch (e) {
     return { config: {}, keyLines, problems: [`${file}: ${msg(e)}`] };
   }
   const err = doc.errors[0];
   if (err) {
-    const pos = err.linePos?.[0];
+    const pos = err.linePos?.[0] ?? lc.linePos(err.pos[0]);
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
     return { config: {}, keyLines, problems: [`${where}: ${err.message.split("\n")[0] ?? "YAML error"}`] };
   }

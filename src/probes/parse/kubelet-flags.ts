@@ -2,6 +2,7 @@
  * Pure parsers for a kubelet command line: `/proc/<pid>/cmdline` splitting, recognising
  * the kubelet argv (`kubelet …` or `hyperkube kubelet …`) and pflag-style flag parsing.
  */
+import { pushAll } from "../../util/array.js";
 
 export interface ParsedFlags {
   /** Flag name (no leading dashes, `_` normalised to `-`) → raw string value. Last occurrence wins. */
@@ -33,7 +34,7 @@ export function parseKubeletFlags(args: readonly string[]): ParsedFlags {
   while (i < args.length) {
     const tok = args[i] as string;
     if (tok === "--") {
-      positional.push(...args.slice(i + 1));
+      pushAll(positional, args.slice(i + 1));
       break;
     }
     if (!tok.startsWith("-") || tok === "-") {

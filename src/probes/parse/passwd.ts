@@ -5,12 +5,19 @@
 
 function parseIdNameFile(text: string): Map<number, string> {
   const names = new Map<number, string>();
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
+  // By index, not split(): a 500k-line passwd must not become millions of short-lived strings.
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    const line = text.slice(start, end).trim();
+    start = end + 1;
     if (line === "" || line.startsWith("#")) continue;
-    const f = line.split(":");
-    const name = f[0] ?? "";
-    const idText = f[2] ?? "";
+    const c1 = line.indexOf(":");
+    const c2 = c1 === -1 ? -1 : line.indexOf(":", c1 + 1);
+    const c3 = c2 === -1 ? -1 : line.indexOf(":", c2 + 1);
+    if (c2 === -1) continue;
+    const name = line.slice(0, c1);
+    const idText = line.slice(c2 + 1, c3 === -1 ? line.length : c3);
     // NIS `+`/`-` compat lines and malformed ids carry no usable mapping.
     if (name === "" || name.startsWith("+") || name.startsWith("-") || !/^\d{1,10}$/.test(idText)) continue;
     const id = Number(idText);

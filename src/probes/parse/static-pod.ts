@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { documentProblem } from "../../util/doc-guard.js";
 
 export interface StaticPodMount {
   mountPath: string;
@@ -43,6 +44,11 @@ function get(node: unknown, key: string): Node | undefined {
 /** Parse a static pod manifest (YAML or JSON). A problem is recorded, never thrown. */
 export function parseStaticPodManifest(text: string, source: string): StaticPodManifest {
   const out: StaticPodManifest = { argv: [], lines: [], mounts: [], problems: [] };
+  const tooBig = documentProblem(text);
+  if (tooBig !== undefined) {
+    out.problems.push({ line: 1, message: `${source}: ${tooBig}` });
+    return out;
+  }
   const lc = new LineCounter();
   let doc: Document;
   try {

@@ -3,6 +3,7 @@
  * with the line the value sits on for evidence. Pure; never throws.
  */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
+import { documentProblem } from "../../util/doc-guard.js";
 
 export type StructuredValue = string | number | boolean | null;
 
@@ -32,6 +33,8 @@ export function lookupStructured(text: string, format: "yaml" | "json", dottedKe
       return { ok: false, error: `invalid JSON: ${e instanceof Error ? e.message : String(e)}` };
     }
   }
+  const tooBig = documentProblem(text);
+  if (tooBig !== undefined) return { ok: false, error: tooBig };
   const lc = new LineCounter();
   let doc: Document;
   try {
@@ -72,6 +75,8 @@ export function lookupStructured(text: string, format: "yaml" | "json", dottedKe
 
 /** The first YAML (or JSON) document of a file as plain data; aliases capped like the pack loader. */
 export function parseWhole(text: string, format: "yaml" | "json"): { value: unknown } | { error: string } {
+  const tooBig = documentProblem(text);
+  if (tooBig !== undefined) return { error: tooBig };
   if (format === "json") {
     try {
       return { value: JSON.parse(text) as unknown };

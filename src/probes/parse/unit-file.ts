@@ -10,6 +10,7 @@
  *   by an empty assignment (`ExecStart=`), is `mergeUnitSections`'s job.
  */
 import type { ParseProblem } from "./problem.js";
+import { pushAll } from "../../util/array.js";
 
 export interface UnitDirective {
   key: string;
@@ -118,7 +119,7 @@ export function mergeUnitSections(files: readonly ParsedUnitFile[]): Record<stri
         if (d.value === "") {
           const kept = list.filter((x) => x.key !== d.key);
           list.length = 0;
-          list.push(...kept);
+          pushAll(list, kept);
         } else {
           list.push({ ...d, file: f.file });
         }
