@@ -176,6 +176,8 @@ async function loadConfig(
     }
     const parsed = parseKubeletConfig(r.text, f);
     pushAll(info.problems, parsed.problems);
+    // A file that could not be parsed (bad YAML, over a cap) hides whatever it sets: never the defaults.
+    if (parsed.problems.length > 0 && Object.keys(parsed.config).length === 0) unobserved.push(parsed.problems[0] as string);
     layers.push({ file: f, kind });
     config = mergeConfig(config, parsed.config);
     Object.assign(keyLines, parsed.keyLines);
