@@ -4,14 +4,46 @@
  * → expectation (pass/fail). A field the probe could not determine is `error`.
  */
 import type { FieldsOutcome } from "../matchers/index.js";
-import type { LoadedCheck } from "../packs/load.js";
+import type { CompiledCondition, LoadedCheck } from "../packs/load.js";
 import { evidenceOf, type Evidence } from "../model/evidence.js";
 import type { Fact } from "../probes/types.js";
 import type { FactOutcome } from "./gather.js";
 import type { CheckResult, Status } from "./result.js";
 
+/** How one `applies` condition decides on the gathered facts. */
+export type ConditionVerdict =
+  | { holds: true; /** Set when the pack's `if-unknown` fallback applied the check. */ note?: string }
+  | { holds: false; status: "skip" | "error"; message: string; evidence?: Evidence[] };
+
+/**
+ * Does `cond` hold? A condition the facts cannot decide is `error`, unless the pack gives a
+ * documented fallback (`if-unknown`): then the check runs with the note on its result, or
+ * is skipped with it. The scan's planning and the evaluation share this one decision.
+ */
+export function judgeCondition(cond: CompiledCondition, outcome: FactOutcome | undefined): ConditionVerdict {
+  if (!outcome) return { holds: false, status: "error", message: `internal: fact ${cond.factKey} was not gathered` };
+  if (!outcome.ok) return { holds: false, status: "error", message: `cannot tell whether the check applies: ${outcome.reason}` };
+  const applies = cond.expect.evaluate(outcome.fact.value, outcome.fact);
+  // Open: a field it names could not be observed (indeterminate) or does not exist here.
+  const open = applies.indeterminate ?? applies.notApplicable;
+  if (open !== undefined && cond.ifUnknown) {
+    const note = `${cond.ifUnknown.note} (${open})`;
+    return cond.ifUnknown.apply ? { holds: true, note } : { holds: false, status: "skip", message: note, evidence: outcome.fact.evidence };
+  }
+  if (applies.indeterminate) return { holds: false, status: "error", message: `cannot tell whether the check applies: ${applies.indeterminate}` };
+  if (applies.notApplicable) return { holds: false, status: "skip", message: `${cond.reason} (${applies.notApplicable})`, evidence: outcome.fact.evidence };
+  if (!applies.pass) return { holds: false, status: "skip", message: cond.reason, evidence: outcome.fact.evidence };
+  return { holds: true };
+}
+
 export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, FactOutcome>, skipMessage?: string): CheckResult {
   const started = performance.now();
+  // Fallback notes from `if-unknown` conditions: said on the result, whatever its status.
+  const notes: string[] = [];
+  const withNotes = (message: string | undefined): { message?: string } => {
+    const all = [message, ...notes].filter((m): m is string => m !== undefined && m !== "");
+    return all.length > 0 ? { message: all.join("; ") } : {};
+  };
   const result = (status: Status, extra: Partial<CheckResult>): CheckResult => ({
     id: check.id,
     pack: check.pack.id,
@@ -26,6 +58,7 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
     ...(check.fix ? { fix: check.fix.action } : {}),
     ...(check.tailoring && !skipMessage ? { tailoring: { profile: check.tailoring.profile, reason: check.tailoring.reason } } : {}),
     ...extra,
+    ...withNotes(extra.message),
     durationMs: (extra.durationMs ?? 0) + (performance.now() - started),
   });
 
@@ -35,15 +68,9 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
   }
 
   for (const cond of check.applies) {
-    const outcome = facts.get(cond.factKey);
-    if (!outcome) return result("error", { message: `internal: fact ${cond.factKey} was not gathered` });
-    if (!outcome.ok) return result("error", { message: `cannot tell whether the check applies: ${outcome.reason}` });
-    const applies = cond.expect.evaluate(outcome.fact.value, outcome.fact);
-    if (applies.indeterminate) return result("error", { message: `cannot tell whether the check applies: ${applies.indeterminate}` });
-    if (applies.notApplicable) return result("skip", { message: `${cond.reason} (${applies.notApplicable})`, evidence: outcome.fact.evidence });
-    if (!applies.pass) {
-      return result("skip", { message: cond.reason, evidence: outcome.fact.evidence });
-    }
+    const verdict = judgeCondition(cond, facts.get(cond.factKey));
+    if (!verdict.holds) return result(verdict.status, { message: verdict.message, ...(verdict.evidence ? { evidence: verdict.evidence } : {}) });
+    if (verdict.note) notes.push(verdict.note);
   }
 
   const audit = check.audit;

@@ -8,7 +8,7 @@ import { runCommand, type CommandRunner } from "../host/exec.js";
 import type { HostRoot } from "../host/host-root.js";
 import type { LoadedCheck } from "../packs/load.js";
 import type { ProbeContext } from "../probes/types.js";
-import { evaluateCheck, skippedResult } from "./evaluate.js";
+import { evaluateCheck, judgeCondition, skippedResult } from "./evaluate.js";
 import { gatherFacts, type FactOutcome, type GatherOptions } from "./gather.js";
 import type { CheckResult } from "./result.js";
 
@@ -47,12 +47,7 @@ export async function runChecks(allChecks: readonly LoadedCheck[], options: RunC
   const ctx = createProbeContext(options.host, options.run, options.commandTimeoutMs);
   const facts = new Map<string, FactOutcome>();
   await gatherFacts(checks.filter((c) => !c.tailoring?.exclude).flatMap((c) => c.applies), ctx, options, facts);
-  const applicable = checks.filter((c) => !c.tailoring?.exclude &&
-    c.applies.every((cond) => {
-      const o = facts.get(cond.factKey);
-      return o?.ok === true && cond.expect.evaluate(o.fact.value, o.fact).pass;
-    }),
-  );
+  const applicable = checks.filter((c) => !c.tailoring?.exclude && c.applies.every((cond) => judgeCondition(cond, facts.get(cond.factKey)).holds));
   await gatherFacts(applicable.flatMap((c) => (c.audit ? [c.audit] : [])), ctx, options, facts);
   return allChecks.map((c) =>
     deferred(c)

@@ -19,6 +19,7 @@ import { matches } from "./matches.js";
 import { modeAtMost } from "./mode-at-most.js";
 import { oneOf } from "./one-of.js";
 import { presence } from "./presence.js";
+import { versionCompare } from "./version.js";
 import { MatcherSyntaxError, MAX_OFFENDING, type Matcher, type MatcherCompiler, type Path, type RecurseCompilers } from "./types.js";
 
 export { MatcherSyntaxError } from "./types.js";
@@ -43,6 +44,8 @@ export const matchers = {
   each: quantifier("each"),
   some: quantifier("some"),
   none: quantifier("none"),
+  "version-at-least": versionCompare("at-least"),
+  "version-below": versionCompare("below"),
 } as const satisfies Record<string, MatcherCompiler>;
 
 export type MatcherName = keyof typeof matchers;

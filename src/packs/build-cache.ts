@@ -27,7 +27,7 @@ export async function buildPackCache(dirs: readonly string[]): Promise<PackCache
   for (const dir of dirs) {
     for (const file of await yamlFiles(dir)) {
       const errors: PackError[] = [];
-      const pf = await parseYamlFile(file, errors, ["pack", "vars", "section", "defaults", "checks", "profile", "packs", "tailor"], new Map());
+      const pf = await parseYamlFile(file, errors, ["pack", "vars", "applies", "section", "defaults", "checks", "profile", "packs", "tailor"], new Map());
       if (!pf || errors.length > 0) continue;
       const checks = Array.isArray(pf.data.checks) ? pf.data.checks : [];
       entries[textHash(await readFile(file, "utf8"))] = {

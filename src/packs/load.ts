@@ -14,6 +14,7 @@ import { getProbe } from "../probes/index.js";
 import type { Probe } from "../probes/types.js";
 import {
   CheckSchema,
+  ConditionSchema,
   DefaultsSchema,
   PackMetaSchema,
   VarsSchema,
@@ -54,6 +55,8 @@ export interface CompiledAudit extends ProbeCall {
 export interface CompiledCondition extends ProbeCall {
   expect: FieldsMatcher;
   reason: string;
+  /** The pack's fallback when the condition cannot be decided (schema: `if-unknown`). */
+  ifUnknown?: { apply: boolean; note: string };
 }
 
 export interface LoadedCheck {
@@ -224,10 +227,28 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
     packVars = v.data;
   }
   const vars: Vars = { ...packVars, ...options.vars };
+  // `applies:` beside `pack:` holds for every check of the pack, after each check's own
+  // conditions (so "no kubelet on this node" is said before "another edition applies").
+  let packApplies: CompiledCondition[] = [];
+  if (metaFile.data.applies !== undefined) {
+    const a = zod.array(ConditionSchema).safeParse(metaFile.data.applies);
+    if (!a.success) {
+      reportZod(metaFile, ["applies"], a.error, errors);
+      return null;
+    }
+    const compiled = compileConditions(metaFile, a.data, ["applies"], undefined, vars, errors);
+    if (compiled === null) return null;
+    packApplies = compiled;
+  }
+  for (const pf of parsed) {
+    if (pf !== metaFile && pf.data.applies !== undefined) {
+      errors.push({ code: ErrorCodes.PACK_INVALID, file: pf.file, ...positionOf(pf, ["applies"], true), message: `"applies:" for the whole pack goes in the file with "pack:"; use defaults.applies for this file's checks` });
+    }
+  }
   const checks: LoadedCheck[] = [];
   const byId = new Map<string, LoadedCheck>();
   for (const pf of parsed) {
-    for (const check of compileFile(pf, meta.data, vars, errors, options)) {
+    for (const check of compileFile(pf, meta.data, vars, errors, options, packApplies)) {
       const prior = byId.get(check.id);
       if (prior) {
         errors.push({
@@ -250,7 +271,7 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
 export async function parseYamlFile(
   file: string,
   errors: PackError[],
-  topKeys: readonly string[] = ["pack", "vars", "section", "defaults", "checks"],
+  topKeys: readonly string[] = ["pack", "vars", "applies", "section", "defaults", "checks"],
   cache?: PackCache,
 ): Promise<ParsedFile | null> {
   let text: string;
@@ -315,12 +336,20 @@ function protoKeys(data: unknown): (string | number)[][] {
 const FileBodySchema = zod.strictObject({
   pack: zod.unknown().optional(),
   vars: zod.unknown().optional(),
+  applies: zod.unknown().optional(),
   section: zod.strictObject({ id: zod.string(), title: zod.string() }).optional(),
   defaults: DefaultsSchema.optional(),
   checks: zod.array(zod.unknown()).optional(),
 });
 
-function compileFile(pf: ParsedFile, meta: PackMeta, vars: Vars, errors: PackError[], options: LoadOptions): LoadedCheck[] {
+function compileFile(
+  pf: ParsedFile,
+  meta: PackMeta,
+  vars: Vars,
+  errors: PackError[],
+  options: LoadOptions,
+  packApplies: CompiledCondition[],
+): LoadedCheck[] {
   const { pack: _pack, ...body } = pf.data;
   const shell = FileBodySchema.safeParse(body);
   if (!shell.success) {
@@ -342,7 +371,7 @@ function compileFile(pf: ParsedFile, meta: PackMeta, vars: Vars, errors: PackErr
       reportZod(pf, base, parsed.error, errors, checkId);
       return;
     }
-    const c = compileCheck(pf, meta, parsed.data, base, defaults, defaultApplies, vars, errors, options);
+    const c = compileCheck(pf, meta, parsed.data, base, defaults, defaultApplies, vars, errors, options, packApplies);
     if (c) out.push(c);
   });
   return out;
@@ -358,6 +387,7 @@ function compileCheck(
   vars: Vars,
   errors: PackError[],
   options: LoadOptions,
+  packApplies: CompiledCondition[],
 ): LoadedCheck | null {
   const before = errors.length;
   const err = (p: (string | number)[], message: string, key = false) => {
@@ -421,7 +451,7 @@ function compileCheck(
     ...(level !== undefined ? { level } : {}),
     references,
     manual: def.manual === true,
-    applies: [...defaultApplies, ...applies],
+    applies: [...defaultApplies, ...applies, ...packApplies],
     ...(audit ? { audit } : {}),
     ...(def.remediation ? { remediation: def.remediation.trim() } : {}),
     ...(fix ? { fix } : {}),
@@ -448,7 +478,7 @@ function compileConditions(
     const call = compileCall(pf, d.probe, params, [...base, i], checkId, errors);
     const expectRaw = substituteVars(d.expect, vars, [...base, i, "expect"], onError);
     const expect = call ? compileExpect(pf, expectRaw, [...base, i, "expect"], call.probe, checkId, errors) : null;
-    if (call && expect) out.push({ ...call, expect, reason: d.reason });
+    if (call && expect) out.push({ ...call, expect, reason: d.reason, ...(d["if-unknown"] ? { ifUnknown: d["if-unknown"] } : {}) });
     else ok = false;
   });
   return ok ? out : null;

@@ -45,6 +45,13 @@ export const ConditionSchema = z.strictObject({
   expect: z.unknown().optional(),
   /** Shown as the skip reason when the condition does not hold. */
   reason: z.string().min(1),
+  /**
+   * A documented fallback for when the condition cannot be decided (a field it names could
+   * not be observed, e.g. the kubelet's version): `apply: true` runs the check anyway and
+   * puts `note` on its result's message; `apply: false` skips it with `note`. Without it,
+   * an undecidable condition is `error`.
+   */
+  "if-unknown": z.strictObject({ apply: z.boolean(), note: z.string().min(1) }).optional(),
 });
 
 export const FixSchema = z.strictObject({
@@ -101,6 +108,8 @@ export const PackFileSchema = z.strictObject({
   pack: PackMetaSchema.optional(),
   /** Defaults for the pack's vars (pack.yaml only); profiles and the CLI override them. */
   vars: VarsSchema.optional(),
+  /** Conditions for every check of the pack (pack.yaml only), after each check's own: e.g. the benchmark edition this node's version selects. */
+  applies: z.array(ConditionSchema).optional(),
   section: z.strictObject({ id: z.string(), title: z.string() }).optional(),
   /** Applied to every check in this file unless the check says otherwise. */
   defaults: DefaultsSchema.optional(),

@@ -1,0 +1,98 @@
+/**
+ * Pack-wide `applies:` (beside `pack:`) and the `if-unknown` fallback of a condition, over
+ * the real loader, probes and engine. The systemd-unit probe cannot tell `active` on a root
+ * where systemd does not run: that is the undecidable condition here.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { runChecks } from "../../../src/engine/scan.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import { loadPacks } from "../../../src/packs/load.js";
+import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
+import { cleanupPackDirs, packDir } from "../../helpers/inline-pack.js";
+
+afterAll(async () => {
+  await cleanupFixtures();
+  await cleanupPackDirs();
+});
+
+const META = `pack: { id: t, title: Test pack, benchmark: Test Benchmark v1, version: "1" }\n`;
+const CHECKS = `defaults: { severity: low }
+checks:
+  - id: a
+    title: passwd exists
+    audit: { probe: file, params: { path: /etc/passwd }, expect: { exists: true } }
+  - id: b
+    title: shadow exists
+    audit: { probe: file, params: { path: /etc/shadow }, expect: { exists: true } }
+`;
+
+async function scan(packYaml: string, extra: Record<string, string> = {}) {
+  const dir = await packDir({ "pack.yaml": packYaml, "checks.yaml": CHECKS, ...extra });
+  const loaded = await loadPacks([dir]);
+  const root = await fixtureRoot({ "etc/passwd": "root:x:0:0::/root:/bin/sh\n", "lib/systemd/system/cron.service": "[Service]\nExecStart=/usr/sbin/cron\n" });
+  const results = await runChecks(loaded.packs.flatMap((p) => p.checks), { host: new HostRoot({ root }) });
+  return { loaded, results };
+}
+
+const when = (expect: string, tail = "") => `${META}applies:
+  - probe: systemd-unit
+    params: { unit: cron.service }
+    expect: ${expect}
+    reason: cron is not installed${tail}
+`;
+
+describe("pack-wide applies", () => {
+  it("holds for every check of the pack, after the check's own conditions", async () => {
+    const { loaded, results } = await scan(when("{ exists: true }"));
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.packs[0]?.checks.map((c) => c.applies.length)).toEqual([1, 1]);
+    expect(results.map((r) => [r.id, r.status])).toEqual([
+      ["a", "pass"],
+      ["b", "fail"],
+    ]);
+  });
+
+  it("skips every check of the pack with its reason when it does not hold", async () => {
+    const { results } = await scan(when("{ exists: false }"));
+    expect(results.map((r) => [r.status, r.message])).toEqual([
+      ["skip", "cron is not installed"],
+      ["skip", "cron is not installed"],
+    ]);
+  });
+
+  it("is an error in any file but the one with pack:", async () => {
+    const { loaded } = await scan(META, { "more.yaml": "applies: []\nchecks: []\n" });
+    expect(loaded.errors.map((e) => e.message)).toEqual([
+      '"applies:" for the whole pack goes in the file with "pack:"; use defaults.applies for this file\'s checks',
+    ]);
+  });
+});
+
+describe("if-unknown: a documented fallback for an undecidable condition", () => {
+  it("without it, a condition on a field the probe cannot tell is error", async () => {
+    const { results } = await scan(when("{ active: true }"));
+    expect(results[0]?.status).toBe("error");
+    expect(results[0]?.message).toMatch(/^cannot tell whether the check applies: cannot determine active: /);
+  });
+
+  it("apply: true runs the check and says so on every result, pass or fail", async () => {
+    const { results } = await scan(when("{ active: true }", '\n    if-unknown: { apply: true, note: "cron state unknown: judged anyway" }'));
+    expect(results.map((r) => r.status)).toEqual(["pass", "fail"]);
+    expect(results[0]?.message).toMatch(/^cron state unknown: judged anyway \(cannot determine active: .+\)$/);
+    expect(results[1]?.message).toMatch(/^exists is false, expected true; cron state unknown: judged anyway \(cannot determine active: /);
+  });
+
+  it("apply: false skips with the note", async () => {
+    const { results } = await scan(when("{ active: true }", '\n    if-unknown: { apply: false, note: "cron state unknown: another pack judges this node" }'));
+    expect(results.map((r) => r.status)).toEqual(["skip", "skip"]);
+    expect(results[0]?.message).toMatch(/^cron state unknown: another pack judges this node \(cannot determine active: /);
+  });
+
+  it("a condition that can be decided ignores the fallback", async () => {
+    const { results } = await scan(when("{ exists: false }", '\n    if-unknown: { apply: true, note: "never shown" }'));
+    expect(results.map((r) => [r.status, r.message])).toEqual([
+      ["skip", "cron is not installed"],
+      ["skip", "cron is not installed"],
+    ]);
+  });
+});
