@@ -301,7 +301,9 @@ export function compliantDebianNode(kubeadm: KubeadmNodeOptions = {}): FixtureSp
   const k8s = kubeadmNode(kubeadm);
   // The host's account database includes kubeadm's (etcd) and replaces it.
   for (const p of Object.keys(BASE_ACCOUNTS)) delete k8s[p];
-  return { ...k8s, ...debianHost() };
+  // The host's package database, with kubeadm's kubelet package (its version picks the edition).
+  const dpkg = k8s["var/lib/dpkg/status"];
+  return layer({ ...k8s, ...debianHost() }, dpkg !== undefined ? { "var/lib/dpkg/status": dpkg } : {});
 }
 
 // ---------------------------------------------------------------- violations

@@ -218,7 +218,17 @@ export const KUBE_PROXY_CONFIG: Record<string, unknown> = {
   mode: "iptables",
 };
 
+/** The kubelet version of the default node: older than 1.34, so CIS Kubernetes 1.12 judges it. */
+export const KUBEADM_KUBELET_VERSION = "1.33.5";
+
+/** dpkg's stanza for pkgs.k8s.io's kubelet package (its version picks the benchmark edition). */
+export function kubeletPackage(version: string): string {
+  return `Package: kubelet\nStatus: install ok installed\nPriority: optional\nSection: misc\nArchitecture: amd64\nVersion: ${version}-1.1\nDescription: Node agent for Kubernetes clusters\n`;
+}
+
 export interface KubeadmNodeOptions {
+  /** The kubelet package's version (default KUBEADM_KUBELET_VERSION); null: no package, version unknown. */
+  kubeletVersion?: string | null;
   /** Deep-merged over the compliant kubelet config; a null value deletes the key. */
   kubeletConfig?: Record<string, unknown>;
   apiserverFlags?: Flags;
@@ -268,7 +278,7 @@ interface Mount {
 }
 
 /** A static pod manifest laid out as kubeadm writes it. */
-export function staticPod(name: string, command: string[], mounts: Mount[]): string {
+export function staticPod(name: string, command: string[], mounts: Mount[], version = KUBEADM_KUBELET_VERSION): string {
   return stringify({
     apiVersion: "v1",
     kind: "Pod",
@@ -277,7 +287,7 @@ export function staticPod(name: string, command: string[], mounts: Mount[]): str
       containers: [
         {
           command,
-          image: `registry.k8s.io/${name}:v1.32.0`,
+          image: `registry.k8s.io/${name}:v${version}`,
           name,
           volumeMounts: mounts.map((m) => ({ mountPath: m.mountPath, name: m.name, readOnly: true })),
         },
@@ -292,12 +302,16 @@ export function staticPod(name: string, command: string[], mounts: Mount[]): str
 const secret = (content: string, mode = 0o600, uid = 0): FixtureEntry => ({ content, mode, uid, gid: uid });
 
 export function kubeadmNode(o: KubeadmNodeOptions = {}): FixtureSpec {
+  const version = o.kubeletVersion === undefined ? KUBEADM_KUBELET_VERSION : o.kubeletVersion;
+  const pod = (name: string, command: string[], mounts: Mount[]) => staticPod(name, command, mounts, version ?? KUBEADM_KUBELET_VERSION);
   const kubeletConfig = mergeDeep(COMPLIANT_KUBELET_CONFIG, o.kubeletConfig ?? {});
   const proxyConfig = mergeDeep(KUBE_PROXY_CONFIG, o.proxyConfig ?? {});
   const proxyArgv = argv("/usr/local/bin/kube-proxy", { config: "/var/lib/kube-proxy/config.conf", "hostname-override": "cp1" }, o.proxyFlags);
   const spec: FixtureSpec = {
     ...KUBEADM_ACCOUNTS,
     "etc/os-release": 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n',
+    // pkgs.k8s.io's kubelet package: the kubelet's version, by which the benchmark edition is chosen.
+    ...(version !== null ? { "var/lib/dpkg/status": kubeletPackage(version) } : {}),
     // kubelet: unit + kubeadm drop-in (the drop-in holds the ExecStart: CIS's "service file").
     "lib/systemd/system/kubelet.service": { content: KUBELET_SERVICE, mode: 0o644 },
     "etc/systemd/system/kubelet.service.d/10-kubeadm.conf": secret(KUBEADM_DROPIN),
@@ -314,7 +328,7 @@ export function kubeadmNode(o: KubeadmNodeOptions = {}): FixtureSpec {
     "etc/cni/net.d/10-containerd-net.conflist": { content: '{"cniVersion":"1.0.0","name":"containerd-net","plugins":[{"type":"bridge"}]}\n', mode: 0o644, uid: 0, gid: 0 },
     // control plane
     "etc/kubernetes/manifests/kube-apiserver.yaml": secret(
-      staticPod("kube-apiserver", argv("kube-apiserver", APISERVER_FLAGS, o.apiserverFlags), [
+      pod("kube-apiserver", argv("kube-apiserver", APISERVER_FLAGS, o.apiserverFlags), [
         { name: "k8s-certs", mountPath: "/etc/kubernetes/pki", hostPath: "/etc/kubernetes/pki" },
         { name: "audit", mountPath: "/etc/kubernetes/audit", hostPath: "/etc/kubernetes/audit" },
         { name: "audit-log", mountPath: "/var/log/kubernetes/audit", hostPath: "/var/log/kubernetes/audit" },
@@ -322,18 +336,18 @@ export function kubeadmNode(o: KubeadmNodeOptions = {}): FixtureSpec {
       ]),
     ),
     "etc/kubernetes/manifests/etcd.yaml": secret(
-      staticPod("etcd", argv("etcd", ETCD_FLAGS, o.etcdFlags), [
+      pod("etcd", argv("etcd", ETCD_FLAGS, o.etcdFlags), [
         { name: "etcd-certs", mountPath: "/etc/kubernetes/pki/etcd", hostPath: "/etc/kubernetes/pki/etcd" },
         { name: "etcd-data", mountPath: "/var/lib/etcd", hostPath: "/var/lib/etcd" },
       ]),
     ),
     "etc/kubernetes/manifests/kube-scheduler.yaml": secret(
-      staticPod("kube-scheduler", argv("kube-scheduler", SCHEDULER_FLAGS, o.schedulerFlags), [
+      pod("kube-scheduler", argv("kube-scheduler", SCHEDULER_FLAGS, o.schedulerFlags), [
         { name: "kubeconfig", mountPath: "/etc/kubernetes/scheduler.conf", hostPath: "/etc/kubernetes/scheduler.conf", type: "FileOrCreate" },
       ]),
     ),
     "etc/kubernetes/manifests/kube-controller-manager.yaml": secret(
-      staticPod("kube-controller-manager", argv("kube-controller-manager", CONTROLLER_MANAGER_FLAGS, o.controllerManagerFlags), [
+      pod("kube-controller-manager", argv("kube-controller-manager", CONTROLLER_MANAGER_FLAGS, o.controllerManagerFlags), [
         { name: "k8s-certs", mountPath: "/etc/kubernetes/pki", hostPath: "/etc/kubernetes/pki" },
         { name: "kubeconfig", mountPath: "/etc/kubernetes/controller-manager.conf", hostPath: "/etc/kubernetes/controller-manager.conf", type: "FileOrCreate" },
       ]),
@@ -502,11 +516,14 @@ export async function expectPassThenViolation(
   pack: string,
   id: string,
   evidence: Partial<Evidence>,
+  /** Another edition of the pack: the node it judges (e.g. its kubelet version) and the pack whose violations it shares. */
+  edition: { base?: KubeadmNodeOptions; violationsOf?: string } = {},
 ): Promise<void> {
-  expect((await run(id, kubeadmNode())).status).toBe("pass");
-  const v = KUBEADM_VIOLATIONS[`${pack}/${id}`];
+  const base = edition.base ?? {};
+  expect((await run(id, kubeadmNode(base))).status).toBe("pass");
+  const v = KUBEADM_VIOLATIONS[`${edition.violationsOf ?? pack}/${id}`];
   if (!v) throw new Error(`no violation for ${pack}/${id}`);
-  const r = await run(id, kubeadmNode(v.options));
+  const r = await run(id, kubeadmNode({ ...base, ...v.options }));
   expect(r.status).toBe("fail");
   expect(r.message).toContain(v.message);
   expect(r.evidence).toContainEqual(expect.objectContaining(evidence));
