@@ -87,7 +87,7 @@ export function runCli(args: readonly string[], options: { asUser?: string; cwd?
     execFile(
       file,
       argv,
-      { cwd: options.cwd ?? REPO, encoding: "utf8", timeout: options.timeoutMs ?? 45_000, env: { ...process.env, NO_COLOR: "1" } },
+      { cwd: options.cwd ?? REPO, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs ?? 45_000, env: { ...process.env, NO_COLOR: "1" } },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
         resolve({ code, stdout, stderr });

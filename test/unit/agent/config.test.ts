@@ -139,7 +139,21 @@ describe("the agent loads packs as scan does", () => {
     await writeFile(cfg, `profile: kubernetes-node\nallowedPorts: [22, 8443]\nstateDir: ${dir}/state\nscanOnStart: false\n`);
     const { agent } = await prepareAgent({ configPath: cfg, env: {} }, new ForwardingLogger());
     const ids = agent.packs.map((p) => p.meta.id).sort();
-    expect(ids).toEqual(["cis-debian-12", "cis-kubernetes-node", "cis-rhel-9", "cis-ubuntu-22.04", "cis-ubuntu-24.04", "kisa-unix", "kubernetes-control-plane", "kubernetes-node-runtime"]);
+    expect(ids).toEqual([
+      "cis-aks-node",
+      "cis-debian-12",
+      "cis-eks-node",
+      "cis-gke-node",
+      "cis-kubernetes-node",
+      "cis-kubernetes-node-2.0",
+      "cis-rhel-9",
+      "cis-ubuntu-22.04",
+      "cis-ubuntu-24.04",
+      "kisa-unix",
+      "kubernetes-control-plane",
+      "kubernetes-control-plane-2.0",
+      "kubernetes-node-runtime",
+    ]);
     const fwd = agent.findChecks("cis-debian-12/3.3.1")[0];
     expect(fwd?.tailoring?.profile).toBe("kubernetes-node");
     expect(fwd?.audit?.expect.expected).toBe("runtime = 1, persisted = 1 or not set");

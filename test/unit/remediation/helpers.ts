@@ -54,8 +54,10 @@ export function failingNode(): FixtureSpec {
     "etc/systemd/system/multi-user.target.wants/avahi-daemon.service": { symlink: "/lib/systemd/system/avahi-daemon.service" },
     "etc/systemd/system/sockets.target.wants/avahi-daemon.socket": { symlink: "/lib/systemd/system/avahi-daemon.socket" },
     "etc/systemd/system/dbus-org.freedesktop.Avahi.service": { symlink: "/lib/systemd/system/avahi-daemon.service" },
-    // 2.2.4: telnet installed.
-    "var/lib/dpkg/status": "Package: telnet\nStatus: install ok installed\nVersion: 0.17+2.4-2+deb12u1\nArchitecture: all\n\n",
+    // 2.2.4: telnet installed. The kubelet package's version (1.33) selects CIS Kubernetes v1.12.0.
+    "var/lib/dpkg/status":
+      "Package: telnet\nStatus: install ok installed\nVersion: 0.17+2.4-2+deb12u1\nArchitecture: all\n\n" +
+      "Package: kubelet\nStatus: install ok installed\nVersion: 1.33.5-1.1\nArchitecture: amd64\n\n",
     // 4.1.9 / 4.2.1: kubeadm node, config world-readable, anonymous auth on.
     "lib/systemd/system/kubelet.service": "[Service]\nExecStart=/usr/bin/kubelet\n[Install]\nWantedBy=multi-user.target\n",
     "etc/systemd/system/kubelet.service.d/10-kubeadm.conf":
