@@ -1,13 +1,14 @@
 /**
  * Pack-wide `applies:` (beside `pack:`) and the `if-unknown` fallback of a condition, over
- * the real loader, probes and engine. The systemd-unit probe cannot tell `active` on a root
- * where systemd does not run: that is the undecidable condition here.
+ * the real loader, probes and engine. Undecidable conditions here: systemd's `active` on an
+ * offline root (does not exist there) and the kubelet's version no file tells (not observed).
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { runChecks } from "../../../src/engine/scan.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { loadPacks } from "../../../src/packs/load.js";
-import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
+import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
+import { kubeadmNode } from "../../helpers/kubeadm-node.js";
 import { cleanupPackDirs, packDir } from "../../helpers/inline-pack.js";
 
 afterAll(async () => {
@@ -26,10 +27,10 @@ checks:
     audit: { probe: file, params: { path: /etc/shadow }, expect: { exists: true } }
 `;
 
-async function scan(packYaml: string, extra: Record<string, string> = {}) {
+async function scan(packYaml: string, extra: Record<string, string> = {}, node: FixtureSpec = {}) {
   const dir = await packDir({ "pack.yaml": packYaml, "checks.yaml": CHECKS, ...extra });
   const loaded = await loadPacks([dir]);
-  const root = await fixtureRoot({ "etc/passwd": "root:x:0:0::/root:/bin/sh\n", "lib/systemd/system/cron.service": "[Service]\nExecStart=/usr/sbin/cron\n" });
+  const root = await fixtureRoot({ ...node, "etc/passwd": "root:x:0:0::/root:/bin/sh\n", "lib/systemd/system/cron.service": "[Service]\nExecStart=/usr/sbin/cron\n" });
   const results = await runChecks(loaded.packs.flatMap((p) => p.checks), { host: new HostRoot({ root }) });
   return { loaded, results };
 }
@@ -68,24 +69,24 @@ describe("pack-wide applies", () => {
   });
 });
 
-describe("if-unknown: a documented fallback for an undecidable condition", () => {
-  it("without it, a condition on a field the probe cannot tell is error", async () => {
+describe("if-unknown: a documented fallback for a condition the facts cannot decide", () => {
+  it("without it, a field that does not exist here skips with the reason (systemd's state of an offline root)", async () => {
     const { results } = await scan(when("{ active: true }"));
-    expect(results[0]?.status).toBe("error");
-    expect(results[0]?.message).toMatch(/^cannot tell whether the check applies: cannot determine active: /);
+    expect(results[0]?.status).toBe("skip");
+    expect(results[0]?.message).toMatch(/^cron is not installed \(active does not apply here: not the live host/);
   });
 
   it("apply: true runs the check and says so on every result, pass or fail", async () => {
     const { results } = await scan(when("{ active: true }", '\n    if-unknown: { apply: true, note: "cron state unknown: judged anyway" }'));
     expect(results.map((r) => r.status)).toEqual(["pass", "fail"]);
-    expect(results[0]?.message).toMatch(/^cron state unknown: judged anyway \(cannot determine active: .+\)$/);
-    expect(results[1]?.message).toMatch(/^exists is false, expected true; cron state unknown: judged anyway \(cannot determine active: /);
+    expect(results[0]?.message).toMatch(/^cron state unknown: judged anyway \(active does not apply here: .+\)$/);
+    expect(results[1]?.message).toMatch(/^exists is false, expected true; cron state unknown: judged anyway \(active does not apply here: /);
   });
 
   it("apply: false skips with the note", async () => {
     const { results } = await scan(when("{ active: true }", '\n    if-unknown: { apply: false, note: "cron state unknown: another pack judges this node" }'));
     expect(results.map((r) => r.status)).toEqual(["skip", "skip"]);
-    expect(results[0]?.message).toMatch(/^cron state unknown: another pack judges this node \(cannot determine active: /);
+    expect(results[0]?.message).toMatch(/^cron state unknown: another pack judges this node \(active does not apply here: /);
   });
 
   it("a condition that can be decided ignores the fallback", async () => {
@@ -94,5 +95,21 @@ describe("if-unknown: a documented fallback for an undecidable condition", () =>
       ["skip", "cron is not installed"],
       ["skip", "cron is not installed"],
     ]);
+  });
+
+  it("a field that could not be observed: error without the fallback, the fallback with it", async () => {
+    // Offline, the kubelet's version is read from the distribution's files only: none here.
+    const node = kubeadmNode({ kubeletVersion: null });
+    const cond = (tail = "") => `${META}applies:
+  - probe: kubelet
+    expect: { version: { version-at-least: "1.0" } }
+    reason: no kubelet 1.0${tail}
+`;
+    const plain = await scan(cond(), {}, node);
+    expect(plain.results[0]?.status).toBe("error");
+    expect(plain.results[0]?.message).toMatch(/^cannot tell whether the check applies: cannot determine version: /);
+    const fallback = await scan(cond('\n    if-unknown: { apply: true, note: "version unknown" }'), {}, node);
+    expect(fallback.results[0]?.status).toBe("pass");
+    expect(fallback.results[0]?.message).toMatch(/^version unknown \(cannot determine version: /);
   });
 });

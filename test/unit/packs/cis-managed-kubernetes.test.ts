@@ -87,10 +87,11 @@ describe.each([
     expect(bad.evidence).toContainEqual(expect.objectContaining(evidence));
   });
 
-  it("a node without a kubelet skips every check with the reason", async () => {
+  it("a node of the platform whose kubelet cannot be resolved is an error, never a silent skip", async () => {
     for (const [id] of cases) {
       const r = await run(id, node({ omit: ["etc/systemd/system/kubelet.service"] }));
-      expect([r.status, r.message]).toEqual(["skip", "no kubelet on this node (no kubelet process and no kubelet.service unit)"]);
+      expect(r.status).toBe("error");
+      expect(r.message).toMatch(/^cannot tell whether the check applies: cannot determine present: the node runs (eks|aks|gke) .* but its kubelet could not be resolved/);
     }
   });
 });
