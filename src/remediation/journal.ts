@@ -131,6 +131,10 @@ export function processAlive(pid: number, start?: string): boolean {
 
 export class RunStore {
   readonly runsDir: string;
+  /** Where a recovered problem (a stale or corrupt lock, a corrupt run) is told. Default: stderr. */
+  onNotice: (message: string) => void = (m) => {
+    process.stderr.write(`nodeward: ${m}\n`);
+  };
 
   constructor(readonly stateDir: string = DEFAULT_STATE_DIR) {
     this.runsDir = path.join(stateDir, "runs");
@@ -151,14 +155,29 @@ export class RunStore {
     const out: RunInfo[] = [];
     for (const n of names.sort()) {
       if (n.startsWith(".")) continue;
-      const info = await this.info(n).catch(() => null);
-      if (info) out.push(info);
+      try {
+        out.push(await this.info(n));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") continue; // not a run directory
+        this.onNotice(`${(e as Error).message}; that run is left out (its backups are still in ${this.runDir(n)})`);
+      }
     }
     return out;
   }
 
   async info(runId: string): Promise<RunInfo> {
-    return JSON.parse(await readFile(path.join(this.runDir(runId), "status.json"), "utf8")) as RunInfo;
+    const file = path.join(this.runDir(runId), "status.json");
+    const text = await readFile(file, "utf8");
+    let info: unknown;
+    try {
+      info = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`run ${runId}: ${file} is ${text.trim() === "" ? "empty" : `not valid JSON (${(e as Error).message})`}`);
+    }
+    if (info === null || typeof info !== "object" || typeof (info as RunInfo).status !== "string" || typeof (info as RunInfo).runId !== "string") {
+      throw new Error(`run ${runId}: ${file} is not a run status`);
+    }
+    return info as RunInfo;
   }
 
   /** Runs left `running` (or `rolling-back`) by a process that is gone: killed or crashed. */
@@ -223,17 +242,39 @@ export class RunStore {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fh = await open(file, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
-        await fh.writeFile(JSON.stringify({ pid: process.pid, start: processStart(process.pid) }));
+        try {
+          await fh.writeFile(JSON.stringify({ pid: process.pid, start: processStart(process.pid) }));
+          await fh.sync();
+        } catch (e) {
+          // A full disk must not leave an empty lock behind for the next run to trip on.
+          await fh.close().catch(() => undefined);
+          await unlink(file).catch(() => undefined);
+          throw new Error(`cannot write ${file}: ${(e as Error).message}`, { cause: e });
+        }
         await fh.close();
         return async () => {
           await unlink(file).catch(() => undefined);
         };
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-        const holder = JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as { pid?: number; start?: string };
-        if (holder.pid !== undefined && processAlive(holder.pid, holder.start)) {
+        const text = await readFile(file, "utf8").catch(() => "");
+        let holder: { pid?: unknown; start?: unknown } | undefined;
+        try {
+          const parsed: unknown = JSON.parse(text);
+          if (parsed !== null && typeof parsed === "object") holder = parsed as { pid?: unknown; start?: unknown };
+        } catch {
+          holder = undefined;
+        }
+        if (holder === undefined || typeof holder.pid !== "number" || !Number.isInteger(holder.pid) || holder.pid <= 0) {
+          // Empty (a disk full while it was written, a kill) or corrupt: no process can be holding it.
+          this.onNotice(`${file} was ${text.trim() === "" ? "empty" : "corrupt"} (left by a run killed, or a full disk, while it took the lock): removed it`);
+          await unlink(file).catch(() => undefined);
+          continue;
+        }
+        if (processAlive(holder.pid, typeof holder.start === "string" ? holder.start : undefined)) {
           throw new Error(`another nodeward remediation or rollback (pid ${holder.pid}) holds ${file}`);
         }
+        this.onNotice(`${file} was left by pid ${holder.pid}, which is gone: removed it`);
         await unlink(file).catch(() => undefined); // stale: its process is gone
       }
     }

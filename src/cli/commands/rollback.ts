@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_STATE_DIR, RunStore } from "../../remediation/journal.js";
-import { rollbackRun } from "../../remediation/rollback.js";
+import { latestRunId, rollbackRun } from "../../remediation/rollback.js";
 import { EXIT, UsageError } from "../common.js";
 import { warnUnfinished } from "./remediate.js";
 
@@ -41,6 +41,10 @@ export async function rollbackCommand(argv: string[]): Promise<number> {
   const runId = positionals[0];
   if (runId !== undefined && !(await store.list()).some((r) => r.runId === runId)) {
     throw new UsageError(`no run ${runId} in ${store.runsDir} (see "nodeward runs")`);
+  }
+  if (runId === undefined && (await latestRunId(store)) === undefined) {
+    process.stderr.write(`nodeward rollback: nothing to roll back: there are no remediation runs in ${store.runsDir}.\n`);
+    return EXIT.USAGE;
   }
   const r = await rollbackRun({ store, ...(runId ? { runId } : {}), reinstall: values.reinstall, force: values.force });
   const out = (s: string) => process.stdout.write(s);
