@@ -1,6 +1,7 @@
 /** What a scan produces. Reporters render these; they never decide pass or fail. */
 import type { Evidence } from "../model/evidence.js";
 import { emptyStatusCounts, type References, type ScanTrigger, type Severity, type Status, type StatusCounts } from "../model/vocabulary.js";
+import type { KubernetesInventory } from "../probes/k8s/kubelet-info.js";
 
 // The vocabulary lives at the bottom layer (src/model/); re-exported for the engine's users.
 export { SCAN_TRIGGERS, SEVERITIES, STATUSES, type KisaReference, type References, type ScanTrigger, type Severity, type Status, type StatusCounts } from "../model/vocabulary.js";
@@ -79,6 +80,8 @@ export interface ScanReport {
   results: CheckResult[];
   /** Pack files that failed to load; their checks did not run. */
   loadErrors: string[];
+  /** The node's Kubernetes: distribution and kubelet version (`distribution: none` without one). */
+  kubernetes?: KubernetesInventory;
   /** The agent's scan id and trigger (absent from a one-shot `nodeward scan`). */
   id?: string;
   trigger?: ScanTrigger;

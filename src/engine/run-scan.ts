@@ -4,7 +4,8 @@ import type { HostRoot } from "../host/host-root.js";
 import type { LoadedPack } from "../packs/load.js";
 import { nodewardVersion } from "../paths.js";
 import { countStatuses, type ScanReport } from "./result.js";
-import { runChecks, type RunChecksOptions } from "./scan.js";
+import { kubeletInfo, kubernetesInventory, type KubernetesInventory } from "../probes/k8s/kubelet-info.js";
+import { createProbeContext, runChecks, type RunChecksOptions } from "./scan.js";
 import { selectChecks, type CheckFilter } from "./select.js";
 
 export interface RunScanOptions extends Omit<RunChecksOptions, "host"> {
@@ -27,13 +28,22 @@ export async function runScan(options: RunScanOptions): Promise<ScanReport> {
   const inventory = options.inventory === false
     ? Promise.resolve({ root: options.host.root, live: options.host.isLive })
     : hostInventory(options.host);
-  const [results, host] = await Promise.all([runChecks(checks, options), inventory]);
+  // One probe context for the checks and the Kubernetes inventory: the kubelet is resolved once.
+  const ctx = options.ctx ?? createProbeContext(options.host, options.run, options.commandTimeoutMs);
+  const [results, host] = await Promise.all([runChecks(checks, { ...options, ctx }), inventory]);
+  let kubernetes: KubernetesInventory;
+  try {
+    kubernetes = kubernetesInventory(await kubeletInfo(ctx));
+  } catch (e) {
+    kubernetes = { distribution: "unknown", kubelet: "none", unknown: { distribution: e instanceof Error ? e.message : String(e) } };
+  }
   const usedPacks = new Set(checks.map((c) => c.pack.id));
   return {
     tool: { name: "nodeward", version: nodewardVersion() },
     startedAt: startedAt.toISOString(),
     durationMs: performance.now() - started,
     host,
+    kubernetes,
     packs: options.packs
       .filter((p) => usedPacks.has(p.meta.id))
       .map((p) => ({

@@ -21,6 +21,8 @@ export interface RunChecksOptions extends GatherOptions {
   deep?: boolean;
   run?: CommandRunner;
   commandTimeoutMs?: number;
+  /** The per-scan probe context, when the caller reads facts of its own after the checks (the report's inventory). */
+  ctx?: ProbeContext;
 }
 
 export function createProbeContext(host: HostRoot, run: CommandRunner = runCommand, commandTimeoutMs = 10_000): ProbeContext {
@@ -44,7 +46,7 @@ export async function runChecks(allChecks: readonly LoadedCheck[], options: RunC
   // A deep check left out is still reported (skip, with how to include it), never silently dropped.
   const deferred = (c: LoadedCheck) => !options.deep && c.tags.includes(DEEP_TAG);
   const checks = allChecks.filter((c) => !deferred(c));
-  const ctx = createProbeContext(options.host, options.run, options.commandTimeoutMs);
+  const ctx = options.ctx ?? createProbeContext(options.host, options.run, options.commandTimeoutMs);
   const facts = new Map<string, FactOutcome>();
   await gatherFacts(checks.filter((c) => !c.tailoring?.exclude).flatMap((c) => c.applies), ctx, options, facts);
   const applicable = checks.filter((c) => !c.tailoring?.exclude && c.applies.every((cond) => judgeCondition(cond, facts.get(cond.factKey)).holds));

@@ -10,7 +10,7 @@
  *     no series for manual/skip/error, so `avg()` is the compliance ratio of what was decided.
  *   nodeward_check_result{pack,benchmark,id,severity,level,waived,status} one-hot over all
  *     five statuses: 1 for the current one, 0 for the other four.
- * Series per node: 6 × checks + 13 fixed (+ process metrics in the agent).
+ * Series per node: 6 × checks + 14 fixed (+ process metrics in the agent).
  */
 import { hostname } from "node:os";
 import { STATUSES, type CheckResult, type ScanReport } from "../engine/result.js";
@@ -80,6 +80,12 @@ export const SCAN_METRICS = {
     type: "gauge",
     labelNames: [],
   },
+  kubernetes: {
+    name: "nodeward_kubernetes_info",
+    help: "Always 1; labels give the node's Kubernetes distribution (kubeadm, k3s, rke2, k0s, eks, aks, gke, unknown, none), its variant and the kubelet version (empty when it could not be observed).",
+    type: "gauge",
+    labelNames: ["distribution", "variant", "version"],
+  },
   lastScan: {
     name: "nodeward_last_scan_timestamp_seconds",
     help: "Unix time at which the last scan finished.",
@@ -134,6 +140,12 @@ export function scanMetricFamilies(report: ScanReport, options: ScanMetricsOptio
     { ...m.expiredWaivers, samples: [{ labels: {}, value: options.expiredWaivers ?? 0 }] },
     { ...m.packErrors, samples: [{ labels: {}, value: report.loadErrors.length }] },
     { ...m.duration, samples: [{ labels: {}, value: report.durationMs / 1000 }] },
+    {
+      ...m.kubernetes,
+      samples: report.kubernetes
+        ? [{ labels: { distribution: report.kubernetes.distribution, variant: report.kubernetes.variant ?? "", version: report.kubernetes.version ?? "" }, value: 1 }]
+        : [],
+    },
     { ...m.lastScan, samples: [{ labels: {}, value: Number.isFinite(finished) ? finished / 1000 : 0 }] },
   ];
 }

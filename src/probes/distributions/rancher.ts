@@ -245,8 +245,9 @@ export async function rancherKubeletFlags(ctx: ProbeContext, program: RancherPro
   const agent = `${dataDir}/agent`;
   const confDir = `${agent}/etc/kubelet.conf.d`;
   const listed = await listDir(ctx, confDir);
-  if ("unobserved" in listed) out.unobserved.push(listed.unobserved);
-  const configDirEra = !("unobserved" in listed) && (listed.names ?? []).some((n) => n.endsWith(".conf") || !n.includes("."));
+  // A drop-in directory that exists but cannot be listed is still the config-dir era: the
+  // kubelet resolver then reports its configuration as not observed.
+  const configDirEra = "unobserved" in listed || (listed.names ?? []).some((n) => n.endsWith(".conf") || !n.includes("."));
   const builtin = `${program} built-in kubelet argument`;
   const set = (name: string, value: string, origin: FlagOrigin = { via: builtin }): void => {
     out.flags[name] = value;

@@ -73,6 +73,8 @@ export interface KubeletInfo extends SettingSources {
   problems: string[];
   /** Facts that could not be observed, by fact field: `present`, `distribution`, `version`, `flags`, `config`. */
   unobserved?: Record<string, string>;
+  /** The kubelet unit (its file, drop-ins or directories) could not all be read: which file holds ExecStart is not known. */
+  unitUnobserved?: string;
 }
 
 /** Kubernetes' own names for what a kubelet file is (`pathOf` in packs and fixes). */
@@ -312,6 +314,7 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
     ...(det?.hostUnit ? { hostUnit: det.hostUnit } : {}),
   };
   if (unit?.unit.masked) problems.push(`${unit.unit.file} is masked`);
+  if (unit && unit.unit.unobserved.length > 0) info.unitUnobserved = unit.unit.unobserved.map((u) => `${u.file}: ${u.message}`).join("; ");
   if (found) {
     pushAll(problems, found.problems);
     if (found.unobserved.length > 0) info.flagsUnobserved = found.unobserved.join("; ");
@@ -433,6 +436,7 @@ export function kubeletFile(info: KubeletInfo, which: KubeletFile): { path: stri
   const embedded = info.source === "embedded" || (info.source !== "unit" && info.hostUnit !== undefined && info.unitFile === undefined);
   switch (which) {
     case "kubelet-unit": {
+      if (info.unitUnobserved) return { unobserved: `the kubelet unit could not all be read: ${info.unitUnobserved}` };
       const p = info.serviceFile ?? info.unitFile;
       if (p) return { path: p };
       if (embedded) return { note: `the kubelet is started by ${info.distribution ?? "its distribution"} (${info.hostUnit ?? "its daemon"}); it has no service file of its own` };
@@ -452,4 +456,31 @@ export function kubeletFile(info: KubeletInfo, which: KubeletFile): { path: stri
       if (flagsHidden || info.configUnobserved) return { unobserved: [flagsHidden, info.configUnobserved].filter(Boolean).join("; ") };
       return { note: "kubelet has no client CA file (neither --client-ca-file nor authentication.x509.clientCAFile)" };
   }
+}
+
+/** What the scan report and the metrics say about the node's Kubernetes. */
+export interface KubernetesInventory {
+  /** kubeadm, k3s, rke2, k0s, eks, aks, gke; `unknown` (a kubelet, no known distribution); `none`. */
+  distribution: string;
+  /** k3s/RKE2 server|agent, k0s worker|controller, EKS al2023|al2. */
+  variant?: string;
+  /** The kubelet's version (`1.34.2`). */
+  version?: string;
+  /** Where the version was read. */
+  versionSource?: string;
+  /** How the kubelet was found: process, unit, embedded, distribution, none. */
+  kubelet: KubeletSource;
+  /** Facts about it that could not be observed, with the reason. */
+  unknown?: Record<string, string>;
+}
+
+export function kubernetesInventory(info: KubeletInfo): KubernetesInventory {
+  return {
+    distribution: info.distribution ?? "none",
+    ...(info.variant ? { variant: info.variant } : {}),
+    ...(info.version ? { version: info.version } : {}),
+    ...(info.versionSource ? { versionSource: info.versionSource } : {}),
+    kubelet: info.source,
+    ...(info.unobserved && Object.keys(info.unobserved).length > 0 ? { unknown: { ...info.unobserved } } : {}),
+  };
 }

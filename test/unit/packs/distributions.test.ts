@@ -107,3 +107,31 @@ describe.each(nodes)("%s", (name, d) => {
     if (v.evidence) expect(bad[0]?.evidence).toContainEqual(expect.objectContaining(v.evidence));
   });
 });
+
+describe("the report and the metrics name the distribution and the kubelet version", () => {
+  it("JSON report: kubernetes {distribution, variant, version, kubelet}; Prometheus: nodeward_kubernetes_info", async () => {
+    const { runScan } = await import("../../../src/engine/run-scan.js");
+    const { prometheusReporter } = await import("../../../src/report/prometheus.js");
+    const loaded = await loadShippedPacks(path.join(BENCHMARKS_DIR, "cis-kubernetes-node"));
+    const rke2 = DISTRO_NODES["rke2-agent"];
+    if (!rke2) throw new Error("no rke2 fixture");
+    const report = await runScan({ host: new HostRoot({ root: await fixtureRoot(rke2.node()) }), packs: loaded.packs, inventory: false });
+    expect(report.kubernetes).toEqual({
+      distribution: "rke2",
+      variant: "agent",
+      version: "1.33.5",
+      versionSource: "kubelet executable /var/lib/rancher/rke2/data/v1.33.5-rke2r1-1b2872361ec5/bin/kubelet: v1.33.5-rke2r1-1b2872361ec5",
+      kubelet: "process",
+    });
+    expect(prometheusReporter.render(report)).toContain('nodeward_kubernetes_info{distribution="rke2",variant="agent",version="1.33.5"} 1\n');
+
+    const k3s = DISTRO_NODES["k3s-agent"];
+    if (!k3s) throw new Error("no k3s fixture");
+    const r2 = await runScan({ host: new HostRoot({ root: await fixtureRoot(k3s.node()) }), packs: loaded.packs, inventory: false });
+    expect(r2.kubernetes).toMatchObject({ distribution: "k3s", variant: "agent", kubelet: "embedded", unknown: { version: expect.stringContaining("only on the live host") } });
+    expect(prometheusReporter.render(r2)).toContain('nodeward_kubernetes_info{distribution="k3s",variant="agent",version=""} 1\n');
+
+    const plain = await runScan({ host: new HostRoot({ root: await fixtureRoot({ "etc/hostname": "x\n" }) }), packs: loaded.packs, inventory: false });
+    expect(plain.kubernetes).toEqual({ distribution: "none", kubelet: "none" });
+  });
+});

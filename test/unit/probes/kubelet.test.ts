@@ -328,3 +328,32 @@ describe("parseKubeletConfig", () => {
     expect(parseKubeletConfig("", "/c")).toEqual({ config: {}, keyLines: {}, problems: [] });
   });
 });
+
+describe("kubelet: distribution and version", () => {
+  it("kubeadm: the version is the kubelet package's (dpkg), minor as a number", async () => {
+    const { kubeadmNode } = await import("../../helpers/kubeadm-node.js");
+    const ctx = await ctxFor(kubeadmNode({ kubeletVersion: "1.34.2-1.1" }));
+    const fact = await collect(ctx, {});
+    expect(fact.value).toMatchObject({ present: true, distribution: "kubeadm", version: "1.34.2", versionMinor: 34 });
+    expect(fact.unknown).toBeUndefined();
+    expect(fact.evidence[0]).toEqual({ file: "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", detail: "distribution: kubeadm, kubelet 1.34.2" });
+  });
+
+  it("a kubelet no distribution claims: distribution unknown with the reason", async () => {
+    const ctx = await ctxFor({ "proc/1/cmdline": "/sbin/init\0", "proc/40/cmdline": "/opt/k8s/kubelet\0--anonymous-auth=false\0" });
+    const fact = await collect(ctx, {});
+    expect(fact.value).toMatchObject({ present: true, distribution: "unknown", source: "process" });
+    expect(fact.unknown?.distribution).toContain("no known distribution's files were found");
+  });
+
+  it.each([
+    ["Kubernetes v1.34.2", "1.34.2", 34],
+    ["k3s version v1.30.2+k3s1 (aa4794b3)", "1.30.2", 30],
+    ["v1.29.0-rke2r1-491b1a599021", "1.29.0", 29],
+    ["1.33.5-1.1", "1.33.5", 33],
+    ["Kubernetes v1.33.5-eks-3025e55", "1.33.5", 33],
+  ])("parses %j", async (raw, version, minor) => {
+    const { parseKubeVersion } = await import("../../../src/probes/k8s/kubelet-info.js");
+    expect(parseKubeVersion(raw)).toEqual({ version, minor });
+  });
+});
