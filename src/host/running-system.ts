@@ -11,7 +11,9 @@ export type RunningSystem = { running: true } | { running: false; reason: string
 
 export async function runningSystem(host: HostRoot): Promise<RunningSystem> {
   if (host.isLive) return { running: true };
-  const entries = await host.procReaddir("").catch(() => null);
+  // A procfs that exists but cannot be listed proves nothing either way: the error
+  // propagates (the probe asking fails with it) rather than reading as an offline root.
+  const entries = await host.procReaddir("");
   if (entries !== null && entries.length > 0) return { running: true };
   return { running: false, reason: `${host.root} has no procfs at ${host.proc}` };
 }

@@ -129,24 +129,27 @@ function problemEvidence(file: string, problems: { line: number; message: string
   return ev;
 }
 
-async function homeFacts(ctx: ProbeContext, u: PasswdEntry, out: AccountUser): Promise<void> {
+/** Stat an account's home; returns why it could not be examined (absence is a fact, not a failure). */
+async function homeFacts(ctx: ProbeContext, u: PasswdEntry, out: AccountUser): Promise<string | undefined> {
   if (!u.home.startsWith("/")) {
     out.homeExists = false;
     out.homeNote = u.home === "" ? "no home directory set" : `home ${JSON.stringify(u.home)} is not absolute`;
-    return;
+    return undefined;
   }
   try {
     const st = await ctx.host.stat(u.home);
     out.homeExists = st !== null;
-    if (!st) return;
+    if (!st) return undefined;
     out.homeType = st.isDirectory() ? "directory" : st.isFile() ? "file" : "other";
     out.homeUid = st.uid;
     out.homeMode = st.mode & 0o7777;
     out.homeOwned = st.uid === u.uid;
   } catch (e) {
-    // A home that escapes the root or loops: say so, never guess.
+    // A home that escapes the root, loops or cannot be reached: say so, never guess.
     out.homeNote = describeError(e);
+    return `${u.name}: ${u.home}: ${out.homeNote}`;
   }
+  return undefined;
 }
 
 export default defineProbe({
@@ -188,10 +191,15 @@ export default defineProbe({
     }));
     if (p.homes) {
       // A few at a time: one promise per account at once is a memory spike, and the probe's signal is checked between batches.
+      const failed: string[] = [];
       for (let i = 0; i < pw.entries.length; i += HOME_STAT_CONCURRENCY) {
         ctx.signal?.throwIfAborted();
-        await Promise.all(pw.entries.slice(i, i + HOME_STAT_CONCURRENCY).map((u, j) => homeFacts(ctx, u, users[i + j] as AccountUser)));
+        const batch = await Promise.all(pw.entries.slice(i, i + HOME_STAT_CONCURRENCY).map((u, j) => homeFacts(ctx, u, users[i + j] as AccountUser)));
+        for (const f of batch) if (f !== undefined && failed.length < 4) failed.push(f);
       }
+      // A home that could not be stat'ed leaves that account's home facts undetermined, and
+      // the fact model says unknown per field: the users list is then not fully known.
+      if (failed.length > 0) unknown.users = `home directories could not be examined: ${failed.slice(0, 3).join("; ")}${failed.length > 3 ? " (and more)" : ""}`;
     }
 
     // Passwords: the shadow hash for "x" accounts, else passwd's own field.

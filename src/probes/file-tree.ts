@@ -346,13 +346,29 @@ export default defineProbe({
       const why = `the walk passed ${limits.retainAll} entries, beyond which only notable ones (special permission bits, an unknown owner or group, neither file nor directory) are kept, and this filter matches others too`;
       return { value, evidence, unknown: { matches: why, count: why } };
     }
-        // Matches found are certain even from a partial walk; "none found" is not.
-    if (count === 0 && (walk.truncated || walk.errors.length > 0)) {
-      const why = walk.truncated
-        ? `the walk was incomplete (${walk.truncated}) and found no match so far`
-        : `${walk.errors.length} entries could not be read (first: ${walk.errors[0]?.path}: ${walk.errors[0]?.message})`;
-      return { value, evidence, unknown: { matches: why, count: why } };
+    // A partial walk proves neither "none" nor "every": an entry not read could be the one
+    // that matches, or the one that breaks `each`. A start path that could not be read is
+    // not "not present" either.
+    const unknown: Record<string, string> = {};
+    const startErrors = walk.errors.filter((e) => limits.paths.some((p) => path.posix.normalize(p) === e.path));
+    if (startErrors.length > 0) {
+      const first = startErrors[0] as { path: string; message: string };
+      unknown.scanned = `${first.path} could not be read: ${first.message}`;
     }
-    return { value, evidence };
+    if (walk.truncated || walk.errors.length > 0) {
+      const why = walk.truncated
+        ? `the walk was incomplete (${walk.truncated}); ${count} matches so far`
+        : `${walk.errors.length} entries could not be read (first: ${walk.errors[0]?.path}: ${walk.errors[0]?.message}); ${count} matches among those read`;
+      unknown.matches = why;
+      unknown.count = why;
+    }
+    const unreadableNames = [names.usersUnknown, names.groupsUnknown].filter((w) => w !== undefined);
+    if (unreadableNames.length > 0) {
+      // Owner and group names (and nouser/nogroup filters) rest on them.
+      const why = unreadableNames.join("; ");
+      unknown.matches ??= why;
+      unknown.count ??= why;
+    }
+    return Object.keys(unknown).length > 0 ? { value, evidence, unknown } : { value, evidence };
   },
 });

@@ -112,6 +112,8 @@ interface Inspected {
   contentError?: string;
   /** Pattern fields a cap left undetermined (a line too long to match or to capture from). */
   patternUnknown?: Record<string, string>;
+  /** owner/group when the root's passwd/group could not be read to name the ids. */
+  namesUnknown?: Record<string, string>;
 }
 
 async function inspect(ctx: ProbeContext, p: Params, hostPath: string, inGlob: boolean): Promise<Inspected> {
@@ -145,13 +147,17 @@ async function inspect(ctx: ProbeContext, p: Params, hostPath: string, inGlob: b
     gid: st.gid,
     size: st.size,
   };
+  const namesUnknown: Record<string, string> = {};
+  if (names.usersUnknown && !names.users.has(st.uid)) namesUnknown.owner = names.usersUnknown;
+  if (names.groupsUnknown && !names.groups.has(st.gid)) namesUnknown.group = names.groupsUnknown;
+  const named = Object.keys(namesUnknown).length > 0 ? { namesUnknown } : {};
   if (isLink) evidence[0] = { file: hostPath, detail: `symlink to ${await ctx.host.readlink(hostPath)}` };
-  if (!wantsContent) return { value, evidence };
+  if (!wantsContent) return { value, evidence, ...named };
 
   // In a glob a matched directory is expected noise; for one named path it is an error (readFile throws).
   if (inGlob && st.isDirectory()) {
     value.note = "directory: content not read";
-    return { value, evidence };
+    return { value, evidence, ...named };
   }
   const text = await ctx.host.readFile(hostPath);
   let contentError: string | undefined;
@@ -190,7 +196,7 @@ async function inspect(ctx: ProbeContext, p: Params, hostPath: string, inGlob: b
       patternUnknown = { matched: why, match: why };
     }
   }
-  return { value, evidence, ...(contentError ? { contentError } : {}), ...(patternUnknown ? { patternUnknown } : {}) };
+  return { value, evidence, ...named, ...(contentError ? { contentError } : {}), ...(patternUnknown ? { patternUnknown } : {}) };
 }
 
 /** inspect, with raw fs errors (EACCES, ELOOP on the live root) re-thrown naming the path. */
@@ -246,10 +252,12 @@ export default defineProbe({
         pushAll(evidence, r.evidence);
         if (r.contentError) errors.push(r.contentError);
         if (r.patternUnknown) pushAll(errors, new Set(Object.values(r.patternUnknown)));
+        // An element's owner printed as a bare uid could be judged as if unnamed: say why.
+        if (r.namesUnknown) pushAll(errors, new Set(Object.values(r.namesUnknown)));
       }
       const value: FileGlobFactValue = { pattern: p.glob, count: files.length, files };
       if (errors.length === 0) return { value, evidence };
-      return { value, evidence, unknown: { files: errors.join("; ") } };
+      return { value, evidence, unknown: { files: [...new Set(errors)].join("; ") } };
     }
 
     let hostPath: string;
@@ -278,7 +286,7 @@ export default defineProbe({
       hostPath = p.path as string;
     }
     const r = await inspectNamed(ctx, p, hostPath, false);
-    const unknown = { ...(r.contentError ? contentUnknown(p, r.contentError) : {}), ...r.patternUnknown };
+    const unknown = { ...r.namesUnknown, ...(r.contentError ? contentUnknown(p, r.contentError) : {}), ...r.patternUnknown };
     if (Object.keys(unknown).length > 0) return { value: r.value, evidence: r.evidence, unknown };
     return { value: r.value, evidence: r.evidence };
   },

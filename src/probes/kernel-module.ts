@@ -180,7 +180,6 @@ export default defineProbe({
     // Kernel release → /lib/modules/<release>.
     const releaseRead = await readSource(() => ctx.host.procReadIfExists("sys/kernel/osrelease"), "/proc/sys/kernel/osrelease");
     const release = "text" in releaseRead ? releaseRead.text.trim() || null : null;
-    if ("error" in releaseRead) notes.push(releaseRead.error);
     const modDir = release ? `/lib/modules/${release}` : null;
     let modDirExists = false;
     if (modDir) {
@@ -190,7 +189,10 @@ export default defineProbe({
         cannotTell(["builtin", "available", "loadable"], `${modDir}: ${describeError(e)}`);
       }
     } else if (!offline) {
-      notes.push("kernel release unknown (no /proc/sys/kernel/osrelease)");
+      // Which modules.builtin to read is unknown: so is whether the module is built in.
+      const why = "error" in releaseRead ? releaseRead.error : "kernel release unknown (no /proc/sys/kernel/osrelease)";
+      cannotTell(["builtin"], why);
+      notes.push(why);
     }
 
     // Built in: modules.builtin; else /sys/module/<name> without initstate; else a

@@ -260,9 +260,9 @@ export default defineProbe({
         }),
       );
       if (owners.denied.length > 0) {
-        const shown = owners.denied.slice(0, 20).join(", ");
+        const shown = owners.denied.slice(0, 20).map((pid) => `/proc/${pid}/fd`).join(", ");
         notes.push({
-          detail: `permission denied reading the open files of ${owners.denied.length} process(es) (pids ${shown}${owners.denied.length > 20 ? ", …" : ""}); sockets they hold show no pid`,
+          detail: `permission denied reading the open files of ${owners.denied.length} process(es) (${shown}${owners.denied.length > 20 ? ", …" : ""}); sockets they hold show no pid`,
         });
       }
       for (const f of owners.failures.slice(0, MAX_PROBLEMS_SHOWN)) notes.push({ detail: f });

@@ -10,6 +10,7 @@
  *   c?.argv               // the ExecStart systemd would run, $VARs expanded
  */
 import path from "node:path";
+import { isMissing } from "../host/host-root.js";
 import { ErrorCodes, NodewardError } from "../errors.js";
 import type { ProbeContext } from "./types.js";
 import {
@@ -495,22 +496,28 @@ export interface EnablementLink {
 export function enablementLinks(ctx: ProbeContext): Promise<EnablementLink[]> {
   return ctx.once("systemd:enablement-links", async () => {
     const links: EnablementLink[] = [];
+    // A directory or link that cannot be read could be the one that enables the unit: the
+    // error propagates (the probe fails with it) instead of reading as "not enabled".
+    // Only what vanished meanwhile (ENOENT) is skipped.
+    const gone = (e: unknown) => (isMissing(e) ? null : Promise.reject(e));
     for (const dir of await unitSearchPath(ctx)) {
-      const entries = (await ctx.host.readdir(dir.path).catch(() => null)) ?? [];
+      const entries = (await ctx.host.readdir(dir.path)) ?? [];
       for (const entry of entries) {
         const p = `${dir.path}/${entry}`;
         const m = /\.(wants|requires|upholds)$/.exec(entry);
         if (m) {
-          const subs = (await ctx.host.readdir(p).catch(() => null)) ?? [];
+          const lstDir = await ctx.host.lstat(p).catch(gone);
+          if (!lstDir?.isDirectory() && !lstDir?.isSymbolicLink()) continue;
+          const subs = (await ctx.host.readdir(p).catch((e: unknown) => (isMissing(e) || (e as NodeJS.ErrnoException).code === "ENOTDIR" ? null : Promise.reject(e)))) ?? [];
           for (const s of subs) {
-            const target = await ctx.host.readlink(`${p}/${s}`).catch(() => "");
+            const target = (await ctx.host.readlink(`${p}/${s}`).catch((e: unknown) => ((e as NodeJS.ErrnoException).code === "EINVAL" ? "" : gone(e)))) ?? "";
             links.push({ path: `${p}/${s}`, name: s, target, via: m[1] as "wants" | "requires" | "upholds", dir });
           }
           continue;
         }
-        const lst = await ctx.host.lstat(p).catch(() => null);
+        const lst = await ctx.host.lstat(p).catch(gone);
         if (!lst?.isSymbolicLink()) continue;
-        const target = await ctx.host.readlink(p).catch(() => "");
+        const target = (await ctx.host.readlink(p).catch(gone)) ?? "";
         if (target && target !== "/dev/null" && path.posix.basename(target) !== entry) {
           links.push({ path: p, name: entry, target, via: "alias", dir });
         }

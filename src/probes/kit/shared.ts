@@ -24,19 +24,32 @@ export interface IdNames {
   users: Map<number, string>;
   /** gid → group name, from the root's /etc/group. */
   groups: Map<number, string>;
+  /** Why user names could not be read (a missing /etc/passwd just means numeric names). */
+  usersUnknown?: string;
+  /** Why group names could not be read. */
+  groupsUnknown?: string;
 }
 
-/** The root's own account names (not this machine's NSS); an unreadable file just means numeric names. */
+/**
+ * The root's own account names (not this machine's NSS). A missing file means numeric
+ * names; one that cannot be read is recorded: a uid shown as "0" must not be judged as if
+ * the root had no name for it, nor every file as unowned.
+ */
 export function idNames(ctx: ProbeContext): Promise<IdNames> {
   return ctx.once(SHARED_KEYS.idNames, async () => {
-    const read = async (p: string): Promise<string> => {
+    const read = async (p: string): Promise<{ text: string } | { error: string }> => {
       try {
-        return (await ctx.host.readFileIfExists(p)) ?? "";
-      } catch {
-        return "";
+        return { text: (await ctx.host.readFileIfExists(p)) ?? "" };
+      } catch (e) {
+        return { error: `${p}: ${e instanceof Error ? e.message : String(e)}` };
       }
     };
     const [passwd, group] = await Promise.all([read("/etc/passwd"), read("/etc/group")]);
-    return { users: parsePasswd(passwd), groups: parseGroup(group) };
+    return {
+      users: parsePasswd("text" in passwd ? passwd.text : ""),
+      groups: parseGroup("text" in group ? group.text : ""),
+      ...("error" in passwd ? { usersUnknown: `owner names cannot be read: ${passwd.error}` } : {}),
+      ...("error" in group ? { groupsUnknown: `group names cannot be read: ${group.error}` } : {}),
+    };
   });
 }
