@@ -26,5 +26,7 @@ export async function runningSystem(host: HostRoot): Promise<RunningSystem> {
  */
 export async function initProcPath(host: HostRoot, rel: string): Promise<string> {
   if (host.isLive) return rel;
-  return (await host.procExists(`1/${rel}`).catch(() => false)) ? `1/${rel}` : rel;
+  // An unreadable 1/<rel> is not a fixture: reading our own namespace instead would answer
+  // for the wrong system, so the error propagates.
+  return (await host.procExists(`1/${rel}`)) ? `1/${rel}` : rel;
 }

@@ -14,7 +14,7 @@ import {
   UNIT_SEARCH_PATH,
   findUnitFile,
   linksFor,
-  loadUnit,
+  lookupUnit,
   normalizeUnitName,
   templateOf,
   unitSearchPath,
@@ -129,7 +129,15 @@ export default defineProbe({
     const unknown: Record<string, string> = {};
     const value: SystemdUnitFact = { unit, state: "absent", enabled: false, exists: false, masked: false };
 
-    const loaded = await loadUnit(ctx, unit);
+    const lookup = await lookupUnit(ctx, unit);
+    const loaded = lookup.unit;
+    // A unit directory, unit file or link that could not be read may hold this unit, its
+    // mask or an override: what the files say about it is then not known.
+    if (lookup.unobserved.length > 0) {
+      const first = lookup.unobserved[0] as { file: string; message: string };
+      const why = `${first.file}: ${first.message}${lookup.unobserved.length > 1 ? ` (+${lookup.unobserved.length - 1} more)` : ""}`;
+      for (const f of ["state", "enabled", "exists", "masked", "aliasOf", "file"]) unknown[f] = why;
+    }
     if (!loaded) {
       const dirs = (await unitSearchPath(ctx)).map((d) => d.path);
       const t = templateOf(unit);
