@@ -40,9 +40,9 @@ export function failingNode(): FixtureSpec {
     "etc/passwd": "root:x:0:0:root:/root:/bin/bash\n",
     "etc/group": "root:x:0:\nshadow:x:42:\n",
     "etc/shadow": { content: "root:*:19000:0:99999:7:::\n", mode: 0o644, uid: 0, gid: 42 },
-    // 1.1.1.1: cramfs is on disk and loadable.
-    "proc/sys/kernel/osrelease": `${REL}\n`,
-    "proc/modules": "overlay 151552 0 - Live 0x0000000000000000\n",
+    // An offline root (no procfs): remediation of a mounted image changes files only, and
+    // its re-scan judges what files tell (a running system's unit states could not be seen).
+    // 1.1.1.1: cramfs is on disk, so loadable.
     [`lib/modules/${REL}/modules.dep`]: "kernel/fs/cramfs/cramfs.ko.xz: \nkernel/fs/overlayfs/overlay.ko: \n",
     "etc/modprobe.d/existing.conf": "options overlay metacopy=off\n",
     // 3.3.5: persisted in sysctl.conf (applied after 60-nodeward.conf).
