@@ -1,8 +1,10 @@
 /**
- * Report metadata about the scanned system — never evidence. For the live host it
- * asks systeminformation (hostname, OS, kernel); for a --root scan it reads the
- * root's own files, since systeminformation only sees the machine it runs on.
+ * Report metadata about the scanned system — never evidence. Read from the scanned
+ * root's own files (os-release, hostname) and, for the live host, from `os` (kernel,
+ * architecture, hostname): a handful of reads, no child process. (systeminformation's
+ * osInfo() spawned 17 processes for these five fields.)
  */
+import os from "node:os";
 import type { HostRoot } from "../host/host-root.js";
 import { parseOsRelease } from "../probes/parse/os-release.js";
 import type { HostInventory } from "./result.js";
@@ -10,10 +12,7 @@ import type { HostInventory } from "./result.js";
 const cache = new Map<string, { at: number; inventory: Promise<HostInventory> }>();
 const CACHE_MS = 5 * 60_000;
 
-/**
- * Cached for a few minutes per root: systeminformation's osInfo costs tens of
- * milliseconds, and the agent scans the same host again and again.
- */
+/** Cached for a few minutes per root: the agent scans the same host again and again. */
 export function hostInventory(host: HostRoot): Promise<HostInventory> {
   const key = `${host.root}\0${host.proc}`;
   const hit = cache.get(key);
@@ -26,25 +25,22 @@ export function hostInventory(host: HostRoot): Promise<HostInventory> {
 async function readInventory(host: HostRoot): Promise<HostInventory> {
   const base: HostInventory = { root: host.root, live: host.isLive };
   try {
-    if (host.isLive) {
-      const si = await import("systeminformation");
-      const os = await si.osInfo();
-      return {
-        ...base,
-        hostname: os.fqdn || os.hostname,
-        os: os.distro,
-        osVersion: os.release,
-        kernel: os.kernel,
-        arch: os.arch,
-      };
-    }
-    const osr = parseOsRelease((await host.readFileIfExists("/etc/os-release")) ?? (await host.readFileIfExists("/usr/lib/os-release")) ?? "");
-    const hostname = (await host.readFileIfExists("/etc/hostname"))?.trim();
+    const [osRelease, etcHostname] = await Promise.all([
+      host.readFileIfExists("/etc/os-release").then((t) => t ?? host.readFileIfExists("/usr/lib/os-release")),
+      host.readFileIfExists("/etc/hostname"),
+    ]);
+    const osr = parseOsRelease(osRelease ?? "");
+    const name = osr.NAME ?? osr.PRETTY_NAME;
+    // The live host's name is the kernel's (a container or a renamed host may differ from
+    // /etc/hostname); a mounted root has only its file.
+    const hostname = host.isLive ? os.hostname() : etcHostname?.trim();
     return {
       ...base,
       ...(hostname ? { hostname } : {}),
-      ...(osr.PRETTY_NAME ?? osr.NAME ? { os: (osr.NAME ?? osr.PRETTY_NAME) as string } : {}),
+      ...(name ? { os: name } : {}),
       ...(osr.VERSION_ID ? { osVersion: osr.VERSION_ID } : {}),
+      // The kernel and machine that run a mounted root are not this one's.
+      ...(host.isLive ? { kernel: os.release(), arch: os.arch() } : {}),
     };
   } catch {
     // Inventory is decoration; a scan never fails for it.

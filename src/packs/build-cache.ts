@@ -6,10 +6,12 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { DEFAULT_BENCHMARKS_DIR, PACK_CACHE_FILE } from "../paths.js";
-import { textHash, type PackCacheFile } from "./cache.js";
+import { textHash, validatedParams, type PackCacheFile } from "./cache.js";
 import { writeFileDurable } from "../util/durable-write.js";
 import { positionOf } from "../util/yaml-source.js";
-import { parseYamlFile, type PackError } from "./load.js";
+import { loadPacks, parseYamlFile, type PackError } from "./load.js";
+import { applyProfile, loadProfile } from "./profile.js";
+import { PackFileSchema } from "./schema.js";
 import { pushAll } from "../util/array.js";
 
 async function yamlFiles(dir: string): Promise<string[]> {
@@ -30,13 +32,35 @@ export async function buildPackCache(dirs: readonly string[]): Promise<PackCache
       const pf = await parseYamlFile(file, errors, ["pack", "vars", "applies", "section", "defaults", "checks", "profile", "packs", "tailor"], new Map());
       if (!pf || errors.length > 0) continue;
       const checks = Array.isArray(pf.data.checks) ? pf.data.checks : [];
+      const isPack = pf.data.profile === undefined && pf.data.packs === undefined && pf.data.tailor === undefined;
       entries[textHash(await readFile(file, "utf8"))] = {
         data: pf.data,
         checkPositions: checks.map((_, i) => positionOf(pf, ["checks", i], false)),
+        ...(isPack && PackFileSchema.safeParse(pf.data).success ? { valid: true as const } : {}),
       };
     }
   }
-  return { version: 1, entries };
+  return { version: 2, entries, params: await validParams(dirs) };
+}
+
+/**
+ * Every probe call of the packs, as loaded with their own vars and with each profile's
+ * (profiles/ beside them), validated once now: `probe:params` → validated params.
+ */
+async function validParams(dirs: readonly string[]): Promise<Record<string, unknown>> {
+  validatedParams.clear();
+  await loadPacks(dirs, { cache: new Map() });
+  for (const dir of dirs) {
+    const profilesDir = path.join(dir, "profiles");
+    const names = await readdir(profilesDir).catch(() => [] as string[]);
+    for (const name of names.filter((n) => /\.ya?ml$/.test(n))) {
+      const { profile } = await loadProfile(path.join(profilesDir, name));
+      if (!profile) continue;
+      const withVars = await loadPacks(dirs, { cache: new Map(), vars: profile.vars });
+      await applyProfile(withVars.packs, profile);
+    }
+  }
+  return Object.fromEntries(validatedParams);
 }
 
 const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === new URL(import.meta.url).pathname;

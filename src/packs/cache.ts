@@ -4,6 +4,12 @@
  * load (~350 ms of ~600 ms for 370 checks), and the agent and every CLI run load the
  * same bytes. Entries are keyed by the SHA-256 of the file's text, so an edited pack
  * simply misses and is parsed as YAML; the cache never changes what a pack means.
+ *
+ * It also carries what build-time validation proved, so an unchanged pack needs no
+ * schema library at scan time (zod was most of a cold scan's CPU): a pack file that
+ * passed the pack schema is marked `valid`, and each probe's validated params are kept
+ * by probe and canonical JSON of the params as written (after vars). `checks lint`
+ * ignores the cache and validates everything.
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -14,12 +20,22 @@ export interface CachedPackFile {
   data: Record<string, unknown>;
   /** Line and column of each entry of `checks:`, for results' source. */
   checkPositions: { line: number; column: number }[];
+  /** The whole file passed the pack schema at build time (not set for profiles). */
+  valid?: true;
 }
 
 export interface PackCacheFile {
-  version: 1;
+  version: 2;
   entries: Record<string, CachedPackFile>;
+  /** `<probe>:<canonical JSON of params>` → the probe's validated params. */
+  params?: Record<string, unknown>;
 }
+
+/**
+ * Probe params validated in this process or at build time, by fact key (see
+ * load.ts compileCall): a key seen before needs no second validation.
+ */
+export const validatedParams = new Map<string, unknown>();
 
 export type PackCache = ReadonlyMap<string, CachedPackFile>;
 
@@ -38,7 +54,8 @@ export function defaultPackCache(): Promise<PackCache> {
 export async function readPackCache(file: string): Promise<PackCache> {
   try {
     const parsed = JSON.parse(await readFile(file, "utf8")) as PackCacheFile;
-    if (parsed.version !== 1 || typeof parsed.entries !== "object" || parsed.entries === null) return new Map();
+    if (parsed.version !== 2 || typeof parsed.entries !== "object" || parsed.entries === null) return new Map();
+    for (const [k, v] of Object.entries(parsed.params ?? {})) if (!validatedParams.has(k)) validatedParams.set(k, v);
     return new Map(Object.entries(parsed.entries));
   } catch {
     return new Map();

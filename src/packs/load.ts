@@ -24,7 +24,7 @@ import {
   type PackMeta,
 } from "./schema.js";
 import { z as zod } from "zod";
-import { defaultPackCache, textHash, type CachedPackFile, type PackCache } from "./cache.js";
+import { defaultPackCache, textHash, validatedParams, type CachedPackFile, type PackCache } from "./cache.js";
 
 export interface PackError {
   code: ErrorCode;
@@ -168,6 +168,8 @@ export interface ParsedFile extends YamlSource {
   data: Record<string, unknown>;
   /** From the cache: where each `checks:` entry starts, so no YAML parse is needed. */
   checkPositions?: readonly { line: number; column: number }[];
+  /** From the cache: the file passed the pack schema at build time; it is not validated again. */
+  validated?: boolean;
 }
 
 /** A ParsedFile from cached data; the document is parsed only if an error needs a position. */
@@ -178,6 +180,7 @@ function fromCache(file: string, text: string, cached: CachedPackFile): ParsedFi
     file,
     data: cached.data,
     checkPositions: cached.checkPositions,
+    ...(cached.valid ? { validated: true } : {}),
     get doc() {
       return get().doc;
     },
@@ -212,14 +215,14 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
     return null;
   }
   const metaFile = withMeta[0] as ParsedFile;
-  const meta = PackMetaSchema.safeParse(metaFile.data.pack);
+  const meta = metaFile.validated ? { success: true as const, data: metaFile.data.pack as PackMeta } : PackMetaSchema.safeParse(metaFile.data.pack);
   if (!meta.success) {
     reportZod(metaFile, ["pack"], meta.error, errors);
     return null;
   }
   let packVars: Record<string, unknown> = {};
   if (metaFile.data.vars !== undefined) {
-    const v = VarsSchema.safeParse(metaFile.data.vars);
+    const v = metaFile.validated ? { success: true as const, data: metaFile.data.vars as Record<string, unknown> } : VarsSchema.safeParse(metaFile.data.vars);
     if (!v.success) {
       reportZod(metaFile, ["vars"], v.error, errors);
       return null;
@@ -351,7 +354,7 @@ function compileFile(
   packApplies: CompiledCondition[],
 ): LoadedCheck[] {
   const { pack: _pack, ...body } = pf.data;
-  const shell = FileBodySchema.safeParse(body);
+  const shell = pf.validated ? { success: true as const, data: body as z.output<typeof FileBodySchema> } : FileBodySchema.safeParse(body);
   if (!shell.success) {
     // Unknown top-level keys were reported by parseYamlFile already.
     const issues = shell.error.issues.filter((i) => i.code !== "unrecognized_keys" || i.path.length > 0);
@@ -366,7 +369,7 @@ function compileFile(
     const base = ["checks", i];
     const rawId = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>).id : undefined;
     const checkId = typeof rawId === "string" ? rawId : undefined;
-    const parsed = CheckSchema.safeParse(raw);
+    const parsed = pf.validated ? { success: true as const, data: raw as CheckDef } : CheckSchema.safeParse(raw);
     if (!parsed.success) {
       reportZod(pf, base, parsed.error, errors, checkId);
       return;
@@ -503,12 +506,19 @@ function compileCall(
     });
     return null;
   }
-  const parsed = probe.params.safeParse(params ?? {});
-  if (!parsed.success) {
-    reportZod(pf, [...base, "params"], parsed.error, errors, checkId, `probe ${probeId}: `);
-    return null;
+  // Params as written (after vars) that validated before, here or at build time, are not validated again.
+  const rawKey = `${probeId}:${canonicalJson(params ?? {})}`;
+  let data = validatedParams.get(rawKey);
+  if (data === undefined) {
+    const parsed = probe.params.safeParse(params ?? {});
+    if (!parsed.success) {
+      reportZod(pf, [...base, "params"], parsed.error, errors, checkId, `probe ${probeId}: `);
+      return null;
+    }
+    data = parsed.data;
+    validatedParams.set(rawKey, data);
   }
-  return { probeId, probe, params: parsed.data, factKey: `${probeId}:${canonicalJson(parsed.data)}` };
+  return { probeId, probe, params: data, factKey: `${probeId}:${canonicalJson(data)}` };
 }
 
 export function compileExpect(

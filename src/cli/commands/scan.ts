@@ -65,12 +65,14 @@ export async function scanCommand(argv: string[]): Promise<number> {
   const host = new HostRoot({ ...(values.root ? { root: values.root } : {}), ...(values.proc ? { proc: values.proc } : {}) });
   await assertDirectory(host.root, "--root");
 
+  const timing = phaseTimer();
   const loaded = await loadPackPaths(values.packs ?? [], {
     ...(values.profile ? { profile: values.profile } : {}),
     ...(values.var ? { vars: values.var } : {}),
   });
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
 
+  timing.mark("load");
   const progress = !values.quiet && process.stderr.isTTY === true;
   const report: ScanReport = await runScan({
     host,
@@ -94,6 +96,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
     process.stderr.write("nodeward: no checks matched the selection\n");
   }
 
+  timing.mark("scan");
   const color = !values.output && useColor(process.stdout);
   const text = reporter.render(report, { color });
   if (values.output) {
@@ -107,6 +110,8 @@ export async function scanCommand(argv: string[]): Promise<number> {
     process.stdout.write(text);
   }
 
+  timing.mark("report");
+  timing.print();
   if (loaded.formatted.length > 0) return EXIT.USAGE;
   const threshold = severityRank(failOn);
   const failed = report.results.some((r) => (r.status === "fail" || r.status === "error") && severityRank(r.severity) >= threshold);
@@ -121,4 +126,26 @@ async function assertDirectory(dir: string, flag: string): Promise<void> {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${flag} ${dir}: ${(e as Error).message}`);
   }
+}
+
+/** NODEWARD_TIMING=1: where a scan's time went (CPU and wall ms per phase) on stderr, for npm run bench. */
+function phaseTimer() {
+  const on = process.env.NODEWARD_TIMING !== undefined;
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const phases: Record<string, { cpu: number; wall: number }> = { start: { cpu: cpu(), wall: performance.now() } };
+  let last = phases.start as { cpu: number; wall: number };
+  return {
+    mark(name: string) {
+      if (!on) return;
+      const now = { cpu: cpu(), wall: performance.now() };
+      phases[name] = { cpu: now.cpu - last.cpu, wall: now.wall - last.wall };
+      last = now;
+    },
+    print() {
+      if (on) process.stderr.write(`nodeward-timing ${JSON.stringify(phases)}\n`);
+    },
+  };
 }

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Record the file-system calls of one full scan of every bundled pack, in this process:
+// the pack files it reads and every read, stat, lstat, readdir and readlink of the
+// scanned root (wrapping node:fs/promises before dist/ is imported). Writes them as
+// JSON [[op, path], …] to FILE for bench/io-floor.mjs. Usage: node bench/record-io.mjs FILE [ROOT]
+import * as fs from "node:fs";
+import fsp from "node:fs/promises";
+import { syncBuiltinESMExports } from "node:module";
+
+const calls = [];
+const wrap = (name, op) => {
+  const orig = fsp[name];
+  fsp[name] = function (p, ...rest) {
+    if (typeof p === "string") calls.push([op, p]);
+    return orig.call(this, p, ...rest);
+  };
+};
+wrap("open", "read");
+wrap("readFile", "read");
+wrap("stat", "stat");
+wrap("lstat", "lstat");
+wrap("readdir", "readdir");
+wrap("readlink", "readlink");
+syncBuiltinESMExports();
+
+const [out, root = "/"] = process.argv.slice(2);
+const { HostRoot } = await import("../dist/host/host-root.js");
+const { runScan } = await import("../dist/engine/run-scan.js");
+const { loadPacks } = await import("../dist/packs/load.js");
+const { DEFAULT_BENCHMARKS_DIR, PACK_CACHE_FILE } = await import("../dist/paths.js");
+const { packs } = await loadPacks([DEFAULT_BENCHMARKS_DIR]);
+await runScan({ host: new HostRoot({ root }), packs });
+// The program's own files are not the floor's business; the check definitions are.
+const own = (p) => p === PACK_CACHE_FILE || p.endsWith("/package.json");
+fs.writeFileSync(out, JSON.stringify(calls.filter(([, p]) => !own(p))));
+process.stdout.write(`${calls.length} calls recorded\n`);
