@@ -1,11 +1,13 @@
 /** What every command shares: exit codes, usage errors, pack loading, safe output. */
-import { lstat, writeFile } from "node:fs/promises";
+import { lstat, readdir, writeFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
-import { formatPackError, type LoadResult } from "../packs/load.js";
-import type { LoadedProfile } from "../packs/profile.js";
+import { formatPackError, type LoadedPack, type LoadResult } from "../packs/load.js";
+import { DEFAULT_PROFILES_DIR, type LoadedProfile } from "../packs/profile.js";
 import { loadSelection } from "../packs/selection.js";
-import { SEVERITIES, type Severity } from "../engine/result.js";
+import { SEVERITIES, STATUSES, type Severity, type Status } from "../engine/result.js";
+import { selectChecks, type CheckFilter } from "../engine/select.js";
 import { writeFileDurable } from "../util/durable-write.js";
+import { didYouMean } from "./suggest.js";
 
 /** Documented in README "Exit codes". */
 export const EXIT = {
@@ -33,9 +35,21 @@ export function splitList(values: readonly string[] | undefined): string[] {
 export function parseSeverity(v: string | undefined, flag: string): Severity | undefined {
   if (v === undefined) return undefined;
   if (!(SEVERITIES as readonly string[]).includes(v)) {
-    throw new UsageError(`${flag} must be one of ${SEVERITIES.join(", ")} (got "${v}")`);
+    throw new UsageError(`${flag} must be one of ${SEVERITIES.join(", ")} (got "${v}")${didYouMean(v, SEVERITIES)}`);
   }
   return v as Severity;
+}
+
+/** `--status fail,error` → the statuses to show; an unknown one is a usage error. */
+export function parseStatuses(values: readonly string[] | undefined): Status[] | undefined {
+  const list = splitList(values);
+  if (list.length === 0) return undefined;
+  for (const v of list) {
+    if (!(STATUSES as readonly string[]).includes(v)) {
+      throw new UsageError(`--status takes ${STATUSES.join(", ")} (got "${v}")${didYouMean(v, STATUSES)}`);
+    }
+  }
+  return [...new Set(list)] as Status[];
 }
 
 export function parsePositiveInt(v: string | undefined, flag: string): number | undefined {
@@ -57,7 +71,7 @@ export interface PackSelection {
 export async function loadPackPaths(
   paths: readonly string[],
   selection: PackSelection = {},
-): Promise<LoadResult & { formatted: string[]; profile?: LoadedProfile }> {
+): Promise<LoadResult & { formatted: string[]; profile?: LoadedProfile; all: LoadedPack[] }> {
   const validateFix = selection.validateFixes ? (await import("../remediation/index.js")).validateFix : undefined;
   const result = await loadSelection({
     paths,
@@ -65,8 +79,65 @@ export async function loadPackPaths(
     vars: parseVars(selection.vars ?? []),
     ...(validateFix ? { validateFix } : {}),
   });
-  if (selection.profile && !result.profile) throw new UsageError(result.errors.map(formatPackError).join("\n"));
+  if (selection.profile && !result.profile) {
+    const text = result.errors.map(formatPackError).join("\n");
+    // A profile named by id that does not exist: suggest the ones beside the packs.
+    if (!selection.profile.includes("/") && !selection.profile.endsWith(".yaml") && result.errors.length === 1) {
+      const names = (await readdir(DEFAULT_PROFILES_DIR).catch(() => [] as string[])).filter((n) => n.endsWith(".yaml")).map((n) => n.slice(0, -5));
+      throw new UsageError(`unknown profile "${selection.profile}"${didYouMean(selection.profile, names) || ` (profiles: ${names.join(", ") || "none"})`}`);
+    }
+    throw new UsageError(text);
+  }
+  if (result.errors.length === 0) checkVarNames(Object.keys(parseVars(selection.vars ?? [])), result.all, result.profile);
   return { ...result, formatted: result.errors.map(formatPackError) };
+}
+
+/** A --var no loaded pack (or the profile) defines would silently do nothing: a usage error. */
+function checkVarNames(names: readonly string[], packs: readonly LoadedPack[], profile?: LoadedProfile): void {
+  const known = new Set([...packs.flatMap((p) => Object.keys(p.vars ?? {})), ...Object.keys(profile?.vars ?? {})]);
+  for (const n of names) {
+    if (!known.has(n)) {
+      throw new UsageError(`--var ${n}: no loaded pack defines a var "${n}"${didYouMean(n, known) || ` (vars: ${[...known].sort().join(", ") || "none"})`}`);
+    }
+  }
+}
+
+/**
+ * The checks a selection picks, or a usage error: a pack or check id that names nothing
+ * (with the closest names), or a selection that matches no check at all. A typo must not
+ * turn a CI gate green.
+ */
+export function selectOrFail(
+  packs: readonly LoadedPack[],
+  all: readonly LoadedPack[],
+  filter: CheckFilter,
+  profile?: LoadedProfile,
+): ReturnType<typeof selectChecks> {
+  const packIds = new Set(packs.map((p) => p.meta.id));
+  for (const b of filter.benchmarks ?? []) {
+    if (packIds.has(b)) continue;
+    if (all.some((p) => p.meta.id === b)) throw new UsageError(`--benchmark ${b}: the pack is not in profile ${profile?.id ?? ""} (its packs: ${[...packIds].join(", ")})`);
+    throw new UsageError(`--benchmark ${b}: no such pack${didYouMean(b, packIds) || ` (packs: ${[...packIds].join(", ")})`}`);
+  }
+  const inScope = packs.filter((p) => !filter.benchmarks?.length || filter.benchmarks.includes(p.meta.id));
+  const ids = new Set(inScope.flatMap((p) => p.checks.flatMap((c) => [c.id, c.key])));
+  for (const c of filter.checks ?? []) {
+    if (!ids.has(c)) {
+      const where = filter.benchmarks?.length ? ` in ${filter.benchmarks.join(", ")}` : "";
+      throw new UsageError(`--check ${c}: no such check${where}${didYouMean(c, ids) || ' (see "nodeward checks list")'}`);
+    }
+  }
+  const checks = selectChecks(packs, filter);
+  if (checks.length === 0 && packs.length > 0) {
+    const parts = [
+      ...(filter.benchmarks?.length ? [`--benchmark ${filter.benchmarks.join(",")}`] : []),
+      ...(filter.checks?.length ? [`--check ${filter.checks.join(",")}`] : []),
+      ...(filter.minSeverity ? [`--severity ${filter.minSeverity}`] : []),
+      ...(filter.maxLevel !== undefined ? [`--level ${filter.maxLevel}`] : []),
+    ];
+    throw new UsageError(`no check matches ${parts.join(" ") || "the selection"}`);
+  }
+  return checks;
 }
 
 export function parseVars(specs: readonly string[]): Record<string, unknown> {
@@ -97,8 +168,23 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
   await writeFileDurable(file, data, { mode: 0o644 });
 }
 
-export function useColor(stream: NodeJS.WriteStream): boolean {
-  return stream.isTTY === true && process.env.NO_COLOR === undefined && process.env.TERM !== "dumb";
+export type ColorMode = "auto" | "always" | "never";
+
+export function parseColorMode(v: string | undefined): ColorMode {
+  if (v === undefined || v === "auto" || v === "always" || v === "never") return v ?? "auto";
+  throw new UsageError(`--color takes auto, always or never (got "${v}")${didYouMean(v, ["auto", "always", "never"])}`);
+}
+
+/**
+ * Colour on `stream`: --color always/never decides; otherwise NO_COLOR (set and not
+ * empty, no-color.org) turns it off, FORCE_COLOR turns it on ("0" or "false" off), and
+ * else a terminal that is not "dumb" gets colour.
+ */
+export function useColor(stream: NodeJS.WriteStream, mode: ColorMode = "auto", env: NodeJS.ProcessEnv = process.env): boolean {
+  if (mode !== "auto") return mode === "always";
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== "0" && env.FORCE_COLOR !== "false";
+  return stream.isTTY === true && env.TERM !== "dumb";
 }
 
 /** The selection and target options `scan` and `remediate` share (parseArgs shape). */

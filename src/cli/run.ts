@@ -5,6 +5,7 @@
 import { describeError } from "../errors.js";
 import { nodewardVersion } from "../paths.js";
 import { EXIT, UsageError } from "./common.js";
+import { didYouMean } from "./suggest.js";
 
 const help = `nodeward ${nodewardVersion()} — host-hardening checks for Kubernetes nodes
 
@@ -45,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = commands[name];
   if (!load) {
-    process.stderr.write(`nodeward: unknown command "${name}"\n\n${help}`);
+    process.stderr.write(`nodeward: unknown command "${name}"${didYouMean(name, Object.keys(commands))}\n\n${help}`);
     return EXIT.USAGE;
   }
   try {

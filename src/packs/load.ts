@@ -87,6 +87,8 @@ export interface LoadedPack {
   dir: string;
   files: string[];
   checks: LoadedCheck[];
+  /** The pack's own var defaults (`vars:` in pack.yaml): the names a profile or --var may set. */
+  vars?: Record<string, unknown>;
 }
 
 export interface LoadResult {
@@ -268,7 +270,7 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
       checks.push(check);
     }
   }
-  return { meta: meta.data, dir, files, checks };
+  return { meta: meta.data, dir, files, checks, vars: packVars };
 }
 
 export async function parseYamlFile(

@@ -22,6 +22,8 @@ export interface PackSelection {
   packs: LoadedPack[];
   errors: PackError[];
   profile?: LoadedProfile;
+  /** Every pack that loaded, before the profile chose among them (for "did you mean"). */
+  all: LoadedPack[];
 }
 
 /** Load packs and apply the profile; a profile that cannot be read is in `errors` and no packs load. */
@@ -31,15 +33,15 @@ export async function loadSelection(options: PackSelectionOptions = {}): Promise
   if (options.profile) {
     const p = await loadProfile(options.profile);
     pushAll(errors, p.errors);
-    if (!p.profile) return { packs: [], errors };
+    if (!p.profile) return { packs: [], errors, all: [] };
     profile = p.profile;
   }
   const vars = { ...profile?.vars, ...options.vars };
   const paths = options.paths && options.paths.length > 0 ? options.paths : [DEFAULT_BENCHMARKS_DIR];
   const loaded = await loadPacks(paths, { vars, ...(options.validateFix ? { validateFix: options.validateFix } : {}) });
   pushAll(errors, loaded.errors);
-  if (!profile) return { packs: loaded.packs, errors };
+  if (!profile) return { packs: loaded.packs, errors, all: loaded.packs };
   const applied = await applyProfile(loaded.packs, profile, vars, options.validateFix);
   pushAll(errors, applied.errors);
-  return { packs: applied.packs, errors, profile };
+  return { packs: applied.packs, errors, profile, all: loaded.packs };
 }

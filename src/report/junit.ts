@@ -1,7 +1,7 @@
 import type { CheckResult, ScanReport } from "../engine/result.js";
 import { formatReferences, resultsByPack, seconds, stripControl } from "./format.js";
 import { formatEvidence } from "./table.js";
-import type { Reporter } from "./types.js";
+import type { Reporter, ReportedResult } from "./types.js";
 import { pushAll } from "../util/array.js";
 
 /**
@@ -9,7 +9,13 @@ import { pushAll } from "../util/array.js";
  * pack, one testcase per check. `fail` is a <failure>, `error` (the check could not be
  * evaluated) an <error>, `skip` and `manual` are <skipped> with the reason. Pack files
  * that did not load become <error> testcases in a "nodeward/pack-load" suite, so CI
- * sees them instead of a silently shorter report.
+ * sees them instead of a silently shorter report. A waived result (`scan --waivers`) is
+ * <skipped> with the waiver's reason: an accepted exception, not a failure.
+ *
+ * Valid against the Jenkins xunit plugin's junit-10.xsd (test/fixtures): <testsuites>
+ * carries only name, time, tests, failures, errors. Checks share facts, so their own
+ * durations overlap; when they add up to more than the scan took, they are scaled down
+ * so every suite's time, and their sum, fits in the scan's.
  */
 export const junitReporter: Reporter = {
   name: "junit",
@@ -17,20 +23,20 @@ export const junitReporter: Reporter = {
   extension: "xml",
   render(report) {
     const suites: Suite[] = [];
-    for (const [pack, results] of resultsByPack(report)) suites.push(packSuite(report, pack, results));
+    const total = report.results.reduce((t, r) => t + Math.max(0, r.durationMs), 0);
+    const scale = total > report.durationMs && total > 0 ? report.durationMs / total : 1;
+    for (const [pack, results] of resultsByPack(report)) suites.push(packSuite(report, pack, results, scale));
     if (report.loadErrors.length > 0) suites.push(loadErrorSuite(report));
 
-    const total = (k: keyof Counts) => suites.reduce((n, s) => n + s.counts[k], 0);
+    const sum = (k: keyof Counts) => suites.reduce((n, s) => n + s.counts[k], 0);
     const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
     out.push(
       `<testsuites${attrs({
         name: `${report.tool.name} ${report.tool.version}`,
-        tests: total("tests"),
-        failures: total("failures"),
-        errors: total("errors"),
-        skipped: total("skipped"),
+        tests: sum("tests"),
+        failures: sum("failures"),
+        errors: sum("errors"),
         time: seconds(report.durationMs),
-        timestamp: report.startedAt,
       })}>`,
     );
     for (const s of suites) pushAll(out, s.lines);
@@ -50,13 +56,13 @@ interface Suite {
   lines: string[];
 }
 
-function packSuite(report: ScanReport, pack: string, results: CheckResult[]): Suite {
+function packSuite(report: ScanReport, pack: string, results: ReportedResult[], scale: number): Suite {
   const info = report.packs.find((p) => p.id === pack);
   const counts: Counts = { tests: results.length, failures: 0, errors: 0, skipped: 0 };
   for (const r of results) {
-    if (r.status === "fail") counts.failures++;
+    if (r.waiver || r.status === "skip" || r.status === "manual") counts.skipped++;
+    else if (r.status === "fail") counts.failures++;
     else if (r.status === "error") counts.errors++;
-    else if (r.status === "skip" || r.status === "manual") counts.skipped++;
   }
   const lines = [
     `  <testsuite${attrs({
@@ -65,7 +71,7 @@ function packSuite(report: ScanReport, pack: string, results: CheckResult[]): Su
       failures: counts.failures,
       errors: counts.errors,
       skipped: counts.skipped,
-      time: seconds(results.reduce((t, r) => t + r.durationMs, 0)),
+      time: seconds(results.reduce((t, r) => t + Math.max(0, r.durationMs) * scale, 0)),
       timestamp: report.startedAt,
       hostname: report.host.hostname ?? "",
     })}>`,
@@ -77,14 +83,17 @@ function packSuite(report: ScanReport, pack: string, results: CheckResult[]): Su
     ].map(([name, value]) => `      <property${attrs({ name: name ?? "", value: value ?? "" })}/>`),
     "    </properties>",
   ];
-  for (const r of results) pushAll(lines, testcase(r));
+  for (const r of results) pushAll(lines, testcase(r, scale));
   lines.push("  </testsuite>");
   return { counts, lines };
 }
 
-function testcase(r: CheckResult): string[] {
-  const open = `    <testcase${attrs({ classname: r.pack, name: `${r.id} ${r.title}`, time: seconds(r.durationMs) })}`;
+function testcase(r: ReportedResult, scale: number): string[] {
+  const open = `    <testcase${attrs({ classname: r.pack, name: `${r.id} ${r.title}`, time: seconds(Math.max(0, r.durationMs) * scale) })}`;
   const reason = r.message ?? r.status;
+  if (r.waiver) {
+    return [open + ">", `      <skipped${attrs({ message: `waived (${r.status}) until ${r.waiver.expires}: ${r.waiver.reason}`, type: "waived" })}>${text(body(r))}</skipped>`, "    </testcase>"];
+  }
   switch (r.status) {
     case "pass":
       return [`${open}/>`];

@@ -1,8 +1,13 @@
+import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CheckResult, Severity, Status } from "../engine/result.js";
+import { PACKAGE_ROOT } from "../paths.js";
 import type { Evidence } from "../model/evidence.js";
 import { formatReferences, stripControl } from "./format.js";
-import type { Reporter } from "./types.js";
+import type { Reporter, ReportedResult } from "./types.js";
+
+/** uriBaseId of locations in nodeward's own files (a check's line in its pack file). */
+const PACKS_BASE = "NODEWARD";
 
 
 const SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -47,9 +52,12 @@ export const sarifReporter: Reporter = {
             driver: {
               name: report.tool.name,
               version: report.tool.version,
+              // The README that ships with the program: an absolute URI that documents the tool.
+              informationUri: pathToFileURL(path.join(PACKAGE_ROOT, "README.md")).href,
               rules,
             },
           },
+          originalUriBaseIds: { [PACKS_BASE]: { uri: pathToFileURL(PACKAGE_ROOT).href.replace(/\/?$/, "/") } },
           invocations: [
             {
               executionSuccessful: report.loadErrors.length === 0,
@@ -117,16 +125,20 @@ function rule(r: CheckResult): SarifRule {
   };
 }
 
-function result(r: CheckResult, index: number) {
+function result(r: ReportedResult, index: number) {
   const kind = KIND[r.status];
-  const locations = r.evidence.filter((e): e is Evidence & { file: string } => !!e.file && e.file.startsWith("/")).map(location);
+  const files = r.evidence.filter((e): e is Evidence & { file: string } => !!e.file && e.file.startsWith("/")).map(location);
+  // GitHub code scanning rejects a result without a location: one with no file in its
+  // evidence (a port, a process, a skip) points at the check's definition in its pack.
+  const locations = files.length > 0 ? files : [definition(r)];
   return {
     ruleId: ruleId(r),
     ruleIndex: index,
     kind,
     level: kind === "fail" ? LEVEL[r.severity] : "none",
     message: { text: clean(message(r)) },
-    ...(locations.length > 0 ? { locations } : {}),
+    locations,
+    ...(r.waiver ? { suppressions: [{ kind: "external", status: "accepted", justification: clean(`${r.waiver.reason} (waived until ${r.waiver.expires})`) }] } : {}),
     properties: {
       status: r.status,
       severity: r.severity,
@@ -156,6 +168,22 @@ function location(e: Evidence & { file: string }) {
       artifactLocation: { uri: pathToFileURL(e.file).href },
       ...(e.line !== undefined && e.line >= 1 ? { region: { startLine: e.line } } : {}),
     },
+  };
+}
+
+/** Where the check is defined: its line in the pack file, relative to the program's directory. */
+function definition(r: ReportedResult) {
+  const src = r.source;
+  const rel = src ? path.relative(PACKAGE_ROOT, src.file) : "";
+  const inside = src !== undefined && rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+  const artifactLocation = inside
+    ? { uri: rel.split(path.sep).map(encodeURIComponent).join("/"), uriBaseId: PACKS_BASE }
+    : src
+      ? { uri: pathToFileURL(src.file).href }
+      : { uri: `benchmarks/${encodeURIComponent(r.pack)}`, uriBaseId: PACKS_BASE };
+  return {
+    physicalLocation: { artifactLocation, ...(src && src.line >= 1 ? { region: { startLine: src.line } } : {}) },
+    message: { text: `check ${r.pack}/${r.id} as defined in its pack` },
   };
 }
 

@@ -1,9 +1,22 @@
-import type { ScanReport } from "../engine/result.js";
+import type { CheckResult, ScanReport } from "../engine/result.js";
 
 export interface RenderOptions {
   /** ANSI colors (the CLI sets this when writing to a TTY). */
   color?: boolean;
+  /** Table: also list manual, skipped and passed checks (`scan -v`). */
+  verbose?: boolean;
+  /** Table: cut lines to this many columns (the terminal's width). */
+  width?: number;
 }
+
+/** An accepted exception (`scan --waivers`, the agent's waivers): the status stays as observed. */
+export interface ResultWaiver {
+  reason: string;
+  expires: string;
+}
+
+/** A result as reporters may receive it: with the waiver that covers it, and where its check is defined. */
+export type ReportedResult = CheckResult & { waiver?: ResultWaiver; source?: { file: string; line: number } };
 
 /** A reporter renders a finished scan; it never decides pass or fail. */
 export interface Reporter {

@@ -5,7 +5,8 @@ import { formatPackError, type LoadedCheck, type LoadedPack, type PackError } fr
 import { applyProfile, loadProfile } from "../../packs/profile.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../paths.js";
 import { selectChecks } from "../../engine/select.js";
-import { EXIT, UsageError, loadPackPaths, splitList, type PackSelection } from "../common.js";
+import { EXIT, UsageError, loadPackPaths, selectOrFail, splitList, type PackSelection } from "../common.js";
+import { didYouMean } from "../suggest.js";
 import { pushAll } from "../../util/array.js";
 
 export const checksHelp = `Usage: nodeward checks <lint|list|show> [options]
@@ -38,7 +39,7 @@ export async function checksCommand(argv: string[]): Promise<number> {
     case "show":
       return show(rest);
     default:
-      throw new UsageError(`unknown subcommand "checks ${sub}" (use lint, list or show)`);
+      throw new UsageError(`unknown subcommand "checks ${sub}" (use lint, list or show)${didYouMean(sub, ["lint", "list", "show"])}`);
   }
 }
 
@@ -148,7 +149,8 @@ async function list(argv: string[]): Promise<number> {
   if (values.format !== "table" && values.format !== "json") throw new UsageError(`--format must be table or json`);
   const loaded = await loadPackPaths(values.packs ?? [], selection(values));
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
-  const checks = selectChecks(loaded.packs, { benchmarks: splitList(values.benchmark) });
+  const filter = { benchmarks: splitList(values.benchmark) };
+  const checks = loaded.errors.length === 0 ? selectOrFail(loaded.packs, loaded.all, filter, loaded.profile) : selectChecks(loaded.packs, filter);
   if (values.format === "json") {
     process.stdout.write(JSON.stringify(checks.map(checkJson), null, 2) + "\n");
   } else {
@@ -179,8 +181,11 @@ async function show(argv: string[]): Promise<number> {
   // A check missing because its pack did not load must not look like a wrong id.
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
   const checks = selectChecks(loaded.packs, { checks: positionals });
-  if (checks.length === 0) {
-    process.stderr.write(`nodeward: no check with id ${positionals.join(", ")}\n`);
+  const found = new Set(checks.flatMap((c) => [c.id, c.key]));
+  const missing = positionals.filter((id) => !found.has(id));
+  if (missing.length > 0) {
+    const known = loaded.packs.flatMap((p) => p.checks.flatMap((c) => [c.id, c.key]));
+    for (const id of missing) process.stderr.write(`nodeward: no check with id ${id}${didYouMean(id, known)}\n`);
     return EXIT.USAGE;
   }
   if (values.format === "json") {

@@ -8,7 +8,7 @@ import { applyPlan } from "../../remediation/apply.js";
 import { DEFAULT_STATE_DIR, RunStore, type RunInfo } from "../../remediation/journal.js";
 import { planRemediation, type RemediationPlan } from "../../remediation/plan.js";
 import { renderChange } from "../../remediation/render.js";
-import { EXIT, UsageError, loadPackPaths, parsePositiveInt, parseSeverity, splitList, SELECTION_OPTIONS } from "../common.js";
+import { EXIT, UsageError, loadPackPaths, parsePositiveInt, parseSeverity, selectOrFail, splitList, SELECTION_OPTIONS } from "../common.js";
 
 export const remediateHelp = `Usage: nodeward remediate [options]
 
@@ -148,12 +148,14 @@ export async function remediateCommand(argv: string[]): Promise<number> {
     ...(values.var ? { vars: values.var } : {}),
   });
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
-  const checks = selectChecks(loaded.packs, {
+  const filter = {
     benchmarks: splitList(values.benchmark),
     checks: splitList(values.check),
     ...(minSeverity ? { minSeverity } : {}),
     ...(maxLevel !== undefined ? { maxLevel } : {}),
-  });
+  };
+  // A mistyped pack or check must not plan (or apply) "nothing to change" and exit 0.
+  const checks = loaded.errors.length === 0 ? selectOrFail(loaded.packs, loaded.all, filter, loaded.profile) : selectChecks(loaded.packs, filter);
   const plan = await planRemediation({ host, checks });
   const out = (s: string) => process.stdout.write(s);
   const failing = plan.results.filter((r) => r.status === "fail").length;

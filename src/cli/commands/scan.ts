@@ -1,10 +1,27 @@
 import { parseArgs } from "node:util";
 import { runScan } from "../../engine/run-scan.js";
 import { severityRank } from "../../engine/select.js";
-import type { ScanReport, Severity } from "../../engine/result.js";
+import { countStatuses, type ScanReport, type Severity } from "../../engine/result.js";
 import { HostRoot } from "../../host/host-root.js";
 import { getReporter, reporters } from "../../report/index.js";
-import { EXIT, UsageError, loadPackPaths, parsePositiveInt, parseSeverity, splitList, useColor, writeFileAtomic, SELECTION_OPTIONS } from "../common.js";
+import type { Reporter, ReportedResult } from "../../report/types.js";
+import {
+  EXIT,
+  UsageError,
+  loadPackPaths,
+  parseColorMode,
+  parsePositiveInt,
+  parseSeverity,
+  parseStatuses,
+  selectOrFail,
+  splitList,
+  useColor,
+  writeFileAtomic,
+  SELECTION_OPTIONS,
+} from "../common.js";
+import { didYouMean } from "../suggest.js";
+
+const FORMATS = Object.keys(reporters);
 
 export const scanHelp = `Usage: nodeward scan [options]
 
@@ -22,21 +39,65 @@ Selection:
   --profile NAME        tailor the packs for a kind of node, e.g. kubernetes-node
                         (benchmarks/profiles/NAME.yaml, or a path to a profile file)
   --var NAME=VALUE      set a pack var (VALUE is YAML), e.g. --var 'allowed-ports=[22, 10250]'
+  An unknown pack, check, var or profile, or a selection that matches no check, is a
+  usage error (exit 2) with the closest names.
 
 Target:
   --root DIR            scan the system mounted at DIR (default /)
   --proc DIR            its procfs (default <root>/proc)
 
 Output:
-  --format FORMAT       ${Object.keys(reporters).join(", ")} (default table)
-  -o, --output FILE     write the report to FILE (atomically) instead of stdout
+  --format FORMAT       ${FORMATS.join(", ")} (default table)
+  -o, --output [FORMAT=]FILE write a report to FILE (atomically) instead of stdout;
+                        repeat with FORMAT= for several reports of one scan, e.g.
+                        -o json=report.json -o sarif=report.sarif (FILE "-" is stdout)
+  --status LIST         only results with these statuses, in every format, e.g. fail,error
+                        (pass, fail, manual, skip, error); the exit code still counts all
+  --waivers FILE        accepted exceptions, in the agent's format (a YAML list, or a file
+                        with "waivers:", of {check, reason, expires: YYYY-MM-DD}); a waived
+                        result keeps its status, is marked (SARIF suppression, JUnit skip)
+                        and does not fail the run
   --fail-on LEVEL       exit 1 only for fail/error results at or above LEVEL (default info = any)
+  -v, --verbose         table: also list manual, skipped and passed checks
+  --color WHEN          auto (default: a terminal, unless NO_COLOR is set; FORCE_COLOR
+                        forces it), always or never
   -q, --quiet           no progress on stderr
 
 Exit codes: 0 nothing failed at or above --fail-on; 1 a check failed or could not be
 evaluated (error) at or above it; 2 usage error or a check pack that did not load
 (valid packs still run); 3 internal error.
 `;
+
+interface Output {
+  reporter: Reporter;
+  /** A file, or "-" for stdout. */
+  file: string;
+}
+
+/** `-o FILE` (with --format) or `-o FORMAT=FILE`; stdout when no -o names it. */
+export function parseOutputs(specs: readonly string[], format: string | undefined): Output[] {
+  const reporterOf = (name: string, flag: string): Reporter => {
+    const r = getReporter(name);
+    if (!r) throw new UsageError(`${flag} must be one of ${FORMATS.join(", ")} (got "${name}")${didYouMean(name, FORMATS)}`);
+    return r;
+  };
+  const outputs: Output[] = [];
+  let bare = 0;
+  for (const spec of specs) {
+    const m = /^([a-z]+)=(.+)$/.exec(spec);
+    if (m) {
+      outputs.push({ reporter: reporterOf(m[1] as string, `-o ${spec}: the format`), file: m[2] as string });
+    } else {
+      bare++;
+      outputs.push({ reporter: reporterOf(format ?? "table", "--format"), file: spec });
+    }
+  }
+  if (bare > 1) throw new UsageError("several -o FILE need a format each: -o json=report.json -o sarif=report.sarif");
+  if (outputs.length === 0 || (format !== undefined && bare === 0)) outputs.unshift({ reporter: reporterOf(format ?? "table", "--format"), file: "-" });
+  const stdout = outputs.filter((o) => o.file === "-").length;
+  if (stdout > 1) throw new UsageError("only one report can go to stdout");
+  return outputs;
+}
 
 export async function scanCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -45,9 +106,13 @@ export async function scanCommand(argv: string[]): Promise<number> {
     allowPositionals: false,
     options: {
       ...SELECTION_OPTIONS,
-      format: { type: "string", default: "table" },
-      output: { type: "string", short: "o" },
+      format: { type: "string" },
+      output: { type: "string", short: "o", multiple: true },
+      status: { type: "string", multiple: true },
+      waivers: { type: "string" },
       "fail-on": { type: "string", default: "info" },
+      verbose: { type: "boolean", short: "v", default: false },
+      color: { type: "string" },
       quiet: { type: "boolean", short: "q", default: false },
       deep: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
@@ -57,11 +122,12 @@ export async function scanCommand(argv: string[]): Promise<number> {
     process.stdout.write(scanHelp);
     return EXIT.OK;
   }
-  const reporter = getReporter(values.format);
-  if (!reporter) throw new UsageError(`--format must be one of ${Object.keys(reporters).join(", ")} (got "${values.format}")`);
+  const outputs = parseOutputs(values.output ?? [], values.format);
   const failOn = parseSeverity(values["fail-on"], "--fail-on") as Severity;
   const minSeverity = parseSeverity(values.severity, "--severity");
   const maxLevel = parsePositiveInt(values.level, "--level");
+  const statuses = parseStatuses(values.status);
+  const colorMode = parseColorMode(values.color);
   const host = new HostRoot({ ...(values.root ? { root: values.root } : {}), ...(values.proc ? { proc: values.proc } : {}) });
   await assertDirectory(host.root, "--root");
 
@@ -71,51 +137,101 @@ export async function scanCommand(argv: string[]): Promise<number> {
     ...(values.var ? { vars: values.var } : {}),
   });
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
+  const filter = {
+    benchmarks: splitList(values.benchmark),
+    checks: splitList(values.check),
+    ...(minSeverity ? { minSeverity } : {}),
+    ...(maxLevel !== undefined ? { maxLevel } : {}),
+  };
+  // Typos and empty selections are usage errors before anything is scanned.
+  if (loaded.errors.length === 0) selectOrFail(loaded.packs, loaded.all, filter, loaded.profile);
+  const waivers = values.waivers ? await readWaivers(values.waivers, loaded.all) : undefined;
 
   timing.mark("load");
   const progress = !values.quiet && process.stderr.isTTY === true;
-  const report: ScanReport = await runScan({
+  const scanned: ScanReport = await runScan({
     host,
     packs: loaded.packs,
-    filter: {
-      benchmarks: splitList(values.benchmark),
-      checks: splitList(values.check),
-      ...(minSeverity ? { minSeverity } : {}),
-      ...(maxLevel !== undefined ? { maxLevel } : {}),
-    },
+    filter,
     loadErrors: loaded.formatted,
     deep: values.deep,
     // The terminal table shows no inventory; every machine-readable format carries it.
-    inventory: reporter.name !== "table",
+    inventory: outputs.some((o) => o.reporter.name !== "table"),
     ...(progress
       ? { onFact: (done: number, total: number, call: { probeId: string }) => process.stderr.write(`\r\u001b[2Kgathering facts ${done}/${total} (${call.probeId})`) }
       : {}),
   });
   if (progress) process.stderr.write("\r\u001b[2K");
-  if (report.results.length === 0 && loaded.formatted.length === 0) {
-    process.stderr.write("nodeward: no checks matched the selection\n");
-  }
-
   timing.mark("scan");
-  const color = !values.output && useColor(process.stdout);
-  const text = reporter.render(report, { color });
-  if (values.output) {
-    try {
-      await writeFileAtomic(values.output, text);
-    } catch (e) {
-      throw new UsageError(`--output ${values.output}: ${(e as Error).message}`);
-    }
-    if (!values.quiet) process.stderr.write(`nodeward: wrote ${reporter.name} report to ${values.output}\n`);
-  } else {
-    process.stdout.write(text);
-  }
 
+  // Where each check is defined: SARIF locates a result without file evidence there.
+  const sources = new Map(loaded.packs.flatMap((p) => p.checks.map((c) => [c.key, { file: c.source.file, line: c.source.line }] as const)));
+  let report: ScanReport = { ...scanned, results: scanned.results.map((r) => withSource(r, sources.get(`${r.pack}/${r.id}`))) };
+  if (waivers) {
+    const { applyWaivers } = await import("../../agent/waivers.js");
+    const waived = applyWaivers(report, waivers);
+    for (const w of waived.waivers.filter((x) => x.state === "expired")) {
+      process.stderr.write(`nodeward: waiver for ${w.check} expired on ${w.expires}; it no longer applies\n`);
+    }
+    report = waived;
+  }
+  const results = report.results as ReportedResult[];
+  const shown = statuses ? { ...report, results: results.filter((r) => statuses.includes(r.status)), summary: countStatuses(results.filter((r) => statuses.includes(r.status))) } : report;
+
+  for (const o of outputs) {
+    const toStdout = o.file === "-";
+    const color = toStdout && useColor(process.stdout, colorMode);
+    const width = toStdout && process.stdout.isTTY ? process.stdout.columns : undefined;
+    const text = o.reporter.render(shown, { color, verbose: values.verbose, ...(width ? { width } : {}) });
+    if (toStdout) {
+      process.stdout.write(text);
+      continue;
+    }
+    try {
+      await writeFileAtomic(o.file, text);
+    } catch (e) {
+      throw new UsageError(`--output ${o.file}: ${(e as Error).message}`);
+    }
+    if (!values.quiet) process.stderr.write(`nodeward: wrote ${o.reporter.name} report to ${o.file}\n`);
+  }
   timing.mark("report");
   timing.print();
+
   if (loaded.formatted.length > 0) return EXIT.USAGE;
   const threshold = severityRank(failOn);
-  const failed = report.results.some((r) => (r.status === "fail" || r.status === "error") && severityRank(r.severity) >= threshold);
+  const failed = results.some((r) => (r.status === "fail" || r.status === "error") && !r.waiver && severityRank(r.severity) >= threshold);
   return failed ? EXIT.FAILED : EXIT.OK;
+}
+
+/** `--waivers FILE`: the agent's waiver entries, as a YAML list or under `waivers:` (so an agent config works as is). */
+async function readWaivers(file: string, packs: readonly { checks: readonly { id: string; key: string }[] }[]) {
+  const [{ readFile }, { parse }, { WaiverSchema }, { z }] = await Promise.all([
+    import("node:fs/promises"),
+    import("yaml"),
+    import("../../agent/config.js"),
+    import("zod"),
+  ]);
+  let data: unknown;
+  try {
+    data = parse(await readFile(file, "utf8"));
+  } catch (e) {
+    throw new UsageError(`--waivers ${file}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  const list = Array.isArray(data) ? data : (data as { waivers?: unknown } | null)?.waivers;
+  const parsed = z.array(WaiverSchema).safeParse(list ?? []);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new UsageError(`--waivers ${file}: ${i ? `waivers[${i.path.join("].")}: ${i.message}` : "not a list of waivers"} (each: {check, reason, expires: YYYY-MM-DD})`);
+  }
+  const known = new Set(packs.flatMap((p) => p.checks.flatMap((c) => [c.id, c.key])));
+  for (const w of parsed.data) {
+    if (!known.has(w.check)) throw new UsageError(`--waivers ${file}: waiver for "${w.check}": no such check${didYouMean(w.check, known)}`);
+  }
+  return parsed.data;
+}
+
+function withSource(r: ReportedResult, source: { file: string; line: number } | undefined): ReportedResult {
+  return source ? { ...r, source } : r;
 }
 
 async function assertDirectory(dir: string, flag: string): Promise<void> {

@@ -8,7 +8,8 @@ describe("json and table reporters on the sample report", () => {
   it("json matches the golden file and round-trips", () => {
     const text = jsonReporter.render(sampleReport());
     expectGolden("sample.json", text);
-    expect(JSON.parse(text)).toEqual(sampleReport());
+    expect(JSON.parse(text)).toEqual({ schemaVersion: 1, ...sampleReport() });
+    expect(text.startsWith('{\n  "schemaVersion": 1,\n')).toBe(true);
   });
 
   it("table (no color) matches the golden file", () => {

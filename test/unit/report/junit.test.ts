@@ -4,7 +4,9 @@ import type { ScanReport } from "../../../src/engine/result.js";
 import { getReporter } from "../../../src/report/index.js";
 import { junitReporter } from "../../../src/report/junit.js";
 import { expectGolden } from "../../helpers/golden.js";
+import { junitSchemaErrors } from "../../helpers/junit-xsd.js";
 import { sampleReport } from "../../helpers/sample-report.js";
+import type { ReportedResult } from "../../../src/report/types.js";
 
 type Node = Record<string, unknown>;
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -35,7 +37,9 @@ describe("junit reporter", () => {
     expect(root["@tests"]).toBe(String(report.results.length + report.loadErrors.length));
     expect(root["@failures"]).toBe(String(s.fail));
     expect(root["@errors"]).toBe(String(s.error + report.loadErrors.length));
-    expect(root["@skipped"]).toBe(String(s.skip + s.manual));
+    // junit-10.xsd allows no skipped/timestamp on <testsuites>; the suites carry skipped.
+    expect(root["@skipped"]).toBeUndefined();
+    expect(suites.reduce((n, x) => n + Number(x["@skipped"]), 0)).toBe(s.skip + s.manual);
     for (const suite of suites) {
       const cases = asArray(suite.testcase as Node | Node[]);
       expect(suite["@tests"]).toBe(String(cases.length));
@@ -81,5 +85,32 @@ describe("junit reporter", () => {
     const out = junitReporter.render(r);
     expect(out).toContain('message="line one&#10;line two"');
     expect(((parse(out).testsuites as Node).testsuite as Node).testcase).toBeDefined();
+  });
+
+  it("validates against the Jenkins xunit junit-10.xsd; the schema check has teeth", async () => {
+    expect(await junitSchemaErrors(xml)).toEqual([]);
+    const bad = await junitSchemaErrors(xml.replace("<testsuites ", '<testsuites skipped="1" '));
+    expect(bad).toEqual([expect.stringContaining("Element 'testsuites', attribute 'skipped': The attribute 'skipped' is not allowed.")]);
+  });
+
+  it("suite times never add up to more than the scan took (checks share facts)", () => {
+    const base = sampleReport();
+    const slow = { ...base, durationMs: 10, results: base.results.map((r) => ({ ...r, durationMs: 100 })) };
+    const out = parse(junitReporter.render(slow));
+    const suites = asArray((out.testsuites as Node).testsuite as Node | Node[]);
+    const sum = suites.reduce((t, s) => t + Number(s["@time"]), 0);
+    expect(sum).toBeLessThanOrEqual(0.0105);
+    expect((out.testsuites as Node)["@time"]).toBe("0.010");
+  });
+
+  it("a waived result is a <skipped> with the waiver's reason, whatever its status", async () => {
+    const base = sampleReport();
+    const results: ReportedResult[] = base.results.map((r) => (r.id === "4.2.1" ? { ...r, waiver: { reason: "vendor appliance", expires: "2999-12-31" } } : r));
+    const out = junitReporter.render({ ...base, results });
+    const k8s = asArray((parse(out).testsuites as Node).testsuite as Node[]).find((x) => x["@name"] === "cis-kubernetes-node") as Node;
+    const c = asArray(k8s.testcase as Node[]).find((x) => String(x["@name"]).startsWith("4.2.1 ")) as Node;
+    expect(c.failure).toBeUndefined();
+    expect((c.skipped as Node)["@message"]).toBe("waived (fail) until 2999-12-31: vendor appliance");
+    expect(await junitSchemaErrors(out)).toEqual([]);
   });
 });

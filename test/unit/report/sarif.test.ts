@@ -1,43 +1,12 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
+import { pathToFileURL } from "node:url";
+import { PACKAGE_ROOT } from "../../../src/paths.js";
 import { getReporter } from "../../../src/report/index.js";
 import { sarifReporter } from "../../../src/report/sarif.js";
 import { expectGolden } from "../../helpers/golden.js";
 import { sampleReport } from "../../helpers/sample-report.js";
-
-const SCHEMA_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../fixtures/sarif-schema-2.1.0.json");
-
-/**
- * The official OASIS schema (test/fixtures/README.md), used as is apart from two
- * known defects worked around here, in memory, so the schema file stays verbatim:
- * - `definitions.region.properties.anyOf` is an `anyOf` misplaced inside `properties`
- *   (not a valid schema there); it is moved up to `definitions.region.anyOf`, its
- *   evident intent, which makes validation stricter, not looser.
- * - the `language` patterns use `(?i)`, which JavaScript regexes do not know; the
- *   prefix is turned into the `i` flag.
- */
-function sarifValidator() {
-  type Obj = Record<string, unknown>;
-  const schema = JSON.parse(readFileSync(SCHEMA_FILE, "utf8")) as Obj;
-  const region = (schema.definitions as Obj).region as Obj;
-  const props = region.properties as Obj;
-  if (Array.isArray(props.anyOf)) {
-    region.anyOf = props.anyOf;
-    delete props.anyOf;
-  }
-  const regExp = Object.assign(
-    (pattern: string, flags?: string) =>
-      pattern.includes("(?i)") ? new RegExp(pattern.replace("(?i)", ""), `${flags ?? ""}i`) : new RegExp(pattern, flags),
-    { code: "new RegExp" },
-  );
-  const ajv = new Ajv2020.default({ strict: false, allErrors: true, code: { regExp } });
-  addFormats.default(ajv);
-  return ajv.compile(schema);
-}
+import { sarifValidator } from "../../helpers/sarif-schema.js";
+import type { ReportedResult } from "../../../src/report/types.js";
 
 interface SarifResult {
   ruleId: string;
@@ -63,7 +32,8 @@ describe("sarif reporter", () => {
   const run = log.runs[0]!;
   const byRule = (id: string) => run.results.find((r) => r.ruleId === id)!;
 
-  it("matches the golden file", () => expectGolden("sample.sarif", text));
+  // The program's own directory (informationUri, the packs' base) differs per checkout.
+  it("matches the golden file", () => expectGolden("sample.sarif", text.replaceAll(pathToFileURL(PACKAGE_ROOT).href.replace(/\/$/, ""), "file:///PACKAGE_ROOT")));
 
   it("is registered for --format sarif as application/sarif+json", () => {
     expect(getReporter("sarif")).toBe(sarifReporter);
@@ -121,7 +91,11 @@ describe("sarif reporter", () => {
     expect(f.properties.evidence).toHaveLength(2);
     expect(f.properties.evidence[1]).toMatchObject({ pid: 1234, process: "kubelet", exe: "/usr/bin/kubelet" });
     expect(byRule("kisa-u-linux/U-01").locations![0]!.physicalLocation.artifactLocation.uri).toBe("file:///etc/ssh/sshd_config.d/10%20root%20login.conf");
-    expect(byRule("cis-debian-12/2.1.22").locations).toBeUndefined(); // ports have no file
+    // Ports have no file: the result points at the check's pack (GitHub rejects a result without a location).
+    expect(byRule("cis-debian-12/2.1.22").locations).toEqual([
+      { physicalLocation: { artifactLocation: { uri: "benchmarks/cis-debian-12", uriBaseId: "NODEWARD" } }, message: { text: "check cis-debian-12/2.1.22 as defined in its pack" } },
+    ]);
+    for (const r of run.results) expect(r.locations?.length, r.ruleId).toBeGreaterThan(0);
     expect(byRule("cis-debian-12/2.1.22").properties.evidence[0]).toMatchObject({ port: 2024, unit: "backdoor<1>.service" });
   });
 
@@ -137,5 +111,26 @@ describe("sarif reporter", () => {
   it("reports pack load errors as configuration notifications and an unsuccessful execution", () => {
     expect(run.invocations[0]!.executionSuccessful).toBe(false);
     expect(run.invocations[0]!.toolConfigurationNotifications).toHaveLength(1);
+  });
+
+  it("locates a result without file evidence at its check's line in the pack; a waiver is an accepted suppression", () => {
+    const base = sampleReport();
+    const results: ReportedResult[] = base.results.map((r) =>
+      r.id === "2.1.22" ? { ...r, source: { file: `${PACKAGE_ROOT}/benchmarks/cis-debian-12/2-services.yaml`, line: 40 }, waiver: { reason: "the <backdoor> is a honeypot", expires: "2999-01-01" } } : r,
+    );
+    const out = JSON.parse(sarifReporter.render({ ...base, results })) as SarifLog & { runs: { originalUriBaseIds: Record<string, { uri: string }> }[] };
+    const r = out.runs[0]!.results.find((x) => x.ruleId === "cis-debian-12/2.1.22")! as SarifResult & { suppressions?: unknown[] };
+    expect(r.locations).toEqual([
+      {
+        physicalLocation: { artifactLocation: { uri: "benchmarks/cis-debian-12/2-services.yaml", uriBaseId: "NODEWARD" }, region: { startLine: 40 } },
+        message: { text: "check cis-debian-12/2.1.22 as defined in its pack" },
+      },
+    ]);
+    expect(out.runs[0]!.originalUriBaseIds.NODEWARD!.uri).toBe(pathToFileURL(PACKAGE_ROOT).href.replace(/\/?$/, "/"));
+    expect(r.suppressions).toEqual([{ kind: "external", status: "accepted", justification: "the <backdoor> is a honeypot (waived until 2999-01-01)" }]);
+    expect(r.kind).toBe("fail"); // the waiver never changes what was observed
+    expect(out.runs[0]!.tool.driver.informationUri).toBe(pathToFileURL(`${PACKAGE_ROOT}/README.md`).href);
+    const validate = sarifValidator();
+    expect(validate(out) ? [] : validate.errors).toEqual([]);
   });
 });
