@@ -4,12 +4,28 @@
 // The chunks sit in dist/ itself so that import.meta.url-relative paths (src/paths.ts)
 // resolve as they do from dist/*.js. The agent's server stack and the command runner stay
 // external packages: they load only for `serve` or when a check runs a command.
+// Usage: node scripts/bundle.mjs [DIST] (default ./dist; release.sh passes its stage).
 import { readdirSync, rmSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+const dist = process.argv[2] ? path.resolve(process.argv[2]) + "/" : fileURLToPath(new URL("../dist/", import.meta.url));
 for (const f of readdirSync(dist)) if (f === "nodeward.js" || /^nw-.*\.js$/.test(f)) rmSync(dist + f);
+
+// zod's `z` namespace re-exports every translation of its messages (`z.locales`, ~50 of
+// them, a third of zod's bundled size) and a namespace cannot be tree-shaken. nodeward
+// uses none (zod's English messages are configured apart from `z.locales`), so that one
+// import is replaced by an empty module.
+const zodWithoutLocales = {
+  name: "zod-without-locales",
+  setup(b) {
+    b.onResolve({ filter: /locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/]classic[\\/]external\.js$/.test(args.importer) ? { path: "zod-locales", namespace: "empty" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "empty" }, () => ({ contents: "export {};", loader: "js" }));
+  },
+};
 
 await build({
   entryPoints: { nodeward: `${dist}cli/run.js` },
@@ -26,5 +42,6 @@ await build({
   legalComments: "none",
   logLevel: "warning",
   // yaml ships CommonJS for Node: its require() of builtins needs a require in ESM.
+  plugins: [zodWithoutLocales],
   banner: { js: 'import { createRequire as __nodewardRequire } from "node:module"; const require = __nodewardRequire(import.meta.url);' },
 });

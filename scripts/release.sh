@@ -40,6 +40,7 @@ fi
 chmod 0755 "$STAGE/dist/cli/main.js"
 
 cp -a benchmarks systemd install.sh package.json README.md "$STAGE/"
+mkdir -p "$STAGE/bin" && cp -a bin/nodeward.js "$STAGE/bin/"
 [ -f package-lock.json ] && cp -a package-lock.json "$STAGE/"
 
 # Production dependencies only, each package directory copied at its own path (nested
@@ -58,6 +59,11 @@ done
   const missing = deps.filter((d) => !require("fs").existsSync(`node_modules/${d}/package.json`));
   if (missing.length) { console.error("missing: " + missing.join(", ")); process.exit(1); }
 ') || { echo "release.sh: a production dependency is missing from the staged node_modules" >&2; exit 1; }
+if [ -z "$DIST" ]; then
+  # As npm run build: the packs' parse cache and the bundle (see scripts/bundle.mjs).
+  node "$STAGE/dist/packs/build-cache.js" "$STAGE/benchmarks"
+  node scripts/bundle.mjs "$STAGE/dist"
+fi
 
 printf 'nodeward %s\ncommit %s\n' "$VERSION" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" >"$STAGE/RELEASE"
 

@@ -30,6 +30,8 @@ export interface ServeOptions {
   /** Override the config's `root` / `proc`. */
   root?: string | undefined;
   proc?: string | undefined;
+  /** Overrides the config's `stateDir` (serve --state-dir). */
+  stateDir?: string | undefined;
   env?: NodeJS.ProcessEnv;
   remediate?: RemediateHook;
   /** Replace the engine (tests, bench). */
@@ -55,6 +57,7 @@ export async function prepareAgent(options: ServeOptions, log: ForwardingLogger)
   if (options.listen) config.listen = options.listen;
   if (options.root) config.root = options.root;
   if (options.proc) config.proc = options.proc;
+  if (options.stateDir) config.stateDir = options.stateDir;
   log.info(`config: ${where.path}${where.explicit ? "" : " (default path)"}`);
 
   const host = new HostRoot({ root: config.root, ...(config.proc ? { proc: config.proc } : {}) });

@@ -4,7 +4,7 @@
  */
 import { describeError } from "../errors.js";
 import { nodewardVersion } from "../paths.js";
-import { EXIT, UsageError } from "./common.js";
+import { EXIT, UsageError, environmentError } from "./common.js";
 import { didYouMean } from "./suggest.js";
 
 const help = `nodeward ${nodewardVersion()} — host-hardening checks for Kubernetes nodes
@@ -18,6 +18,7 @@ Commands:
   remediate   print the fixes for failing checks as a dry run, or --apply them (journaled, backed up)
   rollback    undo a remediation run (default: the latest), byte-identical
   runs        list remediation runs, flagging unfinished (killed) ones
+  completion  print a bash, zsh or fish completion script
 
 Run "nodeward <command> --help" for a command's options.
 Exit codes: 0 ok, 1 checks failed, 2 usage or pack error, 3 internal error.
@@ -32,6 +33,7 @@ const commands: Record<string, () => Promise<Command>> = {
   remediate: async () => (await import("./commands/remediate.js")).remediateCommand,
   rollback: async () => (await import("./commands/rollback.js")).rollbackCommand,
   runs: async () => (await import("./commands/runs.js")).runsCommand,
+  completion: async () => (await import("./commands/completion.js")).completionCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -54,6 +56,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       process.stderr.write(`nodeward ${name}: ${(e as Error).message}\nRun "nodeward ${name} --help" for usage.\n`);
+      return EXIT.USAGE;
+    }
+    const env = environmentError(e, name);
+    if (env) {
+      process.stderr.write(`nodeward ${name}: ${env}\n`);
+      if (process.env.NODEWARD_DEBUG) process.stderr.write(`${(e as Error).stack ?? ""}\n`);
       return EXIT.USAGE;
     }
     process.stderr.write(`nodeward ${name}: internal error: ${describeError(e)}\n`);

@@ -132,7 +132,14 @@ export async function applyProfile(
       const problem = validateFix?.(fix);
       if (problem) report(["tailor", index, "fix", "action"], problem);
     }
-    replaced.set(check.key, { ...rest, audit: { ...check.audit, expect }, tailoring, ...(fix ? { fix } : {}) });
+    // The pack's remediation text aims at the benchmark's value too ("sysctl -w
+    // net.ipv4.ip_forward=0" on a node that must forward): the rule's own text replaces
+    // it, or it is withheld with the reason, never shown beside a contrary expectation.
+    const { remediation: _packText, ...kept } = rest;
+    const remediation = rule.remediation?.trim() ??
+      `Not the benchmark's remediation: profile ${profile.id} expects ${expect.expected} here (${tailoring.reason}). ` +
+        `The benchmark's steps would undo that; bring the setting to the expected value by hand${fix ? ` or with "nodeward remediate --profile ${profile.id}"` : ""}.`;
+    replaced.set(check.key, { ...kept, audit: { ...check.audit, expect }, tailoring, remediation, ...(fix ? { fix } : {}) });
   }
   return {
     packs: selected.map((p) => ({ ...p, checks: p.checks.map((c) => replaced.get(c.key) ?? c) })),

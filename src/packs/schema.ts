@@ -146,6 +146,12 @@ export const TailorRuleSchema = z
      * has no fix unless the rule gives one here.
      */
     fix: FixSchema.optional(),
+    /**
+     * How to reach the replaced expectation by hand: shown in place of the pack's
+     * remediation, which aims at the benchmark's value. Without it the pack's text is
+     * withheld and the result says why.
+     */
+    remediation: z.string().min(1).optional(),
   })
   .refine((r) => (r.exclude === true) !== (r.expect !== undefined), {
     message: "a tailoring rule either excludes the check or replaces its expect, not both or neither",
@@ -153,6 +159,10 @@ export const TailorRuleSchema = z
   .refine((r) => r.fix === undefined || r.expect !== undefined, {
     message: "a tailoring rule's fix goes with a replaced expect (an excluded check is not fixed)",
     path: ["fix"],
+  })
+  .refine((r) => r.remediation === undefined || r.expect !== undefined, {
+    message: "a tailoring rule's remediation goes with a replaced expect (an excluded check is not fixed)",
+    path: ["remediation"],
   });
 
 export const ProfileFileSchema = z.strictObject({

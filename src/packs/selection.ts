@@ -16,6 +16,8 @@ export interface PackSelectionOptions {
   /** Var overrides; they win over the profile's vars, which win over the packs'. */
   vars?: Readonly<Record<string, unknown>>;
   validateFix?: LoadOptions["validateFix"];
+  /** Parse cache; `new Map()` validates every file from its YAML (checks lint). */
+  cache?: LoadOptions["cache"];
 }
 
 export interface PackSelection {
@@ -38,7 +40,7 @@ export async function loadSelection(options: PackSelectionOptions = {}): Promise
   }
   const vars = { ...profile?.vars, ...options.vars };
   const paths = options.paths && options.paths.length > 0 ? options.paths : [DEFAULT_BENCHMARKS_DIR];
-  const loaded = await loadPacks(paths, { vars, ...(options.validateFix ? { validateFix: options.validateFix } : {}) });
+  const loaded = await loadPacks(paths, { vars, ...(options.validateFix ? { validateFix: options.validateFix } : {}), ...(options.cache ? { cache: options.cache } : {}) });
   pushAll(errors, loaded.errors);
   if (!profile) return { packs: loaded.packs, errors, all: loaded.packs };
   const applied = await applyProfile(loaded.packs, profile, vars, options.validateFix);

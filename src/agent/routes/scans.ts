@@ -36,7 +36,8 @@ export async function scanRoutes(app: FastifyInstance, { agent, token }: ApiCont
       if (!chosen.ok) return send(reply, chosen.status, chosen.message);
       const { reporter } = chosen;
       if (view.id) reply.header("x-nodeward-scan-id", view.id);
-      return reply.header("vary", "Accept").type(reporter.contentType).send(reporter.render(view));
+      // An API client has no -v: the text table lists every result, not only the failures.
+      return reply.header("vary", "Accept").type(reporter.contentType).send(reporter.render(view, { verbose: true }));
     },
   });
 

@@ -49,7 +49,7 @@ async function lint(argv: string[]): Promise<number> {
     process.stdout.write(checksHelp);
     return EXIT.OK;
   }
-  const loaded = await loadPackPaths(positionals, { validateFixes: true });
+  const loaded = await loadPackPaths(positionals, { validateFixes: true, noCache: true });
   const profiles = await lintProfiles(positionals.length > 0 ? positionals : [DEFAULT_BENCHMARKS_DIR], loaded.packs);
   const errors = [...loaded.errors, ...profiles.errors];
   for (const e of errors) process.stdout.write(`${formatPackError(e)}\n`);

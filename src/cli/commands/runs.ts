@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_STATE_DIR, processAlive, RunStore } from "../../remediation/journal.js";
-import { EXIT } from "../common.js";
+import { EXIT, UsageError } from "../common.js";
+import { didYouMean } from "../suggest.js";
 
-export const runsHelp = `Usage: nodeward runs [--state-dir DIR] [--json]
+export const runsHelp = `Usage: nodeward runs [--state-dir DIR] [--format table|json]
 
 List remediation runs (newest last): id, status, root, changes, checks. A run whose
 process ended while it was running is shown as UNFINISHED; "nodeward rollback RUN-ID"
@@ -16,6 +17,8 @@ export async function runsCommand(argv: string[]): Promise<number> {
     allowPositionals: false,
     options: {
       "state-dir": { type: "string", default: DEFAULT_STATE_DIR },
+      format: { type: "string", default: "table" },
+      // The old spelling, kept working: --format json is the one every command takes.
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
@@ -24,10 +27,15 @@ export async function runsCommand(argv: string[]): Promise<number> {
     process.stdout.write(runsHelp);
     return EXIT.OK;
   }
+  if (values.format !== "table" && values.format !== "json") {
+    throw new UsageError(`--format must be table or json (got "${values.format}")${didYouMean(values.format, ["table", "json"])}`);
+  }
+  const json = values.format === "json" || values.json;
+  if (values.json) process.stderr.write("nodeward runs: --json is deprecated; use --format json\n");
   const store = new RunStore(values["state-dir"]);
   const runs = await store.list();
   const unfinished = new Set((await store.unfinished()).map((r) => r.runId));
-  if (values.json) {
+  if (json) {
     process.stdout.write(JSON.stringify(runs.map((r) => ({ ...r, unfinished: unfinished.has(r.runId) })), null, 2) + "\n");
     return EXIT.OK;
   }

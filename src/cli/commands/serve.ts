@@ -13,6 +13,8 @@ Options:
   --listen ADDR     HOST:PORT to listen on (default ${DEFAULT_LISTEN}; overrides the config)
   --root DIR        scan the system mounted at DIR (default /; overrides the config)
   --proc DIR        its procfs (default <root>/proc)
+  --state-dir DIR   where the last scan and the remediation journal are kept
+                    (default ${DEFAULT_STATE_DIR}; overrides the config)
   --once            run one scan with the agent's config, save it to the state dir, exit
 
 Defaults: schedule "${DEFAULT_SCHEDULE}", state ${DEFAULT_STATE_DIR}, token ${DEFAULT_TOKEN_FILE}.
@@ -32,6 +34,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       listen: { type: "string" },
       root: { type: "string" },
       proc: { type: "string" },
+      "state-dir": { type: "string" },
       once: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
@@ -43,7 +46,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (values.listen !== undefined && !parseListen(values.listen)) {
     throw new UsageError(`--listen must be HOST:PORT, e.g. 127.0.0.1:9850 or [::1]:9850 (got "${values.listen}")`);
   }
-  const options = { configPath: values.config, listen: values.listen, root: values.root, proc: values.proc };
+  const options = { configPath: values.config, listen: values.listen, root: values.root, proc: values.proc, stateDir: values["state-dir"] };
   // The agent (fastify, prom-client, node-cron) loads only for this command.
   const serve = await import("../../agent/serve.js");
   try {

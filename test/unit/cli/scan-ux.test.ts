@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ScanReport } from "../../../src/engine/result.js";
-import { ensureCliBuilt, runCli } from "../../helpers/cli.js";
+import { ensureCliBuilt, REPO, runCli } from "../../helpers/cli.js";
 import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
 import { cleanupPackDirs, packDir } from "../../helpers/inline-pack.js";
 import { junitSchemaErrors } from "../../helpers/junit-xsd.js";
@@ -217,4 +217,15 @@ describe("a full scan of this host (every bundled pack)", () => {
     expect(log.runs[0]!.results.filter((res) => !res.locations?.length).map((res) => res.ruleId)).toEqual([]);
     expect(await junitSchemaErrors(await readFile(x, "utf8"))).toEqual([]);
   }, 150_000);
+});
+
+describe("the scan unit", () => {
+  it("runs one scan for both of its reports (json, and the node_exporter textfile when its directory exists)", async () => {
+    const unit = await readFile(path.join(REPO, "systemd/nodeward-scan.service"), "utf8");
+    const execs = unit.split("\n").filter((l) => l.startsWith("ExecStart="));
+    expect(execs).toHaveLength(1);
+    expect(execs[0]).toContain("-o json=/var/lib/nodeward/scan/report.json");
+    expect(execs[0]).toContain('-o "prometheus=$$NODEWARD_TEXTFILE_DIR/nodeward.prom"');
+    expect(execs[0]!.match(/nodeward scan/g)).toHaveLength(1);
+  });
 });
