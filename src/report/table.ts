@@ -34,7 +34,7 @@ export const tableReporter: Reporter = {
       const status = paint(COLORS[r.status], LABEL[r.status].padEnd(6));
       const head = `${r.severity.padEnd(8)}  ${r.pack.padEnd(packWidth)}  ${r.id.padEnd(idWidth)}  ${r.title}`;
       lines.push(`${status}  ${fit(head, 8)}`);
-      for (const d of details(r)) lines.push(INDENT + paint("2", fit(d, INDENT.length)));
+      for (const d of details(r, options.verbose)) lines.push(INDENT + paint("2", fit(d, INDENT.length)));
     };
 
     const action = results.filter((r) => ACTION.includes(r.status)).sort((a, b) => ACTION.indexOf(a.status) - ACTION.indexOf(b.status));
@@ -100,10 +100,12 @@ export function inapplicablePacks(report: ScanReport): { pack: string; reason: s
   return out;
 }
 
-function details(r: ReportedResult): string[] {
+function details(r: ReportedResult, verbose = false): string[] {
   const out: string[] = [];
   if (r.message) out.push(r.message);
-  if (r.status === "fail" || r.status === "manual") {
+  // The failure's message already says what was seen ("runtime is 1, expected 0"); the
+  // observed line repeats it, so only -v shows it, and always for manual checks (no message).
+  if (r.status === "manual" || (r.status === "fail" && (verbose || !r.message))) {
     if (r.observed && !(r.message ?? "").includes(r.observed)) out.push(`observed: ${r.observed}`);
   }
   const ev = r.evidence.slice(0, 5).map(formatEvidence).filter((s) => s !== "");
