@@ -1,14 +1,13 @@
 /**
  * systemd-unit: is a unit installed, enabled, masked — read from unit files and
  * enablement symlinks under the root, the way `systemctl is-enabled` decides
- * (src/shared/install.c `unit_file_lookup_state`) — and, only when systemd really
- * runs this host, whether it is active.
+ * (src/shared/install.c `unit_file_lookup_state`) — and whether it is active, asked of
+ * the scanned system's own systemd (systemd-manager.ts).
  */
 import path from "node:path";
 import { z } from "zod";
-import { describeError } from "../errors.js";
-import { runningSystem } from "./kit/shared.js";
-import { defineProbe, type Evidence, type ProbeContext } from "./types.js";
+import { unitActiveState } from "./systemd-manager.js";
+import { defineProbe, type Evidence } from "./types.js";
 import {
   UNIT_NAME_RE,
   UNIT_SEARCH_PATH,
@@ -43,7 +42,7 @@ export interface SystemdUnitFact {
   masked: boolean;
   /** When the name is an alias (a link to a unit of another name): that unit. */
   aliasOf?: string;
-  /** `systemctl is-active` output on a live systemd host; `inactive` on a live host systemd does not run. */
+  /** ActiveState from the scanned system's systemd (`systemctl is-active`); `inactive` on a running system systemd does not run. */
   active?: string;
   /** Host path of the unit file that won (the /dev/null link when masked). */
   file?: string;
@@ -59,53 +58,6 @@ const params = z.strictObject({
 });
 
 const INSTALL_RULES = new Set(["WantedBy", "RequiredBy", "UpheldBy", "Alias"]);
-
-type ActiveState =
-  | { active: string; evidence?: Evidence }
-  | { notApplicable: string }
-  | { unknown: string };
-
-/**
- * Ask systemd only when it is PID 1 of the live host: sd_booted() checks that
- * /run/systemd/system is a directory. Never SYSTEMD_OFFLINE (it answers without checking).
- * A live host that systemd does not run has no active units at all: that is observed, not
- * unknown (PID 1 is the evidence). An offline root has no running state to observe.
- */
-async function activeState(ctx: ProbeContext, unit: string): Promise<ActiveState> {
-  if (!ctx.host.isLive) {
-    // A root with a live procfs beside it (the DaemonSet's /host + /host/proc) has a running
-    // system whose units this process cannot ask about: unknown, never "not applicable".
-    if ((await runningSystem(ctx)).running) {
-      return { unknown: `a running system is behind --root ${ctx.host.root} (its procfs ${ctx.host.proc} has processes), but its systemd cannot be asked from here` };
-    }
-    return { notApplicable: `not the live host (--root ${ctx.host.root}): nothing runs in an offline root` };
-  }
-  let booted: boolean;
-  try {
-    booted = (await ctx.host.stat("/run/systemd/system"))?.isDirectory() ?? false;
-  } catch (e) {
-    return { unknown: `cannot tell whether systemd runs this host: /run/systemd/system: ${describeError(e)}` };
-  }
-  if (!booted) {
-    const init = (await ctx.host.procReadIfExists("1/comm").catch(() => null))?.trim();
-    if (init === undefined) {
-      return { unknown: "no /run/systemd/system, and PID 1 cannot be read to confirm that systemd does not run this host" };
-    }
-    if (init === "systemd") {
-      return { unknown: "PID 1 is systemd but /run/systemd/system is missing: its state is hidden from nodeward" };
-    }
-    return {
-      active: "inactive",
-      evidence: { unit, file: "/proc/1/comm", detail: `systemd does not run this host (PID 1 is ${JSON.stringify(init)}, no /run/systemd/system): no unit is active` },
-    };
-  }
-  const r = await ctx.run(["systemctl", "is-active", unit], { timeoutMs: ctx.commandTimeoutMs });
-  if (r.notFound || r.timedOut) return { unknown: r.reason ?? "systemctl could not be run" };
-  // is-active exits non-zero for inactive/failed units: the printed state is the fact.
-  const first = r.stdout.split("\n")[0]?.trim() ?? "";
-  if (first === "") return { unknown: `systemctl is-active printed nothing${r.reason ? ` (${r.reason})` : ""}` };
-  return { active: first, evidence: { unit, command: `systemctl is-active ${unit}`, detail: first } };
-}
 
 /** Does a link in `dir` point into a unit directory (compared by path, as systemd does)? */
 function isInSearchPath(dir: string, target: string): boolean {
@@ -206,11 +158,12 @@ export default defineProbe({
       }
     }
 
-    const a = await activeState(ctx, unit);
+    // Running state: asked of the scanned system's own systemd (see systemd-manager.ts).
+    const a = await unitActiveState(ctx, unit);
     const notApplicable: Record<string, string> = {};
     if ("active" in a) {
       value.active = a.active;
-      if (a.evidence) evidence.push(a.evidence);
+      evidence.push(a.evidence);
     } else if ("unknown" in a) unknown["active"] = a.unknown;
     else notApplicable["active"] = a.notApplicable;
 

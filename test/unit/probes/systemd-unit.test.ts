@@ -1,10 +1,9 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { HostRoot } from "../../../src/host/host-root.js";
-import type { CommandOptions, CommandResult } from "../../../src/host/exec.js";
 import { directiveValues, lastDirective, parseUnitFile } from "../../../src/probes/parse/unit-file.js";
 import probe from "../../../src/probes/systemd-unit.js";
 import { loadUnit, normalizeUnitName, templateOf, unitSearchPath } from "../../../src/probes/systemd-unit-files.js";
+import { HostRoot } from "../../../src/host/host-root.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext, type FixtureSpec } from "../../helpers/fixture-root.js";
 
@@ -335,31 +334,5 @@ describe("systemd-unit active state", () => {
     expect(fact.unknown).toEqual({ active: "PID 1 is systemd but /run/systemd/system is missing: its state is hidden from nodeward" });
   });
 
-  it("asks systemctl is-active (never offline) when systemd runs the live host", async () => {
-    // A live host root that reports /run/systemd/system as a directory, and a recording runner.
-    class SystemdHost extends HostRoot {
-      override async stat(p: string) {
-        return p === "/run/systemd/system" ? statSync("/") : super.stat(p);
-      }
-    }
-    const calls: Array<{ argv: readonly string[]; options?: CommandOptions }> = [];
-    const base = probeContext("/");
-    const ctx: ProbeContext = {
-      ...base,
-      host: new SystemdHost({ root: "/" }),
-      run: async (argv, options): Promise<CommandResult> => {
-        calls.push({ argv, ...(options ? { options } : {}) });
-        return {
-          argv, exitCode: 3, stdout: "inactive\n", stderr: "", failed: true, timedOut: false,
-          notFound: false, truncated: false, durationMs: 1, reason: "systemctl exited 3",
-        };
-      },
-    };
-    const fact = await probe.collect(ctx, probe.params.parse({ unit: "avahi-daemon" }));
-    expect(fact.value.active).toBe("inactive");
-    expect(fact.unknown).toBeUndefined();
-    expect(calls).toHaveLength(1);
-    expect(calls[0]?.argv).toEqual(["systemctl", "is-active", "avahi-daemon.service"]);
-    expect(calls[0]?.options?.env?.["SYSTEMD_OFFLINE"]).toBeUndefined();
-  });
+  // systemd over D-Bus (live, /host, unreachable): test/unit/probes/systemd-manager.test.ts.
 });
