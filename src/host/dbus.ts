@@ -62,6 +62,7 @@ const enum Field {
 }
 
 const MAX_MESSAGE = 128 * 1024 * 1024;
+const NUDGE_MS = 100;
 
 /** Little-endian message writer with D-Bus alignment. */
 class Writer {
@@ -305,6 +306,8 @@ export class DbusConnection {
   private constructor(
     private readonly socket: Socket,
     private readonly timeoutMs: number,
+    /** Peer connection to sd-bus: see `call`. */
+    private readonly nudge: boolean,
   ) {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (e) => this.fail(e));
@@ -331,7 +334,7 @@ export class DbusConnection {
       throw e;
     }
     socket.removeAllListeners("error");
-    const conn = new DbusConnection(socket, timeoutMs);
+    const conn = new DbusConnection(socket, timeoutMs, !options.bus);
     if (options.bus) {
       await conn.call({ destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus", member: "Hello" });
     }
@@ -343,11 +346,31 @@ export class DbusConnection {
     if (this.closedError) return Promise.reject(this.closedError);
     const serial = ++this.serial;
     return new Promise<DbusMessage>((resolve, reject) => {
+      // systemd 252's sd-bus server leaves a message that arrived in the same read as the
+      // client's BEGIN unprocessed until more bytes come (measured: no reply, for as long
+      // as nothing else is sent). On a peer connection, a call without a reply after
+      // 100 ms sends a Peer.Ping, whose bytes wake it; the Ping's own reply is ignored.
+      const nudger = this.nudge
+        ? setInterval(() => {
+            if (!this.closedError) this.socket.write(encodeCall({ path: "/", interface: "org.freedesktop.DBus.Peer", member: "Ping" }, ++this.serial));
+          }, NUDGE_MS)
+        : undefined;
       const timer = setTimeout(() => {
+        clearInterval(nudger);
         this.pending.delete(serial);
         reject(new DbusError(`${c.interface}.${c.member} got no reply within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.pending.set(serial, { resolve, reject, timer });
+      this.pending.set(serial, {
+        resolve: (m) => {
+          clearInterval(nudger);
+          resolve(m);
+        },
+        reject: (e) => {
+          clearInterval(nudger);
+          reject(e);
+        },
+        timer,
+      });
       this.socket.write(encodeCall(c, serial));
     }).then((m) => {
       if (m.type === MsgType.Error) {

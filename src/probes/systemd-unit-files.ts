@@ -97,18 +97,21 @@ export function searchPathState(ctx: ProbeContext): Promise<{ dirs: UnitDir[]; u
     const dirs: UnitDir[] = [];
     const unobserved: UnitProblem[] = [];
     for (const d of UNIT_SEARCH_PATH) {
-      let real: string;
+      let id: string;
       try {
         const st = await ctx.host.stat(d.path);
         if (!st?.isDirectory()) continue;
-        real = await ctx.host.resolve(d.path);
+        // The same directory twice (/lib -> usr/lib on merged-/usr) counts once, as in
+        // systemd's lookup_paths_reduce(): compared by inode, so the live root (where
+        // resolve() leaves links to the kernel) and a mounted one (/host) agree.
+        id = `${st.dev}:${st.ino}`;
       } catch (e) {
         // A link out of the root is no unit directory of this system; anything else hides one.
         if (!isEscape(e)) unobserved.push({ file: d.path, message: `cannot tell whether it holds units: ${errMessage(e)}` });
         continue;
       }
-      if (seen.has(real)) continue;
-      seen.add(real);
+      if (seen.has(id)) continue;
+      seen.add(id);
       dirs.push(d);
     }
     return { dirs, unobserved };

@@ -1,0 +1,60 @@
+/**
+ * Check-by-check comparison of two scan reports (`nodeward scan --format json`, or the
+ * agent's state.json): status, observed value, message and evidence must be equal. The
+ * verdict alone is not enough: on a kernel without module support a hidden module tree
+ * still passes, but its evidence (the module file) is gone. Only wall-clock figures in
+ * evidence ("… in 812 ms") are masked.
+ */
+import { readFile } from "node:fs/promises";
+
+export interface ComparedResult {
+  id: string;
+  pack: string;
+  status: string;
+  observed?: string;
+  message?: string;
+  evidence: unknown[];
+}
+
+export interface ComparedReport {
+  results: ComparedResult[];
+  summary: Record<string, number>;
+  host?: { root?: string; live?: boolean };
+}
+
+/** A report from a JSON file: a scan report, or the agent's state file (its latest report). */
+export async function loadReport(file: string): Promise<ComparedReport> {
+  const j = JSON.parse(await readFile(file, "utf8")) as ComparedReport & { latest?: { report: ComparedReport } };
+  const report = j.latest ? j.latest.report : j;
+  if (!Array.isArray(report.results)) throw new Error(`${file}: no results in it`);
+  return report;
+}
+
+const FIELDS = ["status", "observed", "message", "evidence"] as const;
+
+function norm(field: (typeof FIELDS)[number], v: unknown): string {
+  const s = JSON.stringify(v ?? null);
+  return field === "evidence" ? s.replace(/\b\d+(\.\d+)? ?ms\b/g, "N ms") : s;
+}
+
+/** Every difference between `a` and `b`, one line each (empty when they agree). */
+export function diffReports(a: ComparedReport, b: ComparedReport, names: [string, string] = ["a", "b"]): string[] {
+  const key = (r: ComparedResult) => `${r.pack}/${r.id}`;
+  const ma = new Map(a.results.map((r) => [key(r), r]));
+  const mb = new Map(b.results.map((r) => [key(r), r]));
+  const out: string[] = [];
+  for (const k of [...new Set([...ma.keys(), ...mb.keys()])].sort()) {
+    const x = ma.get(k);
+    const y = mb.get(k);
+    if (!x || !y) {
+      out.push(`${k}: only in ${x ? names[0] : names[1]}`);
+      continue;
+    }
+    for (const f of FIELDS) {
+      const vx = norm(f, x[f]);
+      const vy = norm(f, y[f]);
+      if (vx !== vy) out.push(`${k} ${f}:\n    ${names[0]}: ${vx.slice(0, 400)}\n    ${names[1]}: ${vy.slice(0, 400)}`);
+    }
+  }
+  return out;
+}
