@@ -9,7 +9,7 @@
  * NODEWARD_ERR_PATH_ESCAPE instead of being followed.
  */
 import { constants as fsc, type Stats } from "node:fs";
-import { lstat, open, readdir, readFile, readlink, stat, statfs } from "node:fs/promises";
+import { lstat, open, readdir, readFile, readlink, stat, statfs, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { ErrorCodes, NodewardError } from "../errors.js";
 import { MountView, parseMountinfo } from "./mount-view.js";
@@ -137,6 +137,24 @@ export class HostRoot {
       return await this.readFile(hostPath, options);
     } catch (e) {
       if (isMissing(e)) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * Open a regular file for positional reads (a database read page by page, never whole):
+   * the same resolution and refusals as readFile (no FIFO, no device, no link swapped in
+   * after resolving). The caller closes the handle.
+   */
+  async openRead(hostPath: string): Promise<FileHandle> {
+    const real = await this.resolve(hostPath);
+    const fh = await open(real, fsc.O_RDONLY | fsc.O_NONBLOCK | (this.isLive ? 0 : fsc.O_NOFOLLOW));
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${hostPath} is not a regular file`);
+      return fh;
+    } catch (e) {
+      await fh.close();
       throw e;
     }
   }

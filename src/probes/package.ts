@@ -52,9 +52,9 @@ export default defineProbe({
       }
       const pkg = db.query.packages.get(name);
       if (!pkg) {
-        return { value: { name, state: "absent", installed: false, manager: "rpm" }, evidence: [{ file: dbDir, command: db.command, package: name }] };
+        return { value: { name, state: "absent", installed: false, manager: "rpm" }, evidence: [{ file: db.file, ...(db.command ? { command: db.command } : {}), package: name }] };
       }
-      const evidence = [{ file: dbDir, command: db.command, package: name, ...(pkg.versions.length > 1 ? { detail: `installed versions: ${pkg.versions.join(", ")}` } : {}) }];
+      const evidence = [{ file: db.file, ...(db.command ? { command: db.command } : {}), package: name, ...(pkg.versions.length > 1 ? { detail: `installed versions: ${pkg.versions.join(", ")}` } : {}) }];
       return { value: { name, state: "installed", installed: true, version: pkg.versions[0] as string, manager: "rpm" }, evidence };
     }
 

@@ -40,6 +40,8 @@ PACKAGES=(
   prometheus         # real Prometheus + promtool scraping the agent (installed with
   #                  #   --no-install-recommends, so no prometheus-node-exporter)
   chromium           # headless browser for the HTML report / UI tests
+  rpm                # rpmbuild + rpm: real rpm databases (rpmdb.sqlite) for rpm-parity.test.ts
+  sqlite3            # holds an rpm database open mid-write (a -wal file) in rpm-parity.test.ts
   strace             # confinement: a scan of a root full of escaping links opens nothing outside
   # -----------------------------------------------------------------------------------
 )

@@ -110,7 +110,7 @@ describe("package probe: no database / rpm", () => {
     const root = await fixtureRoot({ "var/lib/rpm": { dir: true } });
     const ctx = probeContext(root);
     const missing: ProbeContext = { ...ctx, run: (argv, o) => runCommand(["nodeward-no-such-rpm", ...argv.slice(1)], o) };
-    const reason = "rpm database present but the rpm command is not installed";
+    const reason = "rpm database in /var/lib/rpm is not SQLite (no rpmdb.sqlite), and the rpm command that reads other formats is not installed";
     expect(await collect(missing, "bash")).toEqual({
       value: { name: "bash", manager: "rpm" },
       evidence: [{ file: "/var/lib/rpm", package: "bash" }],
