@@ -42,6 +42,8 @@ PACKAGES=(
   chromium           # headless browser for the HTML report / UI tests
   rpm                # rpmbuild + rpm: real rpm databases (rpmdb.sqlite) for rpm-parity.test.ts
   sqlite3            # holds an rpm database open mid-write (a -wal file) in rpm-parity.test.ts
+  podman             # builds and runs the DaemonSet image (deploy/Dockerfile), daemonset-parity.test.ts
+  runc               #   its OCI runtime here (crun fails on this machine kind: setrlimit, hybrid cgroups)
   strace             # confinement: a scan of a root full of escaping links opens nothing outside
   # -----------------------------------------------------------------------------------
 )
@@ -139,5 +141,22 @@ else
   step debootstrap build_root
   echo "[setup] Debian root ready at $ROOT ($(du -sh --one-file-system "$ROOT" 2>/dev/null | cut -f1))"
 fi
+
+# ---- 3. podman base image for the DaemonSet image -------------------------------------
+# The cached Debian root plus this machine's Node binary as /usr/local/bin/node: the base
+# deploy/Dockerfile is built on (BASE_IMAGE) where no registry is reachable. Tagged by the
+# root's stamp and the Node binary's digest; the tag is written to $CACHE/podman-base.tag.
+NODE_BIN=$(readlink -f "$(command -v node)")
+BASE_TAG="localhost/nodeward-test-base:$(printf '%s\n%s\n' "$(cat "$STAMP")" "$(sha256sum "$NODE_BIN" | cut -d' ' -f1)" | sha256sum | cut -c1-16)"
+build_base_image() {
+  tar -C "$ROOT" -c . -C "$(dirname "$NODE_BIN")" --transform "s,^$(basename "$NODE_BIN")\$,usr/local/bin/node," "$(basename "$NODE_BIN")" \
+    | podman import --change 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' - "$BASE_TAG"
+}
+if podman image exists "$BASE_TAG" 2>/dev/null; then
+  echo "[setup] reusing podman base image $BASE_TAG"
+else
+  step podman-base-image build_base_image
+fi
+printf '%s\n' "$BASE_TAG" >"$CACHE/podman-base.tag"
 
 echo "[setup] done in $(elapsed "$T_ALL") s"
