@@ -313,7 +313,7 @@ checks:
     const [r] = await runChecks(checks, { host: new HostRoot({ root, proc }) });
     expect(r).toMatchObject({
       status: "error",
-      message: `cannot determine active: a running system is behind --root ${root} (its procfs ${proc} has processes), but its systemd cannot be asked from here`,
+      message: `cannot determine active: PID 1 is systemd but ${root}/run/systemd/system is missing: its state is hidden from nodeward (is the host's /run mounted?)`,
     });
   });
 

@@ -117,11 +117,12 @@ const MANUAL_SKIPS: Record<string, string | RegExp> = {
 
 /**
  * A fixture root with a procfs of running processes is a running node seen from outside its
- * own mount namespace (the DaemonSet's /host): its systemd cannot be asked from here, so a
- * check that judges whether a unit runs is `error` with the reason — never passed on its
- * enablement alone.
+ * own mount namespace (the DaemonSet's /host). The fixture has neither /run/systemd/system
+ * nor a PID 1 name, so whether systemd runs it — and so whether a unit runs — cannot be
+ * told: a check that judges whether a unit runs is `error` with the reason, never passed on
+ * its enablement alone.
  */
-const SYSTEMD_UNREACHABLE = /^cannot determine active: a running system is behind --root \S+ \(its procfs \S+ has processes\), but its systemd cannot be asked from here$/;
+const SYSTEMD_UNREACHABLE = /^cannot determine active: no \/run\/systemd\/system, and \/proc\/1\/comm is missing: cannot confirm that systemd does not run this host$/;
 const judgesRunningState = (c: LoadedCheck): boolean => c.audit?.probeId === "systemd-unit" && /\bactive\b/.test(c.audit.expect.expected);
 
 function expectedCompliant(c: LoadedCheck): { status: Status; message?: string | RegExp } {
