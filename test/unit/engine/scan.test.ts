@@ -4,15 +4,15 @@
  * passes. Real probes over fixture roots, through runChecks (and the CLI for the one
  * case that needs another user).
  */
-import { chmod, mkdtemp, rm, truncate } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, truncate } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CheckResult, ScanReport } from "../../../src/engine/result.js";
+import type { CheckResult } from "../../../src/engine/result.js";
 import { runChecks } from "../../../src/engine/scan.js";
 import { DEFAULT_MAX_FILE_BYTES, HostRoot } from "../../../src/host/host-root.js";
 import { addToRoot, cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
-import { ensureCliBuilt, runCli } from "../../helpers/cli.js";
+import { canRunAsNobody, cleanupNobodyRoots, nobodyRoot, scanAsNobody } from "../../helpers/as-nobody.js";
+import { ensureCliBuilt } from "../../helpers/cli.js";
 import { cleanupPackDirs, loadInline, PACK_META } from "../../helpers/inline-pack.js";
 
 afterAll(async () => {
@@ -84,29 +84,22 @@ describe("acceptance: hostile roots give error with a reason, the rest of the sc
   });
 });
 
-describe("acceptance: an unreadable file (the CLI run as nobody)", () => {
-  const asRoot = process.getuid?.() === 0;
-  let base: string;
-
+describe("acceptance: unreadable files and directories (the CLI run as nobody)", () => {
   beforeAll(async () => {
-    if (asRoot) await ensureCliBuilt();
+    if (canRunAsNobody) await ensureCliBuilt();
   }, 120_000);
-  afterAll(async () => {
-    if (base) await rm(base, { recursive: true, force: true });
-  });
+  afterAll(cleanupNobodyRoots);
 
   // As root nothing is unreadable, so the scan runs as `nobody`.
-  it.runIf(asRoot)("a mode-000 file read for content is error EACCES; the other check passes; exit 1", { timeout: 60_000 }, async () => {
-    // mkdtemp makes 0700 dirs: open the chain so nobody can traverse to the fixture.
-    base = await mkdtemp(path.join(tmpdir(), "nodeward-nobody-"));
-    const root = path.join(base, "root");
-    await addToRoot(root, {
-      "etc/passwd": { content: "root:x:0:0:root:/root:/bin/bash\n", mode: 0o644 },
-      "etc/secret.conf": { content: "token = x\n", mode: 0o000 },
-    });
-    for (const d of [base, root, path.join(root, "etc")]) await chmod(d, 0o755);
-    const packs = path.join(base, "packs");
-    await addToRoot(packs, {
+  it.runIf(canRunAsNobody)("a mode-000 file read for content is error EACCES; the other check passes; exit 1", { timeout: 60_000 }, async () => {
+    const root = await nobodyRoot(
+      {
+        "etc/passwd": { content: "root:x:0:0:root:/root:/bin/bash\n", mode: 0o644 },
+        "etc/secret.conf": { content: "token = x\n", mode: 0o000 },
+      },
+      ["etc"],
+    );
+    const packs = await nobodyRoot({
       "pack.yaml": {
         mode: 0o644,
         content: `${PACK_META}defaults: { severity: high }
@@ -116,49 +109,33 @@ checks:
 `,
       },
     });
-    await chmod(packs, 0o755);
-
-    const r = await runCli(["scan", "--root", root, "--packs", packs, "--format", "json"], { asUser: "nobody" });
-    expect(r.stderr).toBe("");
-    const report = JSON.parse(r.stdout) as ScanReport;
+    const { report, code, stderr } = await scanAsNobody(["--root", root, "--packs", packs]);
+    expect(stderr).toBe("");
     expect(report.results.map((x) => [x.id, x.status, x.message])).toEqual([
       ["secret", "error", `[probe:file] /etc/secret.conf: EACCES: permission denied, open '${root}/etc/secret.conf'`],
       ["ok", "pass", undefined],
     ]);
     expect(report.summary).toEqual({ pass: 1, fail: 0, manual: 0, skip: 0, error: 1 });
-    expect(r.code).toBe(1);
-  });
-});
-
-describe("acceptance: directories nobody can list are never an empty pass (the CLI run as nobody)", () => {
-  const asRoot = process.getuid?.() === 0;
-  let base: string;
-
-  beforeAll(async () => {
-    if (asRoot) await ensureCliBuilt();
-  }, 120_000);
-  afterAll(async () => {
-    if (base) await rm(base, { recursive: true, force: true });
+    expect(code).toBe(1);
   });
 
   // The shipped KISA checks over globs under /root and /home/*: as nobody (as under an LSM
   // that denies the agent those trees) the directories cannot be listed. They passed with
-  // "files=0 of 0"; now each is an error naming the directory.
-  it.runIf(asRoot)("kisa-unix U-05.root, U-14, U-14.root, U-17.rhosts: error naming the unlistable directory", { timeout: 60_000 }, async () => {
-    base = await mkdtemp(path.join(tmpdir(), "nodeward-nobody-"));
-    const root = path.join(base, "root");
-    await addToRoot(root, {
-      "etc/passwd": { content: "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n", mode: 0o644 },
-      "etc/os-release": { content: "ID=debian\nVERSION_ID=\"12\"\n", mode: 0o644 },
-      "root/.profile": { content: "PATH=.:$PATH\n", mode: 0o666 },
-      "home/alice/.rhosts": { content: "+ +\n", mode: 0o644, uid: 1000 },
-    });
-    for (const d of [base, root, path.join(root, "etc"), path.join(root, "home")]) await chmod(d, 0o755);
+  // "files=0 of 0"; now each is an error naming what was denied.
+  it.runIf(canRunAsNobody)("kisa-unix U-05.root, U-14, U-14.root, U-17.rhosts: error naming the unlistable directory", { timeout: 60_000 }, async () => {
+    const root = await nobodyRoot(
+      {
+        "etc/passwd": { content: "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n", mode: 0o644 },
+        "etc/os-release": { content: "ID=debian\nVERSION_ID=\"12\"\n", mode: 0o644 },
+        "root/.profile": { content: "PATH=.:$PATH\n", mode: 0o666 },
+        "home/alice/.rhosts": { content: "+ +\n", mode: 0o644, uid: 1000 },
+      },
+      ["etc", "home"],
+    );
     await chmod(path.join(root, "root"), 0o700);
     await chmod(path.join(root, "home", "alice"), 0o700);
     const checks = ["U-05.root", "U-14", "U-14.root", "U-17.rhosts"].flatMap((id) => ["--check", `kisa-unix/${id}`]);
-    const r = await runCli(["scan", "--root", root, ...checks, "--format", "json"], { asUser: "nobody" });
-    const report = JSON.parse(r.stdout) as ScanReport;
+    const { report, code } = await scanAsNobody(["--root", root, ...checks]);
     const denied = (dir: string, glob: string) => `[probe:file] cannot list ${dir} to expand ${glob}: EACCES: permission denied, scandir '${root}${dir}'`;
     expect(report.results.map((x) => [x.id, x.status, x.message])).toEqual([
       ["U-05.root", "error", denied("/root", "/root/.[bp]*[ce]")],
@@ -167,7 +144,7 @@ describe("acceptance: directories nobody can list are never an empty pass (the C
       // A literal last component is not listed but stat'ed: the stat is what is denied.
       ["U-17.rhosts", "error", `[probe:file] /home/alice/.rhosts: EACCES: permission denied, stat '${root}/home/alice/.rhosts'`],
     ]);
-    expect(r.code).toBe(1);
+    expect(code).toBe(1);
   });
 });
 
