@@ -11,6 +11,7 @@ import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { remediationRoutes } from "./routes/remediations.js";
 import { scanRoutes } from "./routes/scans.js";
+import { redactUrl } from "../util/redact.js";
 
 export type { RemediateHook } from "./http.js";
 
@@ -34,6 +35,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
             level: deps.logger?.level ?? "info",
             ...(deps.logger?.stream ? { stream: deps.logger.stream } : {}),
             redact: { paths: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'], censor: "[redacted]" },
+            // A ?token= query string must not reach the request log (issue 19).
+            serializers: {
+              req: (req: { method?: string; url?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+                method: req.method,
+                url: redactUrl(req.url ?? ""),
+                host: req.hostname,
+                remoteAddress: req.ip,
+                remotePort: req.socket?.remotePort,
+              }),
+            },
           },
     // Strict bodies: fastify's default Ajv silently *removes* unknown keys, which would
     // let `{"checks": [...], "command": "..."}` through; we want it refused.

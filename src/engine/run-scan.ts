@@ -7,6 +7,7 @@ import { countStatuses, type ScanReport } from "./result.js";
 import { kubeletInfo, kubernetesInventory, type KubernetesInventory } from "../probes/k8s/kubelet-info.js";
 import { createProbeContext, runChecks, type RunChecksOptions } from "./scan.js";
 import { selectChecks, type CheckFilter } from "./select.js";
+import { redactDeep } from "../util/redact.js";
 
 export interface RunScanOptions extends Omit<RunChecksOptions, "host"> {
   host: HostRoot;
@@ -38,7 +39,8 @@ export async function runScan(options: RunScanOptions): Promise<ScanReport> {
     kubernetes = { distribution: "unknown", kubelet: "none", unknown: { distribution: e instanceof Error ? e.message : String(e) } };
   }
   const usedPacks = new Set(checks.map((c) => c.pack.id));
-  return {
+  // Redacted where it is made: every reporter, the API, the state file and the logs get this copy.
+  return redactDeep({
     tool: { name: "nodeward", version: nodewardVersion() },
     startedAt: startedAt.toISOString(),
     durationMs: performance.now() - started,
@@ -56,5 +58,5 @@ export async function runScan(options: RunScanOptions): Promise<ScanReport> {
     summary: countStatuses(results),
     results,
     loadErrors: [...(options.loadErrors ?? [])],
-  };
+  });
 }

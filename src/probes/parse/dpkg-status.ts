@@ -79,7 +79,7 @@ export function parseDpkgStatus(text: string): DpkgStatus {
     }
     const colon = raw.indexOf(":");
     if (colon <= 0) {
-      problems.push({ line: n, message: `not a field: ${JSON.stringify(raw.slice(0, 80))}` });
+      problems.push({ line: n, message: `not a field: (a line of ${raw.length} characters, not quoted: an unparsed line may hold a secret)` });
       continue;
     }
     if (fields.size === 0) start = n;

@@ -39,7 +39,7 @@ export function parseSpaceKeyValue(text: string): KeyValueParse {
     if (s === "" || s.startsWith("#")) return;
     const m = /^([^\s=]+)(?:\s*=\s*|\s+)(.*)$/s.exec(s);
     if (!m) {
-      problems.push({ line: i + 1, message: `no value for ${JSON.stringify(s.slice(0, 80))}` });
+      problems.push({ line: i + 1, message: `no value for (a line of ${s.length} characters, not quoted: an unparsed line may hold a secret)` });
       return;
     }
     entries.push({ key: m[1] as string, value: unquote((m[2] as string).trim()), line: i + 1 });
@@ -65,7 +65,7 @@ export function parseEqualsKeyValue(text: string): KeyValueParse {
     }
     const eq = s.indexOf("=");
     if (eq <= 0) {
-      problems.push({ line: i + 1, message: eq === 0 ? "empty key" : `not a key = value line: ${JSON.stringify(s.slice(0, 80))}` });
+      problems.push({ line: i + 1, message: eq === 0 ? "empty key" : `not a key = value line: (a line of ${s.length} characters, not quoted: an unparsed line may hold a secret)` });
       return;
     }
     const key = s.slice(0, eq).trim();

@@ -53,7 +53,7 @@ export function parseModprobeConf(text: string, file: string): { directives: Mod
     const kind = m[1] as string;
     const rest = m[2] as string;
     if (!KINDS.has(kind)) {
-      problems.push({ file, line: startLine, message: `${file}:${startLine}: unknown directive ${JSON.stringify(kind)}, ignored` });
+      problems.push({ file, line: startLine, message: `${file}:${startLine}: unknown directive ${/^[A-Za-z_-]{1,32}$/.test(kind) ? JSON.stringify(kind) : "(not quoted: an unparsed line may hold a secret)"}, ignored` });
       continue;
     }
     const mm = /^(\S+)\s*(.*)$/s.exec(rest);

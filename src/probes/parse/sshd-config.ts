@@ -33,23 +33,29 @@ export function parseSshdConfig(text: string): { lines: SshdLine[]; problems: Pa
     if (!m) return;
     const name = m[1] as string;
     if (name === "" || name.startsWith("#")) {
-      if (name === "" && /\S/.test(s) && !/^[ \t]*#/.test(s)) problems.push({ line, message: `no keyword: ${JSON.stringify(s.slice(0, 80))}` });
+      if (name === "" && /\S/.test(s) && !/^[ \t]*#/.test(s)) problems.push({ line, message: `no keyword: (a line of ${s.length} characters, not quoted: an unparsed line may hold a secret)` });
       return;
     }
     const split = splitArgs(m[2] as string);
     if (split.error) {
       // sshd rejects the line (and refuses to start); it sets nothing.
-      problems.push({ line, message: `${name}: ${split.error}` });
+      problems.push({ line, message: `${shown(name, false)}: ${split.error}` });
       return;
     }
     if (split.args.length === 0) {
-      problems.push({ line, message: `no argument after keyword "${name}"` });
+      problems.push({ line, message: `no argument after keyword ${shown(name)}` });
       return;
     }
     const lower = name.toLowerCase();
     lines.push({ keyword: canonicalSshdKeyword(lower), name, args: split.args, line });
   });
   return { lines, problems };
+}
+
+/** A keyword is quoted only when it looks like one: an unparsed line may be a secret (Include /etc/shadow). */
+function shown(name: string, quote = true): string {
+  if (!/^[A-Za-z][A-Za-z0-9]{0,40}$/.test(name)) return "(a word that is no keyword, not quoted)";
+  return quote ? `"${name}"` : name;
 }
 
 /** sshd's argv_split(…, terminate_on_comment=1): whitespace-separated words, "quotes", `\` escapes. */

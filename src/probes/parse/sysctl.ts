@@ -54,14 +54,14 @@ export function parseSysctlConf(text: string, file: string): { entries: SysctlEn
     const eq = s.indexOf("=");
     const rawKey = (eq === -1 ? s : s.slice(0, eq)).trim();
     if (rawKey === "" || /\s/.test(rawKey)) {
-      problems.push({ line, message: rawKey === "" ? "empty key" : `not an assignment: ${JSON.stringify(s.slice(0, 80))}` });
+      problems.push({ line, message: rawKey === "" ? "empty key" : `not an assignment: (a line of ${s.length} characters, not quoted: an unparsed line may hold a secret)` });
       return;
     }
     const key = sysctlPathToKey(sysctlKeyToPath(rawKey.replace(/^\/+/, "")));
     const glob = /[*?[]/.test(rawKey);
     if (eq === -1) {
       if (ignoreErrors) entries.push({ key, value: "", line, file, exclude: true, ...(glob ? { glob } : {}) });
-      else problems.push({ line, message: `not an assignment (no "="): ${JSON.stringify(s.slice(0, 80))}` });
+      else problems.push({ line, message: `not an assignment (no "="): (a line of ${s.length} characters, not quoted: an unparsed line may hold a secret)` });
       return;
     }
     const entry: SysctlEntry = { key, value: normaliseSysctlValue(s.slice(eq + 1)), line, file };

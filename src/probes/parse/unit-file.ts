@@ -55,7 +55,7 @@ export function parseUnitFile(text: string, file: string): ParsedUnitFile {
     if (s === "") return;
     if (s.startsWith("[")) {
       if (!s.endsWith("]") || s.length < 3) {
-        problems.push({ line: lineNo, message: `bad section header ${JSON.stringify(s.slice(0, 80))}` });
+        problems.push({ line: lineNo, message: `bad section header (a line of ${s.length} characters, not quoted: an unparsed line may hold a secret)` });
         section = null; // systemd ignores what follows a bad header until the next good one
         return;
       }
@@ -65,12 +65,12 @@ export function parseUnitFile(text: string, file: string): ParsedUnitFile {
     }
     const eq = s.indexOf("=");
     if (eq === -1) {
-      problems.push({ line: lineNo, message: `missing '=' in ${JSON.stringify(s.slice(0, 80))}` });
+      problems.push({ line: lineNo, message: `missing '=' in (a line of ${s.length} characters, not quoted: an unparsed line may hold a secret)` });
       return;
     }
     const key = s.slice(0, eq).trim();
     if (key === "") {
-      problems.push({ line: lineNo, message: `empty key in ${JSON.stringify(s.slice(0, 80))}` });
+      problems.push({ line: lineNo, message: `empty key in (a line of ${s.length} characters, not quoted: an unparsed line may hold a secret)` });
       return;
     }
     if (section === null) {

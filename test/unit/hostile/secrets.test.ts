@@ -1,0 +1,93 @@
+/**
+ * Issue 19, redaction by construction: secrets planted in a node's files (the
+ * EncryptionConfiguration key, a kubeconfig token, a private key behind a modprobe.d
+ * link, shadow hashes reached by an sshd Include, a bearer token) appear in no output:
+ * the report is redacted where it is made, so every format, the API, the state file and
+ * the logs get the redacted copy; the request log masks ?token=.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { HostRoot } from "../../../src/host/host-root.js";
+import { runScan } from "../../../src/engine/run-scan.js";
+import { loadPacks } from "../../../src/packs/load.js";
+import { DEFAULT_BENCHMARKS_DIR } from "../../../src/paths.js";
+import { reporters } from "../../../src/report/index.js";
+import { redactDeep, redactText, redactUrl, REDACTED } from "../../../src/util/redact.js";
+import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
+import { kubeadmNode } from "../../helpers/kubeadm-node.js";
+
+afterAll(cleanupFixtures);
+
+const ENC_SECRET = "UExBTlRFRC1FTkMtU0VDUkVULTE5LXh5eg==";
+const TOKEN = "planted-token-19-abcdef0123456789";
+const HASH = "$6$plantedsalt$PLANTEDHASH19abcdefghijklmnopqrstuvwxyz0123456789";
+const KEY_LINE = "MIIEplantedPRIVATEkeyLINE19AAAABBBBCCCCDDDD";
+
+describe("planted secrets appear in no output", () => {
+  it("table, json, junit, sarif, html, prometheus: none holds a planted secret", async () => {
+    const spec = kubeadmNode();
+    spec["etc/kubernetes/encryption/encryption.yaml"] = {
+      content: `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - aescbc:\n          keys:\n            - name: key1\n              secret: ${ENC_SECRET}\n      - identity: {}\n`,
+      mode: 0o600, uid: 0, gid: 0,
+    };
+    spec["etc/kubernetes/kubelet.conf"] = { content: `apiVersion: v1\nkind: Config\nusers:\n- name: n\n  user:\n    token: ${TOKEN}\n`, mode: 0o600, uid: 0, gid: 0 };
+    spec["etc/shadow"] = { content: `root:${HASH}:19000:0:99999:7:::\n`, mode: 0o640, uid: 0, gid: 0 };
+    spec["etc/ssh/sshd_config"] = "Include /etc/shadow\nPermitRootLogin no\n";
+    spec["root/.ssh/id_rsa"] = { content: `-----BEGIN RSA PRIVATE KEY-----\n${KEY_LINE}\n-----END RSA PRIVATE KEY-----\n`, mode: 0o600, uid: 0, gid: 0 };
+    spec["etc/modprobe.d/key.conf"] = { symlink: "/root/.ssh/id_rsa" };
+    spec["etc/default/kubelet"] = `KUBELET_EXTRA_ARGS=--token=${TOKEN}\n`;
+    const root = await fixtureRoot(spec);
+    const loaded = await loadPacks([DEFAULT_BENCHMARKS_DIR]);
+    const report = await runScan({ host: new HostRoot({ root }), packs: loaded.packs, inventory: false, deep: false });
+    // 1.2.28 still reads the document (it is judged), but shows no key.
+    const r1228 = report.results.find((r) => r.pack === "kubernetes-control-plane" && r.id === "1.2.28");
+    expect(r1228).toBeDefined();
+    for (const [name, reporter] of Object.entries(reporters)) {
+      const out = reporter.render(report);
+      for (const secret of [ENC_SECRET, TOKEN, "PLANTEDHASH19", KEY_LINE]) {
+        expect(out.includes(secret), `${name} output holds ${secret}`).toBe(false);
+      }
+    }
+    expect(JSON.stringify(report)).not.toContain(ENC_SECRET);
+  }, 120_000);
+});
+
+describe("the redaction step", () => {
+  it.each([
+    [`secret: ${ENC_SECRET}`, `secret: ${REDACTED}`],
+    [`{"token":"${TOKEN}"}`, `{"token":${REDACTED}}`],
+    [`client-key-data: LS0tLS1CRUdJTg==`, `client-key-data: ${REDACTED}`],
+    [`--token=${TOKEN}`, `--token=${REDACTED}`],
+    [`Authorization: Bearer ${TOKEN}`, `Authorization: Bearer ${REDACTED}`],
+    [`root:${HASH}:19000`, `root:$6$${REDACTED}:19000`],
+    [`-----BEGIN PRIVATE KEY-----\n${KEY_LINE}\n-----END PRIVATE KEY-----`, `-----BEGIN PRIVATE KEY----- ${REDACTED}`],
+  ])("%s", (input, want) => {
+    expect(redactText(input)).toBe(want);
+    expect(redactText(redactText(input))).toBe(want);
+  });
+
+  it.each([
+    "key=net.ipv4.ip_forward, runtime=0",
+    "passwordauthentication=no",
+    "tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
+    "authentication.anonymous.enabled=false",
+    "tokenFile: /var/lib/x",
+  ])("leaves ordinary evidence alone: %s", (s) => {
+    expect(redactText(s)).toBe(s);
+  });
+
+  it("the request log masks ?token= and friends", () => {
+    expect(redactUrl(`/metrics?token=${TOKEN}&x=1`)).toBe(`/metrics?token=${REDACTED}&x=1`);
+    expect(redactUrl(`/api/v1/report?access_token=${TOKEN}`)).toBe(`/api/v1/report?access_token=${REDACTED}`);
+  });
+
+  it("redactDeep copies without recursion: a 100,000-deep value is fine; __proto__ stays data", () => {
+    let v: unknown = `token: ${TOKEN}`;
+    for (let i = 0; i < 100_000; i++) v = [v];
+    expect(JSON.stringify(redactDeep({ a: [`secret: ${ENC_SECRET}`] }))).toBe(`{"a":["secret: ${REDACTED}"]}`);
+    expect(() => redactDeep(v)).not.toThrow();
+    const o = JSON.parse('{"__proto__": {"x": "token: abcdefgh12"}}') as object;
+    const r = redactDeep(o) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(r)).toBe(Object.prototype);
+    expect(Object.hasOwn(r, "__proto__")).toBe(true);
+  });
+});
