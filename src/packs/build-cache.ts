@@ -26,6 +26,10 @@ async function yamlFiles(dir: string): Promise<string[]> {
 
 export async function buildPackCache(dirs: readonly string[]): Promise<PackCacheFile> {
   const entries: PackCacheFile["entries"] = {};
+  // Fully loaded once (schema, probe params, every expectation compiled): a file with any
+  // error is not marked valid, so the loader checks it again rather than trust it.
+  const params = await validParams(dirs);
+  const withErrors = new Set((await loadPacks(dirs, { cache: new Map() })).errors.map((e) => e.file));
   for (const dir of dirs) {
     for (const file of await yamlFiles(dir)) {
       const errors: PackError[] = [];
@@ -36,11 +40,11 @@ export async function buildPackCache(dirs: readonly string[]): Promise<PackCache
       entries[textHash(await readFile(file, "utf8"))] = {
         data: pf.data,
         checkPositions: checks.map((_, i) => positionOf(pf, ["checks", i], false)),
-        ...(isPack && PackFileSchema.safeParse(pf.data).success ? { valid: true as const } : {}),
+        ...(isPack && !withErrors.has(file) && PackFileSchema.safeParse(pf.data).success ? { valid: true as const } : {}),
       };
     }
   }
-  return { version: 2, entries, params: await validParams(dirs) };
+  return { version: 2, entries, params };
 }
 
 /**
