@@ -216,11 +216,13 @@ if [ "$(tree_digest "$STAGE")" != "$(tree_digest "$TARGET")" ]; then
   CHANGED+=("$TARGET")
 fi
 
-# The command: Node.js found now, overridable with NODEWARD_NODE.
+# The command: Node.js found now, overridable with NODEWARD_NODE; NODEWARD_NODE_FLAGS are
+# Node flags for its command line (the units set them; see nodeward.service).
 cat >"$TMP/nodeward" <<WRAPPER
 #!/bin/sh
 # nodeward $VERSION, installed by install.sh: run the program with Node.js >= $MIN_NODE.
-exec "\${NODEWARD_NODE:-$NODE}" "$LIBDIR/dist/cli/main.js" "\$@"
+# shellcheck disable=SC2086
+exec "\${NODEWARD_NODE:-$NODE}" \${NODEWARD_NODE_FLAGS-} "$LIBDIR/dist/cli/main.js" "\$@"
 WRAPPER
 put_file "$TMP/nodeward" "$DESTDIR$BIN" 0755
 

@@ -1,32 +1,49 @@
 #!/usr/bin/env node
 /**
- * Agent benchmark (issue 6): start `nodeward serve` on loopback with the bundled packs,
- * measure its idle RSS, then hammer /metrics with autocannon for ~5 s while scans run
- * back to back (triggered over the API), and report:
- *   - /metrics requests per second and p99 latency during scans,
- *   - the agent's idle RSS after start,
- *   - the event-loop delay (p99, max) the agent measured during those scans.
- * Needs a build (dist/). Env: BENCH_DURATION (seconds, default 5), BENCH_CONNECTIONS (10),
- * BENCH_BENCHMARKS (comma-separated pack ids; default all bundled packs).
+ * Agent benchmark (issues 6, 13): `nodeward serve` on loopback, kubernetes-node profile,
+ * scanning this host, started the way the DaemonSet starts it (NODE_OPTIONS
+ * --max-semi-space-size=1). Printed, never asserted; medians of BENCH_RUNS runs:
+ *   - samples and bytes per scrape (plain and gzip),
+ *   - /metrics req/s, p50 and p99 with no scan running and while scans run back to back,
+ *   - /healthz p99 while scans run,
+ *   - a scan's duration alone and under /metrics load (inside the scan process, and from
+ *     the API request to the finished result, which includes starting that process),
+ *   - idle RSS of the agent after its first scan (and under the systemd unit's flags),
+ *     and the scan process's peak RSS.
+ * The load average is printed too: the machine is shared, so read figures with it.
+ * Needs a build (dist/). Env: BENCH_DURATION (s per load run, default 5), BENCH_CONNECTIONS
+ * (10), BENCH_RUNS (3), BENCH_PROFILE (kubernetes-node).
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
 import autocannon from "autocannon";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = path.join(REPO, "dist/cli/main.js");
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const PROFILE = process.env.BENCH_PROFILE ?? "kubernetes-node";
 const TOKEN = "bench-token-0123456789abcdef";
-const BENCHMARKS = (process.env.BENCH_BENCHMARKS ?? "").split(",").filter(Boolean);
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => {
+  const s = [...xs].filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
 
 async function freePort() {
   for (let i = 0; i < 200; i++) {
-    const port = 19000 + Math.floor(Math.random() * 900);
+    const port = 19500 + Math.floor(Math.random() * 500);
     const ok = await new Promise((resolve) => {
       const s = createServer();
       s.once("error", () => resolve(false));
@@ -34,128 +51,181 @@ async function freePort() {
     });
     if (ok) return port;
   }
-  throw new Error("no free port in 19000-19899");
+  throw new Error("no free port in 19500-19999");
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+function rssKiB(pid) {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) : NaN;
+}
 
-async function waitReady(base, child, log) {
+/** Start an agent with `nodeFlags` and NODE_OPTIONS; resolves once /readyz is 200 (after the start-up scan). */
+async function startAgent(work, { nodeFlags = [], nodeOptions = "--max-semi-space-size=1", name = "agent" } = {}) {
+  const port = await freePort();
+  const dir = path.join(work, name);
+  const cfg = path.join(work, `${name}.yaml`);
+  await writeFile(
+    cfg,
+    [`listen: 127.0.0.1:${port}`, `stateDir: ${dir}`, `tokenFile: ${path.join(work, "token")}`, `profile: ${PROFILE}`, "schedule: '0 0 1 1 *'", "logLevel: debug", ""].join("\n"),
+  );
+  const out = [];
+  const env = { ...process.env, NODE_OPTIONS: nodeOptions };
+  const child = spawn(process.execPath, [...nodeFlags, CLI, "serve", "--config", cfg], { stdio: ["ignore", "ignore", "pipe"], env });
+  child.stderr.on("data", (b) => out.push(b));
+  const log = () => Buffer.concat(out).toString("utf8");
+  const base = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
-  while (Date.now() - t0 < 30_000) {
+  while (Date.now() - t0 < 60_000) {
     if (child.exitCode !== null) throw new Error(`agent exited (${child.exitCode}):\n${log()}`);
     try {
-      if ((await fetch(`${base}/readyz`)).status === 200) return Date.now() - t0;
+      if ((await fetch(`${base}/readyz`)).status === 200) break;
     } catch {
       /* not listening yet */
     }
     await sleep(50);
   }
-  throw new Error(`agent not ready after 30 s:\n${log()}`);
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+  };
+  return { child, base, log, stop, readyMs: Date.now() - t0 };
 }
 
-async function metricValue(base, name) {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(" ")[1]) : undefined;
+/** Scan peaks the agent logged at debug level ("scan process: … peak RSS N MiB"). */
+const childPeaks = (log) => [...log.matchAll(/peak RSS (\d+) MiB/g)].map((m) => Number(m[1]));
+
+async function scanOnce(base) {
+  const t = performance.now();
+  const res = await fetch(`${base}/api/v1/scans`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+  const { id } = await res.json();
+  for (;;) {
+    const h = await (await fetch(`${base}/api/v1/scans?limit=1`)).json();
+    if (h.running === null && h.scans[0]?.id === id) return { ...h.scans[0], wallMs: performance.now() - t };
+    await sleep(5);
+  }
+}
+
+/** autocannon on `url` while scans run back to back (scanning=true) or none. */
+async function loadRun(base, url, scanning) {
+  let on = scanning;
+  const scans = [];
+  const loop = (async () => {
+    while (on) scans.push(await scanOnce(base));
+  })();
+  if (scanning) await sleep(100);
+  const r = await autocannon({ url: `${base}${url}`, connections: CONNECTIONS, duration: DURATION, headers: { "accept-encoding": "gzip" } });
+  on = false;
+  await loop;
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, scans };
 }
 
 const work = await mkdtemp(path.join(tmpdir(), "nodeward-bench-"));
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
 await writeFile(path.join(work, "token"), `${TOKEN}\n`, { mode: 0o600 });
-await writeFile(
-  path.join(work, "config.yaml"),
-  [`listen: 127.0.0.1:${port}`, `stateDir: ${path.join(work, "state")}`, `tokenFile: ${path.join(work, "token")}`, `packs: ${path.join(REPO, "benchmarks")}`, "schedule: '0 0 1 1 *'", `benchmarks: [${BENCHMARKS.join(", ")}]`, ""].join("\n"),
-);
-const out = [];
-const child = spawn(process.execPath, [CLI, "serve", "--config", path.join(work, "config.yaml")], { stdio: ["ignore", "pipe", "pipe"] });
-child.stdout.on("data", (b) => out.push(b));
-child.stderr.on("data", (b) => out.push(b));
-const log = () => Buffer.concat(out).toString("utf8").split("\n").slice(-20).join("\n");
-
 let exitCode = 0;
 try {
-  const readyMs = await waitReady(base, child, log);
-  /** Trigger a scan over the API and wait for its summary. */
-  const scanOnce = async () => {
-    const res = await fetch(`${base}/api/v1/scans`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
-    const { id } = await res.json();
-    for (;;) {
-      const h = await (await fetch(`${base}/api/v1/scans?limit=1`)).json();
-      if (h.running === null && h.scans[0]?.id === id) return h.scans[0];
-      await sleep(10);
+  console.log(`nodeward agent bench: profile ${PROFILE}, ${CONNECTIONS} connections, ${DURATION} s per run, median of ${RUNS}; load average before: ${load()}`);
+
+  // --- the agent as the DaemonSet runs it -------------------------------------------------
+  const a = await startAgent(work);
+  try {
+    await sleep(2000);
+    // Exposition size.
+    const plain = await fetch(`${a.base}/metrics`);
+    const text = await plain.text();
+    const samples = text.split("\n").filter((l) => l !== "" && !l.startsWith("#")).length;
+    const plainBytes = Buffer.byteLength(text);
+    // fetch() would decompress: node:http shows the bytes on the wire.
+    const { get } = await import("node:http");
+    const gzBytes = await new Promise((resolve, reject) => {
+      get(`${a.base}/metrics`, { headers: { "accept-encoding": "gzip" } }, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          const body = Buffer.concat(chunks);
+          if (res.headers["content-encoding"] !== "gzip" || !gunzipSync(body).toString().startsWith("# HELP")) reject(new Error("/metrics did not answer gzip"));
+          else resolve(body.length);
+        });
+      }).on("error", reject);
+    });
+    const series = (prefix) => text.split("\n").filter((l) => l.startsWith(prefix)).length;
+
+    // Idle RSS after the first scan: sampled over 3 s, median.
+    const rss = [];
+    for (let i = 0; i < 6; i++) {
+      rss.push(rssKiB(a.child.pid));
+      await sleep(500);
     }
-  };
-  await sleep(1500); // settle after the start-up scan
-  const idleRss = await metricValue(base, "process_resident_memory_bytes");
+    const idleRss = median(rss) / 1024;
 
-  // Phase 0: /metrics with no scan running (baseline).
-  const idle = await autocannon({ url: `${base}/metrics`, connections: CONNECTIONS, duration: 3 });
+    // Scans alone (no HTTP load).
+    const quiet = [];
+    for (let i = 0; i < RUNS; i++) quiet.push(await scanOnce(a.base));
 
-  // Phase 1: scans alone (no HTTP load): the event-loop delay a scan itself causes.
-  const quiet = [];
-  for (let i = 0; i < 2; i++) quiet.push(await scanOnce());
-
-  // Phase 2: scans back to back while autocannon hammers /metrics.
-  let scanning = true;
-  let scans = 0;
-  const scanLoop = (async () => {
-    while (scanning) {
-      await scanOnce();
-      scans++;
+    const idle = [];
+    const during = [];
+    const health = [];
+    for (let i = 0; i < RUNS; i++) {
+      idle.push(await loadRun(a.base, "/metrics", false));
+      during.push(await loadRun(a.base, "/metrics", true));
+      health.push(await loadRun(a.base, "/healthz", true));
     }
-  })();
-  const firstScanId = (await (await fetch(`${base}/api/v1/scans?limit=1`)).json()).scans[0]?.id;
-  const result = await autocannon({ url: `${base}/metrics`, connections: CONNECTIONS, duration: DURATION });
-  scanning = false;
-  await scanLoop;
-
-  const history = (await (await fetch(`${base}/api/v1/scans`)).json()).scans;
-  const during = [];
-  for (const s of history) {
-    if (s.id === firstScanId) break;
-    during.push(s);
+    const afterRss = rssKiB(a.child.pid) / 1024;
+    const m = (runs, k) => median(runs.map((r) => r[k]));
+    const underLoad = [...during, ...health].flatMap((r) => r.scans);
+    const errors = [...idle, ...during, ...health].reduce((n, r) => n + r.errors, 0);
+    const peaks = childPeaks(a.log());
+    const f = {
+      samplesPerScrape: samples,
+      checkSeries: series("nodeward_check_status{") + series("nodeward_check_result{"),
+      bytesPerScrape: plainBytes,
+      gzipBytesPerScrape: gzBytes,
+      metricsIdle: { rps: Math.round(m(idle, "rps")), p50Ms: m(idle, "p50"), p99Ms: m(idle, "p99") },
+      metricsDuringScans: { rps: Math.round(m(during, "rps")), p50Ms: m(during, "p50"), p99Ms: m(during, "p99"), scans: during.reduce((n, r) => n + r.scans.length, 0) },
+      healthzDuringScans: { rps: Math.round(m(health, "rps")), p50Ms: m(health, "p50"), p99Ms: m(health, "p99") },
+      scanAlone: { scanMs: Math.round(median(quiet.map((s) => s.durationMs))), wallMs: Math.round(median(quiet.map((s) => s.wallMs))) },
+      scanUnderLoad: { scanMs: Math.round(median(underLoad.map((s) => s.durationMs))), wallMs: Math.round(median(underLoad.map((s) => s.wallMs))), n: underLoad.length },
+      eventLoopDelayDuringScansP99Ms: median(underLoad.map((s) => s.eventLoopDelayMs?.p99 ?? NaN)),
+      idleRssMiB: +idleRss.toFixed(1),
+      rssAfterLoadMiB: +afterRss.toFixed(1),
+      scanProcessPeakRssMiB: median(peaks),
+      httpErrors: errors,
+      startToReadyMs: a.readyMs,
+    };
+    console.log(`  samples per scrape          ${f.samplesPerScrape} (${f.checkSeries} per-check series)`);
+    console.log(`  bytes per scrape            ${f.bytesPerScrape} plain, ${f.gzipBytesPerScrape} gzip`);
+    console.log(`  /metrics, no scan           ${f.metricsIdle.rps} req/s, p50 ${f.metricsIdle.p50Ms} ms, p99 ${f.metricsIdle.p99Ms} ms`);
+    console.log(`  /metrics, scans running     ${f.metricsDuringScans.rps} req/s, p50 ${f.metricsDuringScans.p50Ms} ms, p99 ${f.metricsDuringScans.p99Ms} ms (${f.metricsDuringScans.scans} scans)`);
+    console.log(`  /healthz, scans running     ${f.healthzDuringScans.rps} req/s, p50 ${f.healthzDuringScans.p50Ms} ms, p99 ${f.healthzDuringScans.p99Ms} ms`);
+    console.log(`  scan alone                  ${f.scanAlone.scanMs} ms in the scan process, ${f.scanAlone.wallMs} ms request → result`);
+    console.log(`  scan under scrape load      ${f.scanUnderLoad.scanMs} ms in the scan process, ${f.scanUnderLoad.wallMs} ms request → result (${f.scanUnderLoad.n} scans)`);
+    console.log(`  HTTP event-loop delay p99   ${f.eventLoopDelayDuringScansP99Ms?.toFixed?.(1)} ms while scans ran`);
+    console.log(`  idle RSS after first scan   ${f.idleRssMiB} MiB (${f.rssAfterLoadMiB} MiB after the load runs); scan process peak ${f.scanProcessPeakRssMiB} MiB`);
+    console.log(`  errors                      ${f.httpErrors}`);
+    console.log(JSON.stringify({ bench: "agent", profile: PROFILE, connections: CONNECTIONS, durationS: DURATION, runs: RUNS, load: load(), ...f }));
+    if (f.httpErrors > 0) exitCode = 1;
+  } finally {
+    await a.stop();
   }
-  const p99s = during.map((s) => s.eventLoopDelayMs?.p99 ?? 0).sort((a, b) => a - b);
-  const maxes = during.map((s) => s.eventLoopDelayMs?.max ?? 0);
-  const durations = during.map((s) => s.durationMs).sort((a, b) => a - b);
-  const median = (xs) => (xs.length ? xs[Math.floor(xs.length / 2)] : NaN);
-  const figures = {
-    metricsReqPerSec: Math.round(result.requests.average),
-    metricsLatencyP99Ms: result.latency.p99,
-    metricsLatencyAvgMs: result.latency.average,
-    metricsErrors: result.errors + result.non2xx + idle.errors + idle.non2xx,
-    idleMetricsReqPerSec: Math.round(idle.requests.average),
-    idleMetricsLatencyP99Ms: idle.latency.p99,
-    benchmarks: BENCHMARKS.length ? BENCHMARKS : "all",
-    connections: CONNECTIONS,
-    durationS: DURATION,
-    scansDuringRun: scans,
-    scanDurationMedianMs: Math.round(median(durations)),
-    eventLoopDelayDuringScanP99Ms: { median: median(p99s), worst: p99s.at(-1) },
-    eventLoopDelayDuringScanMaxMs: Math.max(...maxes),
-    quietScanDurationMedianMs: Math.round(median(quiet.map((s) => s.durationMs).sort((a, b) => a - b))),
-    quietEventLoopDelayP99Ms: median(quiet.map((s) => s.eventLoopDelayMs?.p99 ?? 0).sort((a, b) => a - b)),
-    quietEventLoopDelayMaxMs: Math.max(...quiet.map((s) => s.eventLoopDelayMs?.max ?? 0)),
-    idleRssMiB: idleRss !== undefined ? +(idleRss / 1048576).toFixed(1) : undefined,
-    startToReadyMs: readyMs,
-  };
-  const f = figures;
-  console.log(`nodeward agent bench (${DURATION} s, ${CONNECTIONS} connections, ${scans} scans back to back)`);
-  console.log(`  /metrics, no scan       ${f.idleMetricsReqPerSec} req/s, p99 ${f.idleMetricsLatencyP99Ms} ms (packs: ${f.benchmarks})`);
-  console.log(`  /metrics during scans   ${f.metricsReqPerSec} req/s, p99 ${f.metricsLatencyP99Ms} ms, avg ${f.metricsLatencyAvgMs} ms, errors ${f.metricsErrors}`);
-  console.log(`  scan alone (2 scans)    median ${f.quietScanDurationMedianMs} ms; event-loop delay p99 ${f.quietEventLoopDelayP99Ms.toFixed(1)} ms, max ${f.quietEventLoopDelayMaxMs.toFixed(1)} ms`);
-  console.log(`  scan under /metrics load median ${f.scanDurationMedianMs} ms`);
-  console.log(`  event-loop delay p99    median ${f.eventLoopDelayDuringScanP99Ms.median?.toFixed(1)} ms, worst ${f.eventLoopDelayDuringScanP99Ms.worst?.toFixed(1)} ms (max ${f.eventLoopDelayDuringScanMaxMs.toFixed(1)} ms) during scans under load`);
-  console.log(`  idle RSS after start    ${f.idleRssMiB} MiB (start → ready ${f.startToReadyMs} ms)`);
-  console.log(JSON.stringify({ bench: "agent", ...figures }));
-  if (f.metricsErrors > 0) exitCode = 1;
+
+  // --- the agent as the systemd unit runs it (--jitless, the wrapper's flags) -------------
+  const s = await startAgent(work, { name: "systemd", nodeOptions: "--jitless", nodeFlags: ["--no-expose-wasm", "--max-semi-space-size=1"] });
+  try {
+    await sleep(2000);
+    const rss = [];
+    for (let i = 0; i < 6; i++) {
+      rss.push(rssKiB(s.child.pid));
+      await sleep(500);
+    }
+    const noise = s.log().split("\n").filter((l) => /expose_wasm|Warning|DEP\d/.test(l));
+    console.log(`  systemd unit's flags        idle RSS ${(median(rss) / 1024).toFixed(1)} MiB after first scan; start-up noise lines: ${noise.length}`);
+  } finally {
+    await s.stop();
+  }
+  console.log(`  load average after          ${load()}`);
 } catch (e) {
-  console.error(`bench/agent.mjs: ${e.message}`);
+  console.error(`bench/agent.mjs: ${e.stack ?? e.message}`);
   exitCode = 1;
 } finally {
-  child.kill("SIGTERM");
-  await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
   await rm(work, { recursive: true, force: true });
 }
 process.exitCode = exitCode;

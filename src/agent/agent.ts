@@ -3,11 +3,11 @@
  * last scan (with waivers applied as of today), the history, the scheduler, metrics and
  * state persistence. No HTTP and no process wiring here (server.ts, serve.ts).
  */
-import { runScan } from "../engine/run-scan.js";
 import type { ScanReport } from "../engine/result.js";
-import { selectChecks, type CheckFilter } from "../engine/select.js";
+import type { CheckFilter } from "../engine/select.js";
 import type { HostRoot } from "../host/host-root.js";
-import type { LoadedCheck, LoadedPack } from "../packs/load.js";
+import type { LoadedPack } from "../packs/load.js";
+import type { CatalogEntry } from "./catalog.js";
 import type { AgentConfig } from "./config.js";
 import type { AgentMetrics } from "./metrics.js";
 import { Scheduler, type RunContext, type ScanRun } from "./scheduler.js";
@@ -16,16 +16,42 @@ import { applyWaivers, countWaived, utcDay, type WaivedReport } from "./waivers.
 import { pushAll } from "../util/array.js";
 
 export interface AgentLogger {
+  debug?(msg: string): void;
   info(msg: string): void;
   warn(msg: string): void;
   error(msg: string): void;
 }
 
-export type ScanFunction = (packs: readonly LoadedPack[], filter: CheckFilter, loadErrors: readonly string[]) => Promise<ScanReport>;
+export interface ScanRequest {
+  packs: readonly LoadedPack[];
+  filter: CheckFilter;
+  loadErrors: readonly string[];
+  /** Aborted when the agent gives up on the scan (shutdown timeout). */
+  signal?: AbortSignal;
+}
+
+/** Runs one scan: in a child process in `serve` (scan-process.ts), in-process for `serve --once` and tests. */
+export type ScanFunction = (request: ScanRequest) => Promise<ScanReport>;
+
+/** The in-process scan (imports the engine only when used). */
+export function inProcessScan(host: HostRoot, deep: boolean): ScanFunction {
+  return async ({ packs, filter, loadErrors }) => {
+    const { runScan } = await import("../engine/run-scan.js");
+    return runScan({ host, packs, filter, loadErrors, deep });
+  };
+}
+
+/** "89 pass, 35 fail, 15 manual, 540 skip, 0 error" */
+export function formatCounts(c: ScanReport["summary"]): string {
+  return `${c.pass} pass, ${c.fail} fail, ${c.manual} manual, ${c.skip} skip, ${c.error} error`;
+}
 
 export interface AgentOptions {
   config: AgentConfig;
-  packs: LoadedPack[];
+  /** The checks the agent runs (after the benchmarks filter). */
+  catalog: CatalogEntry[];
+  /** The loaded packs, for an in-process scan; empty when scans load them in a child process. */
+  packs?: LoadedPack[];
   /** Formatted pack load errors. */
   loadErrors: string[];
   host: HostRoot;
@@ -61,22 +87,25 @@ export class Agent {
   private viewKey = "";
   private viewCache: WaivedReport | undefined;
   private metricsKey = "";
-  private readonly checks: LoadedCheck[];
+  private readonly checks: CatalogEntry[];
+  private abort: AbortController | undefined;
 
   constructor(opts: AgentOptions) {
     this.opts = opts;
     this.config = opts.config;
-    this.packs = opts.packs;
+    this.packs = opts.packs ?? [];
     this.loadErrors = opts.loadErrors;
     this.metrics = opts.metrics;
     this.latestScan = opts.state.latest;
     this.latestFromState = opts.state.latest !== undefined;
     this.summaries = [...opts.state.history];
-    this.checks = selectChecks(this.packs, this.filter());
+    this.checks = opts.catalog;
     this.scheduler = new Scheduler<StoredScan>({
       schedule: opts.config.schedule,
       run: (ctx) => this.runOne(ctx),
-      onError: (e, trigger) => opts.log.error(`scheduled scan (${trigger}) failed: ${(e as Error).message}`),
+      // A failed scan is logged and counted in runOne.
+      onError: () => undefined,
+      log: opts.log,
     });
     this.refreshMetrics();
   }
@@ -90,16 +119,25 @@ export class Agent {
     return this.scheduler.trigger(trigger);
   }
 
+  /** Give up on the running scan (its results are dropped); a no-op when none runs. */
+  abandonScan(reason: string): void {
+    this.abort?.abort(reason);
+  }
+
   private async runOne(ctx: RunContext): Promise<StoredScan> {
-    const scan: ScanFunction =
-      this.opts.scan ?? ((packs, filter, loadErrors) => runScan({ host: this.opts.host, packs, filter, loadErrors, deep: this.opts.config.deep }));
+    const scan: ScanFunction = this.opts.scan ?? inProcessScan(this.opts.host, this.opts.config.deep);
+    const abort = new AbortController();
+    this.abort = abort;
     let report: ScanReport;
     try {
-      report = await scan(this.packs, this.filter(), this.loadErrors);
+      report = await scan({ packs: this.packs, filter: this.filter(), loadErrors: this.loadErrors, signal: abort.signal });
     } catch (e) {
       this.lastError = `scan ${ctx.id} failed: ${(e as Error).message}`;
       this.metrics.scanFailed("scan");
+      this.opts.log.error(`scan ${ctx.id} (${ctx.trigger}) failed after ${Math.round(Date.now() - ctx.startedAt.getTime())} ms: ${(e as Error).message}`);
       throw e;
+    } finally {
+      if (this.abort === abort) this.abort = undefined;
     }
     this.lastError = undefined;
     const stored: StoredScan = { id: ctx.id, trigger: ctx.trigger, report };
@@ -119,6 +157,11 @@ export class Agent {
     this.summaries.splice(0, Math.max(0, this.summaries.length - HISTORY_LIMIT));
     this.refreshMetrics();
     this.metrics.scanCompleted(ctx.trigger, ctx.loopDelay());
+    const waived = countWaived(view);
+    this.opts.log.info(
+      `scan ${ctx.id} (${ctx.trigger}) finished in ${Math.round(report.durationMs)} ms: ${formatCounts(report.summary)}` +
+        `${waived > 0 ? `; ${waived} waived` : ""}${report.loadErrors.length > 0 ? `; ${report.loadErrors.length} pack error(s)` : ""}`,
+    );
     for (const w of view.waivers) {
       if (w.state === "expired") this.opts.log.warn(`waiver for ${w.check} expired on ${w.expires}; it no longer applies`);
       if (w.state === "unmatched") this.opts.log.warn(`waiver for ${w.check} matches no check of this scan`);
@@ -163,12 +206,12 @@ export class Agent {
   }
 
   /** Checks the agent runs (after the benchmarks filter). */
-  catalog(): LoadedCheck[] {
+  catalog(): CatalogEntry[] {
     return this.checks;
   }
 
   /** Checks matching a key ("pack/id") or a bare id (may match one per pack). */
-  findChecks(idOrKey: string): LoadedCheck[] {
+  findChecks(idOrKey: string): CatalogEntry[] {
     return this.checks.filter((c) => c.key === idOrKey || c.id === idOrKey);
   }
 

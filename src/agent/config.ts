@@ -10,6 +10,7 @@ import { validate as validateCron } from "node-cron";
 import { ErrorCodes, NodewardError } from "../errors.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
 import { formatSourceIssue, placeZodIssues, readYaml, type SourceIssue } from "../util/yaml-source.js";
+import { LOG_LEVELS } from "./log.js";
 
 export const DEFAULT_CONFIG_PATH = "/etc/nodeward/config.yaml";
 export const DEFAULT_LISTEN = "127.0.0.1:9850";
@@ -62,6 +63,13 @@ export const AgentConfigSchema = z.strictObject({
   proc: z.string().min(1).optional(),
   /** How long SIGTERM waits for a running scan before abandoning it. */
   shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
+  /** Least important level logged: debug, info, warn or error. */
+  logLevel: z.enum(LOG_LEVELS).default("info"),
+  /**
+   * Host names the API answers to besides IP addresses and localhost (DNS-rebinding
+   * defence); ".example.com" admits every subdomain.
+   */
+  allowedHosts: z.array(z.string().min(1).regex(/^\.?[A-Za-z0-9.-]+$/, "a host name, or .domain for its subdomains")).default([]),
 });
 
 export type AgentConfig = z.output<typeof AgentConfigSchema>;

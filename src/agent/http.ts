@@ -4,6 +4,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { STATUS_CODES } from "node:http";
+import { isIP } from "node:net";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Agent } from "./agent.js";
 
@@ -49,12 +50,71 @@ export function tokenMatches(header: string | undefined, token: string | undefin
   return timingSafeEqual(a, b);
 }
 
+/**
+ * The token a request presents: `Authorization: Bearer …`, or for a GET/HEAD the
+ * `access_token` query parameter (RFC 6750 §2.3; a browser link cannot set headers).
+ * The app's first hook moves the query parameter here, out of `req.query`, so no route
+ * schema, handler or log line sees it.
+ */
+export const QUERY_TOKEN = "access_token";
+const queryTokens = new WeakMap<FastifyRequest, string>();
+
+export function takeQueryToken(req: FastifyRequest): void {
+  const q = req.query as Record<string, unknown> | undefined;
+  if (!q || !Object.hasOwn(q, QUERY_TOKEN)) return;
+  const v = q[QUERY_TOKEN];
+  delete q[QUERY_TOKEN];
+  if ((req.method === "GET" || req.method === "HEAD") && typeof v === "string") queryTokens.set(req, v);
+}
+
+export function presentsToken(req: FastifyRequest, token: string | undefined): boolean {
+  if (tokenMatches(req.headers.authorization, token)) return true;
+  const q = queryTokens.get(req);
+  return q !== undefined && tokenMatches(`Bearer ${q}`, token);
+}
+
 /** An onRequest hook: 401 with WWW-Authenticate unless the request carries the token. */
 export function requireToken(token: string | undefined) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    if (tokenMatches(req.headers.authorization, token)) return undefined;
+    if (presentsToken(req, token)) return undefined;
     reply.header("www-authenticate", 'Bearer realm="nodeward"');
     req.log.warn({ route: req.routeOptions.url }, "refused: missing or wrong bearer token");
-    return send(reply, 401, token ? "a valid bearer token is required (Authorization: Bearer <token>)" : "no API token is configured on this agent (see tokenFile); mutating requests are refused");
+    return send(reply, 401, token ? "a valid bearer token is required (Authorization: Bearer <token>)" : "no API token is configured on this agent (see tokenFile); requests that need one are refused");
   };
+}
+
+/** Routes open without a token even when the agent listens off loopback: probes and Prometheus. */
+export const OPEN_ROUTES: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metrics"]);
+
+/** A listen host that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (h === "localhost" || h === "::1") return true;
+  return isIP(h) === 4 && h.startsWith("127.");
+}
+
+/**
+ * DNS rebinding defence: a browser tricked into calling the agent sends the attacker's
+ * name as Host. Accepted: IP literals (rebinding needs a name), `localhost` and
+ * `*.localhost` (browsers resolve them to loopback themselves), and the configured
+ * names (`allowedHosts`; an entry starting with "." admits every subdomain).
+ */
+export function hostAllowed(header: string | undefined, allowed: readonly string[]): boolean {
+  if (!header) return false;
+  let name: string;
+  if (header.startsWith("[")) {
+    const end = header.indexOf("]");
+    if (end < 0) return false;
+    name = header.slice(1, end);
+  } else {
+    name = header.replace(/:\d*$/, "");
+  }
+  name = name.toLowerCase().replace(/\.$/, "");
+  if (name === "") return false;
+  if (isIP(name) !== 0) return true;
+  if (name === "localhost" || name.endsWith(".localhost")) return true;
+  return allowed.some((a) => {
+    const e = a.toLowerCase();
+    return e.startsWith(".") ? name.endsWith(e) || name === e.slice(1) : name === e;
+  });
 }

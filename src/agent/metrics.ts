@@ -1,19 +1,21 @@
 /**
- * The agent's /metrics: a prom-client Registry of its own (never the global default, so
- * two agents in one process — tests — do not collide), holding
- *   - the per-scan families defined once in src/report/prometheus.ts, rendered to text once
- *     per scan and replaced whole (a check that disappeared leaves no series; a scrape
- *     costs a string concatenation, not ~2,000 label formats),
- *   - agent-lifetime counters (scans, scan errors) and the scan's event-loop delay,
- *   - nodeward_build_info and prom-client's default process / Node.js metrics.
+ * The agent's /metrics, built for scrapes that cost nothing:
+ *   - the per-scan families (src/report/prometheus.ts) are rendered once per scan, and
+ *     again only when the day changes (a waiver may expire), into a cached buffer;
+ *   - the agent's own series (build info, scan counters, the scan's event-loop delay,
+ *     process and Node.js memory) are a few dozen lines, rendered at most once a second
+ *     and whenever a counter moves;
+ *   - the response — own series + per-scan part — is kept plain and gzipped, rebuilt
+ *     at most once a second (gzip of ~40 KB: about a millisecond). One gzip stream, not
+ *     two concatenated members: Go's reader (Prometheus) accepts members, curl does not.
+ * A scrape therefore sends a cached Buffer: no label formatting, no compression.
  */
-import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
-import { BUILD_INFO, renderFamilies, scanMetricFamilies } from "../report/prometheus.js";
-import type { LoopDelay } from "./scheduler.js";
+import { readdirSync, readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import type { ScanReport } from "../engine/result.js";
 import { SCAN_TRIGGERS, type ScanTrigger } from "../model/vocabulary.js";
-import type { WaivedReport } from "./waivers.js";
-
-const LINT_FAILING_DEFAULTS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
+import { BUILD_INFO, PROMETHEUS_CONTENT_TYPE, renderFamilies, scanMetricFamilies, type MetricFamily } from "../report/prometheus.js";
+import type { LoopDelay } from "./scheduler.js";
 
 /** `serve --once` is not counted: a one-shot process has no scrape to show it to. */
 const COUNTED_TRIGGERS: readonly ScanTrigger[] = SCAN_TRIGGERS.filter((t) => t !== "once");
@@ -21,82 +23,166 @@ const COUNTED_TRIGGERS: readonly ScanTrigger[] = SCAN_TRIGGERS.filter((t) => t !
 export const SCAN_ERROR_KINDS = ["scan", "state"] as const;
 export type ScanErrorKind = (typeof SCAN_ERROR_KINDS)[number];
 
+/** How long the agent's own series (process memory, CPU) may be reused between scrapes. */
+export const SELF_METRICS_TTL_MS = 1000;
+
 export interface AgentMetricsOptions {
   version: string;
+  /** The node label of nodeward_build_info until a report names the scanned root's hostname. */
   node: string;
-  /** prom-client's default process and Node.js metrics (default true). */
+  /** Process and Node.js metrics (default true). */
   processMetrics?: boolean;
+  /** Clock (tests). */
+  now?: () => number;
 }
 
+export interface Exposition {
+  body: Buffer;
+  /** gzip-encoded body. */
+  gzip: Buffer;
+}
+
+const EMPTY = Buffer.alloc(0);
+
 export class AgentMetrics {
-  readonly registry: Registry;
-  /** Exposition text of the last scan's families; replaced whole by setScan. */
-  private scanText = "";
-  private readonly scanErrors: Counter<string>;
-  private readonly scans: Counter<string>;
-  private readonly loopP99: Gauge;
-  private readonly loopMax: Gauge;
+  readonly contentType = PROMETHEUS_CONTENT_TYPE;
+  private readonly opts: AgentMetricsOptions;
+  private node: string;
+  private readonly scans = new Map<ScanTrigger, number>(COUNTED_TRIGGERS.map((t) => [t, 0]));
+  private readonly scanErrors = new Map<ScanErrorKind, number>(SCAN_ERROR_KINDS.map((k) => [k, 0]));
+  private loop: LoopDelay | undefined;
+  private scanPart: Buffer = EMPTY;
+  private whole: Exposition | undefined;
+  private wholeAt = 0;
+  /** Times the per-scan part was rendered (tests: "once per scan"). */
+  scanRenders = 0;
 
   constructor(options: AgentMetricsOptions) {
-    this.registry = new Registry();
-    const registers = [this.registry];
-    const buildInfo = new Gauge({ name: BUILD_INFO.name, help: BUILD_INFO.help, labelNames: [...BUILD_INFO.labelNames], registers });
-    buildInfo.set({ version: options.version, node: options.node }, 1);
-    this.scans = new Counter({ name: "nodeward_scans_total", help: "Scans completed since the agent started, by trigger.", labelNames: ["trigger"], registers });
-    this.scanErrors = new Counter({
-      name: "nodeward_scan_errors_total",
-      help: "Scans that failed (kind=scan) or whose results could not be saved (kind=state) since the agent started.",
-      labelNames: ["kind"],
-      registers,
-    });
-    // Start every labelled counter at 0 so rate() and increase() see the first error.
-    for (const k of SCAN_ERROR_KINDS) this.scanErrors.inc({ kind: k }, 0);
-    for (const t of COUNTED_TRIGGERS) this.scans.inc({ trigger: t }, 0);
-    this.loopP99 = new Gauge({
-      name: "nodeward_scan_event_loop_delay_p99_seconds",
-      help: "99th percentile of the event-loop delay while the last scan ran.",
-      registers,
-    });
-    this.loopMax = new Gauge({ name: "nodeward_scan_event_loop_delay_max_seconds", help: "Largest event-loop delay while the last scan ran.", registers });
-    if (options.processMetrics !== false) {
-      collectDefaultMetrics({ register: this.registry });
-      // Gauges named *_total fail `promtool check metrics`; the per-type gauges without
-      // the suffix (nodejs_active_handles{type}…) carry the same numbers.
-      for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
-    }
-  }
-
-  get contentType(): string {
-    return this.registry.contentType;
+    this.opts = options;
+    this.node = options.node;
   }
 
   /** Replace every per-scan series with those of `report` (undefined: clear them). */
-  setScan(report: WaivedReport | undefined): void {
+  setScan(report: ScanReport | undefined): void {
+    if (report?.host.hostname) this.node = report.host.hostname;
     if (!report) {
-      this.scanText = "";
-      return;
+      this.scanPart = EMPTY;
+    } else {
+      this.scanPart = Buffer.from(renderFamilies(scanMetricFamilies(report)));
+      this.scanRenders++;
     }
-    const families = scanMetricFamilies(report, {
-      isWaived: (r) => r.waiver !== undefined,
-      expiredWaivers: report.waivers.filter((w) => w.state === "expired").length,
-    });
-    this.scanText = renderFamilies(families);
+    this.whole = undefined;
   }
 
   scanCompleted(trigger: ScanTrigger, loop: LoopDelay | undefined): void {
-    if (COUNTED_TRIGGERS.includes(trigger)) this.scans.inc({ trigger });
-    if (loop) {
-      this.loopP99.set(loop.p99 / 1000);
-      this.loopMax.set(loop.max / 1000);
-    }
+    if (COUNTED_TRIGGERS.includes(trigger)) this.scans.set(trigger, (this.scans.get(trigger) ?? 0) + 1);
+    if (loop) this.loop = loop;
+    this.whole = undefined;
   }
 
   scanFailed(kind: ScanErrorKind): void {
-    this.scanErrors.inc({ kind });
+    this.scanErrors.set(kind, (this.scanErrors.get(kind) ?? 0) + 1);
+    this.whole = undefined;
   }
 
-  async render(): Promise<string> {
-    const base = await this.registry.metrics();
-    return this.scanText === "" ? base : `${base.trimEnd()}\n\n${this.scanText}`;
+  /** The exposition to send: cached, re-rendered when a scan or counter changed or the TTL passed. */
+  exposition(): Exposition {
+    const now = this.opts.now?.() ?? Date.now();
+    if (!this.whole || now - this.wholeAt >= SELF_METRICS_TTL_MS) {
+      const body = Buffer.concat([Buffer.from(renderFamilies(this.ownFamilies())), this.scanPart]);
+      this.whole = { body, gzip: gzipSync(body) };
+      this.wholeAt = now;
+    }
+    return this.whole;
   }
+
+  /** The plain text (tests, `promtool check metrics`). */
+  async render(): Promise<string> {
+    return this.exposition().body.toString("utf8");
+  }
+
+  private ownFamilies(): MetricFamily[] {
+    const g = (name: string, help: string, value: number, type: "gauge" | "counter" = "gauge"): MetricFamily => ({ name, help, type, labelNames: [], samples: [{ labels: {}, value }] });
+    const families: MetricFamily[] = [
+      { ...BUILD_INFO, samples: [{ labels: { version: this.opts.version, node: this.node }, value: 1 }] },
+      {
+        name: "nodeward_scans_total",
+        help: "Scans completed since the agent started, by trigger.",
+        type: "counter",
+        labelNames: ["trigger"],
+        samples: [...this.scans].map(([trigger, value]) => ({ labels: { trigger }, value })),
+      },
+      {
+        name: "nodeward_scan_errors_total",
+        help: "Scans that failed (kind=scan) or whose results could not be saved (kind=state) since the agent started.",
+        type: "counter",
+        labelNames: ["kind"],
+        samples: [...this.scanErrors].map(([kind, value]) => ({ labels: { kind }, value })),
+      },
+      g("nodeward_scan_event_loop_delay_p99_seconds", "99th percentile of the HTTP event loop's delay while the last scan ran.", (this.loop?.p99 ?? 0) / 1000),
+      g("nodeward_scan_event_loop_delay_max_seconds", "Largest delay of the HTTP event loop while the last scan ran.", (this.loop?.max ?? 0) / 1000),
+    ];
+    if (this.opts.processMetrics !== false) families.push(...processFamilies(g));
+    return families;
+  }
+}
+
+type GaugeOf = (name: string, help: string, value: number, type?: "gauge" | "counter") => MetricFamily;
+
+const startTime = Math.round(Date.now() / 1000 - process.uptime());
+
+/** The process_* series every Prometheus client library exports (same names), and V8 heap figures. */
+function processFamilies(g: GaugeOf): MetricFamily[] {
+  const cpu = process.cpuUsage();
+  const mem = process.memoryUsage();
+  const out = [
+    g("process_cpu_user_seconds_total", "Total user CPU time spent in seconds.", cpu.user / 1e6, "counter"),
+    g("process_cpu_system_seconds_total", "Total system CPU time spent in seconds.", cpu.system / 1e6, "counter"),
+    g("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", (cpu.user + cpu.system) / 1e6, "counter"),
+    g("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", startTime),
+    g("process_resident_memory_bytes", "Resident memory size in bytes.", mem.rss),
+    g("nodejs_heap_size_total_bytes", "Process heap size from Node.js in bytes.", mem.heapTotal),
+    g("nodejs_heap_size_used_bytes", "Process heap size used from Node.js in bytes.", mem.heapUsed),
+    g("nodejs_external_memory_bytes", "Node.js external memory size in bytes.", mem.external),
+  ];
+  const fds = openFds();
+  if (fds !== undefined) out.push(g("process_open_fds", "Number of open file descriptors.", fds));
+  const max = maxFds();
+  if (max !== undefined) out.push(g("process_max_fds", "Maximum number of open file descriptors.", max));
+  return out;
+}
+
+function openFds(): number | undefined {
+  try {
+    return readdirSync("/proc/self/fd").length - 1;
+  } catch {
+    return undefined;
+  }
+}
+
+let maxFdsCache: number | undefined | null = null;
+function maxFds(): number | undefined {
+  if (maxFdsCache !== null) return maxFdsCache;
+  try {
+    const line = readFileSync("/proc/self/limits", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("Max open files"));
+    const n = Number(line?.split(/\s+/)[3]);
+    maxFdsCache = Number.isFinite(n) ? n : undefined;
+  } catch {
+    maxFdsCache = undefined;
+  }
+  return maxFdsCache;
+}
+
+/** True when an Accept-Encoding header accepts gzip (q > 0). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  for (const part of header.split(",")) {
+    const [coding = "", ...params] = part.trim().toLowerCase().split(";").map((s) => s.trim());
+    if (coding !== "gzip" && coding !== "x-gzip" && coding !== "*") continue;
+    const q = params.find((p) => p.startsWith("q="));
+    if (!q || Number(q.slice(2)) > 0) return true;
+  }
+  return false;
 }

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import { createTask, type ScheduledTask } from "node-cron";
-import type { ScanTrigger } from "./state.js";
+import type { ScanTrigger } from "../model/vocabulary.js";
 
 export interface LoopDelay {
   /** Milliseconds of delay beyond the sampling interval (0 = the loop was never late). */
@@ -38,6 +38,8 @@ export interface SchedulerOptions<T> {
   onError?: (e: unknown, trigger: ScanTrigger) => void;
   /** Resolution of the event-loop delay histogram in ms (default 10, Node's default). */
   loopResolutionMs?: number;
+  /** node-cron's own messages (a tick skipped because a scan still runs) go here instead of the console. */
+  log?: { debug?(msg: string): void; info(msg: string): void; error(msg: string): void };
 }
 
 export class Scheduler<T> {
@@ -103,7 +105,16 @@ export class Scheduler<T> {
           this.opts.onError?.(e, "schedule");
         }
       },
-      { noOverlap: true, name: "nodeward-scan" },
+      {
+        noOverlap: true,
+        name: "nodeward-scan",
+        logger: {
+          info: (m: string) => this.opts.log?.debug?.(`schedule: ${m}`),
+          debug: (m: string) => this.opts.log?.debug?.(`schedule: ${m}`),
+          warn: (m: string) => this.opts.log?.info(`schedule: ${m === "task still running, new execution blocked by overlap prevention!" ? "tick skipped, the previous scan still runs" : m}`),
+          error: (m: string | Error) => this.opts.log?.error(`schedule: ${m instanceof Error ? m.message : m}`),
+        },
+      },
     );
     void this.task.start();
   }

@@ -12,14 +12,17 @@ import { hostname } from "node:os";
 import type { FastifyInstance } from "fastify";
 import { runCommand } from "../host/exec.js";
 import { HostRoot } from "../host/host-root.js";
-import { formatPackError } from "../packs/load.js";
-import { loadSelection } from "../packs/selection.js";
+import type { LoadedPack } from "../packs/load.js";
 import { nodewardVersion } from "../paths.js";
 import { writeFileDurable } from "../util/durable-write.js";
 import { Agent, type AgentLogger, type ScanFunction } from "./agent.js";
+import { catalogOf } from "./catalog.js";
 import { loadConfig, parseListen, resolveConfigPath, type AgentConfig } from "./config.js";
+import { isLoopbackHost } from "./http.js";
+import { Log, type LogOptions } from "./log.js";
 import { AgentMetrics } from "./metrics.js";
-import { buildServer, type RemediateHook, type ServerDeps } from "./server.js";
+import { catalogFromChild, childProcessScan, scanJob, type CatalogAnswer, type ChildScanStats } from "./scan-process.js";
+import { buildServer, type HttpLimits, type RemediateHook } from "./server.js";
 import { StateStore } from "./state.js";
 
 export interface ServeOptions {
@@ -36,7 +39,10 @@ export interface ServeOptions {
   remediate?: RemediateHook;
   /** Replace the engine (tests, bench). */
   scan?: ScanFunction;
-  logger?: ServerDeps["logger"];
+  /** Where and how to log (default: stderr, format by environment, level from the config). */
+  log?: Omit<LogOptions, "level">;
+  /** HTTP limits (tests). */
+  limits?: Partial<HttpLimits>;
 }
 
 export interface RunningAgent {
@@ -50,7 +56,10 @@ export interface RunningAgent {
 }
 
 /** Everything except listening: shared by `serve` and `serve --once`. */
-export async function prepareAgent(options: ServeOptions, log: ForwardingLogger): Promise<{ agent: Agent; config: AgentConfig; store: StateStore; host: HostRoot }> {
+export async function prepareAgent(
+  options: ServeOptions,
+  scanIn: "process" | "inline",
+): Promise<{ agent: Agent; config: AgentConfig; store: StateStore; host: HostRoot; log: Log }> {
   const env = options.env ?? process.env;
   const where = resolveConfigPath(options.configPath, env);
   const config = await loadConfig(where.path, { explicit: where.explicit });
@@ -58,62 +67,102 @@ export async function prepareAgent(options: ServeOptions, log: ForwardingLogger)
   if (options.root) config.root = options.root;
   if (options.proc) config.proc = options.proc;
   if (options.stateDir) config.stateDir = options.stateDir;
-  log.info(`config: ${where.path}${where.explicit ? "" : " (default path)"}`);
+  const log = new Log({ ...options.log, level: config.logLevel });
+  log.debug(`config: ${where.path}${where.explicit ? "" : " (default path)"}`);
 
   const host = new HostRoot({ root: config.root, ...(config.proc ? { proc: config.proc } : {}) });
   const store = new StateStore(config.stateDir, log);
   const state = await store.load();
   if (state.latest) log.info(`loaded previous scan ${state.latest.id} (${state.latest.report.startedAt}) from ${store.file}`);
 
-  const loaded = await loadSelection({
-    paths: config.packs,
-    ...(config.profile ? { profile: config.profile } : {}),
-    vars: { ...config.vars, ...(config.allowedPorts.length > 0 ? { "allowed-ports": config.allowedPorts } : {}) },
-  });
-  const loadErrors = loaded.errors.map(formatPackError);
-  for (const e of loadErrors) log.warn(`pack error: ${e}`);
-  log.info(`loaded ${loaded.packs.length} pack(s), ${loaded.packs.reduce((n, p) => n + p.checks.length, 0)} check(s)`);
+  const job = scanJob(config);
+  const childOptions = {
+    onStderr: (line: string) => log.warn(`scan process: ${line}`),
+    onStats: (st: ChildScanStats) => log.debug(`scan process: packs loaded in ${Math.round(st.loadMs)} ms, peak RSS ${Math.round(st.maxRssKiB / 1024)} MiB, ${Math.round(st.wallMs)} ms in all`),
+  };
+  let packs: LoadedPack[] = [];
+  let catalog: CatalogAnswer;
+  if (scanIn === "process") {
+    // The packs are loaded (and checked) in a child process: the agent keeps only the catalog.
+    catalog = await catalogFromChild(job, childOptions);
+  } else {
+    const { loadSelection } = await import("../packs/selection.js");
+    const { formatPackError } = await import("../packs/load.js");
+    const { selectChecks } = await import("../engine/select.js");
+    const loaded = await loadSelection({ paths: job.packs, ...(job.profile ? { profile: job.profile } : {}), vars: job.vars });
+    packs = loaded.packs;
+    catalog = {
+      catalog: catalogOf(selectChecks(packs, { benchmarks: job.benchmarks })),
+      loadErrors: loaded.errors.map(formatPackError),
+      packs: packs.length,
+      checks: packs.reduce((n, p) => n + p.checks.length, 0),
+    };
+  }
+  for (const e of catalog.loadErrors) log.warn(`pack error: ${e}`);
+  log.info(
+    `nodeward ${nodewardVersion()}: ${catalog.packs} pack(s), ${catalog.checks} check(s)` +
+      `${config.profile ? `, profile ${config.profile}` : ""}; scanning ${config.root}; config ${where.path}${where.explicit ? "" : " (default path)"}`,
+  );
 
-  const metrics = new AgentMetrics({ version: nodewardVersion(), node: hostname() });
+  // The node label is the scanned root's hostname (the report's, once there is one), never the agent's own.
+  const node = state.latest?.report.host.hostname ?? (await rootHostname(host));
+  const metrics = new AgentMetrics({ version: nodewardVersion(), node });
+  const scan = options.scan ?? (scanIn === "process" ? childProcessScan(job, childOptions) : undefined);
   const agent = new Agent({
     config,
-    packs: loaded.packs,
-    loadErrors,
+    catalog: catalog.catalog,
+    packs,
+    loadErrors: catalog.loadErrors,
     host,
     store,
     state,
     metrics,
     log,
-    ...(options.scan ? { scan: options.scan } : {}),
+    ...(scan ? { scan } : {}),
   });
-  return { agent, config, store, host };
+  return { agent, config, store, host, log };
+}
+
+/** The hostname of the scanned system: the kernel's for the live host, /etc/hostname of another root. */
+async function rootHostname(host: HostRoot): Promise<string> {
+  if (host.isLive) return hostname();
+  return (await host.readFileIfExists("/etc/hostname").catch(() => undefined))?.trim().split("\n")[0] ?? "";
 }
 
 export async function startAgent(options: ServeOptions = {}): Promise<RunningAgent> {
-  const log = new ForwardingLogger();
   const env = options.env ?? process.env;
-  const { agent, config, store } = await prepareAgent(options, log);
+  const { agent, config, store, log } = await prepareAgent(options, "process");
+  // Node's own warnings (deprecations, experimental features) join the agent's log in its format.
+  process.removeAllListeners("warning");
+  process.on("warning", (w) => log.warn(`node: ${w.name}: ${w.message}`));
   const addr = parseListen(config.listen);
   if (!addr) throw new Error(`listen "${config.listen}" is not HOST:PORT`);
 
   const token = await readToken(config.tokenFile, log);
+  const readsNeedToken = !isLoopbackHost(addr.host);
+  if (readsNeedToken && !token) {
+    log.warn(`listening on ${config.listen} (not loopback) without an API token: only /healthz, /readyz and /metrics answer; every other route is 401`);
+  }
   const https = config.tls ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
   const app = buildServer({
     agent,
     token,
     remediate: options.remediate ?? (config.remediation.allowApi ? requestRemediation(config.stateDir) : undefined),
     https,
-    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    logger: log,
+    readsNeedToken,
+    allowedHosts: config.allowedHosts,
+    ...(options.limits ? { limits: options.limits } : {}),
   });
-  log.target = app.log;
-  await app.listen({ host: addr.host, port: addr.port });
+  await app.listen({ host: addr.host, port: addr.port, listenTextResolver: (address) => `listening on ${address}${readsNeedToken ? " (token required except /healthz, /readyz, /metrics)" : ""}` });
   const hostPart = addr.host.includes(":") ? `[${addr.host}]` : addr.host;
   const realPort = (app.server.address() as { port?: number } | null)?.port ?? addr.port;
   const url = `${https ? "https" : "http"}://${hostPart}:${realPort}`;
 
   agent.scheduler.start();
   if (config.scanOnStart) {
-    agent.triggerScan("start").run.done.catch((e: unknown) => log.error(`start-up scan failed: ${(e as Error).message}`));
+    // A failure is logged (and counted) by the agent.
+    agent.triggerScan("start").run.done.catch(() => undefined);
   }
   await notifySystemd(env, log, ["--ready", `--status=serving on ${url}`]);
 
@@ -126,10 +175,11 @@ export async function startAgent(options: ServeOptions = {}): Promise<RunningAge
       if (!(await agent.scheduler.waitForRunning(config.shutdownTimeoutMs))) {
         // Its results are dropped: the state file keeps the previous scan, whole.
         log.warn(`abandoning the running scan after ${config.shutdownTimeoutMs} ms`);
+        agent.abandonScan(`${reason}: shutdown timeout`);
+        await agent.scheduler.waitForRunning(1000);
       }
       await app.close();
       await store.flush().catch(() => undefined);
-      log.target = undefined;
     })();
     return stopping;
   };
@@ -138,8 +188,7 @@ export async function startAgent(options: ServeOptions = {}): Promise<RunningAge
 
 /** `serve --once`: one scan with the agent's config, saved to its state, no server. */
 export async function scanOnce(options: ServeOptions = {}): Promise<{ ok: boolean; summary?: string }> {
-  const log = new ForwardingLogger();
-  const { agent, store } = await prepareAgent(options, log);
+  const { agent, store, log } = await prepareAgent(options, "inline");
   try {
     const stored = await agent.triggerScan("once").run.done;
     await store.flush();
@@ -173,23 +222,6 @@ export async function notifySystemd(env: NodeJS.ProcessEnv, log: AgentLogger, ar
   const r = await runCommand(["systemd-notify", ...args], { timeoutMs: 5000, env: { NOTIFY_SOCKET: env.NOTIFY_SOCKET } });
   if (r.failed) log.warn(`systemd-notify ${args.join(" ")} failed: ${r.reason ?? "unknown"}`);
   return !r.failed;
-}
-
-/** Logs to stderr until the server exists, then through fastify's (pino) logger. */
-export class ForwardingLogger implements AgentLogger {
-  target: { info(m: string): void; warn(m: string): void; error(m: string): void } | undefined;
-  info(m: string): void {
-    if (this.target) this.target.info(m);
-    else process.stderr.write(`nodeward: ${m}\n`);
-  }
-  warn(m: string): void {
-    if (this.target) this.target.warn(m);
-    else process.stderr.write(`nodeward: warning: ${m}\n`);
-  }
-  error(m: string): void {
-    if (this.target) this.target.error(m);
-    else process.stderr.write(`nodeward: error: ${m}\n`);
-  }
 }
 
 /** The file nodeward-remediate.path watches (systemd/nodeward-remediate.path). */

@@ -1,57 +1,90 @@
 /**
  * The agent's HTTP app (fastify), built without listening so tests use `app.inject()`:
- * the shared behaviour — strict JSON bodies, one JSON error shape, a JSON 404 — and the
- * route plugins (routes/: health, metrics, scans, checks, remediations), each registered
- * with the same ApiContext. Every route has a JSON schema; bad input gets a 4xx, never a 5xx.
+ * the shared behaviour — access rules, strict JSON bodies, one JSON error shape, a JSON
+ * 404, timeouts — and the route plugins (routes/: health, metrics, scans, checks,
+ * remediations), each registered with the same ApiContext. Every route has a JSON
+ * schema; bad input gets a 4xx, never a 5xx.
+ *
+ * Access, checked before anything else on every request:
+ *   1. Host allowlist (DNS rebinding): IP literals, localhost, configured names; else 403;
+ *   2. `readsNeedToken` (the agent listens off loopback): every route but /healthz,
+ *      /readyz and /metrics needs the token; mutating routes always need it.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
-import { errorSchema, send, type ApiContext } from "./http.js";
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from "fastify";
+import { errorSchema, hostAllowed, OPEN_ROUTES, requireToken, send, takeQueryToken, type ApiContext } from "./http.js";
+import type { Log } from "./log.js";
 import { checkRoutes } from "./routes/checks.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { remediationRoutes } from "./routes/remediations.js";
 import { scanRoutes } from "./routes/scans.js";
-import { redactUrl } from "../util/redact.js";
 
 export type { RemediateHook } from "./http.js";
 
 export const DEFAULT_BODY_LIMIT = 16 * 1024;
 
+/**
+ * Connection limits. A client gets `headersMs` to send its headers and `requestMs` for
+ * the whole request; a connection with no traffic for `idleMs` (one that never sent a
+ * byte, a half-open one whose peer vanished) is closed, an idle keep-alive connection
+ * after `keepAliveMs`. Past `maxConnections` new connections are closed at once, so
+ * file descriptors run out for no one.
+ */
+export interface HttpLimits {
+  headersMs: number;
+  requestMs: number;
+  idleMs: number;
+  keepAliveMs: number;
+  maxConnections: number;
+}
+
+export const DEFAULT_LIMITS: HttpLimits = { headersMs: 5_000, requestMs: 10_000, idleMs: 15_000, keepAliveMs: 5_000, maxConnections: 256 };
+
 export interface ServerDeps extends ApiContext {
-  /** Pino options for fastify's logger, or false. The Authorization header is always redacted. */
-  logger?: false | { level?: string; stream?: NodeJS.WritableStream };
+  /** The agent's logger (fastify logs through it), or false for none. */
+  logger?: false | Log;
   https?: { cert: string | Buffer; key: string | Buffer } | undefined;
   bodyLimit?: number;
+  /** Every route but /healthz, /readyz and /metrics needs the token (set when listening off loopback). */
+  readsNeedToken?: boolean;
+  /** Host names accepted besides IP literals and localhost. */
+  allowedHosts?: readonly string[];
+  limits?: Partial<HttpLimits>;
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const app = Fastify({
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     ...(deps.https ? { https: deps.https } : {}),
-    logger:
-      deps.logger === false
-        ? false
-        : {
-            level: deps.logger?.level ?? "info",
-            ...(deps.logger?.stream ? { stream: deps.logger.stream } : {}),
-            redact: { paths: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'], censor: "[redacted]" },
-            // A ?token= query string must not reach the request log (issue 19).
-            serializers: {
-              req: (req: { method?: string; url?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) => ({
-                method: req.method,
-                url: redactUrl(req.url ?? ""),
-                host: req.hostname,
-                remoteAddress: req.ip,
-                remotePort: req.socket?.remotePort,
-              }),
-            },
-          },
+    ...(deps.logger ? { loggerInstance: deps.logger.asFastifyLogger() } : { logger: false }),
+    // Request lines are not logged (refusals and failures are, by the hooks below).
+    logController: new LogController({ disableRequestLogging: true }),
+    connectionTimeout: limits.idleMs,
+    keepAliveTimeout: limits.keepAliveMs,
+    requestTimeout: limits.requestMs,
     // Strict bodies: fastify's default Ajv silently *removes* unknown keys, which would
     // let `{"checks": [...], "command": "..."}` through; we want it refused.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     return503OnClosing: true,
   });
   app.addSchema(errorSchema);
+  app.server.headersTimeout = limits.headersMs;
+  app.server.maxConnections = limits.maxConnections;
+  // How often Node checks the header and request deadlines (default 30 s).
+  (app.server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.max(100, Math.min(1000, limits.headersMs / 2));
+
+  const allowedHosts = deps.allowedHosts ?? [];
+  const tokenHook = requireToken(deps.token);
+  app.addHook("onRequest", async (req, reply) => {
+    takeQueryToken(req);
+    if (!hostAllowed(req.headers.host, allowedHosts)) {
+      req.log.warn({ host: String(req.headers.host ?? "").slice(0, 100) }, "refused: Host not allowed (add it to allowedHosts)");
+      return send(reply, 403, `Host "${String(req.headers.host ?? "").slice(0, 100)}" is not served here; use an IP address, localhost or a name listed in allowedHosts`);
+    }
+    if (deps.readsNeedToken && !OPEN_ROUTES.has(req.routeOptions.url ?? "")) return tokenHook(req, reply);
+    return undefined;
+  });
 
   // An empty body with a JSON content type is "no body" (curl -X POST -H 'content-type: application/json').
   const jsonParser = app.getDefaultJsonParser("error", "error");

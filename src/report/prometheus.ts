@@ -1,18 +1,23 @@
 /**
  * Prometheus exposition of a scan: the one definition of nodeward's per-scan metrics.
- * The agent's /metrics feeds these same families into prom-client gauges (reset before
- * each scan so a check that disappeared leaves no series behind); this reporter renders
- * them directly for node_exporter's textfile collector (`scan --format prometheus`).
- * Rendering is synchronous because reporters are; prom-client's registry is async only.
+ * The agent renders these families once per scan (and once a day, for waiver expiry)
+ * into a cached buffer; this reporter renders the same bytes for node_exporter's
+ * textfile collector (`scan --format prometheus`).
  *
- * Per-check encoding (kube-state-metrics style, documented in the README):
- *   nodeward_check_status{pack,benchmark,id,severity,level,waived} 1 pass / 0 fail;
- *     no series for manual/skip/error, so `avg()` is the compliance ratio of what was decided.
- *   nodeward_check_result{pack,benchmark,id,severity,level,waived,status} one-hot over all
- *     five statuses: 1 for the current one, 0 for the other four.
- * Series per node: 6 × checks + 14 fixed (+ process metrics in the agent).
+ * Lean by design (docs/agent.md "Series budget"):
+ *   - only checks of packs that apply to the node are exported: a pack applies when at
+ *     least one of its checks was not skipped (a RHEL pack on Debian is all skip, and 130
+ *     series saying "skip" tell nobody anything); nodeward_pack_info says which applied;
+ *   - per check, labels hold identity (pack, id), severity, level and waived — constant
+ *     metadata (benchmark title, version) is in nodeward_pack_info, titles and references
+ *     stay in the API;
+ *   - nodeward_check_status{…} 1 pass / 0 fail, for decided checks only, so `avg()` is the
+ *     compliance ratio and `== 0` means "fails";
+ *   - nodeward_check_result{…,status} 1, one series per check whose `status` label is the
+ *     current status (not one-hot: five series per check for a value that changes rarely).
+ *   - nodeward_kubernetes_info{distribution,variant,version} names the node's Kubernetes.
+ * Series per node: pass + fail + exported checks + packs + 11.
  */
-import { hostname } from "node:os";
 import { STATUSES, type CheckResult, type ScanReport } from "../engine/result.js";
 import type { Reporter } from "./types.js";
 
@@ -34,7 +39,7 @@ export interface MetricFamily extends MetricDef {
   samples: Sample[];
 }
 
-const CHECK_LABELS = ["pack", "benchmark", "id", "severity", "level", "waived"] as const;
+const CHECK_LABELS = ["pack", "id", "severity", "level", "waived"] as const;
 
 /** The per-scan metrics, in exposition order. */
 export const SCAN_METRICS = {
@@ -46,13 +51,19 @@ export const SCAN_METRICS = {
   },
   checkResult: {
     name: "nodeward_check_result",
-    help: "Status of a check in the last scan, one-hot: 1 for the current status, 0 for the other four.",
+    help: "Status of a check in the last scan: one series per check, value 1, its status label the current status.",
     type: "gauge",
     labelNames: [...CHECK_LABELS, "status"],
   },
+  packInfo: {
+    name: "nodeward_pack_info",
+    help: "Always 1: a pack of the last scan, its benchmark and version; applies=false when every check of it was skipped (its checks are not exported).",
+    type: "gauge",
+    labelNames: ["pack", "benchmark", "version", "applies"],
+  },
   checks: {
     name: "nodeward_checks",
-    help: "Number of checks per status in the last scan.",
+    help: "Number of checks per status in the last scan (every pack, as in the report's summary).",
     type: "gauge",
     labelNames: ["status"],
   },
@@ -96,48 +107,56 @@ export const SCAN_METRICS = {
 
 export const BUILD_INFO: MetricDef = {
   name: "nodeward_build_info",
-  help: "Always 1; labels give the nodeward version and the node name.",
+  help: "Always 1; labels give the nodeward version and the node name (the scanned root's hostname).",
   type: "gauge",
   labelNames: ["version", "node"],
 };
 
-export interface ScanMetricsOptions {
-  /** Whether a result is covered by an active waiver (the agent applies waivers; the CLI has none). */
-  isWaived?: (r: CheckResult) => boolean;
-  expiredWaivers?: number;
-}
-
-export function checkLabels(r: CheckResult, waived: boolean): Labels {
+export function checkLabels(r: CheckResult): Labels {
   return {
     pack: r.pack,
-    benchmark: r.benchmark,
     id: r.id,
     severity: r.severity,
     level: r.level === undefined ? "" : String(r.level),
-    waived: waived ? "true" : "false",
+    waived: r.waiver !== undefined ? "true" : "false",
   };
 }
 
-/** Every per-scan family with its samples for `report`. */
-export function scanMetricFamilies(report: ScanReport, options: ScanMetricsOptions = {}): MetricFamily[] {
+/** Packs with at least one check that was not skipped: their checks are exported. */
+export function applyingPacks(report: ScanReport): Set<string> {
+  const applies = new Set<string>();
+  for (const r of report.results) if (r.status !== "skip") applies.add(r.pack);
+  return applies;
+}
+
+/** Every per-scan family with its samples for `report` (waivers as carried by its results). */
+export function scanMetricFamilies(report: ScanReport): MetricFamily[] {
   const m = SCAN_METRICS;
+  const applies = applyingPacks(report);
   const status: Sample[] = [];
   const result: Sample[] = [];
   let waived = 0;
   for (const r of report.results) {
-    const w = options.isWaived?.(r) ?? false;
-    if (w) waived++;
-    const labels = checkLabels(r, w);
+    if (r.waiver !== undefined) waived++;
+    if (!applies.has(r.pack)) continue;
+    const labels = checkLabels(r);
     if (r.status === "pass" || r.status === "fail") status.push({ labels, value: r.status === "pass" ? 1 : 0 });
-    for (const s of STATUSES) result.push({ labels: { ...labels, status: s }, value: r.status === s ? 1 : 0 });
+    result.push({ labels: { ...labels, status: r.status }, value: 1 });
   }
+  const packs = new Map(report.packs.map((p) => [p.id, p]));
+  for (const r of report.results) if (!packs.has(r.pack)) packs.set(r.pack, { id: r.pack, title: r.pack, benchmark: r.benchmark, version: "", checks: 0 });
   const finished = Date.parse(report.startedAt) + report.durationMs;
+  const expired = (report.waivers ?? []).filter((w) => w.state === "expired").length;
   return [
     { ...m.checkStatus, samples: status },
     { ...m.checkResult, samples: result },
+    {
+      ...m.packInfo,
+      samples: [...packs.values()].map((p) => ({ labels: { pack: p.id, benchmark: p.benchmark, version: p.version, applies: String(applies.has(p.id)) }, value: 1 })),
+    },
     { ...m.checks, samples: STATUSES.map((s) => ({ labels: { status: s }, value: report.summary[s] })) },
     { ...m.waived, samples: [{ labels: {}, value: waived }] },
-    { ...m.expiredWaivers, samples: [{ labels: {}, value: options.expiredWaivers ?? 0 }] },
+    { ...m.expiredWaivers, samples: [{ labels: {}, value: expired }] },
     { ...m.packErrors, samples: [{ labels: {}, value: report.loadErrors.length }] },
     { ...m.duration, samples: [{ labels: {}, value: report.durationMs / 1000 }] },
     {
@@ -154,11 +173,16 @@ export function buildInfoFamily(version: string, node: string): MetricFamily {
   return { ...BUILD_INFO, samples: [{ labels: { version, node }, value: 1 }] };
 }
 
-// Text format 0.0.4, escaped as prom-client does, so both paths print the same bytes.
+/** The node a report describes: the scanned root's hostname ("" when the root has none). */
+export function reportNode(report: ScanReport): string {
+  return report.host.hostname ?? "";
+}
+
+// Text format 0.0.4.
 const escapeHelp = (s: string) => s.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 const escapeLabel = (s: string) => s.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-function formatValue(v: number): string {
-  if (Number.isNaN(v)) return "Nan";
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
   if (!Number.isFinite(v)) return v > 0 ? "+Inf" : "-Inf";
   return String(v);
 }
@@ -172,16 +196,17 @@ export function renderFamilies(families: readonly MetricFamily[]): string {
     }
     return lines.join("\n");
   });
-  return blocks.join("\n\n") + "\n";
+  return blocks.join("\n") + "\n";
 }
+
+export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 /** For node_exporter's textfile collector: write with `--output /var/lib/node_exporter/textfile/nodeward.prom`. */
 export const prometheusReporter: Reporter = {
   name: "prometheus",
-  contentType: "text/plain; version=0.0.4; charset=utf-8",
+  contentType: PROMETHEUS_CONTENT_TYPE,
   extension: "prom",
   render(report) {
-    const node = report.host.hostname ?? hostname();
-    return renderFamilies([buildInfoFamily(report.tool.version, node), ...scanMetricFamilies(report)]);
+    return renderFamilies([buildInfoFamily(report.tool.version, reportNode(report)), ...scanMetricFamilies(report)]);
   },
 };

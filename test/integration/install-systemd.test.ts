@@ -204,7 +204,11 @@ describe("install.sh on a real systemd (systemd-nspawn -b of a Debian 12 root)",
     const mask = await run(["systemctl", `--root=${root}`, "mask", "ssh.service", "ssh.socket"]);
     expect(mask.exitCode, mask.stderr).toBe(0);
     await mkdir(path.join(root, "etc/nodeward"), { recursive: true });
-    await writeFile(path.join(root, "etc/nodeward/config.yaml"), `# set by the test\nlisten: 127.0.0.1:${port}\n`);
+    // An expired waiver: the agent warns about it at every scan (the journald test below).
+    await writeFile(
+      path.join(root, "etc/nodeward/config.yaml"),
+      `# set by the test\nlisten: 127.0.0.1:${port}\nwaivers:\n  - { check: no-such-pack/0.0, reason: test, expires: 2020-01-01 }\n`,
+    );
   }, 400_000);
 
   afterAll(async () => {
@@ -243,6 +247,40 @@ describe("install.sh on a real systemd (systemd-nspawn -b of a Debian 12 root)",
     const tok = await inCtOk(["stat", "-c", "%a %U", "/etc/nodeward/token"]);
     expect(tok.trim()).toBe("600 root");
     expect((await readFile(path.join(root, "etc/nodeward/token"), "utf8")).trim()).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("logs to the journal with priorities: warnings under -p warning, one line per scan, no noise", async () => {
+    // A second scan, over the API with the installed token.
+    const token = (await readFile(path.join(root, "etc/nodeward/token"), "utf8")).trim();
+    const post = await fetch(`http://127.0.0.1:${port}/api/v1/scans`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    expect(post.status).toBe(202);
+    let m = "";
+    for (let i = 0; i < 200 && !/^nodeward_scans_total\{trigger="api"\} 1$/m.test(m); i++) {
+      m = await metrics().catch(() => "");
+      await sleep(100);
+    }
+    const scans = [...m.matchAll(/^nodeward_scans_total\{trigger="\w+"\} (\d+)$/gm)].reduce((n, x) => n + Number(x[1]), 0);
+    expect(scans).toBe(2);
+    type Entry = { MESSAGE: string; PRIORITY: string; _PID?: string };
+    const entries = (await inCtOk(["journalctl", "-u", "nodeward.service", "-o", "json", "--no-pager"]))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Entry)
+      .filter((e) => e._PID !== "1" && typeof e.MESSAGE === "string");
+    const agent = entries.filter((e) => !/^(Starting|Started|Stopping|Stopped) /.test(e.MESSAGE));
+    // One line per scan, at info (6), with trigger, duration and counts.
+    const scanLines = agent.filter((e) => /^scan \S+ \((start|api)\) finished in \d+ ms: \d+ pass, \d+ fail, \d+ manual, \d+ skip, \d+ error/.test(e.MESSAGE));
+    expect(scanLines.map((e) => e.PRIORITY)).toEqual(["6", "6"]);
+    // Warnings at 4: journalctl -p warning shows them.
+    const warnings = await inCtOk(["journalctl", "-u", "nodeward.service", "-p", "warning", "-o", "cat", "--no-pager"]);
+    expect(warnings).toMatch(/waiver for no-such-pack\/0\.0 expired on 2020-01-01/);
+    expect(agent.filter((e) => e.MESSAGE.includes("expired on 2020-01-01")).map((e) => e.PRIORITY)).toEqual(["4", "4"]);
+    // One format: no JSON lines, no unparsed <N> prefixes, no V8 warning at start.
+    for (const e of agent) {
+      expect(e.MESSAGE).not.toMatch(/^[{<]/);
+      expect(e.MESSAGE).not.toMatch(/expose_wasm|DeprecationWarning|NODE-CRON/);
+    }
+    expect(agent.length).toBeLessThan(12);
   });
 
   it("runs hardened: two capabilities, read-only host, remediation journals read-only to it", async () => {

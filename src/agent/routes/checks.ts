@@ -2,8 +2,8 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { CheckResult } from "../../engine/result.js";
 import { STATUSES } from "../../model/vocabulary.js";
-import type { LoadedCheck } from "../../packs/load.js";
 import type { Agent } from "../agent.js";
+import type { CatalogEntry } from "../catalog.js";
 import { errors, send, type ApiContext } from "../http.js";
 
 const checkSummarySchema = {
@@ -32,17 +32,17 @@ const detailSchema = {
 
 const idParam = { type: "string", minLength: 1, maxLength: 200 } as const;
 
-export function catalogEntry(c: LoadedCheck): Record<string, unknown> {
+function summary(c: CatalogEntry): Record<string, unknown> {
   return {
     key: c.key,
     id: c.id,
-    pack: c.pack.id,
-    benchmark: c.pack.benchmark,
+    pack: c.pack,
+    benchmark: c.benchmark,
     title: c.title,
     severity: c.severity,
     ...(c.level !== undefined ? { level: c.level } : {}),
     manual: c.manual,
-    ...(c.fix ? { fix: c.fix.action } : {}),
+    ...(c.fix ? { fix: c.fix } : {}),
   };
 }
 
@@ -67,10 +67,10 @@ export async function checkRoutes(app: FastifyInstance, { agent }: ApiContext): 
       const results = resultsByKey(agent);
       const checks = agent
         .catalog()
-        .filter((c) => benchmark === undefined || c.pack.id === benchmark)
+        .filter((c) => benchmark === undefined || c.pack === benchmark)
         .map((c) => {
           const r = results.get(c.key);
-          return { ...catalogEntry(c), ...(r ? { status: r.status, waived: r.waiver !== undefined } : {}) };
+          return { ...summary(c), ...(r ? { status: r.status, waived: r.waiver !== undefined } : {}) };
         })
         .filter((c) => status === undefined || c.status === status);
       return { scanId: agent.latest?.id ?? null, checks };
@@ -81,10 +81,10 @@ export async function checkRoutes(app: FastifyInstance, { agent }: ApiContext): 
     const found = agent.findChecks(key);
     if (found.length === 0) return send(reply, 404, `unknown check "${key}"`);
     if (found.length > 1) return send(reply, 409, `check id "${key}" is in several packs (${found.map((c) => c.key).join(", ")}); ask for /api/v1/checks/<pack>/<id>`);
-    const c = found[0] as LoadedCheck;
+    const c = found[0] as CatalogEntry;
     const result = resultsByKey(agent).get(c.key);
     return reply.send({
-      ...catalogEntry(c),
+      ...summary(c),
       ...(c.description ? { description: c.description } : {}),
       ...(c.rationale ? { rationale: c.rationale } : {}),
       references: c.references,

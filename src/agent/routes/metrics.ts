@@ -1,15 +1,20 @@
-/** `/metrics`: the Prometheus exposition. */
+/**
+ * `/metrics`: the Prometheus exposition, a cached buffer (plain or gzip, by
+ * Accept-Encoding); no schema and no serializer on the way out.
+ */
 import type { FastifyInstance } from "fastify";
 import { QUIET, type ApiContext } from "../http.js";
+import { acceptsGzip } from "../metrics.js";
 
 export async function metricsRoutes(app: FastifyInstance, { agent }: ApiContext): Promise<void> {
   app.get("/metrics", {
     logLevel: QUIET,
-    schema: { response: { 200: { type: "string" } } },
-    handler: async (_req, reply) => {
+    handler: async (req, reply) => {
       agent.refreshMetrics();
-      const text = await agent.metrics.render();
-      return reply.type(agent.metrics.contentType).send(text);
+      const exp = agent.metrics.exposition();
+      reply.header("content-type", agent.metrics.contentType).header("vary", "Accept-Encoding").header("cache-control", "no-store");
+      if (acceptsGzip(req.headers["accept-encoding"])) return reply.header("content-encoding", "gzip").send(exp.gzip);
+      return reply.send(exp.body);
     },
   });
 }

@@ -4,7 +4,7 @@
  * nodeward-remediate unit) acts on them — never on anything else a body describes.
  */
 import type { FastifyInstance } from "fastify";
-import type { LoadedCheck } from "../../packs/load.js";
+import type { CatalogEntry } from "../catalog.js";
 import { errors, requireToken, send, type ApiContext } from "../http.js";
 
 export async function remediationRoutes(app: FastifyInstance, { agent, token, remediate }: ApiContext): Promise<void> {
@@ -37,8 +37,8 @@ export async function remediationRoutes(app: FastifyInstance, { agent, token, re
         const found = agent.findChecks(id);
         if (found.length === 0) unknown.push(id);
         else if (found.length > 1) ambiguous.push(`${id} (${found.map((c) => c.key).join(", ")})`);
-        else if (!(found[0] as LoadedCheck).fix) noFix.push((found[0] as LoadedCheck).key);
-        else keys.push((found[0] as LoadedCheck).key);
+        else if (!(found[0] as CatalogEntry).fix) noFix.push((found[0] as CatalogEntry).key);
+        else keys.push((found[0] as CatalogEntry).key);
       }
       if (unknown.length > 0) return send(reply, 404, `unknown check(s): ${unknown.join(", ")}`);
       if (ambiguous.length > 0) return send(reply, 409, `ambiguous check id(s), use <pack>/<id>: ${ambiguous.join("; ")}`);

@@ -34,6 +34,8 @@ describe("agent config", () => {
       remediation: { allowApi: false },
       root: "/",
       shutdownTimeoutMs: 10_000,
+      logLevel: "info",
+      allowedHosts: [],
     });
   });
 
@@ -55,6 +57,8 @@ describe("agent config", () => {
         "remediation: { allowApi: true }",
         "root: /host",
         "proc: /host/proc",
+        "logLevel: warn",
+        "allowedHosts: [nodeward.example.com, .nodes.example.com]",
       ].join("\n"),
       "x.yaml",
     );
@@ -68,6 +72,8 @@ describe("agent config", () => {
       tls: { cert: "/tmp/c.pem", key: "/tmp/k.pem" },
       remediation: { allowApi: true },
       root: "/host",
+      logLevel: "warn",
+      allowedHosts: ["nodeward.example.com", ".nodes.example.com"],
       proc: "/host/proc",
     });
   });
@@ -133,11 +139,13 @@ describe("agent config", () => {
 
 describe("the agent loads packs as scan does", () => {
   it("applies the configured profile, vars and allowedPorts", async () => {
-    const { prepareAgent, ForwardingLogger } = await import("../../../src/agent/serve.js");
+    const { prepareAgent } = await import("../../../src/agent/serve.js");
     const dir = await tempDir();
     const cfg = `${dir}/config.yaml`;
     await writeFile(cfg, `profile: kubernetes-node\nallowedPorts: [22, 8443]\nstateDir: ${dir}/state\nscanOnStart: false\n`);
-    const { agent } = await prepareAgent({ configPath: cfg, env: {} }, new ForwardingLogger());
+    const lines: string[] = [];
+    const { agent } = await prepareAgent({ configPath: cfg, env: {}, log: { format: "json", stream: { write: (l: string) => lines.push(l) } } }, "inline");
+    expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual([expect.stringMatching(/^nodeward \S+: 13 pack\(s\), \d+ check\(s\), profile kubernetes-node; scanning \/; config /)]);
     const ids = agent.packs.map((p) => p.meta.id).sort();
     expect(ids).toEqual([
       "cis-aks-node",
@@ -154,10 +162,12 @@ describe("the agent loads packs as scan does", () => {
       "kubernetes-control-plane-2.0",
       "kubernetes-node-runtime",
     ]);
-    const fwd = agent.findChecks("cis-debian-12/3.3.1")[0];
+    const loaded = (key: string) => agent.packs.flatMap((p) => p.checks).find((c) => c.key === key);
+    expect(agent.findChecks("cis-debian-12/3.3.1")).toHaveLength(1);
+    const fwd = loaded("cis-debian-12/3.3.1");
     expect(fwd?.tailoring?.profile).toBe("kubernetes-node");
     expect(fwd?.audit?.expect.expected).toBe("runtime = 1, persisted = 1 or not set");
-    const ports = agent.findChecks("cis-debian-12/2.1.22")[0];
+    const ports = loaded("cis-debian-12/2.1.22");
     expect(ports?.audit?.expect.expected).toContain("one of [22, 8443]");
   });
 });

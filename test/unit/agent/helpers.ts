@@ -7,6 +7,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Agent, type ScanFunction } from "../../../src/agent/agent.js";
+import { catalogOf } from "../../../src/agent/catalog.js";
+import { selectChecks } from "../../../src/engine/select.js";
 import { parseConfig } from "../../../src/agent/config.js";
 import { AgentMetrics } from "../../../src/agent/metrics.js";
 import { buildServer, type ServerDeps } from "../../../src/agent/server.js";
@@ -85,6 +87,7 @@ export async function makeAgent(opts: TestAgentOptions = {}) {
   const metrics = new AgentMetrics({ version: "9.9.9", node: "test-node", processMetrics: false });
   const agent = new Agent({
     config,
+    catalog: catalogOf(selectChecks(loaded.packs, { benchmarks: config.benchmarks })),
     packs: loaded.packs,
     loadErrors: loaded.errors.map(formatPackError),
     host: new HostRoot({ root }),

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { AgentMetrics } from "../../../src/agent/metrics.js";
+import { gunzipSync } from "node:zlib";
+import { acceptsGzip, AgentMetrics } from "../../../src/agent/metrics.js";
 import { applyWaivers } from "../../../src/agent/waivers.js";
 import type { ScanReport } from "../../../src/engine/result.js";
 import { getReporter } from "../../../src/report/index.js";
@@ -24,20 +25,20 @@ describe("agent metrics", () => {
     await agent.triggerScan("start").run.done;
     let m = (await app.inject({ url: "/metrics" })).body;
     expect(samples(m, "nodeward_check_status")).toHaveLength(2);
-    expect(m).toContain('nodeward_check_status{pack="p",benchmark="p Benchmark",id="2",severity="medium",level="",waived="false"} 0');
-    expect(samples(m, "nodeward_check_result")).toHaveLength(15);
+    expect(m).toContain('nodeward_check_status{pack="p",id="2",severity="medium",level="",waived="false"} 0');
+    expect(samples(m, "nodeward_check_result")).toHaveLength(3);
 
     await agent.triggerScan("schedule").run.done;
     m = (await app.inject({ url: "/metrics" })).body;
     expect(m).not.toContain('id="2"');
     expect(samples(m, "nodeward_check_status")).toEqual([
-      'nodeward_check_status{pack="p",benchmark="p Benchmark",id="1",severity="medium",level="",waived="false"} 0',
+      'nodeward_check_status{pack="p",id="1",severity="medium",level="",waived="false"} 0',
     ]);
-    // Check 3 went error → skip: no status series (neither pass nor fail); the one-hot says skip.
-    expect(samples(m, "nodeward_check_result").filter((l) => l.includes('id="3"') && l.endsWith(" 1"))).toEqual([
-      'nodeward_check_result{pack="p",benchmark="p Benchmark",id="3",severity="medium",level="",waived="false",status="skip"} 1',
+    // Check 3 went error → skip: no status series (neither pass nor fail); its result series says skip.
+    expect(samples(m, "nodeward_check_result").filter((l) => l.includes('id="3"'))).toEqual([
+      'nodeward_check_result{pack="p",id="3",severity="medium",level="",waived="false",status="skip"} 1',
     ]);
-    expect(samples(m, "nodeward_check_result")).toHaveLength(10);
+    expect(samples(m, "nodeward_check_result")).toHaveLength(2);
     expect(samples(m, "nodeward_checks")).toEqual([
       'nodeward_checks{status="pass"} 0',
       'nodeward_checks{status="fail"} 1',
@@ -75,11 +76,11 @@ describe("agent metrics", () => {
     const m = await metrics.render();
     expect(samples(m, "nodeward_check_status")).toEqual([]);
     expect(samples(m, "nodeward_build_info")).toEqual(['nodeward_build_info{version="1.2.3",node="n1"} 1']);
-    expect(m).toContain("process_resident_memory_bytes");
-    // promtool rejects gauges named *_total; prom-client's defaults have three.
+    expect(samples(m, "process_resident_memory_bytes")[0]).toMatch(/^process_resident_memory_bytes \d+$/);
+    expect(samples(m, "process_open_fds")[0]).toMatch(/^process_open_fds \d+$/);
+    // promtool rejects gauges named *_total.
     expect(m).not.toMatch(/^# TYPE \S+_total gauge$/m);
-    // A second agent in the same process has its own registry.
-    expect(() => new AgentMetrics({ version: "1.2.3", node: "n2" })).not.toThrow();
+    expect(samples(m, "nodeward_scans_total")).toEqual(['nodeward_scans_total{trigger="start"} 0', 'nodeward_scans_total{trigger="schedule"} 0', 'nodeward_scans_total{trigger="api"} 0']);
   });
 
   it("`scan --format prometheus` prints the same lines as /metrics for the same report", async () => {
@@ -93,16 +94,63 @@ describe("agent metrics", () => {
     expect(textfile).toContain('id="we\\"ird\\\\id"');
   });
 
-  it("families: status only for pass/fail, one-hot result for all five statuses", () => {
+  it("families: status only for pass/fail, one result series per check carrying its status", () => {
     const fam = scanMetricFamilies(report([result("p", "1", "error")]));
     expect(fam.find((f) => f.name === "nodeward_check_status")?.samples).toEqual([]);
-    expect(fam.find((f) => f.name === "nodeward_check_result")?.samples.map((s) => `${s.labels.status}=${s.value}`)).toEqual([
-      "pass=0",
-      "fail=0",
-      "manual=0",
-      "skip=0",
-      "error=1",
-    ]);
+    expect(fam.find((f) => f.name === "nodeward_check_result")?.samples.map((s) => `${s.labels.status}=${s.value}`)).toEqual(["error=1"]);
     expect(renderFamilies([])).toBe("\n");
+  });
+
+  it("checks of a pack that does not apply (every check skipped) are not exported; pack_info says so", () => {
+    const rep = report(
+      [result("deb", "1", "pass"), result("deb", "2", "skip"), result("rhel", "1", "skip"), result("rhel", "2", "skip")],
+      {
+        packs: [
+          { id: "deb", title: "Deb", benchmark: "CIS Debian", version: "1.1.0", checks: 2 },
+          { id: "rhel", title: "RHEL", benchmark: "CIS RHEL 9", version: "2.0.0", checks: 2 },
+        ],
+      },
+    );
+    const text = prometheusReporter.render(rep);
+    expect(samples(text, "nodeward_check_result")).toEqual([
+      'nodeward_check_result{pack="deb",id="1",severity="medium",level="",waived="false",status="pass"} 1',
+      'nodeward_check_result{pack="deb",id="2",severity="medium",level="",waived="false",status="skip"} 1',
+    ]);
+    expect(samples(text, "nodeward_pack_info")).toEqual([
+      'nodeward_pack_info{pack="deb",benchmark="CIS Debian",version="1.1.0",applies="true"} 1',
+      'nodeward_pack_info{pack="rhel",benchmark="CIS RHEL 9",version="2.0.0",applies="false"} 1',
+    ]);
+    // The counts still cover every result, as the report's summary does.
+    expect(samples(text, "nodeward_checks")).toContain('nodeward_checks{status="skip"} 3');
+  });
+
+  it("renders the per-scan part once per scan and once per day, whatever the number of scrapes; gzip on request", async () => {
+    let now = new Date("2026-11-22T12:00:00Z");
+    const t = await makeAgent({ configYaml: 'waivers:\n  - { check: demo/1.2, reason: "r", expires: 2026-11-22 }\n', now: () => now });
+    await t.agent.triggerScan("start").run.done;
+    const renders = t.agent.metrics.scanRenders;
+    for (let i = 0; i < 20; i++) await t.app.inject({ url: "/metrics" });
+    expect(t.agent.metrics.scanRenders).toBe(renders);
+    now = new Date("2026-11-23T00:00:01Z");
+    const plain = await t.app.inject({ url: "/metrics" });
+    expect(t.agent.metrics.scanRenders).toBe(renders + 1);
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(plain.headers.vary).toBe("Accept-Encoding");
+    const gz = await t.app.inject({ url: "/metrics", headers: { "accept-encoding": "gzip, deflate" } });
+    expect(gz.headers["content-encoding"]).toBe("gzip");
+    expect(gz.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(gz.rawPayload.length).toBeLessThan(plain.rawPayload.length);
+    expect(gunzipSync(gz.rawPayload).toString("utf8")).toBe(plain.body);
+    const refused = await t.app.inject({ url: "/metrics", headers: { "accept-encoding": "gzip;q=0, identity" } });
+    expect(refused.headers["content-encoding"]).toBeUndefined();
+  });
+
+  it("acceptsGzip reads q-values", () => {
+    expect(acceptsGzip(undefined)).toBe(false);
+    expect(acceptsGzip("gzip")).toBe(true);
+    expect(acceptsGzip("deflate, GZIP;q=0.5")).toBe(true);
+    expect(acceptsGzip("gzip;q=0")).toBe(false);
+    expect(acceptsGzip("identity")).toBe(false);
+    expect(acceptsGzip("*")).toBe(true);
   });
 });

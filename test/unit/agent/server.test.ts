@@ -1,6 +1,7 @@
-import { Writable } from "node:stream";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { tokenMatches } from "../../../src/agent/http.js";
+import { connect, type Socket } from "node:net";
+import { hostAllowed, isLoopbackHost, tokenMatches } from "../../../src/agent/http.js";
+import { Log } from "../../../src/agent/log.js";
 import { buildServer } from "../../../src/agent/server.js";
 import { negotiateReporter } from "../../../src/report/negotiate.js";
 import { getReporter, reporters } from "../../../src/report/index.js";
@@ -70,8 +71,9 @@ describe("GET routes", () => {
     const res = await app.inject({ url: "/metrics" });
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(res.body).toContain('nodeward_check_status{pack="demo",benchmark="Demo Benchmark v1",id="1.1",severity="high",level="1",waived="false"} 1');
-    expect(res.body).toContain('nodeward_check_status{pack="demo",benchmark="Demo Benchmark v1",id="1.2",severity="medium",level="",waived="false"} 0');
+    expect(res.body).toContain('nodeward_check_status{pack="demo",id="1.1",severity="high",level="1",waived="false"} 1');
+    expect(res.body).toContain('nodeward_check_status{pack="demo",id="1.2",severity="medium",level="",waived="false"} 0');
+    expect(res.body).toContain('nodeward_pack_info{pack="demo",benchmark="Demo Benchmark v1",version="1",applies="true"} 1');
     expect(res.body).toContain('nodeward_build_info{version="9.9.9",node="test-node"} 1');
   });
 
@@ -327,23 +329,49 @@ describe("POST /api/v1/remediations", () => {
 });
 
 describe("logging and token comparison", () => {
-  it("request logs never contain the bearer token", async () => {
+  function capture() {
     const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        lines.push(chunk.toString());
-        cb();
-      },
-    });
+    const log = new Log({ level: "debug", format: "json", stream: { write: (l: string) => lines.push(l) } });
+    return { lines, log };
+  }
+
+  it("request logs never contain the bearer token", async () => {
+    const { lines, log } = capture();
     const t = await makeAgent();
-    const app = buildServer({ agent: t.agent, token: TOKEN, logger: { level: "trace", stream } });
+    const app = buildServer({ agent: t.agent, token: TOKEN, logger: log });
     await app.inject({ method: "POST", url: "/api/v1/scans", headers: { authorization: "Bearer not-the-token-secret" } });
     await app.inject({ method: "POST", url: "/api/v1/scans", headers: auth });
     await t.agent.scheduler.running?.done;
-    const log = lines.join("");
-    expect(log).toContain("/api/v1/scans");
-    expect(log).not.toContain(TOKEN);
-    expect(log).not.toContain("not-the-token-secret");
+    const text = lines.join("");
+    expect(text).toContain("/api/v1/scans");
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain("not-the-token-secret");
+  });
+
+  it("a token in the query string is never logged, whether it is right, wrong or refused", async () => {
+    const { lines, log } = capture();
+    const t = await scanned();
+    const app = buildServer({ agent: t.agent, token: TOKEN, logger: log, readsNeedToken: true });
+    const secret = "query-secret-0123456789abcdef";
+    const urls = [
+      `/api/v1/scans/latest?access_token=${secret}`,
+      `/api/v1/scans/latest?access_token=${TOKEN}`,
+      `/api/v1/checks?status=fail&access_token=${TOKEN}`,
+      `/nope?access_token=${secret}`,
+      `/api/v1/scans/latest?token=${secret}`,
+      `/api/v1/checks?status=bogus&access_token=${secret}`,
+    ];
+    const codes: number[] = [];
+    for (const url of urls) codes.push((await app.inject({ url })).statusCode);
+    codes.push((await app.inject({ url: `/api/v1/checks?access_token=${secret}`, headers: { host: "evil.example" } })).statusCode);
+    codes.push((await app.inject({ method: "POST", url: `/api/v1/scans?access_token=${TOKEN}` })).statusCode);
+    // A right query token opens reads (RFC 6750 §2.3); never a POST.
+    expect(codes).toEqual([401, 200, 200, 401, 401, 401, 403, 401]);
+    const text = lines.join("");
+    expect(lines.length).toBeGreaterThan(4);
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain("access_token=");
   });
 
   it("tokenMatches: exact bearer only", () => {
@@ -379,5 +407,102 @@ describe("metrics over HTTP follow the waivers of the day", () => {
     expect(m).not.toContain('waived="true"');
     const latest = (await t.app.inject({ url: "/api/v1/scans/latest" })).json() as { waivers: { state: string }[] };
     expect(latest.waivers).toMatchObject([{ check: "demo/1.2", state: "expired" }]);
+  });
+});
+
+describe("access: token off loopback, Host allowlist", () => {
+  const reads = ["/api/v1/scans/latest", "/api/v1/scans", "/api/v1/checks", "/api/v1/checks/demo/1.1", "/api/v1/checks/1.2", "/nope"];
+
+  it("listening off loopback: every read but /healthz, /readyz and /metrics is 401 without the token, 200 with it", async () => {
+    const t = await scanned({ server: { readsNeedToken: true } });
+    for (const url of reads) {
+      const res = await t.app.inject({ url });
+      expectJsonError(res, 401);
+      expect(res.headers["www-authenticate"]).toMatch(/^Bearer/);
+      expect(res.body).not.toContain("shadow");
+    }
+    for (const url of ["/healthz", "/readyz", "/metrics"]) expect((await t.app.inject({ url })).statusCode, url).toBe(200);
+    for (const url of reads.slice(0, -1)) expect((await t.app.inject({ url, headers: auth })).statusCode, url).toBe(200);
+    expect((await t.app.inject({ url: `/api/v1/scans/latest?access_token=${TOKEN}` })).statusCode).toBe(200);
+    expectJsonError(await t.app.inject({ url: "/api/v1/scans/latest?access_token=wrong" }), 401);
+  });
+
+  it("on loopback reads stay open and POST still needs the token", async () => {
+    const t = await scanned();
+    for (const url of reads.slice(0, -1)) expect((await t.app.inject({ url })).statusCode, url).toBe(200);
+    expectJsonError(await t.app.inject({ method: "POST", url: "/api/v1/scans" }), 401);
+  });
+
+  it("a foreign Host is refused on every route (DNS rebinding); IPs, localhost and configured names are served", async () => {
+    const t = await scanned({ server: { allowedHosts: ["agent.example.com", ".nodes.example.net"] } });
+    for (const url of ["/healthz", "/metrics", "/api/v1/scans/latest", "/nope"]) {
+      for (const host of ["evil.example", "evil.example:9850", "agent.example.com.evil.example", "nodes.example.net.evil"]) {
+        const res = await t.app.inject({ url, headers: { host } });
+        expect(res.statusCode, `${url} Host: ${host}`).toBe(403);
+        const body = expectJsonError(res, 403);
+        if (host) expect(body.message).toContain(host.slice(0, 20));
+      }
+    }
+    for (const host of ["127.0.0.1:9850", "[::1]:9850", "10.1.2.3", "localhost", "LOCALHOST:9850", "agent.localhost", "agent.example.com", "AGENT.example.com.:9850", "n1.nodes.example.net"]) {
+      expect((await t.app.inject({ url: "/api/v1/scans/latest", headers: { host } })).statusCode, host).toBe(200);
+    }
+  });
+
+  it("hostAllowed and isLoopbackHost", () => {
+    expect(hostAllowed(undefined, [])).toBe(false);
+    expect(hostAllowed("[::1", [])).toBe(false);
+    expect(hostAllowed("[fe80::1]:80", [])).toBe(true);
+    expect(hostAllowed("192.168.0.1:1", [])).toBe(true);
+    expect(hostAllowed("x.example", [".example"])).toBe(true);
+    expect(hostAllowed("example", [".example"])).toBe(true);
+    expect(hostAllowed("xexample", [".example"])).toBe(false);
+    for (const h of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"]) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ["0.0.0.0", "::", "10.0.0.1", "node1"]) expect(isLoopbackHost(h), h).toBe(false);
+  });
+});
+
+describe("connections are closed on time", () => {
+  /** Resolves with the ms until the server closed the socket (or rejects after `maxMs`). */
+  function closedAfter(port: number, maxMs: number, act: (s: Socket) => void): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const s = connect(port, "127.0.0.1", () => act(s));
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new Error(`still open after ${maxMs} ms`));
+      }, maxMs);
+      s.on("data", () => undefined);
+      s.on("error", () => undefined);
+      s.on("close", () => {
+        clearTimeout(timer);
+        resolve(performance.now() - t0);
+      });
+    });
+  }
+
+  it("a connection that sends nothing, one that trickles headers, and an idle keep-alive one", async () => {
+    const t = await makeAgent({ server: { limits: { headersMs: 600, requestMs: 1200, idleMs: 800, keepAliveMs: 300 } } });
+    await t.app.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      const port = (t.app.server.address() as { port: number }).port;
+      const silent = closedAfter(port, 5000, () => undefined);
+      // Slowloris: a header byte every 100 ms keeps the socket busy but never finishes the headers.
+      let trickle: NodeJS.Timeout | undefined;
+      const slow = closedAfter(port, 5000, (s) => {
+        s.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        trickle = setInterval(() => s.writable && s.write("X"), 100);
+      });
+      const keepAlive = closedAfter(port, 5000, (s) => s.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+      const [a, b, c] = await Promise.all([silent, slow, keepAlive]);
+      clearInterval(trickle);
+      expect(a).toBeGreaterThanOrEqual(700);
+      expect(a).toBeLessThan(3000);
+      expect(b).toBeGreaterThanOrEqual(500);
+      expect(b).toBeLessThan(3000);
+      expect(c).toBeGreaterThanOrEqual(250);
+      expect(c).toBeLessThan(2000);
+    } finally {
+      await t.app.close();
+    }
   });
 });

@@ -8,7 +8,7 @@
  *     in those is caught);
  *   - the kustomization lists every manifest (the README's one command applies them all);
  *   - every PromQL expression in the Grafana dashboard and the alert rules names only
- *     metrics the agent really exports (read from the agent's own prom-client registry),
+ *     metrics the agent really exports (read from the agent's own /metrics text),
  *     and label matchers use labels those metrics have.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -19,12 +19,14 @@ import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { z } from "zod";
 import { AgentMetrics } from "../../../src/agent/metrics.js";
 import { SCAN_METRICS, type MetricDef } from "../../../src/report/prometheus.js";
 import { parseConfig } from "../../../src/agent/config.js";
+import type { ScanReport } from "../../../src/engine/result.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const K8S_DIR = path.join(REPO, "deploy/kubernetes");
@@ -60,6 +62,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "v1/ConfigMap": ConfigMap,
   "v1/Service": Service,
   "apps/v1/DaemonSet": DaemonSet,
+  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
 };
 
 const Meta = z.strictObject({ name: z.string().min(1), namespace: z.string().min(1), labels: z.record(z.string(), z.string()).optional() });
@@ -149,23 +152,43 @@ function promqlSelectors(expr: string): Selector[] {
   return out;
 }
 
-/** name → label names, from the agent's own registry (what /metrics serves). */
+/** name → label names, read from what the agent's /metrics serves after a scan. */
 async function exportedMetrics(): Promise<Map<string, Set<string>>> {
   const metrics = new AgentMetrics({ version: "test", node: "test-node" });
+  const r = sampleReport([
+    { id: "1", pack: "p", status: "pass" },
+    { id: "2", pack: "p", status: "fail" },
+  ]);
+  metrics.setScan(r);
   const out = new Map<string, Set<string>>();
-  for (const m of await metrics.registry.getMetricsAsJSON()) {
-    const labels = new Set<string>();
-    for (const v of m.values) for (const k of Object.keys(v.labels)) labels.add(k);
-    // Label names are declared even before a value is set.
-    const declared = (metrics.registry.getSingleMetric(m.name) as unknown as { labelNames?: string[] } | undefined)?.labelNames ?? [];
-    for (const l of declared) labels.add(l);
-    out.set(m.name, labels);
-    if (String(m.type) === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) out.set(m.name + suffix, new Set([...labels, "le"]));
-    if (String(m.type) === "summary") for (const suffix of ["_sum", "_count"]) out.set(m.name + suffix, labels);
+  for (const line of (await metrics.render()).split("\n")) {
+    const t = /^# TYPE (\S+) (\w+)$/.exec(line);
+    if (t) {
+      out.set(t[1] as string, new Set());
+      continue;
+    }
+    const m = /^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})? /.exec(line);
+    if (!m) continue;
+    const labels = out.get(m[1] as string) ?? new Set<string>();
+    for (const l of (m[2] ?? "").matchAll(/([A-Za-z_][A-Za-z0-9_]*)="/g)) labels.add(l[1] as string);
+    out.set(m[1] as string, labels);
   }
-  // The per-scan families are rendered as text once per scan, outside the registry.
-  for (const def of Object.values(SCAN_METRICS) as MetricDef[]) out.set(def.name, new Set(def.labelNames));
+  // Declared label names count even when the sample report has no series for them.
+  for (const def of Object.values(SCAN_METRICS) as MetricDef[]) out.set(def.name, new Set([...(out.get(def.name) ?? []), ...def.labelNames]));
   return out;
+}
+
+function sampleReport(results: { id: string; pack: string; status: "pass" | "fail" }[]): ScanReport {
+  return {
+    tool: { name: "nodeward", version: "test" },
+    startedAt: new Date().toISOString(),
+    durationMs: 1,
+    host: { root: "/", live: true, hostname: "test-node" },
+    packs: [{ id: "p", title: "P", benchmark: "P Benchmark", version: "1", checks: results.length }],
+    summary: { pass: 1, fail: 1, manual: 0, skip: 0, error: 0 },
+    results: results.map((x) => ({ ...x, benchmark: "P Benchmark", title: x.id, severity: "high", references: {}, evidence: [], durationMs: 1 })),
+    loadErrors: [],
+  };
 }
 
 function checkSelectors(where: string, expr: string, exported: Map<string, Set<string>>): string[] {
@@ -189,7 +212,7 @@ function checkSelectors(where: string, expr: string, exported: Map<string, Set<s
 describe("deploy/kubernetes manifests", () => {
   it("every core manifest validates against the Kubernetes schema", () => {
     const core = manifests.filter((m) => !m.doc.apiVersion.startsWith("monitoring.coreos.com"));
-    expect(core.map((m) => m.doc.kind).sort()).toEqual(["ConfigMap", "DaemonSet", "Namespace", "Service", "ServiceAccount"]);
+    expect(core.map((m) => m.doc.kind).sort()).toEqual(["ConfigMap", "DaemonSet", "Namespace", "NetworkPolicy", "Service", "ServiceAccount"]);
     for (const { file, doc } of core) {
       const Model = MODELS[`${doc.apiVersion}/${doc.kind}`];
       expect(Model, `${file}: no model for ${doc.apiVersion} ${doc.kind}`).toBeDefined();
@@ -234,7 +257,9 @@ describe("deploy/kubernetes manifests", () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.serviceAccountName).toBe("nodeward");
     expect(pod.securityContext?.seccompProfile?.type).toBe("RuntimeDefault");
-    expect(pod.tolerations).toContainEqual({ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" });
+    // Every taint tolerated (control planes, dedicated pools, draining nodes); Linux nodes only.
+    expect(pod.tolerations).toEqual([{ operator: "Exists" }]);
+    expect(pod.nodeSelector).toEqual({ "kubernetes.io/os": "linux" });
     expect(pod.containers).toHaveLength(1);
     const c = pod.containers[0];
     if (!c) return;
@@ -262,11 +287,24 @@ describe("deploy/kubernetes manifests", () => {
     expect(manifests.filter((m) => /Role|RoleBinding/.test(m.doc.kind))).toEqual([]);
   });
 
-  it("the ConfigMap holds a config the agent accepts", () => {
+  it("the ConfigMap holds a config the agent accepts, with the kubernetes-node profile", () => {
     const cm = one<{ data: Record<string, string> }>("ConfigMap");
     const cfg = parseConfig(cm.data["config.yaml"] ?? "", "configmap.yaml");
     expect(cfg.remediation.allowApi).toBe(false);
     expect(cfg.stateDir).toBe("/var/lib/nodeward");
+    expect(cfg.profile).toBe("kubernetes-node");
+  });
+
+  it("the NetworkPolicy admits only the Prometheus namespace, to the metrics port of the agent pods", () => {
+    const ds = one<DaemonSet>("DaemonSet");
+    const np = one<NetworkPolicy>("NetworkPolicy");
+    const podLabels = ds.spec?.template.metadata?.labels ?? {};
+    for (const [k, v] of Object.entries(np.spec?.podSelector.matchLabels ?? {})) expect(podLabels[k], k).toBe(v);
+    expect(np.spec?.policyTypes).toEqual(["Ingress"]);
+    expect(np.spec?.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ port: "metrics", protocol: "TCP" }] },
+    ]);
+    expect(ds.spec?.template.spec?.containers[0]?.ports?.map((p) => p.name)).toContain("metrics");
   });
 
   it("Service and ServiceMonitor select the agent pods and its metrics port", () => {
@@ -321,10 +359,10 @@ describe("PromQL in the dashboard and the alerts names only metrics the agent ex
     for (const v of dash.templating.list.filter((x) => x.type === "query")) {
       // label_values(metric, label): only the first argument is a metric.
       const q = v.definition ?? (v.query as { query?: string }).query ?? "";
-      const m = /^label_values\((\w+),\s*(\w+)\)$/.exec(q);
+      const m = /^label_values\((\w+)(\{[^}]*\})?,\s*(\w+)\)$/.exec(q);
       expect(m, `variable ${v.name}: ${q}`).not.toBeNull();
-      if (!exported.has(m?.[1] ?? "")) problems.push(`variable ${v.name}: ${m?.[1]} is not exported`);
-      if (!TARGET_LABELS.has(m?.[2] ?? "") && !exported.get(m?.[1] ?? "")?.has(m?.[2] ?? "")) problems.push(`variable ${v.name}: no label ${m?.[2]}`);
+      problems.push(...checkSelectors(`variable ${v.name}`, `${m?.[1] ?? ""}${m?.[2] ?? ""}`, exported));
+      if (!TARGET_LABELS.has(m?.[3] ?? "") && !exported.get(m?.[1] ?? "")?.has(m?.[3] ?? "")) problems.push(`variable ${v.name}: no label ${m?.[3]}`);
     }
     expect(exprs).toBeGreaterThanOrEqual(8);
     expect(problems).toEqual([]);

@@ -132,6 +132,8 @@ describe("systemd units", () => {
     // MemoryDenyWriteExecute only works with V8's JIT off.
     expect(get("MemoryDenyWriteExecute")).toEqual(["yes"]);
     expect(get("Environment")).toContain("NODE_OPTIONS=--jitless");
+    // The wrapper puts these on node's command line: no V8 warning at start, a 1 MiB young generation.
+    expect(get("Environment")).toContain('"NODEWARD_NODE_FLAGS=--no-expose-wasm --max-semi-space-size=1"');
     // Readiness: Type=notify exactly when `serve` notifies systemd (from a child, hence NotifyAccess=all).
     const serve = await readFile(path.join(REPO, "src/agent/serve.ts"), "utf8");
     if (serve.includes("systemd-notify")) {

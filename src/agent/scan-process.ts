@@ -1,0 +1,133 @@
+/**
+ * Scans off the HTTP event loop: each scan runs in a child process (scan-child.js), so
+ * scrapes and health checks keep their latency while a scan runs, a scan keeps its speed
+ * under scrape load (it has its own event loop and, on a 2-core node, its own core), a
+ * probe that hangs or exhausts memory takes down the child, not the agent, and the
+ * scan's garbage leaves with the child instead of staying in the agent's heap.
+ *
+ * The child inherits the agent's Node flags (NODE_OPTIONS, e.g. --jitless under
+ * systemd) and environment; it has no stdin or stdout, and its stderr is forwarded to
+ * the agent's log at warning level.
+ */
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { ScanReport } from "../engine/result.js";
+import type { ScanFunction } from "./agent.js";
+import type { CatalogEntry } from "./catalog.js";
+import type { AgentConfig } from "./config.js";
+
+/** What the child needs to reproduce the agent's selection and scan. */
+export interface ScanJob {
+  packs: string[];
+  profile?: string;
+  vars: Record<string, unknown>;
+  benchmarks: string[];
+  root: string;
+  proc?: string;
+  deep: boolean;
+  loadErrors: string[];
+}
+
+/** What the agent asks a child for: a scan, or the catalog and pack load errors (at start). */
+export type ChildRequest = ({ kind: "scan" } & ScanJob) | ({ kind: "catalog" } & Omit<ScanJob, "loadErrors">);
+
+export interface CatalogAnswer {
+  catalog: CatalogEntry[];
+  /** Formatted pack load errors. */
+  loadErrors: string[];
+  packs: number;
+  checks: number;
+}
+
+export type ChildMessage =
+  | { ok: true; kind: "scan"; report: ScanReport; loadMs: number; maxRssKiB: number }
+  | ({ ok: true; kind: "catalog" } & CatalogAnswer)
+  | { ok: false; message: string };
+
+export interface ChildScanStats {
+  /** Pack loading inside the child, before the scan. */
+  loadMs: number;
+  /** The child's peak RSS. */
+  maxRssKiB: number;
+  /** Fork to report received. */
+  wallMs: number;
+}
+
+export const SCAN_CHILD = fileURLToPath(new URL("./scan-child.js", import.meta.url));
+
+export function scanJob(config: AgentConfig): Omit<ScanJob, "loadErrors"> {
+  return {
+    packs: config.packs,
+    ...(config.profile ? { profile: config.profile } : {}),
+    vars: { ...config.vars, ...(config.allowedPorts.length > 0 ? { "allowed-ports": config.allowedPorts } : {}) },
+    benchmarks: config.benchmarks,
+    root: config.root,
+    ...(config.proc ? { proc: config.proc } : {}),
+    deep: config.deep,
+  };
+}
+
+export interface ChildScanOptions {
+  /** The child's entry module (default dist/agent/scan-child.js beside this file). */
+  module?: string;
+  /** stderr lines of the child. */
+  onStderr?: (line: string) => void;
+  onStats?: (stats: ChildScanStats) => void;
+}
+
+/** Run one request in a child process; aborting the signal kills the child. */
+export function runChild(request: ChildRequest, options: ChildScanOptions = {}, signal?: AbortSignal): Promise<Exclude<ChildMessage, { ok: false }>> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = fork(options.module ?? SCAN_CHILD, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
+    let settled = false;
+    const finish = (err: Error | undefined, msg?: Exclude<ChildMessage, { ok: false }>) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      if (err) reject(err);
+      else resolve(msg as Exclude<ChildMessage, { ok: false }>);
+    };
+    const onAbort = () => {
+      child.kill("SIGKILL");
+      finish(new Error(`${request.kind} abandoned: ${String(signal?.reason ?? "aborted")}`));
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let tail = "";
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (chunk: string) => {
+      tail += chunk;
+      const lines = tail.split("\n");
+      tail = lines.pop() ?? "";
+      for (const l of lines) if (l.trim() !== "") options.onStderr?.(l);
+    });
+    child.once("message", (msg: ChildMessage) => {
+      if (!msg.ok) return finish(new Error(msg.message));
+      if (msg.kind === "scan") options.onStats?.({ loadMs: msg.loadMs, maxRssKiB: msg.maxRssKiB, wallMs: performance.now() - started });
+      finish(undefined, msg);
+    });
+    child.once("error", (e) => finish(new Error(`${request.kind} process: ${e.message}`)));
+    child.once("exit", (code, sig) => {
+      if (tail.trim() !== "") options.onStderr?.(tail);
+      finish(new Error(`${request.kind} process exited (${sig ?? `code ${code}`}) without an answer`));
+    });
+    child.send(request);
+  });
+}
+
+/** A ScanFunction that runs each scan of `job` in a child process. */
+export function childProcessScan(job: Omit<ScanJob, "loadErrors">, options: ChildScanOptions = {}): ScanFunction {
+  return async ({ loadErrors, signal }) => {
+    const msg = await runChild({ kind: "scan", ...job, loadErrors: [...loadErrors] }, options, signal);
+    if (msg.kind !== "scan") throw new Error("scan process answered with a catalog");
+    return msg.report;
+  };
+}
+
+/** Load the packs in a child process: the catalog and the load errors, without holding the packs here. */
+export async function catalogFromChild(job: Omit<ScanJob, "loadErrors">, options: ChildScanOptions = {}): Promise<CatalogAnswer> {
+  const msg = await runChild({ kind: "catalog", ...job }, options);
+  if (msg.kind !== "catalog") throw new Error("catalog process answered with a scan");
+  return { catalog: msg.catalog, loadErrors: msg.loadErrors, packs: msg.packs, checks: msg.checks };
+}
