@@ -6,6 +6,8 @@ export const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const DEFAULT_BENCHMARKS_DIR = fileURLToPath(new URL("../benchmarks", import.meta.url));
 /** Parse cache of the bundled packs, written by `npm run build` (dist/pack-cache.json). */
 export const PACK_CACHE_FILE = fileURLToPath(new URL("./pack-cache.json", import.meta.url));
+/** The agent's scan process (dist/agent/scan-child.js): resolved here, so a bundle chunk in dist/ finds it too. */
+export const SCAN_CHILD_MODULE = fileURLToPath(new URL("./agent/scan-child.js", import.meta.url));
 
 let cachedVersion: string | undefined;
 export function nodewardVersion(): string {

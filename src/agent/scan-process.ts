@@ -10,8 +10,8 @@
  * the agent's log at warning level.
  */
 import { fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import type { ScanReport } from "../engine/result.js";
+import { SCAN_CHILD_MODULE } from "../paths.js";
 import type { ScanFunction } from "./agent.js";
 import type { CatalogEntry } from "./catalog.js";
 import type { AgentConfig } from "./config.js";
@@ -53,7 +53,7 @@ export interface ChildScanStats {
   wallMs: number;
 }
 
-export const SCAN_CHILD = fileURLToPath(new URL("./scan-child.js", import.meta.url));
+export const SCAN_CHILD = SCAN_CHILD_MODULE;
 
 export function scanJob(config: AgentConfig): Omit<ScanJob, "loadErrors"> {
   return {
