@@ -8,6 +8,7 @@ import type { CheckFilter } from "../engine/select.js";
 import type { HostRoot } from "../host/host-root.js";
 import type { LoadedPack } from "../packs/load.js";
 import type { CatalogEntry } from "./catalog.js";
+import type { AgentLogger } from "./log.js";
 import type { AgentConfig } from "./config.js";
 import type { AgentMetrics } from "./metrics.js";
 import { Scheduler, type RunContext, type ScanRun } from "./scheduler.js";
@@ -15,12 +16,7 @@ import { HISTORY_LIMIT, type AgentState, type ScanSummary, type ScanTrigger, typ
 import { applyWaivers, countWaived, utcDay, type WaivedReport } from "./waivers.js";
 import { pushAll } from "../util/array.js";
 
-export interface AgentLogger {
-  debug?(msg: string): void;
-  info(msg: string): void;
-  warn(msg: string): void;
-  error(msg: string): void;
-}
+export type { AgentLogger } from "./log.js";
 
 export interface ScanRequest {
   packs: readonly LoadedPack[];

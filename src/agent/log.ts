@@ -17,7 +17,14 @@
 import { fstatSync } from "node:fs";
 import type { FastifyBaseLogger } from "fastify";
 import { redactText } from "../util/redact.js";
-import type { AgentLogger } from "./agent.js";
+
+/** What the agent's parts log through (the Log below, or a test's collector). */
+export interface AgentLogger {
+  debug?(msg: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -495,7 +495,8 @@ describe("connections are closed on time", () => {
       const keepAlive = closedAfter(port, 5000, (s) => s.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
       const [a, b, c] = await Promise.all([silent, slow, keepAlive]);
       clearInterval(trickle);
-      expect(a).toBeGreaterThanOrEqual(700);
+      // Silent: the header deadline (600 ms) or the idle timeout (800 ms), whichever Node checks first.
+      expect(a).toBeGreaterThanOrEqual(550);
       expect(a).toBeLessThan(3000);
       expect(b).toBeGreaterThanOrEqual(500);
       expect(b).toBeLessThan(3000);
