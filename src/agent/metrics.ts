@@ -15,6 +15,7 @@ import { gzipSync } from "node:zlib";
 import type { ScanReport } from "../engine/result.js";
 import { SCAN_TRIGGERS, type ScanTrigger } from "../model/vocabulary.js";
 import { BUILD_INFO, PROMETHEUS_CONTENT_TYPE, renderFamilies, scanMetricFamilies, type MetricFamily } from "../report/prometheus.js";
+import { pushAll } from "../util/array.js";
 import type { LoopDelay } from "./scheduler.js";
 
 /** `serve --once` is not counted: a one-shot process has no scrape to show it to. */
@@ -122,7 +123,7 @@ export class AgentMetrics {
       g("nodeward_scan_event_loop_delay_p99_seconds", "99th percentile of the HTTP event loop's delay while the last scan ran.", (this.loop?.p99 ?? 0) / 1000),
       g("nodeward_scan_event_loop_delay_max_seconds", "Largest delay of the HTTP event loop while the last scan ran.", (this.loop?.max ?? 0) / 1000),
     ];
-    if (this.opts.processMetrics !== false) families.push(...processFamilies(g));
+    if (this.opts.processMetrics !== false) pushAll(families, processFamilies(g));
     return families;
   }
 }

@@ -161,7 +161,6 @@ interface Result {
 
 maybe("agent + real Prometheus", () => {
   let agentPort = 0;
-  let promPort = 0;
   let stateDir = "";
   let configFile = "";
   let agent: ChildProcess;
@@ -174,7 +173,6 @@ maybe("agent + real Prometheus", () => {
     ensureBuilt();
     work = await mkdtemp(path.join(tmpdir(), "nodeward-agent-it-"));
     agentPort = await freePort();
-    promPort = await freePort();
     stateDir = path.join(work, "state");
     await writeFile(path.join(work, "token"), "integration-token-0123456789abcdef\n", { mode: 0o600 });
     configFile = path.join(work, "config.yaml");
