@@ -49,6 +49,10 @@ function once(argv, env = {}) {
   return { wall, rss, status: r.status, stderr: r.stderr };
 }
 
+if (!existsSync(here("../dist/nodeward.js"))) {
+  console.log("bench: dist/nodeward.js (the bundle) is missing, so the CLI runs unbundled: use `npm run bench`, which builds it");
+}
+
 // ---- 1. cold scan vs the I/O floor ------------------------------------------------------------
 const calls = path.join(work, "calls.json");
 const rec = spawnSync(process.execPath, [here("./record-io.mjs"), calls, "/"], { encoding: "utf8" });
