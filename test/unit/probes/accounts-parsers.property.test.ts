@@ -4,6 +4,7 @@
  * well-formed, and line numbers point into the input.
  */
 import fc from "fast-check";
+import { mutated } from "../../helpers/fuzz.js";
 import { describe, expect, it } from "vitest";
 import { hashAlgorithm, parseGroupEntries, parsePasswdEntries, parseShadowEntries, passwordState } from "../../../src/probes/parse/accounts.js";
 import { lookupSpace, parseSpaceKeyValue } from "../../../src/probes/parse/key-value.js";
@@ -16,18 +17,6 @@ const SAMPLES = {
   group: "root:x:0:\nadm:x:4:syslog,alice\n",
   loginDefs: "# c\nUID_MIN 1000\nPASS_MAX_DAYS\t90\nUMASK 022\n",
 };
-
-function mutated(sample: string): fc.Arbitrary<string> {
-  const edit = fc.tuple(fc.nat(), fc.nat({ max: 12 }), fc.string({ unit: "binary", maxLength: 12 }));
-  return fc.array(edit, { maxLength: 6 }).map((edits) => {
-    let s = sample;
-    for (const [at, del, ins] of edits) {
-      const i = at % (s.length + 1);
-      s = s.slice(0, i) + ins + s.slice(i + del);
-    }
-    return s;
-  });
-}
 
 /** Colon-separated records of short tokens, the shape of these files. */
 const colonLines = fc

@@ -1,6 +1,13 @@
 import { afterAll, describe, expect, it } from "vitest";
 import accountsProbe, { hashAlgorithm, isLoginShell, passwordState } from "../../../src/probes/accounts.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+
+probeConformance(accountsProbe, {
+  params: [{}],
+  // An empty root has no /etc/passwd: the account database cannot be read, so nothing is known.
+  offline: { unknown: ["users", "passwords", "uid0", "duplicateUids", "duplicateNames", "loginUsers", "groupMembers", "emptyGroups", "uidMin"] },
+});
 
 afterAll(cleanupFixtures);
 

@@ -1,7 +1,14 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { ErrorCodes, NodewardError } from "../../../src/errors.js";
 import probe from "../../../src/probes/command.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+
+probeConformance(probe, {
+  params: [{ argv: ["true"] }, { argv: ["sh", "-c", "exit 3"], timeoutMs: 1000 }],
+  // liveOnly (the default): a command would run on this machine, not in the scanned root.
+  offline: { unknown: ["exitCode", "stdout", "stderr", "lines"] },
+});
 
 afterAll(cleanupFixtures);
 

@@ -1,7 +1,14 @@
 import { afterAll, describe, expect, it } from "vitest";
 import fileTree, { matchesFilter } from "../../../src/probes/file-tree.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+
+probeConformance(fileTree, {
+  params: [{}, { paths: ["/etc"], filter: { "perm-any": "6000" } }],
+  mayOmit: { note: "set only when the walk had something to say" },
+  offline: {},
+});
 
 afterAll(cleanupFixtures);
 

@@ -2,10 +2,37 @@ import { chmod, truncate } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import fileProbe, { parseEqualsKeyValue, parseSpaceKeyValue } from "../../../src/probes/file.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
 import { parseGroup, parsePasswd } from "../../../src/probes/parse/passwd.js";
 import type { KubeletInfo } from "../../../src/probes/kubelet.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+
+probeConformance(fileProbe, {
+  params: [{ path: "/etc/shadow" }, { glob: "/etc/ssh/*.conf" }, { path: "/etc/kubernetes/kubelet.conf", key: "x", format: "yaml" }, { pathOf: "kubelet-config" }],
+  mayOmit: {
+    type: "a file that does not exist has no type, mode, owner or size",
+    symlink: "a file that does not exist has no type, mode, owner or size",
+    mode: "a file that does not exist has no type, mode, owner or size",
+    owner: "a file that does not exist has no type, mode, owner or size",
+    group: "a file that does not exist has no type, mode, owner or size",
+    uid: "a file that does not exist has no type, mode, owner or size",
+    gid: "a file that does not exist has no type, mode, owner or size",
+    size: "a file that does not exist has no type, mode, owner or size",
+    value: "content fields are set only when the params ask for a key, pattern or document",
+    found: "content fields are set only when the params ask for a key, pattern or document",
+    matched: "content fields are set only when the params ask for a key, pattern or document",
+    match: "content fields are set only when the params ask for a key, pattern or document",
+    document: "content fields are set only when the params ask for a key, pattern or document",
+    note: "set only when there is something to say",
+    pattern: "glob fields are set only for glob params",
+    count: "glob fields are set only for glob params",
+    files: "glob fields are set only for glob params",
+    path: "a pathOf with no kubelet names no path",
+    exists: "a pathOf with no kubelet names no file",
+  },
+  offline: {},
+});
 
 afterAll(cleanupFixtures);
 

@@ -3,12 +3,26 @@ import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import fileProbe from "../../../src/probes/file.js";
 import k8sComponent, { componentArgs, componentInfo, hostPathOf } from "../../../src/probes/k8s-component.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
 import { hostPathFor, parseStaticPodManifest } from "../../../src/probes/parse/static-pod.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext, type FixtureSpec } from "../../helpers/fixture-root.js";
 import { KUBE_PROXY_PID, kubeadmNode, staticPod } from "../../helpers/kubeadm-node.js";
 
 afterAll(cleanupFixtures);
+
+probeConformance(k8sComponent, {
+  params: [{ component: "kube-apiserver" }, { component: "etcd", setting: { flag: "client-cert-auth" } }],
+  mayOmit: {
+    ...Object.fromEntries(["source", "pid", "manifest", "containerized", "configFile", "config", "files"].map((f) => [f, "no such component: nothing identifies one, and present is false"])),
+    value: "setting fields are set only when the params name a setting and the component is found",
+    valueSource: "setting fields are set only when the params name a setting and the component is found",
+    flag: "setting fields are set only when the params name a setting and the component is found",
+    configKey: "setting fields are set only when the params name a setting and the component is found",
+  },
+  // No component in an empty root: present is false, a fact read from files.
+  offline: {},
+});
 
 async function ctxFor(spec: FixtureSpec): Promise<ProbeContext> {
   return probeContext(await fixtureRoot(spec));

@@ -1,8 +1,16 @@
 import { afterAll, describe, expect, it } from "vitest";
 import kernelModuleProbe from "../../../src/probes/kernel-module.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
 import { isDisablingInstall, parseModprobeConf, parseModuleList } from "../../../src/probes/parse/modprobe.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext, type FixtureSpec } from "../../helpers/fixture-root.js";
+
+probeConformance(kernelModuleProbe, {
+  params: [{ name: "cramfs" }],
+  mayOmit: { installCommand: "set only when modprobe.d has an install line for the module", note: "set only when there is something to say" },
+  // No running kernel: whether it loads modules does not apply; the rest is read from files.
+  offline: { notApplicable: ["moduleSupport"] },
+});
 
 afterAll(cleanupFixtures);
 

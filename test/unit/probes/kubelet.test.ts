@@ -1,10 +1,34 @@
 import { afterAll, describe, expect, it } from "vitest";
 import kubeletProbe, { kubeletInfo, kubeletSetting as effectiveSetting, parseKubeletConfig, type KubeletInfo } from "../../../src/probes/kubelet.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext, type FixtureSpec } from "../../helpers/fixture-root.js";
 import { KUBELET_SERVICE } from "../../helpers/kubeadm-node.js";
 
 afterAll(cleanupFixtures);
+
+probeConformance(kubeletProbe, {
+  params: [{}, { setting: { flag: "anonymous-auth", config: "authentication.anonymous.enabled", default: true } }],
+  mayOmit: {
+    ...Object.fromEntries(
+      ["distribution", "variant", "version", "versionMinor", "source", "pid", "unitFile", "serviceFile", "configFile", "configDir", "kubeconfig", "clientCAFile"].map((f) => [
+        f,
+        "no kubelet: nothing identifies one, and present is false",
+      ]),
+    ),
+    value: "setting fields are set only when the params name a setting and a kubelet is found",
+    flag: "setting fields are set only when the params name a setting and a kubelet is found",
+    configKey: "setting fields are set only when the params name a setting and a kubelet is found",
+    ...Object.fromEntries(
+      ["source", "pid", "unitFile", "serviceFile", "dropIns", "configFile", "configDir", "kubeconfig", "clientCAFile", "flags", "config", "problems"].map((f) => [
+        f,
+        "a call with a setting returns that setting, not the kubelet's whole record",
+      ]),
+    ),
+  },
+  // No kubelet in an empty root: present is false, a fact read from files.
+  offline: {},
+});
 
 // kubernetes/release rpm/deb kubelet.service (shared with the kubeadm node fixture) and
 // kubeadm's 10-kubeadm.conf, with the config path moved somewhere non-default so a guessed

@@ -4,8 +4,15 @@ import { realpathSync } from "node:fs";
 import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import probe, { type Listener } from "../../../src/probes/listening-ports.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
 import { decodeIPv4Hex, decodeIPv6Hex, isListening, parseProcNet } from "../../../src/probes/parse/proc-net.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+
+probeConformance(probe, {
+  params: [{}, { protocols: ["tcp"] }],
+  // Sockets exist only on a running system.
+  offline: { inapplicable: true },
+});
 
 afterAll(cleanupFixtures);
 

@@ -3,9 +3,16 @@ import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCommand, type CommandResult } from "../../../src/host/exec.js";
 import packageProbe, { parseRpmQa } from "../../../src/probes/package.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
 import { parseDpkgStatus } from "../../../src/probes/parse/dpkg-status.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+
+probeConformance(packageProbe, {
+  params: [{ name: "telnet" }],
+  // Neither a dpkg status file nor an rpm database: nothing tells what is installed.
+  offline: { unknown: ["installed", "state", "version"] },
+});
 
 afterAll(cleanupFixtures);
 

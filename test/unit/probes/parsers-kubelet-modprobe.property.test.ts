@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { mutated as mutate } from "../../helpers/fuzz.js";
 import { describe, expect, it } from "vitest";
 import { parseKubeletConfig } from "../../../src/probes/parse/kubelet-config.js";
 import { kubeletArgs, parseCmdline, parseKubeletFlags, parseMapFlag } from "../../../src/probes/parse/kubelet-flags.js";
@@ -19,19 +20,8 @@ const nasty = fc.constantFrom('"', "'", "\\", "\n", "\r", " ", "\t", "=", "$", "
 const nastyString = fc.string({ unit: nasty, maxLength: 200 });
 const anyString = fc.oneof(nastyString, fc.string({ unit: "binary", maxLength: 200 }));
 
-/** Splice random fragments into a valid sample: mutated input. */
-function mutated(sample: string): fc.Arbitrary<string> {
-  return fc
-    .array(fc.tuple(fc.nat(), fc.nat({ max: 4 }), nastyString.map((s) => s.slice(0, 4))), { maxLength: 8 })
-    .map((edits) => {
-      let s = sample;
-      for (const [pos, del, ins] of edits) {
-        const p = s.length === 0 ? 0 : pos % (s.length + 1);
-        s = s.slice(0, p) + ins + s.slice(p + del);
-      }
-      return s;
-    });
-}
+/** Splice short runs of nasty characters into a valid sample. */
+const mutated = (sample: string): fc.Arbitrary<string> => mutate(sample, { maxEdits: 8, maxDelete: 4, insert: nastyString.map((s) => s.slice(0, 4)) });
 
 const MODPROBE_SAMPLE = "# cis\ninstall cramfs /bin/false\nblacklist cramfs\noptions snd-hda model=auto \\\n power_save=1\nalias net-pf-10 off\n";
 const UNIT_SAMPLE = `[Service]\nEnvironment="KUBELET_KUBECONFIG_ARGS=--kubeconfig=/etc/kubernetes/kubelet.conf" A=b\nEnvironmentFile=-/etc/default/kubelet\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS \\\n  \${KUBELET_EXTRA_ARGS} --v=2\n`;

@@ -3,6 +3,7 @@
  * input never throw, and always give entries plus problems with sane line numbers.
  */
 import fc from "fast-check";
+import { mutated } from "../../helpers/fuzz.js";
 import { describe, expect, it } from "vitest";
 import { lookupEquals, lookupSpace, parseEqualsKeyValue, parseSpaceKeyValue } from "../../../src/probes/parse/key-value.js";
 import { parseGroup, parsePasswd } from "../../../src/probes/parse/passwd.js";
@@ -22,19 +23,6 @@ const SAMPLES = {
   sysctl: "# c\nnet.ipv4.ip_forward = 1\n-kernel.x = 2\nnet.ipv4.conf.*.rp_filter=1\n-net.ipv4.conf.all.rp_filter\n",
   yaml: "a:\n  b: [1, 2]\n  c: {d: true}\nx: &anchor 1\ny: *anchor\n",
 };
-
-/** Random edits of a valid file: insert, delete, or replace a slice with arbitrary text. */
-function mutated(sample: string): fc.Arbitrary<string> {
-  const edit = fc.tuple(fc.nat(), fc.nat({ max: 12 }), fc.string({ unit: "binary", maxLength: 12 }));
-  return fc.array(edit, { maxLength: 6 }).map((edits) => {
-    let s = sample;
-    for (const [at, del, ins] of edits) {
-      const i = at % (s.length + 1);
-      s = s.slice(0, i) + ins + s.slice(i + del);
-    }
-    return s;
-  });
-}
 
 /** Text shaped like config files: lines of tokens and separators, plus anything at all. */
 const lineish = fc.array(

@@ -3,23 +3,12 @@
  * first-value-wins and Match exclusion hold for generated configurations.
  */
 import fc from "fast-check";
+import { mutated } from "../../helpers/fuzz.js";
 import { describe, expect, it } from "vitest";
 import { effectiveSshdConfig, expandSshdConfig, parseSshdConfig, ACCUMULATING } from "../../../src/probes/parse/sshd-config.js";
 
 const RUNS = { numRuns: 200 };
 const SAMPLE = 'Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\nCiphers -aes128-cbc\nBanner "/etc/issue net"\nMatch User x\n  X11Forwarding yes\nMatch all\nMaxAuthTries=3 # c\n';
-
-function mutated(sample: string): fc.Arbitrary<string> {
-  const edit = fc.tuple(fc.nat(), fc.nat({ max: 12 }), fc.string({ unit: "binary", maxLength: 12 }));
-  return fc.array(edit, { maxLength: 6 }).map((edits) => {
-    let s = sample;
-    for (const [at, del, ins] of edits) {
-      const i = at % (s.length + 1);
-      s = s.slice(0, i) + ins + s.slice(i + del);
-    }
-    return s;
-  });
-}
 
 const KEYWORDS = ["PermitRootLogin", "maxauthtries", "LOGLEVEL", "Ciphers", "AllowUsers", "Banner", "UsePAM"];
 const word = fc.stringMatching(/^[a-z0-9@:.,+-]{1,8}$/);

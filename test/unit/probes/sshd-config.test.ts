@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import sshdProbe from "../../../src/probes/sshd-config.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
 import {
   assembleAlgorithms,
   effectiveSshdConfig,
@@ -10,6 +11,20 @@ import {
   SSHD_DEFAULTS,
 } from "../../../src/probes/parse/sshd-config.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+
+probeConformance(sshdProbe, {
+  params: [{ key: "PermitRootLogin" }, { key: "Ciphers" }],
+  mayOmit: {
+    value: "no sshd_config: nothing is configured, and the fact says so with present: false",
+    values: "no sshd_config: nothing is configured, and the fact says so with present: false",
+    source: "no sshd_config: nothing is configured, and the fact says so with present: false",
+    file: "no sshd_config: nothing is configured, and the fact says so with present: false",
+    line: "no sshd_config: nothing is configured, and the fact says so with present: false",
+    raw: "no sshd_config: nothing is configured, and the fact says so with present: false",
+    settings: "no sshd_config: nothing is configured, and the fact says so with present: false",
+  },
+  offline: {},
+});
 
 afterAll(cleanupFixtures);
 

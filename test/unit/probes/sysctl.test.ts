@@ -1,8 +1,20 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { orderSysctlFiles, parseSysctlConf, persistedFor, sysctlKeyToPath } from "../../../src/probes/parse/sysctl.js";
 import sysctlProbe from "../../../src/probes/sysctl.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+
+probeConformance(sysctlProbe, {
+  params: [{ key: "net.ipv4.ip_forward" }],
+  mayOmit: {
+    persisted: "no sysctl.d file sets the key",
+    persistedFile: "no sysctl.d file sets the key",
+    persistedLine: "no sysctl.d file sets the key",
+  },
+  // The running value exists only on a running system.
+  offline: { notApplicable: ["runtime", "value"] },
+});
 
 afterAll(cleanupFixtures);
 

@@ -2,10 +2,18 @@ import { existsSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { directiveValues, lastDirective, parseUnitFile } from "../../../src/probes/parse/unit-file.js";
 import probe from "../../../src/probes/systemd-unit.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
 import { loadUnit, normalizeUnitName, templateOf, unitSearchPath } from "../../../src/probes/systemd-unit-files.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext, type FixtureSpec } from "../../helpers/fixture-root.js";
+
+probeConformance(probe, {
+  params: [{ unit: "rpcbind.socket" }, { unit: "ssh" }],
+  mayOmit: { aliasOf: "set only for an alias", file: "an absent unit has no unit file" },
+  // Whether a unit is active exists only on a running system.
+  offline: { notApplicable: ["active"] },
+});
 
 afterAll(cleanupFixtures);
 
