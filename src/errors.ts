@@ -22,6 +22,8 @@ export const ErrorCodes = {
   PARSE: "NODEWARD_ERR_PARSE",
   USAGE: "NODEWARD_ERR_USAGE",
   CONFIG: "NODEWARD_ERR_CONFIG",
+  /** A value outside its union reached a switch (a bug, or data from an incompatible version). */
+  UNREACHABLE: "NODEWARD_ERR_UNREACHABLE",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

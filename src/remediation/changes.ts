@@ -8,6 +8,7 @@ import { readlink, rmdir, symlink, unlink, mkdir, readdir } from "node:fs/promis
 import path from "node:path";
 import type { CommandResult, CommandRunner } from "../host/exec.js";
 import type { HostRoot } from "../host/host-root.js";
+import { assertNever } from "../util/assert-never.js";
 import { fsyncDir } from "../util/durable-write.js";
 import {
   atomicWrite,
@@ -142,6 +143,9 @@ export async function applyChange(change: Change, ctx: ExecContext): Promise<boo
       crashPoint();
       break;
     }
+    default:
+      // Never journal "done" for a change that was not made.
+      assertNever(change, "change kind");
   }
   await ctx.journal.append({ t: "done", step, ...base, change });
   crashPoint();
@@ -299,5 +303,7 @@ export async function rollbackEntry(entry: JournalEntry, ctx: RollbackExecContex
       }
       return;
     }
+    default:
+      assertNever(c, "change kind");
   }
 }

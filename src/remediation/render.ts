@@ -1,5 +1,6 @@
 /** How a planned change reads to a person: a unified diff for files, the command for the rest. */
 import type { HostRoot } from "../host/host-root.js";
+import { assertNever } from "../util/assert-never.js";
 import type { Change, FileState } from "./types.js";
 
 const oct = (m: number): string => m.toString(8).padStart(4, "0");
@@ -77,5 +78,7 @@ export function renderChange(c: Change, host?: HostRoot): string[] {
       );
     case "command":
       return [`$ ${c.env ? Object.entries(c.env).map(([k, v]) => `${k}=${v} `).join("") : ""}${c.argv.join(" ")}    # ${c.why}`, ...(c.manualUndo ? [`  (not undoable by nodeward: ${c.manualUndo})`] : c.undo ? [`  (undo: ${c.undo.join(" ")})`] : [])];
+    default:
+      return assertNever(c, "change kind");
   }
 }

@@ -7,6 +7,7 @@
 import { runCommand, type CommandRunner } from "../host/exec.js";
 import { HostRoot } from "../host/host-root.js";
 import { describeError } from "../errors.js";
+import { assertNever } from "../util/assert-never.js";
 import { rollbackEntry, type RollbackOutcome } from "./changes.js";
 import type { RunInfo, RunStore } from "./journal.js";
 
@@ -79,5 +80,7 @@ function describeChange(c: import("./types.js").Change): string {
       return c.unit;
     case "command":
       return c.argv.join(" ");
+    default:
+      return assertNever(c, "change kind");
   }
 }

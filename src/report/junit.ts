@@ -1,4 +1,5 @@
 import type { CheckResult, ScanReport } from "../engine/result.js";
+import { assertNever } from "../util/assert-never.js";
 import { formatReferences, resultsByPack, seconds, stripControl } from "./format.js";
 import { formatEvidence } from "./table.js";
 import type { Reporter, ReportedResult } from "./types.js";
@@ -104,6 +105,8 @@ function testcase(r: ReportedResult, scale: number): string[] {
     case "skip":
     case "manual":
       return [open + ">", `      <skipped${attrs({ message: `${r.status}: ${reason}` })}/>`, "    </testcase>"];
+    default:
+      return assertNever(r.status, "status");
   }
 }
 
