@@ -58,7 +58,7 @@ export class HostRoot {
 
   /** Where this process's view of the root differs from the scanned system's; computed once. */
   mounts(): Promise<MountView> {
-    this.mountView ??= loadMountView(this.root, this.proc);
+    this.mountView ??= this.loadMountView();
     return this.mountView;
   }
 
@@ -224,6 +224,28 @@ export class HostRoot {
       throw new NodewardError(ErrorCodes.PATH_ESCAPE, `proc path ${rel} leaves ${this.proc}`);
     }
     return joined;
+  }
+
+  /**
+   * Compare this process's mounts with the scanned system's PID 1's. The same mount
+   * namespace (the CLI run as root on the host) hides nothing, and is decided without
+   * parsing. A root with no real procfs beside it (an image, a fixture) has no running
+   * system to compare with, and nothing outside the root is opened for it. The scanned
+   * system's entries are read through procResolve, confined like every other read;
+   * this process's own view is /proc/self.
+   */
+  private async loadMountView(): Promise<MountView> {
+    if (!this.isLive && (await this.procKind()) !== "procfs") return MountView.NONE;
+    const system = async <T>(read: () => Promise<T>): Promise<T | null> => read().catch(() => null);
+    const [selfNs, systemNs] = await Promise.all([
+      readlink("/proc/self/ns/mnt").catch(() => null),
+      system(async () => readlink(await this.procResolve("1/ns/mnt", false))),
+    ]);
+    if (this.isLive && selfNs !== null && selfNs === systemNs) return MountView.NONE;
+    const self = await readFile("/proc/self/mountinfo", "utf8").catch(() => null);
+    if (self === null) return MountView.NONE;
+    const theirs = await system(async () => readFile(await this.procResolve("1/mountinfo"), "utf8"));
+    return MountView.compare(this.root, parseMountinfo(self).entries, theirs === null ? null : parseMountinfo(theirs).entries);
   }
 
   private procKindCache?: Promise<"procfs" | "tree">;
@@ -450,20 +472,4 @@ export function globComponentToRegExp(part: string): RegExp {
     } else re += ch.replace(/[.+^${}()|\\]/g, "\\$&");
   }
   return new RegExp(re + "$");
-}
-
-/**
- * Compare this process's mounts with the scanned system's PID 1's. The same mount
- * namespace (the CLI run as root on the host) hides nothing, and is decided without
- * parsing; a system whose PID 1 cannot be read leaves only the known sandbox masks.
- */
-async function loadMountView(root: string, proc: string): Promise<MountView> {
-  const read = (p: string) => readFile(p, "utf8").catch(() => null);
-  const link = (p: string) => readlink(p).catch(() => null);
-  const [selfNs, systemNs] = await Promise.all([link("/proc/self/ns/mnt"), link(path.join(proc, "1", "ns", "mnt"))]);
-  if (root === "/" && selfNs !== null && selfNs === systemNs) return MountView.NONE;
-  const self = await read("/proc/self/mountinfo");
-  if (self === null) return MountView.NONE;
-  const system = await read(path.join(proc, "1", "mountinfo"));
-  return MountView.compare(root, parseMountinfo(self).entries, system === null ? null : parseMountinfo(system).entries);
 }
