@@ -260,19 +260,20 @@ export default defineProbe({
       return { value, evidence, unknown: { files: [...new Set(errors)].join("; ") } };
     }
 
+    // Which file a kubelet/component path names could not be told: nothing about it may pass.
+    const notObserved = (why: string): Fact<FileFactValue> => {
+      const unknown: Record<string, string> = { path: why, exists: why, type: why, mode: why, owner: why, group: why, uid: why, gid: why, size: why, symlink: why };
+      return { value: { path: null, exists: false, note: why }, evidence: [{ detail: why }], unknown: { ...unknown, ...contentUnknown(p, why) } };
+    };
     let hostPath: string;
     if (p.pathOf !== undefined) {
       const r = kubeletFile(await kubeletInfo(ctx), p.pathOf);
-      if ("unobserved" in r) {
-        // Which file the kubelet uses could not be told: nothing about it may pass.
-        const why = `which file is the kubelet's ${p.pathOf} could not be observed: ${r.unobserved}`;
-        const unknown: Record<string, string> = { path: why, exists: why, type: why, mode: why, owner: why, group: why, uid: why, gid: why, size: why, symlink: why };
-        return { value: { path: null, exists: false, note: why }, evidence: [{ detail: why }], unknown: { ...unknown, ...contentUnknown(p, why) } };
-      }
+      if ("unobserved" in r) return notObserved(`which file is the kubelet's ${p.pathOf} could not be observed: ${r.unobserved}`);
       if ("note" in r) return { value: { path: null, exists: false, note: r.note }, evidence: [] };
       hostPath = r.path;
     } else if (p.pathFrom !== undefined) {
       const r = await componentFile(ctx, p.pathFrom);
+      if ("unobserved" in r) return notObserved(`which file ${p.pathFrom.component} uses could not be observed: ${r.unobserved}`);
       if ("note" in r) {
         const value: FileFactValue = { path: null, exists: false, note: r.note };
         if (p.key !== undefined) value.found = false;

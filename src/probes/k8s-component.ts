@@ -8,6 +8,7 @@ import { z } from "zod";
 import { normaliseFlagName } from "./parse/kubelet-flags.js";
 import { COMPONENTS, componentInfo, componentSetting, type ComponentInfo } from "./k8s/components.js";
 import { defineProbe, type Evidence } from "./types.js";
+import { pushAll } from "../util/array.js";
 
 export {
   COMPONENTS,
@@ -76,32 +77,47 @@ export default defineProbe({
       files: { ...info.files },
       problems: info.problems,
     };
+    // Not observed (a component embedded where its flags cannot be seen): never absent, never passed.
+    const hidden = info.unobserved;
+    const unknownWhole: Record<string, string> | undefined = hidden
+      ? info.present
+        ? { flags: hidden, files: hidden, config: hidden }
+        : { present: hidden, flags: hidden, files: hidden, config: hidden, source: hidden }
+      : undefined;
+    const withUnknown = <T extends object>(fact: { value: T; evidence: Evidence[] }, extra: Record<string, string> = {}) =>
+      unknownWhole || Object.keys(extra).length > 0 ? { ...fact, unknown: { ...unknownWhole, ...extra } } : fact;
+    const hiddenEvidence: Evidence[] = hidden ? [{ detail: `not observed: ${hidden}` }] : [];
     const s = params.setting;
-    if (!s) return { value: base as Record<string, unknown>, evidence: infoEvidence(info) };
+    if (!s) return withUnknown({ value: base as Record<string, unknown>, evidence: [...infoEvidence(info), ...hiddenEvidence] });
     const flag = `--${normaliseFlagName(s.flag)}`;
     if (!info.present) {
-      return {
-        value: { ...base, flag, configKey: s.config } as Record<string, unknown>,
-        evidence: [{ detail: `no ${info.component}: no process and no static pod manifest` }, ...infoEvidence(info)],
-      };
+      return withUnknown(
+        {
+          value: { ...base, flag, configKey: s.config } as Record<string, unknown>,
+          evidence: [{ detail: `no ${info.component}: no process and no static pod manifest` }, ...infoEvidence(info), ...hiddenEvidence],
+        },
+        hidden ? { value: hidden, valueSource: hidden } : {},
+      );
     }
     const eff = componentSetting(info, s);
     const evidence: Evidence[] = [];
     if (eff.source === "flag") {
-      evidence.push(eff.pid !== undefined ? { pid: eff.pid, process: info.component, key: eff.key } : { file: eff.file, line: eff.line, key: eff.key });
-    } else if (eff.source === "config") {
+      evidence.push(eff.pid !== undefined ? { pid: eff.pid, process: info.component, key: eff.key, ...(eff.via ? { detail: eff.via } : {}) } : { file: eff.file, line: eff.line, key: eff.key, ...(eff.via ? { detail: eff.via } : {}) });
+    } else if (eff.source === "config" || eff.source === "config-dir") {
       evidence.push({ file: eff.file, line: eff.line, key: eff.key });
     } else {
+      const where = info.source === "process" ? "command line" : info.source === "embedded" ? `arguments ${info.component} is given` : "manifest command";
       evidence.push({
         key: s.config ?? flag,
-        detail: eff.source === "default" ? `not set; ${info.component} default` : `not set on the ${info.source === "process" ? "command line" : "manifest command"}${s.config ? " nor in --config" : ""}`,
+        detail: eff.source === "default" ? `not set; ${info.component} default` : `not set on the ${where}${s.config ? " nor in --config" : ""}`,
       });
     }
     if (info.source === "manifest" && info.manifest && eff.source !== "flag") evidence.push({ file: info.manifest, detail: "static pod manifest" });
     for (const p of info.problems) evidence.push({ detail: p });
-    return {
-      value: { ...base, value: eff.value, valueSource: eff.source, flag, configKey: s.config } as Record<string, unknown>,
-      evidence,
-    };
+    pushAll(evidence, hiddenEvidence);
+    return withUnknown(
+      { value: { ...base, value: eff.value, valueSource: eff.source, flag, configKey: s.config } as Record<string, unknown>, evidence },
+      eff.unobserved ? { value: eff.unobserved, valueSource: eff.unobserved } : {},
+    );
   },
 });

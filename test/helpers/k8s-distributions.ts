@@ -45,6 +45,8 @@ export interface DistroNode {
   violations: Record<string, DistroViolation>;
   /** Automated checks that skip on this distribution (nothing of that kind exists), with the reason's start. */
   skips: Record<string, string>;
+  /** kube-proxy is found on this node (k3s: inside the k3s process); elsewhere it runs in a pod the fixture leaves out. */
+  kubeProxy?: boolean;
 }
 
 const secret = (content: string, mode = 0o600): FixtureEntry => ({ content, mode, uid: 0, gid: 0 });
@@ -206,6 +208,12 @@ const k3sAgent: DistroNode = {
     },
     "NW-K8S-3": { what: "AppArmor disabled", options: { files: { "sys/module/apparmor/parameters/enabled": "N\n" } }, message: "matched is false, expected true" },
     "NW-K8S-4": { what: "no AppArmor profile loaded", options: { files: { "sys/kernel/security/apparmor/profiles": "" } }, message: "matched is false, expected true" },
+    "4.3.1": {
+      what: "kube-proxy-arg metrics-bind-address=0.0.0.0:10249 in config.yaml",
+      options: { files: { "etc/rancher/k3s/config.yaml": secret(K3S_CONFIG.replace("kubelet-arg:", 'kube-proxy-arg:\n  - "metrics-bind-address=0.0.0.0:10249"\nkubelet-arg:')) } },
+      message: "value is 0.0.0.0:10249, expected matches",
+      evidence: { file: "/etc/rancher/k3s/config.yaml", key: "--metrics-bind-address" },
+    },
     "NW-K8S-5": {
       what: "a config.yaml.d drop-in replaces kubelet-arg without seccomp-default",
       options: { files: { "etc/rancher/k3s/config.yaml.d/90-tune.yaml": secret('kubelet-arg:\n  - "rotate-certificates=true"\n') } },
@@ -218,6 +226,21 @@ const k3sAgent: DistroNode = {
     "4.1.9": "",
     "4.1.10": "",
   },
+  kubeProxy: true,
+};
+
+/** A k3s server: the same layout, `k3s server` in k3s.service; its control plane runs inside k3s. */
+export const K3S_SERVER: FixtureSpec = {
+  ...base("k3s-server-1"),
+  "usr/local/bin/k3s": { content: "ELF", mode: 0o755 },
+  "etc/systemd/system/k3s.service": pub(K3S_UNIT.replace("k3s-agent.service.env", "k3s.service.env").replace("    agent \\\n", "    server \\\n")),
+  "etc/systemd/system/k3s.service.env": secret(""),
+  "etc/rancher/k3s/config.yaml": secret("write-kubeconfig-mode: \"0600\"\nprotect-kernel-defaults: true\nsecrets-encryption: true\n"),
+  [`${K3S_AGENT}/etc/kubelet.conf.d/00-k3s-defaults.conf`]: secret(stringify(K3S_DEFAULTS)),
+  [`${K3S_AGENT}/kubelet.kubeconfig`]: secret(KUBECONFIG),
+  [`${K3S_AGENT}/client-ca.crt`]: secret(CERT),
+  "var/lib/rancher/k3s/server/cred/admin.kubeconfig": secret(KUBECONFIG),
+  "proc/700/cmdline": "/usr/local/bin/k3s server\0\0\0",
 };
 
 // ---------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import { listDir, readText } from "../k8s/node.js";
 import { parseComponentConfig } from "../parse/kubelet-config.js";
 import { unitCommand } from "../systemd-unit-files.js";
 import type { Evidence, ProbeContext } from "../types.js";
-import type { Detection, ModelledFlags } from "./types.js";
+import type { Detection, EmbeddedComponent, ModelledFlags } from "./types.js";
 import { pushAll } from "../../util/array.js";
 
 export type RancherProgram = "k3s" | "rke2";
@@ -91,7 +91,10 @@ interface Sourced {
 /** The agent's settings after its config files and command line: lists keep their order. */
 export interface RancherSettings {
   scalars: Map<string, Sourced>;
+  /** `kubelet-arg`, in order (config files, then the command line). */
   kubeletArgs: Sourced[];
+  /** Every list-valued `*-arg` key (`kube-proxy-arg`, `kube-apiserver-arg`, …), in order. */
+  argLists: Map<string, Sourced[]>;
   configFiles: string[];
   unobserved: string[];
   problems: string[];
@@ -110,7 +113,7 @@ export async function rancherSettings(
   program: RancherProgram,
   cli: { args: readonly string[]; origins: readonly (FlagOrigin | undefined)[]; offset: number } | null,
 ): Promise<RancherSettings> {
-  const out: RancherSettings = { scalars: new Map(), kubeletArgs: [], configFiles: [], unobserved: [], problems: [], evidence: [] };
+  const out: RancherSettings = { scalars: new Map(), kubeletArgs: [], argLists: new Map(), configFiles: [], unobserved: [], problems: [], evidence: [] };
   const cliArgs = cli ? parseRancherArgs(cli.args) : [];
   const cliOrigin = (a: CliArg): FlagOrigin => cli?.origins[a.index + cli.offset] ?? {};
   const configFlag = [...cliArgs].reverse().find((a) => a.name === "config");
@@ -148,10 +151,10 @@ export async function rancherSettings(
       const key = append ? rawKey.slice(0, -1) : rawKey;
       const line = parsed.keyLines[rawKey]?.line;
       const origin: FlagOrigin = { file: f, ...(line !== undefined ? { line } : {}) };
-      if (key === "kubelet-arg") {
+      if (key.endsWith("-arg")) {
         const list = Array.isArray(v) ? v : [v];
         const items = list.map(scalarText).filter((x): x is string => x !== undefined).map((value) => ({ value, origin }));
-        out.kubeletArgs = append ? [...out.kubeletArgs, ...items] : items;
+        out.argLists.set(key, append ? [...(out.argLists.get(key) ?? []), ...items] : items);
         continue;
       }
       const s = scalarText(v);
@@ -160,9 +163,10 @@ export async function rancherSettings(
   }
   for (const a of cliArgs) {
     const origin = cliOrigin(a);
-    if (a.name === "kubelet-arg") out.kubeletArgs.push({ value: a.value, origin });
+    if (a.name.endsWith("-arg")) out.argLists.set(a.name, [...(out.argLists.get(a.name) ?? []), { value: a.value, origin }]);
     else out.scalars.set(a.name, { value: a.value, origin });
   }
+  out.kubeletArgs = out.argLists.get("kubelet-arg") ?? [];
   return out;
 }
 
@@ -230,10 +234,17 @@ export function applyKubeletArgs(
   }
 }
 
+/** The agent's command line and settings, once per scan. */
+function rancherState(ctx: ProbeContext, program: RancherProgram, det: Detection): Promise<{ cli: Awaited<ReturnType<typeof rancherCli>>; settings: RancherSettings }> {
+  return ctx.once(`rancher:${program}:settings`, async () => {
+    const cli = await rancherCli(ctx, program, det);
+    return { cli, settings: await rancherSettings(ctx, program, cli) };
+  });
+}
+
 /** The kubelet flags a k3s / RKE2 agent runs its kubelet with, from its files and command line. */
 export async function rancherKubeletFlags(ctx: ProbeContext, program: RancherProgram, det: Detection): Promise<ModelledFlags> {
-  const cli = await rancherCli(ctx, program, det);
-  const settings = await rancherSettings(ctx, program, cli);
+  const { cli, settings } = await rancherState(ctx, program, det);
   const out: ModelledFlags = {
     flags: {},
     flagSources: {},
@@ -278,6 +289,38 @@ export async function rancherKubeletFlags(ctx: ProbeContext, program: RancherPro
   if (pkd && pkd.value === "true") set("protect-kernel-defaults", "true", { ...pkd.origin, via: `${program} --protect-kernel-defaults` });
   applyKubeletArgs(out.flags, out.flagSources, settings.kubeletArgs, `${program} --kubelet-arg`);
   return out;
+}
+
+/**
+ * kube-proxy inside the k3s process (k3s agent_linux.go kubeProxyArgs): --proxy-mode=iptables,
+ * --healthz-bind-address=127.0.0.1, --kubeconfig=<data-dir>/agent/kubeproxy.kubeconfig,
+ * --hostname-override, then every `--kube-proxy-arg`. It does not run when the cluster is
+ * started with `disable-kube-proxy`.
+ */
+export async function rancherKubeProxy(ctx: ProbeContext, program: RancherProgram, det: Detection): Promise<EmbeddedComponent> {
+  const { cli, settings } = await rancherState(ctx, program, det);
+  const disabled = settings.scalars.get("disable-kube-proxy");
+  if (disabled?.value === "true") {
+    return { present: false, reason: `${program} runs without kube-proxy (disable-kube-proxy in ${disabled.origin.file ?? "its command line"})` };
+  }
+  const out: ModelledFlags = {
+    flags: {},
+    flagSources: {},
+    unobserved: [...(cli?.unobserved ?? []), ...settings.unobserved],
+    problems: [...settings.problems],
+    evidence: [...(cli?.evidence ?? []), ...settings.evidence],
+  };
+  const dataDir = settings.scalars.get("data-dir")?.value ?? `/var/lib/rancher/${program}`;
+  const builtin: FlagOrigin = { via: `${program} built-in kube-proxy argument` };
+  const set = (name: string, value: string): void => {
+    out.flags[name] = value;
+    out.flagSources[name] = builtin;
+  };
+  set("proxy-mode", "iptables");
+  set("healthz-bind-address", "127.0.0.1");
+  set("kubeconfig", `${dataDir}/agent/kubeproxy.kubeconfig`);
+  applyKubeletArgs(out.flags, out.flagSources, settings.argLists.get("kube-proxy-arg") ?? [], `${program} --kube-proxy-arg`);
+  return { present: true, flags: out, via: `embedded in ${program}` };
 }
 
 /** Detect k3s / RKE2 from its process, its units and its directories. */

@@ -50,6 +50,15 @@ export type KubeletLayout =
    */
   | { kind: "embedded" | "child"; model(ctx: ProbeContext, det: Detection): Promise<ModelledFlags> };
 
+/**
+ * A Kubernetes component the distribution runs inside its own process (k3s: kube-proxy,
+ * and on a server the control plane): its modelled flags, or why they cannot be seen.
+ */
+export type EmbeddedComponent =
+  | { present: true; flags: ModelledFlags; via: string }
+  | { present: false; reason: string }
+  | { unobserved: string };
+
 export interface Distribution {
   id: DistributionId;
   /** The first matching distribution in registry order wins. */
@@ -60,6 +69,11 @@ export interface Distribution {
    * they do not say.
    */
   version?(ctx: ProbeContext, det: Detection, kubeletExe: string | undefined): Promise<VersionFinding | { unobserved: string } | null>;
+  /**
+   * A component this distribution embeds (no process or static pod of its own), when this
+   * node runs it; null when the distribution does not embed that component.
+   */
+  embeddedComponent?(ctx: ProbeContext, det: Detection, component: string): Promise<EmbeddedComponent | null>;
   /** Executables whose `--version` prints the kubelet's version on a live host, in order of preference. */
   versionCommands?(det: Detection): string[];
 }

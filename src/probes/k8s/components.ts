@@ -19,7 +19,7 @@ import { hostPathFor, parseStaticPodManifest, type StaticPodMount } from "../par
 import { processTable } from "../process-table.js";
 import type { ProbeContext } from "../types.js";
 import { effectiveSetting, type EffectiveSetting, type FlagOrigin } from "./effective.js";
-import { kubeletInfo } from "./kubelet-info.js";
+import { kubeletInfo, nodeDistribution } from "./kubelet-info.js";
 import { pushAll } from "../../util/array.js";
 
 export const COMPONENTS = ["kube-apiserver", "etcd", "kube-proxy", "kube-controller-manager", "kube-scheduler"] as const;
@@ -48,7 +48,10 @@ const DEFAULT_MANIFEST_DIR = "/etc/kubernetes/manifests";
 export interface ComponentInfo {
   component: Component;
   present: boolean;
-  source: "process" | "manifest" | "none";
+  /** `embedded`: run inside the distribution's own process (k3s), its flags modelled from its files. */
+  source: "process" | "manifest" | "embedded" | "none";
+  /** Whether (or with which flags) it runs could not be observed: why. */
+  unobserved?: string;
   pid?: number;
   /** Host path of the component's static pod manifest, when one exists (also when it runs as a process). */
   manifest?: string;
@@ -249,6 +252,19 @@ async function loadComponentInfo(ctx: ProbeContext, component: Component): Promi
   } else if (manifest) {
     info.problems.push(`${manifest.file}: containers[0] does not run ${component} (argv[0] ${JSON.stringify(manifest.argv[0] ?? "")})`);
   }
+  if (!info.present) {
+    // A distribution that runs it inside its own process (k3s).
+    const nd = await nodeDistribution(ctx);
+    const emb = nd?.dist.embeddedComponent ? await nd.dist.embeddedComponent(ctx, nd.det, component) : null;
+    if (emb && "unobserved" in emb) info.unobserved = emb.unobserved;
+    else if (emb && !emb.present) info.problems.push(emb.reason);
+    else if (emb) {
+      Object.assign(info, { present: true, source: "embedded", containerized: false, flags: emb.flags.flags, flagSources: emb.flags.flagSources });
+      pushAll(info.problems, emb.flags.problems);
+      if (emb.flags.unobserved.length > 0) info.unobserved = emb.flags.unobserved.join("; ");
+      if (nd?.det.process) info.pid = nd.det.process.pid;
+    }
+  }
   if (!info.present) return info;
 
   const cfg = info.flags["config"];
@@ -286,12 +302,15 @@ export function componentInfo(ctx: ProbeContext, component: Component): Promise<
 export async function componentFile(
   ctx: ProbeContext,
   ref: { component: Component; flag?: string | undefined; manifest?: true | undefined },
-): Promise<{ path: string } | { note: string }> {
+): Promise<{ path: string } | { note: string } | { unobserved: string }> {
   const info = await componentInfo(ctx, ref.component);
   if (ref.manifest) {
     return info.manifest ? { path: info.manifest } : { note: `no static pod manifest for ${ref.component}` };
   }
-  if (!info.present) return { note: `no ${ref.component} on this node (no process and no static pod manifest)` };
+  if (!info.present) {
+    if (info.unobserved) return { unobserved: info.unobserved };
+    return { note: `no ${ref.component} on this node (no process and no static pod manifest)` };
+  }
   const flag = normaliseFlagName(ref.flag ?? "");
   const known = info.files[flag];
   if (known) return { path: known };
@@ -320,6 +339,7 @@ export function componentSetting(info: ComponentInfo, spec: ComponentSetting): E
       config: info.config,
       configKeyLines: info.configKeyLines,
       layers: info.configReadFrom ? [{ file: info.configReadFrom, kind: "config" }] : [],
+      ...(info.unobserved ? { flagsUnobserved: info.unobserved } : {}),
     },
     spec,
     { emptyIsUnset: true },

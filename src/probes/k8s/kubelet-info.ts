@@ -261,16 +261,9 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
   const unobserved: Record<string, string> = {};
   const pv = await processView(ctx);
 
-  let dist: Distribution | undefined;
-  let det: Detection | undefined;
-  for (const d of DISTRIBUTIONS) {
-    const r = await d.detect(ctx);
-    if (r) {
-      dist = d;
-      det = r;
-      break;
-    }
-  }
+  const found0 = await nodeDistribution(ctx);
+  const dist: Distribution | undefined = found0?.dist;
+  const det: Detection | undefined = found0?.det;
   const proc = findKubeletProcess(pv.processes, problems);
   const layout = dist?.kubelet ?? { kind: "own" as const, unit: "kubelet.service" };
 
@@ -409,6 +402,17 @@ async function unitLookupUnobserved(ctx: ProbeContext, name: string): Promise<st
   } catch (e) {
     return [errorText(e)];
   }
+}
+
+/** The distribution this node runs (the first whose files or processes are found), once per scan. */
+export function nodeDistribution(ctx: ProbeContext): Promise<{ dist: Distribution; det: Detection } | null> {
+  return ctx.once("k8s:distribution", async () => {
+    for (const d of DISTRIBUTIONS) {
+      const r = await d.detect(ctx);
+      if (r) return { dist: d, det: r };
+    }
+    return null;
+  });
 }
 
 /** The kubelet's effective configuration, resolved once per scan. */

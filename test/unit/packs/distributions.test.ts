@@ -76,7 +76,7 @@ describe.each(nodes)("%s", (name, d) => {
     for (const r of results) {
       const k = `${r.pack}/${r.id}`;
       const got = { check: k, status: r.status, message: r.message };
-      if (r.pack === "kubernetes-control-plane" || k === "cis-kubernetes-node/4.3.1") {
+      if (r.pack === "kubernetes-control-plane" || (k === "cis-kubernetes-node/4.3.1" && !d.kubeProxy)) {
         // A worker: no control plane, no kube-proxy process here.
         expect(got).toEqual({ ...got, status: "skip" });
       } else if (manual.has(k)) {
@@ -93,7 +93,7 @@ describe.each(nodes)("%s", (name, d) => {
   it("has a violation for every automated node check it does not skip", async () => {
     const all = await checks();
     const automated = all
-      .filter((c) => !c.manual && c.pack.id !== "kubernetes-control-plane" && c.key !== "cis-kubernetes-node/4.3.1")
+      .filter((c) => !c.manual && c.pack.id !== "kubernetes-control-plane" && (d.kubeProxy || c.key !== "cis-kubernetes-node/4.3.1"))
       .map((c) => c.id)
       .filter((id) => !Object.hasOwn(d.skips, id))
       .sort();
@@ -133,5 +133,24 @@ describe("the report and the metrics name the distribution and the kubelet versi
 
     const plain = await runScan({ host: new HostRoot({ root: await fixtureRoot({ "etc/hostname": "x\n" }) }), packs: loaded.packs, inventory: false });
     expect(plain.kubernetes).toEqual({ distribution: "none", kubelet: "none" });
+  });
+});
+
+describe("k3s server: the control plane runs inside k3s", () => {
+  it("its checks are errors saying the flags are not visible, never a silent skip; kube-proxy is modelled", async () => {
+    const { K3S_SERVER } = await import("../../helpers/k8s-distributions.js");
+    const root = await fixtureRoot(K3S_SERVER);
+    const info = await kubeletInfo(probeContext(root));
+    expect(info).toMatchObject({ distribution: "k3s", variant: "server", source: "embedded", hostUnit: "k3s.service" });
+    const results = await runAll(root);
+    const cp = results.filter((r) => r.pack === "kubernetes-control-plane");
+    expect(cp.length).toBeGreaterThan(20);
+    for (const r of cp) {
+      if (r.status === "skip") continue; // items about files k3s does not have (static pod manifests)
+      expect({ id: r.id, status: r.status }).toEqual({ id: r.id, status: "error" });
+      expect(r.message).toContain("inside the k3s server process");
+    }
+    expect(cp.filter((r) => r.status === "error").length).toBeGreaterThan(10);
+    expect(results.find((r) => r.id === "4.3.1")).toMatchObject({ status: "pass" });
   });
 });
