@@ -50,6 +50,14 @@ ${body.filter((s) => s !== "").join("\n")}
   },
 };
 
+/** "k3s agent, kubelet 1.30.2" / "none" / "eks al2023, kubelet version unknown (why)". */
+export function kubernetesText(k: NonNullable<ScanReport["kubernetes"]>): string {
+  if (k.distribution === "none") return "none (no kubelet on this node)";
+  const name = [k.distribution, k.variant].filter(Boolean).join(" ");
+  const version = k.version ? `kubelet ${k.version}` : `kubelet version unknown${k.unknown?.version ? ` (${k.unknown.version})` : ""}`;
+  return `${name}, ${version}`;
+}
+
 function header(report: ScanReport): string {
   const h = report.host;
   const rows: [string, string][] = [
@@ -57,6 +65,7 @@ function header(report: ScanReport): string {
     ["Root", h.live ? `${h.root} (live system)` : `${h.root} (mounted root)`],
     ["System", [h.os, h.osVersion].filter(Boolean).join(" ") || "(unknown)"],
     ["Kernel", [h.kernel, h.arch].filter(Boolean).join(" ") || "(unknown)"],
+    ...(report.kubernetes ? ([["Kubernetes", kubernetesText(report.kubernetes)]] as [string, string][]) : []),
     ["Started", report.startedAt],
     ["Duration", `${(report.durationMs / 1000).toFixed(2)} s`],
     ["nodeward", report.tool.version],

@@ -81,6 +81,12 @@ function packSuite(report: ScanReport, pack: string, results: ReportedResult[], 
       ["benchmark", info?.benchmark ?? results[0]?.benchmark ?? ""],
       ["pack.version", info?.version ?? ""],
       ["host.root", report.host.root],
+      ...(report.kubernetes
+        ? [
+            ["kubernetes.distribution", [report.kubernetes.distribution, report.kubernetes.variant].filter(Boolean).join(" ")],
+            ["kubernetes.kubelet.version", report.kubernetes.version ?? ""],
+          ]
+        : []),
     ].map(([name, value]) => `      <property${attrs({ name: name ?? "", value: value ?? "" })}/>`),
     "    </properties>",
   ];

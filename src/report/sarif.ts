@@ -71,6 +71,7 @@ export const sarifReporter: Reporter = {
           results: report.results.map((r) => result(r, ruleIndex.get(ruleId(r)) ?? -1)),
           properties: {
             host: report.host,
+            ...(report.kubernetes ? { kubernetes: report.kubernetes } : {}),
             packs: report.packs,
             summary: report.summary,
             durationMs: report.durationMs,

@@ -150,5 +150,12 @@ export function summaryLine(report: ScanReport, options: RenderOptions = {}): st
     return options.color && n > 0 ? `\u001b[${COLORS[status]}m${text}\u001b[0m` : text;
   };
   const total = report.results.length;
-  return `${total} checks: ${paint("pass", s.pass)}, ${paint("fail", s.fail)}, ${paint("manual", s.manual)}, ${paint("skip", s.skip)}, ${paint("error", s.error)} in ${(report.durationMs / 1000).toFixed(2)}s (root ${report.host.root})`;
+  return `${total} checks: ${paint("pass", s.pass)}, ${paint("fail", s.fail)}, ${paint("manual", s.manual)}, ${paint("skip", s.skip)}, ${paint("error", s.error)} in ${(report.durationMs / 1000).toFixed(2)}s (root ${report.host.root}${kube(report)})`;
+}
+
+/** ", k3s agent, kubelet 1.30.2" when the node runs Kubernetes; nothing otherwise. */
+function kube(report: ScanReport): string {
+  const k = report.kubernetes;
+  if (!k || k.distribution === "none") return "";
+  return `, ${[k.distribution, k.variant].filter(Boolean).join(" ")}, kubelet ${k.version ?? "version unknown"}`;
 }

@@ -131,6 +131,14 @@ describe("the report and the metrics name the distribution and the kubelet versi
     expect(r2.kubernetes).toMatchObject({ distribution: "k3s", variant: "agent", kubelet: "embedded", unknown: { version: expect.stringContaining("only on the live host") } });
     expect(prometheusReporter.render(r2)).toContain('nodeward_kubernetes_info{distribution="k3s",variant="agent",version=""} 1\n');
 
+    const { reporters } = await import("../../../src/report/index.js");
+    const html = reporters.html.render(report);
+    expect(html).toContain("<dt>Kubernetes</dt><dd>rke2 agent, kubelet 1.33.5</dd>");
+    const table = reporters.table.render(r2);
+    expect(table).toContain(", k3s agent, kubelet version unknown)");
+    const junit = reporters.junit.render(report);
+    expect(junit).toContain('<property name="kubernetes.distribution" value="rke2 agent"/>');
+
     const plain = await runScan({ host: new HostRoot({ root: await fixtureRoot({ "etc/hostname": "x\n" }) }), packs: loaded.packs, inventory: false });
     expect(plain.kubernetes).toEqual({ distribution: "none", kubelet: "none" });
   });
