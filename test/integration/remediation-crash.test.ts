@@ -4,6 +4,9 @@
  * only with NODE_ENV=test), for every N. After each kill every file is original or fully
  * new (never torn), the run is reported unfinished, --apply refuses until it is rolled back,
  * and rollback restores the original tree hash.
+ *
+ * An integration test (npm run test:integration): it runs the CLI twice per hook step,
+ * minutes on two cores, too slow for the unit suite.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
@@ -11,11 +14,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PACKAGE_ROOT } from "../../../src/paths.js";
-import { RunStore } from "../../../src/remediation/journal.js";
-import { rollbackRun } from "../../../src/remediation/rollback.js";
-import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
-import { FIX_CHECKS, failingNode, treeHash, treeState, type Entry } from "./helpers.js";
+import { PACKAGE_ROOT } from "../../src/paths.js";
+import { RunStore } from "../../src/remediation/journal.js";
+import { rollbackRun } from "../../src/remediation/rollback.js";
+import { cleanupFixtures, fixtureRoot } from "../helpers/fixture-root.js";
+import { FIX_CHECKS, failingNode, treeHash, treeState, type Entry } from "../unit/remediation/helpers.js";
 
 const exec = promisify(execFile);
 // A private build: a shared dist/ may be rebuilt by someone else while the children run.
@@ -72,7 +75,7 @@ async function copyTree(from: string, to: string): Promise<void> {
 }
 
 describe("crash safety (SIGKILL after every step)", () => {
-  it("every file is original or fully new, and rollback restores the original tree", async () => {
+  it("every file is original or fully new, and rollback restores the original tree", { timeout: 900_000 }, async () => {
     const orig = await fixtureRoot(failingNode());
     const origHash = await treeHash(orig);
     const origState = await treeState(orig);
@@ -144,5 +147,5 @@ describe("crash safety (SIGKILL after every step)", () => {
     expect(rb.code, rb.stdout).toBe(0);
     expect(await treeHash(full)).toBe(origHash);
     expect((await new RunStore(fullState).list())[0]?.status).toBe("rolled-back");
-  }, 300_000);
+  });
 });
