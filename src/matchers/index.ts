@@ -50,6 +50,29 @@ export const matchers = {
 
 export type MatcherName = keyof typeof matchers;
 
+/** One line per matcher, for `nodeward checks` and the README (checked complete by type). */
+export const matcherSummaries = {
+  equals: "The value equals a scalar or a list (tolerant of \"false\" vs false, \"0\" vs 0); a bare scalar means equals",
+  "one-of": "The value equals one of a list",
+  matches: "The value matches an RE2 regular expression (linear time; `(?i)` for case-insensitive)",
+  lt: "A number below the argument",
+  lte: "A number at most the argument",
+  gt: "A number above the argument",
+  gte: "A number at least the argument",
+  "mode-at-most": "A permission mode with no bit outside the argument (a quoted octal string, e.g. \"0600\")",
+  contains: "A list holds the scalar, or a string contains it",
+  present: "The field has a value (`present: true`)",
+  absent: "The field has no value (`absent: true`)",
+  all: "Every listed expectation holds (matchers on one field, or field maps)",
+  any: "At least one listed expectation holds",
+  not: "The expectation does not hold",
+  each: "Every element of a list (listeners, files of a glob) meets a field map; offenders become evidence",
+  some: "At least one element of a list meets a field map",
+  none: "No element of a list meets a field map; offenders become evidence",
+  "version-at-least": "A release version at least the argument, compared part by part (\"1.9\" < \"1.34\"; quote it)",
+  "version-below": "A release version older than the argument, compared part by part",
+} as const satisfies Record<MatcherName, string>;
+
 /** The result of testing a whole fact record against a field map. */
 export interface FieldsOutcome {
   pass: boolean;
