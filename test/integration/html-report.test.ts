@@ -2,10 +2,13 @@
  * The HTML report in a real browser (issue 8): Debian's `chromium`, headless, renders
  * the sample report from a file: URL. A screenshot must come out as a PNG of the window
  * size, and the DOM after the page's script ran must show the summary counts and a
- * failing check with its evidence. The filter script is exercised by a copy of the page
- * with a few extra lines that flip the controls, and the no-JS view by a run with
- * scripts disabled. Flags from ../shared/lab.md §4; setup.sh installs chromium.
+ * failing check with its evidence, with no console message at all (a CSP violation is
+ * one). The filters are exercised from a URL fragment (what a bookmark restores) and by
+ * a copy of the page with a few extra lines that flip the controls (its hash added to
+ * the page's CSP), and the no-JS view by a copy without the script. Chromium flags as
+ * in the lab notes (headless, no sandbox, no GPU, fresh profile); setup.sh installs it.
  */
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -25,6 +28,15 @@ let page: string;
 
 /** Run headless chromium with a fresh profile; stderr (D-Bus noise) goes to a log file. */
 async function chromium(args: string[]): Promise<string> {
+  return (await chromiumRun(args)).stdout;
+}
+
+/** The page's console messages (CSP violations included), as Chromium logs them with --enable-logging=stderr. */
+function consoleLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => /:CONSOLE[:(]/.test(l));
+}
+
+async function chromiumRun(args: string[]): Promise<{ stdout: string; stderr: string }> {
   const profile = await mkdtemp(path.join(dir, "profile-"));
   const r = await run(
     [
@@ -39,13 +51,20 @@ async function chromium(args: string[]): Promise<string> {
       "--disable-sync",
       `--user-data-dir=${profile}`,
       "--virtual-time-budget=3000",
+      "--enable-logging=stderr",
+      "--v=0",
       ...args,
     ],
     { timeoutMs: 90_000 },
   );
   await writeFile(path.join(dir, `chromium-${path.basename(profile)}.log`), r.stderr);
   if (r.exitCode !== 0) throw new Error(`chromium ${args.join(" ")} exited ${r.exitCode ?? r.signal}:\n${r.stderr.slice(-2000)}`);
-  return r.stdout;
+  return { stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Visible checks' ids, in page order, from a dumped DOM. */
+function visibleChecks(dom: string): string[] {
+  return [...dom.matchAll(/<details class="check[^"]*" id="([^"]+)"[^>]*>/g)].filter((m) => !/\shidden(=""|\s|>)/.test(m[0])).map((m) => m[1] as string);
 }
 
 describe("the HTML report in headless Chromium", () => {
@@ -82,8 +101,9 @@ describe("the HTML report in headless Chromium", () => {
     expect((await stat(png)).size).toBeGreaterThan(30_000);
   });
 
-  it("the rendered DOM shows the counts, the filters and a failing check with its evidence", async () => {
-    const dom = await chromium(["--dump-dom", pathToFileURL(page).href]);
+  it("the rendered DOM shows the counts, the filters and a failing check with its evidence; no console message, no CSP violation", async () => {
+    const { stdout: dom, stderr } = await chromiumRun(["--dump-dom", pathToFileURL(page).href]);
+    expect(consoleLines(stderr)).toEqual([]);
     for (const s of ["pass", "fail", "error", "manual", "skip"] as const) {
       expect(dom).toContain(`id="summary-${s}" data-count="${report.summary[s]}"><span class="n">${report.summary[s]}</span>`);
     }
@@ -102,23 +122,41 @@ describe("the HTML report in headless Chromium", () => {
     expect(dom.match(/<script\b/g)).toHaveLength(1);
   });
 
-  it("the filters work: status checkboxes and the benchmark select hide checks", async () => {
+  it("the filters work: status checkboxes and the benchmark select hide checks, and land in the URL fragment", async () => {
     const driven = path.join(dir, "driven.html");
     const html = await readFile(page, "utf8");
-    const drive = `<script>
+    const drive = `
       var f = document.getElementById("filters");
       f.querySelector('input[value="pass"]').checked = false;
       document.getElementById("filter-pack").value = "kisa-u-linux";
       f.dispatchEvent(new Event("change"));
-    </script>`;
-    await writeFile(driven, html.replace("</body>", `${drive}\n</body>`));
-    const dom = await chromium(["--dump-dom", pathToFileURL(driven).href]);
+      document.title = "fragment:" + location.hash;
+    `;
+    // The page's CSP admits only its own script: add the driver's hash to it.
+    const driverHash = `'sha256-${createHash("sha256").update(drive).digest("base64")}'`;
+    const withDriver = html.replace(/(script-src '[^']+')/, `$1 ${driverHash}`).replace("</body>", `<script>${drive}</script>\n</body>`);
+    expect(withDriver).toContain(driverHash);
+    await writeFile(driven, withDriver);
+    const { stdout: dom, stderr } = await chromiumRun(["--dump-dom", pathToFileURL(driven).href]);
+    expect(consoleLines(stderr)).toEqual([]);
     const checks = [...dom.matchAll(/<details class="check[^"]*" id="([^"]+)" data-status="(\w+)" data-pack="([^"]+)"[^>]*>/g)];
     expect(checks).toHaveLength(report.results.length);
-    const visible = checks.filter((m) => !/\shidden(=""|\s|>)/.test(m[0])).map((m) => m[1]);
-    expect(visible).toEqual(["check-kisa-u-linux-U-01", "check-kisa-u-linux-U-05"]);
+    expect(visibleChecks(dom)).toEqual(["check-kisa-u-linux-U-01", "check-kisa-u-linux-U-05"]);
     expect(dom).toContain('<span id="shown-count">2</span>');
-    expect(dom).toMatch(/<section class="pack" data-pack="cis-debian-12" hidden(="")?>/);
+    expect(dom).toMatch(/<section class="group s-pass" id="group-pass" data-status="pass" hidden(="")?>/);
+    expect(dom).toMatch(/<section class="group s-fail" id="group-fail" data-status="fail">\n<h2>Failing <span class="group-count">1<\/span>/);
+    expect(dom).toContain("<title>fragment:#status=fail%2Cerror%2Cmanual%2Cskip&amp;pack=kisa-u-linux</title>");
+  });
+
+  it("a URL fragment restores text search and severity filters", async () => {
+    const url = `${pathToFileURL(page).href}#q=kubelet&severity=critical,high`;
+    const { stdout: dom, stderr } = await chromiumRun(["--dump-dom", url]);
+    expect(consoleLines(stderr)).toEqual([]);
+    expect(visibleChecks(dom)).toEqual(["check-cis-kubernetes-node-4.2.1", "check-cis-kubernetes-node-4.2.6", "check-cis-kubernetes-node-4.1.1"]);
+    expect(dom).toContain('<span id="shown-count">3</span>');
+    // Korean text is searchable too.
+    const ko = await chromium(["--dump-dom", `${pathToFileURL(page).href}#q=${encodeURIComponent("패스")}`]);
+    expect(visibleChecks(ko)).toEqual(["check-kisa-u-linux-U-05"]);
   });
 
   it("with JavaScript off every check is visible and the (useless) filter form stays hidden", async () => {
@@ -134,5 +172,7 @@ describe("the HTML report in headless Chromium", () => {
     const checks = [...dom.matchAll(/<details class="check[^>]*>/g)].map((m) => m[0]);
     expect(checks).toHaveLength(report.results.length);
     for (const c of checks) expect(c).not.toMatch(/\shidden/);
+    // Fails first, without any script.
+    expect(visibleChecks(dom).slice(0, 4)).toEqual(["check-cis-kubernetes-node-4.2.1", "check-kisa-u-linux-U-01", "check-cis-debian-12-2.1.22", "check-cis-debian-12-1.6.1"]);
   });
 });

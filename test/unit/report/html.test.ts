@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { getReporter } from "../../../src/report/index.js";
-import { htmlReporter } from "../../../src/report/html.js";
+import { createHash } from "node:crypto";
+import { HTML_REPORT_CSP, htmlReporter } from "../../../src/report/html.js";
 import { expectGolden } from "../../helpers/golden.js";
 import { sampleReport } from "../../helpers/sample-report.js";
 
@@ -20,8 +21,17 @@ describe("html reporter", () => {
     expect(html).not.toMatch(/<link\b/i);
     expect(html).not.toMatch(/@import|url\(/i);
     expect(html).not.toMatch(/\bfetch\(|XMLHttpRequest|import\(/);
-    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"`);
     expect(html.match(/<script\b/g)).toHaveLength(1); // ours; the hostile title must not add one
+  });
+
+  it("its CSP admits exactly its own style and script, by hash, and nothing else", () => {
+    const hash = (s: string) => `'sha256-${createHash("sha256").update(s).digest("base64")}'`;
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "";
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? "";
+    expect(HTML_REPORT_CSP).toBe(`default-src 'none'; style-src ${hash(style)}; script-src ${hash(script)}; base-uri 'none'; form-action 'none'`);
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${HTML_REPORT_CSP}">`);
+    expect(html).not.toContain("unsafe-inline");
+    expect(html).not.toMatch(/\sstyle=|\son[a-z]+=/i);
   });
 
   it("escapes every piece of report text", () => {
@@ -64,6 +74,45 @@ describe("html reporter", () => {
     expect(html).toContain('<form id="filters" class="filters" hidden>');
     expect(html).not.toMatch(/<details[^>]*\bhidden\b/);
     expect(html).not.toMatch(/<section[^>]*\bhidden\b/);
+  });
+
+  it("orders the checks fails first: groups by status, most severe first, then pack order", () => {
+    const order = [...html.matchAll(/<details class="check[^"]*" id="check-([^"]+)"/g)].map((m) => m[1]);
+    expect(order).toEqual([
+      "cis-kubernetes-node-4.2.1", // fail critical
+      "kisa-u-linux-U-01", // fail high
+      "cis-debian-12-2.1.22", // fail medium
+      "cis-debian-12-1.6.1", // fail info
+      "cis-kubernetes-node-4.2.6", // error high
+      "kisa-u-linux-U-05", // manual
+      "cis-debian-12-1.1.1.1", // skip
+      "cis-kubernetes-node-4.1.1", // pass high
+      "cis-debian-12-3.3.5", // pass medium
+    ]);
+    const groups = [...html.matchAll(/<section class="group s-(\w+)" id="group-\1" data-status="\1">\n<h2>([^<]+) <span class="group-count">(\d+)<\/span><\/h2>/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+    expect(groups).toEqual(["fail Failing 4", "error Errors 1", "manual Manual review 1", "skip Not applicable 1", "pass Passing 2"]);
+  });
+
+  it("has a search box, status and severity checkboxes and a benchmark select (all on by default)", () => {
+    const form = html.slice(html.indexOf('<form id="filters"'), html.indexOf("</form>"));
+    expect(form).toContain('<input type="search" id="filter-q" name="q"');
+    expect([...form.matchAll(/name="status" value="(\w+)" checked/g)].map((m) => m[1])).toEqual(["fail", "error", "manual", "skip", "pass"]);
+    expect([...form.matchAll(/name="severity" value="(\w+)" checked/g)].map((m) => m[1])).toEqual(["critical", "high", "medium", "low", "info"]);
+    expect(form).toContain('<option value="kisa-u-linux">');
+    // The filters live in the fragment, never the query (the agent's route takes ?format=).
+    expect(html).toContain("history.replaceState(null, \"\", url)");
+    expect(html).toContain("location.hash.slice(1)");
+  });
+
+  it("shows the node's Kubernetes and a waiver on a waived result", () => {
+    const r = sampleReport();
+    r.kubernetes = { distribution: "k3s", variant: "agent", version: "1.34.2", kubelet: "embedded" };
+    (r.results[1] as (typeof r.results)[number]).waiver = { reason: "ticket OPS-1 <b>", expires: "2026-01-31" };
+    const page = htmlReporter.render(r);
+    expect(page).toContain("<dt>Kubernetes</dt><dd>k3s agent, kubelet 1.34.2</dd>");
+    expect(page).toContain("<dt>Waiver</dt><dd>ticket OPS-1 &lt;b&gt; (until 2026-01-31)</dd>");
+    expect(page).toContain('(1 under a waiver)');
+    expect(html).not.toContain("<dt>Kubernetes</dt>");
   });
 
   it("lists pack load errors", () => {
