@@ -62,6 +62,65 @@ export interface Probe<S extends z.ZodType = z.ZodType, V extends object = Recor
   /** Top-level fact fields an expectation may name; `"*"` allows any (free-form configs). */
   fields: readonly string[];
   collect(ctx: ProbeContext, params: z.output<S>): Promise<Fact<V>>;
+  /**
+   * What can change this probe's answer, for these params and the fact it found (or why it
+   * failed): the agent's drift watcher re-checks the fact when one of them changes, instead
+   * of waiting for the next scheduled scan. `seen.reads` is everything the collect call read
+   * through `ctx` (the engine records it, resolvers and shared reads included), so a probe
+   * declares its files by passing them on (`watchReads` in kit/watch.ts) and adds what no
+   * file event tells: the runtime facts to poll (procfs and sysfs raise no inotify events).
+   * A probe without it is re-checked only by the periodic safety net, and the plan says so.
+   */
+  watch?(params: z.output<S>, seen: WatchInput): WatchSpec;
+}
+
+/** What a probe call read, as the engine recorded it (host paths; procfs paths relative to the proc root). */
+export interface ReadLog {
+  /** Host paths stat'ed, read or readlink'ed (a missing one too: its appearance changes the answer). */
+  files: readonly string[];
+  /** Host directories listed. */
+  dirs: readonly string[];
+  /** procfs entries read, listed or readlink'ed, relative to the proc root (`sys/net/ipv4/ip_forward`, `net/tcp`, `1234/cmdline`). */
+  proc: readonly string[];
+  /** Commands run (argv). */
+  commands: readonly (readonly string[])[];
+}
+
+export interface WatchInput {
+  /** The fact collected (its value as the probe's own type), or undefined when the probe failed (`error` says why). */
+  fact?: Fact;
+  error?: string;
+  reads: ReadLog;
+}
+
+/**
+ * Runtime facts no filesystem event tells, polled by the agent: each is read at the poll
+ * interval and compared (through the normaliser of its kind) with what the fact saw.
+ */
+export type PollSpec =
+  /** procfs files compared by content (`sys/net/ipv4/ip_forward`: a sysctl's running value). */
+  | { kind: "proc"; paths: readonly string[] }
+  /** The listening sockets of the given socket tables (`net/tcp`, `1/net/tcp6`…): protocol, address, port, inode. */
+  | { kind: "listeners"; paths: readonly string[] }
+  /** The names of the loaded kernel modules (procfs `modules`). */
+  | { kind: "modules" }
+  /** The pids and command lines of the processes whose argv[0] basename is one of `programs` (or contains one of `containing`). */
+  | { kind: "processes"; programs: readonly string[]; containing?: readonly string[] }
+  /** Host paths on a pseudo filesystem (/sys, /proc through the root), compared by existence and type, or by content. */
+  | { kind: "stat"; paths: readonly string[] }
+  | { kind: "content"; paths: readonly string[] }
+  /** systemd units' active state (`systemctl is-active`), on the live host only. */
+  | { kind: "unit-active"; units: readonly string[] };
+
+export interface WatchSpec {
+  /** Host paths whose creation, removal, replacement, content, mode or owner can change the answer (watched through their parent directory, by name). */
+  paths?: readonly string[];
+  /** Host directories whose entries can change the answer (a file added to a drop-in directory). */
+  dirs?: readonly string[];
+  /** Runtime facts to poll. */
+  poll?: readonly PollSpec[];
+  /** What part of the answer is neither watched nor polled (a command's output, a whole-filesystem walk), and why: covered by the periodic safety net only. */
+  unwatched?: readonly string[];
 }
 
 /** Identity helper that keeps a probe's param and fact types (like fastify's plugin helpers). */
