@@ -4,7 +4,7 @@
  * with the reason, never an exception past the engine (node_exporter's execute()).
  */
 import { describeError, ErrorCodes, NodewardError } from "../errors.js";
-import type { ProbeCall } from "../packs/load.js";
+import type { LoadedCheck, ProbeCall } from "../packs/load.js";
 import type { Fact, ProbeContext } from "../probes/types.js";
 
 export type FactOutcome =
@@ -18,6 +18,18 @@ export interface GatherOptions {
   probeTimeoutMs?: number;
   /** Called after each fact is gathered. */
   onFact?: (done: number, total: number, call: ProbeCall) => void;
+  /** Records what each probe call reads and asks it what can change its fact (the agent's drift plan). */
+  recorder?: FactRecorder;
+}
+
+/** What gathering reports to a drift-plan recorder (drift-plan.ts). */
+export interface FactRecorder {
+  /** The context one probe call collects with. */
+  wrap(call: ProbeCall, ctx: ProbeContext): ProbeContext;
+  /** After the call (its fact, or why it failed). */
+  done(call: ProbeCall, outcome: FactOutcome, ctx: ProbeContext): Promise<void>;
+  /** The checks of the run (not excluded, not deferred): which facts each was decided from. */
+  decided?(checks: readonly LoadedCheck[]): void;
 }
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 30_000;
@@ -36,7 +48,10 @@ export async function gatherFacts(
   const timeoutMs = options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const worker = async () => {
     for (let call = queue.shift(); call; call = queue.shift()) {
-      into.set(call.factKey, await collectOne(call, ctx, timeoutMs));
+      const rec = options.recorder;
+      const outcome = await collectOne(call, rec ? rec.wrap(call, ctx) : ctx, timeoutMs);
+      into.set(call.factKey, outcome);
+      await rec?.done(call, outcome, ctx);
       options.onFact?.(++done, total, call);
     }
   };

@@ -51,6 +51,7 @@ export async function runChecks(allChecks: readonly LoadedCheck[], options: RunC
   await gatherFacts(checks.filter((c) => !c.tailoring?.exclude).flatMap((c) => c.applies), ctx, options, facts);
   const applicable = checks.filter((c) => !c.tailoring?.exclude && c.applies.every((cond) => judgeCondition(cond, facts.get(cond.factKey)).holds));
   await gatherFacts(applicable.flatMap((c) => (c.audit ? [c.audit] : [])), ctx, options, facts);
+  options.recorder?.decided?.(checks.filter((c) => !c.tailoring?.exclude));
   return allChecks.map((c) =>
     deferred(c)
       ? skippedResult(c, "walks the whole filesystem (seconds per 100k files); run with --deep to include it")

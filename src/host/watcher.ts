@@ -311,7 +311,7 @@ export class DirWatcher {
     this.eventsSeen++;
     if (this.closed || this.handles.get(h.real) !== h) return;
     const at = Date.now();
-    let suspectSelf = name === null || name === path.posix.basename(h.real);
+    const suspectSelf = name === null || name === path.posix.basename(h.real);
     for (const dir of h.subscribers) {
       const w = this.wants.get(dir);
       if (!w) continue;

@@ -17,6 +17,7 @@ import {
 } from "./parse/accounts.js";
 import { lookupSpace, parseSpaceKeyValue } from "./parse/key-value.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 import { pushAll } from "../util/array.js";
 
 export { hashAlgorithm, parseGroupEntries, parsePasswdEntries, parseShadowEntries, passwordState } from "./parse/accounts.js";
@@ -157,6 +158,10 @@ export default defineProbe({
   summary: "Local accounts from /etc/passwd, /etc/shadow (password state only) and /etc/group: UID 0, duplicates, shells, homes",
   params,
   fields: FIELDS,
+  /** passwd, shadow, group, login.defs and the home directories it stat'ed. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx, p): Promise<Fact<AccountsFact>> {
     const [passwd, shadow, group, defs] = await Promise.all([read(ctx, PASSWD), read(ctx, SHADOW), read(ctx, GROUP), read(ctx, LOGIN_DEFS)]);
     const evidence: Evidence[] = [{ file: PASSWD }];

@@ -49,6 +49,10 @@ export default defineProbe({
   summary: "Run a command (argv, timeout, output cap) and report its exit code and output",
   params,
   fields: ["exitCode", "stdout", "stderr", "lines"],
+  /** A command's output raises no event: its checks are re-run by the safety net only. */
+  watch(p) {
+    return { unwatched: [`the output of ${p.argv.join(" ")}: a command tells nothing until it is run again`] };
+  },
   async collect(ctx, p) {
     const command = p.argv.join(" ");
     if (p.liveOnly && !ctx.host.isLive) {

@@ -16,6 +16,7 @@ import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { idNames, type IdNames } from "./kit/shared.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
@@ -297,11 +298,28 @@ function limitsOf(p: Params): Limits {
 
 const MATCH_EVIDENCE = 20;
 
+/** A tree of at most this many directories is watched (one inotify watch each); a bigger walk is the safety net's. */
+export const MAX_WATCHED_DIRS = 256;
+
 export default defineProbe({
   id: "file-tree",
   summary: "Files under directories (one filesystem, symlinks not followed, capped) matching permission/owner filters: SUID/SGID, world-writable, unowned",
   params,
   fields: ["paths", "matches", "count", "scanned", "truncated", "errors", "note"],
+  /**
+   * Every directory it listed (a new, removed or changed entry shows in its directory's
+   * events), up to MAX_WATCHED_DIRS; a whole-filesystem walk is left to the safety net.
+   */
+  watch(p, seen) {
+    if (seen.reads.dirs.length > MAX_WATCHED_DIRS) {
+      return { unwatched: [`walks ${seen.reads.dirs.length} directories under ${p.paths.join(", ")}: over the ${MAX_WATCHED_DIRS}-directory watch cap`] };
+    }
+    // An entry of a listed directory is covered by that directory's watch; other reads (the
+    // start paths, passwd and group for owner names) are watched by name.
+    const listed = new Set(seen.reads.dirs);
+    const files = [...p.paths, ...seen.reads.files.filter((f) => !listed.has(f.slice(0, Math.max(1, f.lastIndexOf("/")))))];
+    return readsAnd({ ...seen.reads, files }, {});
+  },
   async collect(ctx, p): Promise<Fact<FileTreeFact>> {
     const limits = limitsOf(p);
     const names = await idNames(ctx);

@@ -20,6 +20,7 @@ import { idNames } from "./kit/shared.js";
 import { lookupStructured, parseWhole, type StructuredValue } from "./parse/structured.js";
 import { compilePackRegex, firstMatchingLine, MAX_CAPTURE_CHARS, MAX_MATCH_LINE_CHARS } from "../util/regex.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { KUBERNETES_PROCESSES, readsAnd } from "./kit/watch.js";
 import { pushAll } from "../util/array.js";
 
 export { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
@@ -240,6 +241,10 @@ export default defineProbe({
     "path", "exists", "type", "symlink", "mode", "owner", "group", "uid", "gid", "size",
     "value", "found", "matched", "match", "document", "note", "pattern", "count", "files",
   ],
+  /** What it read, and the Kubernetes processes when the file is one a kubelet or component names. */
+  watch(p, seen) {
+    return readsAnd(seen.reads, { poll: p.pathOf !== undefined || p.pathFrom !== undefined ? [KUBERNETES_PROCESSES] : [] });
+  },
   async collect(ctx, p): Promise<Fact<FileFactValue | FileGlobFactValue>> {
     if (p.glob !== undefined) {
       const paths = await ctx.host.glob(p.glob);

@@ -9,6 +9,7 @@ import { normaliseFlagName } from "./parse/kubelet-flags.js";
 import { COMPONENTS, componentInfo, componentSetting, type ComponentInfo } from "./k8s/components.js";
 import { defineProbe, type Evidence } from "./types.js";
 import { pushAll } from "../util/array.js";
+import { KUBERNETES_PROCESSES, readsAnd } from "./kit/watch.js";
 
 export {
   COMPONENTS,
@@ -62,6 +63,10 @@ export default defineProbe({
     "flag",
     "configKey",
   ],
+  /** Its manifests and config files as read, and the Kubernetes processes, polled. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, { poll: [KUBERNETES_PROCESSES] });
+  },
   async collect(ctx, params) {
     const info = await componentInfo(ctx, params.component);
     const base = {

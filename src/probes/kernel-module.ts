@@ -18,6 +18,7 @@ import {
 } from "./parse/modprobe.js";
 import { runningSystem } from "./kit/shared.js";
 import { defineProbe, type Evidence, type ProbeContext } from "./types.js";
+import { procReadsMatching, readsAnd } from "./kit/watch.js";
 import { pushAll } from "../util/array.js";
 
 /** kmod's configuration directories, highest precedence first. */
@@ -144,6 +145,12 @@ export default defineProbe({
     "loadable",
     "note",
   ],
+  /** modprobe.d and the module tree by their directories; loaded modules, the kernel release and its filesystems polled. */
+  watch(_p, seen) {
+    const proc = procReadsMatching(seen.reads, /^(sys\/kernel\/osrelease|filesystems)$/);
+    const loaded = seen.reads.proc.includes("modules");
+    return readsAnd(seen.reads, { poll: [...(loaded ? [{ kind: "modules" } as const] : []), ...(proc.length > 0 ? [{ kind: "proc", paths: proc } as const] : [])] });
+  },
   async collect(ctx, params) {
     const name = normaliseModuleName(params.name);
     const evidence: Evidence[] = [];

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { normaliseFlagName } from "./parse/kubelet-flags.js";
 import { kubeletInfo, kubeletSetting, type KubeletInfo } from "./k8s/kubelet-info.js";
 import { defineProbe, type Evidence, type Fact } from "./types.js";
+import { KUBERNETES_PROCESSES, readsAnd } from "./kit/watch.js";
 
 export { effectiveSetting } from "./k8s/effective.js";
 export type { EffectiveSetting, SettingSpec } from "./k8s/effective.js";
@@ -102,6 +103,10 @@ export default defineProbe({
     "flag",
     "configKey",
   ],
+  /** Everything its resolution read (units, drop-ins, config files, distribution markers), and the Kubernetes processes, polled. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, { poll: [KUBERNETES_PROCESSES] });
+  },
   async collect(ctx, params): Promise<Fact<Record<string, unknown>>> {
     const info = await kubeletInfo(ctx);
     const setting = params.setting;

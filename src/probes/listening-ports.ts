@@ -7,6 +7,7 @@ import { z } from "zod";
 import { initProcPath } from "../host/running-system.js";
 import { runningSystem } from "./kit/shared.js";
 import { defineProbe, type Evidence, type ProbeContext } from "./types.js";
+import { procReadsMatching, readsAnd } from "./kit/watch.js";
 import { isListening, parseProcNet, type ProcNetParse, type ProcNetProtocol } from "./parse/proc-net.js";
 
 export interface Listener {
@@ -199,6 +200,11 @@ export default defineProbe({
   summary: "Listening TCP/UDP sockets from /proc/net, with the owning process (pid, name, exe, cmdline)",
   params,
   fields: ["listeners", "count"],
+  /** The socket tables' listening sockets, polled (procfs raises no events); a changed one re-reads the owners. */
+  watch(_p, seen) {
+    const tables = procReadsMatching(seen.reads, /(^|\/)net\/(tcp|udp)6?$/);
+    return readsAnd(seen.reads, { poll: tables.length > 0 ? [{ kind: "listeners", paths: tables }] : [] });
+  },
   async collect(ctx, p) {
     const wanted = new Set<string>(p.protocols);
     const { tables } = await socketTables(ctx);

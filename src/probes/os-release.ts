@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { osFamily, parseOsRelease } from "./parse/os-release.js";
 import { defineProbe } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 export interface OsReleaseFact {
   exists: boolean;
@@ -22,6 +23,9 @@ export default defineProbe({
   summary: "The OS of the scanned root, from /etc/os-release",
   params: z.strictObject({}),
   fields: ["exists", "id", "idLike", "family", "versionId", "name", "prettyName"],
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx) {
     return ctx.once("os-release", async () => {
       let file = "/etc/os-release";

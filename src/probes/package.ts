@@ -5,8 +5,9 @@
  */
 import { z } from "zod";
 import { DPKG_INSTALLED_STATES, DPKG_STATUS, dpkgStatus } from "./package-dpkg.js";
-import { rpmDbDir, rpmPackages } from "./package-rpm.js";
+import { RPM_DB_DIRS, rpmDbDir, rpmPackages } from "./package-rpm.js";
 import { defineProbe, type Fact } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 export { parseRpmQa } from "./package-rpm.js";
 
@@ -28,6 +29,14 @@ export default defineProbe({
   summary: "Whether a package is installed (dpkg status file or rpm database) and its version",
   params,
   fields: ["name", "state", "installed", "version", "manager"],
+  /** dpkg's status file, or the rpm database (its directory, when `rpm -qa` read it). */
+  watch(_p, seen) {
+    const rpmQa = seen.reads.commands.some((c) => c[0] === "rpm");
+    const spec = readsAnd(seen.reads, {});
+    if (!rpmQa) return spec;
+    const dbDirs = seen.reads.files.filter((f) => (RPM_DB_DIRS as readonly string[]).includes(f));
+    return { ...spec, dirs: [...new Set([...(spec.dirs ?? []), ...dbDirs])].sort() };
+  },
   async collect(ctx, { name }): Promise<Fact<PackageFactValue>> {
     const dpkg = await dpkgStatus(ctx);
     if (dpkg) {

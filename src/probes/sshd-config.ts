@@ -16,6 +16,7 @@ import {
 } from "./parse/sshd-config.js";
 import type { ParseProblem } from "./parse/problem.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 export const SSHD_CONFIG = "/etc/ssh/sshd_config";
 
@@ -77,6 +78,10 @@ export default defineProbe({
     key: z.string().min(1).regex(/^[A-Za-z][A-Za-z0-9]*$/, "an sshd_config keyword, e.g. PermitRootLogin"),
   }),
   fields: ["present", "key", "value", "values", "source", "file", "line", "raw", "settings"],
+  /** sshd_config and every file its Includes named or globbed. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx, p): Promise<Fact<SshdConfigFact>> {
     const cfg = await loadConfig(ctx);
     const key = canonicalSshdKeyword(p.key);

@@ -16,6 +16,7 @@ import {
   type SysctlEntry,
 } from "./parse/sysctl.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { procReadsMatching, readsAnd } from "./kit/watch.js";
 import { pushAll } from "../util/array.js";
 
 /** In precedence order: a basename in an earlier directory hides the same basename later. */
@@ -94,6 +95,11 @@ export default defineProbe({
   summary: "A kernel parameter's runtime value (/proc/sys) and its persisted value (sysctl.d, sysctl.conf)",
   params,
   fields: ["key", "runtime", "persisted", "persistedFile", "persistedLine", "value"],
+  /** sysctl.d and sysctl.conf by their directories; the running value is polled (/proc/sys raises no events). */
+  watch(_p, seen) {
+    const running = procReadsMatching(seen.reads, /^sys\/./);
+    return readsAnd(seen.reads, { poll: running.length > 0 ? [{ kind: "proc", paths: running }] : [] });
+  },
   async collect(ctx, p): Promise<Fact<SysctlFactValue>> {
     const keyPath = sysctlKeyToPath(p.key);
     const key = sysctlPathToKey(keyPath);

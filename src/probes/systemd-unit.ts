@@ -8,6 +8,7 @@ import path from "node:path";
 import { z } from "zod";
 import { unitActiveState } from "./systemd-manager.js";
 import { defineProbe, type Evidence } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 import {
   UNIT_NAME_RE,
   UNIT_SEARCH_PATH,
@@ -75,6 +76,11 @@ export default defineProbe({
   summary: "A systemd unit's state from unit files and enablement symlinks (enabled, masked, static, absent) and, on a live systemd host, whether it is active",
   params,
   fields: ["unit", "state", "enabled", "exists", "masked", "aliasOf", "active", "file"],
+  /** Unit files, drop-ins and enablement links by their directories (a new `*.wants` too); the active state polled. */
+  watch(p, seen) {
+    const offline = seen.fact?.notApplicable?.["active"] !== undefined;
+    return readsAnd(seen.reads, { poll: offline ? [] : [{ kind: "unit-active", units: [normalizeUnitName(p.unit)] }] });
+  },
   async collect(ctx, p) {
     const unit = normalizeUnitName(p.unit);
     const evidence: Evidence[] = [];

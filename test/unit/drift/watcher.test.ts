@@ -1,0 +1,142 @@
+/**
+ * The directory watcher with real inotify events on fixture roots: by name through the
+ * parent directory, through atomic replaces, for directories that appear later or are
+ * replaced, and falling back to polling (said, with the reason) when no watch can be set.
+ */
+import { chmod, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { watch as fsWatch } from "node:fs";
+import path from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { HostRoot } from "../../../src/host/host-root.js";
+import { DirWatcher, type DirChange } from "../../../src/host/watcher.js";
+import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
+import { waitFor } from "./wait.js";
+
+afterAll(cleanupFixtures);
+
+const watchers: DirWatcher[] = [];
+afterEach(() => {
+  for (const w of watchers.splice(0)) w.close();
+});
+
+function watcher(root: string, opts: { watch?: typeof fsWatch } = {}): { w: DirWatcher; changes: DirChange[]; polled: string[] } {
+  const changes: DirChange[] = [];
+  const polled: string[] = [];
+  const w = new DirWatcher(new HostRoot({ root }), { onChange: (c) => changes.push(c), onPolled: (d, why) => polled.push(`${d}: ${why}`), ...opts });
+  watchers.push(w);
+  return { w, changes, polled };
+}
+
+const named = (changes: DirChange[], dir: string, name: string | null) => changes.some((c) => c.dir === dir && c.name === name);
+
+describe("DirWatcher", () => {
+  it("reports a chmod of a watched name, and nothing for other names in the directory", async () => {
+    const root = await fixtureRoot({ "etc/kubernetes/kubelet.conf": { content: "x", mode: 0o600 }, "etc/kubernetes/other": "y" });
+    const { w, changes } = watcher(root);
+    await w.set([{ dir: "/etc/kubernetes", names: new Set(["kubelet.conf"]) }]);
+    expect(w.status()).toEqual([{ dir: "/etc/kubernetes", state: "watched" }]);
+    await writeFile(path.join(root, "etc/kubernetes/other"), "z");
+    await chmod(path.join(root, "etc/kubernetes/kubelet.conf"), 0o644);
+    await waitFor(() => named(changes, "/etc/kubernetes", "kubelet.conf"));
+    expect(changes.every((c) => c.name === "kubelet.conf")).toBe(true);
+    expect(w.watchCount).toBe(1);
+  });
+
+  it("keeps reporting through atomic replaces (sed -i: temp file renamed over the name)", async () => {
+    const root = await fixtureRoot({ "etc/ssh/sshd_config": "PermitRootLogin no\n" });
+    const { w, changes } = watcher(root);
+    await w.set([{ dir: "/etc/ssh", names: new Set(["sshd_config"]) }]);
+    for (let i = 0; i < 3; i++) {
+      changes.length = 0;
+      const tmp = path.join(root, "etc/ssh", `.sedXYZ${i}`);
+      await writeFile(tmp, `PermitRootLogin ${i % 2 === 0 ? "yes" : "no"}\n`);
+      await rename(tmp, path.join(root, "etc/ssh/sshd_config"));
+      await waitFor(() => named(changes, "/etc/ssh", "sshd_config"));
+    }
+  });
+
+  it("waits for a directory that does not exist on its nearest ancestor, then watches it", async () => {
+    const root = await fixtureRoot({ "etc/systemd/system/.keep": "" });
+    const { w, changes } = watcher(root);
+    const dir = "/etc/systemd/system/kubelet.service.d";
+    await w.set([{ dir, names: "*" }]);
+    expect(w.status()).toEqual([{ dir, state: "waiting", ancestor: "/etc/systemd/system" }]);
+    await mkdir(path.join(root, dir.slice(1)));
+    await waitFor(() => named(changes, dir, null));
+    await waitFor(() => w.status()[0]?.state === "watched");
+    changes.length = 0;
+    await writeFile(path.join(root, dir.slice(1), "20-hardening.conf"), "[Service]\n");
+    await waitFor(() => named(changes, dir, "20-hardening.conf"));
+  });
+
+  it("waits several levels up (a drop-in tree created with mkdir -p)", async () => {
+    const root = await fixtureRoot({ "etc/.keep": "" });
+    const { w, changes } = watcher(root);
+    const dir = "/etc/rancher/k3s/config.yaml.d";
+    await w.set([{ dir, names: "*" }]);
+    expect(w.status()).toEqual([{ dir, state: "waiting", ancestor: "/etc" }]);
+    await mkdir(path.join(root, dir.slice(1)), { recursive: true });
+    await writeFile(path.join(root, dir.slice(1), "90-kubelet.yaml"), "kubelet-arg: []\n");
+    await waitFor(() => w.status()[0]?.state === "watched");
+    // The file written before the watch reached the directory: reported as the directory's change.
+    await waitFor(() => named(changes, dir, null));
+  });
+
+  it("re-arms a watched directory that is removed and created again", async () => {
+    const root = await fixtureRoot({ "etc/modprobe.d/blacklist.conf": "blacklist usb-storage\n" });
+    const { w, changes } = watcher(root);
+    await w.set([{ dir: "/etc/modprobe.d", names: "*" }]);
+    await rm(path.join(root, "etc/modprobe.d"), { recursive: true });
+    await waitFor(() => w.status()[0]?.state === "waiting");
+    await mkdir(path.join(root, "etc/modprobe.d"));
+    await waitFor(() => w.status()[0]?.state === "watched");
+    changes.length = 0;
+    await writeFile(path.join(root, "etc/modprobe.d/cramfs.conf"), "install cramfs /bin/false\n");
+    await waitFor(() => named(changes, "/etc/modprobe.d", "cramfs.conf"));
+  });
+
+  it("follows a directory renamed over (replaced): events of the new one are reported, not the old one's", async () => {
+    const root = await fixtureRoot({ "etc/sysctl.d/99-old.conf": "", "etc/sysctl.d.new/.keep": "" });
+    const { w, changes } = watcher(root);
+    await w.set([{ dir: "/etc/sysctl.d", names: "*" }]);
+    await rename(path.join(root, "etc/sysctl.d"), path.join(root, "etc/sysctl.d.old"));
+    await rename(path.join(root, "etc/sysctl.d.new"), path.join(root, "etc/sysctl.d"));
+    await waitFor(() => named(changes, "/etc/sysctl.d", null));
+    await w.revalidate();
+    await waitFor(() => w.status()[0]?.state === "watched");
+    changes.length = 0;
+    await writeFile(path.join(root, "etc/sysctl.d.old/ignored.conf"), "");
+    await writeFile(path.join(root, "etc/sysctl.d/90-new.conf"), "net.ipv4.ip_forward = 0\n");
+    await waitFor(() => named(changes, "/etc/sysctl.d", "90-new.conf"));
+    expect(named(changes, "/etc/sysctl.d", "ignored.conf")).toBe(false);
+  });
+
+  it("falls back to polling when inotify refuses (ENOSPC), and says why", async () => {
+    const root = await fixtureRoot({ "etc/ssh/sshd_config": "" });
+    const enospc = (() => {
+      throw Object.assign(new Error("ENOSPC: System limit for number of file watchers reached, watch"), { code: "ENOSPC" });
+    }) as unknown as typeof fsWatch;
+    const { w, polled } = watcher(root, { watch: enospc });
+    await w.set([{ dir: "/etc/ssh", names: new Set(["sshd_config"]) }]);
+    const why = `no inotify watch left (fs.inotify.max_user_watches reached) for ${path.join(root, "etc/ssh")}`;
+    expect(w.status()).toEqual([{ dir: "/etc/ssh", state: "polled", reason: why }]);
+    expect(polled).toEqual([`/etc/ssh: ${why}`]);
+    expect(w.watchCount).toBe(0);
+  });
+
+  it("shares one watch between the wanted directories it serves, and drops what is no longer wanted", async () => {
+    const root = await fixtureRoot({ "etc/a/.keep": "" });
+    const { w } = watcher(root);
+    await w.set([
+      { dir: "/etc/a", names: new Set(["x"]) },
+      { dir: "/etc/a", names: new Set(["y"]) },
+      { dir: "/etc/b/c", names: "*" },
+      { dir: "/etc/d", names: "*" },
+    ]);
+    // /etc/a itself, and /etc waited on for both b/c and d.
+    expect(w.watchCount).toBe(2);
+    await w.set([{ dir: "/etc/a", names: "*" }]);
+    expect(w.watchCount).toBe(1);
+    expect(w.status()).toEqual([{ dir: "/etc/a", state: "watched" }]);
+  });
+});
