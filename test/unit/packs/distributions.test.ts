@@ -162,3 +162,44 @@ describe("k3s server: the control plane runs inside k3s", () => {
     expect(results.find((r) => r.id === "4.3.1")).toMatchObject({ status: "pass" });
   });
 });
+
+describe("RKE2 server: the control plane is static pods in RKE2's own manifest directory", () => {
+  it("kube-apiserver is read from /var/lib/rancher/rke2/agent/pod-manifests (the kubelet's staticPodPath)", async () => {
+    const { staticPod } = await import("../../helpers/kubeadm-node.js");
+    const { componentInfo } = await import("../../../src/probes/k8s/components.js");
+    const rke2 = DISTRO_NODES["rke2-agent"];
+    if (!rke2) throw new Error("no rke2 fixture");
+    const manifests = "var/lib/rancher/rke2/agent/pod-manifests";
+    const spec = rke2.node({
+      files: {
+        "usr/local/lib/systemd/system/rke2-server.service": { content: "[Service]\nExecStart=/usr/local/bin/rke2 server\n", mode: 0o644, uid: 0, gid: 0 },
+        "proc/6453/cmdline": "/usr/local/bin/rke2 server\0",
+        [`${manifests}/kube-apiserver.yaml`]: {
+          content: staticPod(
+            "kube-apiserver",
+            ["kube-apiserver", "--audit-log-path=/var/lib/rancher/rke2/server/logs/audit.log", "--audit-policy-file=/etc/rancher/rke2/audit-policy.yaml", "--profiling=false"],
+            [
+              { name: "dir0", mountPath: "/var/lib/rancher/rke2/server/logs", hostPath: "/var/lib/rancher/rke2/server/logs" },
+              { name: "file0", mountPath: "/etc/rancher/rke2/audit-policy.yaml", hostPath: "/etc/rancher/rke2/audit-policy.yaml", type: "File" },
+            ],
+          ),
+          mode: 0o600,
+          uid: 0,
+          gid: 0,
+        },
+      },
+      omit: ["usr/local/lib/systemd/system/rke2-agent.service"],
+    });
+    const ctx = probeContext(await fixtureRoot(spec));
+    expect(await kubeletInfo(ctx)).toMatchObject({ distribution: "rke2", variant: "server", source: "process" });
+    const api = await componentInfo(ctx, "kube-apiserver");
+    expect(api).toMatchObject({
+      present: true,
+      source: "manifest",
+      manifest: "/var/lib/rancher/rke2/agent/pod-manifests/kube-apiserver.yaml",
+      flags: { profiling: "false" },
+      files: { "audit-policy-file": "/etc/rancher/rke2/audit-policy.yaml", "audit-log-path": "/var/lib/rancher/rke2/server/logs/audit.log" },
+    });
+    expect(api.unobserved).toBeUndefined();
+  });
+});
