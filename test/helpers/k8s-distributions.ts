@@ -81,6 +81,28 @@ function apply(spec: FixtureSpec, o: DistroOptions = {}): FixtureSpec {
   return out;
 }
 
+/**
+ * The CIS 4.1.x file violations for a node's kubelet files (mode 0644, owner daemon): one
+ * per file the distribution has (a service file, the kubeconfig, a --config file).
+ */
+function fileViolations(files: { unit?: string; kubeconfig: string; config?: string }): Record<string, DistroViolation> {
+  const mode = (p: string, what: string): DistroViolation => ({ what: `${what} mode 0644`, options: { chmod: { [p]: 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" });
+  const owner = (p: string, what: string): DistroViolation => ({ what: `${what} owned by daemon`, options: { chown: { [p]: 1 } }, message: "owner is daemon, expected root" });
+  const name = (p: string): string => p.slice(p.lastIndexOf("/") + 1);
+  return {
+    ...(files.unit ? { "4.1.1": mode(files.unit, name(files.unit)), "4.1.2": owner(files.unit, name(files.unit)) } : {}),
+    "4.1.5": mode(files.kubeconfig, name(files.kubeconfig)),
+    "4.1.6": owner(files.kubeconfig, name(files.kubeconfig)),
+    ...(files.config ? { "4.1.9": mode(files.config, name(files.config)), "4.1.10": owner(files.config, name(files.config)) } : {}),
+  };
+}
+
+/** kubernetes-node-runtime's AppArmor checks (Debian/Ubuntu nodes). */
+const APPARMOR_VIOLATIONS: Record<string, DistroViolation> = {
+  "NW-K8S-3": { what: "AppArmor disabled", options: { files: { "sys/module/apparmor/parameters/enabled": "N\n" } }, message: "matched is false, expected true" },
+  "NW-K8S-4": { what: "no AppArmor profile loaded", options: { files: { "sys/kernel/security/apparmor/profiles": "" } }, message: "matched is false, expected true" },
+};
+
 /** A KubeletConfiguration as the distributions write it, hardened as CIS 4.2 asks. */
 function kubeletConfig(clientCAFile: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -175,8 +197,7 @@ const k3sAgent: DistroNode = {
       o,
     ),
   violations: {
-    "4.1.5": { what: "kubelet.kubeconfig mode 0644", options: { chmod: { [`${K3S_AGENT}/kubelet.kubeconfig`]: 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.6": { what: "kubelet.kubeconfig owned by daemon", options: { chown: { [`${K3S_AGENT}/kubelet.kubeconfig`]: 1 } }, message: "owner is daemon, expected root" },
+    ...fileViolations({ kubeconfig: `${K3S_AGENT}/kubelet.kubeconfig` }),
     "4.2.1": {
       what: "kubelet-arg anonymous-auth=true in config.yaml",
       options: { files: { "etc/rancher/k3s/config.yaml": secret(K3S_CONFIG + '  - "anonymous-auth=true"\n') } },
@@ -206,8 +227,7 @@ const k3sAgent: DistroNode = {
       message: "value is false, expected true",
       evidence: { file: "/etc/rancher/k3s/config.yaml.d/90-tune.yaml", key: "--rotate-certificates" },
     },
-    "NW-K8S-3": { what: "AppArmor disabled", options: { files: { "sys/module/apparmor/parameters/enabled": "N\n" } }, message: "matched is false, expected true" },
-    "NW-K8S-4": { what: "no AppArmor profile loaded", options: { files: { "sys/kernel/security/apparmor/profiles": "" } }, message: "matched is false, expected true" },
+    ...APPARMOR_VIOLATIONS,
     "4.3.1": {
       what: "kube-proxy-arg metrics-bind-address=0.0.0.0:10249 in config.yaml",
       options: { files: { "etc/rancher/k3s/config.yaml": secret(K3S_CONFIG.replace("kubelet-arg:", 'kube-proxy-arg:\n  - "metrics-bind-address=0.0.0.0:10249"\nkubelet-arg:')) } },
@@ -326,8 +346,7 @@ const rke2Agent: DistroNode = {
       o,
     ),
   violations: {
-    "4.1.5": { what: "kubelet.kubeconfig mode 0640", options: { chmod: { [`${RKE2_AGENT}/kubelet.kubeconfig`]: 0o640 } }, message: "mode is 0640, expected 0600 or more restrictive" },
-    "4.1.6": { what: "kubelet.kubeconfig owned by daemon", options: { chown: { [`${RKE2_AGENT}/kubelet.kubeconfig`]: 1 } }, message: "owner is daemon, expected root" },
+    ...fileViolations({ kubeconfig: `${RKE2_AGENT}/kubelet.kubeconfig` }),
     "4.2.1": {
       what: "the running kubelet has --anonymous-auth=true",
       options: { files: { "proc/6531/cmdline": rke2KubeletArgv(["--anonymous-auth=true"]) } },
@@ -343,8 +362,7 @@ const rke2Agent: DistroNode = {
     "4.2.3": { what: "no client CA in the defaults", options: { files: { [`${RKE2_AGENT}/etc/kubelet.conf.d/00-rke2-defaults.conf`]: secret(stringify({ ...RKE2_DEFAULTS, authentication: { anonymous: { enabled: false }, webhook: { enabled: true } } })) } }, message: "value is (not set), expected set" },
     "4.2.6": { what: "--make-iptables-util-chains=false on the kubelet", options: { files: { "proc/6531/cmdline": rke2KubeletArgv(["--make-iptables-util-chains=false"]) } }, message: "value is false, expected true" },
     "4.2.10": { what: "--rotate-certificates=false last on the kubelet", options: { files: { "proc/6531/cmdline": rke2KubeletArgv(["--rotate-certificates=false"]) } }, message: "value is false, expected true" },
-    "NW-K8S-3": { what: "AppArmor disabled", options: { files: { "sys/module/apparmor/parameters/enabled": "N\n" } }, message: "matched is false, expected true" },
-    "NW-K8S-4": { what: "no AppArmor profile loaded", options: { files: { "sys/kernel/security/apparmor/profiles": "" } }, message: "matched is false, expected true" },
+    ...APPARMOR_VIOLATIONS,
     "NW-K8S-5": { what: "--seccomp-default=false on the kubelet", options: { files: { "proc/6531/cmdline": rke2KubeletArgv(["--seccomp-default=false"]) } }, message: "value is false, expected true" },
   },
   skips: { "4.1.1": "the kubelet has no systemd service file", "4.1.2": "the kubelet has no systemd service file", "4.1.9": "", "4.1.10": "" },
@@ -411,10 +429,7 @@ const k0sWorker: DistroNode = {
     return spec;
   },
   violations: {
-    "4.1.5": { what: "kubelet.conf mode 0644", options: { chmod: { "var/lib/k0s/kubelet.conf": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.6": { what: "kubelet.conf owned by daemon", options: { chown: { "var/lib/k0s/kubelet.conf": 1 } }, message: "owner is daemon, expected root" },
-    "4.1.9": { what: "kubelet-config.yaml mode 0644 (as k0s writes it)", options: { chmod: { "var/lib/k0s/kubelet-config.yaml": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.10": { what: "kubelet-config.yaml owned by daemon", options: { chown: { "var/lib/k0s/kubelet-config.yaml": 1 } }, message: "owner is daemon, expected root" },
+    ...fileViolations({ kubeconfig: "var/lib/k0s/kubelet.conf", config: "var/lib/k0s/kubelet-config.yaml" }),
     "4.2.1": {
       what: "--kubelet-extra-args on the unit",
       options: { files: { "etc/systemd/system/k0sworker.service": pub(k0sUnit(' --kubelet-extra-args="--anonymous-auth=true --v=2"')) } },
@@ -425,8 +440,7 @@ const k0sWorker: DistroNode = {
     "4.2.3": { what: "no clientCAFile", options: { files: { "var/lib/k0s/kubelet-config.yaml": secret(stringify({ ...K0S_CONFIG, authentication: { anonymous: { enabled: false }, webhook: { enabled: true } } })) } }, message: "value is (not set), expected set" },
     "4.2.6": { what: "makeIPTablesUtilChains false", options: { files: { "var/lib/k0s/kubelet-config.yaml": secret(stringify({ ...K0S_CONFIG, makeIPTablesUtilChains: false })) } }, message: "value is false, expected true" },
     "4.2.10": { what: "rotateCertificates unset (default false)", options: { files: { "var/lib/k0s/kubelet-config.yaml": secret(stringify({ ...K0S_CONFIG, rotateCertificates: undefined })) } }, message: "value is false, expected true" },
-    "NW-K8S-3": { what: "AppArmor disabled", options: { files: { "sys/module/apparmor/parameters/enabled": "N\n" } }, message: "matched is false, expected true" },
-    "NW-K8S-4": { what: "no AppArmor profile loaded", options: { files: { "sys/kernel/security/apparmor/profiles": "" } }, message: "matched is false, expected true" },
+    ...APPARMOR_VIOLATIONS,
     "NW-K8S-5": { what: "seccompDefault false", options: { files: { "var/lib/k0s/kubelet-config.yaml": secret(stringify({ ...K0S_CONFIG, seccompDefault: false })) } }, message: "value is false, expected true" },
   },
   skips: { "4.1.1": "the kubelet has no systemd service file", "4.1.2": "the kubelet has no systemd service file" },
@@ -501,12 +515,7 @@ const eksAl2023: DistroNode = {
       o,
     ),
   violations: {
-    "4.1.1": { what: "kubelet.service mode 0644", options: { chmod: { "etc/systemd/system/kubelet.service": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.2": { what: "kubelet.service owned by daemon", options: { chown: { "etc/systemd/system/kubelet.service": 1 } }, message: "owner is daemon, expected root" },
-    "4.1.5": { what: "kubeconfig mode 0644 (as nodeadm writes it)", options: { chmod: { "var/lib/kubelet/kubeconfig": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.6": { what: "kubeconfig owned by daemon", options: { chown: { "var/lib/kubelet/kubeconfig": 1 } }, message: "owner is daemon, expected root" },
-    "4.1.9": { what: "config.json mode 0644 (as nodeadm writes it)", options: { chmod: { "etc/kubernetes/kubelet/config.json": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.10": { what: "config.json owned by daemon", options: { chown: { "etc/kubernetes/kubelet/config.json": 1 } }, message: "owner is daemon, expected root" },
+    ...fileViolations({ unit: "etc/systemd/system/kubelet.service", kubeconfig: "var/lib/kubelet/kubeconfig", config: "etc/kubernetes/kubelet/config.json" }),
     "4.2.1": {
       what: "the nodeadm drop-in turns anonymous auth on",
       options: { files: { "etc/kubernetes/kubelet/config.json.d/00-nodeadm.conf": secret(JSON.stringify({ ...EKS_DROPIN, authentication: { anonymous: { enabled: true } } }, null, 4)) } },
@@ -582,12 +591,7 @@ const eksAl2: DistroNode = {
       o,
     ),
   violations: {
-    "4.1.1": { what: "kubelet.service mode 0644", options: { chmod: { "etc/systemd/system/kubelet.service": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.2": { what: "kubelet.service owned by daemon", options: { chown: { "etc/systemd/system/kubelet.service": 1 } }, message: "owner is daemon, expected root" },
-    "4.1.5": { what: "kubeconfig mode 0644", options: { chmod: { "var/lib/kubelet/kubeconfig": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.6": { what: "kubeconfig owned by daemon", options: { chown: { "var/lib/kubelet/kubeconfig": 1 } }, message: "owner is daemon, expected root" },
-    "4.1.9": { what: "kubelet-config.json mode 0644", options: { chmod: { "etc/kubernetes/kubelet/kubelet-config.json": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.10": { what: "kubelet-config.json owned by daemon", options: { chown: { "etc/kubernetes/kubelet/kubelet-config.json": 1 } }, message: "owner is daemon, expected root" },
+    ...fileViolations({ unit: "etc/systemd/system/kubelet.service", kubeconfig: "var/lib/kubelet/kubeconfig", config: "etc/kubernetes/kubelet/kubelet-config.json" }),
     "4.2.1": {
       what: "KUBELET_EXTRA_ARGS=--anonymous-auth=true in 30-kubelet-extra-args.conf",
       options: { files: { "etc/systemd/system/kubelet.service.d/30-kubelet-extra-args.conf": secret("[Service]\nEnvironment='KUBELET_EXTRA_ARGS=--node-labels=nodegroup=ng-1 --anonymous-auth=true'\n") } },
@@ -678,12 +682,7 @@ const aks: DistroNode = {
       o,
     ),
   violations: {
-    "4.1.1": { what: "kubelet.service mode 0644", options: { chmod: { "etc/systemd/system/kubelet.service": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.2": { what: "kubelet.service owned by daemon", options: { chown: { "etc/systemd/system/kubelet.service": 1 } }, message: "owner is daemon, expected root" },
-    "4.1.5": { what: "kubeconfig mode 0644", options: { chmod: { "var/lib/kubelet/kubeconfig": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.6": { what: "kubeconfig owned by daemon", options: { chown: { "var/lib/kubelet/kubeconfig": 1 } }, message: "owner is daemon, expected root" },
-    "4.1.9": { what: "kubeletconfig.json mode 0644", options: { chmod: { "etc/default/kubeletconfig.json": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.10": { what: "kubeletconfig.json owned by daemon", options: { chown: { "etc/default/kubeletconfig.json": 1 } }, message: "owner is daemon, expected root" },
+    ...fileViolations({ unit: "etc/systemd/system/kubelet.service", kubeconfig: "var/lib/kubelet/kubeconfig", config: "etc/default/kubeletconfig.json" }),
     "4.2.1": { what: "anonymous auth on in kubeletconfig.json", options: { files: { "etc/default/kubeletconfig.json": secret(JSON.stringify({ ...AKS_CONFIG, authentication: { ...(AKS_CONFIG.authentication as object), anonymous: { enabled: true } } }, null, 2)) } }, message: "value is true, expected false" },
     "4.2.2": {
       what: "--authorization-mode=AlwaysAllow in KUBELET_FLAGS",
@@ -694,8 +693,7 @@ const aks: DistroNode = {
     "4.2.3": { what: "no clientCAFile", options: { files: { "etc/default/kubeletconfig.json": secret(JSON.stringify({ ...AKS_CONFIG, authentication: { anonymous: { enabled: false }, webhook: { enabled: true } } }, null, 2)) } }, message: "value is (not set), expected set" },
     "4.2.6": { what: "--make-iptables-util-chains=false in KUBELET_FLAGS", options: { files: { "etc/default/kubelet": secret(aksDefaults(" --make-iptables-util-chains=false")) } }, message: "value is false, expected true" },
     "4.2.10": { what: "--rotate-certificates=false in KUBELET_FLAGS", options: { files: { "etc/default/kubelet": secret(aksDefaults(" --rotate-certificates=false")) } }, message: "value is false, expected true" },
-    "NW-K8S-3": { what: "AppArmor disabled", options: { files: { "sys/module/apparmor/parameters/enabled": "N\n" } }, message: "matched is false, expected true" },
-    "NW-K8S-4": { what: "no AppArmor profile loaded", options: { files: { "sys/kernel/security/apparmor/profiles": "" } }, message: "matched is false, expected true" },
+    ...APPARMOR_VIOLATIONS,
     "NW-K8S-5": { what: "seccompDefault false", options: { files: { "etc/default/kubeletconfig.json": secret(JSON.stringify({ ...AKS_CONFIG, seccompDefault: false }, null, 2)) } }, message: "value is false, expected true" },
   },
   skips: {},
@@ -752,12 +750,7 @@ const gke: DistroNode = {
       o,
     ),
   violations: {
-    "4.1.1": { what: "kubelet.service mode 0644", options: { chmod: { "etc/systemd/system/kubelet.service": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.2": { what: "kubelet.service owned by daemon", options: { chown: { "etc/systemd/system/kubelet.service": 1 } }, message: "owner is daemon, expected root" },
-    "4.1.5": { what: "kubeconfig mode 0644", options: { chmod: { "var/lib/kubelet/kubeconfig": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.6": { what: "kubeconfig owned by daemon", options: { chown: { "var/lib/kubelet/kubeconfig": 1 } }, message: "owner is daemon, expected root" },
-    "4.1.9": { what: "kubelet-config.yaml mode 0644", options: { chmod: { "home/kubernetes/kubelet-config.yaml": 0o644 } }, message: "mode is 0644, expected 0600 or more restrictive" },
-    "4.1.10": { what: "kubelet-config.yaml owned by daemon", options: { chown: { "home/kubernetes/kubelet-config.yaml": 1 } }, message: "owner is daemon, expected root" },
+    ...fileViolations({ unit: "etc/systemd/system/kubelet.service", kubeconfig: "var/lib/kubelet/kubeconfig", config: "home/kubernetes/kubelet-config.yaml" }),
     "4.2.1": {
       what: "anonymous auth on in kubelet-config.yaml",
       options: { files: { "home/kubernetes/kubelet-config.yaml": secret(stringify({ ...GKE_CONFIG, authentication: { ...(GKE_CONFIG.authentication as object), anonymous: { enabled: true } } })) } },
