@@ -1,0 +1,68 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { runChecks } from "../../../src/engine/scan.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import { planRemediation } from "../../../src/remediation/plan.js";
+import { PREVIEW_MAX_LINES, previewFixes, previewOf } from "../../../src/remediation/preview.js";
+import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
+import { failingNode, fixChecks, KUBELET_CONFIG, treeHash } from "./helpers.js";
+
+afterAll(cleanupFixtures);
+
+describe("previewFixes: the dry run as data for the agent's pages", () => {
+  it("one preview per failing check with a fix, each planned alone; only changed lines; changes no byte", async () => {
+    const secretLine = "staticPodPath: /etc/kubernetes/manifests\ntoken: s3cr3t-value-that-must-not-show\n";
+    const root = await fixtureRoot({ ...failingNode(), "var/lib/kubelet/config.yaml": { content: KUBELET_CONFIG + secretLine, mode: 0o644, uid: 0, gid: 0 } });
+    const before = await treeHash(root);
+    const host = new HostRoot({ root });
+    const checks = await fixChecks();
+    const results = await runChecks(checks, { host });
+    const previews = await previewFixes({ host, checks, results });
+    expect(await treeHash(root)).toBe(before);
+    const byKey = Object.fromEntries(previews.map((p) => [p.check, p]));
+    expect(Object.keys(byKey).sort()).toEqual([
+      "cis-debian-12/1.1.1.1", "cis-debian-12/2.1.2", "cis-debian-12/2.2.4", "cis-debian-12/3.3.5",
+      "cis-debian-12/7.1.5", "cis-kubernetes-node/4.1.9", "cis-kubernetes-node/4.2.1",
+    ]);
+    expect(byKey["cis-debian-12/7.1.5"]).toEqual({ check: "cis-debian-12/7.1.5", action: "file-mode", lines: ["chmod 0644 → 0640  /etc/shadow"], skipped: [] });
+    // Planned alone: 4.2.1 sees the file as it is (0644), not as 4.1.9 would leave it.
+    const k = byKey["cis-kubernetes-node/4.2.1"];
+    expect(k?.needs).toBe("kubelet-restart");
+    expect(k?.lines).toEqual([
+      "--- /var/lib/kubelet/config.yaml\t(mode 0644, owner 0:0)",
+      "+++ /var/lib/kubelet/config.yaml\t(mode 0644, owner 0:0)",
+      "@@ -4,5 +4,5 @@",
+      "-    enabled: true # insecure default from an old template",
+      "+    enabled: false # insecure default from an old template",
+    ]);
+    // No context line quotes the rest of the file; nothing secret-looking anywhere.
+    const all = JSON.stringify(previews);
+    expect(all).not.toContain("s3cr3t");
+    expect(all).not.toContain("webhook");
+    // Live-only on a mounted root: skipped, with the reason.
+    expect(byKey["cis-debian-12/2.2.4"]?.lines).toEqual([]);
+    expect(byKey["cis-debian-12/2.2.4"]?.skipped[0]).toMatch(/^\$ .*apt-get.* purge .*telnet.*\(runs only on the live host \(this is --root .*\)\)$/);
+  });
+
+  it("a passing check has no preview", async () => {
+    const root = await fixtureRoot(failingNode());
+    const host = new HostRoot({ root });
+    const checks = await fixChecks();
+    const results = (await runChecks(checks, { host })).map((r) => (r.id === "7.1.5" ? { ...r, status: "pass" as const } : r));
+    const previews = await previewFixes({ host, checks, results });
+    expect(previews.map((p) => p.check)).not.toContain("cis-debian-12/7.1.5");
+    expect(previews).toHaveLength(6);
+  });
+
+  it("a long change is cut at PREVIEW_MAX_LINES, saying how many lines were left out", async () => {
+    const root = await fixtureRoot(failingNode());
+    const host = new HostRoot({ root });
+    const plan = await planRemediation({ host, checks: (await fixChecks()).filter((c) => c.id === "7.1.5") });
+    const fix = plan.fixes[0];
+    if (!fix) throw new Error("no fix planned");
+    const many = { ...fix, changes: Array.from({ length: 55 }, (_, i) => ({ kind: "chmod" as const, path: `/etc/f${i}`, from: 0o644, to: 0o640 })) };
+    const p = previewOf(many, host);
+    expect(p.lines).toHaveLength(PREVIEW_MAX_LINES);
+    expect(p.lines.at(-1)).toBe("chmod 0644 → 0640  /etc/f39");
+    expect(p.omitted).toBe(15);
+  });
+});
