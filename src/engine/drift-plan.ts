@@ -21,7 +21,8 @@ import type { HostRoot } from "../host/host-root.js";
 import type { CommandRunner } from "../host/exec.js";
 import type { LoadedCheck, ProbeCall } from "../packs/load.js";
 import { pollCovers, pollFingerprint, pollKey, SAFETY_NET_ONLY } from "../probes/kit/watch.js";
-import type { PollSpec, ProbeContext, ReadLog, WatchSpec } from "../probes/types.js";
+import type { GlobListing, PollSpec, ProbeContext, ReadLog, WatchSpec } from "../probes/types.js";
+import { globComponentToRegExp } from "../host/host-root.js";
 import type { FactOutcome } from "./gather.js";
 
 export interface FactPlan {
@@ -30,10 +31,14 @@ export interface FactPlan {
   paths: string[];
   /** Host directories whose entries are watched. */
   dirs: string[];
+  /** Host directories whose entries matching a glob component are watched. */
+  globs: GlobListing[];
   /** Keys of `DriftPlan.polls`. */
   polls: string[];
   /** What is neither watched nor polled, and why: the safety net's. */
   unwatched: string[];
+  /** How long gathering it took (the safety net re-runs an unwatched fact no more often than its cost allows). */
+  costMs: number;
 }
 
 export interface PollEntry {
@@ -58,7 +63,7 @@ export function emptyPlan(): DriftPlan {
   return { observedAt: 0, facts: Object.create(null) as Record<string, FactPlan>, checks: Object.create(null) as Record<string, string[]>, baseline: Object.create(null) as Record<string, string>, polls: Object.create(null) as Record<string, PollEntry> };
 }
 
-type Entry = readonly ["f" | "d" | "p", string] | readonly ["c", readonly string[]];
+type Entry = readonly ["f" | "d" | "p", string] | readonly ["g", string, string] | readonly ["c", readonly string[]];
 
 /** Past this many file reads in one probe call (a tree walk), no more fingerprints before reads. */
 const PRE_READ_FINGERPRINTS = 2000;
@@ -76,8 +81,11 @@ class CallRecord {
     const proc = new Set<string>();
     const commands: string[][] = [];
     const seenCmd = new Set<string>();
+    const globs = new Map<string, GlobListing>();
     for (const e of this.log) {
-      if (e[0] === "c") {
+      if (e[0] === "g") {
+        globs.set(`${e[1]}\0${e[2]}`, { dir: e[1], match: e[2] });
+      } else if (e[0] === "c") {
         const k = JSON.stringify(e[1]);
         if (!seenCmd.has(k)) {
           seenCmd.add(k);
@@ -87,7 +95,7 @@ class CallRecord {
       else if (e[0] === "d") dirs.add(e[1]);
       else proc.add(e[1]);
     }
-    return { files: [...files].sort(), dirs: [...dirs].sort(), proc: [...proc].sort(), commands };
+    return { files: [...files].sort(), dirs: [...dirs].sort(), globs: [...globs.values()], proc: [...proc].sort(), commands };
   }
 }
 
@@ -166,15 +174,38 @@ export class PlanRecorder {
     return p;
   }
 
-  private recordingHost(base: HostRoot, rec: CallRecord): HostRoot {
+  private recordingHost(base: HostRoot, rec: CallRecord, glob?: string): HostRoot {
     const fingerprintOnce = (key: string, make: () => Promise<string>) => this.fingerprintOnce(key, make);
     const procSeen = this.procSeen;
     const procLists = this.procLists;
+    const globHost = (pattern: string) => this.recordingHost(base, rec, pattern);
     return new Proxy(base, {
       get(target, prop, receiver) {
         const orig = Reflect.get(target, prop, receiver) as unknown;
         if (typeof prop !== "string" || typeof orig !== "function") return orig;
         const fn = orig as (...a: unknown[]) => Promise<unknown>;
+        if (prop === "glob" && glob === undefined) {
+          // Its listings are watched for the names its pattern matches, not every entry.
+          return (pattern: string) => fn.call(globHost(pattern), pattern);
+        }
+        if (prop === "readdir" && glob !== undefined) {
+          return async (dir: string) => {
+            const parts = glob.split("/").filter((c) => c !== "");
+            const depth = dir.split("/").filter((c) => c !== "").length;
+            const match = parts[depth] ?? "*";
+            rec.add(["g", dir, match]);
+            const re = globComponentToRegExp(match);
+            try {
+              const names = (await fn.call(receiver, dir)) as string[] | null;
+              void fingerprintOnce(`g:${dir}\0${match}`, () => Promise.resolve(names === null ? MISSING : listingDigest(names.filter((n) => re.test(n)))));
+              return names;
+            } catch (e) {
+              const code = (e as NodeJS.ErrnoException).code;
+              void fingerprintOnce(`g:${dir}\0${match}`, () => Promise.resolve(code === "ENOTDIR" ? MISSING : `!${code ?? "error"}`));
+              throw e;
+            }
+          };
+        }
         if (FILE_METHODS.has(prop)) {
           return async (hostPath: string, ...rest: unknown[]) => {
             rec.add(["f", hostPath]);
@@ -289,6 +320,7 @@ export class PlanRecorder {
     for (const u of spec.unwatched ?? []) unwatched.push(u);
     const paths = [...new Set(spec.paths ?? [])].sort();
     const dirs = [...new Set(spec.dirs ?? [])].sort();
+    const globs = spec.globs ? [...spec.globs] : [];
     // A watched path or listing the probe did not read itself (declared from params) still needs a baseline.
     for (const p of paths) void this.fingerprintOnce(`f:${p}`, () => pathFingerprint(this.host, p));
     for (const d of dirs) {
@@ -302,7 +334,10 @@ export class PlanRecorder {
         }
       });
     }
-    this.facts[call.factKey] = { probe: call.probeId, paths, dirs, polls: [...new Set(pollKeys)].sort(), unwatched };
+    for (const g of globs) {
+      void this.fingerprintOnce(`g:${g.dir}\0${g.match}`, () => globListingFingerprint(this.host, g));
+    }
+    this.facts[call.factKey] = { probe: call.probeId, paths, dirs, globs, polls: [...new Set(pollKeys)].sort(), unwatched, costMs: Math.round(outcome.durationMs) };
   }
 
   /** The checks of the scan, each with the facts it was decided from. */
@@ -319,6 +354,7 @@ export class PlanRecorder {
     for (const f of Object.values(this.facts)) {
       for (const p of f.paths) wanted.add(`f:${p}`);
       for (const d of f.dirs) wanted.add(`l:${d}`);
+      for (const g of f.globs) wanted.add(`g:${g.dir}\0${g.match}`);
     }
     for (const k of wanted) {
       const p = this.baseline.get(k);
@@ -330,5 +366,18 @@ export class PlanRecorder {
     this.procLists.clear();
     this.records.clear();
     return { observedAt: this.observedAt, facts: this.facts, checks: this.checks, baseline, polls };
+  }
+}
+
+/** The fingerprint of a directory's entries that match a glob component. */
+export async function globListingFingerprint(host: HostRoot, g: GlobListing): Promise<string> {
+  try {
+    const names = await host.readdir(g.dir);
+    if (names === null) return MISSING;
+    const re = globComponentToRegExp(g.match);
+    return listingDigest(names.filter((n) => re.test(n)));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === "ENOTDIR" ? MISSING : `!${code ?? "error"}`;
   }
 }

@@ -85,6 +85,11 @@ export interface ScanReport {
   /** The agent's scan id and trigger (absent from a one-shot `nodeward scan`). */
   id?: string;
   trigger?: ScanTrigger;
+  /**
+   * Set by the agent when drift re-checks (checks re-run because something they read
+   * changed) were merged into this scan's results since it finished: when the last was, and how many.
+   */
+  drift?: { updatedAt: string; rechecks: number };
   /** The agent's configured waivers as of the day the report is served. */
   waivers?: WaiverStatus[];
 }

@@ -26,13 +26,22 @@
 import { watch as fsWatch, type FSWatcher } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import type { HostRoot } from "./host-root.js";
+import { globComponentToRegExp, type HostRoot } from "./host-root.js";
 
 export interface WatchWant {
   /** Host path of a directory. */
   dir: string;
   /** The entries whose changes matter, or every entry. */
   names: ReadonlySet<string> | "*";
+  /** Also the entries matching these glob components (`ssh_host_*_key`). */
+  patterns?: readonly string[];
+}
+
+interface Wanted {
+  dir: string;
+  names: Set<string> | "*";
+  patterns: RegExp[];
+  patternText: Set<string>;
 }
 
 export type WatchState =
@@ -101,7 +110,7 @@ function nextComponent(at: string, dir: string): string {
 export class DirWatcher {
   private readonly host: HostRoot;
   private readonly opts: DirWatcherOptions;
-  private readonly wants = new Map<string, WatchWant>();
+  private readonly wants = new Map<string, Wanted>();
   private readonly armed = new Map<string, Armed>();
   private readonly handles = new Map<string, Handle>();
   /** Re-arms in flight, by wanted directory: one at a time each. */
@@ -117,12 +126,18 @@ export class DirWatcher {
 
   /** Watch exactly these directories (names merged per directory); others are dropped. */
   async set(wants: Iterable<WatchWant>): Promise<void> {
-    const next = new Map<string, WatchWant>();
+    const next = new Map<string, Wanted>();
     for (const w of wants) {
       const dir = path.posix.resolve("/", w.dir);
-      const prev = next.get(dir);
-      if (!prev) next.set(dir, { dir, names: w.names === "*" ? "*" : new Set(w.names) });
-      else if (prev.names !== "*") prev.names = w.names === "*" ? "*" : new Set([...prev.names, ...w.names]);
+      let cur = next.get(dir);
+      if (!cur) next.set(dir, (cur = { dir, names: new Set(), patterns: [], patternText: new Set() }));
+      if (w.names === "*") cur.names = "*";
+      else if (cur.names !== "*") for (const n of w.names) cur.names.add(n);
+      for (const p of w.patterns ?? []) {
+        if (cur.patternText.has(p)) continue;
+        cur.patternText.add(p);
+        cur.patterns.push(globComponentToRegExp(p));
+      }
     }
     for (const dir of [...this.wants.keys()]) {
       if (!next.has(dir)) {
@@ -317,7 +332,7 @@ export class DirWatcher {
       if (!w) continue;
       if (dir === h.at) {
         if (name === null) this.opts.onChange({ dir, name: null, at });
-        else if (w.names === "*" || w.names.has(name)) this.opts.onChange({ dir, name, at });
+        else if (w.names === "*" || w.names.has(name) || w.patterns.some((re) => re.test(name))) this.opts.onChange({ dir, name, at });
       } else if (name === null || name === nextComponent(h.at, dir)) {
         // The awaited component changed: the watch may move down.
         void this.rearm(dir, true);

@@ -80,10 +80,18 @@ export interface ReadLog {
   files: readonly string[];
   /** Host directories listed. */
   dirs: readonly string[];
+  /** Host directories listed to expand a glob, with the name pattern of that component (`ssh_host_*_key`). */
+  globs: readonly GlobListing[];
   /** procfs entries read, listed or readlink'ed, relative to the proc root (`sys/net/ipv4/ip_forward`, `net/tcp`, `1234/cmdline`). */
   proc: readonly string[];
   /** Commands run (argv). */
   commands: readonly (readonly string[])[];
+}
+
+export interface GlobListing {
+  dir: string;
+  /** A glob of one path component: `*`, `?`, `[...]`. */
+  match: string;
 }
 
 export interface WatchInput {
@@ -117,6 +125,8 @@ export interface WatchSpec {
   paths?: readonly string[];
   /** Host directories whose entries can change the answer (a file added to a drop-in directory). */
   dirs?: readonly string[];
+  /** Host directories whose entries matching a name pattern can change the answer (a glob's matches). */
+  globs?: readonly GlobListing[];
   /** Runtime facts to poll. */
   poll?: readonly PollSpec[];
   /** What part of the answer is neither watched nor polled (a command's output, a whole-filesystem walk), and why: covered by the periodic safety net only. */

@@ -15,7 +15,7 @@ import { describeError } from "../../errors.js";
 import { isListening, parseProcNet, type ProcNetProtocol } from "../parse/proc-net.js";
 import { parseCmdline } from "../parse/kubelet-flags.js";
 import { unitActiveState } from "../systemd-manager.js";
-import type { PollSpec, ProbeContext, ReadLog, WatchSpec } from "../types.js";
+import type { GlobListing, PollSpec, ProbeContext, ReadLog, WatchSpec } from "../types.js";
 
 /** Host paths under these raise no inotify events for what they show. */
 export const PSEUDO_ROOTS = ["/proc", "/sys"] as const;
@@ -62,12 +62,20 @@ export const KUBERNETES_PROCESSES: PollSpec = { kind: "processes", programs: KUB
 export function watchReads(reads: ReadLog): WatchSpec {
   const paths = reads.files.filter((p) => !isPseudoPath(p));
   const dirs = reads.dirs.filter((p) => !isPseudoPath(p));
-  const pseudo = [...new Set([...reads.files, ...reads.dirs].filter(isPseudoPath))].sort();
+  const globs = uniqueGlobs(reads.globs.filter((g) => !isPseudoPath(g.dir) && !dirs.includes(g.dir)));
+  const pseudo = [...new Set([...reads.files, ...reads.dirs, ...reads.globs.map((g) => g.dir)].filter(isPseudoPath))].sort();
   return {
     paths: [...new Set(paths)].sort(),
     dirs: [...new Set(dirs)].sort(),
+    ...(globs.length > 0 ? { globs } : {}),
     ...(pseudo.length > 0 ? { poll: [{ kind: "stat", paths: pseudo }] } : {}),
   };
+}
+
+function uniqueGlobs(globs: readonly GlobListing[]): GlobListing[] {
+  const seen = new Map<string, GlobListing>();
+  for (const g of globs) seen.set(`${g.dir}\0${g.match}`, { dir: g.dir, match: g.match });
+  return [...seen.values()].sort((a, b) => (a.dir === b.dir ? (a.match < b.match ? -1 : 1) : a.dir < b.dir ? -1 : 1));
 }
 
 /** watchReads plus the polls and unwatched parts a probe adds. */

@@ -70,6 +70,7 @@ describe("what a probe declares covers what it read", () => {
       for (const [factKey, { probe, reads, spec }] of rec.declared) {
         const paths = new Set(spec.paths ?? []);
         const dirs = new Set(spec.dirs ?? []);
+        const globs = new Set((spec.globs ?? []).map((g) => `${g.dir}\0${g.match}`));
         const polls = spec.poll ?? [];
         const unwatched = spec.unwatched ?? [];
         if (unwatched.length > 0 && paths.size === 0 && dirs.size === 0) continue; // said: the safety net's
@@ -80,6 +81,10 @@ describe("what a probe declares covers what it read", () => {
         }
         for (const d of reads.dirs) {
           if (!(isPseudoPath(d) ? statPolled.has(d) : dirs.has(d))) gaps.push(`${factKey}: listing ${d}`);
+        }
+        for (const g of reads.globs) {
+          const covered = dirs.has(g.dir) || globs.has(`${g.dir}\0${g.match}`) || (isPseudoPath(g.dir) && statPolled.has(g.dir));
+          if (!covered) gaps.push(`${factKey}: glob listing ${g.dir}/${g.match}`);
         }
         for (const rel of reads.proc) if (!pollCovers(polls, rel)) gaps.push(`${factKey}: /proc/${rel}`);
         for (const argv of reads.commands) {
@@ -97,7 +102,7 @@ describe("what a probe declares covers what it read", () => {
 });
 
 describe("the plan of one check", () => {
-  it("names the directory and file an sshd keyword depends on, and a baseline as the fact saw it", async () => {
+  it("names the file an sshd keyword depends on and the names its Include globs, and a baseline as the fact saw it", async () => {
     const root = await fixtureRoot(compliantDebianNode());
     const host = new HostRoot({ root });
     const rec = new PlanRecorder(host);
@@ -107,7 +112,9 @@ describe("the plan of one check", () => {
     const facts = plan.checks["cis-debian-12/5.1.20"] ?? [];
     const sshd = facts.map((k) => plan.facts[k]).find((f) => f?.probe === "sshd-config");
     expect(sshd?.paths).toContain("/etc/ssh/sshd_config");
-    expect(sshd?.dirs).toContain("/etc/ssh/sshd_config.d");
+    // Include /etc/ssh/sshd_config.d/*.conf: that directory's *.conf names, not every entry.
+    expect(sshd?.globs).toContainEqual({ dir: "/etc/ssh/sshd_config.d", match: "*.conf" });
+    expect(sshd?.dirs).not.toContain("/etc/ssh/sshd_config.d");
     expect(plan.baseline["f:/etc/ssh/sshd_config"]).toMatch(/^f:/);
     expect(sshd?.unwatched).toEqual([]);
   });

@@ -1,0 +1,618 @@
+/**
+ * Real-time drift: re-check what changed within a second instead of at the next scheduled
+ * scan. The agent hands this controller the drift plan of every scan and re-check
+ * (src/engine/drift-plan.ts: for each fact, the directories and names that can change it,
+ * the runtime facts to poll, what only the safety net covers); the controller
+ *
+ *   - watches the plan's directories (src/host/watcher.ts: one inotify watch per
+ *     directory, by name, through the host root — a DaemonSet's read-only /host too),
+ *   - polls what no file event tells (sysctl running values, listening sockets, loaded
+ *     modules, the Kubernetes processes' argv, units' active state) at `pollIntervalMs`,
+ *     and stats the names of directories no watch could be set on,
+ *   - sweeps (the safety net) every `safetyNetIntervalMs`: every watched name and listing
+ *     is fingerprinted and compared with what the facts saw, watches that moved are
+ *     re-armed, and facts with parts nothing watches are re-checked (no more often than
+ *     their cost allows). A stalled event loop or an event burst — when inotify's queue may
+ *     have overflowed, which Node does not report — triggers a sweep at once,
+ *   - debounces changes (trailing `debounceMs`, at most `maxDelayMs` after the first) and
+ *     asks the agent to re-check exactly the checks whose facts changed, one re-check at a
+ *     time and never during a full scan: a change meanwhile runs after it, never joined
+ *     and lost,
+ *   - logs one line per check whose status flipped and keeps the recent events for the API.
+ */
+import path from "node:path";
+import type { DriftPlan, FactPlan, PollEntry } from "../engine/drift-plan.js";
+import { emptyPlan, globListingFingerprint } from "../engine/drift-plan.js";
+import { globComponentToRegExp } from "../host/host-root.js";
+import type { StatusChange } from "../engine/recheck.js";
+import { createProbeContext } from "../engine/scan.js";
+import { listingFingerprint, pathFingerprint } from "../host/fingerprint.js";
+import type { HostRoot } from "../host/host-root.js";
+import { DirWatcher, type DirChange, type WatchWant } from "../host/watcher.js";
+import { pollFingerprint } from "../probes/kit/watch.js";
+import type { ProbeContext } from "../probes/types.js";
+
+/** What the controller logs through (the agent's logger). */
+export interface DriftLogger {
+  debug?(msg: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export const DRIFT_SOURCES = ["watch", "poll", "sweep"] as const;
+export type DriftSource = (typeof DRIFT_SOURCES)[number];
+
+export interface DriftSettings {
+  /** Trailing debounce window after a change. */
+  debounceMs: number;
+  /** A change is re-checked at most this long after it was seen, however busy the directory. */
+  maxDelayMs: number;
+  /** Runtime facts (and directories no watch could be set on) are read this often. */
+  pollIntervalMs: number;
+  /** The safety net's sweep. */
+  safetyNetIntervalMs: number;
+}
+
+export interface DriftCause {
+  source: DriftSource;
+  /** The host path, the poll, or "safety net" / "overflow suspected". */
+  what: string;
+  /** When it was seen (Date.now()). */
+  seenAt: number;
+  /** When it happened, as well as known: the file's ctime for a watched file, else seenAt. */
+  changedAt: number;
+}
+
+export interface DriftEvent {
+  /** When the re-check was merged (ISO). */
+  at: string;
+  source: DriftSource;
+  /** What changed: a host path or a runtime fact. */
+  cause: string;
+  /** Checks re-checked. */
+  rechecked: number;
+  /** Checks whose status changed. */
+  changes: StatusChange[];
+  /** From the change (its ctime, for a watched file) to the updated status, milliseconds. */
+  detectionMs: number;
+}
+
+export interface RecheckOutcome {
+  /** Checks whose status changed; empty when the re-check was superseded by a newer scan. */
+  changes: StatusChange[];
+  /** What the re-gathered facts depend on now. */
+  plan: DriftPlan;
+  /** False when a newer full scan had already replaced the results (nothing merged). */
+  merged: boolean;
+}
+
+export interface DriftMetricsSink {
+  recheck(source: DriftSource, detectionSeconds: number, changes: number): void;
+  watches(counts: { watched: number; waiting: number; polled: number; inotify: number }): void;
+}
+
+export interface DriftDeps {
+  host: HostRoot;
+  settings: DriftSettings;
+  /** Re-check these checks where scans run, merge them into the last report, save it, update the metrics. */
+  recheck(keys: string[]): Promise<RecheckOutcome>;
+  log: DriftLogger;
+  metrics?: DriftMetricsSink;
+  /** Test seam for the watcher's fs.watch. */
+  watch?: ConstructorParameters<typeof DirWatcher>[1]["watch"];
+}
+
+/** Recent events kept for GET /api/v1/drift. */
+export const DRIFT_EVENTS_KEPT = 200;
+/** More inotify events than this within a second may have overflowed the kernel's queue (16384 by default). */
+export const BURST_EVENTS_PER_SECOND = 4096;
+/** An event loop (or a process) stopped this much longer than the one-second tick: events may have been lost. */
+export const STALL_MS = 2000;
+/** A fact that only the safety net covers is re-run at most every this many times its own cost. */
+const SAFETY_NET_COST_FACTOR = 200;
+
+interface GlobIndex {
+  match: string;
+  re: RegExp;
+  facts: Set<string>;
+}
+
+interface Indexes {
+  byPath: Map<string, Set<string>>;
+  byListing: Map<string, Set<string>>;
+  byGlob: Map<string, GlobIndex[]>;
+  byDir: Map<string, Set<string>>;
+  byPoll: Map<string, Set<string>>;
+  factChecks: Map<string, Set<string>>;
+}
+
+function add(m: Map<string, Set<string>>, k: string, v: string): void {
+  let s = m.get(k);
+  if (!s) m.set(k, (s = new Set()));
+  s.add(v);
+}
+
+export interface DriftStatus {
+  watching: boolean;
+  settings: DriftSettings;
+  plan: { facts: number; checks: number; directories: number; names: number; polls: number };
+  watches: { inotify: number; watched: number; waiting: { dir: string; ancestor: string }[]; polled: { dir: string; reason: string }[] };
+  /** Facts with parts only the safety net covers, and why. */
+  safetyNetOnly: { fact: string; probe: string; why: string[]; checks: string[] }[];
+  lastSweep?: { at: string; durationMs: number; found: number };
+  pending: number;
+  rechecking: boolean;
+  rechecks: number;
+  events: DriftEvent[];
+}
+
+export class DriftController {
+  private readonly deps: DriftDeps;
+  private plan: DriftPlan = emptyPlan();
+  private factSeenAt = new Map<string, number>();
+  private idx: Indexes = { byPath: new Map(), byListing: new Map(), byGlob: new Map(), byDir: new Map(), byPoll: new Map(), factChecks: new Map() };
+  private readonly watcher: DirWatcher;
+  private readonly pending = new Map<string, DriftCause>();
+  private firstPendingAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private scanning = false;
+  private readonly inFlight = new Set<string>();
+  private readonly events: DriftEvent[] = [];
+  private pollTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private sweeping: Promise<void> | undefined;
+  private lastTick = 0;
+  private lastEvents = 0;
+  private lastSweep: DriftStatus["lastSweep"];
+  private readonly lastSafetyRun = new Map<string, number>();
+  private readonly cmdlines = new Map<string, { raw: string | null; sightings: number }>();
+  private rechecks = 0;
+  private stopped = false;
+  private started = false;
+  private applying: Promise<void> = Promise.resolve();
+
+  constructor(deps: DriftDeps) {
+    this.deps = deps;
+    this.watcher = new DirWatcher(deps.host, {
+      onChange: (c) => this.onDirChange(c),
+      onPolled: (dir, reason) => deps.log.warn(`drift: ${dir} is polled every ${deps.settings.pollIntervalMs} ms instead of watched: ${reason}`),
+      ...(deps.watch ? { watch: deps.watch } : {}),
+    });
+  }
+
+  /** Start the pollers and the safety net (the watches follow the plans handed in). */
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    const s = this.deps.settings;
+    this.pollTimer = setInterval(() => void this.poll(), s.pollIntervalMs);
+    this.sweepTimer = setInterval(() => void this.sweep("sweep", "safety net"), s.safetyNetIntervalMs);
+    this.lastTick = Date.now();
+    this.lastEvents = this.watcher.eventsSeen;
+    this.tickTimer = setInterval(() => this.tick(), 1000);
+    for (const t of [this.pollTimer, this.sweepTimer, this.tickTimer]) t.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of [this.pollTimer, this.sweepTimer, this.tickTimer, this.timer]) if (t) clearInterval(t);
+    this.watcher.close();
+  }
+
+  /** A full scan started: re-checks wait for it. */
+  scanStarted(): void {
+    this.scanning = true;
+  }
+
+  /** A full scan ended, with its plan when it succeeded: it replaces the whole plan. */
+  async scanEnded(plan: DriftPlan | undefined): Promise<void> {
+    this.scanning = false;
+    if (plan) await this.setPlan(plan, true);
+    this.schedule();
+  }
+
+  /** Replace (a scan's) or merge (a re-check's) plan, re-arm the watches, and compare with the baselines. */
+  private setPlan(plan: DriftPlan, whole: boolean): Promise<void> {
+    const next = this.applying.then(async () => {
+      if (this.stopped) return;
+      if (whole) {
+        if (plan.observedAt < this.plan.observedAt) return;
+        this.plan = plan;
+        this.factSeenAt = new Map(Object.keys(plan.facts).map((k) => [k, plan.observedAt]));
+      } else {
+        const cur = this.plan;
+        for (const [k, f] of Object.entries(plan.facts)) {
+          if ((this.factSeenAt.get(k) ?? 0) > plan.observedAt) continue;
+          cur.facts[k] = f;
+          this.factSeenAt.set(k, plan.observedAt);
+        }
+        for (const [k, facts] of Object.entries(plan.checks)) cur.checks[k] = facts;
+        Object.assign(cur.baseline, plan.baseline);
+        Object.assign(cur.polls, plan.polls);
+      }
+      this.reindex();
+      await this.watcher.set(this.wants());
+      this.reportWatches();
+    });
+    this.applying = next.catch((e: unknown) => this.deps.log.error(`drift: cannot apply a plan: ${(e as Error).message}`));
+    return this.applying;
+  }
+
+  private reindex(): void {
+    const idx: Indexes = { byPath: new Map(), byListing: new Map(), byGlob: new Map(), byDir: new Map(), byPoll: new Map(), factChecks: new Map() };
+    for (const [k, f] of Object.entries(this.plan.facts)) {
+      for (const p of f.paths) {
+        add(idx.byPath, p, k);
+        add(idx.byDir, path.posix.dirname(p), k);
+      }
+      for (const d of f.dirs) {
+        add(idx.byListing, d, k);
+        add(idx.byDir, d, k);
+      }
+      for (const g of f.globs) {
+        let list = idx.byGlob.get(g.dir);
+        if (!list) idx.byGlob.set(g.dir, (list = []));
+        let entry = list.find((e) => e.match === g.match);
+        if (!entry) list.push((entry = { match: g.match, re: globComponentToRegExp(g.match), facts: new Set() }));
+        entry.facts.add(k);
+        add(idx.byDir, g.dir, k);
+      }
+      for (const p of f.polls) add(idx.byPoll, p, k);
+    }
+    for (const [check, facts] of Object.entries(this.plan.checks)) for (const f of facts) add(idx.factChecks, f, check);
+    // Polls nobody declares any more go (their baselines with them).
+    for (const k of Object.keys(this.plan.polls)) if (!idx.byPoll.has(k)) delete this.plan.polls[k];
+    this.idx = idx;
+    this.namesByDir = undefined;
+  }
+
+  private wants(): WatchWant[] {
+    const names = new Map<string, Set<string> | "*">();
+    for (const p of this.idx.byPath.keys()) {
+      const dir = path.posix.dirname(p);
+      const cur = names.get(dir);
+      if (cur === "*") continue;
+      if (cur) cur.add(path.posix.basename(p));
+      else names.set(dir, new Set([path.posix.basename(p)]));
+    }
+    for (const d of this.idx.byListing.keys()) names.set(d, "*");
+    const wants: WatchWant[] = [...names].map(([dir, n]) => ({ dir, names: n }));
+    for (const [dir, list] of this.idx.byGlob) {
+      if (names.get(dir) === "*") continue;
+      wants.push({ dir, names: new Set(), patterns: list.map((g) => g.match) });
+    }
+    return wants;
+  }
+
+  private reportWatches(): void {
+    const st = this.watcher.status();
+    this.deps.metrics?.watches({
+      watched: st.filter((s) => s.state === "watched").length,
+      waiting: st.filter((s) => s.state === "waiting").length,
+      polled: st.filter((s) => s.state === "polled").length,
+      inotify: this.watcher.watchCount,
+    });
+  }
+
+  // --- detection -------------------------------------------------------------------------
+
+  private onDirChange(c: DirChange): void {
+    const facts = new Set<string>();
+    if (c.name === null) {
+      for (const k of this.idx.byDir.get(c.dir) ?? []) facts.add(k);
+    } else {
+      const p = c.dir === "/" ? `/${c.name}` : `${c.dir}/${c.name}`;
+      for (const k of this.idx.byPath.get(p) ?? []) facts.add(k);
+      for (const k of this.idx.byListing.get(c.dir) ?? []) facts.add(k);
+      for (const g of this.idx.byGlob.get(c.dir) ?? []) if (g.re.test(c.name)) for (const k of g.facts) facts.add(k);
+    }
+    if (facts.size === 0) return;
+    const source: DriftSource = this.sweeping ? "sweep" : "watch";
+    const what = c.name === null ? c.dir : c.dir === "/" ? `/${c.name}` : `${c.dir}/${c.name}`;
+    if (c.name === null) {
+      this.enqueue(facts, { source, what, seenAt: c.at, changedAt: c.at });
+      return;
+    }
+    // When it happened: the file's ctime, when it is recent (a removed file has none).
+    void this.deps.host
+      .lstat(what)
+      .then((st) => (st && st.ctimeMs <= c.at + 5 && c.at - st.ctimeMs < 10_000 ? Math.min(st.ctimeMs, c.at) : c.at))
+      .catch(() => c.at)
+      .then((changedAt) => this.enqueue(facts, { source, what, seenAt: c.at, changedAt }));
+  }
+
+  private enqueue(facts: Iterable<string>, cause: DriftCause, skipInFlight = false): void {
+    if (this.stopped) return;
+    let added = false;
+    for (const f of facts) {
+      if (skipInFlight && this.inFlight.has(f)) continue;
+      if (!this.pending.has(f)) this.pending.set(f, cause);
+      added = true;
+    }
+    if (!added) return;
+    if (this.firstPendingAt === 0) this.firstPendingAt = Date.now();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.pending.size === 0 || this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    const s = this.deps.settings;
+    const wait = Math.max(0, Math.min(s.debounceMs, this.firstPendingAt + s.maxDelayMs - Date.now()));
+    this.timer = setTimeout(() => void this.flush(), wait);
+    this.timer.unref();
+  }
+
+  private async flush(): Promise<void> {
+    this.timer = undefined;
+    if (this.running || this.scanning || this.pending.size === 0 || this.stopped) return;
+    const batch = new Map(this.pending);
+    this.pending.clear();
+    this.firstPendingAt = 0;
+    const keys = new Set<string>();
+    for (const f of batch.keys()) for (const c of this.idx.factChecks.get(f) ?? []) keys.add(c);
+    if (keys.size === 0) return this.schedule();
+    const first = [...batch.values()].sort((a, b) => a.changedAt - b.changedAt)[0] as DriftCause;
+    this.running = true;
+    for (const f of batch.keys()) this.inFlight.add(f);
+    try {
+      const out = await this.deps.recheck([...keys].sort());
+      await this.setPlan(out.plan, false);
+      if (!out.merged) return;
+      this.rechecks++;
+      const detectionMs = Math.max(0, Date.now() - first.changedAt);
+      const ev: DriftEvent = { at: new Date().toISOString(), source: first.source, cause: first.what, rechecked: keys.size, changes: out.changes, detectionMs };
+      this.events.push(ev);
+      this.events.splice(0, Math.max(0, this.events.length - DRIFT_EVENTS_KEPT));
+      this.deps.metrics?.recheck(first.source, detectionMs / 1000, out.changes.length);
+      for (const ch of out.changes) {
+        this.deps.log.info(`drift: ${ch.key} ${ch.from ?? "new"} → ${ch.to} (${first.what} changed; ${first.source}, ${detectionMs} ms)`);
+      }
+      if (out.changes.length === 0) this.deps.log.debug?.(`drift: re-checked ${keys.size} check(s) after ${first.what} changed (${first.source}): no status changed`);
+    } catch (e) {
+      this.deps.log.warn(`drift: re-check of ${keys.size} check(s) after ${first.what} changed failed: ${(e as Error).message}; the sweep will try again`);
+    } finally {
+      for (const f of batch.keys()) this.inFlight.delete(f);
+      this.running = false;
+      this.schedule();
+    }
+  }
+
+  // --- polls ---------------------------------------------------------------------------------
+
+  /** A probe context for one poll round: command lines cached per pid once seen twice (a process execs early, rarely later). */
+  private pollContext(): ProbeContext {
+    const host = this.deps.host;
+    const cache = this.cmdlines;
+    const seen = new Set<string>();
+    const proxy = new Proxy(host, {
+      get(target, prop, receiver) {
+        if (prop === "procReaddir") {
+          return async (rel: string) => {
+            const names = await target.procReaddir(rel);
+            if (rel === "" && names) {
+              for (const n of names) seen.add(n);
+              for (const pid of cache.keys()) if (!seen.has(pid)) cache.delete(pid);
+            }
+            return names;
+          };
+        }
+        if (prop === "procReadIfExists") {
+          return async (rel: string, ...rest: unknown[]) => {
+            const m = /^(\d+)\/cmdline$/.exec(rel);
+            if (!m) return target.procReadIfExists(rel, ...(rest as []));
+            const pid = m[1] as string;
+            const hit = cache.get(pid);
+            if (hit && hit.sightings >= 2) return hit.raw;
+            const raw = await target.procReadIfExists(rel);
+            cache.set(pid, { raw, sightings: (hit?.sightings ?? 0) + 1 });
+            return raw;
+          };
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    return createProbeContext(proxy);
+  }
+
+  /** Read every poll and the names of directories no watch covers; a difference with what the facts saw is a change. */
+  async poll(): Promise<number> {
+    if (this.polling || this.stopped) return 0;
+    this.polling = true;
+    let found = 0;
+    try {
+      const ctx = this.pollContext();
+      const now = Date.now();
+      for (const [key, entry] of Object.entries(this.plan.polls)) {
+        const current = await pollFingerprint(entry.spec, ctx).catch((e: unknown) => `!${String(e)}`);
+        if (current === entry.fingerprint) continue;
+        const facts = this.idx.byPoll.get(key);
+        if (!facts) continue;
+        found++;
+        this.enqueue(facts, { source: "poll", what: describePoll(entry), seenAt: now, changedAt: now }, true);
+      }
+      const polled = this.watcher.status().filter((s) => s.state === "polled").map((s) => s.dir);
+      if (polled.length > 0) found += await this.compare(polled, "poll");
+    } finally {
+      this.polling = false;
+    }
+    return found;
+  }
+
+  /** Fingerprint the watched names and listings of these directories; enqueue what differs from the baseline. */
+  private async compare(dirs: readonly string[], source: DriftSource): Promise<number> {
+    let found = 0;
+    const host = this.deps.host;
+    const now = Date.now();
+    for (const dir of dirs) {
+      for (const k of this.idx.byListing.has(dir) ? [dir] : []) {
+        const base = this.plan.baseline[`l:${k}`];
+        if (base === undefined) continue;
+        if ((await listingFingerprint(host, k)) !== base) {
+          found++;
+          this.enqueue(this.idx.byListing.get(k) ?? [], { source, what: k, seenAt: now, changedAt: now }, source === "poll");
+        }
+      }
+      for (const g of this.idx.byGlob.get(dir) ?? []) {
+        const base = this.plan.baseline[`g:${dir}\0${g.match}`];
+        if (base === undefined) continue;
+        if ((await globListingFingerprint(host, { dir, match: g.match })) !== base) {
+          found++;
+          this.enqueue(g.facts, { source, what: `${dir}/${g.match}`, seenAt: now, changedAt: now }, source === "poll");
+        }
+      }
+      for (const p of this.namesIn(dir)) {
+        const base = this.plan.baseline[`f:${p}`];
+        if (base === undefined) continue;
+        if ((await pathFingerprint(host, p)) !== base) {
+          found++;
+          this.enqueue(this.idx.byPath.get(p) ?? [], { source, what: p, seenAt: now, changedAt: now }, source === "poll");
+        }
+      }
+    }
+    return found;
+  }
+
+  private namesByDir: Map<string, string[]> | undefined;
+
+  /** The watched paths whose directory is `dir`. */
+  private namesIn(dir: string): string[] {
+    if (!this.namesByDir) {
+      const m = new Map<string, string[]>();
+      for (const p of this.idx.byPath.keys()) {
+        const d = path.posix.dirname(p);
+        const list = m.get(d);
+        if (list) list.push(p);
+        else m.set(d, [p]);
+      }
+      this.namesByDir = m;
+    }
+    return this.namesByDir.get(dir) ?? [];
+  }
+
+  // --- the safety net ------------------------------------------------------------------------
+
+  /**
+   * Re-arm watches that moved, compare every watched name and listing with what the facts
+   * saw, and re-run the facts only the safety net covers (at most every 200 × their cost).
+   * Returns the differences found.
+   */
+  sweep(source: DriftSource = "sweep", why = "safety net"): Promise<void> {
+    this.sweeping ??= (async () => {
+      const started = Date.now();
+      let found = 0;
+      try {
+        await this.applying;
+        await this.watcher.revalidate();
+        const dirs = [...new Set([...this.idx.byDir.keys()])];
+        found += await this.compare(dirs, source);
+        for (const entry of Object.entries(this.plan.facts)) {
+          const [k, f] = entry as [string, FactPlan];
+          if (f.unwatched.length === 0) continue;
+          const last = this.lastSafetyRun.get(k) ?? this.factSeenAt.get(k) ?? 0;
+          if (started - last < Math.max(this.deps.settings.safetyNetIntervalMs, (f.costMs ?? 0) * SAFETY_NET_COST_FACTOR)) continue;
+          this.lastSafetyRun.set(k, started);
+          this.enqueue([k], { source: "sweep", what: `${f.probe}: ${f.unwatched[0] ?? "safety net"}`, seenAt: started, changedAt: started });
+        }
+        if (found > 0) this.deps.log.info(`drift: the ${why} sweep found ${found} change(s) no event reported`);
+      } finally {
+        this.lastSweep = { at: new Date(started).toISOString(), durationMs: Date.now() - started, found };
+        this.reportWatches();
+      }
+    })().finally(() => {
+      this.sweeping = undefined;
+    });
+    return this.sweeping;
+  }
+
+  /** Every second: a stalled loop (or a stopped process) or an event burst may have lost events. */
+  private tick(): void {
+    const now = Date.now();
+    const gap = now - this.lastTick;
+    const events = this.watcher.eventsSeen - this.lastEvents;
+    this.lastTick = now;
+    this.lastEvents = this.watcher.eventsSeen;
+    if (gap > 1000 + STALL_MS) {
+      this.deps.log.info(`drift: the agent did not run for ${Math.round(gap / 1000)} s; inotify events may have been lost: sweeping`);
+      void this.sweep("sweep", "overflow suspected");
+    } else if (events > BURST_EVENTS_PER_SECOND * Math.max(1, gap / 1000)) {
+      this.deps.log.info(`drift: ${events} inotify events in ${gap} ms; the kernel's queue may have overflowed: sweeping`);
+      void this.sweep("sweep", "overflow suspected");
+    }
+  }
+
+  // --- what the API shows --------------------------------------------------------------------
+
+  status(limit = 50): DriftStatus {
+    const st = this.watcher.status();
+    const names = new Set<string>();
+    for (const p of this.idx.byPath.keys()) names.add(p);
+    const safetyNetOnly = Object.entries(this.plan.facts)
+      .filter(([, f]) => f.unwatched.length > 0)
+      .map(([k, f]) => ({ fact: k, probe: f.probe, why: f.unwatched, checks: [...(this.idx.factChecks.get(k) ?? [])].sort() }));
+    return {
+      watching: this.started && !this.stopped,
+      settings: this.deps.settings,
+      plan: {
+        facts: Object.keys(this.plan.facts).length,
+        checks: Object.keys(this.plan.checks).length,
+        directories: st.length,
+        names: names.size,
+        polls: Object.keys(this.plan.polls).length,
+      },
+      watches: {
+        inotify: this.watcher.watchCount,
+        watched: st.filter((s) => s.state === "watched").length,
+        waiting: st.flatMap((s) => (s.state === "waiting" ? [{ dir: s.dir, ancestor: s.ancestor }] : [])),
+        polled: st.flatMap((s) => (s.state === "polled" ? [{ dir: s.dir, reason: s.reason }] : [])),
+      },
+      safetyNetOnly,
+      ...(this.lastSweep ? { lastSweep: this.lastSweep } : {}),
+      pending: this.pending.size,
+      rechecking: this.running,
+      rechecks: this.rechecks,
+      events: this.events.slice(-limit).reverse(),
+    };
+  }
+
+  /** What a check's status depends on: the watched paths and listings, polls and the safety net's parts. */
+  checkPlan(key: string): { facts: { fact: string; probe: string; paths: string[]; dirs: string[]; globs: string[]; polls: string[]; unwatched: string[] }[] } | undefined {
+    const facts = this.plan.checks[key];
+    if (!facts) return undefined;
+    return {
+      facts: facts.flatMap((k) => {
+        const f = this.plan.facts[k];
+        return f ? [{ fact: k, probe: f.probe, paths: f.paths, dirs: f.dirs, globs: f.globs.map((g) => `${g.dir}/${g.match}`), polls: f.polls.map((p) => describePoll(this.plan.polls[p])), unwatched: f.unwatched }] : [];
+      }),
+    };
+  }
+
+  /** Test seam: the last plan. */
+  get currentPlan(): DriftPlan {
+    return this.plan;
+  }
+}
+
+export function describePoll(p: PollEntry | undefined): string {
+  if (!p) return "a poll";
+  const s = p.spec;
+  switch (s.kind) {
+    case "proc":
+      return s.paths.map((x) => `/proc/${x}`).join(", ");
+    case "listeners":
+      return `listening sockets (${s.paths.map((x) => `/proc/${x}`).join(", ")})`;
+    case "modules":
+      return "loaded kernel modules (/proc/modules)";
+    case "processes":
+      return `processes ${s.programs.join("|")}`;
+    case "unit-active":
+      return `active state of ${s.units.join(", ")}`;
+    case "stat":
+    case "content":
+      return s.paths.join(", ");
+  }
+}

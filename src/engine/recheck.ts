@@ -1,0 +1,89 @@
+/**
+ * Re-check a few checks and merge their results into the last report: what the agent's
+ * drift watcher does when something a check read has changed. The same scan path as a
+ * full scan (select → gather only these checks' facts → evaluate), so a re-checked result
+ * is exactly what a full scan would say now; the plan of the re-gathered facts comes back
+ * with it, since what a fact depends on can move (the kubelet's config path).
+ */
+import type { CommandRunner } from "../host/exec.js";
+import type { HostRoot } from "../host/host-root.js";
+import type { LoadedPack } from "../packs/load.js";
+import { PlanRecorder, type DriftPlan } from "./drift-plan.js";
+import { countStatuses, type CheckResult, type ScanReport, type Status } from "./result.js";
+import { runChecks } from "./scan.js";
+import { selectChecks, type CheckFilter } from "./select.js";
+
+export interface RecheckOptions {
+  host: HostRoot;
+  packs: readonly LoadedPack[];
+  /** The agent's own selection (its benchmarks); `keys` narrows it. */
+  filter?: CheckFilter;
+  /** Check keys (`pack/id`) to re-check. */
+  keys: readonly string[];
+  deep?: boolean;
+  run?: CommandRunner;
+  commandTimeoutMs?: number;
+}
+
+export interface Recheck {
+  /** Date.now() when the re-check started reading. */
+  observedAt: number;
+  results: CheckResult[];
+  plan: DriftPlan;
+}
+
+export async function recheck(options: RecheckOptions): Promise<Recheck> {
+  const recorder = new PlanRecorder(options.host);
+  const checks = selectChecks(options.packs, { ...options.filter, checks: [...options.keys] }).filter((c) => options.keys.includes(c.key));
+  const results = await runChecks(checks, {
+    host: options.host,
+    recorder,
+    ...(options.deep !== undefined ? { deep: options.deep } : {}),
+    ...(options.run ? { run: options.run } : {}),
+    ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+  });
+  return { observedAt: recorder.observedAt, results, plan: await recorder.plan() };
+}
+
+export interface StatusChange {
+  /** `pack/id`. */
+  key: string;
+  from: Status | undefined;
+  to: Status;
+}
+
+export function resultKey(r: Pick<CheckResult, "pack" | "id">): string {
+  return `${r.pack}/${r.id}`;
+}
+
+/**
+ * The report with these results in place of the same checks' (a check the report did
+ * not have is added), the summary recounted; and which checks changed status.
+ */
+export function mergeResults(report: ScanReport, results: readonly CheckResult[], at: Date = new Date()): { report: ScanReport; changes: StatusChange[] } {
+  const fresh = new Map(results.map((r) => [resultKey(r), r]));
+  const changes: StatusChange[] = [];
+  const seen = new Set<string>();
+  const merged = report.results.map((r) => {
+    const key = resultKey(r);
+    const next = fresh.get(key);
+    if (!next) return r;
+    seen.add(key);
+    if (next.status !== r.status) changes.push({ key, from: r.status, to: next.status });
+    return next;
+  });
+  for (const [key, r] of fresh) {
+    if (seen.has(key)) continue;
+    merged.push(r);
+    changes.push({ key, from: undefined, to: r.status });
+  }
+  return {
+    report: {
+      ...report,
+      results: merged,
+      summary: countStatuses(merged),
+      drift: { updatedAt: at.toISOString(), rechecks: (report.drift?.rechecks ?? 0) + 1 },
+    },
+    changes,
+  };
+}

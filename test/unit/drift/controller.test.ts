@@ -1,0 +1,166 @@
+/**
+ * Drift end to end on fixture roots, with real inotify events: the compliant Debian kubeadm
+ * worker is scanned with a plan, the drift controller watches it, and a change made the way
+ * an operator (or a package manager) makes it flips exactly the checks that read it — within
+ * the test's generous wait, never a timed assertion. The re-check runs the engine in-process
+ * (the agent runs the same in its scan process).
+ */
+import { spawn } from "node:child_process";
+import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { DriftController, type DriftEvent, type DriftSettings } from "../../../src/agent/drift.js";
+import { PlanRecorder } from "../../../src/engine/drift-plan.js";
+import { mergeResults, recheck } from "../../../src/engine/recheck.js";
+import type { ScanReport, Status } from "../../../src/engine/result.js";
+import { runScan } from "../../../src/engine/run-scan.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import type { LoadedPack } from "../../../src/packs/load.js";
+import { loadShippedPacks } from "../../helpers/check-fixture.js";
+import { compliantDebianNode } from "../../helpers/compliant-debian-node.js";
+import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
+import { waitFor } from "./wait.js";
+
+afterAll(cleanupFixtures);
+
+const SETTINGS: DriftSettings = { debounceMs: 50, maxDelayMs: 500, pollIntervalMs: 200, safetyNetIntervalMs: 600_000 };
+const PACK_IDS = ["cis-debian-12", "cis-kubernetes-node"];
+
+let shipped: LoadedPack[] | undefined;
+async function packs(): Promise<LoadedPack[]> {
+  shipped ??= (await loadShippedPacks()).packs.filter((p) => PACK_IDS.includes(p.meta.id));
+  return shipped;
+}
+
+interface Harness {
+  root: string;
+  drift: DriftController;
+  status(key: string): Status | undefined;
+  /** Checks re-checked, per re-check. */
+  rechecked: string[][];
+  events(): DriftEvent[];
+  logs: string[];
+}
+
+const controllers: DriftController[] = [];
+afterEach(() => {
+  for (const c of controllers.splice(0)) c.stop();
+});
+
+/** Scan a fixture node with a plan, and watch it. */
+async function watched(spec: FixtureSpec, settings: DriftSettings = SETTINGS): Promise<Harness> {
+  const root = await fixtureRoot(spec);
+  const host = new HostRoot({ root });
+  const rec = new PlanRecorder(host);
+  let report: ScanReport = await runScan({ host, packs: await packs(), inventory: false, recorder: rec });
+  const rechecked: string[][] = [];
+  const logs: string[] = [];
+  const drift = new DriftController({
+    host,
+    settings,
+    log: { info: (m) => logs.push(m), warn: (m) => logs.push(`warn: ${m}`), error: (m) => logs.push(`error: ${m}`) },
+    recheck: async (keys) => {
+      rechecked.push(keys);
+      const r = await recheck({ host, packs: await packs(), keys });
+      const merged = mergeResults(report, r.results);
+      report = merged.report;
+      return { changes: merged.changes, plan: r.plan, merged: true };
+    },
+  });
+  controllers.push(drift);
+  await drift.scanEnded(await rec.plan());
+  drift.start();
+  const status = (key: string) => report.results.find((r) => `${r.pack}/${r.id}` === key)?.status;
+  return { root, drift, status, rechecked, events: () => drift.status(200).events, logs };
+}
+
+function run(argv: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(argv[0] as string, argv.slice(1), { stdio: "ignore" });
+    p.once("error", reject);
+    p.once("exit", (code) => resolve(code ?? -1));
+  });
+}
+
+describe("drift re-checks what changed", () => {
+  it("chmod of the kubelet's config file (found through its resolved --config) flips 4.1.9, and only the checks that read it are re-checked", async () => {
+    const h = await watched(compliantDebianNode());
+    expect(h.status("cis-kubernetes-node/4.1.9")).toBe("pass");
+    await chmod(path.join(h.root, "var/lib/kubelet/config.yaml"), 0o666);
+    await waitFor(() => h.status("cis-kubernetes-node/4.1.9") === "fail", "4.1.9 to fail");
+    const ev = h.events().find((e) => e.changes.some((c) => c.key === "cis-kubernetes-node/4.1.9"));
+    expect(ev).toMatchObject({ source: "watch", cause: "/var/lib/kubelet/config.yaml", changes: [{ key: "cis-kubernetes-node/4.1.9", from: "pass", to: "fail" }] });
+    // The re-check covered the checks whose facts read that file, not the whole scan.
+    const keys = h.rechecked.find((k) => k.includes("cis-kubernetes-node/4.1.9")) ?? [];
+    expect(keys.length).toBeLessThan(60);
+    expect(keys).not.toContain("cis-debian-12/5.1.20");
+    expect(h.logs).toContain(`drift: cis-kubernetes-node/4.1.9 pass → fail (/var/lib/kubelet/config.yaml changed; watch, ${ev?.detectionMs} ms)`);
+  });
+
+  it("sed -i on sshd_config (an atomic replace) flips 5.1.20, and again when it is put back", async () => {
+    const h = await watched(compliantDebianNode());
+    expect(h.status("cis-debian-12/5.1.20")).toBe("pass");
+    const file = path.join(h.root, "etc/ssh/sshd_config");
+    expect(await run(["sed", "-i", "s/^PermitRootLogin no$/PermitRootLogin yes/", file])).toBe(0);
+    await waitFor(() => h.status("cis-debian-12/5.1.20") === "fail", "5.1.20 to fail");
+    expect(await run(["sed", "-i", "s/^PermitRootLogin yes$/PermitRootLogin no/", file])).toBe(0);
+    await waitFor(() => h.status("cis-debian-12/5.1.20") === "pass", "5.1.20 to pass again");
+  });
+
+  it("a drop-in directory that did not exist appears (sshd_config.d with an override) and flips 5.1.20", async () => {
+    const spec = compliantDebianNode();
+    for (const k of Object.keys(spec)) if (k.startsWith("etc/ssh/sshd_config.d")) delete spec[k];
+    const h = await watched(spec);
+    expect(h.status("cis-debian-12/5.1.20")).toBe("pass");
+    await mkdir(path.join(h.root, "etc/ssh/sshd_config.d"));
+    await writeFile(path.join(h.root, "etc/ssh/sshd_config.d/50-cloud-init.conf"), "PermitRootLogin yes\n");
+    await waitFor(() => h.status("cis-debian-12/5.1.20") === "fail", "5.1.20 to fail");
+  });
+
+  it("enabling a unit through a new *.wants directory flips its check", async () => {
+    const spec: FixtureSpec = {
+      ...compliantDebianNode(),
+      "lib/systemd/system/rpcbind.socket": { content: "[Socket]\nListenStream=111\n[Install]\nWantedBy=sockets.target\n", mode: 0o644 },
+      // PID 1 is not systemd here: nothing is active, only the enablement links decide.
+      "proc/1/comm": "init\n",
+    };
+    const h = await watched(spec);
+    expect(h.status("cis-debian-12/2.1.12-rpcbind.socket")).toBe("pass");
+    await mkdir(path.join(h.root, "etc/systemd/system/sockets.target.wants"), { recursive: true });
+    await symlink("/lib/systemd/system/rpcbind.socket", path.join(h.root, "etc/systemd/system/sockets.target.wants/rpcbind.socket"));
+    await waitFor(() => h.status("cis-debian-12/2.1.12-rpcbind.socket") === "fail", "2.1.12 (socket) to fail");
+  });
+
+  it("writes to names no check reads re-check nothing", async () => {
+    const h = await watched(compliantDebianNode());
+    for (let i = 0; i < 200; i++) await writeFile(path.join(h.root, "etc/ssh", `unrelated-${i}`), "x");
+    await writeFile(path.join(h.root, "var/lib/kubelet/pods-cache"), "x");
+    // A change that is read, after the noise: once it is through, the noise would have been too.
+    await chmod(path.join(h.root, "etc/ssh/sshd_config"), 0o644);
+    await waitFor(() => h.rechecked.length > 0, "a re-check");
+    await waitFor(() => !h.drift.status().rechecking && h.drift.status().pending === 0, "the re-check to finish");
+    expect(h.events().map((e) => e.cause)).toEqual(["/etc/ssh/sshd_config"]);
+  });
+});
+
+describe("the safety net", () => {
+  it("catches a chmod lost with an inotify queue overflow while the agent was blocked", async () => {
+    const h = await watched(compliantDebianNode());
+    expect(h.status("cis-kubernetes-node/4.1.9")).toBe("pass");
+    const dir = path.join(h.root, "var/lib/kubelet");
+    // A child floods the watched directory with creates and then makes the one change that
+    // matters, while this process's event loop is blocked: the kernel's queue (16384 events)
+    // overflows, and Node drops the overflow notice.
+    const script = `const fs=require("fs");for(let i=0;i<30000;i++)fs.writeFileSync(${JSON.stringify(dir)}+"/flood-"+i,"");fs.chmodSync(${JSON.stringify(path.join(dir, "config.yaml"))},0o666);fs.writeFileSync(${JSON.stringify(path.join(h.root, "done"))},"")`;
+    const child = spawn(process.execPath, ["-e", script], { stdio: "ignore" });
+    const exited = new Promise((r) => child.once("exit", r));
+    const block = new Int32Array(new SharedArrayBuffer(4));
+    const { existsSync } = await import("node:fs");
+    const until = Date.now() + 60_000;
+    while (!existsSync(path.join(h.root, "done")) && Date.now() < until) Atomics.wait(block, 0, 0, 200);
+    Atomics.wait(block, 0, 0, 3500); // long enough for the stall detector
+    await exited;
+    await waitFor(() => h.status("cis-kubernetes-node/4.1.9") === "fail", "4.1.9 to fail", 30_000);
+    expect(h.logs.some((l) => l.includes("inotify events may have been lost: sweeping"))).toBe(true);
+  }, 120_000);
+});
