@@ -10,7 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { DirWatcher, type DirChange } from "../../../src/host/watcher.js";
 import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
-import { waitFor } from "./wait.js";
+import { waitFor } from "../../helpers/wait-for.js";
 
 afterAll(cleanupFixtures);
 
