@@ -217,7 +217,12 @@ try {
       await sleep(500);
     }
     const noise = s.log().split("\n").filter((l) => /expose_wasm|Warning|DEP\d/.test(l));
-    console.log(`  systemd unit's flags        idle RSS ${(median(rss) / 1024).toFixed(1)} MiB after first scan; start-up noise lines: ${noise.length}`);
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await loadRun(s.base, "/metrics", false));
+    console.log(
+      `  systemd unit's flags        idle RSS ${(median(rss) / 1024).toFixed(1)} MiB after first scan; /metrics ${Math.round(median(runs.map((r) => r.rps)))} req/s, ` +
+        `p99 ${median(runs.map((r) => r.p99))} ms (--jitless: V8 interprets); start-up noise lines: ${noise.length}`,
+    );
   } finally {
     await s.stop();
   }

@@ -59,6 +59,8 @@ export interface AgentOptions {
   scan?: ScanFunction;
   /** The clock for waiver expiry (tests). */
   now?: () => Date;
+  /** Called after each finished scan was taken in and saved (serve: a garbage-collection hint). */
+  afterScan?: () => void;
 }
 
 export interface Readiness {
@@ -168,6 +170,7 @@ export class Agent {
       this.metrics.scanFailed("state");
       this.opts.log.error(`cannot save state to ${this.opts.store.file}: ${(e as Error).message}`);
     }
+    this.opts.afterScan?.();
     return stored;
   }
 

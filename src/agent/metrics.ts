@@ -5,13 +5,16 @@
  *   - the agent's own series (build info, scan counters, the scan's event-loop delay,
  *     process and Node.js memory) are a few dozen lines, rendered at most once a second
  *     and whenever a counter moves;
- *   - the response — own series + per-scan part — is kept plain and gzipped, rebuilt
- *     at most once a second (gzip of ~40 KB: about a millisecond). One gzip stream, not
- *     two concatenated members: Go's reader (Prometheus) accepts members, curl does not.
+ *   - the response — own series + per-scan part — is kept plain and gzipped. When a scan
+ *     or a counter changed it is rebuilt at once; when only the process figures are a
+ *     second old, the rebuild is compressed on libuv's thread pool while scrapes keep
+ *     getting the previous buffers (gzip of ~40 KB costs milliseconds: never on the
+ *     request path). One gzip stream, not concatenated members: Go's reader (Prometheus)
+ *     accepts members, curl does not.
  * A scrape therefore sends a cached Buffer: no label formatting, no compression.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { gzipSync } from "node:zlib";
+import { gzip, gzipSync } from "node:zlib";
 import type { ScanReport } from "../engine/result.js";
 import { SCAN_TRIGGERS, type ScanTrigger } from "../model/vocabulary.js";
 import { BUILD_INFO, PROMETHEUS_CONTENT_TYPE, renderFamilies, scanMetricFamilies, type MetricFamily } from "../report/prometheus.js";
@@ -55,6 +58,10 @@ export class AgentMetrics {
   private scanPart: Buffer = EMPTY;
   private whole: Exposition | undefined;
   private wholeAt = 0;
+  /** Bumped by every change a scrape must see at once (a scan, a counter). */
+  private generation = 0;
+  private wholeGeneration = -1;
+  private refreshing = false;
   /** Times the per-scan part was rendered (tests: "once per scan"). */
   scanRenders = 0;
 
@@ -72,29 +79,44 @@ export class AgentMetrics {
       this.scanPart = Buffer.from(renderFamilies(scanMetricFamilies(report)));
       this.scanRenders++;
     }
-    this.whole = undefined;
+    this.generation++;
   }
 
   scanCompleted(trigger: ScanTrigger, loop: LoopDelay | undefined): void {
     if (COUNTED_TRIGGERS.includes(trigger)) this.scans.set(trigger, (this.scans.get(trigger) ?? 0) + 1);
     if (loop) this.loop = loop;
-    this.whole = undefined;
+    this.generation++;
   }
 
   scanFailed(kind: ScanErrorKind): void {
     this.scanErrors.set(kind, (this.scanErrors.get(kind) ?? 0) + 1);
-    this.whole = undefined;
+    this.generation++;
   }
 
-  /** The exposition to send: cached, re-rendered when a scan or counter changed or the TTL passed. */
+  /** The exposition to send: cached; rebuilt at once after a change, in the background when only a second old. */
   exposition(): Exposition {
     const now = this.opts.now?.() ?? Date.now();
-    if (!this.whole || now - this.wholeAt >= SELF_METRICS_TTL_MS) {
-      const body = Buffer.concat([Buffer.from(renderFamilies(this.ownFamilies())), this.scanPart]);
+    if (!this.whole || this.wholeGeneration !== this.generation) {
+      const body = this.body();
       this.whole = { body, gzip: gzipSync(body) };
       this.wholeAt = now;
+      this.wholeGeneration = this.generation;
+    } else if (now - this.wholeAt >= SELF_METRICS_TTL_MS && !this.refreshing) {
+      this.refreshing = true;
+      this.wholeAt = now;
+      const generation = this.generation;
+      const body = this.body();
+      gzip(body, (err, zipped) => {
+        this.refreshing = false;
+        // A change since then was rebuilt in full already; an error keeps the previous buffers.
+        if (!err && generation === this.generation) this.whole = { body, gzip: zipped };
+      });
     }
     return this.whole;
+  }
+
+  private body(): Buffer {
+    return Buffer.concat([Buffer.from(renderFamilies(this.ownFamilies())), this.scanPart]);
   }
 
   /** The plain text (tests, `promtool check metrics`). */

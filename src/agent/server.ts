@@ -76,9 +76,18 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   const allowedHosts = deps.allowedHosts ?? [];
   const tokenHook = requireToken(deps.token);
+  const hostVerdicts = new Map<string, boolean>();
   app.addHook("onRequest", async (req, reply) => {
     takeQueryToken(req);
-    if (!hostAllowed(req.headers.host, allowedHosts)) {
+    const host = req.headers.host;
+    let allowed = host !== undefined ? hostVerdicts.get(host) : false;
+    if (allowed === undefined) {
+      allowed = hostAllowed(host, allowedHosts);
+      // Scrapers send the same Host every time; a flood of distinct ones only resets the cache.
+      if (hostVerdicts.size >= 256) hostVerdicts.clear();
+      hostVerdicts.set(host as string, allowed);
+    }
+    if (!allowed) {
       req.log.warn({ host: String(req.headers.host ?? "").slice(0, 100) }, "refused: Host not allowed (add it to allowedHosts)");
       return send(reply, 403, `Host "${String(req.headers.host ?? "").slice(0, 100)}" is not served here; use an IP address, localhost or a name listed in allowedHosts`);
     }

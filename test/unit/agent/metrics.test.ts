@@ -145,6 +145,30 @@ describe("agent metrics", () => {
     expect(refused.headers["content-encoding"]).toBeUndefined();
   });
 
+  it("a second-old exposition is served as is while its refresh is compressed in the background", async () => {
+    let now = 1_000_000;
+    const metrics = new AgentMetrics({ version: "1", node: "n", now: () => now });
+    metrics.setScan(applyWaivers(report([result("p", "1", "pass")]), []));
+    const a = metrics.exposition();
+    expect(metrics.exposition()).toBe(a);
+    now += 1500;
+    // Past the TTL: the same buffers at once (no compression on the request path)...
+    expect(metrics.exposition()).toBe(a);
+    // ...and the refreshed ones once the thread pool has compressed them.
+    let b = a;
+    for (let i = 0; i < 200 && b === a; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      b = metrics.exposition();
+    }
+    expect(b).not.toBe(a);
+    expect(gunzipSync(b.gzip).toString("utf8")).toBe(b.body.toString("utf8"));
+    // A change (a scan) is visible to the very next scrape, plain and gzipped alike.
+    metrics.scanCompleted("api", undefined);
+    const c = metrics.exposition();
+    expect(c.body.toString()).toContain('nodeward_scans_total{trigger="api"} 1');
+    expect(gunzipSync(c.gzip).toString()).toContain('nodeward_scans_total{trigger="api"} 1');
+  });
+
   it("acceptsGzip reads q-values", () => {
     expect(acceptsGzip(undefined)).toBe(false);
     expect(acceptsGzip("gzip")).toBe(true);
