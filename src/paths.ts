@@ -1,13 +1,28 @@
 /** Where the installed package keeps its files (works from src/ under vitest and from dist/). */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const DEFAULT_BENCHMARKS_DIR = fileURLToPath(new URL("../benchmarks", import.meta.url));
 /** Parse cache of the bundled packs, written by `npm run build` (dist/pack-cache.json). */
 export const PACK_CACHE_FILE = fileURLToPath(new URL("./pack-cache.json", import.meta.url));
-/** The agent's scan process (dist/agent/scan-child.js): resolved here, so a bundle chunk in dist/ finds it too. */
-export const SCAN_CHILD_MODULE = fileURLToPath(new URL("./agent/scan-child.js", import.meta.url));
+/**
+ * The agent's scan process: the bundled dist/nodeward-scan-child.js when it is at least as
+ * new as the compiled dist/agent/scan-child.js (as dist/cli/main.js chooses the CLI bundle),
+ * else the compiled module. Resolved here, so a bundle chunk in dist/ finds it too.
+ */
+export function scanChildModule(): string {
+  const compiled = new URL("./agent/scan-child.js", import.meta.url);
+  const bundled = new URL("./nodeward-scan-child.js", import.meta.url);
+  const mtime = (u: URL): number => {
+    try {
+      return statSync(u).mtimeMs;
+    } catch {
+      return -1;
+    }
+  };
+  return fileURLToPath(process.env.NODEWARD_NO_BUNDLE === undefined && mtime(bundled) >= mtime(compiled) ? bundled : compiled);
+}
 
 let cachedVersion: string | undefined;
 export function nodewardVersion(): string {

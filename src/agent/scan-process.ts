@@ -11,7 +11,7 @@
  */
 import { fork } from "node:child_process";
 import type { ScanReport } from "../engine/result.js";
-import { SCAN_CHILD_MODULE } from "../paths.js";
+import { scanChildModule } from "../paths.js";
 import type { ScanFunction } from "./agent.js";
 import type { CatalogEntry } from "./catalog.js";
 import type { AgentConfig } from "./config.js";
@@ -53,7 +53,7 @@ export interface ChildScanStats {
   wallMs: number;
 }
 
-export const SCAN_CHILD = SCAN_CHILD_MODULE;
+export const SCAN_CHILD = scanChildModule();
 
 export function scanJob(config: AgentConfig): Omit<ScanJob, "loadErrors"> {
   return {
