@@ -22,7 +22,7 @@ const RULES: [RegExp, string | ((...m: string[]) => string)][] = [
   [/-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?(-----END \1-----|$)/g, `-----BEGIN $1----- ${REDACTED}`],
   // kubeconfig data fields and generic secret-named keys, in YAML, JSON and key=value forms.
   [
-    /((?:^|[\s{,"'(])["']?(?:[A-Za-z0-9_.-]*(?:secret|token|password|passwd|passphrase|private[-_]?key|client-key-data|client-certificate-data|certificate-authority-data|apikey|api[-_]key)|secretkey)["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}\]]+)/gi,
+    /((?:^|[\s{,"'(=;&[])["']?(?:[A-Za-z0-9_.-]*(?:secret|token|password|passwd|passphrase|private[-_]?key|client-key-data|client-certificate-data|certificate-authority-data|apikey|api[-_]key)|secretkey)["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}\]]+)/gi,
     (m, head: string, value: string) =>
       value === "" || value === "null" || value === '""' || value === "''" || value.startsWith("[redacted") ? m : `${head}${REDACTED}`,
   ],

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Agent, type ScanFunction } from "../../../src/agent/agent.js";
+import { Agent, type AgentLogger, type ScanFunction } from "../../../src/agent/agent.js";
 import { catalogOf } from "../../../src/agent/catalog.js";
 import { selectChecks } from "../../../src/engine/select.js";
 import { parseConfig } from "../../../src/agent/config.js";
@@ -67,6 +67,8 @@ export interface TestAgentOptions {
   now?: () => Date;
   stateDir?: string;
   server?: Partial<ServerDeps>;
+  /** The agent's logger (default: warnings and errors collected in `warnings`). */
+  log?: AgentLogger;
 }
 
 export async function makeAgent(opts: TestAgentOptions = {}) {
@@ -81,7 +83,7 @@ export async function makeAgent(opts: TestAgentOptions = {}) {
   const config = parseConfig(yaml, "test-config.yaml");
   const loaded = await loadPacks(config.packs);
   const warnings: string[] = [];
-  const log = { info: () => undefined, warn: (m: string) => void warnings.push(m), error: (m: string) => void warnings.push(m) };
+  const log = opts.log ?? { info: () => undefined, warn: (m: string) => void warnings.push(m), error: (m: string) => void warnings.push(m) };
   const store = new StateStore(stateDir, log);
   const state = await store.load();
   const metrics = new AgentMetrics({ version: "9.9.9", node: "test-node", processMetrics: false });

@@ -57,6 +57,9 @@ describe("the redaction step", () => {
     [`{"token":"${TOKEN}"}`, `{"token":${REDACTED}}`],
     [`client-key-data: LS0tLS1CRUdJTg==`, `client-key-data: ${REDACTED}`],
     [`--token=${TOKEN}`, `--token=${REDACTED}`],
+    // A secret-named key right after another key's `=` (evidence "value=…" of an sshd setting), or after `;` / `&`.
+    [`value=password=${TOKEN}`, `value=password=${REDACTED}`],
+    [`a=1;token=${TOKEN}`, `a=1;token=${REDACTED}`],
     [`Authorization: Bearer ${TOKEN}`, `Authorization: Bearer ${REDACTED}`],
     [`root:${HASH}:19000`, `root:$6$${REDACTED}:19000`],
     [`-----BEGIN PRIVATE KEY-----\n${KEY_LINE}\n-----END PRIVATE KEY-----`, `-----BEGIN PRIVATE KEY----- ${REDACTED}`],
