@@ -18,6 +18,7 @@ import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { remediationRoutes } from "./routes/remediations.js";
 import { scanRoutes } from "./routes/scans.js";
+import { uiRoutes } from "./routes/ui.js";
 
 export type { RemediateHook } from "./http.js";
 
@@ -124,6 +125,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.setNotFoundHandler((req, reply) => void send(reply, 404, `no route ${req.method} ${req.url.split("?")[0]}`));
 
   const ctx: ApiContext = { agent: deps.agent, token: deps.token, remediate: deps.remediate };
-  for (const plugin of [healthRoutes, metricsRoutes, scanRoutes, checkRoutes, remediationRoutes]) void app.register(plugin, ctx);
+  for (const plugin of [healthRoutes, metricsRoutes, scanRoutes, checkRoutes, remediationRoutes, uiRoutes]) void app.register(plugin, ctx);
   return app;
 }
