@@ -5,7 +5,7 @@ import type { LoadedPack } from "../packs/load.js";
 import { nodewardVersion } from "../paths.js";
 import { countStatuses, type ScanReport } from "./result.js";
 import { kubeletInfo, kubernetesInventory, type KubernetesInventory } from "../probes/k8s/kubelet-info.js";
-import { createProbeContext, runChecks, type RunChecksOptions } from "./scan.js";
+import { createProbeContext, runChecks, type RunChecksOptions } from "./run-checks.js";
 import { selectChecks, type CheckFilter } from "./select.js";
 import { redactDeep } from "../util/redact.js";
 

@@ -5,7 +5,7 @@
  */
 import { runCommand, type CommandRunner } from "../host/exec.js";
 import type { CheckResult } from "../engine/result.js";
-import { runChecks } from "../engine/scan.js";
+import { runChecks } from "../engine/run-checks.js";
 import { describeError } from "../errors.js";
 import { applyChange } from "./changes.js";
 import { RunStore, stepsSoFar } from "./journal.js";

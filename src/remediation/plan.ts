@@ -6,7 +6,7 @@
 import { runCommand, type CommandRunner } from "../host/exec.js";
 import type { HostRoot } from "../host/host-root.js";
 import type { CheckResult } from "../engine/result.js";
-import { createProbeContext, runChecks } from "../engine/scan.js";
+import { createProbeContext, runChecks } from "../engine/run-checks.js";
 import type { LoadedCheck } from "../packs/load.js";
 import { describeError } from "../errors.js";
 import { readFileState } from "./atomic.js";

@@ -8,7 +8,7 @@ const LABEL: Record<Status, string> = { pass: "PASS", fail: "FAIL", error: "ERRO
 const ACTION: readonly Status[] = ["fail", "error"];
 const REST: readonly Status[] = ["manual", "skip", "pass"];
 const INDENT = " ".repeat(8);
-/** The start of the skip message of a deep check left out (engine/scan.ts). */
+/** The start of the skip message of a deep check left out (engine/run-checks.ts). */
 const DEEP_REASON = "walks the whole filesystem";
 
 /**

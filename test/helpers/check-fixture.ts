@@ -9,7 +9,7 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { runChecks } from "../../src/engine/scan.js";
+import { runChecks } from "../../src/engine/run-checks.js";
 import type { CommandRunner } from "../../src/host/exec.js";
 import type { CheckResult } from "../../src/engine/result.js";
 import { HostRoot } from "../../src/host/host-root.js";

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { HostRoot } from "../../src/host/host-root.js";
 import { runCommand } from "../../src/host/exec.js";
-import { createProbeContext } from "../../src/engine/scan.js";
+import { createProbeContext } from "../../src/engine/run-checks.js";
 import type { ProbeContext } from "../../src/probes/types.js";
 
 export type FixtureEntry =

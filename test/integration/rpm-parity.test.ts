@@ -14,7 +14,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HostRoot } from "../../src/host/host-root.js";
 import { runCommand } from "../../src/host/exec.js";
-import { createProbeContext } from "../../src/engine/scan.js";
+import { createProbeContext } from "../../src/engine/run-checks.js";
 import { readRpmSqlite } from "../../src/probes/package-rpm.js";
 import { inCI, isRoot, run, runCli } from "./helpers.js";
 

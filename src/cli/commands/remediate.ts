@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { createProbeContext } from "../../engine/scan.js";
+import { createProbeContext } from "../../engine/run-checks.js";
 import { selectChecks } from "../../engine/select.js";
 import kubeletProbe from "../../probes/kubelet.js";
 import { HostRoot } from "../../host/host-root.js";

@@ -4,7 +4,7 @@
  * offline root (does not exist there) and the kubelet's version no file tells (not observed).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { runChecks } from "../../../src/engine/scan.js";
+import { runChecks } from "../../../src/engine/run-checks.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { loadPacks } from "../../../src/packs/load.js";
 import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { countStatuses } from "../../../src/engine/result.js";
-import { runChecks } from "../../../src/engine/scan.js";
+import { runChecks } from "../../../src/engine/run-checks.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { probes } from "../../../src/probes/index.js";
 import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
@@ -259,7 +259,7 @@ checks:
 
   it("a probe that hangs is an error after probeTimeoutMs; the other checks still finish", async () => {
     // A fake probe is fine here: this tests the engine's containment (timeout, isolation),
-    // not any probe. Real commands that hang are in scan.test.ts.
+    // not any probe. Real commands that hang are in run-checks.test.ts.
     const root = await fixtureRoot(ETC);
     const [hang, ok] = await loadInline(`defaults: { severity: high }
 checks:

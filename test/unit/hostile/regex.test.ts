@@ -11,7 +11,7 @@ import { compilePackRegex, firstMatchingLine, MAX_CAPTURE_CHARS, MAX_MATCH_LINE_
 import { BENCHMARKS_DIR, runCheckOn } from "../../helpers/check-fixture.js";
 import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
 import { cleanupPackDirs, loadInline } from "../../helpers/inline-pack.js";
-import { runChecks } from "../../../src/engine/scan.js";
+import { runChecks } from "../../../src/engine/run-checks.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 
 afterAll(cleanupFixtures);

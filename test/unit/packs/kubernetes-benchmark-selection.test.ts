@@ -7,7 +7,7 @@
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../../src/engine/result.js";
-import { runChecks } from "../../../src/engine/scan.js";
+import { runChecks } from "../../../src/engine/run-checks.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { formatPackError, type LoadedCheck } from "../../../src/packs/load.js";
 import { BENCHMARKS_DIR, loadShippedPacks } from "../../helpers/check-fixture.js";

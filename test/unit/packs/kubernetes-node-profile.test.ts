@@ -10,7 +10,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import type { CheckResult, Status } from "../../../src/engine/result.js";
-import { runChecks } from "../../../src/engine/scan.js";
+import { runChecks } from "../../../src/engine/run-checks.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { formatPackError, type LoadedCheck } from "../../../src/packs/load.js";
 import { loadSelection } from "../../../src/packs/selection.js";

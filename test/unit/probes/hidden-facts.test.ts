@@ -25,13 +25,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../../src/engine/result.js";
 import { evaluateCheck } from "../../../src/engine/evaluate.js";
 import { gatherFacts, type FactOutcome } from "../../../src/engine/gather.js";
-import { runChecks } from "../../../src/engine/scan.js";
+import { runChecks } from "../../../src/engine/run-checks.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { MountView, parseMountinfo } from "../../../src/host/mount-view.js";
 import { formatPackError, type LoadedCheck, type ProbeCall } from "../../../src/packs/load.js";
 import { loadSelection } from "../../../src/packs/selection.js";
 import { probes } from "../../../src/probes/index.js";
-import { createProbeContext } from "../../../src/engine/scan.js";
+import { createProbeContext } from "../../../src/engine/run-checks.js";
 import { compliantDebianNode } from "../../helpers/compliant-debian-node.js";
 import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
 
@@ -46,7 +46,7 @@ type Source = string;
  * A new probe must either have a passing check on the compliant node or be listed here.
  */
 const PROBES_ELSEWHERE: Record<string, string> = {
-  command: "runs a command, reads no file: a command that is missing, fails or times out is error (command.test.ts, engine/scan.test.ts)",
+  command: "runs a command, reads no file: a command that is missing, fails or times out is error (command.test.ts, engine/run-checks.test.ts)",
 };
 
 /**

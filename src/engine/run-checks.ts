@@ -1,6 +1,7 @@
 /**
- * The one scan path (the CLI calls it once; the agent's scheduler wraps it):
- * plan the facts the checks need, gather each once, evaluate, return typed results.
+ * Run a set of checks: plan the facts they need, gather each once, evaluate, return typed
+ * results. runScan (run-scan.ts) wraps it into a whole scan (selection, inventory, summary)
+ * for the CLI and the agent; remediation calls it to re-check what it changed.
  * Applicability facts are gathered first so an audit is never run for a check that
  * does not apply (no rpm on Debian, no kubelet reads on a plain host).
  */

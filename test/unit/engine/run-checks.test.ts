@@ -8,7 +8,7 @@ import { chmod, truncate } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../../src/engine/result.js";
-import { runChecks } from "../../../src/engine/scan.js";
+import { runChecks } from "../../../src/engine/run-checks.js";
 import { DEFAULT_MAX_FILE_BYTES, HostRoot } from "../../../src/host/host-root.js";
 import { addToRoot, cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
 import { canRunAsNobody, cleanupNobodyRoots, nobodyRoot, scanAsNobody } from "../../helpers/as-nobody.js";
