@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { runChecks } from "../../../src/engine/scan.js";
+import { runChecks } from "../../../src/engine/run-checks.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { planRemediation } from "../../../src/remediation/plan.js";
 import { PREVIEW_MAX_LINES, previewFixes, previewOf } from "../../../src/remediation/preview.js";
