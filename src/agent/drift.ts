@@ -25,7 +25,7 @@ import type { DriftPlan, FactPlan, PollEntry } from "../engine/drift-plan.js";
 import { emptyPlan, globListingFingerprint } from "../engine/drift-plan.js";
 import { globComponentToRegExp } from "../host/host-root.js";
 import type { StatusChange } from "../engine/recheck.js";
-import { createProbeContext } from "../engine/scan.js";
+import { createProbeContext } from "../engine/run-checks.js";
 import { listingFingerprint, pathFingerprint } from "../host/fingerprint.js";
 import type { HostRoot } from "../host/host-root.js";
 import { DirWatcher, type DirChange, type WatchWant } from "../host/watcher.js";

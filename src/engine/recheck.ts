@@ -10,7 +10,7 @@ import type { HostRoot } from "../host/host-root.js";
 import type { LoadedPack } from "../packs/load.js";
 import { PlanRecorder, type DriftPlan } from "./drift-plan.js";
 import { countStatuses, type CheckResult, type ScanReport, type Status } from "./result.js";
-import { runChecks } from "./scan.js";
+import { runChecks } from "./run-checks.js";
 import { selectChecks, type CheckFilter } from "./select.js";
 
 export interface RecheckOptions {
