@@ -21,7 +21,7 @@ Options:
   --upgrade       replace an installed (different) version; config, token and state stay
   --uninstall     stop and remove the program and units; config and state stay
   --purge         with --uninstall: also remove /etc/nodeward, /etc/default/nodeward
-                  and /var/lib/nodeward
+                  and /var/lib/nodeward, and the nodeward user
   --mode MODE     agent (default): enable nodeward.service (the daemon, /metrics);
                   timer: enable nodeward-scan.timer (a one-shot scan every 6 h) instead
   --no-start      install and enable, but do not start or restart anything
@@ -110,7 +110,7 @@ if [ "$ACTION" = uninstall ]; then
     done
   fi
   for u in "${UNITS[@]}"; do rm -f "$DESTDIR$UNITDIR/$u"; done
-  rm -f "$DESTDIR$BIN"
+  rm -f "$DESTDIR$BIN" "$DESTDIR$PREFIX/lib/sysusers.d/nodeward.conf"
   rm -rf --one-file-system "$DESTDIR$LIBDIR" "$DESTDIR$LIBDIR.new" "$DESTDIR$LIBDIR.old"
   if [ "$PACKAGING" = 0 ]; then
     sc daemon-reload
@@ -119,6 +119,7 @@ if [ "$ACTION" = uninstall ]; then
   if [ "$PURGE" = 1 ]; then
     rm -rf --one-file-system "$DESTDIR$CONFDIR" "$DESTDIR$STATEDIR"
     rm -f "$DESTDIR$DEFAULTS"
+    if [ "$PACKAGING" = 0 ] && getent passwd nodeward >/dev/null; then userdel nodeward 2>/dev/null || true; fi
     say "removed nodeward, its configuration and its state"
   else
     say "removed nodeward; kept $CONFDIR, $DEFAULTS and $STATEDIR (--purge removes them)"
@@ -235,6 +236,25 @@ for u in "${UNITS[@]}"; do
   [ "${#CHANGED[@]}" = "$n" ] || UNITS_CHANGED=1
 done
 
+# ---- the agent's user (nodeward.service runs as it, not as root) -------------------------
+SYSUSERS="$PREFIX/lib/sysusers.d/nodeward.conf"
+put_file "$SRC/systemd/nodeward.sysusers" "$DESTDIR$SYSUSERS" 0644
+if [ "$PACKAGING" = 0 ] && ! getent passwd nodeward >/dev/null; then
+  if command -v systemd-sysusers >/dev/null; then
+    systemd-sysusers "$SYSUSERS"
+  else
+    useradd --system --user-group --home-dir "$STATEDIR/agent" --no-create-home --shell /usr/sbin/nologin nodeward
+  fi
+  say "created the system user nodeward (the agent runs as it)"
+fi
+# Before 0.2 the agent ran as root with its state in $STATEDIR itself: move it to agent/,
+# which the agent owns (systemd's StateDirectory= chowns it at start).
+if [ "$PACKAGING" = 0 ] && [ -f "$STATEDIR/state.json" ] && [ ! -e "$STATEDIR/agent/state.json" ]; then
+  mkdir -p "$STATEDIR/agent"
+  mv "$STATEDIR/state.json" "$STATEDIR/agent/state.json"
+  say "moved $STATEDIR/state.json to $STATEDIR/agent/"
+fi
+
 # ---- configuration: created once, never overwritten -------------------------------------
 new_file "$DESTDIR$CONFDIR/config.yaml" 0644 <<'CONFIG'
 # nodeward agent configuration (nodeward serve). Every key is optional; the values
@@ -258,7 +278,7 @@ new_file "$DESTDIR$CONFDIR/config.yaml" 0644 <<'CONFIG'
 #     reason: "managed by the image pipeline"
 #     expires: 2026-12-31
 
-# stateDir: /var/lib/nodeward
+# stateDir: /var/lib/nodeward/agent
 # tokenFile: /etc/nodeward/token
 CONFIG
 

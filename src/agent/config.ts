@@ -15,7 +15,8 @@ import { LOG_LEVELS } from "./log.js";
 export const DEFAULT_CONFIG_PATH = "/etc/nodeward/config.yaml";
 export const DEFAULT_LISTEN = "127.0.0.1:9850";
 export const DEFAULT_SCHEDULE = "0 */6 * * *";
-export const DEFAULT_STATE_DIR = "/var/lib/nodeward";
+/** The agent's own state; /var/lib/nodeward itself and its runs/ belong to the root remediation unit. */
+export const DEFAULT_STATE_DIR = "/var/lib/nodeward/agent";
 export const DEFAULT_TOKEN_FILE = "/etc/nodeward/token";
 
 const DateString = z

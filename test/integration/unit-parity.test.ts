@@ -167,7 +167,7 @@ describe("parity: the shipped units and the DaemonSet layout give the CLI's verd
 
   it("collects the reports: agent (its scan at start), CLI as root, scan service, DaemonSet layout, CLI again", async () => {
     // The agent's scan at start, after everything above is in place.
-    const stateFile = path.join(root, "var/lib/nodeward/state.json");
+    const stateFile = path.join(root, "var/lib/nodeward/agent/state.json");
     const before = (await stat(stateFile).catch(() => null))?.mtimeMs ?? 0;
     await ct.execOk(["systemctl", "restart", "nodeward.service"]);
     await timed("agent scan at start", async () => {

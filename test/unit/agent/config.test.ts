@@ -29,7 +29,7 @@ describe("agent config", () => {
       deep: false,
       waivers: [],
       allowedPorts: [],
-      stateDir: "/var/lib/nodeward",
+      stateDir: "/var/lib/nodeward/agent",
       tokenFile: "/etc/nodeward/token",
       remediation: { allowApi: false },
       root: "/",
