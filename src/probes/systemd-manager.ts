@@ -94,7 +94,9 @@ class SystemdBus {
     try {
       const v = await c.conn.getProperty(c.socket === SYSTEM_BUS_SOCKET ? SYSTEMD : undefined, systemdUnitPath(unit), `${SYSTEMD}.Unit`, "ActiveState");
       if (typeof v !== "string" || v === "") return { unknown: `systemd answered ActiveState=${String(v)} for ${unit}` };
-      return { active: v, evidence: { unit, file: c.socket, detail: `ActiveState=${v} (from systemd over D-Bus)` } };
+      // Which socket carried the question is transport, not evidence: the agent (a user,
+      // over the system bus) and root (over the private socket) report the same fact.
+      return { active: v, evidence: { unit, detail: `ActiveState=${v} (from systemd over D-Bus)` } };
     } catch (e) {
       // A broken connection is not reused; the next unit tries again.
       this.conn = undefined;

@@ -105,7 +105,8 @@ describe("parity: the DaemonSet image (podman, host at /host) gives the CLI's ve
       built = true;
     });
     // The agent's config as the ConfigMap would give it: defaults (no deep walks).
-    await writeFile(path.join(work, "config.yaml"), "# parity test\nscanOnStart: true\n");
+    // stateDir as deploy/kubernetes/configmap.yaml sets it (the pod's emptyDir at /var/lib/nodeward).
+    await writeFile(path.join(work, "config.yaml"), "# parity test\nscanOnStart: true\nstateDir: /var/lib/nodeward\n");
   }, 900_000);
 
   afterAll(async () => {

@@ -144,7 +144,7 @@ describe("unitActiveState", () => {
     const ctx = probeContext(root, { proc: "/proc" });
     expect(await unitActiveState(ctx, "cron.service")).toEqual({
       active: "active",
-      evidence: { unit: "cron.service", file: "/run/systemd/private", detail: "ActiveState=active (from systemd over D-Bus)" },
+      evidence: { unit: "cron.service", detail: "ActiveState=active (from systemd over D-Bus)" },
     });
     expect(await unitActiveState(ctx, "getty@tty1.service")).toMatchObject({ active: "failed" });
     expect(await unitActiveState(ctx, "nosuch.service")).toMatchObject({ active: "inactive" });
