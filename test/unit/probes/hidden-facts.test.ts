@@ -62,7 +62,7 @@ const JUSTIFIED_SKIPS: Record<string, RegExp> = {};
 const KNOWN_GAPS: { sources: RegExp; packs: RegExp; why: string }[] = [
   {
     sources: /^\//,
-    packs: /^(cis-kubernetes-node|kubernetes-control-plane|kubernetes-node-runtime)$/,
+    packs: /^(cis-kubernetes-node|kubernetes-control-plane|kubernetes-node-runtime)(-2\.0)?$/,
     why: "the kubelet, control-plane and distribution resolution (src/probes/k8s, src/probes/distributions) does not yet turn every unreadable source it consults (a unit directory, another distribution's data dir, dpkg status, /proc/PID/cmdline) into an unknown fact (issue 12 items 1, 4-5)",
   },
 ];
