@@ -12,10 +12,11 @@
 //   2. Lynis (`lynis audit system --quick`) in the same run, when installed; bench never
 //      installs anything: it prints the command instead
 //   3. warm in-process scans (the agent's case: packs loaded once, scanned repeatedly)
-//   4. bench/agent.mjs (HTTP under load); bench/compare.mjs (OpenSCAP, a Debian root) with
+//   4. bench/agent.mjs (HTTP under load); bench/hostile.mjs (hostile roots: time, memory
+//      and the cap each names); bench/compare.mjs (OpenSCAP, a Debian root) with
 //      NODEWARD_BENCH_COMPARE=1
 // Env: NODEWARD_BENCH_RUNS (default 9), NODEWARD_BENCH_LYNIS_RUNS (default 1),
-//      NODEWARD_BENCH_PEERS=0 (no Lynis).
+//      NODEWARD_BENCH_PEERS=0 (no Lynis), NODEWARD_BENCH_HOSTILE=0 (no hostile roots).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -144,9 +145,10 @@ console.log(`\n== warm in-process scans (packs loaded once; 30 runs) ==`);
 }
 
 // ---- 4. the other suites --------------------------------------------------------------------------
-const extras = ["./agent.mjs", ...(process.env.NODEWARD_BENCH_COMPARE === "1" ? ["./compare.mjs"] : [])];
+const extras = ["./agent.mjs", "./hostile.mjs", ...(process.env.NODEWARD_BENCH_COMPARE === "1" ? ["./compare.mjs"] : [])];
 for (const extra of extras) {
   if (!existsSync(here(extra))) continue;
+  if (extra === "./hostile.mjs" && process.env.NODEWARD_BENCH_HOSTILE === "0") continue;
   console.log(`\n== ${extra.slice(2)} ==`);
   const r = spawnSync(process.execPath, [here(extra)], { stdio: "inherit" });
   if (r.status !== 0) console.log(`(${extra} exited ${r.status})`);
