@@ -1,4 +1,4 @@
-// Lint: typescript-eslint's recommended rules, plus the seams DESIGN.md draws —
+// Lint: typescript-eslint's recommended rules, plus the seams docs/contributing.md draws —
 // probes read the host only through HostRoot and run commands only through ctx.run —
 // and the layers: imports point down, never up (test/unit/architecture.test.ts checks
 // the same table against the whole import graph, and that it has no cycle).
@@ -7,7 +7,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 /**
- * The layers, top to bottom (DESIGN.md "Layers"). A layer's files may import their own
+ * The layers, top to bottom (docs/contributing.md, "Layering"). A layer's files may import their own
  * layer and the layers it names in `may`; anything else is an upward (or sideways) import.
  * `dir` is the folder under src/; `base` is the bottom: the shared vocabulary (src/model/),
  * small utilities (src/util/), errors and paths.
@@ -51,7 +51,7 @@ function layerRules(layer) {
             {
               // Any relative specifier passing through a forbidden layer's folder.
               regex: `^\\.{1,2}/(?:\\.\\./)*(?:${dirs.join("|")})/`,
-              message: layer.may.length > 0 ? `${layer.name} imports only ${layer.may.join(", ")} (layers in eslint.config.js, DESIGN.md)` : `${layer.name} is the bottom layer: it imports no other layer (eslint.config.js, DESIGN.md)`,
+              message: layer.may.length > 0 ? `${layer.name} imports only ${layer.may.join(", ")} (layers in eslint.config.js, docs/contributing.md)` : `${layer.name} is the bottom layer: it imports no other layer (eslint.config.js, docs/contributing.md)`,
             },
           ],
         },
@@ -111,7 +111,7 @@ export default tseslint.config(
             patterns: [
               { regex: `^\\./(?:${others.join("|")})\\.js$`, message: "a probe never imports another probe: move what they share to src/probes/kit/ or src/probes/parse/" },
               // The layer rule for probes, repeated: a later config object replaces the rule's options.
-              { regex: `^\\.{1,2}/(?:\\.\\./)*(?:${upward(LAYERS.find((l) => l.name === "probes")).join("|")})/`, message: "probes import only host and base (layers in eslint.config.js, DESIGN.md)" },
+              { regex: `^\\.{1,2}/(?:\\.\\./)*(?:${upward(LAYERS.find((l) => l.name === "probes")).join("|")})/`, message: "probes import only host and base (layers in eslint.config.js, docs/contributing.md)" },
             ],
           },
         ],

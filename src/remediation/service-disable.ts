@@ -1,7 +1,7 @@
 /**
  * service-disable: stop, disable and mask a systemd unit (and its companions, e.g.
  * avahi-daemon.socket). Live host: `systemctl stop/disable/mask`. Offline root:
- * `systemctl --root=ROOT disable/mask` (works without a running systemd, lab.md §6);
+ * `systemctl --root=ROOT disable/mask` (works without a running systemd);
  * there is nothing to stop. Rollback restores the enablement links exactly.
  */
 import { z } from "zod";

@@ -1,7 +1,7 @@
 /**
  * Acceptance test of the deploy issue (7): install.sh on a real systemd. A copy of the
  * cached Debian 12 root (test/integration/setup.sh) boots with `systemd-nspawn -b`
- * (--register=no --keep-unit: see ../shared/lab.md §1), the host's node bind-mounted at
+ * (--register=no --keep-unit: no machined or host systemd needed), the host's node bind-mounted at
  * /usr/local/bin/node and a release tarball built by scripts/release.sh bind-mounted at
  * /opt/release. The container shares the host's network, so the agent's /metrics is
  * reached from here on 127.0.0.1:<free port> (set in /etc/nodeward/config.yaml before

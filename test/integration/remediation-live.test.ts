@@ -1,6 +1,6 @@
 /**
  * Live-host remediation against a real booted systemd (systemd-nspawn -b of a copy of the
- * cached Debian 12 root, lab.md §1): `nodeward remediate --apply` inside the container
+ * cached Debian 12 root, as install-systemd.test.ts boots it): `nodeward remediate --apply` inside the container
  * stops + disables + masks a real unit (cron.service) and purges a real package (telnet,
  * installed with apt first; the container shares the host network), then `nodeward
  * rollback` re-enables, unmasks and restarts the unit and prints the exact reinstall

@@ -1,5 +1,5 @@
 /**
- * The layers of DESIGN.md, checked on the whole import graph of src/ (type-only and
+ * The layers of docs/contributing.md, checked on the whole import graph of src/ (type-only and
  * dynamic imports included): no edge climbs a layer, no probe imports another probe,
  * and there is no cycle. ESLint enforces the same table file by file (eslint.config.js).
  */

@@ -97,7 +97,7 @@ function rhelCases(): RhelCase[] {
   for (const [id, mod] of mods) cases.push(...moduleCases(id, mod));
   cases.push(...selinuxCases());
 
-  // Units and packages from check-content.md §4 (RHEL 9 column).
+  // Units and packages: ComplianceAsCode's rhel9 package and service names.
   const units: [string, string, string][] = [
     ["2.1.1", "autofs.service", "autofs"],
     ["2.1.2", "avahi-daemon.service", "avahi"],
