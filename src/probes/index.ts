@@ -12,8 +12,10 @@ import kubelet from "./kubelet.js";
 import listeningPorts from "./listening-ports.js";
 import osRelease from "./os-release.js";
 import packageProbe from "./package.js";
+import securityLimits from "./security-limits.js";
 import sshdConfig from "./sshd-config.js";
 import sysctl from "./sysctl.js";
+import systemdConf from "./systemd-conf.js";
 import systemdUnit from "./systemd-unit.js";
 import type { z } from "zod";
 import type { Probe } from "./types.js";
@@ -32,6 +34,8 @@ export const probes = {
   "k8s-component": k8sComponent,
   accounts,
   "file-tree": fileTree,
+  "security-limits": securityLimits,
+  "systemd-conf": systemdConf,
 } as const satisfies Record<string, Probe<z.ZodType, object>>;
 
 export type ProbeId = keyof typeof probes;

@@ -75,6 +75,12 @@ export const SYSCTLS: Record<string, number> = {
   "net.ipv6.conf.all.accept_ra": 0,
   "net.ipv6.conf.default.accept_ra": 0,
 };
+/** Process hardening (CIS 1.5): persisted in the hardening file and running. */
+export const KERNEL_SYSCTLS: Record<string, number> = {
+  "kernel.randomize_va_space": 2,
+  "kernel.yama.ptrace_scope": 1,
+  "fs.suid_dumpable": 0,
+};
 /** Set by k8s.conf (kubernetes.io "Container Runtimes"), the rest by the hardening file. */
 const K8S_SYSCTLS = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"];
 // Not 60-cis.conf: the per-check fail fixtures write that name, and must add, not replace.
@@ -234,10 +240,11 @@ export function debianHost(): FixtureSpec {
     "etc/profile": f('PATH="/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games"\nexport PATH\n', 0o644),
     "etc/profile.d/tmout.sh": f("readonly TMOUT=600\nexport TMOUT\n", 0o644),
 
-    // System files (KISA U-09, U-11, U-12) and banners (CIS 5.1.5, KISA U-68).
+    // System files (KISA U-09, U-11, U-12) and banners (CIS 1.6, 5.1.5, KISA U-68).
     "etc/hosts": f("127.0.0.1 localhost\n192.168.0.10 cp1\n", 0o600),
     "etc/services": f("ssh 22/tcp\n", 0o644),
     "etc/rsyslog.conf": f("module(load=\"imuxsock\")\n*.*;auth,authpriv.none -/var/log/syslog\n", 0o640),
+    "etc/motd": f("Authorized use only. All activity may be monitored and reported.\n", 0o644),
     "etc/issue": f("Authorized use only. All activity may be monitored and reported.\n", 0o644),
     "etc/issue.net": f("Authorized use only. All activity may be monitored and reported.\n", 0o644),
     "dev/pts": { dir: true },
@@ -280,8 +287,11 @@ export function debianHost(): FixtureSpec {
 
     // sysctl (CIS 3.3): persisted and running.
     "etc/sysctl.d/k8s.conf": K8S_SYSCTLS.map((k) => `${k} = ${SYSCTLS[k]}\n`).join(""),
-    [SYSCTL_CONF]: Object.entries(SYSCTLS).filter(([k]) => !K8S_SYSCTLS.includes(k)).map(([k, v]) => `${k} = ${v}\n`).join(""),
-    ...Object.fromEntries(Object.entries(SYSCTLS).map(([k, v]) => [`proc/sys/${k.replace(/\./g, "/")}`, `${v}\n`])),
+    [SYSCTL_CONF]: Object.entries({ ...SYSCTLS, ...KERNEL_SYSCTLS }).filter(([k]) => !K8S_SYSCTLS.includes(k)).map(([k, v]) => `${k} = ${v}\n`).join(""),
+    ...Object.fromEntries(Object.entries({ ...SYSCTLS, ...KERNEL_SYSCTLS }).map(([k, v]) => [`proc/sys/${k.replace(/\./g, "/")}`, `${v}\n`])),
+    // Core dumps (CIS 1.5.3): no dumps for anyone (systemd-coredump is not installed).
+    "etc/security/limits.conf": f("# /etc/security/limits.conf\n", 0o644),
+    "etc/security/limits.d/60-coredump.conf": f("*  hard  core  0\n", 0o644),
     "proc/sys/net/ipv6/conf/all/disable_ipv6": "0\n",
 
     // Listening sockets (CIS 2.1.21/2.1.22, KISA U-19…U-61).

@@ -10,6 +10,7 @@ import { SSHD_DEFAULTS } from "../../../src/probes/parse/sshd-config.js";
 import type { Evidence } from "../../../src/probes/types.js";
 import { BASE_ACCOUNTS } from "../../helpers/check-fixture.js";
 import type { FixtureSpec } from "../../helpers/fixture-root.js";
+import { apportCases, bannerCases, coreLimitCases, coredumpCases, prelinkCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
 
 export type Distro = "debian" | "ubuntu-22.04" | "ubuntu-24.04";
 
@@ -26,6 +27,8 @@ export interface Case {
   spec: FixtureSpec;
   /** Use the fixture's proc/ as procfs (runtime sysctl, /proc/modules, sockets). */
   proc?: boolean;
+  /** Packages installed besides bash (dpkg status on Debian/Ubuntu, the rpm stub on RHEL). */
+  pkgs?: string[];
   want: Expected;
 }
 
@@ -345,6 +348,15 @@ export function linuxCases(distro: Distro): Case[] {
 
   cases.push(...networkSysctlCases());
 
+  cases.push(...sysctlCases("1.5.1", "kernel.randomize_va_space", 2));
+  cases.push(...sysctlOneOfCases("1.5.2", "kernel.yama.ptrace_scope", 1, 0, "1, 2, 3"));
+  cases.push(...coreLimitCases("1.5.3"));
+  cases.push(...sysctlCases("1.5.3-fs.suid_dumpable", "fs.suid_dumpable", 0));
+  cases.push(...coredumpCases("1.5.3-coredump.Storage", "Storage", "none", "external", ["systemd-coredump"]));
+  cases.push(...coredumpCases("1.5.3-coredump.ProcessSizeMax", "ProcessSizeMax", "0", "2G", ["systemd-coredump"]));
+  cases.push(...prelinkCases("1.5.4", 6));
+  cases.push(...apportCases({ conf: "1.5.5", unit: "1.5.5-apport.service" }));
+  cases.push(...bannerCases("1.6", distro === "debian" ? "Debian GNU/Linux" : "Ubuntu"));
   cases.push(...sshCases(distro));
   cases.push(...filePermCases());
   return cases;

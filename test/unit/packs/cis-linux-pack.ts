@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { loadShippedPacks, runCheckOn } from "../../helpers/check-fixture.js";
 import { cleanupFixtures } from "../../helpers/fixture-root.js";
-import { MANUAL_ONLY, base, linuxCases, type Distro } from "./cis-linux-cases.js";
+import { MANUAL_ONLY, base, dpkg, linuxCases, type Distro } from "./cis-linux-cases.js";
 
 export function describeLinuxPack(pack: string, distro: Distro): void {
   afterAll(cleanupFixtures);
@@ -14,7 +14,8 @@ export function describeLinuxPack(pack: string, distro: Distro): void {
 
   describe(`${pack}: every check`, () => {
     it.each(cases.map((c) => [`${c.id} — ${c.label} → ${c.want.status}`, c] as const))("%s", async (_name, c) => {
-      const r = await runCheckOn(`${pack}/${c.id}`, base(distro, c.spec), c.proc ? { proc: "proc" } : {});
+      const spec = c.pkgs ? { "var/lib/dpkg/status": dpkg(...c.pkgs), ...c.spec } : c.spec;
+      const r = await runCheckOn(`${pack}/${c.id}`, base(distro, spec), c.proc ? { proc: "proc" } : {});
       expect({ status: r.status, message: r.message }).toMatchObject(
         c.want.message !== undefined || c.want.status === "pass" ? { status: c.want.status, message: c.want.message } : { status: c.want.status },
       );

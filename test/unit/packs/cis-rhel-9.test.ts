@@ -22,9 +22,12 @@ import {
   moduleCases,
   sshdCases,
   networkSysctlCases,
+  sysctlCases,
   unitFile,
+  type Case,
   type Expected,
 } from "./cis-linux-cases.js";
+import { bannerCases, coredumpCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
 
 const PACK = "cis-rhel-9";
 const RPM_DB = "/var/lib/rpm";
@@ -87,6 +90,11 @@ function removedCases(id: string, pkg: string): RhelCase[] {
 
 // ---------------------------------------------------------------- the table
 
+/** Shared CIS Linux cases (cis-linux-cases*.ts) as RHEL cases: their packages go to the rpm stub. */
+function shared(cases: Case[]): RhelCase[] {
+  return cases.map(({ pkgs, ...c }) => ({ ...c, ...(pkgs ? { rpm: pkgs } : {}) }));
+}
+
 function rhelCases(): RhelCase[] {
   const cases: RhelCase[] = [];
   const mods: [string, string][] = [
@@ -96,6 +104,13 @@ function rhelCases(): RhelCase[] {
   ];
   for (const [id, mod] of mods) cases.push(...moduleCases(id, mod));
   cases.push(...selinuxCases());
+  cases.push(...shared([
+    ...sysctlCases("1.5.1", "kernel.randomize_va_space", 2),
+    ...sysctlOneOfCases("1.5.2", "kernel.yama.ptrace_scope", 1, 0, "1, 2, 3"),
+    ...coredumpCases("1.5.3", "ProcessSizeMax", "0", "2G"),
+    ...coredumpCases("1.5.4", "Storage", "none", "external"),
+    ...bannerCases("1.7", "Red Hat Enterprise Linux"),
+  ]));
 
   // Units and packages: ComplianceAsCode's rhel9 package and service names.
   const units: [string, string, string][] = [

@@ -1,0 +1,55 @@
+/**
+ * Pure parser for systemd's configuration files (journald.conf, coredump.conf,
+ * timesyncd.conf, logind.conf and their drop-ins): `[Section]` headers, `Key=Value`
+ * assignments, `#`/`;` comment lines, a trailing backslash continuing a line. It never
+ * throws: a line that is neither a header nor an assignment is recorded as a problem.
+ */
+import type { ParseProblem } from "./key-value.js";
+
+export interface SystemdConfEntry {
+  section: string;
+  key: string;
+  /** As written, surrounding whitespace trimmed; "" resets the setting to its default. */
+  value: string;
+  file: string;
+  /** 1-based line where the assignment starts. */
+  line: number;
+}
+
+export function parseSystemdConf(text: string, file: string): { entries: SystemdConfEntry[]; problems: ParseProblem[] } {
+  const entries: SystemdConfEntry[] = [];
+  const problems: ParseProblem[] = [];
+  const lines = text.split("\n");
+  let section = "";
+  for (let i = 0; i < lines.length; i++) {
+    const start = i + 1;
+    let s = (lines[i] as string).replace(/\r$/, "");
+    if (/^\s*[#;]/.test(s)) continue;
+    // systemd joins a line ending in a backslash with the next one (a space between).
+    while (s.endsWith("\\") && i + 1 < lines.length) {
+      i++;
+      s = `${s.slice(0, -1)} ${(lines[i] as string).replace(/\r$/, "")}`;
+    }
+    s = s.trim();
+    if (s === "") continue;
+    if (s.startsWith("[")) {
+      if (!s.endsWith("]") || s.length < 3) {
+        problems.push({ line: start, message: `bad section header ${JSON.stringify(s.slice(0, 60))}` });
+        continue;
+      }
+      section = s.slice(1, -1);
+      continue;
+    }
+    const eq = s.indexOf("=");
+    if (eq <= 0) {
+      problems.push({ line: start, message: `not an assignment: ${JSON.stringify(s.slice(0, 60))}` });
+      continue;
+    }
+    if (section === "") {
+      problems.push({ line: start, message: "assignment outside any [section]" });
+      continue;
+    }
+    entries.push({ section, key: s.slice(0, eq).trim(), value: s.slice(eq + 1).trim(), file, line: start });
+  }
+  return { entries, problems };
+}
