@@ -10,6 +10,7 @@ import k8sComponent from "./k8s-component.js";
 import kernelModule from "./kernel-module.js";
 import kubelet from "./kubelet.js";
 import listeningPorts from "./listening-ports.js";
+import mounts from "./mounts.js";
 import osRelease from "./os-release.js";
 import packageProbe from "./package.js";
 import securityLimits from "./security-limits.js";
@@ -36,6 +37,7 @@ export const probes = {
   "file-tree": fileTree,
   "security-limits": securityLimits,
   "systemd-conf": systemdConf,
+  mounts,
 } as const satisfies Record<string, Probe<z.ZodType, object>>;
 
 export type ProbeId = keyof typeof probes;

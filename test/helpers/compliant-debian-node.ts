@@ -162,6 +162,24 @@ function enabledUnit(name: string, wantedBy: string): FixtureSpec {
   return { ...unit(name, wantedBy), [`etc/systemd/system/${wantedBy}.wants/${name}`]: { symlink: `/lib/systemd/system/${name}` } };
 }
 
+// ---------------------------------------------------------------- /proc/1/mountinfo
+
+/** The node's mounts: / plus a separate file system for every CIS 1.1.2 path, with its options. */
+export const MOUNTS: readonly [string, string, string, string][] = [
+  ["/", "ext4", "/dev/vda1", "rw,relatime"],
+  ["/dev/shm", "tmpfs", "tmpfs", "rw,nosuid,nodev,noexec"],
+  ["/tmp", "tmpfs", "tmpfs", "rw,nosuid,nodev,noexec,relatime"],
+  ["/home", "ext4", "/dev/vda2", "rw,nosuid,nodev,relatime"],
+  ["/var", "ext4", "/dev/vda3", "rw,nosuid,nodev,relatime"],
+  ["/var/tmp", "ext4", "/dev/vda4", "rw,nosuid,nodev,noexec,relatime"],
+  ["/var/log", "ext4", "/dev/vda5", "rw,nosuid,nodev,noexec,relatime"],
+  ["/var/log/audit", "ext4", "/dev/vda6", "rw,nosuid,nodev,noexec,relatime"],
+];
+/** /proc/1/mountinfo of `mounts` (default: the node's). */
+export function mountinfo(mounts: readonly (readonly [string, string, string, string])[] = MOUNTS): string {
+  return mounts.map(([p, t, dev, o], i) => `${30 + i} ${i === 0 ? 1 : 30} 8:${i + 1} / ${p} ${o} shared:${i + 1} - ${t} ${dev} rw\n`).join("");
+}
+
 // ---------------------------------------------------------------- /proc/net
 
 const TCP_HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
@@ -277,6 +295,9 @@ export function debianHost(): FixtureSpec {
     "etc/ssh/ssh_host_rsa_key": f("k\n", 0o600),
     "etc/ssh/ssh_host_ed25519_key.pub": f("ssh-ed25519 AAAA root@cp1\n", 0o644),
     "etc/ssh/ssh_host_rsa_key.pub": f("ssh-rsa AAAA root@cp1\n", 0o644),
+
+    // Mounts (CIS 1.1.2): PID 1's mount table, every CIS partition separate with its options.
+    "proc/1/mountinfo": mountinfo(),
 
     // Kernel modules (CIS 1.1.1, 3.2): the Kubernetes ones loaded, the others unloadable.
     "proc/sys/kernel/osrelease": `${KERNEL_RELEASE}\n`,

@@ -130,3 +130,47 @@ export function bannerCases(section: "1.6" | "1.7", os: string): Case[] {
   }
   return cases;
 }
+
+/** CIS 1.1.2: the partitions and their mount options (the same ids in all four benchmarks). */
+export const PARTITIONS: readonly [string, string, readonly string[]][] = [
+  ["1.1.2.1", "/tmp", ["nodev", "nosuid", "noexec"]],
+  ["1.1.2.2", "/dev/shm", ["nodev", "nosuid", "noexec"]],
+  ["1.1.2.3", "/home", ["nodev", "nosuid"]],
+  ["1.1.2.4", "/var", ["nodev", "nosuid"]],
+  ["1.1.2.5", "/var/tmp", ["nodev", "nosuid", "noexec"]],
+  ["1.1.2.6", "/var/log", ["nodev", "nosuid", "noexec"]],
+  ["1.1.2.7", "/var/log/audit", ["nodev", "nosuid", "noexec"]],
+];
+
+const ROOT_FS = "UUID=0a1b /  ext4 errors=remount-ro 0 1\n";
+const MOUNTINFO_ROOT = "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro\n";
+
+/** Offline roots (fstab; systemd's /dev/shm), and a running one (/proc/1/mountinfo) where /dev/shm needs it. */
+export function partitionCases(): Case[] {
+  const cases: Case[] = [];
+  for (const [base, path, opts] of PARTITIONS) {
+    const line = (o: readonly string[]) => `tmpfs ${path} tmpfs ${["defaults", ...o].join(",")} 0 0\n`;
+    const ev = (o: readonly string[]) => ({ file: "/etc/fstab", line: 2, detail: `tmpfs on ${path} type tmpfs (${["defaults", ...o].join(",")})` });
+    const shm = path === "/dev/shm";
+    // Not a mount point: offline, a root without the line (but systemd always mounts /dev/shm), so a running system shows it.
+    const absent: Pick<Case, "spec" | "proc"> = shm ? { spec: { "proc/1/mountinfo": MOUNTINFO_ROOT }, proc: true } : { spec: { "etc/fstab": ROOT_FS } };
+    const absentEv = shm ? { file: "/proc/1/mountinfo", detail: "/dev/shm is not a mount point (no line for it)" } : { file: "/etc/fstab", detail: `no ${path} line in /etc/fstab and no enabled ${path.slice(1).replace(/\//g, "-")}.mount` };
+    cases.push(
+      { id: `${base}.1`, label: "own fstab line", spec: { "etc/fstab": ROOT_FS + line(opts) }, want: { status: "pass" } },
+      { id: `${base}.1`, label: "on the root file system", ...absent, want: { status: "fail", message: "mounted is false, expected true", evidence: [absentEv] } },
+    );
+    opts.forEach((o, i) => {
+      const id = `${base}.${i + 2}`;
+      const without = opts.filter((x) => x !== o);
+      cases.push(
+        { id, label: `${opts.join(",")}`, spec: { "etc/fstab": ROOT_FS + line(opts) }, want: { status: "pass" } },
+        {
+          id, label: `without ${o}`, spec: { "etc/fstab": ROOT_FS + line(without) },
+          want: { status: "fail", message: `options is ${JSON.stringify(["defaults", ...without])}, expected contains ${o}`, evidence: [ev(without)] },
+        },
+        { id, label: "not a separate partition", ...absent, want: { status: "skip", message: `${path} is not a separate partition (see ${base}.1)` } },
+      );
+    });
+  }
+  return cases;
+}

@@ -10,7 +10,7 @@ import { SSHD_DEFAULTS } from "../../../src/probes/parse/sshd-config.js";
 import type { Evidence } from "../../../src/probes/types.js";
 import { BASE_ACCOUNTS } from "../../helpers/check-fixture.js";
 import type { FixtureSpec } from "../../helpers/fixture-root.js";
-import { apportCases, bannerCases, coreLimitCases, coredumpCases, prelinkCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
+import { apportCases, bannerCases, partitionCases, coreLimitCases, coredumpCases, prelinkCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
 
 export type Distro = "debian" | "ubuntu-22.04" | "ubuntu-24.04";
 
@@ -348,6 +348,7 @@ export function linuxCases(distro: Distro): Case[] {
 
   cases.push(...networkSysctlCases());
 
+  cases.push(...partitionCases());
   cases.push(...sysctlCases("1.5.1", "kernel.randomize_va_space", 2));
   cases.push(...sysctlOneOfCases("1.5.2", "kernel.yama.ptrace_scope", 1, 0, "1, 2, 3"));
   cases.push(...coreLimitCases("1.5.3"));

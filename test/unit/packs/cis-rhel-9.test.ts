@@ -27,7 +27,7 @@ import {
   type Case,
   type Expected,
 } from "./cis-linux-cases.js";
-import { bannerCases, coredumpCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
+import { bannerCases, coredumpCases, partitionCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
 
 const PACK = "cis-rhel-9";
 const RPM_DB = "/var/lib/rpm";
@@ -105,6 +105,7 @@ function rhelCases(): RhelCase[] {
   for (const [id, mod] of mods) cases.push(...moduleCases(id, mod));
   cases.push(...selinuxCases());
   cases.push(...shared([
+    ...partitionCases(),
     ...sysctlCases("1.5.1", "kernel.randomize_va_space", 2),
     ...sysctlOneOfCases("1.5.2", "kernel.yama.ptrace_scope", 1, 0, "1, 2, 3"),
     ...coredumpCases("1.5.3", "ProcessSizeMax", "0", "2G"),

@@ -21,14 +21,17 @@ import { loadSelection } from "../../../src/packs/selection.js";
 import {
   DISABLED_MODULES,
   PASSWD_LINES,
+  MOUNTS,
   compliantDebianNode,
   layer,
+  mountinfo,
   procNet,
   sshdConfig,
 } from "../../helpers/compliant-debian-node.js";
 import { addToRoot, cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
 import { KUBEADM_VIOLATIONS, type KubeadmNodeOptions } from "../../helpers/kubeadm-node.js";
 import { dpkg, linuxCases } from "./cis-linux-cases.js";
+import { PARTITIONS } from "./cis-linux-cases-hardening.js";
 
 // Hundreds of whole-node fixture roots: removing them takes more than the default 10 s on a busy machine.
 afterAll(cleanupFixtures, 120_000);
@@ -223,6 +226,15 @@ function cisViolations(): Record<string, Violation> {
     if (!v) throw new Error(`no violation for ${id} to adapt`);
     out[`${DEB}/${id}`] = { ...v, ...change };
   };
+  // Mounts: the node's mount table without the partition, or with the option dropped from its line.
+  for (const [base, path, opts] of PARTITIONS) {
+    adapt(`${base}.1`, { what: `${path} not mounted`, spec: { "proc/1/mountinfo": mountinfo(MOUNTS.filter((m) => m[0] !== path)) }, message: "mounted is false, expected true" });
+    opts.forEach((o, i) => {
+      const mounts = MOUNTS.map((m) => (m[0] === path ? ([m[0], m[1], m[2], m[3].split(",").filter((x) => x !== o).join(",")] as const) : m));
+      const options = (mounts.find((m) => m[0] === path)?.[3] ?? "").split(",").concat("rw").filter((x, j, a) => a.indexOf(x) === j);
+      adapt(`${base}.${i + 2}`, { what: `${path} without ${o}`, spec: { "proc/1/mountinfo": mountinfo(mounts) }, message: `options is ${JSON.stringify(options)}, expected contains ${o}` });
+    });
+  }
   // Disabled = no .wants link: the compliant node's link goes.
   adapt("2.3.2.2", { omit: ["etc/systemd/system/sysinit.target.wants/systemd-timesyncd.service"] });
   adapt("2.4.1.1", { omit: ["etc/systemd/system/multi-user.target.wants/cron.service"] });
@@ -339,6 +351,11 @@ const OVERLAPS: Record<string, { also: Record<string, Status>; why: string }> = 
   ])),
   // timesyncd disabled leaves no time daemon enabled: 2.3.1.1 audits the same .wants link.
   [`${DEB}/2.3.2.2`]: { also: { [`${DEB}/2.3.1.1`]: "fail" }, why: "no time daemon enabled any more" },
+  // A mount option item applies only where its path is a separate partition.
+  ...Object.fromEntries(PARTITIONS.map(([base, , opts]) => [
+    `${DEB}/${base}.1`,
+    { also: Object.fromEntries(opts.map((_o, i) => [`${DEB}/${base}.${i + 2}`, "skip" as Status])), why: "its mount option items apply only to a separate partition" },
+  ])),
   // A second uid-0 account is also a duplicate uid.
   "kisa-unix/U-44": { also: { "kisa-unix/U-52": "fail" }, why: "toor shares uid 0 with root" },
   // An ftp account with a shell is an ftp account (U-20.account forbids it outright).
