@@ -6,6 +6,7 @@ import accounts from "./accounts.js";
 import command from "./command.js";
 import file from "./file.js";
 import fileTree from "./file-tree.js";
+import groups from "./groups.js";
 import k8sComponent from "./k8s-component.js";
 import kernelModule from "./kernel-module.js";
 import kubelet from "./kubelet.js";
@@ -13,11 +14,14 @@ import listeningPorts from "./listening-ports.js";
 import mounts from "./mounts.js";
 import osRelease from "./os-release.js";
 import packageProbe from "./package.js";
+import passwordAging from "./password-aging.js";
 import securityLimits from "./security-limits.js";
+import shellProfile from "./shell-profile.js";
 import sshdConfig from "./sshd-config.js";
 import sysctl from "./sysctl.js";
 import systemdConf from "./systemd-conf.js";
 import systemdUnit from "./systemd-unit.js";
+import userHomes from "./user-homes.js";
 import type { z } from "zod";
 import type { Probe } from "./types.js";
 
@@ -38,6 +42,10 @@ export const probes = {
   "security-limits": securityLimits,
   "systemd-conf": systemdConf,
   mounts,
+  groups,
+  "password-aging": passwordAging,
+  "user-homes": userHomes,
+  "shell-profile": shellProfile,
 } as const satisfies Record<string, Probe<z.ZodType, object>>;
 
 export type ProbeId = keyof typeof probes;

@@ -130,14 +130,15 @@ export const PASSWD_LINES = [
   "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
   "alice:x:1000:1000:Alice:/home/alice:/bin/bash",
 ];
-const SHADOW_LINES = [
-  "root:$y$j9T$salt$hash:19000:1:90:7:::",
+export const LOGIN_DEFS = "MAIL_DIR /var/mail\nUMASK 027\nPASS_MAX_DAYS 90\nPASS_MIN_DAYS 1\nPASS_WARN_AGE 7\nUID_MIN 1000\nUID_MAX 60000\nENCRYPT_METHOD YESCRYPT\n";
+export const SHADOW_LINES = [
+  "root:$y$j9T$salt$hash:19000:1:90:7:30::",
   "daemon:*:19000:0:99999:7:::",
   "etcd:!:19000::::::",
   "nobody:*:19000:0:99999:7:::",
-  "alice:$y$j9T$salt$hash:19000:1:90:7:::",
+  "alice:$y$j9T$salt$hash:19000:1:90:7:30::",
 ];
-const GROUP_LINES = [
+export const GROUP_LINES = [
   "root:x:0:",
   "daemon:x:1:",
   "shadow:x:42:",
@@ -237,7 +238,8 @@ export function debianHost(): FixtureSpec {
     "etc/gshadow-": f(gshadow, 0o640, 0, 42),
     "etc/shells": f("# /etc/shells: valid login shells\n/bin/sh\n/bin/bash\n/usr/bin/bash\n", 0o644),
     "etc/security/opasswd": f("", 0o600),
-    "etc/login.defs": f("MAIL_DIR /var/mail\nUMASK 027\nPASS_MAX_DAYS 90\nPASS_MIN_DAYS 1\nPASS_WARN_AGE 7\nUID_MIN 1000\nUID_MAX 60000\nENCRYPT_METHOD YESCRYPT\n", 0o644),
+    "etc/default/useradd": f("SHELL=/bin/sh\nINACTIVE=30\n", 0o644),
+    "etc/login.defs": f(LOGIN_DEFS, 0o644),
     root: dir(0o700),
     "root/.profile": f('if [ -f ~/.bashrc ]; then . ~/.bashrc; fi\nPATH="$HOME/bin:$PATH"\n', 0o644),
     "root/.bashrc": f("alias ll='ls -l'\n", 0o644),

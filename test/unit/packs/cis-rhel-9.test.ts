@@ -27,6 +27,7 @@ import {
   type Case,
   type Expected,
 } from "./cis-linux-cases.js";
+import { MANUAL_5_4, localUserCases, userAccountCases } from "./cis-linux-cases-accounts.js";
 import { bannerCases, coredumpCases, partitionCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
 
 const PACK = "cis-rhel-9";
@@ -111,6 +112,8 @@ function rhelCases(): RhelCase[] {
     ...coredumpCases("1.5.3", "ProcessSizeMax", "0", "2G"),
     ...coredumpCases("1.5.4", "Storage", "none", "external"),
     ...bannerCases("1.7", "Red Hat Enterprise Linux"),
+    ...userAccountCases(),
+    ...localUserCases({ shadowed: "7.2.1", empty: "7.2.2", groups: "7.2.3", dupUid: "7.2.4", dupGid: "7.2.5", dupUser: "7.2.6", dupGroup: "7.2.7", homes: "7.2.8", dotfiles: "7.2.9" }),
   ]));
 
   // Units and packages: ComplianceAsCode's rhel9 package and service names.
@@ -425,7 +428,7 @@ function filePermCases(): RhelCase[] {
 }
 
 /** Checks with no automated audit: `manual` on any RHEL root. */
-const MANUAL_ONLY = ["1.1.1.9", "1.3.1.6", "7.1.13"];
+const MANUAL_ONLY = ["1.1.1.9", "1.3.1.6", ...MANUAL_5_4, "7.1.13"];
 
 afterAll(cleanupFixtures);
 const cases = rhelCases();

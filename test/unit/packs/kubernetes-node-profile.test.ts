@@ -21,7 +21,10 @@ import { loadSelection } from "../../../src/packs/selection.js";
 import {
   DISABLED_MODULES,
   PASSWD_LINES,
+  GROUP_LINES,
+  LOGIN_DEFS,
   MOUNTS,
+  SHADOW_LINES,
   compliantDebianNode,
   layer,
   mountinfo,
@@ -196,6 +199,8 @@ const DEB = "cis-debian-12";
  * CIS Debian 12: the fail fixture of cis-linux-cases.ts for each check, adapted where a
  * case replaces a whole file the node needs, or where the profile tailors the check.
  */
+const dir755 = (uid: number) => ({ dir: true as const, mode: 0o755, uid, gid: uid });
+
 function cisViolations(): Record<string, Violation> {
   const out: Record<string, Violation> = {};
   const fails = linuxCases("debian").filter((c) => c.want.status === "fail");
@@ -235,6 +240,47 @@ function cisViolations(): Record<string, Violation> {
       adapt(`${base}.${i + 2}`, { what: `${path} without ${o}`, spec: { "proc/1/mountinfo": mountinfo(mounts) }, message: `options is ${JSON.stringify(options)}, expected contains ${o}` });
     });
   }
+  // Accounts (5.4, 7.2): the node's own passwd, shadow, group and login.defs with one change.
+  const text = (ls: readonly string[]) => ls.join("\n") + "\n";
+  const passwd = (...extra: string[]) => ({ "etc/passwd": text([...PASSWD_LINES, ...extra]) });
+  const edit = (ls: readonly string[], who: string, line: string) => ls.map((l) => (l.startsWith(`${who}:`) ? line : l));
+  const shadow = (who: string, line: string) => ({ "etc/shadow": text(edit(SHADOW_LINES, who, line)) });
+  const defs = (k: string, v: string) => ({ "etc/login.defs": LOGIN_DEFS.replace(new RegExp(`^${k} .*$`, "m"), `${k} ${v}`) });
+  const HASH = "$y$j9T$salt$hash";
+  const accountViolations: Record<string, Partial<Violation>> = {
+    "5.4.1.1": { what: "PASS_MAX_DAYS 99999", spec: defs("PASS_MAX_DAYS", "99999"), message: "passMaxDays is 99999, expected >= 1 and <= 365" },
+    "5.4.1.1-accounts": { what: "alice never expires", spec: shadow("alice", `alice:${HASH}:19000:1:99999:7:30::`), message: "users is 1 of 5 matching: alice, expected no element: state = hash, any(max not set; max < 1; max > 365)" },
+    "5.4.1.2": { what: "PASS_MIN_DAYS 0", spec: defs("PASS_MIN_DAYS", "0"), message: "passMinDays is 0, expected >= 1" },
+    "5.4.1.2-accounts": { what: "alice min 0", spec: shadow("alice", `alice:${HASH}:19000:0:90:7:30::`) },
+    "5.4.1.3": { what: "PASS_WARN_AGE 3", spec: defs("PASS_WARN_AGE", "3"), message: "passWarnAge is 3, expected >= 7" },
+    "5.4.1.3-accounts": { what: "alice warn 3", spec: shadow("alice", `alice:${HASH}:19000:1:90:3:30::`) },
+    "5.4.1.4": { what: "ENCRYPT_METHOD MD5", spec: defs("ENCRYPT_METHOD", "MD5") },
+    "5.4.1.5": { what: "INACTIVE=-1", spec: { "etc/default/useradd": "SHELL=/bin/sh\nINACTIVE=-1\n" }, message: "inactive is -1, expected >= 0 and <= 45" },
+    "5.4.1.5-accounts": { what: "alice never locked", spec: shadow("alice", `alice:${HASH}:19000:1:90:7:::`) },
+    "5.4.1.6": { what: "alice changed 30 days from now", spec: shadow("alice", `alice:${HASH}:${Math.floor(Date.now() / 86_400_000) + 30}:1:90:7:30::`) },
+    "5.4.2.1": { what: "toor with uid 0", spec: passwd("toor:x:0:1000::/root:/bin/bash") },
+    "5.4.2.2": { what: "bob with primary gid 0", spec: { ...passwd("bob:x:1001:0::/nonexistent:/usr/sbin/nologin"), "etc/shadow": text([...SHADOW_LINES, "bob:!:19000::::::"]) } },
+    "5.4.2.3": { what: "wheel with gid 0", spec: { "etc/group": text([...GROUP_LINES, "wheel:x:0:"]) } },
+    "5.4.2.4": { what: "root without a password", spec: shadow("root", "root::19000:1:90:7:30::") },
+    "5.4.2.6": { what: "umask 022 in /root/.bashrc", spec: { "root/.bashrc": "umask 022\n" } },
+    "5.4.2.7": { what: "daemon with /bin/sh", spec: { "etc/passwd": text(edit(PASSWD_LINES, "daemon", "daemon:x:1:1:daemon:/usr/sbin:/bin/sh")) } },
+    "5.4.2.8": { what: "daemon with a password", spec: shadow("daemon", `daemon:${HASH}:19000:1:90:7:30::`) },
+    "5.4.3.1": { what: "nologin in /etc/shells", spec: { "etc/shells": "# /etc/shells: valid login shells\n/bin/sh\n/bin/bash\n/usr/bin/bash\n/usr/sbin/nologin\n" }, message: "matched is true, expected false" },
+    "5.4.3.2": { what: "TMOUT not readonly", spec: { "etc/profile.d/tmout.sh": "export TMOUT=600\n" }, message: "readonly is false, expected true" },
+    "5.4.3.3": { what: "umask 022 in profile.d", spec: { "etc/profile.d/umask.sh": "umask 022\n" } },
+    "5.4.3.3-login.defs": { what: "UMASK 022", spec: defs("UMASK", "022") },
+    "7.2.1": { what: "alice's hash in /etc/passwd", spec: { "etc/passwd": text(edit(PASSWD_LINES, "alice", `alice:${HASH}:1000:1000:Alice:/home/alice:/bin/bash`)) } },
+    "7.2.2": { what: "alice's password empty", spec: shadow("alice", "alice::19000:1:90:7:30::") },
+    "7.2.3": { what: "bob's primary gid 4242 has no group", spec: { ...passwd("bob:x:1001:4242::/nonexistent:/usr/sbin/nologin"), "etc/shadow": text([...SHADOW_LINES, "bob:!:19000::::::"]) } },
+    "7.2.4": { what: "alice in group shadow", spec: { "etc/group": text(edit(GROUP_LINES, "shadow", "shadow:x:42:alice")) } },
+    "7.2.5": { what: "bob shares uid 1000", spec: { ...passwd("bob:x:1000:1000::/home/alice:/usr/sbin/nologin"), "etc/shadow": text([...SHADOW_LINES, "bob:!:19000::::::"]) } },
+    "7.2.6": { what: "staff shares gid 1000", spec: { "etc/group": text([...GROUP_LINES, "staff:x:1000:"]) } },
+    "7.2.7": { what: "a second alice line", spec: passwd("alice:x:1002:1000::/nonexistent:/usr/sbin/nologin") },
+    "7.2.8": { what: "a second alice group", spec: { "etc/group": text([...GROUP_LINES, "alice:x:1003:"]) } },
+    "7.2.9": { what: "alice's home 0755", spec: { "home/alice": dir755(1000) } },
+    "7.2.10": { what: "a .forward", spec: { "home/alice/.forward": { content: "x\n", mode: 0o600, uid: 1000, gid: 1000 } } },
+  };
+  for (const [id, v] of Object.entries(accountViolations)) adapt(id, { message: undefined, ...v });
   // Disabled = no .wants link: the compliant node's link goes.
   adapt("2.3.2.2", { omit: ["etc/systemd/system/sysinit.target.wants/systemd-timesyncd.service"] });
   adapt("2.4.1.1", { omit: ["etc/systemd/system/multi-user.target.wants/cron.service"] });
@@ -268,10 +314,10 @@ function cisViolations(): Record<string, Violation> {
 function kisaViolations(): Record<string, Violation> {
   const passwd = (...extra: string[]) => ({ "etc/passwd": [...PASSWD_LINES, ...extra].join("\n") + "\n" });
   const pwq = (k: string, v: string) => ({ "etc/security/pwquality.conf": `minlen = 14\n${["dcredit", "ucredit", "lcredit", "ocredit"].map((x) => `${x} = ${x === k ? v : "-1"}`).join("\n")}\n` });
-  const loginDefs = (k: string, v: string) => ({
-    "etc/login.defs": Object.entries({ UMASK: "027", PASS_MAX_DAYS: "90", PASS_MIN_DAYS: "1", UID_MIN: "1000", [k]: v }).map(([a, b]) => `${a} ${b}\n`).join(""),
-  });
+  const loginDefs = (k: string, v: string) => ({ "etc/login.defs": LOGIN_DEFS.replace(new RegExp(`^${k} .*$`, "m"), `${k} ${v}`) });
   const o = (content: string, mode: number, uid = 0, gid = 0) => ({ content, mode, uid, gid });
+  // A service account as adduser makes it: locked in /etc/shadow.
+  const ftpShadow = { "etc/shadow": [...SHADOW_LINES, "ftp:*:19000:0:99999:7:::"].join("\n") + "\n" };
   const K = "kisa-unix";
   const vs: Record<string, Violation> = {
     "U-01": { what: "PermitRootLogin yes", spec: { [SSHD_DROPIN]: "PermitRootLogin yes\n" }, message: "value is yes, expected no" },
@@ -312,8 +358,8 @@ function kisaViolations(): Record<string, Violation> {
     "U-29": { what: "tftpd on udp 69", spec: procNet({ udp: [["0.0.0.0", 69]] }) },
     "U-60": { what: "telnetd on 23", spec: procNet({ tcp: [["0.0.0.0", 23]] }) },
     "U-61": { what: "ftpd on 21", spec: procNet({ tcp: [["0.0.0.0", 21]] }) },
-    "U-20.account": { what: "ftp account", spec: passwd("ftp:x:107:65534:ftp daemon:/srv/ftp:/usr/sbin/nologin"), message: "users is 1 of 6 matching: ftp, expected no element: name one of [ftp, anonymous]" },
-    "U-62": { what: "ftp with bash", spec: { ...passwd("ftp:x:107:65534::/srv/ftp:/bin/bash"), "srv/ftp": { dir: true, mode: 0o755, uid: 107, gid: 65534 } }, message: "users is 1 of 6 matching: ftp, expected no element: name = ftp, loginShell = true" },
+    "U-20.account": { what: "ftp account", spec: { ...passwd("ftp:x:107:65534:ftp daemon:/srv/ftp:/usr/sbin/nologin"), ...ftpShadow }, message: "users is 1 of 6 matching: ftp, expected no element: name one of [ftp, anonymous]" },
+    "U-62": { what: "ftp with bash", spec: { ...passwd("ftp:x:107:65534::/srv/ftp:/bin/bash"), ...ftpShadow, "srv/ftp": { dir: true, mode: 0o755, uid: 107, gid: 65534 } }, message: "users is 1 of 6 matching: ftp, expected no element: name = ftp, loginShell = true" },
   };
   return Object.fromEntries(Object.entries(vs).map(([id, v]) => [`${K}/${id}`, v]));
 }
@@ -356,10 +402,40 @@ const OVERLAPS: Record<string, { also: Record<string, Status>; why: string }> = 
     `${DEB}/${base}.1`,
     { also: Object.fromEntries(opts.map((_o, i) => [`${DEB}/${base}.${i + 2}`, "skip" as Status])), why: "its mount option items apply only to a separate partition" },
   ])),
-  // A second uid-0 account is also a duplicate uid.
-  "kisa-unix/U-44": { also: { "kisa-unix/U-52": "fail" }, why: "toor shares uid 0 with root" },
+  // A second uid-0 account is also a duplicate uid, and a system account (uid < UID_MIN) with a shell.
+  "kisa-unix/U-44": {
+    also: { "kisa-unix/U-52": "fail", [`${DEB}/5.4.2.1`]: "fail", [`${DEB}/5.4.2.2`]: "fail", [`${DEB}/5.4.2.7`]: "fail", [`${DEB}/7.2.5`]: "fail" },
+    why: "toor (uid 0, gid 0, /bin/bash) is a second uid-0 and gid-0 account, a duplicate uid and a system account with a shell",
+  },
+  [`${DEB}/5.4.2.1`]: {
+    also: { "kisa-unix/U-44": "fail", "kisa-unix/U-52": "fail", [`${DEB}/5.4.2.7`]: "fail", [`${DEB}/7.2.5`]: "fail" },
+    why: "toor (uid 0, /bin/bash) is KISA U-44, a duplicate uid and a system account with a shell",
+  },
+  // The same facts in CIS and KISA: password ageing defaults, shadowed passwords, duplicate uids, shells, homes, dot files.
+  [`${DEB}/5.4.1.1`]: { also: { "kisa-unix/U-47": "fail" }, why: "PASS_MAX_DAYS over 90 is KISA U-47 too" },
+  "kisa-unix/U-47": { also: { [`${DEB}/5.4.1.1`]: "fail" }, why: "PASS_MAX_DAYS 99999 is CIS 5.4.1.1 too" },
+  [`${DEB}/5.4.1.2`]: { also: { "kisa-unix/U-48": "fail" }, why: "PASS_MIN_DAYS 0 is KISA U-48 too" },
+  "kisa-unix/U-48": { also: { [`${DEB}/5.4.1.2`]: "fail" }, why: "PASS_MIN_DAYS 0 is CIS 5.4.1.2 too" },
+  "kisa-unix/U-56": { also: { [`${DEB}/5.4.3.3-login.defs`]: "fail" }, why: "UMASK 002 is weaker than CIS's 027" },
+  [`${DEB}/5.4.2.3`]: { also: { [`${DEB}/7.2.6`]: "fail" }, why: "a second gid-0 group is a duplicate gid" },
+  [`${DEB}/5.4.2.4`]: { also: { [`${DEB}/7.2.2`]: "fail" }, why: "root's empty shadow field is an empty password" },
+  [`${DEB}/5.4.2.7`]: { also: { "kisa-unix/U-53": "fail", [`${DEB}/7.2.9`]: "fail" }, why: "daemon with a shell is KISA U-53, and an interactive account whose home (/usr/sbin) it does not own" },
+  "kisa-unix/U-53": { also: { [`${DEB}/5.4.2.7`]: "fail", [`${DEB}/7.2.9`]: "fail" }, why: "daemon with a shell is CIS 5.4.2.7, and an interactive account whose home (/usr/sbin) it does not own" },
+  ...Object.fromEntries([`${DEB}/7.2.1`, "kisa-unix/U-04"].map((k) => [k, {
+    also: Object.fromEntries([...(k === "kisa-unix/U-04" ? [`${DEB}/7.2.1`] : ["kisa-unix/U-04"]), ...["5.4.1.1-accounts", "5.4.1.2-accounts", "5.4.1.3-accounts", "5.4.1.5-accounts"].map((id) => `${DEB}/${id}`)].map((x) => [x, "fail" as Status])),
+    why: "a hash in /etc/passwd is unshadowed (CIS 7.2.1, KISA U-04) and has none of shadow's ageing fields",
+  }])),
+  [`${DEB}/7.2.5`]: { also: { "kisa-unix/U-52": "fail" }, why: "a duplicate uid is KISA U-52 too" },
+  "kisa-unix/U-52": { also: { [`${DEB}/7.2.5`]: "fail" }, why: "a duplicate uid is CIS 7.2.5 too" },
+  [`${DEB}/7.2.7`]: { also: { [`${DEB}/5.4.2.8`]: "fail" }, why: "the second alice line (nologin) gets alice's shadow entry, a password, so it is an unlocked account without a shell" },
+  "kisa-unix/U-54": { also: { [`${DEB}/5.4.3.2`]: "fail" }, why: "TMOUT=3600, not readonly, is CIS 5.4.3.2 too" },
+  ...Object.fromEntries(["U-14", "U-14.root", "U-17.rhosts", "U-17.root"].map((id) => [`kisa-unix/${id}`, { also: { [`${DEB}/7.2.10`]: "fail" as Status }, why: "a dot file of an interactive account is CIS 7.2.10 too" }])),
+  ...Object.fromEntries(["U-57", "U-58"].map((id) => [`kisa-unix/${id}`, { also: { [`${DEB}/7.2.9`]: "fail" as Status }, why: "an interactive account's home is CIS 7.2.9 too" }])),
   // An ftp account with a shell is an ftp account (U-20.account forbids it outright).
-  "kisa-unix/U-62": { also: { "kisa-unix/U-20.account": "fail" }, why: "the ftp account exists" },
+  "kisa-unix/U-62": {
+    also: { "kisa-unix/U-20.account": "fail", [`${DEB}/5.4.2.7`]: "fail", [`${DEB}/7.2.9`]: "fail" },
+    why: "the ftp account exists, is a system account with a shell, and its home /srv/ftp is 0755",
+  },
   // 4.1.7/4.1.8 (manual: the client CA file's mode and owner) apply only when a client CA is set.
   "cis-kubernetes-node/4.2.3": {
     also: { "cis-kubernetes-node/4.1.7": "skip", "cis-kubernetes-node/4.1.8": "skip" },

@@ -1,0 +1,84 @@
+/**
+ * groups: the local group database (/etc/group) joined with the accounts' primary groups
+ * (/etc/passwd): duplicate gids and names, the gid-0 groups, primary gids no group has, and
+ * each group's members — listed in /etc/group or by primary gid.
+ */
+import { z } from "zod";
+import { describeError } from "../errors.js";
+import { parseGroupEntries, parsePasswdEntries } from "./parse/accounts.js";
+import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+
+const PASSWD = "/etc/passwd";
+const GROUP = "/etc/group";
+
+export interface GroupRecord {
+  name: string;
+  gid: number;
+  /** Supplementary members listed in /etc/group. */
+  members: string[];
+  /** Accounts whose primary gid is this group's. */
+  primaryOf: string[];
+  line: number;
+}
+
+export interface GroupsFact {
+  groups: GroupRecord[];
+  duplicateGids: { gid: number; names: string[] }[];
+  duplicateNames: string[];
+  /** Names of the groups with gid 0. */
+  gid0: string[];
+  /** Accounts whose primary gid no group has. */
+  missingPrimary: { user: string; gid: number }[];
+}
+
+type Read = { text: string } | { missing: true } | { error: string };
+async function read(ctx: ProbeContext, p: string): Promise<Read> {
+  try {
+    const text = await ctx.host.readFileIfExists(p);
+    return text === null ? { missing: true } : { text };
+  } catch (e) {
+    return { error: `${p}: ${describeError(e)}` };
+  }
+}
+
+const FIELDS = ["groups", "duplicateGids", "duplicateNames", "gid0", "missingPrimary"] as const;
+
+export default defineProbe({
+  id: "groups",
+  summary: "Local groups from /etc/group with their members and the accounts' primary groups: duplicates, gid 0, missing primary groups",
+  params: z.strictObject({}),
+  fields: FIELDS,
+  async collect(ctx): Promise<Fact<GroupsFact>> {
+    const [group, passwd] = await Promise.all([read(ctx, GROUP), read(ctx, PASSWD)]);
+    const value: GroupsFact = { groups: [], duplicateGids: [], duplicateNames: [], gid0: [], missingPrimary: [] };
+    const evidence: Evidence[] = [{ file: GROUP }];
+    if (!("text" in group)) {
+      const why = "missing" in group ? `${GROUP} does not exist` : group.error;
+      return { value, evidence, unknown: Object.fromEntries(FIELDS.map((f) => [f, why])) };
+    }
+    const gr = parseGroupEntries(group.text);
+    evidence.push(...gr.problems.slice(0, 5).map((p) => ({ file: GROUP, line: p.line, detail: `unparsed line: ${p.message}` })));
+    const unknown: Record<string, string> = {};
+    let users: { name: string; gid: number }[] = [];
+    if ("text" in passwd) {
+      users = parsePasswdEntries(passwd.text).entries.map((u) => ({ name: u.name, gid: u.gid }));
+      evidence.push({ file: PASSWD });
+    } else {
+      const why = "missing" in passwd ? `${PASSWD} does not exist` : passwd.error;
+      unknown.missingPrimary = why;
+      unknown.groups = why;
+    }
+    const byGid = new Map<number, string[]>();
+    const nameCount = new Map<string, number>();
+    for (const g of gr.entries) {
+      byGid.set(g.gid, [...(byGid.get(g.gid) ?? []), g.name]);
+      nameCount.set(g.name, (nameCount.get(g.name) ?? 0) + 1);
+      value.groups.push({ name: g.name, gid: g.gid, members: g.members, primaryOf: users.filter((u) => u.gid === g.gid).map((u) => u.name), line: g.line });
+    }
+    value.duplicateGids = [...byGid].filter(([, names]) => names.length > 1).map(([gid, names]) => ({ gid, names }));
+    value.duplicateNames = [...nameCount].filter(([, n]) => n > 1).map(([name]) => name);
+    value.gid0 = byGid.get(0) ?? [];
+    value.missingPrimary = users.filter((u) => !byGid.has(u.gid)).map((u) => ({ user: u.name, gid: u.gid }));
+    return Object.keys(unknown).length > 0 ? { value, evidence, unknown } : { value, evidence };
+  },
+});
