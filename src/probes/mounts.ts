@@ -11,6 +11,7 @@ import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { mountUnitName, normaliseMountPoint, parseFstab, parseMountinfo, type FstabEntry, type MountinfoEntry } from "./parse/mounts.js";
 import { lastDirective, parseUnitFile } from "./parse/unit-file.js";
+import { runningSystem } from "./kit/shared.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 
 export { mountUnitName, parseFstab, parseMountinfo } from "./parse/mounts.js";
@@ -41,13 +42,15 @@ type Table =
 
 function loadTable(ctx: ProbeContext): Promise<Table> {
   return ctx.once("mounts:table", async () => {
-    try {
-      const text = await ctx.host.procReadIfExists(MOUNTINFO);
-      if (text !== null) return { view: "running", entries: parseMountinfo(text).entries };
-      // No PID 1 in this procfs: an offline root (its /proc is empty or absent).
-      if (await ctx.host.procExists("1")) return { error: `/proc/${MOUNTINFO} does not exist although /proc/1 does` };
-    } catch (e) {
-      return { error: `cannot read /proc/${MOUNTINFO}: ${describeError(e)}` };
+    // PID 1's table even on the live host: nodeward's own namespace may differ (its unit's PrivateTmp).
+    if ((await runningSystem(ctx)).running) {
+      try {
+        const text = await ctx.host.procReadIfExists(MOUNTINFO);
+        if (text !== null) return { view: "running", entries: parseMountinfo(text).entries };
+        return { error: `/proc/${MOUNTINFO} does not exist on this running system` };
+      } catch (e) {
+        return { error: `cannot read /proc/${MOUNTINFO}: ${describeError(e)}` };
+      }
     }
     try {
       const text = await ctx.host.readFileIfExists(FSTAB);

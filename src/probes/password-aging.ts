@@ -6,7 +6,6 @@
  */
 import { z } from "zod";
 import { describeError } from "../errors.js";
-import { isLoginShell } from "./accounts.js";
 import { hashAlgorithm, parsePasswdEntries, passwordState } from "./parse/accounts.js";
 import { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
 import { parseShadowAging } from "./parse/shadow-aging.js";
@@ -128,7 +127,7 @@ export default defineProbe({
     if ("error" in shadow && pw.some((u) => u.password === "x")) unknown.users = shadow.error;
     const byName = new Map(sh.map((s) => [s.name, s] as const));
     for (const u of pw) {
-      const user: AgingUser = { name: u.name, uid: u.uid, shell: u.shell, loginShell: isLoginShell(u.shell), validShell: isValidLoginShell(u.shell, shells), system: u.uid < uidMin, state: "none" };
+      const user: AgingUser = { name: u.name, uid: u.uid, shell: u.shell, loginShell: isValidLoginShell(u.shell, null), validShell: isValidLoginShell(u.shell, shells), system: u.uid < uidMin, state: "none" };
       const s = u.password === "x" ? byName.get(u.name) : undefined;
       const field = u.password === "x" ? s?.password : u.password;
       if (field !== undefined) {

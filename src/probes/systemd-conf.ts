@@ -11,7 +11,7 @@ import { z } from "zod";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { parseSystemdConf, type SystemdConfEntry } from "./parse/systemd-conf.js";
-import { orderSysctlFiles } from "./sysctl.js";
+import { orderSysctlFiles } from "./parse/sysctl.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 
 export { parseSystemdConf } from "./parse/systemd-conf.js";

@@ -3,7 +3,7 @@
  * `<domain> <type> <item> <value>` per line, `#` comments. It never throws: a line
  * that is not four fields is skipped and recorded as a problem.
  */
-import type { ParseProblem } from "./key-value.js";
+import type { ParseProblem } from "./problem.js";
 
 export interface LimitEntry {
   /** `*`, a user name, `@group`, `%group`, or a uid/gid range (`1000:`). */

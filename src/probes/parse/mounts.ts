@@ -3,7 +3,7 @@
  * process (proc(5) /proc/<pid>/mountinfo) and the boot-time table fstab(5). They never
  * throw: a malformed line is skipped and recorded as a problem.
  */
-import type { ParseProblem } from "./key-value.js";
+import type { ParseProblem } from "./problem.js";
 
 export interface MountinfoEntry {
   mountPoint: string;

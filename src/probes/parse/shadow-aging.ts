@@ -4,7 +4,7 @@
  * (state, algorithm) and must never reach a fact or evidence. Empty numeric fields are
  * `null` ("not set"); a malformed line is skipped and recorded as a problem.
  */
-import type { ParseProblem } from "./key-value.js";
+import type { ParseProblem } from "./problem.js";
 
 export interface ShadowAging {
   name: string;

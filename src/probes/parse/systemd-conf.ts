@@ -4,7 +4,7 @@
  * assignments, `#`/`;` comment lines, a trailing backslash continuing a line. It never
  * throws: a line that is neither a header nor an assignment is recorded as a problem.
  */
-import type { ParseProblem } from "./key-value.js";
+import type { ParseProblem } from "./problem.js";
 
 export interface SystemdConfEntry {
   section: string;
