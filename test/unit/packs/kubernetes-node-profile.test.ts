@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { CheckResult, Status } from "../../../src/engine/result.js";
 import { runChecks } from "../../../src/engine/run-checks.js";
 import { HostRoot } from "../../../src/host/host-root.js";
+import { MountView } from "../../../src/host/mount-view.js";
 import { formatPackError, type LoadedCheck } from "../../../src/packs/load.js";
 import { loadSelection } from "../../../src/packs/selection.js";
 import {
@@ -54,7 +55,9 @@ function profileChecks(): Promise<LoadedCheck[]> {
 
 async function scanRoot(root: string): Promise<Map<string, CheckResult>> {
   // procfs is the fixture's proc/ (HostRoot's default): runtime sysctls, modules, sockets, kube-proxy.
-  const results = await runChecks(await profileChecks(), { host: new HostRoot({ root }), deep: true });
+  // The fixture tree holds every filesystem of the node's mount table (/var, /home, …) as plain
+  // directories: nothing in it is hidden by a mount this process lacks.
+  const results = await runChecks(await profileChecks(), { host: new HostRoot({ root, mounts: MountView.NONE }), deep: true });
   return new Map(results.map((r) => [key(r), r]));
 }
 
