@@ -14,10 +14,13 @@ import listeningPorts from "./listening-ports.js";
 import mounts from "./mounts.js";
 import osRelease from "./os-release.js";
 import packageProbe from "./package.js";
+import pam from "./pam.js";
+import pamOption from "./pam-option.js";
 import passwordAging from "./password-aging.js";
 import securityLimits from "./security-limits.js";
 import shellProfile from "./shell-profile.js";
 import sshdConfig from "./sshd-config.js";
+import sudoers from "./sudoers.js";
 import sysctl from "./sysctl.js";
 import systemdConf from "./systemd-conf.js";
 import systemdUnit from "./systemd-unit.js";
@@ -46,6 +49,9 @@ export const probes = {
   "password-aging": passwordAging,
   "user-homes": userHomes,
   "shell-profile": shellProfile,
+  pam,
+  "pam-option": pamOption,
+  sudoers,
 } as const satisfies Record<string, Probe<z.ZodType, object>>;
 
 export type ProbeId = keyof typeof probes;

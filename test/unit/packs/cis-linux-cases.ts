@@ -11,6 +11,7 @@ import type { Evidence } from "../../../src/probes/types.js";
 import { BASE_ACCOUNTS } from "../../helpers/check-fixture.js";
 import type { FixtureSpec } from "../../helpers/fixture-root.js";
 import { MANUAL_5_4, localUserCases, userAccountCases } from "./cis-linux-cases-accounts.js";
+import { MANUAL_5_3, pamCases, sudoCases } from "./cis-linux-cases-pam.js";
 import { apportCases, bannerCases, partitionCases, coreLimitCases, coredumpCases, prelinkCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
 
 export type Distro = "debian" | "ubuntu-22.04" | "ubuntu-24.04";
@@ -43,8 +44,12 @@ const OS_RELEASE: Record<Distro, string> = {
 };
 
 /** dpkg status with `bash` (so the database exists) and the named packages installed. */
+/** `name` or `name=version` (default version 1.0-1). */
 export function dpkg(...installed: string[]): string {
-  return ["bash", ...installed].map((p) => `Package: ${p}\nStatus: install ok installed\nVersion: 1.0-1\nArchitecture: amd64\n`).join("\n");
+  return ["bash", ...installed].map((p) => {
+    const [name, version = "1.0-1"] = p.split("=") as [string, string?];
+    return `Package: ${name}\nStatus: install ok installed\nVersion: ${version}\nArchitecture: amd64\n`;
+  }).join("\n");
 }
 
 export function base(distro: Distro, extra: FixtureSpec = {}): FixtureSpec {
@@ -360,6 +365,8 @@ export function linuxCases(distro: Distro): Case[] {
   cases.push(...apportCases({ conf: "1.5.5", unit: "1.5.5-apport.service" }));
   cases.push(...bannerCases("1.6", distro === "debian" ? "Debian GNU/Linux" : "Ubuntu"));
   cases.push(...sshCases(distro));
+  cases.push(...sudoCases());
+  cases.push(...pamCases(distro === "debian" ? "debian" : distro === "ubuntu-22.04" ? "ubuntu2204" : "ubuntu2404"));
   cases.push(...userAccountCases(distro !== "ubuntu-22.04"));
   cases.push(...filePermCases());
   cases.push(...localUserCases({ shadowed: "7.2.1", empty: "7.2.2", groups: "7.2.3", shadowGroup: "7.2.4", dupUid: "7.2.5", dupGid: "7.2.6", dupUser: "7.2.7", dupGroup: "7.2.8", homes: "7.2.9", dotfiles: "7.2.10" }));
@@ -660,9 +667,9 @@ export function fileTreeCases(): Case[] {
 
 /** Checks with no automated audit: the result is `manual` on any root. */
 export const MANUAL_ONLY: Record<Distro, string[]> = {
-  debian: ["1.1.1.10", ...MANUAL_5_4, "7.1.13"],
-  "ubuntu-22.04": [...MANUAL_5_4, "7.1.13"],
-  "ubuntu-24.04": ["1.1.1.10", ...MANUAL_5_4, "7.1.13"],
+  debian: ["1.1.1.10", ...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"],
+  "ubuntu-22.04": [...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"],
+  "ubuntu-24.04": ["1.1.1.10", ...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"],
 };
 
 /** CIS 3.3.x network parameters: the same keys and values in the Debian, Ubuntu and RHEL 9 benchmarks. */

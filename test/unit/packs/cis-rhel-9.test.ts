@@ -28,6 +28,7 @@ import {
   type Expected,
 } from "./cis-linux-cases.js";
 import { MANUAL_5_4, localUserCases, userAccountCases } from "./cis-linux-cases-accounts.js";
+import { MANUAL_5_3, pamCases, sudoCases } from "./cis-linux-cases-pam.js";
 import { bannerCases, coredumpCases, partitionCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
 
 const PACK = "cis-rhel-9";
@@ -58,7 +59,8 @@ function rpmStub(installed: readonly string[]): CommandRunner {
   return (argv) => {
     const result: CommandResult = { argv: [...argv], exitCode: null, stdout: "", stderr: "", failed: true, timedOut: false, notFound: true, truncated: false, durationMs: 0 };
     if (argv[0] === "rpm" && argv[1] === "--root" && argv.includes("-qa") && argv.includes("--qf")) {
-      const stdout = ["bash", ...installed].map((p) => `${p}\t1.0-1.el9\n`).join("");
+      // `name` or `name=version-release`.
+      const stdout = ["bash", ...installed].map((p) => `${p.split("=")[0] as string}\t${p.split("=")[1] ?? "1.0-1.el9"}\n`).join("");
       return Promise.resolve({ ...result, exitCode: 0, stdout, failed: false, notFound: false });
     }
     return Promise.resolve(result);
@@ -112,6 +114,8 @@ function rhelCases(): RhelCase[] {
     ...coredumpCases("1.5.3", "ProcessSizeMax", "0", "2G"),
     ...coredumpCases("1.5.4", "Storage", "none", "external"),
     ...bannerCases("1.7", "Red Hat Enterprise Linux"),
+    ...sudoCases(),
+    ...pamCases("rhel"),
     ...userAccountCases(),
     ...localUserCases({ shadowed: "7.2.1", empty: "7.2.2", groups: "7.2.3", dupUid: "7.2.4", dupGid: "7.2.5", dupUser: "7.2.6", dupGroup: "7.2.7", homes: "7.2.8", dotfiles: "7.2.9" }),
   ]));
@@ -428,7 +432,7 @@ function filePermCases(): RhelCase[] {
 }
 
 /** Checks with no automated audit: `manual` on any RHEL root. */
-const MANUAL_ONLY = ["1.1.1.9", "1.3.1.6", ...MANUAL_5_4, "7.1.13"];
+const MANUAL_ONLY = ["1.1.1.9", "1.3.1.6", ...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"];
 
 afterAll(cleanupFixtures);
 const cases = rhelCases();

@@ -1,0 +1,114 @@
+/**
+ * sudoers: sudo's policy as sudoers(5) reads it — /etc/sudoers and every file it includes
+ * (`@include`, `@includedir` and the older `#include`/`#includedir`; an includedir skips
+ * names ending in `~` or containing a `.`) — as Defaults settings and user specifications
+ * with file and line, plus the settings CIS judges: use_pty, logfile, timestamp_timeout,
+ * authenticate and NOPASSWD.
+ */
+import path from "node:path";
+import { z } from "zod";
+import { describeError } from "../errors.js";
+import { parseSudoers, type SudoDefault, type SudoUserSpec } from "./parse/sudoers.js";
+import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+
+export { parseSudoers } from "./parse/sudoers.js";
+
+export const SUDOERS = "/etc/sudoers";
+const MAX_FILES = 256;
+
+export interface SudoersFact {
+  /** /etc/sudoers exists (sudo's policy file). */
+  exists: boolean;
+  defaults: (SudoDefault & { file: string })[];
+  userSpecs: (SudoUserSpec & { file: string })[];
+  files: string[];
+  /** Global `Defaults use_pty` in effect (the last global setting of it wins). */
+  usePty: boolean;
+  /** Global `Defaults logfile=…`, when set. */
+  logfile?: string;
+  /** Global timestamp_timeout in minutes; sudo's default of 15 when not set. */
+  timestampTimeout: number;
+  /** Some Defaults line (any scope) turns authentication off (`!authenticate`). */
+  authenticateDisabled: boolean;
+  /** Some user specification has the NOPASSWD tag. */
+  nopasswd: boolean;
+}
+
+async function load(ctx: ProbeContext): Promise<{ fact: SudoersFact; unreadable: string[]; problems: Evidence[] }> {
+  const fact: SudoersFact = { exists: false, defaults: [], userSpecs: [], files: [], usePty: false, timestampTimeout: 15, authenticateDisabled: false, nopasswd: false };
+  const unreadable: string[] = [];
+  const problems: Evidence[] = [];
+  const seen = new Set<string>();
+  const readOne = async (file: string): Promise<void> => {
+    if (seen.has(file) || seen.size >= MAX_FILES) return;
+    seen.add(file);
+    let text: string | null;
+    try {
+      text = await ctx.host.readFileIfExists(file);
+    } catch (e) {
+      unreadable.push(`${file}: ${describeError(e)}`);
+      return;
+    }
+    if (text === null) return;
+    if (file === SUDOERS) fact.exists = true;
+    fact.files.push(file);
+    const parsed = parseSudoers(text);
+    problems.push(...parsed.problems.slice(0, 5).map((p) => ({ file, line: p.line, detail: `unparsed line: ${p.message}` })));
+    // Directives apply in file order: includes are read where they stand.
+    const items = [
+      ...parsed.defaults.map((d) => ({ line: d.line, run: () => { fact.defaults.push({ ...d, file }); } })),
+      ...parsed.userSpecs.map((u) => ({ line: u.line, run: () => { fact.userSpecs.push({ ...u, file }); } })),
+      ...parsed.includes.map((inc) => ({
+        line: inc.line,
+        run: async () => {
+          const target = path.posix.isAbsolute(inc.path) ? inc.path : path.posix.join(path.posix.dirname(file), inc.path);
+          if (inc.kind === "include") return readOne(target);
+          let names: string[] | null;
+          try {
+            names = await ctx.host.readdir(target);
+          } catch (e) {
+            unreadable.push(`${target}: ${describeError(e)}`);
+            return;
+          }
+          for (const n of (names ?? []).filter((x) => !x.endsWith("~") && !x.includes(".")).sort()) await readOne(`${target}/${n}`);
+        },
+      })),
+    ].sort((a, b) => a.line - b.line);
+    for (const it of items) await it.run();
+  };
+  await readOne(SUDOERS);
+  for (const d of fact.defaults) {
+    if (d.name === "authenticate" && d.negated) fact.authenticateDisabled = true;
+    if (d.scope !== "") continue;
+    if (d.name === "use_pty") fact.usePty = !d.negated;
+    if (d.name === "logfile") {
+      if (d.negated) delete fact.logfile;
+      else if (d.value !== undefined) fact.logfile = d.value;
+    }
+    if (d.name === "timestamp_timeout" && d.value !== undefined && /^-?\d+(\.\d+)?$/.test(d.value)) fact.timestampTimeout = Number(d.value);
+  }
+  fact.nopasswd = fact.userSpecs.some((u) => u.tags.includes("NOPASSWD"));
+  return { fact, unreadable, problems };
+}
+
+export default defineProbe({
+  id: "sudoers",
+  summary: "sudo's policy from /etc/sudoers and its includes: Defaults (use_pty, logfile, timestamp_timeout, authenticate) and user specifications",
+  params: z.strictObject({}),
+  fields: ["exists", "defaults", "userSpecs", "files", "usePty", "logfile", "timestampTimeout", "authenticateDisabled", "nopasswd"],
+  async collect(ctx): Promise<Fact<SudoersFact>> {
+    const { fact, unreadable, problems } = await load(ctx);
+    const evidence: Evidence[] = [
+      ...(fact.exists ? [] : [{ file: SUDOERS, detail: "does not exist" }]),
+      ...fact.defaults.map((d) => ({ file: d.file, line: d.line, key: `Defaults${d.scope} ${d.negated ? "!" : ""}${d.name}` })),
+      ...fact.userSpecs.filter((u) => u.tags.length > 0).map((u) => ({ file: u.file, line: u.line, detail: `tags ${u.tags.join(", ")}` })),
+      ...problems,
+    ];
+    if (unreadable.length > 0) {
+      const why = `cannot read ${unreadable.join("; ")}`;
+      const unknown = Object.fromEntries(["defaults", "userSpecs", "usePty", "logfile", "timestampTimeout", "authenticateDisabled", "nopasswd"].map((f) => [f, why]));
+      return { value: fact, evidence, unknown };
+    }
+    return { value: fact, evidence };
+  },
+});

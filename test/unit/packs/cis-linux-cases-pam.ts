@@ -1,0 +1,186 @@
+/**
+ * Pass and fail fixtures for CIS Linux 5.2 (sudo, su) and 5.3 (PAM). Debian and Ubuntu
+ * stacks are the common-* files; RHEL 9's are authselect's system-auth and password-auth.
+ */
+import type { FixtureSpec } from "../../helpers/fixture-root.js";
+import type { Case } from "./cis-linux-cases.js";
+
+export type PamFlavor = "debian" | "ubuntu2204" | "ubuntu2404" | "rhel";
+
+const SUDO_OK = 'Defaults use_pty\nDefaults logfile="/var/log/sudo.log"\nroot ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n';
+
+export function sudoCases(): Case[] {
+  const noSudo = { status: "skip" as const, message: "no /etc/sudoers (sudo is not installed; see 5.2.1)" };
+  const su = (line: string): FixtureSpec => ({ "etc/pam.d/su": `auth sufficient pam_rootok.so\n${line}\nsession required pam_env.so readenv=1\n` });
+  return [
+    { id: "5.2.1", label: "installed", pkgs: ["sudo"], spec: {}, want: { status: "pass" } },
+    { id: "5.2.1", label: "not installed", spec: {}, want: { status: "fail", message: "installed is false, expected true" } },
+    { id: "5.2.2", label: "Defaults use_pty", spec: { "etc/sudoers": SUDO_OK }, want: { status: "pass" } },
+    { id: "5.2.2", label: "!use_pty in a drop-in", spec: { "etc/sudoers": SUDO_OK, "etc/sudoers.d/90-dev": "Defaults !use_pty\n" }, want: { status: "fail", message: "usePty is false, expected true" } },
+    { id: "5.2.2", label: "no sudo", spec: {}, want: noSudo },
+    { id: "5.2.3", label: "logfile set", spec: { "etc/sudoers": SUDO_OK }, want: { status: "pass" } },
+    { id: "5.2.3", label: "no logfile", spec: { "etc/sudoers": "Defaults use_pty\n" }, want: { status: "fail", message: "logfile is (not set), expected matches /^//" } },
+    { id: "5.2.4", label: "no NOPASSWD", spec: { "etc/sudoers": SUDO_OK }, want: { status: "pass" } },
+    { id: "5.2.4", label: "NOPASSWD in a drop-in", spec: { "etc/sudoers": SUDO_OK, "etc/sudoers.d/ops": "ops ALL=(ALL) NOPASSWD: ALL\n" }, want: { status: "fail", message: "nopasswd is true, expected false" } },
+    { id: "5.2.5", label: "authentication on", spec: { "etc/sudoers": SUDO_OK }, want: { status: "pass" } },
+    { id: "5.2.5", label: "Defaults:%sudo !authenticate", spec: { "etc/sudoers": `${SUDO_OK}Defaults:%sudo !authenticate\n` }, want: { status: "fail", message: "authenticateDisabled is true, expected false" } },
+    { id: "5.2.6", label: "unset (sudo's 15)", spec: { "etc/sudoers": SUDO_OK }, want: { status: "pass" } },
+    { id: "5.2.6", label: "timestamp_timeout=-1", spec: { "etc/sudoers": `${SUDO_OK}Defaults timestamp_timeout=-1\n` }, want: { status: "fail", message: "timestampTimeout is -1, expected >= 0 and <= 15" } },
+    { id: "5.2.6", label: "timestamp_timeout=60", spec: { "etc/sudoers": `${SUDO_OK}Defaults env_reset, timestamp_timeout=60\n` }, want: { status: "fail", message: "timestampTimeout is 60, expected >= 0 and <= 15" } },
+    { id: "5.2.7", label: "pam_wheel use_uid group=sugroup", spec: su("auth required pam_wheel.so use_uid group=sugroup"), want: { status: "pass" } },
+    {
+      id: "5.2.7", label: "pam_wheel commented out", spec: su("# auth required pam_wheel.so use_uid group=sugroup"),
+      want: { status: "fail", message: "entries is 0 of 1 matching, expected some element: module = pam_wheel.so, control = required, flags contains use_uid, options.group = sugroup" },
+    },
+    { id: "5.2.7", label: "pam_wheel without group= (wheel)", spec: su("auth required pam_wheel.so use_uid"), want: { status: "fail" } },
+    { id: "5.2.7-group", label: "sugroup empty", spec: { "etc/group": "root:x:0:\nsugroup:x:990:\n" }, want: { status: "pass" } },
+    { id: "5.2.7-group", label: "sugroup with a member", spec: { "etc/group": "root:x:0:\nsugroup:x:990:alice\n" }, want: { status: "fail", message: "groups is 0 of 2 matching, expected some element: name = sugroup, members = [], primaryOf = []" } },
+    { id: "5.2.7-group", label: "no sugroup", spec: { "etc/group": "root:x:0:\n" }, want: { status: "fail" } },
+  ];
+}
+
+export function pamCases(flavor: PamFlavor): Case[] {
+  const rhel = flavor === "rhel";
+  const auth = rhel ? "system-auth" : "common-auth";
+  const password = rhel ? "system-auth" : "common-password";
+  const authStack = (faillock: string) => rhel
+    ? `auth required pam_env.so\nauth required pam_faillock.so preauth silent ${faillock}\nauth sufficient pam_unix.so\nauth required pam_faillock.so authfail ${faillock}\nauth required pam_deny.so\naccount required pam_faillock.so\naccount required pam_unix.so\n`
+    : `auth requisite pam_faillock.so preauth ${faillock}\nauth [success=1 default=ignore] pam_unix.so\nauth [default=die] pam_faillock.so authfail ${faillock}\nauth requisite pam_deny.so\nauth required pam_permit.so\n`;
+  const pwStack = (pwq: string, hist: string, unix: string) => rhel
+    ? `password requisite pam_pwquality.so local_users_only ${pwq}\npassword required pam_pwhistory.so use_authtok ${hist}\npassword sufficient pam_unix.so sha512 shadow use_authtok ${unix}\npassword required pam_deny.so\n`
+    : `password requisite pam_pwquality.so retry=3 ${pwq}\npassword [success=1 default=ignore] pam_pwhistory.so use_authtok ${hist}\npassword [success=1 default=ignore] pam_unix.so obscure use_authtok yescrypt ${unix}\npassword requisite pam_deny.so\npassword required pam_permit.so\n`;
+  const stacks = (o: { faillock?: string; pwq?: string; hist?: string; unix?: string; authUnix?: string } = {}): FixtureSpec => rhel
+    ? {
+        "etc/pam.d/system-auth": authStack(o.faillock ?? "") + pwStack(o.pwq ?? "", o.hist ?? "", o.unix ?? ""),
+        "etc/pam.d/password-auth": authStack(o.faillock ?? "") + pwStack(o.pwq ?? "", o.hist ?? "", o.unix ?? ""),
+      }
+    : {
+        "etc/pam.d/common-auth": authStack(o.faillock ?? "").replace("pam_unix.so", `pam_unix.so ${o.authUnix ?? ""}`),
+        "etc/pam.d/common-account": "account [success=1 new_authtok_reqd=done default=ignore] pam_unix.so\naccount requisite pam_deny.so\naccount required pam_permit.so\naccount required pam_faillock.so\n",
+        "etc/pam.d/common-password": pwStack(o.pwq ?? "", o.hist ?? "", o.unix ?? ""),
+        "etc/pam.d/common-session": "session [default=1] pam_permit.so\nsession requisite pam_deny.so\nsession required pam_permit.so\nsession required pam_unix.so\n",
+      };
+  const conf = (faillock = "deny = 5\nunlock_time = 900\neven_deny_root\n", pwq = "difok = 2\nminlen = 14\nminclass = 4\nmaxrepeat = 3\nmaxsequence = 3\nenforce_for_root\n", hist = "remember = 24\nenforce_for_root\n"): FixtureSpec => ({
+    "etc/security/faillock.conf": faillock,
+    "etc/security/pwquality.conf.d/50-cis.conf": pwq,
+    "etc/security/pwhistory.conf": hist,
+  });
+  const good: FixtureSpec = { ...stacks(), ...conf(), ...(rhel ? { "etc/authselect/authselect.conf": "custom/cis\nwith-faillock\nwith-pwhistory\n" } : {}) };
+  const cases: Case[] = [];
+  // Minimum versions (CIS: the release that has every option these items set); none given for Ubuntu 22.04 here.
+  const minimum: Record<PamFlavor, [string, string] | undefined> = { debian: ["1.5.2-6+deb12u1", "1.5.2-5"], ubuntu2404: ["1.5.3-5ubuntu5.1", "1.5.2-9"], rhel: ["1.5.1-19.el9", "1.5.1-14.el9"], ubuntu2204: undefined };
+  const pkgs = rhel ? ["pam", "authselect", "libpwquality"] : ["libpam-runtime", "libpam-modules", "libpam-pwquality"];
+  pkgs.forEach((p, i) => {
+    const id = `5.3.1.${i + 1}`;
+    const v = minimum[flavor];
+    const versioned = v !== undefined && (i === 0 || (i === 1 && !rhel));
+    cases.push({ id, label: "installed", pkgs: [versioned ? `${p}=${v[0]}` : p], spec: {}, want: { status: "pass" } });
+    cases.push({ id, label: "not installed", spec: {}, want: { status: "fail" } });
+    if (versioned) cases.push({ id, label: `older than the minimum (${v[1]})`, pkgs: [`${p}=${v[1]}`], spec: {}, want: { status: "fail" } });
+  });
+
+  // Modules in the stacks.
+  const enabled: [string, string, string, RegExp | string][] = rhel
+    ? [["5.3.2.2", "system-auth", "pam_faillock.so", /^auth .*pam_faillock\.so.*\n/gm], ["5.3.2.2-password-auth", "password-auth", "pam_faillock.so", /^auth .*pam_faillock\.so.*\n/gm],
+       ["5.3.2.3", "system-auth", "pam_pwquality.so", /^password .*pam_pwquality\.so.*\n/gm], ["5.3.2.3-password-auth", "password-auth", "pam_pwquality.so", /^password .*pam_pwquality\.so.*\n/gm],
+       ["5.3.2.4", "system-auth", "pam_pwhistory.so", /^password .*pam_pwhistory\.so.*\n/gm], ["5.3.2.4-password-auth", "password-auth", "pam_pwhistory.so", /^password .*pam_pwhistory\.so.*\n/gm],
+       ["5.3.2.5", "system-auth", "pam_unix.so", /^auth .*pam_unix\.so.*\n/gm], ["5.3.2.5-password-auth", "password-auth", "pam_unix.so", /^auth .*pam_unix\.so.*\n/gm]]
+    : [["5.3.2.1", "common-auth", "pam_unix.so", /^auth .*pam_unix\.so.*\n/gm], ["5.3.2.1-common-account", "common-account", "pam_unix.so", /^account .*pam_unix\.so.*\n/gm],
+       ["5.3.2.1-common-password", "common-password", "pam_unix.so", /^password .*pam_unix\.so.*\n/gm], ["5.3.2.1-common-session", "common-session", "pam_unix.so", /^session .*pam_unix\.so.*\n/gm],
+       ["5.3.2.2", "common-auth", "pam_faillock.so", /^auth .*pam_faillock\.so.*\n/gm], ["5.3.2.2-common-account", "common-account", "pam_faillock.so", /^account .*pam_faillock\.so.*\n/gm],
+       ["5.3.2.3", "common-password", "pam_pwquality.so", /^password .*pam_pwquality\.so.*\n/gm], ["5.3.2.4", "common-password", "pam_pwhistory.so", /^password .*pam_pwhistory\.so.*\n/gm]];
+  for (const [id, svc, mod, re] of enabled) {
+    const file = `etc/pam.d/${svc}`;
+    cases.push(
+      { id, label: `${mod} in ${svc}`, spec: good, want: { status: "pass" } },
+      { id, label: `${mod} missing from ${svc}`, spec: { ...good, [file]: (good[file] as string).replace(re, "") }, want: { status: "fail" } },
+    );
+  }
+  if (rhel) {
+    cases.push(
+      { id: "5.3.2.1", label: "authselect profile selected", spec: good, want: { status: "pass" } },
+      { id: "5.3.2.1", label: "no authselect profile", spec: stacks(), want: { status: "fail", message: "exists is false, expected true" } },
+    );
+  }
+
+  // Options: [id, conf override that fails, arg that fails].
+  const FL = "etc/security/faillock.conf";
+  const PQ = "etc/security/pwquality.conf.d/50-cis.conf";
+  const PH = "etc/security/pwhistory.conf";
+  const opts: [string, string, string][] = [
+    ["5.3.3.1.1", "deny = 10", "faillock:deny=6"],
+    ["5.3.3.1.2", "unlock_time = 300", "faillock:unlock_time=60"],
+    ["5.3.3.2.1", "difok = 1", "pwq:difok=1"],
+    ["5.3.3.2.2", "minlen = 8", "pwq:minlen=8"],
+    ["5.3.3.2.4", "maxrepeat = 0", "pwq:maxrepeat=5"],
+    ["5.3.3.2.5", "maxsequence = 0", "pwq:maxsequence=4"],
+    ["5.3.3.3.1", "remember = 5", "hist:remember=5"],
+  ];
+  const fileOf = (id: string) => (id.startsWith("5.3.3.1") ? FL : id.startsWith("5.3.3.3") ? PH : PQ);
+  for (const [id, badConf, badArg] of opts) {
+    const key = badConf.split(" ")[0] as string;
+    const f = fileOf(id);
+    const [where, arg] = badArg.split(":") as [string, string];
+    cases.push(
+      { id, label: "configured", spec: good, want: { status: "pass" } },
+      { id, label: `${badConf} in ${f.split("/").at(-1)}`, spec: { ...good, [f]: (good[f] as string).replace(new RegExp(`^${key} = .*$`, "m"), badConf) }, want: { status: "fail" } },
+      { id, label: `not set`, spec: { ...good, [f]: (good[f] as string).replace(new RegExp(`^${key} = .*\\n`, "m"), "") }, want: { status: "fail" } },
+      { id, label: `${arg} on the PAM line`, spec: { ...conf(), ...stacks({ [where]: arg }) }, want: { status: "fail" } },
+    );
+  }
+  cases.push(
+    { id: "5.3.3.1.1", label: "the exact message", spec: { ...good, [FL]: "deny = 10\n" }, want: { status: "fail", message: "conf is 10, expected >= 1 and <= 5", evidence: [{ file: "/etc/security/faillock.conf", line: 1, key: "deny" }] } },
+    { id: "5.3.3.1.2", label: "unlock_time = 0 (administrator unlocks)", spec: { ...good, [FL]: "deny = 5\nunlock_time = 0\n" }, want: { status: "pass" } },
+  );
+  // Flags.
+  const flags: [string, string, string][] = [
+    ["5.3.3.1.3", FL, "even_deny_root"],
+    [rhel ? "5.3.3.2.7" : "5.3.3.2.8", PQ, "enforce_for_root"],
+    ["5.3.3.3.2", PH, "enforce_for_root"],
+  ];
+  for (const [id, f, flag] of flags) {
+    cases.push(
+      { id, label: `${flag} in ${f.split("/").at(-1)}`, spec: good, want: { status: "pass" } },
+      { id, label: `${flag} missing`, spec: { ...good, [f]: (good[f] as string).replace(`${flag}\n`, "") }, want: { status: "fail", message: "set is false, expected true" } },
+    );
+  }
+  // Default-on options that must not be turned off.
+  const offs: [string, string][] = rhel ? [["5.3.3.2.6", "dictcheck"]] : [["5.3.3.2.6", "dictcheck"], ["5.3.3.2.7", "enforcing"]];
+  for (const [id, opt] of offs) {
+    cases.push(
+      { id, label: "not set (on by default)", spec: good, want: { status: "pass" } },
+      { id, label: `${opt} = 1`, spec: { ...good, [PQ]: `${good[PQ] as string}${opt} = 1\n` }, want: { status: "pass" } },
+      { id, label: `${opt} = 0`, spec: { ...good, [PQ]: `${good[PQ] as string}${opt} = 0\n` }, want: { status: "fail" } },
+      { id, label: `${opt}=0 on the PAM line`, spec: { ...conf(), ...stacks({ pwq: `${opt}=0` }) }, want: { status: "fail" } },
+    );
+  }
+  // pam_unix and pam_pwhistory arguments.
+  cases.push(
+    { id: "5.3.3.3.3", label: "use_authtok", spec: good, want: { status: "pass" } },
+    { id: "5.3.3.3.3", label: "without use_authtok", spec: { ...good, [`etc/pam.d/${password}`]: (good[`etc/pam.d/${password}`] as string).replace("pam_pwhistory.so use_authtok", "pam_pwhistory.so") }, want: { status: "fail" } },
+  );
+  const nullokIds = rhel ? ["5.3.3.4.1", "5.3.3.4.1-password-auth"] : ["5.3.3.4.1", "5.3.3.4.1-common-account", "5.3.3.4.1-common-password", "5.3.3.4.1-common-session"];
+  const rememberIds = nullokIds.map((x) => x.replace("5.3.3.4.1", "5.3.3.4.2"));
+  const svcOf = (id: string) => (id.includes("-") ? id.slice(id.indexOf("-") + 1) : auth);
+  const typeOf: Record<string, string> = { "common-auth": "auth", "common-account": "account", "common-password": "password", "common-session": "session", "system-auth": "auth", "password-auth": "auth" };
+  const addUnixArg = (svc: string, arg: string): FixtureSpec => {
+    const file = `etc/pam.d/${svc}`;
+    const t = typeOf[svc] as string;
+    return { ...good, [file]: (good[file] as string).replace(new RegExp(`^(${t} .*pam_unix\\.so)`, "m"), `$1 ${arg}`) };
+  };
+  for (const id of nullokIds) cases.push({ id, label: "no nullok", spec: good, want: { status: "pass" } }, { id, label: "nullok", spec: addUnixArg(svcOf(id), "nullok"), want: { status: "fail" } });
+  for (const id of rememberIds) cases.push({ id, label: "no remember", spec: good, want: { status: "pass" } }, { id, label: "remember=5", spec: addUnixArg(svcOf(id), "remember=5"), want: { status: "fail" } });
+  const pwIds = rhel ? [["5.3.3.4.3", "system-auth"], ["5.3.3.4.3-password-auth", "password-auth"], ["5.3.3.4.4", "system-auth"], ["5.3.3.4.4-password-auth", "password-auth"]] : [["5.3.3.4.3", "common-password"], ["5.3.3.4.4", "common-password"]];
+  for (const [id, svc] of pwIds as [string, string][]) {
+    const file = `etc/pam.d/${svc}`;
+    const strip = id.startsWith("5.3.3.4.3") ? /pam_unix\.so (sha512 shadow|obscure) use_authtok( yescrypt)?/ : /pam_unix\.so (sha512 shadow|obscure) use_authtok/;
+    const repl = id.startsWith("5.3.3.4.3") ? "pam_unix.so md5 use_authtok" : "pam_unix.so $1";
+    cases.push(
+      { id, label: "configured", spec: good, want: { status: "pass" } },
+      { id, label: id.startsWith("5.3.3.4.3") ? "md5" : "without use_authtok", spec: { ...good, [file]: (good[file] as string).replace(strip, repl) }, want: { status: "fail" } },
+    );
+  }
+  return cases;
+}
+
+export const MANUAL_5_3 = ["5.3.3.2.3"];
