@@ -19,6 +19,7 @@
 import { BASE_ACCOUNTS } from "./check-fixture.js";
 import type { FixtureEntry, FixtureSpec } from "./fixture-root.js";
 import { ETCD_UID, kubeadmNode, type KubeadmNodeOptions } from "./kubeadm-node.js";
+import { pamGood } from "./pam-fixtures.js";
 
 export const KERNEL_RELEASE = "6.1.0-28-amd64";
 
@@ -116,10 +117,17 @@ export const SSHD_SETTINGS: Record<string, string> = {
 };
 
 /** Installed packages (dpkg status): the ones whose items must apply, no CIS-forbidden one. */
-export const PACKAGES = ["bash", "openssh-server", "cron", "at", "systemd-timesyncd", "containerd", "kubelet", "kubeadm", "apparmor", "exim4-daemon-light", "rsync"];
+export const PACKAGES = [
+  "bash", "openssh-server", "cron", "at", "systemd-timesyncd", "containerd", "kubelet", "kubeadm", "apparmor", "exim4-daemon-light", "rsync",
+  "sudo", "libpam-runtime=1.5.2-6+deb12u1", "libpam-modules=1.5.2-6+deb12u1", "libpam-pwquality",
+];
 
+/** `name` or `name=version` (default version 1.0-1). */
 export function dpkgStatus(packages: readonly string[]): string {
-  return packages.map((p) => `Package: ${p}\nStatus: install ok installed\nVersion: 1.0-1\nArchitecture: amd64\n`).join("\n");
+  return packages.map((p) => {
+    const [name, version = "1.0-1"] = p.split("=") as [string, string?];
+    return `Package: ${name}\nStatus: install ok installed\nVersion: ${version}\nArchitecture: amd64\n`;
+  }).join("\n");
 }
 
 /** /etc/passwd lines: kubeadm's accounts (etcd) plus an administrator with a real home. */
@@ -145,6 +153,7 @@ export const GROUP_LINES = [
   "crontab:x:101:",
   `etcd:x:${ETCD_UID}:`,
   "sshusers:x:1001:alice",
+  "sugroup:x:1002:",
   "nogroup:x:65534:",
   "alice:x:1000:",
 ];
@@ -249,12 +258,14 @@ export function debianHost(): FixtureSpec {
     "home/alice/.profile": f("true\n", 0o644, 1000, 1000),
     "home/alice/.bashrc": f("alias ll='ls -l'\n", 0o600, 1000, 1000),
 
-    // PAM and password policy (KISA U-02, U-03, U-45, U-46).
-    "etc/pam.d/common-password": f("password requisite pam_pwquality.so retry=3\npassword [success=1 default=ignore] pam_unix.so obscure yescrypt\npassword requisite pam_deny.so\npassword required pam_permit.so\n", 0o644),
-    "etc/pam.d/common-auth": f("auth requisite pam_faillock.so preauth\nauth [success=1 default=ignore] pam_unix.so nullok\nauth [default=die] pam_faillock.so authfail\nauth requisite pam_deny.so\nauth required pam_permit.so\n", 0o644),
-    "etc/pam.d/su": f("auth sufficient pam_rootok.so\nauth required pam_wheel.so use_uid\nsession required pam_env.so readenv=1\n", 0o644),
+    // PAM and password policy (CIS 5.3, KISA U-02, U-03, U-46): the CIS stacks and module
+    // files, and pwquality.conf with KISA's credits; su restricted to the empty sugroup (CIS 5.2.7, KISA U-45).
+    ...Object.fromEntries(Object.entries(pamGood(false)).map(([k, v]) => [k, f(v as string, 0o644)])),
+    "etc/pam.d/su": f("auth sufficient pam_rootok.so\nauth required pam_wheel.so use_uid group=sugroup\nsession required pam_env.so readenv=1\n", 0o644),
     "etc/security/pwquality.conf": f("# nodeward compliant\nminlen = 14\ndcredit = -1\nucredit = -1\nlcredit = -1\nocredit = -1\n", 0o644),
-    "etc/security/faillock.conf": f("deny = 5\nunlock_time = 900\n", 0o644),
+    // sudo (CIS 5.2).
+    "etc/sudoers": f('Defaults env_reset\nDefaults use_pty\nDefaults logfile="/var/log/sudo.log"\nroot ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n', 0o440),
+    "etc/sudoers.d": dir(0o755),
 
     // Shell environment (KISA U-05, U-54).
     "etc/profile": f('PATH="/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games"\nexport PATH\n', 0o644),

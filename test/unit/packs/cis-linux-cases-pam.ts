@@ -3,6 +3,7 @@
  * stacks are the common-* files; RHEL 9's are authselect's system-auth and password-auth.
  */
 import type { FixtureSpec } from "../../helpers/fixture-root.js";
+import { FAILLOCK_CONF, PWHISTORY_CONF, PWQUALITY_DROPIN, pamConf, pamGood, pamStacks, type PamArgs } from "../../helpers/pam-fixtures.js";
 import type { Case } from "./cis-linux-cases.js";
 
 export type PamFlavor = "debian" | "ubuntu2204" | "ubuntu2404" | "rhel";
@@ -43,29 +44,9 @@ export function pamCases(flavor: PamFlavor): Case[] {
   const rhel = flavor === "rhel";
   const auth = rhel ? "system-auth" : "common-auth";
   const password = rhel ? "system-auth" : "common-password";
-  const authStack = (faillock: string) => rhel
-    ? `auth required pam_env.so\nauth required pam_faillock.so preauth silent ${faillock}\nauth sufficient pam_unix.so\nauth required pam_faillock.so authfail ${faillock}\nauth required pam_deny.so\naccount required pam_faillock.so\naccount required pam_unix.so\n`
-    : `auth requisite pam_faillock.so preauth ${faillock}\nauth [success=1 default=ignore] pam_unix.so\nauth [default=die] pam_faillock.so authfail ${faillock}\nauth requisite pam_deny.so\nauth required pam_permit.so\n`;
-  const pwStack = (pwq: string, hist: string, unix: string) => rhel
-    ? `password requisite pam_pwquality.so local_users_only ${pwq}\npassword required pam_pwhistory.so use_authtok ${hist}\npassword sufficient pam_unix.so sha512 shadow use_authtok ${unix}\npassword required pam_deny.so\n`
-    : `password requisite pam_pwquality.so retry=3 ${pwq}\npassword [success=1 default=ignore] pam_pwhistory.so use_authtok ${hist}\npassword [success=1 default=ignore] pam_unix.so obscure use_authtok yescrypt ${unix}\npassword requisite pam_deny.so\npassword required pam_permit.so\n`;
-  const stacks = (o: { faillock?: string; pwq?: string; hist?: string; unix?: string; authUnix?: string } = {}): FixtureSpec => rhel
-    ? {
-        "etc/pam.d/system-auth": authStack(o.faillock ?? "") + pwStack(o.pwq ?? "", o.hist ?? "", o.unix ?? ""),
-        "etc/pam.d/password-auth": authStack(o.faillock ?? "") + pwStack(o.pwq ?? "", o.hist ?? "", o.unix ?? ""),
-      }
-    : {
-        "etc/pam.d/common-auth": authStack(o.faillock ?? "").replace("pam_unix.so", `pam_unix.so ${o.authUnix ?? ""}`),
-        "etc/pam.d/common-account": "account [success=1 new_authtok_reqd=done default=ignore] pam_unix.so\naccount requisite pam_deny.so\naccount required pam_permit.so\naccount required pam_faillock.so\n",
-        "etc/pam.d/common-password": pwStack(o.pwq ?? "", o.hist ?? "", o.unix ?? ""),
-        "etc/pam.d/common-session": "session [default=1] pam_permit.so\nsession requisite pam_deny.so\nsession required pam_permit.so\nsession required pam_unix.so\n",
-      };
-  const conf = (faillock = "deny = 5\nunlock_time = 900\neven_deny_root\n", pwq = "difok = 2\nminlen = 14\nminclass = 4\nmaxrepeat = 3\nmaxsequence = 3\nenforce_for_root\n", hist = "remember = 24\nenforce_for_root\n"): FixtureSpec => ({
-    "etc/security/faillock.conf": faillock,
-    "etc/security/pwquality.conf.d/50-cis.conf": pwq,
-    "etc/security/pwhistory.conf": hist,
-  });
-  const good: FixtureSpec = { ...stacks(), ...conf(), ...(rhel ? { "etc/authselect/authselect.conf": "custom/cis\nwith-faillock\nwith-pwhistory\n" } : {}) };
+  const stacks = (o: PamArgs = {}): FixtureSpec => pamStacks(rhel, o);
+  const conf = pamConf;
+  const good: FixtureSpec = pamGood(rhel);
   const cases: Case[] = [];
   // Minimum versions (CIS: the release that has every option these items set); none given for Ubuntu 22.04 here.
   const minimum: Record<PamFlavor, [string, string] | undefined> = { debian: ["1.5.2-6+deb12u1", "1.5.2-5"], ubuntu2404: ["1.5.3-5ubuntu5.1", "1.5.2-9"], rhel: ["1.5.1-19.el9", "1.5.1-14.el9"], ubuntu2204: undefined };
@@ -104,9 +85,9 @@ export function pamCases(flavor: PamFlavor): Case[] {
   }
 
   // Options: [id, conf override that fails, arg that fails].
-  const FL = "etc/security/faillock.conf";
-  const PQ = "etc/security/pwquality.conf.d/50-cis.conf";
-  const PH = "etc/security/pwhistory.conf";
+  const FL = FAILLOCK_CONF;
+  const PQ = PWQUALITY_DROPIN;
+  const PH = PWHISTORY_CONF;
   const opts: [string, string, string][] = [
     ["5.3.3.1.1", "deny = 10", "faillock:deny=6"],
     ["5.3.3.1.2", "unlock_time = 300", "faillock:unlock_time=60"],
