@@ -4,6 +4,7 @@
  * each group's members — listed in /etc/group or by primary gid.
  */
 import { z } from "zod";
+import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { parseGroupEntries, parsePasswdEntries } from "./parse/accounts.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
@@ -57,7 +58,7 @@ export default defineProbe({
       return { value, evidence, unknown: Object.fromEntries(FIELDS.map((f) => [f, why])) };
     }
     const gr = parseGroupEntries(group.text);
-    evidence.push(...gr.problems.slice(0, 5).map((p) => ({ file: GROUP, line: p.line, detail: `unparsed line: ${p.message}` })));
+    pushAll(evidence, gr.problems.slice(0, 5).map((p) => ({ file: GROUP, line: p.line, detail: `unparsed line: ${p.message}` })));
     const unknown: Record<string, string> = {};
     let users: { name: string; gid: number }[] = [];
     if ("text" in passwd) {

@@ -5,6 +5,7 @@
  * lines in the given PAM services (an argument overrides the file for that line).
  */
 import { z } from "zod";
+import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { pamStack } from "./kit/pam-stack.js";
@@ -73,7 +74,7 @@ async function confFiles(ctx: ProbeContext, m: Module): Promise<{ files: string[
   if (spec.dropins) {
     try {
       const names = (await ctx.host.readdir(spec.dropins)) ?? [];
-      files.push(...names.filter((n) => n.endsWith(".conf")).sort().map((n) => `${spec.dropins}/${n}`));
+      pushAll(files, names.filter((n) => n.endsWith(".conf")).sort().map((n) => `${spec.dropins}/${n}`));
     } catch (e) {
       if (!isMissing(e)) errors.push(`${spec.dropins}: ${describeError(e)}`);
     }
@@ -107,7 +108,7 @@ export default defineProbe({
     if (value.confFile) evidence.push({ file: value.confFile, line: value.confLine as number, key: p.option });
     for (const service of p.services) {
       const stack = await pamStack(ctx, service);
-      errors.push(...stack.unreadable);
+      pushAll(errors, stack.unreadable);
       for (const e of stack.entries.filter((x) => x.module === p.module)) {
         value.inStack = true;
         const arg = Object.hasOwn(e.options, p.option) ? e.options[p.option] : e.flags.includes(p.option) ? "" : undefined;

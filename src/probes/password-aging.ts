@@ -145,7 +145,8 @@ export default defineProbe({
       }
       value.users.push(user);
     }
-    evidence.push({ file: PASSWD }, ...("text" in shadow ? [{ file: SHADOW }] : []));
+    evidence.push({ file: PASSWD });
+    if ("text" in shadow) evidence.push({ file: SHADOW });
     return Object.keys(unknown).length > 0 ? { value, evidence, unknown } : { value, evidence };
   },
 });

@@ -5,6 +5,7 @@
  * matching `*` line wins, `-` setting both; every line for the item is in `entries`.
  */
 import { z } from "zod";
+import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { parseLimitsConf, type LimitEntry } from "./parse/limits.js";
@@ -44,7 +45,7 @@ function load(ctx: ProbeContext): Promise<Loaded> {
     const candidates = [LIMITS_CONF];
     try {
       const names = (await ctx.host.readdir(LIMITS_D)) ?? [];
-      candidates.push(...names.filter((n) => n.endsWith(".conf")).sort().map((n) => `${LIMITS_D}/${n}`));
+      pushAll(candidates, names.filter((n) => n.endsWith(".conf")).sort().map((n) => `${LIMITS_D}/${n}`));
     } catch (e) {
       if (!isMissing(e)) unreadable.push(`${LIMITS_D}: ${describeError(e)}`);
     }
@@ -55,8 +56,8 @@ function load(ctx: ProbeContext): Promise<Loaded> {
         const st = await ctx.host.stat(f);
         if (!st?.isFile()) continue;
         const parsed = parseLimitsConf(await ctx.host.readFile(f), f);
-        entries.push(...parsed.entries);
-        problems.push(...parsed.problems.slice(0, 5).map((p) => ({ file: f, line: p.line, detail: `unparsed line: ${p.message}` })));
+        pushAll(entries, parsed.entries);
+        pushAll(problems, parsed.problems.slice(0, 5).map((p) => ({ file: f, line: p.line, detail: `unparsed line: ${p.message}` })));
         files.push(f);
       } catch (e) {
         unreadable.push(`${f}: ${describeError(e)}`);

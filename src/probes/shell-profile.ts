@@ -5,6 +5,7 @@
  * /etc/bashrc (CIS 5.4.3.2/5.4.3.3, KISA U-54/U-56), or a given user's files (`paths`).
  */
 import { z } from "zod";
+import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { parseShellProfile, type ShellAssignment, type ShellUmask } from "./parse/shell-profile.js";
@@ -47,7 +48,7 @@ async function listFiles(ctx: ProbeContext, patterns: readonly string[]): Promis
     }
     const dir = p.slice(0, p.lastIndexOf("/"));
     try {
-      if ((await ctx.host.readdir(dir)) !== null) files.push(...(await ctx.host.glob(p)));
+      if ((await ctx.host.readdir(dir)) !== null) pushAll(files, (await ctx.host.glob(p)));
     } catch (e) {
       if (!isMissing(e)) errors.push(`${dir}: ${describeError(e)}`);
     }

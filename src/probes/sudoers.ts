@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
+import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { parseSudoers, type SudoDefault, type SudoUserSpec } from "./parse/sudoers.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
@@ -53,7 +54,7 @@ async function load(ctx: ProbeContext): Promise<{ fact: SudoersFact; unreadable:
     if (file === SUDOERS) fact.exists = true;
     fact.files.push(file);
     const parsed = parseSudoers(text);
-    problems.push(...parsed.problems.slice(0, 5).map((p) => ({ file, line: p.line, detail: `unparsed line: ${p.message}` })));
+    pushAll(problems, parsed.problems.slice(0, 5).map((p) => ({ file, line: p.line, detail: `unparsed line: ${p.message}` })));
     // Directives apply in file order: includes are read where they stand.
     const items = [
       ...parsed.defaults.map((d) => ({ line: d.line, run: () => { fact.defaults.push({ ...d, file }); } })),

@@ -8,6 +8,7 @@
  * works on an offline root.
  */
 import { z } from "zod";
+import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { parseSystemdConf, type SystemdConfEntry } from "./parse/systemd-conf.js";
@@ -90,8 +91,8 @@ async function load(ctx: ProbeContext, file: string): Promise<Loaded> {
         const st = await ctx.host.stat(f);
         if (!st?.isFile()) continue;
         const parsed = parseSystemdConf(await ctx.host.readFile(f), f);
-        entries.push(...parsed.entries);
-        problems.push(...parsed.problems.slice(0, 5).map((p) => ({ file: f, line: p.line, detail: `unparsed line: ${p.message}` })));
+        pushAll(entries, parsed.entries);
+        pushAll(problems, parsed.problems.slice(0, 5).map((p) => ({ file: f, line: p.line, detail: `unparsed line: ${p.message}` })));
         read.push(f);
       } catch (e) {
         unreadable.push(`${f}: ${describeError(e)}`);
@@ -123,7 +124,7 @@ export default defineProbe({
         else settings[e.key] = e.value;
       }
       value.settings = settings;
-      evidence.push(...(loaded.files.length > 0 ? loaded.files.map((file) => ({ file })) : [{ file: `/etc/systemd/${p.file}`, detail: "no configuration file: the daemon's defaults apply" }]));
+      pushAll(evidence, (loaded.files.length > 0 ? loaded.files.map((file) => ({ file })) : [{ file: `/etc/systemd/${p.file}`, detail: "no configuration file: the daemon's defaults apply" }]));
       return { value, evidence };
     }
     let winner: SystemdConfEntry | undefined;
