@@ -3,6 +3,8 @@
  * Explicit imports rather than side-effect registration: ESM has no init().
  */
 import accounts from "./accounts.js";
+import auditRules from "./audit-rules.js";
+import bootloader from "./bootloader.js";
 import command from "./command.js";
 import file from "./file.js";
 import fileTree from "./file-tree.js";
@@ -17,6 +19,7 @@ import packageProbe from "./package.js";
 import pam from "./pam.js";
 import pamOption from "./pam-option.js";
 import passwordAging from "./password-aging.js";
+import rsyslogConf from "./rsyslog-conf.js";
 import securityLimits from "./security-limits.js";
 import shellProfile from "./shell-profile.js";
 import sshdConfig from "./sshd-config.js";
@@ -52,6 +55,9 @@ export const probes = {
   pam,
   "pam-option": pamOption,
   sudoers,
+  "rsyslog-conf": rsyslogConf,
+  "audit-rules": auditRules,
+  bootloader,
 } as const satisfies Record<string, Probe<z.ZodType, object>>;
 
 export type ProbeId = keyof typeof probes;

@@ -1,0 +1,105 @@
+/**
+ * audit-rules: the kernel audit rules — the ones augenrules loads at boot (every
+ * /etc/audit/rules.d/*.rules in name order; /etc/audit/audit.rules when rules.d is absent)
+ * and, on the live host, the ones loaded now (`auditctl -l`, read-only). On an offline
+ * root the loaded rules do not exist (not applicable); where auditctl is missing or fails
+ * on a running host they are unknown, never "none".
+ */
+import { z } from "zod";
+import { describeError } from "../errors.js";
+import { isMissing } from "../host/host-root.js";
+import { pushAll } from "../util/array.js";
+import { runningSystem } from "./kit/shared.js";
+import { parseAuditRules, type AuditRule } from "./parse/audit-rules.js";
+import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+
+export { parseAuditRules } from "./parse/audit-rules.js";
+
+export const RULES_D = "/etc/audit/rules.d";
+export const AUDIT_RULES = "/etc/audit/audit.rules";
+
+export interface AuditRulesFact {
+  /** The files boot loads. */
+  files: string[];
+  /** Rules on disk (watches, syscall rules, control lines), with their file. */
+  rules: (AuditRule & { file: string })[];
+  /** The last `-e` on disk is 2: the configuration is locked until reboot. */
+  immutable: boolean;
+  /** Rules loaded in the kernel now (`auditctl -l`). */
+  loaded?: AuditRule[];
+}
+
+interface Disk {
+  files: string[];
+  rules: (AuditRule & { file: string })[];
+  problems: Evidence[];
+  unreadable: string[];
+}
+
+async function diskRules(ctx: ProbeContext): Promise<Disk> {
+  const out: Disk = { files: [], rules: [], problems: [], unreadable: [] };
+  let names: string[] | null = null;
+  try {
+    names = await ctx.host.readdir(RULES_D);
+  } catch (e) {
+    if (!isMissing(e)) out.unreadable.push(`${RULES_D}: ${describeError(e)}`);
+  }
+  const files = names === null ? [AUDIT_RULES] : names.filter((n) => n.endsWith(".rules")).sort().map((n) => `${RULES_D}/${n}`);
+  for (const file of files) {
+    try {
+      const st = await ctx.host.stat(file);
+      if (!st?.isFile()) continue;
+      const parsed = parseAuditRules(await ctx.host.readFile(file));
+      out.files.push(file);
+      for (const r of parsed.rules) out.rules.push({ ...r, file });
+      pushAll(out.problems, parsed.problems.slice(0, 5).map((p) => ({ file, line: p.line, detail: `unparsed line: ${p.message}` })));
+    } catch (e) {
+      out.unreadable.push(`${file}: ${describeError(e)}`);
+    }
+  }
+  return out;
+}
+
+type Loaded = { rules: AuditRule[] } | { notApplicable: string } | { unknown: string };
+
+async function loadedRules(ctx: ProbeContext): Promise<Loaded> {
+  const running = await runningSystem(ctx);
+  if (!running.running) return { notApplicable: `no running kernel to ask (${running.reason})` };
+  if (!ctx.host.isLive) return { unknown: "the loaded rules of a mounted host cannot be asked from here (auditctl runs on this machine's kernel)" };
+  const r = await ctx.run(["auditctl", "-l"], { timeoutMs: ctx.commandTimeoutMs });
+  if (r.notFound) return { unknown: "auditctl is not installed: the loaded rules cannot be read" };
+  if (r.failed) return { unknown: `auditctl -l failed: ${r.reason ?? r.stderr.trim().slice(0, 200)}` };
+  return { rules: parseAuditRules(r.stdout).rules };
+}
+
+export default defineProbe({
+  id: "audit-rules",
+  summary: "Audit rules boot loads (/etc/audit/rules.d) and, on the live host, the loaded ones (auditctl -l)",
+  params: z.strictObject({}),
+  fields: ["files", "rules", "immutable", "loaded"],
+  async collect(ctx): Promise<Fact<AuditRulesFact>> {
+    const [disk, loaded] = await Promise.all([ctx.once("audit-rules:disk", () => diskRules(ctx)), ctx.once("audit-rules:loaded", () => loadedRules(ctx))]);
+    const lastE = disk.rules.filter((r) => r.kind === "control" && r.control?.flag === "e").at(-1);
+    const value: AuditRulesFact = { files: disk.files, rules: disk.rules, immutable: lastE?.control?.value === "2" };
+    const evidence: Evidence[] = [...(disk.files.length > 0 ? disk.files.map((file) => ({ file })) : [{ file: RULES_D, detail: "no rules files" }]), ...disk.problems];
+    const unknown: Record<string, string> = {};
+    const notApplicable: Record<string, string> = {};
+    if ("rules" in loaded) {
+      value.loaded = loaded.rules;
+      evidence.push({ command: "auditctl -l", detail: `${loaded.rules.length} rules loaded` });
+    } else if ("unknown" in loaded) unknown.loaded = loaded.unknown;
+    else notApplicable.loaded = loaded.notApplicable;
+    if (disk.unreadable.length > 0) {
+      const why = `cannot read ${disk.unreadable.join("; ")}`;
+      unknown.rules = why;
+      unknown.immutable = why;
+      unknown.files = why;
+    }
+    return {
+      value,
+      evidence,
+      ...(Object.keys(unknown).length > 0 ? { unknown } : {}),
+      ...(Object.keys(notApplicable).length > 0 ? { notApplicable } : {}),
+    };
+  },
+});

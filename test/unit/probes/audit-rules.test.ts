@@ -1,0 +1,68 @@
+import { afterAll, describe, expect, it } from "vitest";
+import type { CommandResult, CommandRunner } from "../../../src/host/exec.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import { createProbeContext } from "../../../src/engine/scan.js";
+import probe, { parseAuditRules } from "../../../src/probes/audit-rules.js";
+import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+
+afterAll(cleanupFixtures);
+
+describe("parseAuditRules", () => {
+  it("watches, syscall rules (both arches, -F fields, keys), control lines; auditctl -l's dir= form; odd lines are problems", () => {
+    const text = [
+      "## comment", "-D", "-b 8192",
+      "-w /etc/sudoers -p wa -k scope",
+      "-a always,exit -F arch=b64 -S adjtimex,settimeofday -S clock_settime -k time-change",
+      "-a always,exit -F arch=b32 -S chmod -F auid>=1000 -F auid!=unset -F key=perm_mod",
+      "-a always,exit -F dir=/etc/sudoers.d -F perm=wa -F key=scope",
+      "-e 2", "-x nonsense", "-a",
+    ].join("\n");
+    const p = parseAuditRules(text);
+    expect(p.rules.map((r) => [r.kind, r.path, r.perms, r.action, r.arch, r.syscalls, r.fields, r.key, r.control])).toEqual([
+      ["control", undefined, undefined, undefined, undefined, [], [], undefined, { flag: "D", value: "" }],
+      ["control", undefined, undefined, undefined, undefined, [], [], undefined, { flag: "b", value: "8192" }],
+      ["watch", "/etc/sudoers", "wa", undefined, undefined, [], [], "scope", undefined],
+      ["syscall", undefined, undefined, "always,exit", "b64", ["adjtimex", "settimeofday", "clock_settime"], [], "time-change", undefined],
+      ["syscall", undefined, undefined, "always,exit", "b32", ["chmod"], ["auid>=1000", "auid!=unset"], "perm_mod", undefined],
+      ["watch", "/etc/sudoers.d", "wa", "always,exit", undefined, [], [], "scope", undefined],
+      ["control", undefined, undefined, undefined, undefined, [], [], undefined, { flag: "e", value: "2" }],
+    ]);
+    expect(p.problems).toEqual([
+      { line: 9, message: 'unknown option "-x"' },
+      { line: 10, message: "neither a watch (-w), a syscall rule (-a) nor a control option" },
+    ]);
+  });
+});
+
+describe("audit-rules probe", () => {
+  const files = {
+    "etc/audit/rules.d/50-scope.rules": "-w /etc/sudoers -p wa -k scope\n",
+    "etc/audit/rules.d/99-finalize.rules": "-e 2\n",
+    "etc/audit/rules.d/README": "-w /ignored -p wa\n",
+  };
+
+  it("rules.d in name order; immutable from the last -e; loaded rules do not exist on an offline root", async () => {
+    const root = await fixtureRoot(files);
+    const f = await probe.collect(probeContext(root), {});
+    expect(f.value).toMatchObject({ files: ["/etc/audit/rules.d/50-scope.rules", "/etc/audit/rules.d/99-finalize.rules"], immutable: true });
+    expect(f.value.rules.map((r) => [r.kind, r.file])).toEqual([["watch", "/etc/audit/rules.d/50-scope.rules"], ["control", "/etc/audit/rules.d/99-finalize.rules"]]);
+    expect(f.notApplicable?.loaded).toMatch(/^no running kernel to ask/);
+    expect(f.unknown).toBeUndefined();
+  });
+
+  it("a running mounted host: loaded rules unknown (auditctl would ask this machine's kernel)", async () => {
+    const root = await fixtureRoot({ ...files, "proc/1/cmdline": "/sbin/init\0" });
+    const f = await probe.collect(probeContext(root), {});
+    expect(f.unknown?.loaded).toMatch(/cannot be asked from here/);
+  });
+
+  it("the live host: auditctl -l's rules; a missing auditctl is unknown, never 'no rules'", async () => {
+    const stub = (r: Partial<CommandResult>): CommandRunner => (argv) =>
+      Promise.resolve({ argv: [...argv], exitCode: 0, stdout: "", stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1, ...r });
+    const live = new HostRoot({ root: "/" });
+    const ok = await probe.collect(createProbeContext(live, stub({ stdout: "-w /etc/sudoers -p wa -k scope\n" })), {});
+    expect(ok.value.loaded?.map((r) => r.path)).toEqual(["/etc/sudoers"]);
+    const missing = await probe.collect(createProbeContext(live, stub({ exitCode: null, failed: true, notFound: true, reason: "command not found: auditctl" })), {});
+    expect(missing.unknown?.loaded).toBe("auditctl is not installed: the loaded rules cannot be read");
+  });
+});

@@ -1,0 +1,60 @@
+import { afterAll, describe, expect, it } from "vitest";
+import probe, { parseBlsEntry, parseDefaultGrub, parseGrubCfg } from "../../../src/probes/bootloader.js";
+import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+
+afterAll(cleanupFixtures);
+
+const HASH = "grub.pbkdf2.sha512.10000.AAAABBBBCCCC.DDDDEEEE";
+
+describe("GRUB parsers", () => {
+  it("grub.cfg: linux lines with quoted args, superusers, password lines (user only)", () => {
+    const g = parseGrubCfg(`set superusers="root"\npassword_pbkdf2 root ${HASH}\nmenuentry 'Debian' {\n\tlinux\t/vmlinuz-6.1.0-28-amd64 root=UUID=1 ro quiet apparmor=1 "x=a b"\n}\n`);
+    expect(g).toEqual({
+      entries: [{ kernel: "/vmlinuz-6.1.0-28-amd64", args: ["root=UUID=1", "ro", "quiet", "apparmor=1", "x=a b"], line: 4 }],
+      superusers: [{ users: "root", line: 1 }],
+      passwords: [{ user: "root", line: 2 }],
+    });
+    expect(JSON.stringify(g)).not.toContain("pbkdf2.sha512");
+  });
+
+  it("BLS entries and /etc/default/grub", () => {
+    expect(parseBlsEntry("title RHEL\nlinux /vmlinuz-5.14\noptions root=/dev/mapper/rhel-root ro $kernelopts\noptions audit=1\n")).toEqual({ kernel: "/vmlinuz-5.14", options: ["root=/dev/mapper/rhel-root", "ro", "$kernelopts", "audit=1"], line: 4 });
+    expect(parseDefaultGrub('GRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX="apparmor=1 security=apparmor"\n')).toEqual({ args: ["apparmor=1", "security=apparmor", "quiet"], lines: [2, 1] });
+  });
+});
+
+describe("bootloader probe", () => {
+  it("Debian: grub.cfg entries, superuser and password; /etc/default/grub", async () => {
+    const root = await fixtureRoot({
+      "boot/grub/grub.cfg": `set superusers="root"\npassword_pbkdf2 root ${HASH}\nlinux /vmlinuz ro audit=1\nlinux /vmlinuz ro single\n`,
+      "etc/default/grub": 'GRUB_CMDLINE_LINUX="audit=1"\n',
+    });
+    const f = await probe.collect(probeContext(root), {});
+    expect(f.value).toEqual({
+      found: true, configFile: "/boot/grub/grub.cfg", superusers: true, password: true, entryCount: 2, defaultArgs: ["audit=1"],
+      entries: [
+        { kernel: "/vmlinuz", args: ["ro", "audit=1"], line: 3, file: "/boot/grub/grub.cfg" },
+        { kernel: "/vmlinuz", args: ["ro", "single"], line: 4, file: "/boot/grub/grub.cfg" },
+      ],
+    });
+    expect(JSON.stringify(f)).not.toContain("pbkdf2.sha512");
+  });
+
+  it("RHEL: BLS entries with $kernelopts from grubenv; the password in user.cfg", async () => {
+    const root = await fixtureRoot({
+      "boot/grub2/grub.cfg": "set superusers=\"root\"\nexport superusers\nif [ -f ${config_directory}/user.cfg ]; then\n  source ${config_directory}/user.cfg\nfi\nblscfg\n",
+      "boot/grub2/user.cfg": `GRUB2_PASSWORD=${HASH}\n`,
+      "boot/grub2/grubenv": "# GRUB Environment Block\nkernelopts=root=/dev/mapper/rhel-root ro audit=1\n######\n",
+      "boot/loader/entries/abc-5.14.0.conf": "title Red Hat\nlinux /vmlinuz-5.14.0\noptions $kernelopts audit_backlog_limit=8192\n",
+    });
+    const f = await probe.collect(probeContext(root), {});
+    expect(f.value).toMatchObject({ found: true, configFile: "/boot/grub2/grub.cfg", superusers: true, password: true, entryCount: 1 });
+    expect(f.value.entries[0]).toEqual({ kernel: "/vmlinuz-5.14.0", args: ["root=/dev/mapper/rhel-root", "ro", "audit=1", "audit_backlog_limit=8192"], file: "/boot/loader/entries/abc-5.14.0.conf", line: 3 });
+  });
+
+  it("no GRUB: not found (absence); an unreadable config is unknown", async () => {
+    expect((await probe.collect(probeContext(await fixtureRoot({ "boot/vmlinuz": "k" })), {})).value).toMatchObject({ found: false, entryCount: 0 });
+    const root = await fixtureRoot({ "boot/grub/grub.cfg": { symlink: "../../../../../x.cfg" } });
+    expect((await probe.collect(probeContext(root), {})).unknown?.entries).toMatch(/^cannot read \/boot\/grub\/grub\.cfg: /);
+  });
+});
