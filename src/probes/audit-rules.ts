@@ -12,6 +12,7 @@ import { pushAll } from "../util/array.js";
 import { runningSystem } from "./kit/shared.js";
 import { parseAuditRules, type AuditRule } from "./parse/audit-rules.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 export { parseAuditRules } from "./parse/audit-rules.js";
 
@@ -77,6 +78,10 @@ export default defineProbe({
   summary: "Audit rules boot loads (/etc/audit/rules.d) and, on the live host, the loaded ones (auditctl -l)",
   params: z.strictObject({}),
   fields: ["files", "rules", "immutable", "loaded"],
+  /** The rules files by their directory; the loaded rules (auditctl -l) only by the safety net. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, { unwatched: seen.reads.commands.length > 0 ? ["the loaded rules (auditctl -l): a command tells nothing until it is run again"] : [] });
+  },
   async collect(ctx): Promise<Fact<AuditRulesFact>> {
     const [disk, loaded] = await Promise.all([ctx.once("audit-rules:disk", () => diskRules(ctx)), ctx.once("audit-rules:loaded", () => loadedRules(ctx))]);
     const lastE = disk.rules.filter((r) => r.kind === "control" && r.control?.flag === "e").at(-1);

@@ -10,6 +10,7 @@ import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { parseBlsEntry, parseDefaultGrub, parseGrubCfg, parseGrubenv, splitArgs } from "./parse/grub.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 export { parseBlsEntry, parseDefaultGrub, parseGrubCfg } from "./parse/grub.js";
 
@@ -55,6 +56,10 @@ export default defineProbe({
   summary: "GRUB's kernel entries and their arguments (grub.cfg, BLS entries), its superuser and password (never the hash), /etc/default/grub",
   params: z.strictObject({}),
   fields: ["found", "configFile", "entries", "entryCount", "superusers", "password", "defaultArgs"],
+  /** The GRUB configuration files it read. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx): Promise<Fact<BootloaderFact>> {
     const errors: string[] = [];
     const value: BootloaderFact = { found: false, entries: [], entryCount: 0, superusers: false, password: false };

@@ -8,6 +8,7 @@ import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { parseGroupEntries, parsePasswdEntries } from "./parse/accounts.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 const PASSWD = "/etc/passwd";
 const GROUP = "/etc/group";
@@ -49,6 +50,10 @@ export default defineProbe({
   summary: "Local groups from /etc/group with their members and the accounts' primary groups: duplicates, gid 0, missing primary groups",
   params: z.strictObject({}),
   fields: FIELDS,
+  /** /etc/group, /etc/gshadow and /etc/passwd as it read them. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx): Promise<Fact<GroupsFact>> {
     const [group, passwd] = await Promise.all([read(ctx, GROUP), read(ctx, PASSWD)]);
     const value: GroupsFact = { groups: [], duplicateGids: [], duplicateNames: [], gid0: [], missingPrimary: [] };

@@ -13,6 +13,7 @@ import { mountUnitName, normaliseMountPoint, parseFstab, parseMountinfo, type Fs
 import { lastDirective, parseUnitFile } from "./parse/unit-file.js";
 import { runningSystem } from "./kit/shared.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { procReadsMatching, readsAnd } from "./kit/watch.js";
 
 export { mountUnitName, parseFstab, parseMountinfo } from "./parse/mounts.js";
 
@@ -90,6 +91,11 @@ export default defineProbe({
   summary: "Whether a directory is a separate mount and its options: /proc/1/mountinfo on a running system, /etc/fstab and mount units offline",
   params,
   fields: ["path", "mounted", "view", "fstype", "device", "options"],
+  /** fstab and the mount units it read offline; PID 1's mount table polled on a running system (procfs raises no events). */
+  watch(_p, seen) {
+    const table = procReadsMatching(seen.reads, /^1\/mountinfo$/);
+    return readsAnd(seen.reads, { poll: table.length > 0 ? [{ kind: "proc", paths: table }] : [] });
+  },
   async collect(ctx, p): Promise<Fact<MountsFact>> {
     const path = normaliseMountPoint(p.path);
     const table = await loadTable(ctx);

@@ -10,6 +10,7 @@ import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { pamStack } from "./kit/pam-stack.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 const MODULES = {
   "pam_pwquality.so": { conf: "/etc/security/pwquality.conf", dropins: "/etc/security/pwquality.conf.d" },
@@ -87,6 +88,10 @@ export default defineProbe({
   summary: "A PAM module's option (pwquality minlen, faillock deny, …) from its configuration file and its arguments in PAM stacks",
   params,
   fields: ["module", "option", "conf", "confFile", "confLine", "args", "set", "inStack"],
+  /** The PAM stack files it followed and the module's own configuration files. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx, p): Promise<Fact<PamOptionFact>> {
     const value: PamOptionFact = { module: p.module, option: p.option, args: [], set: false, inStack: false };
     const evidence: Evidence[] = [];

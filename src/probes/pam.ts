@@ -7,6 +7,7 @@ import { z } from "zod";
 import { pamStack, type PamEntry } from "./kit/pam-stack.js";
 import { PAM_TYPES } from "./parse/pam.js";
 import { defineProbe, type Evidence, type Fact } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 export { parsePam } from "./parse/pam.js";
 
@@ -30,6 +31,10 @@ export default defineProbe({
   summary: "A PAM service's module stack with includes and substacks resolved (/etc/pam.d)",
   params,
   fields: ["service", "exists", "entries", "modules", "files"],
+  /** The PAM stack files it followed (includes and substacks). */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx, p): Promise<Fact<PamFact>> {
     const stack = await pamStack(ctx, p.service);
     const entries = stack.entries.filter((e) => !p.type || e.type === p.type);

@@ -11,6 +11,7 @@ import { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
 import { parseShadowAging } from "./parse/shadow-aging.js";
 import { isValidLoginShell, parseShells } from "./parse/shells.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 export { parseShadowAging } from "./parse/shadow-aging.js";
 
@@ -76,6 +77,10 @@ export default defineProbe({
   summary: "Password ageing defaults (login.defs, useradd) and every account's ageing and password state from /etc/shadow (never the hash)",
   params: z.strictObject({}),
   fields: ["loginDefs", "passMaxDays", "passMinDays", "passWarnAge", "encryptMethod", "inactive", "users", "today"],
+  /** Login.defs, shadow, passwd, useradd defaults and the files it read. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx): Promise<Fact<PasswordAgingFact>> {
     const [passwd, shadow, defs, useradd, shellsFile] = await Promise.all([read(ctx, PASSWD), read(ctx, SHADOW), read(ctx, LOGIN_DEFS), read(ctx, USERADD), read(ctx, SHELLS)]);
     const today = Math.floor(Date.now() / DAY_MS);

@@ -9,6 +9,7 @@ import { describeError } from "../errors.js";
 import { pushAll } from "../util/array.js";
 import { parseRsyslog } from "./parse/rsyslog.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 export { parseRsyslog } from "./parse/rsyslog.js";
 
@@ -128,6 +129,10 @@ export default defineProbe({
   summary: "rsyslog's configuration with its includes: file creation mode, modules, network inputs, forwarding, rules",
   params: z.strictObject({}),
   fields: ["exists", "files", "fileCreateMode", "fileCreateModeAt", "modules", "networkInputs", "forwards", "rules"],
+  /** Rsyslog.conf and every file its includes named. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx): Promise<Fact<RsyslogFact>> {
     const { fact, unreadable, problems } = await ctx.once("rsyslog-conf", () => load(ctx));
     const evidence: Evidence[] = [

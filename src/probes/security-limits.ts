@@ -10,6 +10,7 @@ import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { parseLimitsConf, type LimitEntry } from "./parse/limits.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 export { parseLimitsConf } from "./parse/limits.js";
 
@@ -72,6 +73,10 @@ export default defineProbe({
   summary: "The pam_limits resource limit for an item (core dumps, logins) from limits.conf and limits.d",
   params,
   fields: ["item", "domain", "hard", "soft", "entries", "files"],
+  /** Limits.conf and limits.d. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx, p): Promise<Fact<SecurityLimitsFact>> {
     const loaded = await load(ctx);
     const entries = loaded.entries.filter((e) => e.item === p.item);

@@ -10,6 +10,7 @@ import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { parseShellProfile, type ShellAssignment, type ShellUmask } from "./parse/shell-profile.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 export { parseShellProfile, umaskPermits } from "./parse/shell-profile.js";
 
@@ -61,6 +62,10 @@ export default defineProbe({
   summary: "A variable (TMOUT) or the umask as the system-wide shell start-up files set them (/etc/profile, profile.d, bash.bashrc)",
   params,
   fields: ["files", "variable", "assignments", "readonly", "exported", "umasks"],
+  /** The profile files and directories it read. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx, p): Promise<Fact<ShellProfileFact>> {
     const listed = await listFiles(ctx, p.paths ?? SYSTEM_SHELL_FILES);
     const errors = [...listed.errors];

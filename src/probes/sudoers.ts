@@ -11,6 +11,7 @@ import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { parseSudoers, type SudoDefault, type SudoUserSpec } from "./parse/sudoers.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 export { parseSudoers } from "./parse/sudoers.js";
 
@@ -97,6 +98,10 @@ export default defineProbe({
   summary: "sudo's policy from /etc/sudoers and its includes: Defaults (use_pty, logfile, timestamp_timeout, authenticate) and user specifications",
   params: z.strictObject({}),
   fields: ["exists", "defaults", "userSpecs", "files", "usePty", "logfile", "timestampTimeout", "authenticateDisabled", "nopasswd"],
+  /** /etc/sudoers and every file its includes named. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx): Promise<Fact<SudoersFact>> {
     const { fact, unreadable, problems } = await load(ctx);
     const evidence: Evidence[] = [
@@ -107,7 +112,10 @@ export default defineProbe({
     ];
     if (unreadable.length > 0) {
       const why = `cannot read ${unreadable.join("; ")}`;
-      const unknown = Object.fromEntries(["defaults", "userSpecs", "usePty", "logfile", "timestampTimeout", "authenticateDisabled", "nopasswd"].map((f) => [f, why]));
+      // /etc/sudoers itself unseen: whether sudo has a policy at all is not known either.
+      const topUnseen = unreadable.some((u) => u.startsWith(`${SUDOERS}: `));
+      const fields = ["defaults", "userSpecs", "usePty", "logfile", "timestampTimeout", "authenticateDisabled", "nopasswd", ...(topUnseen ? ["exists", "files"] : [])];
+      const unknown = Object.fromEntries(fields.map((f) => [f, why]));
       return { value: fact, evidence, unknown };
     }
     return { value: fact, evidence };

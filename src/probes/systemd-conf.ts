@@ -14,6 +14,7 @@ import { isMissing } from "../host/host-root.js";
 import { parseSystemdConf, type SystemdConfEntry } from "./parse/systemd-conf.js";
 import { orderSysctlFiles } from "./parse/sysctl.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 export { parseSystemdConf } from "./parse/systemd-conf.js";
 
@@ -107,6 +108,10 @@ export default defineProbe({
   summary: "A setting of a systemd daemon's configuration (journald.conf, coredump.conf, …) with its drop-ins, as the daemon reads it",
   params,
   fields: ["file", "section", "key", "set", "value", "valueFile", "valueLine", "settings", "files"],
+  /** The configuration file and its drop-in directories. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx, p): Promise<Fact<SystemdConfFact>> {
     const loaded = await load(ctx, p.file);
     const value: SystemdConfFact = { file: p.file, section: p.section, files: loaded.files, ...(p.key ? { key: p.key } : {}) };

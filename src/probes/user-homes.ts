@@ -9,6 +9,7 @@ import { describeError } from "../errors.js";
 import { parsePasswdEntries } from "./parse/accounts.js";
 import { isValidLoginShell, parseShells } from "./parse/shells.js";
 import { defineProbe, type Evidence, type Fact } from "./types.js";
+import { readsAnd } from "./kit/watch.js";
 
 const PASSWD = "/etc/passwd";
 const SHELLS = "/etc/shells";
@@ -55,6 +56,10 @@ export default defineProbe({
   summary: "Interactive accounts' home directories (exists, owner, mode) and the dot files at their top (type, mode, owner, group)",
   params: z.strictObject({}),
   fields: ["users", "files"],
+  /** Passwd, shells and the home directories it stat'ed. */
+  watch(_p, seen) {
+    return readsAnd(seen.reads, {});
+  },
   async collect(ctx): Promise<Fact<UserHomesFact>> {
     let text: string | null;
     let shellsText: string | null;

@@ -47,6 +47,10 @@ type Source = string;
  */
 const PROBES_ELSEWHERE: Record<string, string> = {
   command: "runs a command, reads no file: a command that is missing, fails or times out is error (command.test.ts, engine/run-checks.test.ts)",
+  "systemd-conf": "its only shipped checks (coredump.conf) apply when systemd-coredump is installed, which the compliant node is not: an unreadable drop-in is unknown (systemd-conf.test.ts)",
+  "rsyslog-conf": "no shipped check uses it yet: an unreadable include is unknown (rsyslog-conf.test.ts)",
+  "audit-rules": "no shipped check uses it yet: unreadable rules files and an unaskable kernel are unknown (audit-rules.test.ts)",
+  bootloader: "no shipped check uses it yet: an unreadable GRUB configuration is unknown (bootloader.test.ts)",
 };
 
 /**
