@@ -132,11 +132,15 @@ describe.concurrent("the default table", { timeout: SLOW }, () => {
     expect(r.stdout).not.toContain("Not shown:");
   });
 
-  it("a full scan of this host with every bundled pack fits in 200 lines, failures first", async () => {
+  it("a full scan of this host with every bundled pack shows the failures and little else, failures first", async () => {
     const r = await runCli(["scan", "--color", "never"], { timeoutMs: 120_000 });
     expect([0, 1]).toContain(r.code);
     const lines = r.stdout.trimEnd().split("\n");
-    expect(lines.length).toBeLessThanOrEqual(200);
+    // An unhardened host fails a large part of a whole CIS benchmark (issue 15), so the length
+    // follows the failures: at most 4 lines each (row, message, evidence, fix); beyond them only
+    // the inapplicable packs' lines and the summary.
+    const failures = lines.filter((l) => /^(FAIL|ERROR) /.test(l)).length;
+    expect(lines.length - 4 * failures).toBeLessThanOrEqual(40);
     const firstOther = lines.findIndex((l) => !/^(FAIL|ERROR) |^ {8}/.test(l));
     expect(lines.slice(firstOther).some((l) => /^(FAIL|ERROR) /.test(l))).toBe(false);
     // Packs for other systems are one line each, never a row per check.

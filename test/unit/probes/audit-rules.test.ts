@@ -4,6 +4,12 @@ import { HostRoot } from "../../../src/host/host-root.js";
 import { createProbeContext } from "../../../src/engine/scan.js";
 import probe, { parseAuditRules } from "../../../src/probes/audit-rules.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
+
+probeConformance(probe, {
+  params: [{}],
+  offline: { notApplicable: ["loaded"] },
+});
 
 afterAll(cleanupFixtures);
 

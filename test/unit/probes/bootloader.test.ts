@@ -1,6 +1,16 @@
 import { afterAll, describe, expect, it } from "vitest";
 import probe, { parseBlsEntry, parseDefaultGrub, parseGrubCfg } from "../../../src/probes/bootloader.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
+
+probeConformance(probe, {
+  params: [{}],
+  mayOmit: {
+    configFile: "no GRUB configuration found (found: false)",
+    defaultArgs: "no /etc/default/grub: no default kernel arguments",
+  },
+  offline: {},
+});
 
 afterAll(cleanupFixtures);
 

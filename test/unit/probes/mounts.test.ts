@@ -1,6 +1,17 @@
 import { afterAll, describe, expect, it } from "vitest";
 import probe, { mountUnitName, parseFstab, parseMountinfo } from "../../../src/probes/mounts.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
+
+probeConformance(probe, {
+  params: [{ path: "/tmp" }],
+  mayOmit: {
+    fstype: "not a separate mount (mounted: false): no filesystem of its own",
+    device: "not a separate mount (mounted: false): no device of its own",
+    options: "not a separate mount (mounted: false): no options of its own",
+  },
+  offline: {},
+});
 
 afterAll(cleanupFixtures);
 

@@ -1,6 +1,16 @@
 import { afterAll, describe, expect, it } from "vitest";
 import probe, { parseRsyslog } from "../../../src/probes/rsyslog-conf.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
+
+probeConformance(probe, {
+  params: [{}],
+  mayOmit: {
+    fileCreateMode: "not set: rsyslog's built-in default applies",
+    fileCreateModeAt: "not set: rsyslog's built-in default applies",
+  },
+  offline: {},
+});
 
 afterAll(cleanupFixtures);
 

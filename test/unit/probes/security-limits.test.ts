@@ -1,6 +1,16 @@
 import { afterAll, describe, expect, it } from "vitest";
 import probe, { parseLimitsConf } from "../../../src/probes/security-limits.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
+
+probeConformance(probe, {
+  params: [{ item: "core" }],
+  mayOmit: {
+    hard: "no limits line for the item: the hard limit is not set",
+    soft: "no limits line for the item: the soft limit is not set",
+  },
+  offline: {},
+});
 
 afterAll(cleanupFixtures);
 

@@ -1,6 +1,20 @@
 import { afterAll, describe, expect, it } from "vitest";
 import probe, { parseSystemdConf } from "../../../src/probes/systemd-conf.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
+
+probeConformance(probe, {
+  params: [{ file: "journald.conf", section: "Journal", key: "Storage" }, { file: "journald.conf", section: "Journal" }],
+  mayOmit: {
+    key: "no key asked: the section's settings are listed instead",
+    set: "no key asked: the section's settings are listed instead",
+    value: "the key is not set anywhere (set: false), or no key was asked",
+    valueFile: "the key is not set anywhere (set: false), or no key was asked",
+    valueLine: "the key is not set anywhere (set: false), or no key was asked",
+    settings: "a key was asked: its value is the answer",
+  },
+  offline: {},
+});
 
 afterAll(cleanupFixtures);
 
