@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { CommandResult, CommandRunner } from "../../../src/host/exec.js";
 import { HostRoot } from "../../../src/host/host-root.js";
-import { createProbeContext } from "../../../src/engine/scan.js";
+import { createProbeContext } from "../../../src/engine/run-checks.js";
 import probe, { parseAuditRules } from "../../../src/probes/audit-rules.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
 import { probeConformance } from "../../helpers/probe-conformance.js";
