@@ -15,6 +15,7 @@ import { scanChildModule } from "../paths.js";
 import type { ScanFunction } from "./agent.js";
 import type { CatalogEntry } from "./catalog.js";
 import type { AgentConfig } from "./config.js";
+import { ErrorCodes, NodewardError } from "../errors.js";
 
 /** What the child needs to reproduce the agent's selection and scan. */
 export interface ScanJob {
@@ -90,7 +91,7 @@ export function runChild(request: ChildRequest, options: ChildScanOptions = {}, 
     };
     const onAbort = () => {
       child.kill("SIGKILL");
-      finish(new Error(`${request.kind} abandoned: ${String(signal?.reason ?? "aborted")}`));
+      finish(new NodewardError(ErrorCodes.SCAN_PROCESS, `${request.kind} abandoned: ${String(signal?.reason ?? "aborted")}`));
     };
     if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -103,14 +104,14 @@ export function runChild(request: ChildRequest, options: ChildScanOptions = {}, 
       for (const l of lines) if (l.trim() !== "") options.onStderr?.(l);
     });
     child.once("message", (msg: ChildMessage) => {
-      if (!msg.ok) return finish(new Error(msg.message));
+      if (!msg.ok) return finish(new NodewardError(ErrorCodes.SCAN_PROCESS, msg.message));
       if (msg.kind === "scan") options.onStats?.({ loadMs: msg.loadMs, maxRssKiB: msg.maxRssKiB, wallMs: performance.now() - started });
       finish(undefined, msg);
     });
-    child.once("error", (e) => finish(new Error(`${request.kind} process: ${e.message}`)));
+    child.once("error", (e) => finish(new NodewardError(ErrorCodes.SCAN_PROCESS, `${request.kind} process: ${e.message}`)));
     child.once("exit", (code, sig) => {
       if (tail.trim() !== "") options.onStderr?.(tail);
-      finish(new Error(`${request.kind} process exited (${sig ?? `code ${code}`}) without an answer`));
+      finish(new NodewardError(ErrorCodes.SCAN_PROCESS, `${request.kind} process exited (${sig ?? `code ${code}`}) without an answer`));
     });
     child.send(request);
   });
@@ -120,7 +121,7 @@ export function runChild(request: ChildRequest, options: ChildScanOptions = {}, 
 export function childProcessScan(job: Omit<ScanJob, "loadErrors">, options: ChildScanOptions = {}): ScanFunction {
   return async ({ loadErrors, signal }) => {
     const msg = await runChild({ kind: "scan", ...job, loadErrors: [...loadErrors] }, options, signal);
-    if (msg.kind !== "scan") throw new Error("scan process answered with a catalog");
+    if (msg.kind !== "scan") throw new NodewardError(ErrorCodes.SCAN_PROCESS, "scan process answered with a catalog");
     return msg.report;
   };
 }
@@ -128,6 +129,6 @@ export function childProcessScan(job: Omit<ScanJob, "loadErrors">, options: Chil
 /** Load the packs in a child process: the catalog and the load errors, without holding the packs here. */
 export async function catalogFromChild(job: Omit<ScanJob, "loadErrors">, options: ChildScanOptions = {}): Promise<CatalogAnswer> {
   const msg = await runChild({ kind: "catalog", ...job }, options);
-  if (msg.kind !== "catalog") throw new Error("catalog process answered with a scan");
+  if (msg.kind !== "catalog") throw new NodewardError(ErrorCodes.SCAN_PROCESS, "catalog process answered with a scan");
   return { catalog: msg.catalog, loadErrors: msg.loadErrors, packs: msg.packs, checks: msg.checks };
 }

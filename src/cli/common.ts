@@ -8,6 +8,7 @@ import { SEVERITIES, STATUSES, type Severity, type Status } from "../engine/resu
 import { selectChecks, type CheckFilter } from "../engine/select.js";
 import { writeFileDurable } from "../util/durable-write.js";
 import { didYouMean } from "./suggest.js";
+import { ErrorCodes, NodewardError } from "../errors.js";
 
 /** Documented in README "Exit codes". */
 export const EXIT = {
@@ -21,9 +22,9 @@ export const EXIT = {
   INTERNAL: 3,
 } as const;
 
-export class UsageError extends Error {
+export class UsageError extends NodewardError {
   constructor(message: string) {
-    super(message);
+    super(ErrorCodes.USAGE, message);
     this.name = "UsageError";
   }
 }

@@ -10,6 +10,7 @@
  * implemented; anything else in a reply is reported as an error, never guessed.
  */
 import { createConnection, type Socket } from "node:net";
+import { ErrorCodes, NodewardError } from "../errors.js";
 
 export type DbusBasic = string | number | bigint | boolean;
 
@@ -23,13 +24,13 @@ export interface DbusCall {
   args?: readonly string[];
 }
 
-export class DbusError extends Error {
+export class DbusError extends NodewardError {
   constructor(
     message: string,
     /** The D-Bus error name (`org.freedesktop.DBus.Error.AccessDenied`), when the peer sent one. */
     readonly dbusName?: string,
   ) {
-    super(message);
+    super(ErrorCodes.DBUS, message);
     this.name = "DbusError";
   }
 }

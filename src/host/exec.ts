@@ -4,6 +4,8 @@
  * because for commands like `systemctl is-enabled` the exit code *is* the fact.
  * execa is imported lazily so a scan that runs no command never pays for it.
  */
+import { errorMessage } from "../errors.js";
+
 export interface CommandOptions {
   /** Kill the command after this many milliseconds. Default 10 s. */
   timeoutMs?: number;
@@ -60,9 +62,9 @@ export const runCommand: CommandRunner = async (argv, options = {}) => {
   const stdout = typeof r.stdout === "string" ? r.stdout : "";
   const stderr = typeof r.stderr === "string" ? r.stderr : "";
   let reason: string | undefined;
-  if (notFound) reason = `command not found: ${file}`;
-  else if (r.timedOut) reason = `${file} timed out after ${timeoutMs} ms`;
-  else if (r.isMaxBuffer) reason = `${file} printed more than ${maxBuffer} bytes; output cut`;
+  if (notFound) reason = errorMessage("COMMAND_NOT_FOUND", { command: file });
+  else if (r.timedOut) reason = errorMessage("COMMAND_TIMEOUT", { command: file, ms: timeoutMs });
+  else if (r.isMaxBuffer) reason = errorMessage("COMMAND_OUTPUT_CUT", { command: file, limit: maxBuffer });
   else if (r.failed) {
     const firstErr = stderr.trim().split("\n")[0] ?? "";
     reason = r.exitCode !== undefined

@@ -11,7 +11,7 @@
 import { constants as fsc, type Stats } from "node:fs";
 import { lstat, open, readdir, readFile, readlink, stat, statfs, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { nodewardError } from "../errors.js";
 import { MountView, parseMountinfo } from "./mount-view.js";
 import { pushAll } from "../util/array.js";
 
@@ -80,17 +80,17 @@ export class HostRoot {
     const view = await this.mounts();
     if (view.size > 0) {
       const why = view.hiddenBy(hostPath) ?? view.hiddenBy(this.toHostPath(real));
-      if (why !== undefined) throw new NodewardError(ErrorCodes.UNREADABLE, `${hostPath} is hidden from nodeward: ${why}`);
+      if (why !== undefined) throw nodewardError("HIDDEN", { path: hostPath, why });
     }
     return real;
   }
 
   private async resolveInRoot(hostPath: string, followLast: boolean): Promise<string> {
     if (!path.isAbsolute(hostPath)) {
-      throw new NodewardError(ErrorCodes.PATH_INVALID, `path must be absolute: ${JSON.stringify(hostPath)}`);
+      throw nodewardError("PATH_NOT_ABSOLUTE", { path: JSON.stringify(hostPath) });
     }
     if (hostPath.includes("\0")) {
-      throw new NodewardError(ErrorCodes.PATH_INVALID, `path contains a NUL byte: ${JSON.stringify(hostPath)}`);
+      throw nodewardError("PATH_NUL", { path: JSON.stringify(hostPath) });
     }
     // On the live root nothing can escape `/`; the kernel resolves links (and reports ELOOP).
     if (this.isLive) return path.resolve(hostPath);
@@ -151,7 +151,7 @@ export class HostRoot {
     const fh = await open(real, fsc.O_RDONLY | fsc.O_NONBLOCK | (this.isLive ? 0 : fsc.O_NOFOLLOW));
     try {
       const st = await fh.stat();
-      if (!st.isFile()) throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${hostPath} is not a regular file`);
+      if (!st.isFile()) throw nodewardError("NOT_REGULAR", { path: hostPath });
       return fh;
     } catch (e) {
       await fh.close();
@@ -169,7 +169,7 @@ export class HostRoot {
    */
   async glob(pattern: string): Promise<string[]> {
     if (!path.isAbsolute(pattern)) {
-      throw new NodewardError(ErrorCodes.PATH_INVALID, `glob must be absolute: ${JSON.stringify(pattern)}`);
+      throw nodewardError("GLOB_NOT_ABSOLUTE", { pattern: JSON.stringify(pattern) });
     }
     const parts = pattern.split("/").filter((c) => c !== "");
     let current = ["/"];
@@ -185,10 +185,7 @@ export class HostRoot {
             names = await this.readdir(dir);
           } catch (e) {
             if (isMissing(e)) continue;
-            throw new NodewardError(
-              ErrorCodes.UNREADABLE,
-              `cannot list ${dir} to expand ${pattern}: ${e instanceof Error ? e.message : String(e)}`,
-            );
+            throw nodewardError("CANNOT_LIST", { dir, pattern, reason: e instanceof Error ? e.message : String(e) });
           }
           for (const n of names ?? []) if (re.test(n)) next.push(path.posix.join(dir, n));
         }
@@ -221,7 +218,7 @@ export class HostRoot {
   procPath(rel: string): string {
     const joined = path.join(this.proc, rel);
     if (joined !== this.proc && !joined.startsWith(this.proc + path.sep)) {
-      throw new NodewardError(ErrorCodes.PATH_ESCAPE, `proc path ${rel} leaves ${this.proc}`);
+      throw nodewardError("PROC_PATH_LEAVES", { path: rel, proc: this.proc });
     }
     return joined;
   }
@@ -267,7 +264,7 @@ export class HostRoot {
   /** The real path of a procfs entry, resolved so that it stays inside the scanned system. */
   async procResolve(rel: string, followLast = true): Promise<string> {
     this.procPath(rel); // refuses `..` out of the proc tree
-    if (rel.includes("\0")) throw new NodewardError(ErrorCodes.PATH_INVALID, `proc path contains a NUL byte: ${JSON.stringify(rel)}`);
+    if (rel.includes("\0")) throw nodewardError("PROC_PATH_NUL", { path: JSON.stringify(rel) });
     const parts = rel.split("/").filter((c) => c !== "" && c !== ".");
     if ((await this.procKind()) === "tree") {
       const hostProc = this.isLive ? undefined : path.relative(this.root, this.proc);
@@ -287,7 +284,7 @@ export class HostRoot {
     const magicLeaf = isProcess && ((entry === "exe" && parts.length === 2) || ((entry === "fd" || entry === "map_files") && parts.length === 3));
     const magicInner = isProcess && ((entry === "exe" && parts.length > 2) || ((entry === "fd" || entry === "map_files") && parts.length > 3));
     if (magicInner || (magicLeaf && followLast)) {
-      throw new NodewardError(ErrorCodes.PATH_ESCAPE, `/proc/${rel} is a link to a file anywhere on the host: it is read as a link, never followed`);
+      throw nodewardError("PROC_MAGIC_LINK", { path: rel });
     }
     return path.join(this.proc, ...parts);
   }
@@ -336,7 +333,7 @@ async function walkInside(base: string, hostPath: string, followLast: boolean, w
     if (c === ".") continue;
     if (c === "..") {
       if (stack.length === 0) {
-        throw new NodewardError(ErrorCodes.PATH_ESCAPE, `path ${hostPath} climbs above ${where}`);
+        throw nodewardError("PATH_CLIMBS", { path: hostPath, where });
       }
       stack.pop();
       continue;
@@ -354,13 +351,13 @@ async function walkInside(base: string, hostPath: string, followLast: boolean, w
       // Missing (or unreadable) component: the rest cannot be links we know of.
       pushAll(stack, [c, ...queue.filter((q) => q !== "." && q !== "")]);
       if (stack.includes("..")) {
-        throw new NodewardError(ErrorCodes.PATH_ESCAPE, `path ${hostPath} climbs above ${where}`);
+        throw nodewardError("PATH_CLIMBS", { path: hostPath, where });
       }
       break;
     }
     if (st.isSymbolicLink()) {
       if (++hops > MAX_SYMLINK_HOPS) {
-        throw new NodewardError(ErrorCodes.PATH_INVALID, `too many levels of symbolic links (a symlink loop?) resolving ${hostPath}`);
+        throw nodewardError("SYMLINK_LOOP", { path: hostPath });
       }
       const target = await readlink(candidate);
       const linkHostPath = "/" + [...stack, c].join("/");
@@ -374,10 +371,7 @@ async function walkInside(base: string, hostPath: string, followLast: boolean, w
           if (p === "..") depth--;
           else if (p !== ".") depth++;
           if (depth < 0) {
-            throw new NodewardError(
-              ErrorCodes.PATH_ESCAPE,
-              `symlink ${linkHostPath} -> ${target} points outside ${where}`,
-            );
+            throw nodewardError("SYMLINK_OUTSIDE", { link: linkHostPath, target, where });
           }
         }
       }
@@ -394,13 +388,13 @@ async function readCapped(real: string, shown: string, maxBytes: number, noFollo
   // arms), so only a regular file is ever opened.
   const pre = await (noFollow ? lstat(real) : stat(real));
   if (pre.isDirectory()) {
-    throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${shown} is a directory, not a file`);
+    throw nodewardError("IS_DIRECTORY", { path: shown });
   }
   if (!pre.isFile()) {
-    throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${shown} is not a regular file`);
+    throw nodewardError("NOT_REGULAR", { path: shown });
   }
   if (pre.size > maxBytes) {
-    throw new NodewardError(ErrorCodes.FILE_TOO_LARGE, `${shown} is ${pre.size} bytes, over the ${maxBytes}-byte read limit`);
+    throw nodewardError("OVER_READ_LIMIT", { path: shown, size: pre.size, limit: maxBytes });
   }
   // O_NONBLOCK: a FIFO swapped in since the lstat must not hang the scan. O_NOFOLLOW: the
   // resolved path must not have been swapped for a link since it was resolved.
@@ -409,13 +403,10 @@ async function readCapped(real: string, shown: string, maxBytes: number, noFollo
   try {
     const st = await fh.stat();
     if (!st.isFile() || st.ino !== pre.ino || st.dev !== pre.dev) {
-      throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${shown} changed while it was being opened (now not the regular file it was)`);
+      throw nodewardError("CHANGED_WHILE_OPENED", { path: shown });
     }
     if (st.size > maxBytes) {
-      throw new NodewardError(
-        ErrorCodes.FILE_TOO_LARGE,
-        `${shown} is ${st.size} bytes, over the ${maxBytes}-byte read limit`,
-      );
+      throw nodewardError("OVER_READ_LIMIT", { path: shown, size: st.size, limit: maxBytes });
     }
     // One buffer of the file's size (plus one byte, to see it grow), grown only when the
     // file is longer than stat said (procfs reports 0): a 25 MB file costs 25 MB, not 75.
@@ -431,7 +422,7 @@ async function readCapped(real: string, shown: string, maxBytes: number, noFollo
       if (bytesRead === 0) break;
       total += bytesRead;
       if (total > maxBytes) {
-        throw new NodewardError(ErrorCodes.FILE_TOO_LARGE, `${shown} is over the ${maxBytes}-byte read limit`);
+        throw nodewardError("GREW_OVER_READ_LIMIT", { path: shown, limit: maxBytes });
       }
     }
     return buf.toString("utf8", 0, total);

@@ -1,4 +1,5 @@
 /** Matchers: a small closed vocabulary written as data in packs and compiled at load. */
+import { ErrorCodes, NodewardError } from "../errors.js";
 
 /** The outcome of testing one value. */
 export interface MatchOutcome {
@@ -21,10 +22,10 @@ export interface Matcher {
 }
 
 /** A compile-time problem, with the path inside `expect` where it was found. */
-export class MatcherSyntaxError extends Error {
+export class MatcherSyntaxError extends NodewardError {
   readonly path: readonly (string | number)[];
   constructor(message: string, path: readonly (string | number)[]) {
-    super(message);
+    super(ErrorCodes.PACK_INVALID, message);
     this.name = "MatcherSyntaxError";
     this.path = path;
   }

@@ -7,7 +7,7 @@
  * whose output was cut is an error — its output would not be the whole answer.
  */
 import { z } from "zod";
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { ErrorCodes, NodewardError, nodewardError } from "../errors.js";
 import { defineProbe } from "./types.js";
 
 export interface CommandFact {
@@ -66,20 +66,19 @@ export default defineProbe({
 
     const r = await ctx.run(p.argv, { timeoutMs: p.timeoutMs, maxOutputBytes: p.maxOutputBytes });
     if (r.notFound) {
-      throw new NodewardError(ErrorCodes.COMMAND_NOT_FOUND, r.reason ?? `command not found: ${p.argv[0]}`);
+      throw r.reason !== undefined ? new NodewardError(ErrorCodes.COMMAND_NOT_FOUND, r.reason) : nodewardError("COMMAND_NOT_FOUND", { command: String(p.argv[0]) });
     }
     if (r.timedOut) {
-      throw new NodewardError(ErrorCodes.COMMAND_TIMEOUT, r.reason ?? `${p.argv[0]} timed out after ${p.timeoutMs} ms`);
+      throw r.reason !== undefined ? new NodewardError(ErrorCodes.COMMAND_TIMEOUT, r.reason) : nodewardError("COMMAND_TIMEOUT", { command: String(p.argv[0]), ms: p.timeoutMs });
     }
     if (r.truncated) {
-      throw new NodewardError(
-        ErrorCodes.COMMAND_FAILED,
-        r.reason ?? `${p.argv[0]} printed more than ${p.maxOutputBytes} bytes; output cut`,
-      );
+      throw r.reason !== undefined
+        ? new NodewardError(ErrorCodes.COMMAND_FAILED, r.reason)
+        : nodewardError("COMMAND_OUTPUT_CUT", { command: String(p.argv[0]), limit: p.maxOutputBytes });
     }
     if (r.exitCode === null) {
       // Could not be started (EACCES) or was killed by a signal: no exit code to report.
-      throw new NodewardError(ErrorCodes.COMMAND_FAILED, r.reason ?? `${p.argv[0]} did not exit normally`);
+      throw r.reason !== undefined ? new NodewardError(ErrorCodes.COMMAND_FAILED, r.reason) : nodewardError("COMMAND_ABNORMAL", { command: String(p.argv[0]) });
     }
 
     const stdout = stripFinalNewline(r.stdout);

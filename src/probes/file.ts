@@ -7,7 +7,7 @@
  */
 import type { Stats } from "node:fs";
 import { z } from "zod";
-import { ErrorCodes, NodewardError, describeError } from "../errors.js";
+import { NodewardError, describeError, nodewardError } from "../errors.js";
 import { COMPONENTS, componentFile } from "./k8s/components.js";
 import { KUBELET_FILES, kubeletFile, kubeletInfo } from "./k8s/kubelet-info.js";
 import {
@@ -207,7 +207,7 @@ async function inspectNamed(ctx: ProbeContext, p: Params, hostPath: string, inGl
   } catch (e) {
     // NodewardErrors (escape, loop, too large, not regular) already name the path.
     if (e instanceof NodewardError) throw e;
-    throw new NodewardError(ErrorCodes.PROBE_FAILED, `${hostPath}: ${describeError(e)}`, { cause: e });
+    throw nodewardError("READ_FAILED", { path: hostPath, reason: describeError(e) }, { cause: e });
   }
 }
 

@@ -6,7 +6,7 @@
  * keywords. See src/probes/parse/sshd-config.ts for the rules and the defaults table.
  */
 import { z } from "zod";
-import { ErrorCodes, NodewardError, describeError } from "../errors.js";
+import { ErrorCodes, NodewardError, describeError, nodewardError } from "../errors.js";
 import {
   SshdIncludeError,
   canonicalSshdKeyword,
@@ -56,7 +56,7 @@ function loadConfig(ctx: ProbeContext): Promise<Loaded> {
           if (!st.isFile()) return null;
           return await ctx.host.readFile(p);
         } catch (e) {
-          throw new NodewardError(ErrorCodes.PROBE_FAILED, `${p}: ${describeError(e)}`, { cause: e });
+          throw nodewardError("READ_FAILED", { path: p, reason: describeError(e) }, { cause: e });
         }
       },
       glob: (p: string) => ctx.host.glob(p),

@@ -11,7 +11,7 @@
  */
 import path from "node:path";
 import { isMissing } from "../host/host-root.js";
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { ErrorCodes, NodewardError, describeError } from "../errors.js";
 import type { ProbeContext } from "./types.js";
 import {
   mergeUnitSections,
@@ -107,7 +107,7 @@ export function searchPathState(ctx: ProbeContext): Promise<{ dirs: UnitDir[]; u
         id = `${st.dev}:${st.ino}`;
       } catch (e) {
         // A link out of the root is no unit directory of this system; anything else hides one.
-        if (!isEscape(e)) unobserved.push({ file: d.path, message: `cannot tell whether it holds units: ${errMessage(e)}` });
+        if (!isEscape(e)) unobserved.push({ file: d.path, message: `cannot tell whether it holds units: ${describeError(e)}` });
         continue;
       }
       if (seen.has(id)) continue;
@@ -160,10 +160,6 @@ interface FoundFile {
   viaTemplate: boolean;
 }
 
-function errMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 function isEscape(e: unknown): boolean {
   return e instanceof NodewardError && e.code === ErrorCodes.PATH_ESCAPE;
 }
@@ -182,7 +178,7 @@ async function findInDirs(
     try {
       lst = await ctx.host.lstat(file);
     } catch (e) {
-      if (!isEscape(e)) unobserved.push({ file, message: `cannot tell whether the unit file is there: ${errMessage(e)}` });
+      if (!isEscape(e)) unobserved.push({ file, message: `cannot tell whether the unit file is there: ${describeError(e)}` });
       continue;
     }
     if (!lst) continue;
@@ -191,7 +187,7 @@ async function findInDirs(
       try {
         linkTarget = await ctx.host.readlink(file);
       } catch (e) {
-        unobserved.push({ file, message: `cannot read the link: ${errMessage(e)}` });
+        unobserved.push({ file, message: `cannot read the link: ${describeError(e)}` });
         continue;
       }
       if (linkTarget === "/dev/null") {
@@ -289,7 +285,7 @@ export function lookupUnit(ctx: ProbeContext, name: string): Promise<UnitLookup>
     try {
       fragmentText = await ctx.host.readFile(found.file);
     } catch (e) {
-      const p = { file: found.file, message: `cannot read the unit file: ${errMessage(e)}` };
+      const p = { file: found.file, message: `cannot read the unit file: ${describeError(e)}` };
       unobserved.push(p);
       problems.push(p);
       return { unit: { ...base, masked: false, ...empty(), problems, unobserved }, unobserved };
@@ -307,7 +303,7 @@ export function lookupUnit(ctx: ProbeContext, name: string): Promise<UnitLookup>
           entries = await ctx.host.readdir(dropDir);
         } catch (e) {
           if (isEscape(e)) continue;
-          const p = { file: dropDir, message: `cannot list drop-ins: ${errMessage(e)}` };
+          const p = { file: dropDir, message: `cannot list drop-ins: ${describeError(e)}` };
           unobserved.push(p);
           problems.push(p);
           continue;
@@ -334,7 +330,7 @@ export function lookupUnit(ctx: ProbeContext, name: string): Promise<UnitLookup>
       try {
         text = await ctx.host.readFile(p);
       } catch (e) {
-        const pr = { file: p, message: `cannot read drop-in: ${errMessage(e)}` };
+        const pr = { file: p, message: `cannot read drop-in: ${describeError(e)}` };
         unobserved.push(pr);
         problems.push(pr);
         continue;
@@ -385,7 +381,7 @@ async function readEnvironmentFiles(
     try {
       files = await ctx.host.glob(spec.path);
     } catch (e) {
-      out.unobserved.push({ file: spec.path, message: `cannot expand: ${errMessage(e)}` });
+      out.unobserved.push({ file: spec.path, message: `cannot expand: ${describeError(e)}` });
       files = [];
     }
   }
@@ -395,7 +391,7 @@ async function readEnvironmentFiles(
     try {
       text = await ctx.host.readFileIfExists(f);
     } catch (e) {
-      out.unobserved.push({ file: f, message: `cannot read EnvironmentFile: ${errMessage(e)}` });
+      out.unobserved.push({ file: f, message: `cannot read EnvironmentFile: ${describeError(e)}` });
       continue;
     }
     if (text === null) {

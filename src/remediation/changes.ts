@@ -23,6 +23,7 @@ import {
 } from "./atomic.js";
 import { crashPoint, sha256, type FileBackup, type JournalEntry, type LinkEntry, type LinksBackup, type Run } from "./journal.js";
 import type { Change, FileState, UnitChange } from "./types.js";
+import { ErrorCodes, NodewardError } from "../errors.js";
 
 /**
  * Where `systemctl enable/disable/mask` writes: the unit config dir, and on Debian the
@@ -38,9 +39,9 @@ export interface ExecContext {
   action: string;
 }
 
-export class ChangeFailed extends Error {
+export class ChangeFailed extends NodewardError {
   constructor(message: string) {
-    super(message);
+    super(ErrorCodes.CHANGE_FAILED, message);
     this.name = "ChangeFailed";
   }
 }

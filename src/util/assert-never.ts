@@ -5,9 +5,9 @@
  * out of the switch and doing nothing — a missed case in applyChange would journal "done"
  * for a change it never made.
  */
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { nodewardError } from "../errors.js";
 
 export function assertNever(value: never, what: string): never {
   const shown = typeof value === "object" && value !== null && "kind" in value ? (value as { kind: unknown }).kind : value;
-  throw new NodewardError(ErrorCodes.UNREACHABLE, `unhandled ${what}: ${JSON.stringify(shown)}`);
+  throw nodewardError("UNHANDLED", { what, value: JSON.stringify(shown) });
 }

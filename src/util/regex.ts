@@ -16,6 +16,7 @@
  *                          long: re2js's capture engine is linear but slow past 4 KiB.
  */
 import { RE2JS } from "re2js";
+import { ErrorCodes, NodewardError } from "../errors.js";
 
 export const MAX_PATTERN_CHARS = 4096;
 export const MAX_MATCH_LINE_CHARS = 1024 * 1024;
@@ -26,9 +27,9 @@ const CHUNK_LINES = 2048;
 /** Give the event loop a turn (timers, signals, HTTP) after this much matching. */
 const YIELD_AFTER_MS = 20;
 
-export class RegexSyntaxError extends Error {
+export class RegexSyntaxError extends NodewardError {
   constructor(message: string) {
-    super(message);
+    super(ErrorCodes.PACK_INVALID, message);
     this.name = "RegexSyntaxError";
   }
 }

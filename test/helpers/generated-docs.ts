@@ -8,6 +8,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { CODES, ErrorCodes, MESSAGES, type ErrorName } from "../../src/errors.js";
 import { matcherSummaries } from "../../src/matchers/index.js";
 import { probes } from "../../src/probes/index.js";
 import { fixes } from "../../src/remediation/index.js";
@@ -28,6 +29,18 @@ export function matcherTable(): string {
 export function fixTable(): string {
   const rows = Object.values(fixes).map((f) => `| \`${f.id}\` | ${cell(f.summary)}${f.liveOnly ? " (live host only)" : ""} |`);
   return ["| fix action | does |", "|---|---|", ...rows].join("\n");
+}
+
+/** docs/errors.md's catalogue: every code, what it means, and the messages it is thrown with. */
+export function errorCatalogue(): string {
+  const out: string[] = [];
+  for (const name of Object.keys(CODES) as ErrorName[]) {
+    out.push(`### \`${ErrorCodes[name]}\``, "", CODES[name]);
+    const templates = Object.values(MESSAGES).filter((m) => m.code === name).map((m) => `- \`${m.template}\``);
+    if (templates.length > 0) out.push("", "Messages:", "", ...templates);
+    out.push("");
+  }
+  return out.join("\n").trimEnd();
 }
 
 const begin = (name: string) => `<!-- generated: ${name} (npm run docs) -->`;
@@ -56,6 +69,10 @@ export const GENERATED: GeneratedFile[] = [
       text = withGenerated(text, "matchers", matcherTable());
       return withGenerated(text, "fixes", fixTable());
     },
+  },
+  {
+    file: "docs/errors.md",
+    expected: () => withGenerated(readFileSync(path.join(REPO, "docs/errors.md"), "utf8"), "errors", errorCatalogue()),
   },
 ];
 

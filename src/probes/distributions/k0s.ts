@@ -10,7 +10,7 @@
  * /etc/systemd/system/k0sworker.service, k0scontroller.service (`k0s install`); config
  * /etc/k0s/k0s.yaml. `--data-dir` moves /var/lib/k0s.
  */
-import { errorText, presence, processView } from "../k8s/node.js";
+import { presence, processView } from "../k8s/node.js";
 import type { FlagOrigin } from "../k8s/effective.js";
 import { parseKubeletFlags } from "../parse/kubelet-flags.js";
 import { splitWords } from "../parse/unit-exec.js";
@@ -19,6 +19,7 @@ import type { Evidence, ProbeContext } from "../types.js";
 import { parseRancherArgs } from "./rancher.js";
 import type { Detection, Distribution, ModelledFlags } from "./types.js";
 import { pushAll } from "../../util/array.js";
+import { describeError } from "../../errors.js";
 
 export function k0sCommand(argv: readonly string[]): { sub: "worker" | "controller"; args: string[]; offset: number } | null {
   const prog = argv[0];
@@ -52,7 +53,7 @@ async function model(ctx: ProbeContext, det: Detection): Promise<ModelledFlags> 
         }
       }
     } catch (e) {
-      out.unobserved.push(`${det.hostUnit}: ${errorText(e)}`);
+      out.unobserved.push(`${det.hostUnit}: ${describeError(e)}`);
     }
   }
   const cli = parseRancherArgs(args);

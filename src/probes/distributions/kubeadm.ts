@@ -10,9 +10,9 @@
  */
 import { dpkgStatus } from "../package-dpkg.js";
 import { lookupUnit } from "../systemd-unit-files.js";
-import { errorText } from "../k8s/node.js";
 import { presentMarkers } from "./markers.js";
 import type { Distribution } from "./types.js";
+import { describeError } from "../../errors.js";
 
 const kubeadm: Distribution = {
   id: "kubeadm",
@@ -30,7 +30,7 @@ const kubeadm: Distribution = {
       const pkg = db?.packages.get("kubelet");
       if (pkg?.version && pkg.state === "installed") return { raw: pkg.version, source: "dpkg package kubelet" };
     } catch (e) {
-      return { unobserved: `/var/lib/dpkg/status: ${errorText(e)}` };
+      return { unobserved: `/var/lib/dpkg/status: ${describeError(e)}` };
     }
     return null;
   },

@@ -21,6 +21,7 @@ import type { ProbeContext } from "../types.js";
 import { effectiveSetting, type EffectiveSetting, type FlagOrigin } from "./effective.js";
 import { kubeletInfo, nodeDistribution } from "./kubelet-info.js";
 import { pushAll } from "../../util/array.js";
+import { describeError } from "../../errors.js";
 
 export const COMPONENTS = ["kube-apiserver", "etcd", "kube-proxy", "kube-controller-manager", "kube-scheduler"] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -74,10 +75,6 @@ export interface ComponentInfo {
   fileNotes: Record<string, string>;
   mounts: StaticPodMount[];
   problems: string[];
-}
-
-function msg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 function basename(p: string): string {
@@ -137,7 +134,7 @@ async function findManifest(
     try {
       text = await ctx.host.readFileIfExists(file);
     } catch (e) {
-      problems.push(`${file}: ${msg(e)}`);
+      problems.push(`${file}: ${describeError(e)}`);
       return null;
     }
     return text === null ? null : parseStaticPodManifest(text, file);
@@ -202,7 +199,7 @@ async function readComponentConfig(ctx: ProbeContext, info: ComponentInfo, writt
       return;
     }
   } catch (e) {
-    info.problems.push(`--config ${written}: ${msg(e)}`);
+    info.problems.push(`--config ${written}: ${describeError(e)}`);
     return;
   }
   if (text === null) {

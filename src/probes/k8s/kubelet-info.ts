@@ -19,8 +19,9 @@ import { lookupUnit, unitCommand, type UnitCommand } from "../systemd-unit-files
 import type { Evidence, ProbeContext } from "../types.js";
 import { effectiveSetting, type ConfigLayer, type EffectiveSetting, type FlagOrigin, type SettingSources, type SettingSpec } from "./effective.js";
 import { kubeletDefaultFor } from "./kubelet-defaults.js";
-import { basename, errorText, listDir, presence, processView, readText } from "./node.js";
+import { basename, listDir, presence, processView, readText } from "./node.js";
 import { pushAll } from "../../util/array.js";
+import { describeError } from "../../errors.js";
 
 export type KubeletSource = "process" | "unit" | "embedded" | "distribution" | "none";
 
@@ -400,7 +401,7 @@ async function unitLookupUnobserved(ctx: ProbeContext, name: string): Promise<st
     const r = await lookupUnit(ctx, name);
     return r.unobserved.map((u) => `${u.file}: ${u.message}`);
   } catch (e) {
-    return [errorText(e)];
+    return [describeError(e)];
   }
 }
 

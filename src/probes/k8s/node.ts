@@ -4,16 +4,12 @@
  * exist (its parent could be read), or could not be observed (EACCES, an LSM denial, a
  * link out of the root) — never "absent" because a read failed.
  */
-import { ErrorCodes, NodewardError } from "../../errors.js";
+import { ErrorCodes, NodewardError, describeError } from "../../errors.js";
 import { processTable, type ProcessEntry } from "../process-table.js";
 import type { Evidence, ProbeContext } from "../types.js";
 
 export type Presence = { exists: true; isDir: boolean } | { exists: false } | { unobserved: string };
 export type TextRead = { text: string } | { missing: true } | { unobserved: string };
-
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 function isEscape(e: unknown): boolean {
   return e instanceof NodewardError && e.code === ErrorCodes.PATH_ESCAPE;
@@ -27,7 +23,7 @@ export function presence(ctx: ProbeContext, hostPath: string): Promise<Presence>
       return st ? { exists: true, isDir: st.isDirectory() } : { exists: false };
     } catch (e) {
       if (isEscape(e)) return { exists: false };
-      return { unobserved: `${hostPath}: ${errorText(e)}` };
+      return { unobserved: `${hostPath}: ${describeError(e)}` };
     }
   });
 }
@@ -39,7 +35,7 @@ export function readText(ctx: ProbeContext, hostPath: string): Promise<TextRead>
       const text = await ctx.host.readFileIfExists(hostPath, { maxBytes: 4 * 1024 * 1024 });
       return text === null ? { missing: true } : { text };
     } catch (e) {
-      return { unobserved: `${hostPath}: ${errorText(e)}` };
+      return { unobserved: `${hostPath}: ${describeError(e)}` };
     }
   });
 }
@@ -51,7 +47,7 @@ export function listDir(ctx: ProbeContext, hostPath: string): Promise<{ names: s
       return { names: await ctx.host.readdir(hostPath) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOTDIR") return { names: null };
-      return { unobserved: `${hostPath}: cannot list: ${errorText(e)}` };
+      return { unobserved: `${hostPath}: cannot list: ${describeError(e)}` };
     }
   });
 }

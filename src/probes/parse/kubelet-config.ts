@@ -7,16 +7,13 @@
  */
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
 import { documentProblem } from "../../util/doc-guard.js";
+import { describeError } from "../../errors.js";
 
 export interface ParsedConfig {
   config: Record<string, unknown>;
   /** Dotted key → file and line where it is written. */
   keyLines: Record<string, { file: string; line: number }>;
   problems: string[];
-}
-
-function msg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -50,7 +47,7 @@ export function parseComponentConfig(text: string, file: string): ParsedConfig {
     // prettyErrors off: formatting the error of a 20,000-deep document aborted the process.
     doc = parseDocument(text, { lineCounter: lc, version: "1.1", uniqueKeys: false, prettyErrors: false });
   } catch (e) {
-    return { config: {}, keyLines, problems: [`${file}: ${msg(e)}`] };
+    return { config: {}, keyLines, problems: [`${file}: ${describeError(e)}`] };
   }
   const err = doc.errors[0];
   if (err) {
@@ -62,7 +59,7 @@ export function parseComponentConfig(text: string, file: string): ParsedConfig {
   try {
     js = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    return { config: {}, keyLines, problems: [`${file}: ${msg(e)}`] };
+    return { config: {}, keyLines, problems: [`${file}: ${describeError(e)}`] };
   }
   if (js === null || js === undefined) return { config: {}, keyLines, problems: [] };
   if (!isPlainObject(js)) return { config: {}, keyLines, problems: [`${file}:1: not a mapping`] };

@@ -9,10 +9,11 @@
  * Anything outside that (index pages where a table is expected, a loop in the page graph, a
  * bad header) is an SqliteError with the reason, never a partial answer.
  */
+import { ErrorCodes, NodewardError } from "../../errors.js";
 
-export class SqliteError extends Error {
+export class SqliteError extends NodewardError {
   constructor(message: string) {
-    super(message);
+    super(ErrorCodes.PARSE, message);
     this.name = "SqliteError";
   }
 }

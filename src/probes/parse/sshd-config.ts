@@ -12,6 +12,7 @@
  * takes a reader, so tests drive it from memory and the probe from the host root.
  */
 import type { ParseProblem } from "./problem.js";
+import { ErrorCodes, NodewardError } from "../../errors.js";
 
 export interface SshdLine {
   /** Lower-case keyword, with deprecated aliases mapped to the keyword sshd stores them as. */
@@ -196,7 +197,12 @@ export const SSHD_DIR = "/etc/ssh";
 /** servconf.c SERVCONF_MAX_DEPTH. */
 export const SSHD_MAX_INCLUDE_DEPTH = 16;
 
-export class SshdIncludeError extends Error {}
+export class SshdIncludeError extends NodewardError {
+  constructor(message: string) {
+    super(ErrorCodes.PARSE, message);
+    this.name = "SshdIncludeError";
+  }
+}
 
 /**
  * Read `main` and its Includes; keep only directives outside Match blocks. Includes

@@ -1,0 +1,84 @@
+/**
+ * The error catalogue (src/errors.ts) and the code are in step: every code is thrown
+ * somewhere, every message template is used, and nothing in src/ throws an error without
+ * a code (no `new Error(`, no error class outside NodewardError's family). docs/errors.md
+ * is generated from the catalogue (test/unit/docs/generated.test.ts keeps it in step).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { CODES, ErrorCodes, errorMessage, MESSAGES, NodewardError, nodewardError, type ErrorName } from "../../../src/errors.js";
+import { REPO } from "../../helpers/import-graph.js";
+
+const SRC = path.join(REPO, "src");
+
+function sources(dir: string): { file: string; text: string }[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((d) => d.isFile() && d.name.endsWith(".ts"))
+    .map((d) => {
+      const full = path.join(d.parentPath, d.name);
+      return { file: path.relative(SRC, full), text: readFileSync(full, "utf8") };
+    });
+}
+
+const files = sources(SRC).filter((f) => f.file !== "errors.ts");
+const all = files.map((f) => f.text).join("\n");
+
+/**
+ * `new Error(` that stays: a stand-in for a Node.js fs error (its errno `code` is what
+ * the caller tests), not an error of nodeward's own.
+ */
+const PLAIN_ERRORS_ALLOWED: Record<string, string> = {
+  "engine/drift-plan.ts": "a recorded read that found nothing is replayed as the ENOENT fs error it was",
+};
+
+describe("the error catalogue", () => {
+  it("has codes named after their keys", () => {
+    for (const name of Object.keys(CODES) as ErrorName[]) expect(ErrorCodes[name]).toBe(`NODEWARD_ERR_${name}`);
+  });
+
+  it("has no code that nothing in src/ throws", () => {
+    const usedByTemplate = new Set<string>(
+      Object.entries(MESSAGES)
+        .filter(([id]) => new RegExp(`(?:nodewardError|errorMessage)\\(\\s*"${id}"`).test(all))
+        .map(([, m]) => m.code),
+    );
+    const unused = (Object.keys(CODES) as ErrorName[]).filter((name) => !usedByTemplate.has(name) && !new RegExp(`ErrorCodes\\.${name}\\b`).test(all));
+    expect(unused).toEqual([]);
+  });
+
+  it("has no message template that nothing in src/ uses", () => {
+    const unused = Object.keys(MESSAGES).filter((id) => !new RegExp(`(?:nodewardError|errorMessage)\\(\\s*"${id}"`).test(all));
+    expect(unused).toEqual([]);
+  });
+
+  it("fills every placeholder of a template", () => {
+    expect(errorMessage("OVER_READ_LIMIT", { path: "/etc/shadow", size: 5, limit: 4 })).toBe("/etc/shadow is 5 bytes, over the 4-byte read limit");
+    const e = nodewardError("PATH_CLIMBS", { path: "/../x", where: "root /srv" });
+    expect(e).toBeInstanceOf(NodewardError);
+    expect(e.code).toBe("NODEWARD_ERR_PATH_ESCAPE");
+    expect(e.message).toBe("path /../x climbs above root /srv");
+    for (const m of Object.values(MESSAGES)) expect(m.template).toMatch(/^(?:[^{}]|\{\w+\})+$/);
+  });
+});
+
+describe("errors thrown in src/", () => {
+  it("are never a bare Error (every one has a code)", () => {
+    const bare = files
+      .filter((f) => /\bnew Error\(/.test(f.text) && !(f.file in PLAIN_ERRORS_ALLOWED))
+      .map((f) => f.file);
+    expect(bare).toEqual([]);
+    for (const file of Object.keys(PLAIN_ERRORS_ALLOWED)) expect(files.find((f) => f.file === file)?.text).toMatch(/\bnew Error\(/);
+  });
+
+  it("come from classes in NodewardError's family", () => {
+    const classes = files.flatMap((f) => [...f.text.matchAll(/class (\w+) extends (\w+)/g)].filter((m) => m[2] !== undefined && /Error$/.test(m[2])).map((m) => `${f.file}: ${m[1]} extends ${m[2]}`));
+    expect(classes.length).toBeGreaterThan(5);
+    expect(classes.filter((c) => !/extends NodewardError$/.test(c))).toEqual([]);
+  });
+
+  it("read in a message of its own are described once (describeError), not by local copies", () => {
+    const copies = files.filter((f) => /e instanceof Error \? e\.message : String\(e\)/.test(f.text) && /function \w+\(e: unknown\): string/.test(f.text)).map((f) => f.file);
+    expect(copies).toEqual([]);
+  });
+});
