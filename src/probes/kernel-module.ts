@@ -271,8 +271,7 @@ export default defineProbe({
     } else if (unknown.available) {
       // the module directory itself could not be read (above)
     } else if (!modDirExists) {
-      notes.push(`no ${modDir}: no module files installed`);
-      evidence.push({ module: name, detail: `no ${modDir} on this root: the running kernel has no module files installed here` });
+      notes.push(`no ${modDir} on this root: the running kernel has no module files installed here`);
     } else {
       const dep = await readSource(() => ctx.host.readFileIfExists(`${modDir}/modules.dep`), `${modDir}/modules.dep`);
       if (!("text" in dep)) {
@@ -305,6 +304,9 @@ export default defineProbe({
       cannotTell(["installCommand", "disabledByInstall", "blacklisted", "loadable"], `modprobe.d cannot be read: ${conf.unreadable.join("; ")}`);
     }
 
+    // Why a module reads as absent or unloadable goes in the evidence too: a pass on a root
+    // without a module tree or without module support then says so.
+    for (const n of notes) evidence.push({ module: name, detail: n });
     const fact: KernelModuleFact = {
       name,
       moduleSupport,

@@ -63,6 +63,10 @@ describe("kernel-module probe", () => {
     });
     expect(fact.value.note).toContain("no /proc/modules");
     expect(fact.value.note).toContain(`no /lib/modules/${REL}`);
+    expect(fact.evidence).toEqual([
+      { module: "cramfs", detail: "no /proc/modules: kernel without loadable module support" },
+      { module: "cramfs", detail: `no /lib/modules/${REL} on this root: the running kernel has no module files installed here` },
+    ]);
     expect(fact.unknown).toBeUndefined();
     // Built in: /sys/module/<name> without initstate.
     const overlay = await collect(ctx, "overlay");
@@ -190,6 +194,11 @@ describe("kernel-module probe on an offline root (no procfs)", () => {
     const none = await collect(probeContext(empty), "cramfs");
     expect(none.notApplicable?.["moduleSupport"]).toBe(`offline root: no running kernel (no procfs at ${empty}/proc) to tell whether it loads modules`);
     expect(none.value).toMatchObject({ loaded: false, available: false, loadable: false });
+    // The pass this gives says why: the image ships no module tree.
+    expect(none.evidence).toEqual([
+      { module: "cramfs", detail: "offline root: nothing is loaded; loadability judged from the root's modules and modprobe.d" },
+      { module: "cramfs", detail: "no /lib/modules/*/modules.dep in the root: no kernel modules installed" },
+    ]);
   });
 });
 
