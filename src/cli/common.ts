@@ -59,7 +59,7 @@ export function parsePositiveInt(v: string | undefined, flag: string): number | 
   return Number(v);
 }
 
-export interface PackSelection {
+export interface SelectionFlags {
   /** A profile id (benchmarks/profiles/<id>.yaml) or a path to a profile file. */
   profile?: string;
   /** `--var name=value` overrides; the value is read as YAML (`[22, 10250]`, `true`, `x`). */
@@ -73,7 +73,7 @@ export interface PackSelection {
 /** Load packs, then apply a profile: the one path every command uses (src/packs/selection.ts). */
 export async function loadPackPaths(
   paths: readonly string[],
-  selection: PackSelection = {},
+  selection: SelectionFlags = {},
 ): Promise<LoadResult & { formatted: string[]; profile?: LoadedProfile; all: LoadedPack[] }> {
   const validateFix = selection.validateFixes ? (await import("../remediation/index.js")).validateFix : undefined;
   const result = await loadSelection({

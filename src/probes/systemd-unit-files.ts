@@ -65,7 +65,7 @@ export const UNIT_TYPES = [
 export const UNIT_NAME_RE = /^[^/\s\0-][^/\s\0]*$/;
 
 /** `avahi-daemon` → `avahi-daemon.service`; names with a unit-type suffix are kept. */
-export function normalizeUnitName(name: string): string {
+export function normaliseUnitName(name: string): string {
   if (!UNIT_NAME_RE.test(name) || name.length > 256) {
     throw new NodewardError(ErrorCodes.PROBE_FAILED, `not a valid unit name: ${JSON.stringify(name)}`);
   }
@@ -219,7 +219,7 @@ async function locateUnitFile(
   name: string,
   skipMasks: boolean,
 ): Promise<{ found: FoundFile | null; unobserved: UnitProblem[] }> {
-  const unit = normalizeUnitName(name);
+  const unit = normaliseUnitName(name);
   const { dirs, unobserved: dirProblems } = await searchPathState(ctx);
   const unobserved: UnitProblem[] = [...dirProblems];
   const direct = await findInDirs(ctx, dirs, unit, false, skipMasks, unobserved);
@@ -260,7 +260,7 @@ export async function loadUnit(ctx: ProbeContext, name: string): Promise<LoadedU
 
 /** loadUnit, telling also what could not be observed when no unit was found. */
 export function lookupUnit(ctx: ProbeContext, name: string): Promise<UnitLookup> {
-  const unit = normalizeUnitName(name);
+  const unit = normaliseUnitName(name);
   return ctx.once(`systemd:unit:${unit}`, async (): Promise<UnitLookup> => {
     const { found, unobserved } = await locateUnitFile(ctx, unit, false);
     if (!found) return { unit: null, unobserved };
@@ -426,7 +426,7 @@ export function expandSpecifiers(value: string, unitName: string): string {
  * file exists. Once per scan per unit.
  */
 export async function unitCommand(ctx: ProbeContext, name: string): Promise<UnitCommand | null> {
-  const unitName = normalizeUnitName(name);
+  const unitName = normaliseUnitName(name);
   return ctx.once(`systemd:command:${unitName}`, async () => {
     const { unit } = await lookupUnit(ctx, unitName);
     if (!unit) return null;

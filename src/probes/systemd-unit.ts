@@ -15,7 +15,7 @@ import {
   findUnitFile,
   linksFor,
   lookupUnit,
-  normalizeUnitName,
+  normaliseUnitName,
   templateOf,
   unitSearchPath,
   type EnablementLink,
@@ -79,10 +79,10 @@ export default defineProbe({
   /** Unit files, drop-ins and enablement links by their directories (a new `*.wants` too); the active state polled. */
   watch(p, seen) {
     const offline = seen.fact?.notApplicable?.["active"] !== undefined;
-    return readsAnd(seen.reads, { poll: offline ? [] : [{ kind: "unit-active", units: [normalizeUnitName(p.unit)] }] });
+    return readsAnd(seen.reads, { poll: offline ? [] : [{ kind: "unit-active", units: [normaliseUnitName(p.unit)] }] });
   },
   async collect(ctx, p) {
-    const unit = normalizeUnitName(p.unit);
+    const unit = normaliseUnitName(p.unit);
     const evidence: Evidence[] = [];
     const unknown: Record<string, string> = {};
     const value: SystemdUnitFact = { unit, state: "absent", enabled: false, exists: false, masked: false };

@@ -5,7 +5,7 @@ import { formatPackError, type LoadedCheck, type LoadedPack, type PackError } fr
 import { applyProfile, loadProfile } from "../../packs/profile.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../paths.js";
 import { selectChecks } from "../../engine/select.js";
-import { EXIT, UsageError, loadPackPaths, selectOrFail, splitList, type PackSelection } from "../common.js";
+import { EXIT, UsageError, loadPackPaths, selectOrFail, splitList, type SelectionFlags } from "../common.js";
 import { didYouMean } from "../suggest.js";
 import { pushAll } from "../../util/array.js";
 
@@ -133,7 +133,7 @@ const PACK_OPTIONS = {
 } as const;
 
 /** --profile and --var, as scan takes them. */
-function selection(values: { profile?: string | undefined; var?: string[] | undefined }): PackSelection {
+function selection(values: { profile?: string | undefined; var?: string[] | undefined }): SelectionFlags {
   return { ...(values.profile ? { profile: values.profile } : {}), ...(values.var ? { vars: values.var } : {}) };
 }
 

@@ -1,6 +1,7 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { SEVERITIES, STATUSES } from "../../model/vocabulary.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../paths.js";
 import { reporters } from "../../report/index.js";
 import { EXIT, UsageError } from "../common.js";
@@ -39,9 +40,9 @@ async function spec(): Promise<{ commands: Record<string, string[]>; values: Rec
     },
     values: {
       "--format": Object.keys(reporters),
-      "--status": ["pass", "fail", "manual", "skip", "error"],
-      "--severity": ["info", "low", "medium", "high", "critical"],
-      "--fail-on": ["info", "low", "medium", "high", "critical"],
+      "--status": [...STATUSES],
+      "--severity": [...SEVERITIES],
+      "--fail-on": [...SEVERITIES],
       "--color": ["auto", "always", "never"],
       "--benchmark": packs,
       "--profile": profiles,

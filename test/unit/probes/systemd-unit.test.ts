@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { directiveValues, lastDirective, parseUnitFile } from "../../../src/probes/parse/unit-file.js";
 import probe from "../../../src/probes/systemd-unit.js";
 import { probeConformance } from "../../helpers/probe-conformance.js";
-import { loadUnit, normalizeUnitName, templateOf, unitSearchPath } from "../../../src/probes/systemd-unit-files.js";
+import { loadUnit, normaliseUnitName, templateOf, unitSearchPath } from "../../../src/probes/systemd-unit-files.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext, type FixtureSpec } from "../../helpers/fixture-root.js";
@@ -74,9 +74,9 @@ describe("parseUnitFile", () => {
 
 describe("unit names", () => {
   it("normalises bare names and finds templates", () => {
-    expect(normalizeUnitName("avahi-daemon")).toBe("avahi-daemon.service");
-    expect(normalizeUnitName("rpcbind.socket")).toBe("rpcbind.socket");
-    expect(normalizeUnitName("foo.bar")).toBe("foo.bar.service");
+    expect(normaliseUnitName("avahi-daemon")).toBe("avahi-daemon.service");
+    expect(normaliseUnitName("rpcbind.socket")).toBe("rpcbind.socket");
+    expect(normaliseUnitName("foo.bar")).toBe("foo.bar.service");
     expect(templateOf("getty@tty1.service")).toBe("getty@.service");
     expect(templateOf("getty@.service")).toBeNull();
     expect(templateOf("plain.service")).toBeNull();
