@@ -97,6 +97,7 @@ export function uiData(agent: Agent, now = new Date()): UiData {
       if (c.description) info.description = c.description;
       if (c.rationale) info.rationale = c.rationale;
       if (c.remediation) info.remediation = c.remediation;
+      if (c.fix) info.fix = c.fix;
       return info;
     },
   };

@@ -199,10 +199,10 @@ function nodeHeader(d: UiData): string {
   row("Agent", `nodeward ${esc(d.agentVersion)}${v && v.tool.version !== d.agentVersion ? ` (the last scan was made by ${esc(v.tool.version)})` : ""}`);
   row("Profile", d.profile ? `<code>${esc(d.profile)}</code>` : "none: the benchmarks' own values");
   if (v) {
-    row(
-      "Packs",
-      `<ul class="packs">${v.packs.map((p) => `<li>${esc(p.benchmark)} <span class="pack-tag">${esc(p.id)} ${esc(p.version)} · ${p.checks} checks</span></li>`).join("")}</ul>`,
-    );
+    // Folded: a node runs a dozen packs, and the failing checks should be above the fold.
+    const list = `<ul class="packs">${v.packs.map((p) => `<li>${esc(p.benchmark)} <span class="pack-tag">${esc(p.id)} ${esc(p.version)} · ${p.checks} checks</span></li>`).join("")}</ul>`;
+    const names = v.packs.map((p) => `${p.id} ${p.version}`).join(", ");
+    row("Packs", `<details class="packs" id="packs" data-count="${v.packs.length}"><summary>${v.packs.length} pack(s): ${esc(names.length > 90 ? `${names.slice(0, 90)}…` : names)}</summary>${list}</details>`);
     const finished = Date.parse(v.startedAt) + v.durationMs;
     const age = d.now.getTime() - finished;
     row(
@@ -215,7 +215,7 @@ function nodeHeader(d: UiData): string {
   if (d.drift !== undefined) row("Drift detection", d.drift ? "on" : "off");
   return `<section id="node" aria-label="Node">
 <h1>${esc(v?.host.hostname ?? d.root)}</h1>
-<dl class="meta">${rows.map(([k, html]) => `<dt>${esc(k)}</dt><dd>${html}</dd>`).join("")}</dl>
+<dl class="meta">${rows.map(([k, html]) => `<dt${k === "Packs" ? ' class="wide"' : ""}>${esc(k)}</dt><dd${k === "Packs" ? ' class="wide"' : ""}>${html}</dd>`).join("")}</dl>
 </section>`;
 }
 
@@ -291,6 +291,9 @@ function sinceText(d: UiData, r: CheckResult): string {
   return `<span class="since">failing since ${esc(utc(since))}${first ? " (this scan)" : ` (${esc(duration(d.now.getTime() - Date.parse(since)))})`}</span>`;
 }
 
+/** Checks in error the overview lists by name; the errors page lists them all. */
+export const OVERVIEW_ERRORS = 10;
+
 /** Evidence items an overview entry lists; the check page lists them all. */
 export const OVERVIEW_EVIDENCE = 5;
 
@@ -321,10 +324,14 @@ function errorsBlock(d: UiData, full: boolean): string {
   for (const e of d.loadErrors) items.push(`<li class="load-error"><strong>Pack did not load:</strong> <code>${esc(e)}</code></li>`);
   for (const e of d.degraded) items.push(`<li class="agent-error"><strong>Agent:</strong> ${esc(e)}</li>`);
   const total = errs.length + items.length;
+  // The overview lists the first OVERVIEW_ERRORS, most severe first, and links to them all:
+  // the count is always whole (here, in the nav), the errors page always lists every one.
+  const listed = full ? errs : errs.slice(0, OVERVIEW_ERRORS);
   const list = full
     ? errs.map((r) => checkArticle(d, r, false)).join("\n")
     : errs.length > 0
-      ? `<ul>${errs.map((r) => `<li><span class="sev sev-${r.severity}">${r.severity}</span> <a href="${esc(checkHref(r))}"><span class="cid">${esc(r.id)}</span> ${esc(r.title)}</a> <span class="pack-tag">${esc(r.pack)}</span>${r.message ? `: ${esc(r.message)}` : ""}</li>`).join("")}</ul>`
+      ? `<ul>${listed.map((r) => `<li><span class="sev sev-${r.severity}">${r.severity}</span> <a href="${esc(checkHref(r))}"><span class="cid">${esc(r.id)}</span> ${esc(r.title)}</a> <span class="pack-tag">${esc(r.pack)}</span>${r.message ? `: ${esc(r.message)}` : ""}</li>`).join("")}</ul>` +
+        (errs.length > listed.length ? `<p id="more-errors"><a href="/ui/errors">All ${errs.length} checks in error</a> (${errs.length - listed.length} more)</p>` : "")
       : "";
   return `<section id="errors" class="errors" aria-label="Errors" data-count="${total}">
 <h2>Errors <span class="n">${total}</span></h2>

@@ -21,7 +21,8 @@ main { max-width: 1180px; margin: 0 auto; padding: 12px 24px 32px; }
 h1 { font-size: 22px; margin: 8px 0; } h2 { font-size: 17px; margin: 24px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 16px 0 6px; } h3 .n, h2 .n { color: var(--muted); font-weight: 400; }
 .meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0; } .meta dt { color: var(--muted); } .meta dd { margin: 0; }
-.packs { margin: 0; padding-left: 18px; }
+@media (min-width: 900px) { .meta { grid-template-columns: max-content 1fr max-content 1fr; } .meta dd.wide { grid-column: 2 / -1; } .meta dt.wide { grid-column: 1; } }
+details.packs > summary { cursor: pointer; } details.packs ul { margin: 4px 0 0; padding-left: 18px; }
 .banner { border: 1px solid var(--warn); background: var(--warn-bg); color: var(--warn); border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
 .banner.info { border-color: var(--line); background: var(--panel); color: var(--fg); }
 .cards { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0 4px; }

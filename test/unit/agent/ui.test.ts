@@ -241,6 +241,33 @@ checks:
     expect(ep).toContain('<span class="count" id="nav-errors">1</span>');
   });
 
+  it("many errors: the overview names the first 10 and links to all; the count and the errors page are whole", async () => {
+    const errs = Array.from({ length: 12 }, (_, i) => result("demo", `9.${i + 1}`, "error", { severity: i === 11 ? "critical" : "low", message: `cannot read /etc/x${i + 1}: EACCES` }));
+    const { app } = await scanned({ scan: async () => report([result("demo", "1.2", "fail", { severity: "high" }), ...errs]) });
+    const home = (await app.inject({ url: "/ui" })).body;
+    const at = home.indexOf('<section id="errors"');
+    const block = home.slice(at, home.indexOf("</section>", at));
+    expect(block).toContain('data-count="12"');
+    expect([...block.matchAll(/<li><span class="sev sev-(\w+)">/g)].map((m) => m[1])).toEqual(["critical", ...Array(9).fill("low")]);
+    expect(block).toContain('<p id="more-errors"><a href="/ui/errors">All 12 checks in error</a> (2 more)</p>');
+    expect(home).toContain('<span class="count" id="nav-errors">12</span>');
+    // The failing check is still on the overview, after the errors.
+    expect(home.slice(home.indexOf('<section id="checks"'))).toContain('id="check-demo-1.2"');
+    const all = (await app.inject({ url: "/ui/errors" })).body;
+    expect([...all.matchAll(/<article class="check s-error" id="check-demo-9\.(\d+)"/g)]).toHaveLength(12);
+    expect(all).not.toContain("more-errors");
+  });
+
+  it("a failing check with a typed fix shows the remediate command to preview it (the catalog says it has one)", async () => {
+    const { app } = await scanned({ scan: async () => report([result("demo", "1.1", "fail", { severity: "high" }), result("demo", "1.2", "fail")]) });
+    const page = (await app.inject({ url: "/ui/checks/demo/1.1" })).body;
+    expect(page).toContain('<span class="lbl">Preview the automatic fix (on the node, as root)</span><pre class="cmd">nodeward remediate --check demo/1.1 --root ');
+    // demo/1.2 has no typed fix: no remediate command, only the one to check again.
+    const other = (await app.inject({ url: "/ui/checks/demo/1.2" })).body;
+    expect(other).not.toContain("nodeward remediate --check");
+    expect(other).toContain("nodeward scan --check demo/1.2");
+  });
+
   it("the check page: description, result, references, and the commands to copy", async () => {
     const { app } = await scanned({ configYaml: "profile: kubernetes-node\n" });
     const res = await app.inject({ url: "/ui/checks/demo/1.1" });
