@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
 import { runScan } from "../../engine/run-scan.js";
 import { severityRank } from "../../engine/select.js";
 import { countStatuses, type ScanReport, type Severity } from "../../engine/result.js";
@@ -205,15 +206,12 @@ export async function scanCommand(argv: string[]): Promise<number> {
 
 /** `--waivers FILE`: the agent's waiver entries, as a YAML list or under `waivers:` (so an agent config works as is). */
 async function readWaivers(file: string, packs: readonly { checks: readonly { id: string; key: string }[] }[]) {
-  const [{ readFile }, { parse }, { WaiverSchema }, { z }] = await Promise.all([
-    import("node:fs/promises"),
-    import("yaml"),
-    import("../../agent/config.js"),
-    import("zod"),
-  ]);
+  // yaml is loaded already (common.ts parses --var with it), and a dynamic import of this
+  // CommonJS package gives its exports as `default` in the esbuild bundle.
+  const [{ readFile }, { WaiverSchema }, { z }] = await Promise.all([import("node:fs/promises"), import("../../agent/config.js"), import("zod")]);
   let data: unknown;
   try {
-    data = parse(await readFile(file, "utf8"));
+    data = parseYaml(await readFile(file, "utf8"));
   } catch (e) {
     throw new UsageError(`--waivers ${file}: ${(e as Error).message.split("\n")[0]}`);
   }
