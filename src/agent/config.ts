@@ -6,11 +6,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { validate as validateCron } from "node-cron";
 import { ErrorCodes, NodewardError } from "../errors.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
 import { formatSourceIssue, placeZodIssues, readYaml, type SourceIssue } from "../util/yaml-source.js";
 import { LOG_LEVELS } from "./log.js";
+import { isValidCron } from "./cron.js";
 
 export const DEFAULT_CONFIG_PATH = "/etc/nodeward/config.yaml";
 export const DEFAULT_LISTEN = "127.0.0.1:9850";
@@ -38,8 +38,8 @@ const PathList = z.union([z.string().min(1).transform((s) => [s]), z.array(z.str
 
 export const AgentConfigSchema = z.strictObject({
   listen: Listen.default(DEFAULT_LISTEN),
-  /** node-cron expression (5 fields, or 6 with seconds). */
-  schedule: z.string().refine((s) => validateCron(s), "not a valid cron expression").default(DEFAULT_SCHEDULE),
+  /** Cron expression (5 fields, or 6 with seconds; ./cron.ts). */
+  schedule: z.string().refine((s) => isValidCron(s), "not a valid cron expression").default(DEFAULT_SCHEDULE),
   /** Scan once when the agent starts, besides the schedule. */
   scanOnStart: z.boolean().default(true),
   /** Pack directories or files (default: the bundled benchmarks/). */

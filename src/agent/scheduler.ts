@@ -1,13 +1,13 @@
 /**
- * When scans run: on a node-cron schedule, at start, and on demand. One scan at a time:
+ * When scans run: on a cron schedule (./cron.ts), at start, and on demand. One scan at a time:
  * a trigger while a scan runs joins it (gets the same run and promise) instead of
  * queueing another. The event-loop delay is measured while each scan runs, so "a scan
  * never blocks the event loop for long" is a number, not a hope.
  */
 import { randomUUID } from "node:crypto";
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
-import { createTask, type ScheduledTask } from "node-cron";
 import type { ScanTrigger } from "../model/vocabulary.js";
+import { CronTimer, parseCron } from "./cron.js";
 
 export interface LoopDelay {
   /** Milliseconds of delay beyond the sampling interval (0 = the loop was never late). */
@@ -38,13 +38,13 @@ export interface SchedulerOptions<T> {
   onError?: (e: unknown, trigger: ScanTrigger) => void;
   /** Resolution of the event-loop delay histogram in ms (default 10, Node's default). */
   loopResolutionMs?: number;
-  /** node-cron's own messages (a tick skipped because a scan still runs) go here instead of the console. */
+  /** The schedule's own messages (a tick skipped because a scan still runs). */
   log?: { debug?(msg: string): void; info(msg: string): void; error(msg: string): void };
 }
 
 export class Scheduler<T> {
   private readonly opts: SchedulerOptions<T>;
-  private task: ScheduledTask | undefined;
+  private task: CronTimer | undefined;
   private current: ScanRun<T> | undefined;
   private last: LoopDelay | undefined;
   private started = 0;
@@ -96,8 +96,13 @@ export class Scheduler<T> {
   /** Start the cron schedule (if one is configured). */
   start(): void {
     if (!this.opts.schedule || this.task) return;
-    this.task = createTask(
-      this.opts.schedule,
+    const schedule = parseCron(this.opts.schedule);
+    if (!schedule) {
+      this.opts.log?.error(`schedule: "${this.opts.schedule}" is not a cron expression; scans run only on demand`);
+      return;
+    }
+    this.task = new CronTimer(
+      schedule,
       async () => {
         try {
           await this.trigger("schedule").run.done;
@@ -105,28 +110,16 @@ export class Scheduler<T> {
           this.opts.onError?.(e, "schedule");
         }
       },
-      {
-        noOverlap: true,
-        name: "nodeward-scan",
-        logger: {
-          info: (m: string) => this.opts.log?.debug?.(`schedule: ${m}`),
-          debug: (m: string) => this.opts.log?.debug?.(`schedule: ${m}`),
-          warn: (m: string) => this.opts.log?.info(`schedule: ${m === "task still running, new execution blocked by overlap prevention!" ? "tick skipped, the previous scan still runs" : m}`),
-          error: (m: string | Error) => this.opts.log?.error(`schedule: ${m instanceof Error ? m.message : m}`),
-        },
-      },
+      () => this.opts.log?.info("schedule: tick skipped, the previous scan still runs"),
     );
-    void this.task.start();
+    this.task.start();
   }
 
   /** Stop the schedule; a running scan is not interrupted (see waitForRunning). */
   async stop(): Promise<void> {
-    const t = this.task;
+    this.task?.stop();
     this.task = undefined;
-    if (t) {
-      await t.stop();
-      await t.destroy();
-    }
+    return Promise.resolve();
   }
 
   /** Wait for the running scan, at most `timeoutMs`. True if nothing is left running. */

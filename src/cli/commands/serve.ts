@@ -47,7 +47,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     throw new UsageError(`--listen must be HOST:PORT, e.g. 127.0.0.1:9850 or [::1]:9850 (got "${values.listen}")`);
   }
   const options = { configPath: values.config, listen: values.listen, root: values.root, proc: values.proc, stateDir: values["state-dir"] };
-  // The agent (fastify, prom-client, node-cron) loads only for this command.
+  // The agent (fastify, prom-client) loads only for this command.
   const serve = await import("../../agent/serve.js");
   try {
     if (values.once) {
