@@ -54,6 +54,12 @@ async function freePort() {
   throw new Error("no free port in 19500-19999");
 }
 
+/** CPU time (user + system) of a process in ms, from /proc/PID/stat (clock ticks of 10 ms). */
+function cpuMs(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
 function rssKiB(pid) {
   const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) : NaN;
@@ -105,18 +111,25 @@ async function scanOnce(base) {
   }
 }
 
-/** autocannon on `url` while scans run back to back (scanning=true) or none. */
-async function loadRun(base, url, scanning) {
+/**
+ * autocannon on `url` while scans run back to back (scanning=true) or none. `cpuUsPerReq`
+ * is the agent's own CPU time per request: on a shared machine req/s is bounded by what
+ * the other processes leave, this is not (1e6 / it = req/s one free core would serve).
+ */
+async function loadRun(agent, url, scanning) {
+  const base = agent.base;
   let on = scanning;
   const scans = [];
   const loop = (async () => {
     while (on) scans.push(await scanOnce(base));
   })();
   if (scanning) await sleep(100);
+  const cpu0 = cpuMs(agent.child.pid);
   const r = await autocannon({ url: `${base}${url}`, connections: CONNECTIONS, duration: DURATION, headers: { "accept-encoding": "gzip" } });
+  const cpu = cpuMs(agent.child.pid) - cpu0;
   on = false;
   await loop;
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, scans };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, scans, cpuUsPerReq: (cpu * 1000) / Math.max(1, r.requests.total) };
 }
 
 const work = await mkdtemp(path.join(tmpdir(), "nodeward-bench-"));
@@ -165,9 +178,9 @@ try {
     const during = [];
     const health = [];
     for (let i = 0; i < RUNS; i++) {
-      idle.push(await loadRun(a.base, "/metrics", false));
-      during.push(await loadRun(a.base, "/metrics", true));
-      health.push(await loadRun(a.base, "/healthz", true));
+      idle.push(await loadRun(a, "/metrics", false));
+      during.push(await loadRun(a, "/metrics", true));
+      health.push(await loadRun(a, "/healthz", true));
     }
     const afterRss = rssKiB(a.child.pid) / 1024;
     const m = (runs, k) => median(runs.map((r) => r[k]));
@@ -179,7 +192,7 @@ try {
       checkSeries: series("nodeward_check_status{") + series("nodeward_check_result{"),
       bytesPerScrape: plainBytes,
       gzipBytesPerScrape: gzBytes,
-      metricsIdle: { rps: Math.round(m(idle, "rps")), p50Ms: m(idle, "p50"), p99Ms: m(idle, "p99") },
+      metricsIdle: { rps: Math.round(m(idle, "rps")), p50Ms: m(idle, "p50"), p99Ms: m(idle, "p99"), cpuUsPerReq: Math.round(m(idle, "cpuUsPerReq")) },
       metricsDuringScans: { rps: Math.round(m(during, "rps")), p50Ms: m(during, "p50"), p99Ms: m(during, "p99"), scans: during.reduce((n, r) => n + r.scans.length, 0) },
       healthzDuringScans: { rps: Math.round(m(health, "rps")), p50Ms: m(health, "p50"), p99Ms: m(health, "p99") },
       scanAlone: { scanMs: Math.round(median(quiet.map((s) => s.durationMs))), wallMs: Math.round(median(quiet.map((s) => s.wallMs))) },
@@ -193,7 +206,10 @@ try {
     };
     console.log(`  samples per scrape          ${f.samplesPerScrape} (${f.checkSeries} per-check series)`);
     console.log(`  bytes per scrape            ${f.bytesPerScrape} plain, ${f.gzipBytesPerScrape} gzip`);
-    console.log(`  /metrics, no scan           ${f.metricsIdle.rps} req/s, p50 ${f.metricsIdle.p50Ms} ms, p99 ${f.metricsIdle.p99Ms} ms`);
+    console.log(
+      `  /metrics, no scan           ${f.metricsIdle.rps} req/s, p50 ${f.metricsIdle.p50Ms} ms, p99 ${f.metricsIdle.p99Ms} ms; ` +
+        `${f.metricsIdle.cpuUsPerReq} µs agent CPU per request (≈ ${Math.round(1e6 / f.metricsIdle.cpuUsPerReq)} req/s on one free core)`,
+    );
     console.log(`  /metrics, scans running     ${f.metricsDuringScans.rps} req/s, p50 ${f.metricsDuringScans.p50Ms} ms, p99 ${f.metricsDuringScans.p99Ms} ms (${f.metricsDuringScans.scans} scans)`);
     console.log(`  /healthz, scans running     ${f.healthzDuringScans.rps} req/s, p50 ${f.healthzDuringScans.p50Ms} ms, p99 ${f.healthzDuringScans.p99Ms} ms`);
     console.log(`  scan alone                  ${f.scanAlone.scanMs} ms in the scan process, ${f.scanAlone.wallMs} ms request → result`);
@@ -218,10 +234,10 @@ try {
     }
     const noise = s.log().split("\n").filter((l) => /expose_wasm|Warning|DEP\d/.test(l));
     const runs = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await loadRun(s.base, "/metrics", false));
+    for (let i = 0; i < RUNS; i++) runs.push(await loadRun(s, "/metrics", false));
     console.log(
       `  systemd unit's flags        idle RSS ${(median(rss) / 1024).toFixed(1)} MiB after first scan; /metrics ${Math.round(median(runs.map((r) => r.rps)))} req/s, ` +
-        `p99 ${median(runs.map((r) => r.p99))} ms (--jitless: V8 interprets); start-up noise lines: ${noise.length}`,
+        `p99 ${median(runs.map((r) => r.p99))} ms, ${Math.round(median(runs.map((r) => r.cpuUsPerReq)))} µs CPU per request (--jitless: V8 interprets); start-up noise lines: ${noise.length}`,
     );
   } finally {
     await s.stop();

@@ -275,6 +275,14 @@ describe("deploy/kubernetes manifests", () => {
     expect(c.resources?.limits?.memory).toBeDefined();
     expect(c.resources?.limits?.cpu).toBeDefined();
     expect(c.resources?.requests?.memory).toBeDefined();
+    // The request covers what bench/agent.mjs measures: the idle agent (~75-80 MiB) plus the
+    // scan process's peak (~80-85 MiB) while a scan runs; the limit leaves room above it.
+    const mib = (q: unknown) => {
+      const m = /^(\d+)(Mi|Gi)$/.exec(String(q));
+      return m ? Number(m[1]) * (m[2] === "Gi" ? 1024 : 1) : NaN;
+    };
+    expect(mib(c.resources?.requests?.memory)).toBeGreaterThanOrEqual(160);
+    expect(mib(c.resources?.limits?.memory)).toBeGreaterThan(mib(c.resources?.requests?.memory));
     const host = c.volumeMounts?.find((v) => v.mountPath === "/host");
     expect(host).toMatchObject({ readOnly: true, recursiveReadOnly: "IfPossible", mountPropagation: "None" });
     const hostVol = pod.volumes?.find((v) => v.name === host?.name);
