@@ -8,11 +8,11 @@
  * commands to run on the node.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { createTask } from "node-cron";
 import { nodewardVersion } from "../../paths.js";
 import type { FixPreview } from "../../remediation/preview.js";
 import type { Agent } from "../agent.js";
 import { parseListen } from "../config.js";
+import { nextRun, parseCron } from "../cron.js";
 import type { ApiContext } from "../http.js";
 import { checkPage, errorsPage, messagePage, overviewPage, parseFilter, type CheckInfo, type UiData } from "../ui/pages.js";
 import { UI_CSS, UI_CSS_PATH } from "../ui/style.js";
@@ -30,14 +30,11 @@ const DEFAULT_STALE_MS = 12 * 3600_000;
 
 /** The interval between the schedule's next two runs, or undefined for an unusable expression. */
 export function scheduleIntervalMs(expr: string): number | undefined {
-  try {
-    const task = createTask(expr, () => undefined);
-    const [a, b] = task.getNextRuns(2);
-    void task.destroy();
-    return a && b ? b.getTime() - a.getTime() : undefined;
-  } catch {
-    return undefined;
-  }
+  const schedule = parseCron(expr);
+  if (!schedule) return undefined;
+  const a = nextRun(schedule, new Date());
+  const b = a && nextRun(schedule, a);
+  return a && b ? b.getTime() - a.getTime() : undefined;
 }
 
 /** The drift setting when the agent's config has one (`drift: true` or `drift: {enabled: …}`). */
