@@ -87,7 +87,11 @@ export const DEFAULT_FILTER: UiFilter = { statuses: ["fail"], severities: [...SE
 const LIST_TITLE: Record<Status, string> = { fail: "Failing checks", error: "Checks in error", manual: "Checks for manual review", skip: "Checks not applicable", pass: "Passing checks" };
 
 /** Checks shown in full on the overview; past this the list says how many more match. */
-export const OVERVIEW_LIMIT = 100;
+export const OVERVIEW_LIMIT = 40;
+/** Characters of a message, observed or expected value the overview quotes; the check page has them whole. */
+export const OVERVIEW_TEXT_CHARS = 240;
+/** Characters of a check's remediation text the overview quotes; the check page has it all. */
+export const OVERVIEW_REMEDIATION_CHARS = 600;
 /** A waiver expiring within this many days is listed as expiring. */
 export const EXPIRING_DAYS = 14;
 
@@ -263,11 +267,15 @@ function commands(d: UiData, key: string): { scan: string; dryRun: string; apply
 }
 
 /** The remediation text, the dry-run preview and the commands to copy. */
-function remedy(d: UiData, r: CheckResult, info: CheckInfo | undefined): string {
+function remedy(d: UiData, r: CheckResult, info: CheckInfo | undefined, textCap = Infinity): string {
   const key = `${r.pack}/${r.id}`;
   const parts: string[] = [];
   const text = r.remediation ?? info?.remediation;
-  if (text) parts.push(`<span class="lbl">Remediation</span><pre>${esc(text.trimEnd())}</pre>`);
+  if (text) {
+    const t = text.trimEnd();
+    const cut = t.length > textCap ? `${t.slice(0, textCap)}…` : t;
+    parts.push(`<span class="lbl">Remediation</span><pre>${esc(cut)}</pre>${cut !== t ? `<p class="why"><a href="${esc(checkHref(r))}#remedy">The whole text</a></p>` : ""}`);
+  }
   const p = d.previews.get(key);
   const cmd = commands(d, key);
   if (p) {
@@ -301,9 +309,11 @@ function checkArticle(d: UiData, r: CheckResult, withRemedy: boolean, evidenceCa
   const refs = referencesHtml(r);
   const since = sinceText(d, r);
   const line = [refs, since, r.waiver ? `<span class="waived">waived until ${esc(r.waiver.expires)}: ${esc(r.waiver.reason)}</span>` : ""].filter((s) => s !== "");
+  // On the overview (a finite evidence cap) long texts are cut; the check page quotes them whole.
+  const cut = (t: string) => (Number.isFinite(evidenceCap) && t.length > OVERVIEW_TEXT_CHARS ? `${t.slice(0, OVERVIEW_TEXT_CHARS)}…` : t);
   const oe =
     r.observed !== undefined || r.expected !== undefined
-      ? `<div class="oe"><div><span class="lbl">Observed</span><code>${esc(r.observed ?? "(nothing)")}</code></div><div><span class="lbl">Expected</span><code>${esc(r.expected ?? "(see the check)")}</code></div></div>`
+      ? `<div class="oe"><div><span class="lbl">Observed</span><code>${esc(cut(r.observed ?? "(nothing)"))}</code></div><div><span class="lbl">Expected</span><code>${esc(cut(r.expected ?? "(see the check)"))}</code></div></div>`
       : "";
   const evs = r.evidence.slice(0, evidenceCap);
   const hidden = r.evidence.length - evs.length;
@@ -313,7 +323,7 @@ function checkArticle(d: UiData, r: CheckResult, withRemedy: boolean, evidenceCa
       : "";
   return `<article class="check s-${r.status}" id="${esc(checkAnchor(r))}" data-status="${r.status}" data-severity="${r.severity}" data-pack="${esc(r.pack)}">
 <h4><span class="badge s-${r.status}">${STATUS_LABEL[r.status]}</span> <span class="sev sev-${r.severity}">${r.severity}</span> <a href="${esc(checkHref(r))}"><span class="cid">${esc(r.id)}</span> ${esc(r.title)}</a> <span class="pack-tag">${esc(r.pack)}</span></h4>
-${r.message ? `<p class="why">${esc(r.message)}</p>` : ""}${oe}${ev}${line.length > 0 ? `<p class="line">${line.join(" · ")}</p>` : ""}${withRemedy ? `<details class="more"><summary>Remediation, dry run and commands</summary>${remedy(d, r, d.checkInfo(`${r.pack}/${r.id}`))}</details>` : ""}
+${r.message ? `<p class="why">${esc(cut(r.message))}</p>` : ""}${oe}${ev}${line.length > 0 ? `<p class="line">${line.join(" · ")}</p>` : ""}${withRemedy ? `<details class="more"><summary>Remediation, dry run and commands</summary>${remedy(d, r, d.checkInfo(`${r.pack}/${r.id}`), OVERVIEW_REMEDIATION_CHARS)}</details>` : ""}
 </article>`;
 }
 
@@ -324,20 +334,24 @@ function errorsBlock(d: UiData, full: boolean): string {
   for (const e of d.loadErrors) items.push(`<li class="load-error"><strong>Pack did not load:</strong> <code>${esc(e)}</code></li>`);
   for (const e of d.degraded) items.push(`<li class="agent-error"><strong>Agent:</strong> ${esc(e)}</li>`);
   const total = errs.length + items.length;
-  // The overview lists the first OVERVIEW_ERRORS, most severe first, and links to them all:
-  // the count is always whole (here, in the nav), the errors page always lists every one.
-  const listed = full ? errs : errs.slice(0, OVERVIEW_ERRORS);
+  // The overview lists the first OVERVIEW_ERRORS (agent and pack problems, then checks, most
+  // severe first) and links to them all: the count is always whole (here, in the nav), and the
+  // errors page lists every one.
+  const shownItems = full ? items : items.slice(0, OVERVIEW_ERRORS);
+  const listed = full ? errs : errs.slice(0, Math.max(0, OVERVIEW_ERRORS - shownItems.length));
   const list = full
     ? errs.map((r) => checkArticle(d, r, false)).join("\n")
-    : errs.length > 0
-      ? `<ul>${listed.map((r) => `<li><span class="sev sev-${r.severity}">${r.severity}</span> <a href="${esc(checkHref(r))}"><span class="cid">${esc(r.id)}</span> ${esc(r.title)}</a> <span class="pack-tag">${esc(r.pack)}</span>${r.message ? `: ${esc(r.message)}` : ""}</li>`).join("")}</ul>` +
-        (errs.length > listed.length ? `<p id="more-errors"><a href="/ui/errors">All ${errs.length} checks in error</a> (${errs.length - listed.length} more)</p>` : "")
+    : listed.length > 0
+      ? `<ul>${listed.map((r) => `<li><span class="sev sev-${r.severity}">${r.severity}</span> <a href="${esc(checkHref(r))}"><span class="cid">${esc(r.id)}</span> ${esc(r.title)}</a> <span class="pack-tag">${esc(r.pack)}</span>${r.message ? `: ${esc(r.message)}` : ""}</li>`).join("")}</ul>`
       : "";
+  const hidden = total - shownItems.length - listed.length;
+  const more = !full && hidden > 0 ? `<p id="more-errors"><a href="/ui/errors">All ${total} errors</a> (${hidden} more)</p>` : "";
   return `<section id="errors" class="errors" aria-label="Errors" data-count="${total}">
 <h2>Errors <span class="n">${total}</span></h2>
 ${total === 0 ? `<p class="none">No check errored${d.loadErrors.length === 0 ? " and every pack loaded" : ""}.</p>` : `<p>A check in error could not be evaluated: it is not a pass. These are never filtered out.</p>`}
-${items.length > 0 ? `<ul>${items.join("")}</ul>` : ""}
+${shownItems.length > 0 ? `<ul>${shownItems.join("")}</ul>` : ""}
 ${list}
+${more}
 </section>`;
 }
 

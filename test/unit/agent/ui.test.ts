@@ -249,13 +249,60 @@ checks:
     const block = home.slice(at, home.indexOf("</section>", at));
     expect(block).toContain('data-count="12"');
     expect([...block.matchAll(/<li><span class="sev sev-(\w+)">/g)].map((m) => m[1])).toEqual(["critical", ...Array(9).fill("low")]);
-    expect(block).toContain('<p id="more-errors"><a href="/ui/errors">All 12 checks in error</a> (2 more)</p>');
+    expect(block).toContain('<p id="more-errors"><a href="/ui/errors">All 12 errors</a> (2 more)</p>');
     expect(home).toContain('<span class="count" id="nav-errors">12</span>');
     // The failing check is still on the overview, after the errors.
     expect(home.slice(home.indexOf('<section id="checks"'))).toContain('id="check-demo-1.2"');
     const all = (await app.inject({ url: "/ui/errors" })).body;
     expect([...all.matchAll(/<article class="check s-error" id="check-demo-9\.(\d+)"/g)]).toHaveLength(12);
     expect(all).not.toContain("more-errors");
+  });
+
+  it("hundreds of pack problems do not swell the overview: it names 10, the errors page all", async () => {
+    const checks = Array.from({ length: 15 }, (_, i) => `  - { id: "${i + 1}", title: t${i + 1}, severity: low, audit: { probe: no-such-probe, params: {}, expect: { ok: true } } }`).join("\n");
+    const BAD = `pack: { id: bad, title: Bad, benchmark: Bad v1, version: "1" }\nchecks:\n${checks}\n`;
+    const t = await makeAgent({ packs: { "demo/pack.yaml": DEMO_PACK, "bad/pack.yaml": BAD } });
+    await t.agent.triggerScan("start").run.done;
+    expect(t.agent.loadErrors.length).toBeGreaterThanOrEqual(15);
+    const home = (await t.app.inject({ url: "/ui" })).body;
+    const at = home.indexOf('<section id="errors"');
+    const block = home.slice(at, home.indexOf("</section>", at));
+    const total = t.agent.loadErrors.length + (t.agent.view()?.summary.error ?? 0);
+    expect(block).toContain(`data-count="${total}"`);
+    expect([...block.matchAll(/<li class="load-error">/g)]).toHaveLength(10);
+    expect(block).toContain(`<p id="more-errors"><a href="/ui/errors">All ${total} errors</a> (${total - 10} more)</p>`);
+    const all = (await t.app.inject({ url: "/ui/errors" })).body;
+    expect([...all.matchAll(/<li class="load-error">/g)]).toHaveLength(t.agent.loadErrors.length);
+  });
+
+  it("a node failing everything: the overview stays under 150 KB (40 checks named, the rest counted, long texts cut)", async () => {
+    const long = (c: string, n: number) => c.repeat(n);
+    const fails = Array.from({ length: 400 }, (_, i) =>
+      result("demo", `5.${i + 1}`, "fail", {
+        severity: i % 2 ? "high" : "critical",
+        title: `check ${i + 1} ${long("t", 150)}`,
+        message: long("m", 300),
+        observed: long("o", 200),
+        expected: long("e", 200),
+        remediation: long("r", 4000),
+        evidence: Array.from({ length: 20 }, (_, j) => ({ file: `/etc/${long("p", 150)}/${j}` })),
+      }),
+    );
+    const errs = Array.from({ length: 300 }, (_, i) => result("demo", `6.${i + 1}`, "error", { message: long("x", 300) }));
+    const { app } = await scanned({ scan: async () => report([...fails, ...errs]) });
+    const home = (await app.inject({ url: "/ui" })).body;
+    expect(Buffer.byteLength(home)).toBeLessThanOrEqual(150 * 1024);
+    expect(home).toContain('id="count-fail" data-count="400"');
+    expect(home).toContain('id="shown-count" data-count="400"');
+    expect([...home.matchAll(/<article class="check s-fail"/g)]).toHaveLength(40);
+    expect(home).toContain('<p class="banner info" id="more">360 more check(s) match;');
+    expect(home).toContain(`<pre>${long("r", 600)}…</pre><p class="why"><a href="/ui/checks/demo/5.1#remedy">The whole text</a></p>`);
+    expect(home).toContain(`<p class="why">${long("m", 240)}…</p>`);
+    // The check page quotes the whole texts.
+    const page = (await app.inject({ url: "/ui/checks/demo/5.1" })).body;
+    expect(page).toContain(`<pre>${long("r", 4000)}</pre>`);
+    expect(page).toContain(`<p class="why">${long("m", 300)}</p>`);
+    expect(page).toContain(`<code>${long("o", 200)}</code>`);
   });
 
   it("a failing check with a typed fix shows the remediate command to preview it (the catalog says it has one)", async () => {
