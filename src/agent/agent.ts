@@ -3,7 +3,9 @@
  * last scan (with waivers applied as of today), the history, the scheduler, metrics and
  * state persistence. No HTTP and no process wiring here (server.ts, serve.ts).
  */
-import type { ScanReport } from "../engine/result.js";
+import type { DriftPlan } from "../engine/drift-plan.js";
+import { mergeResults, type StatusChange } from "../engine/merge.js";
+import type { CheckResult, ScanReport } from "../engine/result.js";
 import type { CheckFilter } from "../engine/select.js";
 import type { HostRoot } from "../host/host-root.js";
 import type { LoadedPack } from "../packs/load.js";
@@ -24,6 +26,8 @@ export interface ScanRequest {
   loadErrors: readonly string[];
   /** Aborted when the agent gives up on the scan (shutdown timeout). */
   signal?: AbortSignal;
+  /** When drift is on: receives the scan's drift plan (what each fact depends on). */
+  onPlan?: (plan: DriftPlan) => void;
 }
 
 /** Runs one scan: in a child process in `serve` (scan-process.ts), in-process for `serve --once` and tests. */
@@ -31,15 +35,27 @@ export type ScanFunction = (request: ScanRequest) => Promise<ScanReport>;
 
 /** The in-process scan (imports the engine only when used). */
 export function inProcessScan(host: HostRoot, deep: boolean): ScanFunction {
-  return async ({ packs, filter, loadErrors }) => {
+  return async ({ packs, filter, loadErrors, onPlan }) => {
     const { runScan } = await import("../engine/run-scan.js");
-    return runScan({ host, packs, filter, loadErrors, deep });
+    if (!onPlan) return runScan({ host, packs, filter, loadErrors, deep });
+    const { PlanRecorder } = await import("../engine/drift-plan.js");
+    const recorder = new PlanRecorder(host);
+    const report = await runScan({ host, packs, filter, loadErrors, deep, recorder });
+    onPlan(await recorder.plan());
+    return report;
   };
 }
 
 /** "89 pass, 35 fail, 15 manual, 540 skip, 0 error" */
 export function formatCounts(c: ScanReport["summary"]): string {
   return `${c.pass} pass, ${c.fail} fail, ${c.manual} manual, ${c.skip} skip, ${c.error} error`;
+}
+
+/** Told of every scan (the drift controller: re-checks wait for a running scan; a scan's plan replaces the watches). */
+export interface ScanObserver {
+  scanStarted(): void;
+  /** With the scan's drift plan when it succeeded. */
+  scanEnded(plan: DriftPlan | undefined): void;
 }
 
 export interface AgentOptions {
@@ -87,6 +103,9 @@ export class Agent {
   private metricsKey = "";
   private readonly checks: CatalogEntry[];
   private abort: AbortController | undefined;
+  private observer: ScanObserver | undefined;
+  /** Bumped when re-checked results are merged into the last scan (the view and gauges follow). */
+  private revision = 0;
 
   constructor(opts: AgentOptions) {
     this.opts = opts;
@@ -122,14 +141,50 @@ export class Agent {
     this.abort?.abort(reason);
   }
 
+  /** Tell `observer` of every scan from now on (the drift controller). */
+  observeScans(observer: ScanObserver): void {
+    this.observer = observer;
+  }
+
+  /**
+   * Merge re-checked results into the last scan — the report, the view, the gauges and the
+   * saved state together — unless a scan that started after the re-check began reading
+   * (`observedAt`) has replaced it. Returns the checks whose status changed.
+   */
+  async mergeRecheck(results: readonly CheckResult[], observedAt: number): Promise<{ merged: boolean; changes: StatusChange[] }> {
+    const latest = this.latestScan;
+    if (!latest || Date.parse(latest.report.startedAt) > observedAt) return { merged: false, changes: [] };
+    const { report, changes } = mergeResults(latest.report, results);
+    this.latestScan = { ...latest, report };
+    this.revision++;
+    this.refreshMetrics();
+    try {
+      await this.opts.store.save({ latest: this.latestScan, history: this.summaries });
+    } catch (e) {
+      this.metrics.scanFailed("state");
+      this.opts.log.error(`cannot save state to ${this.opts.store.file}: ${(e as Error).message}`);
+    }
+    return { merged: true, changes };
+  }
+
   private async runOne(ctx: RunContext): Promise<StoredScan> {
     const scan: ScanFunction = this.opts.scan ?? inProcessScan(this.opts.host, this.opts.config.deep);
     const abort = new AbortController();
     this.abort = abort;
+    const observer = this.observer;
+    let plan: DriftPlan | undefined;
     let report: ScanReport;
+    observer?.scanStarted();
     try {
-      report = await scan({ packs: this.packs, filter: this.filter(), loadErrors: this.loadErrors, signal: abort.signal });
+      report = await scan({
+        packs: this.packs,
+        filter: this.filter(),
+        loadErrors: this.loadErrors,
+        signal: abort.signal,
+        ...(observer ? { onPlan: (p: DriftPlan) => (plan = p) } : {}),
+      });
     } catch (e) {
+      observer?.scanEnded(undefined);
       this.lastError = `scan ${ctx.id} failed: ${(e as Error).message}`;
       this.metrics.scanFailed("scan");
       this.opts.log.error(`scan ${ctx.id} (${ctx.trigger}) failed after ${Math.round(Date.now() - ctx.startedAt.getTime())} ms: ${(e as Error).message}`);
@@ -141,6 +196,7 @@ export class Agent {
     const stored: StoredScan = { id: ctx.id, trigger: ctx.trigger, report };
     this.latestScan = stored;
     this.latestFromState = false;
+    observer?.scanEnded(plan);
     const view = this.view() as WaivedReport;
     this.summaries.push({
       id: ctx.id,
@@ -187,7 +243,7 @@ export class Agent {
     const latest = this.latestScan;
     if (!latest) return undefined;
     const now = this.opts.now?.() ?? new Date();
-    const key = `${latest.id}@${utcDay(now)}`;
+    const key = `${latest.id}#${this.revision}@${utcDay(now)}`;
     if (key !== this.viewKey || !this.viewCache) {
       this.viewCache = { ...applyWaivers(latest.report, this.config.waivers, now), id: latest.id, trigger: latest.trigger };
       this.viewKey = key;

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { ErrorCodes, NodewardError } from "../errors.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
 import { formatSourceIssue, placeZodIssues, readYaml, type SourceIssue } from "../util/yaml-source.js";
+import { DriftConfigSchema } from "./drift-config.js";
 import { LOG_LEVELS } from "./log.js";
 import { isValidCron } from "./cron.js";
 
@@ -66,6 +67,8 @@ export const AgentConfigSchema = z.strictObject({
   shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
   /** Least important level logged: debug, info, warn or error. */
   logLevel: z.enum(LOG_LEVELS).default("info"),
+  /** Real-time drift: re-check what changed (drift-config.ts). */
+  drift: DriftConfigSchema,
   /**
    * Host names the API answers to besides IP addresses and localhost (DNS-rebinding
    * defence); ".example.com" admits every subdomain.

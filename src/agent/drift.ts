@@ -361,10 +361,10 @@ export class DriftController {
     for (const f of batch.keys()) this.inFlight.add(f);
     try {
       const out = await this.deps.recheck([...keys].sort());
-      await this.setPlan(out.plan, false);
-      if (!out.merged) return;
+      const applied = this.setPlan(out.plan, false);
+      if (!out.merged) return void (await applied);
       this.rechecks++;
-      const detectionMs = Math.max(0, Date.now() - first.changedAt);
+      const detectionMs = Math.max(0, Math.round(Date.now() - first.changedAt));
       const ev: DriftEvent = { at: new Date().toISOString(), source: first.source, cause: first.what, rechecked: keys.size, changes: out.changes, detectionMs };
       this.events.push(ev);
       this.events.splice(0, Math.max(0, this.events.length - DRIFT_EVENTS_KEPT));
@@ -373,6 +373,7 @@ export class DriftController {
         this.deps.log.info(`drift: ${ch.key} ${ch.from ?? "new"} → ${ch.to} (${first.what} changed; ${first.source}, ${detectionMs} ms)`);
       }
       if (out.changes.length === 0) this.deps.log.debug?.(`drift: re-checked ${keys.size} check(s) after ${first.what} changed (${first.source}): no status changed`);
+      await applied;
     } catch (e) {
       this.deps.log.warn(`drift: re-check of ${keys.size} check(s) after ${first.what} changed failed: ${(e as Error).message}; the sweep will try again`);
     } finally {

@@ -64,6 +64,8 @@ export class AgentMetrics {
   private refreshing = false;
   /** Times the per-scan part was rendered (tests: "once per scan"). */
   scanRenders = 0;
+  /** Exposition text of other parts of the agent (drift), after its own series. */
+  private readonly sections: (() => string)[] = [];
 
   constructor(options: AgentMetricsOptions) {
     this.opts = options;
@@ -93,6 +95,17 @@ export class AgentMetrics {
     this.generation++;
   }
 
+  /** Add a part of the exposition, rendered with the agent's own series (drift's). */
+  addSection(render: () => string): void {
+    this.sections.push(render);
+    this.generation++;
+  }
+
+  /** A section's values changed: a scrape sees them at once. */
+  invalidate(): void {
+    this.generation++;
+  }
+
   /** The exposition to send: cached; rebuilt at once after a change, in the background when only a second old. */
   exposition(): Exposition {
     const now = this.opts.now?.() ?? Date.now();
@@ -116,7 +129,7 @@ export class AgentMetrics {
   }
 
   private body(): Buffer {
-    return Buffer.concat([Buffer.from(renderFamilies(this.ownFamilies())), this.scanPart]);
+    return Buffer.concat([Buffer.from(renderFamilies(this.ownFamilies()) + this.sections.map((r) => r()).join("")), this.scanPart]);
   }
 
   /** The plain text (tests, `promtool check metrics`). */

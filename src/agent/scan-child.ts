@@ -4,13 +4,18 @@
  * same selection code, the same inputs), answers, and exits. Its memory and CPU are its
  * own: the agent's HTTP event loop never runs a probe nor holds a loaded pack, and all
  * a scan allocated goes back to the system when this process exits.
+ *
+ * A child asked for drift re-checks (recheck-child.ts) stays instead, with its packs
+ * loaded, answering re-checks until the agent lets it go.
  */
+import { PlanRecorder } from "../engine/drift-plan.js";
 import { runScan } from "../engine/run-scan.js";
 import { selectChecks } from "../engine/select.js";
 import { HostRoot } from "../host/host-root.js";
 import { formatPackError } from "../packs/load.js";
 import { loadSelection } from "../packs/selection.js";
 import { catalogOf } from "./catalog.js";
+import { answerRecheck } from "./recheck-child.js";
 import type { ChildMessage, ChildRequest } from "./scan-process.js";
 
 function reply(msg: ChildMessage): Promise<void> {
@@ -20,7 +25,7 @@ function reply(msg: ChildMessage): Promise<void> {
   });
 }
 
-async function answer(req: ChildRequest): Promise<ChildMessage> {
+async function answer(req: Exclude<ChildRequest, { kind: "recheck" }>): Promise<ChildMessage> {
   const started = performance.now();
   try {
     const selection = await loadSelection({ paths: req.packs, ...(req.profile ? { profile: req.profile } : {}), vars: req.vars });
@@ -37,20 +42,19 @@ async function answer(req: ChildRequest): Promise<ChildMessage> {
       };
     }
     const loadMs = performance.now() - started;
-    const report = await runScan({
-      host: new HostRoot({ root: req.root, ...(req.proc ? { proc: req.proc } : {}) }),
-      packs: selection.packs,
-      filter,
-      loadErrors: req.loadErrors,
-      deep: req.deep,
-    });
-    return { ok: true, kind: "scan", report, loadMs, maxRssKiB: process.resourceUsage().maxRSS };
+    const host = new HostRoot({ root: req.root, ...(req.proc ? { proc: req.proc } : {}) });
+    // The drift plan (what each fact read) when the agent's drift controller asks for it.
+    const recorder = req.plan ? new PlanRecorder(host) : undefined;
+    const report = await runScan({ host, packs: selection.packs, filter, loadErrors: req.loadErrors, deep: req.deep, ...(recorder ? { recorder } : {}) });
+    const plan = recorder ? await recorder.plan() : undefined;
+    return { ok: true, kind: "scan", report, loadMs, maxRssKiB: process.resourceUsage().maxRSS, ...(plan ? { plan } : {}) };
   } catch (e) {
     return { ok: false, message: (e as Error).message ?? String(e) };
   }
 }
 
-process.once("message", (req: ChildRequest) => {
+process.on("message", (req: ChildRequest) => {
+  if (req.kind === "recheck") return void answerRecheck(req).then(reply);
   void answer(req)
     .then(reply)
     .finally(() => process.exit(0));

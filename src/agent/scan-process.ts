@@ -10,6 +10,8 @@
  * the agent's log at warning level.
  */
 import { fork } from "node:child_process";
+import type { DriftPlan } from "../engine/drift-plan.js";
+import type { Recheck } from "../engine/recheck.js";
 import type { ScanReport } from "../engine/result.js";
 import { scanChildModule } from "../paths.js";
 import type { ScanFunction } from "./agent.js";
@@ -27,10 +29,19 @@ export interface ScanJob {
   proc?: string;
   deep: boolean;
   loadErrors: string[];
+  /** Also send back the drift plan (what each fact depends on): the agent's drift watcher is on. */
+  plan?: boolean;
 }
 
-/** What the agent asks a child for: a scan, or the catalog and pack load errors (at start). */
-export type ChildRequest = ({ kind: "scan" } & ScanJob) | ({ kind: "catalog" } & Omit<ScanJob, "loadErrors">);
+/**
+ * What the agent asks a child for: a scan, or the catalog and pack load errors (at start)
+ * — one request, then the child exits — or drift re-checks: a child asked for one stays,
+ * with its packs loaded, and answers re-checks (by id) until the agent lets it go.
+ */
+export type ChildRequest =
+  | ({ kind: "scan" } & ScanJob)
+  | ({ kind: "catalog" } & Omit<ScanJob, "loadErrors">)
+  | ({ kind: "recheck"; id: number; keys: string[] } & Omit<ScanJob, "loadErrors">);
 
 export interface CatalogAnswer {
   catalog: CatalogEntry[];
@@ -41,9 +52,10 @@ export interface CatalogAnswer {
 }
 
 export type ChildMessage =
-  | { ok: true; kind: "scan"; report: ScanReport; loadMs: number; maxRssKiB: number }
+  | { ok: true; kind: "scan"; report: ScanReport; loadMs: number; maxRssKiB: number; plan?: DriftPlan }
   | ({ ok: true; kind: "catalog" } & CatalogAnswer)
-  | { ok: false; message: string };
+  | { ok: true; kind: "recheck"; id: number; recheck: Recheck }
+  | { ok: false; message: string; id?: number };
 
 export interface ChildScanStats {
   /** Pack loading inside the child, before the scan. */
@@ -119,9 +131,10 @@ export function runChild(request: ChildRequest, options: ChildScanOptions = {}, 
 
 /** A ScanFunction that runs each scan of `job` in a child process. */
 export function childProcessScan(job: Omit<ScanJob, "loadErrors">, options: ChildScanOptions = {}): ScanFunction {
-  return async ({ loadErrors, signal }) => {
-    const msg = await runChild({ kind: "scan", ...job, loadErrors: [...loadErrors] }, options, signal);
-    if (msg.kind !== "scan") throw new NodewardError(ErrorCodes.SCAN_PROCESS, "scan process answered with a catalog");
+  return async ({ loadErrors, signal, onPlan }) => {
+    const msg = await runChild({ kind: "scan", ...job, loadErrors: [...loadErrors], ...(onPlan ? { plan: true } : {}) }, options, signal);
+    if (msg.kind !== "scan") throw new NodewardError(ErrorCodes.SCAN_PROCESS, `scan process answered with a ${msg.kind}`);
+    if (msg.plan) onPlan?.(msg.plan);
     return msg.report;
   };
 }
@@ -129,6 +142,6 @@ export function childProcessScan(job: Omit<ScanJob, "loadErrors">, options: Chil
 /** Load the packs in a child process: the catalog and the load errors, without holding the packs here. */
 export async function catalogFromChild(job: Omit<ScanJob, "loadErrors">, options: ChildScanOptions = {}): Promise<CatalogAnswer> {
   const msg = await runChild({ kind: "catalog", ...job }, options);
-  if (msg.kind !== "catalog") throw new NodewardError(ErrorCodes.SCAN_PROCESS, "catalog process answered with a scan");
+  if (msg.kind !== "catalog") throw new NodewardError(ErrorCodes.SCAN_PROCESS, `catalog process answered with a ${msg.kind}`);
   return { catalog: msg.catalog, loadErrors: msg.loadErrors, packs: msg.packs, checks: msg.checks };
 }

@@ -46,6 +46,8 @@ export interface ServeOptions {
   log?: Omit<LogOptions, "level">;
   /** HTTP limits (tests). */
   limits?: Partial<HttpLimits>;
+  /** false: no real-time drift whatever the config says (serve --no-drift). */
+  drift?: boolean;
 }
 
 export interface RunningAgent {
@@ -157,7 +159,7 @@ async function rootHostname(host: HostRoot): Promise<string> {
 
 export async function startAgent(options: ServeOptions = {}): Promise<RunningAgent> {
   const env = options.env ?? process.env;
-  const { agent, config, store, log } = await prepareAgent(options, "process");
+  const { agent, config, store, log, host } = await prepareAgent(options, "process");
   // Node's own warnings (deprecations, experimental features) join the agent's log in its format.
   process.removeAllListeners("warning");
   process.on("warning", (w) => log.warn(`node: ${w.name}: ${w.message}`));
@@ -185,6 +187,8 @@ export async function startAgent(options: ServeOptions = {}): Promise<RunningAge
   const realPort = (app.server.address() as { port?: number } | null)?.port ?? addr.port;
   const url = `${https ? "https" : "http"}://${hostPart}:${realPort}`;
 
+  // Drift follows every scan's plan: started before the first scan.
+  const drift = config.drift.enabled && options.drift !== false ? await (await import("./drift-service.js")).startServeDrift({ agent, host, config, log }) : undefined;
   agent.scheduler.start();
   if (config.scanOnStart) {
     // A failure is logged (and counted) by the agent.
@@ -197,6 +201,7 @@ export async function startAgent(options: ServeOptions = {}): Promise<RunningAge
     stopping ??= (async () => {
       log.info(`${reason}: shutting down`);
       await notifySystemd(env, log, ["STOPPING=1"]);
+      drift?.stop();
       await agent.scheduler.stop();
       if (!(await agent.scheduler.waitForRunning(config.shutdownTimeoutMs))) {
         // Its results are dropped: the state file keeps the previous scan, whole.

@@ -9,7 +9,7 @@ import type { CommandRunner } from "../host/exec.js";
 import type { HostRoot } from "../host/host-root.js";
 import type { LoadedPack } from "../packs/load.js";
 import { PlanRecorder, type DriftPlan } from "./drift-plan.js";
-import { countStatuses, type CheckResult, type ScanReport, type Status } from "./result.js";
+import type { CheckResult } from "./result.js";
 import { runChecks } from "./run-checks.js";
 import { selectChecks, type CheckFilter } from "./select.js";
 
@@ -45,45 +45,4 @@ export async function recheck(options: RecheckOptions): Promise<Recheck> {
   return { observedAt: recorder.observedAt, results, plan: await recorder.plan() };
 }
 
-export interface StatusChange {
-  /** `pack/id`. */
-  key: string;
-  from: Status | undefined;
-  to: Status;
-}
-
-export function resultKey(r: Pick<CheckResult, "pack" | "id">): string {
-  return `${r.pack}/${r.id}`;
-}
-
-/**
- * The report with these results in place of the same checks' (a check the report did
- * not have is added), the summary recounted; and which checks changed status.
- */
-export function mergeResults(report: ScanReport, results: readonly CheckResult[], at: Date = new Date()): { report: ScanReport; changes: StatusChange[] } {
-  const fresh = new Map(results.map((r) => [resultKey(r), r]));
-  const changes: StatusChange[] = [];
-  const seen = new Set<string>();
-  const merged = report.results.map((r) => {
-    const key = resultKey(r);
-    const next = fresh.get(key);
-    if (!next) return r;
-    seen.add(key);
-    if (next.status !== r.status) changes.push({ key, from: r.status, to: next.status });
-    return next;
-  });
-  for (const [key, r] of fresh) {
-    if (seen.has(key)) continue;
-    merged.push(r);
-    changes.push({ key, from: undefined, to: r.status });
-  }
-  return {
-    report: {
-      ...report,
-      results: merged,
-      summary: countStatuses(merged),
-      drift: { updatedAt: at.toISOString(), rechecks: (report.drift?.rechecks ?? 0) + 1 },
-    },
-    changes,
-  };
-}
+export { mergeResults, resultKey, type StatusChange } from "./merge.js";

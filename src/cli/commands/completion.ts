@@ -32,7 +32,7 @@ async function spec(): Promise<{ commands: Record<string, string[]>; values: Rec
     commands: {
       scan: [...selection, "--deep", "--format", "--output", "--status", "--waivers", "--fail-on", "--verbose", "--color", "--quiet", "--help"],
       checks: ["lint", "list", "show", "--benchmark", "--format", "--packs", "--profile", "--var", "--help"],
-      serve: ["--config", "--listen", "--root", "--proc", "--state-dir", "--once", "--help"],
+      serve: ["--config", "--listen", "--root", "--proc", "--state-dir", "--once", "--no-drift", "--help"],
       remediate: [...selection, "--apply", "--no-profile", "--yes", "--state-dir", "--quiet", "--help"],
       rollback: ["--state-dir", "--reinstall", "--force", "--help"],
       runs: ["--state-dir", "--format", "--help"],

@@ -16,6 +16,7 @@ Options:
   --state-dir DIR   where the last scan and the remediation journal are kept
                     (default ${DEFAULT_STATE_DIR}; overrides the config)
   --once            run one scan with the agent's config, save it to the state dir, exit
+  --no-drift        no real-time re-checks of what changed (config \`drift: {enabled: false}\`)
 
 Defaults: schedule "${DEFAULT_SCHEDULE}", state ${DEFAULT_STATE_DIR}, token ${DEFAULT_TOKEN_FILE}.
 Routes: GET /healthz /readyz /metrics /api/v1/scans/latest /api/v1/scans /api/v1/checks[/:id];
@@ -36,6 +37,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       proc: { type: "string" },
       "state-dir": { type: "string" },
       once: { type: "boolean", default: false },
+      "no-drift": { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -46,7 +48,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (values.listen !== undefined && !parseListen(values.listen)) {
     throw new UsageError(`--listen must be HOST:PORT, e.g. 127.0.0.1:9850 or [::1]:9850 (got "${values.listen}")`);
   }
-  const options = { configPath: values.config, listen: values.listen, root: values.root, proc: values.proc, stateDir: values["state-dir"] };
+  const options = { configPath: values.config, listen: values.listen, root: values.root, proc: values.proc, stateDir: values["state-dir"], ...(values["no-drift"] ? { drift: false } : {}) };
   // The agent (fastify, prom-client) loads only for this command.
   const serve = await import("../../agent/serve.js");
   try {

@@ -35,6 +35,7 @@ describe("agent config", () => {
       root: "/",
       shutdownTimeoutMs: 10_000,
       logLevel: "info",
+      drift: { enabled: true, debounceMs: 100, maxDelayMs: 1000, pollIntervalMs: 2000, safetyNetIntervalMs: 300_000, recheckIdleMs: 60_000 },
       allowedHosts: [],
     });
   });
@@ -59,6 +60,7 @@ describe("agent config", () => {
         "proc: /host/proc",
         "logLevel: warn",
         "allowedHosts: [nodeward.example.com, .nodes.example.com]",
+        "drift: { enabled: false, pollIntervalMs: 5000 }",
       ].join("\n"),
       "x.yaml",
     );
@@ -75,6 +77,7 @@ describe("agent config", () => {
       logLevel: "warn",
       allowedHosts: ["nodeward.example.com", ".nodes.example.com"],
       proc: "/host/proc",
+      drift: { enabled: false, pollIntervalMs: 5000, debounceMs: 100 },
     });
   });
 

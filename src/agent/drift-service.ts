@@ -1,0 +1,157 @@
+/**
+ * Drift in the running agent: wires the controller (drift.ts) to the agent's scans, its
+ * re-check path (the scan child, or in-process for `serve --once`-style agents and tests),
+ * its merged report, its metrics and its log. serve.ts starts it when `drift.enabled`.
+ *
+ * Metrics (rendered with the agent's own series):
+ *   nodeward_drift_detection_seconds{source}  histogram: from the change (a watched file's
+ *       ctime; else when it was seen) to the re-checked status merged into the report,
+ *   nodeward_drift_rechecks_total{source}, nodeward_drift_status_changes_total,
+ *   nodeward_drift_watches{state}  directories watched / waiting for a missing one / polled,
+ *   nodeward_drift_inotify_watches  inotify watches held.
+ */
+import type { DriftPlan } from "../engine/drift-plan.js";
+import type { Recheck } from "../engine/recheck.js";
+import type { CheckFilter } from "../engine/select.js";
+import type { HostRoot } from "../host/host-root.js";
+import type { LoadedPack } from "../packs/load.js";
+import type { Agent } from "./agent.js";
+import type { AgentConfig } from "./config.js";
+import type { DriftConfig } from "./drift-config.js";
+import { DRIFT_SOURCES, DriftController, type DriftMetricsSink, type DriftSource } from "./drift.js";
+import type { AgentLogger } from "./log.js";
+
+/** Re-check these checks (`pack/id`) where scans run. */
+export type RecheckFunction = (keys: readonly string[]) => Promise<Recheck>;
+
+/** The in-process re-check (tests, agents that scan in-process). */
+export function inProcessRecheck(host: HostRoot, packs: readonly LoadedPack[], filter: CheckFilter, deep: boolean): RecheckFunction {
+  return async (keys) => {
+    const { recheck } = await import("../engine/recheck.js");
+    return recheck({ host, packs, filter, keys, deep });
+  };
+}
+
+/** Upper bounds of nodeward_drift_detection_seconds (the issue's target is p95 ≤ 0.3 s, max ≤ 1 s). */
+export const DETECTION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 30, 60, 300] as const;
+
+export class DriftMetrics implements DriftMetricsSink {
+  private readonly buckets = new Map<DriftSource, number[]>(DRIFT_SOURCES.map((s) => [s, DETECTION_BUCKETS.map(() => 0)]));
+  private readonly sums = new Map<DriftSource, number>(DRIFT_SOURCES.map((s) => [s, 0]));
+  private readonly counts = new Map<DriftSource, number>(DRIFT_SOURCES.map((s) => [s, 0]));
+  private changes = 0;
+  private watch = { watched: 0, waiting: 0, polled: 0, inotify: 0 };
+  private readonly onChange: () => void;
+
+  constructor(onChange: () => void = () => undefined) {
+    this.onChange = onChange;
+  }
+
+  recheck(source: DriftSource, detectionSeconds: number, changes: number): void {
+    const b = this.buckets.get(source) as number[];
+    DETECTION_BUCKETS.forEach((le, i) => {
+      if (detectionSeconds <= le) b[i] = (b[i] ?? 0) + 1;
+    });
+    this.sums.set(source, (this.sums.get(source) ?? 0) + detectionSeconds);
+    this.counts.set(source, (this.counts.get(source) ?? 0) + 1);
+    this.changes += changes;
+    this.onChange();
+  }
+
+  watches(counts: { watched: number; waiting: number; polled: number; inotify: number }): void {
+    this.watch = counts;
+    this.onChange();
+  }
+
+  render(): string {
+    const h = "nodeward_drift_detection_seconds";
+    const lines = [
+      `# HELP ${h} From a change (a watched file's ctime, else when it was seen) to its checks' re-checked status in the report.`,
+      `# TYPE ${h} histogram`,
+    ];
+    for (const s of DRIFT_SOURCES) {
+      const b = this.buckets.get(s) as number[];
+      DETECTION_BUCKETS.forEach((le, i) => lines.push(`${h}_bucket{source="${s}",le="${le}"} ${b[i] ?? 0}`));
+      lines.push(`${h}_bucket{source="${s}",le="+Inf"} ${this.counts.get(s) ?? 0}`);
+      lines.push(`${h}_sum{source="${s}"} ${Number((this.sums.get(s) ?? 0).toFixed(6))}`);
+      lines.push(`${h}_count{source="${s}"} ${this.counts.get(s) ?? 0}`);
+    }
+    lines.push(
+      "# HELP nodeward_drift_rechecks_total Re-checks of the checks whose watched files, listings or polled facts changed, by what noticed the change.",
+      "# TYPE nodeward_drift_rechecks_total counter",
+    );
+    for (const s of DRIFT_SOURCES) lines.push(`nodeward_drift_rechecks_total{source="${s}"} ${this.counts.get(s) ?? 0}`);
+    lines.push(
+      "# HELP nodeward_drift_status_changes_total Checks whose status a drift re-check changed.",
+      "# TYPE nodeward_drift_status_changes_total counter",
+      `nodeward_drift_status_changes_total ${this.changes}`,
+      "# HELP nodeward_drift_watches Directories drift follows: watched, waiting (missing: its nearest ancestor is watched) or polled (no watch could be set).",
+      "# TYPE nodeward_drift_watches gauge",
+      `nodeward_drift_watches{state="watched"} ${this.watch.watched}`,
+      `nodeward_drift_watches{state="waiting"} ${this.watch.waiting}`,
+      `nodeward_drift_watches{state="polled"} ${this.watch.polled}`,
+      "# HELP nodeward_drift_inotify_watches inotify watches the agent holds for drift.",
+      "# TYPE nodeward_drift_inotify_watches gauge",
+      `nodeward_drift_inotify_watches ${this.watch.inotify}`,
+    );
+    return lines.join("\n") + "\n";
+  }
+}
+
+export interface DriftServiceOptions {
+  agent: Agent;
+  host: HostRoot;
+  config: DriftConfig;
+  recheck: RecheckFunction;
+  log: AgentLogger;
+  /** Called when the service stops (the re-check process goes). */
+  onStop?: () => void;
+}
+
+export interface DriftService {
+  controller: DriftController;
+  metrics: DriftMetrics;
+  stop(): void;
+}
+
+/** Start drift for a running agent: every scan's plan is watched from then on. */
+export function startDrift(opts: DriftServiceOptions): DriftService {
+  const { agent, config } = opts;
+  const metrics = new DriftMetrics(() => agent.metrics.invalidate());
+  agent.metrics.addSection(() => metrics.render());
+  const controller = new DriftController({
+    host: opts.host,
+    settings: { debounceMs: config.debounceMs, maxDelayMs: config.maxDelayMs, pollIntervalMs: config.pollIntervalMs, safetyNetIntervalMs: config.safetyNetIntervalMs },
+    log: opts.log,
+    metrics,
+    recheck: async (keys) => {
+      const r = await opts.recheck(keys);
+      const m = await agent.mergeRecheck(r.results, r.observedAt);
+      return { changes: m.changes, plan: r.plan, merged: m.merged };
+    },
+  });
+  agent.observeScans({
+    scanStarted: () => controller.scanStarted(),
+    scanEnded: (plan: DriftPlan | undefined) => void controller.scanEnded(plan),
+  });
+  controller.start();
+  return {
+    controller,
+    metrics,
+    stop: () => {
+      controller.stop();
+      opts.onStop?.();
+    },
+  };
+}
+
+/** Drift for `nodeward serve`: re-checks in a scan child that lingers `recheckIdleMs` after its last one. */
+export async function startServeDrift(opts: { agent: Agent; host: HostRoot; config: AgentConfig; log: AgentLogger }): Promise<DriftService> {
+  const { RecheckProcess } = await import("./recheck-process.js");
+  const { scanJob } = await import("./scan-process.js");
+  const child = new RecheckProcess(scanJob(opts.config), { idleMs: opts.config.drift.recheckIdleMs, onStderr: (line) => opts.log.warn(`re-check process: ${line}`) });
+  const service = startDrift({ agent: opts.agent, host: opts.host, config: opts.config.drift, log: opts.log, recheck: (keys) => child.run(keys), onStop: () => child.close() });
+  const s = opts.config.drift;
+  opts.log.info(`drift: on (re-check ${s.debounceMs} ms after a change, at most ${s.maxDelayMs} ms; polls every ${s.pollIntervalMs} ms; safety net every ${Math.round(s.safetyNetIntervalMs / 1000)} s)`);
+  return service;
+}

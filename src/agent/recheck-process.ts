@@ -1,0 +1,102 @@
+/**
+ * Drift re-checks in the scan child (scan-child.ts → recheck-child.ts), so the agent's
+ * HTTP event loop never runs a probe: one child, forked at the first re-check, keeps the
+ * packs it loaded and answers re-checks by id; it exits after `idleMs` without one (the
+ * agent holds no packs at idle), or when the agent stops. A child that dies fails the
+ * re-checks it had; the next re-check forks a new one.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import type { Recheck } from "../engine/recheck.js";
+import { ErrorCodes, NodewardError } from "../errors.js";
+import { SCAN_CHILD, type ChildMessage, type ChildScanOptions, type ScanJob } from "./scan-process.js";
+
+export interface RecheckProcessOptions extends ChildScanOptions {
+  /** The child exits this long after its last re-check. */
+  idleMs: number;
+}
+
+interface Waiting {
+  resolve(r: Recheck): void;
+  reject(e: Error): void;
+}
+
+export class RecheckProcess {
+  private readonly job: Omit<ScanJob, "loadErrors">;
+  private readonly opts: RecheckProcessOptions;
+  private child: ChildProcess | undefined;
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 1;
+  private idle: NodeJS.Timeout | undefined;
+  /** Children forked (tests, status). */
+  forks = 0;
+
+  constructor(job: Omit<ScanJob, "loadErrors">, options: RecheckProcessOptions) {
+    this.job = job;
+    this.opts = options;
+  }
+
+  /** Re-check these checks (`pack/id`) in the child. */
+  run(keys: readonly string[]): Promise<Recheck> {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = undefined;
+    const child = this.child ?? this.spawn();
+    const id = this.nextId++;
+    return new Promise<Recheck>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      child.send({ kind: "recheck", ...this.job, id, keys: [...keys] });
+    }).finally(() => this.armIdle());
+  }
+
+  /** Let the child go (agent shutdown). */
+  close(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = undefined;
+    this.child?.kill("SIGTERM");
+    this.child = undefined;
+  }
+
+  private armIdle(): void {
+    if (this.waiting.size > 0 || !this.child) return;
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = setTimeout(() => {
+      this.idle = undefined;
+      if (this.waiting.size === 0) this.close();
+    }, this.opts.idleMs);
+    this.idle.unref();
+  }
+
+  private spawn(): ChildProcess {
+    const child = fork(this.opts.module ?? SCAN_CHILD, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
+    this.forks++;
+    this.child = child;
+    let tail = "";
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (chunk: string) => {
+      tail += chunk;
+      const lines = tail.split("\n");
+      tail = lines.pop() ?? "";
+      for (const l of lines) if (l.trim() !== "") this.opts.onStderr?.(l);
+    });
+    child.on("message", (msg: ChildMessage) => {
+      const id = "id" in msg ? msg.id : undefined;
+      const w = id === undefined ? undefined : this.waiting.get(id);
+      if (!w || id === undefined) return;
+      this.waiting.delete(id);
+      if (!msg.ok) w.reject(new NodewardError(ErrorCodes.SCAN_PROCESS, msg.message));
+      else if (msg.kind === "recheck") w.resolve(msg.recheck);
+      else w.reject(new NodewardError(ErrorCodes.SCAN_PROCESS, `re-check process answered with a ${msg.kind}`));
+    });
+    const gone = (why: string) => {
+      if (this.child === child) this.child = undefined;
+      if (tail.trim() !== "") this.opts.onStderr?.(tail);
+      tail = "";
+      for (const [id, w] of this.waiting) {
+        this.waiting.delete(id);
+        w.reject(new NodewardError(ErrorCodes.SCAN_PROCESS, `re-check process ${why}`));
+      }
+    };
+    child.once("error", (e) => gone(`failed: ${e.message}`));
+    child.once("exit", (code, sig) => gone(`exited (${sig ?? `code ${code}`}) without an answer`));
+    return child;
+  }
+}
