@@ -70,6 +70,25 @@ export interface SelectionFlags {
   noCache?: boolean;
 }
 
+/** --profile and --var, as loadPackPaths takes them. */
+export function selectionFlags(values: { profile?: string | undefined; var?: string[] | undefined }): SelectionFlags {
+  return { ...(values.profile ? { profile: values.profile } : {}), ...(values.var ? { vars: values.var } : {}) };
+}
+
+/** --benchmark, --check and the parsed --severity and --level, as selectChecks takes them. */
+export function checkFilter(
+  values: { benchmark?: string[] | undefined; check?: string[] | undefined },
+  minSeverity: Severity | undefined,
+  maxLevel: number | undefined,
+): CheckFilter {
+  return {
+    benchmarks: splitList(values.benchmark),
+    checks: splitList(values.check),
+    ...(minSeverity ? { minSeverity } : {}),
+    ...(maxLevel !== undefined ? { maxLevel } : {}),
+  };
+}
+
 /** Load packs, then apply a profile: the one path every command uses (src/packs/selection.ts). */
 export async function loadPackPaths(
   paths: readonly string[],

@@ -5,7 +5,7 @@ import { formatPackError, type LoadedCheck, type LoadedPack, type PackError } fr
 import { applyProfile, loadProfile } from "../../packs/profile.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../paths.js";
 import { selectChecks } from "../../engine/select.js";
-import { EXIT, UsageError, loadPackPaths, selectOrFail, splitList, type SelectionFlags } from "../common.js";
+import { EXIT, UsageError, loadPackPaths, selectOrFail, splitList, selectionFlags } from "../common.js";
 import { didYouMean } from "../suggest.js";
 import { pushAll } from "../../util/array.js";
 
@@ -132,10 +132,6 @@ const PACK_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** --profile and --var, as scan takes them. */
-function selection(values: { profile?: string | undefined; var?: string[] | undefined }): SelectionFlags {
-  return { ...(values.profile ? { profile: values.profile } : {}), ...(values.var ? { vars: values.var } : {}) };
-}
 
 async function list(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -147,7 +143,7 @@ async function list(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   if (values.format !== "table" && values.format !== "json") throw new UsageError(`--format must be table or json`);
-  const loaded = await loadPackPaths(values.packs ?? [], selection(values));
+  const loaded = await loadPackPaths(values.packs ?? [], selectionFlags(values));
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
   const filter = { benchmarks: splitList(values.benchmark) };
   const checks = loaded.errors.length === 0 ? selectOrFail(loaded.packs, loaded.all, filter, loaded.profile) : selectChecks(loaded.packs, filter);
@@ -177,7 +173,7 @@ async function show(argv: string[]): Promise<number> {
   }
   if (values.format !== "text" && values.format !== "json") throw new UsageError(`--format must be text or json`);
   if (positionals.length === 0) throw new UsageError("checks show needs a check id, e.g. nodeward checks show 4.2.1");
-  const loaded = await loadPackPaths(values.packs ?? [], selection(values));
+  const loaded = await loadPackPaths(values.packs ?? [], selectionFlags(values));
   // A check missing because its pack did not load must not look like a wrong id.
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
   const checks = selectChecks(loaded.packs, { checks: positionals });

@@ -8,7 +8,7 @@ import { applyPlan } from "../../remediation/apply.js";
 import { DEFAULT_STATE_DIR, RunStore, type RunInfo } from "../../remediation/journal.js";
 import { planRemediation, type RemediationPlan } from "../../remediation/plan.js";
 import { renderChange } from "../../remediation/render.js";
-import { EXIT, UsageError, loadPackPaths, parsePositiveInt, parseSeverity, selectOrFail, splitList, SELECTION_OPTIONS } from "../common.js";
+import { EXIT, UsageError, loadPackPaths, parsePositiveInt, parseSeverity, checkFilter, selectOrFail, selectionFlags, SELECTION_OPTIONS } from "../common.js";
 
 export const remediateHelp = `Usage: nodeward remediate [options]
 
@@ -142,18 +142,9 @@ export async function remediateCommand(argv: string[]): Promise<number> {
 
   // The same packs, profile and vars as `scan`: on a Kubernetes node the profile is what
   // keeps remediation from "fixing" ip_forward back to 0.
-  const loaded = await loadPackPaths(values.packs ?? [], {
-    validateFixes: true,
-    ...(values.profile ? { profile: values.profile } : {}),
-    ...(values.var ? { vars: values.var } : {}),
-  });
+  const loaded = await loadPackPaths(values.packs ?? [], { validateFixes: true, ...selectionFlags(values) });
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
-  const filter = {
-    benchmarks: splitList(values.benchmark),
-    checks: splitList(values.check),
-    ...(minSeverity ? { minSeverity } : {}),
-    ...(maxLevel !== undefined ? { maxLevel } : {}),
-  };
+  const filter = checkFilter(values, minSeverity, maxLevel);
   // A mistyped pack or check must not plan (or apply) "nothing to change" and exit 0.
   const checks = loaded.errors.length === 0 ? selectOrFail(loaded.packs, loaded.all, filter, loaded.profile) : selectChecks(loaded.packs, filter);
   const plan = await planRemediation({ host, checks });

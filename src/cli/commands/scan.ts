@@ -15,10 +15,11 @@ import {
   parseSeverity,
   parseStatuses,
   selectOrFail,
-  splitList,
   useColor,
   writeFileAtomic,
   SELECTION_OPTIONS,
+  checkFilter,
+  selectionFlags,
 } from "../common.js";
 import { didYouMean } from "../suggest.js";
 
@@ -133,17 +134,9 @@ export async function scanCommand(argv: string[]): Promise<number> {
   await assertDirectory(host.root, "--root");
 
   const timing = phaseTimer();
-  const loaded = await loadPackPaths(values.packs ?? [], {
-    ...(values.profile ? { profile: values.profile } : {}),
-    ...(values.var ? { vars: values.var } : {}),
-  });
+  const loaded = await loadPackPaths(values.packs ?? [], { ...selectionFlags(values) });
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
-  const filter = {
-    benchmarks: splitList(values.benchmark),
-    checks: splitList(values.check),
-    ...(minSeverity ? { minSeverity } : {}),
-    ...(maxLevel !== undefined ? { maxLevel } : {}),
-  };
+  const filter = checkFilter(values, minSeverity, maxLevel);
   // Typos and empty selections are usage errors before anything is scanned.
   if (loaded.errors.length === 0) selectOrFail(loaded.packs, loaded.all, filter, loaded.profile);
   const waivers = values.waivers ? await readWaivers(values.waivers, loaded.all) : undefined;
