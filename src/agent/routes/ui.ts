@@ -100,6 +100,33 @@ export function uiData(agent: Agent, now = new Date()): UiData {
   };
 }
 
+/**
+ * Rendered overviews of the current second: a page shows ages in seconds, so within one
+ * second the same scan, history and running scan give the same bytes. A refresh storm (a
+ * wall screen, people reloading during an incident) renders each filter once a second.
+ */
+export class PageCache {
+  private readonly pages = new Map<string, string>();
+  constructor(private readonly max = 16) {}
+
+  get(key: string, render: () => string): string {
+    const hit = this.pages.get(key);
+    if (hit !== undefined) return hit;
+    const page = render();
+    if (this.pages.size >= this.max) this.pages.clear();
+    this.pages.set(key, page);
+    return page;
+  }
+}
+
+/** What an overview depends on besides its filter, to the second. */
+export function stateKey(agent: Agent, now = Date.now()): string {
+  const v = agent.view();
+  const h = agent.history();
+  const run = agent.scheduler.running;
+  return [Math.floor(now / 1000), v?.id ?? "-", h.length, h[0]?.id ?? "-", run?.id ?? "-", agent.readiness().status, agent.loadErrors.length].join("|");
+}
+
 const listOf = (max: number) => ({
   anyOf: [
     { type: "string", maxLength: 100 },
@@ -113,6 +140,7 @@ function html(reply: FastifyReply, status: number, body: string): FastifyReply {
 }
 
 export async function uiRoutes(app: FastifyInstance, { agent }: ApiContext): Promise<void> {
+  const pages = new PageCache();
   app.get("/", async (_req, reply) => reply.code(302).header("location", "/ui").header("cache-control", "no-store").send());
 
   await app.register(
@@ -145,7 +173,10 @@ export async function uiRoutes(app: FastifyInstance, { agent }: ApiContext): Pro
             properties: { status: listOf(5), severity: listOf(5), pack: { type: "string", maxLength: 200 }, q: { type: "string", maxLength: 200 } },
           },
         },
-        handler: async (req, reply) => html(reply, 200, overviewPage(uiData(agent), parseFilter(req.query as Parameters<typeof parseFilter>[0]))),
+        handler: async (req, reply) => {
+          const filter = parseFilter(req.query as Parameters<typeof parseFilter>[0]);
+          return html(reply, 200, pages.get(`${stateKey(agent)}|${JSON.stringify(filter)}`, () => overviewPage(uiData(agent), filter)));
+        },
       });
 
       ui.get("/errors", { schema: { querystring: { type: "object", additionalProperties: false, properties: {} } } }, async (_req, reply) =>

@@ -4,7 +4,7 @@
  * file, nothing but GET, the filters of the query string.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { UI_HEADERS } from "../../../src/agent/routes/ui.js";
+import { PageCache, stateKey, UI_HEADERS } from "../../../src/agent/routes/ui.js";
 import { UI_CSS, UI_CSS_PATH } from "../../../src/agent/ui/style.js";
 import { cleanupFixtures } from "../../helpers/fixture-root.js";
 import { cleanupPackDirs } from "../../helpers/inline-pack.js";
@@ -82,6 +82,26 @@ describe("/ui routes", () => {
     expect(link.statusCode).toBe(200);
     expect(link.body).not.toContain(TOKEN);
     expect((await locked.app.inject({ url: "/ui?access_token=wrong" })).statusCode).toBe(401);
+  });
+
+  it("an overview is rendered once per second and state: a new scan is shown at once", async () => {
+    const { app, agent } = await scanned();
+    const t = Date.parse("2026-12-05T01:00:00.250Z");
+    expect(stateKey(agent, t)).toBe(stateKey(agent, t + 700));
+    expect(stateKey(agent, t)).not.toBe(stateKey(agent, t + 800));
+    const before = stateKey(agent, t);
+    const first = (await app.inject({ url: "/ui" })).body;
+    await agent.triggerScan("api").run.done;
+    expect(stateKey(agent, t)).not.toBe(before);
+    const second = (await app.inject({ url: "/ui" })).body;
+    expect(second).not.toBe(first);
+    expect(second).toContain(`data-started="${agent.view()?.startedAt}"`);
+    expect(second).toContain('<h2>Last scans <span class="n">2</span></h2>');
+    let renders = 0;
+    const cache = new PageCache(2);
+    for (const k of ["a", "a", "b", "a", "c", "c"]) cache.get(k, () => `${k}${++renders}`);
+    expect(renders).toBe(3);
+    expect(cache.get("a", () => "new")).toBe("new");
   });
 
   it("GET / sends people to /ui", async () => {
