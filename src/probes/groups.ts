@@ -5,10 +5,10 @@
  */
 import { z } from "zod";
 import { pushAll } from "../util/array.js";
-import { describeError } from "../errors.js";
 import { parseGroupEntries, parsePasswdEntries } from "./parse/accounts.js";
-import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { defineProbe, type Evidence, type Fact } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
+import { readText } from "./kit/read.js";
 
 const PASSWD = "/etc/passwd";
 const GROUP = "/etc/group";
@@ -33,15 +33,6 @@ export interface GroupsFact {
   missingPrimary: { user: string; gid: number }[];
 }
 
-type Read = { text: string } | { missing: true } | { error: string };
-async function read(ctx: ProbeContext, p: string): Promise<Read> {
-  try {
-    const text = await ctx.host.readFileIfExists(p);
-    return text === null ? { missing: true } : { text };
-  } catch (e) {
-    return { error: `${p}: ${describeError(e)}` };
-  }
-}
 
 const FIELDS = ["groups", "duplicateGids", "duplicateNames", "gid0", "missingPrimary"] as const;
 
@@ -55,11 +46,11 @@ export default defineProbe({
     return readsAnd(seen.reads, {});
   },
   async collect(ctx): Promise<Fact<GroupsFact>> {
-    const [group, passwd] = await Promise.all([read(ctx, GROUP), read(ctx, PASSWD)]);
+    const [group, passwd] = await Promise.all([readText(ctx, GROUP), readText(ctx, PASSWD)]);
     const value: GroupsFact = { groups: [], duplicateGids: [], duplicateNames: [], gid0: [], missingPrimary: [] };
     const evidence: Evidence[] = [{ file: GROUP }];
     if (!("text" in group)) {
-      const why = "missing" in group ? `${GROUP} does not exist` : group.error;
+      const why = "missing" in group ? `${GROUP} does not exist` : group.unobserved;
       return { value, evidence, unknown: Object.fromEntries(FIELDS.map((f) => [f, why])) };
     }
     const gr = parseGroupEntries(group.text);
@@ -70,7 +61,7 @@ export default defineProbe({
       users = parsePasswdEntries(passwd.text).entries.map((u) => ({ name: u.name, gid: u.gid }));
       evidence.push({ file: PASSWD });
     } else {
-      const why = "missing" in passwd ? `${PASSWD} does not exist` : passwd.error;
+      const why = "missing" in passwd ? `${PASSWD} does not exist` : passwd.unobserved;
       unknown.missingPrimary = why;
       unknown.groups = why;
     }

@@ -5,13 +5,13 @@
  * with its password state and hash scheme. The hash itself never leaves the parser.
  */
 import { z } from "zod";
-import { describeError } from "../errors.js";
 import { hashAlgorithm, parsePasswdEntries, passwordState } from "./parse/accounts.js";
 import { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
 import { parseShadowAging } from "./parse/shadow-aging.js";
 import { isValidLoginShell, parseShells } from "./parse/shells.js";
-import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { defineProbe, type Evidence, type Fact } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
+import { readText } from "./kit/read.js";
 
 export { parseShadowAging } from "./parse/shadow-aging.js";
 
@@ -60,15 +60,6 @@ export interface PasswordAgingFact {
   today: number;
 }
 
-type Read = { text: string } | { missing: true } | { error: string };
-async function read(ctx: ProbeContext, p: string): Promise<Read> {
-  try {
-    const text = await ctx.host.readFileIfExists(p);
-    return text === null ? { missing: true } : { text };
-  } catch (e) {
-    return { error: `${p}: ${describeError(e)}` };
-  }
-}
 
 const intOf = (v: string | undefined): number | undefined => (v !== undefined && /^-?\d{1,10}$/.test(v) ? Number(v) : undefined);
 
@@ -82,7 +73,7 @@ export default defineProbe({
     return readsAnd(seen.reads, {});
   },
   async collect(ctx): Promise<Fact<PasswordAgingFact>> {
-    const [passwd, shadow, defs, useradd, shellsFile] = await Promise.all([read(ctx, PASSWD), read(ctx, SHADOW), read(ctx, LOGIN_DEFS), read(ctx, USERADD), read(ctx, SHELLS)]);
+    const [passwd, shadow, defs, useradd, shellsFile] = await Promise.all([readText(ctx, PASSWD), readText(ctx, SHADOW), readText(ctx, LOGIN_DEFS), readText(ctx, USERADD), readText(ctx, SHELLS)]);
     const today = Math.floor(Date.now() / DAY_MS);
     const value: PasswordAgingFact = { loginDefs: {}, users: [], today };
     const evidence: Evidence[] = [];
@@ -105,8 +96,8 @@ export default defineProbe({
         value.encryptMethod = enc.value;
         evidence.push({ file: LOGIN_DEFS, line: enc.line, key: "ENCRYPT_METHOD" });
       }
-    } else if ("error" in defs) {
-      for (const f of ["loginDefs", "passMaxDays", "passMinDays", "passWarnAge", "encryptMethod"]) unknown[f] = defs.error;
+    } else if ("unobserved" in defs) {
+      for (const f of ["loginDefs", "passMaxDays", "passMinDays", "passWarnAge", "encryptMethod"]) unknown[f] = defs.unobserved;
     } else {
       evidence.push({ file: LOGIN_DEFS, detail: "missing: shadow's compiled-in defaults apply" });
     }
@@ -118,18 +109,18 @@ export default defineProbe({
         value.inactive = n;
         evidence.push({ file: USERADD, line: hit.line, key: "INACTIVE" });
       }
-    } else if ("error" in useradd) unknown.inactive = useradd.error;
+    } else if ("unobserved" in useradd) unknown.inactive = useradd.unobserved;
 
     if (!("text" in passwd)) {
-      unknown.users = "missing" in passwd ? `${PASSWD} does not exist` : passwd.error;
+      unknown.users = "missing" in passwd ? `${PASSWD} does not exist` : passwd.unobserved;
       return { value, evidence, unknown };
     }
     const uidMin = intOf(value.loginDefs.UID_MIN) ?? 1000;
-    if ("error" in shellsFile) unknown.users = shellsFile.error;
+    if ("unobserved" in shellsFile) unknown.users = shellsFile.unobserved;
     const shells = "text" in shellsFile ? parseShells(shellsFile.text) : null;
     const pw = parsePasswdEntries(passwd.text).entries;
     const sh = "text" in shadow ? parseShadowAging(shadow.text).entries : [];
-    if ("error" in shadow && pw.some((u) => u.password === "x")) unknown.users = shadow.error;
+    if ("unobserved" in shadow && pw.some((u) => u.password === "x")) unknown.users = shadow.unobserved;
     const byName = new Map(sh.map((s) => [s.name, s] as const));
     for (const u of pw) {
       const user: AgingUser = { name: u.name, uid: u.uid, shell: u.shell, loginShell: isValidLoginShell(u.shell, null), validShell: isValidLoginShell(u.shell, shells), system: u.uid < uidMin, state: "none" };

@@ -6,10 +6,11 @@
  */
 import { ErrorCodes, NodewardError, describeError } from "../../errors.js";
 import { processTable, type ProcessEntry } from "../process-table.js";
+import { readText as readHostText, type TextRead } from "../kit/read.js";
 import type { Evidence, ProbeContext } from "../types.js";
 
 export type Presence = { exists: true; isDir: boolean } | { exists: false } | { unobserved: string };
-export type TextRead = { text: string } | { missing: true } | { unobserved: string };
+export type { TextRead };
 
 function isEscape(e: unknown): boolean {
   return e instanceof NodewardError && e.code === ErrorCodes.PATH_ESCAPE;
@@ -28,16 +29,9 @@ export function presence(ctx: ProbeContext, hostPath: string): Promise<Presence>
   });
 }
 
-/** Read a host text file. Once per scan per path. */
+/** Read a host text file (up to 4 MiB). Once per scan per path. */
 export function readText(ctx: ProbeContext, hostPath: string): Promise<TextRead> {
-  return ctx.once(`k8s:text:${hostPath}`, async (): Promise<TextRead> => {
-    try {
-      const text = await ctx.host.readFileIfExists(hostPath, { maxBytes: 4 * 1024 * 1024 });
-      return text === null ? { missing: true } : { text };
-    } catch (e) {
-      return { unobserved: `${hostPath}: ${describeError(e)}` };
-    }
-  });
+  return ctx.once(`k8s:text:${hostPath}`, () => readHostText(ctx, hostPath, { maxBytes: 4 * 1024 * 1024 }));
 }
 
 /** A directory's entries: sorted names, null when it does not exist, or why it cannot be listed. */
