@@ -104,6 +104,13 @@ describe("/ui routes", () => {
     expect(cache.get("a", () => "new")).toBe("new");
   });
 
+  it("the node header says whether drift detection is on", async () => {
+    const on = (await (await scanned()).app.inject({ url: "/ui" })).body;
+    expect(on).toContain("<dt>Drift detection</dt><dd>on</dd>");
+    const off = (await (await scanned({ configYaml: "drift: { enabled: false }\n" })).app.inject({ url: "/ui" })).body;
+    expect(off).toContain("<dt>Drift detection</dt><dd>off</dd>");
+  });
+
   it("GET / sends people to /ui", async () => {
     const { app } = await makeAgent();
     const res = await app.inject({ url: "/" });
