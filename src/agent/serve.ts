@@ -72,6 +72,7 @@ export async function prepareAgent(
   if (options.root) config.root = options.root;
   if (options.proc) config.proc = options.proc;
   if (options.stateDir) config.stateDir = options.stateDir;
+  if (options.drift === false) config.drift.enabled = false;
   const log = new Log({ ...options.log, level: config.logLevel });
   log.debug(`config: ${where.path}${where.explicit ? "" : " (default path)"}`);
 

@@ -8,7 +8,12 @@ import { PageCache, stateKey, UI_HEADERS } from "../../../src/agent/routes/ui.js
 import { UI_CSS, UI_CSS_PATH } from "../../../src/agent/ui/style.js";
 import { cleanupFixtures } from "../../helpers/fixture-root.js";
 import { cleanupPackDirs } from "../../helpers/inline-pack.js";
-import { cleanupTempDirs, DEMO_PACK, makeAgent, report, result, TOKEN } from "./helpers.js";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { prepareAgent } from "../../../src/agent/serve.js";
+import { buildServer } from "../../../src/agent/server.js";
+import { packDir } from "../../helpers/inline-pack.js";
+import { cleanupTempDirs, DEMO_PACK, makeAgent, report, result, tempDir, TOKEN } from "./helpers.js";
 
 afterAll(async () => {
   await cleanupFixtures();
@@ -109,6 +114,17 @@ describe("/ui routes", () => {
     expect(on).toContain("<dt>Drift detection</dt><dd>on</dd>");
     const off = (await (await scanned({ configYaml: "drift: { enabled: false }\n" })).app.inject({ url: "/ui" })).body;
     expect(off).toContain("<dt>Drift detection</dt><dd>off</dd>");
+    // `serve --no-drift` turns it off whatever the config says, and the page says so.
+    const work = await tempDir();
+    const configPath = path.join(work, "config.yaml");
+    await writeFile(configPath, `packs: [${await packDir({ "demo/pack.yaml": DEMO_PACK })}]\nstateDir: ${path.join(work, "state")}\nscanOnStart: false\n`);
+    const quiet = { format: "json" as const, stream: { write: () => true } };
+    for (const [drift, word] of [[undefined, "on"], [false, "off"]] as const) {
+      const { agent } = await prepareAgent({ configPath, log: quiet, ...(drift === false ? { drift } : {}) }, "inline");
+      const app = buildServer({ agent, token: undefined, logger: false });
+      expect((await app.inject({ url: "/ui" })).body).toContain(`<dt>Drift detection</dt><dd>${word}</dd>`);
+      await app.close();
+    }
   });
 
   it("GET / sends people to /ui", async () => {
@@ -208,8 +224,6 @@ checks:
     audit: { probe: file, params: { path: /etc/app.key, pattern: "BEGIN" }, expect: { matched: false } }
 `;
     const t = await makeAgent({ packs: { "demo/pack.yaml": DEMO_PACK, "sec/pack.yaml": SECRET_PACK } });
-    const { writeFile } = await import("node:fs/promises");
-    const path = await import("node:path");
     await writeFile(
       path.join(t.root, "etc/app.conf"),
       "user = app\nupstream_auth = Bearer hunter2TOKENvalue0123\nsvc_hash = $6$saltsalt$hunter3HASHhunter3HASHhunter3HASH\n",
