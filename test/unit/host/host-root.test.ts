@@ -1,0 +1,127 @@
+/**
+ * HostRoot, the one seam every read goes through: paths resolved chroot-style under
+ * --root (absolute links re-rooted, climbs refused), reads capped and limited to regular
+ * files, missing kept apart from refused. Each refusal is the catalogue's error (code and
+ * exact message). Procfs confinement is in test/unit/hostile/confinement.test.ts, mount
+ * views in mount-view.test.ts, reads denied to an unprivileged scan in engine/run-checks.test.ts.
+ */
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_MAX_FILE_BYTES, HostRoot } from "../../../src/host/host-root.js";
+import { MountView } from "../../../src/host/mount-view.js";
+import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
+
+afterAll(cleanupFixtures);
+
+let root: string;
+let host: HostRoot;
+
+beforeAll(async () => {
+  root = await fixtureRoot({
+    "etc/hostname": "node-1\n",
+    "etc/big": "x".repeat(100),
+    "etc/ssh/sshd_config": "PermitRootLogin no\n",
+    "etc/ssh/sshd_config.d/10.conf": "X11Forwarding no\n",
+    "etc/alias": { symlink: "/etc/hostname" },
+    "etc/rel-alias": { symlink: "../etc/hostname" },
+    "etc/climber": { symlink: "../../../etc/hostname" },
+    "etc/loop-a": { symlink: "/etc/loop-b" },
+    "etc/loop-b": { symlink: "/etc/loop-a" },
+    "etc/dangling": { symlink: "/nowhere" },
+    "etc/sshdir": { symlink: "/etc/ssh" },
+    "var/empty": { dir: true },
+  });
+  execFileSync("mkfifo", [path.join(root, "etc/fifo")]);
+  host = new HostRoot({ root, mounts: new MountView() });
+});
+
+/** The rejection's code and message, for one exact comparison. */
+async function refusal(p: Promise<unknown>): Promise<{ code: unknown; message: string }> {
+  const e = (await p.then(
+    () => {
+      throw new Error("expected a refusal");
+    },
+    (err: unknown) => err,
+  )) as { code?: unknown; message: string };
+  return { code: e.code, message: e.message };
+}
+
+describe("HostRoot: paths", () => {
+  it("reads a file under the root, and knows the root is not this machine's /", async () => {
+    expect(host.isLive).toBe(false);
+    expect(host.root).toBe(root);
+    expect(await host.readFile("/etc/hostname")).toBe("node-1\n");
+    expect(host.toHostPath(path.join(root, "etc/hostname"))).toBe("/etc/hostname");
+  });
+
+  it("re-roots an absolute link and follows a relative one inside the root", async () => {
+    expect(await host.resolve("/etc/alias")).toBe(path.join(root, "etc/hostname"));
+    expect(await host.readFile("/etc/rel-alias")).toBe("node-1\n");
+    expect(await host.readdir("/etc/sshdir")).toEqual(["sshd_config", "sshd_config.d"]);
+    // lstat semantics: the last link is not followed
+    expect(await host.resolve("/etc/alias", false)).toBe(path.join(root, "etc/alias"));
+    expect(await host.readlink("/etc/alias")).toBe("/etc/hostname");
+    expect((await host.lstat("/etc/alias"))?.isSymbolicLink()).toBe(true);
+  });
+
+  it("refuses a link or a path that climbs above the root", async () => {
+    expect(await refusal(host.readFile("/etc/climber"))).toEqual({
+      code: "NODEWARD_ERR_PATH_ESCAPE",
+      message: `symlink /etc/climber -> ../../../etc/hostname points outside the root ${root}`,
+    });
+    expect(await refusal(host.resolve("/../etc/hostname"))).toEqual({
+      code: "NODEWARD_ERR_PATH_ESCAPE",
+      message: `path /../etc/hostname climbs above the root ${root}`,
+    });
+  });
+
+  it("refuses a relative path, a NUL byte and a symlink loop", async () => {
+    expect(await refusal(host.readFile("etc/hostname"))).toEqual({ code: "NODEWARD_ERR_PATH_INVALID", message: 'path must be absolute: "etc/hostname"' });
+    expect(await refusal(host.readFile("/etc/host\0name"))).toEqual({ code: "NODEWARD_ERR_PATH_INVALID", message: 'path contains a NUL byte: "/etc/host\\u0000name"' });
+    expect(await refusal(host.readFile("/etc/loop-a"))).toEqual({
+      code: "NODEWARD_ERR_PATH_INVALID",
+      message: "too many levels of symbolic links (a symlink loop?) resolving /etc/loop-a",
+    });
+  });
+});
+
+describe("HostRoot: reads", () => {
+  it("keeps missing apart from refused: null for a missing file or a dangling link, never for a refusal", async () => {
+    expect(await host.readFileIfExists("/etc/nope")).toBeNull();
+    expect(await host.readFileIfExists("/etc/dangling")).toBeNull();
+    expect(await host.stat("/etc/nope")).toBeNull();
+    expect(await host.readdir("/etc/nope")).toBeNull();
+    await expect(host.readFileIfExists("/etc/climber")).rejects.toThrow(/points outside the root/);
+    await expect(host.readFileIfExists("/etc/ssh")).rejects.toThrow("/etc/ssh is a directory, not a file");
+  });
+
+  it("reads only regular files: a directory and a FIFO are refused before any open", async () => {
+    expect(await refusal(host.readFile("/etc/ssh"))).toEqual({ code: "NODEWARD_ERR_FILE_NOT_REGULAR", message: "/etc/ssh is a directory, not a file" });
+    expect(await refusal(host.readFile("/etc/fifo"))).toEqual({ code: "NODEWARD_ERR_FILE_NOT_REGULAR", message: "/etc/fifo is not a regular file" });
+  });
+
+  it("refuses a file over the read limit (the call's, else the root's), whole, never a partial read", async () => {
+    expect(await refusal(host.readFile("/etc/big", { maxBytes: 99 }))).toEqual({
+      code: "NODEWARD_ERR_FILE_TOO_LARGE",
+      message: "/etc/big is 100 bytes, over the 99-byte read limit",
+    });
+    expect(await host.readFile("/etc/big", { maxBytes: 100 })).toHaveLength(100);
+    const small = new HostRoot({ root, maxFileBytes: 10, mounts: new MountView() });
+    expect(await refusal(small.readFile("/etc/big"))).toEqual({ code: "NODEWARD_ERR_FILE_TOO_LARGE", message: "/etc/big is 100 bytes, over the 10-byte read limit" });
+    expect(host.maxFileBytes).toBe(DEFAULT_MAX_FILE_BYTES);
+  });
+});
+
+describe("HostRoot: glob", () => {
+  it("expands * and ? per component inside the root, sorted, links re-rooted", async () => {
+    expect(await host.glob("/etc/ssh/sshd_config.d/*.conf")).toEqual(["/etc/ssh/sshd_config.d/10.conf"]);
+    expect(await host.glob("/etc/sshdir/sshd_confi?")).toEqual(["/etc/sshdir/sshd_config"]);
+    expect(await host.glob("/etc/nope/*")).toEqual([]);
+    expect(await host.glob("/var/empty/*")).toEqual([]);
+  });
+
+  it("refuses a relative pattern", async () => {
+    expect(await refusal(host.glob("etc/*"))).toEqual({ code: "NODEWARD_ERR_PATH_INVALID", message: 'glob must be absolute: "etc/*"' });
+  });
+});
