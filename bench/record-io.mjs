@@ -3,7 +3,7 @@
 // the pack files it reads and every read, stat, lstat, readdir and readlink of the
 // scanned root (wrapping node:fs/promises before dist/ is imported). Writes them as
 // JSON [[op, path], …] to FILE for bench/io-floor.mjs. Usage: node bench/record-io.mjs FILE [ROOT]
-import * as fs from "node:fs";
+import fs from "node:fs";
 import fsp from "node:fs/promises";
 import { syncBuiltinESMExports } from "node:module";
 
@@ -21,6 +21,20 @@ wrap("stat", "stat");
 wrap("lstat", "lstat");
 wrap("readdir", "readdir");
 wrap("readlink", "readlink");
+// Entries of a live procfs are listed, linked and stat'ed synchronously, and opened with
+// the callback API (src/host/host-root.ts): the same calls, recorded the same way.
+const wrapSync = (name, op) => {
+  const orig = fs[name];
+  fs[name] = function (p, ...rest) {
+    if (typeof p === "string") calls.push([op, p]);
+    return orig.call(this, p, ...rest);
+  };
+};
+wrapSync("lstatSync", "lstat");
+wrapSync("statSync", "stat");
+wrapSync("readdirSync", "readdir");
+wrapSync("readlinkSync", "readlink");
+wrapSync("open", "read");
 syncBuiltinESMExports();
 
 const [out, root = "/"] = process.argv.slice(2);

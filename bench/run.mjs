@@ -16,10 +16,11 @@
 //      and the cap each names); bench/compare.mjs (OpenSCAP, a Debian root) with
 //      NODEWARD_BENCH_COMPARE=1
 // Env: NODEWARD_BENCH_RUNS (default 9), NODEWARD_BENCH_LYNIS_RUNS (default 1),
-//      NODEWARD_BENCH_PEERS=0 (no Lynis), NODEWARD_BENCH_HOSTILE=0 (no hostile roots).
+//      NODEWARD_BENCH_PEERS=0 (no Lynis), NODEWARD_BENCH_HOSTILE=0 (no hostile roots),
+//      NODEWARD_BENCH_QUICK=1 (sections 1-2 only).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -38,16 +39,20 @@ const median = (xs) => {
 };
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 
-/** One fresh process: wall ms (ours, fine-grained) and peak RSS KiB (GNU time's %M). */
+/**
+ * One fresh process: wall ms (ours, fine-grained), peak RSS KiB and CPU ms (user + system,
+ * every thread: GNU time's %M %U %S). On a shared machine wall time is mostly waiting for
+ * a core; CPU time is what the process itself cost, so both ratios are printed.
+ */
 function once(argv, env = {}) {
   const timeFile = path.join(work, "time.txt");
-  const full = GNU_TIME ? [GNU_TIME, "-f", "%M", "-o", timeFile, ...argv] : argv;
+  const full = GNU_TIME ? [GNU_TIME, "-f", "%M %U %S", "-o", timeFile, ...argv] : argv;
   const t0 = performance.now();
   const r = spawnSync(full[0], full.slice(1), { env: { ...process.env, LC_ALL: "C", ...env }, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", maxBuffer: 64 << 20 });
   const wall = performance.now() - t0;
   if (r.error) throw r.error;
-  const rss = GNU_TIME ? Number(readFileSync(timeFile, "utf8").trim().split("\n").pop()) : NaN;
-  return { wall, rss, status: r.status, stderr: r.stderr };
+  const [rss, user, sys] = GNU_TIME ? readFileSync(timeFile, "utf8").trim().split("\n").pop().split(" ").map(Number) : [NaN, NaN, NaN];
+  return { wall, rss, cpu: (user + sys) * 1000, status: r.status, stderr: r.stderr };
 }
 
 if (!existsSync(here("../dist/nodeward.js"))) {
@@ -85,19 +90,29 @@ for (let i = 0; i < RUNS; i++) {
 const floorWall = median(rows[1].samples.map((s) => s.wall));
 console.log(`\n== cold full scan of this host vs its I/O floor: fresh processes, interleaved, median of ${RUNS} ==`);
 console.log(`I/O floor replays ${recorded.length} calls ${JSON.stringify(ops)} (packs included, the program's own files not)`);
-console.log(`${"".padEnd(30)} ${"wall ms".padStart(8)} ${"min".padStart(7)} ${"RSS MiB".padStart(8)} ${"× floor".padStart(8)}`);
+console.log(`${"".padEnd(30)} ${"wall ms".padStart(8)} ${"min".padStart(7)} ${"× floor".padStart(8)} ${"CPU ms".padStart(7)} ${"× floor".padStart(8)} ${"RSS MiB".padStart(8)}`);
+const floorCpu = median(rows[1].samples.map((s) => s.cpu));
 for (const r of rows) {
   const wall = median(r.samples.map((s) => s.wall));
   const min = Math.min(...r.samples.map((s) => s.wall));
+  const cpu = median(r.samples.map((s) => s.cpu));
   const rss = median(r.samples.map((s) => s.rss)) / 1024;
-  console.log(`${r.name.padEnd(30)} ${wall.toFixed(1).padStart(8)} ${min.toFixed(1).padStart(7)} ${Number.isNaN(rss) ? "     n/a" : rss.toFixed(1).padStart(8)} ${(wall / floorWall).toFixed(2).padStart(7)}×`);
+  const na = (x, d, w) => (Number.isNaN(x) ? "n/a" : x.toFixed(d)).padStart(w);
+  console.log(
+    `${r.name.padEnd(30)} ${wall.toFixed(1).padStart(8)} ${min.toFixed(1).padStart(7)} ${(wall / floorWall).toFixed(2).padStart(7)}× ` +
+      `${na(cpu, 0, 7)} ${na(cpu / floorCpu, 2, 7)}× ${na(rss, 1, 8)}`,
+  );
   r.wall = wall;
+  r.cpu = cpu;
   r.rssMiB = rss;
 }
 const json = rows[2];
+const loadavg = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 console.log(
-  `\ncold JSON scan: ${(json.wall / floorWall).toFixed(2)}× the I/O floor (target ≤ 2.0×: ${json.wall / floorWall <= 2 ? "met" : "NOT met"}), ` +
-    `peak RSS ${Number.isNaN(json.rssMiB) ? "n/a (no /usr/bin/time)" : `${json.rssMiB.toFixed(1)} MiB (target ≤ 80: ${json.rssMiB <= 80 ? "met" : "NOT met"})`}`,
+  `\ncold JSON scan: ${(json.wall / floorWall).toFixed(2)}× the I/O floor in wall time (target ≤ 2.0×: ${json.wall / floorWall <= 2 ? "met" : "NOT met"}), ` +
+    `${Number.isNaN(json.cpu) ? "CPU n/a" : `${(json.cpu / floorCpu).toFixed(2)}× in CPU time`}, ` +
+    `peak RSS ${Number.isNaN(json.rssMiB) ? "n/a (no /usr/bin/time)" : `${json.rssMiB.toFixed(1)} MiB (target ≤ 80: ${json.rssMiB <= 80 ? "met" : "NOT met"})`}` +
+    `; load average ${loadavg} on ${availableParallelism()} cores`,
 );
 const timed = once(json.argv, { NODEWARD_TIMING: "1" });
 const phases = /nodeward-timing (.*)/.exec(timed.stderr)?.[1];
@@ -127,6 +142,7 @@ if (process.env.NODEWARD_BENCH_PEERS !== "0") {
 }
 
 // ---- 3. warm in-process scans -------------------------------------------------------------------
+if (process.env.NODEWARD_BENCH_QUICK === "1") process.exit(0);
 console.log(`\n== warm in-process scans (packs loaded once; 30 runs) ==`);
 {
   const { HostRoot } = await import("../dist/host/host-root.js");
