@@ -237,6 +237,16 @@ export class DriftController {
       this.reindex();
       await this.watcher.set(this.wants());
       this.reportWatches();
+      // A change between the facts' reads and the watches being armed (a directory that
+      // appeared, a file removed right after the re-check) raised no event here: compare
+      // what the plan's facts read with what is there now.
+      const dirs = new Set<string>();
+      for (const f of Object.values(plan.facts)) {
+        for (const p of f.paths) dirs.add(path.posix.dirname(p));
+        for (const d of f.dirs) dirs.add(d);
+        for (const g of f.globs) dirs.add(g.dir);
+      }
+      await this.compare([...dirs], "watch");
     });
     this.applying = next.catch((e: unknown) => this.deps.log.error(`drift: cannot apply a plan: ${(e as Error).message}`));
     return this.applying;

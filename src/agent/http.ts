@@ -7,6 +7,7 @@ import { STATUS_CODES } from "node:http";
 import { isIP } from "node:net";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Agent } from "./agent.js";
+import type { DriftStatus } from "./drift.js";
 
 /** The remediation engine's entry point (supplied by the remediation layer when it exists). */
 export type RemediateHook = (checkKeys: string[]) => Promise<unknown>;
@@ -17,6 +18,8 @@ export interface ApiContext {
   /** Bearer token; undefined = none configured, so routes that need it always answer 401. */
   token?: string | undefined;
   remediate?: RemediateHook | undefined;
+  /** Real-time drift, when on: GET /api/v1/events. */
+  drift?: { status(limit?: number): DriftStatus } | undefined;
 }
 
 /** Probes and scrapes arrive every few seconds: log them only when they fail. */

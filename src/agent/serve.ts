@@ -173,9 +173,12 @@ export async function startAgent(options: ServeOptions = {}): Promise<RunningAge
     log.warn(`listening on ${config.listen} (not loopback) without an API token: only /healthz, /readyz and /metrics answer; every other route is 401`);
   }
   const https = config.tls ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
+  // Drift follows every scan's plan: started before the first scan.
+  const drift = config.drift.enabled && options.drift !== false ? await (await import("./drift-service.js")).startServeDrift({ agent, host, config, log }) : undefined;
   const app = buildServer({
     agent,
     token,
+    drift: drift?.controller,
     remediate: options.remediate ?? (config.remediation.allowApi ? requestRemediation(config.stateDir) : undefined),
     https,
     logger: log,
@@ -183,13 +186,14 @@ export async function startAgent(options: ServeOptions = {}): Promise<RunningAge
     allowedHosts: config.allowedHosts,
     ...(options.limits ? { limits: options.limits } : {}),
   });
-  await app.listen({ host: addr.host, port: addr.port, listenTextResolver: (address) => `listening on ${address}${readsNeedToken ? " (token required except /healthz, /readyz, /metrics)" : ""}` });
+  await app.listen({ host: addr.host, port: addr.port, listenTextResolver: (address) => `listening on ${address}${readsNeedToken ? " (token required except /healthz, /readyz, /metrics)" : ""}` }).catch((e: unknown) => {
+    drift?.stop();
+    throw e;
+  });
   const hostPart = addr.host.includes(":") ? `[${addr.host}]` : addr.host;
   const realPort = (app.server.address() as { port?: number } | null)?.port ?? addr.port;
   const url = `${https ? "https" : "http"}://${hostPart}:${realPort}`;
 
-  // Drift follows every scan's plan: started before the first scan.
-  const drift = config.drift.enabled && options.drift !== false ? await (await import("./drift-service.js")).startServeDrift({ agent, host, config, log }) : undefined;
   agent.scheduler.start();
   if (config.scanOnStart) {
     // A failure is logged (and counted) by the agent.

@@ -14,6 +14,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance } from 
 import { errorSchema, hostAllowed, OPEN_ROUTES, requireToken, send, takeQueryToken, type ApiContext } from "./http.js";
 import type { Log } from "./log.js";
 import { checkRoutes } from "./routes/checks.js";
+import { driftRoutes } from "./routes/drift.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { remediationRoutes } from "./routes/remediations.js";
@@ -124,7 +125,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   app.setNotFoundHandler((req, reply) => void send(reply, 404, `no route ${req.method} ${req.url.split("?")[0]}`));
 
-  const ctx: ApiContext = { agent: deps.agent, token: deps.token, remediate: deps.remediate };
-  for (const plugin of [healthRoutes, metricsRoutes, scanRoutes, checkRoutes, remediationRoutes, uiRoutes]) void app.register(plugin, ctx);
+  const ctx: ApiContext = { agent: deps.agent, token: deps.token, remediate: deps.remediate, drift: deps.drift };
+  for (const plugin of [healthRoutes, metricsRoutes, scanRoutes, checkRoutes, remediationRoutes, uiRoutes, driftRoutes]) void app.register(plugin, ctx);
   return app;
 }

@@ -19,7 +19,8 @@ Options:
   --no-drift        no real-time re-checks of what changed (config \`drift: {enabled: false}\`)
 
 Defaults: schedule "${DEFAULT_SCHEDULE}", state ${DEFAULT_STATE_DIR}, token ${DEFAULT_TOKEN_FILE}.
-Routes: GET /healthz /readyz /metrics /api/v1/scans/latest /api/v1/scans /api/v1/checks[/:id];
+Routes: GET /healthz /readyz /metrics /api/v1/scans/latest /api/v1/scans /api/v1/checks[/:id]
+/api/v1/events (drift: recent changes and the checks they flipped);
 POST /api/v1/scans and /api/v1/remediations need "Authorization: Bearer <token>".
 SIGTERM / SIGINT: stop the schedule, let a running scan finish (or abandon it after
 shutdownTimeoutMs), close the server, flush state.

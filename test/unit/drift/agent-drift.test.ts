@@ -12,7 +12,8 @@ import { DRIFT_DEFAULTS } from "../../../src/agent/drift-config.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { cleanupFixtures } from "../../helpers/fixture-root.js";
 import { waitFor } from "../../helpers/wait-for.js";
-import { cleanupTempDirs, makeAgent, samples } from "../agent/helpers.js";
+import { buildServer } from "../../../src/agent/server.js";
+import { cleanupTempDirs, makeAgent, samples, TOKEN } from "../agent/helpers.js";
 
 afterAll(async () => {
   await cleanupFixtures();
@@ -86,6 +87,22 @@ describe("drift in the agent", () => {
     expect(t.rechecked).toEqual([["demo/1.1"]]);
     expect(t.status("1.1")).toBe("pass");
     expect(t.service.controller.status().events).toHaveLength(1);
+  });
+
+  it("GET /api/v1/events lists the change and the check it flipped; 404 when drift is off", async () => {
+    const t = await agentWithDrift();
+    await chmod(path.join(t.root, "etc/shadow"), 0o666);
+    await waitFor(() => t.service.controller.status().events.length === 1, "the drift event");
+    const app = buildServer({ agent: t.agent, token: TOKEN, logger: false, drift: t.service.controller });
+    const res = await app.inject({ method: "GET", url: "/api/v1/events?limit=5" });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{ watching: boolean; rechecks: number; watches: { inotify: number }; events: { source: string; cause: string; rechecked: number; changes: unknown[] }[] }>();
+    expect(body).toMatchObject({ watching: true, rechecks: 1, watches: { inotify: 1 } });
+    expect(body.events).toEqual([expect.objectContaining({ source: "watch", cause: "/etc/shadow", rechecked: 1, changes: [{ key: "demo/1.1", from: "pass", to: "fail" }] })]);
+    const off = await t.app.inject({ method: "GET", url: "/api/v1/events" });
+    expect(off.statusCode).toBe(404);
+    expect(off.json<{ message: string }>().message).toBe("drift is off (config drift.enabled: false, or serve --no-drift)");
+    await app.close();
   });
 
   it("a re-check that started before a newer scan is not merged over it", async () => {

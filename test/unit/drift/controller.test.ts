@@ -6,7 +6,7 @@
  * (the agent runs the same in its scan process).
  */
 import { spawn } from "node:child_process";
-import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { compliantDebianNode } from "../../helpers/compliant-debian-node.js";
@@ -73,6 +73,8 @@ describe("drift re-checks what changed", () => {
     await mkdir(path.join(h.root, "etc/systemd/system/sockets.target.wants"), { recursive: true });
     await symlink("/lib/systemd/system/rpcbind.socket", path.join(h.root, "etc/systemd/system/sockets.target.wants/rpcbind.socket"));
     await waitFor(() => h.status("cis-debian-12/2.1.12-rpcbind.socket") === "fail", "2.1.12 (socket) to fail");
+    await rm(path.join(h.root, "etc/systemd/system/sockets.target.wants/rpcbind.socket"));
+    await waitFor(() => h.status("cis-debian-12/2.1.12-rpcbind.socket") === "pass", "2.1.12 (socket) to pass again");
   });
 
   it("writes to names no check reads re-check nothing", async () => {

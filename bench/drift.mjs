@@ -1,0 +1,202 @@
+#!/usr/bin/env node
+/**
+ * Drift bench (issue 16). Printed, never asserted; the machine is shared, so read the
+ * figures with the load average printed beside them.
+ *   1. Latency: `nodeward serve` with drift on watches a small Debian-like root built here
+ *      (bundled packs, this machine's procfs); each change kind flips a check and back,
+ *      BENCH_DRIFT_REPEAT times (default 25); /metrics is polled every 10 ms until the sum
+ *      of nodeward_check_status moves. p50 / p95 / max per kind; the first re-check (it
+ *      forks the re-check process) is shown apart. The agent's own histogram
+ *      (nodeward_drift_detection_seconds, from the file's ctime) is printed beside.
+ *   2. Idle cost: the agent on this host (`/`, kubernetes-node profile) with drift on and
+ *      with --no-drift, BENCH_DRIFT_IDLE_S seconds (default 60) after its first scan: CPU
+ *      (agent and its children) as % of one core, RSS, inotify watches and directories.
+ * Needs a build (dist/).
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
+import { appendFile, chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CLI = path.join(REPO, "dist/cli/main.js");
+const REPEAT = Number(process.env.BENCH_DRIFT_REPEAT ?? 25);
+const IDLE_S = Number(process.env.BENCH_DRIFT_IDLE_S ?? 60);
+const TICK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
+const q = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+};
+
+async function freePort() {
+  for (let i = 0; i < 200; i++) {
+    const port = 19500 + Math.floor(Math.random() * 500);
+    const ok = await new Promise((resolve) => {
+      const s = createServer();
+      s.once("error", () => resolve(false));
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error("no free port in 19500-19999");
+}
+
+async function startAgent(work, name, lines, args = []) {
+  const port = await freePort();
+  const cfg = path.join(work, `${name}.yaml`);
+  await writeFile(cfg, [`listen: 127.0.0.1:${port}`, `stateDir: ${path.join(work, name)}`, `tokenFile: ${path.join(work, "none")}`, "schedule: '0 0 1 1 *'", ...lines, ""].join("\n"));
+  const out = [];
+  const child = spawn(process.execPath, [CLI, "serve", "--config", cfg, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NODE_OPTIONS: "--max-semi-space-size=1" } });
+  child.stderr.on("data", (b) => out.push(b));
+  const log = () => Buffer.concat(out).toString("utf8");
+  const base = `http://127.0.0.1:${port}`;
+  const t0 = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`agent exited (${child.exitCode}):\n${log()}`);
+    const ok = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+    if (ok) break;
+    if (Date.now() - t0 > 120_000) throw new Error(`agent not ready after 120 s:\n${log()}`);
+    await sleep(50);
+  }
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+  };
+  return { child, base, log, stop };
+}
+
+const metrics = async (base) => (await fetch(`${base}/metrics`)).text();
+const sample = (text, name) => {
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  return line === undefined ? NaN : Number(line.slice(name.length + 1));
+};
+const passing = (text) => text.split("\n").filter((l) => l.startsWith("nodeward_check_status{")).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+
+/** pid and its descendants' CPU ticks (utime + stime) and the pid's RSS (KiB). */
+function cpuTicks(pid) {
+  let ticks = 0;
+  const walk = (p) => {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, "utf8");
+      const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) walk(c);
+      }
+    } catch {
+      /* gone */
+    }
+  };
+  walk(pid);
+  return ticks;
+}
+const rssKiB = (pid) => Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
+
+/** A small Debian-like root: accounts, sshd, sysctl.d, modprobe.d, dpkg status and os-release of this machine (no secrets). */
+async function buildRoot(root) {
+  const w = async (rel, text, mode = 0o644) => {
+    await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+    await writeFile(path.join(root, rel), text, { mode });
+    await chmod(path.join(root, rel), mode);
+  };
+  await w("etc/passwd", "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+  await w("etc/group", "root:x:0:\nshadow:x:42:\nnogroup:x:65534:\n");
+  await w("etc/shadow", "root:*:19000:1:90:7:::\nnobody:*:19000:0:99999:7:::\n", 0o640);
+  await w("etc/gshadow", "root:*::\nshadow:*::\n", 0o640);
+  await w("etc/ssh/sshd_config", "PermitRootLogin no\nPermitEmptyPasswords no\nMaxAuthTries 4\n", 0o600);
+  await w("etc/sysctl.d/90-hardening.conf", "net.ipv4.conf.all.send_redirects = 0\n");
+  await w("etc/modprobe.d/cramfs.conf", "install cramfs /bin/false\nblacklist cramfs\n");
+  await mkdir(path.join(root, "var/lib/dpkg"), { recursive: true });
+  if (existsSync("/var/lib/dpkg/status")) copyFileSync("/var/lib/dpkg/status", path.join(root, "var/lib/dpkg/status"));
+  if (existsSync("/etc/os-release")) await w("etc/os-release", readFileSync("/etc/os-release", "utf8"));
+}
+
+const work = await mkdtemp(path.join(tmpdir(), "nodeward-bench-drift-"));
+process.on("exit", () => execFileSync("rm", ["-rf", work]));
+console.log(`nodeward drift bench: load average before: ${load()}`);
+
+// --- 1. latency ------------------------------------------------------------------------------
+{
+  const root = path.join(work, "root");
+  await buildRoot(root);
+  const a = await startAgent(work, "latency", [`root: ${root}`, "proc: /proc", "benchmarks: [cis-debian-12]"]);
+  try {
+    for (let t0 = Date.now(); sample(await metrics(a.base), "nodeward_drift_inotify_watches") === 0 && Date.now() - t0 < 10_000; ) await sleep(50);
+    const f = (rel) => path.join(root, rel);
+    const sedRoot = (from, to) => () => new Promise((res, rej) => spawn("sed", ["-i", `s/^${from}$/${to}/`, f("etc/ssh/sshd_config")]).once("exit", (c) => (c === 0 ? res() : rej(new Error(`sed ${c}`)))));
+    const kinds = [
+      { name: "chmod /etc/passwd", bad: () => chmod(f("etc/passwd"), 0o666), good: () => chmod(f("etc/passwd"), 0o644) },
+      { name: "chmod /etc/shadow", bad: () => chmod(f("etc/shadow"), 0o666), good: () => chmod(f("etc/shadow"), 0o640) },
+      { name: "sed -i sshd_config", bad: sedRoot("PermitRootLogin no", "PermitRootLogin yes"), good: sedRoot("PermitRootLogin yes", "PermitRootLogin no") },
+      { name: "append sysctl.d", bad: () => appendFile(f("etc/sysctl.d/90-hardening.conf"), "net.ipv4.conf.all.send_redirects = 1\n"), good: () => writeFile(f("etc/sysctl.d/90-hardening.conf"), "net.ipv4.conf.all.send_redirects = 0\n") },
+      { name: "rm modprobe.d drop-in", bad: () => rm(f("etc/modprobe.d/cramfs.conf")), good: () => writeFile(f("etc/modprobe.d/cramfs.conf"), "install cramfs /bin/false\nblacklist cramfs\n") },
+    ];
+    const flip = async (change) => {
+      const before = passing(await metrics(a.base));
+      const t0 = performance.now();
+      await change();
+      for (;;) {
+        if (passing(await metrics(a.base)) !== before) return performance.now() - t0;
+        if (performance.now() - t0 > 5000) return undefined;
+        await sleep(10);
+      }
+    };
+    const all = [];
+    let first;
+    for (const k of kinds) {
+      const ms = [];
+      let missed = 0;
+      for (let i = 0; i < REPEAT; i++) {
+        for (const change of [k.bad, k.good]) {
+          const t = await flip(change);
+          if (t === undefined) missed++;
+          else if (first === undefined) first = t;
+          else ms.push(t);
+        }
+        if (missed === 2 && ms.length === 0) break; // this change flips no check on this root
+      }
+      if (ms.length === 0) {
+        console.log(`${k.name.padEnd(24)} flips no check here`);
+        continue;
+      }
+      for (const x of ms) all.push(x);
+      console.log(`${k.name.padEnd(24)} n=${String(ms.length).padStart(3)}  p50 ${q(ms, 0.5).toFixed(0).padStart(4)} ms  p95 ${q(ms, 0.95).toFixed(0).padStart(4)} ms  max ${Math.max(...ms).toFixed(0).padStart(5)} ms  missed ${missed}`);
+    }
+    console.log(`${"all (warm)".padEnd(24)} n=${String(all.length).padStart(3)}  p50 ${q(all, 0.5).toFixed(0).padStart(4)} ms  p95 ${q(all, 0.95).toFixed(0).padStart(4)} ms  max ${Math.max(...all).toFixed(0).padStart(5)} ms`);
+    console.log(`first re-check (forks the re-check process): ${first?.toFixed(0)} ms`);
+    const m = await metrics(a.base);
+    const sum = sample(m, 'nodeward_drift_detection_seconds_sum{source="watch"}');
+    const count = sample(m, 'nodeward_drift_detection_seconds_count{source="watch"}');
+    console.log(`agent's histogram (source=watch): ${count} re-checks, mean ${((sum / count) * 1000).toFixed(0)} ms from the file's ctime; load average after: ${load()}`);
+  } finally {
+    await a.stop();
+  }
+}
+
+// --- 2. idle cost ------------------------------------------------------------------------------
+for (const [name, args] of [["drift on", []], ["drift off", ["--no-drift"]]]) {
+  const a = await startAgent(work, name.replace(" ", "-"), ["profile: kubernetes-node"], args);
+  try {
+    await sleep(2000);
+    const t0 = cpuTicks(a.child.pid);
+    const w0 = performance.now();
+    await sleep(IDLE_S * 1000);
+    const cpu = (cpuTicks(a.child.pid) - t0) / TICK / ((performance.now() - w0) / 1000);
+    const m = await metrics(a.base);
+    const watches = sample(m, "nodeward_drift_inotify_watches");
+    const dirs = ["watched", "waiting", "polled"].map((s) => `${s} ${sample(m, `nodeward_drift_watches{state="${s}"}`)}`).join(", ");
+    const rechecks = ["watch", "poll", "sweep"].map((s) => `${s} ${sample(m, `nodeward_drift_rechecks_total{source="${s}"}`)}`).join(", ");
+    console.log(
+      `idle ${name.padEnd(9)} ${IDLE_S} s on this host (kubernetes-node): CPU ${(cpu * 100).toFixed(2)}% of one core (agent + children), RSS ${(rssKiB(a.child.pid) / 1024).toFixed(1)} MiB` +
+        (Number.isNaN(watches) ? "" : `; inotify watches ${watches} (${dirs}); re-checks ${rechecks}`),
+    );
+  } finally {
+    await a.stop();
+  }
+}
+console.log(`load average after: ${load()}`);
