@@ -120,6 +120,7 @@ export const SSHD_SETTINGS: Record<string, string> = {
 export const PACKAGES = [
   "bash", "openssh-server", "cron", "at", "systemd-timesyncd", "containerd", "kubelet", "kubeadm", "apparmor", "exim4-daemon-light", "rsync",
   "sudo", "libpam-runtime=1.5.2-6+deb12u1", "libpam-modules=1.5.2-6+deb12u1", "libpam-pwquality",
+  "systemd-journal-remote", "aide", "aide-common",
 ];
 
 /** `name` or `name=version` (default version 1.0-1). */
@@ -327,6 +328,21 @@ export function debianHost(): FixtureSpec {
     "etc/security/limits.conf": f("# /etc/security/limits.conf\n", 0o644),
     "etc/security/limits.d/60-coredump.conf": f("*  hard  core  0\n", 0o644),
     "proc/sys/net/ipv6/conf/all/disable_ipv6": "0\n",
+
+    // Logging (CIS 6.1): journald is the logging system (rsyslog is not installed), keeps the
+    // journal compressed on disk and uploads it to a log server; the logs are 0640 or stricter.
+    "lib/systemd/system/systemd-journald.service": f("[Unit]\nDescription=Journal Service\n[Service]\nExecStart=/lib/systemd/systemd-journald\n", 0o644),
+    "etc/systemd/journald.conf": f("[Journal]\n#Storage=auto\n", 0o644),
+    "etc/systemd/journald.conf.d/60-journald.conf": f("[Journal]\nStorage=persistent\nCompress=yes\nForwardToSyslog=no\n", 0o644),
+    "etc/systemd/journal-upload.conf": f("[Upload]\nURL=https://logs.example.org:19532\nServerKeyFile=/etc/ssl/private/journal-upload.pem\nServerCertificateFile=/etc/ssl/certs/journal-upload.pem\nTrustedCertificateFile=/etc/ssl/ca/trusted.pem\n", 0o644),
+    ...enabledUnit("systemd-journal-upload.service", "multi-user.target"),
+    ...unit("systemd-journal-remote.service", "multi-user.target"),
+    ...unit("systemd-journal-remote.socket", "sockets.target"),
+    "var/log/auth.log": f("", 0o640),
+    "var/log/wtmp": f("", 0o664),
+    // Integrity checking (CIS 6.3): AIDE, its daily check, the audit tools in its rules.
+    ...enabledUnit("dailyaidecheck.timer", "timers.target"),
+    "etc/aide/aide.conf": f("/usr/sbin/auditctl p+i+n+u+g+s+b+acl+xattrs+sha512\n/usr/sbin/auditd p+i+n+u+g+s+b+acl+xattrs+sha512\n", 0o644),
 
     // Listening sockets (CIS 2.1.21/2.1.22, KISA U-19…U-61).
     ...procNet(),

@@ -12,6 +12,7 @@ import { BASE_ACCOUNTS } from "../../helpers/check-fixture.js";
 import type { FixtureSpec } from "../../helpers/fixture-root.js";
 import { MANUAL_5_4, localUserCases, userAccountCases } from "./cis-linux-cases-accounts.js";
 import { MANUAL_5_3, pamCases, sudoCases } from "./cis-linux-cases-pam.js";
+import { aideCases, journaldCases, logfileCases, manualLoggingCases, rsyslogCases } from "./cis-linux-cases-logging.js";
 import { apportCases, bannerCases, partitionCases, coreLimitCases, coredumpCases, prelinkCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
 
 export type Distro = "debian" | "ubuntu-22.04" | "ubuntu-24.04";
@@ -370,7 +371,23 @@ export function linuxCases(distro: Distro): Case[] {
   cases.push(...userAccountCases(distro !== "ubuntu-22.04"));
   cases.push(...filePermCases());
   cases.push(...localUserCases({ shadowed: "7.2.1", empty: "7.2.2", groups: "7.2.3", shadowGroup: "7.2.4", dupUid: "7.2.5", dupGid: "7.2.6", dupUser: "7.2.7", dupGroup: "7.2.8", homes: "7.2.9", dotfiles: "7.2.10" }));
+  cases.push(...loggingCases(distro));
   return cases;
+}
+
+/** CIS 6.1 logging and 6.3 AIDE (Debian 12); Ubuntu's v2.0.0/v1.0.0 put AIDE at 6.1, journald at 6.2 and have no rsyslog items. */
+function loggingCases(distro: Distro): Case[] {
+  if (distro === "debian") {
+    const rsyslog = { installed: "6.1.3.1", enabled: "6.1.3.2", forward: "6.1.3.3", fileMode: "6.1.3.4", noListen: "6.1.3.7" };
+    return [
+      ...journaldCases({ journaldEnabled: "6.1.1.1", oneLoggingSystem: "6.1.1.4", remoteInstalled: "6.1.2.1.1", uploadEnabled: "6.1.2.1.3", remoteNotInUse: "6.1.2.1.4", forwardOff: "6.1.2.2", compress: "6.1.2.3", storage: "6.1.2.4", rsyslog, logfiles: "6.1.4.1" }, true),
+      ...rsyslogCases(rsyslog),
+      ...logfileCases("6.1.4.1"),
+      ...manualLoggingCases(["6.1.1.2", "6.1.1.3"], "6.1.2.1.2", ["6.1.3.5", "6.1.3.6", "6.1.3.8"]),
+      ...aideCases({ installed: "6.3.1", regular: "6.3.2", auditTools: "6.3.3" }, "dailyaidecheck.timer", "/etc/aide/aide.conf"),
+    ];
+  }
+  return [];
 }
 
 export function tcpTable(entries: [string, number][]): string {

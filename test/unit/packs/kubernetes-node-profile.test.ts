@@ -97,6 +97,7 @@ const SCTP = "Services and Pods with protocol SCTP need the sctp kernel module; 
 const IPV6_FWD = "Dual-stack clusters need IPv6 forwarding on every node; whether IPv6 forwarding is on is a cluster design decision, not a hardening finding.";
 const NO_COREDUMP = "systemd-coredump is not installed (the kernel's core_pattern and the limits above apply)";
 const NO_APPORT = "apport is not installed (no automatic error reporting)";
+const NO_RSYSLOG = "rsyslog is not installed, so journald is the logging system (the journald items apply)";
 const NO_CHRONY = "chrony is not installed (systemd-timesyncd or another daemon keeps time; see 2.3.1.1)";
 
 /**
@@ -124,6 +125,9 @@ const EXPECTED_SKIPS: Record<string, string> = {
   // One time daemon: systemd-timesyncd.
   "cis-debian-12/2.3.3.2": NO_CHRONY,
   "cis-debian-12/2.3.3.3": NO_CHRONY,
+  // journald is the logging system (rsyslog is not installed, journald does not forward to it).
+  "cis-debian-12/6.1.3.1": "journald does not forward to syslog, so journald is the logging system (the journald items apply)",
+  ...Object.fromEntries(["6.1.3.2", "6.1.3.3", "6.1.3.4", "6.1.3.7"].map((id) => [`cis-debian-12/${id}`, NO_RSYSLOG])),
   // KISA items of services the node does not have.
   "kisa-unix/U-10": "no /etc/inetd.conf (inetd is not installed)",
   "kisa-unix/U-10.xinetd": "no /etc/xinetd.conf (xinetd is not installed)",
@@ -155,6 +159,9 @@ const otherOs = (key: string): string | undefined => OTHER_OS[key.split("/")[0] 
 /** Manual checks that skip rather than show an observed value. */
 const MANUAL_SKIPS: Record<string, string | RegExp> = {
   "cis-debian-12/2.3.3.1": NO_CHRONY,
+  "cis-debian-12/6.1.3.5": NO_RSYSLOG,
+  "cis-debian-12/6.1.3.6": NO_RSYSLOG,
+  "cis-debian-12/6.1.3.8": NO_RSYSLOG,
   // kube-proxy runs in a pod: its kubeconfig is inside the container (see kubeadm-node-violations).
   "cis-kubernetes-node/4.1.3": /^no kube-proxy kubeconfig file on this host \(kube-proxy runs in a pod/,
   "cis-kubernetes-node/4.1.4": /^no kube-proxy kubeconfig file on this host \(kube-proxy runs in a pod/,
@@ -315,6 +322,17 @@ function cisViolations(): Record<string, Violation> {
   // Tailored to accept loose mode: the case's 0 still fails, against the profile's expectation.
   adapt("3.3.7", { message: "persisted is 0, expected one of [1, 2]" });
   adapt("3.3.7-net.ipv4.conf.default.rp_filter", { message: "persisted is 0, expected one of [1, 2]" });
+  // Logging (6.1): the node's journald settings are its drop-in 60-journald.conf; a violation is a later drop-in.
+  const journald = (body: string): FixtureSpec => ({ "etc/systemd/journald.conf.d/90-violation.conf": `[Journal]\n${body}\n` });
+  adapt("6.1.1.4", { what: "journald masked", spec: { "etc/systemd/system/systemd-journald.service": { symlink: "/dev/null" } }, message: undefined });
+  adapt("6.1.2.1.1", { what: "systemd-journal-remote removed", spec: removed("systemd-journal-remote") });
+  adapt("6.1.2.1.3", { what: "systemd-journal-upload not enabled", spec: {}, omit: ["etc/systemd/system/multi-user.target.wants/systemd-journal-upload.service"] });
+  adapt("6.1.2.2", { spec: journald("ForwardToSyslog=yes") });
+  adapt("6.1.2.3", { what: "Compress=no", spec: journald("Compress=no"), message: "value is no, expected matches /(?i)^(yes|true|1|on)$/" });
+  adapt("6.1.2.4", { spec: journald("Storage=volatile") });
+  // AIDE: removed with its configuration left; its daily check not enabled.
+  adapt("6.3.1", { what: "aide removed", spec: removed("aide") });
+  adapt("6.3.2", { what: "dailyaidecheck.timer not enabled", spec: {}, omit: ["etc/systemd/system/timers.target.wants/dailyaidecheck.timer"] });
   adapt("2.1.22", {
     message: "listeners is 1 of 2 not matching: tcp 0.0.0.0:2024, expected every element: any(address matches /^(127\\.|::1$|::ffff:127\\.)/; port one of [22, 6443, 2379, 2380, 10250, 10256, 10257, 10259]; port >= 30000 and <= 32767)",
   });
@@ -411,6 +429,13 @@ const OVERLAPS: Record<string, { also: Record<string, Status>; why: string }> = 
   ])),
   // timesyncd disabled leaves no time daemon enabled: 2.3.1.1 audits the same .wants link.
   [`${DEB}/2.3.2.2`]: { also: { [`${DEB}/2.3.1.1`]: "fail" }, why: "no time daemon enabled any more" },
+  // Logging (6.1) and AIDE (6.3): a masked journald is neither active-able nor "in use"; forwarding
+  // to syslog without rsyslog fails both choices; removing a package makes its dependent items skip.
+  [`${DEB}/6.1.1.1`]: { also: { [`${DEB}/6.1.1.4`]: "fail" }, why: "a masked journald is also not the logging system in use" },
+  [`${DEB}/6.1.1.4`]: { also: { [`${DEB}/6.1.1.1`]: "fail" }, why: "a masked journald is not enabled either" },
+  [`${DEB}/6.1.2.1.1`]: { also: { [`${DEB}/6.1.2.1.2`]: "skip", [`${DEB}/6.1.2.1.3`]: "skip" }, why: "the upload items apply only where systemd-journal-remote is installed" },
+  [`${DEB}/6.1.2.2`]: { also: { [`${DEB}/6.1.3.1`]: "fail" }, why: "journald forwarding to syslog makes rsyslog the logging system, which is not installed" },
+  [`${DEB}/6.3.1`]: { also: { [`${DEB}/6.3.2`]: "skip", [`${DEB}/6.3.3`]: "skip" }, why: "AIDE's other items apply only where it is installed" },
   // A mount option item applies only where its path is a separate partition.
   ...Object.fromEntries(PARTITIONS.map(([base, , opts]) => [
     `${DEB}/${base}.1`,
@@ -532,7 +557,7 @@ describe(`profile ${PROFILE}: a compliant kubeadm Debian 12 node`, () => {
     }
   });
 
-  it("each violation fails exactly its check (and the listed overlaps), no other status changes", { timeout: 180_000 }, async () => {
+  it("each violation fails exactly its check (and the listed overlaps), no other status changes", { timeout: 360_000 }, async () => {
     const base = await compliant();
     const violations = Object.entries(allViolations());
     // The Ubuntu and RHEL packs skip every check on this Debian node (the first test shows it) and no
