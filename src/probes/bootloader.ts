@@ -72,7 +72,8 @@ export default defineProbe({
       const g = parseGrubCfg(r.text);
       for (const e of g.entries) value.entries.push({ ...e, file: cfg });
       value.superusers = g.superusers.some((s) => s.users.trim() !== "");
-      value.password = g.passwords.length > 0;
+      // RHEL's `password_pbkdf2 root ${GRUB2_PASSWORD}` counts only with user.cfg's GRUB2_PASSWORD (below).
+      value.password = g.passwords.some((p) => !p.fromUserCfg);
       for (const s of g.superusers) evidence.push({ file: cfg, line: s.line, key: "superusers" });
       for (const p of g.passwords) evidence.push({ file: cfg, line: p.line, key: `password ${p.user}` });
       const dir = cfg.slice(0, cfg.lastIndexOf("/"));

@@ -344,6 +344,9 @@ export function debianHost(): FixtureSpec {
     ...enabledUnit("dailyaidecheck.timer", "timers.target"),
     "etc/aide/aide.conf": f("/usr/sbin/auditctl p+i+n+u+g+s+b+acl+xattrs+sha512\n/usr/sbin/auditd p+i+n+u+g+s+b+acl+xattrs+sha512\n", 0o644),
 
+    // Bootloader (CIS 1.4): a GRUB superuser with a PBKDF2 password; grub.cfg root-only.
+    "boot/grub/grub.cfg": f('set superusers="root"\npassword_pbkdf2 root grub.pbkdf2.sha512.10000.AAAABBBB.CCCCDDDD\nmenuentry \'Debian GNU/Linux\' {\n\tlinux\t/boot/vmlinuz-6.1.0-28-amd64 root=UUID=0f3c ro quiet\n}\n', 0o600),
+
     // Listening sockets (CIS 2.1.21/2.1.22, KISA U-19…U-61).
     ...procNet(),
   };

@@ -15,8 +15,12 @@ export interface KernelEntry {
 export interface GrubCfg {
   entries: KernelEntry[];
   superusers: { users: string; line: number }[];
-  /** Lines that set a password (`password user …`, `password_pbkdf2 user …`): user and line only. */
-  passwords: { user: string; line: number }[];
+  /**
+   * Lines that set a password (`password user …`, `password_pbkdf2 user …`): user and line
+   * only. `fromUserCfg`: the hash is `${GRUB2_PASSWORD}` (RHEL's 01_users block), which sets
+   * nothing unless user.cfg defines it.
+   */
+  passwords: { user: string; line: number; fromUserCfg: boolean }[];
 }
 
 /** Split a kernel command line the way GRUB and the kernel do: spaces, double quotes kept together. */
@@ -56,8 +60,8 @@ export function parseGrubCfg(text: string): GrubCfg {
       out.superusers.push({ users: su[2] ?? su[3] ?? su[4] ?? "", line });
       return;
     }
-    const pw = /^(password|password_pbkdf2)\s+(\S+)\s+\S/.exec(s);
-    if (pw) out.passwords.push({ user: pw[2] as string, line });
+    const pw = /^(password|password_pbkdf2)\s+(\S+)\s+(\S+)/.exec(s);
+    if (pw) out.passwords.push({ user: pw[2] as string, line, fromUserCfg: /^"?\$\{?GRUB2_PASSWORD\}?"?$/.test(pw[3] as string) });
   });
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import type { Evidence } from "../../../src/probes/types.js";
 import type { FixtureSpec } from "../../helpers/fixture-root.js";
-import { enabled, enabledEvidence, unitFile, type Case } from "./cis-linux-cases.js";
+import { enabled, enabledEvidence, fileCases, unitFile, type Case } from "./cis-linux-cases.js";
 
 /** The pack's ids for the logging items; an item the benchmark does not have is left out. */
 export interface LoggingIds {
@@ -54,7 +54,7 @@ export function journaldCases(ids: LoggingIds, rsyslogSkips: boolean): Case[] {
       id: ids.uploadEnabled, label: "installed, not enabled", pkgs: ["systemd-journal-remote"], spec: unitFile("systemd-journal-upload.service"),
       want: { status: "fail", message: "enabled is false, expected true", evidence: [unitEvidence("systemd-journal-upload.service")] },
     },
-    { id: ids.uploadEnabled, label: "systemd-journal-remote not installed", spec: {}, want: { status: "skip", message: "systemd-journal-remote is not installed (see the item that asks for it)" } },
+    { id: ids.uploadEnabled, label: "systemd-journal-remote not installed", spec: {}, want: { status: "skip", message: `systemd-journal-remote is not installed (see ${ids.remoteInstalled})` } },
     { id: ids.remoteNotInUse, label: "socket disabled", pkgs: ["systemd-journal-remote"], spec: unitFile("systemd-journal-remote.socket"), want: { status: "pass" } },
     {
       id: ids.remoteNotInUse, label: "socket enabled", pkgs: ["systemd-journal-remote"], spec: enabled("systemd-journal-remote.socket"),
@@ -177,3 +177,20 @@ export function manualLoggingCases(journaldIds: string[], needsRemote: string, r
     ...rsyslogManual.map((id): Case => ({ id, label: "site policy", pkgs: ["rsyslog"], spec: { "etc/rsyslog.conf": RSYSLOG_CONF, "etc/logrotate.conf": "weekly\n" }, want: { status: "manual" } })),
   ];
 }
+
+/** CIS 1.4 bootloader: a GRUB superuser with a password; grub.cfg root-only. */
+export function bootloaderCases(cfg: string): Case[] {
+  const rel = cfg.slice(1);
+  const none = `no GRUB configuration (GRUB is not the bootloader here)`;
+  return [
+    { id: "1.4.1", label: "superuser and a PBKDF2 password", spec: { [rel]: { content: GRUB_PASSWORD, mode: 0o600 } }, want: { status: "pass" } },
+    {
+      id: "1.4.1", label: "no superuser, no password", spec: { [rel]: { content: "set default=0\n", mode: 0o600 } },
+      want: { status: "fail", message: "superusers is false, expected true; password is false, expected true", evidence: [] },
+    },
+    { id: "1.4.1", label: "no GRUB", spec: {}, want: { status: "skip", message: none } },
+    ...fileCases("1.4.2", { path: cfg, max: 0o600, missing: { status: "skip", message: `no ${cfg} (GRUB is not the bootloader here)` } }),
+  ];
+}
+/** What grub-mkpasswd-pbkdf2's output looks like in grub.cfg (the hash is made up). */
+export const GRUB_PASSWORD = 'set superusers="root"\npassword_pbkdf2 root grub.pbkdf2.sha512.10000.AAAABBBB.CCCCDDDD\n';

@@ -12,7 +12,7 @@ import { BASE_ACCOUNTS } from "../../helpers/check-fixture.js";
 import type { FixtureSpec } from "../../helpers/fixture-root.js";
 import { MANUAL_5_4, localUserCases, userAccountCases } from "./cis-linux-cases-accounts.js";
 import { MANUAL_5_3, pamCases, sudoCases } from "./cis-linux-cases-pam.js";
-import { aideCases, journaldCases, logfileCases, manualLoggingCases, rsyslogCases } from "./cis-linux-cases-logging.js";
+import { aideCases, bootloaderCases, journaldCases, logfileCases, manualLoggingCases, rsyslogCases } from "./cis-linux-cases-logging.js";
 import { apportCases, bannerCases, partitionCases, coreLimitCases, coredumpCases, prelinkCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
 
 export type Distro = "debian" | "ubuntu-22.04" | "ubuntu-24.04";
@@ -230,7 +230,7 @@ export function sysctlCases(id: string, key: string, value: number): Case[] {
 
 // ---------------------------------------------------------------- files
 
-interface FileRule {
+export interface FileRule {
   path: string;
   max: number;
   /** gid used for the passing fixture (0 root, 42 shadow, 101 crontab, 1 daemon). */
@@ -372,6 +372,7 @@ export function linuxCases(distro: Distro): Case[] {
   cases.push(...filePermCases());
   cases.push(...localUserCases({ shadowed: "7.2.1", empty: "7.2.2", groups: "7.2.3", shadowGroup: "7.2.4", dupUid: "7.2.5", dupGid: "7.2.6", dupUser: "7.2.7", dupGroup: "7.2.8", homes: "7.2.9", dotfiles: "7.2.10" }));
   cases.push(...loggingCases(distro));
+  cases.push(...bootloaderCases("/boot/grub/grub.cfg"));
   return cases;
 }
 
@@ -387,7 +388,13 @@ function loggingCases(distro: Distro): Case[] {
       ...aideCases({ installed: "6.3.1", regular: "6.3.2", auditTools: "6.3.3" }, "dailyaidecheck.timer", "/etc/aide/aide.conf"),
     ];
   }
-  return [];
+  const ids = { journaldEnabled: "6.2.1.1.1", remoteInstalled: "6.2.1.2.1", uploadEnabled: "6.2.1.2.3", remoteNotInUse: "6.2.1.2.4", forwardOff: "6.2.1.1.4", compress: "6.2.1.1.6", storage: "6.2.1.1.5", logfiles: "6.2.2.1" };
+  return [
+    ...journaldCases(ids, false),
+    ...logfileCases("6.2.2.1"),
+    ...manualLoggingCases(["6.2.1.1.2", "6.2.1.1.3"], "6.2.1.2.2", []),
+    ...aideCases({ installed: "6.1.1", regular: "6.1.2", auditTools: "6.1.3" }, "dailyaidecheck.timer", "/etc/aide/aide.conf"),
+  ];
 }
 
 export function tcpTable(entries: [string, number][]): string {

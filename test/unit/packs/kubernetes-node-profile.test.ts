@@ -330,6 +330,8 @@ function cisViolations(): Record<string, Violation> {
   adapt("6.1.2.2", { spec: journald("ForwardToSyslog=yes") });
   adapt("6.1.2.3", { what: "Compress=no", spec: journald("Compress=no"), message: "value is no, expected matches /(?i)^(yes|true|1|on)$/" });
   adapt("6.1.2.4", { spec: journald("Storage=volatile") });
+  // Bootloader: grub.cfg's content without the superuser and password (its mode kept: a content-only change).
+  adapt("1.4.1", { spec: { "boot/grub/grub.cfg": "set default=0\n" } });
   // AIDE: removed with its configuration left; its daily check not enabled.
   adapt("6.3.1", { what: "aide removed", spec: removed("aide") });
   adapt("6.3.2", { what: "dailyaidecheck.timer not enabled", spec: {}, omit: ["etc/systemd/system/timers.target.wants/dailyaidecheck.timer"] });

@@ -22,8 +22,10 @@ describe("GRUB parsers", () => {
     expect(g).toEqual({
       entries: [{ kernel: "/vmlinuz-6.1.0-28-amd64", args: ["root=UUID=1", "ro", "quiet", "apparmor=1", "x=a b"], line: 4 }],
       superusers: [{ users: "root", line: 1 }],
-      passwords: [{ user: "root", line: 2 }],
+      passwords: [{ user: "root", line: 2, fromUserCfg: false }],
     });
+    // RHEL's 01_users block: the line sets nothing without user.cfg's GRUB2_PASSWORD.
+    expect(parseGrubCfg("password_pbkdf2 root ${GRUB2_PASSWORD}\n").passwords).toEqual([{ user: "root", line: 1, fromUserCfg: true }]);
     expect(JSON.stringify(g)).not.toContain("pbkdf2.sha512");
   });
 
@@ -48,6 +50,15 @@ describe("bootloader probe", () => {
       ],
     });
     expect(JSON.stringify(f)).not.toContain("pbkdf2.sha512");
+  });
+
+  it("RHEL without user.cfg: grub.cfg's ${GRUB2_PASSWORD} line sets no password", async () => {
+    const root = await fixtureRoot({
+      "boot/grub2/grub.cfg": 'if [ -f ${prefix}/user.cfg ]; then\n  source ${prefix}/user.cfg\n  if [ -n "${GRUB2_PASSWORD}" ]; then\n    set superusers="root"\n    export superusers\n    password_pbkdf2 root ${GRUB2_PASSWORD}\n  fi\nfi\nblscfg\n',
+    });
+    const f = await probe.collect(probeContext(root), {});
+    expect({ superusers: f.value.superusers, password: f.value.password }).toEqual({ superusers: true, password: false });
+    expect(f.evidence).toContainEqual({ file: "/boot/grub2/grub.cfg", line: 6, key: "password root" });
   });
 
   it("RHEL: BLS entries with $kernelopts from grubenv; the password in user.cfg", async () => {

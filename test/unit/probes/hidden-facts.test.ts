@@ -49,7 +49,6 @@ const PROBES_ELSEWHERE: Record<string, string> = {
   command: "runs a command, reads no file: a command that is missing, fails or times out is error (command.test.ts, engine/run-checks.test.ts)",
   "rsyslog-conf": "its checks (CIS Debian 6.1.3) apply where rsyslog is the logging system, which on the compliant node journald is: an unreadable include is unknown (rsyslog-conf.test.ts)",
   "audit-rules": "no shipped check uses it yet: unreadable rules files and an unaskable kernel are unknown (audit-rules.test.ts)",
-  bootloader: "no shipped check uses it yet: an unreadable GRUB configuration is unknown (bootloader.test.ts)",
 };
 
 /**
