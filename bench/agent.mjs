@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * Agent benchmark (issues 6, 13): `nodeward serve` on loopback, kubernetes-node profile,
- * scanning this host, started the way the DaemonSet starts it (NODE_OPTIONS
- * --max-semi-space-size=1). Printed, never asserted; medians of BENCH_RUNS runs:
+ * scanning this host, started with the DaemonSet's node flags (its container `command`, the
+ * systemd unit's too: --jitless --no-expose-wasm --max-semi-space-size=1), then once more
+ * with V8's JIT for comparison. Printed, never asserted; medians of BENCH_RUNS runs:
  *   - samples and bytes per scrape (plain and gzip),
  *   - /metrics req/s, p50 and p99 with no scan running and while scans run back to back,
  *   - /healthz p99 while scans run,
@@ -23,6 +24,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import autocannon from "autocannon";
+import { parseAllDocuments } from "yaml";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = path.join(REPO, "dist/cli/main.js");
@@ -31,6 +33,12 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PROFILE = process.env.BENCH_PROFILE ?? "kubernetes-node";
 const TOKEN = "bench-token-0123456789abcdef";
+/** The node flags of the DaemonSet's container command (between `node` and the program). */
+const DAEMONSET_FLAGS = (() => {
+  const docs = parseAllDocuments(readFileSync(path.join(REPO, "deploy/kubernetes/daemonset.yaml"), "utf8")).map((d) => d.toJS());
+  const command = docs.find((d) => d?.kind === "DaemonSet")?.spec.template.spec.containers[0].command ?? [];
+  return command.slice(1, -1);
+})();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => {
@@ -136,10 +144,10 @@ const work = await mkdtemp(path.join(tmpdir(), "nodeward-bench-"));
 await writeFile(path.join(work, "token"), `${TOKEN}\n`, { mode: 0o600 });
 let exitCode = 0;
 try {
-  console.log(`nodeward agent bench: profile ${PROFILE}, ${CONNECTIONS} connections, ${DURATION} s per run, median of ${RUNS}; load average before: ${load()}`);
+  console.log(`nodeward agent bench: profile ${PROFILE}, ${CONNECTIONS} connections, ${DURATION} s per run, median of ${RUNS}; node flags ${DAEMONSET_FLAGS.join(" ")} (the DaemonSet's); load average before: ${load()}`);
 
   // --- the agent as the DaemonSet runs it -------------------------------------------------
-  const a = await startAgent(work);
+  const a = await startAgent(work, { nodeFlags: DAEMONSET_FLAGS, nodeOptions: "" });
   try {
     await sleep(2000);
     // Exposition size.
@@ -203,6 +211,7 @@ try {
       scanProcessPeakRssMiB: median(peaks),
       httpErrors: errors,
       startToReadyMs: a.readyMs,
+      startupNoiseLines: a.log().split("\n").filter((l) => /expose_wasm|Warning|DEP\d/.test(l)).length,
     };
     console.log(`  samples per scrape          ${f.samplesPerScrape} (${f.checkSeries} per-check series)`);
     console.log(`  bytes per scrape            ${f.bytesPerScrape} plain, ${f.gzipBytesPerScrape} gzip`);
@@ -216,15 +225,15 @@ try {
     console.log(`  scan under scrape load      ${f.scanUnderLoad.scanMs} ms in the scan process, ${f.scanUnderLoad.wallMs} ms request → result (${f.scanUnderLoad.n} scans)`);
     console.log(`  HTTP event-loop delay p99   ${f.eventLoopDelayDuringScansP99Ms?.toFixed?.(1)} ms while scans ran`);
     console.log(`  idle RSS after first scan   ${f.idleRssMiB} MiB (${f.rssAfterLoadMiB} MiB after the load runs); scan process peak ${f.scanProcessPeakRssMiB} MiB`);
-    console.log(`  errors                      ${f.httpErrors}`);
+    console.log(`  errors                      ${f.httpErrors}; start-up noise lines ${f.startupNoiseLines}`);
     console.log(JSON.stringify({ bench: "agent", profile: PROFILE, connections: CONNECTIONS, durationS: DURATION, runs: RUNS, load: load(), ...f }));
     if (f.httpErrors > 0) exitCode = 1;
   } finally {
     await a.stop();
   }
 
-  // --- the agent as the systemd unit runs it (--jitless, the wrapper's flags) -------------
-  const s = await startAgent(work, { name: "systemd", nodeOptions: "--jitless", nodeFlags: ["--no-expose-wasm", "--max-semi-space-size=1"] });
+  // --- the same with V8's JIT (no --jitless), for the trade-off ------------------------------
+  const s = await startAgent(work, { name: "jit", nodeOptions: "--max-semi-space-size=1" });
   try {
     await sleep(2000);
     const rss = [];
@@ -236,8 +245,8 @@ try {
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await loadRun(s, "/metrics", false));
     console.log(
-      `  systemd unit's flags        idle RSS ${(median(rss) / 1024).toFixed(1)} MiB after first scan; /metrics ${Math.round(median(runs.map((r) => r.rps)))} req/s, ` +
-        `p99 ${median(runs.map((r) => r.p99))} ms, ${Math.round(median(runs.map((r) => r.cpuUsPerReq)))} µs CPU per request (--jitless: V8 interprets); start-up noise lines: ${noise.length}`,
+      `  with V8's JIT               idle RSS ${(median(rss) / 1024).toFixed(1)} MiB after first scan; /metrics ${Math.round(median(runs.map((r) => r.rps)))} req/s, ` +
+        `p99 ${median(runs.map((r) => r.p99))} ms, ${Math.round(median(runs.map((r) => r.cpuUsPerReq)))} µs CPU per request; start-up noise lines: ${noise.length}`,
     );
   } finally {
     await s.stop();

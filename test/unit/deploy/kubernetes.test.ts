@@ -295,6 +295,15 @@ describe("deploy/kubernetes manifests", () => {
     expect(manifests.filter((m) => /Role|RoleBinding/.test(m.doc.kind))).toEqual([]);
   });
 
+  it("the DaemonSet runs the image's program with the systemd unit's V8 flags (--jitless, no start-up warning, 1 MiB young generation)", () => {
+    const c = one<DaemonSet>("DaemonSet").spec?.template.spec?.containers[0];
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(path.join(REPO, "deploy/Dockerfile"), "utf8"))?.[1];
+    const [node, program] = JSON.parse(entrypoint ?? "[]") as string[];
+    expect(c?.command).toEqual([node, "--jitless", "--no-expose-wasm", "--max-semi-space-size=1", program]);
+    // --no-expose-wasm is refused in NODE_OPTIONS: the flags are on the command line, not there.
+    expect(c?.env?.find((e) => e.name === "NODE_OPTIONS")).toBeUndefined();
+  });
+
   it("the ConfigMap holds a config the agent accepts, with the kubernetes-node profile", () => {
     const cm = one<{ data: Record<string, string> }>("ConfigMap");
     const cfg = parseConfig(cm.data["config.yaml"] ?? "", "configmap.yaml");
