@@ -271,11 +271,14 @@ export default defineProbe({
       return { value: { path: null, exists: false, note: why }, evidence: [{ detail: why }], unknown: { ...unknown, ...contentUnknown(p, why) } };
     };
     let hostPath: string;
+    // What was not seen while finding the file but does not decide which file it is.
+    let notes: string[] = [];
     if (p.pathOf !== undefined) {
       const r = kubeletFile(await kubeletInfo(ctx), p.pathOf);
       if ("unobserved" in r) return notObserved(`which file is the kubelet's ${p.pathOf} could not be observed: ${r.unobserved}`);
       if ("note" in r) return { value: { path: null, exists: false, note: r.note }, evidence: [] };
       hostPath = r.path;
+      notes = r.notes ?? [];
     } else if (p.pathFrom !== undefined) {
       const r = await componentFile(ctx, p.pathFrom);
       if ("unobserved" in r) return notObserved(`which file ${p.pathFrom.component} uses could not be observed: ${r.unobserved}`);
@@ -288,12 +291,14 @@ export default defineProbe({
         return { value, evidence: [{ detail: r.note }] };
       }
       hostPath = r.path;
+      notes = r.notes ?? [];
     } else {
       hostPath = p.path as string;
     }
     const r = await inspectNamed(ctx, p, hostPath, false);
+    const evidence = notes.length > 0 ? [...r.evidence, ...notes.map((detail) => ({ detail }))] : r.evidence;
     const unknown = { ...r.namesUnknown, ...(r.contentError ? contentUnknown(p, r.contentError) : {}), ...r.patternUnknown };
-    if (Object.keys(unknown).length > 0) return { value: r.value, evidence: r.evidence, unknown };
-    return { value: r.value, evidence: r.evidence };
+    if (Object.keys(unknown).length > 0) return { value: r.value, evidence, unknown };
+    return { value: r.value, evidence };
   },
 });

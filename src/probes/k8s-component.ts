@@ -84,14 +84,25 @@ export default defineProbe({
     };
     // Not observed (a component embedded where its flags cannot be seen): never absent, never passed.
     const hidden = info.unobserved;
+    const parts: Record<string, string> = {
+      ...(info.configUnobserved ? { config: info.configUnobserved } : {}),
+      ...(info.filesUnobserved ? { files: info.filesUnobserved } : {}),
+      ...(info.manifestUnobserved && !info.manifest ? { manifest: info.manifestUnobserved } : {}),
+    };
     const unknownWhole: Record<string, string> | undefined = hidden
       ? info.present
-        ? { flags: hidden, files: hidden, config: hidden }
-        : { present: hidden, flags: hidden, files: hidden, config: hidden, source: hidden }
-      : undefined;
+        ? { ...parts, flags: hidden, files: hidden, config: hidden }
+        : { ...parts, present: hidden, flags: hidden, files: hidden, config: hidden, source: hidden }
+      : Object.keys(parts).length > 0
+        ? parts
+        : undefined;
     const withUnknown = <T extends object>(fact: { value: T; evidence: Evidence[] }, extra: Record<string, string> = {}) =>
       unknownWhole || Object.keys(extra).length > 0 ? { ...fact, unknown: { ...unknownWhole, ...extra } } : fact;
-    const hiddenEvidence: Evidence[] = hidden ? [{ detail: `not observed: ${hidden}` }] : [];
+    const hiddenEvidence: Evidence[] = [
+      ...(hidden ? [{ detail: `not observed: ${hidden}` }] : []),
+      ...Object.entries(parts).map(([k, why]) => ({ detail: `${k} not observed: ${why}` })),
+      ...info.notes.map((detail) => ({ detail })),
+    ];
     const s = params.setting;
     if (!s) return withUnknown({ value: base as Record<string, unknown>, evidence: [...infoEvidence(info), ...hiddenEvidence] });
     const flag = `--${normaliseFlagName(s.flag)}`;

@@ -46,6 +46,7 @@ function infoEvidence(info: KubeletInfo): Evidence[] {
   for (const f of info.configFiles ?? []) ev.push({ file: f, detail: "kubelet config" });
   for (const p of info.problems) ev.push({ detail: p });
   for (const [k, why] of Object.entries(info.unobserved ?? {})) ev.push({ detail: `${k} not observed: ${why}` });
+  for (const n of info.notes ?? []) ev.push({ detail: n });
   return ev;
 }
 
@@ -165,6 +166,7 @@ export default defineProbe({
       evidence.push({ key: configKey ?? flag, detail: "not set by flag or config file" });
     }
     for (const p of info.problems) evidence.push({ detail: p });
+    for (const n of info.notes ?? []) evidence.push({ detail: n });
     if (eff.unobserved) {
       unknown.value = eff.unobserved;
       evidence.push({ detail: `not observed: ${eff.unobserved}` });

@@ -12,12 +12,12 @@ import type { Distribution } from "./types.js";
 
 const aks: Distribution = {
   id: "aks",
-  async detect(ctx) {
+  async detect(ctx, hidden) {
     const { evidence } = await presentMarkers(ctx, [
       { path: "/etc/kubernetes/azure.json", detail: "AKS cloud provider config" },
       { path: "/opt/azure/containers/kubelet.sh", detail: "AKS kubelet setup script" },
       { path: "/etc/default/kubeletconfig.json", detail: "AKS kubelet config file" },
-    ]);
+    ], hidden);
     return evidence.length > 0 ? { evidence } : null;
   },
   kubelet: { kind: "own", unit: "kubelet.service" },

@@ -19,13 +19,13 @@ import type { Distribution } from "./types.js";
 
 const eks: Distribution = {
   id: "eks",
-  async detect(ctx) {
+  async detect(ctx, hidden) {
     const { evidence, variant } = await presentMarkers(ctx, [
       { path: "/etc/eks/kubelet/environment", detail: "nodeadm's kubelet environment (EKS AL2023)", variant: "al2023" },
       { path: "/usr/bin/nodeadm", detail: "nodeadm (EKS AL2023)", variant: "al2023" },
       { path: "/etc/eks/bootstrap.sh", detail: "EKS bootstrap script (EKS AL2)", variant: "al2" },
       { path: "/etc/kubernetes/kubelet/kubelet-config.json", detail: "EKS AL2 kubelet config", variant: "al2" },
-    ]);
+    ], hidden);
     return evidence.length > 0 ? { evidence, ...(variant ? { variant } : {}) } : null;
   },
   kubelet: { kind: "own", unit: "kubelet.service" },

@@ -11,12 +11,12 @@ import type { Distribution } from "./types.js";
 
 const gke: Distribution = {
   id: "gke",
-  async detect(ctx) {
+  async detect(ctx, hidden) {
     const { evidence } = await presentMarkers(ctx, [
       { path: "/home/kubernetes/kubelet-config.yaml", detail: "GKE kubelet config" },
       { path: "/home/kubernetes/bin/kubelet", detail: "GKE kubelet binary" },
       { path: "/etc/srv/kubernetes/pki/ca-certificates.crt", detail: "GKE cluster CA bundle" },
-    ]);
+    ], hidden);
     return evidence.length > 0 ? { evidence } : null;
   },
   kubelet: { kind: "own", unit: "kubelet.service" },

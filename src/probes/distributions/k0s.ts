@@ -14,7 +14,7 @@ import { presence, processView } from "../k8s/node.js";
 import type { FlagOrigin } from "../k8s/effective.js";
 import { parseKubeletFlags } from "../parse/kubelet-flags.js";
 import { splitWords } from "../parse/unit-exec.js";
-import { unitCommand } from "../systemd-unit-files.js";
+import { lookupUnit, unitCommand } from "../systemd-unit-files.js";
 import type { Evidence, ProbeContext } from "../types.js";
 import { parseRancherArgs } from "./rancher.js";
 import type { Detection, Distribution, ModelledFlags } from "./types.js";
@@ -78,8 +78,8 @@ async function model(ctx: ProbeContext, det: Detection): Promise<ModelledFlags> 
 
 const k0s: Distribution = {
   id: "k0s",
-  async detect(ctx) {
-    const { processes } = await processView(ctx);
+  async detect(ctx, hidden) {
+    const { processes, unobserved: tableHidden } = await processView(ctx);
     const evidence: Evidence[] = [];
     let variant: string | undefined;
     const proc = processes.find((p) => k0sCommand(p.argv) !== null);
@@ -89,18 +89,22 @@ const k0s: Distribution = {
     }
     let hostUnit: string | undefined;
     for (const [v, u] of [["worker", "k0sworker.service"], ["controller", "k0scontroller.service"]] as const) {
-      const cmd = await unitCommand(ctx, u);
-      if (cmd && !cmd.unit.masked) {
+      const { unit, unobserved } = await lookupUnit(ctx, u);
+      if (unit && !unit.masked) {
         hostUnit ??= u;
         variant ??= v;
-        evidence.push({ file: cmd.unit.file, unit: u, detail: `k0s ${v} unit` });
-      }
+        evidence.push({ file: unit.file, unit: u, detail: `k0s ${v} unit` });
+      } else if (!unit) pushAll(hidden, unobserved.map((x) => `${x.file}: ${x.message}`));
     }
     for (const p of ["/etc/k0s", "/var/lib/k0s"]) {
       const r = await presence(ctx, p);
-      if ("exists" in r && r.exists) evidence.push({ file: p, detail: "k0s directory" });
+      if ("unobserved" in r) hidden.push(r.unobserved);
+      else if (r.exists) evidence.push({ file: p, detail: "k0s directory" });
     }
-    if (evidence.length === 0) return null;
+    if (evidence.length === 0) {
+      if (tableHidden) hidden.push(tableHidden);
+      return null;
+    }
     if (proc && variant) hostUnit = variant === "worker" ? "k0sworker.service" : "k0scontroller.service";
     return { ...(variant ? { variant } : {}), evidence, ...(proc ? { process: proc } : {}), ...(hostUnit ? { hostUnit } : {}) };
   },

@@ -11,20 +11,12 @@
  * kube-proxy runs inside k3s too (modelled from its files, rancher.ts); a server's control
  * plane does as well, and its flags are not on the node: reported as not observed.
  */
-import { presence } from "../k8s/node.js";
-import { processView } from "../k8s/node.js";
 import { detectRancher, rancherKubeletFlags, rancherKubeProxy } from "./rancher.js";
 import type { Distribution } from "./types.js";
 
 const k3s: Distribution = {
   id: "k3s",
-  async detect(ctx) {
-    const { processes } = await processView(ctx);
-    return detectRancher(ctx, "k3s", processes, async (p) => {
-      const r = await presence(ctx, p);
-      return "exists" in r && r.exists;
-    });
-  },
+  detect: (ctx, hidden) => detectRancher(ctx, "k3s", hidden),
   kubelet: { kind: "embedded", model: (ctx, det) => rancherKubeletFlags(ctx, "k3s", det) },
   async embeddedComponent(ctx, det, component) {
     if (component === "kube-proxy") return rancherKubeProxy(ctx, "k3s", det);

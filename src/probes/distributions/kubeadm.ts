@@ -11,16 +11,19 @@
 import { dpkgStatus } from "../package-dpkg.js";
 import { lookupUnit } from "../systemd-unit-files.js";
 import { presentMarkers } from "./markers.js";
+import { pushAll } from "../../util/array.js";
 import type { Distribution } from "./types.js";
 import { describeError } from "../../errors.js";
 
 const kubeadm: Distribution = {
   id: "kubeadm",
-  async detect(ctx) {
-    const { evidence } = await presentMarkers(ctx, [{ path: "/var/lib/kubelet/kubeadm-flags.env", detail: "kubeadm's kubelet flags file" }]);
-    const { unit } = await lookupUnit(ctx, "kubelet.service");
+  async detect(ctx, hidden) {
+    const { evidence } = await presentMarkers(ctx, [{ path: "/var/lib/kubelet/kubeadm-flags.env", detail: "kubeadm's kubelet flags file" }], hidden);
+    const { unit, unobserved } = await lookupUnit(ctx, "kubelet.service");
     const dropIn = unit?.dropIns.find((d) => d.endsWith("/10-kubeadm.conf"));
     if (dropIn) evidence.unshift({ file: dropIn, unit: "kubelet.service", detail: "kubeadm's kubelet drop-in" });
+    // 10-kubeadm.conf may be in a drop-in directory that could not be listed.
+    else pushAll(hidden, unobserved.map((x) => `${x.file}: ${x.message}`));
     return evidence.length > 0 ? { evidence } : null;
   },
   kubelet: { kind: "own", unit: "kubelet.service" },

@@ -9,13 +9,14 @@ export interface Marker {
   variant?: string;
 }
 
-/** The markers that exist. Unreadable ones are no evidence either way (the resolver reports them). */
-export async function presentMarkers(ctx: ProbeContext, markers: readonly Marker[]): Promise<{ evidence: Evidence[]; variant?: string }> {
+/** The markers that exist. Unreadable ones are no evidence either way: their reasons go to `hidden` (the resolver reports them). */
+export async function presentMarkers(ctx: ProbeContext, markers: readonly Marker[], hidden: string[]): Promise<{ evidence: Evidence[]; variant?: string }> {
   const evidence: Evidence[] = [];
   let variant: string | undefined;
   for (const m of markers) {
     const r = await presence(ctx, m.path);
-    if ("exists" in r && r.exists) {
+    if ("unobserved" in r) hidden.push(r.unobserved);
+    else if (r.exists) {
       evidence.push({ file: m.path, detail: m.detail });
       variant ??= m.variant;
     }

@@ -19,9 +19,9 @@
  */
 import path from "node:path";
 import type { FlagOrigin } from "../k8s/effective.js";
-import { listDir, readText } from "../k8s/node.js";
+import { listDir, presence, processView, readText } from "../k8s/node.js";
 import { parseComponentConfig } from "../parse/kubelet-config.js";
-import { unitCommand } from "../systemd-unit-files.js";
+import { lookupUnit, unitCommand } from "../systemd-unit-files.js";
 import type { Evidence, ProbeContext } from "../types.js";
 import type { Detection, EmbeddedComponent, ModelledFlags } from "./types.js";
 import { pushAll } from "../../util/array.js";
@@ -327,9 +327,9 @@ export async function rancherKubeProxy(ctx: ProbeContext, program: RancherProgra
 export async function detectRancher(
   ctx: ProbeContext,
   program: RancherProgram,
-  processes: readonly { pid: number; argv: string[] }[],
-  markers: (p: string) => Promise<boolean>,
+  hidden: string[],
 ): Promise<Detection | null> {
+  const { processes, unobserved: tableHidden } = await processView(ctx);
   const evidence: Evidence[] = [];
   let variant: string | undefined;
   const proc = processes.find((p) => rancherCommand(p.argv, program) !== null);
@@ -340,17 +340,23 @@ export async function detectRancher(
   const units = program === "k3s" ? { server: "k3s.service", agent: "k3s-agent.service" } : { server: "rke2-server.service", agent: "rke2-agent.service" };
   let hostUnit: string | undefined;
   for (const [v, u] of Object.entries(units)) {
-    const cmd = await unitCommand(ctx, u);
-    if (cmd && !cmd.unit.masked) {
+    const { unit, unobserved } = await lookupUnit(ctx, u);
+    if (unit && !unit.masked) {
       hostUnit ??= u;
       variant ??= v;
-      evidence.push({ file: cmd.unit.file, unit: u, detail: `${program} ${v} unit` });
-    }
+      evidence.push({ file: unit.file, unit: u, detail: `${program} ${v} unit` });
+    } else if (!unit) pushAll(hidden, unobserved.map((x) => `${x.file}: ${x.message}`));
   }
   for (const p of [`/etc/rancher/${program}`, `/var/lib/rancher/${program}`]) {
-    if (await markers(p)) evidence.push({ file: p, detail: `${program} directory` });
+    const r = await presence(ctx, p);
+    if ("unobserved" in r) hidden.push(r.unobserved);
+    else if (r.exists) evidence.push({ file: p, detail: `${program} directory` });
   }
-  if (evidence.length === 0) return null;
+  if (evidence.length === 0) {
+    // Its daemon may be among the processes whose command line could not be read.
+    if (tableHidden) hidden.push(tableHidden);
+    return null;
+  }
   if (proc && variant) hostUnit = units[variant as "server" | "agent"];
   return { ...(variant ? { variant } : {}), evidence, ...(proc ? { process: proc } : {}), ...(hostUnit ? { hostUnit } : {}) };
 }

@@ -11,7 +11,7 @@
  * The version is in the data directory's name: /var/lib/rancher/rke2/data/v1.29.0-rke2r1-<hash>/.
  */
 import path from "node:path";
-import { linkTarget, listDir, presence, processView } from "../k8s/node.js";
+import { linkTarget, listDir } from "../k8s/node.js";
 import { detectRancher, rancherKubeletFlags } from "./rancher.js";
 import type { Distribution, VersionFinding } from "./types.js";
 
@@ -25,13 +25,7 @@ function fromPath(p: string | null | undefined, source: string): VersionFinding 
 
 const rke2: Distribution = {
   id: "rke2",
-  async detect(ctx) {
-    const { processes } = await processView(ctx);
-    return detectRancher(ctx, "rke2", processes, async (p) => {
-      const r = await presence(ctx, p);
-      return "exists" in r && r.exists;
-    });
-  },
+  detect: (ctx, hidden) => detectRancher(ctx, "rke2", hidden),
   kubelet: { kind: "child", model: (ctx, det) => rancherKubeletFlags(ctx, "rke2", det) },
   async version(ctx, _det, kubeletExe) {
     const exe = fromPath(kubeletExe, `kubelet executable ${kubeletExe ?? ""}`);

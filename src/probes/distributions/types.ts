@@ -61,8 +61,12 @@ export type EmbeddedComponent =
 
 export interface Distribution {
   id: DistributionId;
-  /** The first matching distribution in registry order wins. */
-  detect(ctx: ProbeContext): Promise<Detection | null>;
+  /**
+   * The first matching distribution in registry order wins. A marker that could not be
+   * observed (EACCES, a masked path, an unreadable unit directory) is no evidence either
+   * way: its reason goes to `hidden`, so the resolver can say what it could not rule out.
+   */
+  detect(ctx: ProbeContext, hidden: string[]): Promise<Detection | null>;
   kubelet: KubeletLayout;
   /**
    * The kubelet's version from the distribution's own files (no command run), null when

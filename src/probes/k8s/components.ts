@@ -16,10 +16,10 @@ import path from "node:path";
 import { normaliseFlagName, parseKubeletFlags } from "../parse/kubelet-flags.js";
 import { getConfigPath, parseComponentConfig } from "../parse/kubelet-config.js";
 import { hostPathFor, parseStaticPodManifest, type StaticPodMount } from "../parse/static-pod.js";
-import { processTable } from "../process-table.js";
 import type { ProbeContext } from "../types.js";
 import { effectiveSetting, type EffectiveSetting, type FlagOrigin } from "./effective.js";
 import { kubeletInfo, nodeDistribution } from "./kubelet-info.js";
+import { processView } from "./node.js";
 import { pushAll } from "../../util/array.js";
 import { describeError } from "../../errors.js";
 
@@ -53,6 +53,14 @@ export interface ComponentInfo {
   source: "process" | "manifest" | "embedded" | "none";
   /** Whether (or with which flags) it runs could not be observed: why. */
   unobserved?: string;
+  /** Its --config file could not be read, or where it lives could not be told: why. */
+  configUnobserved?: string;
+  /** Which host files its path flags name could not be told (its mount namespace or manifest could not be read): why. */
+  filesUnobserved?: string;
+  /** Whether it has a static pod manifest could not be told: why. */
+  manifestUnobserved?: string;
+  /** Not observed but deciding nothing here (another distribution's marker): shown as evidence. */
+  notes: string[];
   pid?: number;
   /** Host path of the component's static pod manifest, when one exists (also when it runs as a process). */
   manifest?: string;
@@ -101,40 +109,43 @@ export function parseComponentArgv(argv: readonly string[], component: Component
   return { ...parseKubeletFlags(argv.slice(offset)), offset };
 }
 
-async function findProcess(ctx: ProbeContext, component: Component, problems: string[]): Promise<{ pid: number; argv: string[] } | null> {
-  const { processes: table, problems: tableProblems } = await processTable(ctx);
-  pushAll(problems, tableProblems);
+async function findProcess(ctx: ProbeContext, component: Component, problems: string[]): Promise<{ pid: number; argv: string[] } | { unobserved: string } | null> {
+  const { processes: table, unobserved } = await processView(ctx);
   const found = table.filter((p) => componentArgs(p.argv, component) !== null);
   if (found.length > 1) problems.push(`several ${component} processes (pids ${found.map((f) => f.pid).join(", ")}); using ${found[0]?.pid}`);
-  return found[0] ?? null;
+  // Not in the table, but the table could not all be read: it may be one of the hidden ones.
+  return found[0] ?? (unobserved ? { unobserved } : null);
 }
 
-/** The kubelet's static pod directory: its effective staticPodPath (or --pod-manifest-path), else kubeadm's. */
-async function manifestDir(ctx: ProbeContext): Promise<string> {
-  try {
-    const k = await kubeletInfo(ctx);
-    const flag = k.flags["pod-manifest-path"];
-    const cfg = getConfigPath(k.config, "staticPodPath");
-    const dir = flag ?? (cfg.found && typeof cfg.value === "string" ? cfg.value : undefined);
-    if (dir && path.posix.isAbsolute(dir)) return dir.replace(/\/+$/, "") || "/";
-  } catch {
-    // no kubelet facts: kubeadm's directory
-  }
-  return DEFAULT_MANIFEST_DIR;
+/**
+ * The kubelet's static pod directory: its effective staticPodPath (or --pod-manifest-path),
+ * else kubeadm's; `unobserved` when the kubelet's flags or config, which would name
+ * another, could not all be read.
+ */
+async function manifestDir(ctx: ProbeContext, notes: string[]): Promise<{ dir: string; unobserved?: string }> {
+  const k = await kubeletInfo(ctx);
+  pushAll(notes, k.notes ?? []);
+  const flag = k.flags["pod-manifest-path"];
+  const cfg = getConfigPath(k.config, "staticPodPath");
+  const dir = flag ?? (cfg.found && typeof cfg.value === "string" ? cfg.value : undefined);
+  if (dir && path.posix.isAbsolute(dir)) return { dir: dir.replace(/\/+$/, "") || "/" };
+  const hidden = flag === undefined ? [k.flagsUnobserved, k.configUnobserved].filter((x): x is string => !!x) : [];
+  if (!k.present && k.unobserved?.present) hidden.push(k.unobserved.present);
+  return { dir: DEFAULT_MANIFEST_DIR, ...(hidden.length > 0 ? { unobserved: `the kubelet's static pod directory is not known: ${[...new Set(hidden)].join("; ")}` } : {}) };
 }
 
-async function findManifest(
-  ctx: ProbeContext,
-  component: Component,
-  problems: string[],
-): Promise<{ file: string; argv: string[]; lines: number[]; mounts: StaticPodMount[] } | null> {
-  const dir = await manifestDir(ctx);
+type ManifestFound = { file: string; argv: string[]; lines: number[]; mounts: StaticPodMount[] };
+
+/** The component's static pod manifest, null when there is none (its directory was read), or why that cannot be told. */
+async function findManifest(ctx: ProbeContext, component: Component, problems: string[], notes: string[]): Promise<ManifestFound | { unobserved: string } | null> {
+  const { dir, unobserved: dirUnknown } = await manifestDir(ctx, notes);
+  const hidden: string[] = dirUnknown ? [dirUnknown] : [];
   const read = async (file: string): Promise<ReturnType<typeof parseStaticPodManifest> | null> => {
     let text: string | null;
     try {
       text = await ctx.host.readFileIfExists(file);
     } catch (e) {
-      problems.push(`${file}: ${describeError(e)}`);
+      hidden.push(`${file}: ${describeError(e)}`);
       return null;
     }
     return text === null ? null : parseStaticPodManifest(text, file);
@@ -143,30 +154,40 @@ async function findManifest(
   const m = await read(named);
   if (m) {
     pushAll(problems, m.problems.map((p) => p.message));
+    // Found where the kubelet may not look: a manifest it might not run.
+    if (dirUnknown) return { unobserved: dirUnknown };
     return { file: named, argv: m.argv, lines: m.lines, mounts: m.mounts };
   }
   // Another file name: any manifest whose first container runs the component.
   let names: string[] | null = null;
   try {
     names = await ctx.host.readdir(dir);
-  } catch {
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOTDIR") hidden.push(`${dir}: cannot list: ${describeError(e)}`);
     names = null;
   }
   for (const n of (names ?? []).filter((x) => /\.(ya?ml|json)$/.test(x)).sort()) {
     const file = `${dir}/${n}`;
     const other = await read(file);
-    if (other && componentArgs(other.argv, component)) return { file, argv: other.argv, lines: other.lines, mounts: other.mounts };
+    if (other && componentArgs(other.argv, component)) {
+      if (dirUnknown) return { unobserved: dirUnknown };
+      return { file, argv: other.argv, lines: other.lines, mounts: other.mounts };
+    }
   }
-  return null;
+  return hidden.length > 0 ? { unobserved: [...new Set(hidden)].join("; ") } : null;
 }
 
-async function isOtherMountNs(ctx: ProbeContext, pid: number): Promise<boolean | undefined> {
+/**
+ * Does the process run in another mount namespace than pid 1 (a pod)? undefined when a
+ * procfs tree has no such links (a fixture, an image); `unobserved` when one cannot be read.
+ */
+async function isOtherMountNs(ctx: ProbeContext, pid: number): Promise<boolean | undefined | { unobserved: string }> {
   try {
     const [mine, init] = await Promise.all([ctx.host.procReadlink(`${pid}/ns/mnt`), ctx.host.procReadlink("1/ns/mnt")]);
     if (!mine || !init) return undefined;
     return mine !== init;
-  } catch {
-    return undefined;
+  } catch (e) {
+    return { unobserved: `cannot tell whether pid ${pid} runs in the host's mount namespace (so whether the paths it names are host paths): ${describeError(e)}` };
   }
 }
 
@@ -183,7 +204,9 @@ export function hostPathOf(info: Pick<ComponentInfo, "component" | "mounts" | "m
 }
 
 async function readComponentConfig(ctx: ProbeContext, info: ComponentInfo, written: string): Promise<void> {
-  const loc = hostPathOf(info, written);
+  // Which host file it names is not known, but a running process's own view of it is
+  // /proc/<pid>/root, whatever its mount namespace.
+  const loc: { path: string } | { note: string } = info.filesUnobserved ? { note: info.filesUnobserved } : hostPathOf(info, written);
   let readFrom: string;
   let text: string | null = null;
   try {
@@ -198,8 +221,12 @@ async function readComponentConfig(ctx: ProbeContext, info: ComponentInfo, writt
       info.problems.push(`--config ${written}: ${loc.note}; cannot read it`);
       return;
     }
+    if (text === null && info.filesUnobserved) {
+      info.configUnobserved = `--config ${written}: ${info.filesUnobserved}`;
+      return;
+    }
   } catch (e) {
-    info.problems.push(`--config ${written}: ${describeError(e)}`);
+    info.configUnobserved = `--config ${written}: ${describeError(e)}`;
     return;
   }
   if (text === null) {
@@ -226,9 +253,15 @@ async function loadComponentInfo(ctx: ProbeContext, component: Component): Promi
     fileNotes: {},
     mounts: [],
     problems: [],
+    notes: [],
   };
-  const proc = await findProcess(ctx, component, info.problems);
-  const manifest = await findManifest(ctx, component, info.problems);
+  const procOr = await findProcess(ctx, component, info.problems);
+  const manifestOr = await findManifest(ctx, component, info.problems, info.notes);
+  const proc = procOr && "pid" in procOr ? procOr : null;
+  const manifest = manifestOr && "file" in manifestOr ? manifestOr : null;
+  // Why its absence is not proven: a process table or a manifest that could not be read.
+  const hidden = [procOr && "unobserved" in procOr ? procOr.unobserved : undefined, manifestOr && "unobserved" in manifestOr ? manifestOr.unobserved : undefined].filter((x): x is string => !!x);
+  if (manifestOr && "unobserved" in manifestOr) info.manifestUnobserved = manifestOr.unobserved;
   if (manifest) {
     info.manifest = manifest.file;
     info.files.manifest = manifest.file;
@@ -239,7 +272,10 @@ async function loadComponentInfo(ctx: ProbeContext, component: Component): Promi
     Object.assign(info, { present: true, source: "process", pid: proc.pid, argv: proc.argv, flags: parsed.flags });
     for (const name of Object.keys(parsed.flags)) info.flagSources[name] = { pid: proc.pid };
     const other = await isOtherMountNs(ctx, proc.pid);
-    if (other !== undefined) info.containerized = other;
+    if (typeof other === "object") info.filesUnobserved = other.unobserved;
+    else if (other !== undefined) info.containerized = other;
+    // A pod's paths map to the host through its manifest's volumes: one that could not be read hides them.
+    if (!info.filesUnobserved && info.containerized !== false && manifestOr && "unobserved" in manifestOr) info.filesUnobserved = manifestOr.unobserved;
   } else if (manifest && componentArgs(manifest.argv, component)) {
     const parsed = parseComponentArgv(manifest.argv, component);
     Object.assign(info, { present: true, source: "manifest", argv: manifest.argv, flags: parsed.flags });
@@ -260,6 +296,8 @@ async function loadComponentInfo(ctx: ProbeContext, component: Component): Promi
       pushAll(info.problems, emb.flags.problems);
       if (emb.flags.unobserved.length > 0) info.unobserved = emb.flags.unobserved.join("; ");
       if (nd?.det.process) info.pid = nd.det.process.pid;
+    } else if (hidden.length > 0) {
+      info.unobserved = `cannot tell whether ${component} runs on this node: ${hidden.join("; ")}`;
     }
   }
   if (!info.present) return info;
@@ -283,6 +321,7 @@ async function loadComponentInfo(ctx: ProbeContext, component: Component): Promi
     info.problems.push("etcd runs without --data-dir (it then uses <name>.etcd in its working directory)");
   }
   for (const [f, v] of pathFlags) {
+    if (info.filesUnobserved) break;
     const loc = hostPathOf(info, v);
     if ("path" in loc) info.files[f] = loc.path;
     else info.fileNotes[f] = loc.note;
@@ -299,22 +338,34 @@ export function componentInfo(ctx: ProbeContext, component: Component): Promise<
 export async function componentFile(
   ctx: ProbeContext,
   ref: { component: Component; flag?: string | undefined; manifest?: true | undefined },
-): Promise<{ path: string } | { note: string } | { unobserved: string }> {
+): Promise<{ path: string; notes?: string[] } | { note: string } | { unobserved: string }> {
   const info = await componentInfo(ctx, ref.component);
+  const r = componentFileOf(info, ref);
+  return "path" in r && info.notes.length > 0 ? { ...r, notes: info.notes } : r;
+}
+
+function componentFileOf(info: ComponentInfo, ref: { component: Component; flag?: string | undefined; manifest?: true | undefined }): { path: string } | { note: string } | { unobserved: string } {
   if (ref.manifest) {
-    return info.manifest ? { path: info.manifest } : { note: `no static pod manifest for ${ref.component}` };
+    if (info.manifest) return { path: info.manifest };
+    if (info.manifestUnobserved) return { unobserved: info.manifestUnobserved };
+    return { note: `no static pod manifest for ${ref.component}` };
   }
   if (!info.present) {
     if (info.unobserved) return { unobserved: info.unobserved };
     return { note: `no ${ref.component} on this node (no process and no static pod manifest)` };
   }
+  if (info.filesUnobserved) return { unobserved: info.filesUnobserved };
   const flag = normaliseFlagName(ref.flag ?? "");
   const known = info.files[flag];
   if (known) return { path: known };
   const why = info.fileNotes[flag];
   if (why) return { note: why };
   const v = info.flags[flag];
-  if (!v) return { note: `${ref.component} runs without --${flag}` };
+  if (!v) {
+    // kube-proxy may name its kubeconfig in its --config file, which could not be read.
+    if (info.configUnobserved && ref.component === "kube-proxy" && flag === "kubeconfig") return { unobserved: info.configUnobserved };
+    return { note: `${ref.component} runs without --${flag}` };
+  }
   return hostPathOf(info, v);
 }
 
@@ -337,6 +388,7 @@ export function componentSetting(info: ComponentInfo, spec: ComponentSetting): E
       configKeyLines: info.configKeyLines,
       layers: info.configReadFrom ? [{ file: info.configReadFrom, kind: "config" }] : [],
       ...(info.unobserved ? { flagsUnobserved: info.unobserved } : {}),
+      ...(info.configUnobserved ? { configUnobserved: info.configUnobserved } : {}),
     },
     spec,
     { emptyIsUnset: true },

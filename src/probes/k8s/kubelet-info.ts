@@ -76,6 +76,11 @@ export interface KubeletInfo extends SettingSources {
   unobserved?: Record<string, string>;
   /** The kubelet unit (its file, drop-ins or directories) could not all be read: which file holds ExecStart is not known. */
   unitUnobserved?: string;
+  /**
+   * Sources that could not be observed but decide nothing (another distribution's marker
+   * on a node shown to be this distribution by its own files): shown as evidence.
+   */
+  notes?: string[];
 }
 
 /** Kubernetes' own names for what a kubelet file is (`pathOf` in packs and fixes). */
@@ -262,9 +267,9 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
   const unobserved: Record<string, string> = {};
   const pv = await processView(ctx);
 
-  const found0 = await nodeDistribution(ctx);
-  const dist: Distribution | undefined = found0?.dist;
-  const det: Detection | undefined = found0?.det;
+  const detection = await distributionDetection(ctx);
+  const dist: Distribution | undefined = detection.found?.dist;
+  const det: Detection | undefined = detection.found?.det;
   const proc = findKubeletProcess(pv.processes, problems);
   const layout = dist?.kubelet ?? { kind: "own" as const, unit: "kubelet.service" };
 
@@ -319,9 +324,18 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
     info.distribution = dist.id;
     if (det.variant) info.variant = det.variant;
     info.distributionEvidence = det.evidence;
+    // Shown by its own files: a marker that could not be looked at on the way does not
+    // change which kubelet this is. Said, so the report shows what was not seen.
+    if (detection.hidden.length > 0) {
+      const shown = det.evidence.map((e) => e.file ?? e.detail).join(", ");
+      info.notes = detection.hidden.map((h) => `not observed while recognising the distribution: ${h} (the node is ${dist.id}, shown by ${shown})`);
+    }
   } else if (found) {
     info.distribution = "unknown";
-    unobserved.distribution = "a kubelet runs but no known distribution's files were found (kubeadm, k3s, RKE2, k0s, EKS, AKS, GKE)";
+    unobserved.distribution = [
+      "a kubelet runs but no known distribution's files were found (kubeadm, k3s, RKE2, k0s, EKS, AKS, GKE)",
+      ...detection.hidden,
+    ].join("; ");
   } else {
     info.distribution = "none";
   }
@@ -335,14 +349,20 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
     else if (looks.evidence.length > 0) why.push(`the node looks like Kubernetes (${looks.evidence.join(", ")}) but no kubelet was found: no kubelet process, no kubelet.service, no known distribution`);
     if (unit?.unit.masked) why.push(`kubelet.service is masked (${unit.unit.file})`);
     const lookup = unit === null && layout.kind === "own" ? await unitLookupUnobserved(ctx, layout.unit) : [];
-    const hidden = [...looks.unobserved, ...lookup, ...(pv.unobserved ? [pv.unobserved] : [])];
+    const hidden = [...new Set([...looks.unobserved, ...lookup, ...(dist ? [] : detection.hidden), ...(pv.unobserved ? [pv.unobserved] : [])])];
     if (why.length > 0 && !unit?.unit.masked) {
       unobserved.present = [...why, ...hidden].join("; ");
     } else if (hidden.length > 0 && !unit?.unit.masked) {
       unobserved.present = `cannot tell whether a kubelet is installed: ${hidden.join("; ")}`;
     }
-    if (unobserved.present) info.unobserved = unobserved;
-    else if (Object.keys(unobserved).length > 0) info.unobserved = unobserved;
+    if (unobserved.present) {
+      // The version still picks the benchmark edition: the distribution's files may say it
+      // (kubeadm's kubelet package) even when its kubelet cannot be resolved.
+      const v = dist && det ? await findVersion(ctx, dist, det, undefined) : { unobserved: unobserved.present };
+      if ("finding" in v) setVersion(info, v.finding);
+      else unobserved.version = v.unobserved;
+    }
+    if (Object.keys(unobserved).length > 0) info.unobserved = unobserved;
     return info;
   }
 
@@ -383,10 +403,7 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
   exe ??= found.argv?.[0]?.startsWith("/") ? found.argv[0] : undefined;
   const v = await findVersion(ctx, dist, det, exe);
   if ("finding" in v) {
-    const parsed = parseKubeVersion(v.finding.raw) as { version: string; minor: number };
-    info.version = parsed.version;
-    info.versionMinor = parsed.minor;
-    info.versionSource = `${v.finding.source}: ${v.finding.raw}`;
+    setVersion(info, v.finding);
   } else {
     unobserved.version = v.unobserved;
   }
@@ -394,6 +411,13 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
   if (info.configUnobserved) unobserved.config = info.configUnobserved;
   if (Object.keys(unobserved).length > 0) info.unobserved = unobserved;
   return info;
+}
+
+function setVersion(info: KubeletInfo, finding: VersionFinding): void {
+  const parsed = parseKubeVersion(finding.raw) as { version: string; minor: number };
+  info.version = parsed.version;
+  info.versionMinor = parsed.minor;
+  info.versionSource = `${finding.source}: ${finding.raw}`;
 }
 
 async function unitLookupUnobserved(ctx: ProbeContext, name: string): Promise<string[]> {
@@ -405,15 +429,33 @@ async function unitLookupUnobserved(ctx: ProbeContext, name: string): Promise<st
   }
 }
 
-/** The distribution this node runs (the first whose files or processes are found), once per scan. */
-export function nodeDistribution(ctx: ProbeContext): Promise<{ dist: Distribution; det: Detection } | null> {
+export interface DistributionDetection {
+  /** The distribution this node runs, null when none is recognised. */
+  found: { dist: Distribution; det: Detection } | null;
+  /** Markers looked at on the way that could not be observed: why. */
+  hidden: string[];
+}
+
+/**
+ * The distribution this node runs: the first, in registry order, whose files or processes
+ * are found; once per scan. A marker that could not be observed is not evidence: when
+ * another distribution is shown by its own files it is reported as a note (it cannot make
+ * this node that other distribution's), when none is it makes the distribution unknown.
+ */
+export function distributionDetection(ctx: ProbeContext): Promise<DistributionDetection> {
   return ctx.once("k8s:distribution", async () => {
+    const hidden: string[] = [];
     for (const d of DISTRIBUTIONS) {
-      const r = await d.detect(ctx);
-      if (r) return { dist: d, det: r };
+      const r = await d.detect(ctx, hidden);
+      if (r) return { found: { dist: d, det: r }, hidden };
     }
-    return null;
+    return { found: null, hidden };
   });
+}
+
+/** The distribution this node runs, or null (see distributionDetection). */
+export async function nodeDistribution(ctx: ProbeContext): Promise<{ dist: Distribution; det: Detection } | null> {
+  return (await distributionDetection(ctx)).found;
 }
 
 /** The kubelet's effective configuration, resolved once per scan. */
@@ -431,8 +473,13 @@ export function kubeletSetting(info: KubeletInfo, spec: SettingSpec): EffectiveS
   return effectiveSetting(info, spec, { defaultFor: (s) => kubeletDefaultFor(runsWithConfig(info), s) });
 }
 
-/** The host path of a kubelet file, why there is none, or why it could not be told. */
-export function kubeletFile(info: KubeletInfo, which: KubeletFile): { path: string } | { note: string } | { unobserved: string } {
+/** The host path of a kubelet file (with notes on what was not seen but decides nothing), why there is none, or why it could not be told. */
+export function kubeletFile(info: KubeletInfo, which: KubeletFile): { path: string; notes?: string[] } | { note: string } | { unobserved: string } {
+  const r = kubeletFileOf(info, which);
+  return "path" in r && info.notes ? { ...r, notes: info.notes } : r;
+}
+
+function kubeletFileOf(info: KubeletInfo, which: KubeletFile): { path: string } | { note: string } | { unobserved: string } {
   if (!info.present) {
     if (info.unobserved?.present) return { unobserved: info.unobserved.present };
     return { note: "no kubelet found (no kubelet process and no kubelet systemd unit)" };
