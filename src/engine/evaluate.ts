@@ -13,7 +13,17 @@ import type { CheckResult, Status } from "./result.js";
 /** How one `applies` condition decides on the gathered facts. */
 export type ConditionVerdict =
   | { holds: true; /** Set when the pack's `if-unknown` fallback applied the check. */ note?: string }
-  | { holds: false; status: "skip" | "error"; message: string; evidence?: Evidence[] };
+  | {
+      holds: false;
+      status: "skip" | "error";
+      message: string;
+      evidence?: Evidence[];
+      /**
+       * It does not hold, decided: the facts show it false, or they could not tell and the
+       * pack's `if-unknown` says not to apply (not an error).
+       */
+      decided?: true;
+    };
 
 /**
  * Does `cond` hold? A condition the facts cannot decide is `error`, unless the pack gives a
@@ -28,11 +38,11 @@ export function judgeCondition(cond: CompiledCondition, outcome: FactOutcome | u
   const open = applies.indeterminate ?? applies.notApplicable;
   if (open !== undefined && cond.ifUnknown) {
     const note = `${cond.ifUnknown.note} (${open})`;
-    return cond.ifUnknown.apply ? { holds: true, note } : { holds: false, status: "skip", message: note, evidence: outcome.fact.evidence };
+    return cond.ifUnknown.apply ? { holds: true, note } : { holds: false, status: "skip", message: note, evidence: outcome.fact.evidence, decided: true };
   }
   if (applies.indeterminate) return { holds: false, status: "error", message: `cannot tell whether the check applies: ${applies.indeterminate}` };
-  if (applies.notApplicable) return { holds: false, status: "skip", message: `${cond.reason} (${applies.notApplicable})`, evidence: outcome.fact.evidence };
-  if (!applies.pass) return { holds: false, status: "skip", message: cond.reason, evidence: outcome.fact.evidence };
+  if (applies.notApplicable) return { holds: false, status: "skip", message: `${cond.reason} (${applies.notApplicable})`, evidence: outcome.fact.evidence, decided: true };
+  if (!applies.pass) return { holds: false, status: "skip", message: cond.reason, evidence: outcome.fact.evidence, decided: true };
   return { holds: true };
 }
 
@@ -67,9 +77,17 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
     return result("skip", { message: `tailored out by profile ${check.tailoring.profile}: ${check.tailoring.reason}` });
   }
 
-  for (const cond of check.applies) {
-    const verdict = judgeCondition(cond, facts.get(cond.factKey));
-    if (!verdict.holds) return result(verdict.status, { message: verdict.message, ...(verdict.evidence ? { evidence: verdict.evidence } : {}) });
+  const verdicts = check.applies.map((cond) => judgeCondition(cond, facts.get(cond.factKey)));
+  // Three-valued AND: a condition decided false (by the facts, or by the pack's documented
+  // if-unknown fallback) decides that the check does not apply, whatever another could not
+  // tell — e.g. the pack-wide edition condition after a check's own on a kubelet that
+  // cannot be resolved: the edition that does not judge the node says so, it does not error.
+  const decided = verdicts.find((v) => !v.holds && v.decided);
+  for (const verdict of verdicts) {
+    if (!verdict.holds) {
+      const v = decided && !decided.holds ? decided : verdict;
+      return result(v.status, { message: v.message, ...(v.evidence ? { evidence: v.evidence } : {}) });
+    }
     if (verdict.note) notes.push(verdict.note);
   }
 

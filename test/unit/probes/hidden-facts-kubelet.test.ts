@@ -218,3 +218,68 @@ describe("looks like Kubernetes, kubelet not resolved: error, never a silent ski
     expect(r?.message).toContain("no kubelet");
   });
 });
+
+/**
+ * The benchmark edition (CIS Kubernetes v1.12.0 below kubelet 1.34, v2.0.1 from 1.34) and
+ * the platform packs are chosen on the kubelet fact: a hidden source must reach them as
+ * an unknown version or distribution, so the pack that steps aside says why (its
+ * if-unknown note, with the reason) and the one that judges errors where it cannot see.
+ */
+describe("hidden facts reach the benchmark selection with their reason", () => {
+  const SELECTION_PACKS = ["cis-kubernetes-node", "cis-kubernetes-node-2.0", "kubernetes-control-plane", "kubernetes-control-plane-2.0", "cis-eks-node", "cis-aks-node", "cis-gke-node"];
+  async function selectionScan(spec: FixtureSpec, hidden: readonly string[]): Promise<Map<string, CheckResult[]>> {
+    const checks: LoadedCheck[] = [];
+    for (const id of SELECTION_PACKS) {
+      const loaded = await loadShippedPacks(path.join(BENCHMARKS_DIR, id));
+      expect(loaded.errors.map(formatPackError)).toEqual([]);
+      checks.push(...loaded.packs.flatMap((p) => p.checks));
+    }
+    const results = await runChecks(checks, { host: new DenyingHostRoot(await fixtureRoot(spec), hidden) });
+    const by = new Map<string, CheckResult[]>(SELECTION_PACKS.map((p) => [p, []]));
+    for (const r of results) by.get(r.pack)?.push(r);
+    return by;
+  }
+  const messages = (rs: CheckResult[] | undefined) => [...new Set((rs ?? []).map((r) => `${r.status}: ${r.message ?? ""}`))];
+
+  it("the kubelet's unit cannot be read: the version still comes from its package, and v1.12.0 errors on the kubelet", async () => {
+    const by = await selectionScan(kubeadmNode({ kubeletVersion: "1.33.5" }), ["/lib/systemd/system"]);
+    expect(messages(by.get("cis-kubernetes-node-2.0"))).toEqual(["skip: the kubelet is older than 1.34; CIS Kubernetes Benchmark v1.12.0 (pack cis-kubernetes-node) judges this node"]);
+    const r = by.get("cis-kubernetes-node")?.find((x) => x.id === "4.2.1");
+    expect(r?.status).toBe("error");
+    expect(r?.message).toContain("the node runs kubeadm");
+    expect(r?.message).toContain("/lib/systemd/system/kubelet.service");
+  });
+
+  it("neither the kubelet nor its version can be read: v1.12.0 steps aside with its if-unknown note and the reason, never 'the kubelet is 1.34 or newer'", async () => {
+    const by = await selectionScan(kubeadmNode({ kubeletVersion: "1.33.5" }), ["/lib/systemd/system", "/var/lib/dpkg"]);
+    const [node112] = messages(by.get("cis-kubernetes-node"));
+    expect(messages(by.get("cis-kubernetes-node"))).toHaveLength(1);
+    expect(node112).toMatch(/^skip: kubelet version unknown; CIS Kubernetes Benchmark v2\.0\.1 \(pack cis-kubernetes-node-2\.0\) judges this node as the fallback \(.*\/var\/lib\/dpkg\/status.*\)$/);
+    expect(messages(by.get("kubernetes-control-plane"))[0]).toMatch(/^skip: kubelet version unknown; CIS Kubernetes Benchmark v2\.0\.1 \(pack kubernetes-control-plane-2\.0\) judges this node as the fallback/);
+    // The fallback judges: it cannot see the kubelet, so its kubelet checks error with the reason.
+    const r = by.get("cis-kubernetes-node-2.0")?.find((x) => x.id === "4.2.1");
+    expect(r?.status).toBe("error");
+    expect(r?.message).toContain("/lib/systemd/system/kubelet.service");
+    for (const [pack, rs] of by) for (const x of rs) expect({ pack, id: x.id, message: x.message ?? "" }).not.toEqual(expect.objectContaining({ message: expect.stringContaining("1.34 or newer") }));
+  });
+
+  it("no distribution recognised, one's marker hidden: the platform packs step aside saying the distribution is unknown", async () => {
+    // A kubelet of its own with no distribution's files, and the EKS directory unreadable.
+    const kubeadmFiles = new Set(["etc/systemd/system/kubelet.service.d/10-kubeadm.conf", "var/lib/kubelet/kubeadm-flags.env"]);
+    const spec: FixtureSpec = { ...Object.fromEntries(Object.entries(kubeadmNode({ kubeletVersion: "1.33.5" })).filter(([k]) => !kubeadmFiles.has(k))), "etc/eks/README": "x" };
+    const by = await selectionScan(spec, ["/etc/eks"]);
+    expect(messages(by.get("cis-eks-node"))).toEqual([expect.stringMatching(/^skip: distribution unknown; not judged as an Amazon EKS node \(.*\/etc\/eks\/.*EACCES/)]);
+  });
+
+  it("a plain host (no Kubernetes anywhere): the editions skip saying there is no kubelet", async () => {
+    const by = await selectionScan({ "proc/1/cmdline": "/sbin/init\0", "etc/hostname": "plain\n" }, []);
+    for (const pack of ["cis-kubernetes-node", "cis-kubernetes-node-2.0"]) {
+      expect(messages(by.get(pack))).toEqual([
+        "skip: no kubelet on this node (no kubelet process and no kubelet.service unit)",
+        "skip: no kube-proxy on this node (no kube-proxy process and no static pod manifest)",
+      ]);
+    }
+    // Never an edition's version reason: there is no kubelet to have a version.
+    for (const rs of by.values()) for (const r of rs) expect(r.message ?? "").not.toMatch(/1\.34|version unknown/);
+  });
+});
