@@ -263,6 +263,16 @@ describe("hidden facts reach the benchmark selection with their reason", () => {
     for (const [pack, rs] of by) for (const x of rs) expect({ pack, id: x.id, message: x.message ?? "" }).not.toEqual(expect.objectContaining({ message: expect.stringContaining("1.34 or newer") }));
   });
 
+  it("another distribution's marker hidden on a kubeadm node: still kubeadm (its own files show it), the hidden marker said in the evidence", async () => {
+    const by = await selectionScan(kubeadmNode({ kubeletVersion: "1.33.5" }), ["/var/lib/rancher"]);
+    const r = by.get("cis-kubernetes-node")?.find((x) => x.id === "4.2.1");
+    expect(r?.status).toBe("pass");
+    expect(r?.evidence).toContainEqual({
+      detail: expect.stringMatching(/^not observed while recognising the distribution: \/var\/lib\/rancher\/k3s: EACCES.* \(the node is kubeadm, shown by \/etc\/systemd\/system\/kubelet\.service\.d\/10-kubeadm\.conf/),
+    });
+    expect(messages(by.get("cis-eks-node"))).toEqual(["skip: not an Amazon EKS node (this pack judges EKS worker nodes; others run the CIS Kubernetes packs)"]);
+  });
+
   it("no distribution recognised, one's marker hidden: the platform packs step aside saying the distribution is unknown", async () => {
     // A kubelet of its own with no distribution's files, and the EKS directory unreadable.
     const kubeadmFiles = new Set(["etc/systemd/system/kubelet.service.d/10-kubeadm.conf", "var/lib/kubelet/kubeadm-flags.env"]);

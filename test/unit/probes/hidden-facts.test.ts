@@ -205,7 +205,15 @@ function reported(c: LoadedCheck, facts: ReadonlyMap<string, FactOutcome>, hostP
     const o = facts.get(call.factKey);
     if (!o) return false;
     // In `unknown`, or — for a part of a list element no check judges (a listener's owning
-    // process) — in the fact's evidence, where every report shows it.
+    // process) — in the fact's evidence, where every report shows it. The same holds for a
+    // source read only to rule out an alternative the fact's own sources already exclude:
+    // another distribution's marker (k3s's data dir, EKS's nodeadm, GKE's CA bundle…) on
+    // this kubeadm node, whose distribution its own readable files show (10-kubeadm.conf,
+    // the kubelet unit it resolves from). Such a marker, readable or not, cannot change
+    // which kubelet unit, config and files the node's checks read; the kubelet, file and
+    // k8s-component facts say in their evidence that it was not observed and why it did
+    // not matter. With no distribution shown by its own files, the same hidden marker makes
+    // the distribution unknown (and the platform packs step aside saying so).
     const reasons = o.ok ? [...Object.values(o.fact.unknown ?? {}), ...o.fact.evidence.map((e) => e.detail ?? "")] : [o.reason];
     return reasons.some((r) => r.includes(hostPath));
   });
