@@ -94,7 +94,8 @@ const k0s: Distribution = {
         hostUnit ??= u;
         variant ??= v;
         evidence.push({ file: unit.file, unit: u, detail: `k0s ${v} unit` });
-      } else if (!unit) pushAll(hidden, unobserved.map((x) => `${x.file}: ${x.message}`));
+      }
+      pushAll(hidden, unobserved.map((x) => `${x.file}: ${x.message}`));
     }
     for (const p of ["/etc/k0s", "/var/lib/k0s"]) {
       const r = await presence(ctx, p);

@@ -283,6 +283,8 @@ export async function rancherKubeletFlags(ctx: ProbeContext, program: RancherPro
   else {
     const host = await readText(ctx, "/etc/hostname");
     const name = "text" in host ? host.text.trim() : "";
+    // The flag is set whatever the name: only its value, which no check judges, is unseen.
+    if ("unobserved" in host) (out.notes ??= []).push(`not observed: ${host.unobserved} (only the value of --hostname-override, which ${program} always sets)`);
     set("hostname-override", name !== "" ? name : "(this node's hostname)", { file: "/etc/hostname", via: `${program} sets the node name, by default the hostname` });
   }
   const pkd = settings.scalars.get("protect-kernel-defaults");
@@ -345,7 +347,9 @@ export async function detectRancher(
       hostUnit ??= u;
       variant ??= v;
       evidence.push({ file: unit.file, unit: u, detail: `${program} ${v} unit` });
-    } else if (!unit) pushAll(hidden, unobserved.map((x) => `${x.file}: ${x.message}`));
+    }
+    // Not found: it may be where it could not be looked; found: its hidden drop-ins cannot undo that.
+    pushAll(hidden, unobserved.map((x) => `${x.file}: ${x.message}`));
   }
   for (const p of [`/etc/rancher/${program}`, `/var/lib/rancher/${program}`]) {
     const r = await presence(ctx, p);

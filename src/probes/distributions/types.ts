@@ -31,6 +31,8 @@ export interface ModelledFlags {
   unobserved: string[];
   problems: string[];
   evidence: Evidence[];
+  /** Sources that could not be read but decide no value a check judges: why. */
+  notes?: string[];
 }
 
 export interface VersionFinding {

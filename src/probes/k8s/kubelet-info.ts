@@ -99,6 +99,8 @@ interface FlagsFound {
   unobserved: string[];
   problems: string[];
   evidence: Evidence[];
+  /** Not observed, deciding nothing judged (a value no check reads): shown as evidence. */
+  notes?: string[];
 }
 
 function fromProcess(proc: { pid: number; argv: string[] }, offset: number): FlagsFound {
@@ -134,7 +136,7 @@ function fromUnit(cmd: UnitCommand): FlagsFound {
 }
 
 function fromModel(m: ModelledFlags, source: KubeletSource): FlagsFound {
-  return { source, flags: m.flags, flagSources: m.flagSources, unobserved: m.unobserved, problems: m.problems, evidence: m.evidence };
+  return { source, flags: m.flags, flagSources: m.flagSources, unobserved: m.unobserved, problems: m.problems, evidence: m.evidence, notes: m.notes ?? [] };
 }
 
 /** Config files the kubelet reads from --config-dir: `*.conf` anywhere below it, in path order (its filepath.WalkDir). */
@@ -283,6 +285,9 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
   if (layout.kind === "embedded" && det && managedRuns) {
     found = fromModel(await layout.model(ctx, det), "embedded");
     if (det.process) found.pid = det.process.pid;
+    // Its daemon was not found running, but the table could not all be read: the running
+    // one's command line may differ from its unit's.
+    else if (pv.unobserved) found.unobserved.push(`the running ${dist?.id ?? "distribution"}'s command line may differ from its unit: ${pv.unobserved}`);
   } else if (proc) {
     found = fromProcess(proc, proc.offset);
   } else if (layout.kind === "child" && det && managedRuns) {
@@ -316,6 +321,7 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
   if (unit && unit.unit.unobserved.length > 0) info.unitUnobserved = unit.unit.unobserved.map((u) => `${u.file}: ${u.message}`).join("; ");
   if (found) {
     pushAll(problems, found.problems);
+    if (found.notes && found.notes.length > 0) pushAll((info.notes ??= []), found.notes);
     if (found.unobserved.length > 0) info.flagsUnobserved = found.unobserved.join("; ");
   }
 
@@ -328,7 +334,7 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
     // change which kubelet this is. Said, so the report shows what was not seen.
     if (detection.hidden.length > 0) {
       const shown = det.evidence.map((e) => e.file ?? e.detail).join(", ");
-      info.notes = detection.hidden.map((h) => `not observed while recognising the distribution: ${h} (the node is ${dist.id}, shown by ${shown})`);
+      pushAll((info.notes ??= []), detection.hidden.map((h) => `not observed while recognising the distribution: ${h} (the node is ${dist.id}, shown by ${shown})`));
     }
   } else if (found) {
     info.distribution = "unknown";
@@ -366,38 +372,50 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
     return info;
   }
 
-  // Paths, relative to the kubelet's working directory.
-  let cwd = found.cwd ?? "/";
-  if (found.source === "process" && found.pid !== undefined) {
-    try {
-      cwd = (await ctx.host.procReadlink(`${found.pid}/cwd`)) ?? "/";
-    } catch {
-      cwd = "/";
+  // Paths, relative to the kubelet's working directory — read only when a path is relative.
+  let cwd: string | undefined;
+  let cwdHidden: string | undefined;
+  const workingDir = async (): Promise<string> => {
+    if (cwd !== undefined) return cwd;
+    cwd = found.cwd ?? "/";
+    if (found.source === "process" && found.pid !== undefined) {
+      try {
+        cwd = (await ctx.host.procReadlink(`${found.pid}/cwd`)) ?? "/";
+      } catch (e) {
+        cwdHidden = `/proc/${found.pid}/cwd (the working directory its relative paths are resolved against): ${describeError(e)}`;
+        cwd = "/";
+      }
     }
-  }
-  if (!path.posix.isAbsolute(cwd)) cwd = "/";
-  const resolvePath = (p: string | undefined): string | undefined => (p === undefined || p === "" ? undefined : path.posix.resolve(cwd, p));
-  const configFile = resolvePath(info.flags["config"]);
-  const configDir = resolvePath(info.flags["config-dir"]);
-  const kubeconfig = resolvePath(info.flags["kubeconfig"]);
+    if (!path.posix.isAbsolute(cwd)) cwd = "/";
+    return cwd;
+  };
+  const resolvePath = async (p: string | undefined): Promise<string | undefined> =>
+    p === undefined || p === "" ? undefined : path.posix.resolve(path.posix.isAbsolute(p) ? "/" : await workingDir(), p);
+  const configFile = await resolvePath(info.flags["config"]);
+  const configDir = await resolvePath(info.flags["config-dir"]);
+  const kubeconfig = await resolvePath(info.flags["kubeconfig"]);
   if (configFile) info.configFile = configFile;
   if (configDir) info.configDir = configDir;
   if (kubeconfig) info.kubeconfig = kubeconfig;
   if (configFile || configDir) await loadConfig(ctx, configFile, configDir, info);
   const ca = info.flags["client-ca-file"];
-  if (ca) info.clientCAFile = resolvePath(ca);
+  if (ca) info.clientCAFile = await resolvePath(ca);
   else {
     const c = getConfigPath(info.config, "authentication.x509.clientCAFile");
-    if (c.found && typeof c.value === "string" && c.value !== "") info.clientCAFile = resolvePath(c.value);
+    if (c.found && typeof c.value === "string" && c.value !== "") info.clientCAFile = await resolvePath(c.value);
   }
+  // Which files its relative paths name is not known: nothing about them may pass.
+  if (cwdHidden) info.flagsUnobserved = [info.flagsUnobserved, cwdHidden].filter(Boolean).join("; ");
 
   // Version.
   let exe: string | undefined;
   if (found.source === "process" && found.pid !== undefined) {
     try {
       exe = (await ctx.host.procReadlink(`${found.pid}/exe`)) ?? undefined;
-    } catch {
+    } catch (e) {
       exe = undefined;
+      // The version is then read where the distribution writes it (or unknown): said.
+      (info.notes ??= []).push(`not observed: /proc/${found.pid}/exe (the kubelet's executable, which can tell its version): ${describeError(e)}`);
     }
   }
   exe ??= found.argv?.[0]?.startsWith("/") ? found.argv[0] : undefined;

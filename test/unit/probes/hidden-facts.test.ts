@@ -15,31 +15,21 @@
  * with the reason. Missing is absence, which a readable parent proves: it may pass or fail,
  * but a probe must answer it without crashing.
  *
- * The EACCES is raised where HostRoot resolves the path, as the kernel raises it at open
- * or stat: root (which the suite runs as) reads everything, and an LSM is not available
- * here. The masked mode goes through the real mount-view comparison, fed mountinfo lines
- * shaped as systemd writes them. Probes no check of the fixture exercises are listed
- * with a reason (PROBES_ELSEWHERE) and tested in their own files.
+ * How sources are recorded and hidden: test/helpers/hidden-sources.ts (shared with the
+ * table over every Kubernetes distribution, hidden-facts-distributions.test.ts). Probes no
+ * check of the fixture exercises are listed with a reason (PROBES_ELSEWHERE) and tested
+ * in their own files.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../../src/engine/result.js";
-import { evaluateCheck } from "../../../src/engine/evaluate.js";
-import { gatherFacts, type FactOutcome } from "../../../src/engine/gather.js";
-import { runChecks } from "../../../src/engine/run-checks.js";
-import { HostRoot } from "../../../src/host/host-root.js";
-import { MountView, parseMountinfo } from "../../../src/host/mount-view.js";
-import { formatPackError, type LoadedCheck, type ProbeCall } from "../../../src/packs/load.js";
+import { formatPackError, type LoadedCheck } from "../../../src/packs/load.js";
 import { loadSelection } from "../../../src/packs/selection.js";
 import { probes } from "../../../src/probes/index.js";
-import { createProbeContext } from "../../../src/engine/run-checks.js";
 import { compliantDebianNode } from "../../helpers/compliant-debian-node.js";
-import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
+import { cleanupFixtures } from "../../helpers/fixture-root.js";
+import { buildPlan, callsOf, describeResult, evaluate, hiddenSourceProblems, TableHost, type Plan } from "../../helpers/hidden-sources.js";
 
 afterAll(cleanupFixtures);
-
-type Mode = "unreadable" | "masked" | "missing";
-/** A source: `root:/etc/x` (a host path) or `proc:sys/net/…` (relative to the procfs). */
-type Source = string;
 
 /**
  * Probes the compliant node does not exercise, each with where its hidden facts are tested.
@@ -53,114 +43,18 @@ const PROBES_ELSEWHERE: Record<string, string> = {
 
 /**
  * Hidden sources whose checks may still end `skip`, with why the benchmark allows it.
- * Key: `<pack>/<id>`. Everything else hidden must be `error`.
+ * Key: `<pack>/<id>`. Everything else hidden must be `error` — or, for a CIS Kubernetes
+ * edition that steps aside when the kubelet's version cannot be read, its if-unknown skip,
+ * provided the fallback edition judges the node (test/helpers/hidden-sources.ts).
  */
 const JUSTIFIED_SKIPS: Record<string, RegExp> = {};
-
-/**
- * The benchmark edition is chosen by the kubelet's version (CIS Kubernetes v1.12.0 below
- * 1.34, v2.0.1 from 1.34; packs cis-kubernetes-node / kubernetes-control-plane and their
- * -2.0 editions). When the version cannot be read (dpkg status hidden on this kubeadm node),
- * the older edition steps aside with its if-unknown note, which names the edition that
- * judges the node instead and why the version is unknown. That skip loses no verdict,
- * provided the fallback edition really judges the node: checked for every such skip, on
- * the same hidden source (its counterpart check, when the edition has one, is not skipped
- * by its own edition condition, and the edition passes or fails something).
- */
-const EDITION_FALLBACK = /^kubelet version unknown; .*\(pack ([a-z0-9.-]+)\) judges this node as the fallback/;
-/** The edition condition's own skip reason (the other edition judges this node). */
-const EDITION_SKIP = /\(pack [a-z0-9.-]+\) judges this node$/;
 
 /**
  * Known gaps, each a source pattern and the packs it affects, with the work that closes
  * it. The test fails when a gap no longer occurs, so the list only shrinks.
  */
 const KNOWN_GAPS: { sources: RegExp; packs: RegExp; why: string }[] = [];
-const knownGap = (hostPath: string, c: LoadedCheck) => KNOWN_GAPS.findIndex((g) => g.sources.test(hostPath) && g.packs.test(c.pack.id));
-
-const ERRNO_MESSAGE: Record<Exclude<Mode, "masked">, [string, string]> = {
-  unreadable: ["EACCES", "permission denied"],
-  missing: ["ENOENT", "no such file or directory"],
-};
-
-/** Records every source it resolves, and hides one (with its subtree) in one of the modes. */
-class TableHost extends HostRoot {
-  readonly seen = new Set<Source>();
-  private readonly hide: { source: Source; mode: Exclude<Mode, "masked"> } | undefined;
-
-  constructor(options: ConstructorParameters<typeof HostRoot>[0] & { hide?: { source: Source; mode: Exclude<Mode, "masked"> } }) {
-    super(options);
-    this.hide = options.hide;
-  }
-
-  private check(source: Source, shown: string): void {
-    this.seen.add(source);
-    const h = this.hide;
-    if (h && (source === h.source || source.startsWith(h.source + "/"))) {
-      const [code, text] = ERRNO_MESSAGE[h.mode];
-      throw Object.assign(new Error(`${code}: ${text}, open '${shown}'`), { code });
-    }
-  }
-
-  override async resolve(hostPath: string, followLast = true): Promise<string> {
-    this.check(`root:${normalize(hostPath)}`, hostPath);
-    return super.resolve(hostPath, followLast);
-  }
-
-  override async procResolve(rel: string, followLast = true): Promise<string> {
-    const r = normalize("/" + rel).slice(1);
-    // A proc tree inside the root resolves through resolve("/proc/…"): record it once, as proc.
-    this.check(`proc:${r}`, `/proc/${r}`);
-    return super.procResolve(rel, followLast);
-  }
-}
-
-function normalize(p: string): string {
-  const parts: string[] = [];
-  for (const c of p.split("/")) {
-    if (c === "" || c === ".") continue;
-    if (c === "..") parts.pop();
-    else parts.push(c);
-  }
-  return "/" + parts.join("/");
-}
-
-/** A mount view with systemd's inaccessible node over `hostPath` of `root`. */
-function maskedAt(root: string, hostPath: string): MountView {
-  const lines = [`1 0 8:1 / ${root} rw - ext4 /dev/sda rw`, `2 1 0:26 /systemd/inaccessible/dir ${root}${hostPath} ro,nosuid,nodev,noexec - tmpfs tmpfs rw,mode=755`];
-  return MountView.compare(root, parseMountinfo(lines.join("\n")).entries, null);
-}
-
-interface Plan {
-  root: string;
-  checks: LoadedCheck[];
-  passing: LoadedCheck[];
-  /** factKey → sources its probe resolved. */
-  sources: Map<string, Set<Source>>;
-  /** source → the passing checks whose facts read it. */
-  dependents: Map<Source, LoadedCheck[]>;
-}
-
-const callsOf = (c: LoadedCheck): ProbeCall[] => [...c.applies, ...(c.audit ? [c.audit] : [])];
-
-async function buildPlan(checks: readonly LoadedCheck[], spec: FixtureSpec): Promise<Plan> {
-  const root = await fixtureRoot(spec);
-  const results = await runChecks(checks, { host: new HostRoot({ root }), deep: true });
-  const passing = checks.filter((c, i) => results[i]?.status === "pass");
-  // Each fact gathered alone, so its sources are its own (once-per-scan reads included).
-  const sources = new Map<string, Set<Source>>();
-  for (const call of new Map(passing.flatMap(callsOf).map((c) => [c.factKey, c])).values()) {
-    const host = new TableHost({ root });
-    await gatherFacts([call], createProbeContext(host));
-    sources.set(call.factKey, host.seen);
-  }
-  const dependents = new Map<Source, LoadedCheck[]>();
-  for (const c of passing) {
-    const mine = new Set(callsOf(c).flatMap((call) => [...(sources.get(call.factKey) ?? [])]));
-    for (const s of mine) dependents.set(s, [...(dependents.get(s) ?? []), c]);
-  }
-  return { root, checks: [...checks], passing, sources, dependents };
-}
+const knownGap = (hostPath: string, c: { pack: { id: string } }) => KNOWN_GAPS.findIndex((g) => g.sources.test(hostPath) && g.packs.test(c.pack.id));
 
 /**
  * Two views of the same node: as a running system (a procfs with processes, the DaemonSet's
@@ -187,40 +81,6 @@ beforeAll(async () => {
 /** The check's audit asks systemd-unit (whose running state a fixture cannot show). */
 const call0IsUnit = (c: LoadedCheck): boolean => c.audit?.probeId === "systemd-unit";
 
-/** Evaluate `checks` with their facts gathered from `host`. */
-async function evaluate(checks: readonly LoadedCheck[], host: HostRoot): Promise<{ results: CheckResult[]; facts: Map<string, FactOutcome> }> {
-  const facts = new Map<string, FactOutcome>();
-  await gatherFacts(checks.flatMap(callsOf), createProbeContext(host), {}, facts);
-  return { results: checks.map((c) => evaluateCheck(c, facts)), facts };
-}
-
-/**
- * Did the probe say it could not see `hostPath`? A pass is still honest when it does not
- * depend on the hidden source (an `any` branch decided by facts that were seen): the
- * matchers' three-valued logic guarantees that, provided the probe reported the source in
- * the fact's `unknown` rather than swallowing it as absence.
- */
-function reported(c: LoadedCheck, facts: ReadonlyMap<string, FactOutcome>, hostPath: string): boolean {
-  return callsOf(c).some((call) => {
-    const o = facts.get(call.factKey);
-    if (!o) return false;
-    // In `unknown`, or — for a part of a list element no check judges (a listener's owning
-    // process) — in the fact's evidence, where every report shows it. The same holds for a
-    // source read only to rule out an alternative the fact's own sources already exclude:
-    // another distribution's marker (k3s's data dir, EKS's nodeadm, GKE's CA bundle…) on
-    // this kubeadm node, whose distribution its own readable files show (10-kubeadm.conf,
-    // the kubelet unit it resolves from). Such a marker, readable or not, cannot change
-    // which kubelet unit, config and files the node's checks read; the kubelet, file and
-    // k8s-component facts say in their evidence that it was not observed and why it did
-    // not matter. With no distribution shown by its own files, the same hidden marker makes
-    // the distribution unknown (and the platform packs step aside saying so).
-    const reasons = o.ok ? [...Object.values(o.fact.unknown ?? {}), ...o.fact.evidence.map((e) => e.detail ?? "")] : [o.reason];
-    return reasons.some((r) => r.includes(hostPath));
-  });
-}
-
-const describeResult = (c: LoadedCheck, r: CheckResult) => `${c.key}: ${r.status}${r.message ? ` (${r.message})` : ""}`;
-
 describe("hidden facts: the compliant node's fact sources", () => {
   it("the compliant node passes enough checks, and every probe but the listed ones is exercised", () => {
     const [running, offline] = plans as [Plan, Plan];
@@ -236,51 +96,10 @@ describe("hidden facts: the compliant node's fact sources", () => {
     it(`${mode}: no check passes on a hidden source; each errors, or passes only on facts that were seen while the probe reports the hidden one`, { timeout: 600_000 }, async () => {
       const problems: string[] = [];
       const gapsSeen = new Set<number>();
-      for (const plan of plans) for (const [source, checks] of plan.dependents) {
-        const [kind, p] = [source.slice(0, source.indexOf(":")), source.slice(source.indexOf(":") + 1)];
-        const hostPath = normalize(kind === "proc" ? `/proc/${p}` : p);
-        const host =
-          mode === "unreadable"
-            ? new TableHost({ root: plan.root, hide: { source, mode } })
-            : new HostRoot({ root: plan.root, mounts: maskedAt(plan.root, hostPath) });
-        const { results, facts } = await evaluate(checks, host);
-        const fallbacks = new Map<string, LoadedCheck[]>();
-        checks.forEach((c, i) => {
-          const r = results[i] as CheckResult;
-          if (r.status === "error" || r.status === "fail") return;
-          if (r.status === "skip" && JUSTIFIED_SKIPS[c.key]?.test(r.message ?? "")) return;
-          const edition = r.status === "skip" ? EDITION_FALLBACK.exec(r.message ?? "") : null;
-          if (edition && r.message?.includes(hostPath)) {
-            const pack = edition[1] as string;
-            fallbacks.set(pack, [...(fallbacks.get(pack) ?? []), c]);
-            return;
-          }
-          if (r.status === "pass" && reported(c, facts, hostPath)) return;
-          const gap = knownGap(hostPath, c);
-          if (gap !== -1) {
-            gapsSeen.add(gap);
-            return;
-          }
-          problems.push(`${hostPath} ${mode} → ${describeResult(c, r)}`);
-        });
-        for (const [pack, skipped] of fallbacks) {
-          const edition = plan.checks.filter((c) => c.pack.id === pack);
-          const again =
-            mode === "unreadable"
-              ? new TableHost({ root: plan.root, hide: { source, mode } })
-              : new HostRoot({ root: plan.root, mounts: maskedAt(plan.root, hostPath) });
-          const { results: judged } = await evaluate(edition, again);
-          const byId = new Map(edition.map((c, i) => [c.id, judged[i] as CheckResult]));
-          for (const c of skipped) {
-            const counterpart = byId.get(c.id);
-            if (counterpart?.status === "skip" && EDITION_SKIP.test(counterpart.message ?? "")) {
-              problems.push(`${hostPath} ${mode} → ${c.key} skipped for ${pack}, which does not judge it either: ${describeResult(c, counterpart)}`);
-            }
-          }
-          if (!judged.some((r) => r.status === "pass" || r.status === "fail" || r.status === "error")) {
-            problems.push(`${hostPath} ${mode} → ${skipped.length} checks skipped for the fallback edition ${pack}, which judged nothing`);
-          }
-        }
+      for (const plan of plans) {
+        const run = await hiddenSourceProblems(plan, mode, JUSTIFIED_SKIPS, knownGap);
+        problems.push(...run.problems);
+        for (const g of run.gapsSeen) gapsSeen.add(g);
       }
       const closed = KNOWN_GAPS.filter((_, i) => !gapsSeen.has(i)).map((g) => g.why);
       expect(closed, "known gaps that no longer occur: remove them from KNOWN_GAPS").toEqual([]);
