@@ -112,6 +112,11 @@ export function isNodewardError(e: unknown): e is NodewardError {
   return e instanceof NodewardError;
 }
 
+/** Is `e` nodeward's error with this catalogue code (`hasCode(e, "PATH_ESCAPE")`)? */
+export function hasCode(e: unknown, name: ErrorName): e is NodewardError {
+  return e instanceof NodewardError && e.code === ErrorCodes[name];
+}
+
 /** A short, single-line description of any thrown value, for results and logs. */
 export function describeError(e: unknown): string {
   if (e instanceof NodewardError) return e.message;

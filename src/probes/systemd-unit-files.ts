@@ -11,7 +11,7 @@
  */
 import path from "node:path";
 import { isMissing } from "../host/host-root.js";
-import { ErrorCodes, NodewardError, describeError } from "../errors.js";
+import { ErrorCodes, NodewardError, describeError, hasCode } from "../errors.js";
 import type { ProbeContext } from "./types.js";
 import {
   mergeUnitSections,
@@ -161,7 +161,7 @@ interface FoundFile {
 }
 
 function isEscape(e: unknown): boolean {
-  return e instanceof NodewardError && e.code === ErrorCodes.PATH_ESCAPE;
+  return hasCode(e, "PATH_ESCAPE");
 }
 
 async function findInDirs(

@@ -12,7 +12,7 @@
 import { constants as fsc, type Stats } from "node:fs";
 import { lstat, mkdir, open, rmdir, unlink } from "node:fs/promises";
 import path from "node:path";
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { ErrorCodes, NodewardError, hasCode } from "../errors.js";
 import type { HostRoot } from "../host/host-root.js";
 import { fsyncDir, writeFileDurable } from "../util/durable-write.js";
 import type { FileState } from "./types.js";
@@ -43,7 +43,7 @@ export async function safeLinkTarget(host: HostRoot, hostPath: string): Promise<
   try {
     realParent = await host.resolve(parent, true);
   } catch (e) {
-    if (e instanceof NodewardError && e.code === ErrorCodes.PATH_ESCAPE) {
+    if (hasCode(e, "PATH_ESCAPE")) {
       throw new UnsafePathError(`refusing to change ${hostPath}: ${e.message}`);
     }
     throw e;

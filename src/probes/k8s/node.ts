@@ -4,7 +4,7 @@
  * exist (its parent could be read), or could not be observed (EACCES, an LSM denial, a
  * link out of the root) — never "absent" because a read failed.
  */
-import { ErrorCodes, NodewardError, describeError } from "../../errors.js";
+import { describeError, hasCode } from "../../errors.js";
 import { processTable, type ProcessEntry } from "../process-table.js";
 import { readText as readHostText, type TextRead } from "../kit/read.js";
 import type { Evidence, ProbeContext } from "../types.js";
@@ -13,7 +13,7 @@ export type Presence = { exists: true; isDir: boolean } | { exists: false } | { 
 export type { TextRead };
 
 function isEscape(e: unknown): boolean {
-  return e instanceof NodewardError && e.code === ErrorCodes.PATH_ESCAPE;
+  return hasCode(e, "PATH_ESCAPE");
 }
 
 /** Does a host path exist? Once per scan per path. */
