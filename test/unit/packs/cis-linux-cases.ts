@@ -690,10 +690,13 @@ export function fileTreeCases(): Case[] {
 }
 
 /** Checks with no automated audit: the result is `manual` on any root. */
+/** CIS 1.2 package management: keys, repositories and updates are site policy (all manual). */
+const MANUAL_1_2 = ["1.2.1.1", "1.2.1.2", "1.2.2.1"];
+
 export const MANUAL_ONLY: Record<Distro, string[]> = {
-  debian: ["1.1.1.10", ...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"],
-  "ubuntu-22.04": [...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"],
-  "ubuntu-24.04": ["1.1.1.10", ...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"],
+  debian: ["1.1.1.10", ...MANUAL_1_2, ...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"],
+  "ubuntu-22.04": [...MANUAL_1_2, ...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"],
+  "ubuntu-24.04": ["1.1.1.10", ...MANUAL_1_2, ...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"],
 };
 
 /** CIS 3.3.x network parameters: the same keys and values in the Debian, Ubuntu and RHEL 9 benchmarks. */

@@ -169,7 +169,30 @@ function rhelCases(): RhelCase[] {
     ...aideCases({ installed: "6.1.1", regular: "6.1.2", auditTools: "6.1.3" }, "aidecheck.timer", "/etc/aide.conf"),
     ...bootloaderCases("/boot/grub2/grub.cfg"),
   ])));
+  cases.push(...gpgcheckCases());
   return cases;
+}
+
+/** CIS 1.2.1.2: gpgcheck on in dnf.conf, and no repository turning it off. */
+function gpgcheckCases(): RhelCase[] {
+  const rhelRepo = "[baseos]\nname=BaseOS\nbaseurl=https://cdn.example.org/baseos\ngpgcheck=1\n";
+  return [
+    { id: "1.2.1.2", label: "gpgcheck=1 in [main]", spec: { "etc/dnf/dnf.conf": "[main]\ngpgcheck=1\ninstallonly_limit=3\n" }, want: { status: "pass" } },
+    {
+      id: "1.2.1.2", label: "gpgcheck=0", spec: { "etc/dnf/dnf.conf": "[main]\ngpgcheck=0\n" },
+      want: { status: "fail", message: "matched is false, expected true", evidence: [{ file: "/etc/dnf/dnf.conf" }] },
+    },
+    { id: "1.2.1.2-repos", label: "every repository checks signatures", spec: { "etc/yum.repos.d/rhel.repo": rhelRepo }, want: { status: "pass" } },
+    {
+      id: "1.2.1.2-repos", label: "a local repository with gpgcheck=0",
+      spec: { "etc/yum.repos.d/rhel.repo": rhelRepo, "etc/yum.repos.d/local.repo": "[local]\nbaseurl=file:///srv/repo\ngpgcheck=0\n" },
+      want: {
+        status: "fail",
+        message: "files is 1 of 2 matching: /etc/yum.repos.d/local.repo, expected no element: matched = true",
+        evidence: [{ file: "/etc/yum.repos.d/local.repo" }, { file: "/etc/yum.repos.d/local.repo", line: 3 }, { file: "/etc/yum.repos.d/rhel.repo" }],
+      },
+    },
+  ];
 }
 
 /**
@@ -458,7 +481,7 @@ function filePermCases(): RhelCase[] {
 }
 
 /** Checks with no automated audit: `manual` on any RHEL root. */
-const MANUAL_ONLY = ["1.1.1.9", "1.3.1.6", ...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"];
+const MANUAL_ONLY = ["1.1.1.9", "1.2.1.1", "1.2.1.4", "1.2.2.1", "1.3.1.6", ...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"];
 
 afterAll(cleanupFixtures);
 const cases = rhelCases();
