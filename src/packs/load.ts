@@ -3,6 +3,7 @@
  * is a PackError naming file, line, column and check id; a bad check is dropped and
  * the rest of its pack still loads, a file with YAML syntax errors is dropped whole.
  */
+import { readFileSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
@@ -174,10 +175,14 @@ export interface ParsedFile extends YamlSource {
   validated?: boolean;
 }
 
-/** A ParsedFile from cached data; the document is parsed only if an error needs a position. */
-function fromCache(file: string, text: string, cached: CachedPackFile): ParsedFile {
+/**
+ * A ParsedFile from cached data; the document is parsed only if an error needs a position.
+ * The text is not kept for that (lazy expectations keep their ParsedFile for the whole
+ * scan: ~1 MB of pack text held for nothing): it is read again on that first need.
+ */
+function fromCache(file: string, cached: CachedPackFile): ParsedFile {
   let parsed: YamlSource | undefined;
-  const get = () => (parsed ??= parseYamlText(text));
+  const get = () => (parsed ??= parseYamlText(readFileSync(file, "utf8")));
   return {
     file,
     data: cached.data,
@@ -288,7 +293,7 @@ export async function parseYamlFile(
   }
   const cached = (cache ?? (await defaultPackCache())).get(textHash(text));
   // Cached entries were written only for files that parsed without YAML errors.
-  if (cached && Object.keys(cached.data).every((k) => topKeys.includes(k))) return fromCache(file, text, cached);
+  if (cached && Object.keys(cached.data).every((k) => topKeys.includes(k))) return fromCache(file, cached);
   const read = readYaml(text, file);
   if ("issues" in read) {
     for (const issue of read.issues) errors.push({ code: ErrorCodes.PACK_YAML, ...issue });
