@@ -307,6 +307,12 @@ export class DirWatcher {
       }
       h.subscribers.add(dir);
       this.armed.set(dir, at === dir ? { kind: "dir", at, real } : { kind: "ancestor", at, real });
+      if (at !== dir && (await this.isDir(path.posix.join(at, nextComponent(at, dir)))) === true) {
+        // The next component appeared between the look and the watch (mkdir -p): its
+        // event was missed, so go down now rather than wait for the next revalidation.
+        this.disarm(dir);
+        continue;
+      }
       return;
     }
     this.armed.set(dir, { kind: "polled", reason: `${dir} kept changing while a watch was being set` });
