@@ -4,6 +4,7 @@
  * is a comment, words are separated by whitespace. Module names are normalised with
  * `-` read as `_` (kmod does the same), so `usb-storage` and `usb_storage` are one module.
  */
+import { logicalLines } from "./logical-lines.js";
 import type { ParseProblem } from "./problem.js";
 
 export type ModprobeKind = "install" | "remove" | "blacklist" | "alias" | "options" | "softdep" | "weakdep";
@@ -31,21 +32,9 @@ export function normaliseModuleName(name: string): string {
 export function parseModprobeConf(text: string, file: string): { directives: ModprobeDirective[]; problems: ParseProblem[] } {
   const directives: ModprobeDirective[] = [];
   const problems: ParseProblem[] = [];
-  const lines = text.split("\n");
-  let i = 0;
-  while (i < lines.length) {
-    const startLine = i + 1;
-    let cur = (lines[i] as string).replace(/\r$/, "");
-    i++;
-    // Join continuations through an array: re-slicing one growing string is quadratic.
-    const parts: string[] = [];
-    while (cur.endsWith("\\") && i < lines.length) {
-      parts.push(cur.slice(0, -1));
-      cur = (lines[i] as string).replace(/\r$/, "");
-      i++;
-    }
-    parts.push(cur.endsWith("\\") ? cur.slice(0, -1) : cur);
-    const raw = parts.join("");
+  // modprobe joins continuations with nothing between, and drops a backslash at the end.
+  for (const { line: startLine, text: logical } of logicalLines(text, { joiner: "" })) {
+    const raw = logical.endsWith("\\") ? logical.slice(0, -1) : logical;
     const trimmed = raw.trim();
     if (trimmed === "" || trimmed.startsWith("#")) continue;
     const m = /^(\S+)\s*(.*)$/s.exec(trimmed);

@@ -5,6 +5,7 @@
  * continuing a line, `#` comments, arguments with `[ … ]` brackets kept whole. It never
  * throws: a line it cannot read is a problem.
  */
+import { logicalLines } from "./logical-lines.js";
 import type { ParseProblem } from "./problem.js";
 
 export const PAM_TYPES = ["auth", "account", "password", "session"] as const;
@@ -66,14 +67,8 @@ function words(s: string): string[] | null {
 
 export function parsePam(text: string): PamParse {
   const out: PamParse = { lines: [], includes: [], problems: [] };
-  const raw = text.split("\n");
-  for (let i = 0; i < raw.length; i++) {
-    const start = i + 1;
-    let s = (raw[i] as string).replace(/\r$/, "");
-    while (s.endsWith("\\") && i + 1 < raw.length) {
-      i++;
-      s = `${s.slice(0, -1)} ${(raw[i] as string).replace(/\r$/, "")}`;
-    }
+  for (const { line: start, text: logical } of logicalLines(text)) {
+    let s = logical;
     const hash = s.indexOf("#");
     if (hash !== -1) s = s.slice(0, hash);
     s = s.trim();

@@ -6,6 +6,7 @@
  * trailing backslash continues a line; `#` starts a comment except in `#include`. It never
  * throws: a line it cannot read is a problem.
  */
+import { logicalLines } from "./logical-lines.js";
 import type { ParseProblem } from "./problem.js";
 
 export interface SudoDefault {
@@ -75,14 +76,8 @@ function unquote(v: string): string {
 
 export function parseSudoers(text: string): SudoersParse {
   const out: SudoersParse = { defaults: [], userSpecs: [], includes: [], problems: [] };
-  const raw = text.split("\n");
-  for (let i = 0; i < raw.length; i++) {
-    const start = i + 1;
-    let s = (raw[i] as string).replace(/\r$/, "");
-    while (s.endsWith("\\") && i + 1 < raw.length) {
-      i++;
-      s = `${s.slice(0, -1)} ${(raw[i] as string).replace(/\r$/, "")}`;
-    }
+  for (const { line: start, text: logical } of logicalLines(text)) {
+    let s = logical;
     const inc = /^\s*[@#](include|includedir)\s+(\S.*?)\s*$/.exec(s);
     if (inc) {
       out.includes.push({ kind: inc[1] as "include" | "includedir", path: unquote(inc[2] as string), line: start });

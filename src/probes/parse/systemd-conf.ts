@@ -4,6 +4,7 @@
  * assignments, `#`/`;` comment lines, a trailing backslash continuing a line. It never
  * throws: a line that is neither a header nor an assignment is recorded as a problem.
  */
+import { logicalLines } from "./logical-lines.js";
 import type { ParseProblem } from "./problem.js";
 
 export interface SystemdConfEntry {
@@ -19,17 +20,12 @@ export interface SystemdConfEntry {
 export function parseSystemdConf(text: string, file: string): { entries: SystemdConfEntry[]; problems: ParseProblem[] } {
   const entries: SystemdConfEntry[] = [];
   const problems: ParseProblem[] = [];
-  const lines = text.split("\n");
   let section = "";
-  for (let i = 0; i < lines.length; i++) {
-    const start = i + 1;
-    let s = (lines[i] as string).replace(/\r$/, "");
-    if (/^\s*[#;]/.test(s)) continue;
-    // systemd joins a line ending in a backslash with the next one (a space between).
-    while (s.endsWith("\\") && i + 1 < lines.length) {
-      i++;
-      s = `${s.slice(0, -1)} ${(lines[i] as string).replace(/\r$/, "")}`;
-    }
+  // systemd joins a line ending in a backslash with the next one (a space between); a
+  // comment is never continued.
+  for (const { line: start, text: logical } of logicalLines(text, { isComment: (l) => /^\s*[#;]/.test(l) })) {
+    if (/^\s*[#;]/.test(logical)) continue;
+    let s = logical;
     s = s.trim();
     if (s === "") continue;
     if (s.startsWith("[")) {
