@@ -10,11 +10,12 @@
  */
 import * as fs from "node:fs";
 import { constants as fsc, type Stats } from "node:fs";
-import { lstat, open, readdir, readFile, readlink, stat, statfs, type FileHandle } from "node:fs/promises";
+import { lstat, open, readdir, readFile, readlink, realpath, stat, statfs, type FileHandle } from "node:fs/promises";
 import { promisify } from "node:util";
 import path from "node:path";
 import { nodewardError } from "../errors.js";
 import { MountView, parseMountinfo } from "./mount-view.js";
+import { hiddenProcessesReason } from "./proc-visibility.js";
 import { pushAll } from "../util/array.js";
 
 /** Reads larger than this are refused: a 2 GB sparse file must not be slurped. */
@@ -247,6 +248,27 @@ export class HostRoot {
     if (self === null) return MountView.NONE;
     const theirs = await system(async () => readFile(await this.procResolve("1/mountinfo"), "utf8"));
     return MountView.compare(this.root, parseMountinfo(self).entries, theirs === null ? null : parseMountinfo(theirs).entries);
+  }
+
+  private hiddenProcessesCache?: Promise<string | null>;
+
+  /**
+   * Why the procfs hides some processes from this reader (hidepid=invisible without
+   * CAP_SYS_PTRACE), or null: every process is listed, or it is a tree, not a procfs.
+   * Decided from this process's own mount table and credentials (/proc/self).
+   */
+  hiddenProcesses(): Promise<string | null> {
+    this.hiddenProcessesCache ??= (async () => {
+      if ((await this.procKind()) !== "procfs") return null;
+      const [mountinfo, status, procPath] = await Promise.all([
+        readFile("/proc/self/mountinfo", "utf8").catch(() => null),
+        readFile("/proc/self/status", "utf8").catch(() => null),
+        realpath(this.proc).catch(() => this.proc),
+      ]);
+      if (mountinfo === null || status === null) return null;
+      return hiddenProcessesReason({ mountinfo, status, procPath });
+    })();
+    return this.hiddenProcessesCache;
   }
 
   private procKindCache?: Promise<"procfs" | "tree">;

@@ -50,6 +50,8 @@ export function processTable(ctx: ProbeContext): Promise<ProcessTable> {
         if (raw) processes.push({ pid: batch[j] as number, argv: parseCmdline(raw) });
       });
     }
-    return { processes, problems: [], unreadable };
+    // A hidepid=invisible procfs leaves out what this reader may not ptrace, silently.
+    const hidden = await ctx.host.hiddenProcesses();
+    return { processes, problems: hidden === null ? [] : [hidden], unreadable };
   });
 }
