@@ -6,9 +6,9 @@
  */
 import { z } from "zod";
 import { describeError } from "../errors.js";
-import { pushAll } from "../util/array.js";
 import { parseRsyslog } from "./parse/rsyslog.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { includeReader } from "./kit/include-reader.js";
 import { readsAnd } from "./kit/watch.js";
 
 export { parseRsyslog } from "./parse/rsyslog.js";
@@ -40,9 +40,6 @@ export interface RsyslogFact {
 
 async function load(ctx: ProbeContext): Promise<{ fact: RsyslogFact; unreadable: string[]; problems: Evidence[] }> {
   const fact: RsyslogFact = { exists: false, files: [], modules: [], networkInputs: [], forwards: [], rules: [] };
-  const unreadable: string[] = [];
-  const problems: Evidence[] = [];
-  const seen = new Set<string>();
   const expand = async (pattern: string): Promise<string[]> => {
     if (!pattern.includes("*") && !pattern.includes("?")) return [pattern];
     const dir = pattern.slice(0, pattern.lastIndexOf("/"));
@@ -50,32 +47,22 @@ async function load(ctx: ProbeContext): Promise<{ fact: RsyslogFact; unreadable:
       if ((await ctx.host.readdir(dir)) === null) return [];
       return await ctx.host.glob(pattern);
     } catch (e) {
-      unreadable.push(`${dir}: ${describeError(e)}`);
+      reader.unreadable.push(`${dir}: ${describeError(e)}`);
       return [];
     }
   };
-  const readOne = async (file: string): Promise<void> => {
-    if (seen.has(file) || seen.size >= MAX_FILES) return;
-    seen.add(file);
-    let text: string | null;
-    try {
-      text = await ctx.host.readFileIfExists(file);
-    } catch (e) {
-      unreadable.push(`${file}: ${describeError(e)}`);
-      return;
-    }
-    if (text === null) return;
+  const reader = includeReader(ctx, MAX_FILES, async (file, text) => {
     if (file === RSYSLOG_CONF) fact.exists = true;
     fact.files.push(file);
     const p = parseRsyslog(text);
-    pushAll(problems, p.problems.slice(0, 5).map((x) => ({ file, line: x.line, detail: `unparsed line: ${x.message}` })));
+    reader.noteProblems(file, p.problems);
     type Item = { line: number; run: () => Promise<void> | void };
     const items: Item[] = [];
     for (const d of p.directives) {
       items.push({
         line: d.line,
         run: async () => {
-          if (d.name === "includeconfig") for (const f of await expand(d.value)) await readOne(f);
+          if (d.name === "includeconfig") for (const f of await expand(d.value)) await reader.read(f);
           else if (d.name === "filecreatemode") {
             fact.fileCreateMode = d.value.split(/\s+/)[0] as string;
             fact.fileCreateModeAt = { file, line: d.line };
@@ -90,7 +77,7 @@ async function load(ctx: ProbeContext): Promise<{ fact: RsyslogFact; unreadable:
       items.push({
         line: o.line,
         run: async () => {
-          if (o.kind === "include" && o.params.file !== undefined) for (const f of await expand(o.params.file)) await readOne(f);
+          if (o.kind === "include" && o.params.file !== undefined) for (const f of await expand(o.params.file)) await reader.read(f);
           if (o.kind === "module" && o.params.load !== undefined) {
             const name = o.params.load.replace(/^builtin:/, "");
             fact.modules.push({ name, file, line: o.line });
@@ -119,9 +106,9 @@ async function load(ctx: ProbeContext): Promise<{ fact: RsyslogFact; unreadable:
     }
     items.sort((a, b) => a.line - b.line);
     for (const it of items) await it.run();
-  };
-  await readOne(RSYSLOG_CONF);
-  return { fact, unreadable, problems };
+  });
+  await reader.read(RSYSLOG_CONF);
+  return { fact, unreadable: reader.unreadable, problems: reader.problems };
 }
 
 export default defineProbe({

@@ -7,10 +7,10 @@
  */
 import path from "node:path";
 import { z } from "zod";
-import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { parseSudoers, type SudoDefault, type SudoUserSpec } from "./parse/sudoers.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+import { includeReader } from "./kit/include-reader.js";
 import { readsAnd } from "./kit/watch.js";
 
 export { parseSudoers } from "./parse/sudoers.js";
@@ -38,24 +38,11 @@ export interface SudoersFact {
 
 async function load(ctx: ProbeContext): Promise<{ fact: SudoersFact; unreadable: string[]; problems: Evidence[] }> {
   const fact: SudoersFact = { exists: false, defaults: [], userSpecs: [], files: [], usePty: false, timestampTimeout: 15, authenticateDisabled: false, nopasswd: false };
-  const unreadable: string[] = [];
-  const problems: Evidence[] = [];
-  const seen = new Set<string>();
-  const readOne = async (file: string): Promise<void> => {
-    if (seen.has(file) || seen.size >= MAX_FILES) return;
-    seen.add(file);
-    let text: string | null;
-    try {
-      text = await ctx.host.readFileIfExists(file);
-    } catch (e) {
-      unreadable.push(`${file}: ${describeError(e)}`);
-      return;
-    }
-    if (text === null) return;
+  const reader = includeReader(ctx, MAX_FILES, async (file, text) => {
     if (file === SUDOERS) fact.exists = true;
     fact.files.push(file);
     const parsed = parseSudoers(text);
-    pushAll(problems, parsed.problems.slice(0, 5).map((p) => ({ file, line: p.line, detail: `unparsed line: ${p.message}` })));
+    reader.noteProblems(file, parsed.problems);
     // Directives apply in file order: includes are read where they stand.
     const items = [
       ...parsed.defaults.map((d) => ({ line: d.line, run: () => { fact.defaults.push({ ...d, file }); } })),
@@ -64,21 +51,21 @@ async function load(ctx: ProbeContext): Promise<{ fact: SudoersFact; unreadable:
         line: inc.line,
         run: async () => {
           const target = path.posix.isAbsolute(inc.path) ? inc.path : path.posix.join(path.posix.dirname(file), inc.path);
-          if (inc.kind === "include") return readOne(target);
+          if (inc.kind === "include") return reader.read(target);
           let names: string[] | null;
           try {
             names = await ctx.host.readdir(target);
           } catch (e) {
-            unreadable.push(`${target}: ${describeError(e)}`);
+            reader.unreadable.push(`${target}: ${describeError(e)}`);
             return;
           }
-          for (const n of (names ?? []).filter((x) => !x.endsWith("~") && !x.includes(".")).sort()) await readOne(`${target}/${n}`);
+          for (const n of (names ?? []).filter((x) => !x.endsWith("~") && !x.includes(".")).sort()) await reader.read(`${target}/${n}`);
         },
       })),
     ].sort((a, b) => a.line - b.line);
     for (const it of items) await it.run();
-  };
-  await readOne(SUDOERS);
+  });
+  await reader.read(SUDOERS);
   for (const d of fact.defaults) {
     if (d.name === "authenticate" && d.negated) fact.authenticateDisabled = true;
     if (d.scope !== "") continue;
@@ -90,7 +77,7 @@ async function load(ctx: ProbeContext): Promise<{ fact: SudoersFact; unreadable:
     if (d.name === "timestamp_timeout" && d.value !== undefined && /^-?\d+(\.\d+)?$/.test(d.value)) fact.timestampTimeout = Number(d.value);
   }
   fact.nopasswd = fact.userSpecs.some((u) => u.tags.includes("NOPASSWD"));
-  return { fact, unreadable, problems };
+  return { fact, unreadable: reader.unreadable, problems: reader.problems };
 }
 
 export default defineProbe({
