@@ -37,7 +37,7 @@ export function hiddenProcessesReason(input: ProcVisibilityInput): string | null
   const opts = new Map(superOptions.split(",").map((o) => [o.split("=")[0] ?? "", o.split("=")[1] ?? ""] as const));
   const hidepid = opts.get("hidepid");
   if (hidepid !== "2" && hidepid !== "invisible") return null;
-  const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, "m").exec(input.status)?.[1]?.trim() ?? "";
+  const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, "m").exec(input.status)?.[1]?.trim() ?? "";
   const capEff = /^[0-9a-f]+$/i.test(field("CapEff")) ? BigInt(`0x${field("CapEff")}`) : 0n;
   if ((capEff >> CAP_SYS_PTRACE) & 1n) return null;
   const gid = opts.get("gid");

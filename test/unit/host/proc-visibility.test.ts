@@ -34,6 +34,11 @@ describe("hiddenProcessesReason", () => {
     );
   });
 
+  it("an empty Groups: line is empty, not the next line's values", () => {
+    const text = `Name:\tnode\nGid:\t1000\t1000\t1000\t1000\nGroups:\t\nNStgid:\t4\nCapEff:\t${NO_CAPS}\n`;
+    expect(hiddenProcessesReason({ mountinfo: mountinfo("rw,hidepid=invisible,gid=4"), procPath: "/proc", status: text })).toMatch(/is not in its group 4/);
+  });
+
   it("hidepid=1 (noaccess) lists every pid: its refusals are reported per process instead", () => {
     expect(hiddenProcessesReason({ mountinfo: mountinfo("rw,hidepid=noaccess"), procPath: "/proc", status: status(NO_CAPS) })).toBeNull();
   });
