@@ -15,9 +15,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_PATH, ensureBuilt, inCI, REPO_ROOT, run } from "./helpers.js";
+import { CHROMIUM, consoleLines, runChromium } from "./chromium.js";
+import { CLI_PATH, ensureBuilt, inCI, REPO_ROOT } from "./helpers.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const WIDTH = 1280;
 const HEIGHT = 800;
 const OVERVIEW_MAX_BYTES = 150 * 1024;
@@ -69,38 +69,8 @@ async function freePort(): Promise<number> {
   throw new Error("no free port in 19500-19899");
 }
 
-/** Headless chromium with a fresh profile; its stderr is kept beside the artifacts. */
-async function chromium(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const profile = await mkdtemp(path.join(work, "profile-"));
-  const r = await run(
-    [
-      CHROMIUM,
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--hide-scrollbars",
-      `--user-data-dir=${profile}`,
-      "--virtual-time-budget=3000",
-      "--enable-logging=stderr",
-      "--v=0",
-      ...args,
-    ],
-    { timeoutMs: 90_000 },
-  );
-  await writeFile(path.join(work, `chromium-${path.basename(profile)}.log`), r.stderr);
-  if (r.exitCode !== 0) throw new Error(`chromium ${args.join(" ")} exited ${r.exitCode ?? r.signal}:\n${r.stderr.slice(-2000)}`);
-  return { stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The page's console messages (CSP violations included), as Chromium logs them with --enable-logging=stderr. */
-function consoleLines(stderr: string): string[] {
-  return stderr.split("\n").filter((l) => /:CONSOLE[:(]/.test(l));
-}
+/** Headless chromium with a fresh profile (no scrollbars in the screenshot); its stderr is kept beside the artifacts. */
+const chromium = (args: string[]) => runChromium(work, ["--hide-scrollbars", ...args]);
 
 describe("the dashboard in headless Chromium", () => {
   if (!existsSync(CHROMIUM)) {

@@ -17,50 +17,18 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { htmlReporter } from "../../src/report/html.js";
 import { sampleReport } from "../helpers/sample-report.js";
-import { inCI, run } from "./helpers.js";
+import { CHROMIUM, consoleLines, runChromium } from "./chromium.js";
+import { inCI } from "./helpers.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const WIDTH = 1200;
 const HEIGHT = 1500;
 
 let dir: string;
 let page: string;
 
-/** Run headless chromium with a fresh profile; stderr (D-Bus noise) goes to a log file. */
-async function chromium(args: string[]): Promise<string> {
-  return (await chromiumRun(args)).stdout;
-}
-
-/** The page's console messages (CSP violations included), as Chromium logs them with --enable-logging=stderr. */
-function consoleLines(stderr: string): string[] {
-  return stderr.split("\n").filter((l) => /:CONSOLE[:(]/.test(l));
-}
-
-async function chromiumRun(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const profile = await mkdtemp(path.join(dir, "profile-"));
-  const r = await run(
-    [
-      CHROMIUM,
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${profile}`,
-      "--virtual-time-budget=3000",
-      "--enable-logging=stderr",
-      "--v=0",
-      ...args,
-    ],
-    { timeoutMs: 90_000 },
-  );
-  await writeFile(path.join(dir, `chromium-${path.basename(profile)}.log`), r.stderr);
-  if (r.exitCode !== 0) throw new Error(`chromium ${args.join(" ")} exited ${r.exitCode ?? r.signal}:\n${r.stderr.slice(-2000)}`);
-  return { stdout: r.stdout, stderr: r.stderr };
-}
+/** Headless chromium with a fresh profile; stderr (D-Bus noise) goes to a log file. */
+const chromiumRun = (args: string[]) => runChromium(dir, args);
+const chromium = async (args: string[]): Promise<string> => (await chromiumRun(args)).stdout;
 
 /** Visible checks' ids, in page order, from a dumped DOM. */
 function visibleChecks(dom: string): string[] {
