@@ -767,6 +767,19 @@ const gke: DistroNode = {
   skips: { "NW-K8S-3": "AppArmor is the security module of Debian", "NW-K8S-4": "AppArmor is the security module of Debian" },
 };
 
+/** Every shipped pack that judges a Kubernetes node (the selection picks among them by the node). */
+export const KUBERNETES_PACKS = [
+  "cis-kubernetes-node",
+  "cis-kubernetes-node-2.0",
+  "kubernetes-control-plane",
+  "kubernetes-control-plane-2.0",
+  "cis-eks-node",
+  "cis-aks-node",
+  "cis-gke-node",
+  "kubernetes-node-runtime",
+] as const;
+export type KubernetesPack = (typeof KUBERNETES_PACKS)[number];
+
 export const DISTRO_NODES: Record<string, DistroNode> = {
   "k3s-agent": k3sAgent,
   "rke2-agent": rke2Agent,

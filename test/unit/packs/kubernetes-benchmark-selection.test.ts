@@ -12,23 +12,14 @@ import { HostRoot } from "../../../src/host/host-root.js";
 import { formatPackError, type LoadedCheck } from "../../../src/packs/load.js";
 import { BENCHMARKS_DIR, loadShippedPacks } from "../../helpers/check-fixture.js";
 import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
-import { DISTRO_NODES } from "../../helpers/k8s-distributions.js";
+import { DISTRO_NODES, KUBERNETES_PACKS, type KubernetesPack } from "../../helpers/k8s-distributions.js";
 import { kubeadmNode } from "../../helpers/kubeadm-node.js";
 import { aksNode, eksNode, gkeNode } from "../../helpers/managed-nodes.js";
 
 afterAll(cleanupFixtures);
 
-const PACKS = [
-  "cis-kubernetes-node",
-  "cis-kubernetes-node-2.0",
-  "kubernetes-control-plane",
-  "kubernetes-control-plane-2.0",
-  "cis-eks-node",
-  "cis-aks-node",
-  "cis-gke-node",
-  "kubernetes-node-runtime",
-] as const;
-type Pack = (typeof PACKS)[number];
+const PACKS = KUBERNETES_PACKS;
+type Pack = KubernetesPack;
 
 async function kubernetesChecks(): Promise<LoadedCheck[]> {
   const checks = [];

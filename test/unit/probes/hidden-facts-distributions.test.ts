@@ -15,20 +15,11 @@ import { formatPackError, type LoadedCheck } from "../../../src/packs/load.js";
 import { BENCHMARKS_DIR, loadShippedPacks } from "../../helpers/check-fixture.js";
 import { cleanupFixtures } from "../../helpers/fixture-root.js";
 import { buildPlan, describeResult, evaluate, hiddenSourceProblems, TableHost, type Plan } from "../../helpers/hidden-sources.js";
-import { DISTRO_NODES } from "../../helpers/k8s-distributions.js";
+import { DISTRO_NODES, KUBERNETES_PACKS } from "../../helpers/k8s-distributions.js";
 
 afterAll(cleanupFixtures);
 
-const PACKS = [
-  "cis-kubernetes-node",
-  "cis-kubernetes-node-2.0",
-  "kubernetes-control-plane",
-  "kubernetes-control-plane-2.0",
-  "cis-eks-node",
-  "cis-aks-node",
-  "cis-gke-node",
-  "kubernetes-node-runtime",
-];
+const PACKS: readonly string[] = KUBERNETES_PACKS;
 
 /** Hidden sources whose checks may still end `skip`, with why the benchmark allows it. Key: `<pack>/<id>`. */
 const JUSTIFIED_SKIPS: Record<string, RegExp> = {};
