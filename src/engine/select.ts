@@ -1,5 +1,5 @@
 /** Filters shared by `scan`, `remediate` and the agent: which loaded checks run. */
-import type { LoadedCheck, LoadedPack } from "../packs/load.js";
+import type { IfUnknown, LoadedCheck, LoadedPack } from "../packs/load.js";
 import { SEVERITIES, type Severity } from "./result.js";
 
 export interface CheckFilter {
@@ -21,14 +21,33 @@ export function selectChecks(packs: readonly LoadedPack[], filter: CheckFilter =
   const out: LoadedCheck[] = [];
   const wantPacks = filter.benchmarks?.length ? new Set(filter.benchmarks) : undefined;
   const wantChecks = filter.checks?.length ? new Set(filter.checks) : undefined;
-  for (const pack of packs) {
-    if (wantPacks && !wantPacks.has(pack.meta.id)) continue;
+  const chosen = packs.filter((p) => !wantPacks || wantPacks.has(p.meta.id));
+  const chosenIds = new Set(chosen.map((p) => p.meta.id));
+  for (const pack of chosen) {
     for (const c of pack.checks) {
       if (wantChecks && !wantChecks.has(c.id) && !wantChecks.has(c.key)) continue;
       if (filter.minSeverity && severityRank(c.severity) < severityRank(filter.minSeverity)) continue;
       if (filter.maxLevel !== undefined && c.level !== undefined && c.level > filter.maxLevel) continue;
-      out.push(c);
+      out.push(withDeferrals(c, chosenIds));
     }
   }
   return out;
+}
+
+/**
+ * A condition whose `if-unknown` defers to another pack (CIS Kubernetes v1.12.0 steps aside
+ * for v2.0.1 when the kubelet's version cannot be read) defers only when that pack is part
+ * of this selection (the pack filter, not the check filter: a drift re-check of a few checks
+ * keeps the scan's decision). Otherwise nothing would judge the node and the run would exit
+ * 0, so the check runs after all, saying why.
+ */
+function withDeferrals(check: LoadedCheck, chosen: ReadonlySet<string>): LoadedCheck {
+  const orphaned = (u: IfUnknown | undefined): boolean => u?.defersTo !== undefined && !chosen.has(u.defersTo.pack);
+  if (!check.applies.some((cond) => orphaned(cond.ifUnknown))) return check;
+  return {
+    ...check,
+    applies: check.applies.map((cond) =>
+      cond.ifUnknown?.defersTo && orphaned(cond.ifUnknown) ? { ...cond, ifUnknown: { apply: true, note: cond.ifUnknown.defersTo.note } } : cond,
+    ),
+  };
 }

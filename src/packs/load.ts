@@ -57,7 +57,15 @@ export interface CompiledCondition extends ProbeCall {
   expect: FieldsMatcher;
   reason: string;
   /** The pack's fallback when the condition cannot be decided (schema: `if-unknown`). */
-  ifUnknown?: { apply: boolean; note: string };
+  ifUnknown?: IfUnknown;
+}
+
+/** A condition's documented fallback (schema: `if-unknown`). */
+export interface IfUnknown {
+  apply: boolean;
+  note: string;
+  /** The pack that judges instead (with `apply: false`), and the note when it is not selected. */
+  defersTo?: { pack: string; note: string };
 }
 
 export interface LoadedCheck {
@@ -490,10 +498,15 @@ function compileConditions(
     const call = compileCall(pf, d.probe, params, [...base, i], checkId, errors);
     const expectRaw = substituteVars(d.expect, vars, [...base, i, "expect"], onError);
     const expect = call ? compileExpect(pf, expectRaw, [...base, i, "expect"], call.probe, checkId, errors) : null;
-    if (call && expect) out.push({ ...call, expect, reason: d.reason, ...(d["if-unknown"] ? { ifUnknown: d["if-unknown"] } : {}) });
+    if (call && expect) out.push({ ...call, expect, reason: d.reason, ...(d["if-unknown"] ? { ifUnknown: ifUnknownOf(d["if-unknown"]) } : {}) });
     else ok = false;
   });
   return ok ? out : null;
+}
+
+function ifUnknownOf(def: NonNullable<ConditionDef["if-unknown"]>): IfUnknown {
+  const defers = def["defers-to"];
+  return { apply: def.apply, note: def.note, ...(defers ? { defersTo: { pack: defers.pack, note: defers.note } } : {}) };
 }
 
 function compileCall(

@@ -49,9 +49,18 @@ export const ConditionSchema = z.strictObject({
    * A documented fallback for when the condition cannot be decided (a field it names could
    * not be observed, e.g. the kubelet's version): `apply: true` runs the check anyway and
    * puts `note` on its result's message; `apply: false` skips it with `note`. Without it,
-   * an undecidable condition is `error`.
+   * an undecidable condition is `error`. `defers-to` (with `apply: false`) names the pack
+   * that judges instead; when that pack is not part of the scan's selection, this check
+   * runs after all, with the `defers-to` note, rather than leaving nothing judged.
    */
-  "if-unknown": z.strictObject({ apply: z.boolean(), note: z.string().min(1) }).optional(),
+  "if-unknown": z
+    .strictObject({
+      apply: z.boolean(),
+      note: z.string().min(1),
+      "defers-to": z.strictObject({ pack: z.string().min(1), note: z.string().min(1) }).optional(),
+    })
+    .refine((u) => !(u.apply && u["defers-to"]), { message: '"defers-to" goes with "apply: false" (it says who judges instead)' })
+    .optional(),
 });
 
 export const FixSchema = z.strictObject({

@@ -5,6 +5,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { runChecks } from "../../../src/engine/run-checks.js";
+import { selectChecks, type CheckFilter } from "../../../src/engine/select.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { loadPacks } from "../../../src/packs/load.js";
 import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
@@ -111,5 +112,53 @@ describe("if-unknown: a documented fallback for a condition the facts cannot dec
     const fallback = await scan(cond('\n    if-unknown: { apply: true, note: "version unknown" }'), {}, node);
     expect(fallback.results[0]?.status).toBe("pass");
     expect(fallback.results[0]?.message).toMatch(/^version unknown \(cannot determine version: /);
+  });
+});
+
+describe("if-unknown defers-to: the pack that judges instead must be in the selection", () => {
+  // Two editions as in CIS Kubernetes v1.12.0 / v2.0.1: the old one steps aside when the
+  // kubelet's version cannot be read, for the new one — but only if the new one runs.
+  const edition = (id: string, ifUnknown: string) => `pack: { id: ${id}, title: ${id}, benchmark: ${id} Benchmark, version: "1" }
+applies:
+  - probe: kubelet
+    expect: { version: { version-below: "1.34" } }
+    reason: the kubelet is 1.34 or newer
+    if-unknown: ${ifUnknown}
+`;
+  const OLD = edition("old", `{ apply: false, note: "version unknown; new judges", defers-to: { pack: new, note: "version unknown and new not selected; old judges" } }`);
+  const NEW = edition("new", `{ apply: true, note: "version unknown; new judges as the fallback" }`).replace("version-below", "version-at-least");
+
+  async function editions(filter: CheckFilter) {
+    const loaded = await loadPacks([await packDir({ "pack.yaml": OLD, "checks.yaml": CHECKS }), await packDir({ "pack.yaml": NEW, "checks.yaml": CHECKS })]);
+    expect(loaded.errors).toEqual([]);
+    const root = await fixtureRoot({ ...kubeadmNode({ kubeletVersion: null }), "etc/passwd": "root:x:0:0::/root:/bin/sh\n" });
+    const results = await runChecks(selectChecks(loaded.packs, filter), { host: new HostRoot({ root }) });
+    return results.map((r) => [r.pack, r.id, r.status, r.message?.replace(/ \(cannot determine version: .*\)/, " (…)")]);
+  }
+
+  it("both selected: the old edition steps aside with its note, the new one judges", async () => {
+    expect(await editions({})).toEqual([
+      ["old", "a", "skip", "version unknown; new judges (…)"],
+      ["old", "b", "skip", "version unknown; new judges (…)"],
+      ["new", "a", "pass", "version unknown; new judges as the fallback (…)"],
+      ["new", "b", "fail", "exists is false, expected true; version unknown; new judges as the fallback (…)"],
+    ]);
+  });
+
+  it("the old edition alone judges, saying why, instead of leaving nothing judged (exit 0)", async () => {
+    expect(await editions({ benchmarks: ["old"] })).toEqual([
+      ["old", "a", "pass", "version unknown and new not selected; old judges (…)"],
+      ["old", "b", "fail", "exists is false, expected true; version unknown and new not selected; old judges (…)"],
+    ]);
+  });
+
+  it("a check filter (a drift re-check of one check) keeps the pack selection's decision", async () => {
+    expect(await editions({ checks: ["old/b"] })).toEqual([["old", "b", "skip", "version unknown; new judges (…)"]]);
+  });
+
+  it("defers-to with apply: true is a pack error", async () => {
+    const bad = edition("bad", `{ apply: true, note: "n", defers-to: { pack: new, note: "m" } }`);
+    const loaded = await loadPacks([await packDir({ "pack.yaml": bad, "checks.yaml": CHECKS })]);
+    expect(loaded.errors.map((e) => [e.line, e.message])).toEqual([[6, '"defers-to" goes with "apply: false" (it says who judges instead) at 0.if-unknown']]);
   });
 });

@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../../src/engine/result.js";
 import { runChecks } from "../../../src/engine/run-checks.js";
+import { selectChecks } from "../../../src/engine/select.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { formatPackError, type LoadedCheck } from "../../../src/packs/load.js";
 import { BENCHMARKS_DIR, loadShippedPacks } from "../../helpers/check-fixture.js";
@@ -113,6 +114,19 @@ describe("kubeadm nodes: the kubelet's version picks the CIS Kubernetes edition"
     const r = by.get("cis-kubernetes-node-2.0")?.find((x) => x.id === "4.2.1");
     expect(r?.status).toBe("fail");
     expect(r?.message).toMatch(/^value is true, expected false; kubelet version unknown; judged by CIS Kubernetes Benchmark v2\.0\.1/);
+  });
+
+  it("with v2.0.1 not selected (--benchmark cis-kubernetes-node), v1.12.0 judges and says why rather than nothing judging", async () => {
+    const loaded = await loadShippedPacks(path.join(BENCHMARKS_DIR, "cis-kubernetes-node"));
+    const checks = selectChecks(loaded.packs, { benchmarks: ["cis-kubernetes-node"] });
+    const results = await runChecks(checks, { host: new HostRoot({ root: await fixtureRoot(kubeadmNode({ kubeletVersion: null })) }) });
+    const r421 = results.find((r) => r.id === "4.2.1");
+    expect(r421?.status).toBe("pass");
+    expect(r421?.message).toMatch(
+      /^kubelet version unknown and pack cis-kubernetes-node-2\.0 \(CIS Kubernetes Benchmark v2\.0\.1\) not selected; judged by v1\.12\.0 \(cannot determine version: .+\)$/,
+    );
+    // No result steps aside for an edition that does not run.
+    expect(results.filter((r) => r.message?.includes("judges this node as the fallback")).map((r) => r.id)).toEqual([]);
   });
 });
 
