@@ -78,34 +78,120 @@ export const MESSAGES = {
   COMMAND_OUTPUT_CUT: { code: "COMMAND_FAILED", template: "{command} printed more than {limit} bytes; output cut" },
   COMMAND_ABNORMAL: { code: "COMMAND_FAILED", template: "{command} did not exit normally" },
   UNHANDLED: { code: "UNREACHABLE", template: "unhandled {what}: {value}" },
+  COMMAND_EXITED: { code: "COMMAND_FAILED", template: "{command} exited {exitCode}{stderr}" },
+  COMMAND_SIGNALLED: { code: "COMMAND_FAILED", template: "{command} ended by {signal}" },
+  COMMAND_ENDED: { code: "COMMAND_FAILED", template: "{reason}" },
+  COMMAND_EMPTY_ARGV: { code: "COMMAND_FAILED", template: "no command to run (an empty argv)" },
+  UNIT_NAME_INVALID: { code: "PROBE_FAILED", template: "not a valid unit name: {name}" },
+  SSHD_INCLUDE_DEPTH: { code: "PARSE", template: "{file} line {line}: too many recursive includes (more than {max} levels)" },
+  SSHD_INCLUDE_FAILED: { code: "PROBE_FAILED", template: "{reason}" },
+  RPM_HEADER_SHORT: { code: "PARSE", template: "rpm header blob of {size} bytes is too short" },
+  RPM_HEADER_SIZES: { code: "PARSE", template: "rpm header blob: {entries} entries and {dataBytes} data bytes do not fit its {size} bytes" },
+  RPM_HEADER_STRING: { code: "PARSE", template: "rpm header blob: a string runs past the data store" },
+  RPM_HEADER_TAG_OUTSIDE: { code: "PARSE", template: "rpm header blob: tag {tag} points outside the data store" },
+  RPM_HEADER_TAG_PAST: { code: "PARSE", template: "rpm header blob: tag {tag} runs past the data store" },
+  RPM_HEADER_NO_NEVR: { code: "PARSE", template: "rpm header blob without NAME, VERSION and RELEASE strings" },
+  SQLITE_HEADER: { code: "PARSE", template: "not an SQLite 3 database (bad header)" },
+  SQLITE_PAGE_SIZE: { code: "PARSE", template: "bad page size {size}" },
+  SQLITE_ENCODING: { code: "PARSE", template: "text encoding {encoding} is not UTF-8" },
+  SQLITE_PAGE_RANGE: { code: "PARSE", template: "page {page} out of range (1..{count})" },
+  SQLITE_PAGE_PAST_END: { code: "PARSE", template: "page {page} is past the end of the file" },
+  SQLITE_SHORT_READ: { code: "PARSE", template: "page {page}: short read ({size} bytes)" },
+  SQLITE_VARINT: { code: "PARSE", template: "varint runs past the end of a page" },
+  SQLITE_RECORD: { code: "PARSE", template: "record value runs past its payload" },
+  SQLITE_SERIAL_TYPE: { code: "PARSE", template: "reserved serial type {type}" },
+  SQLITE_NO_TABLE: { code: "PARSE", template: "no table {table}" },
+  SQLITE_PAGE_TWICE: { code: "PARSE", template: "page {page} is reached twice: a corrupt b-tree" },
+  SQLITE_OVERFLOW: { code: "PARSE", template: "overflow chain of row {rowid} is broken" },
+  SQLITE_PAGE_KIND: { code: "PARSE", template: "page {page} is not a table b-tree page (type 0x{type})" },
+  DBUS_READ_PAST_END: { code: "DBUS", template: "malformed D-Bus message: read past its end" },
+  DBUS_TYPE: { code: "DBUS", template: 'unsupported D-Bus type "{signature}" in a reply' },
+  DBUS_ENDIANNESS: { code: "DBUS", template: "malformed D-Bus message: endianness byte 0x{byte}" },
+  DBUS_TOO_LARGE: { code: "DBUS", template: "D-Bus message of {size} bytes is over the limit" },
+  DBUS_SIGNATURE: { code: "DBUS", template: 'unexpected reply signature "{signature}"' },
+  DBUS_PEER_CLOSED: { code: "DBUS", template: "the D-Bus peer closed the connection" },
+  DBUS_NO_REPLY: { code: "DBUS", template: "{method} got no reply within {ms} ms" },
+  DBUS_ERROR_REPLY: { code: "DBUS", template: "{name}{text}" },
+  DBUS_CLOSED: { code: "DBUS", template: "connection closed" },
+  DBUS_AUTH_NO_LINE: { code: "DBUS", template: "D-Bus authentication: no line from the peer" },
+  DBUS_AUTH_REFUSED: { code: "DBUS", template: "D-Bus authentication refused: {line}" },
+  DBUS_TIMEOUT: { code: "DBUS", template: "{what}: no answer within {ms} ms" },
+  MATCHER_FIELD_MAP: { code: "PACK_INVALID", template: "{matcher} takes a map of field: matcher" },
+  MATCHER_MODE: { code: "PACK_INVALID", template: 'mode-at-most takes an octal mode as a quoted string, e.g. "0600" (got {got})' },
+  MATCHER_EMPTY_MAP: { code: "PACK_INVALID", template: "empty matcher map" },
+  MATCHER_ONE_PER_LEVEL: { code: "PACK_INVALID", template: "only one matcher per level; found {found}" },
+  MATCHER_UNKNOWN: { code: "PACK_INVALID", template: 'unknown matcher "{name}" (known: {known})' },
+  EXPECTATION_EMPTY: { code: "PACK_INVALID", template: "empty expectation" },
+  MATCHER_FIELD_LIST: { code: "PACK_INVALID", template: "{matcher} takes a non-empty list of field maps" },
+  FACT_FIELD_UNKNOWN: { code: "PACK_INVALID", template: 'unknown fact field "{field}" (this probe gives: {fields})' },
+  MATCHER_NUMBER: { code: "PACK_INVALID", template: "{matcher} takes a number" },
+  MATCHER_LIST: { code: "PACK_INVALID", template: "{matcher} takes a non-empty list" },
+  MATCHER_REGEX_STRING: { code: "PACK_INVALID", template: "{matcher} takes a regular expression string" },
+  MATCHER_BAD_REGEX: { code: "PACK_INVALID", template: "bad regular expression {pattern}: {reason}" },
+  MATCHER_SCALAR: { code: "PACK_INVALID", template: "{matcher} takes a scalar" },
+  MATCHER_SCALAR_OR_LIST: { code: "PACK_INVALID", template: "{matcher} takes a scalar or a list, not a map" },
+  MATCHER_VERSION_QUOTED: { code: "PACK_INVALID", template: '{matcher} takes a quoted version string such as "1.34" (YAML reads 1.30 unquoted as the number 1.3)' },
+  MATCHER_NOT_VERSION: { code: "PACK_INVALID", template: '{matcher}: "{got}" is not a version such as "1.34"' },
+  MATCHER_TRUE: { code: "PACK_INVALID", template: "{matcher} takes the value true" },
+  REGEX_TOO_LONG: { code: "PACK_INVALID", template: "pattern is {length} characters, over the {cap}-character pattern cap" },
+  REGEX_SYNTAX: { code: "PACK_INVALID", template: "{reason}" },
+  PACK_CACHE_STALE: { code: "PACK_INVALID", template: "an expectation the pack cache proved no longer compiles: rebuild (npm run build)" },
 } as const satisfies Record<string, { code: ErrorName; template: string }>;
 
 export type MessageId = keyof typeof MESSAGES;
 
+type Template<M extends MessageId> = (typeof MESSAGES)[M]["template"];
+
 /** The `{name}` placeholders of a template, as a union of names. */
 type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}` ? P | Placeholders<Rest> : never;
 
-export type MessageParams<M extends MessageId> = Record<Placeholders<(typeof MESSAGES)[M]["template"]>, string | number>;
+export type MessageParams<M extends MessageId> = Record<Placeholders<Template<M>>, string | number>;
+
+/**
+ * What a catalogued error is built from: a template id of the code `C`, its params (none
+ * for a template without placeholders) and the usual Error options. `new XError(...args)`
+ * takes these, so TypeScript refuses a free-form message or a template of another code.
+ */
+export type MessageArgs<C extends ErrorName = ErrorName> = {
+  [M in MessageId]: (typeof MESSAGES)[M]["code"] extends C
+    ? [Placeholders<Template<M>>] extends [never]
+      ? [id: M, params?: Record<string, never>, options?: ErrorOptions]
+      : [id: M, params: MessageParams<M>, options?: ErrorOptions]
+    : never;
+}[MessageId];
+
+/** The code-and-message form the last free-form throws still use (going away). */
+type FreeFormArgs = [code: ErrorCode, message: string, options?: ErrorOptions];
 
 export class NodewardError extends Error {
   readonly code: ErrorCode;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(...args: MessageArgs | FreeFormArgs) {
+    if (args[0] in MESSAGES) {
+      const [id, params, options] = args as [MessageId, Record<string, string | number>?, ErrorOptions?];
+      super(fill(id, params ?? {}), options);
+      this.code = ErrorCodes[MESSAGES[id].code];
+    } else {
+      const [code, message, options] = args as FreeFormArgs;
+      super(message, options);
+      this.code = code;
+    }
     this.name = "NodewardError";
-    this.code = code;
   }
 }
 
-/** A template filled in: `{name}` → params.name. */
-export function errorMessage<M extends MessageId>(id: M, params: MessageParams<M>): string {
-  const values = params as Record<string, string | number>;
-  return MESSAGES[id].template.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name]));
+function fill(id: MessageId, params: Record<string, string | number>): string {
+  return MESSAGES[id].template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name]));
 }
 
-/** The catalogue's error `id`, its message filled in from `params`. */
-export function nodewardError<M extends MessageId>(id: M, params: MessageParams<M>, options?: { cause?: unknown }): NodewardError {
-  return new NodewardError(ErrorCodes[MESSAGES[id].code], errorMessage(id, params), options);
+/** A template filled in: `{name}` → params.name (for a reason carried in a result, not thrown). */
+export function errorMessage<M extends MessageId>(id: M, params: MessageParams<M>): string {
+  return fill(id, params as Record<string, string | number>);
+}
+
+/** The catalogue's error `id`, its message filled in from `params` (`new NodewardError(...)` in one call). */
+export function nodewardError(...args: MessageArgs): NodewardError {
+  return new NodewardError(...args);
 }
 
 export function isNodewardError(e: unknown): e is NodewardError {

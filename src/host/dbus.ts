@@ -10,7 +10,7 @@
  * implemented; anything else in a reply is reported as an error, never guessed.
  */
 import { createConnection, type Socket } from "node:net";
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { NodewardError, type MessageArgs, type ErrorName } from "../errors.js";
 
 export type DbusBasic = string | number | bigint | boolean;
 
@@ -25,12 +25,8 @@ export interface DbusCall {
 }
 
 export class DbusError extends NodewardError {
-  constructor(
-    message: string,
-    /** The D-Bus error name (`org.freedesktop.DBus.Error.AccessDenied`), when the peer sent one. */
-    readonly dbusName?: string,
-  ) {
-    super(ErrorCodes.DBUS, message);
+  constructor(...args: MessageArgs<"DBUS">) {
+    super(...args);
     this.name = "DbusError";
   }
 }
@@ -170,7 +166,7 @@ class Reader {
   }
 
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new DbusError("malformed D-Bus message: read past its end");
+    if (this.pos + n > this.buf.length) throw new DbusError("DBUS_READ_PAST_END");
   }
 
   align(n: number): void {
@@ -236,7 +232,7 @@ class Reader {
         return v;
       }
       default:
-        throw new DbusError(`unsupported D-Bus type "${sig}" in a reply`);
+        throw new DbusError("DBUS_TYPE", { signature: sig });
     }
   }
 }
@@ -262,14 +258,14 @@ export function decodeMessages(buf: Buffer): { messages: DbusMessage[]; used: nu
   let off = 0;
   while (buf.length - off >= 16) {
     const endian = buf[off];
-    if (endian !== 0x6c && endian !== 0x42) throw new DbusError(`malformed D-Bus message: endianness byte 0x${(endian ?? 0).toString(16)}`);
+    if (endian !== 0x6c && endian !== 0x42) throw new DbusError("DBUS_ENDIANNESS", { byte: (endian ?? 0).toString(16) });
     const little = endian === 0x6c;
     const u32 = (at: number) => (little ? buf.readUInt32LE(off + at) : buf.readUInt32BE(off + at));
     const bodyLen = u32(4);
     const fieldsLen = u32(12);
     const headerEnd = 16 + fieldsLen + ((8 - ((16 + fieldsLen) % 8)) % 8);
     const total = headerEnd + bodyLen;
-    if (total > MAX_MESSAGE) throw new DbusError(`D-Bus message of ${total} bytes is over the limit`);
+    if (total > MAX_MESSAGE) throw new DbusError("DBUS_TOO_LARGE", { size: total });
     if (buf.length - off < total) break;
     const msg = buf.subarray(off, off + total);
     const r = new Reader(msg, little, 16, 0);
@@ -294,7 +290,7 @@ export function replyValue(m: DbusMessage): DbusBasic {
   const r = new Reader(m.raw, m.little, m.bodyStart, m.bodyStart);
   if (m.signature === "v") return r.basic(r.signature());
   if (m.signature.length === 1) return r.basic(m.signature);
-  throw new DbusError(`unexpected reply signature "${m.signature}"`);
+  throw new DbusError("DBUS_SIGNATURE", { signature: m.signature });
 }
 
 /** One authenticated connection; calls may overlap (matched by serial). */
@@ -312,7 +308,7 @@ export class DbusConnection {
   ) {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (e) => this.fail(e));
-    socket.on("close", () => this.fail(new DbusError("the D-Bus peer closed the connection")));
+    socket.on("close", () => this.fail(new DbusError("DBUS_PEER_CLOSED")));
   }
 
   static async connect(socketPath: string, options: DbusConnectOptions = {}): Promise<DbusConnection> {
@@ -359,7 +355,7 @@ export class DbusConnection {
       const timer = setTimeout(() => {
         clearInterval(nudger);
         this.pending.delete(serial);
-        reject(new DbusError(`${c.interface}.${c.member} got no reply within ${this.timeoutMs} ms`));
+        reject(new DbusError("DBUS_NO_REPLY", { method: `${c.interface}.${c.member}`, ms: this.timeoutMs }));
       }, this.timeoutMs);
       this.pending.set(serial, {
         resolve: (m) => {
@@ -382,7 +378,7 @@ export class DbusConnection {
         } catch {
           // an error without a message body
         }
-        throw new DbusError(`${m.errorName ?? "D-Bus error"}${text ? `: ${text}` : ""}`, m.errorName);
+        throw new DbusError("DBUS_ERROR_REPLY", { name: m.errorName ?? "D-Bus error", text: text ? `: ${text}` : "" });
       }
       return m;
     });
@@ -401,7 +397,7 @@ export class DbusConnection {
   }
 
   close(): void {
-    this.fail(new DbusError("connection closed"));
+    this.fail(new DbusError("DBUS_CLOSED"));
     this.socket.destroy();
   }
 
@@ -444,7 +440,7 @@ function authenticate(socket: Socket, uid: number): Promise<void> {
       text += chunk.toString("latin1");
       const nl = text.indexOf("\r\n");
       if (nl === -1) {
-        if (text.length > 4096) done(new DbusError("D-Bus authentication: no line from the peer"));
+        if (text.length > 4096) done(new DbusError("DBUS_AUTH_NO_LINE"));
         return;
       }
       const line = text.slice(0, nl);
@@ -452,7 +448,7 @@ function authenticate(socket: Socket, uid: number): Promise<void> {
         socket.write("BEGIN\r\n");
         done();
       } else {
-        done(new DbusError(`D-Bus authentication refused: ${line.slice(0, 200)}`));
+        done(new DbusError("DBUS_AUTH_REFUSED", { line: line.slice(0, 200) }));
       }
     };
     const onError = (e: Error) => done(e);
@@ -474,7 +470,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
     return await Promise.race([
       p,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new DbusError(`${what}: no answer within ${ms} ms`)), ms);
+        timer = setTimeout(() => reject(new DbusError("DBUS_TIMEOUT", { what, ms })), ms);
       }),
     ]);
   } finally {

@@ -4,7 +4,7 @@
  * because for commands like `systemctl is-enabled` the exit code *is* the fact.
  * execa is imported lazily so a scan that runs no command never pays for it.
  */
-import { errorMessage } from "../errors.js";
+import { NodewardError, errorMessage } from "../errors.js";
 
 export interface CommandOptions {
   /** Kill the command after this many milliseconds. Default 10 s. */
@@ -41,7 +41,7 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 
 export const runCommand: CommandRunner = async (argv, options = {}) => {
   const [file, ...args] = argv;
-  if (!file) throw new TypeError("runCommand: empty argv");
+  if (!file) throw new NodewardError("COMMAND_EMPTY_ARGV");
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const maxBuffer = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const { execa } = await import("execa");
@@ -68,8 +68,8 @@ export const runCommand: CommandRunner = async (argv, options = {}) => {
   else if (r.failed) {
     const firstErr = stderr.trim().split("\n")[0] ?? "";
     reason = r.exitCode !== undefined
-      ? `${file} exited ${r.exitCode}${firstErr ? `: ${firstErr}` : ""}`
-      : `${file} ended by ${r.signal ?? "unknown signal"}`;
+      ? errorMessage("COMMAND_EXITED", { command: file, exitCode: r.exitCode, stderr: firstErr ? `: ${firstErr}` : "" })
+      : errorMessage("COMMAND_SIGNALLED", { command: file, signal: r.signal ?? "unknown signal" });
   }
   return {
     argv: [...argv],

@@ -8,7 +8,7 @@ const symbols: Record<Op, string> = { lt: "<", lte: "<=", gt: ">", gte: ">=" };
 export function compare(op: Op): MatcherCompiler {
   return (arg, path) => {
     const n = toNumber(arg);
-    if (n === undefined) throw new MatcherSyntaxError(`${op} takes a number`, path);
+    if (n === undefined) throw new MatcherSyntaxError(path, "MATCHER_NUMBER", { matcher: op });
     return {
       expected: `${symbols[op]} ${n}`,
       test: (actual) => {

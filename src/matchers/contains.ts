@@ -3,7 +3,7 @@ import { MatcherSyntaxError, type MatcherCompiler } from "./types.js";
 
 /** `contains: x`: a string holds the substring, or a list holds an element equal to x. */
 export const contains: MatcherCompiler = (arg, path) => {
-  if (typeof arg === "object" && arg !== null) throw new MatcherSyntaxError("contains takes a scalar", path);
+  if (typeof arg === "object" && arg !== null) throw new MatcherSyntaxError(path, "MATCHER_SCALAR", { matcher: "contains" });
   return {
     expected: `contains ${formatValue(arg)}`,
     test: (actual) => {

@@ -33,7 +33,7 @@ export function quantifier(kind: "each" | "some" | "none"): MatcherCompiler {
 
 export function requireMap(arg: unknown, path: readonly (string | number)[], what: string): Record<string, unknown> {
   if (typeof arg !== "object" || arg === null || Array.isArray(arg)) {
-    throw new MatcherSyntaxError(`${what} takes a map of field: matcher`, path);
+    throw new MatcherSyntaxError(path, "MATCHER_FIELD_MAP", { matcher: what });
   }
   return arg as Record<string, unknown>;
 }

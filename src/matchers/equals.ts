@@ -4,7 +4,7 @@ import { MatcherSyntaxError, type MatcherCompiler } from "./types.js";
 /** `equals: v` (also what a bare scalar means). */
 export const equals: MatcherCompiler = (arg, path) => {
   if (typeof arg === "object" && arg !== null && !Array.isArray(arg)) {
-    throw new MatcherSyntaxError("equals takes a scalar or a list, not a map", path);
+    throw new MatcherSyntaxError(path, "MATCHER_SCALAR_OR_LIST", { matcher: "equals" });
   }
   return {
     expected: `= ${formatValue(arg)}`,

@@ -126,15 +126,12 @@ export function compileValue(raw: unknown, path: Path): Matcher {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return equals(raw, path, recurse);
   const keys = Object.keys(raw);
   if (keys.length !== 1) {
-    throw new MatcherSyntaxError(
-      keys.length === 0 ? "empty matcher map" : `only one matcher per level; found ${keys.join(", ")}`,
-      path,
-    );
+    throw keys.length === 0 ? new MatcherSyntaxError(path, "MATCHER_EMPTY_MAP") : new MatcherSyntaxError(path, "MATCHER_ONE_PER_LEVEL", { found: keys.join(", ") });
   }
   const name = keys[0] as string;
   const compiler = (matchers as Record<string, MatcherCompiler>)[name];
   if (!compiler) {
-    throw new MatcherSyntaxError(`unknown matcher "${name}" (known: ${Object.keys(matchers).join(", ")})`, [...path, name]);
+    throw new MatcherSyntaxError([...path, name], "MATCHER_UNKNOWN", { name, known: Object.keys(matchers).join(", ") });
   }
   return compiler((raw as Record<string, unknown>)[name], [...path, name], recurse);
 }
@@ -146,13 +143,13 @@ export function compileValue(raw: unknown, path: Path): Matcher {
 export function compileFields(raw: unknown, path: Path, allowedFields?: readonly string[]): FieldsMatcher {
   const map = requireMap(raw, path, "an expectation");
   const entries = Object.entries(map);
-  if (entries.length === 0) throw new MatcherSyntaxError("empty expectation", path);
+  if (entries.length === 0) throw new MatcherSyntaxError(path, "EXPECTATION_EMPTY");
   type Part = { field?: string; optional?: boolean; matcher: Matcher; sub?: FieldsMatcher[]; kind?: "all" | "any" | "not" };
   const parts: Part[] = [];
   const fields = new Set<string>();
   for (const [key, value] of entries) {
     if (key === "all" || key === "any") {
-      if (!Array.isArray(value) || value.length === 0) throw new MatcherSyntaxError(`${key} takes a non-empty list of field maps`, [...path, key]);
+      if (!Array.isArray(value) || value.length === 0) throw new MatcherSyntaxError([...path, key], "MATCHER_FIELD_LIST", { matcher: key });
       const sub = value.map((v, i) => compileFields(v, [...path, key, i], allowedFields));
       sub.forEach((s) => s.fields.forEach((f) => fields.add(f)));
       parts.push({ kind: key, sub, matcher: sub[0] as Matcher });
@@ -166,7 +163,7 @@ export function compileFields(raw: unknown, path: Path, allowedFields?: readonly
       const field = optional ? key.slice(0, -1) : key;
       const top = field.split(".")[0] as string;
       if (allowedFields && !allowedFields.includes("*") && !allowedFields.includes(top)) {
-        throw new MatcherSyntaxError(`unknown fact field "${top}" (this probe gives: ${allowedFields.join(", ")})`, [...path, key]);
+        throw new MatcherSyntaxError([...path, key], "FACT_FIELD_UNKNOWN", { field: top, fields: allowedFields.join(", ") });
       }
       if (!optional) fields.add(top);
       parts.push({ field, optional, matcher: compileValue(value, [...path, key]) });

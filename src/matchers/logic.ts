@@ -3,7 +3,7 @@ import { MatcherSyntaxError, type Matcher, type MatcherCompiler } from "./types.
 /** `all: [m…]`, `any: [m…]` over one value. */
 export function combine(kind: "all" | "any"): MatcherCompiler {
   return (arg, path, recurse) => {
-    if (!Array.isArray(arg) || arg.length === 0) throw new MatcherSyntaxError(`${kind} takes a non-empty list`, path);
+    if (!Array.isArray(arg) || arg.length === 0) throw new MatcherSyntaxError(path, "MATCHER_LIST", { matcher: kind });
     const parts: Matcher[] = arg.map((a, i) => recurse.value(a, [...path, i]));
     return {
       expected: parts.map((p) => p.expected).join(kind === "all" ? " and " : " or "),

@@ -20,11 +20,11 @@ export const matches: MatcherCompiler = (arg, path) => {
 };
 
 export function compileRegex(arg: unknown, path: readonly (string | number)[], name: string): PackRegex {
-  if (typeof arg !== "string") throw new MatcherSyntaxError(`${name} takes a regular expression string`, path);
+  if (typeof arg !== "string") throw new MatcherSyntaxError(path, "MATCHER_REGEX_STRING", { matcher: name });
   try {
     return compilePackRegex(arg);
   } catch (e) {
     if (!(e instanceof RegexSyntaxError)) throw e;
-    throw new MatcherSyntaxError(`bad regular expression ${JSON.stringify(arg)}: ${e.message}`, path);
+    throw new MatcherSyntaxError(path, "MATCHER_BAD_REGEX", { pattern: JSON.stringify(arg), reason: e.message });
   }
 }

@@ -9,7 +9,7 @@ export const modeAtMost: MatcherCompiler = (arg, path) => {
   // YAML 1.2 reads 0600 as the decimal 600, so a mode must be written as a string.
   const max = typeof arg === "string" ? parseMode(arg) : undefined;
   if (max === undefined) {
-    throw new MatcherSyntaxError(`mode-at-most takes an octal mode as a quoted string, e.g. "0600" (got ${JSON.stringify(arg)})`, path);
+    throw new MatcherSyntaxError(path, "MATCHER_MODE", { got: JSON.stringify(arg) });
   }
   return {
     // Read after the field name: "mode 0600 or more restrictive", not "mode mode 0600 …".

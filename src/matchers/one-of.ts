@@ -4,7 +4,7 @@ import { MatcherSyntaxError, type MatcherCompiler } from "./types.js";
 /** `one-of: [a, b]`: the value equals one of the listed values. */
 export const oneOf: MatcherCompiler = (arg, path) => {
   if (!Array.isArray(arg) || arg.length === 0) {
-    throw new MatcherSyntaxError("one-of takes a non-empty list", path);
+    throw new MatcherSyntaxError(path, "MATCHER_LIST", { matcher: "one-of" });
   }
   return {
     expected: `one of [${arg.map(formatValue).join(", ")}]`,

@@ -1,5 +1,5 @@
 /** Matchers: a small closed vocabulary written as data in packs and compiled at load. */
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { NodewardError, type MessageArgs } from "../errors.js";
 
 /** The outcome of testing one value. */
 export interface MatchOutcome {
@@ -24,8 +24,8 @@ export interface Matcher {
 /** A compile-time problem, with the path inside `expect` where it was found. */
 export class MatcherSyntaxError extends NodewardError {
   readonly path: readonly (string | number)[];
-  constructor(message: string, path: readonly (string | number)[]) {
-    super(ErrorCodes.PACK_INVALID, message);
+  constructor(path: readonly (string | number)[], ...args: MessageArgs<"PACK_INVALID">) {
+    super(...args);
     this.name = "MatcherSyntaxError";
     this.path = path;
   }

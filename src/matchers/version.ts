@@ -32,10 +32,10 @@ export function versionCompare(op: "at-least" | "below"): MatcherCompiler {
   const name = `version-${op}`;
   return (arg, path) => {
     if (typeof arg !== "string") {
-      throw new MatcherSyntaxError(`${name} takes a quoted version string such as "1.34" (YAML reads 1.30 unquoted as the number 1.3)`, path);
+      throw new MatcherSyntaxError(path, "MATCHER_VERSION_QUOTED", { matcher: name });
     }
     const bound = parseVersion(arg);
-    if (!bound || !/^v?\d+(\.\d+)*$/.test(arg.trim())) throw new MatcherSyntaxError(`${name}: "${arg}" is not a version such as "1.34"`, path);
+    if (!bound || !/^v?\d+(\.\d+)*$/.test(arg.trim())) throw new MatcherSyntaxError(path, "MATCHER_NOT_VERSION", { matcher: name, got: arg });
     return {
       expected: op === "at-least" ? `version ${arg} or newer` : `version older than ${arg}`,
       test: (actual) => {

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
-import { ErrorCodes, type ErrorCode, NodewardError } from "../errors.js";
+import { NodewardError, ErrorCodes, type ErrorCode } from "../errors.js";
 import { formatSourceIssue, parseYamlText, placeZodIssues, positionOf, readYaml, type YamlPath, type YamlSource } from "../util/yaml-source.js";
 import type { References, Severity } from "../model/vocabulary.js";
 import { compileFields, MatcherSyntaxError, type FieldsMatcher } from "../matchers/index.js";
@@ -558,7 +558,7 @@ function lazyExpect(compile: () => FieldsMatcher | null): FieldsMatcher {
   const get = (): FieldsMatcher => {
     if (!m) {
       const c = compile();
-      if (!c) throw new NodewardError(ErrorCodes.PACK_INVALID, "an expectation the pack cache proved no longer compiles: rebuild (npm run build)");
+      if (!c) throw new NodewardError("PACK_CACHE_STALE");
       m = c;
     }
     return m;

@@ -7,7 +7,7 @@
  * whose output was cut is an error — its output would not be the whole answer.
  */
 import { z } from "zod";
-import { ErrorCodes, NodewardError, nodewardError } from "../errors.js";
+import { NodewardError } from "../errors.js";
 import { defineProbe } from "./types.js";
 
 export interface CommandFact {
@@ -66,19 +66,17 @@ export default defineProbe({
 
     const r = await ctx.run(p.argv, { timeoutMs: p.timeoutMs, maxOutputBytes: p.maxOutputBytes });
     if (r.notFound) {
-      throw r.reason !== undefined ? new NodewardError(ErrorCodes.COMMAND_NOT_FOUND, r.reason) : nodewardError("COMMAND_NOT_FOUND", { command: String(p.argv[0]) });
+      throw new NodewardError("COMMAND_NOT_FOUND", { command: String(p.argv[0]) });
     }
     if (r.timedOut) {
-      throw r.reason !== undefined ? new NodewardError(ErrorCodes.COMMAND_TIMEOUT, r.reason) : nodewardError("COMMAND_TIMEOUT", { command: String(p.argv[0]), ms: p.timeoutMs });
+      throw new NodewardError("COMMAND_TIMEOUT", { command: String(p.argv[0]), ms: p.timeoutMs });
     }
     if (r.truncated) {
-      throw r.reason !== undefined
-        ? new NodewardError(ErrorCodes.COMMAND_FAILED, r.reason)
-        : nodewardError("COMMAND_OUTPUT_CUT", { command: String(p.argv[0]), limit: p.maxOutputBytes });
+      throw new NodewardError("COMMAND_OUTPUT_CUT", { command: String(p.argv[0]), limit: p.maxOutputBytes });
     }
     if (r.exitCode === null) {
       // Could not be started (EACCES) or was killed by a signal: no exit code to report.
-      throw r.reason !== undefined ? new NodewardError(ErrorCodes.COMMAND_FAILED, r.reason) : nodewardError("COMMAND_ABNORMAL", { command: String(p.argv[0]) });
+      throw r.reason !== undefined ? new NodewardError("COMMAND_ENDED", { reason: r.reason }) : new NodewardError("COMMAND_ABNORMAL", { command: String(p.argv[0]) });
     }
 
     const stdout = stripFinalNewline(r.stdout);

@@ -5,7 +5,7 @@
  * `Packages` of RHEL 8 / Amazon Linux 2, ndb `Packages.db` of SUSE) are read through
  * `rpm --root … -qa` when an rpm command is there; without one they are unknown, never absent.
  */
-import { describeError, ErrorCodes, NodewardError } from "../errors.js";
+import { NodewardError, describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import type { ParseProblem } from "./parse/problem.js";
 import { parseRpmHeaderBlob } from "./parse/rpm-header.js";
@@ -74,7 +74,7 @@ export async function readRpmSqlite(ctx: ProbeContext, file: string): Promise<Rp
     const wh = await ctx.host.openRead(`${file}-wal`);
     try {
       const size = (await wh.stat()).size;
-      if (size > MAX_WAL_BYTES) throw new NodewardError(ErrorCodes.FILE_TOO_LARGE, `${file}-wal is ${size} bytes, over the ${MAX_WAL_BYTES}-byte limit`);
+      if (size > MAX_WAL_BYTES) throw new NodewardError("OVER_READ_LIMIT", { path: `${file}-wal`, size, limit: MAX_WAL_BYTES });
       wal = Buffer.alloc(size);
       const { bytesRead } = await wh.read(wal, 0, size, 0);
       wal = wal.subarray(0, bytesRead);

@@ -6,7 +6,7 @@
  * keywords. See src/probes/parse/sshd-config.ts for the rules and the defaults table.
  */
 import { z } from "zod";
-import { ErrorCodes, NodewardError, describeError, nodewardError } from "../errors.js";
+import { NodewardError, nodewardError, describeError } from "../errors.js";
 import {
   SshdIncludeError,
   canonicalSshdKeyword,
@@ -65,7 +65,7 @@ function loadConfig(ctx: ProbeContext): Promise<Loaded> {
       const x = await expandSshdConfig(SSHD_CONFIG, reader);
       return { present: x.present, settings: effectiveSshdConfig(x.directives), files: x.files, problems: x.problems };
     } catch (e) {
-      if (e instanceof SshdIncludeError) throw new NodewardError(ErrorCodes.PROBE_FAILED, e.message, { cause: e });
+      if (e instanceof SshdIncludeError) throw new NodewardError("SSHD_INCLUDE_FAILED", { reason: e.message }, { cause: e });
       throw e;
     }
   });

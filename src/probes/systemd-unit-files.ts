@@ -11,7 +11,7 @@
  */
 import path from "node:path";
 import { isMissing } from "../host/host-root.js";
-import { ErrorCodes, NodewardError, describeError, hasCode } from "../errors.js";
+import { NodewardError, describeError, hasCode } from "../errors.js";
 import type { ProbeContext } from "./types.js";
 import {
   mergeUnitSections,
@@ -67,7 +67,7 @@ export const UNIT_NAME_RE = /^[^/\s\0-][^/\s\0]*$/;
 /** `avahi-daemon` → `avahi-daemon.service`; names with a unit-type suffix are kept. */
 export function normaliseUnitName(name: string): string {
   if (!UNIT_NAME_RE.test(name) || name.length > 256) {
-    throw new NodewardError(ErrorCodes.PROBE_FAILED, `not a valid unit name: ${JSON.stringify(name)}`);
+    throw new NodewardError("UNIT_NAME_INVALID", { name: JSON.stringify(name) });
   }
   const dot = name.lastIndexOf(".");
   const suffix = dot === -1 ? "" : name.slice(dot + 1);

@@ -16,7 +16,7 @@
  *                          long: re2js's capture engine is linear but slow past 4 KiB.
  */
 import { RE2JS } from "re2js";
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { NodewardError, type MessageArgs } from "../errors.js";
 
 export const MAX_PATTERN_CHARS = 4096;
 export const MAX_MATCH_LINE_CHARS = 1024 * 1024;
@@ -28,8 +28,8 @@ const CHUNK_LINES = 2048;
 const YIELD_AFTER_MS = 20;
 
 export class RegexSyntaxError extends NodewardError {
-  constructor(message: string) {
-    super(ErrorCodes.PACK_INVALID, message);
+  constructor(...args: MessageArgs<"PACK_INVALID">) {
+    super(...args);
     this.name = "RegexSyntaxError";
   }
 }
@@ -56,13 +56,13 @@ export function compilePackRegex(source: string): PackRegex {
   const hit = cache.get(source);
   if (hit) return hit;
   if (source.length > MAX_PATTERN_CHARS) {
-    throw new RegexSyntaxError(`pattern is ${source.length} characters, over the ${MAX_PATTERN_CHARS}-character pattern cap`);
+    throw new RegexSyntaxError("REGEX_TOO_LONG", { length: source.length, cap: MAX_PATTERN_CHARS });
   }
   let re: RE2JS;
   try {
     re = RE2JS.compile(source);
   } catch (e) {
-    throw new RegexSyntaxError(e instanceof Error ? e.message : String(e));
+    throw new RegexSyntaxError("REGEX_SYNTAX", { reason: e instanceof Error ? e.message : String(e) });
   }
   const compiled: PackRegex = {
     source,

@@ -9,11 +9,11 @@
  * Anything outside that (index pages where a table is expected, a loop in the page graph, a
  * bad header) is an SqliteError with the reason, never a partial answer.
  */
-import { ErrorCodes, NodewardError } from "../../errors.js";
+import { NodewardError, type MessageArgs } from "../../errors.js";
 
 export class SqliteError extends NodewardError {
-  constructor(message: string) {
-    super(ErrorCodes.PARSE, message);
+  constructor(...args: MessageArgs<"PARSE">) {
+    super(...args);
     this.name = "SqliteError";
   }
 }
@@ -55,12 +55,12 @@ class Pages {
 
   static async open(db: PageSource, walFile: Buffer | null): Promise<Pages> {
     const h = await db.read(0, 100);
-    if (h.length < 100 || h.toString("latin1", 0, 16) !== MAGIC) throw new SqliteError("not an SQLite 3 database (bad header)");
+    if (h.length < 100 || h.toString("latin1", 0, 16) !== MAGIC) throw new SqliteError("SQLITE_HEADER");
     const ps = h.readUInt16BE(16);
     const pageSize = ps === 1 ? 65536 : ps;
-    if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) throw new SqliteError(`bad page size ${pageSize}`);
+    if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) throw new SqliteError("SQLITE_PAGE_SIZE", { size: pageSize });
     const enc = h.readUInt32BE(56);
-    if (enc !== 0 && enc !== 1) throw new SqliteError(`text encoding ${enc} is not UTF-8`);
+    if (enc !== 0 && enc !== 1) throw new SqliteError("SQLITE_ENCODING", { encoding: enc });
     const pages = new Pages(db, pageSize, pageSize - h.readUInt8(20));
     if (walFile && walFile.length >= 32) pages.applyWal(walFile);
     return pages;
@@ -96,13 +96,13 @@ class Pages {
   }
 
   async page(n: number): Promise<Buffer> {
-    if (n < 1 || n > this.count) throw new SqliteError(`page ${n} out of range (1..${this.count})`);
+    if (n < 1 || n > this.count) throw new SqliteError("SQLITE_PAGE_RANGE", { page: n, count: this.count });
     const fromWal = this.wal.get(n);
     if (fromWal) return fromWal;
     const start = (n - 1) * this.pageSize;
-    if (start + this.pageSize > this.db.size) throw new SqliteError(`page ${n} is past the end of the file`);
+    if (start + this.pageSize > this.db.size) throw new SqliteError("SQLITE_PAGE_PAST_END", { page: n });
     const b = await this.db.read(start, this.pageSize);
-    if (b.length !== this.pageSize) throw new SqliteError(`page ${n}: short read (${b.length} bytes)`);
+    if (b.length !== this.pageSize) throw new SqliteError("SQLITE_SHORT_READ", { page: n, size: b.length });
     return b;
   }
 }
@@ -122,12 +122,12 @@ export function readVarint(b: Buffer, off: number): [bigint, number] {
   let v = 0n;
   for (let i = 0; i < 8; i++) {
     const byte = b[off + i];
-    if (byte === undefined) throw new SqliteError("varint runs past the end of a page");
+    if (byte === undefined) throw new SqliteError("SQLITE_VARINT");
     v = (v << 7n) | BigInt(byte & 0x7f);
     if ((byte & 0x80) === 0) return [v, i + 1];
   }
   const last = b[off + 8];
-  if (last === undefined) throw new SqliteError("varint runs past the end of a page");
+  if (last === undefined) throw new SqliteError("SQLITE_VARINT");
   return [(v << 8n) | BigInt(last), 9];
 }
 
@@ -144,7 +144,7 @@ export function decodeRecord(p: Buffer): SqliteValue[] {
   let off = Number(hdrLen);
   const values: SqliteValue[] = [];
   const need = (n: number) => {
-    if (off + n > p.length) throw new SqliteError("record value runs past its payload");
+    if (off + n > p.length) throw new SqliteError("SQLITE_RECORD");
   };
   for (const tt of types) {
     const t = Number(tt);
@@ -167,7 +167,7 @@ export function decodeRecord(p: Buffer): SqliteValue[] {
       need(len);
       values.push(t % 2 === 0 ? new Uint8Array(p.subarray(off, off + len)) : p.toString("utf8", off, off + len));
       off += len;
-    } else throw new SqliteError(`reserved serial type ${t}`);
+    } else throw new SqliteError("SQLITE_SERIAL_TYPE", { type: t });
   }
   return values;
 }
@@ -192,7 +192,7 @@ export class SqliteDatabase {
   /** Every row of a table, in rowid order, one at a time. */
   async *rows(table: string): AsyncGenerator<SqliteRow> {
     const root = await this.tableRoot(table);
-    if (root === null) throw new SqliteError(`no table ${table}`);
+    if (root === null) throw new SqliteError("SQLITE_NO_TABLE", { table });
     yield* this.scan(root);
   }
 
@@ -203,7 +203,7 @@ export class SqliteDatabase {
     const { usable } = this.pages;
     while (stack.length > 0) {
       const n = stack.pop() as number;
-      if (seen.has(n)) throw new SqliteError(`page ${n} is reached twice: a corrupt b-tree`);
+      if (seen.has(n)) throw new SqliteError("SQLITE_PAGE_TWICE", { page: n });
       seen.add(n);
       const page = await this.pages.page(n);
       const h = n === 1 ? 100 : 0;
@@ -235,7 +235,7 @@ export class SqliteDatabase {
             let next = page.readUInt32BE(off + local);
             const chain = new Set<number>();
             while (have < payloadSize) {
-              if (next === 0 || chain.has(next)) throw new SqliteError(`overflow chain of row ${rowid} is broken`);
+              if (next === 0 || chain.has(next)) throw new SqliteError("SQLITE_OVERFLOW", { rowid: String(rowid) });
               chain.add(next);
               const ov = await this.pages.page(next);
               const take = Math.min(usable - 4, payloadSize - have);
@@ -248,7 +248,7 @@ export class SqliteDatabase {
           yield { rowid, values: decodeRecord(payload) };
         }
       } else {
-        throw new SqliteError(`page ${n} is not a table b-tree page (type 0x${(kind ?? 0).toString(16)})`);
+        throw new SqliteError("SQLITE_PAGE_KIND", { page: n, type: (kind ?? 0).toString(16) });
       }
     }
   }

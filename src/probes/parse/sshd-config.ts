@@ -12,7 +12,7 @@
  * takes a reader, so tests drive it from memory and the probe from the host root.
  */
 import type { ParseProblem } from "./problem.js";
-import { ErrorCodes, NodewardError } from "../../errors.js";
+import { NodewardError, type MessageArgs } from "../../errors.js";
 
 export interface SshdLine {
   /** Lower-case keyword, with deprecated aliases mapped to the keyword sshd stores them as. */
@@ -198,8 +198,8 @@ export const SSHD_DIR = "/etc/ssh";
 export const SSHD_MAX_INCLUDE_DEPTH = 16;
 
 export class SshdIncludeError extends NodewardError {
-  constructor(message: string) {
-    super(ErrorCodes.PARSE, message);
+  constructor(...args: MessageArgs<"PARSE">) {
+    super(...args);
     this.name = "SshdIncludeError";
   }
 }
@@ -234,7 +234,7 @@ async function expandFile(file: string, text: string, depth: number, reader: Ssh
       continue;
     }
     if (depth + 1 > SSHD_MAX_INCLUDE_DEPTH) {
-      throw new SshdIncludeError(`${file} line ${l.line}: too many recursive includes (more than ${SSHD_MAX_INCLUDE_DEPTH} levels)`);
+      throw new SshdIncludeError("SSHD_INCLUDE_DEPTH", { file, line: l.line, max: SSHD_MAX_INCLUDE_DEPTH });
     }
     for (const arg of l.args) {
       const pattern = arg.startsWith("/") ? arg : `${SSHD_DIR}/${arg}`;

@@ -23,6 +23,9 @@ function sources(dir: string): { file: string; text: string }[] {
 
 const files = sources(SRC).filter((f) => f.file !== "errors.ts");
 const all = files.map((f) => f.text).join("\n");
+/** Where a template id is named: as the first argument of an error's constructor or of errorMessage (not hasCode's code name). */
+const templateUses = all.replace(/hasCode\([^)]*\)/g, "");
+const usesTemplate = (id: string) => templateUses.includes(`"${id}"`);
 
 /**
  * `new Error(` that stays: a stand-in for a Node.js fs error (its errno `code` is what
@@ -40,7 +43,7 @@ describe("the error catalogue", () => {
   it("has no code that nothing in src/ throws", () => {
     const usedByTemplate = new Set<string>(
       Object.entries(MESSAGES)
-        .filter(([id]) => new RegExp(`(?:nodewardError|errorMessage)\\(\\s*"${id}"`).test(all))
+        .filter(([id]) => usesTemplate(id))
         .map(([, m]) => m.code),
     );
     const unused = (Object.keys(CODES) as ErrorName[]).filter((name) => !usedByTemplate.has(name) && !new RegExp(`ErrorCodes\\.${name}\\b`).test(all));
@@ -48,7 +51,7 @@ describe("the error catalogue", () => {
   });
 
   it("has no message template that nothing in src/ uses", () => {
-    const unused = Object.keys(MESSAGES).filter((id) => !new RegExp(`(?:nodewardError|errorMessage)\\(\\s*"${id}"`).test(all));
+    const unused = Object.keys(MESSAGES).filter((id) => !usesTemplate(id));
     expect(unused).toEqual([]);
   });
 
@@ -58,6 +61,11 @@ describe("the error catalogue", () => {
     expect(e).toBeInstanceOf(NodewardError);
     expect(e.code).toBe("NODEWARD_ERR_PATH_ESCAPE");
     expect(e.message).toBe("path /../x climbs above root /srv");
+    const plain = new NodewardError("EXPECTATION_EMPTY");
+    expect([plain.code, plain.message]).toEqual(["NODEWARD_ERR_PACK_INVALID", "empty expectation"]);
+    const cause = new Error("EIO");
+    const wrapped = new NodewardError("READ_FAILED", { path: "/etc/passwd", reason: "EIO" }, { cause });
+    expect([wrapped.code, wrapped.message, wrapped.cause]).toEqual(["NODEWARD_ERR_PROBE_FAILED", "/etc/passwd: EIO", cause]);
     for (const m of Object.values(MESSAGES)) expect(m.template).toMatch(/^(?:[^{}]|\{\w+\})+$/);
   });
 });
