@@ -10,7 +10,7 @@
  * implemented; anything else in a reply is reported as an error, never guessed.
  */
 import { createConnection, type Socket } from "node:net";
-import { NodewardError, type MessageArgs, type ErrorName } from "../errors.js";
+import { NodewardError, type MessageArgs } from "../errors.js";
 
 export type DbusBasic = string | number | bigint | boolean;
 
