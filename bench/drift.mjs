@@ -8,7 +8,11 @@
  *      of nodeward_check_status moves. p50 / p95 / max per kind; the first re-check (it
  *      forks the re-check process) is shown apart. The agent's own histogram
  *      (nodeward_drift_detection_seconds, from the file's ctime) is printed beside.
- *   2. Idle cost: the agent on this host (`/`, kubernetes-node profile) with drift on and
+ *   2. The first change after idle: the same root and agent with `recheckIdleMs: 1000`, so
+ *      the re-check process has exited before each change (BENCH_DRIFT_COLD times, default 8):
+ *      change → gauge flipped, and where the time went (the event's stages from
+ *      GET /api/v1/events: wait/debounce, Node's start, pack load, checks, merge).
+ *   3. Idle cost: the agent on this host (`/`, kubernetes-node profile) with drift on and
  *      with --no-drift, BENCH_DRIFT_IDLE_S seconds (default 60) after its first scan: CPU
  *      (agent and its children) as % of one core, RSS, inotify watches and directories.
  * Needs a build (dist/).
@@ -25,6 +29,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = path.join(REPO, "dist/cli/main.js");
 const REPEAT = Number(process.env.BENCH_DRIFT_REPEAT ?? 25);
 const IDLE_S = Number(process.env.BENCH_DRIFT_IDLE_S ?? 60);
+const COLD = Number(process.env.BENCH_DRIFT_COLD ?? 8);
 const TICK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
@@ -120,10 +125,26 @@ const work = await mkdtemp(path.join(tmpdir(), "nodeward-bench-drift-"));
 process.on("exit", () => execFileSync("rm", ["-rf", work]));
 console.log(`nodeward drift bench: load average before: ${load()}`);
 
+/** Change, then poll /metrics every 10 ms until the passing count moves: milliseconds, or undefined after 5 s. */
+async function flip(base, change) {
+  const before = passing(await metrics(base));
+  const t0 = performance.now();
+  await change();
+  for (;;) {
+    if (passing(await metrics(base)) !== before) return performance.now() - t0;
+    if (performance.now() - t0 > 5000) return undefined;
+    await sleep(10);
+  }
+}
+
+/** The agent's children (the re-check process, a scan). */
+const children = (pid) => readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, "utf8").trim().split(/\s+/).filter(Boolean));
+
+const root = path.join(work, "root");
+await buildRoot(root);
+
 // --- 1. latency ------------------------------------------------------------------------------
 {
-  const root = path.join(work, "root");
-  await buildRoot(root);
   const a = await startAgent(work, "latency", [`root: ${root}`, "proc: /proc", "benchmarks: [cis-debian-12]"]);
   try {
     for (let t0 = Date.now(); sample(await metrics(a.base), "nodeward_drift_inotify_watches") === 0 && Date.now() - t0 < 10_000; ) await sleep(50);
@@ -136,16 +157,6 @@ console.log(`nodeward drift bench: load average before: ${load()}`);
       { name: "append sysctl.d", bad: () => appendFile(f("etc/sysctl.d/90-hardening.conf"), "net.ipv4.conf.all.send_redirects = 1\n"), good: () => writeFile(f("etc/sysctl.d/90-hardening.conf"), "net.ipv4.conf.all.send_redirects = 0\n") },
       { name: "rm modprobe.d drop-in", bad: () => rm(f("etc/modprobe.d/cramfs.conf")), good: () => writeFile(f("etc/modprobe.d/cramfs.conf"), "install cramfs /bin/false\nblacklist cramfs\n") },
     ];
-    const flip = async (change) => {
-      const before = passing(await metrics(a.base));
-      const t0 = performance.now();
-      await change();
-      for (;;) {
-        if (passing(await metrics(a.base)) !== before) return performance.now() - t0;
-        if (performance.now() - t0 > 5000) return undefined;
-        await sleep(10);
-      }
-    };
     const all = [];
     let first;
     for (const k of kinds) {
@@ -153,7 +164,7 @@ console.log(`nodeward drift bench: load average before: ${load()}`);
       let missed = 0;
       for (let i = 0; i < REPEAT; i++) {
         for (const change of [k.bad, k.good]) {
-          const t = await flip(change);
+          const t = await flip(a.base, change);
           if (t === undefined) missed++;
           else if (first === undefined) first = t;
           else ms.push(t);
@@ -178,7 +189,42 @@ console.log(`nodeward drift bench: load average before: ${load()}`);
   }
 }
 
-// --- 2. idle cost ------------------------------------------------------------------------------
+// --- 2. the first change after idle ------------------------------------------------------------
+{
+  const a = await startAgent(work, "cold", [`root: ${root}`, "proc: /proc", "benchmarks: [cis-debian-12]", "drift: { recheckIdleMs: 1000 }"]);
+  try {
+    for (let t0 = Date.now(); sample(await metrics(a.base), "nodeward_drift_inotify_watches") === 0 && Date.now() - t0 < 10_000; ) await sleep(50);
+    const passwd = path.join(root, "etc/passwd");
+    const ms = [];
+    const stages = [];
+    let missed = 0;
+    for (let i = 0; i < COLD; i++) {
+      // Idle: no re-check process (it exits 1 s after its last re-check), and 2 s more.
+      for (let t0 = Date.now(); children(a.child.pid).length > 0 && Date.now() - t0 < 30_000; ) await sleep(100);
+      await sleep(2000);
+      const t = await flip(a.base, () => chmod(passwd, i % 2 === 0 ? 0o666 : 0o644));
+      if (t === undefined) {
+        missed++;
+        continue;
+      }
+      ms.push(t);
+      const ev = (await (await fetch(`${a.base}/api/v1/events?limit=1`)).json()).events[0];
+      if (ev?.stages) stages.push(ev.stages);
+    }
+    const med = (k) => q(stages.map((s) => s[k] ?? 0), 0.5).toFixed(0);
+    console.log(
+      `${"first change after idle".padEnd(24)} n=${String(ms.length).padStart(3)}  p50 ${q(ms, 0.5).toFixed(0).padStart(4)} ms  p95 ${q(ms, 0.95).toFixed(0).padStart(4)} ms  max ${Math.max(...ms).toFixed(0).padStart(5)} ms  missed ${missed}`,
+    );
+    console.log(
+      `  stages (agent's, p50 ms): change→seen ${med("seenMs")}, seen→re-check asked ${med("waitMs")}, asked→merged ${med("recheckMs")} ` +
+        `[process start ${med("startMs")}, packs ${med("loadMs")}, checks ${med("checkMs")}, round trip ${med("roundTripMs")}, merge ${med("mergeMs")}]; load average: ${load()}`,
+    );
+  } finally {
+    await a.stop();
+  }
+}
+
+// --- 3. idle cost ------------------------------------------------------------------------------
 for (const [name, args] of [["drift on", []], ["drift off", ["--no-drift"]]]) {
   const a = await startAgent(work, name.replace(" ", "-"), ["profile: kubernetes-node"], args);
   try {

@@ -103,6 +103,8 @@ export interface DriftServiceOptions {
   host: HostRoot;
   config: DriftConfig;
   recheck: RecheckFunction;
+  /** A change was seen: get the re-check path ready for these checks (fork the re-check process, load their packs). */
+  prepare?: (keys: string[]) => void;
   log: AgentLogger;
   /** Called when the service stops (the re-check process goes). */
   onStop?: () => void;
@@ -126,9 +128,11 @@ export function startDrift(opts: DriftServiceOptions): DriftService {
     metrics,
     recheck: async (keys) => {
       const r = await opts.recheck(keys);
+      const merging = performance.now();
       const m = await agent.mergeRecheck(r.results, r.observedAt);
-      return { changes: m.changes, plan: r.plan, merged: m.merged };
+      return { changes: m.changes, plan: r.plan, merged: m.merged, timing: { ...r.timing, mergeMs: Math.round(performance.now() - merging) } };
     },
+    ...(opts.prepare ? { prepare: opts.prepare } : {}),
   });
   agent.observeScans({
     scanStarted: () => controller.scanStarted(),
@@ -150,7 +154,7 @@ export async function startServeDrift(opts: { agent: Agent; host: HostRoot; conf
   const { RecheckProcess } = await import("./recheck-process.js");
   const { scanJob } = await import("./scan-process.js");
   const child = new RecheckProcess(scanJob(opts.config), { idleMs: opts.config.drift.recheckIdleMs, onStderr: (line) => opts.log.warn(`re-check process: ${line}`) });
-  const service = startDrift({ agent: opts.agent, host: opts.host, config: opts.config.drift, log: opts.log, recheck: (keys) => child.run(keys), onStop: () => child.close() });
+  const service = startDrift({ agent: opts.agent, host: opts.host, config: opts.config.drift, log: opts.log, recheck: (keys) => child.run(keys), prepare: (keys) => child.warm(keys), onStop: () => child.close() });
   const s = opts.config.drift;
   opts.log.info(`drift: on (re-check ${s.debounceMs} ms after a change, at most ${s.maxDelayMs} ms; polls every ${s.pollIntervalMs} ms; safety net every ${Math.round(s.safetyNetIntervalMs / 1000)} s)`);
   return service;

@@ -24,7 +24,7 @@ import path from "node:path";
 import type { DriftPlan, FactPlan, PollEntry } from "../engine/drift-plan.js";
 import { emptyPlan, globListingFingerprint } from "../engine/drift-plan.js";
 import { globComponentToRegExp } from "../host/host-root.js";
-import type { StatusChange } from "../engine/recheck.js";
+import type { RecheckTiming, StatusChange } from "../engine/recheck.js";
 import { createProbeContext } from "../engine/run-checks.js";
 import { listingFingerprint, pathFingerprint } from "../host/fingerprint.js";
 import type { HostRoot } from "../host/host-root.js";
@@ -76,6 +76,20 @@ export interface DriftEvent {
   changes: StatusChange[];
   /** From the change (its ctime, for a watched file) to the updated status, milliseconds. */
   detectionMs: number;
+  /** Where `detectionMs` went (milliseconds). */
+  stages: DriftStages;
+}
+
+/** The stages of one detection, in order; each in milliseconds. */
+export interface DriftStages extends Partial<RecheckTiming> {
+  /** From the change (ctime) to its event (or poll, or sweep) here. */
+  seenMs: number;
+  /** From then to the re-check asked for: the debounce window, a re-check or scan running. */
+  waitMs: number;
+  /** The re-check asked for, answered and merged (its parts: the fields below). */
+  recheckMs: number;
+  /** Merging the results into the report, its gauges and the saved state. */
+  mergeMs?: number;
 }
 
 export interface RecheckOutcome {
@@ -85,6 +99,7 @@ export interface RecheckOutcome {
   plan: DriftPlan;
   /** False when a newer full scan had already replaced the results (nothing merged). */
   merged: boolean;
+  timing?: RecheckTiming & { mergeMs?: number };
 }
 
 export interface DriftMetricsSink {
@@ -97,6 +112,8 @@ export interface DriftDeps {
   settings: DriftSettings;
   /** Re-check these checks where scans run, merge them into the last report, save it, update the metrics. */
   recheck(keys: string[]): Promise<RecheckOutcome>;
+  /** A change was seen and a re-check of these checks will follow: get ready (start the re-check process, load their packs). */
+  prepare?(keys: string[]): void;
   log: DriftLogger;
   metrics?: DriftMetricsSink;
   /** Test seam for the watcher's fs.watch. */
@@ -344,7 +361,14 @@ export class DriftController {
       added = true;
     }
     if (!added) return;
-    if (this.firstPendingAt === 0) this.firstPendingAt = Date.now();
+    if (this.firstPendingAt === 0) {
+      this.firstPendingAt = Date.now();
+      if (this.deps.prepare) {
+        const keys = new Set<string>();
+        for (const f of this.pending.keys()) for (const c of this.idx.factChecks.get(f) ?? []) keys.add(c);
+        if (keys.size > 0) this.deps.prepare([...keys]);
+      }
+    }
     this.schedule();
   }
 
@@ -370,12 +394,20 @@ export class DriftController {
     this.running = true;
     for (const f of batch.keys()) this.inFlight.add(f);
     try {
+      const asked = Date.now();
       const out = await this.deps.recheck([...keys].sort());
+      const answered = Date.now();
       const applied = this.setPlan(out.plan, false);
       if (!out.merged) return void (await applied);
       this.rechecks++;
-      const detectionMs = Math.max(0, Math.round(Date.now() - first.changedAt));
-      const ev: DriftEvent = { at: new Date().toISOString(), source: first.source, cause: first.what, rechecked: keys.size, changes: out.changes, detectionMs };
+      const detectionMs = Math.max(0, Math.round(answered - first.changedAt));
+      const stages: DriftStages = {
+        seenMs: Math.max(0, Math.round(first.seenAt - first.changedAt)),
+        waitMs: Math.max(0, asked - first.seenAt),
+        recheckMs: answered - asked,
+        ...out.timing,
+      };
+      const ev: DriftEvent = { at: new Date(answered).toISOString(), source: first.source, cause: first.what, rechecked: keys.size, changes: out.changes, detectionMs, stages };
       this.events.push(ev);
       this.events.splice(0, Math.max(0, this.events.length - DRIFT_EVENTS_KEPT));
       this.deps.metrics?.recheck(first.source, detectionMs / 1000, out.changes.length);

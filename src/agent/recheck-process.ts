@@ -3,7 +3,10 @@
  * HTTP event loop never runs a probe: one child, forked at the first re-check, keeps the
  * packs it loaded and answers re-checks by id; it exits after `idleMs` without one (the
  * agent holds no packs at idle), or when the agent stops. A child that dies fails the
- * re-checks it had; the next re-check forks a new one.
+ * re-checks it had; the next re-check forks a new one. `warm()` forks it ahead of a
+ * re-check (the agent calls it when a change is seen, before its debounce window ends) and
+ * has it load the packs that re-check needs, so Node's start and the pack load overlap the
+ * wait instead of following it.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import type { Recheck } from "../engine/recheck.js";
@@ -29,6 +32,10 @@ export class RecheckProcess {
   private idle: NodeJS.Timeout | undefined;
   /** Children forked (tests, status). */
   forks = 0;
+  /** No re-check has run in this child yet (a warm-up may have). */
+  private fresh = false;
+  /** The child's start-up (fork to its first request read), from its first answer. */
+  private startMs: number | undefined;
 
   constructor(job: Omit<ScanJob, "loadErrors">, options: RecheckProcessOptions) {
     this.job = job;
@@ -36,14 +43,35 @@ export class RecheckProcess {
   }
 
   /** Re-check these checks (`pack/id`) in the child. */
-  run(keys: readonly string[]): Promise<Recheck> {
+  async run(keys: readonly string[]): Promise<Recheck> {
+    const started = performance.now();
+    const fresh = this.fresh || !this.child;
+    this.fresh = false;
+    const r = await this.ask(keys);
+    // The child's start-up came with the answer to the warm-up when there was one.
+    const startMs = fresh ? (r.timing.startMs ?? this.startMs) : undefined;
+    r.timing = { ...r.timing, ...(startMs !== undefined ? { startMs } : {}), roundTripMs: Math.round(performance.now() - started) };
+    return r;
+  }
+
+  /** A re-check of these checks is coming: fork the child if it is not running, and have it load their packs now. */
+  warm(keys: readonly string[]): void {
+    this.ask([], keys).catch(() => undefined);
+  }
+
+  /** Whether a child is running (its packs loaded or loading). */
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  private ask(keys: readonly string[], preload?: readonly string[]): Promise<Recheck> {
     if (this.idle) clearTimeout(this.idle);
     this.idle = undefined;
     const child = this.child ?? this.spawn();
     const id = this.nextId++;
     return new Promise<Recheck>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      child.send({ kind: "recheck", ...this.job, id, keys: [...keys] });
+      child.send({ kind: "recheck", ...this.job, id, keys: [...keys], ...(preload ? { preload: [...preload] } : {}) });
     }).finally(() => this.armIdle());
   }
 
@@ -69,6 +97,8 @@ export class RecheckProcess {
     const child = fork(this.opts.module ?? SCAN_CHILD, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
     this.forks++;
     this.child = child;
+    this.fresh = true;
+    this.startMs = undefined;
     let tail = "";
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (chunk: string) => {
@@ -83,7 +113,10 @@ export class RecheckProcess {
       if (!w || id === undefined) return;
       this.waiting.delete(id);
       if (!msg.ok) w.reject(new NodewardError(ErrorCodes.SCAN_PROCESS, msg.message));
-      else if (msg.kind === "recheck") w.resolve(msg.recheck);
+      else if (msg.kind === "recheck") {
+        if (msg.recheck.timing.startMs !== undefined && this.child === child) this.startMs = msg.recheck.timing.startMs;
+        w.resolve(msg.recheck);
+      }
       else w.reject(new NodewardError(ErrorCodes.SCAN_PROCESS, `re-check process answered with a ${msg.kind}`));
     });
     const gone = (why: string) => {

@@ -41,7 +41,7 @@ export interface ScanJob {
 export type ChildRequest =
   | ({ kind: "scan" } & ScanJob)
   | ({ kind: "catalog" } & Omit<ScanJob, "loadErrors">)
-  | ({ kind: "recheck"; id: number; keys: string[] } & Omit<ScanJob, "loadErrors">);
+  | ({ kind: "recheck"; id: number; keys: string[]; /** Also load the packs of these checks (a re-check of them is coming). */ preload?: string[] } & Omit<ScanJob, "loadErrors">);
 
 export interface CatalogAnswer {
   catalog: CatalogEntry[];

@@ -30,9 +30,23 @@ export interface Recheck {
   observedAt: number;
   results: CheckResult[];
   plan: DriftPlan;
+  /** Where the time went (milliseconds), for GET /api/v1/events and the bench. */
+  timing: RecheckTiming;
+}
+
+export interface RecheckTiming {
+  /** Gathering and evaluating the checks. */
+  checkMs: number;
+  /** Loading the packs for this re-check (0 when they were kept from an earlier one). */
+  loadMs?: number;
+  /** A re-check process started for this re-check: from its fork to this request read (Node's start, its modules). */
+  startMs?: number;
+  /** Asking to answer, where re-checks run in another process (includes the above and the message passing). */
+  roundTripMs?: number;
 }
 
 export async function recheck(options: RecheckOptions): Promise<Recheck> {
+  const started = performance.now();
   const recorder = new PlanRecorder(options.host);
   const checks = selectChecks(options.packs, { ...options.filter, checks: [...options.keys] }).filter((c) => options.keys.includes(c.key));
   const results = await runChecks(checks, {
@@ -42,7 +56,8 @@ export async function recheck(options: RecheckOptions): Promise<Recheck> {
     ...(options.run ? { run: options.run } : {}),
     ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
   });
-  return { observedAt: recorder.observedAt, results, plan: await recorder.plan() };
+  const plan = await recorder.plan();
+  return { observedAt: recorder.observedAt, results, plan, timing: { checkMs: Math.round(performance.now() - started) } };
 }
 
 export { mergeResults, resultKey, type StatusChange } from "./merge.js";

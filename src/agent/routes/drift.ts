@@ -13,6 +13,10 @@ const eventSchema = {
     rechecked: { type: "integer" },
     changes: { type: "array", items: change },
     detectionMs: { type: "number" },
+    stages: {
+      type: "object",
+      properties: Object.fromEntries(["seenMs", "waitMs", "recheckMs", "startMs", "loadMs", "checkMs", "roundTripMs", "mergeMs"].map((k) => [k, { type: "number" }])),
+    },
   },
 } as const;
 

@@ -99,6 +99,10 @@ describe("drift in the agent", () => {
     const body = res.json<{ watching: boolean; rechecks: number; watches: { inotify: number }; events: { source: string; cause: string; rechecked: number; changes: unknown[] }[] }>();
     expect(body).toMatchObject({ watching: true, rechecks: 1, watches: { inotify: 1 } });
     expect(body.events).toEqual([expect.objectContaining({ source: "watch", cause: "/etc/shadow", rechecked: 1, changes: [{ key: "demo/1.1", from: "pass", to: "fail" }] })]);
+    // Where the time went: each stage in milliseconds (in-process here: no process start, no pack load).
+    const stages = (body.events[0] as unknown as { stages: Record<string, unknown> }).stages;
+    expect(Object.keys(stages).sort()).toEqual(["checkMs", "mergeMs", "recheckMs", "seenMs", "waitMs"]);
+    for (const v of Object.values(stages)) expect(v).toBeTypeOf("number");
     const off = await t.app.inject({ method: "GET", url: "/api/v1/events" });
     expect(off.statusCode).toBe(404);
     expect(off.json<{ message: string }>().message).toBe("drift is off (config drift.enabled: false, or serve --no-drift)");
