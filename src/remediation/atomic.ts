@@ -12,14 +12,14 @@
 import { constants as fsc, type Stats } from "node:fs";
 import { lstat, mkdir, open, rmdir, unlink } from "node:fs/promises";
 import path from "node:path";
-import { ErrorCodes, NodewardError, hasCode } from "../errors.js";
+import { NodewardError, hasCode, type MessageArgs } from "../errors.js";
 import type { HostRoot } from "../host/host-root.js";
 import { fsyncDir, writeFileDurable } from "../util/durable-write.js";
 import type { FileState } from "./types.js";
 
 export class UnsafePathError extends NodewardError {
-  constructor(message: string) {
-    super(ErrorCodes.PATH_ESCAPE, message);
+  constructor(...args: MessageArgs<"PATH_ESCAPE">) {
+    super(...args);
     this.name = "UnsafePathError";
   }
 }
@@ -31,7 +31,7 @@ export async function safeTarget(host: HostRoot, hostPath: string): Promise<stri
   if (st?.isSymbolicLink()) {
     const { readlink } = await import("node:fs/promises");
     const target = await readlink(real).catch(() => "?");
-    throw new UnsafePathError(`refusing to change ${hostPath}: it is a symlink (-> ${target}); nodeward never writes through a symlink`);
+    throw new UnsafePathError("UNSAFE_SYMLINK", { path: hostPath, target });
   }
   return real;
 }
@@ -44,13 +44,13 @@ export async function safeLinkTarget(host: HostRoot, hostPath: string): Promise<
     realParent = await host.resolve(parent, true);
   } catch (e) {
     if (hasCode(e, "PATH_ESCAPE")) {
-      throw new UnsafePathError(`refusing to change ${hostPath}: ${e.message}`);
+      throw new UnsafePathError("UNSAFE_PATH", { path: hostPath, reason: e.message });
     }
     throw e;
   }
   const real = path.join(realParent, path.posix.basename(hostPath));
   if (!host.isLive && real !== host.root && !real.startsWith(host.root + path.sep)) {
-    throw new UnsafePathError(`refusing to change ${hostPath}: it resolves to ${real}, outside the root ${host.root}`);
+    throw new UnsafePathError("UNSAFE_OUTSIDE_ROOT", { path: hostPath, real, root: host.root });
   }
   return real;
 }
@@ -73,12 +73,12 @@ export async function readFileNoFollow(real: string): Promise<{ bytes: Buffer; m
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return null;
-    if (code === "ELOOP") throw new UnsafePathError(`refusing to read ${real}: it is a symlink`);
+    if (code === "ELOOP") throw new UnsafePathError("UNSAFE_READ_SYMLINK", { path: real });
     throw e;
   }
   try {
     const st = await fh.stat();
-    if (!st.isFile()) throw new NodewardError(ErrorCodes.FILE_NOT_REGULAR, `${real} is not a regular file`);
+    if (!st.isFile()) throw new NodewardError("NOT_REGULAR", { path: real });
     const bytes = await fh.readFile();
     return { bytes, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
   } finally {
@@ -119,7 +119,7 @@ export async function atomicWrite(real: string, data: Buffer | string, o: Atomic
       const st = await lstatOrNull(real);
       if (st?.isSymbolicLink()) {
         await unlink(tmp).catch(() => undefined);
-        throw new UnsafePathError(`refusing to replace ${real}: it became a symlink`);
+        throw new UnsafePathError("UNSAFE_BECAME_SYMLINK", { path: real });
       }
     },
   });
@@ -131,7 +131,7 @@ export async function setModeOwner(real: string, change: { mode?: number; uid?: 
   try {
     fh = await open(real, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ELOOP") throw new UnsafePathError(`refusing to change ${real}: it is a symlink`);
+    if ((e as NodeJS.ErrnoException).code === "ELOOP") throw new UnsafePathError("UNSAFE_CHANGE_SYMLINK", { path: real });
     throw e;
   }
   try {

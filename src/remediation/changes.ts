@@ -23,7 +23,7 @@ import {
 } from "./atomic.js";
 import { crashPoint, sha256, type FileBackup, type JournalEntry, type LinkEntry, type LinksBackup, type Run } from "./journal.js";
 import type { Change, FileState, UnitChange } from "./types.js";
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { NodewardError, type MessageArgs } from "../errors.js";
 
 /**
  * Where `systemctl enable/disable/mask` writes: the unit config dir, and on Debian the
@@ -40,8 +40,8 @@ export interface ExecContext {
 }
 
 export class ChangeFailed extends NodewardError {
-  constructor(message: string) {
-    super(ErrorCodes.CHANGE_FAILED, message);
+  constructor(...args: MessageArgs<"CHANGE_FAILED">) {
+    super(...args);
     this.name = "ChangeFailed";
   }
 }
@@ -61,7 +61,7 @@ async function backupFile(ctx: ExecContext, step: number | string, hostPath: str
 }
 
 function commandOk(r: CommandResult, what: string): void {
-  if (r.failed) throw new ChangeFailed(`${what}: ${r.reason ?? `exit ${r.exitCode}`}`);
+  if (r.failed) throw new ChangeFailed("CHANGE_COMMAND_FAILED", { what, reason: r.reason ?? `exit ${r.exitCode}` });
 }
 
 /** Host `systemctl` argv for a unit op, offline through --root. */
@@ -79,7 +79,7 @@ export async function applyChange(change: Change, ctx: ExecContext): Promise<boo
       const cur = await readFileNoFollow(real);
       if (sameState(cur, change.after)) return false;
       if (!sameState(cur, change.before)) {
-        throw new ChangeFailed(`${change.path} changed since the plan was made; run remediate again`);
+        throw new ChangeFailed("CHANGE_STALE", { path: change.path });
       }
       const backup = await backupFile(ctx, step, change.path);
       crashPoint();
@@ -99,7 +99,7 @@ export async function applyChange(change: Change, ctx: ExecContext): Promise<boo
     case "chown": {
       const real = await safeTarget(ctx.host, change.path);
       const cur = await readFileNoFollow(real);
-      if (!cur) throw new ChangeFailed(`${change.path} does not exist`);
+      if (!cur) throw new ChangeFailed("CHANGE_TARGET_GONE", { path: change.path });
       if (change.kind === "chmod" ? cur.mode === change.to : cur.uid === change.to.uid && cur.gid === change.to.gid) return false;
       const backup = await backupFile(ctx, step, change.path);
       crashPoint();
@@ -129,7 +129,7 @@ export async function applyChange(change: Change, ctx: ExecContext): Promise<boo
       break;
     }
     case "command": {
-      if (!ctx.host.isLive) throw new ChangeFailed(`${change.argv.join(" ")} runs only on the live host`);
+      if (!ctx.host.isLive) throw new ChangeFailed("CHANGE_LIVE_ONLY", { command: change.argv.join(" ") });
       const extraBackups: string[] = [];
       for (const [i, f] of (change.backupFiles ?? []).entries()) {
         extraBackups.push(await backupFile(ctx, `${step}-${i}`, f));

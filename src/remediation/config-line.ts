@@ -105,9 +105,9 @@ export function setLastWins(
 /** Set a dotted key in a YAML document, keeping comments; unchanged text when already set. */
 export function setYamlKey(text: string, dotted: string, value: Scalar): string {
   const parsed = parseDocument(text);
-  if (parsed.errors.length > 0) throw new FixRefused(`not valid YAML: ${parsed.errors[0]?.message.split("\n")[0]}`);
+  if (parsed.errors.length > 0) throw new FixRefused("FIX_NOT_YAML", { reason: String(parsed.errors[0]?.message.split("\n")[0]) });
   const doc: Document = parsed.contents === null ? new Document({}) : parsed;
-  if (doc.errors.length > 0) throw new FixRefused(`not valid YAML: ${doc.errors[0]?.message.split("\n")[0]}`);
+  if (doc.errors.length > 0) throw new FixRefused("FIX_NOT_YAML", { reason: String(doc.errors[0]?.message.split("\n")[0]) });
   const keys = dotted.split(".");
   const cur = doc.getIn(keys, true);
   if (isScalar(cur) && cur.value === value) return text;
@@ -142,11 +142,11 @@ export default defineFix({
       if (info.flags[flag] !== undefined) {
         const src = info.flagSources?.[flag];
         const where = src?.file ? ` (${src.file}${src.line ? `:${src.line}` : ""})` : src?.pid ? ` (pid ${src.pid})` : "";
-        throw new FixRefused(`the kubelet flag --${flag}=${info.flags[flag]}${where} overrides ${p.key} in ${path}; change or remove the flag instead`);
+        throw new FixRefused("FIX_KUBELET_FLAG", { flag, value: String(info.flags[flag]), where, key: p.key, path });
       }
     }
     const cur = await ctx.readFile(path);
-    if (!cur && p.format === "yaml") throw new FixRefused(`${path} does not exist`);
+    if (!cur && p.format === "yaml") throw new FixRefused("FIX_NO_TARGET_FILE", { path });
     const text = cur?.content ?? "";
     const value = String(p.value);
     const next =

@@ -23,7 +23,7 @@ export default defineFix({
   async plan(ctx, p) {
     const path = await resolveTarget(ctx, p);
     const cur = await ctx.readFile(path);
-    if (!cur) throw new FixRefused(`${path} does not exist`);
+    if (!cur) throw new FixRefused("FIX_NO_TARGET_FILE", { path });
     const changes: Change[] = [];
     if (p.owner !== undefined || p.group !== undefined) pushAll(changes, await planOwner(ctx, path, cur, p.owner, p.group));
     const to = cur.mode & p.max;

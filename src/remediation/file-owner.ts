@@ -21,7 +21,7 @@ async function pick(ctx: FixContext, kind: "user" | "group", want: Who | undefin
     }
   }
   if (ids.includes(current)) return current;
-  if (ids.length === 0) throw new FixRefused(`none of the ${kind}s ${list.join(", ")} exist in the root`);
+  if (ids.length === 0) throw new FixRefused("FIX_NO_OWNER_IDS", { kind, names: list.join(", ") });
   return ids[0] as number;
 }
 
@@ -42,7 +42,7 @@ export default defineFix({
   async plan(ctx, p) {
     const path = await resolveTarget(ctx, p);
     const cur = await ctx.readFile(path);
-    if (!cur) throw new FixRefused(`${path} does not exist`);
+    if (!cur) throw new FixRefused("FIX_NO_TARGET_FILE", { path });
     return planOwner(ctx, path, cur, p.owner, p.group);
   },
 });

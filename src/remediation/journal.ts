@@ -18,7 +18,7 @@ import { mkdir, open, readdir, readFile, unlink } from "node:fs/promises";
 import path from "node:path";
 import { fsyncDir, writeFileDurable } from "../util/durable-write.js";
 import type { Change } from "./types.js";
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { NodewardError } from "../errors.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/nodeward";
 
@@ -142,7 +142,7 @@ export class RunStore {
   }
 
   runDir(runId: string): string {
-    if (!/^[A-Za-z0-9._-]+$/.test(runId) || runId.startsWith(".")) throw new NodewardError(ErrorCodes.REMEDIATION_STATE, `not a run id: ${JSON.stringify(runId)}`);
+    if (!/^[A-Za-z0-9._-]+$/.test(runId) || runId.startsWith(".")) throw new NodewardError("RUN_ID_INVALID", { id: JSON.stringify(runId) });
     return path.join(this.runsDir, runId);
   }
 
@@ -173,10 +173,10 @@ export class RunStore {
     try {
       info = JSON.parse(text);
     } catch (e) {
-      throw new NodewardError(ErrorCodes.REMEDIATION_STATE, `run ${runId}: ${file} is ${text.trim() === "" ? "empty" : `not valid JSON (${(e as Error).message})`}`);
+      throw new NodewardError("RUN_FILE_UNREADABLE", { run: runId, file, problem: text.trim() === "" ? "empty" : `not valid JSON (${(e as Error).message})` });
     }
     if (info === null || typeof info !== "object" || typeof (info as RunInfo).status !== "string" || typeof (info as RunInfo).runId !== "string") {
-      throw new NodewardError(ErrorCodes.REMEDIATION_STATE, `run ${runId}: ${file} is not a run status`);
+      throw new NodewardError("RUN_FILE_NOT_STATUS", { run: runId, file });
     }
     return info as RunInfo;
   }
@@ -205,7 +205,7 @@ export class RunStore {
     const meta = JSON.parse(await readFile(path.join(dir, rel), "utf8")) as Backup;
     if (meta.kind === "file" && meta.data) {
       const data = await readFile(path.join(dir, meta.data));
-      if (meta.sha256 && sha256(data) !== meta.sha256) throw new NodewardError(ErrorCodes.REMEDIATION_STATE, `backup ${meta.data} of ${meta.path} is corrupt (sha256 mismatch)`);
+      if (meta.sha256 && sha256(data) !== meta.sha256) throw new NodewardError("BACKUP_CORRUPT", { backup: meta.data, path: meta.path });
       return { meta, data };
     }
     return { meta };
@@ -250,7 +250,7 @@ export class RunStore {
           // A full disk must not leave an empty lock behind for the next run to trip on.
           await fh.close().catch(() => undefined);
           await unlink(file).catch(() => undefined);
-          throw new NodewardError(ErrorCodes.REMEDIATION_STATE, `cannot write ${file}: ${(e as Error).message}`, { cause: e });
+          throw new NodewardError("STATE_WRITE_FAILED", { file, reason: (e as Error).message }, { cause: e });
         }
         await fh.close();
         return async () => {
@@ -273,13 +273,13 @@ export class RunStore {
           continue;
         }
         if (processAlive(holder.pid, typeof holder.start === "string" ? holder.start : undefined)) {
-          throw new NodewardError(ErrorCodes.REMEDIATION_LOCKED, `another nodeward remediation or rollback (pid ${holder.pid}) holds ${file}`);
+          throw new NodewardError("LOCK_HELD", { pid: holder.pid, file });
         }
         this.onNotice(`${file} was left by pid ${holder.pid}, which is gone: removed it`);
         await unlink(file).catch(() => undefined); // stale: its process is gone
       }
     }
-    throw new NodewardError(ErrorCodes.REMEDIATION_LOCKED, `cannot take ${file}`);
+    throw new NodewardError("LOCK_NOT_TAKEN", { file });
   }
 }
 

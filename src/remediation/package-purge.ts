@@ -52,6 +52,6 @@ export default defineFix({
         timeoutMs: 300_000,
       }];
     }
-    throw new FixRefused(`no package manager found for ${p.name}`);
+    throw new FixRefused("FIX_NO_PACKAGE_MANAGER", { package: p.name });
   },
 });

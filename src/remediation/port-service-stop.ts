@@ -52,7 +52,7 @@ export default defineFix({
       if (found.unit) units.set(found.unit, `${who} (pid ${l.pid} ${l.process ?? ""})`);
       else refused.push(`${who}: pid ${l.pid} (${l.exe ?? l.process ?? "?"}) is ${found.scope ? `in ${found.scope}` : "not in a systemd service"}; stop it by hand`);
     }
-    if (refused.length > 0 && units.size === 0) throw new FixRefused(refused.join("; "));
+    if (refused.length > 0 && units.size === 0) throw new FixRefused("FIX_PORT_OWNERS", { listeners: refused.join("; ") });
     const changes: Change[] = [...units.keys()].map((unit) => ({ kind: "unit" as const, unit, ops: ["stop", "disable"] as ("stop" | "disable")[] }));
     return changes;
   },

@@ -6,7 +6,7 @@
  */
 import { runCommand, type CommandRunner } from "../host/exec.js";
 import { HostRoot } from "../host/host-root.js";
-import { describeError, ErrorCodes, NodewardError } from "../errors.js";
+import { NodewardError, describeError } from "../errors.js";
 import { assertNever } from "../util/assert-never.js";
 import { rollbackEntry, type RollbackOutcome } from "./changes.js";
 import type { RunInfo, RunStore } from "./journal.js";
@@ -35,7 +35,7 @@ export async function latestRunId(store: RunStore): Promise<string | undefined> 
 
 export async function rollbackRun(o: RollbackOptions): Promise<RollbackResult> {
   const runId = o.runId ?? (await latestRunId(o.store));
-  if (!runId) throw new NodewardError(ErrorCodes.REMEDIATION_STATE, `no remediation runs in ${o.store.runsDir}`);
+  if (!runId) throw new NodewardError("NO_RUNS", { dir: o.store.runsDir });
   const unlock = await o.store.lock();
   try {
     const journal = await o.store.open(runId);

@@ -61,7 +61,7 @@ export default defineFix({
       const conflicts = parseSysctlConf(st.content, file).entries.filter((e) => !e.glob && !e.exclude && sysctlKeyToPath(e.key) === keyPath && e.value !== p.value);
       if (conflicts.length === 0) continue;
       if (!file.startsWith("/etc/")) {
-        throw new FixRefused(`${file}:${conflicts[0]?.line} sets ${key} = ${conflicts[0]?.value} after ${NODEWARD_SYSCTL_FILE}; override it with /etc/sysctl.d/${file.split("/").pop()}`);
+        throw new FixRefused("FIX_SYSCTL_OVERRIDDEN", { file, line: String(conflicts[0]?.line), key, value: String(conflicts[0]?.value), ours: NODEWARD_SYSCTL_FILE, name: String(file.split("/").pop()) });
       }
       const lines = st.content.split("\n");
       for (const c of conflicts) lines[c.line - 1] = `# ${lines[c.line - 1]}  # nodeward: set in ${NODEWARD_SYSCTL_FILE}`;

@@ -28,10 +28,10 @@ export const exactlyOneTarget = (p: { path?: string | undefined; pathOf?: string
 export async function resolveTarget(ctx: FixContext, p: { path?: string | undefined; pathOf?: PathOf | undefined }): Promise<string> {
   if (p.path !== undefined) return p.path;
   const info = await kubeletInfo(ctx.probe);
-  if (!info.present && !info.unobserved?.present) throw new FixRefused("no kubelet found (no kubelet process and no kubelet systemd unit)");
+  if (!info.present && !info.unobserved?.present) throw new FixRefused("FIX_NO_KUBELET");
   const r = kubeletFile(info, p.pathOf as NonNullable<typeof p.pathOf>);
-  if ("unobserved" in r) throw new FixRefused(`cannot tell which file is the kubelet's ${p.pathOf ?? ""}: ${r.unobserved}`);
-  if ("note" in r) throw new FixRefused(`the kubelet has no ${p.pathOf ?? ""} file to fix (${r.note})`);
+  if ("unobserved" in r) throw new FixRefused("FIX_KUBELET_FILE_UNKNOWN", { file: p.pathOf ?? "", reason: r.unobserved });
+  if ("note" in r) throw new FixRefused("FIX_KUBELET_NO_FILE", { file: p.pathOf ?? "", note: r.note });
   return r.path;
 }
 
@@ -43,5 +43,5 @@ export async function accountId(ctx: FixContext, kind: "user" | "group", name: s
   const text = (await ctx.host.readFileIfExists(file)) ?? "";
   const byId = kind === "user" ? parsePasswd(text) : parseGroup(text);
   for (const [id, n] of byId) if (n === name) return id;
-  throw new FixRefused(`no ${kind} "${name}" in the root's ${file}`);
+  throw new FixRefused("FIX_NO_OWNER", { kind, name, file });
 }

@@ -10,7 +10,7 @@ import type { CommandRunner } from "../host/exec.js";
 import type { HostRoot } from "../host/host-root.js";
 import type { LoadedCheck } from "../packs/load.js";
 import type { ProbeContext } from "../probes/types.js";
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { NodewardError, type MessageArgs } from "../errors.js";
 
 /** A regular file's bytes (as UTF-8 text; config files) and metadata. */
 export interface FileState {
@@ -113,8 +113,8 @@ export function defineFix<S extends z.ZodType>(action: FixAction<S>): FixAction<
 
 /** A fix declines to act, with a reason the operator can act on (not a bug). */
 export class FixRefused extends NodewardError {
-  constructor(message: string) {
-    super(ErrorCodes.FIX_REFUSED, message);
+  constructor(...args: MessageArgs<"FIX_REFUSED">) {
+    super(...args);
     this.name = "FixRefused";
   }
 }
