@@ -18,7 +18,7 @@ import { getConfigPath, parseComponentConfig } from "../parse/kubelet-config.js"
 import { hostPathFor, parseStaticPodManifest, type StaticPodMount } from "../parse/static-pod.js";
 import type { ProbeContext } from "../types.js";
 import { effectiveSetting, type EffectiveSetting, type FlagOrigin } from "./effective.js";
-import { kubeletInfo, nodeDistribution } from "./kubelet-info.js";
+import { kubeletConfigPath, kubeletInfo, nodeDistribution } from "./kubelet-info.js";
 import { processView } from "./node.js";
 import { pushAll } from "../../util/array.js";
 import { describeError } from "../../errors.js";
@@ -126,9 +126,10 @@ async function manifestDir(ctx: ProbeContext, notes: string[]): Promise<{ dir: s
   const k = await kubeletInfo(ctx);
   pushAll(notes, k.notes ?? []);
   const flag = k.flags["pod-manifest-path"];
-  const cfg = getConfigPath(k.config, "staticPodPath");
-  const dir = flag ?? (cfg.found && typeof cfg.value === "string" ? cfg.value : undefined);
+  const dir = flag ?? kubeletConfigPath(k, "staticPodPath");
   if (dir && path.posix.isAbsolute(dir)) return { dir: dir.replace(/\/+$/, "") || "/" };
+  // A relative --pod-manifest-path is relative to the kubelet's working directory: not guessed.
+  if (dir) return { dir: DEFAULT_MANIFEST_DIR, unobserved: `the kubelet's static pod directory is not known: --pod-manifest-path ${dir} is relative to the kubelet's working directory` };
   const hidden = flag === undefined ? [k.flagsUnobserved, k.configUnobserved].filter((x): x is string => !!x) : [];
   if (!k.present && k.unobserved?.present) hidden.push(k.unobserved.present);
   return { dir: DEFAULT_MANIFEST_DIR, ...(hidden.length > 0 ? { unobserved: `the kubelet's static pod directory is not known: ${[...new Set(hidden)].join("; ")}` } : {}) };

@@ -401,8 +401,8 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
   const ca = info.flags["client-ca-file"];
   if (ca) info.clientCAFile = await resolvePath(ca);
   else {
-    const c = getConfigPath(info.config, "authentication.x509.clientCAFile");
-    if (c.found && typeof c.value === "string" && c.value !== "") info.clientCAFile = await resolvePath(c.value);
+    const c = kubeletConfigPath(info, "authentication.x509.clientCAFile");
+    if (c !== undefined) info.clientCAFile = c;
   }
   // Which files its relative paths name is not known: nothing about them may pass.
   if (cwdHidden) info.flagsUnobserved = [info.flagsUnobserved, cwdHidden].filter(Boolean).join("; ");
@@ -429,6 +429,19 @@ async function loadKubeletInfo(ctx: ProbeContext): Promise<KubeletInfo> {
   if (info.configUnobserved) unobserved.config = info.configUnobserved;
   if (Object.keys(unobserved).length > 0) info.unobserved = unobserved;
   return info;
+}
+
+/**
+ * A path-valued field of the kubelet's config files, resolved as the kubelet resolves it:
+ * a relative path is relative to the directory of the config file that set it (--config's,
+ * or the drop-in's), not to the kubelet's working directory. Undefined when unset or empty.
+ */
+export function kubeletConfigPath(info: Pick<KubeletInfo, "config" | "configKeyLines">, key: string): string | undefined {
+  const c = getConfigPath(info.config, key);
+  if (!c.found || typeof c.value !== "string" || c.value === "") return undefined;
+  if (path.posix.isAbsolute(c.value)) return path.posix.normalize(c.value);
+  const from = info.configKeyLines?.[key]?.file;
+  return path.posix.resolve(from !== undefined ? path.posix.dirname(from) : "/", c.value);
 }
 
 function setVersion(info: KubeletInfo, finding: VersionFinding): void {

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import kubeletProbe, { kubeletInfo, kubeletSetting as effectiveSetting, parseKubeletConfig, type KubeletInfo } from "../../../src/probes/kubelet.js";
+import { kubeletConfigPath } from "../../../src/probes/k8s/kubelet-info.js";
 import { probeConformance } from "../../helpers/probe-conformance.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext, type FixtureSpec } from "../../helpers/fixture-root.js";
@@ -116,6 +117,24 @@ describe("kubelet: systemd unit + kubeadm drop-in", () => {
     expect(info.config).toMatchObject({ readOnlyPort: 0, authorization: { mode: "Webhook" } });
     // Memoised per scan.
     expect(await kubeletInfo(ctx)).toBe(info);
+  });
+
+  it("a relative path in a config file is relative to that file's directory, as the kubelet resolves it", async () => {
+    const dropIn = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: ../manifests\n";
+    const ctx = await ctxFor(
+      kubeadmSpec({
+        "opt/kube/kubelet-config.yaml": CONFIG_YAML.replace("clientCAFile: /etc/kubernetes/pki/ca.crt", "clientCAFile: pki/ca.crt"),
+        "var/lib/kubelet/kubeadm-flags.env": KUBEADM_FLAGS_ENV.replace('"\n', ' --config-dir=/etc/kubernetes/kubelet.conf.d"\n'),
+        "etc/kubernetes/kubelet.conf.d/50-pods.conf": dropIn,
+      }),
+    );
+    const info = await kubeletInfo(ctx);
+    expect(info.configDir).toBe("/etc/kubernetes/kubelet.conf.d");
+    expect(info.clientCAFile).toBe("/opt/kube/pki/ca.crt");
+    // Set by the drop-in: relative to the drop-in's directory, not --config's.
+    expect(kubeletConfigPath(info, "staticPodPath")).toBe("/etc/kubernetes/manifests");
+    expect(kubeletConfigPath(info, "authentication.x509.clientCAFile")).toBe("/opt/kube/pki/ca.crt");
+    expect(kubeletConfigPath(info, "tlsCertFile")).toBeUndefined();
   });
 
   it("a flag overrides the config file (readOnlyPort 10255 from /etc/default/kubelet)", async () => {
