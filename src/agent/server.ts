@@ -52,6 +52,8 @@ export interface ServerDeps extends ApiContext {
   /** Host names accepted besides IP literals and localhost. */
   allowedHosts?: readonly string[];
   limits?: Partial<HttpLimits>;
+  /** Called for every request, first (the idle collector counts them). */
+  onRequest?: () => void;
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -79,7 +81,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const allowedHosts = deps.allowedHosts ?? [];
   const tokenHook = requireToken(deps.token);
   const hostVerdicts = new Map<string, boolean>();
+  const onRequest = deps.onRequest;
   app.addHook("onRequest", async (req, reply) => {
+    onRequest?.();
     takeQueryToken(req);
     const host = req.headers.host;
     let allowed = host !== undefined ? hostVerdicts.get(host) : false;
