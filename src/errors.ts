@@ -164,6 +164,13 @@ export const MESSAGES = {
   STATE_WRITE_FAILED: { code: "REMEDIATION_STATE", template: "cannot write {file}: {reason}" },
   LOCK_HELD: { code: "REMEDIATION_LOCKED", template: "another nodeward remediation or rollback (pid {pid}) holds {file}" },
   LOCK_NOT_TAKEN: { code: "REMEDIATION_LOCKED", template: "cannot take {file}" },
+  CONFIG_INVALID: { code: "CONFIG", template: "{problems}" },
+  LISTEN_INVALID: { code: "CONFIG", template: 'listen "{listen}" is not HOST:PORT' },
+  CHILD_ABANDONED: { code: "SCAN_PROCESS", template: "{request} abandoned: {reason}" },
+  CHILD_REPORTED: { code: "SCAN_PROCESS", template: "{reason}" },
+  CHILD_FAILED: { code: "SCAN_PROCESS", template: "{request} process failed: {reason}" },
+  CHILD_EXITED: { code: "SCAN_PROCESS", template: "{request} process exited ({how}) without an answer" },
+  CHILD_WRONG_ANSWER: { code: "SCAN_PROCESS", template: "{request} process answered with a {kind}" },
   PACK_CACHE_STALE: { code: "PACK_INVALID", template: "an expectation the pack cache proved no longer compiles: rebuild (npm run build)" },
 } as const satisfies Record<string, { code: ErrorName; template: string }>;
 

@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { NodewardError } from "../errors.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
 import { formatSourceIssue, placeZodIssues, readYaml, type SourceIssue } from "../util/yaml-source.js";
 import { DriftConfigSchema } from "./drift-config.js";
@@ -84,7 +84,7 @@ export type ConfigIssue = SourceIssue;
 export class ConfigError extends NodewardError {
   readonly issues: ConfigIssue[];
   constructor(issues: ConfigIssue[]) {
-    super(ErrorCodes.CONFIG, issues.map(formatConfigIssue).join("\n"));
+    super("CONFIG_INVALID", { problems: issues.map(formatConfigIssue).join("\n") });
     this.name = "ConfigError";
     this.issues = issues;
   }

@@ -8,10 +8,10 @@
  * has it load the packs that re-check needs, so Node's start and the pack load overlap the
  * wait instead of following it.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import type { Recheck } from "../engine/recheck.js";
-import { ErrorCodes, NodewardError } from "../errors.js";
-import { SCAN_CHILD, type ChildMessage, type ChildScanOptions, type ScanJob } from "./scan-process.js";
+import { NodewardError } from "../errors.js";
+import { exitedHow, forkScanChild, type ChildMessage, type ChildScanOptions, type ScanJob } from "./scan-process.js";
 
 export interface RecheckProcessOptions extends ChildScanOptions {
   /** The child exits this long after its last re-check. */
@@ -94,42 +94,33 @@ export class RecheckProcess {
   }
 
   private spawn(): ChildProcess {
-    const child = fork(this.opts.module ?? SCAN_CHILD, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
+    const { child, flushStderr } = forkScanChild(this.opts);
     this.forks++;
     this.child = child;
     this.fresh = true;
     this.startMs = undefined;
-    let tail = "";
-    child.stderr?.setEncoding("utf8");
-    child.stderr?.on("data", (chunk: string) => {
-      tail += chunk;
-      const lines = tail.split("\n");
-      tail = lines.pop() ?? "";
-      for (const l of lines) if (l.trim() !== "") this.opts.onStderr?.(l);
-    });
     child.on("message", (msg: ChildMessage) => {
       const id = "id" in msg ? msg.id : undefined;
       const w = id === undefined ? undefined : this.waiting.get(id);
       if (!w || id === undefined) return;
       this.waiting.delete(id);
-      if (!msg.ok) w.reject(new NodewardError(ErrorCodes.SCAN_PROCESS, msg.message));
+      if (!msg.ok) w.reject(new NodewardError("CHILD_REPORTED", { reason: msg.message }));
       else if (msg.kind === "recheck") {
         if (msg.recheck.timing.startMs !== undefined && this.child === child) this.startMs = msg.recheck.timing.startMs;
         w.resolve(msg.recheck);
       }
-      else w.reject(new NodewardError(ErrorCodes.SCAN_PROCESS, `re-check process answered with a ${msg.kind}`));
+      else w.reject(new NodewardError("CHILD_WRONG_ANSWER", { request: "re-check", kind: msg.kind }));
     });
-    const gone = (why: string) => {
+    const gone = (error: NodewardError) => {
       if (this.child === child) this.child = undefined;
-      if (tail.trim() !== "") this.opts.onStderr?.(tail);
-      tail = "";
+      flushStderr();
       for (const [id, w] of this.waiting) {
         this.waiting.delete(id);
-        w.reject(new NodewardError(ErrorCodes.SCAN_PROCESS, `re-check process ${why}`));
+        w.reject(error);
       }
     };
-    child.once("error", (e) => gone(`failed: ${e.message}`));
-    child.once("exit", (code, sig) => gone(`exited (${sig ?? `code ${code}`}) without an answer`));
+    child.once("error", (e) => gone(new NodewardError("CHILD_FAILED", { request: "re-check", reason: e.message })));
+    child.once("exit", (code, sig) => gone(new NodewardError("CHILD_EXITED", { request: "re-check", how: exitedHow(code, sig) })));
     return child;
   }
 }

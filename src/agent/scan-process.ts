@@ -9,7 +9,7 @@
  * systemd) and environment; it has no stdin or stdout, and its stderr is forwarded to
  * the agent's log at warning level.
  */
-import { fork } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import type { DriftPlan } from "../engine/drift-plan.js";
 import type { Recheck } from "../engine/recheck.js";
 import type { ScanReport } from "../engine/result.js";
@@ -17,7 +17,7 @@ import { scanChildModule } from "../paths.js";
 import type { ScanFunction } from "./agent.js";
 import type { CatalogEntry } from "./catalog.js";
 import type { AgentConfig } from "./config.js";
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { NodewardError } from "../errors.js";
 
 /** What the child needs to reproduce the agent's selection and scan. */
 export interface ScanJob {
@@ -88,11 +88,38 @@ export interface ChildScanOptions {
   onStats?: (stats: ChildScanStats) => void;
 }
 
+/**
+ * Fork the scan child (it answers scan, catalog and re-check requests). Its stderr goes
+ * to `onStderr` line by line; `flushStderr()` hands on a last unterminated line (call it
+ * when the child is gone).
+ */
+export function forkScanChild(options: ChildScanOptions): { child: ChildProcess; flushStderr(): void } {
+  const child = fork(options.module ?? SCAN_CHILD, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
+  let tail = "";
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => {
+    tail += chunk;
+    const lines = tail.split("\n");
+    tail = lines.pop() ?? "";
+    for (const l of lines) if (l.trim() !== "") options.onStderr?.(l);
+  });
+  const flushStderr = () => {
+    if (tail.trim() !== "") options.onStderr?.(tail);
+    tail = "";
+  };
+  return { child, flushStderr };
+}
+
+/** How a child that exited is described: its signal, or its exit code. */
+export function exitedHow(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ?? `code ${code}`;
+}
+
 /** Run one request in a child process; aborting the signal kills the child. */
 export function runChild(request: ChildRequest, options: ChildScanOptions = {}, signal?: AbortSignal): Promise<Exclude<ChildMessage, { ok: false }>> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = fork(options.module ?? SCAN_CHILD, [], { stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
+    const { child, flushStderr } = forkScanChild(options);
     let settled = false;
     const finish = (err: Error | undefined, msg?: Exclude<ChildMessage, { ok: false }>) => {
       if (settled) return;
@@ -103,27 +130,19 @@ export function runChild(request: ChildRequest, options: ChildScanOptions = {}, 
     };
     const onAbort = () => {
       child.kill("SIGKILL");
-      finish(new NodewardError(ErrorCodes.SCAN_PROCESS, `${request.kind} abandoned: ${String(signal?.reason ?? "aborted")}`));
+      finish(new NodewardError("CHILD_ABANDONED", { request: request.kind, reason: String(signal?.reason ?? "aborted") }));
     };
     if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
-    let tail = "";
-    child.stderr?.setEncoding("utf8");
-    child.stderr?.on("data", (chunk: string) => {
-      tail += chunk;
-      const lines = tail.split("\n");
-      tail = lines.pop() ?? "";
-      for (const l of lines) if (l.trim() !== "") options.onStderr?.(l);
-    });
     child.once("message", (msg: ChildMessage) => {
-      if (!msg.ok) return finish(new NodewardError(ErrorCodes.SCAN_PROCESS, msg.message));
+      if (!msg.ok) return finish(new NodewardError("CHILD_REPORTED", { reason: msg.message }));
       if (msg.kind === "scan") options.onStats?.({ loadMs: msg.loadMs, maxRssKiB: msg.maxRssKiB, wallMs: performance.now() - started });
       finish(undefined, msg);
     });
-    child.once("error", (e) => finish(new NodewardError(ErrorCodes.SCAN_PROCESS, `${request.kind} process: ${e.message}`)));
+    child.once("error", (e) => finish(new NodewardError("CHILD_FAILED", { request: request.kind, reason: e.message })));
     child.once("exit", (code, sig) => {
-      if (tail.trim() !== "") options.onStderr?.(tail);
-      finish(new NodewardError(ErrorCodes.SCAN_PROCESS, `${request.kind} process exited (${sig ?? `code ${code}`}) without an answer`));
+      flushStderr();
+      finish(new NodewardError("CHILD_EXITED", { request: request.kind, how: exitedHow(code, sig) }));
     });
     child.send(request);
   });
@@ -133,7 +152,7 @@ export function runChild(request: ChildRequest, options: ChildScanOptions = {}, 
 export function childProcessScan(job: Omit<ScanJob, "loadErrors">, options: ChildScanOptions = {}): ScanFunction {
   return async ({ loadErrors, signal, onPlan }) => {
     const msg = await runChild({ kind: "scan", ...job, loadErrors: [...loadErrors], ...(onPlan ? { plan: true } : {}) }, options, signal);
-    if (msg.kind !== "scan") throw new NodewardError(ErrorCodes.SCAN_PROCESS, `scan process answered with a ${msg.kind}`);
+    if (msg.kind !== "scan") throw new NodewardError("CHILD_WRONG_ANSWER", { request: "scan", kind: msg.kind });
     if (msg.plan) onPlan?.(msg.plan);
     return msg.report;
   };
@@ -142,6 +161,6 @@ export function childProcessScan(job: Omit<ScanJob, "loadErrors">, options: Chil
 /** Load the packs in a child process: the catalog and the load errors, without holding the packs here. */
 export async function catalogFromChild(job: Omit<ScanJob, "loadErrors">, options: ChildScanOptions = {}): Promise<CatalogAnswer> {
   const msg = await runChild({ kind: "catalog", ...job }, options);
-  if (msg.kind !== "catalog") throw new NodewardError(ErrorCodes.SCAN_PROCESS, `catalog process answered with a ${msg.kind}`);
+  if (msg.kind !== "catalog") throw new NodewardError("CHILD_WRONG_ANSWER", { request: "catalog", kind: msg.kind });
   return { catalog: msg.catalog, loadErrors: msg.loadErrors, packs: msg.packs, checks: msg.checks };
 }

@@ -26,7 +26,7 @@ import { AgentMetrics } from "./metrics.js";
 import { catalogFromChild, childProcessScan, scanJob, type CatalogAnswer, type ChildScanStats } from "./scan-process.js";
 import { buildServer, type HttpLimits, type RemediateHook } from "./server.js";
 import { StateStore } from "./state.js";
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { NodewardError } from "../errors.js";
 
 export interface ServeOptions {
   /** --config FILE (else $NODEWARD_CONFIG, else /etc/nodeward/config.yaml). */
@@ -161,7 +161,7 @@ export async function startAgent(options: ServeOptions = {}): Promise<RunningAge
   process.removeAllListeners("warning");
   process.on("warning", (w) => log.warn(`node: ${w.name}: ${w.message}`));
   const addr = parseListen(config.listen);
-  if (!addr) throw new NodewardError(ErrorCodes.CONFIG, `listen "${config.listen}" is not HOST:PORT`);
+  if (!addr) throw new NodewardError("LISTEN_INVALID", { listen: config.listen });
 
   const token = await readToken(config.tokenFile, log);
   const readsNeedToken = !isLoopbackHost(addr.host);
