@@ -3,6 +3,7 @@
  * Explicit imports rather than side-effect registration: ESM has no init().
  */
 import accounts from "./accounts.js";
+import apparmor from "./apparmor.js";
 import auditRules from "./audit-rules.js";
 import bootloader from "./bootloader.js";
 import command from "./command.js";
@@ -58,6 +59,7 @@ export const probes = {
   "rsyslog-conf": rsyslogConf,
   "audit-rules": auditRules,
   bootloader,
+  apparmor,
 } as const satisfies Record<string, Probe<z.ZodType, object>>;
 
 export type ProbeId = keyof typeof probes;

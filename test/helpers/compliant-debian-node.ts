@@ -116,9 +116,12 @@ export const SSHD_SETTINGS: Record<string, string> = {
   Subsystem: "sftp /usr/lib/openssh/sftp-server",
 };
 
+/** grub.cfg: a superuser with a PBKDF2 password (CIS 1.4.1); AppArmor on at boot (1.3.1.2). */
+export const GRUB_CFG = 'set superusers="root"\npassword_pbkdf2 root grub.pbkdf2.sha512.10000.AAAABBBB.CCCCDDDD\nmenuentry \'Debian GNU/Linux\' {\n\tlinux\t/boot/vmlinuz-6.1.0-28-amd64 root=UUID=0f3c ro quiet apparmor=1 security=apparmor\n}\n';
+
 /** Installed packages (dpkg status): the ones whose items must apply, no CIS-forbidden one. */
 export const PACKAGES = [
-  "bash", "openssh-server", "cron", "at", "systemd-timesyncd", "containerd", "kubelet", "kubeadm", "apparmor", "exim4-daemon-light", "rsync",
+  "bash", "openssh-server", "cron", "at", "systemd-timesyncd", "containerd", "kubelet", "kubeadm", "apparmor", "apparmor-utils", "exim4-daemon-light", "rsync",
   "sudo", "libpam-runtime=1.5.2-6+deb12u1", "libpam-modules=1.5.2-6+deb12u1", "libpam-pwquality",
   "systemd-journal-remote", "aide", "aide-common",
 ];
@@ -345,7 +348,8 @@ export function debianHost(): FixtureSpec {
     "etc/aide/aide.conf": f("/usr/sbin/auditctl p+i+n+u+g+s+b+acl+xattrs+sha512\n/usr/sbin/auditd p+i+n+u+g+s+b+acl+xattrs+sha512\n", 0o644),
 
     // Bootloader (CIS 1.4): a GRUB superuser with a PBKDF2 password; grub.cfg root-only.
-    "boot/grub/grub.cfg": f('set superusers="root"\npassword_pbkdf2 root grub.pbkdf2.sha512.10000.AAAABBBB.CCCCDDDD\nmenuentry \'Debian GNU/Linux\' {\n\tlinux\t/boot/vmlinuz-6.1.0-28-amd64 root=UUID=0f3c ro quiet\n}\n', 0o600),
+    // AppArmor (CIS 1.3.1): enabled at boot (the running kernel's profiles are kubeadmNode's, all enforcing).
+    "boot/grub/grub.cfg": f(GRUB_CFG, 0o600),
 
     // Listening sockets (CIS 2.1.21/2.1.22, KISA U-19…U-61).
     ...procNet(),

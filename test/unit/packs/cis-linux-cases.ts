@@ -13,6 +13,7 @@ import type { FixtureSpec } from "../../helpers/fixture-root.js";
 import { MANUAL_5_4, localUserCases, userAccountCases } from "./cis-linux-cases-accounts.js";
 import { MANUAL_5_3, pamCases, sudoCases } from "./cis-linux-cases-pam.js";
 import { aideCases, bootloaderCases, journaldCases, logfileCases, manualLoggingCases, rsyslogCases } from "./cis-linux-cases-logging.js";
+import { apparmorCases } from "./cis-linux-cases-mac.js";
 import { apportCases, bannerCases, partitionCases, coreLimitCases, coredumpCases, prelinkCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
 
 export type Distro = "debian" | "ubuntu-22.04" | "ubuntu-24.04";
@@ -373,6 +374,7 @@ export function linuxCases(distro: Distro): Case[] {
   cases.push(...localUserCases({ shadowed: "7.2.1", empty: "7.2.2", groups: "7.2.3", shadowGroup: "7.2.4", dupUid: "7.2.5", dupGid: "7.2.6", dupUser: "7.2.7", dupGroup: "7.2.8", homes: "7.2.9", dotfiles: "7.2.10" }));
   cases.push(...loggingCases(distro));
   cases.push(...bootloaderCases("/boot/grub/grub.cfg"));
+  cases.push(...apparmorCases());
   return cases;
 }
 

@@ -26,6 +26,7 @@ import {
   LOGIN_DEFS,
   MOUNTS,
   SHADOW_LINES,
+  GRUB_CFG,
   compliantDebianNode,
   layer,
   mountinfo,
@@ -331,7 +332,19 @@ function cisViolations(): Record<string, Violation> {
   adapt("6.1.2.3", { what: "Compress=no", spec: journald("Compress=no"), message: "value is no, expected matches /(?i)^(yes|true|1|on)$/" });
   adapt("6.1.2.4", { spec: journald("Storage=volatile") });
   // Bootloader: grub.cfg's content without the superuser and password (its mode kept: a content-only change).
-  adapt("1.4.1", { spec: { "boot/grub/grub.cfg": "set default=0\n" } });
+  adapt("1.4.1", { spec: { "boot/grub/grub.cfg": GRUB_CFG.split("\n").slice(2).join("\n") } });
+  // AppArmor (1.3.1): the kubeadm node's running profiles (kubeadm-node.ts), all enforcing.
+  const APPARMOR_PROFILES = "cri-containerd.apparmor.d (enforce)\n/usr/sbin/chronyd (enforce)\n";
+  // A package removed; the default entry without security=apparmor; one more profile loaded in kill or complain mode.
+  adapt("1.3.1.1", { what: "apparmor removed", spec: removed("apparmor") });
+  adapt("1.3.1.1-apparmor-utils", { what: "apparmor-utils removed", spec: removed("apparmor-utils") });
+  adapt("1.3.1.2", {
+    what: "the kernel entry without security=apparmor",
+    spec: { "boot/grub/grub.cfg": GRUB_CFG.replace(" security=apparmor", "") },
+    message: 'entries is 1 of 1 not matching: {"kernel":"/boot/vmlinuz-6.1.0-28-amd64","args":["root=UUID=0f3c","ro","quiet","apparmor=1"],"line":4,"file":"/boot/grub/grub.cfg"}, expected every element: args contains apparmor=1 and contains security=apparmor',
+  });
+  adapt("1.3.1.3", { spec: { "sys/kernel/security/apparmor/profiles": `${APPARMOR_PROFILES}/usr/sbin/cupsd (kill)\n` }, message: "profiles is 1 of 3 not matching: /usr/sbin/cupsd, expected every element: mode one of [enforce, complain]" });
+  adapt("1.3.1.4", { spec: { "sys/kernel/security/apparmor/profiles": `${APPARMOR_PROFILES}/usr/sbin/cupsd (complain)\n` }, message: "profiles is 1 of 3 not matching: /usr/sbin/cupsd, expected every element: mode = enforce" });
   // AIDE: removed with its configuration left; its daily check not enabled.
   adapt("6.3.1", { what: "aide removed", spec: removed("aide") });
   adapt("6.3.2", { what: "dailyaidecheck.timer not enabled", spec: {}, omit: ["etc/systemd/system/timers.target.wants/dailyaidecheck.timer"] });
@@ -437,6 +450,7 @@ const OVERLAPS: Record<string, { also: Record<string, Status>; why: string }> = 
   [`${DEB}/6.1.1.4`]: { also: { [`${DEB}/6.1.1.1`]: "fail" }, why: "a masked journald is not enabled either" },
   [`${DEB}/6.1.2.1.1`]: { also: { [`${DEB}/6.1.2.1.2`]: "skip", [`${DEB}/6.1.2.1.3`]: "skip" }, why: "the upload items apply only where systemd-journal-remote is installed" },
   [`${DEB}/6.1.2.2`]: { also: { [`${DEB}/6.1.3.1`]: "fail" }, why: "journald forwarding to syslog makes rsyslog the logging system, which is not installed" },
+  [`${DEB}/1.3.1.3`]: { also: { [`${DEB}/1.3.1.4`]: "fail" }, why: "a profile in kill mode is not enforcing either (1.3.1.4, Level 2)" },
   [`${DEB}/6.3.1`]: { also: { [`${DEB}/6.3.2`]: "skip", [`${DEB}/6.3.3`]: "skip" }, why: "AIDE's other items apply only where it is installed" },
   // A mount option item applies only where its path is a separate partition.
   ...Object.fromEntries(PARTITIONS.map(([base, , opts]) => [
@@ -493,7 +507,11 @@ const OVERLAPS: Record<string, { also: Record<string, Status>; why: string }> = 
     why: "the client CA file items apply only when the kubelet has one",
   },
   // NW-K8S-4 applies only where AppArmor is enabled (NW-K8S-3): it skips instead.
-  "kubernetes-node-runtime/NW-K8S-3": { also: { "kubernetes-node-runtime/NW-K8S-4": "skip" }, why: "NW-K8S-4 applies only when AppArmor is enabled" },
+  "kubernetes-node-runtime/NW-K8S-3": {
+    also: { "kubernetes-node-runtime/NW-K8S-4": "skip", [`${DEB}/1.3.1.3`]: "fail", [`${DEB}/1.3.1.4`]: "fail" },
+    why: "NW-K8S-4 applies only when AppArmor is enabled; CIS 1.3.1.3/1.3.1.4 read the same enabled flag",
+  },
+  "kubernetes-node-runtime/NW-K8S-4": { also: { [`${DEB}/1.3.1.3`]: "fail", [`${DEB}/1.3.1.4`]: "fail" }, why: "no profile loaded is CIS 1.3.1.3/1.3.1.4 too" },
 };
 
 function allViolations(): Record<string, Violation> {
