@@ -9,6 +9,7 @@ import bootloader from "./bootloader.js";
 import command from "./command.js";
 import file from "./file.js";
 import fileTree from "./file-tree.js";
+import firewall from "./firewall.js";
 import groups from "./groups.js";
 import k8sComponent from "./k8s-component.js";
 import kernelModule from "./kernel-module.js";
@@ -60,6 +61,7 @@ export const probes = {
   "audit-rules": auditRules,
   bootloader,
   apparmor,
+  firewall,
 } as const satisfies Record<string, Probe<z.ZodType, object>>;
 
 export type ProbeId = keyof typeof probes;

@@ -1,0 +1,445 @@
+/**
+ * firewall: the host firewall, for CIS section 4.
+ *
+ * Without `backend`: which firewall utilities the root has and uses — installed (dpkg or
+ * rpm, the package probe's shared reads), service enabled (unit files and enablement
+ * links), active (the scanned system's systemd, on a running system) — and so whether a
+ * single utility is in use.
+ *
+ * With `backend` (nftables, iptables, ip6tables, ufw): the ruleset, summarised as the CIS
+ * items judge it — base chains and their default policies, loopback traffic, established
+ * connections, the ports accepted on input and the listening ports no rule accepts. The
+ * judged ruleset is the live one on a running system (`nft list ruleset`, `iptables-save`,
+ * read-only, through the command runner) and the persisted one on an offline root
+ * (/etc/nftables.conf and its includes, /etc/iptables/rules.v4|v6 or /etc/sysconfig/*,
+ * ufw's /etc/ufw/*.rules with /etc/default/ufw's policies). A live ruleset that cannot be
+ * read (command missing, EPERM, a mounted host whose network namespace is not ours) is
+ * unknown with the reason, never judged from the files instead. What boot loads is always
+ * reported too (`persisted`, `persistedHooks`).
+ */
+import { pushAll } from "../util/array.js";
+import path from "node:path";
+import { z } from "zod";
+import { describeError } from "../errors.js";
+import { initProcPath } from "../host/running-system.js";
+import { includeReader } from "./kit/include-reader.js";
+import { readText } from "./kit/read.js";
+import { runningSystem } from "./kit/shared.js";
+import { readsAnd } from "./kit/watch.js";
+import { DPKG_INSTALLED_STATES, dpkgStatus } from "./package-dpkg.js";
+import { rpmDbDir, rpmPackages } from "./package-rpm.js";
+import { emptyRuleset, mergeRulesets, portCovered, summarise, type Ruleset, type RulesetSummary } from "./parse/firewall-rules.js";
+import { parseIptablesSave } from "./parse/iptables.js";
+import { parseEqualsKeyValue, lookupEquals } from "./parse/key-value.js";
+import { parseNft } from "./parse/nft.js";
+import { isListening, parseProcNet, type ProcNetProtocol } from "./parse/proc-net.js";
+import { unitActiveState } from "./systemd-manager.js";
+import { linksFor, lookupUnit } from "./systemd-unit-files.js";
+import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
+
+export { parseNft } from "./parse/nft.js";
+export { parseIptablesSave } from "./parse/iptables.js";
+
+export const BACKENDS = ["nftables", "iptables", "ip6tables", "ufw"] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+/** The utilities CIS names, with the packages and services that make each one "in use". */
+export const UTILITIES = [
+  { tool: "ufw", packages: ["ufw"], units: ["ufw.service"] },
+  { tool: "nftables", packages: ["nftables"], units: ["nftables.service"] },
+  { tool: "iptables", packages: ["iptables-persistent", "iptables-services"], units: ["netfilter-persistent.service", "iptables.service"] },
+  { tool: "firewalld", packages: ["firewalld"], units: ["firewalld.service"] },
+] as const;
+
+export const NFTABLES_CONF = ["/etc/nftables.conf", "/etc/sysconfig/nftables.conf"];
+export const IPTABLES_FILES = { iptables: ["/etc/iptables/rules.v4", "/etc/sysconfig/iptables"], ip6tables: ["/etc/iptables/rules.v6", "/etc/sysconfig/ip6tables"] } as const;
+export const UFW_CONF = "/etc/ufw/ufw.conf";
+export const UFW_DEFAULTS = "/etc/default/ufw";
+const UFW_RULES = { ip: ["before.rules", "user.rules", "after.rules"], ip6: ["before6.rules", "user6.rules", "after6.rules"] } as const;
+/** The chains ufw hooks into INPUT / OUTPUT when it starts (ufw6-* for IPv6): the files alone do not say so. */
+const UFW_CHAINS = {
+  input: ["ufw-before-input", "ufw-user-input", "ufw-after-input", "ufw6-before-input", "ufw6-user-input", "ufw6-after-input"],
+  output: ["ufw-before-output", "ufw-user-output", "ufw-after-output", "ufw6-before-output", "ufw6-user-output", "ufw6-after-output"],
+};
+const MAX_NFT_FILES = 128;
+
+const INVENTORY_FIELDS = ["installed", "enabled", "active", "inUse", "inUseCount", "utility"] as const;
+const RULESET_FIELDS = [
+  "inputPolicy", "forwardPolicy", "outputPolicy", "defaultDeny", "baseChains", "hooks", "loopbackAccept", "loopbackOutAccept",
+  "loopbackSpoofDrop", "loopbackSpoofDrop6", "establishedRules", "acceptedPorts", "ruleCount",
+] as const;
+const PERSISTED_FIELDS = ["files", "persisted", "persistedHooks", "ufwEnabled"] as const;
+
+export interface FirewallFact extends Partial<RulesetSummary> {
+  backend?: Backend;
+  /** Which ruleset the rule fields describe: the live one (running system) or the persisted one (offline root). */
+  view?: "live" | "persisted";
+  /** Persisted ruleset files read. */
+  files?: string[];
+  /** A persisted ruleset exists (boot loads it). */
+  persisted?: boolean;
+  /** Hooks with a filter base chain in the persisted ruleset. */
+  persistedHooks?: string[];
+  /** ufw: ENABLED=yes in /etc/ufw/ufw.conf. */
+  ufwEnabled?: boolean;
+  /** Listening ports (not on loopback) that no input rule accepts: `8080/tcp`. */
+  portsWithoutRule?: string[];
+  installed?: string[];
+  enabled?: string[];
+  active?: string[];
+  inUse?: string[];
+  inUseCount?: number;
+  /** The single utility in use, `none`, or `several`. */
+  utility?: string;
+}
+
+type Gaps = { unknown: Record<string, string>; notApplicable: Record<string, string> };
+
+// --- inventory ----------------------------------------------------------------------------
+
+async function installedPackages(ctx: ProbeContext, names: readonly string[]): Promise<{ installed: Set<string>; evidence: Evidence } | { unknown: string }> {
+  try {
+    const dpkg = await dpkgStatus(ctx);
+    if (dpkg) {
+      const installed = new Set(names.filter((n) => DPKG_INSTALLED_STATES.has(dpkg.packages.get(n)?.state ?? "")));
+      return { installed, evidence: { file: "/var/lib/dpkg/status", detail: `installed: ${[...installed].join(", ") || "none of them"}` } };
+    }
+    const dir = await rpmDbDir(ctx);
+    if (dir) {
+      const db = await rpmPackages(ctx);
+      if (!db.ok) return { unknown: db.reason };
+      const installed = new Set(names.filter((n) => db.query.packages.has(n)));
+      return { installed, evidence: { file: db.file, detail: `installed: ${[...installed].join(", ") || "none of them"}` } };
+    }
+    return { unknown: `no dpkg or rpm database under ${ctx.host.root}` };
+  } catch (e) {
+    return { unknown: `the package database cannot be read: ${describeError(e)}` };
+  }
+}
+
+async function unitEnabled(ctx: ProbeContext, unit: string): Promise<boolean | { unknown: string }> {
+  try {
+    const lookup = await lookupUnit(ctx, unit);
+    if (lookup.unobserved.length > 0) {
+      const first = lookup.unobserved[0] as { file: string; message: string };
+      return { unknown: `${first.file}: ${first.message}` };
+    }
+    if (!lookup.unit || lookup.unit.masked) return false;
+    const links = await linksFor(ctx, unit);
+    return links.some((l) => l.dir.kind !== "vendor" && l.dir.kind !== "control");
+  } catch (e) {
+    return { unknown: `${unit}: ${describeError(e)}` };
+  }
+}
+
+async function inventory(ctx: ProbeContext): Promise<Fact<FirewallFact>> {
+  const gaps: Gaps = { unknown: {}, notApplicable: {} };
+  const evidence: Evidence[] = [];
+  const pk = await installedPackages(ctx, UTILITIES.flatMap((u) => u.packages));
+  const installed: string[] = [];
+  const enabled: string[] = [];
+  const active: string[] = [];
+  if ("unknown" in pk) gaps.unknown.installed = pk.unknown;
+  else {
+    evidence.push(pk.evidence);
+    for (const u of UTILITIES) if (u.packages.some((p) => pk.installed.has(p))) installed.push(u.tool);
+  }
+  let activeNa: string | undefined;
+  for (const u of UTILITIES) {
+    for (const unit of u.units) {
+      const en = await unitEnabled(ctx, unit);
+      if (typeof en !== "boolean") gaps.unknown.enabled ??= en.unknown;
+      else if (en && !enabled.includes(u.tool)) {
+        enabled.push(u.tool);
+        evidence.push({ unit, detail: "enabled" });
+      }
+      const a = await unitActiveState(ctx, unit);
+      if ("notApplicable" in a) activeNa = a.notApplicable;
+      else if ("unknown" in a) gaps.unknown.active ??= a.unknown;
+      else if (a.active === "active" && !active.includes(u.tool)) {
+        active.push(u.tool);
+        evidence.push(a.evidence);
+      }
+    }
+  }
+  if (activeNa !== undefined) gaps.notApplicable.active = activeNa;
+  // In use: installed, its service enabled and (on a running system) active — CIS's own test.
+  const inUse = installed.filter((t) => enabled.includes(t) && (activeNa !== undefined || active.includes(t)));
+  const value: FirewallFact = {
+    ...("unknown" in pk ? {} : { installed }),
+    ...(gaps.unknown.enabled ? {} : { enabled }),
+    ...(activeNa !== undefined || gaps.unknown.active ? {} : { active }),
+  };
+  const open = gaps.unknown.installed ?? gaps.unknown.enabled ?? gaps.unknown.active;
+  if (open !== undefined) {
+    for (const f of ["inUse", "inUseCount", "utility"]) gaps.unknown[f] = open;
+  } else {
+    value.inUse = inUse;
+    value.inUseCount = inUse.length;
+    value.utility = inUse.length === 1 ? (inUse[0] as string) : inUse.length === 0 ? "none" : "several";
+    evidence.push({ detail: `in use (installed, enabled${activeNa !== undefined ? "" : ", active"}): ${inUse.join(", ") || "none"}` });
+  }
+  return withGaps({ value, evidence }, gaps);
+}
+
+// --- persisted rulesets -------------------------------------------------------------------
+
+interface Persisted {
+  rs: Ruleset;
+  files: string[];
+  exists: boolean;
+  unreadable: string[];
+  evidence: Evidence[];
+  ufwEnabled?: boolean;
+  extra?: { input?: readonly string[]; output?: readonly string[] };
+}
+
+async function persistedNft(ctx: ProbeContext): Promise<Persisted> {
+  const out: Persisted = { rs: emptyRuleset(), files: [], exists: false, unreadable: [], evidence: [] };
+  const expand = async (pattern: string): Promise<string[]> => {
+    if (!/[*?[]/.test(pattern)) return [pattern];
+    try {
+      return (await ctx.host.glob(pattern)).sort();
+    } catch (e) {
+      reader.unreadable.push(`${pattern}: ${describeError(e)}`);
+      return [];
+    }
+  };
+  const reader = includeReader(ctx, MAX_NFT_FILES, async (file, text) => {
+    out.files.push(file);
+    const p = parseNft(text, file);
+    if (p.flush) out.rs = emptyRuleset();
+    reader.noteProblems(file, p.problems);
+    // Includes are read where they stand, so a later table in this file still merges after them.
+    mergeRulesets(out.rs, { ...p, problems: [] });
+    for (const inc of p.includes) {
+      const target = inc.path.startsWith("/") ? inc.path : path.posix.join(path.posix.dirname(file), inc.path);
+      for (const f of await expand(target)) await reader.read(f);
+    }
+  });
+  for (const conf of NFTABLES_CONF) {
+    const before = out.files.length;
+    await reader.read(conf);
+    if (out.files.length > before) out.exists = true;
+  }
+  pushAll(out.unreadable, reader.unreadable);
+  pushAll(out.evidence, out.files.length > 0 ? out.files.map((file): Evidence => ({ file })) : [{ file: NFTABLES_CONF[0] as string, detail: "does not exist" }]);
+  pushAll(out.evidence, reader.problems);
+  return out;
+}
+
+async function persistedIptables(ctx: ProbeContext, backend: "iptables" | "ip6tables"): Promise<Persisted> {
+  const out: Persisted = { rs: emptyRuleset(), files: [], exists: false, unreadable: [], evidence: [] };
+  for (const file of IPTABLES_FILES[backend]) {
+    const r = await readText(ctx, file);
+    if ("unobserved" in r) out.unreadable.push(r.unobserved);
+    else if ("text" in r) {
+      out.files.push(file);
+      out.exists = true;
+      const p = parseIptablesSave(r.text, backend === "iptables" ? "ip" : "ip6", file);
+      mergeRulesets(out.rs, p);
+      out.evidence.push({ file, detail: `${p.rules.length} rules` });
+      pushAll(out.evidence, p.problems.slice(0, 5).map((x) => ({ file, line: x.line, detail: `unparsed line: ${x.message}` })));
+    }
+  }
+  if (!out.exists) out.evidence.push({ file: IPTABLES_FILES[backend][0], detail: "does not exist" });
+  return out;
+}
+
+async function persistedUfw(ctx: ProbeContext): Promise<Persisted> {
+  const out: Persisted = { rs: emptyRuleset(), files: [], exists: false, unreadable: [], evidence: [], extra: { input: UFW_CHAINS.input, output: UFW_CHAINS.output } };
+  const conf = await readText(ctx, UFW_CONF);
+  if ("unobserved" in conf) out.unreadable.push(conf.unobserved);
+  else if ("text" in conf) {
+    out.files.push(UFW_CONF);
+    const e = lookupEquals(parseEqualsKeyValue(conf.text).entries, "ENABLED");
+    out.ufwEnabled = e?.value.toLowerCase() === "yes";
+    out.evidence.push({ file: UFW_CONF, ...(e ? { line: e.line } : {}), key: "ENABLED", detail: e ? `ENABLED=${e.value}` : "ENABLED not set" });
+  } else out.evidence.push({ file: UFW_CONF, detail: "does not exist" });
+  const defaults = await readText(ctx, UFW_DEFAULTS);
+  const policies: Record<string, string> = {};
+  if ("unobserved" in defaults) out.unreadable.push(defaults.unobserved);
+  else if ("text" in defaults) {
+    out.files.push(UFW_DEFAULTS);
+    const entries = parseEqualsKeyValue(defaults.text).entries;
+    for (const [hook, keyName] of [["input", "DEFAULT_INPUT_POLICY"], ["forward", "DEFAULT_FORWARD_POLICY"], ["output", "DEFAULT_OUTPUT_POLICY"]] as const) {
+      const e = lookupEquals(entries, keyName);
+      if (e) {
+        policies[hook] = e.value.toLowerCase();
+        out.evidence.push({ file: UFW_DEFAULTS, line: e.line, key: keyName, detail: `${keyName}=${e.value}` });
+      }
+    }
+  }
+  for (const family of ["ip", "ip6"] as const) {
+    for (const name of UFW_RULES[family]) {
+      const file = `/etc/ufw/${name}`;
+      const r = await readText(ctx, file);
+      if ("unobserved" in r) out.unreadable.push(r.unobserved);
+      else if ("text" in r) {
+        out.files.push(file);
+        out.exists = true;
+        const p = parseIptablesSave(r.text, family, file);
+        mergeRulesets(out.rs, p);
+        pushAll(out.evidence, p.problems.slice(0, 5).map((x) => ({ file, line: x.line, detail: `unparsed line: ${x.message}` })));
+      }
+    }
+    // ufw sets the built-in chains' policies from /etc/default/ufw when it starts.
+    for (const [hook, name] of [["input", "INPUT"], ["forward", "FORWARD"], ["output", "OUTPUT"]] as const) {
+      const policy = policies[hook];
+      out.rs.chains.push({ family, table: "filter", name, hook, type: "filter", ...(policy !== undefined ? { policy } : {}), file: UFW_DEFAULTS, line: 0 });
+    }
+  }
+  return out;
+}
+
+function persistedOf(ctx: ProbeContext, backend: Backend): Promise<Persisted> {
+  return ctx.once(`firewall:persisted:${backend}`, () =>
+    backend === "nftables" ? persistedNft(ctx) : backend === "ufw" ? persistedUfw(ctx) : persistedIptables(ctx, backend),
+  );
+}
+
+// --- live rulesets ------------------------------------------------------------------------
+
+type Live = { rs: Ruleset; evidence: Evidence[] } | { unknown: string } | { notApplicable: string };
+
+const LIVE_COMMANDS: Record<Backend, { argv: string[]; family: "ip" | "ip6" | "nft" }[]> = {
+  nftables: [{ argv: ["nft", "list", "ruleset"], family: "nft" }],
+  iptables: [{ argv: ["iptables-save"], family: "ip" }],
+  ip6tables: [{ argv: ["ip6tables-save"], family: "ip6" }],
+  ufw: [{ argv: ["iptables-save"], family: "ip" }, { argv: ["ip6tables-save"], family: "ip6" }],
+};
+
+async function runSave(ctx: ProbeContext, argv: string[]): Promise<{ stdout: string } | { unknown: string }> {
+  return ctx.once(`firewall:live:${argv.join(" ")}`, async () => {
+    const r = await ctx.run(argv, { timeoutMs: ctx.commandTimeoutMs });
+    const cmd = argv.join(" ");
+    if (r.notFound) return { unknown: `${argv[0]} is not installed: the live ruleset cannot be read` };
+    if (r.timedOut) return { unknown: `${cmd} timed out: the live ruleset was not read` };
+    if (r.failed) return { unknown: `${cmd} failed: ${(r.stderr.trim() || r.reason || `exit ${String(r.exitCode)}`).slice(0, 200)}` };
+    if (r.truncated) return { unknown: `${cmd}: output over the cap, the live ruleset was not read whole` };
+    return { stdout: r.stdout };
+  });
+}
+
+async function liveOf(ctx: ProbeContext, backend: Backend): Promise<Live> {
+  const sys = await runningSystem(ctx);
+  if (!sys.running) return { notApplicable: `no running system to ask for its live ruleset (${sys.reason})` };
+  if (!ctx.host.isLive) {
+    return { unknown: `the live ruleset of a mounted host (${ctx.host.root}) cannot be read from here: ${LIVE_COMMANDS[backend][0]?.argv[0] ?? "the command"} would list this machine's network namespace` };
+  }
+  const rs = emptyRuleset();
+  const evidence: Evidence[] = [];
+  for (const c of LIVE_COMMANDS[backend]) {
+    const out = await runSave(ctx, c.argv);
+    if ("unknown" in out) return out;
+    const p = c.family === "nft" ? parseNft(out.stdout) : parseIptablesSave(out.stdout, c.family);
+    mergeRulesets(rs, p);
+    evidence.push({ command: c.argv.join(" "), detail: `${p.rules.length} rules in ${p.chains.length} chains` });
+  }
+  return { rs, evidence };
+}
+
+// --- listening ports ----------------------------------------------------------------------
+
+const PROTOCOLS: Record<Backend, ProcNetProtocol[]> = {
+  nftables: ["tcp", "tcp6", "udp", "udp6"],
+  ufw: ["tcp", "tcp6", "udp", "udp6"],
+  iptables: ["tcp", "udp"],
+  ip6tables: ["tcp6", "udp6"],
+};
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+async function listening(ctx: ProbeContext, backend: Backend): Promise<{ ports: { port: number; protocol: "tcp" | "udp" }[]; evidence: Evidence[] } | { unknown: string }> {
+  const ports = new Map<string, { port: number; protocol: "tcp" | "udp" }>();
+  const evidence: Evidence[] = [];
+  for (const proto of PROTOCOLS[backend]) {
+    try {
+      const rel = await initProcPath(ctx.host, `net/${proto}`);
+      const text = await ctx.host.procReadIfExists(rel);
+      if (text === null) continue;
+      evidence.push({ file: `/proc/${rel}` });
+      for (const s of parseProcNet(text, proto).sockets) {
+        if (!isListening(s, proto) || LOOPBACK.test(s.localAddress)) continue;
+        const protocol = proto.startsWith("tcp") ? "tcp" : "udp";
+        ports.set(`${s.localPort}/${protocol}`, { port: s.localPort, protocol });
+      }
+    } catch (e) {
+      return { unknown: `the listening sockets cannot be read: ${describeError(e)}` };
+    }
+  }
+  return { ports: [...ports.values()], evidence };
+}
+
+// --- the probe ----------------------------------------------------------------------------
+
+function withGaps(f: Fact<FirewallFact>, gaps: Gaps): Fact<FirewallFact> {
+  return {
+    ...f,
+    ...(Object.keys(gaps.unknown).length > 0 ? { unknown: gaps.unknown } : {}),
+    ...(Object.keys(gaps.notApplicable).length > 0 ? { notApplicable: gaps.notApplicable } : {}),
+  };
+}
+
+async function ruleset(ctx: ProbeContext, backend: Backend): Promise<Fact<FirewallFact>> {
+  const gaps: Gaps = { unknown: {}, notApplicable: {} };
+  const persisted = await persistedOf(ctx, backend);
+  const pSummary = summarise(persisted.rs, persisted.extra ?? {});
+  const value: FirewallFact = { backend, files: persisted.files, persisted: persisted.exists, persistedHooks: pSummary.hooks };
+  if (backend === "ufw" && persisted.ufwEnabled !== undefined) value.ufwEnabled = persisted.ufwEnabled;
+  const evidence: Evidence[] = [...persisted.evidence];
+  if (persisted.unreadable.length > 0) {
+    const why = `cannot read ${persisted.unreadable.join("; ")}`;
+    for (const f of PERSISTED_FIELDS) gaps.unknown[f] = why;
+  }
+  const live = await liveOf(ctx, backend);
+  let judged: RulesetSummary | undefined;
+  if ("notApplicable" in live) {
+    value.view = "persisted";
+    judged = persisted.unreadable.length > 0 ? undefined : pSummary;
+    if (!judged) for (const f of RULESET_FIELDS) gaps.unknown[f] = gaps.unknown.files as string;
+    gaps.notApplicable.portsWithoutRule = `the listening sockets exist only on a running system; ${live.notApplicable}`;
+  } else if ("unknown" in live) {
+    value.view = "live";
+    for (const f of [...RULESET_FIELDS, "portsWithoutRule"]) gaps.unknown[f] = live.unknown;
+  } else {
+    value.view = "live";
+    pushAll(evidence, live.evidence);
+    judged = summarise(live.rs, backend === "ufw" ? { input: [], output: [] } : {});
+  }
+  if (judged) {
+    Object.assign(value, judged);
+    evidence.push({ detail: `${value.view} ruleset: input ${judged.inputPolicy ?? "no base chain"}, forward ${judged.forwardPolicy ?? "no base chain"}, output ${judged.outputPolicy ?? "no base chain"}` });
+    if (value.view === "live") {
+      const l = await listening(ctx, backend);
+      if ("unknown" in l) gaps.unknown.portsWithoutRule = l.unknown;
+      else {
+        value.portsWithoutRule = l.ports.filter((p) => !portCovered(judged.acceptedPorts, p.port, p.protocol)).map((p) => `${p.port}/${p.protocol}`).sort();
+        pushAll(evidence, l.evidence);
+        if (value.portsWithoutRule.length > 0) evidence.push({ detail: `listening with no input accept rule: ${value.portsWithoutRule.join(", ")}` });
+      }
+    }
+  }
+  return withGaps({ value, evidence }, gaps);
+}
+
+export default defineProbe({
+  id: "firewall",
+  summary: "The host firewall: utilities installed, enabled, active and in use; a backend's ruleset (nftables, iptables, ip6tables, ufw) live on a running system, persisted offline: policies, loopback, established, open ports",
+  params: z.strictObject({
+    backend: z.enum(BACKENDS).optional().describe("Ruleset to summarise; without it, which utilities are installed and in use."),
+  }),
+  fields: ["backend", "view", ...PERSISTED_FIELDS, ...RULESET_FIELDS, "portsWithoutRule", ...INVENTORY_FIELDS],
+  /** Packages, unit files and ruleset files by what was read; the live ruleset only by the safety net; listening sockets polled. */
+  watch(_p, seen) {
+    const sockets = seen.reads.proc.filter((p) => /(^|\/)net\/(tcp|udp)6?$/.test(p));
+    const units = seen.fact?.notApplicable?.["active"] === undefined && seen.fact?.value["backend"] === undefined ? UTILITIES.flatMap((u) => u.units) : [];
+    return readsAnd(seen.reads, {
+      poll: [...(sockets.length > 0 ? [{ kind: "listeners" as const, paths: [...new Set(sockets)].sort() }] : []), ...(units.length > 0 ? [{ kind: "unit-active" as const, units }] : [])],
+      unwatched: seen.reads.commands.length > 0 ? ["the live ruleset (nft list ruleset / iptables-save): a command tells nothing until it is run again"] : [],
+    });
+  },
+  async collect(ctx, p): Promise<Fact<FirewallFact>> {
+    return p.backend === undefined ? inventory(ctx) : ruleset(ctx, p.backend);
+  },
+});

@@ -1,0 +1,114 @@
+/**
+ * Pure parser for iptables-save / ip6tables-save output and the files iptables-restore
+ * reads (/etc/iptables/rules.v4, /etc/sysconfig/iptables, ufw's user.rules and
+ * before.rules): `*table`, `:CHAIN POLICY [p:b]`, `-A CHAIN …`, `COMMIT`. Never throws:
+ * odd lines are problems. Only what the firewall probe judges is read from a rule
+ * (interfaces, addresses, protocol, destination ports, conntrack states, target); any
+ * negated match makes the rule opaque.
+ */
+import { pushAll } from "../../util/array.js";
+import { emptyRuleset, type FwRule, type Ruleset } from "./firewall-rules.js";
+
+const BUILTIN_HOOK: Record<string, string> = { INPUT: "input", FORWARD: "forward", OUTPUT: "output" };
+const VERDICTS: Record<string, FwRule["verdict"]> = { ACCEPT: "accept", DROP: "drop", REJECT: "reject", RETURN: "return", QUEUE: "queue", NFQUEUE: "queue" };
+
+/** Split an iptables-save line into words; "quoted strings" (comments) stay one word. */
+function words(s: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s)) !== null) out.push(m[1] !== undefined ? m[1] : (m[2] as string));
+  return out;
+}
+
+export function parseIptablesSave(text: string, family: "ip" | "ip6", file?: string): Ruleset {
+  const rs = emptyRuleset();
+  let table: string | undefined;
+  const at = (line: number) => ({ ...(file !== undefined ? { file } : {}), line });
+  text.split("\n").forEach((raw, i) => {
+    const line = i + 1;
+    const s = raw.replace(/\r$/, "").trim();
+    if (s === "" || s.startsWith("#")) return;
+    if (s.startsWith("*")) {
+      table = s.slice(1).trim();
+      if (!rs.tables.some((t) => t.name === table)) rs.tables.push({ family, name: table, ...at(line) });
+      return;
+    }
+    if (s === "COMMIT") {
+      table = undefined;
+      return;
+    }
+    if (table === undefined) {
+      rs.problems.push({ line, message: "a rule or chain outside a *table ... COMMIT block" });
+      return;
+    }
+    if (s.startsWith(":")) {
+      const [name, policy] = s.slice(1).split(/\s+/);
+      if (!name) return void rs.problems.push({ line, message: "a chain line without a name" });
+      const hook = table === "filter" ? BUILTIN_HOOK[name] : undefined;
+      rs.chains.push({
+        family, table, name, ...at(line),
+        ...(hook !== undefined ? { hook, type: "filter" } : {}),
+        ...(policy !== undefined && policy !== "-" ? { policy: policy.toLowerCase() } : {}),
+      });
+      return;
+    }
+    const w = words(s);
+    const cmd = w[0];
+    if (cmd === "-P" || cmd === "--policy") {
+      const [, name, policy] = w;
+      const c = rs.chains.find((x) => x.table === table && x.name === name);
+      if (c && policy) c.policy = policy.toLowerCase();
+      return;
+    }
+    if (cmd === "-N" || cmd === "--new-chain") {
+      if (w[1]) rs.chains.push({ family, table, name: w[1], ...at(line) });
+      return;
+    }
+    if (cmd !== "-A" && cmd !== "--append" && cmd !== "-I" && cmd !== "--insert") {
+      rs.problems.push({ line, message: `unknown command ${JSON.stringify((cmd ?? "").slice(0, 20))}` });
+      return;
+    }
+    const chain = w[1];
+    if (!chain) return void rs.problems.push({ line, message: "a rule without a chain" });
+    const rule: FwRule = { family, table, chain, dports: [], states: [], opaque: false, text: s, ...at(line) };
+    // -I CHAIN [n]: a position number is not a match.
+    let j = cmd === "-I" || cmd === "--insert" ? (/^\d+$/.test(w[2] ?? "") ? 3 : 2) : 2;
+    const val = (): string => w[++j] ?? "";
+    for (; j < w.length; j++) {
+      const a = w[j] as string;
+      switch (a) {
+        case "!":
+          rule.opaque = true;
+          break;
+        case "-i": case "--in-interface": rule.iif = val(); break;
+        case "-o": case "--out-interface": rule.oif = val(); break;
+        case "-s": case "--source": case "--src": rule.saddr = val(); break;
+        case "-d": case "--destination": case "--dst": rule.daddr = val(); break;
+        case "-p": case "--protocol": rule.protocol = val().toLowerCase(); break;
+        case "--dport": case "--destination-port": rule.dports.push(val().replace(":", "-")); break;
+        case "--dports": case "--destination-ports": pushAll(rule.dports, val().split(",").map((p) => p.replace(":", "-"))); break;
+        case "--state": case "--ctstate": pushAll(rule.states, val().toLowerCase().split(",")); break;
+        case "-j": case "--jump": case "-g": case "--goto": {
+          const target = val();
+          const verdict = VERDICTS[target];
+          if (verdict) rule.verdict = verdict;
+          else if (target !== "") {
+            rule.verdict = a === "-g" || a === "--goto" ? "goto" : "jump";
+            rule.target = target;
+            // LOG, MARK, … continue to the next rule: not a verdict.
+            if (/^[A-Z]+$/.test(target) && !rs.chains.some((c) => c.table === table && c.name === target)) {
+              delete rule.verdict;
+              delete rule.target;
+            }
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    rs.rules.push(rule);
+  });
+  return rs;
+}

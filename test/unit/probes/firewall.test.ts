@@ -1,0 +1,316 @@
+import { chmod } from "node:fs/promises";
+import path from "node:path";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { createProbeContext } from "../../../src/engine/run-checks.js";
+import type { CommandResult, CommandRunner } from "../../../src/host/exec.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import probe, { parseIptablesSave, parseNft } from "../../../src/probes/firewall.js";
+import { portCovered, summarise } from "../../../src/probes/parse/firewall-rules.js";
+import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+import { mutated } from "../../helpers/fuzz.js";
+import { probeConformance } from "../../helpers/probe-conformance.js";
+
+afterAll(cleanupFixtures);
+
+const RULESET_ONLY = "a ruleset field: the inventory (no backend) does not summarise rules";
+const INVENTORY_ONLY = "an inventory field: a backend's ruleset fact does not list utilities";
+const rulesetFields = ["backend", "view", "files", "persisted", "persistedHooks", "ufwEnabled", "inputPolicy", "forwardPolicy", "outputPolicy", "defaultDeny", "baseChains", "hooks",
+  "loopbackAccept", "loopbackOutAccept", "loopbackSpoofDrop", "loopbackSpoofDrop6", "establishedRules", "acceptedPorts", "ruleCount", "portsWithoutRule"];
+const inventoryFields = ["installed", "enabled", "active", "inUse", "inUseCount", "utility"];
+
+// The inventory: no package database on an empty root (installed unknown, so "in use" is
+// too); nothing runs on an offline root (active not applicable).
+probeConformance(probe, {
+  params: [{}],
+  mayOmit: Object.fromEntries(rulesetFields.map((f) => [f, RULESET_ONLY])),
+  offline: { notApplicable: ["active"], unknown: ["installed", "inUse", "inUseCount", "utility"] },
+});
+
+// A backend's ruleset: the persisted one is judged offline (no file: no base chain, so no
+// policy); listening sockets exist only on a running system.
+probeConformance(probe, {
+  params: [{ backend: "nftables" }, { backend: "iptables" }, { backend: "ip6tables" }],
+  mayOmit: {
+    ...Object.fromEntries(inventoryFields.map((f) => [f, INVENTORY_ONLY])),
+    inputPolicy: "no base chain hooks input in an empty ruleset",
+    forwardPolicy: "no base chain hooks forward in an empty ruleset",
+    outputPolicy: "no base chain hooks output in an empty ruleset",
+    ufwEnabled: "only the ufw backend reads ufw.conf",
+  },
+  offline: { notApplicable: ["portsWithoutRule"] },
+});
+
+const NFTABLES_CONF = `#!/usr/sbin/nft -f
+flush ruleset
+include "/etc/nftables.d/*.nft"
+table inet filter {
+  set blocked { type ipv4_addr; elements = { 10.0.0.1,
+    10.0.0.2 } }
+  chain input {
+    type filter hook input priority 0; policy drop;
+    iif "lo" accept
+    ip saddr 127.0.0.0/8 counter drop # spoofed loopback
+    ip6 saddr ::1 counter drop
+    ct state established,related accept
+    tcp dport { 22, 6443 } accept
+    jump services
+  }
+  chain services {
+    udp dport 30000-32767 accept
+  }
+  chain forward { type filter hook forward priority 0; policy drop; }
+  chain output {
+    type filter hook output priority 0; policy drop;
+    oif lo accept
+    ct state { established, related, new } accept
+  }
+}
+`;
+
+describe("parseNft", () => {
+  it("tables, base chains with hooks and policies, rules with interfaces, addresses, ports, states and verdicts; sets skipped", () => {
+    const p = parseNft(NFTABLES_CONF, "/etc/nftables.conf");
+    expect(p.flush).toBe(true);
+    expect(p.includes).toEqual([{ path: "/etc/nftables.d/*.nft", line: 3 }]);
+    expect(p.tables.map((t) => `${t.family} ${t.name}`)).toEqual(["inet filter"]);
+    expect(p.chains.map((c) => [c.name, c.hook, c.type, c.priority, c.policy])).toEqual([
+      ["input", "input", "filter", "0", "drop"],
+      ["services", undefined, undefined, undefined, undefined],
+      ["forward", "forward", "filter", "0", "drop"],
+      ["output", "output", "filter", "0", "drop"],
+    ]);
+    expect(p.rules.map((r) => [r.chain, r.iif ?? r.oif, r.saddr, r.protocol, r.dports, r.states, r.verdict, r.target, r.line])).toEqual([
+      ["input", "lo", undefined, undefined, [], [], "accept", undefined, 9],
+      ["input", undefined, "127.0.0.0/8", undefined, [], [], "drop", undefined, 10],
+      ["input", undefined, "::1", undefined, [], [], "drop", undefined, 11],
+      ["input", undefined, undefined, undefined, [], ["established", "related"], "accept", undefined, 12],
+      ["input", undefined, undefined, "tcp", ["22", "6443"], [], "accept", undefined, 13],
+      ["input", undefined, undefined, undefined, [], [], "jump", "services", 14],
+      ["services", undefined, undefined, "udp", ["30000-32767"], [], "accept", undefined, 17],
+      ["output", "lo", undefined, undefined, [], [], "accept", undefined, 22],
+      ["output", undefined, undefined, undefined, [], ["established", "related", "new"], "accept", undefined, 23],
+    ]);
+    expect(p.problems).toEqual([]);
+  });
+
+  it("the command form (add table / add chain / add rule) and nft list ruleset's named priorities", () => {
+    const p = parseNft([
+      "add table ip fw",
+      "add chain ip fw in { type filter hook input priority filter ; policy accept ; }",
+      "add rule ip fw in tcp dport 22 accept",
+      "table ip6 other { chain out { type filter hook output priority -10; policy drop; } }",
+    ].join("\n"));
+    expect(p.chains.map((c) => [c.family, c.table, c.name, c.hook, c.priority, c.policy])).toEqual([
+      ["ip", "fw", "in", "input", "filter", "accept"],
+      ["ip6", "other", "out", "output", "-10", "drop"],
+    ]);
+    expect(p.rules.map((r) => [r.chain, r.protocol, r.dports, r.verdict])).toEqual([["in", "tcp", ["22"], "accept"]]);
+  });
+
+  it("what it cannot read is a problem with its line; fuzzed input never throws", () => {
+    const p = parseNft("table inet filter {\n  chain input {\n    type filter hook input priority 0;\n  }\n}\n}\nbogus words here\n");
+    expect(p.problems).toEqual([{ line: 6, message: "a closing brace without a block" }, { line: 7, message: "not read: bogus words here" }]);
+    fc.assert(fc.property(mutated(NFTABLES_CONF), (s) => void parseNft(s)), { numRuns: 50 });
+  });
+});
+
+const RULES_V4 = `# Generated by iptables-save
+*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT DROP [0:0]
+:LOGDROP - [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -s 127.0.0.0/8 -j DROP
+-A INPUT -p tcp -m state --state ESTABLISHED -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 22 -m state --state NEW -j ACCEPT
+-A INPUT -p udp -m multiport --dports 53,123:124 -j ACCEPT
+-A INPUT ! -s 10.0.0.0/8 -p tcp --dport 8080 -j ACCEPT
+-A INPUT -j LOGDROP
+-A LOGDROP -j LOG
+-A LOGDROP -j DROP
+-A OUTPUT -o lo -j ACCEPT
+-A OUTPUT -p tcp -m state --state NEW,ESTABLISHED -j ACCEPT
+COMMIT
+*nat
+:PREROUTING ACCEPT [0:0]
+COMMIT
+`;
+
+describe("parseIptablesSave", () => {
+  it("built-in chains' policies in the filter table, rules with their matches; a negated match is opaque; LOG is no verdict", () => {
+    const p = parseIptablesSave(RULES_V4, "ip", "/etc/iptables/rules.v4");
+    expect(p.chains.filter((c) => c.hook).map((c) => [c.name, c.hook, c.policy])).toEqual([["INPUT", "input", "drop"], ["FORWARD", "forward", "drop"], ["OUTPUT", "output", "drop"]]);
+    expect(p.chains.find((c) => c.name === "PREROUTING")?.hook).toBeUndefined();
+    expect(p.rules.map((r) => [r.chain, r.iif ?? r.oif, r.saddr, r.protocol, r.dports, r.states, r.opaque, r.verdict, r.target])).toEqual([
+      ["INPUT", "lo", undefined, undefined, [], [], false, "accept", undefined],
+      ["INPUT", undefined, "127.0.0.0/8", undefined, [], [], false, "drop", undefined],
+      ["INPUT", undefined, undefined, "tcp", [], ["established"], false, "accept", undefined],
+      ["INPUT", undefined, undefined, "tcp", ["22"], ["new"], false, "accept", undefined],
+      ["INPUT", undefined, undefined, "udp", ["53", "123-124"], [], false, "accept", undefined],
+      ["INPUT", undefined, "10.0.0.0/8", "tcp", ["8080"], [], true, "accept", undefined],
+      ["INPUT", undefined, undefined, undefined, [], [], false, "jump", "LOGDROP"],
+      ["LOGDROP", undefined, undefined, undefined, [], [], false, undefined, undefined],
+      ["LOGDROP", undefined, undefined, undefined, [], [], false, "drop", undefined],
+      ["OUTPUT", "lo", undefined, undefined, [], [], false, "accept", undefined],
+      ["OUTPUT", undefined, undefined, "tcp", [], ["new", "established"], false, "accept", undefined],
+    ]);
+    expect(parseIptablesSave("-A INPUT -j ACCEPT\n*filter\n-X\n", "ip").problems).toEqual([
+      { line: 1, message: "a rule or chain outside a *table ... COMMIT block" },
+      { line: 3, message: 'unknown command "-X"' },
+    ]);
+    fc.assert(fc.property(mutated(RULES_V4), (s) => void parseIptablesSave(s, "ip")), { numRuns: 50 });
+  });
+});
+
+describe("summarise and portCovered", () => {
+  it("judges policies, loopback, spoofing, established and accepted ports (following jumps)", () => {
+    const s = summarise(parseNft(NFTABLES_CONF));
+    expect(s).toEqual({
+      inputPolicy: "drop", forwardPolicy: "drop", outputPolicy: "drop", defaultDeny: true,
+      baseChains: ["inet filter input: input filter policy drop", "inet filter forward: forward filter policy drop", "inet filter output: output filter policy drop"],
+      hooks: ["input", "forward", "output"],
+      loopbackAccept: true, loopbackOutAccept: true, loopbackSpoofDrop: true, loopbackSpoofDrop6: true,
+      establishedRules: ["ct state established,related accept", "ct state { established, related, new } accept"],
+      acceptedPorts: ["22/tcp", "30000-32767/udp", "6443/tcp"],
+      ruleCount: 9,
+    });
+    const v4 = summarise(parseIptablesSave(RULES_V4, "ip"));
+    expect(v4.acceptedPorts).toEqual(["123-124/udp", "22/tcp", "53/udp"]);
+    expect([v4.defaultDeny, v4.loopbackAccept, v4.loopbackOutAccept, v4.loopbackSpoofDrop, v4.loopbackSpoofDrop6]).toEqual([true, true, true, true, false]);
+    const open = summarise(parseNft("table inet t { chain i { type filter hook input priority 0; policy accept; } }"));
+    expect([open.inputPolicy, open.forwardPolicy, open.defaultDeny, open.loopbackAccept]).toEqual(["accept", undefined, false, false]);
+    expect([portCovered(v4.acceptedPorts, 123, "udp"), portCovered(v4.acceptedPorts, 22, "udp"), portCovered(["53/any"], 53, "tcp")]).toEqual([true, false, true]);
+  });
+});
+
+const UFW = {
+  "etc/ufw/ufw.conf": "# ufw.conf\nENABLED=yes\nLOGLEVEL=low\n",
+  "etc/default/ufw": 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="DROP"\nDEFAULT_FORWARD_POLICY="REJECT"\n',
+  "etc/ufw/before.rules": "*filter\n:ufw-before-input - [0:0]\n:ufw-before-output - [0:0]\n-A ufw-before-input -i lo -j ACCEPT\n-A ufw-before-output -o lo -j ACCEPT\n-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\nCOMMIT\n",
+  "etc/ufw/user.rules": "*filter\n:ufw-user-input - [0:0]\n-A ufw-user-input -p tcp --dport 22 -j ACCEPT\n-A ufw-user-input -s 127.0.0.0/8 -j DROP\nCOMMIT\n",
+  "etc/ufw/user6.rules": "*filter\n:ufw6-user-input - [0:0]\n-A ufw6-user-input -s ::1 -j DROP\nCOMMIT\n",
+};
+
+describe("firewall probe: persisted rulesets on an offline root", () => {
+  it("nftables: /etc/nftables.conf with its globbed includes, judged as the persisted view", async () => {
+    const root = await fixtureRoot({
+      "etc/nftables.conf": 'flush ruleset\ninclude "/etc/nftables.d/*.nft"\n',
+      "etc/nftables.d/10-filter.nft": NFTABLES_CONF.replace('include "/etc/nftables.d/*.nft"', ""),
+    });
+    const f = await probe.collect(probeContext(root), { backend: "nftables" });
+    expect(f.value).toMatchObject({
+      backend: "nftables", view: "persisted", persisted: true, files: ["/etc/nftables.conf", "/etc/nftables.d/10-filter.nft"], persistedHooks: ["input", "forward", "output"],
+      inputPolicy: "drop", defaultDeny: true, loopbackAccept: true, loopbackSpoofDrop: true, acceptedPorts: ["22/tcp", "30000-32767/udp", "6443/tcp"],
+    });
+    expect(f.unknown).toBeUndefined();
+    expect(f.notApplicable).toEqual({ portsWithoutRule: expect.stringMatching(/^the listening sockets exist only on a running system; no running system/) as unknown });
+  });
+
+  it("nftables: no configuration is no ruleset (no policy, not default deny)", async () => {
+    const f = await probe.collect(probeContext(await fixtureRoot({ "etc/hostname": "n\n" })), { backend: "nftables" });
+    expect(f.value).toMatchObject({ persisted: false, files: [], hooks: [], defaultDeny: false, loopbackAccept: false });
+    expect(f.value.inputPolicy).toBeUndefined();
+    expect(f.evidence[0]).toEqual({ file: "/etc/nftables.conf", detail: "does not exist" });
+  });
+
+  it("iptables: rules.v4; ip6tables: rules.v6", async () => {
+    const root = await fixtureRoot({ "etc/iptables/rules.v4": RULES_V4, "etc/iptables/rules.v6": "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s ::1 -j DROP\nCOMMIT\n" });
+    const v4 = await probe.collect(probeContext(root), { backend: "iptables" });
+    expect(v4.value).toMatchObject({ files: ["/etc/iptables/rules.v4"], inputPolicy: "drop", defaultDeny: true, loopbackSpoofDrop: true });
+    const v6 = await probe.collect(probeContext(root), { backend: "ip6tables" });
+    expect(v6.value).toMatchObject({ files: ["/etc/iptables/rules.v6"], inputPolicy: "accept", defaultDeny: false, loopbackSpoofDrop6: true, loopbackAccept: false });
+  });
+
+  it("ufw: ufw.conf ENABLED, policies from /etc/default/ufw, rules from before/user(6).rules", async () => {
+    const f = await probe.collect(probeContext(await fixtureRoot(UFW)), { backend: "ufw" });
+    expect(f.value).toMatchObject({
+      ufwEnabled: true, inputPolicy: "drop", forwardPolicy: "reject", outputPolicy: "drop", defaultDeny: true,
+      loopbackAccept: true, loopbackOutAccept: true, loopbackSpoofDrop: true, loopbackSpoofDrop6: true, acceptedPorts: ["22/tcp"],
+    });
+    expect(f.value.establishedRules).toEqual(["-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"]);
+    expect(f.evidence).toContainEqual({ file: "/etc/ufw/ufw.conf", line: 2, key: "ENABLED", detail: "ENABLED=yes" });
+  });
+
+  it("an unreadable ruleset file: the persisted facts and the judged ruleset are unknown, never an empty ruleset", async () => {
+    const root = await fixtureRoot({ "etc/iptables/rules.v4": RULES_V4 });
+    await chmod(path.join(root, "etc/iptables/rules.v4"), 0o000);
+    if (process.getuid?.() === 0) return; // root reads through mode 000: the hidden-fact table covers the EACCES path
+    const f = await probe.collect(probeContext(root), { backend: "iptables" });
+    expect(f.unknown?.defaultDeny).toMatch(/^cannot read \/etc\/iptables\/rules\.v4: /);
+    expect(f.unknown?.persisted).toBe(f.unknown?.defaultDeny);
+    expect(f.value.defaultDeny).toBeUndefined();
+  });
+});
+
+const stub = (out: Record<string, Partial<CommandResult>>): CommandRunner => (argv) =>
+  Promise.resolve({ argv: [...argv], exitCode: 0, stdout: "", stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1, ...(out[argv.join(" ")] ?? { exitCode: null, failed: true, notFound: true, reason: "command not found" }) });
+
+describe("firewall probe: the live ruleset", () => {
+  it("a running mounted host: the live ruleset is unknown (the command would list this machine's namespace), not judged from the files", async () => {
+    const root = await fixtureRoot({ "etc/nftables.conf": NFTABLES_CONF, "proc/1/cmdline": "/sbin/init\0" });
+    const f = await probe.collect(probeContext(root), { backend: "nftables" });
+    expect(f.value).toMatchObject({ view: "live", persisted: true, persistedHooks: ["input", "forward", "output"] });
+    expect(f.value.defaultDeny).toBeUndefined();
+    expect(f.unknown?.defaultDeny).toMatch(/^the live ruleset of a mounted host \(.+\) cannot be read from here: nft would list this machine's network namespace$/);
+    expect(f.unknown?.portsWithoutRule).toBe(f.unknown?.defaultDeny);
+  });
+
+  it("the live host: nft list ruleset is judged; listening ports without an accept rule are listed", async () => {
+    const proc = await fixtureRoot({
+      "1/cmdline": "/sbin/init\0",
+      // 0.0.0.0:22 and 0.0.0.0:8080 listening (0A), 127.0.0.1:631 on loopback.
+      "net/tcp": [
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+        "   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 100 1 0 100 0 0 10 0",
+        "   1: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 101 1 0 100 0 0 10 0",
+        "   2: 0100007F:0277 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 102 1 0 100 0 0 10 0",
+      ].join("\n") + "\n",
+    });
+    const live = new HostRoot({ root: "/", proc });
+    const f = await probe.collect(createProbeContext(live, stub({ "nft list ruleset": { stdout: NFTABLES_CONF.replace(/^(flush|include).*$/gm, "") } }), 5000), { backend: "nftables" });
+    expect(f.value).toMatchObject({ view: "live", defaultDeny: true, loopbackAccept: true, portsWithoutRule: ["8080/tcp"] });
+    expect(f.evidence).toContainEqual({ command: "nft list ruleset", detail: "9 rules in 4 chains" });
+    expect(f.unknown).toBeUndefined();
+  });
+
+  it("the live host: a missing command or EPERM is unknown with the reason, never pass", async () => {
+    const live = new HostRoot({ root: "/", proc: await fixtureRoot({ "1/cmdline": "/sbin/init\0" }) });
+    const missing = await probe.collect(createProbeContext(live, stub({}), 5000), { backend: "iptables" });
+    expect(missing.unknown?.defaultDeny).toBe("iptables-save is not installed: the live ruleset cannot be read");
+    const eperm = await probe.collect(
+      createProbeContext(live, stub({ "nft list ruleset": { exitCode: 1, failed: true, stderr: "Error: Could not process rule: Operation not permitted\n" } }), 5000),
+      { backend: "nftables" },
+    );
+    expect(eperm.unknown?.inputPolicy).toBe("nft list ruleset failed: Error: Could not process rule: Operation not permitted");
+    expect(eperm.value.loopbackAccept).toBeUndefined();
+  });
+});
+
+const DPKG = (names: string[]) => names.map((n) => `Package: ${n}\nStatus: install ok installed\nVersion: 1\n`).join("\n");
+
+describe("firewall probe: which utility is in use", () => {
+  it("installed and enabled (offline: no running state): a single utility", async () => {
+    const root = await fixtureRoot({
+      "var/lib/dpkg/status": DPKG(["nftables", "iptables"]),
+      "usr/lib/systemd/system/nftables.service": "[Unit]\nDescription=nftables\n[Service]\nType=oneshot\nExecStart=/usr/sbin/nft -f /etc/nftables.conf\n[Install]\nWantedBy=sysinit.target\n",
+      "etc/systemd/system/sysinit.target.wants/nftables.service": { symlink: "/usr/lib/systemd/system/nftables.service" },
+      "usr/lib/systemd/system/ufw.service": "[Unit]\nDescription=ufw\n[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
+    });
+    const f = await probe.collect(probeContext(root), {});
+    expect(f.value).toEqual({ installed: ["nftables"], enabled: ["nftables"], inUse: ["nftables"], inUseCount: 1, utility: "nftables" });
+    expect(f.notApplicable?.active).toMatch(/nothing runs in an offline root/);
+  });
+
+  it("two in use is `several`; none is `none`", async () => {
+    const unit = (n: string) => ({
+      [`usr/lib/systemd/system/${n}.service`]: `[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n`,
+      [`etc/systemd/system/multi-user.target.wants/${n}.service`]: { symlink: `/usr/lib/systemd/system/${n}.service` },
+    });
+    const two = await probe.collect(probeContext(await fixtureRoot({ "var/lib/dpkg/status": DPKG(["ufw", "iptables-persistent"]), ...unit("ufw"), ...unit("netfilter-persistent") })), {});
+    expect(two.value).toMatchObject({ inUse: ["ufw", "iptables"], inUseCount: 2, utility: "several" });
+    const none = await probe.collect(probeContext(await fixtureRoot({ "var/lib/dpkg/status": DPKG(["ufw"]) })), {});
+    expect(none.value).toMatchObject({ installed: ["ufw"], enabled: [], inUse: [], inUseCount: 0, utility: "none" });
+  });
+});
