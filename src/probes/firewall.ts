@@ -63,9 +63,9 @@ const UFW_CHAINS = {
 };
 const MAX_NFT_FILES = 128;
 
-const INVENTORY_FIELDS = ["installed", "enabled", "active", "inUse", "inUseCount", "utility"] as const;
+const INVENTORY_FIELDS = ["installed", "enabled", "active", "inUse", "inUseCount", "utility", "judged"] as const;
 const RULESET_FIELDS = [
-  "inputPolicy", "forwardPolicy", "outputPolicy", "defaultDeny", "baseChains", "hooks", "loopbackAccept", "loopbackOutAccept",
+  "tables", "tableCount", "inputPolicy", "forwardPolicy", "outputPolicy", "defaultDeny", "baseChains", "hooks", "loopbackAccept", "loopbackOutAccept",
   "loopbackSpoofDrop", "loopbackSpoofDrop6", "establishedRules", "acceptedPorts", "ruleCount",
 ] as const;
 const PERSISTED_FIELDS = ["files", "persisted", "persistedHooks", "ufwEnabled"] as const;
@@ -91,6 +91,11 @@ export interface FirewallFact extends Partial<RulesetSummary> {
   inUseCount?: number;
   /** The single utility in use, `none`, or `several`. */
   utility?: string;
+  /**
+   * The utilities whose CIS section judges this host: those in use, or — none in use — the
+   * one the site prefers (`prefer`, the pack's var), so the benchmark still asks for a firewall.
+   */
+  judged?: string[];
 }
 
 type Gaps = { unknown: Record<string, string>; notApplicable: Record<string, string> };
@@ -132,7 +137,7 @@ async function unitEnabled(ctx: ProbeContext, unit: string): Promise<boolean | {
   }
 }
 
-async function inventory(ctx: ProbeContext): Promise<Fact<FirewallFact>> {
+async function inventory(ctx: ProbeContext, prefer: string | undefined): Promise<Fact<FirewallFact>> {
   const gaps: Gaps = { unknown: {}, notApplicable: {} };
   const evidence: Evidence[] = [];
   const pk = await installedPackages(ctx, UTILITIES.flatMap((u) => u.packages));
@@ -172,11 +177,12 @@ async function inventory(ctx: ProbeContext): Promise<Fact<FirewallFact>> {
   };
   const open = gaps.unknown.installed ?? gaps.unknown.enabled ?? gaps.unknown.active;
   if (open !== undefined) {
-    for (const f of ["inUse", "inUseCount", "utility"]) gaps.unknown[f] = open;
+    for (const f of ["inUse", "inUseCount", "utility", "judged"]) gaps.unknown[f] = open;
   } else {
     value.inUse = inUse;
     value.inUseCount = inUse.length;
     value.utility = inUse.length === 1 ? (inUse[0] as string) : inUse.length === 0 ? "none" : "several";
+    value.judged = inUse.length > 0 ? inUse : prefer !== undefined ? [prefer] : [];
     evidence.push({ detail: `in use (installed, enabled${activeNa !== undefined ? "" : ", active"}): ${inUse.join(", ") || "none"}` });
   }
   return withGaps({ value, evidence }, gaps);
@@ -428,6 +434,7 @@ export default defineProbe({
   summary: "The host firewall: utilities installed, enabled, active and in use; a backend's ruleset (nftables, iptables, ip6tables, ufw) live on a running system, persisted offline: policies, loopback, established, open ports",
   params: z.strictObject({
     backend: z.enum(BACKENDS).optional().describe("Ruleset to summarise; without it, which utilities are installed and in use."),
+    prefer: z.enum(["ufw", "nftables", "iptables", "firewalld"]).optional().describe("Inventory: the utility judged when none is in use (the site's choice)."),
   }),
   fields: ["backend", "view", ...PERSISTED_FIELDS, ...RULESET_FIELDS, "portsWithoutRule", ...INVENTORY_FIELDS],
   /** Packages, unit files and ruleset files by what was read; the live ruleset only by the safety net; listening sockets polled. */
@@ -440,6 +447,6 @@ export default defineProbe({
     });
   },
   async collect(ctx, p): Promise<Fact<FirewallFact>> {
-    return p.backend === undefined ? inventory(ctx) : ruleset(ctx, p.backend);
+    return p.backend === undefined ? inventory(ctx, p.prefer) : ruleset(ctx, p.backend);
   },
 });

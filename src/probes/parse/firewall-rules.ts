@@ -74,6 +74,9 @@ export function mergeRulesets(into: Ruleset, from: Ruleset): void {
 
 /** What the CIS items judge, derived from a ruleset. */
 export interface RulesetSummary {
+  /** Tables, as `family name`. */
+  tables: string[];
+  tableCount: number;
   /** Default policy per hook: drop/reject when a filter base chain on it drops by default, accept when none does, absent when no base chain hooks it. */
   inputPolicy?: string;
   forwardPolicy?: string;
@@ -163,6 +166,8 @@ export function summarise(rs: Ruleset, extra: { input?: readonly string[]; outpu
   }
   const established = [...input, ...output].filter((r) => plain(r) && r.verdict === "accept" && r.states.includes("established")).map((r) => r.text);
   return {
+    tables: rs.tables.map((t) => `${t.family} ${t.name}`),
+    tableCount: rs.tables.length,
     ...(policies.input !== undefined ? { inputPolicy: policies.input } : {}),
     ...(policies.forward !== undefined ? { forwardPolicy: policies.forward } : {}),
     ...(policies.output !== undefined ? { outputPolicy: policies.output } : {}),

@@ -15,16 +15,16 @@ afterAll(cleanupFixtures);
 
 const RULESET_ONLY = "a ruleset field: the inventory (no backend) does not summarise rules";
 const INVENTORY_ONLY = "an inventory field: a backend's ruleset fact does not list utilities";
-const rulesetFields = ["backend", "view", "files", "persisted", "persistedHooks", "ufwEnabled", "inputPolicy", "forwardPolicy", "outputPolicy", "defaultDeny", "baseChains", "hooks",
+const rulesetFields = ["backend", "view", "files", "persisted", "persistedHooks", "ufwEnabled", "tables", "tableCount", "inputPolicy", "forwardPolicy", "outputPolicy", "defaultDeny", "baseChains", "hooks",
   "loopbackAccept", "loopbackOutAccept", "loopbackSpoofDrop", "loopbackSpoofDrop6", "establishedRules", "acceptedPorts", "ruleCount", "portsWithoutRule"];
-const inventoryFields = ["installed", "enabled", "active", "inUse", "inUseCount", "utility"];
+const inventoryFields = ["installed", "enabled", "active", "inUse", "inUseCount", "utility", "judged"];
 
 // The inventory: no package database on an empty root (installed unknown, so "in use" is
 // too); nothing runs on an offline root (active not applicable).
 probeConformance(probe, {
   params: [{}],
   mayOmit: Object.fromEntries(rulesetFields.map((f) => [f, RULESET_ONLY])),
-  offline: { notApplicable: ["active"], unknown: ["installed", "inUse", "inUseCount", "utility"] },
+  offline: { notApplicable: ["active"], unknown: ["installed", "inUse", "inUseCount", "utility", "judged"] },
 });
 
 // A backend's ruleset: the persisted one is judged offline (no file: no base chain, so no
@@ -168,6 +168,7 @@ describe("summarise and portCovered", () => {
   it("judges policies, loopback, spoofing, established and accepted ports (following jumps)", () => {
     const s = summarise(parseNft(NFTABLES_CONF));
     expect(s).toEqual({
+      tables: ["inet filter"], tableCount: 1,
       inputPolicy: "drop", forwardPolicy: "drop", outputPolicy: "drop", defaultDeny: true,
       baseChains: ["inet filter input: input filter policy drop", "inet filter forward: forward filter policy drop", "inet filter output: output filter policy drop"],
       hooks: ["input", "forward", "output"],
@@ -299,18 +300,18 @@ describe("firewall probe: which utility is in use", () => {
       "usr/lib/systemd/system/ufw.service": "[Unit]\nDescription=ufw\n[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
     });
     const f = await probe.collect(probeContext(root), {});
-    expect(f.value).toEqual({ installed: ["nftables"], enabled: ["nftables"], inUse: ["nftables"], inUseCount: 1, utility: "nftables" });
+    expect(f.value).toEqual({ installed: ["nftables"], enabled: ["nftables"], inUse: ["nftables"], inUseCount: 1, utility: "nftables", judged: ["nftables"] });
     expect(f.notApplicable?.active).toMatch(/nothing runs in an offline root/);
   });
 
-  it("two in use is `several`; none is `none`", async () => {
+  it("two in use is `several` (both judged); none is `none`, and the preferred utility is judged", async () => {
     const unit = (n: string) => ({
       [`usr/lib/systemd/system/${n}.service`]: `[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n`,
       [`etc/systemd/system/multi-user.target.wants/${n}.service`]: { symlink: `/usr/lib/systemd/system/${n}.service` },
     });
     const two = await probe.collect(probeContext(await fixtureRoot({ "var/lib/dpkg/status": DPKG(["ufw", "iptables-persistent"]), ...unit("ufw"), ...unit("netfilter-persistent") })), {});
-    expect(two.value).toMatchObject({ inUse: ["ufw", "iptables"], inUseCount: 2, utility: "several" });
-    const none = await probe.collect(probeContext(await fixtureRoot({ "var/lib/dpkg/status": DPKG(["ufw"]) })), {});
-    expect(none.value).toMatchObject({ installed: ["ufw"], enabled: [], inUse: [], inUseCount: 0, utility: "none" });
+    expect(two.value).toMatchObject({ inUse: ["ufw", "iptables"], inUseCount: 2, utility: "several", judged: ["ufw", "iptables"] });
+    const none = await probe.collect(probeContext(await fixtureRoot({ "var/lib/dpkg/status": DPKG(["ufw"]) })), { prefer: "nftables" });
+    expect(none.value).toMatchObject({ installed: ["ufw"], enabled: [], inUse: [], inUseCount: 0, utility: "none", judged: ["nftables"] });
   });
 });
