@@ -4,7 +4,7 @@
  */
 import { describeError } from "../errors.js";
 import { nodewardVersion } from "../paths.js";
-import { EXIT, UsageError, environmentError } from "./common.js";
+import { EXIT, UsageError, environmentError } from "./exit.js";
 import { didYouMean } from "./suggest.js";
 
 const help = `nodeward ${nodewardVersion()} — host-hardening checks for Kubernetes nodes

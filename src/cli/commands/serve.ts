@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ConfigError, DEFAULT_CONFIG_PATH, DEFAULT_LISTEN, DEFAULT_SCHEDULE, DEFAULT_STATE_DIR, DEFAULT_TOKEN_FILE, parseListen } from "../../agent/config.js";
-import { EXIT, UsageError } from "../common.js";
+import { EXIT, UsageError } from "../exit.js";
 
 export const serveHelp = `Usage: nodeward serve [options]
 
