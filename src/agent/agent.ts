@@ -9,6 +9,7 @@ import type { CheckResult, ScanReport } from "../engine/result.js";
 import type { CheckFilter } from "../engine/select.js";
 import type { HostRoot } from "../host/host-root.js";
 import type { LoadedPack } from "../packs/load.js";
+import type { FixPreview } from "../remediation/preview.js";
 import type { CatalogEntry } from "./catalog.js";
 import type { AgentLogger } from "./log.js";
 import type { AgentConfig } from "./config.js";
@@ -28,6 +29,8 @@ export interface ScanRequest {
   signal?: AbortSignal;
   /** When drift is on: receives the scan's drift plan (what each fact depends on). */
   onPlan?: (plan: DriftPlan) => void;
+  /** Receives the dry run of each failing check's typed fix (the dashboard's previews), planned where the packs are loaded. */
+  onPreviews?: (previews: FixPreview[]) => void;
 }
 
 /** Runs one scan: in a child process in `serve` (scan-process.ts), in-process for `serve --once` and tests. */
@@ -35,13 +38,15 @@ export type ScanFunction = (request: ScanRequest) => Promise<ScanReport>;
 
 /** The in-process scan (imports the engine only when used). */
 export function inProcessScan(host: HostRoot, deep: boolean): ScanFunction {
-  return async ({ packs, filter, loadErrors, onPlan }) => {
+  return async ({ packs, filter, loadErrors, onPlan, onPreviews }) => {
     const { runScan } = await import("../engine/run-scan.js");
-    if (!onPlan) return runScan({ host, packs, filter, loadErrors, deep });
-    const { PlanRecorder } = await import("../engine/drift-plan.js");
-    const recorder = new PlanRecorder(host);
-    const report = await runScan({ host, packs, filter, loadErrors, deep, recorder });
-    onPlan(await recorder.plan());
+    const recorder = onPlan ? new (await import("../engine/drift-plan.js")).PlanRecorder(host) : undefined;
+    const report = await runScan({ host, packs, filter, loadErrors, deep, ...(recorder ? { recorder } : {}) });
+    if (recorder) onPlan?.(await recorder.plan());
+    if (onPreviews) {
+      const [{ scanPreviews }, { selectChecks }] = await Promise.all([import("../remediation/preview.js"), import("../engine/select.js")]);
+      onPreviews(await scanPreviews({ host, checks: selectChecks(packs, filter), results: report.results }));
+    }
     return report;
   };
 }
@@ -101,6 +106,8 @@ export class Agent {
   private viewKey = "";
   private viewCache: WaivedReport | undefined;
   private metricsKey = "";
+  private previewsKey = "";
+  private previewsCache: ReadonlyMap<string, FixPreview> = new Map();
   private readonly checks: CatalogEntry[];
   private abort: AbortController | undefined;
   private observer: ScanObserver | undefined;
@@ -173,6 +180,7 @@ export class Agent {
     this.abort = abort;
     const observer = this.observer;
     let plan: DriftPlan | undefined;
+    let previews: FixPreview[] | undefined;
     let report: ScanReport;
     observer?.scanStarted();
     try {
@@ -182,6 +190,7 @@ export class Agent {
         loadErrors: this.loadErrors,
         signal: abort.signal,
         ...(observer ? { onPlan: (p: DriftPlan) => (plan = p) } : {}),
+        onPreviews: (p: FixPreview[]) => (previews = p),
       });
     } catch (e) {
       observer?.scanEnded(undefined);
@@ -193,7 +202,7 @@ export class Agent {
       if (this.abort === abort) this.abort = undefined;
     }
     this.lastError = undefined;
-    const stored: StoredScan = { id: ctx.id, trigger: ctx.trigger, report };
+    const stored: StoredScan = { id: ctx.id, trigger: ctx.trigger, report, ...(previews ? { previews } : {}) };
     this.latestScan = stored;
     this.latestFromState = false;
     observer?.scanEnded(plan);
@@ -232,6 +241,23 @@ export class Agent {
 
   get latest(): StoredScan | undefined {
     return this.latestScan;
+  }
+
+  /**
+   * The dry run of the fix of each check that fails now, as of the scan that found it
+   * failing (a check a drift re-check found passing has none; one a re-check found
+   * failing has none until the next scan). Keyed by check key.
+   */
+  previews(): ReadonlyMap<string, FixPreview> {
+    const latest = this.latestScan;
+    const key = latest ? `${latest.id}#${this.revision}` : "none";
+    if (key !== this.previewsKey) {
+      const failing = new Set<string>();
+      for (const r of latest?.report.results ?? []) if (r.status === "fail") failing.add(`${r.pack}/${r.id}`);
+      this.previewsCache = new Map((latest?.previews ?? []).filter((p) => failing.has(p.check)).map((p) => [p.check, p]));
+      this.previewsKey = key;
+    }
+    return this.previewsCache;
   }
 
   history(): ScanSummary[] {

@@ -14,6 +14,7 @@ import { selectChecks } from "../engine/select.js";
 import { HostRoot } from "../host/host-root.js";
 import { formatPackError } from "../packs/load.js";
 import { loadSelection } from "../packs/selection.js";
+import { scanPreviews, type FixPreview } from "../remediation/preview.js";
 import { catalogOf } from "./catalog.js";
 import { answerRecheck } from "./recheck-child.js";
 import type { ChildMessage, ChildRequest } from "./scan-process.js";
@@ -47,7 +48,16 @@ async function answer(req: Exclude<ChildRequest, { kind: "recheck" }>): Promise<
     const recorder = req.plan ? new PlanRecorder(host) : undefined;
     const report = await runScan({ host, packs: selection.packs, filter, loadErrors: req.loadErrors, deep: req.deep, ...(recorder ? { recorder } : {}) });
     const plan = recorder ? await recorder.plan() : undefined;
-    return { ok: true, kind: "scan", report, loadMs, maxRssKiB: process.resourceUsage().maxRSS, ...(plan ? { plan } : {}) };
+    // The dashboard's previews are planned here, where the packs are loaded, so the agent never holds a pack.
+    let previews: FixPreview[] | undefined;
+    if (req.previews) {
+      try {
+        previews = await scanPreviews({ host, checks: selectChecks(selection.packs, filter), results: report.results });
+      } catch (e) {
+        process.stderr.write(`fix previews of this scan could not be planned: ${(e as Error).message}\n`);
+      }
+    }
+    return { ok: true, kind: "scan", report, loadMs, maxRssKiB: process.resourceUsage().maxRSS, ...(plan ? { plan } : {}), ...(previews ? { previews } : {}) };
   } catch (e) {
     return { ok: false, message: (e as Error).message ?? String(e) };
   }

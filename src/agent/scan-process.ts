@@ -13,6 +13,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import type { DriftPlan } from "../engine/drift-plan.js";
 import type { Recheck } from "../engine/recheck.js";
 import type { ScanReport } from "../engine/result.js";
+import type { FixPreview } from "../remediation/preview.js";
 import { scanChildModule } from "../paths.js";
 import type { ScanFunction } from "./agent.js";
 import type { CatalogEntry } from "./catalog.js";
@@ -31,6 +32,8 @@ export interface ScanJob {
   loadErrors: string[];
   /** Also send back the drift plan (what each fact depends on): the agent's drift watcher is on. */
   plan?: boolean;
+  /** Also send back the dry run of each failing check's typed fix (the dashboard's previews). */
+  previews?: boolean;
 }
 
 /**
@@ -52,7 +55,7 @@ export interface CatalogAnswer {
 }
 
 export type ChildMessage =
-  | { ok: true; kind: "scan"; report: ScanReport; loadMs: number; maxRssKiB: number; plan?: DriftPlan }
+  | { ok: true; kind: "scan"; report: ScanReport; loadMs: number; maxRssKiB: number; plan?: DriftPlan; previews?: FixPreview[] }
   | ({ ok: true; kind: "catalog" } & CatalogAnswer)
   | { ok: true; kind: "recheck"; id: number; recheck: Recheck }
   | { ok: false; message: string; id?: number };
@@ -150,10 +153,15 @@ export function runChild(request: ChildRequest, options: ChildScanOptions = {}, 
 
 /** A ScanFunction that runs each scan of `job` in a child process. */
 export function childProcessScan(job: Omit<ScanJob, "loadErrors">, options: ChildScanOptions = {}): ScanFunction {
-  return async ({ loadErrors, signal, onPlan }) => {
-    const msg = await runChild({ kind: "scan", ...job, loadErrors: [...loadErrors], ...(onPlan ? { plan: true } : {}) }, options, signal);
+  return async ({ loadErrors, signal, onPlan, onPreviews }) => {
+    const msg = await runChild(
+      { kind: "scan", ...job, loadErrors: [...loadErrors], ...(onPlan ? { plan: true } : {}), ...(onPreviews ? { previews: true } : {}) },
+      options,
+      signal,
+    );
     if (msg.kind !== "scan") throw new NodewardError("CHILD_WRONG_ANSWER", { request: "scan", kind: msg.kind });
     if (msg.plan) onPlan?.(msg.plan);
+    if (msg.previews) onPreviews?.(msg.previews);
     return msg.report;
   };
 }

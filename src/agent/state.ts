@@ -10,6 +10,7 @@ import { mkdir, readdir, readFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { ScanReport } from "../engine/result.js";
+import type { FixPreview } from "../remediation/preview.js";
 import { SCAN_TRIGGERS, STATUSES, type ScanTrigger, type StatusCounts } from "../model/vocabulary.js";
 import { writeFileDurable } from "../util/durable-write.js";
 
@@ -36,6 +37,8 @@ export interface StoredScan {
   id: string;
   trigger: ScanTrigger;
   report: ScanReport;
+  /** The dry run of each failing check's typed fix, planned right after this scan (bounded: remediation/preview.ts). */
+  previews?: FixPreview[];
 }
 
 export interface AgentState {
@@ -68,7 +71,14 @@ const ReportSchema = z.looseObject({
 });
 const StateSchema = z.looseObject({
   version: z.literal(STATE_VERSION),
-  latest: z.looseObject({ id: z.string(), trigger: Trigger, report: ReportSchema }).optional(),
+  latest: z
+    .looseObject({
+      id: z.string(),
+      trigger: Trigger,
+      report: ReportSchema,
+      previews: z.array(z.looseObject({ check: z.string(), action: z.string(), lines: z.array(z.string()), skipped: z.array(z.string()) })).optional(),
+    })
+    .optional(),
   history: z.array(SummarySchema),
 });
 

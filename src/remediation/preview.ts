@@ -9,6 +9,7 @@
 import type { CommandRunner } from "../host/exec.js";
 import type { HostRoot } from "../host/host-root.js";
 import type { CheckResult } from "../engine/result.js";
+import { severityRank } from "../engine/select.js";
 import type { LoadedCheck } from "../packs/load.js";
 import { redactText } from "../util/redact.js";
 import { planRemediation, type PlannedFix } from "./plan.js";
@@ -16,6 +17,10 @@ import { renderChange } from "./render.js";
 import type { Needs } from "./types.js";
 
 export const PREVIEW_MAX_LINES = 40;
+/** Characters of one preview line; a longer line is cut (a one-line JSON file, a long command). */
+export const PREVIEW_LINE_CHARS = 400;
+/** Characters of all the previews of one scan together (what the scan child sends the agent, and the agent keeps). */
+export const PREVIEWS_MAX_CHARS = 256 * 1024;
 
 export interface FixPreview {
   /** `<pack>/<id>` */
@@ -42,15 +47,32 @@ export interface PreviewOptions {
   run?: CommandRunner;
 }
 
-/** Only what changes: hunk headers and -/+ lines of a diff; every line of anything else. */
+/**
+ * Only what changes: hunk headers and -/+ lines of a diff; every line of anything else.
+ * The change is redacted whole before it is cut into lines, so a secret spanning lines
+ * (a PEM block a fix would write) is masked as a block, not line by line.
+ */
 function changedLines(lines: string[]): string[] {
-  return lines.filter((l) => !l.startsWith(" "));
+  return redactText(lines.join("\n"))
+    .split("\n")
+    .filter((l) => !l.startsWith(" "))
+    .map((l) => cutLine(redactDiffLine(l)));
+}
+
+/** A diff's `+`/`-` line redacted as the file line it quotes (`+password = x` is `password = x` in the file). */
+function redactDiffLine(l: string): string {
+  if (!/^[-+](?![-+]{2} )/.test(l)) return l;
+  return l[0] + redactText(` ${l.slice(1)}`).slice(1);
+}
+
+function cutLine(l: string): string {
+  return l.length > PREVIEW_LINE_CHARS ? `${l.slice(0, PREVIEW_LINE_CHARS)}…` : l;
 }
 
 /** One planned fix as a preview. */
 export function previewOf(f: PlannedFix, host: HostRoot): FixPreview {
   const lines: string[] = [];
-  for (const c of f.changes) for (const l of changedLines(renderChange(c, host))) lines.push(redactText(l));
+  for (const c of f.changes) for (const l of changedLines(renderChange(c, host))) lines.push(l);
   const skipped: string[] = [];
   for (const s of f.skipped) for (const l of changedLines(renderChange(s.change, host))) skipped.push(redactText(`${l}  (${s.reason})`));
   const omitted = Math.max(0, lines.length - PREVIEW_MAX_LINES);
@@ -60,7 +82,8 @@ export function previewOf(f: PlannedFix, host: HostRoot): FixPreview {
     ...(f.needs ? { needs: f.needs } : {}),
     lines: lines.slice(0, PREVIEW_MAX_LINES),
     skipped: skipped.slice(0, PREVIEW_MAX_LINES),
-    ...(f.error !== undefined ? { error: redactText(f.error) } : {}),
+    // One line: a refusal is a sentence, but a bad parameter is a multi-line validation dump.
+    ...(f.error !== undefined ? { error: cutLine(redactText(f.error).replace(/\s+/g, " ").trim()) } : {}),
     ...(omitted > 0 ? { omitted } : {}),
   };
 }
@@ -77,6 +100,34 @@ export async function previewFixes(o: PreviewOptions): Promise<FixPreview[]> {
     if (r?.status !== "fail" || !c.fix) continue;
     const plan = await planRemediation({ host: o.host, checks: [c], results: [r], ...(o.run ? { run: o.run } : {}) });
     for (const f of plan.fixes) out.push(previewOf(f, o.host));
+  }
+  return out;
+}
+
+/** Characters a preview takes (its lines and texts), for the budget of one scan's previews. */
+function previewChars(p: FixPreview): number {
+  let n = p.check.length + p.action.length + (p.error?.length ?? 0);
+  for (const l of p.lines) n += l.length + 1;
+  for (const l of p.skipped) n += l.length + 1;
+  return n;
+}
+
+/**
+ * The previews of one scan, within PREVIEWS_MAX_CHARS: most severe failing checks first,
+ * so on a node with very many failing fixes the budget goes to the ones that matter most;
+ * a check past the budget has no preview (its page shows the dry-run command instead).
+ */
+export async function scanPreviews(o: PreviewOptions & { maxChars?: number }): Promise<FixPreview[]> {
+  const budget = o.maxChars ?? PREVIEWS_MAX_CHARS;
+  const failing = o.checks.filter((c) => c.fix !== undefined);
+  failing.sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
+  const all = await previewFixes({ ...o, checks: failing });
+  const out: FixPreview[] = [];
+  let used = 0;
+  for (const p of all) {
+    used += previewChars(p);
+    if (used > budget) break;
+    out.push(p);
   }
   return out;
 }

@@ -6,7 +6,8 @@
  * PNG; the DOM must hold the counts of `/api/v1/scans/latest` (same scan id); the overview,
  * the errors page and a check page must log no console message at all — a CSP violation is
  * one, and so would be any script made from report text. For a full scan the overview is
- * at most 150 KB. Chromium flags as in html-report.test.ts; setup.sh installs it.
+ * at most 150 KB. The failing check's page shows the dry run of its fix, planned in the scan
+ * child. Chromium flags as in html-report.test.ts; setup.sh installs it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -28,6 +29,7 @@ checks:
     title: passwd has no permission bits <script>alert("ui")</script>
     severity: high
     audit: { probe: file, params: { path: /etc/passwd }, expect: { mode: { mode-at-most: "0000" } } }
+    fix: { action: file-mode, params: { path: /etc/passwd, max: "0000" } }
   - id: "2"
     title: a command that cannot be run
     severity: high
@@ -186,6 +188,9 @@ describe("the dashboard in headless Chromium", () => {
     expect(consoleLines(check.stderr)).toEqual([]);
     expect(check.stdout).toContain('<section id="check" data-status="fail">');
     expect(check.stdout).toContain("nodeward scan --check it-ui/1");
+    // The fix's dry run, planned in the scan child (where the packs are) and kept by the agent.
+    const mode = ((await stat("/etc/passwd")).mode & 0o7777).toString(8).padStart(4, "0");
+    expect(check.stdout).toContain(`<pre class="diff" id="preview-check-it-ui-1">chmod ${mode} → 0000  /etc/passwd</pre>`);
     expect(check.stdout).not.toMatch(/<script\b/i);
   });
 });

@@ -90,6 +90,8 @@ const LIST_TITLE: Record<Status, string> = { fail: "Failing checks", error: "Che
 export const OVERVIEW_LIMIT = 40;
 /** Characters of a message, observed or expected value the overview quotes; the check page has them whole. */
 export const OVERVIEW_TEXT_CHARS = 240;
+/** Lines of a fix's dry run the overview quotes; the check page has them all. */
+export const OVERVIEW_PREVIEW_LINES = 6;
 /** Characters of a check's remediation text the overview quotes; the check page has it all. */
 export const OVERVIEW_REMEDIATION_CHARS = 600;
 /** A waiver expiring within this many days is listed as expiring. */
@@ -282,8 +284,16 @@ function remedy(d: UiData, r: CheckResult, info: CheckInfo | undefined, textCap 
     parts.push(`<span class="lbl">Dry run of the fix <code>${esc(p.action)}</code>${p.needs ? ` (then: ${esc(p.needs)})` : ""}, as of the last scan</span>`);
     if (p.error) parts.push(`<p class="why">The fix cannot be planned: ${esc(p.error)}</p>`);
     else if (p.lines.length === 0 && p.skipped.length === 0) parts.push(`<p class="why">Nothing to change.</p>`);
-    if (p.lines.length > 0) parts.push(`<pre class="diff">${diffHtml(p.lines)}${p.omitted ? `\n… ${p.omitted} more line(s): run the dry run below` : ""}</pre>`);
-    if (p.skipped.length > 0) parts.push(`<span class="lbl">Not done from here</span><pre class="diff">${diffHtml(p.skipped)}</pre>`);
+    // On the overview a preview is cut to OVERVIEW_PREVIEW_LINES short lines; the check page has it whole.
+    const short = Number.isFinite(textCap);
+    const shown = (ls: readonly string[]) => (short ? ls.slice(0, OVERVIEW_PREVIEW_LINES).map((l) => (l.length > OVERVIEW_TEXT_CHARS ? `${l.slice(0, OVERVIEW_TEXT_CHARS)}…` : l)) : ls);
+    const more = (ls: readonly string[], omitted = 0) => {
+      const cut = ls.length - shown(ls).length;
+      if (cut > 0) return `\n<a href="${esc(checkHref(r))}#remedy">… ${cut + omitted} more line(s)</a>`;
+      return omitted ? `\n… ${omitted} more line(s): run the dry run below` : "";
+    };
+    if (p.lines.length > 0) parts.push(`<pre class="diff" id="preview-${esc(checkAnchor(r))}">${diffHtml(shown(p.lines))}${more(p.lines, p.omitted)}</pre>`);
+    if (p.skipped.length > 0) parts.push(`<span class="lbl">Not done from here</span><pre class="diff">${diffHtml(shown(p.skipped))}${more(p.skipped)}</pre>`);
     parts.push(`<span class="lbl">Preview, then apply (on the node, as root)</span><pre class="cmd">${esc(cmd.dryRun)}</pre><pre class="cmd">${esc(cmd.apply)}</pre>`);
   } else if (r.status === "fail" && (r.fix ?? info?.fix)) {
     parts.push(`<span class="lbl">Preview the automatic fix (on the node, as root)</span><pre class="cmd">${esc(cmd.dryRun)}</pre>`);

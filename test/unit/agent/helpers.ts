@@ -39,7 +39,7 @@ checks:
     severity: high
     level: 1
     audit: { probe: file, params: { path: /etc/shadow }, expect: { mode: { mode-at-most: "0640" } } }
-    fix: { action: file-mode, params: { path: /etc/shadow, mode: "0640" } }
+    fix: { action: file-mode, params: { path: /etc/shadow, max: "0640" } }
   - id: "1.2"
     title: passwd is not world-writable
     severity: medium

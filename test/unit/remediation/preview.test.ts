@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runChecks } from "../../../src/engine/run-checks.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { planRemediation } from "../../../src/remediation/plan.js";
-import { PREVIEW_MAX_LINES, previewFixes, previewOf } from "../../../src/remediation/preview.js";
+import { PREVIEW_LINE_CHARS, PREVIEW_MAX_LINES, PREVIEWS_MAX_CHARS, previewFixes, previewOf, scanPreviews } from "../../../src/remediation/preview.js";
 import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
 import { failingNode, fixChecks, KUBELET_CONFIG, treeHash } from "./helpers.js";
 
@@ -64,5 +64,49 @@ describe("previewFixes: the dry run as data for the agent's pages", () => {
     expect(p.lines).toHaveLength(PREVIEW_MAX_LINES);
     expect(p.lines.at(-1)).toBe("chmod 0644 → 0640  /etc/f39");
     expect(p.omitted).toBe(15);
+  });
+
+  it("a written file's new lines are redacted like its old ones, a PEM block as a block; a long line is cut", async () => {
+    const root = await fixtureRoot(failingNode());
+    const host = new HostRoot({ root });
+    const plan = await planRemediation({ host, checks: (await fixChecks()).filter((c) => c.id === "7.1.5") });
+    const fix = plan.fixes[0];
+    if (!fix) throw new Error("no fix planned");
+    const st = (content: string) => ({ content, mode: 0o600, uid: 0, gid: 0 });
+    const pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oSZxLTUvR2SwoAoGCCqGSM49\n-----END EC PRIVATE KEY-----\n";
+    const write = {
+      kind: "write-file" as const,
+      path: "/etc/app.conf",
+      before: st("user = app\npassword = old-hunter2\n"),
+      after: st(`user = app\npassword = new-hunter3\napi_token: tok-hunter4\n${pem}long = ${"x".repeat(600)}\n`),
+    };
+    const p = previewOf({ ...fix, changes: [write] }, host);
+    const text = p.lines.join("\n");
+    expect(text).not.toMatch(/hunter|MHcCAQEE/);
+    expect(p.lines).toContain("-password = [redacted]");
+    expect(p.lines).toContain("+password = [redacted]");
+    expect(p.lines).toContain("+api_token: [redacted]");
+    expect(p.lines).toContain("+-----BEGIN EC PRIVATE KEY----- [redacted]");
+    const long = p.lines.find((l) => l.startsWith("+long = "));
+    expect(long).toBe(`+long = ${"x".repeat(PREVIEW_LINE_CHARS - "+long = ".length)}…`);
+    // The unchanged line is context: not quoted.
+    expect(p.lines).not.toContain(" user = app");
+  });
+
+  it("one scan's previews stay within PREVIEWS_MAX_CHARS, the most severe checks first", async () => {
+    const root = await fixtureRoot(failingNode());
+    const host = new HostRoot({ root });
+    const checks = await fixChecks();
+    const results = await runChecks(checks, { host });
+    const all = await scanPreviews({ host, checks, results });
+    expect(all.map((p) => p.check)).toHaveLength(7);
+    const sev = new Map(checks.map((c) => [c.key, c.severity]));
+    const ranks = all.map((p) => ["info", "low", "medium", "high", "critical"].indexOf(sev.get(p.check) ?? "info"));
+    expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
+    expect(JSON.stringify(all).length).toBeLessThan(PREVIEWS_MAX_CHARS);
+    // A budget that holds the first two: the rest have no preview (their pages show the dry-run command).
+    const two = all.slice(0, 2).reduce((n, p) => n + p.check.length + p.action.length + p.lines.reduce((m, l) => m + l.length + 1, 0) + p.skipped.reduce((m, l) => m + l.length + 1, 0), 0);
+    const cut = await scanPreviews({ host, checks, results, maxChars: two });
+    expect(cut.map((p) => p.check)).toEqual(all.slice(0, 2).map((p) => p.check));
   });
 });
