@@ -51,6 +51,13 @@ export function inProcessScan(host: HostRoot, deep: boolean): ScanFunction {
   };
 }
 
+/** A state file from before failing-since was kept: each check failing in the saved report fails since that scan at least. */
+function seedSince(latest: StoredScan | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of latest?.report.results ?? []) if (r.status === "fail") out[`${r.pack}/${r.id}`] = latest?.report.startedAt ?? "";
+  return out;
+}
+
 /** "89 pass, 35 fail, 15 manual, 540 skip, 0 error" */
 export function formatCounts(c: ScanReport["summary"]): string {
   return `${c.pass} pass, ${c.fail} fail, ${c.manual} manual, ${c.skip} skip, ${c.error} error`;
@@ -107,6 +114,9 @@ export class Agent {
   private viewCache: WaivedReport | undefined;
   private metricsKey = "";
   private previewsKey = "";
+  /** Check key → first seen failing in its current run of failures (AgentState.failingSince). */
+  private readonly since: Map<string, string>;
+  private sinceView: Readonly<Record<string, string>> | undefined;
   private previewsCache: ReadonlyMap<string, FixPreview> = new Map();
   private readonly checks: CatalogEntry[];
   private abort: AbortController | undefined;
@@ -123,6 +133,7 @@ export class Agent {
     this.latestScan = opts.state.latest;
     this.latestFromState = opts.state.latest !== undefined;
     this.summaries = [...opts.state.history];
+    this.since = new Map(Object.entries(opts.state.failingSince ?? seedSince(opts.state.latest)));
     this.checks = opts.catalog;
     this.scheduler = new Scheduler<StoredScan>({
       schedule: opts.config.schedule,
@@ -164,9 +175,10 @@ export class Agent {
     const { report, changes } = mergeResults(latest.report, results);
     this.latestScan = { ...latest, report };
     this.revision++;
+    this.trackFailing(results, new Date(observedAt).toISOString(), false);
     this.refreshMetrics();
     try {
-      await this.opts.store.save({ latest: this.latestScan, history: this.summaries });
+      await this.opts.store.save(this.state());
     } catch (e) {
       this.metrics.scanFailed("state");
       this.opts.log.error(`cannot save state to ${this.opts.store.file}: ${(e as Error).message}`);
@@ -204,6 +216,7 @@ export class Agent {
     this.lastError = undefined;
     const stored: StoredScan = { id: ctx.id, trigger: ctx.trigger, report, ...(previews ? { previews } : {}) };
     this.latestScan = stored;
+    this.trackFailing(report.results, report.startedAt, true);
     this.latestFromState = false;
     observer?.scanEnded(plan);
     const view = this.view() as WaivedReport;
@@ -230,13 +243,51 @@ export class Agent {
       if (w.state === "unmatched") this.opts.log.warn(`waiver for ${w.check} matches no check of this scan`);
     }
     try {
-      await this.opts.store.save({ latest: stored, history: this.summaries });
+      await this.opts.store.save(this.state());
     } catch (e) {
       this.metrics.scanFailed("state");
       this.opts.log.error(`cannot save state to ${this.opts.store.file}: ${(e as Error).message}`);
     }
     this.opts.afterScan?.();
     return stored;
+  }
+
+  /** The agent's clock (waiver expiry, the pages' ages). */
+  now(): Date {
+    return this.opts.now?.() ?? new Date();
+  }
+
+  /** What the state file holds. */
+  private state(): AgentState {
+    return { ...(this.latestScan ? { latest: this.latestScan } : {}), history: this.summaries, failingSince: Object.fromEntries(this.since) };
+  }
+
+  /**
+   * Carry the failing-since times over `results`: a failing check keeps its time or gets
+   * `at`; one in error keeps its time (an error is no proof the failure ended); any other
+   * status ends the run. A full scan (`whole`) also forgets checks it did not run.
+   */
+  private trackFailing(results: readonly CheckResult[], at: string, whole: boolean): void {
+    const seen = whole ? new Set<string>() : undefined;
+    for (const r of results) {
+      const key = `${r.pack}/${r.id}`;
+      seen?.add(key);
+      if (r.status === "fail") {
+        if (!this.since.has(key)) this.since.set(key, at);
+      } else if (r.status !== "error") this.since.delete(key);
+    }
+    if (seen) for (const key of [...this.since.keys()]) if (!seen.has(key)) this.since.delete(key);
+    this.sinceView = undefined;
+  }
+
+  /** Check key → when the check was first seen failing in its current run of failures (failing checks only). */
+  failingSince(): Readonly<Record<string, string>> {
+    if (!this.sinceView) {
+      const failing = new Set<string>();
+      for (const r of this.latestScan?.report.results ?? []) if (r.status === "fail") failing.add(`${r.pack}/${r.id}`);
+      this.sinceView = Object.fromEntries([...this.since].filter(([k]) => failing.has(k)));
+    }
+    return this.sinceView;
   }
 
   get latest(): StoredScan | undefined {
@@ -268,7 +319,7 @@ export class Agent {
   view(): WaivedReport | undefined {
     const latest = this.latestScan;
     if (!latest) return undefined;
-    const now = this.opts.now?.() ?? new Date();
+    const now = this.now();
     const key = `${latest.id}#${this.revision}@${utcDay(now)}`;
     if (key !== this.viewKey || !this.viewCache) {
       this.viewCache = { ...applyWaivers(latest.report, this.config.waivers, now), id: latest.id, trigger: latest.trigger };

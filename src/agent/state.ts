@@ -44,7 +44,16 @@ export interface StoredScan {
 export interface AgentState {
   latest?: StoredScan;
   history: ScanSummary[];
+  /**
+   * Check key → when it was first seen failing in its current run of failures (the start of
+   * that scan, or the time a drift re-check read it). Only failing checks (and failing
+   * checks now in error: an error is no proof the failure ended) have an entry.
+   */
+  failingSince?: Record<string, string>;
 }
+
+/** Entries of the failing-since map kept (a node runs ~1,300 checks; this bounds a foreign or runaway file). */
+export const FAILING_SINCE_LIMIT = 10_000;
 
 // zod 4: a record keyed by an enum requires every key.
 const Counts = z.record(z.enum(STATUSES), z.number());
@@ -80,7 +89,16 @@ const StateSchema = z.looseObject({
     })
     .optional(),
   history: z.array(SummarySchema),
+  failingSince: z.record(z.string(), z.string()).optional(),
 });
+
+/** At most FAILING_SINCE_LIMIT entries, the longest-failing kept. */
+function boundedSince(m: Record<string, string>): Record<string, string> {
+  const keys = Object.keys(m);
+  if (keys.length <= FAILING_SINCE_LIMIT) return m;
+  const kept = Object.entries(m).sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)).slice(0, FAILING_SINCE_LIMIT);
+  return Object.fromEntries(kept);
+}
 
 export interface StateLogger {
   warn(msg: string): void;
@@ -127,12 +145,18 @@ export class StateStore {
     }
     const state: AgentState = { history: (parsed.history as ScanSummary[]).slice(-HISTORY_LIMIT) };
     if (parsed.latest) state.latest = parsed.latest as unknown as StoredScan;
+    if (parsed.failingSince) state.failingSince = boundedSince(parsed.failingSince);
     return state;
   }
 
   /** Persist `state` atomically. Concurrent calls are queued; the returned promise settles with this write. */
   save(state: AgentState): Promise<void> {
-    const data = JSON.stringify({ version: STATE_VERSION, latest: state.latest, history: state.history.slice(-HISTORY_LIMIT) });
+    const data = JSON.stringify({
+      version: STATE_VERSION,
+      latest: state.latest,
+      history: state.history.slice(-HISTORY_LIMIT),
+      ...(state.failingSince ? { failingSince: boundedSince(state.failingSince) } : {}),
+    });
     const next = this.chain.then(() => writeFileDurable(this.file, data));
     this.chain = next.catch(() => undefined);
     return next;

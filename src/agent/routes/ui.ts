@@ -9,7 +9,6 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { nodewardVersion } from "../../paths.js";
-import type { FixPreview } from "../../remediation/preview.js";
 import type { Agent } from "../agent.js";
 import { parseListen } from "../config.js";
 import { nextRun, parseCron } from "../cron.js";
@@ -54,17 +53,10 @@ function apiBase(agent: Agent): string {
   return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${a.port}`;
 }
 
-/** Optional agent extensions (the failing-since map and the fix previews), read when the agent has them. */
-interface UiSource {
-  failingSince?: () => Readonly<Record<string, string>>;
-  previews?: () => ReadonlyMap<string, FixPreview>;
-}
-
-export function uiData(agent: Agent, now = new Date()): UiData {
+export function uiData(agent: Agent, now = agent.now()): UiData {
   const interval = scheduleIntervalMs(agent.config.schedule);
   const readiness = agent.readiness();
   const running = agent.scheduler.running;
-  const src = agent as Agent & UiSource;
   return {
     now,
     agentVersion: nodewardVersion(),
@@ -81,8 +73,8 @@ export function uiData(agent: Agent, now = new Date()): UiData {
     loadErrors: agent.loadErrors,
     // Pack problems are listed from loadErrors; the rest of readiness's reasons here.
     degraded: readiness.degraded.filter((m) => !agent.loadErrors.includes(m) && !/check pack problem\(s\)/.test(m)),
-    failingSince: src.failingSince?.() ?? {},
-    previews: src.previews?.() ?? new Map(),
+    failingSince: agent.failingSince(),
+    previews: agent.previews(),
     checkInfo: (key) => {
       const c = agent.findChecks(key).find((x) => x.key === key);
       if (!c) return undefined;
