@@ -12,7 +12,7 @@
 //   2. Lynis (`lynis audit system --quick`) in the same run, when installed; bench never
 //      installs anything: it prints the command instead
 //   3. warm in-process scans (the agent's case: packs loaded once, scanned repeatedly)
-//   4. bench/agent.mjs (HTTP under load); bench/drift.mjs (drift latency, idle cost); bench/hostile.mjs (hostile roots: time, memory
+//   4. bench/agent.mjs (HTTP under load); bench/dashboard.mjs (/ui size and render under load); bench/drift.mjs (drift latency, idle cost); bench/hostile.mjs (hostile roots: time, memory
 //      and the cap each names); bench/compare.mjs (OpenSCAP, a Debian root) with
 //      NODEWARD_BENCH_COMPARE=1
 // Env: NODEWARD_BENCH_RUNS (default 9), NODEWARD_BENCH_LYNIS_RUNS (default 1),
@@ -161,7 +161,7 @@ console.log(`\n== warm in-process scans (packs loaded once; 30 runs) ==`);
 }
 
 // ---- 4. the other suites --------------------------------------------------------------------------
-const extras = ["./agent.mjs", "./drift.mjs", "./hostile.mjs", ...(process.env.NODEWARD_BENCH_COMPARE === "1" ? ["./compare.mjs"] : [])];
+const extras = ["./agent.mjs", "./dashboard.mjs", "./drift.mjs", "./hostile.mjs", ...(process.env.NODEWARD_BENCH_COMPARE === "1" ? ["./compare.mjs"] : [])];
 for (const extra of extras) {
   if (!existsSync(here(extra))) continue;
   if (extra === "./hostile.mjs" && process.env.NODEWARD_BENCH_HOSTILE === "0") continue;

@@ -41,6 +41,7 @@ const STATUSES: Status[] = ["fail", "error", "manual", "skip", "pass"];
 
 interface Latest {
   id: string;
+  startedAt: string;
   summary: Record<Status, number>;
   results: { pack: string; id: string; status: Status; severity: string }[];
 }
@@ -191,6 +192,13 @@ describe("the dashboard in headless Chromium", () => {
     // The fix's dry run, planned in the scan child (where the packs are) and kept by the agent.
     const mode = ((await stat("/etc/passwd")).mode & 0o7777).toString(8).padStart(4, "0");
     expect(check.stdout).toContain(`<pre class="diff" id="preview-check-it-ui-1">chmod ${mode} → 0000  /etc/passwd</pre>`);
+    // Failing since the start-up scan, the only one.
+    expect(check.stdout).toContain(`<dt>Failing</dt><dd><span class="since">failing since ${latest.startedAt.slice(0, 16).replace("T", " ")} UTC (this scan)</span></dd>`);
+    // What a person sees: the failing high-severity check's page, with its preview.
+    const png = path.join(work, "check.png");
+    const shot = await chromium([`--window-size=${WIDTH},${HEIGHT}`, `--screenshot=${png}`, `${base}/ui/checks/it-ui/1`]);
+    expect(consoleLines(shot.stderr)).toEqual([]);
+    expect((await stat(png)).size).toBeGreaterThan(20_000);
     expect(check.stdout).not.toMatch(/<script\b/i);
   });
 });
