@@ -236,7 +236,7 @@ for u in "${UNITS[@]}"; do
   [ "${#CHANGED[@]}" = "$n" ] || UNITS_CHANGED=1
 done
 
-# ---- the agent's user (nodeward.service runs as it, not as root) -------------------------
+# ---- the agent's user (nodeward.service and nodeward-scan.service run as it, not as root) ----
 SYSUSERS="$PREFIX/lib/sysusers.d/nodeward.conf"
 put_file "$SRC/systemd/nodeward.sysusers" "$DESTDIR$SYSUSERS" 0644
 if [ "$PACKAGING" = 0 ] && ! getent passwd nodeward >/dev/null; then
@@ -245,7 +245,7 @@ if [ "$PACKAGING" = 0 ] && ! getent passwd nodeward >/dev/null; then
   else
     useradd --system --user-group --home-dir "$STATEDIR/agent" --no-create-home --shell /usr/sbin/nologin nodeward
   fi
-  say "created the system user nodeward (the agent runs as it)"
+  say "created the system user nodeward (the agent and the scan service run as it)"
 fi
 # Before 0.2 the agent ran as root with its state in $STATEDIR itself: move it to agent/,
 # which the agent owns (systemd's StateDirectory= chowns it at start).

@@ -255,12 +255,13 @@ describe("install.sh on a real systemd (systemd-nspawn -b of a Debian 12 root)",
     const post = await fetch(`http://127.0.0.1:${port}/api/v1/scans`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
     expect(post.status).toBe(202);
     let m = "";
-    for (let i = 0; i < 200 && !/^nodeward_scans_total\{trigger="api"\} 1$/m.test(m); i++) {
+    // Up to 90 s: a full scan under a loaded CI machine's two cores.
+    for (let i = 0; i < 900 && !/^nodeward_scans_total\{trigger="api"\} 1$/m.test(m); i++) {
       m = await metrics().catch(() => "");
       await sleep(100);
     }
     const scans = [...m.matchAll(/^nodeward_scans_total\{trigger="\w+"\} (\d+)$/gm)].reduce((n, x) => n + Number(x[1]), 0);
-    expect(scans).toBe(2);
+    expect(scans, await journal()).toBe(2);
     type Entry = { MESSAGE: string; PRIORITY: string; _PID?: string };
     const entries = (await inCtOk(["journalctl", "-u", "nodeward.service", "-o", "json", "--no-pager"]))
       .trim()
@@ -340,6 +341,28 @@ describe("install.sh on a real systemd (systemd-nspawn -b of a Debian 12 root)",
     expect(existsSync(path.join(root, "var/lib/nodeward/agent/remediate.request"))).toBe(false);
     expect(await journal("nodeward-remediate.service")).toMatch(/Starting nodeward-remediate\.service/);
     await inCtOk(["systemctl", "disable", "--now", "nodeward-remediate.path"]);
+  });
+
+  it("the timer's one-shot scan runs as nodeward and places nodeward.prom in a root-owned textfile directory", async () => {
+    // node_exporter's textfile directory, root's 0755 as its package makes it: the scan (not
+    // root) cannot write there; the unit's privileged ExecStartPost= copies the file in.
+    await inCtOk(["install", "-d", "-m", "0755", "-o", "root", "-g", "root", "/var/lib/node_exporter/textfile_collector"]);
+    await timed("nodeward-scan.service", () => inCtOk(["systemctl", "start", "nodeward-scan.service"], 300_000));
+    const uid = (await inCtOk(["id", "-u", "nodeward"])).trim();
+    // Written by the scan process itself: its owner is the user it ran as.
+    expect((await inCtOk(["stat", "-c", "%u %a", "/var/lib/nodeward/scan", "/var/lib/nodeward/scan/report.json"])).trim().split("\n")).toEqual([
+      `${uid} 700`,
+      `${uid} 600`,
+    ]);
+    // Its parent stays root's (the remediation unit's journals live there).
+    expect((await inCtOk(["stat", "-c", "%u", "/var/lib/nodeward"])).trim()).toBe("0");
+    const dir = "/var/lib/node_exporter/textfile_collector";
+    expect((await inCtOk(["ls", "-A", dir])).trim()).toBe("nodeward.prom");
+    expect((await inCtOk(["stat", "-c", "%u %a %F", `${dir}/nodeward.prom`])).trim()).toBe("0 644 regular file");
+    const prom = await inCtOk(["cat", `${dir}/nodeward.prom`]);
+    expect(prom).toMatch(/^nodeward_last_scan_timestamp_seconds [\d.]+$/m);
+    expect(prom).toBe(await inCtOk(["cat", "/var/lib/nodeward/scan/nodeward.prom"]));
+    expect((await inCt(["systemctl", "is-failed", "nodeward-scan.service"])).stdout.trim()).not.toBe("failed");
   });
 
   it("a reboot of the container keeps it running", async () => {
