@@ -21,6 +21,9 @@ import { pushAll } from "../util/array.js";
 
 export type { AgentLogger } from "./log.js";
 
+/** Let the requests that arrived meanwhile be served (a macrotask turn: setImmediate). */
+const yieldToRequests = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export interface ScanRequest {
   packs: readonly LoadedPack[];
   filter: CheckFilter;
@@ -213,6 +216,10 @@ export class Agent {
     } finally {
       if (this.abort === abort) this.abort = undefined;
     }
+    // Taking in a scan is three turns of the event loop, not one: receiving the report
+    // (deserialising it), taking it in (waivers, metrics, drift's plan), saving it
+    // (JSON.stringify). A scrape that arrives meanwhile waits for one of them, not all three.
+    await yieldToRequests();
     this.lastError = undefined;
     const stored: StoredScan = { id: ctx.id, trigger: ctx.trigger, report, ...(previews ? { previews } : {}) };
     this.latestScan = stored;
@@ -242,6 +249,7 @@ export class Agent {
       if (w.state === "expired") this.opts.log.warn(`waiver for ${w.check} expired on ${w.expires}; it no longer applies`);
       if (w.state === "unmatched") this.opts.log.warn(`waiver for ${w.check} matches no check of this scan`);
     }
+    await yieldToRequests();
     try {
       await this.opts.store.save(this.state());
     } catch (e) {
