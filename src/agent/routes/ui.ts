@@ -10,6 +10,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { nodewardVersion } from "../../paths.js";
 import type { Agent } from "../agent.js";
+import type { CatalogEntry } from "../catalog.js";
 import { parseListen } from "../config.js";
 import { nextRun, parseCron } from "../cron.js";
 import type { ApiContext } from "../http.js";
@@ -27,8 +28,19 @@ export const UI_HEADERS: Readonly<Record<string, string>> = {
 const HTML = "text/html; charset=utf-8";
 const DEFAULT_STALE_MS = 12 * 3600_000;
 
+/** A schedule's interval, recomputed once a minute (an hourly, daily or irregular schedule's next two runs move). */
+const intervals = new Map<string, { ms: number | undefined; until: number }>();
+
 /** The interval between the schedule's next two runs, or undefined for an unusable expression. */
 export function scheduleIntervalMs(expr: string): number | undefined {
+  const hit = intervals.get(expr);
+  if (hit && hit.until > Date.now()) return hit.ms;
+  const ms = intervalOf(expr);
+  intervals.set(expr, { ms, until: Date.now() + 60_000 });
+  return ms;
+}
+
+function intervalOf(expr: string): number | undefined {
   const schedule = parseCron(expr);
   if (!schedule) return undefined;
   const a = nextRun(schedule, new Date());
@@ -51,6 +63,14 @@ function apiBase(agent: Agent): string {
   if (!a) return `${scheme}://127.0.0.1:9850`;
   const host = a.host === "0.0.0.0" ? "127.0.0.1" : a.host === "::" ? "::1" : a.host;
   return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${a.port}`;
+}
+
+/** The catalog by check key (a page looks up each check it shows; the catalog is fixed for the agent's life). */
+const byKey = new WeakMap<readonly CatalogEntry[], Map<string, CatalogEntry>>();
+function catalogByKey(catalog: readonly CatalogEntry[]): Map<string, CatalogEntry> {
+  let m = byKey.get(catalog);
+  if (!m) byKey.set(catalog, (m = new Map(catalog.map((c) => [c.key, c]))));
+  return m;
 }
 
 export function uiData(agent: Agent, now = agent.now()): UiData {
@@ -76,7 +96,7 @@ export function uiData(agent: Agent, now = agent.now()): UiData {
     failingSince: agent.failingSince(),
     previews: agent.previews(),
     checkInfo: (key) => {
-      const c = agent.findChecks(key).find((x) => x.key === key);
+      const c = catalogByKey(agent.catalog()).get(key);
       if (!c) return undefined;
       const slash = key.indexOf("/");
       const pack = key.slice(0, slash);

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { HTML_REPORT_CSP, htmlReporter } from "../../../src/report/html.js";
 import { expectGolden } from "../../helpers/golden.js";
 import { sampleReport } from "../../helpers/sample-report.js";
+import { failsFirst } from "../../../src/report/html-view.js";
 
 describe("html reporter", () => {
   const report = sampleReport();
@@ -91,6 +92,25 @@ describe("html reporter", () => {
     ]);
     const groups = [...html.matchAll(/<section class="group s-(\w+)" id="group-\1" data-status="\1">\n<h2>([^<]+) <span class="group-count">(\d+)<\/span><\/h2>/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
     expect(groups).toEqual(["fail Failing 4", "error Errors 1", "manual Manual review 1", "skip Not applicable 1", "pass Passing 2"]);
+  });
+
+  it("failsFirst: status, severity, pack in report order (a pack the report does not list last), then each pack's own order", () => {
+    const base = sampleReport().results[0] as ReturnType<typeof sampleReport>["results"][number];
+    const mk = (pack: string, id: string, status: typeof base.status, severity: typeof base.severity) => ({ ...base, pack, id, status, severity });
+    const results = [
+      mk("b", "1", "pass", "high"),
+      mk("a", "2", "fail", "low"),
+      mk("zz", "3", "fail", "high"),
+      mk("b", "4", "fail", "high"),
+      mk("a", "5", "fail", "high"),
+      mk("b", "6", "fail", "high"),
+      mk("a", "7", "error", "critical"),
+    ];
+    const packs = [{ id: "a" }, { id: "b" }] as ReturnType<typeof sampleReport>["packs"];
+    const order = failsFirst({ packs, results }).map((r) => `${r.pack}/${r.id}`);
+    expect(order).toEqual(["a/5", "b/4", "b/6", "zz/3", "a/2", "a/7", "b/1"]);
+    // Asked again for the same results: the same (shared) array.
+    expect(failsFirst({ packs, results })).toBe(failsFirst({ packs, results }));
   });
 
   it("has a search box, status and severity checkboxes and a benchmark select (all on by default)", () => {
