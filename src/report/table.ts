@@ -1,5 +1,6 @@
-import type { CheckResult, ScanReport, Status } from "../engine/result.js";
+import { SEVERITIES, type CheckResult, type ScanReport, type Status } from "../engine/result.js";
 import type { Evidence } from "../model/evidence.js";
+import { pushAll } from "../util/array.js";
 import type { RenderOptions, Reporter, ReportedResult } from "./types.js";
 
 const COLORS: Record<Status, string> = { pass: "32", fail: "31", error: "35", skip: "90", manual: "33" };
@@ -11,11 +12,18 @@ const INDENT = " ".repeat(8);
 /** The start of the skip message of a deep check left out (engine/run-checks.ts). */
 const DEEP_REASON = "walks the whole filesystem";
 
+/** The default view's bound (issue 14): a full scan of an unhardened host fits in it. */
+export const DEFAULT_MAX_LINES = 200;
+
 /**
  * For people at a terminal. By default: every failure and error, each with why, the
  * tailoring note and the one-line remediation; then one line per pack that does not
- * apply to this system; then a count of what was left out. `verbose` adds every other
- * result (manual, skip, pass) grouped by pack. Lines are cut to `width` when given.
+ * apply to this system; then a count of what was left out. When that is longer than
+ * `maxLines` (200), failures and errors get less detail until they fit: first a row and
+ * their one-line fix each (why and evidence only with -v), then the sections with the most
+ * failures become two lines each (counts, titles, ids), the largest first; a closing line
+ * then says how to see each one. `verbose` shows every result in full, grouped by pack.
+ * Lines are cut to `width` when given.
  */
 export const tableReporter: Reporter = {
   name: "table",
@@ -24,55 +32,201 @@ export const tableReporter: Reporter = {
   render(report, options: RenderOptions = {}) {
     const paint = (code: string, s: string) => (options.color ? `\u001b[${code}m${s}\u001b[0m` : s);
     const fit = (s: string, indent = 0) => truncate(s, options.width === undefined ? undefined : options.width - indent);
-    const lines: string[] = [];
+    const verbose = options.verbose === true;
     const results = report.results as ReportedResult[];
+    const action = results.filter((r) => ACTION.includes(r.status)).sort((a, b) => ACTION.indexOf(a.status) - ACTION.indexOf(b.status));
     // Columns as wide as most of what is shown: a rare long id pushes its own title along.
-    const shownRows = options.verbose ? results : results.filter((r) => ACTION.includes(r.status));
+    const shownRows = verbose ? results : action;
     const idWidth = Math.min(12, shownRows.reduce((m, r) => Math.max(m, r.id.length), 4));
     const packWidth = Math.min(24, shownRows.reduce((m, r) => Math.max(m, r.pack.length), 4));
-    const row = (r: ReportedResult) => {
-      const status = paint(COLORS[r.status], LABEL[r.status].padEnd(6));
-      const head = `${r.severity.padEnd(8)}  ${r.pack.padEnd(packWidth)}  ${r.id.padEnd(idWidth)}  ${r.title}`;
-      lines.push(`${status}  ${fit(head, 8)}`);
-      for (const d of details(r, options.verbose)) lines.push(INDENT + paint("2", fit(d, INDENT.length)));
-    };
+    const head = (status: Status, severity: string, pack: string, id: string, title: string) =>
+      `${paint(COLORS[status], LABEL[status].padEnd(6))}  ${fit(`${severity.padEnd(8)}  ${pack.padEnd(packWidth)}  ${id.padEnd(idWidth)}  ${title}`, 8)}`;
+    const block = (r: ReportedResult, notes: readonly string[]) => [
+      head(r.status, r.severity, r.pack, r.id, r.title),
+      ...notes.map((d) => INDENT + paint("2", fit(d, INDENT.length))),
+    ];
 
-    const action = results.filter((r) => ACTION.includes(r.status)).sort((a, b) => ACTION.indexOf(a.status) - ACTION.indexOf(b.status));
-    for (const r of action) row(r);
-
+    // Everything but the failures and errors, as parts separated by one blank line.
+    const parts: string[][] = [];
     const inapplicable = inapplicablePacks(report);
     if (inapplicable.length > 0) {
-      if (lines.length > 0) lines.push("");
-      lines.push(paint("1", "Not applicable to this system:"));
-      for (const p of inapplicable) lines.push(fit(`  ${p.pack}: ${p.reason}, ${p.count} check${p.count === 1 ? "" : "s"} not run`));
+      parts.push([
+        paint("1", "Not applicable to this system:"),
+        ...inapplicable.map((p) => fit(`  ${p.pack}: ${p.reason}, ${p.count} check${p.count === 1 ? "" : "s"} not run`)),
+      ]);
     }
-
     const skippedPacks = new Set(inapplicable.map((p) => p.pack));
     const rest = results.filter((r) => REST.includes(r.status) && !skippedPacks.has(r.pack));
-    if (options.verbose) {
-      let currentPack = "";
+    if (verbose) {
+      const byPack = new Map<string, ReportedResult[]>();
       for (const r of [...rest].sort((a, b) => a.pack.localeCompare(b.pack) || REST.indexOf(a.status) - REST.indexOf(b.status))) {
-        if (r.pack !== currentPack) {
-          currentPack = r.pack;
-          lines.push("", paint("1", `${r.benchmark} (${r.pack})`));
-        }
-        row(r);
+        let g = byPack.get(r.pack);
+        if (!g) byPack.set(r.pack, (g = []));
+        g.push(r);
+      }
+      for (const rs of byPack.values()) {
+        parts.push([paint("1", `${rs[0]?.benchmark} (${rs[0]?.pack})`), ...rs.flatMap((r) => block(r, details(r, true)))]);
       }
     } else if (rest.length > 0) {
       const counts = REST.map((s) => [s, rest.filter((r) => r.status === s).length] as const).filter(([, n]) => n > 0);
       const tailored = rest.filter((r) => r.tailoring).length;
-      lines.push(
-        "",
-        fit(`Not shown: ${counts.map(([s, n]) => `${n} ${s}`).join(", ")}${tailored > 0 ? ` (${tailored} tailored by a profile)` : ""}; -v shows them.`),
-      );
+      parts.push([fit(`Not shown: ${counts.map(([s, n]) => `${n} ${s}`).join(", ")}${tailored > 0 ? ` (${tailored} tailored by a profile)` : ""}; -v shows them.`)]);
+    }
+    const end = [...report.loadErrors.map((e) => paint("31", `pack error: ${e}`)), summaryLine(report, options)];
+
+    let actionParts: string[][] = [];
+    if (action.length > 0) {
+      if (verbose) {
+        actionParts = [action.flatMap((r) => block(r, details(r, true)))];
+      } else {
+        const maxLines = options.maxLines ?? DEFAULT_MAX_LINES;
+        // What the rest takes: its parts, a blank line before each and before the summary.
+        const other = parts.reduce((n, p) => n + p.length + 1, 0) + 1 + end.length;
+        actionParts = compactAction(action, maxLines - other, maxLines, {
+          block,
+          group: (g) => groupBlock(g, head, (d) => INDENT + paint("2", fit(d, INDENT.length))),
+          hint: (s) => fit(s),
+        });
+      }
     }
 
+    const lines = [...actionParts, ...parts].flatMap((p, i) => (i === 0 ? p : ["", ...p]));
     if (lines.length > 0) lines.push("");
-    for (const e of report.loadErrors) lines.push(paint("31", `pack error: ${e}`));
-    lines.push(summaryLine(report, options));
+    pushAll(lines, end);
     return lines.join("\n") + "\n";
   },
 };
+
+interface CompactRender {
+  /** A result's row and its notes, indented. */
+  block: (r: ReportedResult, notes: readonly string[]) => string[];
+  /** Several results of one section (or pack) in two lines. */
+  group: (g: Group) => string[];
+  /** A closing line, cut to the width. */
+  hint: (s: string) => string;
+}
+
+interface Group {
+  /** "3.3.*", "U-*", or "*" for a whole pack. */
+  label: string;
+  results: ReportedResult[];
+}
+
+/**
+ * Failures and errors in at most `budget` lines, with as much detail as fits: each in full
+ * (why, evidence, tailoring, waiver, fix); else a row and one line each (the fix, or why for
+ * an error or a failure without one; tailoring and waiver notes kept); else the sections
+ * that save the most lines collapse to two lines each, then whole packs. Returns the parts
+ * to print: the results, and a closing line when anything was left out.
+ */
+function compactAction(action: readonly ReportedResult[], budget: number, maxLines: number, out: CompactRender): string[][] {
+  const full = action.map((r) => out.block(r, details(r)));
+  if (count(full) <= budget) return [full.flat()];
+  const every = "--status fail,error -v; every result: -o json=FILE.";
+  // The closing line and the blank line before it.
+  const room = budget - 2;
+  const brief = action.map((r) => out.block(r, briefNotes(r)));
+  if (count(brief) <= room) return [brief.flat(), [out.hint(`Shortened to fit ${maxLines} lines. Why and evidence for each: ${every}`)]];
+
+  const levels = [
+    { by: "section", key: (r: ReportedResult) => `${r.pack}\u0000${sectionOf(r.id)}`, label: (r: ReportedResult) => sectionLabel(r.id) },
+    { by: "pack", key: (r: ReportedResult) => r.pack, label: () => "*" },
+  ];
+  for (const [li, level] of levels.entries()) {
+    const groups = new Map<string, number[]>();
+    action.forEach((r, i) => {
+      const k = level.key(r);
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = []));
+      g.push(i);
+    });
+    // Collapse the group that saves the most lines until the rest fits.
+    const collapsed = new Set<string>();
+    let total = count(brief);
+    while (total > room) {
+      let best: [string, number] | undefined;
+      for (const [k, members] of groups) {
+        if (collapsed.has(k)) continue;
+        const saves = members.reduce((n, i) => n + (brief[i] as string[]).length, 0) - 2;
+        if (saves > 0 && (!best || saves > best[1])) best = [k, saves];
+      }
+      if (!best) break;
+      collapsed.add(best[0]);
+      total -= best[1];
+    }
+    if (total > room && li < levels.length - 1) continue;
+    const lines: string[] = [];
+    const done = new Set<string>();
+    let grouped = 0;
+    action.forEach((r, i) => {
+      const k = level.key(r);
+      if (!collapsed.has(k)) {
+        pushAll(lines, brief[i] as string[]);
+        return;
+      }
+      if (done.has(k)) return;
+      done.add(k);
+      const members = (groups.get(k) ?? []).map((j) => action[j] as ReportedResult);
+      grouped += members.length;
+      pushAll(lines, out.group({ label: level.label(r), results: members }));
+    });
+    return [lines, [out.hint(`${grouped} of ${action.length} failures and errors are grouped by ${level.by} to fit ${maxLines} lines. Each with why, evidence and fix: ${every}`)]];
+  }
+  return [brief.flat()];
+}
+
+function count(blocks: readonly (readonly string[])[]): number {
+  return blocks.reduce((n, b) => n + b.length, 0);
+}
+
+/**
+ * The section a check id belongs to, for grouping: the first two numbers of a CIS id
+ * ("5.3.3.2.1" → "5.3"), or the letters before a KISA-style number ("U-02.dcredit" → "U").
+ */
+export function sectionOf(id: string): string {
+  const numbered = /^\d+(?:\.\d+)?/.exec(id);
+  if (numbered) return numbered[0];
+  const lettered = /^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*(?=-?\d)/.exec(id);
+  return lettered ? lettered[0] : id;
+}
+
+/** "5.3.*" for a section of numbered checks, "U-*" for lettered ones. */
+function sectionLabel(id: string): string {
+  const s = sectionOf(id);
+  if (s === id) return id;
+  return /^\d/.test(s) ? `${s}.*` : `${s}-*`;
+}
+
+/** Two lines for a collapsed section: the worst status and severity, counts and titles; then the ids. */
+function groupBlock(
+  g: Group,
+  head: (status: Status, severity: string, pack: string, id: string, title: string) => string,
+  note: (s: string) => string,
+): string[] {
+  const first = g.results[0] as ReportedResult;
+  const fails = g.results.filter((r) => r.status === "fail").length;
+  const errors = g.results.length - fails;
+  const severity = g.results.reduce((s, r) => (SEVERITIES.indexOf(r.severity) > SEVERITIES.indexOf(s) ? r.severity : s), first.severity);
+  const counts = [fails > 0 ? `${fails} fail` : "", errors > 0 ? `${errors} error` : ""].filter(Boolean).join(", ");
+  const titles = [...new Set(g.results.map((r) => r.title))];
+  const tailored = g.results.filter((r) => r.tailoring).length;
+  const waived = g.results.filter((r) => r.waiver).length;
+  const marks = [tailored > 0 ? `${tailored} tailored by a profile` : "", waived > 0 ? `${waived} waived` : ""].filter(Boolean).join(", ");
+  return [
+    head(fails > 0 ? "fail" : "error", severity, first.pack, g.label, `${counts}: ${titles.join("; ")}`),
+    note(`${g.results.map((r) => r.id).join(", ")}${marks ? ` (${marks})` : ""}`),
+  ];
+}
+
+/** One line under a result in the shortened view (plus its tailoring and waiver notes). */
+function briefNotes(r: ReportedResult): string[] {
+  const out: string[] = [];
+  if (r.status === "fail" && r.remediation) out.push(`fix: ${firstLine(r.remediation)}`);
+  else if (r.message) out.push(r.message);
+  if (r.tailoring) out.push(`tailored by profile ${r.tailoring.profile}: ${r.tailoring.reason}`);
+  if (r.waiver) out.push(`waived until ${r.waiver.expires}: ${r.waiver.reason}`);
+  return out;
+}
 
 /** Packs whose every result is `skip`: one line each, with the most common reason. */
 export function inapplicablePacks(report: ScanReport): { pack: string; reason: string; count: number }[] {

@@ -7,6 +7,11 @@ export interface RenderOptions {
   verbose?: boolean;
   /** Table: cut lines to this many columns (the terminal's width). */
   width?: number;
+  /**
+   * Table without `verbose`: the most lines the whole output may take (default 200). Failures
+   * and errors get less detail, then are grouped by section, until they fit.
+   */
+  maxLines?: number;
 }
 
 /** An accepted exception (`scan --waivers`, the agent's waivers): the status stays as observed. */

@@ -60,7 +60,9 @@ Output:
                         result keeps its status, is marked (SARIF suppression, JUnit skip)
                         and does not fail the run
   --fail-on LEVEL       exit 1 only for fail/error results at or above LEVEL (default info = any)
-  -v, --verbose         table: also list manual, skipped and passed checks
+  -v, --verbose         table: every result in full (why, evidence), also manual, skipped
+                        and passed checks; without it the table fits in 200 lines (the
+                        failures get less detail, then the largest sections are grouped)
   --color WHEN          auto (default: a terminal, unless NO_COLOR is set; FORCE_COLOR
                         forces it), always or never
   -q, --quiet           no progress on stderr

@@ -132,19 +132,58 @@ describe.concurrent("the default table", { timeout: SLOW }, () => {
     expect(r.stdout).not.toContain("Not shown:");
   });
 
-  it("a full scan of this host with every bundled pack shows the failures and little else, failures first", async () => {
-    const r = await runCli(["scan", "--color", "never"], { timeoutMs: 120_000 });
-    expect([0, 1]).toContain(r.code);
-    const lines = r.stdout.trimEnd().split("\n");
-    // An unhardened host fails a large part of a whole CIS benchmark (issue 15), so the length
-    // follows the failures: at most 4 lines each (row, message, evidence, fix); beyond them only
-    // the inapplicable packs' lines and the summary.
-    const failures = lines.filter((l) => /^(FAIL|ERROR) /.test(l)).length;
-    expect(lines.length - 4 * failures).toBeLessThanOrEqual(40);
+  // Issue 14: the default table of a full scan with every bundled pack is at most 200 lines,
+  // however much fails; -v still shows every failure and error with its evidence.
+  const fitsAndLeads = (stdout: string) => {
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines.length, stdout).toBeLessThanOrEqual(200);
     const firstOther = lines.findIndex((l) => !/^(FAIL|ERROR) |^ {8}/.test(l));
+    expect(firstOther).toBeGreaterThan(0);
     expect(lines.slice(firstOther).some((l) => /^(FAIL|ERROR) /.test(l))).toBe(false);
     // Packs for other systems are one line each, never a row per check.
-    expect(r.stdout).not.toMatch(/^SKIP /m);
+    expect(stdout).not.toMatch(/^SKIP /m);
+    return lines;
+  };
+  const everyActionInVerbose = (verbose: string, json: string) => {
+    const report = JSON.parse(json) as ScanReport;
+    const action = report.results.filter((x) => x.status === "fail" || x.status === "error");
+    const rows = verbose.split("\n").filter((l) => /^(FAIL|ERROR) /.test(l));
+    expect(rows).toHaveLength(action.length);
+    for (const x of action) expect(rows.some((l) => l.includes(` ${x.pack} `) && l.includes(` ${x.id} `)), `${x.pack}/${x.id}`).toBe(true);
+    return action.length;
+  };
+
+  it("a full scan of this host with every bundled pack: at most 200 lines, failures first; -v shows each", async () => {
+    const [r, v, j] = await Promise.all([
+      runCli(["scan", "--color", "never"], { timeoutMs: 120_000 }),
+      runCli(["scan", "--color", "never", "-v", "--status", "fail,error"], { timeoutMs: 120_000 }),
+      runCli(["scan", "--format", "json", "--status", "fail,error"], { timeoutMs: 120_000 }),
+    ]);
+    expect([0, 1]).toContain(r.code);
+    fitsAndLeads(r.stdout);
+    everyActionInVerbose(v.stdout, j.stdout);
+  }, 150_000);
+
+  it("an unhardened root (os-release and passwd only) with every bundled pack: grouped to fit 200 lines, with the way to see all", async () => {
+    const bare = await fixtureRoot({
+      "etc/os-release": 'ID=debian\nVERSION_ID="12"\nNAME="Debian GNU/Linux"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n',
+      "etc/passwd": "root:x:0:0:root:/root:/bin/bash\n",
+    });
+    const args = ["scan", "--root", bare, "--color", "never"];
+    const [r, v, j] = await Promise.all([
+      runCli(args, { timeoutMs: 120_000 }),
+      runCli([...args, "-v", "--status", "fail,error"], { timeoutMs: 120_000 }),
+      runCli([...args, "--format", "json", "--status", "fail,error"], { timeoutMs: 120_000 }),
+    ]);
+    expect(r.code).toBe(1);
+    const lines = fitsAndLeads(r.stdout);
+    const action = everyActionInVerbose(v.stdout, j.stdout);
+    // Far more failures and errors than 200 lines hold one per line: some sections are grouped.
+    expect(action).toBeGreaterThan(100);
+    expect(r.stdout).toMatch(/^(FAIL|ERROR) +\w+ +cis-debian-12 +\d+\.\d+\.\* +\d+ (fail|error)/m);
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^\\d+ of ${action} failures and errors are grouped by section to fit 200 lines\\. Each with why, evidence and fix: --status fail,error -v; every result: -o json=FILE\\.$`)),
+    );
   }, 150_000);
 });
 
