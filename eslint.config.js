@@ -66,7 +66,6 @@ const probeSeam = [
   { name: "fs", message: "probes read through ctx.host (HostRoot)" },
   { name: "execa", message: "probes run commands through ctx.run" },
   { name: "node:child_process", message: "probes run commands through ctx.run" },
-  { name: "systeminformation", message: "systeminformation sees only this machine; it is report metadata, never evidence" },
 ];
 
 export default tseslint.config(

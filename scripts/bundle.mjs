@@ -37,7 +37,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  external: ["fastify", "@fastify/*", "prom-client", "execa", "systeminformation"],
+  external: ["fastify", "@fastify/*", "prom-client", "execa"],
   minifySyntax: true,
   minifyWhitespace: true,
   legalComments: "none",

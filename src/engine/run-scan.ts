@@ -16,8 +16,8 @@ export interface RunScanOptions extends Omit<RunChecksOptions, "host"> {
   /** Formatted pack load errors, carried into the report. */
   loadErrors?: readonly string[];
   /**
-   * Gather the host inventory (systeminformation on the live host: tens of ms and a
-   * few child processes). Default true; the terminal table does without it.
+   * Gather the host inventory (os-release and hostname files, and `os` for the live
+   * host: a few reads). Default true; the terminal table does without it.
    */
   inventory?: boolean;
 }
