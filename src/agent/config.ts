@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { NodewardError } from "../errors.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
-import { formatSourceIssue, placeZodIssues, readYaml, type SourceIssue } from "../util/yaml-source.js";
+import { formatSourceIssue, placeZodIssues, positionOf, readYaml, type SourceIssue, type YamlPath } from "../util/yaml-source.js";
 import { DriftConfigSchema } from "./drift-config.js";
 import { LOG_LEVELS } from "./log.js";
 import { isValidCron } from "./cron.js";
@@ -143,4 +143,17 @@ export function parseConfig(text: string, file: string): AgentConfig {
       : `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`,
   }));
   throw new ConfigError(issues.sort((a, b) => a.line - b.line || a.column - b.column));
+}
+
+/**
+ * Issues found once the packs are loaded (a `benchmarks:` or `profile:` name that names
+ * nothing), placed at their value's line in the config file; line 1 if it cannot be read.
+ */
+export async function configErrorAt(file: string, issues: readonly { path: YamlPath; message: string }[]): Promise<ConfigError> {
+  const read = await readFile(file, "utf8").then(
+    (text) => readYaml(text, file),
+    () => undefined,
+  );
+  const source = read && "source" in read ? read.source : undefined;
+  return new ConfigError(issues.map((i) => ({ file, ...(source ? positionOf(source, i.path, false) : { line: 1, column: 1 }), message: i.message })));
 }

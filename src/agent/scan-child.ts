@@ -16,6 +16,7 @@ import { formatPackError } from "../packs/load.js";
 import { loadSelection } from "../packs/selection.js";
 import { scanPreviews, type FixPreview } from "../remediation/preview.js";
 import { catalogOf } from "./catalog.js";
+import { configSelectionIssues } from "./config-selection.js";
 import { answerRecheck } from "./recheck-child.js";
 import type { ChildMessage, ChildRequest } from "./scan-process.js";
 
@@ -40,6 +41,7 @@ async function answer(req: Exclude<ChildRequest, { kind: "recheck" }>): Promise<
         loadErrors: selection.errors.map(formatPackError),
         packs: selection.packs.length,
         checks: selection.packs.reduce((n, p) => n + p.checks.length, 0),
+        configIssues: await configSelectionIssues(req, selection),
       };
     }
     const loadMs = performance.now() - started;

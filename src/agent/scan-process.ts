@@ -19,6 +19,7 @@ import type { ScanFunction } from "./agent.js";
 import type { CatalogEntry } from "./catalog.js";
 import type { AgentConfig } from "./config.js";
 import { NodewardError } from "../errors.js";
+import type { ConfigNameIssue } from "./config-selection.js";
 
 /** What the child needs to reproduce the agent's selection and scan. */
 export interface ScanJob {
@@ -52,6 +53,8 @@ export interface CatalogAnswer {
   loadErrors: string[];
   packs: number;
   checks: number;
+  /** `profile:` or `benchmarks:` names that name nothing (config-selection.ts). */
+  configIssues: ConfigNameIssue[];
 }
 
 export type ChildMessage =
@@ -170,5 +173,5 @@ export function childProcessScan(job: Omit<ScanJob, "loadErrors">, options: Chil
 export async function catalogFromChild(job: Omit<ScanJob, "loadErrors">, options: ChildScanOptions = {}): Promise<CatalogAnswer> {
   const msg = await runChild({ kind: "catalog", ...job }, options);
   if (msg.kind !== "catalog") throw new NodewardError("CHILD_WRONG_ANSWER", { request: "catalog", kind: msg.kind });
-  return { catalog: msg.catalog, loadErrors: msg.loadErrors, packs: msg.packs, checks: msg.checks };
+  return { catalog: msg.catalog, loadErrors: msg.loadErrors, packs: msg.packs, checks: msg.checks, configIssues: msg.configIssues };
 }

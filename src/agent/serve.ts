@@ -18,7 +18,7 @@ import { nodewardVersion } from "../paths.js";
 import { writeFileDurable } from "../util/durable-write.js";
 import { Agent, type AgentLogger, type ScanFunction } from "./agent.js";
 import { catalogOf } from "./catalog.js";
-import { loadConfig, parseListen, resolveConfigPath, type AgentConfig } from "./config.js";
+import { configErrorAt, loadConfig, parseListen, resolveConfigPath, type AgentConfig } from "./config.js";
 import { isLoopbackHost } from "./http.js";
 import { IdleCollector } from "./idle-gc.js";
 import { Log, type LogOptions } from "./log.js";
@@ -95,6 +95,7 @@ export async function prepareAgent(
     const { loadSelection } = await import("../packs/selection.js");
     const { formatPackError } = await import("../packs/load.js");
     const { selectChecks } = await import("../engine/select.js");
+    const { configSelectionIssues } = await import("./config-selection.js");
     const loaded = await loadSelection({ paths: job.packs, ...(job.profile ? { profile: job.profile } : {}), vars: job.vars });
     packs = loaded.packs;
     catalog = {
@@ -102,8 +103,11 @@ export async function prepareAgent(
       loadErrors: loaded.errors.map(formatPackError),
       packs: packs.length,
       checks: packs.reduce((n, p) => n + p.checks.length, 0),
+      configIssues: await configSelectionIssues(job, loaded),
     };
   }
+  // A profile or pack id that names nothing would scan nothing and report all green.
+  if (catalog.configIssues.length > 0) throw await configErrorAt(where.path, catalog.configIssues);
   for (const e of catalog.loadErrors) log.warn(`pack error: ${e}`);
   log.info(
     `nodeward ${nodewardVersion()}: ${catalog.packs} pack(s), ${catalog.checks} check(s)` +

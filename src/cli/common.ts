@@ -1,13 +1,14 @@
 /** What every command shares: exit codes, usage errors, pack loading, safe output. */
-import { lstat, readdir, writeFile } from "node:fs/promises";
+import { lstat, writeFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { formatPackError, type LoadedPack, type LoadResult } from "../packs/load.js";
-import { DEFAULT_PROFILES_DIR, type LoadedProfile } from "../packs/profile.js";
+import type { LoadedProfile } from "../packs/profile.js";
 import { loadSelection } from "../packs/selection.js";
 import { SEVERITIES, STATUSES, type Severity, type Status } from "../engine/result.js";
 import { selectChecks, type CheckFilter } from "../engine/select.js";
 import { writeFileDurable } from "../util/durable-write.js";
-import { didYouMean } from "./suggest.js";
+import { profileProblem, unknownSelectionName, unknownVarName } from "../engine/selection-names.js";
+import { didYouMean } from "../util/suggest.js";
 import { UsageError } from "./exit.js";
 
 export { EXIT, UsageError, environmentError } from "./exit.js";
@@ -85,27 +86,16 @@ export async function loadPackPaths(
     ...(validateFix ? { validateFix } : {}),
     ...(selection.noCache ? { cache: new Map() } : {}),
   });
-  if (selection.profile && !result.profile) {
-    const text = result.errors.map(formatPackError).join("\n");
-    // A profile named by id that does not exist: suggest the ones beside the packs.
-    if (!selection.profile.includes("/") && !selection.profile.endsWith(".yaml") && result.errors.length === 1) {
-      const names = (await readdir(DEFAULT_PROFILES_DIR).catch(() => [] as string[])).filter((n) => n.endsWith(".yaml")).map((n) => n.slice(0, -5));
-      throw new UsageError(`unknown profile "${selection.profile}"${didYouMean(selection.profile, names) || ` (profiles: ${names.join(", ") || "none"})`}`);
-    }
-    throw new UsageError(text);
-  }
+  const profileError = await profileProblem(selection.profile, result, formatPackError);
+  if (profileError !== undefined) throw new UsageError(profileError);
   if (result.errors.length === 0) checkVarNames(Object.keys(parseVars(selection.vars ?? [])), result.all, result.profile);
   return { ...result, formatted: result.errors.map(formatPackError) };
 }
 
 /** A --var no loaded pack (or the profile) defines would silently do nothing: a usage error. */
 function checkVarNames(names: readonly string[], packs: readonly LoadedPack[], profile?: LoadedProfile): void {
-  const known = new Set([...packs.flatMap((p) => Object.keys(p.vars ?? {})), ...Object.keys(profile?.vars ?? {})]);
-  for (const n of names) {
-    if (!known.has(n)) {
-      throw new UsageError(`--var ${n}: no loaded pack defines a var "${n}"${didYouMean(n, known) || ` (vars: ${[...known].sort().join(", ") || "none"})`}`);
-    }
-  }
+  const unknown = unknownVarName(names, packs, profile);
+  if (unknown) throw new UsageError(`--var ${unknown.name}: ${unknown.detail}`);
 }
 
 /**
@@ -119,20 +109,8 @@ export function selectOrFail(
   filter: CheckFilter,
   profile?: LoadedProfile,
 ): ReturnType<typeof selectChecks> {
-  const packIds = new Set(packs.map((p) => p.meta.id));
-  for (const b of filter.benchmarks ?? []) {
-    if (packIds.has(b)) continue;
-    if (all.some((p) => p.meta.id === b)) throw new UsageError(`--benchmark ${b}: the pack is not in profile ${profile?.id ?? ""} (its packs: ${[...packIds].join(", ")})`);
-    throw new UsageError(`--benchmark ${b}: no such pack${didYouMean(b, packIds) || ` (packs: ${[...packIds].join(", ")})`}`);
-  }
-  const inScope = packs.filter((p) => !filter.benchmarks?.length || filter.benchmarks.includes(p.meta.id));
-  const ids = new Set(inScope.flatMap((p) => p.checks.flatMap((c) => [c.id, c.key])));
-  for (const c of filter.checks ?? []) {
-    if (!ids.has(c)) {
-      const where = filter.benchmarks?.length ? ` in ${filter.benchmarks.join(", ")}` : "";
-      throw new UsageError(`--check ${c}: no such check${where}${didYouMean(c, ids) || ' (see "nodeward checks list")'}`);
-    }
-  }
+  const unknown = unknownSelectionName(packs, all, filter, profile);
+  if (unknown) throw new UsageError(`--${unknown.kind} ${unknown.name}: ${unknown.detail}`);
   const checks = selectChecks(packs, filter);
   if (checks.length === 0 && packs.length > 0) {
     const parts = [

@@ -5,7 +5,7 @@
 import { describeError } from "../errors.js";
 import { nodewardVersion } from "../paths.js";
 import { EXIT, UsageError, environmentError } from "./exit.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../util/suggest.js";
 
 const help = `nodeward ${nodewardVersion()} — host-hardening checks for Kubernetes nodes
 

@@ -6,7 +6,7 @@ import { applyProfile, loadProfile } from "../../packs/profile.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../paths.js";
 import { selectChecks } from "../../engine/select.js";
 import { EXIT, UsageError, loadPackPaths, selectOrFail, splitList, selectionFlags } from "../common.js";
-import { didYouMean } from "../suggest.js";
+import { didYouMean } from "../../util/suggest.js";
 import { pushAll } from "../../util/array.js";
 
 export const checksHelp = `Usage: nodeward checks <lint|list|show> [options]

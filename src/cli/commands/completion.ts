@@ -5,7 +5,7 @@ import { SEVERITIES, STATUSES } from "../../model/vocabulary.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../paths.js";
 import { reporters } from "../../report/index.js";
 import { EXIT, UsageError } from "../common.js";
-import { didYouMean } from "../suggest.js";
+import { didYouMean } from "../../util/suggest.js";
 
 export const completionHelp = `Usage: nodeward completion bash|zsh|fish
 

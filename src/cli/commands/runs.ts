@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_STATE_DIR, processAlive, RunStore } from "../../remediation/journal.js";
 import { EXIT, UsageError } from "../common.js";
-import { didYouMean } from "../suggest.js";
+import { didYouMean } from "../../util/suggest.js";
 
 export const runsHelp = `Usage: nodeward runs [--state-dir DIR] [--format table|json]
 

@@ -21,7 +21,7 @@ import {
   checkFilter,
   selectionFlags,
 } from "../common.js";
-import { didYouMean } from "../suggest.js";
+import { didYouMean } from "../../util/suggest.js";
 
 const FORMATS = Object.keys(reporters);
 

@@ -173,4 +173,24 @@ describe("the agent loads packs as scan does", () => {
     const ports = loaded("cis-debian-12/2.1.22");
     expect(ports?.audit?.expect.expected).toContain("one of [22, 8443]");
   });
+
+  it("a profile or benchmarks name that names nothing is a config error at its line, with the closest names", async () => {
+    const { prepareAgent } = await import("../../../src/agent/serve.js");
+    const dir = await tempDir();
+    const cfg = `${dir}/config.yaml`;
+    const errorOf = async (text: string) => {
+      await writeFile(cfg, `${text}\nstateDir: ${dir}/state\nscanOnStart: false\n`);
+      const e = await prepareAgent({ configPath: cfg, env: {}, log: { format: "json", stream: { write: () => true } } }, "inline").then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as ConfigError).issues.map((i) => `${path.basename(i.file)}:${i.line}:${i.column}: ${i.message}`);
+    };
+    expect(await errorOf("profile: kubernetes-nod")).toEqual(['config.yaml:1:10: profile: unknown profile "kubernetes-nod"; did you mean "kubernetes-node"?']);
+    expect(await errorOf("benchmarks:\n  - cis-debian-12\n  - cis-debain-12")).toEqual([
+      'config.yaml:3:5: benchmarks: cis-debain-12: no such pack; did you mean "cis-debian-12"?',
+    ]);
+    expect(await errorOf("benchmarks: [kisa]")).toEqual(['config.yaml:1:14: benchmarks: kisa: no such pack; did you mean "kisa-unix"?']);
+  });
 });

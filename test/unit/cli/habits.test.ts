@@ -59,6 +59,15 @@ describe.concurrent("errors from the environment: exit 2 with what to do", { tim
     expect(r.stderr).not.toContain("internal error");
   });
 
+  it("serve with a mistyped pack id in its config: exit 2 naming file:line:column and the closest pack, before it listens", async () => {
+    // The packs load in the agent's catalog child (the path `serve` takes), not in the agent.
+    const config = path.join(work, "typo.yaml");
+    await writeFile(config, "scanOnStart: false\nbenchmarks: [cis-debain-12]\n");
+    const r = await runCli(["serve", "--config", config, "--state-dir", path.join(work, "state-typo"), "--listen", "127.0.0.1:0"]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`nodeward serve: invalid config:\n  ${config}:2:14: benchmarks: cis-debain-12: no such pack; did you mean "cis-debian-12"?\n`);
+  });
+
   it("serve --once as a user who may not create the state dir", async () => {
     const locked = path.join(work, "locked"); // 0700: nobody cannot enter it
     await mkdir(locked, { mode: 0o700 });
