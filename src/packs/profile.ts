@@ -110,7 +110,10 @@ export async function applyProfile(
     // Folded YAML (`reason: >`) ends in a newline; results carry the sentence alone.
     const tailoring = { profile: profile.id, reason: rule.reason.trim(), exclude: rule.exclude === true };
     if (rule.exclude) {
-      replaced.set(check.key, { ...check, tailoring });
+      // Not run, so nothing to fix: the pack's steps would undo what the profile keeps
+      // ("blacklist overlay" on a node whose containers need it).
+      const { remediation: _text, fix: _fix, ...kept } = check;
+      replaced.set(check.key, { ...kept, tailoring });
       return;
     }
     if (!check.audit) {

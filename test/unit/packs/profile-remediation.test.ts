@@ -25,6 +25,20 @@ describe("profile remediation text", () => {
     for (const c of replaced) expect(c.remediation, c.key).not.toMatch(/^Not the benchmark's remediation/);
   });
 
+  it("kubernetes-node: an excluded check carries neither the pack's text nor its fix (1.1.1.6 would blacklist overlay)", async () => {
+    const s = await loadSelection({ profile: "kubernetes-node" });
+    const plain = await loadSelection({});
+    const find = (sel: typeof s, key: string) => sel.packs.flatMap((p) => p.checks).find((c) => c.key === key);
+    expect(find(plain, "cis-debian-12/1.1.1.6")?.remediation).toContain("blacklist overlay");
+    const overlay = find(s, "cis-debian-12/1.1.1.6");
+    expect(overlay?.tailoring?.exclude).toBe(true);
+    expect(overlay?.remediation).toBeUndefined();
+    expect(overlay?.fix).toBeUndefined();
+    const excluded = s.packs.flatMap((p) => p.checks).filter((c) => c.tailoring?.exclude);
+    expect(excluded.length).toBeGreaterThan(0);
+    for (const c of excluded) expect([c.key, c.remediation, c.fix]).toEqual([c.key, undefined, undefined]);
+  });
+
   it("a rule without its own text withholds the pack's, with the reason and the expected value", async () => {
     const dir = await packDir({
       "p/pack.yaml": `${PACK_META.replace("id: t", "id: p")}checks:
