@@ -422,5 +422,16 @@ describe("a real Debian 12 root (--root): facts agree with dpkg-query, systemctl
       expect(errors.map((x) => `${x.pack ?? ""} ${x.id} ${x.title ?? ""}: ${x.message ?? ""}`), "results with status error").toEqual([]);
       expect(report.summary.error, show(report.summary)).toBe(0);
     });
+
+    it("the default table of this unhardened root with every bundled pack fits in 200 lines, failures first (issue 14)", async () => {
+      const r = await runCli(["scan", "--root", root, "--color", "never"]);
+      expect([0, 1], r.stderr).toContain(r.exitCode);
+      const lines = r.stdout.trimEnd().split("\n");
+      expect(lines.length, r.stdout).toBeLessThanOrEqual(200);
+      expect(lines[0]).toMatch(/^(FAIL|ERROR) /);
+      const firstOther = lines.findIndex((l) => !/^(FAIL|ERROR) |^ {8}/.test(l));
+      expect(lines.slice(firstOther).some((l) => /^(FAIL|ERROR) /.test(l))).toBe(false);
+      expect(lines.at(-1)).toMatch(/^\d+ checks: \d+ pass, \d+ fail, /);
+    });
   });
 });
