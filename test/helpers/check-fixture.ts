@@ -20,17 +20,18 @@ export const BENCHMARKS_DIR = fileURLToPath(new URL("../../benchmarks", import.m
 
 const cache = new Map<string, Promise<LoadResult>>();
 
-export function loadShippedPacks(packsDir = BENCHMARKS_DIR): Promise<LoadResult> {
-  let p = cache.get(packsDir);
+export function loadShippedPacks(packsDir = BENCHMARKS_DIR, vars?: Readonly<Record<string, unknown>>): Promise<LoadResult> {
+  const key = vars ? `${packsDir}\0${JSON.stringify(vars)}` : packsDir;
+  let p = cache.get(key);
   if (!p) {
-    p = loadPacks([packsDir]);
-    cache.set(packsDir, p);
+    p = loadPacks([packsDir], vars ? { vars } : {});
+    cache.set(key, p);
   }
   return p;
 }
 
-export async function findCheck(key: string, packsDir = BENCHMARKS_DIR): Promise<LoadedCheck> {
-  const loaded = await loadShippedPacks(packsDir);
+export async function findCheck(key: string, packsDir = BENCHMARKS_DIR, vars?: Readonly<Record<string, unknown>>): Promise<LoadedCheck> {
+  const loaded = await loadShippedPacks(packsDir, vars);
   if (loaded.errors.length > 0) throw new Error(`pack errors:\n${loaded.errors.map(formatPackError).join("\n")}`);
   const check = loaded.packs.flatMap((p) => p.checks).find((c) => c.key === key);
   if (!check) throw new Error(`no check ${key} in ${packsDir}`);
@@ -43,11 +44,13 @@ export interface RunOnOptions {
   proc?: string;
   /** Command runner handed to the probes (e.g. a stub standing in for `rpm`); default: the real one. */
   run?: CommandRunner;
+  /** Pack vars overriding the packs' defaults (as a profile or --var sets them). */
+  vars?: Readonly<Record<string, unknown>>;
 }
 
 /** Build a fixture root from `spec` and run one check on it. */
 export async function runCheckOn(key: string, spec: FixtureSpec, options: RunOnOptions = {}): Promise<CheckResult> {
-  const check = await findCheck(key, options.packsDir);
+  const check = await findCheck(key, options.packsDir, options.vars);
   const root = await fixtureRoot(spec);
   const host = new HostRoot({ root, ...(options.proc ? { proc: path.join(root, options.proc) } : {}) });
   const [result] = await runChecks([check], { host, deep: true, ...(options.run ? { run: options.run } : {}) });

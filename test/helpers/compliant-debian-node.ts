@@ -118,12 +118,36 @@ export const SSHD_SETTINGS: Record<string, string> = {
 
 /** grub.cfg: a superuser with a PBKDF2 password (CIS 1.4.1); AppArmor on at boot (1.3.1.2). */
 export const GRUB_CFG = 'set superusers="root"\npassword_pbkdf2 root grub.pbkdf2.sha512.10000.AAAABBBB.CCCCDDDD\nmenuentry \'Debian GNU/Linux\' {\n\tlinux\t/boot/vmlinuz-6.1.0-28-amd64 root=UUID=0f3c ro quiet apparmor=1 security=apparmor\n}\n';
+/** The node's persisted nftables ruleset (CIS 4.3). */
+export const NFTABLES_CONF = `#!/usr/sbin/nft -f
+flush ruleset
+table inet filter {
+  chain input {
+    type filter hook input priority 0; policy drop;
+    iif "lo" accept
+    ip saddr 127.0.0.0/8 counter drop
+    ip6 saddr ::1 counter drop
+    ct state established,related accept
+    tcp dport { 22, 6443, 2379-2380, 10250, 10256, 10257, 10259, 30000-32767 } accept
+  }
+  chain forward {
+    type filter hook forward priority 0; policy drop;
+    ip saddr 10.244.0.0/16 accept
+    ip daddr 10.244.0.0/16 accept
+  }
+  chain output {
+    type filter hook output priority 0; policy drop;
+    oif "lo" accept
+    ct state new,related,established accept
+  }
+}
+`;
 
 /** Installed packages (dpkg status): the ones whose items must apply, no CIS-forbidden one. */
 export const PACKAGES = [
   "bash", "openssh-server", "cron", "at", "systemd-timesyncd", "containerd", "kubelet", "kubeadm", "apparmor", "apparmor-utils", "exim4-daemon-light", "rsync",
   "sudo", "libpam-runtime=1.5.2-6+deb12u1", "libpam-modules=1.5.2-6+deb12u1", "libpam-pwquality",
-  "systemd-journal-remote", "aide", "aide-common",
+  "systemd-journal-remote", "aide", "aide-common", "nftables",
 ];
 
 /** `name` or `name=version` (default version 1.0-1). */
@@ -346,6 +370,12 @@ export function debianHost(): FixtureSpec {
     // Integrity checking (CIS 6.3): AIDE, its daily check, the audit tools in its rules.
     ...enabledUnit("dailyaidecheck.timer", "timers.target"),
     "etc/aide/aide.conf": f("/usr/sbin/auditctl p+i+n+u+g+s+b+acl+xattrs+sha512\n/usr/sbin/auditd p+i+n+u+g+s+b+acl+xattrs+sha512\n", 0o644),
+
+    // Host firewall (CIS 4): nftables is the one utility in use, its ruleset persisted in
+    // /etc/nftables.conf — default drop, loopback accepted and spoofed loopback dropped, the
+    // Kubernetes ports and the NodePort range accepted, pod traffic forwarded.
+    ...enabledUnit("nftables.service", "sysinit.target"),
+    "etc/nftables.conf": f(NFTABLES_CONF, 0o644),
 
     // Bootloader (CIS 1.4): a GRUB superuser with a PBKDF2 password; grub.cfg root-only.
     // AppArmor (CIS 1.3.1): enabled at boot (the running kernel's profiles are kubeadmNode's, all enforcing).

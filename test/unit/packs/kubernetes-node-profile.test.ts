@@ -178,7 +178,17 @@ const MANUAL_SKIPS: Record<string, string | RegExp> = {
 const SYSTEMD_UNREACHABLE = /^cannot determine active: no \/run\/systemd\/system, and \/proc\/1\/comm is missing: cannot confirm that systemd does not run this host$/;
 const judgesRunningState = (c: LoadedCheck): boolean => c.audit?.probeId === "systemd-unit" && /\bactive\b/.test(c.audit.expect.expected);
 
+/**
+ * CIS 4 (host firewall) on the running view: which utility is in use depends on whether its
+ * service runs, which this fixture cannot tell (above), so every section-4 check is `error`
+ * with that reason — 4.1.1 on its own fact, the others because their section's applicability
+ * is unknown. The offline image judges them (hidden-facts.test.ts exercises them there).
+ */
+const FIREWALL_UNDECIDED = /^(cannot tell whether the check applies: )?cannot determine (judged|inUseCount): no \/run\/systemd\/system, and \/proc\/1\/comm is missing: cannot confirm that systemd does not run this host$/;
+const isFirewall = (key: string): boolean => key.startsWith(`${DEB}/4.`);
+
 function expectedCompliant(c: LoadedCheck): { status: Status; message?: string | RegExp } {
+  if (isFirewall(c.key)) return { status: "error", message: FIREWALL_UNDECIDED };
   if (!c.manual && !otherOs(c.key) && !(c.key in EXPECTED_SKIPS) && judgesRunningState(c)) return { status: "error", message: SYSTEMD_UNREACHABLE };
   if (c.manual) {
     const os = otherOs(c.key);
@@ -224,8 +234,9 @@ function cisViolations(): Record<string, Violation> {
   };
   const ids = [...new Set(fails.map((c) => c.id))];
   for (const id of ids) {
-    // Excluded by the profile, or not applicable on this node (chrony not installed).
-    if (`${DEB}/${id}` in EXPECTED_SKIPS) continue;
+    // Excluded by the profile, or not applicable on this node (chrony not installed); CIS 4 is
+    // undecided on the running view (FIREWALL_UNDECIDED): nothing there passes to be violated.
+    if (`${DEB}/${id}` in EXPECTED_SKIPS || isFirewall(`${DEB}/${id}`)) continue;
     const mod = DISABLED_MODULES[id];
     // Modules: "loaded although configured" layers as is (proc/modules + modules.dep replaced).
     const c = mod ? pick(id, "loaded although configured") : pick(id);

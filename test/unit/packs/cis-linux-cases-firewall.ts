@@ -1,0 +1,187 @@
+/**
+ * CIS section 4, host-based firewall: pass and fail fixtures for the Debian 12 / Ubuntu 24.04
+ * numbering (4.1.1 single utility, 4.2 ufw, 4.3 nftables, 4.4 iptables). A section applies
+ * where its utility is in use (package installed, service enabled) or, none in use, where the
+ * pack's var `firewall-utility` names it; a case that needs a section to apply to a host
+ * without that utility sets the var. Fixtures are offline roots: the persisted ruleset is
+ * judged (/etc/nftables.conf, /etc/iptables/rules.v4|v6, /etc/ufw/*).
+ */
+import type { FixtureSpec } from "../../helpers/fixture-root.js";
+import { enabled, enabledEvidence, type Case } from "./cis-linux-cases.js";
+
+/** An enabled unit (with its unit file), as `systemctl enable` leaves it. */
+const UFW: FixtureSpec = enabled("ufw.service");
+const NFT: FixtureSpec = enabled("nftables.service");
+const IPT: FixtureSpec = enabled("netfilter-persistent.service");
+
+const NFT_CONF = `#!/usr/sbin/nft -f
+flush ruleset
+table inet filter {
+  chain input {
+    type filter hook input priority 0; policy drop;
+    iif "lo" accept
+    ip saddr 127.0.0.0/8 counter drop
+    ip6 saddr ::1 counter drop
+    ct state established,related accept
+    tcp dport 22 accept
+  }
+  chain forward { type filter hook forward priority 0; policy drop; }
+  chain output {
+    type filter hook output priority 0; policy drop;
+    oif "lo" accept
+    ct state new,related,established accept
+  }
+}
+`;
+
+const RULES = (policy: string, src: string, extra = ""): string => `*filter
+:INPUT ${policy} [0:0]
+:FORWARD ${policy} [0:0]
+:OUTPUT ${policy} [0:0]
+-A INPUT -i lo -j ACCEPT
+-A OUTPUT -o lo -j ACCEPT
+-A INPUT -s ${src} -j DROP
+-A INPUT -p tcp -m state --state ESTABLISHED -j ACCEPT
+-A OUTPUT -p tcp -m state --state NEW,ESTABLISHED -j ACCEPT
+-A INPUT -p tcp --dport 22 -m state --state NEW -j ACCEPT
+${extra}COMMIT
+`;
+
+const UFW_FILES: FixtureSpec = {
+  "etc/ufw/ufw.conf": "ENABLED=yes\nLOGLEVEL=low\n",
+  "etc/default/ufw": 'IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="DROP"\nDEFAULT_FORWARD_POLICY="DROP"\n',
+  "etc/ufw/before.rules": "*filter\n:ufw-before-input - [0:0]\n:ufw-before-output - [0:0]\n-A ufw-before-input -i lo -j ACCEPT\n-A ufw-before-output -o lo -j ACCEPT\n-A ufw-before-input -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\nCOMMIT\n",
+  "etc/ufw/user.rules": "*filter\n:ufw-user-input - [0:0]\n-A ufw-user-input -s 127.0.0.0/8 -j DROP\n-A ufw-user-input -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+  "etc/ufw/user6.rules": "*filter\n:ufw6-user-input - [0:0]\n-A ufw6-user-input -s ::1 -j DROP\nCOMMIT\n",
+};
+
+const prefer = (utility: string) => ({ "firewall-utility": utility });
+
+/**
+ * Checks whose fact exists only on the live host (the listening sockets against the live
+ * ruleset): an offline root skips them, a mounted running host cannot read its live ruleset
+ * (error). Their pass and fail are tested on a live host root with a fixture procfs and a
+ * stub command runner in test/unit/probes/firewall.test.ts.
+ */
+export const LIVE_ONLY_4: Record<string, string> = {
+  "4.2.6": "open ports against the live ufw rules",
+  "4.4.2.4": "open ports against the live iptables rules",
+  "4.4.3.4": "open ports against the live ip6tables rules",
+};
+
+function liveOnlyCases(id: string, extra: Partial<Case>): Case[] {
+  return [
+    { id, label: "offline root: nothing listens", ...extra, spec: { ...extra.spec }, want: { status: "skip" } },
+    { id, label: "mounted running host: its live ruleset cannot be read from here", ...extra, spec: { ...extra.spec, "proc/1/cmdline": "/sbin/init\0" }, proc: true, want: { status: "error" } },
+  ];
+}
+
+export function firewallCases(): Case[] {
+  const enabledUfw = enabledEvidence("ufw.service");
+  return [
+    // ---------------------------------------------------------------- 4.1.1
+    { id: "4.1.1", label: "nftables installed and enabled", pkgs: ["nftables"], spec: NFT, want: { status: "pass" } },
+    { id: "4.1.1", label: "no firewall utility in use", spec: {}, want: { status: "fail", message: "inUseCount is 0, expected 1" } },
+    { id: "4.1.1", label: "ufw and nftables both in use", pkgs: ["ufw", "nftables"], spec: { ...UFW, ...NFT }, want: { status: "fail", message: "inUseCount is 2, expected 1" } },
+
+    // ---------------------------------------------------------------- 4.2 ufw
+    { id: "4.2.1", label: "ufw in use", pkgs: ["ufw"], spec: UFW, want: { status: "pass" } },
+    { id: "4.2.1", label: "ufw chosen, not installed", vars: prefer("ufw"), spec: {}, want: { status: "fail", message: "installed is false, expected true" } },
+    { id: "4.2.1", label: "nftables in use: the ufw section does not apply", pkgs: ["nftables"], spec: NFT, want: { status: "skip", message: "ufw is not the firewall utility judged on this host (see 4.1.1; var firewall-utility when none is in use)" } },
+    { id: "4.2.2", label: "ufw without iptables-persistent", pkgs: ["ufw"], spec: UFW, want: { status: "pass" } },
+    { id: "4.2.2", label: "iptables-persistent installed too", pkgs: ["ufw", "iptables-persistent"], spec: UFW, want: { status: "fail", message: "installed is true, expected false" } },
+    { id: "4.2.3", label: "ufw.service enabled", pkgs: ["ufw"], spec: UFW, want: { status: "pass" } },
+    { id: "4.2.3", label: "ufw installed, service not enabled", vars: prefer("ufw"), pkgs: ["ufw"], spec: {}, want: { status: "fail", message: "enabled is false, expected true" } },
+    { id: "4.2.3-ufw.conf", label: "ENABLED=yes", pkgs: ["ufw"], spec: { ...UFW, ...UFW_FILES }, want: { status: "pass" } },
+    {
+      id: "4.2.3-ufw.conf", label: "ENABLED=no", pkgs: ["ufw"], spec: { ...UFW, ...UFW_FILES, "etc/ufw/ufw.conf": "ENABLED=no\n" },
+      want: { status: "fail", message: "ufwEnabled is false, expected true" },
+    },
+    { id: "4.2.4", label: "lo in and out allowed, 127.0.0.0/8 and ::1 denied", pkgs: ["ufw"], spec: { ...UFW, ...UFW_FILES }, want: { status: "pass" } },
+    {
+      id: "4.2.4", label: "no deny rules for loopback addresses", pkgs: ["ufw"],
+      spec: { ...UFW, ...UFW_FILES, "etc/ufw/user.rules": "*filter\n:ufw-user-input - [0:0]\nCOMMIT\n", "etc/ufw/user6.rules": "*filter\nCOMMIT\n" },
+      want: { status: "fail", message: "loopbackSpoofDrop is false, expected true; loopbackSpoofDrop6 is false, expected true" },
+    },
+    { id: "4.2.5", label: "outbound rules shown for review", pkgs: ["ufw"], spec: { ...UFW, ...UFW_FILES }, want: { status: "manual" } },
+    ...liveOnlyCases("4.2.6", { pkgs: ["ufw"], spec: { ...UFW, ...UFW_FILES } }),
+    { id: "4.2.7", label: "deny incoming, outgoing, routed", pkgs: ["ufw"], spec: { ...UFW, ...UFW_FILES }, want: { status: "pass" } },
+    {
+      id: "4.2.7", label: "outgoing allowed", pkgs: ["ufw"],
+      spec: { ...UFW, ...UFW_FILES, "etc/default/ufw": 'DEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\nDEFAULT_FORWARD_POLICY="REJECT"\n' },
+      want: { status: "fail", message: "outputPolicy is accept, expected one of [drop, reject]" },
+    },
+
+    // ---------------------------------------------------------------- 4.3 nftables
+    { id: "4.3.1", label: "nftables in use", pkgs: ["nftables"], spec: NFT, want: { status: "pass" } },
+    { id: "4.3.1", label: "nftables chosen, not installed", vars: prefer("nftables"), spec: {}, want: { status: "fail", message: "installed is false, expected true" } },
+    { id: "4.3.2", label: "ufw not installed", pkgs: ["nftables"], spec: NFT, want: { status: "pass" } },
+    { id: "4.3.2", label: "ufw enabled too", pkgs: ["nftables", "ufw"], spec: { ...NFT, ...UFW }, want: { status: "fail", message: "enabled is true, expected false", evidence: [enabledUfw] } },
+    { id: "4.3.3", label: "iptables rules shown for review", pkgs: ["nftables"], spec: NFT, want: { status: "manual" } },
+    { id: "4.3.4", label: "inet filter table", pkgs: ["nftables"], spec: { ...NFT, "etc/nftables.conf": NFT_CONF }, want: { status: "pass" } },
+    { id: "4.3.4", label: "no ruleset file", pkgs: ["nftables"], spec: NFT, want: { status: "fail", message: "tableCount is 0, expected > 0" } },
+    { id: "4.3.5", label: "input, forward and output base chains", pkgs: ["nftables"], spec: { ...NFT, "etc/nftables.conf": NFT_CONF }, want: { status: "pass" } },
+    {
+      id: "4.3.5", label: "an input base chain only", pkgs: ["nftables"],
+      spec: { ...NFT, "etc/nftables.conf": "table inet filter {\n  chain input { type filter hook input priority 0; policy drop; }\n}\n" },
+      want: { status: "fail", message: 'hooks is ["input"], expected contains input and contains forward and contains output' },
+    },
+    { id: "4.3.6", label: "iif lo accept, loopback addresses dropped", pkgs: ["nftables"], spec: { ...NFT, "etc/nftables.conf": NFT_CONF }, want: { status: "pass" } },
+    {
+      id: "4.3.6", label: "no ::1 drop rule", pkgs: ["nftables"],
+      spec: { ...NFT, "etc/nftables.conf": NFT_CONF.replace("    ip6 saddr ::1 counter drop\n", "") },
+      want: { status: "fail", message: "loopbackSpoofDrop6 is false, expected true" },
+    },
+    { id: "4.3.7", label: "established rules shown for review", pkgs: ["nftables"], spec: { ...NFT, "etc/nftables.conf": NFT_CONF }, want: { status: "manual" } },
+    { id: "4.3.8", label: "policy drop on every hook", pkgs: ["nftables"], spec: { ...NFT, "etc/nftables.conf": NFT_CONF }, want: { status: "pass" } },
+    {
+      id: "4.3.8", label: "output accepts by default", pkgs: ["nftables"],
+      spec: { ...NFT, "etc/nftables.conf": NFT_CONF.replace("hook output priority 0; policy drop;", "hook output priority 0; policy accept;") },
+      want: { status: "fail", message: "outputPolicy is accept, expected drop" },
+    },
+    { id: "4.3.9", label: "nftables.service enabled", pkgs: ["nftables"], spec: NFT, want: { status: "pass" } },
+    { id: "4.3.9", label: "installed, not enabled", vars: prefer("nftables"), pkgs: ["nftables"], spec: {}, want: { status: "fail", message: "enabled is false, expected true" } },
+    { id: "4.3.10", label: "nftables.conf with the base chains", pkgs: ["nftables"], spec: { ...NFT, "etc/nftables.conf": NFT_CONF }, want: { status: "pass" } },
+    {
+      id: "4.3.10", label: "nothing persisted", pkgs: ["nftables"], spec: NFT,
+      want: { status: "fail", message: "persisted is false, expected true; persistedHooks is [], expected contains input and contains forward and contains output" },
+    },
+
+    // ---------------------------------------------------------------- 4.4 iptables
+    { id: "4.4.1.1", label: "iptables-persistent in use", pkgs: ["iptables", "iptables-persistent"], spec: IPT, want: { status: "pass" } },
+    { id: "4.4.1.1", label: "iptables chosen, not installed", vars: prefer("iptables"), spec: {}, want: { status: "fail", message: "installed is false, expected true" } },
+    { id: "4.4.1.1-iptables", label: "iptables installed", pkgs: ["iptables", "iptables-persistent"], spec: IPT, want: { status: "pass" } },
+    { id: "4.4.1.1-iptables", label: "iptables chosen, not installed", vars: prefer("iptables"), spec: {}, want: { status: "fail", message: "installed is false, expected true" } },
+    { id: "4.4.1.2", label: "nftables not enabled", pkgs: ["iptables", "iptables-persistent"], spec: IPT, want: { status: "pass" } },
+    {
+      id: "4.4.1.2", label: "nftables enabled too", pkgs: ["iptables", "iptables-persistent", "nftables"], spec: { ...IPT, ...NFT },
+      want: { status: "fail", message: "enabled is true, expected false", evidence: [enabledEvidence("nftables.service")] },
+    },
+    { id: "4.4.1.3", label: "ufw not enabled", pkgs: ["iptables", "iptables-persistent"], spec: IPT, want: { status: "pass" } },
+    { id: "4.4.1.3", label: "ufw enabled too", pkgs: ["iptables", "iptables-persistent", "ufw"], spec: { ...IPT, ...UFW }, want: { status: "fail", message: "enabled is true, expected false", evidence: [enabledUfw] } },
+    { id: "4.4.2.1", label: "DROP policies in rules.v4", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("DROP", "127.0.0.0/8") }, want: { status: "pass" } },
+    {
+      id: "4.4.2.1", label: "ACCEPT policies", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("ACCEPT", "127.0.0.0/8") },
+      want: { status: "fail", message: "inputPolicy is accept, expected one of [drop, reject]; forwardPolicy is accept, expected one of [drop, reject]; outputPolicy is accept, expected one of [drop, reject]" },
+    },
+    { id: "4.4.2.2", label: "lo accepted both ways, 127.0.0.0/8 dropped", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("DROP", "127.0.0.0/8") }, want: { status: "pass" } },
+    {
+      id: "4.4.2.2", label: "no rules saved", pkgs: ["iptables-persistent"], spec: IPT,
+      want: { status: "fail", message: "loopbackAccept is false, expected true; loopbackOutAccept is false, expected true; loopbackSpoofDrop is false, expected true" },
+    },
+    { id: "4.4.2.3", label: "established rules shown for review", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("DROP", "127.0.0.0/8") }, want: { status: "manual" } },
+    ...liveOnlyCases("4.4.2.4", { pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("DROP", "127.0.0.0/8") } }),
+    { id: "4.4.3.1", label: "DROP policies in rules.v6", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v6": RULES("DROP", "::1") }, want: { status: "pass" } },
+    {
+      id: "4.4.3.1", label: "no rules.v6", pkgs: ["iptables-persistent"], spec: IPT,
+      want: { status: "fail", message: "inputPolicy is (not set), expected one of [drop, reject]; forwardPolicy is (not set), expected one of [drop, reject]; outputPolicy is (not set), expected one of [drop, reject]" },
+    },
+    { id: "4.4.3.2", label: "lo accepted both ways, ::1 dropped", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v6": RULES("DROP", "::1") }, want: { status: "pass" } },
+    {
+      id: "4.4.3.2", label: "::1 not dropped", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v6": RULES("DROP", "::2") },
+      want: { status: "fail", message: "loopbackSpoofDrop6 is false, expected true" },
+    },
+    { id: "4.4.3.3", label: "established rules shown for review", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v6": RULES("DROP", "::1") }, want: { status: "manual" } },
+    ...liveOnlyCases("4.4.3.4", { pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v6": RULES("DROP", "::1") } }),
+  ];
+}
