@@ -63,11 +63,26 @@ const prefer = (utility: string) => ({ "firewall-utility": utility });
  * (error). Their pass and fail are tested on a live host root with a fixture procfs and a
  * stub command runner in test/unit/probes/firewall.test.ts.
  */
-export const LIVE_ONLY_4: Record<string, string> = {
-  "4.2.6": "open ports against the live ufw rules",
-  "4.4.2.4": "open ports against the live iptables rules",
-  "4.4.3.4": "open ports against the live ip6tables rules",
-};
+export function liveOnly4(numbering: Numbering): Record<string, string> {
+  const id = renumber(numbering);
+  return {
+    [id("4.2.6")]: "open ports against the live ufw rules",
+    [id("4.4.2.4")]: "open ports against the live iptables rules",
+    [id("4.4.3.4")]: "open ports against the live ip6tables rules",
+  };
+}
+
+/**
+ * Debian 12 v1.1.0 and Ubuntu 24.04 v1.0.0 number the section 4.1.1 (single utility), 4.2 ufw,
+ * 4.3 nftables, 4.4 iptables; Ubuntu 22.04 v2.0.0 has no single-utility item and numbers
+ * 4.1 ufw, 4.2 nftables, 4.3 iptables.
+ */
+export type Numbering = "debian" | "ubuntu2204";
+
+export function renumber(numbering: Numbering): (id: string) => string {
+  if (numbering === "debian") return (id) => id;
+  return (id) => id.replace(/^4\.([234])(?=\.)/, (_m, sec: string) => `4.${Number(sec) - 1}`);
+}
 
 function liveOnlyCases(id: string, extra: Partial<Case>): Case[] {
   return [
@@ -76,9 +91,14 @@ function liveOnlyCases(id: string, extra: Partial<Case>): Case[] {
   ];
 }
 
-export function firewallCases(): Case[] {
+export function firewallCases(numbering: Numbering): Case[] {
   const enabledUfw = enabledEvidence("ufw.service");
-  return [
+  const id = renumber(numbering);
+  const notJudged = (tool: string): string =>
+    numbering === "debian"
+      ? `${tool} is not the firewall utility judged on this host (see 4.1.1; var firewall-utility when none is in use)`
+      : `${tool} is not the firewall utility judged on this host (the one in use, or var firewall-utility when none is)`;
+  const cases: Case[] = [
     // ---------------------------------------------------------------- 4.1.1
     { id: "4.1.1", label: "nftables installed and enabled", pkgs: ["nftables"], spec: NFT, want: { status: "pass" } },
     { id: "4.1.1", label: "no firewall utility in use", spec: {}, want: { status: "fail", message: "inUseCount is 0, expected 1" } },
@@ -87,7 +107,7 @@ export function firewallCases(): Case[] {
     // ---------------------------------------------------------------- 4.2 ufw
     { id: "4.2.1", label: "ufw in use", pkgs: ["ufw"], spec: UFW, want: { status: "pass" } },
     { id: "4.2.1", label: "ufw chosen, not installed", vars: prefer("ufw"), spec: {}, want: { status: "fail", message: "installed is false, expected true" } },
-    { id: "4.2.1", label: "nftables in use: the ufw section does not apply", pkgs: ["nftables"], spec: NFT, want: { status: "skip", message: "ufw is not the firewall utility judged on this host (see 4.1.1; var firewall-utility when none is in use)" } },
+    { id: "4.2.1", label: "nftables in use: the ufw section does not apply", pkgs: ["nftables"], spec: NFT, want: { status: "skip", message: notJudged("ufw") } },
     { id: "4.2.2", label: "ufw without iptables-persistent", pkgs: ["ufw"], spec: UFW, want: { status: "pass" } },
     { id: "4.2.2", label: "iptables-persistent installed too", pkgs: ["ufw", "iptables-persistent"], spec: UFW, want: { status: "fail", message: "installed is true, expected false" } },
     { id: "4.2.3", label: "ufw.service enabled", pkgs: ["ufw"], spec: UFW, want: { status: "pass" } },
@@ -184,4 +204,6 @@ export function firewallCases(): Case[] {
     { id: "4.4.3.3", label: "established rules shown for review", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v6": RULES("DROP", "::1") }, want: { status: "manual" } },
     ...liveOnlyCases("4.4.3.4", { pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v6": RULES("DROP", "::1") } }),
   ];
+  // Ubuntu 22.04 v2.0.0 has no 4.1.1 (single utility).
+  return cases.filter((c) => numbering === "debian" || c.id !== "4.1.1").map((c) => ({ ...c, id: id(c.id) }));
 }

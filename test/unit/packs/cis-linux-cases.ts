@@ -14,7 +14,7 @@ import { MANUAL_5_4, localUserCases, userAccountCases } from "./cis-linux-cases-
 import { MANUAL_5_3, pamCases, sudoCases } from "./cis-linux-cases-pam.js";
 import { aideCases, bootloaderCases, journaldCases, logfileCases, manualLoggingCases, rsyslogCases } from "./cis-linux-cases-logging.js";
 import { apparmorCases } from "./cis-linux-cases-mac.js";
-import { LIVE_ONLY_4, firewallCases } from "./cis-linux-cases-firewall.js";
+import { firewallCases, liveOnly4 } from "./cis-linux-cases-firewall.js";
 import { apportCases, bannerCases, partitionCases, coreLimitCases, coredumpCases, prelinkCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
 
 export type Distro = "debian" | "ubuntu-22.04" | "ubuntu-24.04";
@@ -371,7 +371,7 @@ export function linuxCases(distro: Distro): Case[] {
   cases.push(...bannerCases("1.6", distro === "debian" ? "Debian GNU/Linux" : "Ubuntu"));
   cases.push(...sshCases(distro));
   cases.push(...sudoCases());
-  if (distro === "debian") cases.push(...firewallCases());
+  cases.push(...firewallCases(distro === "ubuntu-22.04" ? "ubuntu2204" : "debian"));
   cases.push(...pamCases(distro === "debian" ? "debian" : distro === "ubuntu-22.04" ? "ubuntu2204" : "ubuntu2404"));
   cases.push(...userAccountCases(distro !== "ubuntu-22.04"));
   cases.push(...filePermCases());
@@ -700,7 +700,11 @@ export function fileTreeCases(): Case[] {
 const MANUAL_1_2 = ["1.2.1.1", "1.2.1.2", "1.2.2.1"];
 
 /** Checks judged only on the live host (see cis-linux-cases-firewall.ts), per distribution. */
-export const LIVE_ONLY: Record<string, string> = LIVE_ONLY_4;
+export const LIVE_ONLY: Record<Distro, Record<string, string>> = {
+  debian: liveOnly4("debian"),
+  "ubuntu-22.04": liveOnly4("ubuntu2204"),
+  "ubuntu-24.04": liveOnly4("debian"),
+};
 
 export const MANUAL_ONLY: Record<Distro, string[]> = {
   debian: ["1.1.1.10", ...MANUAL_1_2, ...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"],

@@ -276,6 +276,19 @@ describe("firewall probe: the live ruleset", () => {
     expect(f.unknown).toBeUndefined();
   });
 
+  it("the live host: every listening port accepted is an empty list; ufw's live rules come from iptables-save and ip6tables-save", async () => {
+    const proc = await fixtureRoot({
+      "1/cmdline": "/sbin/init\0",
+      "net/tcp": "  sl  local_address rem_address   st\n   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 100 1 0 100 0 0 10 0\n",
+    });
+    const live = new HostRoot({ root: "/", proc });
+    const save = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n:ufw-user-input - [0:0]\n-A INPUT -j ufw-user-input\n-A ufw-user-input -p tcp --dport 22 -j ACCEPT\nCOMMIT\n";
+    const f = await probe.collect(createProbeContext(live, stub({ "iptables-save": { stdout: save }, "ip6tables-save": { stdout: "" } }), 5000), { backend: "ufw" });
+    expect(f.value).toMatchObject({ view: "live", inputPolicy: "drop", acceptedPorts: ["22/tcp"], portsWithoutRule: [] });
+    expect(f.evidence).toContainEqual({ command: "iptables-save", detail: "2 rules in 4 chains" });
+    expect(f.evidence).toContainEqual({ command: "ip6tables-save", detail: "0 rules in 0 chains" });
+  });
+
   it("the live host: a missing command or EPERM is unknown with the reason, never pass", async () => {
     const live = new HostRoot({ root: "/", proc: await fixtureRoot({ "1/cmdline": "/sbin/init\0" }) });
     const missing = await probe.collect(createProbeContext(live, stub({}), 5000), { backend: "iptables" });
