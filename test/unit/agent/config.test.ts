@@ -174,7 +174,7 @@ describe("the agent loads packs as scan does", () => {
     expect(ports?.audit?.expect.expected).toContain("one of [22, 8443]");
   });
 
-  it("a profile or benchmarks name that names nothing is a config error at its line, with the closest names", async () => {
+  it("a profile, benchmarks or vars name that names nothing is a config error at its line, with the closest names", async () => {
     const { prepareAgent } = await import("../../../src/agent/serve.js");
     const dir = await tempDir();
     const cfg = `${dir}/config.yaml`;
@@ -192,5 +192,8 @@ describe("the agent loads packs as scan does", () => {
       'config.yaml:3:5: benchmarks: cis-debain-12: no such pack; did you mean "cis-debian-12"?',
     ]);
     expect(await errorOf("benchmarks: [kisa]")).toEqual(['config.yaml:1:14: benchmarks: kisa: no such pack; did you mean "kisa-unix"?']);
+    expect(await errorOf("vars:\n  su-group: wheel\n  allowed-port: [22]")).toEqual([
+      'config.yaml:3:17: vars: allowed-port: no loaded pack defines a var "allowed-port"; did you mean "allowed-ports"?',
+    ]);
   });
 });
