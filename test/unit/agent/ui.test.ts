@@ -9,6 +9,7 @@ import { UI_CSS, UI_CSS_PATH } from "../../../src/agent/ui/style.js";
 import { cleanupFixtures } from "../../helpers/fixture-root.js";
 import { cleanupPackDirs } from "../../helpers/inline-pack.js";
 import { writeFile } from "node:fs/promises";
+import { gunzipSync } from "node:zlib";
 import path from "node:path";
 import { prepareAgent } from "../../../src/agent/serve.js";
 import { buildServer } from "../../../src/agent/server.js";
@@ -106,7 +107,27 @@ describe("/ui routes", () => {
     const cache = new PageCache(2);
     for (const k of ["a", "a", "b", "a", "c", "c"]) cache.get(k, () => `${k}${++renders}`);
     expect(renders).toBe(3);
-    expect(cache.get("a", () => "new")).toBe("new");
+    expect(cache.get("a", () => "new").body.toString()).toBe("new");
+    // Gzipped once, on the first request that accepts it.
+    const page = cache.get("a", () => "not rendered");
+    expect(page.gzip()).toBe(page.gzip());
+    expect(gunzipSync(page.gzip()).toString()).toBe("new");
+  });
+
+  it("the overview is sent gzipped to a client that accepts it (Vary: Accept-Encoding), the same page either way", async () => {
+    const { app } = await scanned();
+    const plain = await app.inject({ url: "/ui" });
+    const zipped = await app.inject({ url: "/ui", headers: { "accept-encoding": "gzip, deflate, br" } });
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(zipped.headers["content-encoding"]).toBe("gzip");
+    for (const res of [plain, zipped]) {
+      expect(res.statusCode).toBe(200);
+      expect(res.headers.vary).toBe("accept-encoding");
+      expectUiHeaders(res);
+    }
+    expect(gunzipSync(zipped.rawPayload).toString()).toBe(plain.body);
+    const refused = await app.inject({ url: "/ui", headers: { "accept-encoding": "gzip;q=0" } });
+    expect(refused.headers["content-encoding"]).toBeUndefined();
   });
 
   it("the node header says whether drift detection is on", async () => {
