@@ -116,6 +116,8 @@ export class Agent {
   private viewKey = "";
   private viewCache: WaivedReport | undefined;
   private metricsKey = "";
+  /** What the metrics were last brought up to date for, and until when that holds (the next UTC midnight). */
+  private metricsFor: { scan: StoredScan | undefined; revision: number; until: number } = { scan: undefined, revision: -1, until: 0 };
   private previewsKey = "";
   /** Check key → first seen failing in its current run of failures (AgentState.failingSince). */
   private readonly since: Map<string, string>;
@@ -338,8 +340,13 @@ export class Agent {
 
   /** Bring the scan gauges up to date (a waiver may have expired since the scan). */
   refreshMetrics(): void {
+    // Every scrape asks: the same scan and revision before the next UTC midnight need no key.
+    const nowMs = this.opts.now ? this.opts.now().getTime() : Date.now();
+    if (this.metricsFor.scan === this.latestScan && this.metricsFor.revision === this.revision && nowMs < this.metricsFor.until) return;
     const v = this.view();
     const key = v ? this.viewKey : "none";
+    const d = new Date(nowMs);
+    this.metricsFor = { scan: this.latestScan, revision: this.revision, until: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1) };
     if (key === this.metricsKey) return;
     this.metrics.setScan(v);
     this.metricsKey = key;

@@ -82,7 +82,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   const tokenHook = requireToken(deps.token);
   const hostVerdicts = new Map<string, boolean>();
   const onRequest = deps.onRequest;
-  app.addHook("onRequest", async (req, reply) => {
+  // A callback hook, not an async one: no promise per request on the scrape path.
+  app.addHook("onRequest", (req, reply, done) => {
     onRequest?.();
     takeQueryToken(req);
     const host = req.headers.host;
@@ -95,10 +96,15 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     }
     if (!allowed) {
       req.log.warn({ host: String(req.headers.host ?? "").slice(0, 100) }, "refused: Host not allowed (add it to allowedHosts)");
-      return send(reply, 403, `Host "${String(req.headers.host ?? "").slice(0, 100)}" is not served here; use an IP address, localhost or a name listed in allowedHosts`);
+      send(reply, 403, `Host "${String(req.headers.host ?? "").slice(0, 100)}" is not served here; use an IP address, localhost or a name listed in allowedHosts`);
+      return;
     }
-    if (deps.readsNeedToken && !OPEN_ROUTES.has(req.routeOptions.url ?? "")) return tokenHook(req, reply);
-    return undefined;
+    if (deps.readsNeedToken && !OPEN_ROUTES.has(req.routeOptions.url ?? "")) {
+      // A refusal was sent (the hook returned the reply): the request goes no further.
+      tokenHook(req, reply).then((sent) => (sent === undefined ? done() : undefined), done);
+      return;
+    }
+    done();
   });
 
   // An empty body with a JSON content type is "no body" (curl -X POST -H 'content-type: application/json').

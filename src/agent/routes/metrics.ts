@@ -6,15 +6,28 @@ import type { FastifyInstance } from "fastify";
 import { QUIET, type ApiContext } from "../http.js";
 import { acceptsGzip } from "../metrics.js";
 
+const verdicts = new Map<string, boolean>();
+/** acceptsGzip, remembered: a scraper sends the same header every time (a flood of distinct ones only resets the cache). */
+function gzipWanted(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  let v = verdicts.get(header);
+  if (v === undefined) {
+    if (verdicts.size >= 64) verdicts.clear();
+    verdicts.set(header, (v = acceptsGzip(header)));
+  }
+  return v;
+}
+
 export async function metricsRoutes(app: FastifyInstance, { agent }: ApiContext): Promise<void> {
   app.get("/metrics", {
     logLevel: QUIET,
-    handler: async (req, reply) => {
+    // Synchronous (no promise per scrape); the Accept-Encoding verdict is cached per header value.
+    handler: (req, reply) => {
       agent.refreshMetrics();
       const exp = agent.metrics.exposition();
       reply.header("content-type", agent.metrics.contentType).header("vary", "Accept-Encoding").header("cache-control", "no-store");
-      if (acceptsGzip(req.headers["accept-encoding"])) return reply.header("content-encoding", "gzip").send(exp.gzip);
-      return reply.send(exp.body);
+      if (gzipWanted(req.headers["accept-encoding"])) reply.header("content-encoding", "gzip").send(exp.gzip);
+      else reply.send(exp.body);
     },
   });
 }

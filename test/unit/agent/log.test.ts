@@ -64,6 +64,21 @@ describe("agent log", () => {
     expect(JSON.parse(line ?? "")).toEqual({ time: expect.any(String), level: "warn", msg: "slow", route: "/api" });
   });
 
+  it("a per-request child (only a request id) is one logger per level, reused, honouring the route's level", () => {
+    const { log, lines } = collector("journal", "info");
+    const quiet = log.child({ reqId: "req-1" }, { level: "warn" });
+    expect(log.child({ reqId: "req-2" }, { level: "warn" })).toBe(quiet);
+    const plain = log.child({ reqId: "req-3" });
+    expect(plain).not.toBe(quiet);
+    expect(log.child({ reqId: "req-4" })).toBe(plain);
+    // A child with fields of its own is its own logger.
+    expect(log.child({ reqId: "req-5", route: "/api" })).not.toBe(plain);
+    quiet.info("dropped: below the route's level");
+    quiet.warn("kept");
+    plain.info("kept too");
+    expect(lines()).toEqual(["<4>kept", "<6>kept too"]);
+  });
+
   it("a secret in a message is masked in the log line", () => {
     const { log, chunks } = collector("journal");
     log.warn("pack error: password=hunter2-planted-secret in /etc/x");
