@@ -245,19 +245,31 @@ describe.concurrent("--status, several outputs, waivers", { timeout: SLOW }, () 
   });
 });
 
-describe("a full scan of this host (every bundled pack)", () => {
-  it("gives SARIF that the 2.1.0 schema accepts with a location on every result, and JUnit valid against junit-10.xsd", async () => {
+describe("a full scan with every bundled pack", () => {
+  const formatsValidate = async (extra: readonly string[]) => {
     const dir = await mkdtemp(path.join(out, "full-"));
     const s = path.join(dir, "r.sarif");
     const x = path.join(dir, "r.xml");
-    const r = await runCli(["scan", "-q", "-o", `sarif=${s}`, "-o", `junit=${x}`], { timeoutMs: 120_000 });
+    const r = await runCli(["scan", "-q", ...extra, "-o", `sarif=${s}`, "-o", `junit=${x}`], { timeoutMs: 120_000 });
     expect([0, 1], r.stderr).toContain(r.code);
-    const log = JSON.parse(await readFile(s, "utf8")) as { runs: { results: { ruleId: string; locations?: unknown[] }[] }[] };
+    const log = JSON.parse(await readFile(s, "utf8")) as { runs: { results: { ruleId: string; properties: { status: string }; locations?: unknown[] }[] }[] };
     const validate = sarifValidator();
     expect(validate(log) ? [] : validate.errors).toEqual([]);
     expect(log.runs[0]!.results.length).toBeGreaterThan(500);
     expect(log.runs[0]!.results.filter((res) => !res.locations?.length).map((res) => res.ruleId)).toEqual([]);
     expect(await junitSchemaErrors(await readFile(x, "utf8"))).toEqual([]);
+    return log.runs[0]!.results;
+  };
+
+  it("of this host gives SARIF that the 2.1.0 schema accepts with a location on every result, and JUnit valid against junit-10.xsd", async () => {
+    await formatsValidate([]);
+  }, 150_000);
+
+  it("of an unhardened root (many errors without file evidence) too", async () => {
+    const bare = await fixtureRoot({ "etc/os-release": 'ID=debian\nVERSION_ID="12"\n', "etc/passwd": "root:x:0:0:root:/root:/bin/bash\n" });
+    const results = await formatsValidate(["--root", bare]);
+    // Errors are there to be located: "cannot determine installed: no dpkg or rpm database".
+    expect(results.filter((res) => res.properties.status === "error").length).toBeGreaterThan(20);
   }, 150_000);
 });
 
