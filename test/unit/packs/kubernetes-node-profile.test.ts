@@ -187,7 +187,21 @@ const judgesRunningState = (c: LoadedCheck): boolean => c.audit?.probeId === "sy
 const FIREWALL_UNDECIDED = /^(cannot tell whether the check applies: )?cannot determine (judged|inUseCount): no \/run\/systemd\/system, and \/proc\/1\/comm is missing: cannot confirm that systemd does not run this host$/;
 const isFirewall = (key: string): boolean => key.startsWith(`${DEB}/4.`);
 
+/**
+ * CIS 4 items the profile tailors out (kube-proxy and the CNI own the node's iptables rules):
+ * an exclusion is decided before the section's applicability, so they skip with the reason
+ * on every view, in every pack (Ubuntu 22.04 numbers "iptables are flushed" 4.2.3).
+ */
+const IPTABLES_OWNED = "kube-proxy (iptables mode) and the CNI plugin own the node's iptables rules (Service NAT, KUBE-* chains, pod traffic); flushing them cuts the node's Services and pod network until kube-proxy writes them again. Rules owned by Kubernetes are not leftovers to flush.";
+const FIREWALL_TAILORED: Record<string, string> = {
+  "cis-debian-12/4.3.3": tailoredOut(IPTABLES_OWNED),
+  "cis-ubuntu-22.04/4.2.3": tailoredOut(IPTABLES_OWNED),
+  "cis-ubuntu-24.04/4.3.3": tailoredOut(IPTABLES_OWNED),
+};
+
 function expectedCompliant(c: LoadedCheck): { status: Status; message?: string | RegExp } {
+  const tailored = FIREWALL_TAILORED[c.key];
+  if (tailored) return { status: "skip", message: tailored };
   if (isFirewall(c.key)) return { status: "error", message: FIREWALL_UNDECIDED };
   if (!c.manual && !otherOs(c.key) && !(c.key in EXPECTED_SKIPS) && judgesRunningState(c)) return { status: "error", message: SYSTEMD_UNREACHABLE };
   if (c.manual) {
@@ -565,11 +579,22 @@ describe(`profile ${PROFILE}: a compliant kubeadm Debian 12 node`, () => {
       if (!ok) diff.push(`${c.key}: ${got.status} (${got.message ?? ""}), expected ${want.status}${want.message !== undefined ? ` (${String(want.message)})` : ""}`);
     }
     // Every listed skip names a real check of the profile.
-    for (const k of [...Object.keys(EXPECTED_SKIPS), ...Object.keys(MANUAL_SKIPS)]) if (!results.has(k)) diff.push(`${k}: listed as a skip but not in the profile`);
+    for (const k of [...Object.keys(EXPECTED_SKIPS), ...Object.keys(MANUAL_SKIPS), ...Object.keys(FIREWALL_TAILORED)]) if (!results.has(k)) diff.push(`${k}: listed as a skip but not in the profile`);
     expect(diff, `compliant node, checks not as expected:\n  ${diff.join("\n  ")}`).toEqual([]);
     const automated = checks.filter((c) => !c.manual);
     const passing = automated.filter((c) => results.get(c.key)?.status === "pass");
     expect(passing.length).toBeGreaterThan(190);
+  });
+
+  it("CIS 4: only \"iptables are flushed\" is tailored (kube-proxy and the CNI own those rules); the single-utility and default-deny items stay the benchmark's", async () => {
+    const checks = await profileChecks();
+    const tailoring = (k: string) => checks.find((c) => c.key === k)?.tailoring;
+    for (const k of Object.keys(FIREWALL_TAILORED)) {
+      expect(tailoring(k), k).toMatchObject({ profile: PROFILE, exclude: true, reason: IPTABLES_OWNED });
+    }
+    const firewall = checks.filter((c) => /^cis-(debian-12|ubuntu-22\.04|ubuntu-24\.04)\/4\./.test(c.key));
+    expect(firewall.length).toBeGreaterThan(80);
+    expect(firewall.filter((c) => c.tailoring).map((c) => c.key).sort()).toEqual(Object.keys(FIREWALL_TAILORED).sort());
   });
 
   it("has a violation for every automated check that passes, and none for another check", async () => {
