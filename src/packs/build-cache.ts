@@ -11,7 +11,8 @@ import { writeFileDurable } from "../util/durable-write.js";
 import { positionOf } from "../util/yaml-source.js";
 import { loadPacks, parseYamlFile, type PackError } from "./load.js";
 import { applyProfile, loadProfile } from "./profile.js";
-import { PackFileSchema } from "./schema.js";
+import { packSchemas } from "./schema.js";
+import { loadZod } from "../util/lazy-zod.js";
 import { pushAll } from "../util/array.js";
 
 async function yamlFiles(dir: string): Promise<string[]> {
@@ -26,6 +27,7 @@ async function yamlFiles(dir: string): Promise<string[]> {
 
 export async function buildPackCache(dirs: readonly string[]): Promise<PackCacheFile> {
   const entries: PackCacheFile["entries"] = {};
+  await loadZod();
   // Fully loaded once (schema, probe params, every expectation compiled): a file with any
   // error is not marked valid, so the loader checks it again rather than trust it.
   const params = await validParams(dirs);
@@ -40,7 +42,7 @@ export async function buildPackCache(dirs: readonly string[]): Promise<PackCache
       entries[textHash(await readFile(file, "utf8"))] = {
         data: pf.data,
         checkPositions: checks.map((_, i) => positionOf(pf, ["checks", i], false)),
-        ...(isPack && !withErrors.has(file) && PackFileSchema.safeParse(pf.data).success ? { valid: true as const } : {}),
+        ...(isPack && !withErrors.has(file) && packSchemas().PackFileSchema.safeParse(pf.data).success ? { valid: true as const } : {}),
       };
     }
   }

@@ -13,18 +13,8 @@ import type { References, Severity } from "../model/vocabulary.js";
 import { compileFields, MatcherSyntaxError, type FieldsMatcher } from "../matchers/index.js";
 import { getProbe } from "../probes/index.js";
 import type { Probe } from "../probes/types.js";
-import {
-  CheckSchema,
-  ConditionSchema,
-  DefaultsSchema,
-  PackMetaSchema,
-  VarsSchema,
-  type CheckDef,
-  type ConditionDef,
-  type FixDef,
-  type PackMeta,
-} from "./schema.js";
-import { z as zod } from "zod";
+import { packSchemas, type CheckDef, type ConditionDef, type FixDef, type PackMeta, type PackSchemas } from "./schema.js";
+import { lazySchema, loadZod, ZodNotLoaded, zodNow } from "../util/lazy-zod.js";
 import { defaultPackCache, textHash, validatedParams, type CachedPackFile, type PackCache } from "./cache.js";
 
 export interface PackError {
@@ -211,6 +201,22 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
     const pf = await parseYamlFile(file, errors, undefined, options.cache);
     if (pf) parsed.push(pf);
   }
+  // Compiled without zod while everything is proved by the build's cache; a pack that needs
+  // validation (an edited file, params no build saw) meets ZodNotLoaded: load zod, compile again.
+  for (;;) {
+    const mark = errors.length;
+    try {
+      return compilePack(files, parsed, errors, options);
+    } catch (e) {
+      if (!(e instanceof ZodNotLoaded)) throw e;
+      errors.length = mark;
+      await loadZod();
+    }
+  }
+}
+
+/** A pack from its parsed files (synchronous: see loadPack). */
+function compilePack(files: string[], parsed: ParsedFile[], errors: PackError[], options: LoadOptions): LoadedPack | null {
   const withMeta = parsed.filter((f) => f.data.pack !== undefined);
   const dir = path.dirname(files[0] ?? ".");
   if (withMeta.length !== 1) {
@@ -230,14 +236,14 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
     return null;
   }
   const metaFile = withMeta[0] as ParsedFile;
-  const meta = metaFile.validated ? { success: true as const, data: metaFile.data.pack as PackMeta } : PackMetaSchema.safeParse(metaFile.data.pack);
+  const meta = metaFile.validated ? { success: true as const, data: metaFile.data.pack as PackMeta } : packSchemas().PackMetaSchema.safeParse(metaFile.data.pack);
   if (!meta.success) {
     reportZod(metaFile, ["pack"], meta.error, errors);
     return null;
   }
   let packVars: Record<string, unknown> = {};
   if (metaFile.data.vars !== undefined) {
-    const v = metaFile.validated ? { success: true as const, data: metaFile.data.vars as Record<string, unknown> } : VarsSchema.safeParse(metaFile.data.vars);
+    const v = metaFile.validated ? { success: true as const, data: metaFile.data.vars as Record<string, unknown> } : packSchemas().VarsSchema.safeParse(metaFile.data.vars);
     if (!v.success) {
       reportZod(metaFile, ["vars"], v.error, errors);
       return null;
@@ -249,7 +255,9 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
   // conditions (so "no kubelet on this node" is said before "another edition applies").
   let packApplies: CompiledCondition[] = [];
   if (metaFile.data.applies !== undefined) {
-    const a = zod.array(ConditionSchema).safeParse(metaFile.data.applies);
+    const a = metaFile.validated
+      ? { success: true as const, data: metaFile.data.applies as ConditionDef[] }
+      : zodNow().array(packSchemas().ConditionSchema).safeParse(metaFile.data.applies);
     if (!a.success) {
       reportZod(metaFile, ["applies"], a.error, errors);
       return null;
@@ -351,14 +359,16 @@ function protoKeys(data: unknown): (string | number)[][] {
   return out;
 }
 
-const FileBodySchema = zod.strictObject({
-  pack: zod.unknown().optional(),
-  vars: zod.unknown().optional(),
-  applies: zod.unknown().optional(),
-  section: zod.strictObject({ id: zod.string(), title: zod.string() }).optional(),
-  defaults: DefaultsSchema.optional(),
-  checks: zod.array(zod.unknown()).optional(),
-});
+const FileBodySchema = lazySchema((z) =>
+  z.strictObject({
+    pack: z.unknown().optional(),
+    vars: z.unknown().optional(),
+    applies: z.unknown().optional(),
+    section: z.strictObject({ id: z.string(), title: z.string() }).optional(),
+    defaults: packSchemas().DefaultsSchema.optional(),
+    checks: z.array(z.unknown()).optional(),
+  }),
+);
 
 function compileFile(
   pf: ParsedFile,
@@ -369,11 +379,11 @@ function compileFile(
   packApplies: CompiledCondition[],
 ): LoadedCheck[] {
   const { pack: _pack, ...body } = pf.data;
-  const shell = pf.validated ? { success: true as const, data: body as z.output<typeof FileBodySchema> } : FileBodySchema.safeParse(body);
+  const shell = pf.validated ? { success: true as const, data: body as z.output<typeof FileBodySchema.schema> } : FileBodySchema.safeParse(body);
   if (!shell.success) {
     // Unknown top-level keys were reported by parseYamlFile already.
     const issues = shell.error.issues.filter((i) => i.code !== "unrecognized_keys" || i.path.length > 0);
-    if (issues.length > 0) reportZod(pf, [], new zod.ZodError(issues), errors);
+    if (issues.length > 0) reportZod(pf, [], new (zodNow().ZodError)(issues), errors);
     return [];
   }
   const defaults = shell.data.defaults ?? {};
@@ -384,7 +394,7 @@ function compileFile(
     const base = ["checks", i];
     const rawId = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>).id : undefined;
     const checkId = typeof rawId === "string" ? rawId : undefined;
-    const parsed = pf.validated ? { success: true as const, data: raw as CheckDef } : CheckSchema.safeParse(raw);
+    const parsed = pf.validated ? { success: true as const, data: raw as CheckDef } : packSchemas().CheckSchema.safeParse(raw);
     if (!parsed.success) {
       reportZod(pf, base, parsed.error, errors, checkId);
       return;
@@ -400,7 +410,7 @@ function compileCheck(
   meta: PackMeta,
   def: CheckDef,
   base: (string | number)[],
-  defaults: z.output<typeof DefaultsSchema>,
+  defaults: z.output<PackSchemas["DefaultsSchema"]>,
   defaultApplies: CompiledCondition[],
   vars: Vars,
   errors: PackError[],
@@ -599,7 +609,7 @@ export function compileExpect(
 export function reportZod(
   pf: ParsedFile,
   base: YamlPath,
-  error: zod.ZodError,
+  error: z.ZodError,
   errors: PackError[],
   checkId?: string,
   prefix = "",

@@ -19,7 +19,8 @@ import {
   type PackError,
 } from "./load.js";
 import { positionOf } from "../util/yaml-source.js";
-import { ProfileFileSchema, type FixDef, type TailorRuleDef } from "./schema.js";
+import { packSchemas, type FixDef, type TailorRuleDef } from "./schema.js";
+import { loadZod } from "../util/lazy-zod.js";
 
 export interface LoadedProfile {
   id: string;
@@ -50,7 +51,9 @@ export async function loadProfile(
   }
   const pf = await parseYamlFile(file, errors, ["profile", "packs", "vars", "tailor"]);
   if (!pf) return { errors };
-  const parsed = ProfileFileSchema.safeParse(pf.data);
+  // A profile is always validated (the pack cache proves packs only).
+  await loadZod();
+  const parsed = packSchemas().ProfileFileSchema.safeParse(pf.data);
   if (!parsed.success) {
     reportZod(pf, [], parsed.error, errors);
     return { errors };

@@ -4,7 +4,7 @@
  * accounts, and each account's home directory owner and mode — read through the root,
  * so a mounted host's accounts are the host's, not this machine's NSS view.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import {
   hashAlgorithm,
@@ -101,9 +101,9 @@ const FIELDS = [
   "users", "passwords", "uid0", "duplicateUids", "duplicateNames", "loginUsers", "groupMembers", "emptyGroups", "uidMin",
 ] as const;
 
-const params = z.strictObject({
+const params = lazySchema((z) => z.strictObject({
   homes: z.boolean().default(true).describe("Stat each account's home directory (owner, mode)."),
-});
+}));
 
 const NO_LOGIN_SHELLS = new Set(["nologin", "false"]);
 

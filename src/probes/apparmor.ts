@@ -11,7 +11,7 @@
  * the profiles file refused (it is root-only), a process table hidden by hidepid, or
  * processes whose label or executable could not be read.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import { runningSystem } from "./kit/shared.js";
 import { readText } from "./kit/read.js";
@@ -66,7 +66,7 @@ async function label(ctx: ProbeContext, pid: number): Promise<string | null> {
 export default defineProbe({
   id: "apparmor",
   summary: "AppArmor on the running kernel: enabled, the loaded profiles and their modes (securityfs), processes unconfined although their executable has a profile",
-  params: z.strictObject({}),
+  params: lazySchema((z) => z.strictObject({})),
   fields: FIELDS,
   /** sysfs and securityfs raise no events: their paths are polled; the processes' labels are the safety net's. */
   watch(_p, seen) {

@@ -5,7 +5,7 @@
  * root the loaded rules do not exist (not applicable); where auditctl is missing or fails
  * on a running host they are unknown, never "none".
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { pushAll } from "../util/array.js";
@@ -76,7 +76,7 @@ async function loadedRules(ctx: ProbeContext): Promise<Loaded> {
 export default defineProbe({
   id: "audit-rules",
   summary: "Audit rules boot loads (/etc/audit/rules.d) and, on the live host, the loaded ones (auditctl -l)",
-  params: z.strictObject({}),
+  params: lazySchema((z) => z.strictObject({})),
   fields: ["files", "rules", "immutable", "loaded"],
   /** The rules files by their directory; the loaded rules (auditctl -l) only by the safety net. */
   watch(_p, seen) {

@@ -5,7 +5,7 @@
  * arguments; whether a superuser and a password are set (grub.cfg, RHEL's user.cfg) — never
  * the hash; and /etc/default/grub's GRUB_CMDLINE_LINUX(_DEFAULT) that new entries get.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { parseBlsEntry, parseDefaultGrub, parseGrubCfg, parseGrubenv, splitArgs } from "./parse/grub.js";
@@ -54,7 +54,7 @@ async function read(ctx: ProbeContext, p: string, errors: string[]): Promise<Rea
 export default defineProbe({
   id: "bootloader",
   summary: "GRUB's kernel entries and their arguments (grub.cfg, BLS entries), its superuser and password (never the hash), /etc/default/grub",
-  params: z.strictObject({}),
+  params: lazySchema((z) => z.strictObject({})),
   fields: ["found", "configFile", "entries", "entryCount", "superusers", "password", "defaultArgs"],
   /** The GRUB configuration files it read. */
   watch(_p, seen) {

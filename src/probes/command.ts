@@ -6,7 +6,7 @@
  * A non-zero exit is a fact (`exitCode`); a command that cannot be run, times out, or
  * whose output was cut is an error — its output would not be the whole answer.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { NodewardError } from "../errors.js";
 import { defineProbe } from "./types.js";
 
@@ -23,7 +23,7 @@ export interface CommandFact {
 export const MAX_COMMAND_TIMEOUT_MS = 120_000;
 export const MAX_COMMAND_OUTPUT_BYTES = 16 * 1024 * 1024;
 
-const params = z.strictObject({
+const params = lazySchema((z) => z.strictObject({
   argv: z
     .array(z.string().min(1).refine((s) => !s.includes("\0"), "argv entries must not contain NUL"))
     .min(1)
@@ -36,7 +36,7 @@ const params = z.strictObject({
   timeoutMs: z.number().int().positive().max(MAX_COMMAND_TIMEOUT_MS).default(10_000),
   maxOutputBytes: z.number().int().positive().max(MAX_COMMAND_OUTPUT_BYTES).default(65_536),
   liveOnly: z.boolean().default(true).describe("Refuse to run when scanning a root other than `/`."),
-});
+}));
 
 function stripFinalNewline(s: string): string {
   if (s.endsWith("\r\n")) return s.slice(0, -2);

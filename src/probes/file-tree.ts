@@ -11,7 +11,9 @@
  */
 import type { Stats } from "node:fs";
 import path from "node:path";
-import { z } from "zod";
+import type { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
+import { absolutePath } from "./kit/params.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { idNames, type IdNames } from "./kit/shared.js";
@@ -33,38 +35,41 @@ export const DEFAULT_EXCLUDE = [
   "/var/lib/containerd", "/var/lib/docker", "/var/lib/containers", "/var/lib/kubelet/pods",
 ] as const;
 
-const absolute = z.string().min(1).refine((p) => p.startsWith("/") && !p.includes("\0"), "must be an absolute path");
-const octal = z.string().regex(/^[0-7]{1,4}$/, 'an octal mode as a quoted string, e.g. "6000"');
 const TYPES = ["file", "directory", "other"] as const;
 type EntryType = (typeof TYPES)[number];
 
-const filterSchema = z.strictObject({
-  "perm-any": octal.optional().describe("Any of these bits set (find -perm /MODE)."),
-  "perm-all": octal.optional().describe("All of these bits set (find -perm -MODE)."),
-  type: z.union([z.enum(TYPES), z.array(z.enum(TYPES)).min(1)]).optional().describe("Entry types; all but symlinks by default."),
-  nouser: z.boolean().optional().describe("Owner uid has no name in the root's /etc/passwd. With nogroup: either (find -nouser -o -nogroup)."),
-  nogroup: z.boolean().optional().describe("Group gid has no name in the root's /etc/group."),
-  excludeSticky: z.boolean().optional().describe("Leave out directories with the sticky bit (world-writable /tmp is fine)."),
+const params = lazySchema((z) => {
+  const absolute = absolutePath(z);
+  const octal = z.string().regex(/^[0-7]{1,4}$/, 'an octal mode as a quoted string, e.g. "6000"');
+
+  const filterSchema = z.strictObject({
+    "perm-any": octal.optional().describe("Any of these bits set (find -perm /MODE)."),
+    "perm-all": octal.optional().describe("All of these bits set (find -perm -MODE)."),
+    type: z.union([z.enum(TYPES), z.array(z.enum(TYPES)).min(1)]).optional().describe("Entry types; all but symlinks by default."),
+    nouser: z.boolean().optional().describe("Owner uid has no name in the root's /etc/passwd. With nogroup: either (find -nouser -o -nogroup)."),
+    nogroup: z.boolean().optional().describe("Group gid has no name in the root's /etc/group."),
+    excludeSticky: z.boolean().optional().describe("Leave out directories with the sticky bit (world-writable /tmp is fine)."),
+  });
+
+  return z.strictObject({
+    paths: z.array(absolute).min(1).default(["/"]).describe("Start directories (a start path's own symlink is followed)."),
+    exclude: z.array(absolute).default([...DEFAULT_EXCLUDE]).describe("Directories not entered unless they are a start path."),
+    filter: filterSchema.default({}),
+    oneFilesystem: z.boolean().default(true).describe("Do not descend into other filesystems (find -xdev)."),
+    // A server root holds a few hundred thousand entries (kernels' modules and headers alone
+    // are tens of thousands); 200,000 left real hosts' walks incomplete. The cap bounds a
+    // runaway tree; timeoutMs bounds the time (measured ~30,000-60,000 entries/s on 2 cores).
+    maxEntries: z.number().int().min(1).max(5_000_000).default(2_000_000),
+    maxDepth: z.number().int().min(0).max(1000).default(64),
+    timeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
+    maxMatches: z.number().int().min(1).max(100_000).default(1000).describe("Matches listed (count is always complete)."),
+    retainAll: z.number().int().min(0).max(5_000_000).default(50_000)
+      .describe("Entries kept in memory in full; past this only notable ones (special bits, unknown owner/group, neither file nor directory)."),
+  });
 });
 
-const params = z.strictObject({
-  paths: z.array(absolute).min(1).default(["/"]).describe("Start directories (a start path's own symlink is followed)."),
-  exclude: z.array(absolute).default([...DEFAULT_EXCLUDE]).describe("Directories not entered unless they are a start path."),
-  filter: filterSchema.default({}),
-  oneFilesystem: z.boolean().default(true).describe("Do not descend into other filesystems (find -xdev)."),
-  // A server root holds a few hundred thousand entries (kernels' modules and headers alone
-  // are tens of thousands); 200,000 left real hosts' walks incomplete. The cap bounds a
-  // runaway tree; timeoutMs bounds the time (measured ~30,000-60,000 entries/s on 2 cores).
-  maxEntries: z.number().int().min(1).max(5_000_000).default(2_000_000),
-  maxDepth: z.number().int().min(0).max(1000).default(64),
-  timeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
-  maxMatches: z.number().int().min(1).max(100_000).default(1000).describe("Matches listed (count is always complete)."),
-  retainAll: z.number().int().min(0).max(5_000_000).default(50_000)
-    .describe("Entries kept in memory in full; past this only notable ones (special bits, unknown owner/group, neither file nor directory)."),
-});
-
-type Params = z.output<typeof params>;
-export type FileTreeFilter = z.output<typeof filterSchema>;
+type Params = z.output<typeof params.schema>;
+export type FileTreeFilter = Params["filter"];
 
 export interface TreeMatch {
   path: string;

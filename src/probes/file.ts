@@ -6,7 +6,9 @@
  * content, so a huge file only errors when a key, pattern or document needs it.
  */
 import type { Stats } from "node:fs";
-import { z } from "zod";
+import type { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
+import { absolutePath } from "./kit/params.js";
 import { NodewardError, describeError, nodewardError } from "../errors.js";
 import { COMPONENTS, componentFile } from "./k8s/components.js";
 import { KUBELET_FILES, kubeletFile, kubeletInfo } from "./k8s/kubelet-info.js";
@@ -27,7 +29,6 @@ export { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
 
 const PATH_OF = KUBELET_FILES;
 
-const absolute = z.string().min(1).refine((p) => p.startsWith("/") && !p.includes("\0"), "must be an absolute path");
 
 /** RE2 syntax, linear-time matching (src/util/regex.ts); the reason RE2 refuses a pattern, or undefined. */
 function patternProblem(p: string): string | undefined {
@@ -39,37 +40,40 @@ function patternProblem(p: string): string | undefined {
   }
 }
 
-const params = z
-  .strictObject({
-    path: absolute.optional(),
-    glob: absolute.optional(),
-    pathOf: z.enum(PATH_OF).optional(),
-    /** A file a component names: `{component: kube-apiserver, flag: audit-policy-file}` or `{component: etcd, manifest: true}`. */
-    pathFrom: z
-      .strictObject({ component: z.enum(COMPONENTS), flag: z.string().min(1).optional(), manifest: z.literal(true).optional() })
-      .refine((f) => (f.flag === undefined) !== (f.manifest === undefined), "pathFrom takes flag or manifest: true")
-      .optional(),
-    key: z.string().min(1).optional(),
-    /** Parse the whole file (format yaml or json) into the `document` field. */
-    document: z.literal(true).optional(),
-    format: z.enum(["space", "equals", "yaml", "json"]).default("space"),
-    /** RE2 syntax, matched line by line in linear time. */
-    pattern: z
-      .string()
-      .min(1)
-      .superRefine((s, c) => {
-        const why = patternProblem(s);
-        if (why !== undefined) c.addIssue({ code: "custom", message: `not a valid RE2 regular expression: ${why}` });
-      })
-      .optional(),
-  })
-  .refine(
-    (p) => [p.path, p.glob, p.pathOf, p.pathFrom].filter((x) => x !== undefined).length === 1,
-    "give exactly one of path, glob, pathOf, pathFrom",
-  )
-  .refine((p) => p.document === undefined || p.format === "yaml" || p.format === "json", "document needs format: yaml or json");
+const params = lazySchema((z) => {
+  const absolute = absolutePath(z);
+  return z
+    .strictObject({
+      path: absolute.optional(),
+      glob: absolute.optional(),
+      pathOf: z.enum(PATH_OF).optional(),
+      /** A file a component names: `{component: kube-apiserver, flag: audit-policy-file}` or `{component: etcd, manifest: true}`. */
+      pathFrom: z
+        .strictObject({ component: z.enum(COMPONENTS), flag: z.string().min(1).optional(), manifest: z.literal(true).optional() })
+        .refine((f) => (f.flag === undefined) !== (f.manifest === undefined), "pathFrom takes flag or manifest: true")
+        .optional(),
+      key: z.string().min(1).optional(),
+      /** Parse the whole file (format yaml or json) into the `document` field. */
+      document: z.literal(true).optional(),
+      format: z.enum(["space", "equals", "yaml", "json"]).default("space"),
+      /** RE2 syntax, matched line by line in linear time. */
+      pattern: z
+        .string()
+        .min(1)
+        .superRefine((s, c) => {
+          const why = patternProblem(s);
+          if (why !== undefined) c.addIssue({ code: "custom", message: `not a valid RE2 regular expression: ${why}` });
+        })
+        .optional(),
+    })
+    .refine(
+      (p) => [p.path, p.glob, p.pathOf, p.pathFrom].filter((x) => x !== undefined).length === 1,
+      "give exactly one of path, glob, pathOf, pathFrom",
+    )
+    .refine((p) => p.document === undefined || p.format === "yaml" || p.format === "json", "document needs format: yaml or json");
+});
 
-type Params = z.output<typeof params>;
+type Params = z.output<typeof params.schema>;
 
 export interface FileFactValue {
   path: string | null;

@@ -19,7 +19,7 @@
  */
 import { pushAll } from "../util/array.js";
 import path from "node:path";
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import { initProcPath } from "../host/running-system.js";
 import { includeReader } from "./kit/include-reader.js";
@@ -432,10 +432,10 @@ async function ruleset(ctx: ProbeContext, backend: Backend): Promise<Fact<Firewa
 export default defineProbe({
   id: "firewall",
   summary: "The host firewall: utilities installed, enabled, active and in use; a backend's ruleset (nftables, iptables, ip6tables, ufw) live on a running system, persisted offline: policies, loopback, established, open ports",
-  params: z.strictObject({
+  params: lazySchema((z) => z.strictObject({
     backend: z.enum(BACKENDS).optional().describe("Ruleset to summarise; without it, which utilities are installed and in use."),
     prefer: z.enum(["ufw", "nftables", "iptables", "firewalld"]).optional().describe("Inventory: the utility judged when none is in use (the site's choice)."),
-  }),
+  })),
   fields: ["backend", "view", ...PERSISTED_FIELDS, ...RULESET_FIELDS, "portsWithoutRule", ...INVENTORY_FIELDS],
   /** Packages, unit files and ruleset files by what was read; the live ruleset only by the safety net; listening sockets polled. */
   watch(_p, seen) {

@@ -3,7 +3,7 @@
  * (/etc/passwd): duplicate gids and names, the gid-0 groups, primary gids no group has, and
  * each group's members — listed in /etc/group or by primary gid.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { pushAll } from "../util/array.js";
 import { parseGroupEntries, parsePasswdEntries } from "./parse/accounts.js";
 import { defineProbe, type Evidence, type Fact } from "./types.js";
@@ -39,7 +39,7 @@ const FIELDS = ["groups", "duplicateGids", "duplicateNames", "gid0", "missingPri
 export default defineProbe({
   id: "groups",
   summary: "Local groups from /etc/group with their members and the accounts' primary groups: duplicates, gid 0, missing primary groups",
-  params: z.strictObject({}),
+  params: lazySchema((z) => z.strictObject({})),
   fields: FIELDS,
   /** /etc/group, /etc/gshadow and /etc/passwd as it read them. */
   watch(_p, seen) {

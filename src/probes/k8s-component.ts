@@ -4,7 +4,7 @@
  * running process or its static pod manifest (k8s/components.ts), a setting resolved by
  * the same rule as the kubelet's (k8s/effective.ts).
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { normaliseFlagName } from "./parse/kubelet-flags.js";
 import { COMPONENTS, componentInfo, componentSetting, type ComponentInfo } from "./k8s/components.js";
 import { defineProbe, type Evidence } from "./types.js";
@@ -27,11 +27,18 @@ export {
 // ---------------------------------------------------------------------------------------
 // The probe.
 // ---------------------------------------------------------------------------------------
-const settingSchema = z.strictObject({
-  flag: z.string().min(1),
-  config: z.string().min(1).optional(),
-  default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
-});
+const params = lazySchema((z) =>
+  z.strictObject({
+    component: z.enum(COMPONENTS),
+    setting: z
+      .strictObject({
+        flag: z.string().min(1),
+        config: z.string().min(1).optional(),
+        default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+      })
+      .optional(),
+  }),
+);
 
 function infoEvidence(info: ComponentInfo): Evidence[] {
   const ev: Evidence[] = [];
@@ -45,7 +52,7 @@ function infoEvidence(info: ComponentInfo): Evidence[] {
 export default defineProbe({
   id: "k8s-component",
   summary: "Effective flags of kube-apiserver, etcd, kube-proxy, kube-controller-manager or kube-scheduler (process, else static pod manifest)",
-  params: z.strictObject({ component: z.enum(COMPONENTS), setting: settingSchema.optional() }),
+  params,
   fields: [
     "component",
     "present",

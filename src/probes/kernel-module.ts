@@ -6,7 +6,7 @@
  * loadable-module support (no `/proc/modules`), where "not loaded, cannot be loaded" is a
  * real answer rather than an error.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import {
   isDisablingInstall,
@@ -132,7 +132,7 @@ export function parseProcFilesystems(text: string): Map<string, number> {
 export default defineProbe({
   id: "kernel-module",
   summary: "Kernel module state: loaded, built in, available on disk, disabled by modprobe.d install/blacklist",
-  params: z.strictObject({ name: z.string().min(1) }),
+  params: lazySchema((z) => z.strictObject({ name: z.string().min(1) })),
   fields: [
     "name",
     "moduleSupport",

@@ -9,7 +9,7 @@
  * `unknown` with the reason and the check is `error`. A node that looks like Kubernetes
  * whose kubelet cannot be resolved reports `present` as unknown, never false.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { normaliseFlagName } from "./parse/kubelet-flags.js";
 import { kubeletInfo, kubeletSetting, type KubeletInfo } from "./k8s/kubelet-info.js";
 import { defineProbe, type Evidence, type Fact } from "./types.js";
@@ -23,13 +23,18 @@ export { kubeletInfo, kubeletSetting, type KubeletInfo } from "./k8s/kubelet-inf
 
 const UNIT = "kubelet.service";
 
-const settingSchema = z
+const params = lazySchema((z) =>
+  z.strictObject({
+    setting: z
   .strictObject({
     flag: z.string().min(1).optional(),
     config: z.string().min(1).optional(),
     default: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
   })
-  .refine((s) => s.flag !== undefined || s.config !== undefined, { message: "setting needs flag or config (or both)" });
+  .refine((s) => s.flag !== undefined || s.config !== undefined, { message: "setting needs flag or config (or both)" })
+      .optional(),
+  }),
+);
 
 function distributionEvidence(info: KubeletInfo): Evidence[] {
   if (!info.distribution || info.distribution === "none") return [];
@@ -81,7 +86,7 @@ function withUnknown<V extends object>(fact: Fact<V>, unknown: Record<string, st
 export default defineProbe({
   id: "kubelet",
   summary: "Kubelet effective configuration and distribution (process, unit or embedding; flags > config drop-ins > config file > defaults)",
-  params: z.strictObject({ setting: settingSchema.optional() }),
+  params,
   fields: [
     "present",
     "distribution",

@@ -3,7 +3,7 @@
  * Reads the kernel socket tables and maps each listening socket's inode to the process
  * holding it through /proc/PID/fd/* links (`socket:[INODE]`), like netstat and ss do.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { initProcPath } from "../host/running-system.js";
 import { runningSystem } from "./kit/shared.js";
 import { defineProbe, type Evidence, type ProbeContext } from "./types.js";
@@ -187,13 +187,13 @@ function compareListeners(a: Listener, b: Listener): number {
   return (a.pid ?? -1) - (b.pid ?? -1);
 }
 
-const params = z.strictObject({
+const params = lazySchema((z) => z.strictObject({
   protocols: z
     .array(z.enum(["tcp", "udp"]))
     .min(1)
     .default(["tcp", "udp"])
     .describe("Which socket tables to read; both by default."),
-});
+}));
 
 export default defineProbe({
   id: "listening-ports",

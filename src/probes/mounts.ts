@@ -6,7 +6,7 @@
  * an enabled systemd mount unit (tmp.mount) for a path fstab lacks, and systemd's own API
  * mount of /dev/shm (tmpfs, nosuid,nodev) unless fstab overrides it.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { mountUnitName, normaliseMountPoint, parseFstab, parseMountinfo, type FstabEntry, type MountinfoEntry } from "./parse/mounts.js";
@@ -20,9 +20,9 @@ export { mountUnitName, parseFstab, parseMountinfo } from "./parse/mounts.js";
 export const FSTAB = "/etc/fstab";
 const MOUNTINFO = "1/mountinfo";
 
-const params = z.strictObject({
+const params = lazySchema((z) => z.strictObject({
   path: z.string().min(1).refine((p) => p.startsWith("/") && !p.includes("\0") && !/(^|\/)\.\.?(\/|$)/.test(p), "an absolute path without . or .. components"),
-});
+}));
 
 export interface MountsFact {
   path: string;

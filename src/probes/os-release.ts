@@ -2,7 +2,7 @@
  * The scanned system's identity from os-release(5): used for applicability
  * (a RHEL-only audit skips on Debian) and for the report's inventory of a --root scan.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { osFamily, parseOsRelease } from "./parse/os-release.js";
 import { defineProbe } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
@@ -21,7 +21,7 @@ export interface OsReleaseFact {
 export default defineProbe({
   id: "os-release",
   summary: "The OS of the scanned root, from /etc/os-release",
-  params: z.strictObject({}),
+  params: lazySchema((z) => z.strictObject({})),
   fields: ["exists", "id", "idLike", "family", "versionId", "name", "prettyName"],
   watch(_p, seen) {
     return readsAnd(seen.reads, {});

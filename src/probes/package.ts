@@ -3,7 +3,7 @@
  * the root holds (as goss's detectPackage does): dpkg's status file first, else an rpm
  * database, else no package manager at all.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { DPKG_INSTALLED_STATES, DPKG_STATUS, dpkgStatus } from "./package-dpkg.js";
 import { RPM_DB_DIRS, rpmDbDir, rpmPackages } from "./package-rpm.js";
 import { defineProbe, type Fact } from "./types.js";
@@ -20,9 +20,9 @@ export interface PackageFactValue {
   manager: "dpkg" | "rpm" | "none";
 }
 
-const params = z.strictObject({
+const params = lazySchema((z) => z.strictObject({
   name: z.string().min(1).regex(/^[^\s/]+$/, "a package name has no spaces or slashes"),
-});
+}));
 
 export default defineProbe({
   id: "package",

@@ -4,7 +4,7 @@
  * pwhistory.conf; the last setting wins, a bare word is a flag) and the arguments of its
  * lines in the given PAM services (an argument overrides the file for that line).
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
@@ -20,12 +20,12 @@ const MODULES = {
 
 type Module = keyof typeof MODULES;
 
-const params = z.strictObject({
+const params = lazySchema((z) => z.strictObject({
   module: z.enum(Object.keys(MODULES) as [Module, ...Module[]]),
   option: z.string().min(1).regex(/^[a-z_]+$/, "an option name (minlen, deny, enforce_for_root, …)"),
   /** PAM services whose lines of this module are read for arguments. */
   services: z.array(z.string().min(1).regex(/^[A-Za-z0-9._-]+$/)).min(1),
-});
+}));
 
 export interface PamOptionArg {
   /** The argument's value; "" for a bare flag. */

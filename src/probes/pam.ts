@@ -3,7 +3,7 @@
  * when it is missing), Debian's `@include` and the `include`/`substack` lines resolved —
  * each module line with its control, arguments (options and flags), file and line.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { pamStack, type PamEntry } from "./kit/pam-stack.js";
 import { PAM_TYPES } from "./parse/pam.js";
 import { defineProbe, type Evidence, type Fact } from "./types.js";
@@ -11,11 +11,11 @@ import { readsAnd } from "./kit/watch.js";
 
 export { parsePam } from "./parse/pam.js";
 
-const params = z.strictObject({
+const params = lazySchema((z) => z.strictObject({
   service: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, "a PAM service name (a file under /etc/pam.d)"),
   /** Only this type's lines (auth, account, password, session). */
   type: z.enum(PAM_TYPES).optional(),
-});
+}));
 
 export interface PamFact {
   service: string;

@@ -4,7 +4,7 @@
  * and every account's own ageing from /etc/shadow (last change, min, max, warn, inactive),
  * with its password state and hash scheme. The hash itself never leaves the parser.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { hashAlgorithm, parsePasswdEntries, passwordState } from "./parse/accounts.js";
 import { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
 import { parseShadowAging } from "./parse/shadow-aging.js";
@@ -66,7 +66,7 @@ const intOf = (v: string | undefined): number | undefined => (v !== undefined &&
 export default defineProbe({
   id: "password-aging",
   summary: "Password ageing defaults (login.defs, useradd) and every account's ageing and password state from /etc/shadow (never the hash)",
-  params: z.strictObject({}),
+  params: lazySchema((z) => z.strictObject({})),
   fields: ["loginDefs", "passMaxDays", "passMinDays", "passWarnAge", "encryptMethod", "inactive", "users", "today"],
   /** Login.defs, shadow, passwd, useradd defaults and the files it read. */
   watch(_p, seen) {

@@ -4,7 +4,7 @@
  * the file creation mode, the input modules loaded and inputs configured (does it receive
  * logs from the network?), forwarding to remote hosts, and the selector rules.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import { parseRsyslog } from "./parse/rsyslog.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
@@ -114,7 +114,7 @@ async function load(ctx: ProbeContext): Promise<{ fact: RsyslogFact; unreadable:
 export default defineProbe({
   id: "rsyslog-conf",
   summary: "rsyslog's configuration with its includes: file creation mode, modules, network inputs, forwarding, rules",
-  params: z.strictObject({}),
+  params: lazySchema((z) => z.strictObject({})),
   fields: ["exists", "files", "fileCreateMode", "fileCreateModeAt", "modules", "networkInputs", "forwards", "rules"],
   /** Rsyslog.conf and every file its includes named. */
   watch(_p, seen) {

@@ -4,7 +4,7 @@
  * in sorted order. `hard` and `soft` are what the `*` domain (every user) gets: the last
  * matching `*` line wins, `-` setting both; every line for the item is in `entries`.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
@@ -17,11 +17,11 @@ export { parseLimitsConf } from "./parse/limits.js";
 export const LIMITS_CONF = "/etc/security/limits.conf";
 export const LIMITS_D = "/etc/security/limits.d";
 
-const params = z.strictObject({
+const params = lazySchema((z) => z.strictObject({
   item: z.string().min(1).regex(/^[a-z]+$/, "a limits item is lower-case letters (core, nofile, maxlogins, …)"),
   /** The domain whose effective limit `hard`/`soft` report; default `*` (every user). */
   domain: z.string().min(1).regex(/^[*@%A-Za-z0-9_.:-]+$/).default("*"),
-});
+}));
 
 export interface SecurityLimitsFact {
   item: string;

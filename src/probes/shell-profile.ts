@@ -4,7 +4,8 @@
  * permissions it leaves — across /etc/profile, /etc/profile.d/*.sh, /etc/bash.bashrc and
  * /etc/bashrc (CIS 5.4.3.2/5.4.3.3, KISA U-54/U-56), or a given user's files (`paths`).
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
+import { absolutePath } from "./kit/params.js";
 import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
@@ -16,15 +17,14 @@ export { parseShellProfile, umaskPermits } from "./parse/shell-profile.js";
 
 export const SYSTEM_SHELL_FILES = ["/etc/profile", "/etc/profile.d/*.sh", "/etc/bash.bashrc", "/etc/bashrc"] as const;
 
-const absolute = z.string().min(1).refine((p) => p.startsWith("/") && !p.includes("\0"), "must be an absolute path");
-
-const params = z
-  .strictObject({
+const params = lazySchema((z) =>
+  z.strictObject({
     /** A variable (TMOUT); omit it for the umask commands. */
     variable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
     /** Files to read instead of the system-wide ones (a `*` in the last component is a glob). */
-    paths: z.array(absolute).min(1).optional(),
-  });
+    paths: z.array(absolutePath(z)).min(1).optional(),
+  }),
+);
 
 export interface ShellProfileFact {
   files: string[];

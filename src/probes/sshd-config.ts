@@ -5,7 +5,7 @@
  * Includes, first value wins, Match blocks left out, compiled-in defaults for unset
  * keywords. See src/probes/parse/sshd-config.ts for the rules and the defaults table.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { NodewardError, nodewardError, describeError } from "../errors.js";
 import {
   SshdIncludeError,
@@ -74,9 +74,9 @@ function loadConfig(ctx: ProbeContext): Promise<Loaded> {
 export default defineProbe({
   id: "sshd-config",
   summary: "The effective global value of an sshd_config keyword (Includes, first value wins, Match blocks excluded, compiled-in defaults)",
-  params: z.strictObject({
+  params: lazySchema((z) => z.strictObject({
     key: z.string().min(1).regex(/^[A-Za-z][A-Za-z0-9]*$/, "an sshd_config keyword, e.g. PermitRootLogin"),
-  }),
+  })),
   fields: ["present", "key", "value", "values", "source", "file", "line", "raw", "settings"],
   /** sshd_config and every file its Includes named or globbed. */
   watch(_p, seen) {

@@ -6,7 +6,7 @@
  * authenticate and NOPASSWD.
  */
 import path from "node:path";
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import { parseSudoers, type SudoDefault, type SudoUserSpec } from "./parse/sudoers.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
@@ -83,7 +83,7 @@ async function load(ctx: ProbeContext): Promise<{ fact: SudoersFact; unreadable:
 export default defineProbe({
   id: "sudoers",
   summary: "sudo's policy from /etc/sudoers and its includes: Defaults (use_pty, logfile, timestamp_timeout, authenticate) and user specifications",
-  params: z.strictObject({}),
+  params: lazySchema((z) => z.strictObject({})),
   fields: ["exists", "defaults", "userSpecs", "files", "usePty", "logfile", "timestampTimeout", "authenticateDisabled", "nopasswd"],
   /** /etc/sudoers and every file its includes named. */
   watch(_p, seen) {

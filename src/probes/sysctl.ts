@@ -2,7 +2,7 @@
  * sysctl: a kernel parameter's runtime value (/proc/sys) and the value the boot-time
  * configuration persists (sysctl.d files + /etc/sysctl.conf), each with its source.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { runningSystem } from "./kit/shared.js";
@@ -82,13 +82,13 @@ export interface SysctlFactValue {
   value?: string;
 }
 
-const params = z.strictObject({
+const params = lazySchema((z) => z.strictObject({
   key: z
     .string()
     .min(1)
     .regex(/^[A-Za-z0-9_.:@+/-]+$/, "a sysctl key is letters, digits and . / _ - : @ +")
     .refine((k) => sysctlKeyToPath(k).split("/").every((c) => c !== "" && c !== "." && c !== ".."), "empty or relative component in sysctl key"),
-});
+}));
 
 export default defineProbe({
   id: "sysctl",

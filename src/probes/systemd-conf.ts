@@ -7,7 +7,7 @@
  * default. What `systemd-analyze cat-config systemd/<file>` shows, read from files, so it
  * works on an offline root.
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
@@ -26,12 +26,12 @@ export const SYSTEMD_CONF_FILES = [
 /** Search order for the main file and the drop-in directories (systemd's CONF_PATHS). */
 export const SYSTEMD_CONF_DIRS = ["/etc/systemd", "/run/systemd", "/usr/local/lib/systemd", "/usr/lib/systemd"] as const;
 
-const params = z.strictObject({
+const params = lazySchema((z) => z.strictObject({
   file: z.enum(SYSTEMD_CONF_FILES),
   section: z.string().min(1).regex(/^[A-Za-z0-9-]+$/, "a section name is letters, digits and '-'"),
   /** One key; omit it to get every effective setting of the section as `settings`. */
   key: z.string().min(1).regex(/^[A-Za-z0-9]+$/, "a key is letters and digits").optional(),
-});
+}));
 
 export interface SystemdConfFact {
   file: string;

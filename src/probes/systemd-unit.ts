@@ -5,7 +5,7 @@
  * the scanned system's own systemd (systemd-manager.ts).
  */
 import path from "node:path";
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { unitActiveState } from "./systemd-manager.js";
 import { defineProbe, type Evidence } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
@@ -49,14 +49,14 @@ export interface SystemdUnitFact {
   file?: string;
 }
 
-const params = z.strictObject({
+const params = lazySchema((z) => z.strictObject({
   unit: z
     .string()
     .min(1)
     .max(256)
     .regex(UNIT_NAME_RE, "a unit name: no '/', whitespace or leading '-'")
     .describe("Unit name with its suffix (`rpcbind.socket`); a bare name means `.service`."),
-});
+}));
 
 const INSTALL_RULES = new Set(["WantedBy", "RequiredBy", "UpheldBy", "Alias"]);
 

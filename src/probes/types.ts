@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import type { CommandRunner } from "../host/exec.js";
 import type { HostRoot } from "../host/host-root.js";
+import type { LazySchema } from "../util/lazy-zod.js";
 import type { Evidence } from "../model/evidence.js";
 
 export type { Evidence } from "../model/evidence.js";
@@ -57,8 +58,11 @@ export interface Probe<S extends z.ZodType = z.ZodType, V extends object = Recor
   id: string;
   /** One line for `nodeward checks` and the docs. */
   summary: string;
-  /** Schema of the probe's `params` in YAML; validated at load. */
-  params: S;
+  /**
+   * Schema of the probe's `params` in YAML; validated at load. Built on first use
+   * (`lazySchema`): a scan of packs the build's cache proved loads no schema library.
+   */
+  params: LazySchema<S>;
   /** Top-level fact fields an expectation may name; `"*"` allows any (free-form configs). */
   fields: readonly string[];
   collect(ctx: ProbeContext, params: z.output<S>): Promise<Fact<V>>;

@@ -4,7 +4,7 @@
  * its top with type, mode and whether the account owns them and their group is its primary
  * group (CIS 7.2.10, KISA U-14).
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import { parsePasswdEntries } from "./parse/accounts.js";
 import { isValidLoginShell, parseShells } from "./parse/shells.js";
@@ -54,7 +54,7 @@ export interface UserHomesFact {
 export default defineProbe({
   id: "user-homes",
   summary: "Interactive accounts' home directories (exists, owner, mode) and the dot files at their top (type, mode, owner, group)",
-  params: z.strictObject({}),
+  params: lazySchema((z) => z.strictObject({})),
   fields: ["users", "files"],
   /** Passwd, shells and the home directories it stat'ed. */
   watch(_p, seen) {
