@@ -22,7 +22,9 @@ wrap("lstat", "lstat");
 wrap("readdir", "readdir");
 wrap("readlink", "readlink");
 // Entries of a live procfs are listed, linked and stat'ed synchronously, and opened with
-// the callback API (src/host/host-root.ts): the same calls, recorded the same way.
+// the callback API; where every filesystem is local, the scanned root's paths are all
+// read synchronously (HostRoot.syncCalls in src/host/host-root.ts): the same calls,
+// recorded the same way, so the floor still replays each of them with fs/promises.
 const wrapSync = (name, op) => {
   const orig = fs[name];
   fs[name] = function (p, ...rest) {
@@ -35,6 +37,7 @@ wrapSync("statSync", "stat");
 wrapSync("readdirSync", "readdir");
 wrapSync("readlinkSync", "readlink");
 wrapSync("open", "read");
+wrapSync("openSync", "read");
 syncBuiltinESMExports();
 
 const [out, root = "/"] = process.argv.slice(2);

@@ -14,7 +14,7 @@ import { lstat, open, readdir, readFile, readlink, realpath, stat, statfs, type 
 import { promisify } from "node:util";
 import path from "node:path";
 import { nodewardError } from "../errors.js";
-import { MountView, parseMountinfo } from "./mount-view.js";
+import { MountView, onlyLocalFilesystems, parseMountinfo } from "./mount-view.js";
 import { hiddenProcessesReason } from "./proc-visibility.js";
 import { pushAll } from "../util/array.js";
 
@@ -36,6 +36,11 @@ export interface HostRootOptions {
    * Default: compared once, lazily, from /proc/self/mountinfo and the system's PID 1.
    */
   mounts?: MountView;
+  /**
+   * Make file-system calls synchronously (see HostRoot.syncCalls). Default: when every
+   * filesystem mounted in this process's view is local (/proc/self/mountinfo).
+   */
+  syncCalls?: boolean;
 }
 
 export interface ReadOptions {
@@ -57,6 +62,24 @@ export class HostRoot {
     this.proc = path.resolve(options.proc ?? path.join(this.root, "proc"));
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     if (options.mounts) this.mountView = Promise.resolve(options.mounts);
+    this.syncCallsOption = options.syncCalls;
+  }
+
+  private readonly syncCallsOption: boolean | undefined;
+  private syncCallsCache: boolean | undefined;
+
+  /**
+   * Whether stat, lstat, readlink, readdir and the reads of regular files are made
+   * synchronously. On a local filesystem such a call is answered in microseconds from
+   * the page cache or a local disk, and its thread-pool round trip cost more CPU than the
+   * call itself (~1,500 of them in a full scan: ~70 ms of a cold scan's CPU). A call that
+   * can wait on a network or a server (NFS, FUSE, an automount) must not block the event
+   * loop, where the probe timeout runs: so the calls are synchronous only when every
+   * filesystem in this process's view is local, decided once per HostRoot.
+   */
+  get syncCalls(): boolean {
+    this.syncCallsCache ??= this.syncCallsOption ?? localMountsOnly();
+    return this.syncCallsCache;
   }
 
   private mountView: Promise<MountView> | undefined;
@@ -100,7 +123,7 @@ export class HostRoot {
     // On the live root nothing can escape `/`; the kernel resolves links (and reports ELOOP).
     if (this.isLive) return path.resolve(hostPath);
 
-    return walkInside(this.root, hostPath, followLast, "the root");
+    return walkInside(this.root, hostPath, followLast, "the root", this.syncCalls);
   }
 
   /** The host path of a real path under the root (inverse of resolve, for evidence). */
@@ -112,28 +135,33 @@ export class HostRoot {
 
   /** stat() following links inside the root; null when the path does not exist. */
   async stat(hostPath: string): Promise<Stats | null> {
-    return nullIfMissing(stat(await this.resolve(hostPath)));
+    const real = await this.resolve(hostPath);
+    return this.syncCalls ? syncNullIfMissing(() => fs.statSync(real)) : nullIfMissing(stat(real));
   }
 
   /** lstat(): the last component is not followed; null when the path does not exist. */
   async lstat(hostPath: string): Promise<Stats | null> {
-    return nullIfMissing(lstat(await this.resolve(hostPath, false)));
+    const real = await this.resolve(hostPath, false);
+    return this.syncCalls ? syncNullIfMissing(() => fs.lstatSync(real)) : nullIfMissing(lstat(real));
   }
 
   async readlink(hostPath: string): Promise<string> {
-    return readlink(await this.resolve(hostPath, false));
+    const real = await this.resolve(hostPath, false);
+    return this.syncCalls ? fs.readlinkSync(real) : readlink(real);
   }
 
   /** Directory entries, sorted; null when the directory does not exist. */
   async readdir(hostPath: string): Promise<string[] | null> {
-    const entries = await nullIfMissing(readdir(await this.resolve(hostPath)));
+    const real = await this.resolve(hostPath);
+    const entries = this.syncCalls ? syncNullIfMissing(() => fs.readdirSync(real)) : await nullIfMissing(readdir(real));
     return entries ? entries.sort() : null;
   }
 
   /** Read a regular file as UTF-8, refusing non-regular files and files over the size cap. */
   async readFile(hostPath: string, options: ReadOptions = {}): Promise<string> {
     const real = await this.resolve(hostPath);
-    return readCapped(real, hostPath, options.maxBytes ?? this.maxFileBytes, !this.isLive);
+    const maxBytes = options.maxBytes ?? this.maxFileBytes;
+    return this.syncCalls ? readCappedSync(real, hostPath, maxBytes, !this.isLive) : readCapped(real, hostPath, maxBytes, !this.isLive);
   }
 
   /** readFile, or null when the file does not exist. */
@@ -299,13 +327,13 @@ export class HostRoot {
         return this.resolve("/" + [hostProc, ...parts].join("/"), followLast);
       }
       // Elsewhere: a root of its own.
-      return walkInside(this.proc, "/" + parts.join("/"), followLast, "the proc tree");
+      return walkInside(this.proc, "/" + parts.join("/"), followLast, "the proc tree", this.syncCalls);
     }
     const [pid = "", entry = ""] = parts;
     const isProcess = /^(\d+|self|thread-self)$/.test(pid);
     if (isProcess && (entry === "root" || entry === "cwd") && (parts.length > 2 || followLast)) {
       const base = path.join(this.proc, pid, entry);
-      return parts.length === 2 ? base : walkInside(base, "/" + parts.slice(2).join("/"), followLast, `/proc/${pid}/${entry} of`);
+      return parts.length === 2 ? base : walkInside(base, "/" + parts.slice(2).join("/"), followLast, `/proc/${pid}/${entry} of`, false);
     }
     const magicLeaf = isProcess && ((entry === "exe" && parts.length === 2) || ((entry === "fd" || entry === "map_files") && parts.length === 3));
     const magicInner = isProcess && ((entry === "exe" && parts.length > 2) || ((entry === "fd" || entry === "map_files") && parts.length > 3));
@@ -319,7 +347,7 @@ export class HostRoot {
     const real = await this.procResolve(rel);
     const maxBytes = options.maxBytes ?? this.maxFileBytes;
     if (await this.inLiveProcfs(rel)) return readProcfsCapped(real, `/proc/${rel}`, maxBytes);
-    return readCapped(real, `/proc/${rel}`, maxBytes, true);
+    return (await this.syncProcTree()) ? readCappedSync(real, `/proc/${rel}`, maxBytes, true) : readCapped(real, `/proc/${rel}`, maxBytes, true);
   }
 
   async procReadIfExists(rel: string, options: ReadOptions = {}): Promise<string | null> {
@@ -333,14 +361,23 @@ export class HostRoot {
 
   async procReaddir(rel: string): Promise<string[] | null> {
     const real = await this.procResolve(rel);
-    if (await this.inLiveProcfs(rel)) return syncNullIfMissing(() => fs.readdirSync(real));
+    if ((await this.inLiveProcfs(rel)) || (await this.syncProcTree())) return syncNullIfMissing(() => fs.readdirSync(real));
     return nullIfMissing(readdir(real));
   }
 
   async procReadlink(rel: string): Promise<string | null> {
     const real = await this.procResolve(rel, false);
-    if (await this.inLiveProcfs(rel, false)) return syncNullIfMissing(() => fs.readlinkSync(real));
+    if ((await this.inLiveProcfs(rel, false)) || (await this.syncProcTree())) return syncNullIfMissing(() => fs.readlinkSync(real));
     return nullIfMissing(readlink(real));
+  }
+
+  /**
+   * The proc tree is a plain directory tree (a fixture, a copy) and calls are synchronous
+   * (syncCalls). A mounted procfs is not: its entries under /proc/PID/root and cwd are other
+   * mount namespaces' filesystems, which this process's mount table does not list.
+   */
+  private async syncProcTree(): Promise<boolean> {
+    return this.syncCalls && (await this.procKind()) === "tree";
   }
 
   /**
@@ -359,7 +396,8 @@ export class HostRoot {
   }
 
   async procExists(rel: string): Promise<boolean> {
-    return (await nullIfMissing(stat(await this.procResolve(rel)))) !== null;
+    const real = await this.procResolve(rel);
+    return ((await this.syncProcTree()) ? syncNullIfMissing(() => fs.statSync(real)) : await nullIfMissing(stat(real))) !== null;
   }
 }
 
@@ -371,7 +409,7 @@ const PROC_SUPER_MAGIC = 0x9fa0;
  * hand, an absolute target re-rooted at `base`, a relative one (or a `..`) that climbs
  * above `base` refused with NODEWARD_ERR_PATH_ESCAPE. `what` names `base` in messages.
  */
-async function walkInside(base: string, hostPath: string, followLast: boolean, what: string): Promise<string> {
+async function walkInside(base: string, hostPath: string, followLast: boolean, what: string, sync: boolean): Promise<string> {
   const where = `${what} ${base}`;
   const stack: string[] = [];
   const queue = hostPath.split("/").filter((c) => c !== "");
@@ -394,7 +432,7 @@ async function walkInside(base: string, hostPath: string, followLast: boolean, w
     const candidate = path.join(base, ...stack, c);
     let st: Stats;
     try {
-      st = await lstat(candidate);
+      st = sync ? fs.lstatSync(candidate) : await lstat(candidate);
     } catch {
       // Missing (or unreadable) component: the rest cannot be links we know of.
       pushAll(stack, [c, ...queue.filter((q) => q !== "." && q !== "")]);
@@ -407,7 +445,7 @@ async function walkInside(base: string, hostPath: string, followLast: boolean, w
       if (++hops > MAX_SYMLINK_HOPS) {
         throw nodewardError("SYMLINK_LOOP", { path: hostPath });
       }
-      const target = await readlink(candidate);
+      const target = sync ? fs.readlinkSync(candidate) : await readlink(candidate);
       const linkHostPath = "/" + [...stack, c].join("/");
       const parts = target.split("/").filter((t) => t !== "");
       if (path.isAbsolute(target)) {
@@ -450,6 +488,29 @@ async function readCapped(real: string, shown: string, maxBytes: number, noFollo
     return await readAll(st.size, maxBytes, shown, (buf, at) => fh.read(buf, at, buf.length - at, null).then((r) => r.bytesRead));
   } finally {
     await fh.close();
+  }
+}
+
+/** readCapped with synchronous calls (HostRoot.syncCalls: every filesystem is local). */
+function readCappedSync(real: string, shown: string, maxBytes: number, noFollow: boolean): string {
+  const pre = noFollow ? fs.lstatSync(real) : fs.statSync(real);
+  checkBeforeOpen(pre, shown, maxBytes);
+  const fd = fs.openSync(real, fsc.O_RDONLY | fsc.O_NONBLOCK | (noFollow ? fsc.O_NOFOLLOW : 0));
+  try {
+    const st = fs.fstatSync(fd);
+    checkOpened(pre, st, shown, maxBytes);
+    return readAllSync(st.size, maxBytes, shown, (buf, at) => fs.readSync(fd, buf, at, buf.length - at, null));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** This process's mounts are all local filesystems (false when the table cannot be read). */
+function localMountsOnly(): boolean {
+  try {
+    return onlyLocalFilesystems(parseMountinfo(fs.readFileSync("/proc/self/mountinfo", "utf8")).entries);
+  } catch {
+    return false;
   }
 }
 
@@ -500,22 +561,52 @@ function checkOpened(pre: Stats, st: Stats, shown: string, maxBytes: number): vo
 
 /** Read to EOF into one buffer of the file's size + 1 (grown by doubling), as UTF-8. */
 async function readAll(size: number, maxBytes: number, shown: string, read: (buf: Buffer, at: number) => Promise<number>): Promise<string> {
-  let buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, size > 0 ? size + 1 : UNKNOWN_SIZE_BUFFER));
-  let total = 0;
-  for (;;) {
-    if (total === buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.min(maxBytes + 1, buf.length * 2));
-      buf.copy(bigger, 0, 0, total);
-      buf = bigger;
-    }
-    const bytesRead = await read(buf, total);
-    if (bytesRead === 0) break;
-    total += bytesRead;
-    if (total > maxBytes) {
-      throw nodewardError("GREW_OVER_READ_LIMIT", { path: shown, limit: maxBytes });
-    }
+  const into = new ReadBuffer(size, maxBytes, shown);
+  while (into.add(await read(into.room(), into.total)));
+  return into.text();
+}
+
+/** readAll with a synchronous read. */
+function readAllSync(size: number, maxBytes: number, shown: string, read: (buf: Buffer, at: number) => number): string {
+  const into = new ReadBuffer(size, maxBytes, shown);
+  while (into.add(read(into.room(), into.total)));
+  return into.text();
+}
+
+/** One buffer of the file's size + 1, doubled when the file is longer than stat said. */
+class ReadBuffer {
+  private buf: Buffer;
+  total = 0;
+
+  constructor(
+    size: number,
+    private readonly maxBytes: number,
+    private readonly shown: string,
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, size > 0 ? size + 1 : UNKNOWN_SIZE_BUFFER));
   }
-  return buf.toString("utf8", 0, total);
+
+  /** The buffer to read into at `total` (grown when full). */
+  room(): Buffer {
+    if (this.total === this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.min(this.maxBytes + 1, this.buf.length * 2));
+      this.buf.copy(bigger, 0, 0, this.total);
+      this.buf = bigger;
+    }
+    return this.buf;
+  }
+
+  /** Count a read's bytes; false at EOF. */
+  add(bytesRead: number): boolean {
+    if (bytesRead === 0) return false;
+    this.total += bytesRead;
+    if (this.total > this.maxBytes) throw nodewardError("GREW_OVER_READ_LIMIT", { path: this.shown, limit: this.maxBytes });
+    return true;
+  }
+
+  text(): string {
+    return this.buf.toString("utf8", 0, this.total);
+  }
 }
 
 export function isMissing(e: unknown): boolean {

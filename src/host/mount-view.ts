@@ -155,3 +155,26 @@ export class MountView {
     return new MountView(hidden);
   }
 }
+
+/**
+ * Filesystems whose calls are answered by the kernel from memory or a local block device:
+ * none waits on a network, a user-space server (FUSE) or an automounter. Anything else
+ * (nfs, cifs, ceph, 9p, fuse.*, autofs, a type not listed) may hang for as long as its
+ * server does.
+ */
+const LOCAL_FS_TYPES = new Set([
+  "ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs", "zfs", "vfat", "exfat", "iso9660", "squashfs", "erofs", "overlay",
+  "tmpfs", "ramfs", "devtmpfs", "proc", "sysfs", "devpts", "mqueue", "hugetlbfs", "cgroup", "cgroup2", "securityfs", "debugfs",
+  "tracefs", "pstore", "bpf", "configfs", "efivarfs", "binfmt_misc", "fusectl", "nsfs", "selinuxfs", "rpc_pipefs",
+]);
+
+/** systemd's automount of binfmt_misc (local, mounted on first access). */
+const LOCAL_AUTOMOUNT = "/proc/sys/fs/binfmt_misc";
+
+/**
+ * Every filesystem mounted in this view is local (LOCAL_FS_TYPES): then no path, wherever
+ * its links lead, reaches a filesystem whose calls can wait on a network or a server.
+ */
+export function onlyLocalFilesystems(entries: readonly MountEntry[]): boolean {
+  return entries.length > 0 && entries.every((e) => LOCAL_FS_TYPES.has(e.fsType) || (e.fsType === "autofs" && e.mountPoint === LOCAL_AUTOMOUNT));
+}

@@ -6,16 +6,18 @@
  * views in mount-view.test.ts, reads denied to an unprivileged scan in engine/run-checks.test.ts.
  */
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MAX_FILE_BYTES, HostRoot } from "../../../src/host/host-root.js";
-import { MountView } from "../../../src/host/mount-view.js";
+import { MountView, onlyLocalFilesystems, parseMountinfo } from "../../../src/host/mount-view.js";
 import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
 
 afterAll(cleanupFixtures);
 
 let root: string;
-let host: HostRoot;
+/** The same reads made both ways: through the thread pool, and synchronously (every filesystem local). */
+const hosts: Record<"async" | "sync", HostRoot> = {} as Record<"async" | "sync", HostRoot>;
 
 beforeAll(async () => {
   root = await fixtureRoot({
@@ -33,7 +35,8 @@ beforeAll(async () => {
     "var/empty": { dir: true },
   });
   execFileSync("mkfifo", [path.join(root, "etc/fifo")]);
-  host = new HostRoot({ root, mounts: new MountView() });
+  hosts.async = new HostRoot({ root, mounts: new MountView(), syncCalls: false });
+  hosts.sync = new HostRoot({ root, mounts: new MountView(), syncCalls: true });
 });
 
 /** The rejection's code and message, for one exact comparison. */
@@ -47,81 +50,110 @@ async function refusal(p: Promise<unknown>): Promise<{ code: unknown; message: s
   return { code: e.code, message: e.message };
 }
 
-describe("HostRoot: paths", () => {
-  it("reads a file under the root, and knows the root is not this machine's /", async () => {
-    expect(host.isLive).toBe(false);
-    expect(host.root).toBe(root);
-    expect(await host.readFile("/etc/hostname")).toBe("node-1\n");
-    expect(host.toHostPath(path.join(root, "etc/hostname"))).toBe("/etc/hostname");
+describe.each(["async", "sync"] as const)("HostRoot, %s calls", (mode) => {
+  let host: HostRoot;
+  beforeAll(() => {
+    host = hosts[mode];
+    expect(host.syncCalls).toBe(mode === "sync");
   });
 
-  it("re-roots an absolute link and follows a relative one inside the root", async () => {
-    expect(await host.resolve("/etc/alias")).toBe(path.join(root, "etc/hostname"));
-    expect(await host.readFile("/etc/rel-alias")).toBe("node-1\n");
-    expect(await host.readdir("/etc/sshdir")).toEqual(["sshd_config", "sshd_config.d"]);
-    // lstat semantics: the last link is not followed
-    expect(await host.resolve("/etc/alias", false)).toBe(path.join(root, "etc/alias"));
-    expect(await host.readlink("/etc/alias")).toBe("/etc/hostname");
-    expect((await host.lstat("/etc/alias"))?.isSymbolicLink()).toBe(true);
-  });
-
-  it("refuses a link or a path that climbs above the root", async () => {
-    expect(await refusal(host.readFile("/etc/climber"))).toEqual({
-      code: "NODEWARD_ERR_PATH_ESCAPE",
-      message: `symlink /etc/climber -> ../../../etc/hostname points outside the root ${root}`,
+  describe("HostRoot: paths", () => {
+    it("reads a file under the root, and knows the root is not this machine's /", async () => {
+      expect(host.isLive).toBe(false);
+      expect(host.root).toBe(root);
+      expect(await host.readFile("/etc/hostname")).toBe("node-1\n");
+      expect(host.toHostPath(path.join(root, "etc/hostname"))).toBe("/etc/hostname");
     });
-    expect(await refusal(host.resolve("/../etc/hostname"))).toEqual({
-      code: "NODEWARD_ERR_PATH_ESCAPE",
-      message: `path /../etc/hostname climbs above the root ${root}`,
+
+    it("re-roots an absolute link and follows a relative one inside the root", async () => {
+      expect(await host.resolve("/etc/alias")).toBe(path.join(root, "etc/hostname"));
+      expect(await host.readFile("/etc/rel-alias")).toBe("node-1\n");
+      expect(await host.readdir("/etc/sshdir")).toEqual(["sshd_config", "sshd_config.d"]);
+      // lstat semantics: the last link is not followed
+      expect(await host.resolve("/etc/alias", false)).toBe(path.join(root, "etc/alias"));
+      expect(await host.readlink("/etc/alias")).toBe("/etc/hostname");
+      expect((await host.lstat("/etc/alias"))?.isSymbolicLink()).toBe(true);
+    });
+
+    it("refuses a link or a path that climbs above the root", async () => {
+      expect(await refusal(host.readFile("/etc/climber"))).toEqual({
+        code: "NODEWARD_ERR_PATH_ESCAPE",
+        message: `symlink /etc/climber -> ../../../etc/hostname points outside the root ${root}`,
+      });
+      expect(await refusal(host.resolve("/../etc/hostname"))).toEqual({
+        code: "NODEWARD_ERR_PATH_ESCAPE",
+        message: `path /../etc/hostname climbs above the root ${root}`,
+      });
+    });
+
+    it("refuses a relative path, a NUL byte and a symlink loop", async () => {
+      expect(await refusal(host.readFile("etc/hostname"))).toEqual({ code: "NODEWARD_ERR_PATH_INVALID", message: 'path must be absolute: "etc/hostname"' });
+      expect(await refusal(host.readFile("/etc/host\0name"))).toEqual({ code: "NODEWARD_ERR_PATH_INVALID", message: 'path contains a NUL byte: "/etc/host\\u0000name"' });
+      expect(await refusal(host.readFile("/etc/loop-a"))).toEqual({
+        code: "NODEWARD_ERR_PATH_INVALID",
+        message: "too many levels of symbolic links (a symlink loop?) resolving /etc/loop-a",
+      });
     });
   });
 
-  it("refuses a relative path, a NUL byte and a symlink loop", async () => {
-    expect(await refusal(host.readFile("etc/hostname"))).toEqual({ code: "NODEWARD_ERR_PATH_INVALID", message: 'path must be absolute: "etc/hostname"' });
-    expect(await refusal(host.readFile("/etc/host\0name"))).toEqual({ code: "NODEWARD_ERR_PATH_INVALID", message: 'path contains a NUL byte: "/etc/host\\u0000name"' });
-    expect(await refusal(host.readFile("/etc/loop-a"))).toEqual({
-      code: "NODEWARD_ERR_PATH_INVALID",
-      message: "too many levels of symbolic links (a symlink loop?) resolving /etc/loop-a",
+  describe("HostRoot: reads", () => {
+    it("keeps missing apart from refused: null for a missing file or a dangling link, never for a refusal", async () => {
+      expect(await host.readFileIfExists("/etc/nope")).toBeNull();
+      expect(await host.readFileIfExists("/etc/dangling")).toBeNull();
+      expect(await host.stat("/etc/nope")).toBeNull();
+      expect(await host.readdir("/etc/nope")).toBeNull();
+      await expect(host.readFileIfExists("/etc/climber")).rejects.toThrow(/points outside the root/);
+      await expect(host.readFileIfExists("/etc/ssh")).rejects.toThrow("/etc/ssh is a directory, not a file");
+    });
+
+    it("reads only regular files: a directory and a FIFO are refused before any open", async () => {
+      expect(await refusal(host.readFile("/etc/ssh"))).toEqual({ code: "NODEWARD_ERR_FILE_NOT_REGULAR", message: "/etc/ssh is a directory, not a file" });
+      expect(await refusal(host.readFile("/etc/fifo"))).toEqual({ code: "NODEWARD_ERR_FILE_NOT_REGULAR", message: "/etc/fifo is not a regular file" });
+    });
+
+    it("refuses a file over the read limit (the call's, else the root's), whole, never a partial read", async () => {
+      expect(await refusal(host.readFile("/etc/big", { maxBytes: 99 }))).toEqual({
+        code: "NODEWARD_ERR_FILE_TOO_LARGE",
+        message: "/etc/big is 100 bytes, over the 99-byte read limit",
+      });
+      expect(await host.readFile("/etc/big", { maxBytes: 100 })).toHaveLength(100);
+      const small = new HostRoot({ root, maxFileBytes: 10, mounts: new MountView(), syncCalls: mode === "sync" });
+      expect(await refusal(small.readFile("/etc/big"))).toEqual({ code: "NODEWARD_ERR_FILE_TOO_LARGE", message: "/etc/big is 100 bytes, over the 10-byte read limit" });
+      expect(host.maxFileBytes).toBe(DEFAULT_MAX_FILE_BYTES);
+    });
+  });
+
+  describe("HostRoot: glob", () => {
+    it("expands * and ? per component inside the root, sorted, links re-rooted", async () => {
+      expect(await host.glob("/etc/ssh/sshd_config.d/*.conf")).toEqual(["/etc/ssh/sshd_config.d/10.conf"]);
+      expect(await host.glob("/etc/sshdir/sshd_confi?")).toEqual(["/etc/sshdir/sshd_config"]);
+      expect(await host.glob("/etc/nope/*")).toEqual([]);
+      expect(await host.glob("/var/empty/*")).toEqual([]);
+    });
+
+    it("refuses a relative pattern", async () => {
+      expect(await refusal(host.glob("etc/*"))).toEqual({ code: "NODEWARD_ERR_PATH_INVALID", message: 'glob must be absolute: "etc/*"' });
     });
   });
 });
 
-describe("HostRoot: reads", () => {
-  it("keeps missing apart from refused: null for a missing file or a dangling link, never for a refusal", async () => {
-    expect(await host.readFileIfExists("/etc/nope")).toBeNull();
-    expect(await host.readFileIfExists("/etc/dangling")).toBeNull();
-    expect(await host.stat("/etc/nope")).toBeNull();
-    expect(await host.readdir("/etc/nope")).toBeNull();
-    await expect(host.readFileIfExists("/etc/climber")).rejects.toThrow(/points outside the root/);
-    await expect(host.readFileIfExists("/etc/ssh")).rejects.toThrow("/etc/ssh is a directory, not a file");
+describe("HostRoot: synchronous calls only where every filesystem is local", () => {
+  const mountinfo = (...mounts: [string, string][]) =>
+    parseMountinfo(mounts.map(([mp, type], i) => `${20 + i} 1 8:1 / ${mp} rw,relatime shared:1 - ${type} /dev/x rw`).join("\n")).entries;
+
+  it("a host of local disks, kernel filesystems and systemd's binfmt_misc automount: synchronous", () => {
+    expect(onlyLocalFilesystems(mountinfo(["/", "ext4"], ["/boot", "xfs"], ["/proc", "proc"], ["/sys", "sysfs"], ["/run", "tmpfs"], ["/proc/sys/fs/binfmt_misc", "autofs"], ["/var/lib/docker/overlay2/x/merged", "overlay"]))).toBe(true);
   });
 
-  it("reads only regular files: a directory and a FIFO are refused before any open", async () => {
-    expect(await refusal(host.readFile("/etc/ssh"))).toEqual({ code: "NODEWARD_ERR_FILE_NOT_REGULAR", message: "/etc/ssh is a directory, not a file" });
-    expect(await refusal(host.readFile("/etc/fifo"))).toEqual({ code: "NODEWARD_ERR_FILE_NOT_REGULAR", message: "/etc/fifo is not a regular file" });
+  it("one network, FUSE, automounted or unknown filesystem anywhere: asynchronous (its calls can wait on a server)", () => {
+    for (const [mp, type] of [["/mnt/share", "nfs4"], ["/srv", "cifs"], ["/home/u/remote", "fuse.sshfs"], ["/net", "autofs"], ["/data", "somefs"]] as const) {
+      expect(onlyLocalFilesystems(mountinfo(["/", "ext4"], [mp, type])), `${type} at ${mp}`).toBe(false);
+    }
+    expect(onlyLocalFilesystems([])).toBe(false);
   });
 
-  it("refuses a file over the read limit (the call's, else the root's), whole, never a partial read", async () => {
-    expect(await refusal(host.readFile("/etc/big", { maxBytes: 99 }))).toEqual({
-      code: "NODEWARD_ERR_FILE_TOO_LARGE",
-      message: "/etc/big is 100 bytes, over the 99-byte read limit",
-    });
-    expect(await host.readFile("/etc/big", { maxBytes: 100 })).toHaveLength(100);
-    const small = new HostRoot({ root, maxFileBytes: 10, mounts: new MountView() });
-    expect(await refusal(small.readFile("/etc/big"))).toEqual({ code: "NODEWARD_ERR_FILE_TOO_LARGE", message: "/etc/big is 100 bytes, over the 10-byte read limit" });
-    expect(host.maxFileBytes).toBe(DEFAULT_MAX_FILE_BYTES);
-  });
-});
-
-describe("HostRoot: glob", () => {
-  it("expands * and ? per component inside the root, sorted, links re-rooted", async () => {
-    expect(await host.glob("/etc/ssh/sshd_config.d/*.conf")).toEqual(["/etc/ssh/sshd_config.d/10.conf"]);
-    expect(await host.glob("/etc/sshdir/sshd_confi?")).toEqual(["/etc/sshdir/sshd_config"]);
-    expect(await host.glob("/etc/nope/*")).toEqual([]);
-    expect(await host.glob("/var/empty/*")).toEqual([]);
-  });
-
-  it("refuses a relative pattern", async () => {
-    expect(await refusal(host.glob("etc/*"))).toEqual({ code: "NODEWARD_ERR_PATH_INVALID", message: 'glob must be absolute: "etc/*"' });
+  it("the default is decided from this process's own mount table", () => {
+    const expected = onlyLocalFilesystems(parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8")).entries);
+    expect(new HostRoot({ root, mounts: new MountView() }).syncCalls).toBe(expected);
   });
 });
