@@ -27,8 +27,9 @@ const RUNTIME = [
   /^\/usr\/share\/zoneinfo(\/.*)?$/,
   /^\/(etc|usr|usr\/share)$/,
   /^\/proc\/self\/(maps|exe|cgroup|stat|status|mountinfo)$/,
-  // the same two, as -y shows /proc/self: Node's own pid
-  /^\/proc\/\d+\/(maps|cgroup)$/,
+  // the same, as -y shows /proc/self: Node's own pid (mountinfo: nodeward's own mount
+  // table, read to decide whether file-system calls may be synchronous, HostRoot.syncCalls)
+  /^\/proc\/\d+\/(maps|cgroup|mountinfo)$/,
   /^\/proc\/(meminfo|sys\/vm\/overcommit_memory|cpuinfo|stat)$/,
   /^\/sys\/fs\/cgroup\//,
   /^\/sys\/devices\/system\/cpu\//,
