@@ -231,14 +231,19 @@ for (const [name, args] of [["drift on", []], ["drift off", ["--no-drift"]]]) {
     await sleep(2000);
     const t0 = cpuTicks(a.child.pid);
     const w0 = performance.now();
-    await sleep(IDLE_S * 1000);
+    // RSS moves with V8's collections: sampled every 5 s, the median and the largest are shown.
+    const rss = [];
+    while (performance.now() - w0 < IDLE_S * 1000) {
+      await sleep(Math.min(5000, Math.max(0, IDLE_S * 1000 - (performance.now() - w0))));
+      rss.push(rssKiB(a.child.pid) / 1024);
+    }
     const cpu = (cpuTicks(a.child.pid) - t0) / TICK / ((performance.now() - w0) / 1000);
     const m = await metrics(a.base);
     const watches = sample(m, "nodeward_drift_inotify_watches");
     const dirs = ["watched", "waiting", "polled"].map((s) => `${s} ${sample(m, `nodeward_drift_watches{state="${s}"}`)}`).join(", ");
     const rechecks = ["watch", "poll", "sweep"].map((s) => `${s} ${sample(m, `nodeward_drift_rechecks_total{source="${s}"}`)}`).join(", ");
     console.log(
-      `idle ${name.padEnd(9)} ${IDLE_S} s on this host (kubernetes-node): CPU ${(cpu * 100).toFixed(2)}% of one core (agent + children), RSS ${(rssKiB(a.child.pid) / 1024).toFixed(1)} MiB` +
+      `idle ${name.padEnd(9)} ${IDLE_S} s on this host (kubernetes-node): CPU ${(cpu * 100).toFixed(2)}% of one core (agent + children), RSS median ${q(rss, 0.5).toFixed(1)} MiB (max ${Math.max(...rss).toFixed(1)}, ${rss.length} samples)` +
         (Number.isNaN(watches) ? "" : `; inotify watches ${watches} (${dirs}); re-checks ${rechecks}`),
     );
   } finally {

@@ -114,6 +114,8 @@ export interface DriftDeps {
   recheck(keys: string[]): Promise<RecheckOutcome>;
   /** A change was seen and a re-check of these checks will follow: get ready (start the re-check process, load their packs). */
   prepare?(keys: string[]): void;
+  /** A poll round ended (the service may collect its garbage). */
+  polled?(): void;
   log: DriftLogger;
   metrics?: DriftMetricsSink;
   /** Test seam for the watcher's fs.watch. */
@@ -482,6 +484,7 @@ export class DriftController {
       if (polled.length > 0) found += await this.compare(polled, "poll");
     } finally {
       this.polling = false;
+      this.deps.polled?.();
     }
     return found;
   }

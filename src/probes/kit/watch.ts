@@ -177,6 +177,14 @@ function programOf(argv: readonly string[]): string {
   return i === -1 ? a0 : a0.slice(i + 1);
 }
 
+/** argv[0] of a raw procfs command line, as parseCmdline would give it (a single argument with spaces is split on them). */
+function argv0(raw: string): string {
+  const end = raw.indexOf("\0");
+  const first = end === -1 ? raw : raw.slice(0, end);
+  if ((end === -1 || end === raw.length - 1) && /\s/.test(first)) return first.trim().split(/\s+/)[0] ?? "";
+  return first;
+}
+
 export function processMatches(argv: readonly string[], p: Extract<PollSpec, { kind: "processes" }>): boolean {
   const prog = programOf(argv);
   return p.programs.includes(prog) || (p.containing ?? []).some((c) => prog.includes(c));
@@ -223,8 +231,9 @@ export async function pollFingerprint(p: PollSpec, ctx: ProbeContext): Promise<s
           continue; // gone meanwhile, or hidden: the probe says so on its own re-check
         }
         if (!raw) continue;
-        const argv = parseCmdline(raw);
-        if (processMatches(argv, p)) lines.push(`${pid} ${argv.join(" ")}`);
+        // Most processes are not looked for: their program name decides without splitting argv.
+        if (!processMatches([argv0(raw)], p)) continue;
+        lines.push(`${pid} ${parseCmdline(raw).join(" ")}`);
       }
       return lines.sort().join("\n");
     }

@@ -1,0 +1,51 @@
+/**
+ * What the agent's poller costs and compares: the process table poll matches by program
+ * name before it splits a command line (most processes are not looked for), and the poll
+ * rounds' garbage is collected once V8's old space has grown past its low point.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { POLL_GARBAGE_BYTES, pollGarbageCollector } from "../../../src/agent/drift-service.js";
+import { createProbeContext } from "../../../src/engine/run-checks.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import { KUBERNETES_PROCESSES, pollFingerprint } from "../../../src/probes/kit/watch.js";
+import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
+
+afterAll(cleanupFixtures);
+
+describe("the processes poll", () => {
+  it("lists the looked-for processes with their argv (NUL-separated, or one argument rewritten with spaces) and nothing else", async () => {
+    const proc = await fixtureRoot({
+      "101/cmdline": "/usr/bin/kubelet\0--config=/var/lib/kubelet/config.yaml\0--v=2\0",
+      // A process that rewrote its argv into one string with spaces (parseCmdline splits it).
+      "102/cmdline": "kube-proxy --config=/var/lib/kube-proxy/config.conf\0",
+      // Programs named like the kubelet (a wrapper) count too: `containing: ["kubelet"]`.
+      "103/cmdline": "/opt/bin/my-kubelet-wrapper\0--x\0",
+      "104/cmdline": "/bin/bash\0-c\0kubelet --config=/etc/not-me\0",
+      "105/cmdline": "  sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups\0",
+      "106/cmdline": "",
+      "self/cmdline": "node\0",
+    });
+    const root = await fixtureRoot({ "etc/.keep": "" });
+    const ctx = createProbeContext(new HostRoot({ root, proc }));
+    expect(await pollFingerprint(KUBERNETES_PROCESSES, ctx)).toBe(
+      ["101 /usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --v=2", "102 kube-proxy --config=/var/lib/kube-proxy/config.conf", "103 /opt/bin/my-kubelet-wrapper --x"].join("\n"),
+    );
+  });
+});
+
+describe("the poll rounds' garbage", () => {
+  it("asks for a collection once the old space grew past its low point by the threshold, then measures the low point again", () => {
+    const MiB = 1024 * 1024;
+    const heap = [20, 19, 20, 21, 20.5, 20.8, 19 + POLL_GARBAGE_BYTES / MiB + 0.1, 19.5, 20, 19 + POLL_GARBAGE_BYTES / MiB + 0.1];
+    let i = 0;
+    const collected: number[] = [];
+    const polled = pollGarbageCollector(
+      () => collected.push(i - 1),
+      () => (heap[i++] as number) * MiB,
+    );
+    for (let n = 0; n < heap.length; n++) polled();
+    // Round 6: 2.1 MiB over the low point (19 MiB). After it the low point starts over
+    // (19.5 MiB), so round 9 (21.1 MiB) is only 1.6 MiB over it: no collection.
+    expect(collected).toEqual([6]);
+  });
+});
