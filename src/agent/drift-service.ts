@@ -8,7 +8,9 @@
  *       ctime; else when it was seen) to the re-checked status merged into the report,
  *   nodeward_drift_rechecks_total{source}, nodeward_drift_status_changes_total,
  *   nodeward_drift_watches{state}  directories watched / waiting for a missing one / polled,
- *   nodeward_drift_inotify_watches  inotify watches held.
+ *   nodeward_drift_inotify_watches  inotify watches held,
+ *   nodeward_drift_watch_fallbacks_total{cause}  directories that fell back to polling
+ *       (ENOSPC: no inotify watch left; EMFILE: no inotify instance left; EACCES; other).
  */
 import { getHeapSpaceStatistics } from "node:v8";
 import type { DriftPlan } from "../engine/drift-plan.js";
@@ -19,6 +21,7 @@ import type { LoadedPack } from "../packs/load.js";
 import type { Agent } from "./agent.js";
 import type { AgentConfig } from "./config.js";
 import type { DriftConfig } from "./drift-config.js";
+import { WATCH_FALLBACK_CAUSES, type WatchFallbackCause } from "../host/watcher.js";
 import { DRIFT_SOURCES, DriftController, type DriftMetricsSink, type DriftSource } from "./drift.js";
 import type { AgentLogger } from "./log.js";
 
@@ -42,6 +45,7 @@ export class DriftMetrics implements DriftMetricsSink {
   private readonly counts = new Map<DriftSource, number>(DRIFT_SOURCES.map((s) => [s, 0]));
   private changes = 0;
   private watch = { watched: 0, waiting: 0, polled: 0, inotify: 0 };
+  private readonly fallbacks = new Map<WatchFallbackCause, number>(WATCH_FALLBACK_CAUSES.map((c) => [c, 0]));
   private readonly onChange: () => void;
 
   constructor(onChange: () => void = () => undefined) {
@@ -61,6 +65,11 @@ export class DriftMetrics implements DriftMetricsSink {
 
   watches(counts: { watched: number; waiting: number; polled: number; inotify: number }): void {
     this.watch = counts;
+    this.onChange();
+  }
+
+  watchFallback(cause: WatchFallbackCause): void {
+    this.fallbacks.set(cause, (this.fallbacks.get(cause) ?? 0) + 1);
     this.onChange();
   }
 
@@ -94,7 +103,10 @@ export class DriftMetrics implements DriftMetricsSink {
       "# HELP nodeward_drift_inotify_watches inotify watches the agent holds for drift.",
       "# TYPE nodeward_drift_inotify_watches gauge",
       `nodeward_drift_inotify_watches ${this.watch.inotify}`,
+      "# HELP nodeward_drift_watch_fallbacks_total Directories that fell back to polling because no watch could be set, by cause (ENOSPC: fs.inotify.max_user_watches reached; EMFILE: max_user_instances reached).",
+      "# TYPE nodeward_drift_watch_fallbacks_total counter",
     );
+    for (const c of WATCH_FALLBACK_CAUSES) lines.push(`nodeward_drift_watch_fallbacks_total{cause="${c}"} ${this.fallbacks.get(c) ?? 0}`);
     return lines.join("\n") + "\n";
   }
 }

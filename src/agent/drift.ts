@@ -28,7 +28,7 @@ import type { RecheckTiming, StatusChange } from "../engine/recheck.js";
 import { createProbeContext } from "../engine/run-checks.js";
 import { listingFingerprint, pathFingerprint } from "../host/fingerprint.js";
 import type { HostRoot } from "../host/host-root.js";
-import { DirWatcher, type DirChange, type WatchWant } from "../host/watcher.js";
+import { DirWatcher, type DirChange, type WatchFallbackCause, type WatchWant } from "../host/watcher.js";
 import { pollFingerprint } from "../probes/kit/watch.js";
 import type { ProbeContext } from "../probes/types.js";
 
@@ -105,6 +105,8 @@ export interface RecheckOutcome {
 export interface DriftMetricsSink {
   recheck(source: DriftSource, detectionSeconds: number, changes: number): void;
   watches(counts: { watched: number; waiting: number; polled: number; inotify: number }): void;
+  /** A directory fell back to polling (inotify's limits ENOSPC / EMFILE, a permission, other). */
+  watchFallback?(cause: WatchFallbackCause): void;
 }
 
 export interface DriftDeps {
@@ -198,7 +200,10 @@ export class DriftController {
     this.deps = deps;
     this.watcher = new DirWatcher(deps.host, {
       onChange: (c) => this.onDirChange(c),
-      onPolled: (dir, reason) => deps.log.warn(`drift: ${dir} is polled every ${deps.settings.pollIntervalMs} ms instead of watched: ${reason}`),
+      onPolled: (dir, reason, cause) => {
+        deps.log.warn(`drift: ${dir} is polled every ${deps.settings.pollIntervalMs} ms instead of watched: ${reason}`);
+        deps.metrics?.watchFallback?.(cause);
+      },
       ...(deps.watch ? { watch: deps.watch } : {}),
     });
   }

@@ -62,8 +62,8 @@ export interface DirChange {
 
 export interface DirWatcherOptions {
   onChange(change: DirChange): void;
-  /** A directory fell back to polling (reported once each time it does). */
-  onPolled?(dir: string, reason: string): void;
+  /** A directory fell back to polling (reported once each time it does), with why and its cause. */
+  onPolled?(dir: string, reason: string, cause: WatchFallbackCause): void;
   /** fs.watch, replaceable by tests (to make a watch fail with ENOSPC). */
   watch?: typeof fsWatch;
 }
@@ -79,7 +79,20 @@ interface Handle {
   subscribers: Set<string>;
 }
 
-type Armed = { kind: "dir" | "ancestor"; at: string; real: string } | { kind: "polled"; reason: string };
+/**
+ * Why a directory is polled instead of watched: inotify's limits (ENOSPC: no watch left,
+ * fs.inotify.max_user_watches; EMFILE: no instance left, max_user_instances), a
+ * permission refused, or anything else (a directory that cannot be read or keeps changing).
+ */
+export const WATCH_FALLBACK_CAUSES = ["ENOSPC", "EMFILE", "EACCES", "other"] as const;
+export type WatchFallbackCause = (typeof WATCH_FALLBACK_CAUSES)[number];
+
+type Armed = { kind: "dir" | "ancestor"; at: string; real: string } | { kind: "polled"; reason: string; cause: WatchFallbackCause };
+
+function fallbackCause(e: unknown): WatchFallbackCause {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === "ENOSPC" || code === "EMFILE" ? code : code === "EACCES" || code === "EPERM" ? "EACCES" : "other";
+}
 
 /** errno → what to tell the operator when fs.watch refuses. */
 function watchFailure(e: unknown, real: string): string {
@@ -238,7 +251,7 @@ export class DirWatcher {
       await this.arm(dir);
       const after = this.armed.get(dir);
       if (report) this.opts.onChange({ dir, name: null, at: Date.now() });
-      if (after?.kind === "polled" && (before?.kind !== "polled" || before.reason !== after.reason)) this.opts.onPolled?.(dir, after.reason);
+      if (after?.kind === "polled" && (before?.kind !== "polled" || before.reason !== after.reason)) this.opts.onPolled?.(dir, after.reason, after.cause);
     })().finally(() => this.rearming.delete(dir));
     this.rearming.set(dir, p);
     return p;
@@ -269,7 +282,7 @@ export class DirWatcher {
       for (;;) {
         const d = await this.isDir(at);
         if (typeof d === "string") {
-          this.armed.set(dir, { kind: "polled", reason: `${at}: ${d}` });
+          this.armed.set(dir, { kind: "polled", reason: `${at}: ${d}`, cause: "other" });
           return;
         }
         if (d || at === "/") break;
@@ -279,7 +292,7 @@ export class DirWatcher {
       try {
         real = await this.host.resolve(at);
       } catch (e) {
-        this.armed.set(dir, { kind: "polled", reason: `${at}: ${e instanceof Error ? e.message : String(e)}` });
+        this.armed.set(dir, { kind: "polled", reason: `${at}: ${e instanceof Error ? e.message : String(e)}`, cause: fallbackCause(e) });
         return;
       }
       if (this.closed) return;
@@ -295,7 +308,7 @@ export class DirWatcher {
             fsw = (this.opts.watch ?? fsWatch)(real, { persistent: false });
           } catch (e) {
             if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
-            this.armed.set(dir, { kind: "polled", reason: watchFailure(e, real) });
+            this.armed.set(dir, { kind: "polled", reason: watchFailure(e, real), cause: fallbackCause(e) });
             return;
           }
           const handle: Handle = { real, at, identity, fsw, subscribers: new Set() };
@@ -315,7 +328,7 @@ export class DirWatcher {
       }
       return;
     }
-    this.armed.set(dir, { kind: "polled", reason: `${dir} kept changing while a watch was being set` });
+    this.armed.set(dir, { kind: "polled", reason: `${dir} kept changing while a watch was being set`, cause: "other" });
   }
 
   private onHandleLost(h: Handle): void {

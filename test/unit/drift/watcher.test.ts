@@ -9,6 +9,9 @@ import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { DirWatcher, type DirChange } from "../../../src/host/watcher.js";
+import { DriftMetrics } from "../../../src/agent/drift-service.js";
+import { DriftController } from "../../../src/agent/drift.js";
+import { emptyPlan } from "../../../src/engine/drift-plan.js";
 import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
 import { waitFor } from "../../helpers/wait-for.js";
 
@@ -22,7 +25,7 @@ afterEach(() => {
 function watcher(root: string, opts: { watch?: typeof fsWatch } = {}): { w: DirWatcher; changes: DirChange[]; polled: string[] } {
   const changes: DirChange[] = [];
   const polled: string[] = [];
-  const w = new DirWatcher(new HostRoot({ root }), { onChange: (c) => changes.push(c), onPolled: (d, why) => polled.push(`${d}: ${why}`), ...opts });
+  const w = new DirWatcher(new HostRoot({ root }), { onChange: (c) => changes.push(c), onPolled: (d, why, cause) => polled.push(`${d}: ${why} [${cause}]`), ...opts });
   watchers.push(w);
   return { w, changes, polled };
 }
@@ -133,8 +136,41 @@ describe("DirWatcher", () => {
     await w.set([{ dir: "/etc/ssh", names: new Set(["sshd_config"]) }]);
     const why = `no inotify watch left (fs.inotify.max_user_watches reached) for ${path.join(root, "etc/ssh")}`;
     expect(w.status()).toEqual([{ dir: "/etc/ssh", state: "polled", reason: why }]);
-    expect(polled).toEqual([`/etc/ssh: ${why}`]);
+    expect(polled).toEqual([`/etc/ssh: ${why} [ENOSPC]`]);
     expect(w.watchCount).toBe(0);
+  });
+
+  it("counts each fallback by its cause in nodeward_drift_watch_fallbacks_total (EMFILE: no inotify instance left)", async () => {
+    const root = await fixtureRoot({ "etc/ssh/sshd_config": "", "etc/kubernetes/kubelet.conf": "" });
+    const emfile = (() => {
+      throw Object.assign(new Error("EMFILE: too many open files, watch"), { code: "EMFILE" });
+    }) as unknown as typeof fsWatch;
+    const metrics = new DriftMetrics();
+    const logs: string[] = [];
+    const controller = new DriftController({
+      host: new HostRoot({ root }),
+      settings: { debounceMs: 50, maxDelayMs: 500, pollIntervalMs: 200, safetyNetIntervalMs: 600_000 },
+      log: { info: (m) => logs.push(m), warn: (m) => logs.push(`warn: ${m}`), error: (m) => logs.push(`error: ${m}`) },
+      recheck: () => Promise.reject(new Error("no re-check expected")),
+      metrics,
+      watch: emfile,
+    });
+    const plan = emptyPlan();
+    plan.observedAt = Date.now();
+    const fact = (p: string) => ({ probe: "file", paths: [p], dirs: [], globs: [], polls: [], unwatched: [], costMs: 1 });
+    plan.facts["f1"] = fact("/etc/ssh/sshd_config");
+    plan.facts["f2"] = fact("/etc/kubernetes/kubelet.conf");
+    plan.checks["demo/1"] = ["f1", "f2"];
+    await controller.scanEnded(plan);
+    controller.stop();
+    const text = metrics.render();
+    expect(text).toContain('nodeward_drift_watch_fallbacks_total{cause="EMFILE"} 2\n');
+    expect(text).toContain('nodeward_drift_watch_fallbacks_total{cause="ENOSPC"} 0\n');
+    expect(text).toContain('nodeward_drift_watches{state="polled"} 2\n');
+    expect(logs.filter((l) => l.startsWith("warn: drift: ")).sort()).toEqual([
+      `warn: drift: /etc/kubernetes is polled every 200 ms instead of watched: no inotify instance left (fs.inotify.max_user_instances reached) for ${path.join(root, "etc/kubernetes")}`,
+      `warn: drift: /etc/ssh is polled every 200 ms instead of watched: no inotify instance left (fs.inotify.max_user_instances reached) for ${path.join(root, "etc/ssh")}`,
+    ]);
   });
 
   it("shares one watch between the wanted directories it serves, and drops what is no longer wanted", async () => {
