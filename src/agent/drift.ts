@@ -429,6 +429,9 @@ export class DriftController {
       for (const f of batch.keys()) this.inFlight.delete(f);
       this.running = false;
       this.schedule();
+      // A poll that ran while these facts were re-checked skipped them (their baselines were
+      // not updated yet): a change made meanwhile would wait a whole poll interval. Poll again now.
+      if ([...batch.values()].some((c) => c.source === "poll")) void this.poll();
     }
   }
 

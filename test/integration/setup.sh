@@ -45,6 +45,8 @@ PACKAGES=(
   podman             # builds and runs the DaemonSet image (deploy/Dockerfile), daemonset-parity.test.ts
   runc               #   its OCI runtime here (crun fails on this machine kind: setrlimit, hybrid cgroups)
   strace             # confinement: a scan of a root full of escaping links opens nothing outside
+  iproute2           # drift-netns.test.ts: `ip link set lo up` in a private network namespace
+  util-linux         #   unshare and nsenter
   # -----------------------------------------------------------------------------------
 )
 
