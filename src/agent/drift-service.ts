@@ -121,7 +121,7 @@ export interface DriftServiceOptions {
   log: AgentLogger;
   /** Called when the service stops (the re-check process goes). */
   onStop?: () => void;
-  /** Ask for a full garbage collection soon (serve.ts: the one it runs after each scan). */
+  /** Ask for a full garbage collection at the next quiet moment (serve.ts: its IdleCollector, as after each scan). */
   collect?: () => void;
 }
 

@@ -174,7 +174,7 @@ export async function startAgent(options: ServeOptions = {}): Promise<RunningAge
   }
   const https = config.tls ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
   // Drift follows every scan's plan: started before the first scan.
-  const drift = config.drift.enabled && options.drift !== false ? await (await import("./drift-service.js")).startServeDrift({ agent, host, config, log, collect: collectSoon }) : undefined;
+  const drift = config.drift.enabled && options.drift !== false ? await (await import("./drift-service.js")).startServeDrift({ agent, host, config, log, ...(collector ? { collect: () => collector.scanTakenIn() } : {}) }) : undefined;
   const app = buildServer({
     agent,
     token,
