@@ -279,7 +279,9 @@ describe("the scan unit", () => {
     const execs = unit.split("\n").filter((l) => l.startsWith("ExecStart="));
     expect(execs).toHaveLength(1);
     expect(execs[0]).toContain("-o json=/var/lib/nodeward/scan/report.json");
-    expect(execs[0]).toContain('-o "prometheus=$$NODEWARD_TEXTFILE_DIR/nodeward.prom"');
+    // The textfile is written in the unit's own state directory (ExecStartPost= places it in
+    // $NODEWARD_TEXTFILE_DIR), and only when that directory exists.
+    expect(execs[0]).toContain('if [ -d "$$NODEWARD_TEXTFILE_DIR" ]; then set -- "$$@" -o prometheus=/var/lib/nodeward/scan/nodeward.prom; fi');
     expect(execs[0]!.match(/nodeward scan/g)).toHaveLength(1);
   });
 });
