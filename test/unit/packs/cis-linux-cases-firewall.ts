@@ -159,6 +159,16 @@ export function firewallCases(numbering: Numbering): Case[] {
       spec: { ...NFT, "etc/nftables.conf": NFT_CONF.replace("hook output priority 0; policy drop;", "hook output priority 0; policy accept;") },
       want: { status: "fail", message: "outputPolicy is accept, expected drop" },
     },
+    // The ruleset items need the tool 4.3.1 asks for: without nftables they skip, citing it
+    // (on a live host they would otherwise error "nft is not installed" beside 4.3.1's fail).
+    ...["4.3.4", "4.3.5", "4.3.6", "4.3.7", "4.3.8"].map((n): Case => ({
+      id: n, label: "nftables chosen, not installed: skips citing the nftables-installed item", vars: prefer("nftables"), spec: { "etc/nftables.conf": NFT_CONF },
+      want: { status: "skip", message: `nftables is not installed (see ${id("4.3.1")}): there is no nftables ruleset to judge` },
+    })),
+    {
+      id: "4.3.8", label: "running host without nftables: skips citing the nftables-installed item", vars: prefer("nftables"), spec: { "proc/1/cmdline": "/sbin/init\0" }, proc: true,
+      want: { status: "skip", message: `nftables is not installed (see ${id("4.3.1")}): there is no nftables ruleset to judge` },
+    },
     { id: "4.3.9", label: "nftables.service enabled", pkgs: ["nftables"], spec: NFT, want: { status: "pass" } },
     { id: "4.3.9", label: "installed, not enabled", vars: prefer("nftables"), pkgs: ["nftables"], spec: {}, want: { status: "fail", message: "enabled is false, expected true" } },
     { id: "4.3.10", label: "nftables.conf with the base chains", pkgs: ["nftables"], spec: { ...NFT, "etc/nftables.conf": NFT_CONF }, want: { status: "pass" } },
