@@ -11,6 +11,7 @@ import file from "./file.js";
 import fileTree from "./file-tree.js";
 import firewall from "./firewall.js";
 import groups from "./groups.js";
+import keyfile from "./keyfile.js";
 import k8sComponent from "./k8s-component.js";
 import kernelModule from "./kernel-module.js";
 import kubelet from "./kubelet.js";
@@ -30,6 +31,7 @@ import sysctl from "./sysctl.js";
 import systemdConf from "./systemd-conf.js";
 import systemdUnit from "./systemd-unit.js";
 import userHomes from "./user-homes.js";
+import wireless from "./wireless.js";
 import type { z } from "zod";
 import type { Probe } from "./types.js";
 
@@ -62,6 +64,8 @@ export const probes = {
   bootloader,
   apparmor,
   firewall,
+  wireless,
+  keyfile,
 } as const satisfies Record<string, Probe<z.ZodType, object>>;
 
 export type ProbeId = keyof typeof probes;

@@ -378,6 +378,10 @@ export function debianHost(): FixtureSpec {
     "etc/nftables.conf": f(NFTABLES_CONF, 0o644),
 
     // Bootloader (CIS 1.4): a GRUB superuser with a PBKDF2 password; grub.cfg root-only.
+    // Network interfaces (CIS 3.1.2): loopback and one wired interface, no wireless.
+    "sys/class/net/lo": dir(0o755),
+    "sys/class/net/eth0": dir(0o755),
+
     // AppArmor (CIS 1.3.1): enabled at boot (the running kernel's profiles are kubeadmNode's, all enforcing).
     "boot/grub/grub.cfg": f(GRUB_CFG, 0o600),
 

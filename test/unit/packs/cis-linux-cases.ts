@@ -15,6 +15,7 @@ import { MANUAL_5_3, pamCases, sudoCases } from "./cis-linux-cases-pam.js";
 import { aideCases, bootloaderCases, journaldCases, logfileCases, manualLoggingCases, rsyslogCases } from "./cis-linux-cases-logging.js";
 import { apparmorCases } from "./cis-linux-cases-mac.js";
 import { firewallCases, liveOnly4 } from "./cis-linux-cases-firewall.js";
+import { gdmCases, networkDeviceCases } from "./cis-linux-cases-desktop.js";
 import { apportCases, bannerCases, partitionCases, coreLimitCases, coredumpCases, prelinkCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
 
 export type Distro = "debian" | "ubuntu-22.04" | "ubuntu-24.04";
@@ -379,6 +380,7 @@ export function linuxCases(distro: Distro): Case[] {
   cases.push(...loggingCases(distro));
   cases.push(...bootloaderCases("/boot/grub/grub.cfg"));
   cases.push(...apparmorCases());
+  cases.push(...gdmCases({ sec: "1.7", pkg: "gdm3", confDir: "etc/gdm3" }), ...networkDeviceCases());
   return cases;
 }
 

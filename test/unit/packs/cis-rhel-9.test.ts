@@ -30,6 +30,7 @@ import {
 import { MANUAL_5_4, localUserCases, userAccountCases } from "./cis-linux-cases-accounts.js";
 import { MANUAL_5_3, pamCases, sudoCases } from "./cis-linux-cases-pam.js";
 import { bannerCases, coredumpCases, partitionCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
+import { gdmCases, networkDeviceCases } from "./cis-linux-cases-desktop.js";
 import { aideCases, bootloaderCases, journaldCases, logfileCases, manualLoggingCases, rsyslogCases } from "./cis-linux-cases-logging.js";
 
 const PACK = "cis-rhel-9";
@@ -170,6 +171,7 @@ function rhelCases(): RhelCase[] {
     ...bootloaderCases("/boot/grub2/grub.cfg"),
   ])));
   cases.push(...gpgcheckCases());
+  cases.push(...shared([...gdmCases({ sec: "1.8", pkg: "gdm", confDir: "etc/gdm" }), ...networkDeviceCases()]));
   return cases;
 }
 

@@ -99,6 +99,9 @@ const IPV6_FWD = "Dual-stack clusters need IPv6 forwarding on every node; whethe
 const NO_COREDUMP = "systemd-coredump is not installed (the kernel's core_pattern and the limits above apply)";
 const NO_APPORT = "apport is not installed (no automatic error reporting)";
 const NO_RSYSLOG = "rsyslog is not installed, so journald is the logging system (the journald items apply)";
+const NO_GDM = "GDM is not installed (gdm3): there is no graphical login to configure";
+/** CIS Debian 12 1.7.2–1.7.10: they apply only where GDM is installed; 1.7.1 (Level 2) says it is not. */
+const GDM_ITEMS = ["1.7.2", "1.7.2-banner-message-text", "1.7.3", "1.7.4", "1.7.4-lock-delay", "1.7.5", "1.7.5-lock-delay", "1.7.6", "1.7.6-automount-open", "1.7.7", "1.7.7-automount-open", "1.7.8", "1.7.9", "1.7.10"];
 const NO_CHRONY = "chrony is not installed (systemd-timesyncd or another daemon keeps time; see 2.3.1.1)";
 
 /**
@@ -123,6 +126,8 @@ const EXPECTED_SKIPS: Record<string, string> = {
   "cis-debian-12/1.5.3-coredump.ProcessSizeMax": NO_COREDUMP,
   "cis-debian-12/1.5.5": NO_APPORT,
   "cis-debian-12/1.5.5-apport.service": NO_APPORT,
+  // No graphical login: GDM's items (1.7.2–1.7.10).
+  ...Object.fromEntries(GDM_ITEMS.map((id) => [`cis-debian-12/${id}`, NO_GDM])),
   // One time daemon: systemd-timesyncd.
   "cis-debian-12/2.3.3.2": NO_CHRONY,
   "cis-debian-12/2.3.3.3": NO_CHRONY,
@@ -370,6 +375,19 @@ function cisViolations(): Record<string, Violation> {
   });
   adapt("1.3.1.3", { spec: { "sys/kernel/security/apparmor/profiles": `${APPARMOR_PROFILES}/usr/sbin/cupsd (kill)\n` }, message: "profiles is 1 of 3 not matching: /usr/sbin/cupsd, expected every element: mode one of [enforce, complain]" });
   adapt("1.3.1.4", { spec: { "sys/kernel/security/apparmor/profiles": `${APPARMOR_PROFILES}/usr/sbin/cupsd (complain)\n` }, message: "profiles is 1 of 3 not matching: /usr/sbin/cupsd, expected every element: mode = enforce" });
+  // GDM installed (1.7.1): its items then apply, and the node has none of its dconf settings.
+  adapt("1.7.1", { what: "gdm3 installed", spec: { "var/lib/dpkg/status": dpkg("gdm3") } });
+  // A wireless interface whose driver (iwlwifi) is loaded, next to the node's own modules.
+  adapt("3.1.2", {
+    what: "a wireless interface, its driver loaded",
+    spec: {
+      "proc/modules": `${compliantDebianNode()["proc/modules"] as string}iwlwifi 458752 0 - Live 0x0000000000000000\n`,
+      "sys/class/net/wlp2s0/wireless": { dir: true },
+      "sys/class/net/wlp2s0/device": { symlink: "../../../devices/pci0000:00/0000:02:00.0" },
+      "sys/devices/pci0000:00/0000:02:00.0/driver": { symlink: "../../../bus/pci/drivers/iwlwifi" },
+      "sys/bus/pci/drivers/iwlwifi/module": { symlink: "../../../../module/iwlwifi" },
+    },
+  });
   // AIDE: removed with its configuration left; its daily check not enabled.
   adapt("6.3.1", { what: "aide removed", spec: removed("aide") });
   adapt("6.3.2", { what: "dailyaidecheck.timer not enabled", spec: {}, omit: ["etc/systemd/system/timers.target.wants/dailyaidecheck.timer"] });
@@ -476,6 +494,10 @@ const OVERLAPS: Record<string, { also: Record<string, Status>; why: string }> = 
   [`${DEB}/6.1.2.1.1`]: { also: { [`${DEB}/6.1.2.1.2`]: "skip", [`${DEB}/6.1.2.1.3`]: "skip" }, why: "the upload items apply only where systemd-journal-remote is installed" },
   [`${DEB}/6.1.2.2`]: { also: { [`${DEB}/6.1.3.1`]: "fail" }, why: "journald forwarding to syslog makes rsyslog the logging system, which is not installed" },
   [`${DEB}/1.3.1.3`]: { also: { [`${DEB}/1.3.1.4`]: "fail" }, why: "a profile in kill mode is not enforcing either (1.3.1.4, Level 2)" },
+  [`${DEB}/1.7.1`]: {
+    also: { ...Object.fromEntries(GDM_ITEMS.filter((id) => id !== "1.7.10").map((id) => [`${DEB}/${id}`, "fail" as Status])), [`${DEB}/1.7.10`]: "pass" },
+    why: "with GDM installed its items apply: the node has none of the dconf settings (fail) and no XDMCP (pass)",
+  },
   [`${DEB}/6.3.1`]: { also: { [`${DEB}/6.3.2`]: "skip", [`${DEB}/6.3.3`]: "skip" }, why: "AIDE's other items apply only where it is installed" },
   // A mount option item applies only where its path is a separate partition.
   ...Object.fromEntries(PARTITIONS.map(([base, , opts]) => [
