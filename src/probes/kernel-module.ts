@@ -11,24 +11,16 @@ import { describeError } from "../errors.js";
 import {
   isDisablingInstall,
   normaliseModuleName,
-  parseModprobeConf,
   parseModuleList,
   parseProcModules,
   type ModprobeDirective,
 } from "./parse/modprobe.js";
 import { runningSystem } from "./kit/shared.js";
-import { defineProbe, type Evidence, type ProbeContext } from "./types.js";
+import { modprobeConfig } from "./kit/modprobe-config.js";
+import { defineProbe, type Evidence } from "./types.js";
 import { procReadsMatching, readsAnd } from "./kit/watch.js";
-import { pushAll } from "../util/array.js";
 
-/** kmod's configuration directories, highest precedence first. */
-export const MODPROBE_DIRS = [
-  "/etc/modprobe.d",
-  "/run/modprobe.d",
-  "/usr/local/lib/modprobe.d",
-  "/usr/lib/modprobe.d",
-  "/lib/modprobe.d",
-] as const;
+export { MODPROBE_DIRS, modprobeConfig, type ModprobeConfig } from "./kit/modprobe-config.js";
 
 export interface KernelModuleFact {
   name: string;
@@ -45,59 +37,6 @@ export interface KernelModuleFact {
   /** What `modprobe <name>` would do: available && !disabledByInstall && moduleSupport. */
   loadable: boolean;
   note?: string;
-}
-
-export interface ModprobeConfig {
-  /** Files read, in the order kmod applies them. */
-  files: string[];
-  directives: ModprobeDirective[];
-  /** Lines kmod would skip (not directives): shown as evidence. */
-  problems: string[];
-  /** Directories or files that exist but could not be read: what they say is unknown. */
-  unreadable: string[];
-}
-
-/**
- * Read modprobe.d the way kmod does: `*.conf` from each directory; a basename in an
- * earlier directory hides the same basename in later ones; the survivors are applied in
- * basename order. Memoised per scan.
- */
-export async function modprobeConfig(ctx: ProbeContext): Promise<ModprobeConfig> {
-  return ctx.once("modprobe.d", async () => {
-    const chosen = new Map<string, string>();
-    const problems: string[] = [];
-    const unreadable: string[] = [];
-    for (const dir of MODPROBE_DIRS) {
-      let names: string[] | null = null;
-      try {
-        names = await ctx.host.readdir(dir);
-      } catch (e) {
-        unreadable.push(`${dir}: ${describeError(e)}`);
-      }
-      for (const n of names ?? []) {
-        if (!n.endsWith(".conf") || chosen.has(n)) continue;
-        chosen.set(n, `${dir}/${n}`);
-      }
-    }
-    const files = [...chosen.keys()].sort().map((n) => chosen.get(n) as string);
-    const directives: ModprobeDirective[] = [];
-    const read: string[] = [];
-    for (const f of files) {
-      let text: string | null;
-      try {
-        text = await ctx.host.readFileIfExists(f);
-      } catch (e) {
-        unreadable.push(`${f}: ${describeError(e)}`);
-        continue;
-      }
-      if (text === null) continue; // dangling symlink
-      read.push(f);
-      const parsed = parseModprobeConf(text, f);
-      pushAll(directives, parsed.directives);
-      pushAll(problems, parsed.problems.map((p) => p.message));
-    }
-    return { files: read, directives, problems, unreadable };
-  });
 }
 
 /** A read whose failure (other than absence) is recorded, never mistaken for absence. */

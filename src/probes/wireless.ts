@@ -13,7 +13,7 @@ import path from "node:path";
 import { z } from "zod";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
-import { modprobeConfig } from "./kernel-module.js";
+import { modprobeConfig } from "./kit/modprobe-config.js";
 import { runningSystem } from "./kit/shared.js";
 import { readsAnd } from "./kit/watch.js";
 import { isDisablingInstall, normaliseModuleName, parseProcModules } from "./parse/modprobe.js";
