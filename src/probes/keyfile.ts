@@ -5,7 +5,8 @@
  * whether the key is set, its value as written (`uint32 900`, `'text'`, `true`) and where.
  * A file that cannot be read makes the answer unknown; no file is "not set".
  */
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
+import { absolutePath } from "./kit/params.js";
 import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { parseKeyfile } from "./parse/keyfile.js";
@@ -14,8 +15,6 @@ import { readsAnd } from "./kit/watch.js";
 import { defineProbe, type Evidence, type Fact } from "./types.js";
 
 export { parseKeyfile } from "./parse/keyfile.js";
-
-const absolute = z.string().min(1).refine((p) => p.startsWith("/") && !p.includes("\0"), "must be an absolute path");
 
 export interface KeyfileFact {
   glob: string;
@@ -34,7 +33,7 @@ const FIELDS = ["glob", "group", "key", "files", "set", "value", "valueFile", "v
 export default defineProbe({
   id: "keyfile",
   summary: "A [group] key of GLib key files (dconf system databases, GDM's custom.conf): set or not, its value and where (later files override earlier ones)",
-  params: z.strictObject({ glob: absolute, group: z.string().min(1), key: z.string().min(1) }),
+  params: lazySchema((z) => z.strictObject({ glob: absolutePath(z), group: z.string().min(1), key: z.string().min(1) })),
   fields: FIELDS,
   /** The files it read, and the directories their glob listed. */
   watch(_p, seen) {

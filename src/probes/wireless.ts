@@ -10,7 +10,7 @@
  * cannot be read, or an interface whose driver cannot be read, is unknown, never "none".
  */
 import path from "node:path";
-import { z } from "zod";
+import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
 import { modprobeConfig } from "./kit/modprobe-config.js";
@@ -44,7 +44,7 @@ async function exists(ctx: ProbeContext, p: string): Promise<boolean> {
 export default defineProbe({
   id: "wireless",
   summary: "Wireless network interfaces of the running system (/sys/class/net), each with its driver module: loaded, disabled by modprobe.d install, blacklisted",
-  params: z.strictObject({}),
+  params: lazySchema((z) => z.strictObject({})),
   fields: FIELDS,
   /** sysfs is polled (stat); the loaded modules are polled; modprobe.d is watched. */
   watch(_p, seen) {
