@@ -1,9 +1,12 @@
 /**
  * One catalogue of nodeward's errors (fastify's FST_ERR_* model): every error nodeward
- * throws has a stable code from CODES, and the messages that repeat have a template in
- * MESSAGES (`nodewardError(id, params)` fills it in). docs/errors.md is generated from
- * this file (`npm run docs`) and test/unit/errors.test.ts keeps the code in step with it:
- * every code is used, no class or `throw` in src/ goes without a code.
+ * throws has a stable code from CODES and a message template from MESSAGES, and is built
+ * from the template's id and its params: `new NodewardError("PATH_CLIMBS", { path, where })`,
+ * or a subclass that takes only its code's templates (`new UsageError("FLAG_ONE_OF", …)`);
+ * TypeScript refuses a free-form message, a missing param or another code's template.
+ * docs/errors.md is generated from this file (`npm run docs`) and
+ * test/unit/architecture/errors.test.ts keeps the code in step with it: every code and
+ * every template is used, no class or `throw` in src/ goes without a code.
  *
  * Load-time problems fail fast; scan-time problems become `error` results with the
  * message as the reason, and the scan goes on.
@@ -50,9 +53,9 @@ export const ErrorCodes = Object.fromEntries(Object.keys(CODES).map((k) => [k, `
 export type ErrorCode = (typeof ErrorCodes)[ErrorName];
 
 /**
- * The messages that more than one place (or one place often) throws, as templates:
- * `{name}` is filled from the params. A message composed by its own formatter (zod
- * issues, did-you-mean, a parser's reason) is thrown with its code and no template.
+ * Every message nodeward throws, as a template: `{name}` is filled from the params. A part
+ * composed by its own formatter (zod issues with positions, a did-you-mean, a parser's or
+ * the kernel's reason) is one param (`{reason}`, `{hint}`, `{problems}`).
  */
 export const MESSAGES = {
   PATH_NOT_ABSOLUTE: { code: "PATH_INVALID", template: "path must be absolute: {path}" },
@@ -78,6 +81,7 @@ export const MESSAGES = {
   COMMAND_OUTPUT_CUT: { code: "COMMAND_FAILED", template: "{command} printed more than {limit} bytes; output cut" },
   COMMAND_ABNORMAL: { code: "COMMAND_FAILED", template: "{command} did not exit normally" },
   UNHANDLED: { code: "UNREACHABLE", template: "unhandled {what}: {value}" },
+  ZOD_NOT_LOADED: { code: "UNREACHABLE", template: "internal: a schema was used before zod was loaded (await loadZod() first)" },
   COMMAND_EXITED: { code: "COMMAND_FAILED", template: "{command} exited {exitCode}{stderr}" },
   COMMAND_SIGNALLED: { code: "COMMAND_FAILED", template: "{command} ended by {signal}" },
   COMMAND_ENDED: { code: "COMMAND_FAILED", template: "{reason}" },
@@ -171,6 +175,29 @@ export const MESSAGES = {
   CHILD_FAILED: { code: "SCAN_PROCESS", template: "{request} process failed: {reason}" },
   CHILD_EXITED: { code: "SCAN_PROCESS", template: "{request} process exited ({how}) without an answer" },
   CHILD_WRONG_ANSWER: { code: "SCAN_PROCESS", template: "{request} process answered with a {kind}" },
+  FLAG_ONE_OF: { code: "USAGE", template: '{flag} must be one of {allowed} (got "{got}"){hint}' },
+  FLAG_MUST_BE: { code: "USAGE", template: '{flag} must be {allowed} (got "{got}"){hint}' },
+  FLAG_FORMAT: { code: "USAGE", template: "{flag} must be {allowed}" },
+  FLAG_TAKES: { code: "USAGE", template: '{flag} takes {allowed} (got "{got}"){hint}' },
+  FLAG_POSITIVE_INTEGER: { code: "USAGE", template: '{flag} must be a positive integer (got "{got}")' },
+  FLAG_LISTEN: { code: "USAGE", template: '--listen must be HOST:PORT, e.g. 127.0.0.1:9850 or [::1]:9850 (got "{got}")' },
+  FLAG_FILE: { code: "USAGE", template: "{flag} {file}: {reason}" },
+  FLAG_NOT_DIRECTORY: { code: "USAGE", template: "{flag} {dir} is not a directory" },
+  FLAGS_EXCLUSIVE: { code: "USAGE", template: "{flag} and {other} exclude each other" },
+  PROFILE_NOT_LOADED: { code: "USAGE", template: "{problems}" },
+  VAR_NOT_YAML: { code: "USAGE", template: "--var {spec}: the value is not valid YAML: {reason}" },
+  SELECTION_NAME_UNKNOWN: { code: "USAGE", template: "{flag} {name}: {detail}" },
+  NO_CHECK_MATCHES: { code: "USAGE", template: "no check matches {selection}" },
+  OUTPUT_FORMAT_NEEDED: { code: "USAGE", template: "several -o FILE need a format each: -o json=report.json -o sarif=report.sarif" },
+  ONE_STDOUT_REPORT: { code: "USAGE", template: "only one report can go to stdout" },
+  WAIVERS_INVALID: { code: "USAGE", template: "--waivers {file}: {problem} (each: {shape})" },
+  WAIVER_UNKNOWN_CHECK: { code: "USAGE", template: '--waivers {file}: waiver for "{check}": no such check{hint}' },
+  SUBCOMMAND_UNKNOWN: { code: "USAGE", template: 'unknown subcommand "{command} {sub}" (use {known}){hint}' },
+  CHECK_ID_NEEDED: { code: "USAGE", template: "checks show needs a check id, e.g. nodeward checks show 4.2.1" },
+  SHELL_UNKNOWN: { code: "USAGE", template: "completion takes one of {shells}{got}" },
+  RUN_ID_ONE: { code: "USAGE", template: "give at most one RUN-ID" },
+  RUN_UNKNOWN: { code: "USAGE", template: 'no run {run} in {dir} (see "nodeward runs")' },
+  APPLY_NEEDS_YES: { code: "USAGE", template: "--apply asks for confirmation; give --yes when stdin is not a terminal" },
   PACK_CACHE_STALE: { code: "PACK_INVALID", template: "an expectation the pack cache proved no longer compiles: rebuild (npm run build)" },
 } as const satisfies Record<string, { code: ErrorName; template: string }>;
 
@@ -196,23 +223,17 @@ export type MessageArgs<C extends ErrorName = ErrorName> = {
     : never;
 }[MessageId];
 
-/** The code-and-message form the last free-form throws still use (going away). */
-type FreeFormArgs = [code: ErrorCode, message: string, options?: ErrorOptions];
-
 export class NodewardError extends Error {
   readonly code: ErrorCode;
+  /** The catalogue template this error's message was filled from. */
+  readonly messageId: MessageId;
 
-  constructor(...args: MessageArgs | FreeFormArgs) {
-    if (args[0] in MESSAGES) {
-      const [id, params, options] = args as [MessageId, Record<string, string | number>?, ErrorOptions?];
-      super(fill(id, params ?? {}), options);
-      this.code = ErrorCodes[MESSAGES[id].code];
-    } else {
-      const [code, message, options] = args as FreeFormArgs;
-      super(message, options);
-      this.code = code;
-    }
+  constructor(...args: MessageArgs) {
+    const [id, params, options] = args as [MessageId, Record<string, string | number>?, ErrorOptions?];
+    super(fill(id, params ?? {}), options);
     this.name = "NodewardError";
+    this.code = ErrorCodes[MESSAGES[id].code];
+    this.messageId = id;
   }
 }
 
@@ -223,11 +244,6 @@ function fill(id: MessageId, params: Record<string, string | number>): string {
 /** A template filled in: `{name}` → params.name (for a reason carried in a result, not thrown). */
 export function errorMessage<M extends MessageId>(id: M, params: MessageParams<M>): string {
   return fill(id, params as Record<string, string | number>);
-}
-
-/** The catalogue's error `id`, its message filled in from `params` (`new NodewardError(...)` in one call). */
-export function nodewardError(...args: MessageArgs): NodewardError {
-  return new NodewardError(...args);
 }
 
 export function isNodewardError(e: unknown): e is NodewardError {

@@ -20,7 +20,7 @@ export function splitList(values: readonly string[] | undefined): string[] {
 export function parseSeverity(v: string | undefined, flag: string): Severity | undefined {
   if (v === undefined) return undefined;
   if (!(SEVERITIES as readonly string[]).includes(v)) {
-    throw new UsageError(`${flag} must be one of ${SEVERITIES.join(", ")} (got "${v}")${didYouMean(v, SEVERITIES)}`);
+    throw new UsageError("FLAG_ONE_OF", { flag, allowed: SEVERITIES.join(", "), got: v, hint: didYouMean(v, SEVERITIES) });
   }
   return v as Severity;
 }
@@ -31,7 +31,7 @@ export function parseStatuses(values: readonly string[] | undefined): Status[] |
   if (list.length === 0) return undefined;
   for (const v of list) {
     if (!(STATUSES as readonly string[]).includes(v)) {
-      throw new UsageError(`--status takes ${STATUSES.join(", ")} (got "${v}")${didYouMean(v, STATUSES)}`);
+      throw new UsageError("FLAG_TAKES", { flag: "--status", allowed: STATUSES.join(", "), got: v, hint: didYouMean(v, STATUSES) });
     }
   }
   return [...new Set(list)] as Status[];
@@ -39,7 +39,7 @@ export function parseStatuses(values: readonly string[] | undefined): Status[] |
 
 export function parsePositiveInt(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${flag} must be a positive integer (got "${v}")`);
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError("FLAG_POSITIVE_INTEGER", { flag, got: v });
   return Number(v);
 }
 
@@ -87,7 +87,7 @@ export async function loadPackPaths(
     ...(selection.noCache ? { cache: new Map() } : {}),
   });
   const profileError = await profileProblem(selection.profile, result, formatPackError);
-  if (profileError !== undefined) throw new UsageError(profileError);
+  if (profileError !== undefined) throw new UsageError("PROFILE_NOT_LOADED", { problems: profileError });
   if (result.errors.length === 0) checkVarNames(Object.keys(parseVars(selection.vars ?? [])), result.all, result.profile);
   return { ...result, formatted: result.errors.map(formatPackError) };
 }
@@ -95,7 +95,7 @@ export async function loadPackPaths(
 /** A --var no loaded pack (or the profile) defines would silently do nothing: a usage error. */
 function checkVarNames(names: readonly string[], packs: readonly LoadedPack[], profile?: LoadedProfile): void {
   const unknown = unknownVarName(names, packs, profile);
-  if (unknown) throw new UsageError(`--var ${unknown.name}: ${unknown.detail}`);
+  if (unknown) throw new UsageError("SELECTION_NAME_UNKNOWN", { flag: "--var", name: unknown.name, detail: unknown.detail });
 }
 
 /**
@@ -110,7 +110,7 @@ export function selectOrFail(
   profile?: LoadedProfile,
 ): ReturnType<typeof selectChecks> {
   const unknown = unknownSelectionName(packs, all, filter, profile);
-  if (unknown) throw new UsageError(`--${unknown.kind} ${unknown.name}: ${unknown.detail}`);
+  if (unknown) throw new UsageError("SELECTION_NAME_UNKNOWN", { flag: `--${unknown.kind}`, name: unknown.name, detail: unknown.detail });
   const checks = selectChecks(packs, filter);
   if (checks.length === 0 && packs.length > 0) {
     const parts = [
@@ -119,7 +119,7 @@ export function selectOrFail(
       ...(filter.minSeverity ? [`--severity ${filter.minSeverity}`] : []),
       ...(filter.maxLevel !== undefined ? [`--level ${filter.maxLevel}`] : []),
     ];
-    throw new UsageError(`no check matches ${parts.join(" ") || "the selection"}`);
+    throw new UsageError("NO_CHECK_MATCHES", { selection: parts.join(" ") || "the selection" });
   }
   return checks;
 }
@@ -128,11 +128,11 @@ export function parseVars(specs: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const spec of specs) {
     const eq = spec.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--var takes name=value (got "${spec}")`);
+    if (eq <= 0) throw new UsageError("FLAG_TAKES", { flag: "--var", allowed: "name=value", got: spec, hint: "" });
     try {
       out[spec.slice(0, eq)] = parseYaml(spec.slice(eq + 1));
     } catch (e) {
-      throw new UsageError(`--var ${spec}: the value is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+      throw new UsageError("VAR_NOT_YAML", { spec, reason: String((e as Error).message.split("\n")[0]) });
     }
   }
   return out;
@@ -156,7 +156,7 @@ export type ColorMode = "auto" | "always" | "never";
 
 export function parseColorMode(v: string | undefined): ColorMode {
   if (v === undefined || v === "auto" || v === "always" || v === "never") return v ?? "auto";
-  throw new UsageError(`--color takes auto, always or never (got "${v}")${didYouMean(v, ["auto", "always", "never"])}`);
+  throw new UsageError("FLAG_TAKES", { flag: "--color", allowed: "auto, always or never", got: v, hint: didYouMean(v, ["auto", "always", "never"]) });
 }
 
 /**

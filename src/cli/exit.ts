@@ -4,7 +4,7 @@
  * every probe, zod and yaml: the dispatcher loads this for every command, `serve` included,
  * and the agent must not hold ~1 MB of probe code it never runs (its scans run in a child).
  */
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { NodewardError, type MessageArgs } from "../errors.js";
 
 /** Documented in README "Exit codes". */
 export const EXIT = {
@@ -19,8 +19,8 @@ export const EXIT = {
 } as const;
 
 export class UsageError extends NodewardError {
-  constructor(message: string) {
-    super(ErrorCodes.USAGE, message);
+  constructor(...args: MessageArgs<"USAGE">) {
+    super(...args);
     this.name = "UsageError";
   }
 }

@@ -3,7 +3,7 @@
  * parallelism and a timeout; a probe that throws or hangs becomes a failed outcome
  * with the reason, never an exception past the engine (node_exporter's execute()).
  */
-import { describeError, nodewardError } from "../errors.js";
+import { NodewardError, describeError } from "../errors.js";
 import type { LoadedCheck, ProbeCall } from "../packs/load.js";
 import type { Fact, ProbeContext } from "../probes/types.js";
 
@@ -71,7 +71,7 @@ async function collectOne(call: ProbeCall, ctx: ProbeContext, timeoutMs: number)
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const e = nodewardError("PROBE_TIMEOUT", { probe: call.probeId, ms: timeoutMs });
+        const e = new NodewardError("PROBE_TIMEOUT", { probe: call.probeId, ms: timeoutMs });
         controller.abort(e);
         reject(e);
       }, timeoutMs);

@@ -13,7 +13,7 @@ import { constants as fsc, type Stats } from "node:fs";
 import { lstat, open, readdir, readFile, readlink, realpath, stat, statfs, type FileHandle } from "node:fs/promises";
 import { promisify } from "node:util";
 import path from "node:path";
-import { nodewardError } from "../errors.js";
+import { NodewardError } from "../errors.js";
 import { MountView, onlyLocalFilesystems, parseMountinfo } from "./mount-view.js";
 import { hiddenProcessesReason } from "./proc-visibility.js";
 import { pushAll } from "../util/array.js";
@@ -108,17 +108,17 @@ export class HostRoot {
     const view = await this.mounts();
     if (view.size > 0) {
       const why = view.hiddenBy(hostPath) ?? view.hiddenBy(this.toHostPath(real));
-      if (why !== undefined) throw nodewardError("HIDDEN", { path: hostPath, why });
+      if (why !== undefined) throw new NodewardError("HIDDEN", { path: hostPath, why });
     }
     return real;
   }
 
   private async resolveInRoot(hostPath: string, followLast: boolean): Promise<string> {
     if (!path.isAbsolute(hostPath)) {
-      throw nodewardError("PATH_NOT_ABSOLUTE", { path: JSON.stringify(hostPath) });
+      throw new NodewardError("PATH_NOT_ABSOLUTE", { path: JSON.stringify(hostPath) });
     }
     if (hostPath.includes("\0")) {
-      throw nodewardError("PATH_NUL", { path: JSON.stringify(hostPath) });
+      throw new NodewardError("PATH_NUL", { path: JSON.stringify(hostPath) });
     }
     // On the live root nothing can escape `/`; the kernel resolves links (and reports ELOOP).
     if (this.isLive) return path.resolve(hostPath);
@@ -184,7 +184,7 @@ export class HostRoot {
     const fh = await open(real, fsc.O_RDONLY | fsc.O_NONBLOCK | (this.isLive ? 0 : fsc.O_NOFOLLOW));
     try {
       const st = await fh.stat();
-      if (!st.isFile()) throw nodewardError("NOT_REGULAR", { path: hostPath });
+      if (!st.isFile()) throw new NodewardError("NOT_REGULAR", { path: hostPath });
       return fh;
     } catch (e) {
       await fh.close();
@@ -202,7 +202,7 @@ export class HostRoot {
    */
   async glob(pattern: string): Promise<string[]> {
     if (!path.isAbsolute(pattern)) {
-      throw nodewardError("GLOB_NOT_ABSOLUTE", { pattern: JSON.stringify(pattern) });
+      throw new NodewardError("GLOB_NOT_ABSOLUTE", { pattern: JSON.stringify(pattern) });
     }
     const parts = pattern.split("/").filter((c) => c !== "");
     let current = ["/"];
@@ -218,7 +218,7 @@ export class HostRoot {
             names = await this.readdir(dir);
           } catch (e) {
             if (isMissing(e)) continue;
-            throw nodewardError("CANNOT_LIST", { dir, pattern, reason: e instanceof Error ? e.message : String(e) });
+            throw new NodewardError("CANNOT_LIST", { dir, pattern, reason: e instanceof Error ? e.message : String(e) });
           }
           for (const n of names ?? []) if (re.test(n)) next.push(path.posix.join(dir, n));
         }
@@ -251,7 +251,7 @@ export class HostRoot {
   procPath(rel: string): string {
     const joined = path.join(this.proc, rel);
     if (joined !== this.proc && !joined.startsWith(this.proc + path.sep)) {
-      throw nodewardError("PROC_PATH_LEAVES", { path: rel, proc: this.proc });
+      throw new NodewardError("PROC_PATH_LEAVES", { path: rel, proc: this.proc });
     }
     return joined;
   }
@@ -318,7 +318,7 @@ export class HostRoot {
   /** The real path of a procfs entry, resolved so that it stays inside the scanned system. */
   async procResolve(rel: string, followLast = true): Promise<string> {
     this.procPath(rel); // refuses `..` out of the proc tree
-    if (rel.includes("\0")) throw nodewardError("PROC_PATH_NUL", { path: JSON.stringify(rel) });
+    if (rel.includes("\0")) throw new NodewardError("PROC_PATH_NUL", { path: JSON.stringify(rel) });
     const parts = rel.split("/").filter((c) => c !== "" && c !== ".");
     if ((await this.procKind()) === "tree") {
       const hostProc = this.isLive ? undefined : path.relative(this.root, this.proc);
@@ -338,7 +338,7 @@ export class HostRoot {
     const magicLeaf = isProcess && ((entry === "exe" && parts.length === 2) || ((entry === "fd" || entry === "map_files") && parts.length === 3));
     const magicInner = isProcess && ((entry === "exe" && parts.length > 2) || ((entry === "fd" || entry === "map_files") && parts.length > 3));
     if (magicInner || (magicLeaf && followLast)) {
-      throw nodewardError("PROC_MAGIC_LINK", { path: rel });
+      throw new NodewardError("PROC_MAGIC_LINK", { path: rel });
     }
     return path.join(this.proc, ...parts);
   }
@@ -419,7 +419,7 @@ async function walkInside(base: string, hostPath: string, followLast: boolean, w
     if (c === ".") continue;
     if (c === "..") {
       if (stack.length === 0) {
-        throw nodewardError("PATH_CLIMBS", { path: hostPath, where });
+        throw new NodewardError("PATH_CLIMBS", { path: hostPath, where });
       }
       stack.pop();
       continue;
@@ -437,13 +437,13 @@ async function walkInside(base: string, hostPath: string, followLast: boolean, w
       // Missing (or unreadable) component: the rest cannot be links we know of.
       pushAll(stack, [c, ...queue.filter((q) => q !== "." && q !== "")]);
       if (stack.includes("..")) {
-        throw nodewardError("PATH_CLIMBS", { path: hostPath, where });
+        throw new NodewardError("PATH_CLIMBS", { path: hostPath, where });
       }
       break;
     }
     if (st.isSymbolicLink()) {
       if (++hops > MAX_SYMLINK_HOPS) {
-        throw nodewardError("SYMLINK_LOOP", { path: hostPath });
+        throw new NodewardError("SYMLINK_LOOP", { path: hostPath });
       }
       const target = sync ? fs.readlinkSync(candidate) : await readlink(candidate);
       const linkHostPath = "/" + [...stack, c].join("/");
@@ -457,7 +457,7 @@ async function walkInside(base: string, hostPath: string, followLast: boolean, w
           if (p === "..") depth--;
           else if (p !== ".") depth++;
           if (depth < 0) {
-            throw nodewardError("SYMLINK_OUTSIDE", { link: linkHostPath, target, where });
+            throw new NodewardError("SYMLINK_OUTSIDE", { link: linkHostPath, target, where });
           }
         }
       }
@@ -540,22 +540,22 @@ async function readProcfsCapped(real: string, shown: string, maxBytes: number): 
 
 function checkBeforeOpen(pre: Stats, shown: string, maxBytes: number): void {
   if (pre.isDirectory()) {
-    throw nodewardError("IS_DIRECTORY", { path: shown });
+    throw new NodewardError("IS_DIRECTORY", { path: shown });
   }
   if (!pre.isFile()) {
-    throw nodewardError("NOT_REGULAR", { path: shown });
+    throw new NodewardError("NOT_REGULAR", { path: shown });
   }
   if (pre.size > maxBytes) {
-    throw nodewardError("OVER_READ_LIMIT", { path: shown, size: pre.size, limit: maxBytes });
+    throw new NodewardError("OVER_READ_LIMIT", { path: shown, size: pre.size, limit: maxBytes });
   }
 }
 
 function checkOpened(pre: Stats, st: Stats, shown: string, maxBytes: number): void {
   if (!st.isFile() || st.ino !== pre.ino || st.dev !== pre.dev) {
-    throw nodewardError("CHANGED_WHILE_OPENED", { path: shown });
+    throw new NodewardError("CHANGED_WHILE_OPENED", { path: shown });
   }
   if (st.size > maxBytes) {
-    throw nodewardError("OVER_READ_LIMIT", { path: shown, size: st.size, limit: maxBytes });
+    throw new NodewardError("OVER_READ_LIMIT", { path: shown, size: st.size, limit: maxBytes });
   }
 }
 
@@ -600,7 +600,7 @@ class ReadBuffer {
   add(bytesRead: number): boolean {
     if (bytesRead === 0) return false;
     this.total += bytesRead;
-    if (this.total > this.maxBytes) throw nodewardError("GREW_OVER_READ_LIMIT", { path: this.shown, limit: this.maxBytes });
+    if (this.total > this.maxBytes) throw new NodewardError("GREW_OVER_READ_LIMIT", { path: this.shown, limit: this.maxBytes });
     return true;
   }
 

@@ -9,7 +9,7 @@ import type { Stats } from "node:fs";
 import type { z } from "zod";
 import { lazySchema } from "../util/lazy-zod.js";
 import { absolutePath } from "./kit/params.js";
-import { NodewardError, describeError, nodewardError } from "../errors.js";
+import { NodewardError, describeError } from "../errors.js";
 import { COMPONENTS, componentFile } from "./k8s/components.js";
 import { KUBELET_FILES, kubeletFile, kubeletInfo } from "./k8s/kubelet-info.js";
 import {
@@ -211,7 +211,7 @@ async function inspectNamed(ctx: ProbeContext, p: Params, hostPath: string, inGl
   } catch (e) {
     // NodewardErrors (escape, loop, too large, not regular) already name the path.
     if (e instanceof NodewardError) throw e;
-    throw nodewardError("READ_FAILED", { path: hostPath, reason: describeError(e) }, { cause: e });
+    throw new NodewardError("READ_FAILED", { path: hostPath, reason: describeError(e) }, { cause: e });
   }
 }
 

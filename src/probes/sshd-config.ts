@@ -6,7 +6,7 @@
  * keywords. See src/probes/parse/sshd-config.ts for the rules and the defaults table.
  */
 import { lazySchema } from "../util/lazy-zod.js";
-import { NodewardError, nodewardError, describeError } from "../errors.js";
+import { NodewardError, describeError } from "../errors.js";
 import {
   SshdIncludeError,
   canonicalSshdKeyword,
@@ -56,7 +56,7 @@ function loadConfig(ctx: ProbeContext): Promise<Loaded> {
           if (!st.isFile()) return null;
           return await ctx.host.readFile(p);
         } catch (e) {
-          throw nodewardError("READ_FAILED", { path: p, reason: describeError(e) }, { cause: e });
+          throw new NodewardError("READ_FAILED", { path: p, reason: describeError(e) }, { cause: e });
         }
       },
       glob: (p: string) => ctx.host.glob(p),

@@ -5,9 +5,9 @@
  * out of the switch and doing nothing — a missed case in applyChange would journal "done"
  * for a change it never made.
  */
-import { nodewardError } from "../errors.js";
+import { NodewardError } from "../errors.js";
 
 export function assertNever(value: never, what: string): never {
   const shown = typeof value === "object" && value !== null && "kind" in value ? (value as { kind: unknown }).kind : value;
-  throw nodewardError("UNHANDLED", { what, value: JSON.stringify(shown) });
+  throw new NodewardError("UNHANDLED", { what, value: JSON.stringify(shown) });
 }

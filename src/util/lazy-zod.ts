@@ -11,7 +11,7 @@
  * the agent's config, lint) awaits `loadZod()` first.
  */
 import type { z as Zod } from "zod";
-import { ErrorCodes, NodewardError } from "../errors.js";
+import { NodewardError } from "../errors.js";
 
 export type Z = typeof Zod;
 
@@ -30,7 +30,7 @@ export function loadZod(): Promise<Z> {
  */
 export class ZodNotLoaded extends NodewardError {
   constructor() {
-    super(ErrorCodes.UNREACHABLE, "internal: a schema was used before zod was loaded (await loadZod() first)");
+    super("ZOD_NOT_LOADED");
     this.name = "ZodNotLoaded";
   }
 }

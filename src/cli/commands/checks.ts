@@ -39,7 +39,7 @@ export async function checksCommand(argv: string[]): Promise<number> {
     case "show":
       return show(rest);
     default:
-      throw new UsageError(`unknown subcommand "checks ${sub}" (use lint, list or show)${didYouMean(sub, ["lint", "list", "show"])}`);
+      throw new UsageError("SUBCOMMAND_UNKNOWN", { command: "checks", sub, known: "lint, list or show", hint: didYouMean(sub, ["lint", "list", "show"]) });
   }
 }
 
@@ -142,7 +142,7 @@ async function list(argv: string[]): Promise<number> {
     process.stdout.write(checksHelp);
     return EXIT.OK;
   }
-  if (values.format !== "table" && values.format !== "json") throw new UsageError(`--format must be table or json`);
+  if (values.format !== "table" && values.format !== "json") throw new UsageError("FLAG_FORMAT", { flag: "--format", allowed: "table or json" });
   const loaded = await loadPackPaths(values.packs ?? [], selectionFlags(values));
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
   const filter = { benchmarks: splitList(values.benchmark) };
@@ -171,8 +171,8 @@ async function show(argv: string[]): Promise<number> {
     process.stdout.write(checksHelp);
     return EXIT.OK;
   }
-  if (values.format !== "text" && values.format !== "json") throw new UsageError(`--format must be text or json`);
-  if (positionals.length === 0) throw new UsageError("checks show needs a check id, e.g. nodeward checks show 4.2.1");
+  if (values.format !== "text" && values.format !== "json") throw new UsageError("FLAG_FORMAT", { flag: "--format", allowed: "text or json" });
+  if (positionals.length === 0) throw new UsageError("CHECK_ID_NEEDED");
   const loaded = await loadPackPaths(values.packs ?? [], selectionFlags(values));
   // A check missing because its pack did not load must not look like a wrong id.
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);

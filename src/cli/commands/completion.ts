@@ -129,7 +129,7 @@ export async function completionCommand(argv: string[]): Promise<number> {
   }
   const shell = positionals[0];
   if (positionals.length !== 1 || !(SHELLS as readonly string[]).includes(shell ?? "")) {
-    throw new UsageError(`completion takes one of ${SHELLS.join(", ")}${shell ? ` (got "${shell}")${didYouMean(shell, SHELLS)}` : ""}`);
+    throw new UsageError("SHELL_UNKNOWN", { shells: SHELLS.join(", "), got: shell ? ` (got "${shell}")${didYouMean(shell, SHELLS)}` : "" });
   }
   const s = await spec();
   process.stdout.write(shell === "bash" ? bash(s) : shell === "zsh" ? zsh(s) : fish(s));

@@ -115,7 +115,7 @@ export async function remediateCommand(argv: string[]): Promise<number> {
   const maxLevel = parsePositiveInt(values.level, "--level");
   const host = new HostRoot({ ...(values.root ? { root: values.root } : {}), ...(values.proc ? { proc: values.proc } : {}) });
   const { stat } = await import("node:fs/promises");
-  if (!(await stat(host.root).catch(() => null))?.isDirectory()) throw new UsageError(`--root ${host.root} is not a directory`);
+  if (!(await stat(host.root).catch(() => null))?.isDirectory()) throw new UsageError("FLAG_NOT_DIRECTORY", { flag: "--root", dir: host.root });
   const store = new RunStore(values["state-dir"]);
 
   const unfinished = await store.unfinished();
@@ -125,7 +125,7 @@ export async function remediateCommand(argv: string[]): Promise<number> {
     return EXIT.USAGE;
   }
 
-  if (values.profile && values["no-profile"]) throw new UsageError("--profile and --no-profile exclude each other");
+  if (values.profile && values["no-profile"]) throw new UsageError("FLAGS_EXCLUSIVE", { flag: "--profile", other: "--no-profile" });
   // The benchmarks' own values break a Kubernetes node (ip_forward 0, overlay disabled,
   // listeners on its ports stopped): without a profile, --apply must be asked for twice.
   if (values.apply && !values.profile && !values["no-profile"]) {
@@ -162,7 +162,7 @@ export async function remediateCommand(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   if (!values.yes) {
-    if (!process.stdin.isTTY) throw new UsageError("--apply asks for confirmation; give --yes when stdin is not a terminal");
+    if (!process.stdin.isTTY) throw new UsageError("APPLY_NEEDS_YES");
     if (!(await confirm(`\nApply ${n} change(s) to ${host.isLive ? "this host" : host.root}? [y/N] `))) {
       out("Nothing was changed.\n");
       return EXIT.OK;

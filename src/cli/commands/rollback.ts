@@ -35,12 +35,12 @@ export async function rollbackCommand(argv: string[]): Promise<number> {
     process.stdout.write(rollbackHelp);
     return EXIT.OK;
   }
-  if (positionals.length > 1) throw new UsageError("give at most one RUN-ID");
+  if (positionals.length > 1) throw new UsageError("RUN_ID_ONE");
   const store = new RunStore(values["state-dir"]);
   warnUnfinished(await store.unfinished());
   const runId = positionals[0];
   if (runId !== undefined && !(await store.list()).some((r) => r.runId === runId)) {
-    throw new UsageError(`no run ${runId} in ${store.runsDir} (see "nodeward runs")`);
+    throw new UsageError("RUN_UNKNOWN", { run: runId, dir: store.runsDir });
   }
   if (runId === undefined && (await latestRunId(store)) === undefined) {
     process.stderr.write(`nodeward rollback: nothing to roll back: there are no remediation runs in ${store.runsDir}.\n`);

@@ -28,7 +28,7 @@ export async function runsCommand(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   if (values.format !== "table" && values.format !== "json") {
-    throw new UsageError(`--format must be table or json (got "${values.format}")${didYouMean(values.format, ["table", "json"])}`);
+    throw new UsageError("FLAG_MUST_BE", { flag: "--format", allowed: "table or json", got: values.format, hint: didYouMean(values.format, ["table", "json"]) });
   }
   const json = values.format === "json" || values.json;
   if (values.json) process.stderr.write("nodeward runs: --json is deprecated; use --format json\n");

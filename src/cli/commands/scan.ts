@@ -82,7 +82,7 @@ interface Output {
 export function parseOutputs(specs: readonly string[], format: string | undefined): Output[] {
   const reporterOf = (name: string, flag: string): Reporter => {
     const r = getReporter(name);
-    if (!r) throw new UsageError(`${flag} must be one of ${FORMATS.join(", ")} (got "${name}")${didYouMean(name, FORMATS)}`);
+    if (!r) throw new UsageError("FLAG_ONE_OF", { flag, allowed: FORMATS.join(", "), got: name, hint: didYouMean(name, FORMATS) });
     return r;
   };
   const outputs: Output[] = [];
@@ -96,10 +96,10 @@ export function parseOutputs(specs: readonly string[], format: string | undefine
       outputs.push({ reporter: reporterOf(format ?? "table", "--format"), file: spec });
     }
   }
-  if (bare > 1) throw new UsageError("several -o FILE need a format each: -o json=report.json -o sarif=report.sarif");
+  if (bare > 1) throw new UsageError("OUTPUT_FORMAT_NEEDED");
   if (outputs.length === 0 || (format !== undefined && bare === 0)) outputs.unshift({ reporter: reporterOf(format ?? "table", "--format"), file: "-" });
   const stdout = outputs.filter((o) => o.file === "-").length;
-  if (stdout > 1) throw new UsageError("only one report can go to stdout");
+  if (stdout > 1) throw new UsageError("ONE_STDOUT_REPORT");
   return outputs;
 }
 
@@ -186,7 +186,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
     try {
       await writeFileAtomic(o.file, text);
     } catch (e) {
-      throw new UsageError(`--output ${o.file}: ${(e as Error).message}`);
+      throw new UsageError("FLAG_FILE", { flag: "--output", file: o.file, reason: (e as Error).message });
     }
     if (!values.quiet) process.stderr.write(`nodeward: wrote ${o.reporter.name} report to ${o.file}\n`);
   }
@@ -208,17 +208,17 @@ async function readWaivers(file: string, packs: readonly { checks: readonly { id
   try {
     data = parseYaml(await readFile(file, "utf8"));
   } catch (e) {
-    throw new UsageError(`--waivers ${file}: ${(e as Error).message.split("\n")[0]}`);
+    throw new UsageError("FLAG_FILE", { flag: "--waivers", file, reason: String((e as Error).message.split("\n")[0]) });
   }
   const list = Array.isArray(data) ? data : (data as { waivers?: unknown } | null)?.waivers;
   const parsed = z.array(WaiverSchema).safeParse(list ?? []);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
-    throw new UsageError(`--waivers ${file}: ${i ? `waivers[${i.path.join("].")}: ${i.message}` : "not a list of waivers"} (each: {check, reason, expires: YYYY-MM-DD})`);
+    throw new UsageError("WAIVERS_INVALID", { file, problem: i ? `waivers[${i.path.join("].")}: ${i.message}` : "not a list of waivers", shape: "{check, reason, expires: YYYY-MM-DD}" });
   }
   const known = new Set(packs.flatMap((p) => p.checks.flatMap((c) => [c.id, c.key])));
   for (const w of parsed.data) {
-    if (!known.has(w.check)) throw new UsageError(`--waivers ${file}: waiver for "${w.check}": no such check${didYouMean(w.check, known)}`);
+    if (!known.has(w.check)) throw new UsageError("WAIVER_UNKNOWN_CHECK", { file, check: w.check, hint: didYouMean(w.check, known) });
   }
   return parsed.data;
 }
@@ -230,10 +230,10 @@ function withSource(r: ReportedResult, source: { file: string; line: number } | 
 async function assertDirectory(dir: string, flag: string): Promise<void> {
   const { stat } = await import("node:fs/promises");
   try {
-    if (!(await stat(dir)).isDirectory()) throw new UsageError(`${flag} ${dir} is not a directory`);
+    if (!(await stat(dir)).isDirectory()) throw new UsageError("FLAG_NOT_DIRECTORY", { flag, dir });
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`${flag} ${dir}: ${(e as Error).message}`);
+    throw new UsageError("FLAG_FILE", { flag, file: dir, reason: (e as Error).message });
   }
 }
 

@@ -47,7 +47,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     return EXIT.OK;
   }
   if (values.listen !== undefined && !parseListen(values.listen)) {
-    throw new UsageError(`--listen must be HOST:PORT, e.g. 127.0.0.1:9850 or [::1]:9850 (got "${values.listen}")`);
+    throw new UsageError("FLAG_LISTEN", { got: values.listen });
   }
   const options = { configPath: values.config, listen: values.listen, root: values.root, proc: values.proc, stateDir: values["state-dir"], ...(values["no-drift"] ? { drift: false } : {}) };
   // The agent (fastify, prom-client) loads only for this command.

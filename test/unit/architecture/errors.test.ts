@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CODES, ErrorCodes, errorMessage, MESSAGES, NodewardError, nodewardError, type ErrorName } from "../../../src/errors.js";
+import { CODES, ErrorCodes, errorMessage, MESSAGES, NodewardError, type ErrorName } from "../../../src/errors.js";
 import { REPO } from "../../helpers/import-graph.js";
 
 const SRC = path.join(REPO, "src");
@@ -57,10 +57,11 @@ describe("the error catalogue", () => {
 
   it("fills every placeholder of a template", () => {
     expect(errorMessage("OVER_READ_LIMIT", { path: "/etc/shadow", size: 5, limit: 4 })).toBe("/etc/shadow is 5 bytes, over the 4-byte read limit");
-    const e = nodewardError("PATH_CLIMBS", { path: "/../x", where: "root /srv" });
+    const e = new NodewardError("PATH_CLIMBS", { path: "/../x", where: "root /srv" });
     expect(e).toBeInstanceOf(NodewardError);
     expect(e.code).toBe("NODEWARD_ERR_PATH_ESCAPE");
     expect(e.message).toBe("path /../x climbs above root /srv");
+    expect(e.messageId).toBe("PATH_CLIMBS");
     const plain = new NodewardError("EXPECTATION_EMPTY");
     expect([plain.code, plain.message]).toEqual(["NODEWARD_ERR_PACK_INVALID", "empty expectation"]);
     const cause = new Error("EIO");
@@ -71,6 +72,18 @@ describe("the error catalogue", () => {
 });
 
 describe("errors thrown in src/", () => {
+  it("are built from a catalogue template (its id, never a composed message)", () => {
+    // TypeScript already refuses `new NodewardError(code, "text")`; this keeps the way out
+    // (a template that is only a placeholder) to messages composed by their own formatter.
+    const bare = Object.entries(MESSAGES).filter(([, m]) => /^\{\w+\}$/.test(m.template)).map(([id]) => id).sort();
+    expect(bare).toEqual(["CHILD_REPORTED", "COMMAND_ENDED", "CONFIG_INVALID", "FIX_PORT_OWNERS", "PROFILE_NOT_LOADED", "REGEX_SYNTAX", "SSHD_INCLUDE_FAILED"]);
+    const constructed = files.flatMap((f) => [...f.text.matchAll(/new (\w*Error|FixRefused|ChangeFailed)\(([^;]{0,60})/g)].map((m) => ({ file: f.file, cls: m[1], args: m[2] ?? "" })));
+    expect(constructed.length).toBeGreaterThan(100);
+    // ConfigError takes the config's problems (file:line:col records, like pack load errors) and fills CONFIG_INVALID with them.
+    const notATemplate = constructed.filter((c) => c.cls !== "Error" && c.cls !== "ConfigError" && !/^\.\.\.|"[A-Z0-9_]+"/.test(c.args)).map((c) => `${c.file}: new ${c.cls}(${c.args}`);
+    expect(notATemplate).toEqual([]);
+  });
+
   it("are never a bare Error (every one has a code)", () => {
     const bare = files
       .filter((f) => /\bnew Error\(/.test(f.text) && !(f.file in PLAIN_ERRORS_ALLOWED))
