@@ -4,25 +4,16 @@
  * so the long-running agent never holds the loaded packs (about 13 MB of heap for the
  * bundled ones) — only this (about 1 MB).
  */
-import type { References, Severity } from "../engine/result.js";
+import type { CheckHeader } from "../engine/result.js";
 import type { LoadedCheck } from "../packs/load.js";
 
-export interface CatalogEntry {
+/** A check as the API lists it: its header (as in results) and what only the catalog shows. */
+export interface CatalogEntry extends CheckHeader {
   /** `<pack>/<id>` */
   key: string;
-  id: string;
-  pack: string;
-  benchmark: string;
-  title: string;
-  severity: Severity;
-  level?: number;
   manual: boolean;
-  /** The typed fix's action, when the check has one. */
-  fix?: string;
   description?: string;
   rationale?: string;
-  references: References;
-  remediation?: string;
   tags: string[];
 }
 

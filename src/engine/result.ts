@@ -6,7 +6,8 @@ import type { KubernetesInventory } from "../probes/k8s/kubelet-info.js";
 // The vocabulary lives at the bottom layer (src/model/); re-exported for the engine's users.
 export { SCAN_TRIGGERS, SEVERITIES, STATUSES, type KisaReference, type References, type ScanTrigger, type Severity, type Status, type StatusCounts } from "../model/vocabulary.js";
 
-export interface CheckResult {
+/** What a check is, as every result and the agent's catalog (agent/catalog.ts) carry it. */
+export interface CheckHeader {
   /** The benchmark's own number, e.g. "4.2.1" or "U-01". */
   id: string;
   /** Pack id, e.g. "cis-kubernetes-node". */
@@ -17,6 +18,12 @@ export interface CheckResult {
   severity: Severity;
   level?: number;
   references: References;
+  remediation?: string;
+  /** Name of the typed fix, when the check has one. */
+  fix?: string;
+}
+
+export interface CheckResult extends CheckHeader {
   status: Status;
   /** What was seen, rendered for people. */
   observed?: string;
@@ -25,9 +32,6 @@ export interface CheckResult {
   /** One sentence: why it failed, or the reason for skip/error/manual. */
   message?: string;
   evidence: Evidence[];
-  remediation?: string;
-  /** Name of the typed fix, when the check has one. */
-  fix?: string;
   /** Set when a profile excluded the check or replaced its expectation: which, and why. */
   tailoring?: { profile: string; reason: string };
   /** Set by the agent when a configured waiver covers this result (its status is unchanged). */
