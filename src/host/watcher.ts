@@ -333,6 +333,11 @@ export class DirWatcher {
 
   private onHandleLost(h: Handle): void {
     if (this.handles.get(h.real) !== h) return;
+    this.retire(h);
+  }
+
+  /** A handle whose watch is lost or whose directory was replaced: close it and re-arm each directory it served. */
+  private retire(h: Handle): void {
     h.fsw.close();
     this.handles.delete(h.real);
     for (const dir of h.subscribers) {
@@ -364,11 +369,6 @@ export class DirWatcher {
   private async checkSelf(h: Handle): Promise<void> {
     if ((await this.identityOf(h.at)) === h.identity) return;
     if (this.handles.get(h.real) !== h) return;
-    h.fsw.close();
-    this.handles.delete(h.real);
-    for (const dir of h.subscribers) {
-      this.armed.delete(dir);
-      void this.rearm(dir, true);
-    }
+    this.retire(h);
   }
 }
