@@ -1,11 +1,13 @@
 /** What every command shares: exit codes, usage errors, pack loading, safe output. */
-import { lstat, writeFile } from "node:fs/promises";
+import { lstat, stat, writeFile } from "node:fs/promises";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { formatPackError, type LoadedPack, type LoadResult } from "../packs/load.js";
 import type { LoadedProfile } from "../packs/profile.js";
 import { loadSelection } from "../packs/selection.js";
 import { SEVERITIES, STATUSES, type Severity, type Status } from "../engine/result.js";
 import { selectChecks, type CheckFilter } from "../engine/select.js";
+import { HostRoot } from "../host/host-root.js";
 import { writeFileDurable } from "../util/durable-write.js";
 import { profileProblem, unknownSelectionName, unknownVarName } from "../engine/selection-names.js";
 import { didYouMean } from "../util/suggest.js";
@@ -59,12 +61,10 @@ export function selectionFlags(values: { profile?: string | undefined; var?: str
   return { ...(values.profile ? { profile: values.profile } : {}), ...(values.var ? { vars: values.var } : {}) };
 }
 
-/** --benchmark, --check and the parsed --severity and --level, as selectChecks takes them. */
-export function checkFilter(
-  values: { benchmark?: string[] | undefined; check?: string[] | undefined },
-  minSeverity: Severity | undefined,
-  maxLevel: number | undefined,
-): CheckFilter {
+/** --benchmark, --check, --severity and --level (checked here), as selectChecks takes them. */
+export function checkFilter(values: { benchmark?: string[] | undefined; check?: string[] | undefined; severity?: string | undefined; level?: string | undefined }): CheckFilter {
+  const minSeverity = parseSeverity(values.severity, "--severity");
+  const maxLevel = parsePositiveInt(values.level, "--level");
   return {
     benchmarks: splitList(values.benchmark),
     checks: splitList(values.check),
@@ -172,7 +172,27 @@ export function useColor(stream: NodeJS.WriteStream, mode: ColorMode = "auto", e
 }
 
 /** The selection and target options `scan` and `remediate` share (parseArgs shape). */
-export const SELECTION_OPTIONS = {
+type SelectionArgs<O> = ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: false; options: typeof SELECTION_OPTIONS & O }>>["values"];
+
+/** A scanning command's flags (scan, remediate): the selection flags and its own; strict, no positionals. */
+export function parseSelectionArgs<const O extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: O): SelectionArgs<O> {
+  return parseArgs({ args: argv, strict: true, allowPositionals: false, options: { ...SELECTION_OPTIONS, ...options } }).values as SelectionArgs<O>;
+}
+
+/** --root and --proc as the host to read; the root must be a directory. */
+export async function hostFromFlags(values: { root?: string | undefined; proc?: string | undefined }): Promise<HostRoot> {
+  const host = new HostRoot({ ...(values.root ? { root: values.root } : {}), ...(values.proc ? { proc: values.proc } : {}) });
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(host.root)).isDirectory();
+  } catch (e) {
+    throw new UsageError("FLAG_FILE", { flag: "--root", file: host.root, reason: (e as Error).message });
+  }
+  if (!isDirectory) throw new UsageError("FLAG_NOT_DIRECTORY", { flag: "--root", dir: host.root });
+  return host;
+}
+
+const SELECTION_OPTIONS = {
   benchmark: { type: "string", multiple: true },
   check: { type: "string", multiple: true },
   severity: { type: "string" },

@@ -1,14 +1,12 @@
 import { createInterface } from "node:readline/promises";
-import { parseArgs } from "node:util";
 import { createProbeContext } from "../../engine/run-checks.js";
 import { selectChecks } from "../../engine/select.js";
 import kubeletProbe from "../../probes/kubelet.js";
-import { HostRoot } from "../../host/host-root.js";
 import { applyPlan } from "../../remediation/apply.js";
 import { DEFAULT_STATE_DIR, RunStore, type RunInfo } from "../../remediation/journal.js";
 import { planRemediation, type RemediationPlan } from "../../remediation/plan.js";
 import { renderChange } from "../../remediation/render.js";
-import { EXIT, UsageError, loadPackPaths, parsePositiveInt, parseSeverity, checkFilter, selectOrFail, selectionFlags, SELECTION_OPTIONS } from "../common.js";
+import { EXIT, UsageError, loadPackPaths, checkFilter, hostFromFlags, parseSelectionArgs, selectOrFail, selectionFlags } from "../common.js";
 
 export const remediateHelp = `Usage: nodeward remediate [options]
 
@@ -93,29 +91,20 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export async function remediateCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      ...SELECTION_OPTIONS,
-      apply: { type: "boolean", default: false },
-      "no-profile": { type: "boolean", default: false },
-      yes: { type: "boolean", short: "y", default: false },
-      "state-dir": { type: "string", default: DEFAULT_STATE_DIR },
-      quiet: { type: "boolean", short: "q", default: false },
-      help: { type: "boolean", short: "h" },
-    },
+  const values = parseSelectionArgs(argv, {
+    apply: { type: "boolean", default: false },
+    "no-profile": { type: "boolean", default: false },
+    yes: { type: "boolean", short: "y", default: false },
+    "state-dir": { type: "string", default: DEFAULT_STATE_DIR },
+    quiet: { type: "boolean", short: "q", default: false },
+    help: { type: "boolean", short: "h" },
   });
   if (values.help) {
     process.stdout.write(remediateHelp);
     return EXIT.OK;
   }
-  const minSeverity = parseSeverity(values.severity, "--severity");
-  const maxLevel = parsePositiveInt(values.level, "--level");
-  const host = new HostRoot({ ...(values.root ? { root: values.root } : {}), ...(values.proc ? { proc: values.proc } : {}) });
-  const { stat } = await import("node:fs/promises");
-  if (!(await stat(host.root).catch(() => null))?.isDirectory()) throw new UsageError("FLAG_NOT_DIRECTORY", { flag: "--root", dir: host.root });
+  const filter = checkFilter(values);
+  const host = await hostFromFlags(values);
   const store = new RunStore(values["state-dir"]);
 
   const unfinished = await store.unfinished();
@@ -144,7 +133,6 @@ export async function remediateCommand(argv: string[]): Promise<number> {
   // keeps remediation from "fixing" ip_forward back to 0.
   const loaded = await loadPackPaths(values.packs ?? [], { validateFixes: true, ...selectionFlags(values) });
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
-  const filter = checkFilter(values, minSeverity, maxLevel);
   // A mistyped pack or check must not plan (or apply) "nothing to change" and exit 0.
   const checks = loaded.errors.length === 0 ? selectOrFail(loaded.packs, loaded.all, filter, loaded.profile) : selectChecks(loaded.packs, filter);
   const plan = await planRemediation({ host, checks });

@@ -1,9 +1,7 @@
-import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { runScan } from "../../engine/run-scan.js";
 import { severityRank } from "../../engine/select.js";
 import { countStatuses, type ScanReport, type Severity } from "../../engine/result.js";
-import { HostRoot } from "../../host/host-root.js";
 import { getReporter, reporters } from "../../report/index.js";
 import type { Reporter, ReportedResult } from "../../report/types.js";
 import {
@@ -11,13 +9,13 @@ import {
   UsageError,
   loadPackPaths,
   parseColorMode,
-  parsePositiveInt,
   parseSeverity,
   parseStatuses,
   selectOrFail,
   useColor,
   writeFileAtomic,
-  SELECTION_OPTIONS,
+  parseSelectionArgs,
+  hostFromFlags,
   checkFilter,
   selectionFlags,
 } from "../common.js";
@@ -104,23 +102,17 @@ export function parseOutputs(specs: readonly string[], format: string | undefine
 }
 
 export async function scanCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      ...SELECTION_OPTIONS,
-      format: { type: "string" },
-      output: { type: "string", short: "o", multiple: true },
-      status: { type: "string", multiple: true },
-      waivers: { type: "string" },
-      "fail-on": { type: "string", default: "info" },
-      verbose: { type: "boolean", short: "v", default: false },
-      color: { type: "string" },
-      quiet: { type: "boolean", short: "q", default: false },
-      deep: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h" },
-    },
+  const values = parseSelectionArgs(argv, {
+    format: { type: "string" },
+    output: { type: "string", short: "o", multiple: true },
+    status: { type: "string", multiple: true },
+    waivers: { type: "string" },
+    "fail-on": { type: "string", default: "info" },
+    verbose: { type: "boolean", short: "v", default: false },
+    color: { type: "string" },
+    quiet: { type: "boolean", short: "q", default: false },
+    deep: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h" },
   });
   if (values.help) {
     process.stdout.write(scanHelp);
@@ -128,17 +120,14 @@ export async function scanCommand(argv: string[]): Promise<number> {
   }
   const outputs = parseOutputs(values.output ?? [], values.format);
   const failOn = parseSeverity(values["fail-on"], "--fail-on") as Severity;
-  const minSeverity = parseSeverity(values.severity, "--severity");
-  const maxLevel = parsePositiveInt(values.level, "--level");
+  const filter = checkFilter(values);
   const statuses = parseStatuses(values.status);
   const colorMode = parseColorMode(values.color);
-  const host = new HostRoot({ ...(values.root ? { root: values.root } : {}), ...(values.proc ? { proc: values.proc } : {}) });
-  await assertDirectory(host.root, "--root");
+  const host = await hostFromFlags(values);
 
   const timing = phaseTimer();
   const loaded = await loadPackPaths(values.packs ?? [], { ...selectionFlags(values) });
   for (const e of loaded.formatted) process.stderr.write(`nodeward: pack error: ${e}\n`);
-  const filter = checkFilter(values, minSeverity, maxLevel);
   // Typos and empty selections are usage errors before anything is scanned.
   if (loaded.errors.length === 0) selectOrFail(loaded.packs, loaded.all, filter, loaded.profile);
   const waivers = values.waivers ? await readWaivers(values.waivers, loaded.all) : undefined;
@@ -225,16 +214,6 @@ async function readWaivers(file: string, packs: readonly { checks: readonly { id
 
 function withSource(r: ReportedResult, source: { file: string; line: number } | undefined): ReportedResult {
   return source ? { ...r, source } : r;
-}
-
-async function assertDirectory(dir: string, flag: string): Promise<void> {
-  const { stat } = await import("node:fs/promises");
-  try {
-    if (!(await stat(dir)).isDirectory()) throw new UsageError("FLAG_NOT_DIRECTORY", { flag, dir });
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError("FLAG_FILE", { flag, file: dir, reason: (e as Error).message });
-  }
 }
 
 /** NODEWARD_TIMING=1: where a scan's time went (CPU and wall ms per phase) on stderr, for npm run bench. */
