@@ -24,6 +24,7 @@ import path from "node:path";
 import type { DriftPlan, FactPlan, PollEntry } from "../engine/drift-plan.js";
 import { emptyPlan, globListingFingerprint } from "../engine/drift-plan.js";
 import { globComponentToRegExp } from "../host/host-root.js";
+import { assertNever } from "../util/assert-never.js";
 import type { RecheckTiming, StatusChange } from "../engine/recheck.js";
 import { createProbeContext } from "../engine/run-checks.js";
 import { listingFingerprint, pathFingerprint } from "../host/fingerprint.js";
@@ -668,5 +669,7 @@ export function describePoll(p: PollEntry | undefined): string {
     case "stat":
     case "content":
       return s.paths.join(", ");
+    default:
+      return assertNever(s, "poll kind");
   }
 }

@@ -22,6 +22,7 @@ import { kubeletDefaultFor } from "./kubelet-defaults.js";
 import { basename, listDir, presence, processView, readText } from "./node.js";
 import { pushAll } from "../../util/array.js";
 import { describeError } from "../../errors.js";
+import { assertNever } from "../../util/assert-never.js";
 
 export type KubeletSource = "process" | "unit" | "embedded" | "distribution" | "none";
 
@@ -538,6 +539,8 @@ function kubeletFileOf(info: KubeletInfo, which: KubeletFile): { path: string } 
       if (info.clientCAFile) return { path: info.clientCAFile };
       if (flagsHidden || info.configUnobserved) return { unobserved: [flagsHidden, info.configUnobserved].filter(Boolean).join("; ") };
       return { note: "kubelet has no client CA file (neither --client-ca-file nor authentication.x509.clientCAFile)" };
+    default:
+      return assertNever(which, "kubelet file");
   }
 }
 

@@ -12,6 +12,7 @@
  */
 import { pathFingerprint, digest, MISSING } from "../../host/fingerprint.js";
 import { describeError } from "../../errors.js";
+import { assertNever } from "../../util/assert-never.js";
 import { isListening, parseProcNet, type ProcNetProtocol } from "../parse/proc-net.js";
 import { parseCmdline } from "../parse/kubelet-flags.js";
 import { unitActiveState } from "../systemd-manager.js";
@@ -117,8 +118,12 @@ export function pollCovers(polls: readonly PollSpec[], rel: string): boolean {
         // and root (files it names) belong to the same process.
         if (perPid && /^(cmdline|cwd|exe|comm|ns\/\w+|root(\/.*)?)$/.test(perPid[1] as string)) return true;
         break;
-      default:
+      case "stat":
+      case "content":
+        // Host files, not procfs.
         break;
+      default:
+        return assertNever(p, "poll kind");
     }
   }
   return false;
@@ -135,8 +140,13 @@ export function pollKey(p: PollSpec): string {
       return `processes:${[...p.programs].sort().join(",")}|${[...(p.containing ?? [])].sort().join(",")}`;
     case "unit-active":
       return `unit-active:${[...p.units].sort().join(",")}`;
-    default:
+    case "proc":
+    case "listeners":
+    case "stat":
+    case "content":
       return `${p.kind}:${[...p.paths].sort().join(",")}`;
+    default:
+      return assertNever(p, "poll kind");
   }
 }
 
@@ -263,5 +273,7 @@ export async function pollFingerprint(p: PollSpec, ctx: ProbeContext): Promise<s
       }
       return parts.join("\n");
     }
+    default:
+      return assertNever(p, "poll kind");
   }
 }
