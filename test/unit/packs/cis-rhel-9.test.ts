@@ -171,6 +171,7 @@ function rhelCases(): RhelCase[] {
     ...bootloaderCases("/boot/grub2/grub.cfg"),
   ])));
   cases.push(...gpgcheckCases());
+  cases.push(...cryptoCases());
   cases.push(...shared([...gdmCases({ sec: "1.8", pkg: "gdm", confDir: "etc/gdm" }), ...networkDeviceCases()]));
   return cases;
 }
@@ -230,6 +231,66 @@ function blsEntry(args: string, kernel = KERNEL): string {
 const DEFAULT_GRUB = (cmdline: string, extra = "") =>
   `GRUB_TIMEOUT=5\nGRUB_DISTRIBUTOR="$(sed 's, release .*$,,g' /etc/system-release)"\nGRUB_DEFAULT=saved\nGRUB_DISABLE_SUBMENU=true\nGRUB_TERMINAL_OUTPUT="console"\nGRUB_CMDLINE_LINUX="${cmdline}"\n${extra}GRUB_DISABLE_RECOVERY="true"\nGRUB_ENABLE_BLSCFG=true\n`;
 const RHEL_CMDLINE = "crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M resume=/dev/mapper/rhel-swap rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap rhgb quiet";
+
+/** 1.6 system-wide crypto policy: the policy name, sshd's override, the generated policy and sshd's back-end. */
+function cryptoCases(): RhelCase[] {
+  const CURRENT = "etc/crypto-policies/state/CURRENT.pol";
+  const SSHD_BACKEND = "etc/crypto-policies/back-ends/opensshserver.config";
+  // What update-crypto-policies writes for DEFAULT:NO-SHA1:NO-SSHCBC:NO-SSHWEAKCIPHERS:NO-SSHETM (trimmed).
+  const pol = (hash: string, sign: string, mac: string, sha1InCerts = "0") =>
+    `# Policy DEFAULT:NO-SHA1 dump\nmac = AEAD ${mac}\nhash = ${hash}\nsign = ${sign}\nsha1_in_certs = ${sha1InCerts}\n`;
+  const GOOD_POL = pol("SHA2-256 SHA2-384 SHA2-512 SHA3-256", "ECDSA-SHA3-256 ECDSA-SHA2-256 RSA-PSS-SHA2-256 EDDSA-ED25519", "HMAC-SHA2-256 UMAC-128 HMAC-SHA2-512");
+  const backend = (ciphers: string, macs: string) => `Ciphers ${ciphers}\nMACs ${macs}\nGSSAPIKexAlgorithms gss-curve25519-sha256-\n`;
+  const GOOD_CIPHERS = "aes256-gcm@openssh.com,aes256-ctr,aes128-gcm@openssh.com,aes128-ctr";
+  const GOOD_MACS = "hmac-sha2-256,umac-128@openssh.com,hmac-sha2-512";
+  const ev = (file: string, line: number): Evidence[] => [{ file: `/${file}` }, { file: `/${file}`, line }];
+  return [
+    { id: "1.6.1", label: "DEFAULT with modules", spec: { "etc/crypto-policies/config": "DEFAULT:NO-SHA1:NO-SSHCBC\n" }, want: { status: "pass" } },
+    { id: "1.6.1", label: "LEGACY", spec: { "etc/crypto-policies/config": "LEGACY\n" }, want: { status: "fail", message: "matched is true, expected false", evidence: ev("etc/crypto-policies/config", 1) } },
+    { id: "1.6.1", label: "no policy configured", spec: {}, want: { status: "fail", message: "exists is false, expected true" } },
+
+    { id: "1.6.2", label: "no /etc/sysconfig/sshd", spec: {}, want: { status: "pass" } },
+    { id: "1.6.2", label: "CRYPTO_POLICY commented out", spec: { "etc/sysconfig/sshd": "# CRYPTO_POLICY=\nSSH_USE_STRONG_RNG=0\n" }, want: { status: "pass" } },
+    {
+      id: "1.6.2", label: "CRYPTO_POLICY set", spec: { "etc/sysconfig/sshd": "OPTIONS=\nCRYPTO_POLICY='-oCiphers=aes256-cbc'\n" },
+      want: { status: "fail", message: "(exists is true, expected false) or (matched is true, expected false)", evidence: ev("etc/sysconfig/sshd", 2) },
+    },
+
+    { id: "1.6.3", label: "no SHA-1 signatures", spec: { [CURRENT]: GOOD_POL }, want: { status: "pass" } },
+    {
+      id: "1.6.3", label: "RSA-SHA1 in sign", spec: { [CURRENT]: pol("SHA2-256 SHA1", "RSA-PSS-SHA2-256 RSA-SHA1 EDDSA-ED25519", "HMAC-SHA2-256") },
+      want: { status: "fail", message: "matched is true, expected false", evidence: ev(CURRENT, 4) },
+    },
+    { id: "1.6.3-sha1_in_certs", label: "sha1_in_certs = 0", spec: { [CURRENT]: GOOD_POL }, want: { status: "pass" } },
+    {
+      id: "1.6.3-sha1_in_certs", label: "sha1_in_certs = 1", spec: { [CURRENT]: pol("SHA2-256", "RSA-PSS-SHA2-256", "HMAC-SHA2-256", "1") },
+      want: { status: "fail", message: "match is 1, expected 0", evidence: ev(CURRENT, 5) },
+    },
+    { id: "1.6.4", label: "no 64-bit MAC", spec: { [CURRENT]: GOOD_POL }, want: { status: "pass" } },
+    {
+      id: "1.6.4", label: "UMAC-64", spec: { [CURRENT]: pol("SHA2-256", "RSA-PSS-SHA2-256", "HMAC-SHA2-256 UMAC-64 UMAC-128") },
+      want: { status: "fail", message: "matched is true, expected false", evidence: ev(CURRENT, 2) },
+    },
+    { id: "1.6.4", label: "no generated policy", spec: {}, want: { status: "fail", message: "exists is false, expected true" } },
+
+    { id: "1.6.5", label: "no CBC cipher for sshd", spec: { [SSHD_BACKEND]: backend(GOOD_CIPHERS, GOOD_MACS) }, want: { status: "pass" } },
+    {
+      id: "1.6.5", label: "aes256-cbc", spec: { [SSHD_BACKEND]: backend(`${GOOD_CIPHERS},aes256-cbc`, GOOD_MACS) },
+      want: { status: "fail", message: "matched is true, expected false", evidence: ev(SSHD_BACKEND, 1) },
+    },
+    { id: "1.6.6", label: "no chacha20-poly1305 for sshd", spec: { [SSHD_BACKEND]: backend(GOOD_CIPHERS, GOOD_MACS) }, want: { status: "pass" } },
+    {
+      id: "1.6.6", label: "RHEL 9 DEFAULT (chacha20-poly1305 on)", spec: { [SSHD_BACKEND]: backend("aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes256-ctr", GOOD_MACS) },
+      want: { status: "fail", message: "matched is true, expected false", evidence: ev(SSHD_BACKEND, 1) },
+    },
+    { id: "1.6.7", label: "no EtM MAC for sshd", spec: { [SSHD_BACKEND]: backend(GOOD_CIPHERS, GOOD_MACS) }, want: { status: "pass" } },
+    {
+      id: "1.6.7", label: "RHEL 9 DEFAULT (EtM MACs on)", spec: { [SSHD_BACKEND]: backend(GOOD_CIPHERS, `hmac-sha2-256-etm@openssh.com,${GOOD_MACS}`) },
+      want: { status: "fail", message: "matched is true, expected false", evidence: ev(SSHD_BACKEND, 2) },
+    },
+    { id: "1.6.7", label: "no back-end file", spec: {}, want: { status: "fail", message: "exists is false, expected true" } },
+  ];
+}
 
 function selinuxCases(): RhelCase[] {
   const CONFIG = "/etc/selinux/config";
