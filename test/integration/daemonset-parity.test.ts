@@ -2,8 +2,10 @@
  * Differential test (issue 12, item 3) with the real image: deploy/Dockerfile built with
  * podman (base: the cached Debian root plus this machine's Node, made by setup.sh; no
  * registry), run as the DaemonSet runs it — the host's / read-only at /host (its procfs at
- * /host/proc), uid 0 with every capability dropped but DAC_READ_SEARCH and SYS_PTRACE,
- * no_new_privs, a read-only root file system, no network, the agent (`serve`) scanning at
+ * /host/proc), started as uid 0 with every capability dropped but DAC_READ_SEARCH and
+ * SYS_PTRACE (and SETUID, SETGID, SETPCAP, which the image's nodeward-drop-root uses to become
+ * uid 65534 holding only the two), no_new_privs, a read-only root file system, no network,
+ * the agent (`serve`) scanning at
  * start into a state volume — and compared check by check with `nodeward scan` run as root
  * on this machine. This machine's PID 1 is not systemd: no service is active, and an
  * "enabled and running" check must not pass.
@@ -14,7 +16,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,7 +35,7 @@ const LIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096"];
 const DAEMONSET = [
   ...LIMITS,
   "--network=none", "--read-only", "--user", "0:0",
-  "--cap-drop=all", "--cap-add=DAC_READ_SEARCH,SYS_PTRACE", "--security-opt", "no-new-privileges",
+  "--cap-drop=all", "--cap-add=DAC_READ_SEARCH,SYS_PTRACE,SETUID,SETGID,SETPCAP", "--security-opt", "no-new-privileges",
   "-v", "/:/host:ro", "--tmpfs", "/tmp",
 ];
 const timings: [string, number][] = [];
@@ -59,6 +61,8 @@ async function cliScan(file: string): Promise<ComparedReport> {
 async function agentScan(stateDir: string): Promise<ComparedReport> {
   await rm(stateDir, { recursive: true, force: true });
   await mkdir(stateDir, { recursive: true });
+  // An emptyDir is world-writable; this bind of a host directory is made the agent's.
+  await chown(stateDir, 65534, 65534);
   const r = await run([
     ...PODMAN, "run", "-d", "--name", NAME, ...DAEMONSET,
     "-v", `${stateDir}:/var/lib/nodeward`, "-v", `${path.join(work, "config.yaml")}:/etc/nodeward/config.yaml:ro`,
@@ -116,13 +120,31 @@ describe("parity: the DaemonSet image (podman, host at /host) gives the CLI's ve
     process.stdout.write(`\ndaemonset-parity timings:\n${timings.map(([l, s]) => `  ${s.toFixed(1).padStart(6)} s  ${l}`).join("\n")}\n`);
   }, 120_000);
 
-  it("the container is confined as the DaemonSet's: two capabilities, read-only /host, the host's processes in /host/proc", async () => {
-    const script = "grep -E '^(CapEff|CapBnd|NoNewPrivs):' /proc/self/status; touch /host/.nodeward-w 2>&1 || true; touch /.w 2>&1 || true; ls /host/proc | grep -c '^[0-9]'";
-    const r = await run([...PODMAN, "run", "--rm", ...DAEMONSET, "--entrypoint", "sh", IMAGE, "-c", script]);
+  it("the container is confined as the DaemonSet's: uid 65534 with two capabilities, read-only /host, no write through /host/proc/PID/root", async () => {
+    // This test process is a root process of the host: its /proc/PID/root is the host's /,
+    // in the host's mount namespace, where /host's read-only bind does not apply. As uid 0
+    // with SYS_PTRACE the agent could write /etc there; as 65534 it owns nothing there.
+    const script = [
+      "grep -E '^(Uid|CapEff|CapBnd|CapAmb|NoNewPrivs):' /proc/self/status",
+      "touch /host/.nodeward-w 2>&1 || true",
+      "touch /.w 2>&1 || true",
+      `head -c1 /host/proc/${process.pid}/root/etc/shadow >/dev/null && echo read-shadow`,
+      `touch /host/proc/${process.pid}/root/etc/.nodeward-w 2>&1 || true`,
+      "find / -xdev -type f -perm /6000 | wc -l",
+      "ls /host/proc | grep -c '^[0-9]'",
+    ].join("; ");
+    const r = await run([...PODMAN, "run", "--rm", ...DAEMONSET, "--entrypoint", "/usr/local/bin/nodeward-drop-root", IMAGE, "sh", "-c", script]);
     expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Uid:\s+65534\s+65534\s+65534\s+65534$/m);
     expect(r.stdout).toMatch(/^CapEff:\s+0000000000080004$/m);
     expect(r.stdout).toMatch(/^CapBnd:\s+0000000000080004$/m);
+    expect(r.stdout).toMatch(/^CapAmb:\s+0000000000080004$/m);
     expect(r.stdout).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(r.stdout).toMatch(/^read-shadow$/m);
+    expect(r.stdout).toMatch(/\/etc\/\.nodeward-w'?: Permission denied/);
+    expect(existsSync("/etc/.nodeward-w")).toBe(false);
+    // No set-user-ID or set-group-ID program is left in the image.
+    expect(r.stdout.trim().split("\n").at(-2)).toBe("0");
     expect(r.stdout).toMatch(/\/host\/\.nodeward-w'?: Read-only file system/);
     expect(r.stdout).toMatch(/\/\.w'?: Read-only file system/);
     const hostPids = Number(r.stdout.trim().split("\n").at(-1));

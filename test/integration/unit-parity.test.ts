@@ -16,9 +16,10 @@
  *   1. nodeward.service (the agent, its scan at start, read from its state file);
  *   2. nodeward-scan.service (the timer's one-shot scan, its report.json);
  *   3. the DaemonSet layout: in a private mount namespace the container's / is bound
- *      read-only (recursively) at /host, and `nodeward scan --root /host` runs as uid 0 with
- *      only CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE and no_new_privs, as the pod does; so the
- *      services' state comes from systemd through /host/run/systemd/private.
+ *      read-only (recursively) at /host, and `nodeward scan --root /host` runs as uid 65534
+ *      with only CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (ambient) and no_new_privs, as the
+ *      pod's agent does after the image's nodeward-drop-root; so the services' state comes
+ *      from systemd over the system bus at /host/run/dbus/system_bus_socket.
  * The real image, on this machine, is test/integration/daemonset-parity.test.ts.
  */
 import { spawnSync } from "node:child_process";
@@ -79,12 +80,16 @@ async function cliScan(name: string): Promise<void> {
   reports.set(name, await loadReport(ctFile(out)));
 }
 
+/** The agent's journal, saved after the reports are collected: shown when its report differs. */
+let agentJournal = "";
+
 function expectSame(a: string, b: string): void {
   const ra = reports.get(a);
   const rb = reports.get(b);
   if (!ra || !rb) throw new Error(`missing report: ${a} ${!!ra}, ${b} ${!!rb}`);
   const diffs = diffReports(ra, rb, [a, b]);
-  expect(diffs.join("\n"), `${diffs.length} difference(s) between ${a} and ${b}`).toBe("");
+  const journal = b === "agent" && diffs.length > 0 ? `\nnodeward.service journal:\n${agentJournal}` : "";
+  expect(diffs.join("\n"), `${diffs.length} difference(s) between ${a} and ${b}${journal}`).toBe("");
   expect(rb.summary).toEqual(ra.summary);
 }
 
@@ -155,8 +160,16 @@ describe("parity: the shipped units and the DaemonSet layout give the CLI's verd
     await appendFile(path.join(root, "etc/default/nodeward"), 'NODEWARD_SCAN_ARGS="--deep"\n');
     // Once before comparing: the scan service's first run creates files (report.json) that
     // the deep walks of later scans count.
-    await timed("nodeward-scan.service (first run)", () => ct.execOk(["systemctl", "start", "nodeward-scan.service"], 300_000));
+    await timed("nodeward-scan.service (first run)", () => startScanService());
   }, 600_000);
+
+  /** Run the timer's one-shot scan; when it fails, say why (its journal). */
+  async function startScanService(): Promise<void> {
+    const r = await ct.exec(["systemctl", "start", "nodeward-scan.service"], 300_000);
+    if (r.exitCode === 0) return;
+    const log = await ct.exec(["journalctl", "-u", "nodeward-scan.service", "--no-pager", "-n", "40"]);
+    throw new Error(`systemctl start nodeward-scan.service → exit ${r.exitCode}\n${r.stderr}\n${log.stdout}`);
+  }
 
   afterAll(async () => {
     await ct.shutdown();
@@ -183,7 +196,7 @@ describe("parity: the shipped units and the DaemonSet layout give the CLI's verd
     reports.set("agent", await loadReport(stateFile));
 
     await timed("CLI scan as root", () => cliScan("cli"));
-    await timed("nodeward-scan.service", () => ct.execOk(["systemctl", "start", "nodeward-scan.service"], 300_000));
+    await timed("nodeward-scan.service", () => startScanService());
     reports.set("scan-service", await loadReport(path.join(root, "var/lib/nodeward/scan/report.json")));
 
     const daemonset = [
@@ -191,14 +204,18 @@ describe("parity: the shipped units and the DaemonSet layout give the CLI's verd
       "mount --rbind / /host",
       // recursiveReadOnly: every mount under /host read-only, not just the top one.
       'findmnt -R -n -r -o TARGET /host | while read -r m; do mount -o remount,bind,ro "$m" 2>/dev/null || true; done',
-      "exec setpriv --bounding-set=-all,+dac_read_search,+sys_ptrace --inh-caps=-all --no-new-privs -- " +
-        "/usr/local/bin/node /opt/release/dist/cli/main.js scan --root /host --deep --quiet --format json -o /run/nw-daemonset.json",
+      "install -d -m 0700 -o 65534 -g 65534 /run/nw-ds",
+      // deploy/Dockerfile's nodeward-drop-root, with no_new_privs as allowPrivilegeEscalation: false sets it.
+      "exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,+dac_read_search,+sys_ptrace " +
+        "--ambient-caps=-all,+dac_read_search,+sys_ptrace --bounding-set=-all,+dac_read_search,+sys_ptrace --no-new-privs -- " +
+        "/usr/local/bin/node /opt/release/dist/cli/main.js scan --root /host --deep --quiet --format json -o /run/nw-ds/report.json",
     ].join("\n");
     await timed("DaemonSet layout scan (--root /host)", async () => {
       const r = await ct.exec(["unshare", "-m", "--propagation", "private", "sh", "-c", daemonset], 300_000);
       expect([0, 1], `${r.stdout}${r.stderr}`).toContain(r.exitCode);
     });
-    reports.set("daemonset", await loadReport(ctFile("/run/nw-daemonset.json")));
+    reports.set("daemonset", await loadReport(ctFile("/run/nw-ds/report.json")));
+    agentJournal = (await ct.exec(["journalctl", "-u", "nodeward.service", "--no-pager", "-n", "60", "-o", "short-monotonic"])).stdout;
     await timed("CLI scan as root (again)", () => cliScan("cli-again"));
     expect([...reports.keys()].sort()).toEqual(["agent", "cli", "cli-again", "daemonset", "scan-service"]);
   });

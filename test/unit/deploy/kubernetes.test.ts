@@ -271,7 +271,14 @@ describe("deploy/kubernetes manifests", () => {
     expect(sc?.allowPrivilegeEscalation).toBe(false);
     expect(sc?.readOnlyRootFilesystem).toBe(true);
     expect(sc?.capabilities?.drop).toEqual(["ALL"]);
-    expect([...(sc?.capabilities?.add ?? [])].sort()).toEqual(["DAC_READ_SEARCH", "SYS_PTRACE"]);
+    // The two the agent keeps, and the three nodeward-drop-root needs to become uid 65534
+    // holding only those two (the image's wrapper, below).
+    expect([...(sc?.capabilities?.add ?? [])].sort()).toEqual(["DAC_READ_SEARCH", "SETGID", "SETPCAP", "SETUID", "SYS_PTRACE"]);
+    expect(c.command?.[0]).toBe("/usr/local/bin/nodeward-drop-root");
+    const dockerfile = readFileSync(path.join(REPO, "deploy/Dockerfile"), "utf8");
+    expect(dockerfile).toContain(
+      "exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,+dac_read_search,+sys_ptrace --ambient-caps=-all,+dac_read_search,+sys_ptrace --bounding-set=-all,+dac_read_search,+sys_ptrace -- \"$@\"",
+    );
     expect(c.resources?.limits?.memory).toBeDefined();
     expect(c.resources?.limits?.cpu).toBeDefined();
     expect(c.resources?.requests?.memory).toBeDefined();
@@ -298,8 +305,8 @@ describe("deploy/kubernetes manifests", () => {
   it("the DaemonSet runs the image's program with the systemd unit's V8 flags (--jitless, no start-up warning, 1 MiB young generation)", () => {
     const c = one<DaemonSet>("DaemonSet").spec?.template.spec?.containers[0];
     const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(path.join(REPO, "deploy/Dockerfile"), "utf8"))?.[1];
-    const [node, program] = JSON.parse(entrypoint ?? "[]") as string[];
-    expect(c?.command).toEqual([node, "--jitless", "--no-expose-wasm", "--max-semi-space-size=1", program]);
+    const [dropRoot, node, program] = JSON.parse(entrypoint ?? "[]") as string[];
+    expect(c?.command).toEqual([dropRoot, node, "--jitless", "--no-expose-wasm", "--max-semi-space-size=1", program]);
     // --no-expose-wasm is refused in NODE_OPTIONS: the flags are on the command line, not there.
     expect(c?.env?.find((e) => e.name === "NODE_OPTIONS")).toBeUndefined();
   });
