@@ -43,8 +43,28 @@ function norm(field: (typeof FIELDS)[number], v: unknown): string {
   return field === "evidence" ? s.replace(/\b\d+(\.\d+)? ?ms\b/g, "N ms").replace(/: \d+ entries in /g, ": N entries in ") : s;
 }
 
+/**
+ * What the DaemonSet cannot see, by design: it runs in the pod's network namespace without
+ * CAP_NET_ADMIN (which would also let it change the rules), so the node's live packet filter
+ * rules are out of its reach. Those checks must say so — `error` with this reason, never a
+ * verdict — where the CLI as root judges them.
+ */
+export const DAEMONSET_UNSEEN = /the live ruleset of a mounted host \(\/host\) cannot be read from here/;
+
+export interface DiffOptions {
+  /** `b` may fail to see these: a result of `b` that is `error` with a matching message is not compared. */
+  unseenBy?: RegExp;
+}
+
+/** Results of `b` left out of the comparison by `options.unseenBy`, as `pack/id`. */
+export function unseenResults(b: ComparedReport, options: DiffOptions): string[] {
+  const re = options.unseenBy;
+  return re ? b.results.filter((r) => r.status === "error" && re.test(r.message ?? "")).map((r) => `${r.pack}/${r.id}`) : [];
+}
+
 /** Every difference between `a` and `b`, one line each (empty when they agree). */
-export function diffReports(a: ComparedReport, b: ComparedReport, names: [string, string] = ["a", "b"]): string[] {
+export function diffReports(a: ComparedReport, b: ComparedReport, names: [string, string] = ["a", "b"], options: DiffOptions = {}): string[] {
+  const unseen = new Set(unseenResults(b, options));
   const key = (r: ComparedResult) => `${r.pack}/${r.id}`;
   const ma = new Map(a.results.map((r) => [key(r), r]));
   const mb = new Map(b.results.map((r) => [key(r), r]));
@@ -56,6 +76,7 @@ export function diffReports(a: ComparedReport, b: ComparedReport, names: [string
       out.push(`${k}: only in ${x ? names[0] : names[1]}`);
       continue;
     }
+    if (unseen.has(k)) continue;
     for (const f of FIELDS) {
       const vx = norm(f, x[f]);
       const vy = norm(f, y[f]);
