@@ -162,7 +162,7 @@ describe("parity: the DaemonSet image (podman, host at /host) gives the CLI's ve
       const moved = diffReports(a, b, ["cli", "cli-again"]);
       // The node's live firewall rules are out of the pod's reach (parity-compare.ts): `error` saying so.
       last = diffReports(a, agent, ["cli", "agent"], { unseenBy: DAEMONSET_UNSEEN });
-      unseen = unseenResults(agent, { unseenBy: DAEMONSET_UNSEEN });
+      unseen = unseenResults(a, agent, { unseenBy: DAEMONSET_UNSEEN });
       if (moved.length > 0) {
         last = [`the host changed between two CLI scans (try ${attempt}):`, ...moved];
         continue;

@@ -52,19 +52,27 @@ function norm(field: (typeof FIELDS)[number], v: unknown): string {
 export const DAEMONSET_UNSEEN = /the live ruleset of a mounted host \(\/host\) cannot be read from here/;
 
 export interface DiffOptions {
-  /** `b` may fail to see these: a result of `b` that is `error` with a matching message is not compared. */
+  /**
+   * `b` may fail to see these: a result of `b` whose message or observed value matches is
+   * not compared when it is `error`, or when its status is `a`'s anyway (a check skipped for
+   * another reason that still shows the unseen fact).
+   */
   unseenBy?: RegExp;
 }
 
 /** Results of `b` left out of the comparison by `options.unseenBy`, as `pack/id`. */
-export function unseenResults(b: ComparedReport, options: DiffOptions): string[] {
+export function unseenResults(a: ComparedReport, b: ComparedReport, options: DiffOptions): string[] {
   const re = options.unseenBy;
-  return re ? b.results.filter((r) => r.status === "error" && re.test(r.message ?? "")).map((r) => `${r.pack}/${r.id}`) : [];
+  if (!re) return [];
+  const statusOf = new Map(a.results.map((r) => [`${r.pack}/${r.id}`, r.status]));
+  return b.results
+    .filter((r) => re.test(`${r.message ?? ""}\n${r.observed ?? ""}`) && (r.status === "error" || r.status === statusOf.get(`${r.pack}/${r.id}`)))
+    .map((r) => `${r.pack}/${r.id}`);
 }
 
 /** Every difference between `a` and `b`, one line each (empty when they agree). */
 export function diffReports(a: ComparedReport, b: ComparedReport, names: [string, string] = ["a", "b"], options: DiffOptions = {}): string[] {
-  const unseen = new Set(unseenResults(b, options));
+  const unseen = new Set(unseenResults(a, b, options));
   const key = (r: ComparedResult) => `${r.pack}/${r.id}`;
   const ma = new Map(a.results.map((r) => [key(r), r]));
   const mb = new Map(b.results.map((r) => [key(r), r]));
