@@ -23,7 +23,7 @@
  * The real image, on this machine, is test/integration/daemonset-parity.test.ts.
  */
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile, appendFile, chmod } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile, appendFile, chmod } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -186,15 +186,16 @@ describe("parity: the shipped units and the DaemonSet layout give the CLI's verd
   it("collects the reports: agent (its scan at start), CLI as root, scan service, DaemonSet layout, CLI again", async () => {
     // The agent's scan at start, after everything above is in place.
     const stateFile = path.join(root, "var/lib/nodeward/agent/state.json");
-    const before = (await stat(stateFile).catch(() => null))?.mtimeMs ?? 0;
+    type State = { latest?: { id?: string; trigger: string } };
+    const latest = async (): Promise<State["latest"]> => ((JSON.parse(await readFile(stateFile, "utf8").catch(() => "{}")) as State).latest);
+    // Once restart returns, the agent from boot has stopped; its scan (if it finished one)
+    // is in the state file. Wait for the new agent's own scan at start: another id.
     await ct.execOk(["systemctl", "restart", "nodeward.service"]);
+    const previous = (await latest())?.id;
     await timed("agent scan at start", async () => {
       for (let i = 0; i < 1200; i++) {
-        const st = await stat(stateFile).catch(() => null);
-        if (st && st.mtimeMs > before) {
-          const j = JSON.parse(await readFile(stateFile, "utf8")) as { latest?: { trigger: string } };
-          if (j.latest?.trigger === "start") break;
-        }
+        const l = await latest();
+        if (l?.trigger === "start" && l.id !== previous) break;
         await sleep(250);
       }
     });
