@@ -13,8 +13,8 @@ import { severityRank } from "../engine/select.js";
 import type { LoadedCheck } from "../packs/load.js";
 import { redactText } from "../util/redact.js";
 import { planRemediation, type PlannedFix } from "./plan.js";
-import { renderChange } from "./render.js";
-import type { Needs } from "./types.js";
+import { renderChangeRedacted } from "./render.js";
+import type { Change, Needs } from "./types.js";
 
 export const PREVIEW_MAX_LINES = 40;
 /** Characters of one preview line; a longer line is cut (a one-line JSON file, a long command). */
@@ -47,22 +47,11 @@ export interface PreviewOptions {
   run?: CommandRunner;
 }
 
-/**
- * Only what changes: hunk headers and -/+ lines of a diff; every line of anything else.
- * The change is redacted whole before it is cut into lines, so a secret spanning lines
- * (a PEM block a fix would write) is masked as a block, not line by line.
- */
-function changedLines(lines: string[]): string[] {
-  return redactText(lines.join("\n"))
-    .split("\n")
+/** Only what changes: hunk headers and -/+ lines of a diff (redacted); every line of anything else. */
+function changedLines(c: Change, host: HostRoot): string[] {
+  return renderChangeRedacted(c, host)
     .filter((l) => !l.startsWith(" "))
-    .map((l) => cutLine(redactDiffLine(l)));
-}
-
-/** A diff's `+`/`-` line redacted as the file line it quotes (`+password = x` is `password = x` in the file). */
-function redactDiffLine(l: string): string {
-  if (!/^[-+](?![-+]{2} )/.test(l)) return l;
-  return l[0] + redactText(` ${l.slice(1)}`).slice(1);
+    .map(cutLine);
 }
 
 function cutLine(l: string): string {
@@ -72,9 +61,9 @@ function cutLine(l: string): string {
 /** One planned fix as a preview. */
 export function previewOf(f: PlannedFix, host: HostRoot): FixPreview {
   const lines: string[] = [];
-  for (const c of f.changes) for (const l of changedLines(renderChange(c, host))) lines.push(l);
+  for (const c of f.changes) for (const l of changedLines(c, host)) lines.push(l);
   const skipped: string[] = [];
-  for (const s of f.skipped) for (const l of changedLines(renderChange(s.change, host))) skipped.push(redactText(`${l}  (${s.reason})`));
+  for (const s of f.skipped) for (const l of changedLines(s.change, host)) skipped.push(redactText(`${l}  (${s.reason})`));
   const omitted = Math.max(0, lines.length - PREVIEW_MAX_LINES);
   return {
     check: f.check.key,

@@ -1,6 +1,7 @@
 /** How a planned change reads to a person: a unified diff for files, the command for the rest. */
 import type { HostRoot } from "../host/host-root.js";
 import { assertNever } from "../util/assert-never.js";
+import { redactText } from "../util/redact.js";
 import type { Change, FileState } from "./types.js";
 
 const oct = (m: number): string => m.toString(8).padStart(4, "0");
@@ -81,4 +82,19 @@ export function renderChange(c: Change, host?: HostRoot): string[] {
     default:
       return assertNever(c, "change kind");
   }
+}
+
+/**
+ * renderChange, redacted for any output a person or a tool sees (the CLI's dry run, the
+ * dashboard's previews). The change is redacted whole first, so a secret spanning lines (a
+ * PEM block a fix would write) is masked as a block; then each `+`/`-` line as the file line
+ * it quotes (`+password = x` is `password = x` in the file).
+ */
+export function renderChangeRedacted(c: Change, host?: HostRoot): string[] {
+  return redactText(renderChange(c, host).join("\n")).split("\n").map(redactDiffLine);
+}
+
+function redactDiffLine(l: string): string {
+  if (!/^[-+](?![-+]{2} )/.test(l)) return l;
+  return l[0] + redactText(` ${l.slice(1)}`).slice(1);
 }

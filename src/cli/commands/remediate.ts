@@ -5,7 +5,7 @@ import kubeletProbe from "../../probes/kubelet.js";
 import { applyPlan } from "../../remediation/apply.js";
 import { DEFAULT_STATE_DIR, RunStore, type RunInfo } from "../../remediation/journal.js";
 import { planRemediation, type RemediationPlan } from "../../remediation/plan.js";
-import { renderChange } from "../../remediation/render.js";
+import { renderChangeRedacted } from "../../remediation/render.js";
 import { EXIT, UsageError, loadPackPaths, checkFilter, hostFromFlags, parseSelectionArgs, selectOrFail, selectionFlags } from "../common.js";
 
 export const remediateHelp = `Usage: nodeward remediate [options]
@@ -64,10 +64,10 @@ export function printPlan(plan: RemediationPlan, out: (s: string) => void): numb
     if (f.changes.length === 0 && f.skipped.length === 0) out("  nothing to change\n");
     for (const c of f.changes) {
       n++;
-      for (const line of renderChange(c, plan.host)) out(`    ${line}\n`);
+      for (const line of renderChangeRedacted(c, plan.host)) out(`    ${line}\n`);
     }
     for (const s of f.skipped) {
-      for (const line of renderChange(s.change, plan.host)) out(`    (skipped: ${s.reason}) ${line}\n`);
+      for (const line of renderChangeRedacted(s.change, plan.host)) out(`    (skipped: ${s.reason}) ${line}\n`);
     }
   }
   if (plan.noFix.length > 0) {

@@ -3,6 +3,7 @@ import { runChecks } from "../../../src/engine/run-checks.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { planRemediation } from "../../../src/remediation/plan.js";
 import { PREVIEW_LINE_CHARS, PREVIEW_MAX_LINES, PREVIEWS_MAX_CHARS, previewFixes, previewOf, scanPreviews } from "../../../src/remediation/preview.js";
+import { printPlan } from "../../../src/cli/commands/remediate.js";
 import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
 import { failingNode, fixChecks, KUBELET_CONFIG, treeHash } from "./helpers.js";
 
@@ -108,5 +109,34 @@ describe("previewFixes: the dry run as data for the agent's pages", () => {
     const two = all.slice(0, 2).reduce((n, p) => n + p.check.length + p.action.length + p.lines.reduce((m, l) => m + l.length + 1, 0) + p.skipped.reduce((m, l) => m + l.length + 1, 0), 0);
     const cut = await scanPreviews({ host, checks, results, maxChars: two });
     expect(cut.map((p) => p.check)).toEqual(all.slice(0, 2).map((p) => p.check));
+  });
+});
+
+describe("the CLI's dry run (remediate without --apply) redacts as the previews do", () => {
+  it("a written file's old and new secrets, and a PEM block, never reach the printed plan", async () => {
+    const root = await fixtureRoot(failingNode());
+    const host = new HostRoot({ root });
+    const plan = await planRemediation({ host, checks: (await fixChecks()).filter((c) => c.id === "7.1.5") });
+    const fix = plan.fixes[0];
+    if (!fix) throw new Error("no fix planned");
+    const st = (content: string) => ({ content, mode: 0o600, uid: 0, gid: 0 });
+    const pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oSZxLTUvR2SwoAoGCCqGSM49\n-----END EC PRIVATE KEY-----\n";
+    const write = {
+      kind: "write-file" as const,
+      path: "/etc/app.conf",
+      before: st("user = app\npassword = old-hunter2\n"),
+      after: st(`user = app\npassword = new-hunter3\napi_token: tok-hunter4\n${pem}`),
+    };
+    let printed = "";
+    printPlan({ ...plan, fixes: [{ ...fix, changes: [write], skipped: [{ change: write, reason: "already planned" }] }] }, (s) => (printed += s));
+    expect(printed).not.toMatch(/hunter|MHcCAQEE/);
+    const lines = printed.split("\n");
+    expect(lines).toContain("    -password = [redacted]");
+    expect(lines).toContain("    +password = [redacted]");
+    expect(lines).toContain("    +api_token: [redacted]");
+    expect(lines).toContain("    +-----BEGIN EC PRIVATE KEY----- [redacted]");
+    // The dry run shows context (the preview does not): unchanged, and not a secret.
+    expect(lines).toContain("     user = app");
+    expect(lines).toContain("    (skipped: already planned) +password = [redacted]");
   });
 });
