@@ -9,6 +9,27 @@ import { failingNode, fixChecks, KUBELET_CONFIG, treeHash } from "./helpers.js";
 
 afterAll(cleanupFixtures);
 
+/**
+ * The 7.1.5 fix planned on a failing node, and a write-file change whose old and new
+ * contents hold secrets (a password, a token, a PEM block), then `tail`.
+ */
+async function secretWrite(tail = "") {
+  const root = await fixtureRoot(failingNode());
+  const host = new HostRoot({ root });
+  const plan = await planRemediation({ host, checks: (await fixChecks()).filter((c) => c.id === "7.1.5") });
+  const fix = plan.fixes[0];
+  if (!fix) throw new Error("no fix planned");
+  const st = (content: string) => ({ content, mode: 0o600, uid: 0, gid: 0 });
+  const pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oSZxLTUvR2SwoAoGCCqGSM49\n-----END EC PRIVATE KEY-----\n";
+  const write = {
+    kind: "write-file" as const,
+    path: "/etc/app.conf",
+    before: st("user = app\npassword = old-hunter2\n"),
+    after: st(`user = app\npassword = new-hunter3\napi_token: tok-hunter4\n${pem}${tail}`),
+  };
+  return { host, plan, fix, write };
+}
+
 describe("previewFixes: the dry run as data for the agent's pages", () => {
   it("one preview per failing check with a fix, each planned alone; only changed lines; changes no byte", async () => {
     const secretLine = "staticPodPath: /etc/kubernetes/manifests\ntoken: s3cr3t-value-that-must-not-show\n";
@@ -68,19 +89,7 @@ describe("previewFixes: the dry run as data for the agent's pages", () => {
   });
 
   it("a written file's new lines are redacted like its old ones, a PEM block as a block; a long line is cut", async () => {
-    const root = await fixtureRoot(failingNode());
-    const host = new HostRoot({ root });
-    const plan = await planRemediation({ host, checks: (await fixChecks()).filter((c) => c.id === "7.1.5") });
-    const fix = plan.fixes[0];
-    if (!fix) throw new Error("no fix planned");
-    const st = (content: string) => ({ content, mode: 0o600, uid: 0, gid: 0 });
-    const pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oSZxLTUvR2SwoAoGCCqGSM49\n-----END EC PRIVATE KEY-----\n";
-    const write = {
-      kind: "write-file" as const,
-      path: "/etc/app.conf",
-      before: st("user = app\npassword = old-hunter2\n"),
-      after: st(`user = app\npassword = new-hunter3\napi_token: tok-hunter4\n${pem}long = ${"x".repeat(600)}\n`),
-    };
+    const { host, fix, write } = await secretWrite(`long = ${"x".repeat(600)}\n`);
     const p = previewOf({ ...fix, changes: [write] }, host);
     const text = p.lines.join("\n");
     expect(text).not.toMatch(/hunter|MHcCAQEE/);
@@ -114,19 +123,7 @@ describe("previewFixes: the dry run as data for the agent's pages", () => {
 
 describe("the CLI's dry run (remediate without --apply) redacts as the previews do", () => {
   it("a written file's old and new secrets, and a PEM block, never reach the printed plan", async () => {
-    const root = await fixtureRoot(failingNode());
-    const host = new HostRoot({ root });
-    const plan = await planRemediation({ host, checks: (await fixChecks()).filter((c) => c.id === "7.1.5") });
-    const fix = plan.fixes[0];
-    if (!fix) throw new Error("no fix planned");
-    const st = (content: string) => ({ content, mode: 0o600, uid: 0, gid: 0 });
-    const pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oSZxLTUvR2SwoAoGCCqGSM49\n-----END EC PRIVATE KEY-----\n";
-    const write = {
-      kind: "write-file" as const,
-      path: "/etc/app.conf",
-      before: st("user = app\npassword = old-hunter2\n"),
-      after: st(`user = app\npassword = new-hunter3\napi_token: tok-hunter4\n${pem}`),
-    };
+    const { plan, fix, write } = await secretWrite();
     let printed = "";
     printPlan({ ...plan, fixes: [{ ...fix, changes: [write], skipped: [{ change: write, reason: "already planned" }] }] }, (s) => (printed += s));
     expect(printed).not.toMatch(/hunter|MHcCAQEE/);
