@@ -4,14 +4,27 @@
  * keeps parallel test files from running two compilers over the same dist/.
  */
 import { execFile, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = path.join(REPO, "dist", "cli", "main.js");
-const LOCK = path.join(tmpdir(), "nodeward-dist-build.lock");
+// One lock per checkout: worktrees of the same repository build separate dist/ trees and
+// must not wait for (or break) each other's compiler.
+const LOCK = path.join(tmpdir(), `nodeward-dist-build-${createHash("sha256").update(REPO).digest("hex").slice(0, 12)}.lock`);
+// A compile under heavy load can take minutes; only a lock this old is a crashed run's.
+const STALE_LOCK_MS = 10 * 60_000;
+
+function lockAgeMs(): number {
+  try {
+    return Date.now() - statSync(LOCK).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -40,12 +53,12 @@ function isStale(): boolean {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function ensureCliBuilt(): Promise<void> {
-  for (let waited = 0; isStale(); waited += 200) {
+  while (isStale()) {
     try {
       mkdirSync(LOCK);
     } catch {
-      // Another test file is compiling; wait for it (a lock older than 2 min is stale).
-      if (waited > 120_000) rmSync(LOCK, { recursive: true, force: true });
+      // Another test file is compiling; wait for it.
+      if (lockAgeMs() > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
       await sleep(200);
       continue;
     }
@@ -68,7 +81,7 @@ export async function ensureCliBuilt(): Promise<void> {
       writeFileSync(STAMP, new Date(started).toISOString());
       utimesSync(STAMP, new Date(started), new Date(started));
     } finally {
-      rmdirSync(LOCK);
+      rmSync(LOCK, { recursive: true, force: true });
     }
     return;
   }
