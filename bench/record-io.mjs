@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Record the file-system calls of one full scan of every bundled pack, in this process:
 // the pack files it reads and every read, stat, lstat, readdir and readlink of the
-// scanned root (wrapping node:fs/promises before dist/ is imported). Writes them as
-// JSON [[op, path], …] to FILE for bench/io-floor.mjs. Usage: node bench/record-io.mjs FILE [ROOT]
+// scanned root (wrapping node:fs/promises before dist/ is imported), and every command
+// it runs. Writes them as JSON [[op, path | argv], …] to FILE for bench/io-floor.mjs. Usage: node bench/record-io.mjs FILE [ROOT]
+import cp from "node:child_process";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import { syncBuiltinESMExports } from "node:module";
@@ -38,6 +39,14 @@ wrapSync("readdirSync", "readdir");
 wrapSync("readlinkSync", "readlink");
 wrapSync("open", "read");
 wrapSync("openSync", "read");
+// The commands a scan runs on this host (the firewall probe's nft / iptables-save on a
+// live root, …) are I/O a full scan needs too: the floor runs each of them once, the same
+// way (argv, PATH lookup, output read whole). execa spawns through child_process.spawn.
+const origSpawn = cp.spawn;
+cp.spawn = function (file, args, ...rest) {
+  if (typeof file === "string") calls.push(["spawn", [file, ...(Array.isArray(args) ? args : [])]]);
+  return origSpawn.call(this, file, args, ...rest);
+};
 syncBuiltinESMExports();
 
 const [out, root = "/"] = process.argv.slice(2);
@@ -48,6 +57,6 @@ const { DEFAULT_BENCHMARKS_DIR, PACK_CACHE_FILE } = await import("../dist/paths.
 const { packs } = await loadPacks([DEFAULT_BENCHMARKS_DIR]);
 await runScan({ host: new HostRoot({ root }), packs });
 // The program's own files are not the floor's business; the check definitions are.
-const own = (p) => p === PACK_CACHE_FILE || p.endsWith("/package.json");
+const own = (p) => typeof p === "string" && (p === PACK_CACHE_FILE || p.endsWith("/package.json"));
 fs.writeFileSync(out, JSON.stringify(calls.filter(([, p]) => !own(p))));
 process.stdout.write(`${calls.length} calls recorded\n`);

@@ -3,8 +3,9 @@
 //      process, interleaved so a busy machine slows them alike (medians of N):
 //        node -e 0             Node's own start
 //        I/O floor             bench/io-floor.mjs: exactly the file-system calls one full
-//                              scan of every bundled pack makes (recorded by
-//                              bench/record-io.mjs), replayed with bare fs calls, then exit
+//                              scan of every bundled pack makes and the commands it runs
+//                              (recorded by bench/record-io.mjs), replayed with bare fs
+//                              calls and spawns, then exit
 //        nodeward scan json    `scan --format json -q -o FILE`, every bundled pack
 //        nodeward scan table   `scan -q -o FILE`
 //      wall time, peak RSS (GNU time), and the scan's ratio to the floor (target ≤ 2.0×,
@@ -89,7 +90,11 @@ for (let i = 0; i < RUNS; i++) {
 }
 const floorWall = median(rows[1].samples.map((s) => s.wall));
 console.log(`\n== cold full scan of this host vs its I/O floor: fresh processes, interleaved, median of ${RUNS} ==`);
-console.log(`I/O floor replays ${recorded.length} calls ${JSON.stringify(ops)} (packs included, the program's own files not)`);
+const commands = recorded.filter(([op]) => op === "spawn").map(([, argv]) => argv.join(" "));
+console.log(
+  `I/O floor replays ${recorded.length} calls ${JSON.stringify(ops)} (packs included, the program's own files not)` +
+    `${commands.length ? `; commands the scan runs here: ${commands.join(", ")}` : ""}`,
+);
 console.log(`${"".padEnd(30)} ${"wall ms".padStart(8)} ${"min".padStart(7)} ${"× floor".padStart(8)} ${"CPU ms".padStart(7)} ${"× floor".padStart(8)} ${"RSS MiB".padStart(8)}`);
 const floorCpu = median(rows[1].samples.map((s) => s.cpu));
 for (const r of rows) {
