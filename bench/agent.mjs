@@ -37,7 +37,8 @@ const TOKEN = "bench-token-0123456789abcdef";
 const DAEMONSET_FLAGS = (() => {
   const docs = parseAllDocuments(readFileSync(path.join(REPO, "deploy/kubernetes/daemonset.yaml"), "utf8")).map((d) => d.toJS());
   const command = docs.find((d) => d?.kind === "DaemonSet")?.spec.template.spec.containers[0].command ?? [];
-  return command.slice(1, -1);
+  // The command may start with a wrapper (nodeward-drop-root): the flags sit between `node` and the program.
+  return command.slice(command.indexOf("node") + 1, -1);
 })();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
