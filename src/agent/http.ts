@@ -121,3 +121,18 @@ export function hostAllowed(header: string | undefined, allowed: readonly string
     return e.startsWith(".") ? name.endsWith(e) || name === e.slice(1) : name === e;
   });
 }
+
+/** hostAllowed over `allowed`, remembered per Host value (scrapers send the same one; a flood of distinct ones only resets the cache). */
+export function cachedHostCheck(allowed: readonly string[]): (header: string | undefined) => boolean {
+  const verdicts = new Map<string, boolean>();
+  return (header) => {
+    if (header === undefined) return false;
+    let v = verdicts.get(header);
+    if (v === undefined) {
+      v = hostAllowed(header, allowed);
+      if (verdicts.size >= 256) verdicts.clear();
+      verdicts.set(header, v);
+    }
+    return v;
+  };
+}

@@ -222,3 +222,15 @@ export function acceptsGzip(header: string | undefined): boolean {
   }
   return false;
 }
+
+const gzipVerdicts = new Map<string, boolean>();
+/** acceptsGzip, remembered: a scraper sends the same header every time (a flood of distinct ones only resets the cache). */
+export function gzipWanted(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  let v = gzipVerdicts.get(header);
+  if (v === undefined) {
+    if (gzipVerdicts.size >= 64) gzipVerdicts.clear();
+    gzipVerdicts.set(header, (v = acceptsGzip(header)));
+  }
+  return v;
+}

@@ -11,10 +11,12 @@
  *      /readyz and /metrics needs the token; mutating routes always need it.
  */
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from "fastify";
-import { errorSchema, hostAllowed, OPEN_ROUTES, requireToken, send, takeQueryToken, type ApiContext } from "./http.js";
+import { cachedHostCheck, errorSchema, OPEN_ROUTES, requireToken, send, takeQueryToken, type ApiContext } from "./http.js";
 import type { Log } from "./log.js";
+import { gzipWanted } from "./metrics.js";
 import { checkRoutes } from "./routes/checks.js";
 import { driftRoutes } from "./routes/drift.js";
+import { installFastPath } from "./fast-path.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { remediationRoutes } from "./routes/remediations.js";
@@ -54,6 +56,8 @@ export interface ServerDeps extends ApiContext {
   limits?: Partial<HttpLimits>;
   /** Called for every request, first (the idle collector counts them). */
   onRequest?: () => void;
+  /** Answer plain GET /metrics and /healthz before node:http and fastify (default: on, except over TLS). */
+  fastPath?: boolean;
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -76,24 +80,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.server.headersTimeout = limits.headersMs;
   app.server.maxConnections = limits.maxConnections;
   // How often Node checks the header and request deadlines (default 30 s).
-  (app.server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.max(100, Math.min(1000, limits.headersMs / 2));
+  const checkingInterval = Math.max(100, Math.min(1000, limits.headersMs / 2));
+  (app.server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = checkingInterval;
 
-  const allowedHosts = deps.allowedHosts ?? [];
+  const hostOk = cachedHostCheck(deps.allowedHosts ?? []);
   const tokenHook = requireToken(deps.token);
-  const hostVerdicts = new Map<string, boolean>();
   const onRequest = deps.onRequest;
   // A callback hook, not an async one: no promise per request on the scrape path.
   app.addHook("onRequest", (req, reply, done) => {
     onRequest?.();
     takeQueryToken(req);
-    const host = req.headers.host;
-    let allowed = host !== undefined ? hostVerdicts.get(host) : false;
-    if (allowed === undefined) {
-      allowed = hostAllowed(host, allowedHosts);
-      // Scrapers send the same Host every time; a flood of distinct ones only resets the cache.
-      if (hostVerdicts.size >= 256) hostVerdicts.clear();
-      hostVerdicts.set(host as string, allowed);
-    }
+    const allowed = hostOk(req.headers.host);
     if (!allowed) {
       req.log.warn({ host: String(req.headers.host ?? "").slice(0, 100) }, "refused: Host not allowed (add it to allowedHosts)");
       send(reply, 403, `Host "${String(req.headers.host ?? "").slice(0, 100)}" is not served here; use an IP address, localhost or a name listed in allowedHosts`);
@@ -134,6 +131,30 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     void send(reply, status, message);
   });
   app.setNotFoundHandler((req, reply) => void send(reply, 404, `no route ${req.method} ${req.url.split("?")[0]}`));
+
+  // Plain scrapes and liveness probes are answered before node:http and fastify (fast-path.ts); not over TLS.
+  if (!deps.https && deps.fastPath !== false) {
+    const agent = deps.agent;
+    const fast = installFastPath(app.server, {
+      exposition: () => {
+        agent.refreshMetrics();
+        return agent.metrics.exposition();
+      },
+      contentType: agent.metrics.contentType,
+      hostAllowed: hostOk,
+      gzipWanted,
+      onRequest,
+      headersMs: limits.headersMs,
+      keepAliveMs: limits.keepAliveMs,
+      idleMs: limits.idleMs,
+      checkMs: checkingInterval,
+    });
+    app.decorate("fastPath", fast);
+    app.addHook("preClose", (done) => {
+      fast.close();
+      done();
+    });
+  }
 
   const ctx: ApiContext = { agent: deps.agent, token: deps.token, remediate: deps.remediate, drift: deps.drift };
   for (const plugin of [healthRoutes, metricsRoutes, scanRoutes, checkRoutes, remediationRoutes, uiRoutes, driftRoutes]) void app.register(plugin, ctx);

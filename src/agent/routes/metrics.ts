@@ -4,19 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { QUIET, type ApiContext } from "../http.js";
-import { acceptsGzip } from "../metrics.js";
-
-const verdicts = new Map<string, boolean>();
-/** acceptsGzip, remembered: a scraper sends the same header every time (a flood of distinct ones only resets the cache). */
-function gzipWanted(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  let v = verdicts.get(header);
-  if (v === undefined) {
-    if (verdicts.size >= 64) verdicts.clear();
-    verdicts.set(header, (v = acceptsGzip(header)));
-  }
-  return v;
-}
+import { gzipWanted } from "../metrics.js";
 
 export async function metricsRoutes(app: FastifyInstance, { agent }: ApiContext): Promise<void> {
   app.get("/metrics", {
