@@ -2,8 +2,10 @@
 // Bundle the compiled CLI (dist/cli/run.js) into dist/nodeward.js plus chunks that load
 // only when a command needs them (dist/nw-*.js); run by `npm run build` after tsc.
 // The chunks sit in dist/ itself so that import.meta.url-relative paths (src/paths.ts)
-// resolve as they do from dist/*.js. The agent's server stack and the command runner stay
-// external packages: they load only for `serve` or when a check runs a command.
+// resolve as they do from dist/*.js. The agent's server stack stays external (it loads only
+// for `serve`). The command runner (execa) is bundled into a chunk of its own, loaded when a
+// check runs a command: a live scan does (the firewall probe's nft / iptables-save), and
+// execa as ~150 separate modules through Node's ESM loader cost ~100 ms CPU per scan.
 // Usage: node scripts/bundle.mjs [DIST] (default ./dist; release.sh passes its stage).
 import { readdirSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -37,7 +39,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  external: ["fastify", "@fastify/*", "prom-client", "execa"],
+  external: ["fastify", "@fastify/*", "prom-client"],
   minifySyntax: true,
   minifyWhitespace: true,
   legalComments: "none",

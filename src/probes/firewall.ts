@@ -22,6 +22,7 @@ import path from "node:path";
 import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import { initProcPath } from "../host/running-system.js";
+import { findExecutable } from "./kit/executable.js";
 import { includeReader } from "./kit/include-reader.js";
 import { readText } from "./kit/read.js";
 import { runningSystem } from "./kit/shared.js";
@@ -315,15 +316,22 @@ const LIVE_COMMANDS: Record<Backend, { argv: string[]; family: "ip" | "ip6" | "n
   ufw: [{ argv: ["iptables-save"], family: "ip" }, { argv: ["ip6tables-save"], family: "ip6" }],
 };
 
-async function runSave(ctx: ProbeContext, argv: string[]): Promise<{ stdout: string } | { unknown: string }> {
+async function runSave(ctx: ProbeContext, argv: string[]): Promise<{ stdout: string; command: string } | { unknown: string }> {
   return ctx.once(`firewall:live:${argv.join(" ")}`, async () => {
-    const r = await ctx.run(argv, { timeoutMs: ctx.commandTimeoutMs });
-    const cmd = argv.join(" ");
-    if (r.notFound) return { unknown: `${argv[0]} is not installed: the live ruleset cannot be read` };
+    const name = argv[0] ?? "";
+    const args = argv.slice(1);
+    // Looked up once per scan by a stat per PATH directory: a utility that is not installed
+    // is not spawned at all (execvp would try every PATH directory, for every backend asking).
+    const exe = await findExecutable(ctx, name);
+    if ("missing" in exe) return { unknown: `${name} is not installed (${exe.missing}): the live ruleset cannot be read` };
+    const run = [exe.path, ...args];
+    const cmd = run.join(" ");
+    const r = await ctx.run(run, { timeoutMs: ctx.commandTimeoutMs });
+    if (r.notFound) return { unknown: `${cmd} could not be started (${r.reason ?? "not found"}): the live ruleset cannot be read` };
     if (r.timedOut) return { unknown: `${cmd} timed out: the live ruleset was not read` };
     if (r.failed) return { unknown: `${cmd} failed: ${(r.stderr.trim() || r.reason || `exit ${String(r.exitCode)}`).slice(0, 200)}` };
     if (r.truncated) return { unknown: `${cmd}: output over the cap, the live ruleset was not read whole` };
-    return { stdout: r.stdout };
+    return { stdout: r.stdout, command: cmd };
   });
 }
 
@@ -340,7 +348,7 @@ async function liveOf(ctx: ProbeContext, backend: Backend): Promise<Live> {
     if ("unknown" in out) return out;
     const p = c.family === "nft" ? parseNft(out.stdout) : parseIptablesSave(out.stdout, c.family);
     mergeRulesets(rs, p);
-    evidence.push({ command: c.argv.join(" "), detail: `${p.rules.length} rules in ${p.chains.length} chains` });
+    evidence.push({ command: out.command, detail: `${p.rules.length} rules in ${p.chains.length} chains` });
   }
   return { rs, evidence };
 }

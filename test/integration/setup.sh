@@ -47,6 +47,9 @@ PACKAGES=(
   strace             # confinement: a scan of a root full of escaping links opens nothing outside
   iproute2           # drift-netns.test.ts: `ip link set lo up` in a private network namespace
   util-linux         #   unshare and nsenter
+  openscap-scanner   # openscap-agreement.test.ts: oscap, and ComplianceAsCode's content for
+  ssg-debian         #   Debian (ssg-debian; Debian 12 ships content for Debian 10/11 only, the
+  ssg-debderived     #   test widens its platform check) and Debian-derived (ssg-debderived)
   # -----------------------------------------------------------------------------------
 )
 

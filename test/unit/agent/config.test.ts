@@ -191,7 +191,7 @@ describe("the agent loads packs as scan does", () => {
     expect(await errorOf("benchmarks:\n  - cis-debian-12\n  - cis-debain-12")).toEqual([
       'config.yaml:3:5: benchmarks: cis-debain-12: no such pack; did you mean "cis-debian-12"?',
     ]);
-    expect(await errorOf("benchmarks: [kisa]")).toEqual(['config.yaml:1:14: benchmarks: kisa: no such pack; did you mean "kisa-unix"?']);
+    expect(await errorOf("benchmarks: [kisa]")).toEqual(['config.yaml:1:14: benchmarks: kisa: no such pack; did you mean "kisa-unix" or "kisa-unix-2026"?']);
     expect(await errorOf("vars:\n  su-group: wheel\n  allowed-port: [22]")).toEqual([
       'config.yaml:3:17: vars: allowed-port: no loaded pack defines a var "allowed-port"; did you mean "allowed-ports"?',
     ]);

@@ -1,7 +1,7 @@
 import { chmod } from "node:fs/promises";
 import path from "node:path";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createProbeContext } from "../../../src/engine/run-checks.js";
 import type { CommandResult, CommandRunner } from "../../../src/host/exec.js";
 import { HostRoot } from "../../../src/host/host-root.js";
@@ -245,10 +245,25 @@ describe("firewall probe: persisted rulesets on an offline root", () => {
   });
 });
 
-const stub = (out: Record<string, Partial<CommandResult>>): CommandRunner => (argv) =>
-  Promise.resolve({ argv: [...argv], exitCode: 0, stdout: "", stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1, ...(out[argv.join(" ")] ?? { exitCode: null, failed: true, notFound: true, reason: "command not found" }) });
+/** A runner answering by the command's name (argv[0]'s basename and its arguments); `calls` records every argv run. */
+const stub = (out: Record<string, Partial<CommandResult>>, calls: string[][] = []): CommandRunner => (argv) => {
+  calls.push([...argv]);
+  const key = [path.basename(argv[0] ?? ""), ...argv.slice(1)].join(" ");
+  return Promise.resolve({ argv: [...argv], exitCode: 0, stdout: "", stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1, ...(out[key] ?? { exitCode: null, failed: true, notFound: true, reason: "command not found" }) });
+};
+
+/** A PATH directory holding these executables (empty files, mode 0755; the runner is a stub). */
+async function binDir(names: string[], modes: Record<string, number> = {}): Promise<string> {
+  const dir = await fixtureRoot(Object.fromEntries(names.map((n) => [n, ""])));
+  for (const n of names) await chmod(path.join(dir, n), modes[n] ?? 0o755);
+  return dir;
+}
 
 describe("firewall probe: the live ruleset", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
   it("a running mounted host: the live ruleset is unknown (the command would list this machine's namespace), not judged from the files", async () => {
     const root = await fixtureRoot({ "etc/nftables.conf": NFTABLES_CONF, "proc/1/cmdline": "/sbin/init\0" });
     const f = await probe.collect(probeContext(root), { backend: "nftables" });
@@ -270,9 +285,11 @@ describe("firewall probe: the live ruleset", () => {
       ].join("\n") + "\n",
     });
     const live = new HostRoot({ root: "/", proc });
+    const bin = await binDir(["nft"]);
+    vi.stubEnv("PATH", bin);
     const f = await probe.collect(createProbeContext(live, stub({ "nft list ruleset": { stdout: NFTABLES_CONF.replace(/^(flush|include).*$/gm, "") } }), 5000), { backend: "nftables" });
     expect(f.value).toMatchObject({ view: "live", defaultDeny: true, loopbackAccept: true, portsWithoutRule: ["8080/tcp"] });
-    expect(f.evidence).toContainEqual({ command: "nft list ruleset", detail: "9 rules in 4 chains" });
+    expect(f.evidence).toContainEqual({ command: `${bin}/nft list ruleset`, detail: "9 rules in 4 chains" });
     expect(f.unknown).toBeUndefined();
   });
 
@@ -282,22 +299,47 @@ describe("firewall probe: the live ruleset", () => {
       "net/tcp": "  sl  local_address rem_address   st\n   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 100 1 0 100 0 0 10 0\n",
     });
     const live = new HostRoot({ root: "/", proc });
+    const bin = await binDir(["iptables-save", "ip6tables-save"]);
+    vi.stubEnv("PATH", bin);
     const save = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n:ufw-user-input - [0:0]\n-A INPUT -j ufw-user-input\n-A ufw-user-input -p tcp --dport 22 -j ACCEPT\nCOMMIT\n";
     const f = await probe.collect(createProbeContext(live, stub({ "iptables-save": { stdout: save }, "ip6tables-save": { stdout: "" } }), 5000), { backend: "ufw" });
     expect(f.value).toMatchObject({ view: "live", inputPolicy: "drop", acceptedPorts: ["22/tcp"], portsWithoutRule: [] });
-    expect(f.evidence).toContainEqual({ command: "iptables-save", detail: "2 rules in 4 chains" });
-    expect(f.evidence).toContainEqual({ command: "ip6tables-save", detail: "0 rules in 0 chains" });
+    expect(f.evidence).toContainEqual({ command: `${bin}/iptables-save`, detail: "2 rules in 4 chains" });
+    expect(f.evidence).toContainEqual({ command: `${bin}/ip6tables-save`, detail: "0 rules in 0 chains" });
   });
 
-  it("the live host: a missing command or EPERM is unknown with the reason, never pass", async () => {
+  it("the live host: a utility not in PATH is not spawned at all, and is unknown with the reason, never pass", async () => {
     const live = new HostRoot({ root: "/", proc: await fixtureRoot({ "1/cmdline": "/sbin/init\0" }) });
-    const missing = await probe.collect(createProbeContext(live, stub({}), 5000), { backend: "iptables" });
-    expect(missing.unknown?.defaultDeny).toBe("iptables-save is not installed: the live ruleset cannot be read");
+    // nft is there but not executable; iptables-save is absent; a relative PATH entry is ignored.
+    const bin = await binDir(["nft"], { nft: 0o644 });
+    vi.stubEnv("PATH", `${bin}::.`);
+    const calls: string[][] = [];
+    const ctx = createProbeContext(live, stub({ "nft list ruleset": { stdout: "table inet filter {\n}\n" } }, calls), 5000);
+    const ipt = await probe.collect(ctx, { backend: "iptables" });
+    expect(ipt.unknown?.defaultDeny).toBe(`iptables-save is not installed (not in PATH ${bin}): the live ruleset cannot be read`);
+    expect(ipt.unknown?.portsWithoutRule).toBe(ipt.unknown?.defaultDeny);
+    expect(ipt.value.defaultDeny).toBeUndefined();
+    const nft = await probe.collect(ctx, { backend: "nftables" });
+    expect(nft.unknown?.tableCount).toBe(`nft is not installed (not in PATH ${bin}): the live ruleset cannot be read`);
+    // ufw reads iptables-save too: looked up once for the scan, and nothing was ever started.
+    await probe.collect(ctx, { backend: "ufw" });
+    expect(calls).toEqual([]);
+  });
+
+  it("the live host: the command runs by its absolute path, once per scan whichever backends ask; EPERM is unknown with the reason", async () => {
+    const live = new HostRoot({ root: "/", proc: await fixtureRoot({ "1/cmdline": "/sbin/init\0" }) });
+    const bin = await binDir(["nft", "iptables-save", "ip6tables-save"]);
+    vi.stubEnv("PATH", `/nonexistent:${bin}`);
+    const calls: string[][] = [];
+    const ctx = createProbeContext(live, stub({ "iptables-save": { stdout: "" }, "ip6tables-save": { stdout: "" } }, calls), 5000);
+    await probe.collect(ctx, { backend: "iptables" });
+    await probe.collect(ctx, { backend: "ufw" });
+    expect(calls).toEqual([[`${bin}/iptables-save`], [`${bin}/ip6tables-save`]]);
     const eperm = await probe.collect(
       createProbeContext(live, stub({ "nft list ruleset": { exitCode: 1, failed: true, stderr: "Error: Could not process rule: Operation not permitted\n" } }), 5000),
       { backend: "nftables" },
     );
-    expect(eperm.unknown?.inputPolicy).toBe("nft list ruleset failed: Error: Could not process rule: Operation not permitted");
+    expect(eperm.unknown?.inputPolicy).toBe(`${bin}/nft list ruleset failed: Error: Could not process rule: Operation not permitted`);
     expect(eperm.value.loopbackAccept).toBeUndefined();
   });
 });
