@@ -47,6 +47,8 @@ export function summarize(el: unknown): string {
     return `${o.protocol ? `${String(o.protocol)} ` : ""}${o.address !== undefined ? String(o.address) : ""}:${String(o.port)}${who}`;
   }
   for (const k of ["path", "name", "unit", "key", "id"]) if (typeof o[k] === "string") return o[k] as string;
+  // A boot entry (bootloader probe): where it is and what it boots, not its whole record.
+  if (typeof o.kernel === "string" && typeof o.file === "string") return `${o.file}:${String(o.line)} ${o.kernel}`;
   return formatValue(el);
 }
 

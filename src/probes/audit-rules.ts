@@ -69,7 +69,13 @@ async function loadedRules(ctx: ProbeContext): Promise<Loaded> {
   if (!ctx.host.isLive) return { unknown: "the loaded rules of a mounted host cannot be asked from here (auditctl runs on this machine's kernel)" };
   const r = await ctx.run(["auditctl", "-l"], { timeoutMs: ctx.commandTimeoutMs });
   if (r.notFound) return { unknown: "auditctl is not installed: the loaded rules cannot be read" };
-  if (r.failed) return { unknown: `auditctl -l failed: ${r.reason ?? r.stderr.trim().slice(0, 200)}` };
+  if (r.failed) {
+    const why = r.reason ?? r.stderr.trim().slice(0, 200);
+    // Listing the kernel's rules takes CAP_AUDIT_CONTROL (auditctl refuses without it, the
+    // kernel answers EPERM): the non-root agent cannot see them, which is not "no rules".
+    if (/must be root|Operation not permitted/i.test(r.stderr)) return { unknown: `auditctl -l needs CAP_AUDIT_CONTROL, which this agent lacks (it does not run as root): ${why}` };
+    return { unknown: `auditctl -l failed: ${why}` };
+  }
   return { rules: parseAuditRules(r.stdout).rules };
 }
 

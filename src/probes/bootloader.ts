@@ -23,6 +23,19 @@ export interface BootEntry {
   args: string[];
   file: string;
   line: number;
+  /** The `key=value` arguments by key (`audit_backlog_limit` → "8192"); the last one wins, as the kernel reads them. */
+  params?: Record<string, string>;
+}
+
+/** `["ro", "audit=1", "audit_backlog_limit=8192"]` → `{ audit: "1", audit_backlog_limit: "8192" }`. */
+export function kernelParams(args: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of args) {
+    const i = a.indexOf("=");
+    // "__proto__=…" on a kernel line is data, never this object's prototype.
+    if (i > 0 && a.slice(0, i) !== "__proto__") out[a.slice(0, i)] = a.slice(i + 1);
+  }
+  return out;
 }
 
 export interface BootloaderFact {
@@ -110,6 +123,7 @@ export default defineProbe({
       for (const line of d.lines) evidence.push({ file: DEFAULT_GRUB, line, key: "GRUB_CMDLINE_LINUX" });
     }
     value.entryCount = value.entries.length;
+    for (const e of value.entries) e.params = kernelParams(e.args);
     for (const e of value.entries) evidence.push({ file: e.file, line: e.line, detail: `${e.kernel} ${e.args.join(" ")}`.trim() });
     if (!value.found) evidence.unshift({ file: GRUB_CFGS[0], detail: `no GRUB configuration (${GRUB_CFGS.join(", ")})` });
     if (errors.length > 0) {

@@ -20,6 +20,7 @@ import { BASE_ACCOUNTS } from "./check-fixture.js";
 import type { FixtureEntry, FixtureSpec } from "./fixture-root.js";
 import { ETCD_UID, kubeadmNode, type KubeadmNodeOptions } from "./kubeadm-node.js";
 import { pamGood } from "./pam-fixtures.js";
+import { DEBIAN_RULES, auditFiles, auditRulesSpec } from "./audit-fixtures.js";
 
 export const KERNEL_RELEASE = "6.1.0-28-amd64";
 
@@ -117,7 +118,7 @@ export const SSHD_SETTINGS: Record<string, string> = {
 };
 
 /** grub.cfg: a superuser with a PBKDF2 password (CIS 1.4.1); AppArmor on at boot (1.3.1.2). */
-export const GRUB_CFG = 'set superusers="root"\npassword_pbkdf2 root grub.pbkdf2.sha512.10000.AAAABBBB.CCCCDDDD\nmenuentry \'Debian GNU/Linux\' {\n\tlinux\t/boot/vmlinuz-6.1.0-28-amd64 root=UUID=0f3c ro quiet apparmor=1 security=apparmor\n}\n';
+export const GRUB_CFG = 'set superusers="root"\npassword_pbkdf2 root grub.pbkdf2.sha512.10000.AAAABBBB.CCCCDDDD\nmenuentry \'Debian GNU/Linux\' {\n\tlinux\t/boot/vmlinuz-6.1.0-28-amd64 root=UUID=0f3c ro quiet apparmor=1 security=apparmor audit=1 audit_backlog_limit=8192\n}\n';
 /** The node's persisted nftables ruleset (CIS 4.3). */
 export const NFTABLES_CONF = `#!/usr/sbin/nft -f
 flush ruleset
@@ -147,7 +148,7 @@ table inet filter {
 export const PACKAGES = [
   "bash", "openssh-server", "cron", "at", "systemd-timesyncd", "containerd", "kubelet", "kubeadm", "apparmor", "apparmor-utils", "exim4-daemon-light", "rsync",
   "sudo", "libpam-runtime=1.5.2-6+deb12u1", "libpam-modules=1.5.2-6+deb12u1", "libpam-pwquality",
-  "systemd-journal-remote", "aide", "aide-common", "nftables",
+  "systemd-journal-remote", "aide", "aide-common", "nftables", "auditd", "audispd-plugins",
 ];
 
 /** `name` or `name=version` (default version 1.0-1). */
@@ -370,6 +371,13 @@ export function debianHost(): FixtureSpec {
     // Integrity checking (CIS 6.3): AIDE, its daily check, the audit tools in its rules.
     ...enabledUnit("dailyaidecheck.timer", "timers.target"),
     "etc/aide/aide.conf": f("/usr/sbin/auditctl p+i+n+u+g+s+b+acl+xattrs+sha512\n/usr/sbin/auditd p+i+n+u+g+s+b+acl+xattrs+sha512\n", 0o644),
+
+    // Auditing (CIS 6.2, Level 2): auditd enabled (audit=1 and audit_backlog_limit=8192 on the
+    // kernel line, GRUB_CFG), auditd.conf as CIS wants it, the benchmark's rules in rules.d with
+    // -e 2 last, the audit files root-owned with the packages' modes.
+    ...enabledUnit("auditd.service", "multi-user.target"),
+    ...auditFiles(),
+    ...auditRulesSpec(DEBIAN_RULES),
 
     // Host firewall (CIS 4): nftables is the one utility in use, its ruleset persisted in
     // /etc/nftables.conf — default drop, loopback accepted and spoofed loopback dropped, the

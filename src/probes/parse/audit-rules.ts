@@ -5,6 +5,13 @@
  * and control lines (`-e 2`, `-b 8192`, `-D`). It never throws: a line it cannot read is a
  * problem. auditctl -l prints watches as `-w path -p wa -k key` too, or as
  * `-a always,exit -F dir=… -F perm=wa` for directories; both are read as watches.
+ *
+ * The same rule is written differently in a rules file and in auditctl -l's listing; the
+ * fields are normalised so one expectation matches both: a path loses its trailing slash
+ * (`-w /etc/network/` is a watch on /etc/network), an unset login uid is `auid!=unset`
+ * however written (`-1`, `4294967295`), and a symmetric comparison of two fields (`-C`,
+ * `=` or `!=`) names them in alphabetical order (auditctl -l prints `uid!=euid` for the
+ * rules file's `euid!=uid`).
  */
 import type { ParseProblem } from "./problem.js";
 
@@ -22,12 +29,32 @@ export interface AuditRule {
   arch?: string;
   /** Syscall: every `-S` name (comma lists split). */
   syscalls: string[];
-  /** Every other `-F` field as written: `auid>=1000`, `auid!=unset`, `exit=-EACCES`, `euid=0`. */
+  /** Every other `-F` field (`auid>=1000`, `auid!=unset`, `exit=-EACCES`, `euid=0`) and `-C` comparison (`euid!=uid`), normalised (see above). */
   fields: string[];
   key?: string;
   /** Control: the flag and its argument (`-e 2` → e, "2"). */
   control?: { flag: string; value: string };
   line: number;
+}
+
+/** `/etc/network/` → `/etc/network` (`/` stays `/`). */
+function normalPath(p: string): string {
+  const t = p.replace(/\/+$/, "");
+  return t === "" ? "/" : t;
+}
+
+/** `auid!=-1` / `auid!=4294967295` → `auid!=unset`; other fields as written. */
+function normalField(f: string): string {
+  const m = /^(auid|loginuid)(=|!=)(-1|4294967295)$/.exec(f);
+  return m ? `${m[1]}${m[2]}unset` : f;
+}
+
+/** `-C uid!=euid` → `euid!=uid`: `=` and `!=` are symmetric, so the names are sorted. */
+function normalCompare(c: string): string {
+  const m = /^([a-z_]+)(!=|=)([a-z_]+)$/.exec(c);
+  if (!m) return c;
+  const [a, b] = [m[1] as string, m[3] as string].sort();
+  return `${a}${m[2]}${b}`;
 }
 
 function tokens(s: string): string[] {
@@ -43,6 +70,11 @@ export function parseAuditRules(text: string): { rules: AuditRule[]; problems: P
     const t = tokens(s);
     const r: AuditRule = { kind: "syscall", text: t.join(" "), syscalls: [], fields: [], line: i + 1 };
     const first = t[0] as string;
+    // Long control options (`--backlog_wait_time 60000`, `--loginuid-immutable`, as augenrules' 10-base-config.rules has).
+    if (/^--[a-z][a-z_-]*$/.test(first)) {
+      rules.push({ ...r, kind: "control", control: { flag: first.slice(2), value: t.slice(1).join(" ") } });
+      return;
+    }
     if (/^-[ebfrDlscitRL]$/.test(first) && first !== "-w" && !(first === "-a" || first === "-A")) {
       if (first === "-l" || first === "-s") {
         problems.push({ line: i + 1, message: `${first} lists or reports; it is not a rule` });
@@ -57,7 +89,7 @@ export function parseAuditRules(text: string): { rules: AuditRule[]; problems: P
       switch (opt) {
         case "-w":
           r.kind = "watch";
-          if (arg !== undefined) r.path = arg;
+          if (arg !== undefined) r.path = normalPath(arg);
           k++;
           break;
         case "-p":
@@ -74,7 +106,7 @@ export function parseAuditRules(text: string): { rules: AuditRule[]; problems: P
           k++;
           break;
         case "-C":
-          if (arg !== undefined) r.fields.push(arg);
+          if (arg !== undefined) r.fields.push(normalCompare(arg));
           k++;
           break;
         case "-k":
@@ -87,11 +119,11 @@ export function parseAuditRules(text: string): { rules: AuditRule[]; problems: P
           const m = /^([a-z_0-9]+)(=|!=|>=|<=|>|<|&=|&)(.*)$/.exec(arg);
           if (m?.[1] === "arch" && m[2] === "=") r.arch = m[3] as string;
           else if ((m?.[1] === "path" || m?.[1] === "dir") && m[2] === "=") {
-            r.path = m[3] as string;
+            r.path = normalPath(m[3] as string);
             if (r.syscalls.length === 0) r.kind = "watch";
           } else if (m?.[1] === "perm" && m[2] === "=") r.perms = m[3] as string;
           else if (m?.[1] === "key" && m[2] === "=") r.key = m[3] as string;
-          else r.fields.push(arg);
+          else r.fields.push(normalField(arg));
           break;
         }
         default:

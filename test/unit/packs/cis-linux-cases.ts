@@ -14,6 +14,7 @@ import { MANUAL_5_4, localUserCases, userAccountCases } from "./cis-linux-cases-
 import { MANUAL_5_3, pamCases, sudoCases } from "./cis-linux-cases-pam.js";
 import { aideCases, bootloaderCases, journaldCases, logfileCases, manualLoggingCases, rsyslogCases } from "./cis-linux-cases-logging.js";
 import { apparmorCases } from "./cis-linux-cases-mac.js";
+import { DEBIAN_AUDIT_IDS, DEBIAN_RULES, auditdCases, debianRuleMessages } from "./cis-linux-cases-audit.js";
 import { firewallCases, liveOnly4 } from "./cis-linux-cases-firewall.js";
 import { gdmCases, networkDeviceCases } from "./cis-linux-cases-desktop.js";
 import { apportCases, bannerCases, partitionCases, coreLimitCases, coredumpCases, prelinkCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
@@ -381,6 +382,7 @@ export function linuxCases(distro: Distro): Case[] {
   cases.push(...bootloaderCases("/boot/grub/grub.cfg"));
   cases.push(...apparmorCases());
   cases.push(...gdmCases({ sec: "1.7", pkg: "gdm3", confDir: "etc/gdm3" }), ...networkDeviceCases());
+  if (distro === "debian") cases.push(...auditdCases(DEBIAN_AUDIT_IDS, DEBIAN_RULES, debianRuleMessages()));
   return cases;
 }
 

@@ -35,6 +35,7 @@ import {
 } from "../../helpers/compliant-debian-node.js";
 import { addToRoot, cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
 import { pamGood } from "../../helpers/pam-fixtures.js";
+import { DEBIAN_RULES, RULES_FILE } from "../../helpers/audit-fixtures.js";
 import { KUBEADM_VIOLATIONS, type KubeadmNodeOptions } from "../../helpers/kubeadm-node.js";
 import { dpkg, linuxCases } from "./cis-linux-cases.js";
 import { PARTITIONS } from "./cis-linux-cases-hardening.js";
@@ -204,10 +205,20 @@ const FIREWALL_TAILORED: Record<string, string> = {
   "cis-ubuntu-24.04/4.3.3": tailoredOut(IPTABLES_OWNED),
 };
 
+/**
+ * CIS 6.2.3 (audit rules, Level 2) on the running view: each rules check also judges the rules
+ * loaded in the kernel (`auditctl -l`), which a mounted host's kernel cannot be asked for from
+ * here, so they are `error` with that reason; a rule missing on disk is still a definite
+ * failure (the violations below). The offline image passes them all (last test).
+ */
+const AUDIT_LOADED_UNKNOWN = /^cannot determine loaded: the loaded rules of a mounted host cannot be asked from here \(auditctl runs on this machine's kernel\)$/;
+const judgesLoadedRules = (c: LoadedCheck): boolean => c.audit?.probeId === "audit-rules" && /\bloaded\b/.test(c.audit.expect.expected);
+
 function expectedCompliant(c: LoadedCheck): { status: Status; message?: string | RegExp } {
   const tailored = FIREWALL_TAILORED[c.key];
   if (tailored) return { status: "skip", message: tailored };
   if (isFirewall(c.key)) return { status: "error", message: FIREWALL_UNDECIDED };
+  if (!c.manual && !otherOs(c.key) && judgesLoadedRules(c)) return { status: "error", message: AUDIT_LOADED_UNKNOWN };
   if (!c.manual && !otherOs(c.key) && !(c.key in EXPECTED_SKIPS) && judgesRunningState(c)) return { status: "error", message: SYSTEMD_UNREACHABLE };
   if (c.manual) {
     const os = otherOs(c.key);
@@ -371,7 +382,7 @@ function cisViolations(): Record<string, Violation> {
   adapt("1.3.1.2", {
     what: "the kernel entry without security=apparmor",
     spec: { "boot/grub/grub.cfg": GRUB_CFG.replace(" security=apparmor", "") },
-    message: 'entries is 1 of 1 not matching: {"kernel":"/boot/vmlinuz-6.1.0-28-amd64","args":["root=UUID=0f3c","ro","quiet","apparmor=1"],"line":4,"file":"/boot/grub/grub.cfg"}, expected every element: args contains apparmor=1 and contains security=apparmor',
+    message: 'entries is 1 of 1 not matching: /boot/grub/grub.cfg:4 /boot/vmlinuz-6.1.0-28-amd64, expected every element: args contains apparmor=1 and contains security=apparmor',
   });
   adapt("1.3.1.3", { spec: { "sys/kernel/security/apparmor/profiles": `${APPARMOR_PROFILES}/usr/sbin/cupsd (kill)\n` }, message: "profiles is 1 of 3 not matching: /usr/sbin/cupsd, expected every element: mode one of [enforce, complain]" });
   adapt("1.3.1.4", { spec: { "sys/kernel/security/apparmor/profiles": `${APPARMOR_PROFILES}/usr/sbin/cupsd (complain)\n` }, message: "profiles is 1 of 3 not matching: /usr/sbin/cupsd, expected every element: mode = enforce" });
@@ -391,6 +402,30 @@ function cisViolations(): Record<string, Violation> {
   // AIDE: removed with its configuration left; its daily check not enabled.
   adapt("6.3.1", { what: "aide removed", spec: removed("aide") });
   adapt("6.3.2", { what: "dailyaidecheck.timer not enabled", spec: {}, omit: ["etc/systemd/system/timers.target.wants/dailyaidecheck.timer"] });
+  // Auditing (6.2, Level 2): packages removed, auditd not enabled, an argument off the kernel line.
+  adapt("6.2.1.1", { what: "auditd removed", spec: removed("auditd") });
+  adapt("6.2.1.1-audispd-plugins", { what: "audispd-plugins removed", spec: removed("audispd-plugins") });
+  adapt("6.2.1.2", { what: "auditd.service not enabled", spec: {}, omit: ["etc/systemd/system/multi-user.target.wants/auditd.service"] });
+  adapt("6.2.1.3", { what: "no audit=1", spec: { "boot/grub/grub.cfg": GRUB_CFG.replace(" audit=1", "") }, message: "entries is 1 of 1 not matching: /boot/grub/grub.cfg:4 /boot/vmlinuz-6.1.0-28-amd64, expected every element: args contains audit=1" });
+  adapt("6.2.1.4", { what: "audit_backlog_limit=4096", spec: { "boot/grub/grub.cfg": GRUB_CFG.replace("audit_backlog_limit=8192", "audit_backlog_limit=4096") }, message: "entries is 1 of 1 not matching: /boot/grub/grub.cfg:4 /boot/vmlinuz-6.1.0-28-amd64, expected every element: params.audit_backlog_limit >= 8192" });
+  // A rule missing from the node's rules file (its content replaced, its mode kept).
+  const rulesIds: Record<string, keyof typeof DEBIAN_RULES> = {
+    "6.2.3.1": "scope", "6.2.3.2": "userEmulation", "6.2.3.3": "sudoLog", "6.2.3.4": "time", "6.2.3.5": "network", "6.2.3.7": "access", "6.2.3.8": "identity",
+    "6.2.3.9": "permMod", "6.2.3.10": "mounts", "6.2.3.11": "session", "6.2.3.12": "logins", "6.2.3.13": "delete", "6.2.3.14": "mac", "6.2.3.15": "chcon",
+    "6.2.3.16": "setfacl", "6.2.3.17": "chacl", "6.2.3.18": "usermod", "6.2.3.19": "modules",
+  };
+  for (const [id, item] of Object.entries(rulesIds)) {
+    const gone = DEBIAN_RULES[item][0] as string;
+    adapt(id, { spec: { [RULES_FILE]: `${Object.values(DEBIAN_RULES).flat().filter((l) => l !== gone).join("\n")}\n` } });
+  }
+  // File access (6.2.4): the case's one changed mode or owner (layer keeps the node's content); not
+  // the case's extra /usr/sbin/automount, and the counts in the message are the node's.
+  const node = compliantDebianNode();
+  for (const id of ["6.2.4.1", "6.2.4.2", "6.2.4.3", "6.2.4.4", "6.2.4.5", "6.2.4.5-rules.d", "6.2.4.5-plugins.d", "6.2.4.6", "6.2.4.6-rules.d", "6.2.4.6-plugins.d", "6.2.4.7", "6.2.4.7-rules.d", "6.2.4.7-plugins.d", "6.2.4.8", "6.2.4.9", "6.2.4.10"]) {
+    const v = out[`${DEB}/${id}`];
+    const spec = Object.fromEntries(Object.entries(v?.spec ?? {}).filter(([k, e]) => k !== "usr/sbin/automount" && JSON.stringify(node[k]) !== JSON.stringify(e)));
+    adapt(id, { spec, message: undefined });
+  }
   adapt("2.1.22", {
     message: "listeners is 1 of 2 not matching: tcp 0.0.0.0:2024, expected every element: any(address matches /^(127\\.|::1$|::ffff:127\\.)/; port one of [22, 6443, 2379, 2380, 10250, 10256, 10257, 10259]; port >= 30000 and <= 32767)",
   });
@@ -498,6 +533,7 @@ const OVERLAPS: Record<string, { also: Record<string, Status>; why: string }> = 
     also: { ...Object.fromEntries(GDM_ITEMS.filter((id) => id !== "1.7.10").map((id) => [`${DEB}/${id}`, "fail" as Status])), [`${DEB}/1.7.10`]: "pass" },
     why: "with GDM installed its items apply: the node has none of the dconf settings (fail) and no XDMCP (pass)",
   },
+  [`${DEB}/6.2.4.1`]: { also: { [`${DEB}/6.1.4.1`]: "fail" }, why: "the audit log is a log file under /var/log too (6.1.4.1: 0640 or stricter)" },
   [`${DEB}/6.3.1`]: { also: { [`${DEB}/6.3.2`]: "skip", [`${DEB}/6.3.3`]: "skip" }, why: "AIDE's other items apply only where it is installed" },
   // A mount option item applies only where its path is a separate partition.
   ...Object.fromEntries(PARTITIONS.map(([base, , opts]) => [
@@ -627,12 +663,25 @@ describe(`profile ${PROFILE}: a compliant kubeadm Debian 12 node`, () => {
     // enablement is still a definite failure: those checks keep their violations too.
     const runningState = checks.filter((c) => !c.manual && results.get(c.key)?.status === "error" && judgesRunningState(c) && !isFirewall(c.key)).map((c) => c.key);
     expect(runningState.length).toBeGreaterThan(20);
-    expect(Object.keys(allViolations()).sort()).toEqual([...passing, ...runningState].sort());
+    // Likewise the audit rules checks, undecided on the loaded rules (AUDIT_LOADED_UNKNOWN): a rule missing on disk fails them.
+    const loadedRules = checks.filter((c) => !c.manual && results.get(c.key)?.status === "error" && judgesLoadedRules(c)).map((c) => c.key);
+    expect(loadedRules.length).toBe(18);
+    expect(Object.keys(allViolations()).sort()).toEqual([...passing, ...runningState, ...loadedRules].sort());
     // An overlap names a violation and checks of the profile.
     for (const [target, o] of Object.entries(OVERLAPS)) {
-      expect([...passing, ...runningState]).toContain(target);
+      expect([...passing, ...runningState, ...loadedRules]).toContain(target);
       for (const k of Object.keys(o.also)) expect(results.has(k), `${target} overlaps ${k}`).toBe(true);
     }
+  });
+
+  it("CIS 6.2 (auditd, Level 2): the node's image, offline, passes every automated auditd item (the loaded rules do not exist there)", async () => {
+    const image = Object.fromEntries(Object.entries(compliantDebianNode()).filter(([k]) => !k.startsWith("proc/") && !k.startsWith("sys/")));
+    const results = await scanRoot(await fixtureRoot(image), new Set([DEB]));
+    const auditd = (await profileChecks()).filter((c) => c.pack.id === DEB && c.id.startsWith("6.2."));
+    expect(auditd.filter((c) => !c.manual).length).toBe(46);
+    const notPassing = auditd.filter((c) => !c.manual && results.get(c.key)?.status !== "pass").map((c) => `${c.key}: ${results.get(c.key)?.status} (${results.get(c.key)?.message ?? ""})`);
+    expect(notPassing).toEqual([]);
+    expect(auditd.filter((c) => c.manual).map((c) => [c.id, results.get(c.key)?.status])).toEqual([["6.2.3.6", "manual"], ["6.2.3.21", "manual"]]);
   });
 
   it("each violation fails exactly its check (and the listed overlaps), no other status changes", { timeout: 360_000 }, async () => {

@@ -40,6 +40,33 @@ describe("parseAuditRules", () => {
   });
 });
 
+describe("parseAuditRules: one rule, written in a rules file or listed by auditctl -l, reads the same", () => {
+  it("trailing slash, auid unset as -1 or 4294967295, -C operands in either order, -F key=, long control options", () => {
+    const file = parseAuditRules([
+      "-w /etc/network/ -p wa -k system-locale",
+      "-a always,exit -F arch=b64 -C euid!=uid -F auid!=unset -S execve -k user_emulation",
+      "--backlog_wait_time 60000",
+      "-w / -p wa",
+    ].join("\n"));
+    const listed = parseAuditRules([
+      "-w /etc/network -p wa -k system-locale",
+      "-a always,exit -F arch=b64 -S execve -C uid!=euid -F auid!=-1 -F key=user_emulation",
+    ].join("\n"));
+    expect(file.problems).toEqual([]);
+    expect(file.rules.map((r) => [r.kind, r.path, r.fields, r.key, r.control])).toEqual([
+      ["watch", "/etc/network", [], "system-locale", undefined],
+      ["syscall", undefined, ["euid!=uid", "auid!=unset"], "user_emulation", undefined],
+      ["control", undefined, [], undefined, { flag: "backlog_wait_time", value: "60000" }],
+      ["watch", "/", [], undefined, undefined],
+    ]);
+    expect(listed.rules.map((r) => [r.kind, r.path, r.fields, r.key])).toEqual([
+      ["watch", "/etc/network", [], "system-locale"],
+      ["syscall", undefined, ["euid!=uid", "auid!=unset"], "user_emulation"],
+    ]);
+    expect(parseAuditRules("-a always,exit -S mount -F auid!=4294967295 -F loginuid=-1 -F uid!=0 -C gid>egid").rules[0]?.fields).toEqual(["auid!=unset", "loginuid=unset", "uid!=0", "gid>egid"]);
+  });
+});
+
 describe("audit-rules probe", () => {
   const files = {
     "etc/audit/rules.d/50-scope.rules": "-w /etc/sudoers -p wa -k scope\n",
@@ -70,5 +97,9 @@ describe("audit-rules probe", () => {
     expect(ok.value.loaded?.map((r) => r.path)).toEqual(["/etc/sudoers"]);
     const missing = await probe.collect(createProbeContext(live, stub({ exitCode: null, failed: true, notFound: true, reason: "command not found: auditctl" })), {});
     expect(missing.unknown?.loaded).toBe("auditctl is not installed: the loaded rules cannot be read");
+    // The non-root agent: auditctl refuses without CAP_AUDIT_CONTROL (exit 4) — unknown with that reason, never "no rules".
+    const nonRoot = await probe.collect(createProbeContext(live, stub({ exitCode: 4, failed: true, stderr: "You must be root to run this program.\n", reason: "auditctl exited 4: You must be root to run this program." })), {});
+    expect(nonRoot.unknown?.loaded).toBe("auditctl -l needs CAP_AUDIT_CONTROL, which this agent lacks (it does not run as root): auditctl exited 4: You must be root to run this program.");
+    expect(nonRoot.value.loaded).toBeUndefined();
   });
 });

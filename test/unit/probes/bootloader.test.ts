@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import probe, { parseBlsEntry, parseDefaultGrub, parseGrubCfg } from "../../../src/probes/bootloader.js";
+import probe, { kernelParams, parseBlsEntry, parseDefaultGrub, parseGrubCfg } from "../../../src/probes/bootloader.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
 import { probeConformance } from "../../helpers/probe-conformance.js";
 
@@ -35,6 +35,14 @@ describe("GRUB parsers", () => {
   });
 });
 
+describe("kernelParams", () => {
+  it("key=value arguments by key, the last one winning; bare flags and a __proto__ key are not keys", () => {
+    const p = kernelParams(["ro", "audit=1", "audit_backlog_limit=64", "audit_backlog_limit=8192", "x=a=b", "=v", "__proto__=polluted"]);
+    expect(p).toEqual({ audit: "1", audit_backlog_limit: "8192", x: "a=b" });
+    expect(Object.getPrototypeOf(p)).toBe(Object.prototype);
+  });
+});
+
 describe("bootloader probe", () => {
   it("Debian: grub.cfg entries, superuser and password; /etc/default/grub", async () => {
     const root = await fixtureRoot({
@@ -45,8 +53,8 @@ describe("bootloader probe", () => {
     expect(f.value).toEqual({
       found: true, configFile: "/boot/grub/grub.cfg", superusers: true, password: true, entryCount: 2, defaultArgs: ["audit=1"],
       entries: [
-        { kernel: "/vmlinuz", args: ["ro", "audit=1"], line: 3, file: "/boot/grub/grub.cfg" },
-        { kernel: "/vmlinuz", args: ["ro", "single"], line: 4, file: "/boot/grub/grub.cfg" },
+        { kernel: "/vmlinuz", args: ["ro", "audit=1"], line: 3, file: "/boot/grub/grub.cfg", params: { audit: "1" } },
+        { kernel: "/vmlinuz", args: ["ro", "single"], line: 4, file: "/boot/grub/grub.cfg", params: {} },
       ],
     });
     expect(JSON.stringify(f)).not.toContain("pbkdf2.sha512");
@@ -70,7 +78,9 @@ describe("bootloader probe", () => {
     });
     const f = await probe.collect(probeContext(root), {});
     expect(f.value).toMatchObject({ found: true, configFile: "/boot/grub2/grub.cfg", superusers: true, password: true, entryCount: 1 });
-    expect(f.value.entries[0]).toEqual({ kernel: "/vmlinuz-5.14.0", args: ["root=/dev/mapper/rhel-root", "ro", "audit=1", "audit_backlog_limit=8192"], file: "/boot/loader/entries/abc-5.14.0.conf", line: 3 });
+    expect(f.value.entries[0]).toEqual({ kernel: "/vmlinuz-5.14.0", args: ["root=/dev/mapper/rhel-root", "ro", "audit=1", "audit_backlog_limit=8192"], file: "/boot/loader/entries/abc-5.14.0.conf", line: 3,
+      params: { root: "/dev/mapper/rhel-root", audit: "1", audit_backlog_limit: "8192" },
+    });
   });
 
   it("no GRUB: not found (absence); an unreadable config is unknown", async () => {

@@ -1,0 +1,164 @@
+/**
+ * CIS Linux auditd (Level 2): packages, the service, the kernel arguments, auditd.conf, the
+ * audit rules augenrules loads (/etc/audit/rules.d) and the audit files' access — pass and
+ * fail fixtures with the pack's own numbers (Debian 12 6.2.x; Ubuntu and RHEL number them
+ * 6.3.x, see the packs). The rules checks also read the loaded rules (`auditctl -l`) on a live
+ * host; on these offline roots that part does not apply (the probe's test covers it).
+ */
+import type { Evidence } from "../../../src/probes/types.js";
+import type { FixtureSpec } from "../../helpers/fixture-root.js";
+import { AUDITD_CONF, RULES_FILE, auditFiles, auditRulesSpec, grubWith, type RuleItem } from "../../helpers/audit-fixtures.js";
+import { enabled, unitFile, type Case } from "./cis-linux-cases.js";
+
+export { DEBIAN_RULES, auditRulesSpec, type RuleItem } from "../../helpers/audit-fixtures.js";
+
+/** The pack's ids for the auditd items (Debian 12 6.2.x). */
+export interface AuditIds {
+  /** Section prefix: "6.2" on Debian 12 (6.2.1.1 packages … 6.2.4.10 tools' group). */
+  sec: string;
+  /** Packages: auditd and the dispatcher plugins (Debian/Ubuntu: auditd, audispd-plugins). */
+  pkgs: [string, string];
+  /** Rules items by their number under <sec>.3 (6.2.3.1 = scope …). */
+  rules: Record<RuleItem, string>;
+  /** GRUB's generated configuration (the bootloader probe reads it). */
+  grubCfg: string;
+}
+
+export const DEBIAN_AUDIT_IDS: AuditIds = {
+  sec: "6.2",
+  pkgs: ["auditd", "audispd-plugins"],
+  grubCfg: "boot/grub/grub.cfg",
+  rules: {
+    scope: "1", userEmulation: "2", sudoLog: "3", time: "4", network: "5", access: "7", identity: "8", permMod: "9", mounts: "10",
+    session: "11", logins: "12", delete: "13", mac: "14", chcon: "15", setfacl: "16", chacl: "17", usermod: "18", modules: "19",
+  },
+};
+
+const notInstalled = (pkg: string): Evidence => ({ file: "/var/lib/dpkg/status", package: pkg });
+const RULES_EVIDENCE: Evidence[] = ["10-base-config.rules", "50-cis.rules", "99-finalize.rules"].map((f) => ({ file: `/etc/audit/rules.d/${f}` }));
+
+/** Fail messages of the rules items when the first line of the item's group is missing (see auditRulesSpec). */
+export type RuleMessages = Record<RuleItem, string>;
+
+export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, messages: RuleMessages): Case[] {
+  const s = ids.sec;
+  const [auditd, plugins] = ids.pkgs;
+  const conf = (k: string, v: string | null): FixtureSpec => ({
+    "etc/audit/auditd.conf": AUDITD_CONF.replace(new RegExp(`^${k} = .*\\n`, "m"), v === null ? "" : `${k} = ${v}\n`),
+  });
+  const confLine = (k: string): Evidence[] => [
+    { file: "/etc/audit/auditd.conf" },
+    { file: "/etc/audit/auditd.conf", line: AUDITD_CONF.split("\n").findIndex((l) => l.startsWith(`${k} =`)) + 1, key: k },
+  ];
+  const cases: Case[] = [
+    { id: `${s}.1.1`, label: "installed", pkgs: [auditd], spec: {}, want: { status: "pass" } },
+    { id: `${s}.1.1`, label: "not installed", spec: {}, want: { status: "fail", message: "installed is false, expected true", evidence: [notInstalled(auditd)] } },
+    { id: `${s}.1.1-${plugins}`, label: "installed", pkgs: [plugins], spec: {}, want: { status: "pass" } },
+    { id: `${s}.1.1-${plugins}`, label: "not installed", spec: {}, want: { status: "fail", message: "installed is false, expected true", evidence: [notInstalled(plugins)] } },
+    { id: `${s}.1.2`, label: "enabled", spec: enabled("auditd.service"), want: { status: "pass" } },
+    {
+      id: `${s}.1.2`, label: "installed, not enabled", spec: unitFile("auditd.service"),
+      want: { status: "fail", message: "enabled is false, expected true", evidence: [{ unit: "auditd.service", file: "/lib/systemd/system/auditd.service" }] },
+    },
+    { id: `${s}.1.3`, label: "audit=1 on the kernel line", spec: grubWith(ids.grubCfg, "quiet audit=1 audit_backlog_limit=8192"), want: { status: "pass" } },
+    { id: `${s}.1.3`, label: "no audit=1", spec: grubWith(ids.grubCfg, "quiet audit_backlog_limit=8192"), want: { status: "fail", message: `entries is 1 of 1 not matching: /${ids.grubCfg}:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: args contains audit=1` } },
+    { id: `${s}.1.3`, label: "no GRUB", spec: {}, want: { status: "skip", message: "no GRUB configuration under this root (another boot loader, or a container image)" } },
+    { id: `${s}.1.4`, label: "audit_backlog_limit=8192", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=8192"), want: { status: "pass" } },
+    { id: `${s}.1.4`, label: "audit_backlog_limit=65536", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=65536"), want: { status: "pass" } },
+    { id: `${s}.1.4`, label: "audit_backlog_limit=4096", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=4096"), want: { status: "fail", message: `entries is 1 of 1 not matching: /${ids.grubCfg}:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: params.audit_backlog_limit >= 8192` } },
+    { id: `${s}.2.1`, label: "max_log_file = 8", spec: conf("max_log_file", "8"), want: { status: "pass" } },
+    { id: `${s}.2.1`, label: "not set", spec: conf("max_log_file", null), want: { status: "fail", message: "value is (not set), expected > 0", evidence: [{ file: "/etc/audit/auditd.conf" }] } },
+    { id: `${s}.2.2`, label: "keep_logs", spec: conf("max_log_file_action", "keep_logs"), want: { status: "pass" } },
+    { id: `${s}.2.2`, label: "ROTATE", spec: conf("max_log_file_action", "ROTATE"), want: { status: "fail", message: "value is ROTATE, expected matches /(?i)^keep_logs$/", evidence: confLine("max_log_file_action") } },
+    { id: `${s}.2.3`, label: "disk_full_action = halt", spec: conf("disk_full_action", "halt"), want: { status: "pass" } },
+    { id: `${s}.2.3`, label: "disk_full_action = SUSPEND", spec: conf("disk_full_action", "SUSPEND"), want: { status: "fail", message: "value is SUSPEND, expected matches /(?i)^(halt|single)$/", evidence: confLine("disk_full_action") } },
+    { id: `${s}.2.3-disk_error_action`, label: "syslog", spec: conf("disk_error_action", "syslog"), want: { status: "pass" } },
+    { id: `${s}.2.3-disk_error_action`, label: "ignore", spec: conf("disk_error_action", "ignore"), want: { status: "fail", message: "value is ignore, expected matches /(?i)^(syslog|single|halt)$/", evidence: confLine("disk_error_action") } },
+    { id: `${s}.2.4`, label: "space_left_action = email", spec: conf("space_left_action", "email"), want: { status: "pass" } },
+    { id: `${s}.2.4`, label: "space_left_action = ignore", spec: conf("space_left_action", "ignore"), want: { status: "fail", message: "value is ignore, expected matches /(?i)^(email|exec|single|halt)$/", evidence: confLine("space_left_action") } },
+    { id: `${s}.2.4-admin_space_left_action`, label: "single", spec: conf("admin_space_left_action", "single"), want: { status: "pass" } },
+    { id: `${s}.2.4-admin_space_left_action`, label: "email", spec: conf("admin_space_left_action", "email"), want: { status: "fail", message: "value is email, expected matches /(?i)^(single|halt)$/", evidence: confLine("admin_space_left_action") } },
+  ];
+  for (const [item, n] of Object.entries(ids.rules) as [RuleItem, string][]) {
+    const id = `${s}.3.${n}`;
+    cases.push(
+      { id, label: "the benchmark's rules in rules.d", spec: auditRulesSpec(rules), want: { status: "pass" } },
+      { id, label: `without "${rules[item][0]}"`, spec: auditRulesSpec(rules, [rules[item][0] as string]), want: { status: "fail", message: messages[item], evidence: RULES_EVIDENCE } },
+    );
+  }
+  cases.push(
+    { id: `${s}.3.20`, label: "-e 2 last", spec: auditRulesSpec(rules), want: { status: "pass" } },
+    { id: `${s}.3.20`, label: "-e 2 then -e 1", spec: { ...auditRulesSpec(rules), "etc/audit/rules.d/99-zz.rules": { content: "-e 1\n", mode: 0o640 } }, want: { status: "fail", message: "immutable is false, expected true" } },
+    { id: `${s}.3.6`, label: "rules shown", spec: auditRulesSpec(rules), want: { status: "manual" } },
+    { id: `${s}.3.21`, label: "rules shown", spec: auditRulesSpec(rules), want: { status: "manual" } },
+  );
+  // /usr/sbin/au* also matches tools that are not audit tools: their modes are not judged.
+  const files: FixtureSpec = { ...auditFiles(), "usr/sbin/automount": { content: "x\n", mode: 0o4777 } };
+  const fail = (id: string, label: string, spec: FixtureSpec, message: string): Case => ({ id, label, spec: { ...files, ...spec }, want: { status: "fail", message } });
+  const every = (offender: string, of: number, what: string) => `files is 1 of ${of} not matching: ${offender}, expected every element: ${what}`;
+  const TOP = "path not (matches /\\.(conf|rules)$/)";
+  const TOOLS = "path not (matches //(auditctl|aureport|ausearch|autrace|auditd|augenrules)$/)";
+  const LOG = "/var/log/audit/audit.log";
+  const R = `/${RULES_FILE}`;
+  const P = "/etc/audit/plugins.d/af_unix.conf";
+  for (const id of ["4.1", "4.2", "4.3", "4.4", "4.5", "4.5-rules.d", "4.5-plugins.d", "4.6", "4.6-rules.d", "4.6-plugins.d", "4.7", "4.7-rules.d", "4.7-plugins.d", "4.8", "4.9", "4.10"]) {
+    cases.push({ id: `${s}.${id}`, label: "as the packages install them", spec: { ...files, ...auditRulesSpec(rules) }, want: { status: "pass" } });
+  }
+  const rulesFile = (o: object): FixtureSpec => ({ [RULES_FILE]: { content: "-w /etc/sudoers -p wa -k scope\n", mode: 0o640, uid: 0, gid: 0, ...o } });
+  cases.push(
+    fail(`${s}.4.1`, "audit.log 0644", auditFiles({ log: { mode: 0o644 } }), every(LOG, 1, "mode 0640 or more restrictive")),
+    fail(`${s}.4.2`, "audit.log owned by daemon", auditFiles({ log: { uid: 1 } }), every(LOG, 1, "owner = root")),
+    fail(`${s}.4.3`, "audit.log group daemon", auditFiles({ log: { gid: 1 } }), every(LOG, 1, "group one of [root, adm]")),
+    fail(`${s}.4.4`, "/var/log/audit 0755", auditFiles({ logDir: { mode: 0o755 } }), "mode is 0755, expected 0750 or more restrictive"),
+    fail(`${s}.4.5`, "auditd.conf 0644", auditFiles({ conf: { mode: 0o644 } }), every("/etc/audit/auditd.conf", 3, `any(${TOP}; mode 0640 or more restrictive)`)),
+    fail(`${s}.4.5-rules.d`, "a rules file 0644", rulesFile({ mode: 0o644 }), every(R, 1, "mode 0640 or more restrictive")),
+    fail(`${s}.4.5-plugins.d`, "a plugin 0644", auditFiles({ plugin: { mode: 0o644 } }), every(P, 1, "mode 0640 or more restrictive")),
+    fail(`${s}.4.6`, "audit.rules owned by daemon", auditFiles({ rulesFile: { uid: 1 } }), every("/etc/audit/audit.rules", 3, `any(${TOP}; owner = root)`)),
+    fail(`${s}.4.6-rules.d`, "a rules file owned by daemon", rulesFile({ uid: 1 }), every(R, 1, "owner = root")),
+    fail(`${s}.4.6-plugins.d`, "a plugin owned by daemon", auditFiles({ plugin: { uid: 1 } }), every(P, 1, "owner = root")),
+    fail(`${s}.4.7`, "auditd.conf group daemon", auditFiles({ conf: { gid: 1 } }), every("/etc/audit/auditd.conf", 3, `any(${TOP}; group = root)`)),
+    fail(`${s}.4.7-rules.d`, "a rules file group daemon", rulesFile({ gid: 1 }), every(R, 1, "group = root")),
+    fail(`${s}.4.7-plugins.d`, "a plugin group daemon", auditFiles({ plugin: { gid: 1 } }), every(P, 1, "group = root")),
+    fail(`${s}.4.8`, "auditctl 0775", auditFiles({ tool: { mode: 0o775 } }), every("/usr/sbin/auditctl", 7, `any(${TOOLS}; mode 0755 or more restrictive)`)),
+    fail(`${s}.4.9`, "auditctl owned by daemon", auditFiles({ tool: { uid: 1 } }), every("/usr/sbin/auditctl", 7, `any(${TOOLS}; owner = root)`)),
+    fail(`${s}.4.10`, "auditctl group daemon", auditFiles({ tool: { gid: 1 } }), every("/usr/sbin/auditctl", 7, `any(${TOOLS}; group = root)`)),
+  );
+  return cases;
+}
+
+// ---------------------------------------------------------------- fail messages of the rules items
+
+const U = ["auid>=1000", "auid!=unset"];
+/** What the pack expects of one rule, as the failure message words it. */
+export const watchRule = (p: string): string => `kind = watch, path = ${p}, perms contains w and contains a`;
+export const execRule = (p: string): string => `kind = watch, path = ${p}, perms contains x, fields contains auid>=1000`;
+export const sysRule = (arch: string, sc: string, fields: readonly string[] = []): string =>
+  `kind = syscall, arch = ${arch}, syscalls contains ${sc}${fields.length > 0 ? `, fields contains ${fields.join(" and contains ")}` : ""}`;
+/** `rules` of `count` rules has none of these. */
+export const missing = (count: number, expected: readonly string[]): string =>
+  expected.map((e) => `rules is 0 of ${count} matching, expected some element: ${e}`).join("; ");
+
+/** The failure when the first line of each Debian 12 / Ubuntu 24.04 rules group is missing (55 of the 56 rules left). */
+export function debianRuleMessages(count = 55): RuleMessages {
+  const m = (e: string[]) => missing(count, e);
+  return {
+    scope: m([watchRule("/etc/sudoers")]),
+    userEmulation: m([sysRule("b64", "execve", ["euid!=uid", "auid!=unset"])]),
+    sudoLog: m([watchRule("/var/log/sudo.log")]),
+    time: m(["adjtimex", "settimeofday", "clock_settime"].map((sc) => sysRule("b64", sc))),
+    network: m(["sethostname", "setdomainname"].map((sc) => sysRule("b64", sc))),
+    access: m(["creat", "open", "openat", "truncate", "ftruncate"].map((sc) => sysRule("b64", sc, ["exit=-EACCES", ...U]))),
+    identity: m([watchRule("/etc/group")]),
+    permMod: m(["chmod", "fchmod", "fchmodat"].map((sc) => sysRule("b64", sc, U))),
+    mounts: m([sysRule("b64", "mount", U)]),
+    session: m([watchRule("/var/run/utmp")]),
+    logins: m([watchRule("/var/log/lastlog")]),
+    delete: m(["unlink", "unlinkat", "rename", "renameat"].map((sc) => sysRule("b64", sc, U))),
+    mac: m([watchRule("/etc/apparmor")]),
+    chcon: m([execRule("/usr/bin/chcon")]),
+    setfacl: m([execRule("/usr/bin/setfacl")]),
+    chacl: m([execRule("/usr/bin/chacl")]),
+    usermod: m([execRule("/usr/sbin/usermod")]),
+    modules: m(["init_module", "finit_module", "delete_module"].map((sc) => sysRule("b64", sc, U))),
+  };
+}
