@@ -16,6 +16,7 @@ import { describeError } from "../errors.js";
 import { runningSystem } from "./kit/shared.js";
 import { readText } from "./kit/read.js";
 import { readsAnd } from "./kit/watch.js";
+import { unquoted } from "./parse/problem.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 
 export const APPARMOR_ENABLED = "/sys/module/apparmor/parameters/enabled";
@@ -97,7 +98,7 @@ export default defineProbe({
       return { value, evidence: [{ file: APPARMOR_ENABLED, detail: "does not exist: the kernel has no AppArmor (built without it, or another LSM took its place)" }] };
     }
     value.enabled = /^Y/.test(enabled.text.trim());
-    const evidence: Evidence[] = [{ file: APPARMOR_ENABLED, detail: enabled.text.trim() }];
+    const evidence: Evidence[] = [{ file: APPARMOR_ENABLED, detail: /^[A-Za-z]{1,8}$/.test(enabled.text.trim()) ? enabled.text.trim() : unquoted(enabled.text) }];
     if (!value.enabled) return { value, evidence };
 
     const listed = await readText(ctx, APPARMOR_PROFILES);
@@ -115,7 +116,7 @@ export default defineProbe({
     for (const p of parsed.profiles.filter((x) => x.mode !== "enforce" && x.mode !== "complain").slice(0, 10)) {
       evidence.push({ file: APPARMOR_PROFILES, line: p.line, key: p.name, detail: `mode ${p.mode}` });
     }
-    for (const p of parsed.problems.slice(0, 5)) evidence.push({ file: APPARMOR_PROFILES, line: p.line, detail: `unparsed line: ${p.text}` });
+    for (const p of parsed.problems.slice(0, 5)) evidence.push({ file: APPARMOR_PROFILES, line: p.line, detail: `unparsed line: ${unquoted(p.text)}` });
     if (parsed.problems.length > 0) {
       const why = `${APPARMOR_PROFILES}: ${parsed.problems.length} lines are not \`name (mode)\``;
       return { value, evidence, unknown: { profiles: why, profileCount: why } };

@@ -13,7 +13,7 @@
  * `=` or `!=`) names them in alphabetical order (auditctl -l prints `uid!=euid` for the
  * rules file's `euid!=uid`).
  */
-import type { ParseProblem } from "./problem.js";
+import { unquoted, type ParseProblem } from "./problem.js";
 
 export interface AuditRule {
   kind: "watch" | "syscall" | "control";
@@ -127,7 +127,7 @@ export function parseAuditRules(text: string): { rules: AuditRule[]; problems: P
           break;
         }
         default:
-          problems.push({ line: i + 1, message: `unknown option ${JSON.stringify(opt.slice(0, 20))}` });
+          problems.push({ line: i + 1, message: `unknown option ${unquoted(opt)}` });
           return;
       }
     }

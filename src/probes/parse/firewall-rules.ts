@@ -61,12 +61,24 @@ export function emptyRuleset(): Ruleset {
   return { tables: [], chains: [], rules: [], problems: [] };
 }
 
+const key = (family: string, table: string, chain: string): string => `${family}\0${table}\0${chain}`;
+
 export function mergeRulesets(into: Ruleset, from: Ruleset): void {
-  for (const t of from.tables) if (!into.tables.some((x) => x.family === t.family && x.name === t.name)) into.tables.push(t);
+  // Indexed once per merge, not searched per table and chain (quadratic in a big ruleset).
+  const tables = new Set(into.tables.map((t) => key(t.family, t.name, "")));
+  for (const t of from.tables) {
+    if (tables.has(key(t.family, t.name, ""))) continue;
+    tables.add(key(t.family, t.name, ""));
+    into.tables.push(t);
+  }
+  const chains = new Map<string, FwChain>();
+  for (const c of into.chains) if (!chains.has(key(c.family, c.table, c.name))) chains.set(key(c.family, c.table, c.name), c);
   for (const c of from.chains) {
-    const same = into.chains.find((x) => x.family === c.family && x.table === c.table && x.name === c.name);
-    if (!same) into.chains.push(c);
-    else Object.assign(same, Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)));
+    const same = chains.get(key(c.family, c.table, c.name));
+    if (!same) {
+      into.chains.push(c);
+      chains.set(key(c.family, c.table, c.name), c);
+    } else Object.assign(same, Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)));
   }
   pushAll(into.rules, from.rules);
   pushAll(into.problems, from.problems);
@@ -108,7 +120,6 @@ export interface Scope {
   extraChains?: readonly string[];
 }
 
-const key = (family: string, table: string, chain: string): string => `${family}\0${table}\0${chain}`;
 
 /** The rules a packet on this hook can meet: rules of the hook's filter chains and of the chains they jump to. */
 export function rulesOnHook(rs: Ruleset, scope: Scope): FwRule[] {
@@ -124,8 +135,9 @@ export function rulesOnHook(rs: Ruleset, scope: Scope): FwRule[] {
   for (const name of scope.extraChains ?? []) for (const r of rs.rules) if (r.chain === name) queue.push([r.family, r.table, name]);
   const seen = new Set<string>();
   const out: FwRule[] = [];
-  while (queue.length > 0) {
-    const [f, t, c] = queue.shift() as [string, string, string];
+  // A read index, not shift(): shifting a 100k-entry queue is quadratic.
+  for (let qi = 0; qi < queue.length; qi++) {
+    const [f, t, c] = queue[qi] as [string, string, string];
     const k = key(f, t, c);
     if (seen.has(k)) continue;
     seen.add(k);

@@ -7,10 +7,14 @@
  * negated match makes the rule opaque.
  */
 import { pushAll } from "../../util/array.js";
-import { emptyRuleset, type FwRule, type Ruleset } from "./firewall-rules.js";
+import { emptyRuleset, type FwChain, type FwRule, type Ruleset } from "./firewall-rules.js";
+import { unquoted } from "./problem.js";
 
-const BUILTIN_HOOK: Record<string, string> = { INPUT: "input", FORWARD: "forward", OUTPUT: "output" };
-const VERDICTS: Record<string, FwRule["verdict"]> = { ACCEPT: "accept", DROP: "drop", REJECT: "reject", RETURN: "return", QUEUE: "queue", NFQUEUE: "queue" };
+// Maps, not object literals: a chain or target named `constructor` or `__proto__` must find nothing.
+const BUILTIN_HOOK = new Map<string, string>([["INPUT", "input"], ["FORWARD", "forward"], ["OUTPUT", "output"]]);
+const VERDICTS = new Map<string, NonNullable<FwRule["verdict"]>>([
+  ["ACCEPT", "accept"], ["DROP", "drop"], ["REJECT", "reject"], ["RETURN", "return"], ["QUEUE", "queue"], ["NFQUEUE", "queue"],
+]);
 
 /** Split an iptables-save line into words; "quoted strings" (comments) stay one word. */
 function words(s: string): string[] {
@@ -25,13 +29,25 @@ export function parseIptablesSave(text: string, family: "ip" | "ip6", file?: str
   const rs = emptyRuleset();
   let table: string | undefined;
   const at = (line: number) => ({ ...(file !== undefined ? { file } : {}), line });
+  // Tables and chains indexed, not searched: kube-proxy's ruleset on a node with 20,000
+  // services (80,000 rules, 40,000 chains) took 16 s when each rule searched the chains.
+  const tableNames = new Set<string>();
+  const chainIndex = new Map<string, FwChain>();
+  const chainKey = (t: string, name: string): string => `${t}\0${name}`;
+  const addChain = (c: FwChain): void => {
+    rs.chains.push(c);
+    if (!chainIndex.has(chainKey(c.table, c.name))) chainIndex.set(chainKey(c.table, c.name), c);
+  };
   text.split("\n").forEach((raw, i) => {
     const line = i + 1;
     const s = raw.replace(/\r$/, "").trim();
     if (s === "" || s.startsWith("#")) return;
     if (s.startsWith("*")) {
       table = s.slice(1).trim();
-      if (!rs.tables.some((t) => t.name === table)) rs.tables.push({ family, name: table, ...at(line) });
+      if (!tableNames.has(table)) {
+        tableNames.add(table);
+        rs.tables.push({ family, name: table, ...at(line) });
+      }
       return;
     }
     if (s === "COMMIT") {
@@ -45,8 +61,8 @@ export function parseIptablesSave(text: string, family: "ip" | "ip6", file?: str
     if (s.startsWith(":")) {
       const [name, policy] = s.slice(1).split(/\s+/);
       if (!name) return void rs.problems.push({ line, message: "a chain line without a name" });
-      const hook = table === "filter" ? BUILTIN_HOOK[name] : undefined;
-      rs.chains.push({
+      const hook = table === "filter" ? BUILTIN_HOOK.get(name) : undefined;
+      addChain({
         family, table, name, ...at(line),
         ...(hook !== undefined ? { hook, type: "filter" } : {}),
         ...(policy !== undefined && policy !== "-" ? { policy: policy.toLowerCase() } : {}),
@@ -57,16 +73,16 @@ export function parseIptablesSave(text: string, family: "ip" | "ip6", file?: str
     const cmd = w[0];
     if (cmd === "-P" || cmd === "--policy") {
       const [, name, policy] = w;
-      const c = rs.chains.find((x) => x.table === table && x.name === name);
+      const c = name === undefined ? undefined : chainIndex.get(chainKey(table, name));
       if (c && policy) c.policy = policy.toLowerCase();
       return;
     }
     if (cmd === "-N" || cmd === "--new-chain") {
-      if (w[1]) rs.chains.push({ family, table, name: w[1], ...at(line) });
+      if (w[1]) addChain({ family, table, name: w[1], ...at(line) });
       return;
     }
     if (cmd !== "-A" && cmd !== "--append" && cmd !== "-I" && cmd !== "--insert") {
-      rs.problems.push({ line, message: `unknown command ${JSON.stringify((cmd ?? "").slice(0, 20))}` });
+      rs.problems.push({ line, message: `unknown command ${unquoted(cmd ?? "")}` });
       return;
     }
     const chain = w[1];
@@ -91,13 +107,13 @@ export function parseIptablesSave(text: string, family: "ip" | "ip6", file?: str
         case "--state": case "--ctstate": pushAll(rule.states, val().toLowerCase().split(",")); break;
         case "-j": case "--jump": case "-g": case "--goto": {
           const target = val();
-          const verdict = VERDICTS[target];
+          const verdict = VERDICTS.get(target);
           if (verdict) rule.verdict = verdict;
           else if (target !== "") {
             rule.verdict = a === "-g" || a === "--goto" ? "goto" : "jump";
             rule.target = target;
             // LOG, MARK, … continue to the next rule: not a verdict.
-            if (/^[A-Z]+$/.test(target) && !rs.chains.some((c) => c.table === table && c.name === target)) {
+            if (/^[A-Z]+$/.test(target) && !chainIndex.has(chainKey(table, target))) {
               delete rule.verdict;
               delete rule.target;
             }

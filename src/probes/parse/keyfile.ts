@@ -4,7 +4,7 @@
  * ignored, `key[locale]=` kept as written), `#` comment lines. It never throws: a line that is
  * neither is recorded as a problem.
  */
-import type { ParseProblem } from "./problem.js";
+import { unquoted, type ParseProblem } from "./problem.js";
 
 export interface KeyfileEntry {
   group: string;
@@ -21,13 +21,13 @@ export function parseKeyfile(text: string): { entries: KeyfileEntry[]; problems:
     const s = raw.trim();
     if (s === "" || s.startsWith("#")) return;
     if (s.startsWith("[")) {
-      if (!s.endsWith("]") || s.length < 3) problems.push({ line: i + 1, message: `bad group header ${JSON.stringify(s.slice(0, 60))}` });
+      if (!s.endsWith("]") || s.length < 3) problems.push({ line: i + 1, message: `bad group header ${unquoted(s)}` });
       else group = s.slice(1, -1).trim();
       return;
     }
     const eq = s.indexOf("=");
     if (eq <= 0 || group === "") {
-      problems.push({ line: i + 1, message: group === "" ? "key outside any [group]" : `not a key=value line: ${JSON.stringify(s.slice(0, 60))}` });
+      problems.push({ line: i + 1, message: group === "" ? "key outside any [group]" : `not a key=value line: ${unquoted(s)}` });
       return;
     }
     entries.push({ group, key: s.slice(0, eq).trim(), value: s.slice(eq + 1).trim(), line: i + 1 });

@@ -3,7 +3,7 @@
  * `<domain> <type> <item> <value>` per line, `#` comments. It never throws: a line
  * that is not four fields is skipped and recorded as a problem.
  */
-import type { ParseProblem } from "./problem.js";
+import { unquoted, type ParseProblem } from "./problem.js";
 
 export interface LimitEntry {
   /** `*`, a user name, `@group`, `%group`, or a uid/gid range (`1000:`). */
@@ -32,7 +32,7 @@ export function parseLimitsConf(text: string, file: string): { entries: LimitEnt
     }
     const [domain, type, item, value] = words as [string, string, string, string];
     if (type !== "soft" && type !== "hard" && type !== "-") {
-      problems.push({ line, message: `type must be soft, hard or -, not ${JSON.stringify(type.slice(0, 20))}` });
+      problems.push({ line, message: `type must be soft, hard or -, not ${unquoted(type)}` });
       return;
     }
     entries.push({ domain, type, item: item.toLowerCase(), value, file, line });

@@ -5,7 +5,7 @@
  * `-` read as `_` (kmod does the same), so `usb-storage` and `usb_storage` are one module.
  */
 import { logicalLines } from "./logical-lines.js";
-import type { ParseProblem } from "./problem.js";
+import { unquoted, type ParseProblem } from "./problem.js";
 
 export type ModprobeKind = "install" | "remove" | "blacklist" | "alias" | "options" | "softdep" | "weakdep";
 
@@ -42,7 +42,7 @@ export function parseModprobeConf(text: string, file: string): { directives: Mod
     const kind = m[1] as string;
     const rest = m[2] as string;
     if (!KINDS.has(kind)) {
-      problems.push({ file, line: startLine, message: `${file}:${startLine}: unknown directive ${/^[A-Za-z_-]{1,32}$/.test(kind) ? JSON.stringify(kind) : "(not quoted: an unparsed line may hold a secret)"}, ignored` });
+      problems.push({ file, line: startLine, message: `${file}:${startLine}: unknown directive ${unquoted(kind)}, ignored` });
       continue;
     }
     const mm = /^(\S+)\s*(.*)$/s.exec(rest);

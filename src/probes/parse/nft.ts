@@ -17,7 +17,8 @@
  * read is a problem with its line.
  */
 import { pushAll } from "../../util/array.js";
-import { emptyRuleset, type FwRule, type Ruleset } from "./firewall-rules.js";
+import { emptyRuleset, type FwChain, type FwRule, type Ruleset } from "./firewall-rules.js";
+import { unquoted } from "./problem.js";
 
 export interface NftParse extends Ruleset {
   /** `include "path"` statements, in order. */
@@ -67,7 +68,8 @@ const unq = (s: string): string => s.replace(/^"(.*)"$/, "$1");
 /** Tokens of a rule; a `{ a, b }` set literal is one token. */
 function tokens(s: string): string[] {
   const out: string[] = [];
-  const re = /\{[^}]*\}|"[^"]*"|\S+/g;
+  // `[^{}]`, not `[^}]`: with `[^}]` every `{` of a line with no `}` rescans to its end (quadratic).
+  const re = /\{[^{}]*\}|"[^"]*"|\S+/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(s)) !== null) out.push(m[0]);
   return out;
@@ -148,13 +150,21 @@ export function parseNft(text: string, file?: string): NftParse {
   const stack: Frame[] = [];
   const problem = (line: number, message: string) => rs.problems.push({ line, message, ...(file !== undefined ? { file } : {}) });
 
+  // Indexed, not searched: a ruleset of 100k chains must not cost 100k² comparisons.
+  const tableKeys = new Set<string>();
+  const chainIndex = new Map<string, FwChain>();
   const addTable = (family: string, name: string, line: number) => {
-    if (!rs.tables.some((t) => t.family === family && t.name === name)) rs.tables.push({ family, name, ...at(line) });
+    const k = `${family}\0${name}`;
+    if (tableKeys.has(k)) return;
+    tableKeys.add(k);
+    rs.tables.push({ family, name, ...at(line) });
   };
   const chainOf = (family: string, table: string, name: string, line: number) => {
-    let c = rs.chains.find((x) => x.family === family && x.table === table && x.name === name);
+    const k = `${family}\0${table}\0${name}`;
+    let c = chainIndex.get(k);
     if (!c) {
       c = { family, table, name, ...at(line) };
+      chainIndex.set(k, c);
       rs.chains.push(c);
     }
     return c;
@@ -246,11 +256,14 @@ export function parseNft(text: string, file?: string): NftParse {
       rs.rules.push(parseNftRule(ruleWords.join(" "), family, name, chainName, line, file));
       return;
     }
-    const open = /^(table|chain)\s+([^{]*?)\s*\{(.*)$/.exec(s);
-    if (open) {
-      const what = open[1] as string;
-      const words = (open[2] as string).split(/\s+/).filter((w) => w !== "");
-      const rest = (open[3] as string).trim();
+    // `table|chain NAME… {`, split at the first brace by hand: the regex it replaces
+    // (`\s+([^{]*?)\s*\{`) backtracked cubically on a long run of blanks.
+    const openWord = /^(table|chain)\s/.exec(s);
+    const brace = openWord ? s.indexOf("{") : -1;
+    if (openWord && brace !== -1) {
+      const what = openWord[1] as string;
+      const words = s.slice(openWord[0].length, brace).split(/\s+/).filter((w) => w !== "");
+      const rest = s.slice(brace + 1).trim();
       const oneLine = rest.endsWith("}");
       if (what === "table") {
         if (top !== undefined) problem(line, "a table inside a block");
@@ -297,16 +310,26 @@ export function parseNft(text: string, file?: string): NftParse {
       // flags, comment and other table-level attributes.
       if (/^(flags|comment)\s/.test(s)) return;
     }
-    problem(line, `not read: ${s.length > 60 ? `${s.slice(0, 60)}…` : s}`);
+    problem(line, `not read: ${unquoted(s)}`);
   };
 
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = i + 1;
     let s = stripComment((lines[i] as string).replace(/\r$/, "")).trim();
-    // A line continued with a backslash, or a rule whose set literal spans lines.
-    while (stack.at(-1)?.kind === "chain" && (s.endsWith("\\") || count(s, "{") > count(s, "}")) && i + 1 < lines.length) {
-      s = `${s.replace(/\\$/, "")} ${stripComment((lines[++i] as string).replace(/\r$/, "")).trim()}`;
+    // A line continued with a backslash, or a rule whose set literal spans lines. The parts
+    // are joined once and the brace balance kept as they come: re-counting the braces of
+    // the growing line made a 40,000-element set spread over lines take 14 s.
+    if (stack.at(-1)?.kind === "chain") {
+      const parts = [s];
+      let open = count(s, "{") - count(s, "}");
+      while ((s.endsWith("\\") || open > 0) && i + 1 < lines.length) {
+        if (s.endsWith("\\")) parts[parts.length - 1] = s.slice(0, -1);
+        s = stripComment((lines[++i] as string).replace(/\r$/, "")).trim();
+        parts.push(s);
+        open += count(s, "{") - count(s, "}");
+      }
+      s = parts.join(" ");
     }
     handle(s, line);
   }

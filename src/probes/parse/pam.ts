@@ -6,7 +6,7 @@
  * throws: a line it cannot read is a problem.
  */
 import { logicalLines } from "./logical-lines.js";
-import type { ParseProblem } from "./problem.js";
+import { unquoted, type ParseProblem } from "./problem.js";
 
 export const PAM_TYPES = ["auth", "account", "password", "session"] as const;
 export type PamType = (typeof PAM_TYPES)[number];
@@ -88,7 +88,7 @@ export function parsePam(text: string): PamParse {
     const optional = type.startsWith("-");
     if (optional) type = type.slice(1);
     if (!(PAM_TYPES as readonly string[]).includes(type)) {
-      out.problems.push({ line: start, message: `unknown type ${JSON.stringify(type.slice(0, 20))}` });
+      out.problems.push({ line: start, message: `unknown type ${unquoted(type)}` });
       continue;
     }
     out.lines.push({ type: type as PamType, optional, control: w[1] as string, module: w[2] as string, args: w.slice(3), line: start });

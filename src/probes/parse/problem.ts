@@ -15,3 +15,14 @@ export interface ParseProblem {
 export function formatParseProblem(p: ParseProblem): string {
   return p.file ? `${p.file}:${p.line}: ${p.message}` : `line ${p.line}: ${p.message}`;
 }
+
+/**
+ * How a parser names text it did not understand in a problem message: a short word made
+ * of letters, `_` and `-` is quoted (a misspelt keyword: `"Defualts"`); anything else is
+ * described, not quoted — an unparsed line may be a shadow entry or a private-key line
+ * reached through an include or a symlink, and its message lands in every report.
+ */
+export function unquoted(text: string): string {
+  const t = text.trim();
+  return /^[A-Za-z_-]{1,32}$/.test(t) ? JSON.stringify(t) : `(a text of ${t.length} characters, not quoted: an unparsed line may hold a secret)`;
+}

@@ -6,7 +6,7 @@
  * `global(…)`), and selector rules (`auth,authpriv.* /var/log/auth.log`, `*.* @@loghost`).
  * It never throws: a line it cannot read is a problem.
  */
-import type { ParseProblem } from "./problem.js";
+import { unquoted, type ParseProblem } from "./problem.js";
 
 export interface RsyslogObject {
   /** module, input, action, include, global, template, … */
@@ -99,7 +99,7 @@ export function parseRsyslog(text: string): RsyslogParse {
       out.rules.push({ selector: r[1] as string, action: (r[2] as string).trim(), line: start });
       continue;
     }
-    out.problems.push({ line: start, message: `not a directive, object or rule: ${JSON.stringify(s.slice(0, 60))}` });
+    out.problems.push({ line: start, message: `not a directive, object or rule: ${unquoted(s)}` });
   }
   return out;
 }

@@ -7,7 +7,7 @@
  * throws: a line it cannot read is a problem.
  */
 import { logicalLines } from "./logical-lines.js";
-import type { ParseProblem } from "./problem.js";
+import { unquoted, type ParseProblem } from "./problem.js";
 
 export interface SudoDefault {
   name: string;
@@ -98,7 +98,7 @@ export function parseSudoers(text: string): SudoersParse {
       for (const item of splitSettings(list)) {
         const m = /^(!*)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:(\+=|-=|=)\s*(.*))?$/.exec(item);
         if (!m) {
-          out.problems.push({ line: start, message: `not a Defaults setting: ${JSON.stringify(item.slice(0, 60))}` });
+          out.problems.push({ line: start, message: `not a Defaults setting: ${unquoted(item)}` });
           continue;
         }
         out.defaults.push({
@@ -113,7 +113,7 @@ export function parseSudoers(text: string): SudoersParse {
     }
     if (ALIAS.test(s)) continue;
     if (!s.includes("=")) {
-      out.problems.push({ line: start, message: `neither Defaults, an alias nor a user specification: ${JSON.stringify(s.slice(0, 60))}` });
+      out.problems.push({ line: start, message: `neither Defaults, an alias nor a user specification: ${unquoted(s)}` });
       continue;
     }
     const tags = [...s.matchAll(TAG)].map((m) => m[1] as string);

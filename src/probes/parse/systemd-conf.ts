@@ -5,7 +5,7 @@
  * throws: a line that is neither a header nor an assignment is recorded as a problem.
  */
 import { logicalLines } from "./logical-lines.js";
-import type { ParseProblem } from "./problem.js";
+import { unquoted, type ParseProblem } from "./problem.js";
 
 export interface SystemdConfEntry {
   section: string;
@@ -30,7 +30,7 @@ export function parseSystemdConf(text: string, file: string): { entries: Systemd
     if (s === "") continue;
     if (s.startsWith("[")) {
       if (!s.endsWith("]") || s.length < 3) {
-        problems.push({ line: start, message: `bad section header ${JSON.stringify(s.slice(0, 60))}` });
+        problems.push({ line: start, message: `bad section header ${unquoted(s)}` });
         continue;
       }
       section = s.slice(1, -1);
@@ -38,7 +38,7 @@ export function parseSystemdConf(text: string, file: string): { entries: Systemd
     }
     const eq = s.indexOf("=");
     if (eq <= 0) {
-      problems.push({ line: start, message: `not an assignment: ${JSON.stringify(s.slice(0, 60))}` });
+      problems.push({ line: start, message: `not an assignment: ${unquoted(s)}` });
       continue;
     }
     if (section === "") {

@@ -9,7 +9,7 @@
  * - Keys may repeat; every assignment is kept in order. Merging, including the reset
  *   by an empty assignment (`ExecStart=`), is `mergeUnitSections`'s job.
  */
-import type { ParseProblem } from "./problem.js";
+import { unquoted, type ParseProblem } from "./problem.js";
 import { pushAll } from "../../util/array.js";
 
 export interface UnitDirective {
@@ -74,7 +74,7 @@ export function parseUnitFile(text: string, file: string): ParsedUnitFile {
       return;
     }
     if (section === null) {
-      problems.push({ line: lineNo, message: `assignment outside of a section: ${JSON.stringify(key.slice(0, 80))}` });
+      problems.push({ line: lineNo, message: `assignment outside of a section: ${unquoted(key)}` });
       return;
     }
     (sections[section] as UnitDirective[]).push({ key, value: s.slice(eq + 1).trim(), line: lineNo });

@@ -113,7 +113,7 @@ describe("apparmor probe", () => {
       profiles: "/sys/kernel/security/apparmor/profiles: 1 lines are not `name (mode)`",
       profileCount: "/sys/kernel/security/apparmor/profiles: 1 lines are not `name (mode)`",
     });
-    expect(f.evidence).toContainEqual({ file: "/sys/kernel/security/apparmor/profiles", line: 5, detail: "unparsed line: ???" });
+    expect(f.evidence).toContainEqual({ file: "/sys/kernel/security/apparmor/profiles", line: 5, detail: "unparsed line: (a text of 3 characters, not quoted: an unparsed line may hold a secret)" });
   });
 
   describe("hidden sources: unreadable is unknown, never pass", () => {

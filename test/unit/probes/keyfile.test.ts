@@ -29,7 +29,7 @@ describe("parseKeyfile", () => {
       ],
       problems: [
         { line: 5, message: 'not a key=value line: "bare"' },
-        { line: 6, message: 'bad group header "[bad"' },
+        { line: 6, message: "bad group header (a text of 4 characters, not quoted: an unparsed line may hold a secret)" },
       ],
     });
     expect(parseKeyfile("k=v\n").problems).toEqual([{ line: 1, message: "key outside any [group]" }]);

@@ -1,0 +1,131 @@
+/**
+ * Hostile input on the parsers added since issue 19: no input shape makes a parser's cost
+ * grow faster than its input (a synchronous parser cannot be stopped by the probe
+ * timeout), no name read from a file finds a prototype property, and no problem message
+ * quotes a line the parser did not understand. The sizes below finish in well under a
+ * second when the cost is linear and take minutes (or forever) when it is not; the
+ * timeouts are generous guards against a hang, not speed assertions.
+ */
+import { describe, expect, it } from "vitest";
+import { parseIptablesSave } from "../../../src/probes/parse/iptables.js";
+import { parseNft } from "../../../src/probes/parse/nft.js";
+import { mergeRulesets, emptyRuleset, summarise } from "../../../src/probes/parse/firewall-rules.js";
+import { unquoted } from "../../../src/probes/parse/problem.js";
+import { parseSudoers } from "../../../src/probes/parse/sudoers.js";
+import { parseRsyslog } from "../../../src/probes/parse/rsyslog.js";
+import { parseSystemdConf } from "../../../src/probes/parse/systemd-conf.js";
+import { parseKeyfile } from "../../../src/probes/parse/keyfile.js";
+import { parsePam } from "../../../src/probes/parse/pam.js";
+
+const GUARD = 60_000;
+
+/** iptables-save of kube-proxy (iptables mode) on a node with `n` services of one endpoint each. */
+function kubeProxyRuleset(n: number): string {
+  const l = ["*nat", ":PREROUTING ACCEPT [0:0]", ":KUBE-SERVICES - [0:0]", ":KUBE-MARK-MASQ - [0:0]"];
+  for (let i = 0; i < n; i++) l.push(`:KUBE-SVC-${i} - [0:0]`, `:KUBE-SEP-${i} - [0:0]`);
+  for (let i = 0; i < n; i++) {
+    l.push(`-A KUBE-SERVICES -d 10.96.${(i >> 8) & 255}.${i & 255}/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-${i}`);
+    l.push(`-A KUBE-SVC-${i} -j KUBE-SEP-${i}`);
+    l.push(`-A KUBE-SEP-${i} -s 10.244.0.1/32 -j KUBE-MARK-MASQ`);
+    l.push(`-A KUBE-SEP-${i} -p tcp -m tcp -j DNAT --to-destination 10.244.0.1:80`);
+  }
+  l.push("COMMIT", "*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]", "-A INPUT -i lo -j ACCEPT", "COMMIT");
+  return l.join("\n") + "\n";
+}
+
+describe("firewall rulesets: cost linear in the ruleset", () => {
+  it("kube-proxy's iptables-save with 20,000 services (80,000 rules, 40,000 chains; 16 s before): every jump resolved", () => {
+    const rs = parseIptablesSave(kubeProxyRuleset(20_000), "ip");
+    expect(rs.rules).toHaveLength(80_001);
+    expect(rs.chains).toHaveLength(40_000 + 3 + 3);
+    expect(rs.problems).toEqual([]);
+    const svc = rs.rules.find((r) => r.chain === "KUBE-SERVICES" && r.daddr === "10.96.78.31/32");
+    expect(svc).toMatchObject({ verdict: "jump", target: "KUBE-SVC-19999", dports: ["80"], protocol: "tcp" });
+    // DNAT is a target, not a chain: no verdict.
+    const dnat = rs.rules.find((r) => r.chain === "KUBE-SEP-7" && r.text.includes("DNAT"));
+    expect(dnat?.verdict).toBeUndefined();
+    const s = summarise(rs);
+    expect(s.inputPolicy).toBe("drop");
+    expect(s.loopbackAccept).toBe(true);
+    expect(s.ruleCount).toBe(80_001);
+  }, GUARD);
+
+  it("merging two 40,000-chain rulesets indexes the chains (no search per chain)", () => {
+    const a = parseIptablesSave(kubeProxyRuleset(20_000), "ip");
+    const b = parseIptablesSave(kubeProxyRuleset(20_000), "ip");
+    const into = emptyRuleset();
+    mergeRulesets(into, a);
+    mergeRulesets(into, b);
+    expect(into.chains).toHaveLength(40_006);
+    expect(into.tables.map((t) => t.name)).toEqual(["nat", "filter"]);
+    expect(into.rules).toHaveLength(160_002);
+  }, GUARD);
+
+  it("nft: a 200,000-element set spread over lines is one rule (re-counting its braces per line took 14 s at 40,000)", () => {
+    const text = "table inet f {\n chain input {\n  type filter hook input priority 0; policy drop;\n  tcp dport {\n" +
+      Array.from({ length: 200_000 }, (_, i) => `   ${1 + (i % 65_000)},`).join("\n") + "\n  } accept\n }\n}\n";
+    const p = parseNft(text, "/etc/nftables.conf");
+    expect(p.problems).toEqual([]);
+    expect(p.rules).toHaveLength(1);
+    expect(p.rules[0]).toMatchObject({ chain: "input", protocol: "tcp", verdict: "accept", line: 4 });
+    expect(p.rules[0]?.dports).toHaveLength(200_000);
+  }, GUARD);
+
+  it("nft: 100,000 chains and 100,000 tables are indexed, not searched", () => {
+    const chains = "table ip t {\n" + Array.from({ length: 100_000 }, (_, i) => `chain c${i} { accept\n}\n`).join("") + "}\n";
+    const p = parseNft(chains, "/f");
+    expect(p.chains).toHaveLength(100_000);
+    expect(p.rules).toHaveLength(100_000);
+    const tables = parseNft(Array.from({ length: 100_000 }, (_, i) => `table ip t${i % 50_000} {\n}\n`).join(""), "/f");
+    expect(tables.tables).toHaveLength(50_000);
+  }, GUARD);
+
+  it("nft: a `table` line of a million blanks (the old header regex backtracked cubically: it never finished 10,000)", () => {
+    const p = parseNft(`table${" ".repeat(1_000_000)}x\n`, "/f");
+    expect(p.tables).toEqual([]);
+    expect(p.problems).toEqual([{ file: "/f", line: 1, message: "not read: (a text of 1000006 characters, not quoted: an unparsed line may hold a secret)" }]);
+    const q = parseNft(`table ip t${" ".repeat(1_000_000)}{\n}\n`, "/f");
+    expect(q.tables).toEqual([{ family: "ip", name: "t", file: "/f", line: 1 }]);
+  }, GUARD);
+
+  it("nft: a rule line of 100,000 unclosed `{` is read once, not rescanned from each brace", () => {
+    const p = parseNft("table ip t {\nchain c {\n" + "tcp dport { 1".repeat(100_000) + "\n}\n}\n", "/f");
+    expect(p.rules).toHaveLength(1);
+  }, GUARD);
+});
+
+describe("firewall rulesets: names from the file find no prototype property", () => {
+  it("chains named constructor/__proto__, targets toString/__proto__: plain names, no hook, no verdict from Object.prototype", () => {
+    const rs = parseIptablesSave("*filter\n:INPUT DROP [0:0]\n:constructor - [0:0]\n:__proto__ - [0:0]\n-A INPUT -j __proto__\n-A INPUT -j toString\n-A INPUT -j constructor\nCOMMIT\n", "ip");
+    expect(rs.chains.map((c) => [c.name, c.hook])).toEqual([["INPUT", "input"], ["constructor", undefined], ["__proto__", undefined]]);
+    expect(rs.rules.map((r) => [r.verdict, r.target])).toEqual([["jump", "__proto__"], ["jump", "toString"], ["jump", "constructor"]]);
+  });
+});
+
+describe("problem messages quote no line the parser did not understand", () => {
+  const SHADOW = "root:ab01FAKEdesHASH:19000:0:99999:7:::";
+  const KEY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7plantedKEY";
+  const secretFile = `${SHADOW}\n${KEY}\n-----BEGIN PRIVATE KEY-----\n`;
+
+  it("unquoted(): a short word is quoted, anything else only counted", () => {
+    expect(unquoted("Defualts")).toBe('"Defualts"');
+    expect(unquoted(SHADOW)).toBe(`(a text of ${SHADOW.length} characters, not quoted: an unparsed line may hold a secret)`);
+    expect(unquoted("two words")).toBe("(a text of 9 characters, not quoted: an unparsed line may hold a secret)");
+  });
+
+  it.each([
+    ["sudoers", () => parseSudoers(secretFile).problems],
+    ["rsyslog", () => parseRsyslog(secretFile).problems],
+    ["systemd *.conf", () => parseSystemdConf(`[Journal]\n${secretFile}`, "/f").problems],
+    ["keyfile (dconf)", () => parseKeyfile(`[g]\n${secretFile}[${KEY}\n`).problems],
+    ["nft", () => parseNft(secretFile, "/f").problems],
+    ["iptables-save", () => parseIptablesSave(`*filter\n${secretFile}COMMIT\n`, "ip").problems],
+    ["pam", () => parsePam(secretFile).problems],
+  ])("%s: a shadow line and a key line included by mistake are counted, not quoted", (_n, problems) => {
+    const got = problems();
+    expect(got.length).toBeGreaterThan(0);
+    const text = JSON.stringify(got);
+    expect(text).not.toContain("ab01FAKE");
+    expect(text).not.toContain("MIIEvQIBADAN");
+  });
+});
