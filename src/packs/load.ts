@@ -107,6 +107,21 @@ export interface LoadOptions {
 type Vars = Readonly<Record<string, unknown>>;
 
 /**
+ * What one loadPacks call compiled already, by probe and the JSON of the raw data (after
+ * vars): a pack set holds ~2,000 conditions and ~1,500 audits but a few hundred distinct
+ * probe calls and a few dozen distinct conditions ("os is Debian"), and compiling one
+ * (params validation, fact key, matchers, regexes) is a pure function of those. Only
+ * successes are kept, so an error is still reported at each place it occurs.
+ */
+interface CompileMemo {
+  calls: Map<string, ProbeCall>;
+  expects: Map<string, FieldsMatcher>;
+}
+
+/** Memo keys: the probe id and plain JSON (a different key order only misses the memo). */
+const memoKey = (probeId: string, raw: unknown): string => `${probeId}\0${JSON.stringify(raw) ?? ""}`;
+
+/**
  * Load packs from paths. A path may be a pack directory (YAML files directly inside,
  * one with `pack:`), a directory of pack directories (like `benchmarks/`), or one YAML
  * file holding `pack:` and `checks:`.
@@ -114,10 +129,11 @@ type Vars = Readonly<Record<string, unknown>>;
 export async function loadPacks(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
   const errors: PackError[] = [];
   const packs: LoadedPack[] = [];
+  const memo: CompileMemo = { calls: new Map(), expects: new Map() };
   for (const p of paths) {
     const groups = await findPackFiles(p, errors);
     for (const files of groups) {
-      const pack = await loadPack(files, errors, options);
+      const pack = await loadPack(files, errors, options, memo);
       if (pack) packs.push(pack);
     }
   }
@@ -195,7 +211,7 @@ function fromCache(file: string, cached: CachedPackFile): ParsedFile {
   };
 }
 
-async function loadPack(files: string[], errors: PackError[], options: LoadOptions): Promise<LoadedPack | null> {
+async function loadPack(files: string[], errors: PackError[], options: LoadOptions, memo: CompileMemo): Promise<LoadedPack | null> {
   const parsed: ParsedFile[] = [];
   for (const file of files) {
     const pf = await parseYamlFile(file, errors, undefined, options.cache);
@@ -206,7 +222,7 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
   for (;;) {
     const mark = errors.length;
     try {
-      return compilePack(files, parsed, errors, options);
+      return compilePack(files, parsed, errors, options, memo);
     } catch (e) {
       if (!(e instanceof ZodNotLoaded)) throw e;
       errors.length = mark;
@@ -216,7 +232,7 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
 }
 
 /** A pack from its parsed files (synchronous: see loadPack). */
-function compilePack(files: string[], parsed: ParsedFile[], errors: PackError[], options: LoadOptions): LoadedPack | null {
+function compilePack(files: string[], parsed: ParsedFile[], errors: PackError[], options: LoadOptions, memo: CompileMemo): LoadedPack | null {
   const withMeta = parsed.filter((f) => f.data.pack !== undefined);
   const dir = path.dirname(files[0] ?? ".");
   if (withMeta.length !== 1) {
@@ -262,7 +278,7 @@ function compilePack(files: string[], parsed: ParsedFile[], errors: PackError[],
       reportZod(metaFile, ["applies"], a.error, errors);
       return null;
     }
-    const compiled = compileConditions(metaFile, a.data, ["applies"], undefined, vars, errors);
+    const compiled = compileConditions(metaFile, a.data, ["applies"], undefined, vars, errors, memo);
     if (compiled === null) return null;
     packApplies = compiled;
   }
@@ -274,7 +290,7 @@ function compilePack(files: string[], parsed: ParsedFile[], errors: PackError[],
   const checks: LoadedCheck[] = [];
   const byId = new Map<string, LoadedCheck>();
   for (const pf of parsed) {
-    for (const check of compileFile(pf, meta.data, vars, errors, options, packApplies)) {
+    for (const check of compileFile(pf, meta.data, vars, errors, options, packApplies, memo)) {
       const prior = byId.get(check.id);
       if (prior) {
         errors.push({
@@ -377,6 +393,7 @@ function compileFile(
   errors: PackError[],
   options: LoadOptions,
   packApplies: CompiledCondition[],
+  memo: CompileMemo,
 ): LoadedCheck[] {
   const { pack: _pack, ...body } = pf.data;
   const shell = pf.validated ? { success: true as const, data: body as z.output<typeof FileBodySchema.schema> } : FileBodySchema.safeParse(body);
@@ -387,7 +404,7 @@ function compileFile(
     return [];
   }
   const defaults = shell.data.defaults ?? {};
-  const defaultApplies = compileConditions(pf, defaults.applies ?? [], ["defaults", "applies"], undefined, vars, errors);
+  const defaultApplies = compileConditions(pf, defaults.applies ?? [], ["defaults", "applies"], undefined, vars, errors, memo);
   if (defaultApplies === null) return [];
   const out: LoadedCheck[] = [];
   (shell.data.checks ?? []).forEach((raw, i) => {
@@ -399,7 +416,7 @@ function compileFile(
       reportZod(pf, base, parsed.error, errors, checkId);
       return;
     }
-    const c = compileCheck(pf, meta, parsed.data, base, defaults, defaultApplies, vars, errors, options, packApplies);
+    const c = compileCheck(pf, meta, parsed.data, base, defaults, defaultApplies, vars, errors, options, packApplies, memo);
     if (c) out.push(c);
   });
   return out;
@@ -416,6 +433,7 @@ function compileCheck(
   errors: PackError[],
   options: LoadOptions,
   packApplies: CompiledCondition[],
+  memo: CompileMemo,
 ): LoadedCheck | null {
   const before = errors.length;
   const err = (p: (string | number)[], message: string, key = false) => {
@@ -424,18 +442,20 @@ function compileCheck(
   const severity = def.severity ?? defaults.severity;
   if (!severity) err(["id"], "severity is missing (set it on the check or in the file's defaults)");
 
-  const applies = compileConditions(pf, def.applies ?? [], [...base, "applies"], def.id, vars, errors);
+  const applies = def.applies ? compileConditions(pf, def.applies, [...base, "applies"], def.id, vars, errors, memo) : [];
   const sub = (v: unknown, p: (string | number)[]) =>
     substituteVars(v, vars, [...base, ...p], (at, message) => err(at.slice(base.length), message));
 
   let audit: CompiledAudit | undefined;
   if (def.audit) {
-    const params = sub(def.audit.params, ["audit", "params"]) as Record<string, unknown> | undefined;
-    const call = compileCall(pf, def.audit.probe, params, [...base, "audit"], def.id, errors);
+    // Params are only read (validated into a copy, or found validated): no copy without a var.
+    const rawParams = def.audit.params;
+    const params = (usesVars(rawParams) ? sub(rawParams, ["audit", "params"]) : rawParams) as Record<string, unknown> | undefined;
+    const call = compileCall(pf, def.audit.probe, params, [...base, "audit"], def.id, errors, memo);
     if (call) {
       const compile = (raw: unknown, key: "expect" | "precondition") =>
         pf.validated && raw !== undefined && !usesVars(raw)
-          ? lazyExpect(() => compileExpect(pf, raw, [...base, "audit", key], call.probe, def.id, errors))
+          ? lazyExpect(() => compileExpectMemo(pf, raw, [...base, "audit", key], call, def.id, errors, memo))
           : compileExpect(pf, sub(raw, ["audit", key]), [...base, "audit", key], call.probe, def.id, errors);
       const expect = compile(def.audit.expect, "expect");
       let precondition: FieldsMatcher | null | undefined;
@@ -497,6 +517,7 @@ function compileConditions(
   checkId: string | undefined,
   vars: Vars,
   errors: PackError[],
+  memo: CompileMemo,
 ): CompiledCondition[] | null {
   const out: CompiledCondition[] = [];
   let ok = true;
@@ -504,10 +525,11 @@ function compileConditions(
     const onError = (at: (string | number)[], message: string) => {
       errors.push({ code: ErrorCodes.PACK_INVALID, file: pf.file, ...positionOf(pf, at, false), ...(checkId ? { checkId } : {}), message });
     };
-    const params = substituteVars(d.params, vars, [...base, i, "params"], onError) as Record<string, unknown> | undefined;
-    const call = compileCall(pf, d.probe, params, [...base, i], checkId, errors);
-    const expectRaw = substituteVars(d.expect, vars, [...base, i, "expect"], onError);
-    const expect = call ? compileExpect(pf, expectRaw, [...base, i, "expect"], call.probe, checkId, errors) : null;
+    // Only read from here on (validated into a copy, compiled into matchers): no copy without a var.
+    const params = (usesVars(d.params) ? substituteVars(d.params, vars, [...base, i, "params"], onError) : d.params) as Record<string, unknown> | undefined;
+    const call = compileCall(pf, d.probe, params, [...base, i], checkId, errors, memo);
+    const expectRaw = usesVars(d.expect) ? substituteVars(d.expect, vars, [...base, i, "expect"], onError) : d.expect;
+    const expect = call ? compileExpectMemo(pf, expectRaw, [...base, i, "expect"], call, checkId, errors, memo) : null;
     if (call && expect) out.push({ ...call, expect, reason: d.reason, ...(d["if-unknown"] ? { ifUnknown: ifUnknownOf(d["if-unknown"]) } : {}) });
     else ok = false;
   });
@@ -526,7 +548,11 @@ function compileCall(
   base: (string | number)[],
   checkId: string | undefined,
   errors: PackError[],
+  memo: CompileMemo,
 ): ProbeCall | null {
+  const key = memoKey(probeId, params ?? {});
+  const known = memo.calls.get(key);
+  if (known) return known;
   const probe = getProbe(probeId);
   if (!probe) {
     errors.push({
@@ -550,12 +576,47 @@ function compileCall(
     data = parsed.data;
     validatedParams.set(rawKey, data);
   }
-  return { probeId, probe, params: data, factKey: `${probeId}:${canonicalJson(data)}` };
+  const call: ProbeCall = { probeId, probe, params: data, factKey: `${probeId}:${canonicalJson(data)}` };
+  memo.calls.set(key, call);
+  return call;
 }
 
-/** Whether a raw expectation refers to a var (then it depends on the vars in force). */
+/**
+ * Whether raw pack data refers to a var, i.e. holds a map whose only key is `$var`, as
+ * substituteVars replaces (then it depends on the vars in force).
+ */
 function usesVars(raw: unknown): boolean {
-  return JSON.stringify(raw).includes('"$var"');
+  if (raw === null || typeof raw !== "object") return false;
+  if (Array.isArray(raw)) {
+    for (const v of raw) if (usesVars(v)) return true;
+    return false;
+  }
+  let n = 0;
+  for (const k in raw) {
+    if (!Object.hasOwn(raw, k)) continue;
+    n++;
+    if (usesVars((raw as Record<string, unknown>)[k])) return true;
+  }
+  return n === 1 && Object.hasOwn(raw, "$var");
+}
+
+/** compileExpect for a compiled call, shared with every equal expectation of this load. */
+function compileExpectMemo(
+  pf: ParsedFile,
+  raw: unknown,
+  base: (string | number)[],
+  call: ProbeCall,
+  checkId: string | undefined,
+  errors: PackError[],
+  memo: CompileMemo,
+): FieldsMatcher | null {
+  if (raw === undefined) return compileExpect(pf, raw, base, call.probe, checkId, errors);
+  const key = memoKey(call.probeId, raw);
+  const known = memo.expects.get(key);
+  if (known) return known;
+  const m = compileExpect(pf, raw, base, call.probe, checkId, errors);
+  if (m) memo.expects.set(key, m);
+  return m;
 }
 
 /**

@@ -354,6 +354,27 @@ describe("malformed packs: one exact PackError each, the rest still loads", () =
     expect(keys?.[0]).toBe(keys?.[1]);
     expect(keys?.[0]).not.toBe(keys?.[2]);
   });
+
+  it("an equal condition is compiled once per load, and an equal mistake is reported at each place", async () => {
+    const cond = `{ probe: file, params: { path: /usr/bin/kubelet }, expect: { exists: true }, reason: no kubelet }`;
+    const bad = `{ probe: file, params: { path: /etc/x }, expect: { mode: { matches: "(" } }, reason: r }`;
+    const text = `${PACK_META}defaults: { severity: low }\nchecks:
+  - { id: a, title: A, manual: true, applies: [${cond}] }
+  - { id: b, title: B, manual: true, applies: [${cond}] }
+  - { id: c, title: C, manual: true, applies: [${bad}] }
+  - { id: d, title: D, manual: true, applies: [${bad}] }
+`;
+    const dir = await packDir({ "pack.yaml": text });
+    const { packs, errors } = await loadPacks([dir]);
+    const [a, b] = packs[0]?.checks ?? [];
+    expect(a?.applies[0]?.expect).toBe(b?.applies[0]?.expect);
+    expect(a?.applies[0]?.factKey).toBe(b?.applies[0]?.factKey);
+    expect(packs[0]?.checks.map((k) => k.id)).toEqual(["a", "b"]);
+    // One check per line: each error is on its own check's line.
+    expect(errors.map((e) => [e.checkId, e.line])).toEqual([["c", at(text, "id: c").line], ["d", at(text, "id: d").line]]);
+    expect(errors[0]?.message).toBe(errors[1]?.message);
+    expect(errors[0]?.message).toContain(`bad regular expression "("`);
+  });
 });
 
 /** benchmarks/<pack>/ dirs holding YAML (profiles/ holds tailoring profiles, not a pack). */
