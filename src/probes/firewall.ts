@@ -30,6 +30,7 @@ import { readsAnd } from "./kit/watch.js";
 import { DPKG_INSTALLED_STATES, dpkgStatus } from "./package-dpkg.js";
 import { rpmDbDir, rpmPackages } from "./package-rpm.js";
 import { emptyRuleset, mergeRulesets, portCovered, summarise, type Ruleset, type RulesetSummary } from "./parse/firewall-rules.js";
+import { isLoopbackSpoofDrop, parseListAllZones, parseZoneXml, type FirewalldZone } from "./parse/firewalld.js";
 import { parseIptablesSave } from "./parse/iptables.js";
 import { parseEqualsKeyValue, lookupEquals } from "./parse/key-value.js";
 import { parseNft } from "./parse/nft.js";
@@ -41,7 +42,7 @@ import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./type
 export { parseNft } from "./parse/nft.js";
 export { parseIptablesSave } from "./parse/iptables.js";
 
-export const BACKENDS = ["nftables", "iptables", "ip6tables", "ufw"] as const;
+export const BACKENDS = ["nftables", "iptables", "ip6tables", "ufw", "firewalld"] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 /** The utilities CIS names, with the packages and services that make each one "in use". */
@@ -55,6 +56,9 @@ export const UTILITIES = [
 export const NFTABLES_CONF = ["/etc/nftables.conf", "/etc/sysconfig/nftables.conf"];
 export const IPTABLES_FILES = { iptables: ["/etc/iptables/rules.v4", "/etc/sysconfig/iptables"], ip6tables: ["/etc/iptables/rules.v6", "/etc/sysconfig/ip6tables"] } as const;
 export const UFW_CONF = "/etc/ufw/ufw.conf";
+export const FIREWALLD_CONF = "/etc/firewalld/firewalld.conf";
+/** Zone files: /etc/firewalld/zones/NAME.xml replaces the shipped /usr/lib/firewalld/zones/NAME.xml whole. */
+export const FIREWALLD_ZONE_DIRS = ["/usr/lib/firewalld/zones", "/etc/firewalld/zones"] as const;
 export const UFW_DEFAULTS = "/etc/default/ufw";
 const UFW_RULES = { ip: ["before.rules", "user.rules", "after.rules"], ip6: ["before6.rules", "user6.rules", "after6.rules"] } as const;
 /** The chains ufw hooks into INPUT / OUTPUT when it starts (ufw6-* for IPv6): the files alone do not say so. */
@@ -70,6 +74,7 @@ const RULESET_FIELDS = [
   "loopbackSpoofDrop", "loopbackSpoofDrop6", "establishedRules", "acceptedPorts", "ruleCount",
 ] as const;
 const PERSISTED_FIELDS = ["files", "persisted", "persistedHooks", "ufwEnabled"] as const;
+const FIREWALLD_FIELDS = ["defaultZone", "activeZones", "zonesAllow", "loopbackTrusted", "loopbackSpoofDrop", "loopbackSpoofDrop6"] as const;
 
 export interface FirewallFact extends Partial<RulesetSummary> {
   backend?: Backend;
@@ -83,6 +88,14 @@ export interface FirewallFact extends Partial<RulesetSummary> {
   persistedHooks?: string[];
   /** ufw: ENABLED=yes in /etc/ufw/ufw.conf. */
   ufwEnabled?: boolean;
+  /** firewalld: the default zone (firewalld.conf DefaultZone, public when unset; firewall-cmd live). */
+  defaultZone?: string;
+  /** firewalld: the zones that filter traffic — the default zone and those with an interface or source. */
+  activeZones?: string[];
+  /** firewalld: per active zone, the services and ports it lets in ("public: services ssh cockpit; ports 8080/tcp"). */
+  zonesAllow?: string[];
+  /** firewalld: the lo interface is in the trusted zone. */
+  loopbackTrusted?: boolean;
   /** Listening ports (not on loopback) that no input rule accepts: `8080/tcp`. */
   portsWithoutRule?: string[];
   installed?: string[];
@@ -299,7 +312,7 @@ async function persistedUfw(ctx: ProbeContext): Promise<Persisted> {
   return out;
 }
 
-function persistedOf(ctx: ProbeContext, backend: Backend): Promise<Persisted> {
+function persistedOf(ctx: ProbeContext, backend: RulesetBackend): Promise<Persisted> {
   return ctx.once(`firewall:persisted:${backend}`, () =>
     backend === "nftables" ? persistedNft(ctx) : backend === "ufw" ? persistedUfw(ctx) : persistedIptables(ctx, backend),
   );
@@ -309,33 +322,35 @@ function persistedOf(ctx: ProbeContext, backend: Backend): Promise<Persisted> {
 
 type Live = { rs: Ruleset; evidence: Evidence[] } | { unknown: string } | { notApplicable: string };
 
-const LIVE_COMMANDS: Record<Backend, { argv: string[]; family: "ip" | "ip6" | "nft" }[]> = {
+type RulesetBackend = Exclude<Backend, "firewalld">;
+
+const LIVE_COMMANDS: Record<RulesetBackend, { argv: string[]; family: "ip" | "ip6" | "nft" }[]> = {
   nftables: [{ argv: ["nft", "list", "ruleset"], family: "nft" }],
   iptables: [{ argv: ["iptables-save"], family: "ip" }],
   ip6tables: [{ argv: ["ip6tables-save"], family: "ip6" }],
   ufw: [{ argv: ["iptables-save"], family: "ip" }, { argv: ["ip6tables-save"], family: "ip6" }],
 };
 
-async function runSave(ctx: ProbeContext, argv: string[]): Promise<{ stdout: string; command: string } | { unknown: string }> {
+async function runSave(ctx: ProbeContext, argv: string[], what = "the live ruleset"): Promise<{ stdout: string; command: string } | { unknown: string }> {
   return ctx.once(`firewall:live:${argv.join(" ")}`, async () => {
     const name = argv[0] ?? "";
     const args = argv.slice(1);
     // Looked up once per scan by a stat per PATH directory: a utility that is not installed
     // is not spawned at all (execvp would try every PATH directory, for every backend asking).
     const exe = await findExecutable(ctx, name);
-    if ("missing" in exe) return { unknown: `${name} is not installed (${exe.missing}): the live ruleset cannot be read` };
+    if ("missing" in exe) return { unknown: `${name} is not installed (${exe.missing}): ${what} cannot be read` };
     const run = [exe.path, ...args];
     const cmd = run.join(" ");
     const r = await ctx.run(run, { timeoutMs: ctx.commandTimeoutMs });
-    if (r.notFound) return { unknown: `${cmd} could not be started (${r.reason ?? "not found"}): the live ruleset cannot be read` };
-    if (r.timedOut) return { unknown: `${cmd} timed out: the live ruleset was not read` };
-    if (r.failed) return { unknown: `${cmd} failed: ${(r.stderr.trim() || r.reason || `exit ${String(r.exitCode)}`).slice(0, 200)}` };
-    if (r.truncated) return { unknown: `${cmd}: output over the cap, the live ruleset was not read whole` };
+    if (r.notFound) return { unknown: `${cmd} could not be started (${r.reason ?? "not found"}): ${what} cannot be read` };
+    if (r.timedOut) return { unknown: `${cmd} timed out: ${what} was not read` };
+    if (r.failed) return { unknown: `${cmd} failed: ${(r.stderr.trim() || r.stdout.trim() || r.reason || `exit ${String(r.exitCode)}`).slice(0, 200)}` };
+    if (r.truncated) return { unknown: `${cmd}: output over the cap, ${what} was not read whole` };
     return { stdout: r.stdout, command: cmd };
   });
 }
 
-async function liveOf(ctx: ProbeContext, backend: Backend): Promise<Live> {
+async function liveOf(ctx: ProbeContext, backend: RulesetBackend): Promise<Live> {
   const sys = await runningSystem(ctx);
   if (!sys.running) return { notApplicable: `no running system to ask for its live ruleset (${sys.reason})` };
   if (!ctx.host.isLive) {
@@ -355,7 +370,7 @@ async function liveOf(ctx: ProbeContext, backend: Backend): Promise<Live> {
 
 // --- listening ports ----------------------------------------------------------------------
 
-const PROTOCOLS: Record<Backend, ProcNetProtocol[]> = {
+const PROTOCOLS: Record<RulesetBackend, ProcNetProtocol[]> = {
   nftables: ["tcp", "tcp6", "udp", "udp6"],
   ufw: ["tcp", "tcp6", "udp", "udp6"],
   iptables: ["tcp", "udp"],
@@ -364,7 +379,7 @@ const PROTOCOLS: Record<Backend, ProcNetProtocol[]> = {
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
-async function listening(ctx: ProbeContext, backend: Backend): Promise<{ ports: { port: number; protocol: "tcp" | "udp" }[]; evidence: Evidence[] } | { unknown: string }> {
+async function listening(ctx: ProbeContext, backend: RulesetBackend): Promise<{ ports: { port: number; protocol: "tcp" | "udp" }[]; evidence: Evidence[] } | { unknown: string }> {
   const ports = new Map<string, { port: number; protocol: "tcp" | "udp" }>();
   const evidence: Evidence[] = [];
   for (const proto of PROTOCOLS[backend]) {
@@ -385,6 +400,128 @@ async function listening(ctx: ProbeContext, backend: Backend): Promise<{ ports: 
   return { ports: [...ports.values()], evidence };
 }
 
+// --- firewalld ----------------------------------------------------------------------------
+
+interface Zones {
+  zones: FirewalldZone[];
+  defaultZone: string;
+  files: string[];
+  exists: boolean;
+  unreadable: string[];
+  evidence: Evidence[];
+}
+
+async function persistedFirewalld(ctx: ProbeContext): Promise<Zones> {
+  const out: Zones = { zones: [], defaultZone: "public", files: [], exists: false, unreadable: [], evidence: [] };
+  const conf = await readText(ctx, FIREWALLD_CONF);
+  if ("unobserved" in conf) out.unreadable.push(conf.unobserved);
+  else if ("text" in conf) {
+    out.files.push(FIREWALLD_CONF);
+    const e = lookupEquals(parseEqualsKeyValue(conf.text).entries, "DefaultZone");
+    if (e && e.value !== "") out.defaultZone = e.value;
+    out.evidence.push({ file: FIREWALLD_CONF, ...(e ? { line: e.line } : {}), key: "DefaultZone", detail: e ? `DefaultZone=${e.value}` : "DefaultZone not set (public)" });
+  } else out.evidence.push({ file: FIREWALLD_CONF, detail: "does not exist (DefaultZone public)" });
+  const byName = new Map<string, FirewalldZone>();
+  for (const dir of FIREWALLD_ZONE_DIRS) {
+    let names: string[] | null;
+    try {
+      names = await ctx.host.readdir(dir);
+    } catch (e) {
+      out.unreadable.push(`${dir}: ${describeError(e)}`);
+      continue;
+    }
+    for (const n of (names ?? []).filter((x) => x.endsWith(".xml")).sort()) {
+      const file = `${dir}/${n}`;
+      const r = await readText(ctx, file);
+      if ("unobserved" in r) out.unreadable.push(r.unobserved);
+      else if ("text" in r) {
+        out.files.push(file);
+        out.exists = true;
+        const p = parseZoneXml(r.text, n.slice(0, -4), file);
+        if (p.zone) byName.set(p.zone.name, p.zone);
+        pushAll(out.evidence, p.problems.slice(0, 5).map((x) => ({ file, line: x.line, detail: `unparsed: ${x.message}` })));
+      }
+    }
+  }
+  out.zones = [...byName.values()];
+  if (!out.exists) out.evidence.push({ file: FIREWALLD_ZONE_DIRS[0], detail: "no zone files" });
+  return out;
+}
+
+async function liveFirewalld(ctx: ProbeContext): Promise<{ zones: FirewalldZone[]; defaultZone: string; evidence: Evidence[] } | { unknown: string } | { notApplicable: string }> {
+  const sys = await runningSystem(ctx);
+  if (!sys.running) return { notApplicable: `no running system to ask for its runtime zones (${sys.reason})` };
+  if (!ctx.host.isLive) return { unknown: `the runtime zones of a mounted host (${ctx.host.root}) cannot be read from here: firewall-cmd would ask this machine's firewalld` };
+  const list = await runSave(ctx, ["firewall-cmd", "--list-all-zones"], "the runtime zones");
+  if ("unknown" in list) return list;
+  const p = parseListAllZones(list.stdout);
+  const evidence: Evidence[] = [{ command: list.command, detail: `${p.zones.length} zones` }];
+  pushAll(evidence, p.problems.slice(0, 5).map((x) => ({ command: list.command, line: x.line, detail: `unparsed: ${x.message}` })));
+  let defaultZone = p.zones.find((z) => z.isDefault)?.name;
+  if (defaultZone === undefined) {
+    const d = await runSave(ctx, ["firewall-cmd", "--get-default-zone"], "the default zone");
+    if ("unknown" in d) return d;
+    defaultZone = d.stdout.trim();
+    evidence.push({ command: d.command, detail: defaultZone });
+  }
+  return { zones: p.zones, defaultZone, evidence };
+}
+
+function judgeZones(zones: readonly FirewalldZone[], defaultZone: string): Pick<FirewallFact, (typeof FIREWALLD_FIELDS)[number]> & { evidence: Evidence[] } {
+  const active = zones.filter((z) => z.name === defaultZone || z.interfaces.length > 0 || z.sources.length > 0 || z.active === true);
+  const trusted = zones.find((z) => z.name === "trusted");
+  // The anti-spoofing rich rules count in any zone that filters traffic, and in trusted (where
+  // ComplianceAsCode puts them); CIS's own audit looks in the default zone's deny chain.
+  const spoofZones = [...active, ...(trusted && !active.includes(trusted) ? [trusted] : [])];
+  const spoof = (family: "ipv4" | "ipv6") => spoofZones.flatMap((z) => z.richRules.filter((r) => isLoopbackSpoofDrop(r, family)).map((r) => ({ z, r })));
+  const s4 = spoof("ipv4");
+  const s6 = spoof("ipv6");
+  const evidence: Evidence[] = [];
+  const where = (z: FirewalldZone): Evidence => (z.file !== undefined ? { file: z.file, ...(z.line !== undefined ? { line: z.line } : {}) } : {});
+  for (const z of active) evidence.push({ ...where(z), detail: `zone ${z.name}${z.name === defaultZone ? " (default)" : ""}: target ${z.target ?? "default"}, interfaces ${z.interfaces.join(" ") || "none"}, sources ${z.sources.join(" ") || "none"}` });
+  for (const { z, r } of [...s4, ...s6]) evidence.push({ ...where(z), detail: `zone ${z.name}: ${r.text}` });
+  return {
+    defaultZone,
+    activeZones: active.map((z) => z.name),
+    zonesAllow: active.map((z) => `${z.name}: services ${z.services.join(" ") || "none"}; ports ${z.ports.join(" ") || "none"}`),
+    loopbackTrusted: trusted?.interfaces.includes("lo") ?? false,
+    loopbackSpoofDrop: s4.length > 0,
+    loopbackSpoofDrop6: s6.length > 0,
+    evidence,
+  };
+}
+
+async function firewalld(ctx: ProbeContext): Promise<Fact<FirewallFact>> {
+  const gaps: Gaps = { unknown: {}, notApplicable: {} };
+  const persisted = await ctx.once("firewall:persisted:firewalld", () => persistedFirewalld(ctx));
+  const value: FirewallFact = { backend: "firewalld", files: persisted.files, persisted: persisted.exists };
+  const evidence: Evidence[] = [...persisted.evidence];
+  if (persisted.unreadable.length > 0) {
+    const why = `cannot read ${persisted.unreadable.join("; ")}`;
+    for (const f of ["files", "persisted"]) gaps.unknown[f] = why;
+  }
+  const live = await liveFirewalld(ctx);
+  let judged: ReturnType<typeof judgeZones> | undefined;
+  if ("notApplicable" in live) {
+    value.view = "persisted";
+    if (persisted.unreadable.length === 0) judged = judgeZones(persisted.zones, persisted.defaultZone);
+    else for (const f of FIREWALLD_FIELDS) gaps.unknown[f] = gaps.unknown["files"] as string;
+  } else if ("unknown" in live) {
+    value.view = "live";
+    for (const f of FIREWALLD_FIELDS) gaps.unknown[f] = live.unknown;
+  } else {
+    value.view = "live";
+    pushAll(evidence, live.evidence);
+    judged = judgeZones(live.zones, live.defaultZone);
+  }
+  if (judged) {
+    const { evidence: ev, ...facts } = judged;
+    Object.assign(value, facts);
+    pushAll(evidence, ev);
+  }
+  return withGaps({ value, evidence }, gaps);
+}
+
 // --- the probe ----------------------------------------------------------------------------
 
 function withGaps(f: Fact<FirewallFact>, gaps: Gaps): Fact<FirewallFact> {
@@ -395,7 +532,7 @@ function withGaps(f: Fact<FirewallFact>, gaps: Gaps): Fact<FirewallFact> {
   };
 }
 
-async function ruleset(ctx: ProbeContext, backend: Backend): Promise<Fact<FirewallFact>> {
+async function ruleset(ctx: ProbeContext, backend: RulesetBackend): Promise<Fact<FirewallFact>> {
   const gaps: Gaps = { unknown: {}, notApplicable: {} };
   const persisted = await persistedOf(ctx, backend);
   const pSummary = summarise(persisted.rs, persisted.extra ?? {});
@@ -439,12 +576,12 @@ async function ruleset(ctx: ProbeContext, backend: Backend): Promise<Fact<Firewa
 
 export default defineProbe({
   id: "firewall",
-  summary: "The host firewall: utilities installed, enabled, active and in use; a backend's ruleset (nftables, iptables, ip6tables, ufw) live on a running system, persisted offline: policies, loopback, established, open ports",
+  summary: "The host firewall: utilities installed, enabled, active and in use; a backend's ruleset (nftables, iptables, ip6tables, ufw) live on a running system, persisted offline: policies, loopback, established, open ports; firewalld's zones (firewall-cmd live, zone XML offline)",
   params: lazySchema((z) => z.strictObject({
-    backend: z.enum(BACKENDS).optional().describe("Ruleset to summarise; without it, which utilities are installed and in use."),
+    backend: z.enum(BACKENDS).optional().describe("Ruleset to summarise (firewalld: its zones); without it, which utilities are installed and in use."),
     prefer: z.enum(["ufw", "nftables", "iptables", "firewalld"]).optional().describe("Inventory: the utility judged when none is in use (the site's choice)."),
   })),
-  fields: ["backend", "view", ...PERSISTED_FIELDS, ...RULESET_FIELDS, "portsWithoutRule", ...INVENTORY_FIELDS],
+  fields: ["backend", "view", ...PERSISTED_FIELDS, ...RULESET_FIELDS, "portsWithoutRule", ...FIREWALLD_FIELDS.filter((f) => !f.startsWith("loopbackSpoof")), ...INVENTORY_FIELDS],
   /** Packages, unit files and ruleset files by what was read; the live ruleset only by the safety net; listening sockets polled. */
   watch(_p, seen) {
     const sockets = seen.reads.proc.filter((p) => /(^|\/)net\/(tcp|udp)6?$/.test(p));
@@ -455,6 +592,6 @@ export default defineProbe({
     });
   },
   async collect(ctx, p): Promise<Fact<FirewallFact>> {
-    return p.backend === undefined ? inventory(ctx, p.prefer) : ruleset(ctx, p.backend);
+    return p.backend === undefined ? inventory(ctx, p.prefer) : p.backend === "firewalld" ? firewalld(ctx) : ruleset(ctx, p.backend);
   },
 });

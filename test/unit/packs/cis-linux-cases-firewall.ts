@@ -217,3 +217,88 @@ export function firewallCases(numbering: Numbering): Case[] {
   // Ubuntu 22.04 v2.0.0 has no 4.1.1 (single utility).
   return cases.filter((c) => numbering === "debian" || c.id !== "4.1.1").map((c) => ({ ...c, id: id(c.id) }));
 }
+
+// ---------------------------------------------------------------- CIS RHEL 9 v2.0.0
+
+const FIREWALLD: FixtureSpec = enabled("firewalld.service");
+const ZONE = (body: string, target = "") => `<?xml version="1.0" encoding="utf-8"?>\n<zone${target}>\n  <short>Z</short>\n${body}</zone>\n`;
+/** firewalld's shipped zones: public (ssh, dhcpv6-client, cockpit) and trusted, no rich rules. */
+const SHIPPED_ZONES: FixtureSpec = {
+  "usr/lib/firewalld/zones/public.xml": ZONE('  <service name="ssh"/>\n  <service name="dhcpv6-client"/>\n  <service name="cockpit"/>\n'),
+  "usr/lib/firewalld/zones/trusted.xml": ZONE("", ' target="ACCEPT"'),
+  "etc/firewalld/firewalld.conf": "DefaultZone=public\nFirewallBackend=nftables\n",
+};
+const SPOOF_RULES = ["ipv4 127.0.0.1", "ipv6 ::1"].map((s) => {
+  const [family, addr] = s.split(" ") as [string, string];
+  return `  <rule family="${family}">\n    <source address="${addr}"/>\n    <destination address="${addr}" invert="True"/>\n    <drop/>\n  </rule>\n`;
+});
+/** What CIS's remediation leaves: lo in trusted, the anti-spoofing rich rules in trusted. */
+const CIS_ZONES: FixtureSpec = { ...SHIPPED_ZONES, "etc/firewalld/zones/trusted.xml": ZONE(`  <interface name="lo"/>\n${SPOOF_RULES.join("")}`, ' target="ACCEPT"') };
+
+/**
+ * CIS RHEL 9 v2.0.0 section 4: 4.1.1 nftables installed, 4.1.2 a single utility (firewalld or
+ * nftables), 4.2 firewalld (its zones), 4.3 nftables. The pack's var `firewall-utility`
+ * defaults to firewalld.
+ */
+export function rhelFirewallCases(): Case[] {
+  const notJudged = (tool: string) => `${tool} is not the firewall utility judged on this host (see 4.1.2; var firewall-utility when neither is in use)`;
+  const nftInUse = { pkgs: ["nftables"], spec: { ...NFT, "etc/sysconfig/nftables.conf": NFT_CONF } };
+  return [
+    { id: "4.1.1", label: "nftables installed", pkgs: ["nftables", "firewalld"], spec: FIREWALLD, want: { status: "pass" } },
+    { id: "4.1.1", label: "not installed", spec: {}, want: { status: "fail", message: "installed is false, expected true" } },
+    { id: "4.1.2", label: "firewalld in use", pkgs: ["nftables", "firewalld"], spec: FIREWALLD, want: { status: "pass" } },
+    { id: "4.1.2", label: "nftables in use", ...nftInUse, want: { status: "pass" } },
+    { id: "4.1.2", label: "none in use", pkgs: ["nftables"], spec: {}, want: { status: "fail", message: "utility is none, expected one of [firewalld, nftables]" } },
+    {
+      id: "4.1.2", label: "firewalld and nftables both enabled", pkgs: ["nftables", "firewalld"], spec: { ...FIREWALLD, ...NFT },
+      want: { status: "fail", message: "utility is several, expected one of [firewalld, nftables]" },
+    },
+    // ---------------------------------------------------------------- 4.2 firewalld
+    { id: "4.2.1", label: "what each active zone allows, shown for review", pkgs: ["nftables", "firewalld"], spec: { ...FIREWALLD, ...SHIPPED_ZONES }, want: { status: "manual" } },
+    { id: "4.2.1", label: "nftables in use: the firewalld section does not apply", ...nftInUse, want: { status: "skip", message: notJudged("firewalld") } },
+    { id: "4.2.2", label: "anti-spoofing rich rules in trusted (CIS's remediation)", pkgs: ["nftables", "firewalld"], spec: { ...FIREWALLD, ...CIS_ZONES }, want: { status: "pass" } },
+    {
+      id: "4.2.2", label: "in the default zone (public)", pkgs: ["nftables", "firewalld"],
+      spec: { ...FIREWALLD, ...SHIPPED_ZONES, "etc/firewalld/zones/public.xml": ZONE(`  <service name="ssh"/>\n${SPOOF_RULES.join("")}`) },
+      want: { status: "pass" },
+    },
+    {
+      id: "4.2.2", label: "the shipped zones: no anti-spoofing rule", pkgs: ["nftables", "firewalld"], spec: { ...FIREWALLD, ...SHIPPED_ZONES },
+      want: { status: "fail", message: "loopbackSpoofDrop is false, expected true; loopbackSpoofDrop6 is false, expected true" },
+    },
+    {
+      id: "4.2.2", label: "the rule in a zone no traffic reaches (drop, no interface)", pkgs: ["nftables", "firewalld"],
+      spec: { ...FIREWALLD, ...SHIPPED_ZONES, "etc/firewalld/zones/drop.xml": ZONE(SPOOF_RULES.join(""), ' target="DROP"') },
+      want: { status: "fail", message: "loopbackSpoofDrop is false, expected true; loopbackSpoofDrop6 is false, expected true" },
+    },
+    {
+      id: "4.2.2", label: "firewalld chosen, not installed: skips citing 4.1.2", pkgs: ["nftables"], spec: CIS_ZONES,
+      want: { status: "skip", message: "firewalld is not installed (see 4.1.2): there are no firewalld zones to judge" },
+    },
+    // ---------------------------------------------------------------- 4.3 nftables
+    { id: "4.3.1", label: "input, forward and output base chains", ...nftInUse, want: { status: "pass" } },
+    {
+      id: "4.3.1", label: "an input base chain only", pkgs: ["nftables"],
+      spec: { ...NFT, "etc/sysconfig/nftables.conf": "table inet filter {\n  chain input { type filter hook input priority 0; policy drop; }\n}\n" },
+      want: { status: "fail", message: 'hooks is ["input"], expected contains input and contains forward and contains output' },
+    },
+    { id: "4.3.1", label: "firewalld in use: the nftables section does not apply", pkgs: ["nftables", "firewalld"], spec: FIREWALLD, want: { status: "skip", message: notJudged("nftables") } },
+    {
+      id: "4.3.1", label: "nftables chosen, not installed: skips citing 4.1.1", vars: prefer("nftables"), spec: { "etc/sysconfig/nftables.conf": NFT_CONF },
+      want: { status: "skip", message: "nftables is not installed (see 4.1.1): there is no nftables ruleset to judge" },
+    },
+    { id: "4.3.2", label: "established rules shown for review", ...nftInUse, want: { status: "manual" } },
+    { id: "4.3.3", label: "policy drop on every hook", ...nftInUse, want: { status: "pass" } },
+    {
+      id: "4.3.3", label: "output accepts by default", pkgs: ["nftables"],
+      spec: { ...NFT, "etc/sysconfig/nftables.conf": NFT_CONF.replace("hook output priority 0; policy drop;", "hook output priority 0; policy accept;") },
+      want: { status: "fail", message: "outputPolicy is accept, expected drop" },
+    },
+    { id: "4.3.4", label: "iif lo accept, loopback addresses dropped", ...nftInUse, want: { status: "pass" } },
+    {
+      id: "4.3.4", label: "no 127.0.0.0/8 drop rule", pkgs: ["nftables"],
+      spec: { ...NFT, "etc/sysconfig/nftables.conf": NFT_CONF.replace("    ip saddr 127.0.0.0/8 counter drop\n", "") },
+      want: { status: "fail", message: "loopbackSpoofDrop is false, expected true" },
+    },
+  ];
+}

@@ -31,6 +31,7 @@ import { MANUAL_5_4, localUserCases, userAccountCases } from "./cis-linux-cases-
 import { MANUAL_5_3, pamCases, sudoCases } from "./cis-linux-cases-pam.js";
 import { bannerCases, coredumpCases, partitionCases, sysctlOneOfCases } from "./cis-linux-cases-hardening.js";
 import { gdmCases, networkDeviceCases } from "./cis-linux-cases-desktop.js";
+import { rhelFirewallCases } from "./cis-linux-cases-firewall.js";
 import { aideCases, bootloaderCases, journaldCases, logfileCases, manualLoggingCases, rsyslogCases } from "./cis-linux-cases-logging.js";
 
 const PACK = "cis-rhel-9";
@@ -43,6 +44,8 @@ interface RhelCase {
   /** Packages the rpm database holds (besides bash). */
   rpm?: string[];
   proc?: boolean;
+  /** Pack vars for this case (as --var sets them). */
+  vars?: Record<string, unknown>;
   want: Expected;
 }
 
@@ -69,8 +72,8 @@ function rpmStub(installed: readonly string[]): CommandRunner {
   };
 }
 
-function run(c: Pick<RhelCase, "id" | "spec" | "rpm" | "proc">, spec = rhelBase(c.spec)) {
-  return runCheckOn(`${PACK}/${c.id}`, spec, { run: rpmStub(c.rpm ?? []), ...(c.proc ? { proc: "proc" } : {}) });
+function run(c: Pick<RhelCase, "id" | "spec" | "rpm" | "proc" | "vars">, spec = rhelBase(c.spec)) {
+  return runCheckOn(`${PACK}/${c.id}`, spec, { run: rpmStub(c.rpm ?? []), ...(c.proc ? { proc: "proc" } : {}), ...(c.vars ? { vars: c.vars } : {}) });
 }
 
 // ---------------------------------------------------------------- services and packages
@@ -173,6 +176,7 @@ function rhelCases(): RhelCase[] {
   cases.push(...gpgcheckCases());
   cases.push(...cryptoCases());
   cases.push(...shared([...gdmCases({ sec: "1.8", pkg: "gdm", confDir: "etc/gdm" }), ...networkDeviceCases()]));
+  cases.push(...shared(rhelFirewallCases()));
   return cases;
 }
 

@@ -7,6 +7,7 @@ import type { CommandResult, CommandRunner } from "../../../src/host/exec.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import probe, { parseIptablesSave, parseNft } from "../../../src/probes/firewall.js";
 import { portCovered, summarise } from "../../../src/probes/parse/firewall-rules.js";
+import { isLoopbackSpoofDrop, parseListAllZones, parseZoneXml } from "../../../src/probes/parse/firewalld.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
 import { mutated } from "../../helpers/fuzz.js";
 import { probeConformance } from "../../helpers/probe-conformance.js";
@@ -18,12 +19,14 @@ const INVENTORY_ONLY = "an inventory field: a backend's ruleset fact does not li
 const rulesetFields = ["backend", "view", "files", "persisted", "persistedHooks", "ufwEnabled", "tables", "tableCount", "inputPolicy", "forwardPolicy", "outputPolicy", "defaultDeny", "baseChains", "hooks",
   "loopbackAccept", "loopbackOutAccept", "loopbackSpoofDrop", "loopbackSpoofDrop6", "establishedRules", "acceptedPorts", "ruleCount", "portsWithoutRule"];
 const inventoryFields = ["installed", "enabled", "active", "inUse", "inUseCount", "utility", "judged"];
+const firewalldFields = ["defaultZone", "activeZones", "zonesAllow", "loopbackTrusted"];
+const FIREWALLD_ONLY = "a firewalld field: only the firewalld backend reads zones";
 
 // The inventory: no package database on an empty root (installed unknown, so "in use" is
 // too); nothing runs on an offline root (active not applicable).
 probeConformance(probe, {
   params: [{}],
-  mayOmit: Object.fromEntries(rulesetFields.map((f) => [f, RULESET_ONLY])),
+  mayOmit: { ...Object.fromEntries(rulesetFields.map((f) => [f, RULESET_ONLY])), ...Object.fromEntries(firewalldFields.map((f) => [f, FIREWALLD_ONLY])) },
   offline: { notApplicable: ["active"], unknown: ["installed", "inUse", "inUseCount", "utility", "judged"] },
 });
 
@@ -33,12 +36,24 @@ probeConformance(probe, {
   params: [{ backend: "nftables" }, { backend: "iptables" }, { backend: "ip6tables" }],
   mayOmit: {
     ...Object.fromEntries(inventoryFields.map((f) => [f, INVENTORY_ONLY])),
+    ...Object.fromEntries(firewalldFields.map((f) => [f, FIREWALLD_ONLY])),
     inputPolicy: "no base chain hooks input in an empty ruleset",
     forwardPolicy: "no base chain hooks forward in an empty ruleset",
     outputPolicy: "no base chain hooks output in an empty ruleset",
     ufwEnabled: "only the ufw backend reads ufw.conf",
   },
   offline: { notApplicable: ["portsWithoutRule"] },
+});
+
+// firewalld: the zone files are judged offline (none: the default zone public, empty).
+const NOT_FIREWALLD = "a ruleset field: firewalld is judged by its zones, not a summarised ruleset";
+probeConformance(probe, {
+  params: [{ backend: "firewalld" }],
+  mayOmit: {
+    ...Object.fromEntries(inventoryFields.map((f) => [f, INVENTORY_ONLY])),
+    ...Object.fromEntries(rulesetFields.filter((f) => !["backend", "view", "files", "persisted", "loopbackSpoofDrop", "loopbackSpoofDrop6"].includes(f)).map((f) => [f, NOT_FIREWALLD])),
+  },
+  offline: {},
 });
 
 const NFTABLES_CONF = `#!/usr/sbin/nft -f
@@ -368,5 +383,128 @@ describe("firewall probe: which utility is in use", () => {
     expect(two.value).toMatchObject({ inUse: ["ufw", "iptables"], inUseCount: 2, utility: "several", judged: ["ufw", "iptables"] });
     const none = await probe.collect(probeContext(await fixtureRoot({ "var/lib/dpkg/status": DPKG(["ufw"]) })), { prefer: "nftables" });
     expect(none.value).toMatchObject({ installed: ["ufw"], enabled: [], inUse: [], inUseCount: 0, utility: "none", judged: ["nftables"] });
+  });
+});
+
+// ---------------------------------------------------------------- firewalld
+
+const ZONE = (body: string, target = "") => `<?xml version="1.0" encoding="utf-8"?>\n<zone${target}>\n  <short>Z</short>\n  <description>a &quot;zone&quot;</description>\n${body}</zone>\n`;
+const PUBLIC = ZONE(`  <service name="ssh"/>
+  <service name="cockpit"/>
+  <port port="8080" protocol="tcp"/>
+  <!-- spoofed loopback -->
+  <rule family="ipv4">
+    <source address="127.0.0.1"/>
+    <destination address="127.0.0.1" invert="True"/>
+    <drop/>
+  </rule>
+  <rule family="ipv6">
+    <source address="::1"/>
+    <destination address="::1" invert="True"/>
+    <drop/>
+  </rule>
+`);
+const TRUSTED = ZONE('  <interface name="lo"/>\n', ' target="ACCEPT"');
+
+describe("firewall probe: firewalld zones", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("offline: the zone files (/etc replaces /usr/lib whole), the default zone, what each active zone allows, the loopback rules", async () => {
+    const root = await fixtureRoot({
+      "etc/firewalld/firewalld.conf": "# firewalld config\nDefaultZone=public\nFirewallBackend=nftables\n",
+      "usr/lib/firewalld/zones/public.xml": ZONE('  <service name="ssh"/>\n  <service name="dhcpv6-client"/>\n'),
+      "usr/lib/firewalld/zones/trusted.xml": ZONE("", ' target="ACCEPT"'),
+      "usr/lib/firewalld/zones/drop.xml": ZONE("", ' target="DROP"'),
+      "etc/firewalld/zones/public.xml": PUBLIC,
+      "etc/firewalld/zones/trusted.xml": TRUSTED,
+    });
+    const f = await probe.collect(probeContext(root), { backend: "firewalld" });
+    expect(f.unknown).toBeUndefined();
+    expect(f.value).toEqual({
+      backend: "firewalld", view: "persisted", persisted: true,
+      files: ["/etc/firewalld/firewalld.conf", "/usr/lib/firewalld/zones/drop.xml", "/usr/lib/firewalld/zones/public.xml", "/usr/lib/firewalld/zones/trusted.xml", "/etc/firewalld/zones/public.xml", "/etc/firewalld/zones/trusted.xml"],
+      defaultZone: "public", activeZones: ["public", "trusted"],
+      zonesAllow: ["public: services ssh cockpit; ports 8080/tcp", "trusted: services none; ports none"],
+      loopbackTrusted: true, loopbackSpoofDrop: true, loopbackSpoofDrop6: true,
+    });
+    expect(f.evidence).toContainEqual({ file: "/etc/firewalld/firewalld.conf", line: 2, key: "DefaultZone", detail: "DefaultZone=public" });
+    expect(f.evidence).toContainEqual({ file: "/etc/firewalld/zones/public.xml", line: 2, detail: 'zone public: rule family="ipv4" source address="127.0.0.1" destination NOT address="127.0.0.1" drop' });
+  });
+
+  it("offline: the shipped zones only, no anti-spoofing rule, lo not trusted; no zone files at all", async () => {
+    const shipped = await probe.collect(probeContext(await fixtureRoot({ "usr/lib/firewalld/zones/public.xml": ZONE('  <service name="ssh"/>\n'), "usr/lib/firewalld/zones/trusted.xml": ZONE("", ' target="ACCEPT"') })), { backend: "firewalld" });
+    expect(shipped.value).toMatchObject({ defaultZone: "public", activeZones: ["public"], loopbackTrusted: false, loopbackSpoofDrop: false, loopbackSpoofDrop6: false });
+    expect(shipped.evidence).toContainEqual({ file: "/etc/firewalld/firewalld.conf", detail: "does not exist (DefaultZone public)" });
+    const none = await probe.collect(probeContext(await fixtureRoot({})), { backend: "firewalld" });
+    expect(none.value).toMatchObject({ persisted: false, files: [], activeZones: [], loopbackSpoofDrop: false });
+    expect(none.evidence).toContainEqual({ file: "/usr/lib/firewalld/zones", detail: "no zone files" });
+  });
+
+  it("a destination that is not inverted, an accept, or another family is not the anti-spoofing rule", () => {
+    const rule = (xml: string) => parseZoneXml(ZONE(xml), "z").zone?.richRules[0];
+    const ok = rule('<rule family="ipv4"><source address="127.0.0.0/8"/><destination invert="yes" address="127.0.0.1"/><reject/></rule>');
+    expect(ok && isLoopbackSpoofDrop(ok, "ipv4")).toBe(true);
+    for (const bad of [
+      '<rule family="ipv4"><source address="127.0.0.1"/><destination address="127.0.0.1"/><drop/></rule>',
+      '<rule family="ipv4"><source address="127.0.0.1"/><destination address="127.0.0.1" invert="True"/><accept/></rule>',
+      '<rule family="ipv6"><source address="127.0.0.1"/><drop/></rule>',
+      '<rule family="ipv4"><source address="127.0.0.1" invert="true"/><drop/></rule>',
+    ]) {
+      const r = rule(bad);
+      expect(r && isLoopbackSpoofDrop(r, "ipv4")).toBe(false);
+    }
+  });
+
+  it("the XML reader reports what it cannot read with its line; fuzzed input never throws", () => {
+    expect(parseZoneXml("<zone>\n<service name='ssh'>\n</zone>\n</rule>\n", "z")).toEqual({
+      zone: { name: "z", interfaces: [], sources: [], services: ["ssh"], ports: [], richRules: [], line: 1 },
+      problems: [{ line: 3, message: "<service> (line 2) is not closed" }, { line: 4, message: "</rule> closes nothing open" }],
+    });
+    expect(parseZoneXml("garbage", "z")).toEqual({ problems: [{ line: 1, message: "no <zone> element" }] });
+    fc.assert(fc.property(mutated(PUBLIC), (t) => {
+      parseZoneXml(t, "z");
+      parseListAllZones(t);
+    }), { numRuns: 300 });
+  });
+
+  it("live: firewall-cmd --list-all-zones (the runtime zones) is judged; the default zone is asked when the listing does not mark it", async () => {
+    const live = new HostRoot({ root: "/", proc: await fixtureRoot({ "1/cmdline": "/sbin/init\0" }) });
+    const bin = await binDir(["firewall-cmd"]);
+    vi.stubEnv("PATH", bin);
+    const listing = [
+      "block", "  target: %%REJECT%%", "  interfaces: ", "  rich rules: ", "",
+      "public (active)", "  target: default", "  icmp-block-inversion: no", "  interfaces: eth0", "  sources: ", "  services: cockpit dhcpv6-client ssh", "  ports: 10250/tcp",
+      "  forward: yes", "  rich rules: ", '\trule family="ipv4" source address="127.0.0.1" destination NOT address="127.0.0.1" drop', "",
+      "trusted (active)", "  target: ACCEPT", "  interfaces: lo", "  rich rules: ", "",
+    ].join("\n");
+    const calls: string[][] = [];
+    const f = await probe.collect(createProbeContext(live, stub({ "firewall-cmd --list-all-zones": { stdout: listing }, "firewall-cmd --get-default-zone": { stdout: "public\n" } }, calls), 5000), { backend: "firewalld" });
+    expect(f.value).toMatchObject({
+      view: "live", defaultZone: "public", activeZones: ["public", "trusted"], zonesAllow: ["public: services cockpit dhcpv6-client ssh; ports 10250/tcp", "trusted: services none; ports none"],
+      loopbackTrusted: true, loopbackSpoofDrop: true, loopbackSpoofDrop6: false,
+    });
+    expect(f.evidence).toContainEqual({ command: `${bin}/firewall-cmd --list-all-zones`, detail: "3 zones" });
+    expect(calls).toEqual([[`${bin}/firewall-cmd`, "--list-all-zones"], [`${bin}/firewall-cmd`, "--get-default-zone"]]);
+    // Newer firewalld marks the default zone itself: one command.
+    const calls2: string[][] = [];
+    await probe.collect(createProbeContext(live, stub({ "firewall-cmd --list-all-zones": { stdout: listing.replace("public (active)", "public (default, active)") } }, calls2), 5000), { backend: "firewalld" });
+    expect(calls2).toEqual([[`${bin}/firewall-cmd`, "--list-all-zones"]]);
+  });
+
+  it("live: firewalld not running, firewall-cmd missing, or a mounted host: unknown with the reason, never pass", async () => {
+    const live = new HostRoot({ root: "/", proc: await fixtureRoot({ "1/cmdline": "/sbin/init\0" }) });
+    const bin = await binDir(["firewall-cmd"]);
+    vi.stubEnv("PATH", bin);
+    const stopped = await probe.collect(createProbeContext(live, stub({ "firewall-cmd --list-all-zones": { exitCode: 252, failed: true, stdout: "FirewallD is not running\n" } }), 5000), { backend: "firewalld" });
+    expect(stopped.unknown?.loopbackSpoofDrop).toBe(`${bin}/firewall-cmd --list-all-zones failed: FirewallD is not running`);
+    expect(stopped.value.loopbackSpoofDrop).toBeUndefined();
+    vi.stubEnv("PATH", "/nonexistent");
+    const missing = await probe.collect(createProbeContext(live, stub({}), 5000), { backend: "firewalld" });
+    expect(missing.unknown?.activeZones).toBe("firewall-cmd is not installed (not in PATH /nonexistent): the runtime zones cannot be read");
+    const mounted = await probe.collect(probeContext(await fixtureRoot({ "usr/lib/firewalld/zones/public.xml": PUBLIC, "proc/1/cmdline": "/sbin/init\0" })), { backend: "firewalld" });
+    expect(mounted.unknown?.loopbackSpoofDrop6).toMatch(/^the runtime zones of a mounted host \(.+\) cannot be read from here: firewall-cmd would ask this machine's firewalld$/);
+    expect(mounted.value).toMatchObject({ view: "live", persisted: true });
   });
 });

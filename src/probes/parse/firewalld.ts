@@ -1,0 +1,266 @@
+/**
+ * firewalld's zones, as CIS section 4.2 judges them: from the zone XML files firewalld loads
+ * (/etc/firewalld/zones/NAME.xml replaces /usr/lib/firewalld/zones/NAME.xml whole) and from
+ * `firewall-cmd --list-all-zones` (the runtime configuration, read-only).
+ *
+ * Only what the items need: the zone's target, interfaces, sources, services, ports and rich
+ * rules (family, source and destination with their `not`, the action). A zone file is small
+ * and machine-written; the XML reader below takes elements, attributes, comments and the
+ * prolog, and reports what it cannot read as a problem with its line, never throws.
+ */
+
+export interface RichRule {
+  family?: "ipv4" | "ipv6";
+  source?: { address?: string; invert: boolean };
+  destination?: { address?: string; invert: boolean };
+  /** accept, drop, reject, mark; undefined for a log/audit-only rule. */
+  action?: string;
+  /** The rule as firewall-cmd prints it. */
+  text: string;
+}
+
+export interface FirewalldZone {
+  name: string;
+  /** default, ACCEPT, DROP, %%REJECT%% (firewalld's spelling). */
+  target?: string;
+  interfaces: string[];
+  sources: string[];
+  services: string[];
+  /** "8080/tcp". */
+  ports: string[];
+  richRules: RichRule[];
+  /** firewall-cmd marks the zones with an interface or source (and, newer, the default). */
+  active?: boolean;
+  isDefault?: boolean;
+  file?: string;
+  line?: number;
+}
+
+export interface ParseProblem {
+  line: number;
+  message: string;
+}
+
+// --- a small XML reader -------------------------------------------------------------------
+
+interface XmlElement {
+  name: string;
+  attrs: Record<string, string>;
+  children: XmlElement[];
+  line: number;
+}
+
+const ENTITIES: Record<string, string> = { quot: '"', amp: "&", lt: "<", gt: ">", apos: "'" };
+
+function decode(s: string): string {
+  return s.replace(/&(quot|amp|lt|gt|apos|#\d+|#x[0-9a-fA-F]+);/g, (_m, e: string) => {
+    if (e.startsWith("#x")) return String.fromCodePoint(parseInt(e.slice(2), 16) % 0x110000);
+    if (e.startsWith("#")) return String.fromCodePoint(parseInt(e.slice(1), 10) % 0x110000);
+    return ENTITIES[e] ?? "";
+  });
+}
+
+const TAG = /<(\/?)([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/y;
+const ATTR = /([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+
+/** Elements of an XML document (a virtual root holds the top-level ones). */
+export function parseXml(text: string): { root: XmlElement; problems: ParseProblem[] } {
+  const root: XmlElement = { name: "#document", attrs: {}, children: [], line: 0 };
+  const stack: XmlElement[] = [root];
+  const problems: ParseProblem[] = [];
+  let i = 0;
+  let line = 1;
+  const advance = (to: number) => {
+    for (let k = i; k < to && k < text.length; k++) if (text.charCodeAt(k) === 10) line++;
+    i = to;
+  };
+  while (i < text.length) {
+    const lt = text.indexOf("<", i);
+    if (lt < 0) break;
+    advance(lt);
+    if (text.startsWith("<!--", i)) {
+      const end = text.indexOf("-->", i + 4);
+      advance(end < 0 ? text.length : end + 3);
+      continue;
+    }
+    if (text.startsWith("<?", i) || text.startsWith("<!", i)) {
+      const end = text.indexOf(">", i);
+      advance(end < 0 ? text.length : end + 1);
+      continue;
+    }
+    TAG.lastIndex = i;
+    const m = TAG.exec(text);
+    if (!m) {
+      problems.push({ line, message: `not a tag: ${text.slice(i, i + 40).split("\n")[0] ?? ""}` });
+      advance(i + 1);
+      continue;
+    }
+    const whole = m[0];
+    const closing = m[1] ?? "";
+    const name = m[2] ?? "";
+    const attrText = m[3] ?? "";
+    const selfClosing = m[4] ?? "";
+    const startLine = line;
+    if (closing) {
+      // An element left open inside the one closing here is closed with it (and reported).
+      const at = stack.map((e) => e.name).lastIndexOf(name);
+      if (at < 1) problems.push({ line, message: `</${name}> closes nothing open` });
+      else {
+        for (const e of stack.splice(at + 1)) problems.push({ line, message: `<${e.name}> (line ${e.line}) is not closed` });
+        stack.pop();
+      }
+    } else {
+      const attrs: Record<string, string> = {};
+      for (const a of attrText.matchAll(ATTR)) attrs[a[1] as string] = decode(a[2] ?? a[3] ?? "");
+      const el: XmlElement = { name, attrs, children: [], line: startLine };
+      (stack[stack.length - 1] as XmlElement).children.push(el);
+      if (!selfClosing) stack.push(el);
+    }
+    advance(i + whole.length);
+  }
+  if (stack.length > 1) problems.push({ line, message: `<${(stack[stack.length - 1] as XmlElement).name}> is not closed` });
+  return { root, problems };
+}
+
+// --- zones --------------------------------------------------------------------------------
+
+const ACTIONS = ["accept", "drop", "reject", "mark"];
+
+function richRuleText(r: Omit<RichRule, "text">): string {
+  return [
+    "rule",
+    ...(r.family ? [`family="${r.family}"`] : []),
+    ...(r.source ? [`source ${r.source.invert ? "NOT " : ""}address="${r.source.address ?? ""}"`] : []),
+    ...(r.destination ? [`destination ${r.destination.invert ? "NOT " : ""}address="${r.destination.address ?? ""}"`] : []),
+    ...(r.action ? [r.action] : []),
+  ].join(" ");
+}
+
+const TRUE = new Set(["true", "yes", "1"]);
+
+/** A zone file (`<zone target="..."><interface name=".."/>...</zone>`); the zone's name is the file's. */
+export function parseZoneXml(text: string, name: string, file?: string): { zone?: FirewalldZone; problems: ParseProblem[] } {
+  const { root, problems } = parseXml(text);
+  const z = root.children.find((c) => c.name === "zone");
+  if (!z) return { problems: [...problems, { line: 1, message: "no <zone> element" }] };
+  const zone: FirewalldZone = {
+    name,
+    ...(z.attrs["target"] !== undefined ? { target: z.attrs["target"] } : {}),
+    interfaces: [], sources: [], services: [], ports: [], richRules: [],
+    ...(file !== undefined ? { file } : {}),
+    line: z.line,
+  };
+  for (const c of z.children) {
+    if (c.name === "interface" && c.attrs["name"]) zone.interfaces.push(c.attrs["name"]);
+    else if (c.name === "source" && (c.attrs["address"] ?? c.attrs["ipset"] ?? c.attrs["mac"])) zone.sources.push((c.attrs["address"] ?? c.attrs["ipset"] ?? c.attrs["mac"]) as string);
+    else if (c.name === "service" && c.attrs["name"]) zone.services.push(c.attrs["name"]);
+    else if (c.name === "port" && c.attrs["port"]) zone.ports.push(`${c.attrs["port"]}/${c.attrs["protocol"] ?? "tcp"}`);
+    else if (c.name === "rule") {
+      const fam = c.attrs["family"];
+      const src = c.children.find((x) => x.name === "source");
+      const dst = c.children.find((x) => x.name === "destination");
+      const action = c.children.find((x) => ACTIONS.includes(x.name))?.name;
+      const r: Omit<RichRule, "text"> = {
+        ...(fam === "ipv4" || fam === "ipv6" ? { family: fam } : {}),
+        ...(src ? { source: { ...(src.attrs["address"] !== undefined ? { address: src.attrs["address"] } : {}), invert: TRUE.has((src.attrs["invert"] ?? "").toLowerCase()) } } : {}),
+        ...(dst ? { destination: { ...(dst.attrs["address"] !== undefined ? { address: dst.attrs["address"] } : {}), invert: TRUE.has((dst.attrs["invert"] ?? "").toLowerCase()) } } : {}),
+        ...(action ? { action } : {}),
+      };
+      zone.richRules.push({ ...r, text: richRuleText(r) });
+    }
+  }
+  return { zone, problems };
+}
+
+/** `rule family="ipv4" source address="127.0.0.1" destination NOT address="127.0.0.1" drop` (firewall-cmd's and --add-rich-rule's syntax). */
+export function parseRichRule(text: string): RichRule {
+  const tokens = [...text.matchAll(/(\w[\w-]*)(?:="([^"]*)"|='([^']*)'|=(\S+))?/g)].map((m) => ({ key: (m[1] as string).toLowerCase(), value: m[2] ?? m[3] ?? m[4] }));
+  const r: Omit<RichRule, "text"> = {};
+  let element: "source" | "destination" | undefined;
+  let invert = false;
+  for (const t of tokens) {
+    if (t.key === "family" && (t.value === "ipv4" || t.value === "ipv6")) r.family = t.value;
+    else if (t.key === "source" || t.key === "destination") {
+      element = t.key;
+      invert = false;
+      r[element] = { invert: false };
+    } else if (t.key === "not" && element) {
+      invert = true;
+      (r[element] as { invert: boolean }).invert = true;
+    } else if (t.key === "address" && element) r[element] = { address: t.value ?? "", invert };
+    else if (ACTIONS.includes(t.key) && t.value === undefined) {
+      r.action = t.key;
+      element = undefined;
+    } else if (t.key !== "rule") element = undefined;
+  }
+  return { ...r, text: text.trim() };
+}
+
+/**
+ * `firewall-cmd --list-all-zones`: a header line per zone (`public (active)`, newer firewalld
+ * `public (default, active)`), then indented `key: values` lines; `rich rules:` is followed by
+ * one indented rule per line.
+ */
+export function parseListAllZones(text: string): { zones: FirewalldZone[]; problems: ParseProblem[] } {
+  const zones: FirewalldZone[] = [];
+  const problems: ParseProblem[] = [];
+  let zone: FirewalldZone | undefined;
+  let inRich = false;
+  const lines = text.split("\n");
+  lines.forEach((raw, idx) => {
+    const ln = idx + 1;
+    if (raw.trim() === "") {
+      inRich = false;
+      return;
+    }
+    if (!/^\s/.test(raw)) {
+      const m = /^(\S+)(?:\s+\(([^)]*)\))?\s*$/.exec(raw);
+      if (!m) {
+        problems.push({ line: ln, message: `not a zone header: ${raw.slice(0, 60)}` });
+        zone = undefined;
+        return;
+      }
+      const marks = (m[2] ?? "").split(",").map((s) => s.trim());
+      zone = { name: m[1] as string, interfaces: [], sources: [], services: [], ports: [], richRules: [], line: ln, ...(marks.includes("active") ? { active: true } : {}), ...(marks.includes("default") ? { isDefault: true } : {}) };
+      zones.push(zone);
+      inRich = false;
+      return;
+    }
+    if (!zone) {
+      problems.push({ line: ln, message: "a setting outside any zone" });
+      return;
+    }
+    const kv = /^\s+([a-z][a-z -]*):\s*(.*)$/.exec(raw);
+    if (kv && !(inRich && /^\t/.test(raw))) {
+      const key = kv[1] as string;
+      const words = (kv[2] ?? "").trim().split(/\s+/).filter((w) => w !== "");
+      inRich = key === "rich rules";
+      if (key === "target") zone.target = words[0] ?? "default";
+      else if (key === "interfaces") zone.interfaces = words;
+      else if (key === "sources") zone.sources = words;
+      else if (key === "services") zone.services = words;
+      else if (key === "ports") zone.ports = words;
+      return;
+    }
+    if (inRich) {
+      zone.richRules.push(parseRichRule(raw.trim()));
+      return;
+    }
+    problems.push({ line: ln, message: `unparsed: ${raw.trim().slice(0, 60)}` });
+  });
+  return { zones, problems };
+}
+
+// --- what CIS judges ----------------------------------------------------------------------
+
+const LOOPBACK4 = new Set(["127.0.0.1", "127.0.0.0/8", "127.0.0.1/32", "127.0.0.1/8"]);
+const LOOPBACK6 = new Set(["::1", "::1/128"]);
+
+/** A rich rule dropping (or rejecting) packets from the loopback address not destined to it: CIS's anti-spoofing rule. */
+export function isLoopbackSpoofDrop(r: RichRule, family: "ipv4" | "ipv6"): boolean {
+  const set = family === "ipv4" ? LOOPBACK4 : LOOPBACK6;
+  if (r.family !== undefined && r.family !== family) return false;
+  if (!r.source || r.source.invert || !set.has(r.source.address ?? "")) return false;
+  if (r.destination && !(r.destination.invert && set.has(r.destination.address ?? ""))) return false;
+  return r.action === "drop" || r.action === "reject";
+}
