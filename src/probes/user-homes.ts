@@ -10,6 +10,7 @@ import { parsePasswdEntries } from "./parse/accounts.js";
 import { isValidLoginShell, parseShells } from "./parse/shells.js";
 import { defineProbe, type Evidence, type Fact } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
+import { trimTrailingSlashes } from "../util/trim.js";
 
 const PASSWD = "/etc/passwd";
 const SHELLS = "/etc/shells";
@@ -96,7 +97,7 @@ export default defineProbe({
           continue;
         }
         for (const name of names) {
-          const p = `${u.home.replace(/\/+$/, "")}/${name}`;
+          const p = `${trimTrailingSlashes(u.home)}/${name}`;
           const lst = await ctx.host.lstat(p);
           if (!lst) continue;
           const type = lst.isFile() ? "file" : lst.isDirectory() ? "directory" : lst.isSymbolicLink() ? "symlink" : "other";

@@ -38,13 +38,14 @@ function join(l: Lines): string {
   return l.lines.length === 0 ? "" : l.lines.join(l.eol) + l.eol;
 }
 
-const LINE_RE = /^(\s*)([^\s=#]+)(\s*=\s*|\s+)(.*?)\s*$/;
+// `(.*)` then trimEnd(), not `(.*?)\s*$`: the lazy group rescanned every run of blanks (quadratic).
+const LINE_RE = /^(\s*)([^\s=#]+)(\s*=\s*|\s+)(.*)$/s;
 
 function parseLine(line: string): { indent: string; key: string; sep: string; value: string } | null {
   if (/^\s*(#|;|$)/.test(line)) return null;
   const m = LINE_RE.exec(line);
   if (!m) return null;
-  return { indent: m[1] as string, key: m[2] as string, sep: m[3] as string, value: (m[4] as string).replace(/^"(.*)"$/, "$1") };
+  return { indent: m[1] as string, key: m[2] as string, sep: m[3] as string, value: (m[4] as string).trimEnd().replace(/^"(.*)"$/s, "$1") };
 }
 
 /** sshd_config: first value wins; the setting must be global (before the first Match). */

@@ -22,6 +22,7 @@ import { kubeletConfigPath, kubeletInfo, nodeDistribution } from "./kubelet-info
 import { processView } from "./node.js";
 import { pushAll } from "../../util/array.js";
 import { describeError } from "../../errors.js";
+import { trimTrailingSlashes } from "../../util/trim.js";
 
 export const COMPONENTS = ["kube-apiserver", "etcd", "kube-proxy", "kube-controller-manager", "kube-scheduler"] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -127,7 +128,7 @@ async function manifestDir(ctx: ProbeContext, notes: string[]): Promise<{ dir: s
   pushAll(notes, k.notes ?? []);
   const flag = k.flags["pod-manifest-path"];
   const dir = flag ?? kubeletConfigPath(k, "staticPodPath");
-  if (dir && path.posix.isAbsolute(dir)) return { dir: dir.replace(/\/+$/, "") || "/" };
+  if (dir && path.posix.isAbsolute(dir)) return { dir: trimTrailingSlashes(dir) || "/" };
   // A relative --pod-manifest-path is relative to the kubelet's working directory: not guessed.
   if (dir) return { dir: DEFAULT_MANIFEST_DIR, unobserved: `the kubelet's static pod directory is not known: --pod-manifest-path ${dir} is relative to the kubelet's working directory` };
   const hidden = flag === undefined ? [k.flagsUnobserved, k.configUnobserved].filter((x): x is string => !!x) : [];

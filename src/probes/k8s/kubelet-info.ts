@@ -23,6 +23,7 @@ import { basename, listDir, presence, processView, readText } from "./node.js";
 import { pushAll } from "../../util/array.js";
 import { describeError } from "../../errors.js";
 import { assertNever } from "../../util/assert-never.js";
+import { trimTrailingSlashes } from "../../util/trim.js";
 
 export type KubeletSource = "process" | "unit" | "embedded" | "distribution" | "none";
 
@@ -194,7 +195,7 @@ async function loadConfig(
     Object.assign(keyLines, parsed.keyLines);
   };
   if (configFile) await read(configFile, "config");
-  if (configDir) for (const f of await configDirFiles(ctx, configDir.replace(/\/+$/, ""), unobserved)) await read(f, "config-dir");
+  if (configDir) for (const f of await configDirFiles(ctx, trimTrailingSlashes(configDir), unobserved)) await read(f, "config-dir");
   info.config = config;
   info.layers = layers;
   info.configFiles = layers.map((l) => l.file);
@@ -204,7 +205,8 @@ async function loadConfig(
 
 /** Parse `1.34.2` out of a version string (`Kubernetes v1.34.2`, `v1.30.2+k3s1`, `1.34.2-1.1`). */
 export function parseKubeVersion(raw: string): { version: string; minor: number } | null {
-  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
+  // (?<!\d): tried once per run of digits, not from each digit of it (quadratic on a long run).
+  const m = /v?(?<!\d)(\d+)\.(\d+)\.(\d+)/.exec(raw);
   if (!m) return null;
   return { version: `${m[1] as string}.${m[2] as string}.${m[3] as string}`, minor: Number(m[2]) };
 }

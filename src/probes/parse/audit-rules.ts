@@ -14,6 +14,7 @@
  * rules file's `euid!=uid`).
  */
 import { unquoted, type ParseProblem } from "./problem.js";
+import { trimTrailingSlashes } from "../../util/trim.js";
 
 export interface AuditRule {
   kind: "watch" | "syscall" | "control";
@@ -39,7 +40,7 @@ export interface AuditRule {
 
 /** `/etc/network/` → `/etc/network` (`/` stays `/`). */
 function normalPath(p: string): string {
-  const t = p.replace(/\/+$/, "");
+  const t = trimTrailingSlashes(p);
   return t === "" ? "/" : t;
 }
 

@@ -50,7 +50,7 @@ export function parseGrubCfg(text: string): GrubCfg {
     const s = raw.trim();
     if (s === "" || s.startsWith("#")) return;
     const line = i + 1;
-    const lin = /^(linux|linuxefi|linux16)\s+(\S+)(.*)$/.exec(s);
+    const lin = /^(linux|linuxefi|linux16)\s+(\S+)(.*)$/s.exec(s);
     if (lin) {
       out.entries.push({ kernel: lin[2] as string, args: splitArgs(lin[3] as string), line });
       return;
@@ -72,7 +72,7 @@ export function parseBlsEntry(text: string): { kernel?: string; options: string[
   const options: string[] = [];
   let line = 0;
   text.split("\n").forEach((raw, i) => {
-    const m = /^\s*(linux|options)\s+(.*)$/.exec(raw);
+    const m = /^\s*(linux|options)\s+(.*)$/s.exec(raw);
     if (!m) return;
     if (m[1] === "linux") kernel = (m[2] as string).trim();
     else {

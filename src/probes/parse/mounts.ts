@@ -4,6 +4,7 @@
  * throw: a malformed line is skipped and recorded as a problem.
  */
 import type { ParseProblem } from "./problem.js";
+import { trimTrailingSlashes } from "../../util/trim.js";
 
 export interface MountinfoEntry {
   mountPoint: string;
@@ -32,7 +33,7 @@ export function unescapeOctal(s: string): string {
 /** `/tmp/` → `/tmp`, `//var//log` → `/var/log` (mount points are compared in this form). */
 export function normaliseMountPoint(p: string): string {
   const n = p.replace(/\/{2,}/g, "/");
-  return n.length > 1 ? n.replace(/\/+$/, "") : n;
+  return n.length > 1 ? trimTrailingSlashes(n) : n;
 }
 
 const splitOptions = (s: string): string[] => s.split(",").filter((o) => o !== "");

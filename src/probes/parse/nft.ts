@@ -218,7 +218,7 @@ export function parseNft(text: string, file?: string): NftParse {
     }
     if (/^(define|redefine|undefine)\s/.test(s) || /^(flush|delete|destroy|reset)\s/.test(s)) return;
     // Command form: add/create table|chain|rule …
-    const cmd = /^(?:add|create|insert|nft\s+add|nft\s+create|nft\s+insert)\s+(table|chain|rule)\s+(.*)$/.exec(s);
+    const cmd = /^(?:add|create|insert|nft\s+add|nft\s+create|nft\s+insert)\s+(table|chain|rule)\s+(.*)$/s.exec(s);
     if (cmd && top === undefined) {
       const what = cmd[1] as string;
       const rest = cmd[2] as string;

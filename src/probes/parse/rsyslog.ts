@@ -38,7 +38,8 @@ export interface RsyslogParse {
 /** `key="value" key2="v"` inside an object's parentheses (names lower-cased, values unquoted). */
 export function objectParams(body: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const re = /([A-Za-z_.][A-Za-z0-9_.]*)\s*=\s*("((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|\[[^\]]*\]|[^\s)]+)/g;
+  // (?<!…): a name is tried from its first character only, not from each one (quadratic on a long name).
+  const re = /(?<![A-Za-z0-9_.])([A-Za-z_.][A-Za-z0-9_.]*)\s*=\s*("((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|\[[^\]]*\]|[^\s)]+)/g;
   for (const m of body.matchAll(re)) {
     const v = m[3] ?? m[4] ?? (m[2] as string);
     Object.defineProperty(out, (m[1] as string).toLowerCase(), { value: v, enumerable: true, writable: true, configurable: true });
@@ -89,12 +90,12 @@ export function parseRsyslog(text: string): RsyslogParse {
       continue;
     }
     if (s.startsWith("$")) {
-      const m = /^\$(\S+)\s*(.*)$/.exec(s);
+      const m = /^\$(\S+)\s*(.*)$/s.exec(s);
       if (m) out.directives.push({ name: (m[1] as string).toLowerCase(), value: (m[2] as string).trim(), line: start });
       continue;
     }
     if (/^(if|else|}|{|&|~|:)/.test(s)) continue;
-    const r = /^(\S+)\s+(.+)$/.exec(s);
+    const r = /^(\S+)\s+(.+)$/s.exec(s);
     if (r && /\./.test(r[1] as string)) {
       out.rules.push({ selector: r[1] as string, action: (r[2] as string).trim(), line: start });
       continue;

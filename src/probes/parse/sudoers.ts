@@ -78,9 +78,10 @@ export function parseSudoers(text: string): SudoersParse {
   const out: SudoersParse = { defaults: [], userSpecs: [], includes: [], problems: [] };
   for (const { line: start, text: logical } of logicalLines(text)) {
     let s = logical;
-    const inc = /^\s*[@#](include|includedir)\s+(\S.*?)\s*$/.exec(s);
+    // `(\S.*)` then trimEnd(), not `(\S.*?)\s*$`: the lazy group rescanned every run of blanks (quadratic).
+    const inc = /^\s*[@#](include|includedir)\s+(\S.*)$/s.exec(s);
     if (inc) {
-      out.includes.push({ kind: inc[1] as "include" | "includedir", path: unquote(inc[2] as string), line: start });
+      out.includes.push({ kind: inc[1] as "include" | "includedir", path: unquote((inc[2] as string).trimEnd()), line: start });
       continue;
     }
     const hash = s.search(/(^|\s)#/);

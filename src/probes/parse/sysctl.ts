@@ -4,6 +4,7 @@
  */
 import { globComponentToRegExp } from "../../host/host-root.js";
 import type { ParseProblem } from "./problem.js";
+import { trimTrailingSlashes } from "../../util/trim.js";
 
 export interface SysctlEntry {
   /** Canonical dotted key (`net.ipv4.conf.eth0/1.rp_filter` for /proc/sys/net/ipv4/conf/eth0.1/rp_filter). */
@@ -82,7 +83,7 @@ export function orderSysctlFiles(byDir: ReadonlyArray<{ dir: string; names: read
   for (const { dir, names } of byDir) {
     for (const n of names) {
       if (!n.endsWith(".conf") || n.includes("/") || chosen.has(n)) continue;
-      chosen.set(n, `${dir.replace(/\/+$/, "")}/${n}`);
+      chosen.set(n, `${trimTrailingSlashes(dir)}/${n}`);
     }
   }
   return [...chosen.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((n) => chosen.get(n) as string);

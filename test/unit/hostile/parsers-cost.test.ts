@@ -16,6 +16,12 @@ import { parseRsyslog } from "../../../src/probes/parse/rsyslog.js";
 import { parseSystemdConf } from "../../../src/probes/parse/systemd-conf.js";
 import { parseKeyfile } from "../../../src/probes/parse/keyfile.js";
 import { parsePam } from "../../../src/probes/parse/pam.js";
+import { objectParams } from "../../../src/probes/parse/rsyslog.js";
+import { parseBlsEntry, parseGrubCfg } from "../../../src/probes/parse/grub.js";
+import { parseKubeVersion } from "../../../src/probes/k8s/kubelet-info.js";
+import { fastVerdict } from "../../../src/agent/fast-path.js";
+import { setSshdOption } from "../../../src/remediation/config-line.js";
+import { trimTrailingSlashes } from "../../../src/util/trim.js";
 
 const GUARD = 60_000;
 
@@ -128,4 +134,51 @@ describe("problem messages quote no line the parser did not understand", () => {
     expect(text).not.toContain("ab01FAKE");
     expect(text).not.toContain("MIIEvQIBADAN");
   });
+});
+
+describe("regexes that backtracked on a long run (quadratic or worse), each with the input that showed it", () => {
+  const BLANKS = " ".repeat(1_000_000);
+
+  it("agent: a 16 KiB request header of blanks (`X: x<blanks>y`) — about a second of the event loop per request before", () => {
+    const seen: string[] = [];
+    const opts = { hostAllowed: (h: string) => (seen.push(h), h === "127.0.0.1"), gzipWanted: () => false };
+    const head = `GET /metrics HTTP/1.1\r\nHost: \t 127.0.0.1 \t\r\nX-A: x${" ".repeat(16_000)}y\r\n`;
+    for (let i = 0; i < 20; i++) expect(fastVerdict(head, opts)).toEqual({ route: "metrics", gzip: false, close: false });
+    expect(seen[0]).toBe("127.0.0.1");
+    expect(fastVerdict("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\u0001b   \r\n", opts)).toBeNull();
+  }, GUARD);
+
+  it("sudoers: `@include PATH<a million blanks>`", () => {
+    expect(parseSudoers(`@include /etc/sudoers.d/a${BLANKS}\n`).includes).toEqual([{ kind: "include", path: "/etc/sudoers.d/a", line: 1 }]);
+    expect(parseSudoers(`@include /etc/a${BLANKS}b\n`).includes[0]?.path).toBe(`/etc/a${BLANKS}b`);
+  }, GUARD);
+
+  it("rsyslog: an object parameter name of a million characters; a rule line with a line separator after a million blanks", () => {
+    expect(objectParams(`${"a".repeat(1_000_000)} x="1"`)).toEqual({ x: "1" });
+    expect(parseRsyslog(`*.* ${BLANKS}/var/log/x\u2028y\n`).rules).toEqual([{ selector: "*.*", action: "/var/log/x\u2028y", line: 1 }]);
+  }, GUARD);
+
+  it("grub.cfg and BLS: a kernel line with a line separator after a million characters", () => {
+    const g = parseGrubCfg(`linux /vmlinuz ${"a".repeat(1_000_000)}\u2028 quiet\n`);
+    expect(g.entries).toHaveLength(1);
+    expect(g.entries[0]?.args.at(-1)).toBe("quiet");
+    expect(parseBlsEntry(`options${BLANKS}\u2028audit=1\r\n`).options).toEqual(["audit=1"]);
+  }, GUARD);
+
+  it("kubelet version: a million digits", () => {
+    expect(parseKubeVersion("v" + "1".repeat(1_000_000))).toBeNull();
+    expect(parseKubeVersion(`${"1".repeat(100_000)} Kubernetes v1.34.2`)).toEqual({ version: "1.34.2", minor: 34 });
+  }, GUARD);
+
+  it("remediation's config-line edit: a setting line with a million blanks before its end", () => {
+    const out = setSshdOption(`PermitRootLogin yes${BLANKS}x\n`, "PermitRootLogin", "no");
+    expect(out).toBe("PermitRootLogin no\n");
+  }, GUARD);
+
+  it("trailing slashes are trimmed by one walk from the end", () => {
+    const run = "/".repeat(1_000_000);
+    expect(trimTrailingSlashes(`${run}x`)).toBe(`${run}x`);
+    expect(trimTrailingSlashes(`/home/u${run}`)).toBe("/home/u");
+    expect(trimTrailingSlashes("/")).toBe("");
+  }, GUARD);
 });
