@@ -346,7 +346,9 @@ export class HostRoot {
   async procRead(rel: string, options: ReadOptions = {}): Promise<string> {
     const real = await this.procResolve(rel);
     const maxBytes = options.maxBytes ?? this.maxFileBytes;
-    if (await this.inLiveProcfs(rel)) return readProcfsCapped(real, `/proc/${rel}`, maxBytes);
+    if (await this.inLiveProcfs(rel)) {
+      return waitsForNothing(rel) ? readProcfsCappedSync(real, `/proc/${rel}`, maxBytes) : readProcfsCapped(real, `/proc/${rel}`, maxBytes);
+    }
     return (await this.syncProcTree()) ? readCappedSync(real, `/proc/${rel}`, maxBytes, true) : readCapped(real, `/proc/${rel}`, maxBytes, true);
   }
 
@@ -518,6 +520,40 @@ const fdOpen = promisify(fs.open);
 const fdRead = promisify(fs.read);
 
 /**
+ * procfs entries read synchronously: kernel tunables (sys/…) answer in ~10 µs and wait for
+ * no process's locks, and the drift agent polls them every few seconds (no thread-pool
+ * round trip, no promise, no buffer apiece). Not the socket tables: reading /proc/net/tcp
+ * walks the kernel's whole established-connection hash (~3 ms of CPU, ~12 ms on a loaded
+ * host), which must not stall the event loop; not a process's files (their locks).
+ */
+function waitsForNothing(rel: string): boolean {
+  const parts = rel.split("/").filter((c) => c !== "" && c !== ".");
+  return parts[0] === "sys" && parts.length > 1;
+}
+
+/**
+ * One buffer for every synchronous procfs read whose size stat does not tell: nothing
+ * interleaves a synchronous read, and the text is copied out of it (no 16 KiB of garbage
+ * per read for a value of a few bytes).
+ */
+let procScratch: Buffer | undefined;
+
+/** readProcfsCapped with open and read made synchronously too (waitsForNothing entries only). */
+function readProcfsCappedSync(real: string, shown: string, maxBytes: number): string {
+  const pre = fs.lstatSync(real);
+  checkBeforeOpen(pre, shown, maxBytes);
+  const fd = fs.openSync(real, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW);
+  try {
+    const st = fs.fstatSync(fd);
+    checkOpened(pre, st, shown, maxBytes);
+    procScratch ??= Buffer.allocUnsafe(UNKNOWN_SIZE_BUFFER);
+    return readAllSync(st.size, maxBytes, shown, (buf, at) => fs.readSync(fd, buf, at, buf.length - at, null), procScratch);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
  * readCapped for an entry of a live procfs (a mounted procfs, not under /proc/PID/root or
  * cwd): the same checks, with lstat, fstat and close made synchronously. On procfs they
  * are answered from the kernel's memory and wait for nothing, so a thread-pool round trip
@@ -567,8 +603,8 @@ async function readAll(size: number, maxBytes: number, shown: string, read: (buf
 }
 
 /** readAll with a synchronous read. */
-function readAllSync(size: number, maxBytes: number, shown: string, read: (buf: Buffer, at: number) => number): string {
-  const into = new ReadBuffer(size, maxBytes, shown);
+function readAllSync(size: number, maxBytes: number, shown: string, read: (buf: Buffer, at: number) => number, scratch?: Buffer): string {
+  const into = new ReadBuffer(size, maxBytes, shown, scratch);
   while (into.add(read(into.room(), into.total)));
   return into.text();
 }
@@ -582,8 +618,11 @@ class ReadBuffer {
     size: number,
     private readonly maxBytes: number,
     private readonly shown: string,
+    /** A buffer to read into first instead of a new one (the text is copied out of it). */
+    scratch?: Buffer,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, size > 0 ? size + 1 : UNKNOWN_SIZE_BUFFER));
+    const first = Math.min(maxBytes + 1, size > 0 ? size + 1 : UNKNOWN_SIZE_BUFFER);
+    this.buf = scratch && scratch.length >= first ? scratch : Buffer.allocUnsafe(first);
   }
 
   /** The buffer to read into at `total` (grown when full). */

@@ -7,6 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MAX_FILE_BYTES, HostRoot } from "../../../src/host/host-root.js";
@@ -155,5 +156,41 @@ describe("HostRoot: synchronous calls only where every filesystem is local", () 
   it("the default is decided from this process's own mount table", () => {
     const expected = onlyLocalFilesystems(parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8")).entries);
     expect(new HostRoot({ root, mounts: new MountView() }).syncCalls).toBe(expected);
+  });
+});
+
+describe("HostRoot: the live procfs", () => {
+  // Kernel tunables are read synchronously through one reused buffer (they wait for no
+  // process's locks); socket tables and a process's own files through the thread pool.
+  const host = new HostRoot({ root: "/", proc: "/proc", mounts: new MountView() });
+  const fsRead = (rel: string) => readFileSync(path.join("/proc", rel), "utf8");
+
+  it("reads sys/ entries and net/ tables whole, each its own text", async () => {
+    for (const rel of ["sys/kernel/ostype", "sys/kernel/pid_max", "sys/kernel/ostype", "sys/net/ipv4/ip_forward", "self/net/netlink", "sys/kernel/ostype"]) {
+      expect(await host.procRead(rel), rel).toBe(fsRead(rel));
+    }
+  });
+
+  it("a table longer than the first buffer (16 KiB) is read whole, and a short tunable after it is exact", async () => {
+    const dir = await fixtureRoot({});
+    const servers: Server[] = [];
+    try {
+      for (let i = 0; i < 200; i++) {
+        const s = createServer();
+        await new Promise<void>((r) => s.listen(path.join(dir, `${"s".repeat(40)}-${i}.sock`), r));
+        servers.push(s);
+      }
+      const table = await host.procRead("net/unix");
+      expect(table.length).toBeGreaterThan(16 * 1024);
+      for (let i = 0; i < 200; i++) expect(table).toContain(`${"s".repeat(40)}-${i}.sock\n`);
+      expect(await host.procRead("sys/kernel/ostype")).toBe("Linux\n");
+    } finally {
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    }
+  });
+
+  it("a tunable over the read limit is refused, as any read", async () => {
+    const e = (await host.procRead("sys/kernel/ostype", { maxBytes: 2 }).catch((x: unknown) => x)) as { code?: string; message: string };
+    expect({ code: e.code, message: e.message }).toEqual({ code: "NODEWARD_ERR_FILE_TOO_LARGE", message: "/proc/sys/kernel/ostype is over the 2-byte read limit" });
   });
 });
