@@ -8,6 +8,8 @@
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../../src/engine/result.js";
+import { selectChecks } from "../../../src/engine/select.js";
+import { loadSelection } from "../../../src/packs/selection.js";
 import { BENCHMARKS_DIR, loadShippedPacks, runCheckOn } from "../../helpers/check-fixture.js";
 import { cleanupFixtures, type FixtureSpec } from "../../helpers/fixture-root.js";
 import { accounts, expectCase, fail, owned, PAM_AUTH, PAM_PW, pass, PASSWD_LINES, permCases, SHADOW_LINES, skip, sockets, type Case } from "./kisa-cases.js";
@@ -329,6 +331,19 @@ describe("kisa-unix-2026: the whole 2026 list, each item with its fixtures and r
       expect([c.id, kisa[0]]).toEqual([c.id, { edition: 2026, id: base }]);
       expect([c.id, [...new Set(kisa.slice(1).map((k) => k.edition))]]).toEqual([c.id, NEW_IN_2026.has(base) ? [] : [2021]]);
     }
+  });
+});
+
+describe("kisa-unix-2026: selection beside the 2021 edition (docs/kisa.md)", () => {
+  it("--benchmark kisa-unix-2026 selects the 2026 edition alone; the kubernetes-node profile keeps kisa-unix (2021)", async () => {
+    const all = await loadSelection({});
+    const keys = selectChecks(all.packs, { benchmarks: [PACK] }).map((c) => c.key);
+    expect(keys).toHaveLength(104);
+    expect(keys.filter((k) => !k.startsWith(`${PACK}/`))).toEqual([]);
+    const profile = await loadSelection({ profile: "kubernetes-node" });
+    expect(profile.errors).toEqual([]);
+    const ids = profile.packs.map((p) => p.meta.id);
+    expect([ids.includes("kisa-unix"), ids.includes(PACK)]).toEqual([true, false]);
   });
 });
 
