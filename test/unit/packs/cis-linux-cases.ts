@@ -386,9 +386,12 @@ export function linuxCases(distro: Distro): Case[] {
   return cases;
 }
 
-/** CIS 6.1 logging and 6.3 AIDE (Debian 12); Ubuntu's v2.0.0/v1.0.0 put AIDE at 6.1, journald at 6.2 and have no rsyslog items. */
+/**
+ * CIS 6.1 logging and 6.3 AIDE (Debian 12 v1.1.0 and Ubuntu 24.04 v1.0.0, which share the
+ * numbering); Ubuntu 22.04 v2.0.0 puts AIDE at 6.1, journald at 6.2 and has no rsyslog items.
+ */
 function loggingCases(distro: Distro): Case[] {
-  if (distro === "debian") {
+  if (distro === "debian" || distro === "ubuntu-24.04") {
     const rsyslog = { installed: "6.1.3.1", enabled: "6.1.3.2", forward: "6.1.3.3", fileMode: "6.1.3.4", noListen: "6.1.3.7" };
     return [
       ...journaldCases({ journaldEnabled: "6.1.1.1", oneLoggingSystem: "6.1.1.4", remoteInstalled: "6.1.2.1.1", uploadEnabled: "6.1.2.1.3", remoteNotInUse: "6.1.2.1.4", forwardOff: "6.1.2.2", compress: "6.1.2.3", storage: "6.1.2.4", rsyslog, logfiles: "6.1.4.1" }, true),
