@@ -39,6 +39,7 @@ wrapSync("readdirSync", "readdir");
 wrapSync("readlinkSync", "readlink");
 wrapSync("open", "read");
 wrapSync("openSync", "read");
+wrapSync("readFileSync", "read"); // pack files, where every filesystem is local
 // The commands a scan runs on this host (the firewall probe's nft / iptables-save on a
 // live root, …) are I/O a full scan needs too: the floor runs each of them once, the same
 // way (argv, PATH lookup, output read whole). execa spawns through child_process.spawn.
@@ -57,6 +58,11 @@ const { DEFAULT_BENCHMARKS_DIR, PACK_CACHE_FILE } = await import("../dist/paths.
 const { packs } = await loadPacks([DEFAULT_BENCHMARKS_DIR]);
 await runScan({ host: new HostRoot({ root }), packs });
 // The program's own files are not the floor's business; the check definitions are.
-const own = (p) => typeof p === "string" && (p === PACK_CACHE_FILE || p.endsWith("/package.json"));
+// (/proc/self/mountinfo: read to decide between synchronous and asynchronous calls.)
+// Nor are its modules (CommonJS ones are read with readFileSync).
+const repo = new URL("../", import.meta.url).pathname;
+const code = [`${repo}node_modules/`, `${repo}dist/`];
+const own = (p) =>
+  typeof p === "string" && (p === PACK_CACHE_FILE || p.endsWith("/package.json") || p === "/proc/self/mountinfo" || code.some((c) => p.startsWith(c)));
 fs.writeFileSync(out, JSON.stringify(calls.filter(([, p]) => !own(p))));
 process.stdout.write(`${calls.length} calls recorded\n`);

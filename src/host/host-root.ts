@@ -507,8 +507,12 @@ function readCappedSync(real: string, shown: string, maxBytes: number, noFollow:
   }
 }
 
-/** This process's mounts are all local filesystems (false when the table cannot be read). */
-function localMountsOnly(): boolean {
+/**
+ * This process's mounts are all local filesystems (false when the table cannot be read):
+ * then a file-system call cannot hang on a server, and making it synchronously costs no
+ * responsiveness worth a thread-pool round trip (HostRoot.syncCalls, the pack loader).
+ */
+export function localMountsOnly(): boolean {
   try {
     return onlyLocalFilesystems(parseMountinfo(fs.readFileSync("/proc/self/mountinfo", "utf8")).entries);
   } catch {

@@ -12,6 +12,7 @@
  * ignores the cache and validates everything.
  */
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { PACK_CACHE_FILE } from "../paths.js";
 
@@ -45,15 +46,29 @@ export function textHash(text: string): string {
 
 let defaultCache: Promise<PackCache> | undefined;
 
-/** The cache shipped beside the program; empty when absent or unreadable (then YAML is parsed). */
-export function defaultPackCache(): Promise<PackCache> {
-  defaultCache ??= readPackCache(PACK_CACHE_FILE);
+/**
+ * The cache shipped beside the program; empty when absent or unreadable (then YAML is
+ * parsed). `sync`: read it synchronously if it is not read yet (the pack loader's choice
+ * where every filesystem is local).
+ */
+export function defaultPackCache(sync = false): Promise<PackCache> {
+  defaultCache ??= sync ? Promise.resolve(packCacheOf(() => readFileSync(PACK_CACHE_FILE, "utf8"))) : readPackCache(PACK_CACHE_FILE);
   return defaultCache;
 }
 
 export async function readPackCache(file: string): Promise<PackCache> {
+  let text: string;
   try {
-    const parsed = JSON.parse(await readFile(file, "utf8")) as PackCacheFile;
+    text = await readFile(file, "utf8");
+  } catch {
+    return new Map();
+  }
+  return packCacheOf(() => text);
+}
+
+function packCacheOf(read: () => string): PackCache {
+  try {
+    const parsed = JSON.parse(read()) as PackCacheFile;
     if (parsed.version !== 2 || typeof parsed.entries !== "object" || parsed.entries === null) return new Map();
     for (const [k, v] of Object.entries(parsed.params ?? {})) if (!validatedParams.has(k)) validatedParams.set(k, v);
     return new Map(Object.entries(parsed.entries));

@@ -3,7 +3,7 @@
  * is a PackError naming file, line, column and check id; a bad check is dropped and
  * the rest of its pack still loads, a file with YAML syntax errors is dropped whole.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
@@ -12,6 +12,7 @@ import { formatSourceIssue, parseYamlText, placeZodIssues, positionOf, readYaml,
 import type { References, Severity } from "../model/vocabulary.js";
 import { compileFields, MatcherSyntaxError, type FieldsMatcher } from "../matchers/index.js";
 import { getProbe } from "../probes/index.js";
+import { localMountsOnly } from "../host/host-root.js";
 import type { Probe } from "../probes/types.js";
 import { packSchemas, type CheckDef, type ConditionDef, type FixDef, type PackMeta, type PackSchemas } from "./schema.js";
 import { lazySchema, loadZod, ZodNotLoaded, zodNow } from "../util/lazy-zod.js";
@@ -102,6 +103,12 @@ export interface LoadOptions {
   vars?: Readonly<Record<string, unknown>>;
   /** Parse cache (default: the one built with the program, dist/pack-cache.json). */
   cache?: PackCache;
+  /**
+   * Read pack files with synchronous calls. Default: when every filesystem of this process
+   * is local (host/host-root.ts localMountsOnly), where a read cannot hang on a server and
+   * ~150 thread-pool round trips cost more than the reads.
+   */
+  syncReads?: boolean;
 }
 
 type Vars = Readonly<Record<string, unknown>>;
@@ -130,10 +137,11 @@ export async function loadPacks(paths: readonly string[], options: LoadOptions =
   const errors: PackError[] = [];
   const packs: LoadedPack[] = [];
   const memo: CompileMemo = { calls: new Map(), expects: new Map() };
+  const sync = options.syncReads ?? localMountsOnly();
   for (const p of paths) {
-    const groups = await findPackFiles(p, errors);
+    const groups = await findPackFiles(p, errors, sync);
     for (const files of groups) {
-      const pack = await loadPack(files, errors, options, memo);
+      const pack = await loadPack(files, errors, options, memo, sync);
       if (pack) packs.push(pack);
     }
   }
@@ -153,22 +161,22 @@ export async function loadPacks(paths: readonly string[], options: LoadOptions =
   return { packs: [...seen.values()], errors };
 }
 
-async function findPackFiles(p: string, errors: PackError[]): Promise<string[][]> {
+async function findPackFiles(p: string, errors: PackError[], sync: boolean): Promise<string[][]> {
   let st;
   try {
-    st = await stat(p);
+    st = sync ? statSync(p) : await stat(p);
   } catch (e) {
     errors.push({ code: ErrorCodes.PACK_READ, file: p, line: 1, column: 1, message: `cannot read: ${(e as Error).message}` });
     return [];
   }
   if (st.isFile()) return [[p]];
-  const entries = (await readdir(p, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  const entries = (sync ? readdirSync(p, { withFileTypes: true }) : await readdir(p, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
   const yamls = entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => path.join(p, e.name));
   if (yamls.length > 0) return [yamls];
   const groups: string[][] = [];
   // benchmarks/profiles/ holds profiles, not a pack (src/packs/profile.ts reads it).
   for (const d of entries.filter((e) => e.isDirectory() && e.name !== "profiles")) {
-    const sub = await readdir(path.join(p, d.name));
+    const sub = sync ? readdirSync(path.join(p, d.name)) : await readdir(path.join(p, d.name));
     const files = sub.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(p, d.name, n));
     if (files.length > 0) groups.push(files);
   }
@@ -211,10 +219,10 @@ function fromCache(file: string, cached: CachedPackFile): ParsedFile {
   };
 }
 
-async function loadPack(files: string[], errors: PackError[], options: LoadOptions, memo: CompileMemo): Promise<LoadedPack | null> {
+async function loadPack(files: string[], errors: PackError[], options: LoadOptions, memo: CompileMemo, sync: boolean): Promise<LoadedPack | null> {
   const parsed: ParsedFile[] = [];
   for (const file of files) {
-    const pf = await parseYamlFile(file, errors, undefined, options.cache);
+    const pf = await parseYamlFile(file, errors, undefined, options.cache, sync);
     if (pf) parsed.push(pf);
   }
   // Compiled without zod while everything is proved by the build's cache; a pack that needs
@@ -315,15 +323,17 @@ export async function parseYamlFile(
   errors: PackError[],
   topKeys: readonly string[] = ["pack", "vars", "applies", "section", "defaults", "checks"],
   cache?: PackCache,
+  /** Read with synchronous calls (see LoadOptions.syncReads). */
+  sync = false,
 ): Promise<ParsedFile | null> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = sync ? readFileSync(file, "utf8") : await readFile(file, "utf8");
   } catch (e) {
     errors.push({ code: ErrorCodes.PACK_READ, file, line: 1, column: 1, message: `cannot read: ${(e as Error).message}` });
     return null;
   }
-  const cached = (cache ?? (await defaultPackCache())).get(textHash(text));
+  const cached = (cache ?? (await defaultPackCache(sync))).get(textHash(text));
   // Cached entries were written only for files that parsed without YAML errors.
   if (cached && Object.keys(cached.data).every((k) => topKeys.includes(k))) return fromCache(file, cached);
   const read = readYaml(text, file);

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SEVERITIES } from "../../../src/engine/result.js";
 import { ErrorCodes } from "../../../src/errors.js";
-import { formatPackError, loadPacks, type PackError } from "../../../src/packs/load.js";
+import { formatPackError, loadPacks, type LoadResult, type PackError } from "../../../src/packs/load.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../../src/paths.js";
 import { cleanupPackDirs, PACK_META, packDir } from "../../helpers/inline-pack.js";
 
@@ -309,10 +309,10 @@ describe("malformed packs: one exact PackError each, the rest still loads", () =
     expect(packs).toEqual([]);
   });
 
-  it("a missing path or a dir without pack files is an error", async () => {
+  it.each([true, false])("a missing path or a dir without pack files is an error (synchronous reads: %s)", async (syncReads) => {
     const empty = await packDir({ "sub/readme.txt": "not a pack\n" });
     const missing = path.join(empty, "nope");
-    const { packs, errors } = await loadPacks([missing, empty]);
+    const { packs, errors } = await loadPacks([missing, empty], { syncReads });
     expect(packs).toEqual([]);
     expect(errors).toEqual([
       expect.objectContaining({ code: ErrorCodes.PACK_READ, file: missing, line: 1, column: 1, message: expect.stringContaining("cannot read: ENOENT") }),
@@ -390,6 +390,16 @@ async function packDirs(): Promise<Array<{ name: string; dir: string; files: str
 }
 
 describe("the bundled benchmarks/ (kube-bench TestYamlFiles style)", () => {
+  it("load the same with synchronous and asynchronous reads", async () => {
+    const shape = (r: LoadResult) => ({
+      errors: r.errors,
+      checks: r.packs.flatMap((p) => p.checks.map((c) => [c.key, c.source.file, c.source.line, c.audit?.factKey ?? null, c.applies.map((a) => a.factKey)])),
+    });
+    const sync = shape(await loadPacks([DEFAULT_BENCHMARKS_DIR], { syncReads: true }));
+    expect(sync.checks.length).toBeGreaterThan(1000);
+    expect(shape(await loadPacks([DEFAULT_BENCHMARKS_DIR], { syncReads: false }))).toEqual(sync);
+  });
+
   it("load with zero errors, and every check has a title and a severity", async () => {
     const { packs, errors } = await loadPacks([DEFAULT_BENCHMARKS_DIR]);
     expect(errors.map(formatPackError)).toEqual([]);
