@@ -69,6 +69,7 @@ export const MESSAGES = {
   PROC_MAGIC_LINK: { code: "PATH_ESCAPE", template: "/proc/{path} is a link to a file anywhere on the host: it is read as a link, never followed" },
   HIDDEN: { code: "UNREADABLE", template: "{path} is hidden from nodeward: {why}" },
   CANNOT_LIST: { code: "UNREADABLE", template: "cannot list {dir} to expand {pattern}: {reason}" },
+  GLOB_TOO_MANY: { code: "UNREADABLE", template: "{pattern} expands to more than {limit} paths (the glob cap): not read" },
   IS_DIRECTORY: { code: "FILE_NOT_REGULAR", template: "{path} is a directory, not a file" },
   NOT_REGULAR: { code: "FILE_NOT_REGULAR", template: "{path} is not a regular file" },
   CHANGED_WHILE_OPENED: { code: "FILE_NOT_REGULAR", template: "{path} changed while it was being opened (now not the regular file it was)" },

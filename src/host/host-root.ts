@@ -21,6 +21,8 @@ import { pushAll } from "../util/array.js";
 /** Reads larger than this are refused: a 2 GB sparse file must not be slurped. */
 export const DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024;
 const MAX_SYMLINK_HOPS = 40;
+/** A glob expanding to more paths than this (at any component) is refused, naming the cap. */
+export const MAX_GLOB_PATHS = 10_000;
 /** First buffer for a file whose size stat does not tell (procfs, sysfs): doubled as needed. */
 const UNKNOWN_SIZE_BUFFER = 16 * 1024;
 
@@ -211,7 +213,7 @@ export class HostRoot {
       if (!/[*?[]/.test(part)) {
         for (const dir of current) next.push(path.posix.join(dir, part));
       } else {
-        const re = globComponentToRegExp(part);
+        const matches = globComponentMatcher(part);
         for (const dir of current) {
           let names: string[] | null;
           try {
@@ -220,9 +222,11 @@ export class HostRoot {
             if (isMissing(e)) continue;
             throw new NodewardError("CANNOT_LIST", { dir, pattern, reason: e instanceof Error ? e.message : String(e) });
           }
-          for (const n of names ?? []) if (re.test(n)) next.push(path.posix.join(dir, n));
+          for (const n of names ?? []) if (matches(n)) next.push(path.posix.join(dir, n));
         }
       }
+      // A pattern from a host file (`include "/*/*/*/*"`) must not walk the whole tree.
+      if (next.length > MAX_GLOB_PATHS) throw new NodewardError("GLOB_TOO_MANY", { pattern, limit: MAX_GLOB_PATHS });
       current = next;
     }
     const existing: string[] = [];
@@ -673,6 +677,68 @@ async function nullIfMissing<T>(p: Promise<T>): Promise<T | null> {
     if (isMissing(e)) return null;
     throw e;
   }
+}
+
+type GlobToken = { kind: "star" } | { kind: "one" } | { kind: "char"; ch: string } | { kind: "class"; negated: boolean; chars: string; ranges: [string, string][] };
+
+/**
+ * A matcher for one glob component, as globComponentToRegExp reads it (`*`, `?`, `[...]`,
+ * `[!...]`), without a backtracking regex: `*a*a*a*a*a*a*b` against a 255-character name is
+ * ~10¹⁸ steps for V8's engine and O(pattern × name) here (each `*` only remembers the last
+ * place to retry). HostRoot.glob uses it: its patterns come from host files.
+ */
+export function globComponentMatcher(part: string): (name: string) => boolean {
+  const toks: GlobToken[] = [];
+  for (let i = 0; i < part.length; i++) {
+    const ch = part[i] as string;
+    if (ch === "*") {
+      if (toks.at(-1)?.kind !== "star") toks.push({ kind: "star" });
+    } else if (ch === "?") toks.push({ kind: "one" });
+    else if (ch === "[" && part.indexOf("]", i + 1) !== -1) {
+      const end = part.indexOf("]", i + 1);
+      let body = part.slice(i + 1, end);
+      const negated = body.startsWith("!") || body.startsWith("^");
+      if (negated) body = body.slice(1);
+      const ranges: [string, string][] = [];
+      let chars = "";
+      for (let j = 0; j < body.length; j++) {
+        if (body[j + 1] === "-" && j + 2 < body.length) {
+          ranges.push([body[j] as string, body[j + 2] as string]);
+          j += 2;
+        } else chars += body[j] as string;
+      }
+      toks.push({ kind: "class", negated, chars, ranges });
+      i = end;
+    } else toks.push({ kind: "char", ch });
+  }
+  const one = (t: GlobToken, c: string): boolean => {
+    if (c === "/") return false;
+    if (t.kind === "one") return true;
+    if (t.kind === "char") return t.ch === c;
+    if (t.kind === "class") return (t.chars.includes(c) || t.ranges.some(([a, b]) => c >= a && c <= b)) !== t.negated;
+    return false;
+  };
+  return (name: string): boolean => {
+    let ti = 0;
+    let ni = 0;
+    let starT = -1;
+    let starN = 0;
+    while (ni < name.length) {
+      const t = toks[ti];
+      if (t !== undefined && t.kind === "star") {
+        starT = ti++;
+        starN = ni;
+      } else if (t !== undefined && one(t, name[ni] as string)) {
+        ti++;
+        ni++;
+      } else if (starT !== -1 && name[starN] !== "/") {
+        ti = starT + 1;
+        ni = ++starN;
+      } else return false;
+    }
+    while (toks[ti]?.kind === "star") ti++;
+    return ti === toks.length;
+  };
 }
 
 export function globComponentToRegExp(part: string): RegExp {

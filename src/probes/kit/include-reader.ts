@@ -1,7 +1,8 @@
 /**
  * A configuration that includes other files (sudoers' @include/@includedir, rsyslog's
- * $IncludeConfig/include()): each file read once, at most `maxFiles`, where its include
- * stands; a file that cannot be read is recorded — whatever it could hold is not observed —
+ * $IncludeConfig/include()): each file read once (a cycle or a self-include ends there), at
+ * most `maxFiles`, where its include stands — past the cap, the first file not read is
+ * recorded as unreadable naming the cap; a file that cannot be read is recorded — whatever it could hold is not observed —
  * and a missing one is absent. The caller's `visit` parses a file's text and reads the
  * files it includes through `read` again.
  */
@@ -23,11 +24,18 @@ export interface IncludeReader {
 
 export function includeReader(ctx: ProbeContext, maxFiles: number, visit: (file: string, text: string) => Promise<void>): IncludeReader {
   const seen = new Set<string>();
+  let capped = false;
   const reader: IncludeReader = {
     unreadable: [],
     problems: [],
     async read(file) {
-      if (seen.has(file) || seen.size >= maxFiles) return;
+      if (seen.has(file)) return;
+      if (seen.size >= maxFiles) {
+        // What the files past the cap would set is not observed: an error naming the cap.
+        if (!capped) reader.unreadable.push(`${file}: more than ${maxFiles} files included (the include cap), not read`);
+        capped = true;
+        return;
+      }
       seen.add(file);
       const r = await readText(ctx, file);
       if ("unobserved" in r) reader.unreadable.push(r.unobserved);

@@ -10,6 +10,12 @@ import type { ProbeContext } from "../types.js";
 
 export const PAM_DIR = "/etc/pam.d";
 const MAX_DEPTH = 16;
+/**
+ * Lines a stack may expand to, includes counted. Each include is read where it stands (a
+ * file included twice is read twice, as libpam does), so ten `@include` lines per file
+ * over six levels would be a million walks: past this the stack is not observed.
+ */
+export const MAX_PAM_STACK_LINES = 10_000;
 
 export interface PamEntry {
   type: PamType;
@@ -65,7 +71,18 @@ export function pamStack(ctx: ProbeContext, service: string): Promise<PamStack> 
       out.exists = false;
       start = `${PAM_DIR}/other`;
     }
+    let walked = 0;
+    let capped = false;
+    /** Count one more line (or include) walked; past the cap the stack is not observed. */
+    const over = (): boolean => {
+      if (capped) return true;
+      if (++walked <= MAX_PAM_STACK_LINES) return false;
+      capped = true;
+      out.unreadable.push(`${start}: the stack expands to more than ${MAX_PAM_STACK_LINES} lines with its includes (the PAM stack cap)`);
+      return true;
+    };
     const walk = async (file: string, only: PamType | undefined, chain: string[]): Promise<void> => {
+      if (over()) return;
       if (chain.length > MAX_DEPTH || chain.includes(file)) {
         out.problems.push({ file, message: `include loop or nesting deeper than ${MAX_DEPTH}: ${[...chain, file].join(" -> ")}` });
         return;
@@ -79,9 +96,11 @@ export function pamStack(ctx: ProbeContext, service: string): Promise<PamStack> 
         if (chain.length > 0) out.problems.push({ file, message: `included from ${chain.at(-1)} but does not exist` });
         return;
       }
-      if (!out.files.includes(file)) out.files.push(file);
-      const parsed = parsePam(loaded.text);
-      for (const p of parsed.problems.slice(0, 5)) out.problems.push({ file, line: p.line, message: p.message });
+      const firstVisit = !out.files.includes(file);
+      if (firstVisit) out.files.push(file);
+      // Parsed once per scan; its problems noted once per stack.
+      const parsed = await ctx.once(`pam-parse:${file}`, () => Promise.resolve(parsePam(loaded.text)));
+      if (firstVisit) for (const p of parsed.problems.slice(0, 5)) out.problems.push({ file, line: p.line, message: p.message });
       const here = [...chain, file];
       let inc = 0;
       for (let i = 0; i <= parsed.lines.length; i++) {
@@ -92,6 +111,7 @@ export function pamStack(ctx: ProbeContext, service: string): Promise<PamStack> 
         }
         const l = parsed.lines[i];
         if (!l) continue;
+        if (over()) return;
         if (only && l.type !== only) continue;
         if (l.control === "include" || l.control === "substack") {
           await walk(fileOf(l.module), l.type, here);
