@@ -51,6 +51,50 @@ describe("planted secrets appear in no output", () => {
   }, 120_000);
 });
 
+// Secrets the redaction patterns do not recognise on their own: a DES crypt hash, a private
+// key's base64 line without its BEGIN line, a GRUB PBKDF2 hash, a passphrase word.
+const DES = "Zq9PLANTEDdes";
+const KEY_BODY = "MIIEplantedKEYBODYnoHEADER19AAAABBBBCCCCDDDDEEEEFFFFGGGGHHHHIIII";
+const PBKDF2 = "grub.pbkdf2.sha512.10000.PLANTEDPBKDF2SALT19.PLANTEDPBKDF2HASH19";
+
+describe("secrets reached through the include machinery added since issue 19 appear in no output", () => {
+  it("sudoers/PAM/rsyslog/nft includes, drop-in and rules.d links to shadow and a key, grub passwords: table, json, junit, sarif, html, prometheus", async () => {
+    const spec = kubeadmNode();
+    const secretText = `root:${DES}:19000:0:99999:7:::\nsvc:${HASH}:19000:0:99999:7:::\n${KEY_BODY}\n${KEY_BODY.slice(0, 40)}==\nhunter2passphrase\n`;
+    spec["etc/shadow"] = { content: secretText, mode: 0o640, uid: 0, gid: 0 };
+    spec["root/key.b64"] = { content: secretText, mode: 0o600, uid: 0, gid: 0 };
+    spec["etc/os-release"] = 'ID=debian\nVERSION_ID="12"\n';
+    spec["etc/sudoers"] = { content: "Defaults use_pty\n@include /etc/shadow\n#includedir /etc/sudoers.d\n", mode: 0o440, uid: 0, gid: 0 };
+    spec["etc/sudoers.d/key"] = { symlink: "/root/key.b64" };
+    spec["etc/pam.d/sshd"] = "@include /etc/shadow\nauth include /root/key.b64\nauth required pam_unix.so\n";
+    spec["etc/pam.d/common-password"] = "@include /root/key.b64\npassword required pam_unix.so yescrypt\n";
+    spec["etc/rsyslog.conf"] = '$IncludeConfig /etc/shadow\ninclude(file="/root/key.b64")\n*.* /var/log/syslog\n';
+    spec["etc/nftables.conf"] = 'include "/etc/shadow"\ninclude "/root/key.b64"\ntable inet filter {\n}\n';
+    spec["etc/systemd/journald.conf.d/key.conf"] = { symlink: "/root/key.b64" };
+    spec["etc/systemd/journald.conf"] = "[Journal]\nStorage=persistent\n";
+    spec["etc/audit/rules.d/key.rules"] = { symlink: "/etc/shadow" };
+    spec["etc/security/limits.d/key.conf"] = { symlink: "/root/key.b64" };
+    spec["etc/login.defs"] = { symlink: "/etc/shadow" };
+    spec["etc/fstab"] = { symlink: "/root/key.b64" };
+    spec["etc/default/grub"] = { symlink: "/root/key.b64" };
+    spec["boot/grub/grub.cfg"] = `set superusers="root"\npassword_pbkdf2 root ${PBKDF2}\nmenuentry 'x' {\n linux /vmlinuz root=/dev/sda1 ro\n}\n`;
+    spec["boot/grub/user.cfg"] = `GRUB2_PASSWORD=${PBKDF2}\n`;
+    spec["etc/dconf/db/local.d/00-key"] = { symlink: "/root/key.b64" };
+    spec["etc/gdm3/greeter.dconf-defaults"] = { symlink: "/etc/shadow" };
+    spec["sys/kernel/security/apparmor/profiles"] = { symlink: "/root/key.b64" };
+    spec["etc/crypto-policies/config"] = { symlink: "/etc/shadow" };
+    const root = await fixtureRoot(spec);
+    const loaded = await loadPacks([DEFAULT_BENCHMARKS_DIR]);
+    const report = await runScan({ host: new HostRoot({ root }), packs: loaded.packs, inventory: false, deep: false });
+    for (const [name, reporter] of Object.entries(reporters)) {
+      const out = reporter.render(report);
+      for (const secret of [DES, "PLANTEDHASH19", KEY_BODY.slice(0, 24), "PLANTEDPBKDF2", "hunter2passphrase"]) {
+        expect(out.includes(secret), `${name} output holds ${secret}`).toBe(false);
+      }
+    }
+  }, 180_000);
+});
+
 describe("the redaction step", () => {
   it.each([
     [`secret: ${ENC_SECRET}`, `secret: ${REDACTED}`],
