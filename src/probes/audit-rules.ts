@@ -49,7 +49,8 @@ async function diskRules(ctx: ProbeContext): Promise<Disk> {
   for (const file of files) {
     try {
       const st = await ctx.host.stat(file);
-      if (!st?.isFile()) continue;
+      // A directory is skipped; a FIFO, device or socket is read (and refused), so it is an error naming it, not absent.
+      if (st === null || st.isDirectory()) continue;
       const parsed = parseAuditRules(await ctx.host.readFile(file));
       out.files.push(file);
       for (const r of parsed.rules) out.rules.push({ ...r, file });

@@ -55,7 +55,8 @@ function load(ctx: ProbeContext): Promise<Loaded> {
     for (const f of candidates) {
       try {
         const st = await ctx.host.stat(f);
-        if (!st?.isFile()) continue;
+        // A directory is skipped; a FIFO, device or socket is read (and refused), so it is an error naming it, not absent.
+        if (st === null || st.isDirectory()) continue;
         const parsed = parseLimitsConf(await ctx.host.readFile(f), f);
         pushAll(entries, parsed.entries);
         pushAll(problems, parsed.problems.slice(0, 5).map((p) => ({ file: f, line: p.line, detail: `unparsed line: ${p.message}` })));

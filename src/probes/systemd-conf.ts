@@ -90,7 +90,8 @@ async function load(ctx: ProbeContext, file: string): Promise<Loaded> {
         const lst = await ctx.host.lstat(f);
         if (lst?.isSymbolicLink() && (await ctx.host.readlink(f)) === "/dev/null") continue;
         const st = await ctx.host.stat(f);
-        if (!st?.isFile()) continue;
+        // A directory is skipped; a FIFO, device or socket is read (and refused), so it is an error naming it, not absent.
+        if (st === null || st.isDirectory()) continue;
         const parsed = parseSystemdConf(await ctx.host.readFile(f), f);
         pushAll(entries, parsed.entries);
         pushAll(problems, parsed.problems.slice(0, 5).map((p) => ({ file: f, line: p.line, detail: `unparsed line: ${p.message}` })));

@@ -6,13 +6,19 @@
  * to a FIFO, a device or a link out of the root are `error` naming the path, never opened.
  */
 import fc from "fast-check";
-import { mkdir, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { globComponentMatcher, globComponentToRegExp, HostRoot, MAX_GLOB_PATHS } from "../../../src/host/host-root.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
 import pamProbe from "../../../src/probes/pam.js";
 import sudoersProbe from "../../../src/probes/sudoers.js";
+import rsyslogProbe from "../../../src/probes/rsyslog-conf.js";
+import firewallProbe from "../../../src/probes/firewall.js";
+import systemdConfProbe from "../../../src/probes/systemd-conf.js";
+import auditRulesProbe from "../../../src/probes/audit-rules.js";
+import limitsProbe from "../../../src/probes/security-limits.js";
 import { MAX_PAM_STACK_LINES } from "../../../src/probes/kit/pam-stack.js";
 
 afterAll(cleanupFixtures);
@@ -91,5 +97,42 @@ describe("include graphs: cycles end, fan-out and file count are capped with an 
     const why = "cannot read /etc/sudoers.d/f253: more than 256 files included (the include cap), not read";
     expect(many.unknown?.usePty).toBe(why);
     expect(many.value.files).toHaveLength(256);
+  }, GUARD);
+});
+
+describe("includes that lead to a FIFO or out of the root: error naming the path, never opened", () => {
+  // Each probe reads a configuration whose include (or drop-in) names `target`.
+  const at = (root: string) => probeContext(root);
+  // [name, files including `t`, collect, the path the error names when `t` is reached through a link (else `t`)]
+  const table: [string, (t: string) => Record<string, string | { symlink: string }>, (root: string) => Promise<{ unknown?: Record<string, string> | undefined }>, string?][] = [
+    ["sudoers @include", (t) => ({ "etc/sudoers": `@include ${t}\nDefaults use_pty\n` }), (r) => sudoersProbe.collect(at(r), sudoersProbe.params.parse({}))],
+    ["sudoers @includedir entry", (t) => ({ "etc/sudoers": "@includedir /etc/sudoers.d\n", "etc/sudoers.d/x": { symlink: t } }), (r) => sudoersProbe.collect(at(r), sudoersProbe.params.parse({})), "/etc/sudoers.d/x"],
+    ["PAM @include", (t) => ({ "etc/pam.d/sshd": `@include ${t}\nauth required pam_unix.so\n` }), (r) => pamProbe.collect(at(r), pamProbe.params.parse({ service: "sshd" }))],
+    ["PAM substack", (t) => ({ "etc/pam.d/sshd": `auth substack ${t}\n` }), (r) => pamProbe.collect(at(r), pamProbe.params.parse({ service: "sshd" }))],
+    ["rsyslog $IncludeConfig", (t) => ({ "etc/rsyslog.conf": `$IncludeConfig ${t}\n` }), (r) => rsyslogProbe.collect(at(r), rsyslogProbe.params.parse({}))],
+    ["rsyslog include() glob", (t) => ({ "etc/rsyslog.conf": 'include(file="/etc/rsyslog.d/*.conf")\n', "etc/rsyslog.d/x.conf": { symlink: t } }), (r) => rsyslogProbe.collect(at(r), rsyslogProbe.params.parse({})), "/etc/rsyslog.d/x.conf"],
+    ["nft include", (t) => ({ "etc/nftables.conf": `include "${t}"\ntable inet f {\n}\n` }), (r) => firewallProbe.collect(at(r), firewallProbe.params.parse({ backend: "nftables" }))],
+    ["journald.conf.d drop-in", (t) => ({ "etc/systemd/journald.conf": "[Journal]\n", "etc/systemd/journald.conf.d/x.conf": { symlink: t } }), (r) => systemdConfProbe.collect(at(r), systemdConfProbe.params.parse({ file: "journald.conf", section: "Journal", key: "Storage" })), "/etc/systemd/journald.conf.d/x.conf"],
+    ["audit rules.d", (t) => ({ "etc/audit/rules.d/x.rules": { symlink: t } }), (r) => auditRulesProbe.collect(at(r), auditRulesProbe.params.parse({})), "/etc/audit/rules.d/x.rules"],
+    ["limits.d", (t) => ({ "etc/security/limits.conf": "* hard core 0\n", "etc/security/limits.d/x.conf": { symlink: t } }), (r) => limitsProbe.collect(at(r), limitsProbe.params.parse({ item: "core" })), "/etc/security/limits.d/x.conf"],
+  ];
+
+  it.each(table)("%s → a FIFO: error naming it, no blocking open", async (_n, files, collect, named) => {
+    const root = await fixtureRoot({ ...files("/etc/fifo"), "etc/keep": "" });
+    expect(spawnSync("mkfifo", [path.join(root, "etc/fifo")]).status).toBe(0);
+    const f = await collect(root);
+    const why = Object.values(f.unknown ?? {})[0];
+    expect(why).toContain(`${named ?? "/etc/fifo"}: ${named ?? "/etc/fifo"} is not a regular file`);
+  }, GUARD);
+
+  it.each(table)("%s → a link climbing out of the root: error naming it, the outside file not read", async (_n, files, collect, named) => {
+    const outside = await fixtureRoot({ "secret.txt": "Defaults use_pty\nauth required pam_outside.so\n" });
+    const root = await fixtureRoot({ ...files("/etc/escape"), "etc/keep": "" });
+    await symlink(path.relative(path.join(root, "etc"), path.join(outside, "secret.txt")), path.join(root, "etc/escape"));
+    const f = await collect(root);
+    const why = Object.values(f.unknown ?? {})[0];
+    expect(why).toContain(named ?? "/etc/escape");
+    expect(why).toMatch(/climbs above|points outside/);
+    expect(JSON.stringify(f)).not.toContain("pam_outside");
   }, GUARD);
 });
