@@ -58,6 +58,16 @@ export const DEBIAN_RULES: Record<RuleItem, string[]> = {
   ],
 };
 
+/** RHEL 9 v2.0.0: the network files of RHEL (sysconfig, NetworkManager, hostname) and SELinux's policy as the MAC. */
+export const RHEL_RULES: Record<RuleItem, string[]> = {
+  ...DEBIAN_RULES,
+  network: [
+    ...DEBIAN_RULES.network.slice(0, 5).filter((l) => !l.includes("/etc/networks")),
+    ...["/etc/hostname", "/etc/sysconfig/network", "/etc/sysconfig/network-scripts/", "/etc/NetworkManager"].map((p) => `-w ${p} -p wa -k system-locale`),
+  ],
+  mac: ["-w /etc/selinux -p wa -k MAC-policy", "-w /usr/share/selinux -p wa -k MAC-policy"],
+};
+
 export const RULES_FILE = "etc/audit/rules.d/50-cis.rules";
 export const FINALIZE_FILE = "etc/audit/rules.d/99-finalize.rules";
 

@@ -10,14 +10,18 @@ import type { FixtureSpec } from "../../helpers/fixture-root.js";
 import { AUDITD_CONF, RULES_FILE, auditFiles, auditRulesSpec, grubWith, type RuleItem } from "../../helpers/audit-fixtures.js";
 import { enabled, unitFile, type Case } from "./cis-linux-cases.js";
 
-export { DEBIAN_RULES, auditRulesSpec, type RuleItem } from "../../helpers/audit-fixtures.js";
+export { DEBIAN_RULES, RHEL_RULES, auditRulesSpec, type RuleItem } from "../../helpers/audit-fixtures.js";
 
 /** The pack's ids for the auditd items (Debian 12 6.2.x). */
 export interface AuditIds {
   /** Section prefix: "6.2" on Debian 12 (6.2.1.1 packages … 6.2.4.10 tools' group). */
   sec: string;
-  /** Packages: auditd and the dispatcher plugins (Debian/Ubuntu: auditd, audispd-plugins). */
+  /** Packages: auditd and the dispatcher plugins (Debian/Ubuntu: auditd, audispd-plugins; RHEL: audit, audit-libs). */
   pkgs: [string, string];
+  /** <sec>.1.x after the packages (1): Debian and Ubuntu number the service 2, audit=1 3, the backlog 4; RHEL 9: 4, 2, 3. */
+  svc: { service: string; auditArg: string; backlog: string };
+  /** <sec>.4.x of the audit logs: Debian and Ubuntu number their mode 1, owner 2, group 3, the directory 4; RHEL 9: 2, 3, 4, 1. */
+  logs: { mode: string; owner: string; group: string; dir: string };
   /** Rules items by their number under <sec>.3 (6.2.3.1 = scope …). */
   rules: Record<RuleItem, string>;
   /** GRUB's generated configuration (the bootloader probe reads it). */
@@ -27,12 +31,25 @@ export interface AuditIds {
 export const DEBIAN_AUDIT_IDS: AuditIds = {
   sec: "6.2",
   pkgs: ["auditd", "audispd-plugins"],
+  svc: { service: "2", auditArg: "3", backlog: "4" },
+  logs: { mode: "1", owner: "2", group: "3", dir: "4" },
   grubCfg: "boot/grub/grub.cfg",
   rules: {
     scope: "1", userEmulation: "2", sudoLog: "3", time: "4", network: "5", access: "7", identity: "8", permMod: "9", mounts: "10",
     session: "11", logins: "12", delete: "13", mac: "14", chcon: "15", setfacl: "16", chacl: "17", usermod: "18", modules: "19",
   },
 };
+
+/** RHEL 9 v2.0.0 6.3: the same items, its own order in 6.3.1 and 6.3.4, its packages and boot loader path. */
+export const RHEL_AUDIT_IDS: AuditIds = {
+  ...DEBIAN_AUDIT_IDS,
+  sec: "6.3",
+  pkgs: ["audit", "audit-libs"],
+  svc: { service: "4", auditArg: "2", backlog: "3" },
+  logs: { mode: "2", owner: "3", group: "4", dir: "1" },
+  grubCfg: "boot/grub2/grub.cfg",
+};
+
 
 const notInstalled = (pkg: string): Evidence => ({ file: "/var/lib/dpkg/status", package: pkg });
 const RULES_EVIDENCE: Evidence[] = ["10-base-config.rules", "50-cis.rules", "99-finalize.rules"].map((f) => ({ file: `/etc/audit/rules.d/${f}` }));
@@ -55,17 +72,17 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
     { id: `${s}.1.1`, label: "not installed", spec: {}, want: { status: "fail", message: "installed is false, expected true", evidence: [notInstalled(auditd)] } },
     { id: `${s}.1.1-${plugins}`, label: "installed", pkgs: [plugins], spec: {}, want: { status: "pass" } },
     { id: `${s}.1.1-${plugins}`, label: "not installed", spec: {}, want: { status: "fail", message: "installed is false, expected true", evidence: [notInstalled(plugins)] } },
-    { id: `${s}.1.2`, label: "enabled", spec: enabled("auditd.service"), want: { status: "pass" } },
+    { id: `${s}.1.${ids.svc.service}`, label: "enabled", spec: enabled("auditd.service"), want: { status: "pass" } },
     {
-      id: `${s}.1.2`, label: "installed, not enabled", spec: unitFile("auditd.service"),
+      id: `${s}.1.${ids.svc.service}`, label: "installed, not enabled", spec: unitFile("auditd.service"),
       want: { status: "fail", message: "enabled is false, expected true", evidence: [{ unit: "auditd.service", file: "/lib/systemd/system/auditd.service" }] },
     },
-    { id: `${s}.1.3`, label: "audit=1 on the kernel line", spec: grubWith(ids.grubCfg, "quiet audit=1 audit_backlog_limit=8192"), want: { status: "pass" } },
-    { id: `${s}.1.3`, label: "no audit=1", spec: grubWith(ids.grubCfg, "quiet audit_backlog_limit=8192"), want: { status: "fail", message: `entries is 1 of 1 not matching: /${ids.grubCfg}:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: args contains audit=1` } },
-    { id: `${s}.1.3`, label: "no GRUB", spec: {}, want: { status: "skip", message: "no GRUB configuration under this root (another boot loader, or a container image)" } },
-    { id: `${s}.1.4`, label: "audit_backlog_limit=8192", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=8192"), want: { status: "pass" } },
-    { id: `${s}.1.4`, label: "audit_backlog_limit=65536", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=65536"), want: { status: "pass" } },
-    { id: `${s}.1.4`, label: "audit_backlog_limit=4096", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=4096"), want: { status: "fail", message: `entries is 1 of 1 not matching: /${ids.grubCfg}:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: params.audit_backlog_limit >= 8192` } },
+    { id: `${s}.1.${ids.svc.auditArg}`, label: "audit=1 on the kernel line", spec: grubWith(ids.grubCfg, "quiet audit=1 audit_backlog_limit=8192"), want: { status: "pass" } },
+    { id: `${s}.1.${ids.svc.auditArg}`, label: "no audit=1", spec: grubWith(ids.grubCfg, "quiet audit_backlog_limit=8192"), want: { status: "fail", message: `entries is 1 of 1 not matching: /${ids.grubCfg}:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: args contains audit=1` } },
+    { id: `${s}.1.${ids.svc.auditArg}`, label: "no GRUB", spec: {}, want: { status: "skip", message: "no GRUB configuration under this root (another boot loader, or a container image)" } },
+    { id: `${s}.1.${ids.svc.backlog}`, label: "audit_backlog_limit=8192", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=8192"), want: { status: "pass" } },
+    { id: `${s}.1.${ids.svc.backlog}`, label: "audit_backlog_limit=65536", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=65536"), want: { status: "pass" } },
+    { id: `${s}.1.${ids.svc.backlog}`, label: "audit_backlog_limit=4096", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=4096"), want: { status: "fail", message: `entries is 1 of 1 not matching: /${ids.grubCfg}:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: params.audit_backlog_limit >= 8192` } },
     { id: `${s}.2.1`, label: "max_log_file = 8", spec: conf("max_log_file", "8"), want: { status: "pass" } },
     { id: `${s}.2.1`, label: "not set", spec: conf("max_log_file", null), want: { status: "fail", message: "value is (not set), expected > 0", evidence: [{ file: "/etc/audit/auditd.conf" }] } },
     { id: `${s}.2.2`, label: "keep_logs", spec: conf("max_log_file_action", "keep_logs"), want: { status: "pass" } },
@@ -101,15 +118,15 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
   const LOG = "/var/log/audit/audit.log";
   const R = `/${RULES_FILE}`;
   const P = "/etc/audit/plugins.d/af_unix.conf";
-  for (const id of ["4.1", "4.2", "4.3", "4.4", "4.5", "4.5-rules.d", "4.5-plugins.d", "4.6", "4.6-rules.d", "4.6-plugins.d", "4.7", "4.7-rules.d", "4.7-plugins.d", "4.8", "4.9", "4.10"]) {
+  for (const id of [`4.${ids.logs.mode}`, `4.${ids.logs.owner}`, `4.${ids.logs.group}`, `4.${ids.logs.dir}`, "4.5", "4.5-rules.d", "4.5-plugins.d", "4.6", "4.6-rules.d", "4.6-plugins.d", "4.7", "4.7-rules.d", "4.7-plugins.d", "4.8", "4.9", "4.10"]) {
     cases.push({ id: `${s}.${id}`, label: "as the packages install them", spec: { ...files, ...auditRulesSpec(rules) }, want: { status: "pass" } });
   }
   const rulesFile = (o: object): FixtureSpec => ({ [RULES_FILE]: { content: "-w /etc/sudoers -p wa -k scope\n", mode: 0o640, uid: 0, gid: 0, ...o } });
   cases.push(
-    fail(`${s}.4.1`, "audit.log 0644", auditFiles({ log: { mode: 0o644 } }), every(LOG, 1, "mode 0640 or more restrictive")),
-    fail(`${s}.4.2`, "audit.log owned by daemon", auditFiles({ log: { uid: 1 } }), every(LOG, 1, "owner = root")),
-    fail(`${s}.4.3`, "audit.log group daemon", auditFiles({ log: { gid: 1 } }), every(LOG, 1, "group one of [root, adm]")),
-    fail(`${s}.4.4`, "/var/log/audit 0755", auditFiles({ logDir: { mode: 0o755 } }), "mode is 0755, expected 0750 or more restrictive"),
+    fail(`${s}.4.${ids.logs.mode}`, "audit.log 0644", auditFiles({ log: { mode: 0o644 } }), every(LOG, 1, "mode 0640 or more restrictive")),
+    fail(`${s}.4.${ids.logs.owner}`, "audit.log owned by daemon", auditFiles({ log: { uid: 1 } }), every(LOG, 1, "owner = root")),
+    fail(`${s}.4.${ids.logs.group}`, "audit.log group daemon", auditFiles({ log: { gid: 1 } }), every(LOG, 1, "group one of [root, adm]")),
+    fail(`${s}.4.${ids.logs.dir}`, "/var/log/audit 0755", auditFiles({ logDir: { mode: 0o755 } }), "mode is 0755, expected 0750 or more restrictive"),
     fail(`${s}.4.5`, "auditd.conf 0644", auditFiles({ conf: { mode: 0o644 } }), every("/etc/audit/auditd.conf", 3, `any(${TOP}; mode 0640 or more restrictive)`)),
     fail(`${s}.4.5-rules.d`, "a rules file 0644", rulesFile({ mode: 0o644 }), every(R, 1, "mode 0640 or more restrictive")),
     fail(`${s}.4.5-plugins.d`, "a plugin 0644", auditFiles({ plugin: { mode: 0o644 } }), every(P, 1, "mode 0640 or more restrictive")),
@@ -161,4 +178,9 @@ export function debianRuleMessages(count = 55): RuleMessages {
     usermod: m([execRule("/usr/sbin/usermod")]),
     modules: m(["init_module", "finit_module", "delete_module"].map((sc) => sysRule("b64", sc, U))),
   };
+}
+
+/** RHEL 9: 57 rules (seven network watches), the MAC watches on SELinux's policy. */
+export function rhelRuleMessages(): RuleMessages {
+  return { ...debianRuleMessages(56), mac: missing(56, [watchRule("/etc/selinux")]) };
 }

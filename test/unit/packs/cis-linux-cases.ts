@@ -382,7 +382,8 @@ export function linuxCases(distro: Distro): Case[] {
   cases.push(...bootloaderCases("/boot/grub/grub.cfg"));
   cases.push(...apparmorCases());
   cases.push(...gdmCases({ sec: "1.7", pkg: "gdm3", confDir: "etc/gdm3" }), ...networkDeviceCases());
-  if (distro === "debian") cases.push(...auditdCases(DEBIAN_AUDIT_IDS, DEBIAN_RULES, debianRuleMessages()));
+  // System auditing: 6.2 in Debian 12 and Ubuntu 24.04 (the same items), 6.3 in Ubuntu 22.04 v2.0.0.
+  cases.push(...auditdCases(D ? DEBIAN_AUDIT_IDS : { ...DEBIAN_AUDIT_IDS, sec: "6.3" }, DEBIAN_RULES, debianRuleMessages()));
   return cases;
 }
 

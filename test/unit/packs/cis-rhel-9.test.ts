@@ -33,6 +33,7 @@ import { bannerCases, coredumpCases, partitionCases, sysctlOneOfCases } from "./
 import { gdmCases, networkDeviceCases } from "./cis-linux-cases-desktop.js";
 import { rhelFirewallCases } from "./cis-linux-cases-firewall.js";
 import { aideCases, bootloaderCases, journaldCases, logfileCases, manualLoggingCases, rsyslogCases } from "./cis-linux-cases-logging.js";
+import { RHEL_AUDIT_IDS, RHEL_RULES, auditdCases, rhelRuleMessages } from "./cis-linux-cases-audit.js";
 
 const PACK = "cis-rhel-9";
 const RPM_DB = "/var/lib/rpm";
@@ -173,6 +174,8 @@ function rhelCases(): RhelCase[] {
     ...aideCases({ installed: "6.1.1", regular: "6.1.2", auditTools: "6.1.3" }, "aidecheck.timer", "/etc/aide.conf"),
     ...bootloaderCases("/boot/grub2/grub.cfg"),
   ])));
+  // 6.3 System Auditing (Level 2): Debian 12's 6.2 items under RHEL 9's numbers, packages and paths.
+  cases.push(...rpmEvidence(shared(auditdCases(RHEL_AUDIT_IDS, RHEL_RULES, rhelRuleMessages()))));
   cases.push(...gpgcheckCases());
   cases.push(...cryptoCases());
   cases.push(...shared([...gdmCases({ sec: "1.8", pkg: "gdm", confDir: "etc/gdm" }), ...networkDeviceCases()]));
