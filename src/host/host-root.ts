@@ -539,13 +539,6 @@ function waitsForNothing(rel: string): boolean {
   return parts[0] === "sys" && parts.length > 1;
 }
 
-/**
- * One buffer for every synchronous procfs read whose size stat does not tell: nothing
- * interleaves a synchronous read, and the text is copied out of it (no 16 KiB of garbage
- * per read for a value of a few bytes).
- */
-let procScratch: Buffer | undefined;
-
 /** readProcfsCapped with open and read made synchronously too (waitsForNothing entries only). */
 function readProcfsCappedSync(real: string, shown: string, maxBytes: number): string {
   const pre = fs.lstatSync(real);
@@ -554,8 +547,7 @@ function readProcfsCappedSync(real: string, shown: string, maxBytes: number): st
   try {
     const st = fs.fstatSync(fd);
     checkOpened(pre, st, shown, maxBytes);
-    procScratch ??= Buffer.allocUnsafe(UNKNOWN_SIZE_BUFFER);
-    return readAllSync(st.size, maxBytes, shown, (buf, at) => fs.readSync(fd, buf, at, buf.length - at, null), procScratch);
+    return readAllSync(st.size, maxBytes, shown, (buf, at) => fs.readSync(fd, buf, at, buf.length - at, null));
   } finally {
     fs.closeSync(fd);
   }
@@ -606,31 +598,59 @@ function checkOpened(pre: Stats, st: Stats, shown: string, maxBytes: number): vo
 /** Read to EOF into one buffer of the file's size + 1 (grown by doubling), as UTF-8. */
 async function readAll(size: number, maxBytes: number, shown: string, read: (buf: Buffer, at: number) => Promise<number>): Promise<string> {
   const into = new ReadBuffer(size, maxBytes, shown);
-  while (into.add(await read(into.room(), into.total)));
-  return into.text();
+  try {
+    while (into.add(await read(into.room(), into.total)));
+    return into.text();
+  } finally {
+    into.release();
+  }
 }
 
 /** readAll with a synchronous read. */
-function readAllSync(size: number, maxBytes: number, shown: string, read: (buf: Buffer, at: number) => number, scratch?: Buffer): string {
-  const into = new ReadBuffer(size, maxBytes, shown, scratch);
-  while (into.add(read(into.room(), into.total)));
-  return into.text();
+function readAllSync(size: number, maxBytes: number, shown: string, read: (buf: Buffer, at: number) => number): string {
+  const into = new ReadBuffer(size, maxBytes, shown);
+  try {
+    while (into.add(read(into.room(), into.total)));
+    return into.text();
+  } finally {
+    into.release();
+  }
 }
+
+/**
+ * Spare first buffers for reads whose size stat does not tell (procfs, sysfs: a value of a
+ * few bytes, a socket table), each taken by one read and handed back after it (its text is
+ * copied out). The drift agent makes ~35 such reads every poll round; a new 16 KiB buffer
+ * apiece was garbage its idle heap kept collecting.
+ */
+const spareBuffers: Buffer[] = [];
+const MAX_SPARE_BUFFERS = 4;
 
 /** One buffer of the file's size + 1, doubled when the file is longer than stat said. */
 class ReadBuffer {
   private buf: Buffer;
   total = 0;
 
+  /** The spare buffer this read took (handed back by release()). */
+  private spare: Buffer | undefined;
+
   constructor(
     size: number,
     private readonly maxBytes: number,
     private readonly shown: string,
-    /** A buffer to read into first instead of a new one (the text is copied out of it). */
-    scratch?: Buffer,
   ) {
-    const first = Math.min(maxBytes + 1, size > 0 ? size + 1 : UNKNOWN_SIZE_BUFFER);
-    this.buf = scratch && scratch.length >= first ? scratch : Buffer.allocUnsafe(first);
+    if (size <= 0 && maxBytes + 1 >= UNKNOWN_SIZE_BUFFER) {
+      this.spare = spareBuffers.pop() ?? Buffer.allocUnsafe(UNKNOWN_SIZE_BUFFER);
+      this.buf = this.spare;
+    } else {
+      this.buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, size > 0 ? size + 1 : UNKNOWN_SIZE_BUFFER));
+    }
+  }
+
+  /** Done with the buffer (after text()): a spare one goes back for the next read. */
+  release(): void {
+    if (this.spare && spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(this.spare);
+    this.spare = undefined;
   }
 
   /** The buffer to read into at `total` (grown when full). */

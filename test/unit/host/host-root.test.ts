@@ -160,8 +160,9 @@ describe("HostRoot: synchronous calls only where every filesystem is local", () 
 });
 
 describe("HostRoot: the live procfs", () => {
-  // Kernel tunables are read synchronously through one reused buffer (they wait for no
-  // process's locks); socket tables and a process's own files through the thread pool.
+  // Kernel tunables are read synchronously (they wait for no process's locks); socket tables
+  // and a process's own files through the thread pool. Entries whose size stat does not
+  // tell start in a spare 16 KiB buffer that goes back to a small pool after each read.
   const host = new HostRoot({ root: "/", proc: "/proc", mounts: new MountView() });
   const fsRead = (rel: string) => readFileSync(path.join("/proc", rel), "utf8");
 
@@ -187,6 +188,12 @@ describe("HostRoot: the live procfs", () => {
     } finally {
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     }
+  });
+
+  it("reads made at once each get their own buffer: every text exact", async () => {
+    const rels = ["self/cmdline", "self/comm", "self/limits", "self/cgroup", "self/oom_score_adj", "sys/kernel/ostype", "self/cmdline", "self/limits"];
+    const texts = await Promise.all([...rels, ...rels].map((rel) => host.procRead(rel)));
+    expect(texts).toEqual([...rels, ...rels].map(fsRead));
   });
 
   it("a tunable over the read limit is refused, as any read", async () => {
