@@ -298,7 +298,7 @@ async function idleAgent(name, args) {
   return { pid: a.child.pid, metrics: () => metrics(a.base), stop: a.stop };
 }
 
-console.log(quiet ? "idle: each agent alone in a private network and PID namespace (its own sockets and processes), on this host's /" : "idle: agents on this host as it is (not root: no private namespaces)");
+if (!ONLY || ONLY === "idle") console.log(quiet ? "idle: each agent alone in a private network and PID namespace (its own sockets and processes), on this host's /" : "idle: agents on this host as it is (not root: no private namespaces)");
 for (const [name, args] of !ONLY || ONLY === "idle" ? [["drift on", []], ["drift off", ["--no-drift"]]] : []) {
   const a = await idleAgent(name.replace(" ", "-"), args);
   try {
