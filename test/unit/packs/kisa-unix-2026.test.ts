@@ -5,13 +5,21 @@
  * guide changed them (/etc/hosts 644, /etc/shadow 400, cron files 640): those cases say so.
  * Fixture files are chowned, so this runs as root (as the other pack tests).
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../../src/engine/result.js";
 import { selectChecks } from "../../../src/engine/select.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import { loadPacks } from "../../../src/packs/load.js";
 import { loadSelection } from "../../../src/packs/selection.js";
+import { validateFix } from "../../../src/remediation/index.js";
+import { applyPlan } from "../../../src/remediation/apply.js";
+import { RunStore } from "../../../src/remediation/journal.js";
+import { planRemediation } from "../../../src/remediation/plan.js";
 import { BENCHMARKS_DIR, loadShippedPacks, runCheckOn } from "../../helpers/check-fixture.js";
-import { cleanupFixtures, type FixtureSpec } from "../../helpers/fixture-root.js";
+import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
 import { accounts, expectCase, fail, owned, PAM_AUTH, PAM_PW, pass, PASSWD_LINES, permCases, SHADOW_LINES, skip, sockets, type Case } from "./kisa-cases.js";
 import { enabled, enabledEvidence, unitFile } from "./cis-linux-cases.js";
 
@@ -330,6 +338,39 @@ describe("kisa-unix-2026: the whole 2026 list, each item with its fixtures and r
       const kisa = c.references.kisa ?? [];
       expect([c.id, kisa[0]]).toEqual([c.id, { edition: 2026, id: base }]);
       expect([c.id, [...new Set(kisa.slice(1).map((k) => k.edition))]]).toEqual([c.id, NEW_IN_2026.has(base) ? [] : [2021]]);
+    }
+  });
+});
+
+/** The checks with a typed fix, and the fix each applies. */
+const FIXED = {
+  "U-16": "file-mode", "U-18": "file-mode", "U-19": "file-mode", "U-20": "file-mode", "U-20.xinetd": "file-mode", "U-20.systemd": "file-mode",
+  "U-21": "file-mode", "U-21.syslog": "file-mode", "U-22": "file-mode", "U-37": "file-mode", "U-40.perm": "file-mode", "U-56": "file-mode", "U-63": "file-mode",
+  "U-39": "service-disable", "U-41": "service-disable", "U-42": "service-disable", "U-42.socket": "service-disable",
+  "U-43": "service-disable", "U-43.ypbind": "service-disable", "U-58": "service-disable",
+};
+
+describe("kisa-unix-2026: typed fixes", () => {
+  it("the checks with a fix are the listed ones", async () => {
+    const loaded = await loadPacks([packsDir], { validateFix });
+    expect(loaded.errors).toEqual([]);
+    const withFix = loaded.packs.flatMap((p) => p.checks).filter((c) => c.fix).map((c) => [c.id, c.fix?.action]);
+    expect(Object.fromEntries(withFix)).toEqual(FIXED);
+  });
+
+  it.each(Object.keys(FIXED))("%s: applied to its first fail fixture (offline root), the re-scan passes", async (id) => {
+    const loaded = await loadPacks([packsDir], { validateFix });
+    const checks = selectChecks(loaded.packs, { checks: [`${PACK}/${id}`] });
+    const failing = CASES.find((c) => c.id === id && c.want.status === "fail");
+    if (!failing) throw new Error(`no fail fixture for ${id}`);
+    const host = new HostRoot({ root: await fixtureRoot(failing.spec) });
+    const stateDir = await mkdtemp(path.join(tmpdir(), "nodeward-kisa-fix-"));
+    try {
+      const plan = await planRemediation({ host, checks });
+      const result = await applyPlan({ plan, store: new RunStore(stateDir) });
+      expect([result.status, result.rescan.map((r) => r.status)]).toEqual(["complete", ["pass"]]);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
     }
   });
 });
