@@ -24,6 +24,7 @@ import { describeError } from "../errors.js";
 import { initProcPath } from "../host/running-system.js";
 import { findExecutable } from "./kit/executable.js";
 import { includeReader } from "./kit/include-reader.js";
+import { ipv6Status } from "./kit/ipv6-status.js";
 import { readText } from "./kit/read.js";
 import { runningSystem } from "./kit/shared.js";
 import { readsAnd } from "./kit/watch.js";
@@ -96,6 +97,8 @@ export interface FirewallFact extends Partial<RulesetSummary> {
   zonesAllow?: string[];
   /** firewalld: the lo interface is in the trusted zone. */
   loopbackTrusted?: boolean;
+  /** IPv6 is enabled (kernel command line, disable_ipv6 sysctls; boot configuration offline). */
+  ipv6Enabled?: boolean;
   /** Listening ports (not on loopback) that no input rule accepts: `8080/tcp`. */
   portsWithoutRule?: string[];
   installed?: string[];
@@ -519,7 +522,35 @@ async function firewalld(ctx: ProbeContext): Promise<Fact<FirewallFact>> {
     Object.assign(value, facts);
     pushAll(evidence, ev);
   }
+  await withIpv6(ctx, value, gaps, evidence);
   return withGaps({ value, evidence }, gaps);
+}
+
+/**
+ * CIS judges the IPv6 firewall items only where IPv6 is enabled: `ipv6Enabled` says which
+ * (ip6tables items apply on it), and the ::1 anti-spoofing fact is not applicable where IPv6
+ * is disabled. Where that cannot be observed, a missing ::1 rule is unknown, never a fail or
+ * a pass; a present one stands.
+ */
+async function withIpv6(ctx: ProbeContext, value: FirewallFact, gaps: Gaps, evidence: Evidence[]): Promise<void> {
+  const st = await ipv6Status(ctx);
+  if ("unknown" in st) {
+    gaps.unknown["ipv6Enabled"] = st.unknown;
+    if (value.loopbackSpoofDrop6 === false) {
+      delete value.loopbackSpoofDrop6;
+      gaps.unknown["loopbackSpoofDrop6"] = `no ::1 drop rule, and ${st.unknown}`;
+    }
+    return;
+  }
+  value.ipv6Enabled = st.enabled;
+  pushAll(evidence, st.evidence);
+  if (!st.enabled) {
+    if (value.loopbackSpoofDrop6 !== undefined || gaps.unknown["loopbackSpoofDrop6"] !== undefined) {
+      delete value.loopbackSpoofDrop6;
+      delete gaps.unknown["loopbackSpoofDrop6"];
+      gaps.notApplicable["loopbackSpoofDrop6"] = `${st.why}: CIS asks for the ::1 rule only where IPv6 is enabled`;
+    }
+  }
 }
 
 // --- the probe ----------------------------------------------------------------------------
@@ -571,6 +602,7 @@ async function ruleset(ctx: ProbeContext, backend: RulesetBackend): Promise<Fact
       }
     }
   }
+  await withIpv6(ctx, value, gaps, evidence);
   return withGaps({ value, evidence }, gaps);
 }
 
@@ -581,7 +613,7 @@ export default defineProbe({
     backend: z.enum(BACKENDS).optional().describe("Ruleset to summarise (firewalld: its zones); without it, which utilities are installed and in use."),
     prefer: z.enum(["ufw", "nftables", "iptables", "firewalld"]).optional().describe("Inventory: the utility judged when none is in use (the site's choice)."),
   })),
-  fields: ["backend", "view", ...PERSISTED_FIELDS, ...RULESET_FIELDS, "portsWithoutRule", ...FIREWALLD_FIELDS.filter((f) => !f.startsWith("loopbackSpoof")), ...INVENTORY_FIELDS],
+  fields: ["backend", "view", ...PERSISTED_FIELDS, ...RULESET_FIELDS, "portsWithoutRule", "ipv6Enabled", ...FIREWALLD_FIELDS.filter((f) => !f.startsWith("loopbackSpoof")), ...INVENTORY_FIELDS],
   /** Packages, unit files and ruleset files by what was read; the live ruleset only by the safety net; listening sockets polled. */
   watch(_p, seen) {
     const sockets = seen.reads.proc.filter((p) => /(^|\/)net\/(tcp|udp)6?$/.test(p));

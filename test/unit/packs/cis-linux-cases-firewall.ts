@@ -57,6 +57,10 @@ const UFW_FILES: FixtureSpec = {
 
 const prefer = (utility: string) => ({ "firewall-utility": utility });
 
+/** IPv6 disabled at boot, as CIS's remediation for 3.1.1 does it. */
+const IPV6_OFF: FixtureSpec = { "etc/default/grub": 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX="ipv6.disable=1"\n' };
+const IPV6_SKIP = "IPv6 is disabled on this host (see the evidence: ipv6.disable=1, or disable_ipv6 = 1 for all and default): CIS applies the ip6tables items only where IPv6 is enabled";
+
 /**
  * Checks whose fact exists only on the live host (the listening sockets against the live
  * ruleset): an offline root skips them, a mounted running host cannot read its live ruleset
@@ -213,6 +217,23 @@ export function firewallCases(numbering: Numbering): Case[] {
     },
     { id: "4.4.3.3", label: "established rules shown for review", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v6": RULES("DROP", "::1") }, want: { status: "manual" } },
     ...liveOnlyCases("4.4.3.4", { pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v6": RULES("DROP", "::1") } }),
+
+    // ---------------------------------------------------------------- IPv6 disabled
+    // CIS applies the IPv6 items only where IPv6 is enabled: the ip6tables items skip, and the
+    // loopback items do not ask for the ::1 rule.
+    ...["4.4.3.1", "4.4.3.2", "4.4.3.3", "4.4.3.4"].map((n): Case => ({
+      id: n, label: "IPv6 disabled (ipv6.disable=1 in GRUB_CMDLINE_LINUX): skips", pkgs: ["iptables-persistent"], spec: { ...IPT, ...IPV6_OFF },
+      want: { status: "skip", message: IPV6_SKIP },
+    })),
+    {
+      id: "4.3.6", label: "IPv6 disabled: no ::1 drop rule needed", pkgs: ["nftables"],
+      spec: { ...NFT, ...IPV6_OFF, "etc/nftables.conf": NFT_CONF.replace("    ip6 saddr ::1 counter drop\n", "") }, want: { status: "pass" },
+    },
+    {
+      id: "4.2.4", label: "IPv6 disabled (both disable_ipv6 sysctls): no ::1 deny rule needed", pkgs: ["ufw"],
+      spec: { ...UFW, ...UFW_FILES, "etc/ufw/user6.rules": "*filter\nCOMMIT\n", "etc/sysctl.d/60-ipv6.conf": "net.ipv6.conf.all.disable_ipv6 = 1\nnet.ipv6.conf.default.disable_ipv6 = 1\n" },
+      want: { status: "pass" },
+    },
   ];
   // Ubuntu 22.04 v2.0.0 has no 4.1.1 (single utility).
   return cases.filter((c) => numbering === "debian" || c.id !== "4.1.1").map((c) => ({ ...c, id: id(c.id) }));
@@ -270,6 +291,16 @@ export function rhelFirewallCases(): Case[] {
       id: "4.2.2", label: "the rule in a zone no traffic reaches (drop, no interface)", pkgs: ["nftables", "firewalld"],
       spec: { ...FIREWALLD, ...SHIPPED_ZONES, "etc/firewalld/zones/drop.xml": ZONE(SPOOF_RULES.join(""), ' target="DROP"') },
       want: { status: "fail", message: "loopbackSpoofDrop is false, expected true; loopbackSpoofDrop6 is false, expected true" },
+    },
+    {
+      id: "4.2.2", label: "IPv6 disabled: the ipv4 rule is enough", pkgs: ["nftables", "firewalld"],
+      spec: { ...FIREWALLD, ...SHIPPED_ZONES, ...IPV6_OFF, "etc/firewalld/zones/trusted.xml": ZONE(`  <interface name="lo"/>\n${SPOOF_RULES[0] ?? ""}`, ' target="ACCEPT"') },
+      want: { status: "pass" },
+    },
+    {
+      id: "4.2.2", label: "IPv6 enabled: the ipv4 rule alone fails", pkgs: ["nftables", "firewalld"],
+      spec: { ...FIREWALLD, ...SHIPPED_ZONES, "etc/firewalld/zones/trusted.xml": ZONE(`  <interface name="lo"/>\n${SPOOF_RULES[0] ?? ""}`, ' target="ACCEPT"') },
+      want: { status: "fail", message: "loopbackSpoofDrop6 is false, expected true" },
     },
     {
       id: "4.2.2", label: "firewalld chosen, not installed: skips citing 4.1.2", pkgs: ["nftables"], spec: CIS_ZONES,

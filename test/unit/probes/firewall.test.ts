@@ -17,7 +17,7 @@ afterAll(cleanupFixtures);
 const RULESET_ONLY = "a ruleset field: the inventory (no backend) does not summarise rules";
 const INVENTORY_ONLY = "an inventory field: a backend's ruleset fact does not list utilities";
 const rulesetFields = ["backend", "view", "files", "persisted", "persistedHooks", "ufwEnabled", "tables", "tableCount", "inputPolicy", "forwardPolicy", "outputPolicy", "defaultDeny", "baseChains", "hooks",
-  "loopbackAccept", "loopbackOutAccept", "loopbackSpoofDrop", "loopbackSpoofDrop6", "establishedRules", "acceptedPorts", "ruleCount", "portsWithoutRule"];
+  "loopbackAccept", "loopbackOutAccept", "loopbackSpoofDrop", "loopbackSpoofDrop6", "establishedRules", "acceptedPorts", "ruleCount", "portsWithoutRule", "ipv6Enabled"];
 const inventoryFields = ["installed", "enabled", "active", "inUse", "inUseCount", "utility", "judged"];
 const firewalldFields = ["defaultZone", "activeZones", "zonesAllow", "loopbackTrusted"];
 const FIREWALLD_ONLY = "a firewalld field: only the firewalld backend reads zones";
@@ -261,6 +261,14 @@ describe("firewall probe: persisted rulesets on an offline root", () => {
 });
 
 /** A runner answering by the command's name (argv[0]'s basename and its arguments); `calls` records every argv run. */
+/** A live procfs where IPv6 is on: the kernel command line, and disable_ipv6 0 for all and default. */
+const IPV6_ON = {
+  "1/cmdline": "/sbin/init\0",
+  cmdline: "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet\n",
+  "sys/net/ipv6/conf/all/disable_ipv6": "0\n",
+  "sys/net/ipv6/conf/default/disable_ipv6": "0\n",
+};
+
 const stub = (out: Record<string, Partial<CommandResult>>, calls: string[][] = []): CommandRunner => (argv) => {
   calls.push([...argv]);
   const key = [path.basename(argv[0] ?? ""), ...argv.slice(1)].join(" ");
@@ -290,7 +298,7 @@ describe("firewall probe: the live ruleset", () => {
 
   it("the live host: nft list ruleset is judged; listening ports without an accept rule are listed", async () => {
     const proc = await fixtureRoot({
-      "1/cmdline": "/sbin/init\0",
+      ...IPV6_ON,
       // 0.0.0.0:22 and 0.0.0.0:8080 listening (0A), 127.0.0.1:631 on loopback.
       "net/tcp": [
         "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
@@ -427,7 +435,7 @@ describe("firewall probe: firewalld zones", () => {
       files: ["/etc/firewalld/firewalld.conf", "/usr/lib/firewalld/zones/drop.xml", "/usr/lib/firewalld/zones/public.xml", "/usr/lib/firewalld/zones/trusted.xml", "/etc/firewalld/zones/public.xml", "/etc/firewalld/zones/trusted.xml"],
       defaultZone: "public", activeZones: ["public", "trusted"],
       zonesAllow: ["public: services ssh cockpit; ports 8080/tcp", "trusted: services none; ports none"],
-      loopbackTrusted: true, loopbackSpoofDrop: true, loopbackSpoofDrop6: true,
+      loopbackTrusted: true, loopbackSpoofDrop: true, loopbackSpoofDrop6: true, ipv6Enabled: true,
     });
     expect(f.evidence).toContainEqual({ file: "/etc/firewalld/firewalld.conf", line: 2, key: "DefaultZone", detail: "DefaultZone=public" });
     expect(f.evidence).toContainEqual({ file: "/etc/firewalld/zones/public.xml", line: 2, detail: 'zone public: rule family="ipv4" source address="127.0.0.1" destination NOT address="127.0.0.1" drop' });
@@ -470,7 +478,7 @@ describe("firewall probe: firewalld zones", () => {
   });
 
   it("live: firewall-cmd --list-all-zones (the runtime zones) is judged; the default zone is asked when the listing does not mark it", async () => {
-    const live = new HostRoot({ root: "/", proc: await fixtureRoot({ "1/cmdline": "/sbin/init\0" }) });
+    const live = new HostRoot({ root: "/", proc: await fixtureRoot(IPV6_ON) });
     const bin = await binDir(["firewall-cmd"]);
     vi.stubEnv("PATH", bin);
     const listing = [
@@ -506,5 +514,67 @@ describe("firewall probe: firewalld zones", () => {
     const mounted = await probe.collect(probeContext(await fixtureRoot({ "usr/lib/firewalld/zones/public.xml": PUBLIC, "proc/1/cmdline": "/sbin/init\0" })), { backend: "firewalld" });
     expect(mounted.unknown?.loopbackSpoofDrop6).toMatch(/^the runtime zones of a mounted host \(.+\) cannot be read from here: firewall-cmd would ask this machine's firewalld$/);
     expect(mounted.value).toMatchObject({ view: "live", persisted: true });
+  });
+});
+
+// ---------------------------------------------------------------- IPv6 conditionality
+
+const NFT_NO_V6 = "table inet filter {\n  chain input {\n    type filter hook input priority 0; policy drop;\n    iif lo accept\n    ip saddr 127.0.0.0/8 drop\n  }\n}\n";
+
+describe("firewall probe: the IPv6 items apply only where IPv6 is enabled", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("offline: ipv6.disable=1 in GRUB_CMDLINE_LINUX, in a BLS entry's options, or both disable_ipv6 sysctls persisted: disabled, and the ::1 rule is not applicable", async () => {
+    const disabled: [string, Record<string, string>, Record<string, unknown>][] = [
+      ["grub", { "etc/default/grub": 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX="quiet ipv6.disable=1"\n' }, { file: "/etc/default/grub", line: 2, detail: "ipv6.disable=1" }],
+      ["bls", { "boot/loader/entries/abc-5.14.conf": "title RHEL\nlinux /vmlinuz\noptions root=/dev/vda1 ipv6.disable=1\n" }, { file: "/boot/loader/entries/abc-5.14.conf", line: 3, detail: "ipv6.disable=1" }],
+      ["sysctl", { "etc/sysctl.d/60-ipv6.conf": "net.ipv6.conf.all.disable_ipv6 = 1\nnet.ipv6.conf.default.disable_ipv6 = 1\n" }, { file: "/etc/sysctl.d/60-ipv6.conf", line: 1, key: "net.ipv6.conf.all.disable_ipv6", detail: "1" }],
+    ];
+    for (const [label, spec, ev] of disabled) {
+      const f = await probe.collect(probeContext(await fixtureRoot({ ...spec, "etc/nftables.conf": NFT_NO_V6 })), { backend: "nftables" });
+      expect(f.value.ipv6Enabled, label).toBe(false);
+      expect(f.value.loopbackSpoofDrop6, label).toBeUndefined();
+      expect(f.notApplicable?.loopbackSpoofDrop6, label).toMatch(/^IPv6 is disabled \(.+\): CIS asks for the ::1 rule only where IPv6 is enabled$/);
+      expect(f.evidence, label).toContainEqual(ev);
+      expect(f.value.loopbackSpoofDrop, label).toBe(true);
+    }
+    // One of the two sysctls is not enough (CIS: both).
+    const half = await probe.collect(probeContext(await fixtureRoot({ "etc/sysctl.conf": "net.ipv6.conf.all.disable_ipv6 = 1\n", "etc/nftables.conf": NFT_NO_V6 })), { backend: "nftables" });
+    expect(half.value).toMatchObject({ ipv6Enabled: true, loopbackSpoofDrop6: false });
+  });
+
+  it("live: ipv6.disable=1 on /proc/cmdline, no /proc/sys/net/ipv6, or both sysctls 1 is disabled; 0 is enabled", async () => {
+    const bin = await binDir(["ip6tables-save"]);
+    vi.stubEnv("PATH", bin);
+    const save = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n";
+    const at = async (proc: Record<string, string>) =>
+      probe.collect(createProbeContext(new HostRoot({ root: "/", proc: await fixtureRoot(proc) }), stub({ "ip6tables-save": { stdout: save } }), 5000), { backend: "ip6tables" });
+    const cmd = await at({ "1/cmdline": "/sbin/init\0", cmdline: "root=/dev/sda1 ipv6.disable=1\n", "sys/kernel/ostype": "Linux\n" });
+    expect(cmd.value).toMatchObject({ ipv6Enabled: false, inputPolicy: "drop" });
+    expect(cmd.notApplicable?.loopbackSpoofDrop6).toBe("IPv6 is disabled (ipv6.disable=1 on the kernel command line): CIS asks for the ::1 rule only where IPv6 is enabled");
+    const noTree = await at({ "1/cmdline": "/sbin/init\0", cmdline: "root=/dev/sda1\n", "sys/kernel/ostype": "Linux\n" });
+    expect(noTree.value.ipv6Enabled).toBe(false);
+    expect(noTree.evidence).toContainEqual({ file: "/proc/sys/net/ipv6", detail: "does not exist" });
+    const sysctls = await at({ ...IPV6_ON, "sys/net/ipv6/conf/all/disable_ipv6": "1\n", "sys/net/ipv6/conf/default/disable_ipv6": "1\n" });
+    expect(sysctls.value.ipv6Enabled).toBe(false);
+    const on = await at(IPV6_ON);
+    expect(on.value).toMatchObject({ ipv6Enabled: true, loopbackSpoofDrop6: false });
+    expect(on.evidence).toContainEqual({ file: "/proc/sys/net/ipv6/conf/all/disable_ipv6", key: "net.ipv6.conf.all.disable_ipv6", detail: "0" });
+  });
+
+  it("not observable (no /proc/cmdline; a mounted host's network namespace): unknown, and a missing ::1 rule is unknown rather than a fail", async () => {
+    const bin = await binDir(["nft"]);
+    vi.stubEnv("PATH", bin);
+    const live = new HostRoot({ root: "/", proc: await fixtureRoot({ "1/cmdline": "/sbin/init\0" }) });
+    const f = await probe.collect(createProbeContext(live, stub({ "nft list ruleset": { stdout: NFT_NO_V6 } }), 5000), { backend: "nftables" });
+    expect(f.unknown?.ipv6Enabled).toMatch(/^whether IPv6 is enabled cannot be observed: no .+\/cmdline$/);
+    expect(f.unknown?.loopbackSpoofDrop6).toBe(`no ::1 drop rule, and ${f.unknown?.ipv6Enabled}`);
+    expect(f.value.loopbackSpoofDrop).toBe(true);
+    const mounted = await probe.collect(probeContext(await fixtureRoot({ "proc/1/cmdline": "/sbin/init\0", "proc/cmdline": "root=/dev/sda1\n" })), { backend: "ip6tables" });
+    expect(mounted.unknown?.ipv6Enabled).toMatch(/^whether IPv6 is enabled cannot be observed: the kernel command line does not disable it, and a mounted host's \/proc\/sys\/net \(.+\) is this process's network namespace, not the host's$/);
+    const mountedOff = await probe.collect(probeContext(await fixtureRoot({ "proc/1/cmdline": "/sbin/init\0", "proc/cmdline": "root=/dev/sda1 ipv6.disable=1\n" })), { backend: "ip6tables" });
+    expect(mountedOff.value.ipv6Enabled).toBe(false);
   });
 });
