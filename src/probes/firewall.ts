@@ -34,7 +34,7 @@ import { emptyRuleset, mergeRulesets, portCovered, summarise, type Ruleset, type
 import { isLoopbackSpoofDrop, parseListAllZones, parseZoneXml, type FirewalldZone } from "./parse/firewalld.js";
 import { parseIptablesSave } from "./parse/iptables.js";
 import { parseEqualsKeyValue, lookupEquals } from "./parse/key-value.js";
-import { parseNft } from "./parse/nft.js";
+import { parseNft, type NftDefines } from "./parse/nft.js";
 import { isListening, parseProcNet, type ProcNetProtocol } from "./parse/proc-net.js";
 import { unitActiveState } from "./systemd-manager.js";
 import { linksFor, lookupUnit } from "./systemd-unit-files.js";
@@ -228,9 +228,11 @@ async function persistedNft(ctx: ProbeContext): Promise<Persisted> {
       return [];
     }
   };
+  // One define scope for the whole include walk: a file sees the defines of the files read before it.
+  const defines: NftDefines = new Map();
   const reader = includeReader(ctx, MAX_NFT_FILES, async (file, text) => {
     out.files.push(file);
-    const p = parseNft(text, file);
+    const p = parseNft(text, file, defines);
     if (p.flush) out.rs = emptyRuleset();
     reader.noteProblems(file, p.problems);
     // Includes are read where they stand, so a later table in this file still merges after them.

@@ -12,13 +12,24 @@
  *   }
  *
  * plus the command form (`add table inet filter`, `add chain inet filter input { … }`,
- * `add rule inet filter input iif lo accept`), `include "…"` and `flush ruleset`. Sets,
- * maps, flowtables and other named objects are skipped. Never throws: what it cannot
- * read is a problem with its line.
+ * `add rule inet filter input iif lo accept`), `include "…"` and `flush ruleset`.
+ * `define NAME = value` is substituted where `$NAME` is used (defines carry over to the
+ * files included after them: pass one `defines` map through the include walk). A named
+ * set with constant elements (`set ssh { type inet_service; elements = { 22, 2222 } }`)
+ * stands for its elements where a rule says `@ssh`; a dynamic set, one filled only at
+ * runtime, or an unknown `$var` leaves the rule opaque (neither an accept nor a drop the
+ * probe can judge). Maps, flowtables and other named objects are skipped. Never throws:
+ * what it cannot read is a problem with its line.
  */
 import { pushAll } from "../../util/array.js";
 import { emptyRuleset, type FwChain, type FwRule, type Ruleset } from "./firewall-rules.js";
 import { unquoted } from "./problem.js";
+
+/** `define` values by name, shared across a file and the files it includes. */
+export type NftDefines = Map<string, string>;
+
+/** A named set's constant elements, or undefined when they are not known from the text. */
+type NftSets = Map<string, string[] | undefined>;
 
 export interface NftParse extends Ruleset {
   /** `include "path"` statements, in order. */
@@ -79,9 +90,15 @@ const setItems = (t: string): string[] =>
   t.startsWith("{") ? t.slice(1, -1).split(",").map((x) => x.trim()).filter((x) => x !== "") : [unq(t)];
 
 /** Read what the firewall probe judges from one nft rule statement. */
-export function parseNftRule(text: string, family: string, table: string, chain: string, line: number, file?: string): FwRule {
+export function parseNftRule(text: string, family: string, table: string, chain: string, line: number, file?: string, sets?: NftSets): FwRule {
   const rule: FwRule = { family, table, chain, dports: [], states: [], opaque: false, text, line, ...(file !== undefined ? { file } : {}) };
-  const t = tokens(text);
+  // `@name` → the set's constant elements as a literal; an unknown or dynamic set stays `@name` (opaque).
+  const t = tokens(text).map((w) => {
+    if (!w.startsWith("@") || !sets) return w;
+    const els = sets.get(w.slice(1));
+    // A set past MAX_SET_ELEMENTS stays opaque: each rule naming it would copy it whole.
+    return els && els.length > 0 && els.length <= MAX_SET_ELEMENTS ? `{ ${els.join(", ")} }` : w;
+  });
   for (let i = 0; i < t.length; i++) {
     const w = t[i] as string;
     const next = t[i + 1];
@@ -137,15 +154,49 @@ export function parseNftRule(text: string, family: string, table: string, chain:
 }
 
 interface Frame {
-  kind: "table" | "chain" | "skip";
+  kind: "table" | "chain" | "skip" | "set";
   family: string;
   table: string;
   chain?: string;
   depth?: number;
+  /** A set being read: its name and body so far. */
+  set?: { name: string; body: string };
 }
 
-export function parseNft(text: string, file?: string): NftParse {
+const MAX_DEFINE_EXPANSION = 64 * 1024;
+/** Named-set elements substituted into a rule at most; a larger set leaves the rule opaque. */
+const MAX_SET_ELEMENTS = 4096;
+
+/** Replace `$name` with its define (recursively, bounded); an unknown name is left as written. */
+function expandDefines(s: string, defines: NftDefines): string {
+  if (!s.includes("$") || defines.size === 0) return s;
+  let out = s;
+  for (let round = 0; round < 8 && /\$[A-Za-z_]/.test(out); round++) {
+    const next = out.replace(/\$([A-Za-z_][\w-]*)/g, (m, name: string) => defines.get(name) ?? m);
+    if (next === out || next.length > MAX_DEFINE_EXPANSION) break;
+    out = next;
+  }
+  return out;
+}
+
+/** A set's body (`type inet_service; flags interval; elements = { 22, 30000-32767 }`): its constant elements. */
+function setElements(body: string): string[] | undefined {
+  // Each `;`-separated statement scanned once: a hostile body must stay linear.
+  if (body.split(/[;\n]/).some((st) => /^\s*flags\s/.test(st) && /\bdynamic\b/.test(st))) return undefined;
+  const m = /\belements\s*=\s*\{([^}]*)\}/.exec(body);
+  if (!m) return undefined;
+  return (m[1] as string).split(",").map((x) => x.trim().replace(/\s+/g, " ")).filter((x) => x !== "");
+}
+
+export function parseNft(text: string, file?: string, defines: NftDefines = new Map()): NftParse {
   const rs: NftParse = { ...emptyRuleset(), includes: [], flush: false };
+  const sets = new Map<string, NftSets>();
+  const setsOf = (family: string, table: string): NftSets => {
+    const key = `${family} ${table}`;
+    let m = sets.get(key);
+    if (!m) sets.set(key, (m = new Map()));
+    return m;
+  };
   const at = (line: number) => ({ ...(file !== undefined ? { file } : {}), line });
   const stack: Frame[] = [];
   const problem = (line: number, message: string) => rs.problems.push({ line, message, ...(file !== undefined ? { file } : {}) });
@@ -185,7 +236,7 @@ export function parseNft(text: string, file?: string): NftParse {
       return;
     }
     if (/^(comment|devices)\s/.test(stmt)) return;
-    rs.rules.push(parseNftRule(stmt, fr.family, fr.table, fr.chain, line, file));
+    rs.rules.push(parseNftRule(expandDefines(stmt, defines), fr.family, fr.table, fr.chain, line, file, setsOf(fr.family, fr.table)));
   };
   /** `[family] name` → [family, name] (family defaults to ip). */
   const famName = (words: string[]): [string, string] | undefined => {
@@ -197,6 +248,15 @@ export function parseNft(text: string, file?: string): NftParse {
   const handle = (s: string, line: number): void => {
     if (s === "") return;
     const top = stack.at(-1);
+    if (top?.kind === "set" && top.set) {
+      top.depth = (top.depth ?? 0) + count(s, "{") - count(s, "}");
+      top.set.body += ` ${s}`;
+      if ((top.depth ?? 0) <= 0) {
+        stack.pop();
+        setsOf(top.family, top.table).set(top.set.name, setElements(expandDefines(top.set.body, defines)));
+      }
+      return;
+    }
     if (top?.kind === "skip") {
       top.depth = (top.depth ?? 0) + count(s, "{") - count(s, "}");
       if ((top.depth ?? 0) <= 0) stack.pop();
@@ -216,7 +276,17 @@ export function parseNft(text: string, file?: string): NftParse {
       rs.flush = true;
       return;
     }
-    if (/^(define|redefine|undefine)\s/.test(s) || /^(flush|delete|destroy|reset)\s/.test(s)) return;
+    const def = /^(define|redefine)\s+([A-Za-z_][\w-]*)\s*=\s*(.*?);?$/.exec(s);
+    if (def) {
+      defines.set(def[2] as string, expandDefines((def[3] as string).trim(), defines));
+      return;
+    }
+    const undef = /^undefine\s+([A-Za-z_][\w-]*)/.exec(s);
+    if (undef) {
+      defines.delete(undef[1] as string);
+      return;
+    }
+    if (/^(flush|delete|destroy|reset)\s/.test(s)) return;
     // Command form: add/create table|chain|rule …
     const cmd = /^(?:add|create|insert|nft\s+add|nft\s+create|nft\s+insert)\s+(table|chain|rule)\s+(.*)$/s.exec(s);
     if (cmd && top === undefined) {
@@ -253,7 +323,7 @@ export function parseNft(text: string, file?: string): NftParse {
       let ruleWords = rest.trim().split(/\s+/).slice(FAMILIES.has(head[0] as string) ? 3 : 2);
       if (ruleWords[0] === "position" || ruleWords[0] === "handle" || ruleWords[0] === "index") ruleWords = ruleWords.slice(2);
       chainOf(family, name, chainName, line);
-      rs.rules.push(parseNftRule(ruleWords.join(" "), family, name, chainName, line, file));
+      rs.rules.push(parseNftRule(expandDefines(ruleWords.join(" "), defines), family, name, chainName, line, file, setsOf(family, name)));
       return;
     }
     // `table|chain NAME… {`, split at the first brace by hand: the regex it replaces
@@ -297,6 +367,14 @@ export function parseNft(text: string, file?: string): NftParse {
       for (const st of statements(rest)) chainStatement(fr, st, line);
       return;
     }
+    const set = /^set\s+([A-Za-z_][\w-]*)\s*\{(.*)$/.exec(s);
+    if (set && top?.kind === "table") {
+      const depth = count(s, "{") - count(s, "}");
+      const fr: Frame = { kind: "set", family: top.family, table: top.table, depth, set: { name: set[1] as string, body: set[2] as string } };
+      if (depth > 0) stack.push(fr);
+      else setsOf(top.family, top.table).set(set[1] as string, setElements(expandDefines(set[2] as string, defines)));
+      return;
+    }
     if (SKIPPED_OBJECTS.test(s) && s.includes("{") && top?.kind === "table") {
       const depth = count(s, "{") - count(s, "}");
       if (depth > 0) stack.push({ kind: "skip", family: "", table: "", depth });
@@ -320,7 +398,7 @@ export function parseNft(text: string, file?: string): NftParse {
     // A line continued with a backslash, or a rule whose set literal spans lines. The parts
     // are joined once and the brace balance kept as they come: re-counting the braces of
     // the growing line made a 40,000-element set spread over lines take 14 s.
-    if (stack.at(-1)?.kind === "chain") {
+    if (stack.at(-1)?.kind === "chain" || /^define\s/.test(s)) {
       const parts = [s];
       let open = count(s, "{") - count(s, "}");
       while ((s.endsWith("\\") || open > 0) && i + 1 < lines.length) {

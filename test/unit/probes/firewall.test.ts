@@ -578,3 +578,63 @@ describe("firewall probe: the IPv6 items apply only where IPv6 is enabled", () =
     expect(mountedOff.value.ipv6Enabled).toBe(false);
   });
 });
+
+// ---------------------------------------------------------------- nft define, named sets, include
+
+describe("parseNft: define, named sets, include", () => {
+  it("$name is replaced by its define (defines of defines too); a named set's constant elements stand for @name", () => {
+    const p = parseNft(`define SSH = 22
+define WEB = { 80, 443 }
+define ALL = { $SSH, 6443 }
+table inet filter {
+  set nodeports {
+    type inet_service
+    flags interval
+    elements = { 30000-32767,
+                 10250 }
+  }
+  set blocked { type ipv4_addr; flags dynamic; size 65535; }
+  chain input {
+    type filter hook input priority 0; policy drop;
+    tcp dport $ALL accept
+    tcp dport $WEB accept
+    tcp dport @nodeports accept
+    ip saddr @blocked drop
+    tcp dport $UNDEFINED accept
+  }
+}
+`);
+    expect(p.problems).toEqual([]);
+    expect(p.rules.map((r) => [r.dports, r.opaque])).toEqual([
+      [["22", "6443"], false],
+      [["80", "443"], false],
+      [["30000-32767", "10250"], false],
+      [[], true],
+      [[], true],
+    ]);
+    const s = summarise(p);
+    expect(s.acceptedPorts).toEqual(["10250/tcp", "22/tcp", "30000-32767/tcp", "443/tcp", "6443/tcp", "80/tcp"]);
+  });
+
+  it("a define from the including file reaches the included one; a redefine and an undefine take effect in order", async () => {
+    const root = await fixtureRoot({
+      "etc/nftables.conf": 'define KUBELET = 10250\ninclude "/etc/nftables.d/*.nft"\n',
+      "etc/nftables.d/filter.nft": "table inet filter {\n  chain input {\n    type filter hook input priority 0; policy drop;\n    tcp dport $KUBELET accept\n  }\n}\n",
+    });
+    const f = await probe.collect(probeContext(root), { backend: "nftables" });
+    expect(f.value.acceptedPorts).toEqual(["10250/tcp"]);
+    const p = parseNft("define P = 1\nredefine P = 2\ntable ip t {\n  chain c {\n    tcp dport $P accept\n  }\n}\nundefine P\nadd rule ip t c tcp dport $P accept\n");
+    expect(p.rules.map((r) => [r.dports, r.opaque])).toEqual([[["2"], false], [[], true]]);
+  });
+
+  it("include never reads outside the scanned root: a ../ path and a symlink out of the root stay inside it", async () => {
+    const outside = await fixtureRoot({ "secret.nft": "table inet leaked {\n}\n" });
+    const root = await fixtureRoot({
+      "etc/nftables.conf": `include "../../../../../../../${outside.replace(/^\//, "")}/secret.nft"\ninclude "/etc/nftables.d/*.nft"\ntable inet filter {\n}\n`,
+      "etc/nftables.d/link.nft": { symlink: `${outside}/secret.nft` },
+    });
+    const f = await probe.collect(probeContext(root), { backend: "nftables" });
+    expect(f.value.tables).toEqual(["inet filter"]);
+    expect(f.value.files).toEqual(["/etc/nftables.conf"]);
+  });
+});
