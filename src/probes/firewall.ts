@@ -15,7 +15,10 @@
  * ufw's /etc/ufw/*.rules with /etc/default/ufw's policies). A live ruleset that cannot be
  * read (command missing, EPERM, a mounted host whose network namespace is not ours) is
  * unknown with the reason, never judged from the files instead. What boot loads is always
- * reported too (`persisted`, `persistedHooks`).
+ * reported too (`persisted`, `persistedHooks`). Not root on the live host, the rulesets are
+ * read from the snapshots the scan unit writes as root (SNAPSHOT_DIR, with their age; stale is
+ * unknown). firewalld (`backend: firewalld`) is judged by its zones. `ipv6Enabled` says
+ * whether CIS's IPv6 items apply; the ::1 rule is not applicable where IPv6 is disabled.
  */
 import { pushAll } from "../util/array.js";
 import path from "node:path";
@@ -336,8 +339,50 @@ const LIVE_COMMANDS: Record<RulesetBackend, { argv: string[]; family: "ip" | "ip
   ufw: [{ argv: ["iptables-save"], family: "ip" }, { argv: ["ip6tables-save"], family: "ip6" }],
 };
 
-async function runSave(ctx: ProbeContext, argv: string[], what = "the live ruleset"): Promise<{ stdout: string; command: string } | { unknown: string }> {
+/**
+ * Where the scan unit's privileged ExecStartPre= leaves read-only copies of the live rulesets
+ * (systemd/nodeward-scan.service): reading them needs CAP_NET_ADMIN, which the unprivileged
+ * scan never gets. Directory root:nodeward 0750, files root:nodeward 0640, one per command,
+ * written whole (temporary name, then rename) and removed when the command is missing or fails.
+ */
+export const SNAPSHOT_DIR = "/run/nodeward/firewall";
+/** Where the probe looks for them (tests point it at a temporary directory). */
+export const snapshotSource = { dir: SNAPSHOT_DIR };
+/** A snapshot older than this is stale: the rules may have changed since (error, not judged). */
+export const SNAPSHOT_MAX_AGE_S = 15 * 60;
+const SNAPSHOT_FILES: Record<string, string> = {
+  "nft list ruleset": "nft-list-ruleset",
+  "iptables-save": "iptables-save",
+  "ip6tables-save": "ip6tables-save",
+  "firewall-cmd --list-all-zones": "firewall-cmd-list-all-zones",
+  "firewall-cmd --get-default-zone": "firewall-cmd-get-default-zone",
+};
+
+/** Is this process unable to read netfilter itself (not root)? Overridable for tests. */
+export const privilege = { unprivileged: (): boolean => (process.geteuid?.() ?? 0) !== 0 };
+
+type Saved = { stdout: string; command: string; evidence?: Evidence } | { unknown: string };
+
+/** The snapshot of `argv` for an unprivileged scan of the live host, if one was written. */
+async function snapshot(ctx: ProbeContext, argv: string[], what: string): Promise<Saved | undefined> {
+  const name = SNAPSHOT_FILES[argv.join(" ")];
+  if (name === undefined || !ctx.host.isLive || !privilege.unprivileged()) return undefined;
+  const file = `${snapshotSource.dir}/${name}`;
+  const r = await readText(ctx, file);
+  if ("unobserved" in r) return { unknown: `${r.unobserved}: ${what} cannot be read` };
+  if (!("text" in r)) return undefined;
+  const st = await ctx.host.stat(file).catch(() => null);
+  const age = st ? Math.max(0, Math.round((Date.now() - st.mtimeMs) / 1000)) : undefined;
+  if (age === undefined) return { unknown: `${file}: its age cannot be read, so ${what} in it may be stale` };
+  if (age > SNAPSHOT_MAX_AGE_S) return { unknown: `${file} is ${age} s old (over ${SNAPSHOT_MAX_AGE_S} s): ${what} may have changed since, not judged` };
+  return { stdout: r.text, command: argv.join(" "), evidence: { file, detail: `snapshot of \`${argv.join(" ")}\` written by the scan unit as root, ${age} s old` } };
+}
+
+async function runSave(ctx: ProbeContext, argv: string[], what = "the live ruleset"): Promise<Saved> {
   return ctx.once(`firewall:live:${argv.join(" ")}`, async () => {
+    // Not root: netfilter answers EPERM without CAP_NET_ADMIN; a root-written snapshot is read instead.
+    const snap = await snapshot(ctx, argv, what);
+    if (snap) return snap;
     const name = argv[0] ?? "";
     const args = argv.slice(1);
     // Looked up once per scan by a stat per PATH directory: a utility that is not installed
@@ -349,7 +394,10 @@ async function runSave(ctx: ProbeContext, argv: string[], what = "the live rules
     const r = await ctx.run(run, { timeoutMs: ctx.commandTimeoutMs });
     if (r.notFound) return { unknown: `${cmd} could not be started (${r.reason ?? "not found"}): ${what} cannot be read` };
     if (r.timedOut) return { unknown: `${cmd} timed out: ${what} was not read` };
-    if (r.failed) return { unknown: `${cmd} failed: ${(r.stderr.trim() || r.stdout.trim() || r.reason || `exit ${String(r.exitCode)}`).slice(0, 200)}` };
+    if (r.failed) {
+      const hint = privilege.unprivileged() && SNAPSHOT_FILES[argv.join(" ")] !== undefined ? ` (not root, and no snapshot in ${SNAPSHOT_DIR}: see nodeward-scan.service)` : "";
+      return { unknown: `${cmd} failed: ${(r.stderr.trim() || r.stdout.trim() || r.reason || `exit ${String(r.exitCode)}`).slice(0, 200)}${hint}` };
+    }
     if (r.truncated) return { unknown: `${cmd}: output over the cap, ${what} was not read whole` };
     return { stdout: r.stdout, command: cmd };
   });
@@ -368,6 +416,7 @@ async function liveOf(ctx: ProbeContext, backend: RulesetBackend): Promise<Live>
     if ("unknown" in out) return out;
     const p = c.family === "nft" ? parseNft(out.stdout) : parseIptablesSave(out.stdout, c.family);
     mergeRulesets(rs, p);
+    if (out.evidence) evidence.push(out.evidence);
     evidence.push({ command: out.command, detail: `${p.rules.length} rules in ${p.chains.length} chains` });
   }
   return { rs, evidence };
@@ -460,7 +509,7 @@ async function liveFirewalld(ctx: ProbeContext): Promise<{ zones: FirewalldZone[
   const list = await runSave(ctx, ["firewall-cmd", "--list-all-zones"], "the runtime zones");
   if ("unknown" in list) return list;
   const p = parseListAllZones(list.stdout);
-  const evidence: Evidence[] = [{ command: list.command, detail: `${p.zones.length} zones` }];
+  const evidence: Evidence[] = [...(list.evidence ? [list.evidence] : []), { command: list.command, detail: `${p.zones.length} zones` }];
   pushAll(evidence, p.problems.slice(0, 5).map((x) => ({ command: list.command, line: x.line, detail: `unparsed: ${x.message}` })));
   let defaultZone = p.zones.find((z) => z.isDefault)?.name;
   if (defaultZone === undefined) {

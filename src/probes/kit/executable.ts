@@ -24,7 +24,7 @@ function searchPath(): string[] {
 
 /**
  * The absolute path of `name` in PATH (a regular file with an execute bit), or why it is
- * missing ("not in PATH /usr/sbin:/usr/bin..."). Stat errors other than "missing"
+ * missing ("not found in PATH"). Stat errors other than "missing"
  * count as not found in that directory, as execvp skips them.
  */
 export function findExecutable(ctx: ProbeContext, name: string): Promise<Executable> {
@@ -39,6 +39,8 @@ export function findExecutable(ctx: ProbeContext, name: string): Promise<Executa
         // EACCES on a directory of PATH: execvp would skip it too.
       }
     }
-    return { missing: `not in PATH ${dirs.join(":")}` };
+    // The directories are not named: the message must read the same under any PATH (a root
+    // shell and a systemd unit list different ones, and their reports are compared).
+    return { missing: "not found in PATH" };
   });
 }

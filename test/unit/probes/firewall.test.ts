@@ -1,11 +1,11 @@
-import { chmod } from "node:fs/promises";
+import { chmod, utimes } from "node:fs/promises";
 import path from "node:path";
 import fc from "fast-check";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createProbeContext } from "../../../src/engine/run-checks.js";
 import type { CommandResult, CommandRunner } from "../../../src/host/exec.js";
 import { HostRoot } from "../../../src/host/host-root.js";
-import probe, { parseIptablesSave, parseNft } from "../../../src/probes/firewall.js";
+import probe, { parseIptablesSave, parseNft, privilege, snapshotSource, SNAPSHOT_DIR } from "../../../src/probes/firewall.js";
 import { portCovered, summarise } from "../../../src/probes/parse/firewall-rules.js";
 import { isLoopbackSpoofDrop, parseListAllZones, parseZoneXml } from "../../../src/probes/parse/firewalld.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
@@ -13,6 +13,14 @@ import { mutated } from "../../helpers/fuzz.js";
 import { probeConformance } from "../../helpers/probe-conformance.js";
 
 afterAll(cleanupFixtures);
+// As root unless a test says otherwise (the suite may run as any user); snapshots where a test puts them.
+beforeEach(() => {
+  vi.spyOn(privilege, "unprivileged").mockReturnValue(false);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  snapshotSource.dir = SNAPSHOT_DIR;
+});
 
 const RULESET_ONLY = "a ruleset field: the inventory (no backend) does not summarise rules";
 const INVENTORY_ONLY = "an inventory field: a backend's ruleset fact does not list utilities";
@@ -339,11 +347,11 @@ describe("firewall probe: the live ruleset", () => {
     const calls: string[][] = [];
     const ctx = createProbeContext(live, stub({ "nft list ruleset": { stdout: "table inet filter {\n}\n" } }, calls), 5000);
     const ipt = await probe.collect(ctx, { backend: "iptables" });
-    expect(ipt.unknown?.defaultDeny).toBe(`iptables-save is not installed (not in PATH ${bin}): the live ruleset cannot be read`);
+    expect(ipt.unknown?.defaultDeny).toBe(`iptables-save is not installed (not found in PATH): the live ruleset cannot be read`);
     expect(ipt.unknown?.portsWithoutRule).toBe(ipt.unknown?.defaultDeny);
     expect(ipt.value.defaultDeny).toBeUndefined();
     const nft = await probe.collect(ctx, { backend: "nftables" });
-    expect(nft.unknown?.tableCount).toBe(`nft is not installed (not in PATH ${bin}): the live ruleset cannot be read`);
+    expect(nft.unknown?.tableCount).toBe(`nft is not installed (not found in PATH): the live ruleset cannot be read`);
     // ufw reads iptables-save too: looked up once for the scan, and nothing was ever started.
     await probe.collect(ctx, { backend: "ufw" });
     expect(calls).toEqual([]);
@@ -510,7 +518,7 @@ describe("firewall probe: firewalld zones", () => {
     expect(stopped.value.loopbackSpoofDrop).toBeUndefined();
     vi.stubEnv("PATH", "/nonexistent");
     const missing = await probe.collect(createProbeContext(live, stub({}), 5000), { backend: "firewalld" });
-    expect(missing.unknown?.activeZones).toBe("firewall-cmd is not installed (not in PATH /nonexistent): the runtime zones cannot be read");
+    expect(missing.unknown?.activeZones).toBe("firewall-cmd is not installed (not found in PATH): the runtime zones cannot be read");
     const mounted = await probe.collect(probeContext(await fixtureRoot({ "usr/lib/firewalld/zones/public.xml": PUBLIC, "proc/1/cmdline": "/sbin/init\0" })), { backend: "firewalld" });
     expect(mounted.unknown?.loopbackSpoofDrop6).toMatch(/^the runtime zones of a mounted host \(.+\) cannot be read from here: firewall-cmd would ask this machine's firewalld$/);
     expect(mounted.value).toMatchObject({ view: "live", persisted: true });
@@ -636,5 +644,54 @@ table inet filter {
     const f = await probe.collect(probeContext(root), { backend: "nftables" });
     expect(f.value.tables).toEqual(["inet filter"]);
     expect(f.value.files).toEqual(["/etc/nftables.conf"]);
+  });
+});
+
+// ---------------------------------------------------------------- the unprivileged scan's snapshots
+
+describe("firewall probe: an unprivileged scan reads the root-written snapshot of the live ruleset", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+  const SAVE = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n";
+
+  it("fresh: judged from it, nothing spawned, the file and its age in the evidence", async () => {
+    vi.spyOn(privilege, "unprivileged").mockReturnValue(true);
+    snapshotSource.dir = await fixtureRoot({ "iptables-save": SAVE });
+    vi.stubEnv("PATH", await binDir(["iptables-save"]));
+    const calls: string[][] = [];
+    const live = new HostRoot({ root: "/", proc: await fixtureRoot(IPV6_ON) });
+    const f = await probe.collect(createProbeContext(live, stub({}, calls), 5000), { backend: "iptables" });
+    expect(calls).toEqual([]);
+    expect(f.value).toMatchObject({ view: "live", inputPolicy: "drop", loopbackAccept: true });
+    expect(f.evidence).toContainEqual({ command: "iptables-save", detail: "1 rules in 3 chains" });
+    const ev = f.evidence.find((e) => e.file === `${snapshotSource.dir}/iptables-save`);
+    expect(ev?.detail).toMatch(/^snapshot of `iptables-save` written by the scan unit as root, \d+ s old$/);
+  });
+
+  it("stale: unknown with its age, never judged", async () => {
+    vi.spyOn(privilege, "unprivileged").mockReturnValue(true);
+    snapshotSource.dir = await fixtureRoot({ "nft-list-ruleset": NFT_NO_V6 });
+    const old = new Date(Date.now() - 3600_000);
+    await utimes(`${snapshotSource.dir}/nft-list-ruleset`, old, old);
+    const live = new HostRoot({ root: "/", proc: await fixtureRoot(IPV6_ON) });
+    const f = await probe.collect(createProbeContext(live, stub({}), 5000), { backend: "nftables" });
+    expect(f.unknown?.inputPolicy).toMatch(new RegExp(`^${snapshotSource.dir}/nft-list-ruleset is 36\\d\\d s old \\(over 900 s\\): the live ruleset may have changed since, not judged$`));
+    expect(f.value.inputPolicy).toBeUndefined();
+  });
+
+  it("no snapshot: the command is run, and its EPERM says where the snapshot was looked for; as root the snapshot is not used", async () => {
+    vi.spyOn(privilege, "unprivileged").mockReturnValue(true);
+    snapshotSource.dir = await fixtureRoot({});
+    const bin = await binDir(["nft", "iptables-save"]);
+    vi.stubEnv("PATH", bin);
+    const live = new HostRoot({ root: "/", proc: await fixtureRoot(IPV6_ON) });
+    const eperm = await probe.collect(createProbeContext(live, stub({ "nft list ruleset": { exitCode: 1, failed: true, stderr: "Error: Operation not permitted\n" } }), 5000), { backend: "nftables" });
+    expect(eperm.unknown?.inputPolicy).toBe(`${bin}/nft list ruleset failed: Error: Operation not permitted (not root, and no snapshot in /run/nodeward/firewall: see nodeward-scan.service)`);
+    vi.spyOn(privilege, "unprivileged").mockReturnValue(false);
+    snapshotSource.dir = await fixtureRoot({ "iptables-save": SAVE });
+    const calls: string[][] = [];
+    await probe.collect(createProbeContext(live, stub({ "iptables-save": { stdout: SAVE } }, calls), 5000), { backend: "iptables" });
+    expect(calls).toEqual([[`${bin}/iptables-save`]]);
   });
 });
