@@ -30,7 +30,7 @@ import { includeReader } from "./kit/include-reader.js";
 import { ipv6Status } from "./kit/ipv6-status.js";
 import { readText } from "./kit/read.js";
 import { runningSystem } from "./kit/shared.js";
-import { readsAnd } from "./kit/watch.js";
+import { procReadsMatching, readsAnd } from "./kit/watch.js";
 import { DPKG_INSTALLED_STATES, dpkgStatus } from "./package-dpkg.js";
 import { rpmDbDir, rpmPackages } from "./package-rpm.js";
 import { emptyRuleset, mergeRulesets, portCovered, summarise, type Ruleset, type RulesetSummary } from "./parse/firewall-rules.js";
@@ -669,8 +669,14 @@ export default defineProbe({
   watch(_p, seen) {
     const sockets = seen.reads.proc.filter((p) => /(^|\/)net\/(tcp|udp)6?$/.test(p));
     const units = seen.fact?.notApplicable?.["active"] === undefined && seen.fact?.value["backend"] === undefined ? UTILITIES.flatMap((u) => u.units) : [];
+    // Whether IPv6 is on: the kernel command line and the disable_ipv6 sysctls, polled (procfs raises no events).
+    const ipv6 = procReadsMatching(seen.reads, /^(cmdline|sys\/net\/ipv6(\/.*)?)$/);
     return readsAnd(seen.reads, {
-      poll: [...(sockets.length > 0 ? [{ kind: "listeners" as const, paths: [...new Set(sockets)].sort() }] : []), ...(units.length > 0 ? [{ kind: "unit-active" as const, units }] : [])],
+      poll: [
+        ...(sockets.length > 0 ? [{ kind: "listeners" as const, paths: [...new Set(sockets)].sort() }] : []),
+        ...(units.length > 0 ? [{ kind: "unit-active" as const, units }] : []),
+        ...(ipv6.length > 0 ? [{ kind: "proc" as const, paths: ipv6 }] : []),
+      ],
       unwatched: seen.reads.commands.length > 0 ? ["the live ruleset (nft list ruleset / iptables-save): a command tells nothing until it is run again"] : [],
     });
   },
