@@ -202,6 +202,10 @@ const SERVICE_CASES: Case[] = [
   pass("U-35", "anonymous_enable=NO", { "etc/vsftpd.conf": "listen=NO\nanonymous_enable=NO\n" }),
   fail("U-35", "anonymous_enable=YES", { "etc/vsftpd.conf": "anonymous_enable=YES\n" }, "value is YES, expected matches /(?i)^no$/"),
   skip("U-35", "no vsftpd", {}, "no /etc/vsftpd.conf (vsftpd is not installed)"),
+  pass("U-35.vsftpd-rhel", "anonymous_enable=NO", { "etc/vsftpd/vsftpd.conf": "anonymous_enable=NO\n" }),
+  fail("U-35.vsftpd-rhel", "anonymous_enable=YES (RHEL's shipped default)", { "etc/vsftpd/vsftpd.conf": "anonymous_enable=YES\nlocal_enable=YES\n" },
+    "value is YES, expected matches /(?i)^no$/", [{ file: "/etc/vsftpd/vsftpd.conf", line: 1, key: "anonymous_enable" }]),
+  skip("U-35.vsftpd-rhel", "no vsftpd", {}, "no /etc/vsftpd/vsftpd.conf (vsftpd is not installed the RHEL way)"),
   pass("U-35.account", "no ftp account", accounts()),
   fail("U-35.account", "ftp account", accounts({ passwd: [...PASSWD_LINES, "ftp:x:107:113:ftp daemon:/srv/ftp:/usr/sbin/nologin"] }),
     "users is 1 of 5 matching: ftp, expected no element: name one of [ftp, anonymous]"),
@@ -266,6 +270,8 @@ const SERVICE_CASES: Case[] = [
   fail("U-52", "telnetd on 23", sockets([23]), "listeners is 1 of 2 matching: tcp 0.0.0.0:23, expected no element: protocol = tcp, port = 23"),
   pass("U-53", "ftpd_banner set", { "etc/vsftpd.conf": "anonymous_enable=NO\nftpd_banner=Authorized users only.\n" }),
   fail("U-53", "no ftpd_banner (vsftpd shows its name and version)", { "etc/vsftpd.conf": "anonymous_enable=NO\n#ftpd_banner=Welcome\n" }, "value is (not set), expected set"),
+  pass("U-53.vsftpd-rhel", "ftpd_banner set", { "etc/vsftpd/vsftpd.conf": "ftpd_banner=Authorized users only.\n" }),
+  fail("U-53.vsftpd-rhel", "no ftpd_banner", { "etc/vsftpd/vsftpd.conf": "anonymous_enable=NO\n" }, "value is (not set), expected set"),
   pass("U-53.proftpd", "ServerIdent off", { "etc/proftpd/proftpd.conf": "ServerName node\nServerIdent off\n" }),
   pass("U-53.proftpd", "ServerIdent on with own text", { "etc/proftpd/proftpd.conf": 'ServerIdent on "FTP"\n' }),
   fail("U-53.proftpd", "no ServerIdent", { "etc/proftpd/proftpd.conf": "ServerName node\n" }, "matched is false, expected true"),
@@ -379,7 +385,7 @@ describe("kisa-unix-2026: selection beside the 2021 edition (docs/kisa.md)", () 
   it("--benchmark kisa-unix-2026 selects the 2026 edition alone; the kubernetes-node profile keeps kisa-unix (2021)", async () => {
     const all = await loadSelection({});
     const keys = selectChecks(all.packs, { benchmarks: [PACK] }).map((c) => c.key);
-    expect(keys).toHaveLength(104);
+    expect(keys).toHaveLength(106);
     expect(keys.filter((k) => !k.startsWith(`${PACK}/`))).toEqual([]);
     const profile = await loadSelection({ profile: "kubernetes-node" });
     expect(profile.errors).toEqual([]);
