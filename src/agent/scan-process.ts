@@ -12,7 +12,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import type { DriftPlan } from "../engine/drift-plan.js";
 import type { Recheck } from "../engine/recheck.js";
-import type { ScanReport } from "../engine/result.js";
+import type { CheckResult, ScanReport } from "../engine/result.js";
 import type { FixPreview } from "../remediation/preview.js";
 import { scanChildModule } from "../paths.js";
 import type { ScanFunction } from "./agent.js";
@@ -58,6 +58,8 @@ export interface CatalogAnswer {
 }
 
 export type ChildMessage =
+  /** Part of a scan's results, sent before the report (scan-child.ts RESULTS_PER_MESSAGE). */
+  | { ok: true; kind: "scan-results"; results: CheckResult[] }
   | { ok: true; kind: "scan"; report: ScanReport; loadMs: number; maxRssKiB: number; plan?: DriftPlan; previews?: FixPreview[] }
   | ({ ok: true; kind: "catalog" } & CatalogAnswer)
   | { ok: true; kind: "recheck"; id: number; recheck: Recheck }
@@ -122,17 +124,17 @@ export function exitedHow(code: number | null, signal: NodeJS.Signals | null): s
 }
 
 /** Run one request in a child process; aborting the signal kills the child. */
-export function runChild(request: ChildRequest, options: ChildScanOptions = {}, signal?: AbortSignal): Promise<Exclude<ChildMessage, { ok: false }>> {
+export function runChild(request: ChildRequest, options: ChildScanOptions = {}, signal?: AbortSignal): Promise<Exclude<ChildMessage, { ok: false } | { kind: "scan-results" }>> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const { child, flushStderr } = forkScanChild(options);
     let settled = false;
-    const finish = (err: Error | undefined, msg?: Exclude<ChildMessage, { ok: false }>) => {
+    const finish = (err: Error | undefined, msg?: Exclude<ChildMessage, { ok: false } | { kind: "scan-results" }>) => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener("abort", onAbort);
       if (err) reject(err);
-      else resolve(msg as Exclude<ChildMessage, { ok: false }>);
+      else resolve(msg as Exclude<ChildMessage, { ok: false } | { kind: "scan-results" }>);
     };
     const onAbort = () => {
       child.kill("SIGKILL");
@@ -140,11 +142,23 @@ export function runChild(request: ChildRequest, options: ChildScanOptions = {}, 
     };
     if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
-    child.once("message", (msg: ChildMessage) => {
+    // A scan's results arrive in parts, then the report they belong to.
+    const parts: CheckResult[] = [];
+    const onMessage = (msg: ChildMessage) => {
+      if (msg.ok && msg.kind === "scan-results") {
+        for (const r of msg.results) parts.push(r);
+        return;
+      }
+      child.off("message", onMessage);
       if (!msg.ok) return finish(new NodewardError("CHILD_REPORTED", { reason: msg.message }));
-      if (msg.kind === "scan") options.onStats?.({ loadMs: msg.loadMs, maxRssKiB: msg.maxRssKiB, wallMs: performance.now() - started });
-      finish(undefined, msg);
-    });
+      if (msg.kind === "scan") {
+        // Assigned, not spread: `results` keeps its place among the report's keys.
+        if (parts.length > 0) msg.report.results = parts;
+        options.onStats?.({ loadMs: msg.loadMs, maxRssKiB: msg.maxRssKiB, wallMs: performance.now() - started });
+      }
+      finish(undefined, msg as Exclude<ChildMessage, { ok: false } | { kind: "scan-results" }>);
+    };
+    child.on("message", onMessage);
     child.once("error", (e) => finish(new NodewardError("CHILD_FAILED", { request: request.kind, reason: e.message })));
     child.once("exit", (code, sig) => {
       flushStderr();
