@@ -13,6 +13,7 @@ import { runningSystem } from "./kit/shared.js";
 import { parseAuditRules, type AuditRule } from "./parse/audit-rules.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
+import { cannotRead, MAX_DROPIN_FILES } from "./kit/read.js";
 
 export { parseAuditRules } from "./parse/audit-rules.js";
 
@@ -46,6 +47,10 @@ async function diskRules(ctx: ProbeContext): Promise<Disk> {
     if (!isMissing(e)) out.unreadable.push(`${RULES_D}: ${describeError(e)}`);
   }
   const files = names === null ? [AUDIT_RULES] : names.filter((n) => n.endsWith(".rules")).sort().map((n) => `${RULES_D}/${n}`);
+  if (files.length > MAX_DROPIN_FILES) {
+    out.unreadable.push(`${RULES_D}: ${files.length} rules files, over the ${MAX_DROPIN_FILES}-file cap, none read`);
+    return out;
+  }
   for (const file of files) {
     try {
       const st = await ctx.host.stat(file);
@@ -102,7 +107,7 @@ export default defineProbe({
     } else if ("unknown" in loaded) unknown.loaded = loaded.unknown;
     else notApplicable.loaded = loaded.notApplicable;
     if (disk.unreadable.length > 0) {
-      const why = `cannot read ${disk.unreadable.join("; ")}`;
+      const why = cannotRead(disk.unreadable);
       unknown.rules = why;
       unknown.immutable = why;
       unknown.files = why;

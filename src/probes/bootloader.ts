@@ -11,6 +11,7 @@ import { isMissing } from "../host/host-root.js";
 import { parseBlsEntry, parseDefaultGrub, parseGrubCfg, parseGrubenv, splitArgs } from "./parse/grub.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
+import { cannotRead } from "./kit/read.js";
 
 export { parseBlsEntry, parseDefaultGrub, parseGrubCfg } from "./parse/grub.js";
 
@@ -127,7 +128,7 @@ export default defineProbe({
     for (const e of value.entries) evidence.push({ file: e.file, line: e.line, detail: `${e.kernel} ${e.args.join(" ")}`.trim() });
     if (!value.found) evidence.unshift({ file: GRUB_CFGS[0], detail: `no GRUB configuration (${GRUB_CFGS.join(", ")})` });
     if (errors.length > 0) {
-      const why = `cannot read ${errors.join("; ")}`;
+      const why = cannotRead(errors);
       return { value, evidence, unknown: Object.fromEntries(["found", "configFile", "entries", "entryCount", "superusers", "password", "defaultArgs"].map((f) => [f, why])) };
     }
     return { value, evidence };

@@ -10,7 +10,7 @@ import { absolutePath } from "./kit/params.js";
 import { pushAll } from "../util/array.js";
 import { describeError } from "../errors.js";
 import { parseKeyfile } from "./parse/keyfile.js";
-import { readText } from "./kit/read.js";
+import { readText, cannotRead } from "./kit/read.js";
 import { readsAnd } from "./kit/watch.js";
 import { defineProbe, type Evidence, type Fact } from "./types.js";
 
@@ -72,7 +72,7 @@ export default defineProbe({
     }
     if (value.set) evidence.unshift({ file: value.valueFile as string, line: value.valueLine as number, key: `${p.group}/${p.key}` });
     else evidence.unshift({ file: p.glob, key: `${p.group}/${p.key}`, detail: value.files.length === 0 ? `no file matches ${p.glob}` : `not set in ${value.files.join(", ")}` });
-    if (unreadable.length > 0) return { value, evidence, unknown: all(`cannot read ${unreadable.join("; ")}`) };
+    if (unreadable.length > 0) return { value, evidence, unknown: all(cannotRead(unreadable)) };
     return { value, evidence };
   },
 });

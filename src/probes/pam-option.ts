@@ -11,6 +11,7 @@ import { isMissing } from "../host/host-root.js";
 import { pamStack } from "./kit/pam-stack.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
+import { cannotRead } from "./kit/read.js";
 
 const MODULES = {
   "pam_pwquality.so": { conf: "/etc/security/pwquality.conf", dropins: "/etc/security/pwquality.conf.d" },
@@ -125,7 +126,7 @@ export default defineProbe({
     value.set = value.conf !== undefined || value.args.length > 0;
     if (evidence.length === 0) evidence.push({ file: files[0] as string, detail: `${p.option} is not set in ${files.join(", ")} nor on ${p.module}'s lines in ${p.services.join(", ")}` });
     if (errors.length > 0) {
-      const why = `cannot read ${errors.join("; ")}`;
+      const why = cannotRead(errors);
       return { value, evidence, unknown: { conf: why, confFile: why, confLine: why, args: why, set: why, inStack: why } };
     }
     return { value, evidence };

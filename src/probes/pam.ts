@@ -8,6 +8,7 @@ import { pamStack, type PamEntry } from "./kit/pam-stack.js";
 import { PAM_TYPES } from "./parse/pam.js";
 import { defineProbe, type Evidence, type Fact } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
+import { cannotRead } from "./kit/read.js";
 
 export { parsePam } from "./parse/pam.js";
 
@@ -45,7 +46,7 @@ export default defineProbe({
       ...stack.problems.map((x) => ({ file: x.file, ...(x.line !== undefined ? { line: x.line } : {}), detail: x.message })),
     ];
     if (stack.unreadable.length > 0) {
-      const why = `cannot read ${stack.unreadable.join("; ")}`;
+      const why = cannotRead(stack.unreadable);
       return { value, evidence, unknown: { entries: why, modules: why } };
     }
     return { value, evidence };

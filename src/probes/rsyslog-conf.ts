@@ -10,6 +10,7 @@ import { parseRsyslog } from "./parse/rsyslog.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 import { includeReader } from "./kit/include-reader.js";
 import { readsAnd } from "./kit/watch.js";
+import { cannotRead } from "./kit/read.js";
 
 export { parseRsyslog } from "./parse/rsyslog.js";
 
@@ -130,7 +131,7 @@ export default defineProbe({
       ...problems,
     ];
     if (unreadable.length > 0) {
-      const why = `cannot read ${unreadable.join("; ")}`;
+      const why = cannotRead(unreadable);
       return { value: fact, evidence, unknown: Object.fromEntries(["files", "fileCreateMode", "fileCreateModeAt", "modules", "networkInputs", "forwards", "rules"].map((f) => [f, why])) };
     }
     return { value: fact, evidence };

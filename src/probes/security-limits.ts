@@ -11,6 +11,7 @@ import { isMissing } from "../host/host-root.js";
 import { parseLimitsConf, type LimitEntry } from "./parse/limits.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
+import { cannotRead, MAX_DROPIN_FILES } from "./kit/read.js";
 
 export { parseLimitsConf } from "./parse/limits.js";
 
@@ -52,6 +53,10 @@ function load(ctx: ProbeContext): Promise<Loaded> {
     }
     const entries: LimitEntry[] = [];
     const problems: Evidence[] = [];
+    if (candidates.length > MAX_DROPIN_FILES + 1) {
+      unreadable.push(`${LIMITS_D}: ${candidates.length - 1} files, over the ${MAX_DROPIN_FILES}-file cap, none read`);
+      return { files, entries, unreadable, problems };
+    }
     for (const f of candidates) {
       try {
         const st = await ctx.host.stat(f);
@@ -90,7 +95,7 @@ export default defineProbe({
     }
     if (evidence.length === 0) evidence.push({ file: LIMITS_CONF, detail: `no ${p.item} limit in ${loaded.files.length > 0 ? loaded.files.join(", ") : "limits.conf or limits.d"}` });
     if (loaded.unreadable.length > 0) {
-      const why = `cannot read ${loaded.unreadable.join("; ")}`;
+      const why = cannotRead(loaded.unreadable);
       return { value, evidence, unknown: { hard: why, soft: why, entries: why } };
     }
     return { value, evidence };

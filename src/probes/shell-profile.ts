@@ -12,6 +12,7 @@ import { isMissing } from "../host/host-root.js";
 import { parseShellProfile, type ShellAssignment, type ShellUmask } from "./parse/shell-profile.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
+import { cannotRead } from "./kit/read.js";
 
 export { parseShellProfile, umaskPermits } from "./parse/shell-profile.js";
 
@@ -98,7 +99,7 @@ export default defineProbe({
     }
     if (evidence.length === 0) evidence.push({ detail: `${p.variable ?? "umask"} not set in ${value.files.length > 0 ? value.files.join(", ") : "any of the files"}` });
     if (errors.length > 0) {
-      const why = `cannot read ${errors.join("; ")}`;
+      const why = cannotRead(errors);
       return { value, evidence, unknown: p.variable ? { assignments: why, readonly: why, exported: why } : { umasks: why } };
     }
     return { value, evidence };

@@ -12,6 +12,7 @@ import { parseSudoers, type SudoDefault, type SudoUserSpec } from "./parse/sudoe
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 import { includeReader } from "./kit/include-reader.js";
 import { readsAnd } from "./kit/watch.js";
+import { cannotRead } from "./kit/read.js";
 
 export { parseSudoers } from "./parse/sudoers.js";
 
@@ -98,7 +99,7 @@ export default defineProbe({
       ...problems,
     ];
     if (unreadable.length > 0) {
-      const why = `cannot read ${unreadable.join("; ")}`;
+      const why = cannotRead(unreadable);
       // /etc/sudoers itself unseen: whether sudo has a policy at all is not known either.
       const topUnseen = unreadable.some((u) => u.startsWith(`${SUDOERS}: `));
       const fields = ["defaults", "userSpecs", "usePty", "logfile", "timestampTimeout", "authenticateDisabled", "nopasswd", ...(topUnseen ? ["exists", "files"] : [])];

@@ -15,6 +15,7 @@ import { parseSystemdConf, type SystemdConfEntry } from "./parse/systemd-conf.js
 import { orderSysctlFiles } from "./parse/sysctl.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
+import { cannotRead, MAX_DROPIN_FILES } from "./kit/read.js";
 
 export { parseSystemdConf } from "./parse/systemd-conf.js";
 
@@ -81,7 +82,12 @@ async function load(ctx: ProbeContext, file: string): Promise<Loaded> {
         if (!isMissing(e)) unreadable.push(`${d}: ${describeError(e)}`);
       }
     }
-    const files = [...(main ? [main] : []), ...orderSysctlFiles(byDir)];
+    const dropins = orderSysctlFiles(byDir);
+    if (dropins.length > MAX_DROPIN_FILES) {
+      unreadable.push(`${byDir.filter((b) => b.names.length > 0).map((b) => b.dir).join(", ")}: ${dropins.length} drop-ins, over the ${MAX_DROPIN_FILES}-file cap, none read`);
+      return { files: [], entries: [], unreadable, problems };
+    }
+    const files = [...(main ? [main] : []), ...dropins];
     const entries: SystemdConfEntry[] = [];
     const read: string[] = [];
     for (const f of files) {
@@ -119,7 +125,7 @@ export default defineProbe({
     const inSection = loaded.entries.filter((e) => e.section === p.section);
     const evidence: Evidence[] = [...loaded.problems];
     if (loaded.unreadable.length > 0) {
-      const why = `cannot read ${loaded.unreadable.join("; ")}`;
+      const why = cannotRead(loaded.unreadable);
       const unknown: Record<string, string> = p.key ? { set: why, value: why, valueFile: why, valueLine: why } : { settings: why };
       return { value, evidence, unknown };
     }

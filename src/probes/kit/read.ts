@@ -17,3 +17,22 @@ export async function readText(ctx: ProbeContext, hostPath: string, options: Rea
     return { unobserved: `${hostPath}: ${describeError(e)}` };
   }
 }
+
+/** Unreadable paths shown in one reason: past this, they are counted. */
+const SHOWN_UNREADABLE = 5;
+
+/**
+ * `cannot read A; B; …` for a fact's unknown reason: the first five, then how many more. A
+ * reason is copied into every check that needs the fact, so 100,000 unreadable drop-ins
+ * must not make it megabytes long.
+ */
+export function cannotRead(unreadable: readonly string[]): string {
+  const more = unreadable.length - SHOWN_UNREADABLE;
+  return `cannot read ${unreadable.slice(0, SHOWN_UNREADABLE).join("; ")}${more > 0 ? `; and ${more} more` : ""}`;
+}
+
+/**
+ * Files read from one drop-in directory set (audit rules.d, limits.d, a systemd daemon's
+ * *.conf.d): past it none is read and the fact is unknown naming the cap. A node has dozens.
+ */
+export const MAX_DROPIN_FILES = 1000;

@@ -20,6 +20,7 @@ import systemdConfProbe from "../../../src/probes/systemd-conf.js";
 import auditRulesProbe from "../../../src/probes/audit-rules.js";
 import limitsProbe from "../../../src/probes/security-limits.js";
 import { MAX_PAM_STACK_LINES } from "../../../src/probes/kit/pam-stack.js";
+import { MAX_DROPIN_FILES } from "../../../src/probes/kit/read.js";
 
 afterAll(cleanupFixtures);
 
@@ -135,4 +136,31 @@ describe("includes that lead to a FIFO or out of the root: error naming the path
     expect(why).toMatch(/climbs above|points outside/);
     expect(JSON.stringify(f)).not.toContain("pam_outside");
   }, GUARD);
+});
+
+describe("drop-in directories: a file cap, and reasons that stay short", () => {
+  const many = (dir: string, n: number, ext: string, content: string): Record<string, string> =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`${dir}/f${String(i).padStart(5, "0")}${ext}`, content]));
+
+  it(`audit rules.d, limits.d, journald.conf.d with ${MAX_DROPIN_FILES + 1} files: error naming the cap, none read`, async () => {
+    const root = await fixtureRoot({
+      ...many("etc/audit/rules.d", MAX_DROPIN_FILES + 1, ".rules", "-w /etc/passwd -p wa -k identity\n"),
+      ...many("etc/security/limits.d", MAX_DROPIN_FILES + 1, ".conf", "* hard core 0\n"),
+      ...many("etc/systemd/journald.conf.d", MAX_DROPIN_FILES + 1, ".conf", "[Journal]\nStorage=persistent\n"),
+    });
+    const audit = await auditRulesProbe.collect(probeContext(root), auditRulesProbe.params.parse({}));
+    expect(audit.unknown?.rules).toBe(`cannot read /etc/audit/rules.d: ${MAX_DROPIN_FILES + 1} rules files, over the ${MAX_DROPIN_FILES}-file cap, none read`);
+    const limits = await limitsProbe.collect(probeContext(root), limitsProbe.params.parse({ item: "core" }));
+    expect(Object.values(limits.unknown ?? {})[0]).toBe(`cannot read /etc/security/limits.d: ${MAX_DROPIN_FILES + 1} files, over the ${MAX_DROPIN_FILES}-file cap, none read`);
+    const journald = await systemdConfProbe.collect(probeContext(root), systemdConfProbe.params.parse({ file: "journald.conf", section: "Journal", key: "Storage" }));
+    expect(journald.unknown?.value).toBe(`cannot read /etc/systemd/journald.conf.d: ${MAX_DROPIN_FILES + 1} drop-ins, over the ${MAX_DROPIN_FILES}-file cap, none read`);
+  }, GUARD);
+
+  it("a PAM stack including an unreadable file 40 times: the reason names five and counts the rest", async () => {
+    const root = await fixtureRoot({ "etc/pam.d/sshd": "@include /etc/fifo\n".repeat(40) + "auth required pam_unix.so\n", "etc/keep": "" });
+    expect(spawnSync("mkfifo", [path.join(root, "etc/fifo")]).status).toBe(0);
+    const f = await pamProbe.collect(probeContext(root), pamProbe.params.parse({ service: "sshd" }));
+    const one = "/etc/fifo: /etc/fifo is not a regular file";
+    expect(f.unknown?.entries).toBe(`cannot read ${Array(5).fill(one).join("; ")}; and 35 more`);
+  });
 });
