@@ -135,3 +135,44 @@ export async function escapingLinks(root, outside) {
   await link("proc/mounts", "/proc/mounts");
   await link("proc/1", "/proc/1");
 }
+
+/**
+ * Since issue 19 (include machinery and firewall rulesets): kube-proxy's iptables rules of
+ * a node with `services` services persisted in rules.v4, an nftables.conf with a set of
+ * 200k elements over lines, a 10 KB run of blanks on a `table` line, include cycles and a
+ * self-include (sudoers, rsyslog, nft), a PAM stack fanning out ten @include lines per file
+ * over six levels, globs that backtracked (`*a*a*a*a*b` over 255-character names), and
+ * 100k files in audit rules.d, limits.d and journald.conf.d.
+ */
+export async function includesAndRulesets(root, { services = 20_000, dropins = 100_000 } = {}) {
+  await baseRoot(root);
+  const ipt = ["*nat", ":PREROUTING ACCEPT [0:0]", ":KUBE-SERVICES - [0:0]", ":KUBE-MARK-MASQ - [0:0]"];
+  for (let i = 0; i < services; i++) ipt.push(`:KUBE-SVC-${i} - [0:0]`, `:KUBE-SEP-${i} - [0:0]`);
+  for (let i = 0; i < services; i++) {
+    ipt.push(`-A KUBE-SERVICES -d 10.96.${(i >> 8) & 255}.${i & 255}/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-${i}`);
+    ipt.push(`-A KUBE-SVC-${i} -j KUBE-SEP-${i}`, `-A KUBE-SEP-${i} -s 10.244.0.1/32 -j KUBE-MARK-MASQ`, `-A KUBE-SEP-${i} -p tcp -m tcp -j DNAT --to-destination 10.244.0.1:80`);
+  }
+  ipt.push("COMMIT", "*filter", ":INPUT DROP [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]", "-A INPUT -i lo -j ACCEPT", "COMMIT");
+  await put(root, "etc/iptables/rules.v4", ipt.join("\n") + "\n");
+  const set = Array.from({ length: 200_000 }, (_, i) => `   ${1 + (i % 65_000)},`).join("\n");
+  await put(root, "etc/nftables.conf", `include "/etc/nftables.conf"\ninclude "/etc/nft.d/*"\ntable inet f {\n chain input {\n  type filter hook input priority 0; policy drop;\n  tcp dport {\n${set}\n  } accept\n }\n}\ntable${" ".repeat(10_000)}x\n`);
+  await put(root, "etc/nft.d/a.nft", 'include "/etc/nft.d/b.nft"\n');
+  await put(root, "etc/nft.d/b.nft", 'include "/etc/nft.d/a.nft"\n');
+  await put(root, "etc/sudoers", "@include /etc/sudoers\n@includedir /etc/sudoers.d\nDefaults use_pty\n", 0o440);
+  await put(root, "etc/sudoers.d/a", "@include /etc/sudoers.d/b\n", 0o440);
+  await put(root, "etc/sudoers.d/b", "@include /etc/sudoers.d/a\n", 0o440);
+  await put(root, "etc/pam.d/sshd", "@include l1\n".repeat(10));
+  for (let l = 1; l < 6; l++) await put(root, `etc/pam.d/l${l}`, `@include l${l + 1}\n`.repeat(10));
+  await put(root, "etc/pam.d/l6", "auth required pam_unix.so\n");
+  await put(root, "etc/rsyslog.conf", `$IncludeConfig /etc/rsyslog.conf\n$IncludeConfig /etc/rsyslog.d/${"*a".repeat(8)}*b\n*.* /var/log/syslog\n`);
+  for (let i = 0; i < 20; i++) await put(root, `etc/rsyslog.d/${"a".repeat(250)}${String(i).padStart(5, "0")}`, "");
+  for (const [dir, ext, content] of [["etc/audit/rules.d", ".rules", "-w /etc/passwd -p wa -k identity\n"], ["etc/security/limits.d", ".conf", "* hard core 0\n"], ["etc/systemd/journald.conf.d", ".conf", "[Journal]\nStorage=persistent\n"]]) {
+    await mkdir(path.join(root, dir), { recursive: true });
+    const batch = [];
+    for (let i = 0; i < dropins; i++) {
+      batch.push(writeFile(path.join(root, dir, `${String(i).padStart(6, "0")}${ext}`), content));
+      if (batch.length >= 512) await Promise.all(batch.splice(0));
+    }
+    await Promise.all(batch);
+  }
+}

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bigKubeletConfig, escapingLinks, longLines, manyAccounts, manySysctlFiles } from "./hostile-roots.mjs";
+import { bigKubeletConfig, escapingLinks, includesAndRulesets, longLines, manyAccounts, manySysctlFiles } from "./hostile-roots.mjs";
 
 const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const ROOTS = {
@@ -18,6 +18,7 @@ const ROOTS = {
   "100k sysctl.d files": { build: (r) => manySysctlFiles(r), args: ["--benchmark", "cis-debian-12"] },
   "long lines (U-25 256 KB, U-70 576 KB)": { build: (r) => longLines(r), args: ["--benchmark", "kisa-unix"] },
   "escaping links": { build: (r, o) => escapingLinks(r, o), args: [] },
+  "includes, rulesets, 100k drop-ins": { build: (r) => includesAndRulesets(r), args: ["--benchmark", "cis-debian-12"] },
 };
 
 const only = process.argv.slice(2);
