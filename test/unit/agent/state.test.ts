@@ -1,7 +1,7 @@
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { HISTORY_LIMIT, StateStore, type AgentState, type ScanSummary } from "../../../src/agent/state.js";
+import { HISTORY_LIMIT, StateStore, stateJson, type AgentState, type ScanSummary } from "../../../src/agent/state.js";
 import { cleanupTempDirs, report, result, tempDir } from "./helpers.js";
 
 afterAll(cleanupTempDirs);
@@ -103,5 +103,32 @@ describe("remediation requests", () => {
     expect(body.checks).toEqual(["cis-debian-12/7.1.5"]);
     expect((await st(out.request)).mode & 0o777).toBe(0o600);
     expect(await readdir(dir)).toEqual([REMEDIATION_REQUEST]);
+  });
+
+  it("the file is JSON.stringify's text, though the results are stringified a slice per event-loop turn", async () => {
+    const results = Array.from({ length: 1234 }, (_, i) =>
+      result(`p${i % 3}`, `${i}`, i % 4 === 0 ? "fail" : "skip", { message: `why ${i} "quoted" \u2265 ünïcode`, evidence: i % 5 ? [] : [{ file: "/etc/x", line: i }], ...(i % 7 ? {} : { level: 2 }) }),
+    );
+    const big: AgentState = {
+      latest: { id: "big", trigger: "schedule", report: report(results, { loadErrors: ["one"] }), previews: [{ check: "p0/0", action: "file-mode", lines: ["-a", "+b"], skipped: [] }] },
+      history: [summary(1), summary(2)],
+      failingSince: { "p0/0": "2026-01-01T00:00:00.000Z" },
+    };
+    const snapshot = { version: 1, latest: big.latest, history: big.history, failingSince: big.failingSince };
+    expect(await stateJson(snapshot)).toBe(JSON.stringify(snapshot));
+    expect(await stateJson({ version: 1, history: [] })).toBe(JSON.stringify({ version: 1, history: [] }));
+    const { s } = await store();
+    await s.load();
+    await s.save(big);
+    expect(await readFile(s.file, "utf8")).toBe(JSON.stringify(snapshot));
+    // Other callbacks run while it is made: one queued before it runs before it is done.
+    let ranBetween = false;
+    setImmediate(() => (ranBetween = true));
+    const made = stateJson(snapshot).then(() => ranBetween);
+    expect(await made).toBe(true);
+    let ranBefore = false;
+    setImmediate(() => (ranBefore = true));
+    expect(await stateJson({ version: 1, history: [] }).then(() => ranBefore)).toBe(false);
+    expect((await s.load()).latest?.report.results).toHaveLength(1234);
   });
 });
