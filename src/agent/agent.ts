@@ -241,6 +241,8 @@ export class Agent {
     });
     this.summaries.splice(0, Math.max(0, this.summaries.length - HISTORY_LIMIT));
     this.refreshMetrics();
+    // From here on a scan request must get a new scan: these results are already out.
+    ctx.published();
     this.metrics.scanCompleted(ctx.trigger, ctx.loopDelay());
     const waived = countWaived(view);
     this.opts.log.info(

@@ -1,7 +1,9 @@
 /**
  * When scans run: on a cron schedule (./cron.ts), at start, and on demand. One scan at a time:
- * a trigger while a scan runs joins it (gets the same run and promise) instead of
- * queueing another. The event-loop delay is measured while each scan runs, so "a scan
+ * a trigger while a scan is still gathering joins it (gets the same run and promise) instead
+ * of queueing another. Once the running scan has published its results (its verdicts are
+ * final; it is only saving state), a trigger gets a new scan that starts right after it: a
+ * request made after results were decided must not be answered with them. The event-loop delay is measured while each scan runs, so "a scan
  * never blocks the event loop for long" is a number, not a hope.
  */
 import { randomUUID } from "node:crypto";
@@ -22,6 +24,8 @@ export interface RunContext {
   startedAt: Date;
   /** Event-loop delay since this scan started. */
   loopDelay(): LoopDelay;
+  /** The scan's results are final and visible: later triggers get a new scan, not this one. */
+  published(): void;
 }
 
 export interface ScanRun<T> {
@@ -46,6 +50,10 @@ export class Scheduler<T> {
   private readonly opts: SchedulerOptions<T>;
   private task: CronTimer | undefined;
   private current: ScanRun<T> | undefined;
+  /** The running scan has published its results (see RunContext.published). */
+  private currentPublished = false;
+  /** A scan asked for after the running one published; it starts when that one ends. */
+  private queued: ScanRun<T> | undefined;
   private last: LoopDelay | undefined;
   private started = 0;
 
@@ -68,29 +76,59 @@ export class Scheduler<T> {
     return this.started;
   }
 
-  /** Start a scan, or join the one running. */
+  /** Start a scan, join the one still gathering, or queue one after a scan that already published. */
   trigger(trigger: ScanTrigger): { run: ScanRun<T>; joined: boolean } {
-    if (this.current) return { run: this.current, joined: true };
-    const id = randomUUID();
-    const startedAt = new Date();
+    if (this.queued) return { run: this.queued, joined: true };
+    if (this.current && !this.currentPublished) return { run: this.current, joined: true };
+    if (this.current) {
+      const after = this.current.done.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.queued = this.begin(trigger, after);
+      return { run: this.queued, joined: false };
+    }
+    return { run: this.begin(trigger, undefined), joined: false };
+  }
+
+  private begin(trigger: ScanTrigger, after: Promise<void> | undefined): ScanRun<T> {
+    const run: ScanRun<T> = { id: randomUUID(), trigger, startedAt: new Date(), done: Promise.resolve() as Promise<never> };
     const resolution = this.opts.loopResolutionMs ?? 10;
-    const h: IntervalHistogram = monitorEventLoopDelay({ resolution });
-    h.enable();
+    let h: IntervalHistogram | undefined;
     // The histogram records the whole timer interval; report only the delay beyond it.
-    const ms = (ns: number) => (h.count > 0 ? Math.max(0, ns / 1e6 - resolution) : 0);
-    const loopDelay = (): LoopDelay => ({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) });
-    this.started++;
-    const done = (async () => {
-      // Yield once so the caller (an HTTP handler) can answer before the scan takes the CPU.
-      await new Promise((r) => setImmediate(r));
-      return this.opts.run({ id, trigger, startedAt, loopDelay });
-    })().finally(() => {
-      this.last = loopDelay();
-      h.disable();
-      this.current = undefined;
-    });
-    this.current = { id, trigger, startedAt, done };
-    return { run: this.current, joined: false };
+    const ms = (ns: number) => (h && h.count > 0 ? Math.max(0, ns / 1e6 - resolution) : 0);
+    const loopDelay = (): LoopDelay => ({ p50: ms(h?.percentile(50) ?? 0), p99: ms(h?.percentile(99) ?? 0), max: ms(h?.max ?? 0) });
+    run.done = (async () => {
+      if (after) {
+        await after;
+        if (this.queued === run) this.queued = undefined;
+        run.startedAt = new Date();
+      }
+      // Set before the first await when nothing runs, so a second trigger in the same turn joins.
+      this.current = run;
+      this.currentPublished = false;
+      h = monitorEventLoopDelay({ resolution });
+      h.enable();
+      this.started++;
+      try {
+        // Yield once so the caller (an HTTP handler) can answer before the scan takes the CPU.
+        await new Promise((r) => setImmediate(r));
+        return await this.opts.run({
+          id: run.id,
+          trigger,
+          startedAt: run.startedAt,
+          loopDelay,
+          published: () => {
+            if (this.current === run) this.currentPublished = true;
+          },
+        });
+      } finally {
+        this.last = loopDelay();
+        h.disable();
+        if (this.current === run) this.current = undefined;
+      }
+    })();
+    return run;
   }
 
   /** Start the cron schedule (if one is configured). */

@@ -39,6 +39,38 @@ describe("scheduler", () => {
     expect(run).toHaveBeenCalledTimes(2);
   });
 
+  it("a trigger after the running scan published its results gets a new scan, started after it; later triggers join that one", async () => {
+    const saving = gated();
+    const order: string[] = [];
+    let calls = 0;
+    const s = new Scheduler<number>({
+      run: async (ctx) => {
+        const n = ++calls;
+        order.push(`start ${n}`);
+        ctx.published();
+        if (n === 1) await saving.gate; // still saving state after publishing
+        order.push(`end ${n}`);
+        return n;
+      },
+    });
+    const a = s.trigger("start");
+    await new Promise((r) => setTimeout(r, 10));
+    expect(order).toEqual(["start 1"]);
+    const b = s.trigger("api");
+    const c = s.trigger("api");
+    expect(b.joined).toBe(false);
+    expect(b.run.id).not.toBe(a.run.id);
+    expect(c).toEqual({ run: b.run, joined: true });
+    expect(s.running?.id).toBe(a.run.id);
+    saving.release("saved");
+    expect(await a.run.done).toBe(1);
+    expect(await b.run.done).toBe(2);
+    expect(await c.run.done).toBe(2);
+    expect(order).toEqual(["start 1", "end 1", "start 2", "end 2"]);
+    expect(s.scansStarted).toBe(2);
+    expect(s.running).toBeUndefined();
+  });
+
   it("a failing scan rejects every joiner and frees the slot", async () => {
     const g = gated();
     const s = new Scheduler<string>({ run: async () => g.gate });
