@@ -1,5 +1,6 @@
 /** The fix-action registry: one line per action. Packs name them in `fix: { action }`. */
 import type { FixDef } from "../packs/schema.js";
+import auditRulesAdd from "./audit-rules-add.js";
 import configLine from "./config-line.js";
 import fileMode from "./file-mode.js";
 import fileOwner from "./file-owner.js";
@@ -19,6 +20,7 @@ export const fixes = {
   "service-disable": serviceDisable,
   "package-purge": packagePurge,
   "port-service-stop": portServiceStop,
+  "audit-rules-add": auditRulesAdd,
 } satisfies Record<string, FixAction>;
 
 export function getFix(id: string): FixAction | undefined {

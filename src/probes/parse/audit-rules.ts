@@ -17,7 +17,11 @@ import { unquoted, type ParseProblem } from "./problem.js";
 import { trimTrailingSlashes } from "../../util/trim.js";
 
 export interface AuditRule {
-  kind: "watch" | "syscall" | "control";
+  /**
+   * `never`: a rule whose action is never (`-a never,exit …`) suppresses the events it matches
+   * and records nothing, so it is neither a watch nor a syscall rule for any "is collected" item.
+   */
+  kind: "watch" | "syscall" | "control" | "never";
   /** The line, whitespace collapsed. */
   text: string;
   /** Watch: the path (`-w`, `-F path=`, `-F dir=`). */
@@ -138,6 +142,7 @@ export function parseAuditRules(text: string): { rules: AuditRule[]; problems: P
     }
     // A syscall rule with a path/dir field and no -S is how auditctl -l prints a watch.
     if (r.syscalls.length > 0 && r.kind === "watch") r.kind = "syscall";
+    if (r.action !== undefined && r.action.split(",").includes("never")) r.kind = "never";
     rules.push(r);
   });
   return { rules, problems };

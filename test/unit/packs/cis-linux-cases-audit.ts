@@ -103,6 +103,13 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
       { id, label: `without "${rules[item][0]}"`, spec: auditRulesSpec(rules, [rules[item][0] as string]), want: { status: "fail", message: messages[item], evidence: RULES_EVIDENCE } },
     );
   }
+  // A never rule records nothing: the time rule turned into one does not collect time changes.
+  const timeRule = rules.time[0] as string;
+  cases.push({
+    id: `${s}.3.${ids.rules.time}`, label: "the b64 time rule as -a never,exit",
+    spec: { ...auditRulesSpec(rules), [RULES_FILE]: { content: `${Object.values(rules).flat().map((l) => (l === timeRule ? l.replace("-a always,exit", "-a never,exit") : l)).join("\n")}\n`, mode: 0o640 } },
+    want: { status: "fail", message: messages.time.replaceAll(/rules is 0 of \d+ matching/g, `rules is 0 of ${Object.values(rules).flat().length + 5} matching`), evidence: RULES_EVIDENCE },
+  });
   cases.push(
     { id: `${s}.3.20`, label: "-e 2 last", spec: auditRulesSpec(rules), want: { status: "pass" } },
     { id: `${s}.3.20`, label: "-e 2 then -e 1", spec: { ...auditRulesSpec(rules), "etc/audit/rules.d/99-zz.rules": { content: "-e 1\n", mode: 0o640 } }, want: { status: "fail", message: "immutable is false, expected true" } },

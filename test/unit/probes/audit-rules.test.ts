@@ -67,6 +67,30 @@ describe("parseAuditRules: one rule, written in a rules file or listed by auditc
   });
 });
 
+describe("parseAuditRules: never rules", () => {
+  it("-a never,exit and -a exit,never suppress events: kind never, whatever they name", () => {
+    const p = parseAuditRules("-a never,exit -F arch=b64 -S adjtimex -k time-change\n-a exit,never -F path=/usr/bin/chcon -F perm=x\n-a always,exit -F arch=b64 -S mount");
+    expect(p.rules.map((r) => [r.kind, r.action])).toEqual([["never", "never,exit"], ["never", "exit,never"], ["syscall", "always,exit"]]);
+  });
+});
+
+describe("audit-rules probe: rules.d links stay inside the root", () => {
+  it("an absolute link is read inside --root; a relative one climbing out is unreadable (never read, never 'no rules')", async () => {
+    const inside = await fixtureRoot({
+      "etc/audit/rules.d/50-link.rules": { symlink: "/etc/audit/site.rules" },
+      "etc/audit/site.rules": "-w /etc/sudoers -p wa -k scope\n",
+    });
+    const f = await probe.collect(probeContext(inside), {});
+    expect(f.value.rules.map((r) => [r.path, r.file])).toEqual([["/etc/sudoers", "/etc/audit/rules.d/50-link.rules"]]);
+    expect(f.unknown).toBeUndefined();
+    const out = await fixtureRoot({ "etc/audit/rules.d/50-out.rules": { symlink: "../../../../../../../../../../etc/passwd" } });
+    const g = await probe.collect(probeContext(out), {});
+    expect(g.value.rules).toEqual([]);
+    expect(g.unknown?.rules).toMatch(/^cannot read \/etc\/audit\/rules\.d\/50-out\.rules: .*symlink \/etc\/audit\/rules\.d\/50-out\.rules -> \.\.\/(\.\.\/)+etc\/passwd points outside the root /);
+    expect(g.unknown?.immutable).toBe(g.unknown?.rules);
+  });
+});
+
 describe("audit-rules probe", () => {
   const files = {
     "etc/audit/rules.d/50-scope.rules": "-w /etc/sudoers -p wa -k scope\n",

@@ -1,0 +1,67 @@
+/**
+ * audit-rules-add: add the benchmark's audit rules that are missing to
+ * /etc/audit/rules.d/50-nodeward.rules (one write-file change: written atomically through the
+ * remediation journal, removed or restored by rollback). A rule already in any rules.d file
+ * (or /etc/audit/audit.rules where rules.d is absent) is not added again: rules compare as the
+ * audit-rules probe reads them (a trailing slash, `auid!=-1` and `unset`, `-k` and `-F key=`
+ * are the same rule). augenrules loads rules.d at boot; with `-e 2` (CIS: immutable) nothing
+ * can load them before a reboot, so the fix asks for one rather than running augenrules --load.
+ */
+import { z } from "zod";
+import { AUDIT_RULES, RULES_D } from "../probes/audit-rules.js";
+import { parseAuditRules, type AuditRule } from "../probes/parse/audit-rules.js";
+import { missingDirs } from "./atomic.js";
+import { defineFix, type Change, type FixContext } from "./types.js";
+
+export const NODEWARD_AUDIT_RULES = `${RULES_D}/50-nodeward.rules`;
+
+/** What makes two rules the same rule (order of -S names, -F fields and perm letters aside). */
+export function ruleKey(r: AuditRule): string {
+  const sorted = (xs: readonly string[]) => [...xs].sort().join(",");
+  return JSON.stringify([r.kind, r.action ?? "", r.arch ?? "", r.path ?? "", sorted([...(r.perms ?? "")]), sorted(r.syscalls), sorted(r.fields)]);
+}
+
+const oneRule = z.string().refine((line) => {
+  const p = parseAuditRules(line);
+  return p.problems.length === 0 && p.rules.length === 1 && (p.rules[0]?.kind === "watch" || p.rules[0]?.kind === "syscall");
+}, "one audit rule (-w … or -a always,exit …) that auditctl reads");
+
+/** The rules boot loads now, by key: every rules.d/*.rules, or audit.rules without rules.d. */
+async function loadedAtBoot(ctx: FixContext): Promise<Set<string>> {
+  const names = await ctx.host.readdir(RULES_D);
+  const files = names === null ? [AUDIT_RULES] : [...new Set([...names, "50-nodeward.rules"])].filter((n) => n.endsWith(".rules")).map((n) => `${RULES_D}/${n}`);
+  const keys = new Set<string>();
+  for (const f of files) {
+    const st = await ctx.readFile(f);
+    if (st) for (const r of parseAuditRules(st.content).rules) keys.add(ruleKey(r));
+  }
+  return keys;
+}
+
+export default defineFix({
+  id: "audit-rules-add",
+  summary: "Add missing audit rules to /etc/audit/rules.d/50-nodeward.rules (loaded at the next boot)",
+  needs: "reboot",
+  params: z.strictObject({ rules: z.array(oneRule).min(1) }),
+  async plan(ctx, p) {
+    const present = await loadedAtBoot(ctx);
+    const missing = p.rules.filter((line) => {
+      const r = parseAuditRules(line).rules[0] as AuditRule;
+      return !present.has(ruleKey(r));
+    });
+    if (missing.length === 0) return [];
+    const cur = await ctx.readFile(NODEWARD_AUDIT_RULES);
+    const head = cur?.content ?? "## Written by nodeward: audit rules added by remediation (augenrules loads rules.d at boot).\n";
+    const content = `${head}${head.endsWith("\n") ? "" : "\n"}${missing.join("\n")}\n`;
+    const mkdirs = cur ? [] : await missingDirs(ctx.host, NODEWARD_AUDIT_RULES);
+    const change: Change = {
+      kind: "write-file",
+      path: NODEWARD_AUDIT_RULES,
+      before: cur,
+      // CIS x.4.5-x.4.7: rules files 0640 or stricter, root:root.
+      after: { content, mode: cur ? cur.mode & 0o640 : 0o640, uid: 0, gid: 0 },
+      ...(mkdirs.length ? { mkdirs } : {}),
+    };
+    return [change];
+  },
+});

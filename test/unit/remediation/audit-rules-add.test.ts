@@ -1,0 +1,72 @@
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { HostRoot } from "../../../src/host/host-root.js";
+import { DEFAULT_BENCHMARKS_DIR } from "../../../src/paths.js";
+import { selectChecks } from "../../../src/engine/select.js";
+import { loadPacks } from "../../../src/packs/load.js";
+import { applyPlan } from "../../../src/remediation/apply.js";
+import { validateFix } from "../../../src/remediation/index.js";
+import { RunStore } from "../../../src/remediation/journal.js";
+import { planRemediation } from "../../../src/remediation/plan.js";
+import { rollbackRun } from "../../../src/remediation/rollback.js";
+import { NODEWARD_AUDIT_RULES } from "../../../src/remediation/audit-rules-add.js";
+import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
+import { treeHash } from "./helpers.js";
+
+afterAll(cleanupFixtures);
+
+const OS: FixtureSpec = { "etc/os-release": "ID=debian\nVERSION_ID=\"12\"\n" };
+
+async function checks(ids: string[]) {
+  const loaded = await loadPacks([DEFAULT_BENCHMARKS_DIR], { validateFix });
+  if (loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
+  return selectChecks(loaded.packs, { checks: ids.map((id) => `cis-debian-12/${id}`) });
+}
+
+describe("audit-rules-add (CIS auditd rules)", () => {
+  it("validates its rules: one watch or always rule each, as auditctl reads them", () => {
+    expect(validateFix({ action: "audit-rules-add", params: { rules: ["-w /etc/sudoers -p wa -k scope"] } })).toBeUndefined();
+    expect(validateFix({ action: "audit-rules-add", params: { rules: ["-e 2"] } })).toMatch(/one audit rule/);
+    expect(validateFix({ action: "audit-rules-add", params: { rules: ["-x nonsense"] } })).toMatch(/one audit rule/);
+    expect(validateFix({ action: "audit-rules-add", params: { rules: [] } })).toMatch(/rules/);
+  });
+
+  it("adds only the missing rules (a rule written another way is there already), 0640 root:root; a second plan has nothing to do; rollback restores the tree", async () => {
+    const root = await fixtureRoot({
+      ...OS,
+      // The sudoers watch as auditctl -l would print it (trailing slash, -F key=): already there.
+      "etc/audit/rules.d/10-site.rules": { content: "-w /etc/sudoers/ -p aw -F key=site\n", mode: 0o640 },
+    });
+    const host = new HostRoot({ root });
+    const cs = await checks(["6.2.3.1", "6.2.3.3"]);
+    const plan = await planRemediation({ host, checks: cs });
+    expect(plan.fixes.map((f) => [f.check.id, f.error, f.needs])).toEqual([["6.2.3.1", undefined, "reboot"], ["6.2.3.3", undefined, "reboot"]]);
+    const [scope, sudoLog] = plan.fixes;
+    expect(scope?.changes).toEqual([{
+      kind: "write-file", path: NODEWARD_AUDIT_RULES, before: null,
+      after: { content: "## Written by nodeward: audit rules added by remediation (augenrules loads rules.d at boot).\n-w /etc/sudoers.d -p wa -k scope\n", mode: 0o640, uid: 0, gid: 0 },
+    }]);
+    // The second fix sees the first's planned file (the plan's overlay) and appends to it.
+    const second = sudoLog?.changes[0];
+    expect(second?.kind === "write-file" && second.after.content.endsWith("-w /etc/sudoers.d -p wa -k scope\n-w /var/log/sudo.log -p wa -k sudo_log_file\n")).toBe(true);
+
+    const original = await treeHash(root);
+    const state = await mkdtemp(path.join(tmpdir(), "nodeward-audit-fix-"));
+    try {
+      const store = new RunStore(state);
+      const result = await applyPlan({ plan, store });
+      expect(result.status).toBe("complete");
+      expect(Object.fromEntries(result.rescan.map((r) => [r.id, r.status]))).toEqual({ "6.2.3.1": "pass", "6.2.3.3": "pass" });
+      const file = path.join(root, NODEWARD_AUDIT_RULES);
+      expect(await readFile(file, "utf8")).toBe("## Written by nodeward: audit rules added by remediation (augenrules loads rules.d at boot).\n-w /etc/sudoers.d -p wa -k scope\n-w /var/log/sudo.log -p wa -k sudo_log_file\n");
+      expect(((await stat(file)).mode & 0o7777).toString(8)).toBe("640");
+      expect((await applyPlan({ plan: await planRemediation({ host, checks: cs }), store })).status).toBe("nothing-to-do");
+      await rollbackRun({ store });
+      expect(await treeHash(root)).toBe(original);
+    } finally {
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+});
