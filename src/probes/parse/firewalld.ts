@@ -41,6 +41,13 @@ export interface ParseProblem {
   message: string;
 }
 
+import { unquoted } from "./problem.js";
+
+/** Zone files nest four levels deep; deeper input is not a zone file (and would cost a scan per close). */
+const MAX_DEPTH = 64;
+/** Problems recorded per document; the rest are counted. */
+const MAX_PROBLEMS = 50;
+
 // --- a small XML reader -------------------------------------------------------------------
 
 interface XmlElement {
@@ -65,9 +72,14 @@ const ATTR = /([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 
 /** Elements of an XML document (a virtual root holds the top-level ones). */
 export function parseXml(text: string): { root: XmlElement; problems: ParseProblem[] } {
-  const root: XmlElement = { name: "#document", attrs: {}, children: [], line: 0 };
+  const root: XmlElement = { name: "#document", attrs: Object.create(null) as Record<string, string>, children: [], line: 0 };
   const stack: XmlElement[] = [root];
   const problems: ParseProblem[] = [];
+  let dropped = 0;
+  const problem = (p: ParseProblem) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(p);
+    else dropped++;
+  };
   let i = 0;
   let line = 1;
   const advance = (to: number) => {
@@ -91,7 +103,10 @@ export function parseXml(text: string): { root: XmlElement; problems: ParseProbl
     TAG.lastIndex = i;
     const m = TAG.exec(text);
     if (!m) {
-      problems.push({ line, message: `not a tag: ${text.slice(i, i + 40).split("\n")[0] ?? ""}` });
+      if (problems.length < MAX_PROBLEMS) {
+        const nl = text.indexOf("\n", i);
+        problem({ line, message: `not a tag: ${unquoted(text.slice(i, nl < 0 ? text.length : nl))}` });
+      } else dropped++;
       advance(i + 1);
       continue;
     }
@@ -103,14 +118,20 @@ export function parseXml(text: string): { root: XmlElement; problems: ParseProbl
     const startLine = line;
     if (closing) {
       // An element left open inside the one closing here is closed with it (and reported).
-      const at = stack.map((e) => e.name).lastIndexOf(name);
-      if (at < 1) problems.push({ line, message: `</${name}> closes nothing open` });
+      let at = stack.length - 1;
+      while (at >= 1 && (stack[at] as XmlElement).name !== name) at--;
+      if (at < 1) problem({ line, message: `</${name}> closes nothing open` });
       else {
-        for (const e of stack.splice(at + 1)) problems.push({ line, message: `<${e.name}> (line ${e.line}) is not closed` });
+        for (const e of stack.splice(at + 1)) problem({ line, message: `<${e.name}> (line ${e.line}) is not closed` });
         stack.pop();
       }
     } else {
-      const attrs: Record<string, string> = {};
+      if (!selfClosing && stack.length > MAX_DEPTH) {
+        problem({ line, message: `elements nested deeper than ${MAX_DEPTH}: not a firewalld file; the rest is not read` });
+        break;
+      }
+      // No prototype: an attribute named __proto__ or constructor is just an attribute.
+      const attrs = Object.create(null) as Record<string, string>;
       for (const a of attrText.matchAll(ATTR)) attrs[a[1] as string] = decode(a[2] ?? a[3] ?? "");
       const el: XmlElement = { name, attrs, children: [], line: startLine };
       (stack[stack.length - 1] as XmlElement).children.push(el);
@@ -118,7 +139,8 @@ export function parseXml(text: string): { root: XmlElement; problems: ParseProbl
     }
     advance(i + whole.length);
   }
-  if (stack.length > 1) problems.push({ line, message: `<${(stack[stack.length - 1] as XmlElement).name}> is not closed` });
+  if (stack.length > 1) problem({ line, message: `<${(stack[stack.length - 1] as XmlElement).name}> is not closed` });
+  if (dropped > 0) problems.push({ line, message: `${dropped} more problem(s) not listed` });
   return { root, problems };
 }
 
@@ -216,7 +238,7 @@ export function parseListAllZones(text: string): { zones: FirewalldZone[]; probl
     if (!/^\s/.test(raw)) {
       const m = /^(\S+)(?:\s+\(([^)]*)\))?\s*$/.exec(raw);
       if (!m) {
-        problems.push({ line: ln, message: `not a zone header: ${raw.slice(0, 60)}` });
+        problems.push({ line: ln, message: `not a zone header: ${unquoted(raw)}` });
         zone = undefined;
         return;
       }
@@ -246,7 +268,7 @@ export function parseListAllZones(text: string): { zones: FirewalldZone[]; probl
       zone.richRules.push(parseRichRule(raw.trim()));
       return;
     }
-    problems.push({ line: ln, message: `unparsed: ${raw.trim().slice(0, 60)}` });
+    problems.push({ line: ln, message: `unparsed: ${unquoted(raw)}` });
   });
   return { zones, problems };
 }

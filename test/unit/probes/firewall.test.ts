@@ -695,3 +695,26 @@ describe("firewall probe: an unprivileged scan reads the root-written snapshot o
     expect(calls).toEqual([[`${bin}/iptables-save`]]);
   });
 });
+
+describe("firewalld XML reader: hostile input", () => {
+  it("an attribute named __proto__ or constructor is an attribute, not the object's prototype", () => {
+    const { zone } = parseZoneXml('<zone __proto__="x" constructor="y" target="DROP"><service name="ssh"/></zone>', "public");
+    expect(zone?.target).toBe("DROP");
+    expect(zone?.services).toEqual(["ssh"]);
+  });
+
+  it("unparsed text is described, never quoted (it may be a secret reached through a link)", () => {
+    const { problems } = parseZoneXml('<zone target="DROP">\n< root:$6$saltsalt$hashhashhash:19000:0:99999:7:::\n</zone>', "public");
+    expect(problems).toEqual([{ line: 2, message: "not a tag: (a text of 50 characters, not quoted: an unparsed line may hold a secret)" }]);
+    expect(JSON.stringify(problems)).not.toContain("$6$");
+  });
+
+  it("deep nesting stops at 64 levels with one problem; a flood of bad tags keeps 50 problems and counts the rest", () => {
+    const deep = parseZoneXml(`<zone>${"<a>".repeat(100_000)}${"</b>".repeat(100_000)}</zone>`, "public");
+    expect(deep.problems).toEqual([{ line: 1, message: "elements nested deeper than 64: not a firewalld file; the rest is not read" }, { line: 1, message: "<a> is not closed" }]);
+    const flood = parseZoneXml(`<zone>${"< x".repeat(100_000)}</zone>`, "public");
+    expect(flood.problems).toHaveLength(51);
+    expect(flood.problems.at(-1)).toEqual({ line: 1, message: "99950 more problem(s) not listed" });
+    expect(flood.zone?.name).toBe("public");
+  });
+});
