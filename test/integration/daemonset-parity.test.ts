@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_PATH, ensureBuilt, inCI, isRoot, REPO_ROOT, run, testCacheDir } from "./helpers.js";
-import { DAEMONSET_UNSEEN, diffReports, loadReport, unseenResults, type ComparedReport } from "./parity-compare.js";
+import { DAEMONSET_DIFF, diffReports, loadReport, unseenResults, type ComparedReport } from "./parity-compare.js";
 
 const havePodman = spawnSync("sh", ["-c", "command -v podman && test -x /usr/sbin/runc"], { encoding: "utf8" }).status === 0;
 if (!havePodman && inCI()) throw new Error("podman or runc missing: test/integration/setup.sh installs them");
@@ -161,8 +161,8 @@ describe("parity: the DaemonSet image (podman, host at /host) gives the CLI's ve
       const b = await timed(`try ${attempt}: CLI scan again`, () => cliScan(path.join(work, `cli-again-${attempt}.json`)));
       const moved = diffReports(a, b, ["cli", "cli-again"]);
       // The node's live firewall rules are out of the pod's reach (parity-compare.ts): `error` saying so.
-      last = diffReports(a, agent, ["cli", "agent"], { unseenBy: DAEMONSET_UNSEEN });
-      unseen = unseenResults(a, agent, { unseenBy: DAEMONSET_UNSEEN });
+      last = diffReports(a, agent, ["cli", "agent"], DAEMONSET_DIFF);
+      unseen = unseenResults(a, agent, DAEMONSET_DIFF);
       if (moved.length > 0) {
         last = [`the host changed between two CLI scans (try ${attempt}):`, ...moved];
         continue;

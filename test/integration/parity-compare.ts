@@ -49,7 +49,18 @@ function norm(field: (typeof FIELDS)[number], v: unknown): string {
  * rules are out of its reach. Those checks must say so — `error` with this reason, never a
  * verdict — where the CLI as root judges them.
  */
-export const DAEMONSET_UNSEEN = /the live ruleset of a mounted host \(\/host\) cannot be read from here/;
+export const DAEMONSET_UNSEEN = /the live ruleset of a mounted host \(\/host\) cannot be read from here|is this process's network namespace, not the host's/;
+
+/**
+ * For the same reason the node's network sysctls are out of its reach: /proc/sys/net shows
+ * the reader's network namespace (the pod's), so whether IPv6 is on is unknown there and the
+ * DaemonSet shows no /proc/sys/net evidence where the CLI shows the node's values. A result
+ * may lack those evidence entries; everything else about it is still compared.
+ */
+export const DAEMONSET_UNSEEN_EVIDENCE = /^\/proc\/sys\/net\//;
+
+/** How the DaemonSet's report is compared with the CLI's. */
+export const DAEMONSET_DIFF: DiffOptions = { unseenBy: DAEMONSET_UNSEEN, unseenEvidence: DAEMONSET_UNSEEN_EVIDENCE };
 
 export interface DiffOptions {
   /**
@@ -58,6 +69,17 @@ export interface DiffOptions {
    * another reason that still shows the unseen fact).
    */
   unseenBy?: RegExp;
+  /** Evidence entries (by `file`) that `b` may lack: removed from `a`'s evidence when `b` has none of them. */
+  unseenEvidence?: RegExp;
+}
+
+type EvidenceEntry = { file?: unknown };
+
+function withoutUnseen(a: unknown, b: unknown, re: RegExp | undefined): unknown {
+  if (!re || !Array.isArray(a) || !Array.isArray(b)) return a;
+  const unseen = (e: EvidenceEntry) => typeof e?.file === "string" && re.test(e.file);
+  if ((b as EvidenceEntry[]).some(unseen)) return a;
+  return (a as EvidenceEntry[]).filter((e) => !unseen(e));
 }
 
 /** Results of `b` left out of the comparison by `options.unseenBy`, as `pack/id`. */
@@ -86,7 +108,7 @@ export function diffReports(a: ComparedReport, b: ComparedReport, names: [string
     }
     if (unseen.has(k)) continue;
     for (const f of FIELDS) {
-      const vx = norm(f, x[f]);
+      const vx = norm(f, f === "evidence" ? withoutUnseen(x[f], y[f], options.unseenEvidence) : x[f]);
       const vy = norm(f, y[f]);
       if (vx !== vy) out.push(`${k} ${f}:\n    ${names[0]}: ${vx.slice(0, 400)}\n    ${names[1]}: ${vy.slice(0, 400)}`);
     }

@@ -30,7 +30,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyRoot, debianRoot, ensureBuilt, inCI, isRoot, removeCopies, REPO_ROOT, run } from "./helpers.js";
 import { NspawnContainer } from "./nspawn.js";
-import { DAEMONSET_UNSEEN, diffReports, loadReport, unseenResults, type ComparedReport } from "./parity-compare.js";
+import { DAEMONSET_DIFF, diffReports, loadReport, unseenResults, type ComparedReport } from "./parity-compare.js";
 
 const haveNspawn = spawnSync("sh", ["-c", "command -v systemd-nspawn && command -v nsenter"], { encoding: "utf8" }).status === 0;
 if (!haveNspawn && inCI()) {
@@ -89,7 +89,7 @@ function expectSame(a: string, b: string): void {
   if (!ra || !rb) throw new Error(`missing report: ${a} ${!!ra}, ${b} ${!!rb}`);
   // The DaemonSet cannot read the node's live firewall rules (parity-compare.ts): those
   // checks are `error` saying so there, never a verdict; everything else is equal.
-  const options = b === "daemonset" ? { unseenBy: DAEMONSET_UNSEEN } : {};
+  const options = b === "daemonset" ? DAEMONSET_DIFF : {};
   const diffs = diffReports(ra, rb, [a, b], options);
   const journal = b === "agent" && diffs.length > 0 ? `\nnodeward.service journal:\n${agentJournal}` : "";
   expect(diffs.join("\n"), `${diffs.length} difference(s) between ${a} and ${b}${journal}`).toBe("");
