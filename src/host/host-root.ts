@@ -539,18 +539,9 @@ function waitsForNothing(rel: string): boolean {
   return parts[0] === "sys" && parts.length > 1;
 }
 
-/** readProcfsCapped with open and read made synchronously too (waitsForNothing entries only). */
+/** readProcfsCapped with open and read made synchronously too (waitsForNothing entries only): readCappedSync, links never followed. */
 function readProcfsCappedSync(real: string, shown: string, maxBytes: number): string {
-  const pre = fs.lstatSync(real);
-  checkBeforeOpen(pre, shown, maxBytes);
-  const fd = fs.openSync(real, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW);
-  try {
-    const st = fs.fstatSync(fd);
-    checkOpened(pre, st, shown, maxBytes);
-    return readAllSync(st.size, maxBytes, shown, (buf, at) => fs.readSync(fd, buf, at, buf.length - at, null));
-  } finally {
-    fs.closeSync(fd);
-  }
+  return readCappedSync(real, shown, maxBytes, true);
 }
 
 /**
