@@ -13,7 +13,6 @@ import { runningSystem } from "./kit/shared.js";
 import { parseAuditRules, type AuditRule } from "./parse/audit-rules.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
-import { findExecutable } from "./kit/executable.js";
 import { cannotRead, MAX_DROPIN_FILES } from "./kit/read.js";
 
 export { parseAuditRules } from "./parse/audit-rules.js";
@@ -68,21 +67,14 @@ async function diskRules(ctx: ProbeContext): Promise<Disk> {
   return out;
 }
 
-const AUDITCTL_MISSING = "auditctl is not installed: the loaded rules cannot be read";
-
 type Loaded = { rules: AuditRule[] } | { notApplicable: string } | { unknown: string };
 
 async function loadedRules(ctx: ProbeContext): Promise<Loaded> {
   const running = await runningSystem(ctx);
   if (!running.running) return { notApplicable: `no running kernel to ask (${running.reason})` };
-  if (!ctx.host.isLive) {
-    // The same words as on the live host when the system has no auditctl at all, so the
-    // DaemonSet (host mounted at /host) and a root shell on the node report the same fact.
-    if ("missing" in (await findExecutable(ctx, "auditctl"))) return { unknown: AUDITCTL_MISSING };
-    return { unknown: "the loaded rules of a mounted host cannot be asked from here (auditctl runs on this machine's kernel)" };
-  }
+  if (!ctx.host.isLive) return { unknown: "the loaded rules of a mounted host cannot be asked from here (auditctl runs on this machine's kernel)" };
   const r = await ctx.run(["auditctl", "-l"], { timeoutMs: ctx.commandTimeoutMs });
-  if (r.notFound) return { unknown: AUDITCTL_MISSING };
+  if (r.notFound) return { unknown: "auditctl is not installed: the loaded rules cannot be read" };
   if (r.failed) {
     const why = r.reason ?? r.stderr.trim().slice(0, 200);
     // Listing the kernel's rules takes CAP_AUDIT_CONTROL (auditctl refuses without it, the

@@ -108,15 +108,9 @@ describe("audit-rules probe", () => {
   });
 
   it("a running mounted host: loaded rules unknown (auditctl would ask this machine's kernel)", async () => {
-    const root = await fixtureRoot({ ...files, "proc/1/cmdline": "/sbin/init\0", "usr/sbin/auditctl": { content: "", mode: 0o755 } });
-    const f = await probe.collect(probeContext(root), {});
-    expect(f.unknown?.loaded).toBe("the loaded rules of a mounted host cannot be asked from here (auditctl runs on this machine's kernel)");
-  });
-
-  it("a running mounted host without auditctl: the same reason as the live host gives (DaemonSet = root shell)", async () => {
     const root = await fixtureRoot({ ...files, "proc/1/cmdline": "/sbin/init\0" });
     const f = await probe.collect(probeContext(root), {});
-    expect(f.unknown?.loaded).toBe("auditctl is not installed: the loaded rules cannot be read");
+    expect(f.unknown?.loaded).toMatch(/cannot be asked from here/);
   });
 
   it("the live host: auditctl -l's rules; a missing auditctl is unknown, never 'no rules'", async () => {
