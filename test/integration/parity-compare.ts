@@ -49,7 +49,15 @@ function norm(field: (typeof FIELDS)[number], v: unknown): string {
  * rules are out of its reach. Those checks must say so — `error` with this reason, never a
  * verdict — where the CLI as root judges them.
  */
-export const DAEMONSET_UNSEEN = /the live ruleset of a mounted host \(\/host\) cannot be read from here|is this process's network namespace, not the host's/;
+export const DAEMONSET_UNSEEN = /the live ruleset of a mounted host \(\/host\) cannot be read from here|is this process's network namespace, not the host's|the loaded rules of a mounted host cannot be asked from here/;
+
+/**
+ * The results that may be unseen: CIS section 4 (the live packet filter) and the audit rules
+ * items that also judge the rules loaded in the node's kernel (`auditctl -l`, which needs
+ * CAP_AUDIT_CONTROL — not given to the DaemonSet; Debian 12 and Ubuntu 24.04 6.2.3.x, Ubuntu
+ * 22.04 and RHEL 9 6.3.3.x). Nothing else.
+ */
+export const DAEMONSET_MAY_NOT_SEE = /^cis-[a-z0-9.-]+\/(4\.|6\.[23]\.3\.)/;
 
 /**
  * For the same reason the node's network sysctls are out of its reach: /proc/sys/net shows
