@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compliantDebianNode, SYSCTL_CONF } from "../helpers/compliant-debian-node.js";
 import { cleanupFixtures, fixtureRoot } from "../helpers/fixture-root.js";
 import { CLI_PATH, ensureBuilt, isRoot } from "./helpers.js";
+import { gauge, sample } from "./agent-text.js";
 
 const REPEAT = Number(process.env.DRIFT_IT_REPEAT ?? 5);
 const DEADLINE_MS = 10_000;
@@ -43,18 +44,6 @@ async function metrics(): Promise<string> {
 }
 
 /** The check's nodeward_check_status value (1 pass, 0 fail), or undefined when it has no series. */
-function gauge(text: string, key: string): number | undefined {
-  const [pack, id] = key.split("/") as [string, string];
-  const prefix = `nodeward_check_status{pack="${pack}",id="${id}",`;
-  const line = text.split("\n").find((l) => l.startsWith(prefix));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
-}
-
-function sample(text: string, name: string): number {
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line === undefined ? NaN : Number(line.slice(name.length + 1));
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Make the change, then poll /metrics every 10 ms until the check's gauge is `want`: milliseconds, or undefined when missed. */

@@ -16,12 +16,12 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { request } from "node:http";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compliantDebianNode, SYSCTL_CONF } from "../helpers/compliant-debian-node.js";
 import { cleanupFixtures, fixtureRoot } from "../helpers/fixture-root.js";
 import { CLI_PATH, ensureBuilt, isRoot } from "./helpers.js";
+import { gauge, getOverSocket } from "./agent-text.js";
 
 const POLL_MS = 2000;
 const BOUND_MS = POLL_MS + 1000;
@@ -57,26 +57,6 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function get(socketPath: string, urlPath: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path: urlPath, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.end();
-  });
-}
-
-function gauge(text: string, key: string): number | undefined {
-  const [pack, id] = key.split("/") as [string, string];
-  const line = text.split("\n").find((l) => l.startsWith(`nodeward_check_status{pack="${pack}",id="${id}",`));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
-}
-
 /** Run a command in the agent's network namespace (nsenter), synchronously. */
 function inNetns(pid: number, cmd: string[]): void {
   const r = spawnSync("nsenter", ["-t", String(pid), "-n", ...cmd], { encoding: "utf8" });
@@ -105,9 +85,9 @@ describe.skipIf(!isRoot())("drift's pollers in a private network namespace", () 
     spawned.push(unshare);
     unshare.stderr?.setEncoding("utf8");
     unshare.stderr?.on("data", (c: string) => (agentLog += c));
-    const metrics = async () => (await get(sock, "/metrics").catch(() => ({ status: 0, body: "" }))).body;
+    const metrics = async () => (await getOverSocket(sock, "/metrics").catch(() => ({ status: 0, body: "" }))).body;
     for (const until = Date.now() + 120_000; ; ) {
-      const ready = await get(sock, "/readyz").then((r) => r.status === 200, () => false);
+      const ready = await getOverSocket(sock, "/readyz").then((r) => r.status === 200, () => false);
       if (ready && /^nodeward_drift_inotify_watches [1-9]/m.test(await metrics())) break;
       if (Date.now() > until || unshare.exitCode !== null) throw new Error(`the agent did not get ready:\n${agentLog}`);
       await sleep(100);

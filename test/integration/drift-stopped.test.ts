@@ -20,6 +20,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compliantDebianNode } from "../helpers/compliant-debian-node.js";
 import { cleanupFixtures, fixtureRoot } from "../helpers/fixture-root.js";
 import { CLI_PATH, ensureBuilt } from "./helpers.js";
+import { gauge, sample } from "./agent-text.js";
 
 const SWEEP_MS = 20_000;
 // The kubelet's --kubeconfig file: its directory is watched for that name only (no check
@@ -55,17 +56,6 @@ async function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function gauge(text: string, key: string): number | undefined {
-  const [pack, id] = key.split("/") as [string, string];
-  const line = text.split("\n").find((l) => l.startsWith(`nodeward_check_status{pack="${pack}",id="${id}",`));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
-}
-
-function sample(text: string, name: string): number {
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line === undefined ? NaN : Number(line.slice(name.length + 1));
-}
 
 describe("nodeward serve stopped through an inotify queue overflow", () => {
   it("finds the chmod lost in the overflow within the sweep interval + 1 s of SIGCONT, source=sweep", async () => {

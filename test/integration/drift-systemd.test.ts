@@ -20,12 +20,12 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyRoot, debianRoot, ensureBuilt, inCI, isRoot, REPO_ROOT, removeCopies } from "./helpers.js";
 import { NspawnContainer } from "./nspawn.js";
+import { gauge, getOverSocket } from "./agent-text.js";
 
 const haveNspawn = spawnSync("sh", ["-c", "command -v systemd-nspawn && command -v nsenter"], { encoding: "utf8" }).status === 0;
 if (!haveNspawn && inCI()) {
@@ -42,26 +42,7 @@ let work = "";
 let sock = "";
 const ct = new NspawnContainer();
 
-function get(urlPath: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: sock, path: urlPath, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.end();
-  });
-}
-const metrics = async () => (await get("/metrics").catch(() => ({ status: 0, body: "" }))).body;
-
-function gauge(text: string, key: string): number | undefined {
-  const [pack, id] = key.split("/") as [string, string];
-  const line = text.split("\n").find((l) => l.startsWith(`nodeward_check_status{pack="${pack}",id="${id}",`));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
-}
+const metrics = async () => (await getOverSocket(sock, "/metrics").catch(() => ({ status: 0, body: "" }))).body;
 
 async function journal(): Promise<string> {
   return (await ct.exec(["journalctl", "-u", "nw-drift.service", "--no-pager", "-n", "40"])).stdout;
@@ -101,7 +82,7 @@ describe("drift in a booted systemd container: systemctl enable|disable|mask", (
     await ct.execOk(["systemd-run", "--unit=nw-drift", "/usr/local/bin/node", "/opt/nodeward/dist/cli/main.js", "serve", "--config", "/etc/nw-drift.yaml"]);
     sock = path.join(work, "sock/agent.sock");
     for (const until = Date.now() + 180_000; ; ) {
-      const ready = await get("/readyz").then((r) => r.status === 200, () => false);
+      const ready = await getOverSocket(sock, "/readyz").then((r) => r.status === 200, () => false);
       if (ready && /^nodeward_drift_inotify_watches [1-9]/m.test(await metrics())) break;
       if (Date.now() > until) throw new Error(`the agent did not get ready:\n${await journal()}`);
       await sleep(250);
