@@ -170,7 +170,9 @@ async function findPackFiles(p: string, errors: PackError[], sync: boolean): Pro
     return [];
   }
   if (st.isFile()) return [[p]];
-  const entries = (sync ? readdirSync(p, { withFileTypes: true }) : await readdir(p, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  // Code-unit order, as for the files below: localeCompare follows the process's locale, and a
+  // root shell and a systemd unit (LANG unset) must load the packs in the same order.
+  const entries = (sync ? readdirSync(p, { withFileTypes: true }) : await readdir(p, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const yamls = entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => path.join(p, e.name));
   if (yamls.length > 0) return [yamls];
   const groups: string[][] = [];
