@@ -13,6 +13,7 @@ import { runningSystem } from "./kit/shared.js";
 import { parseAuditRules, type AuditRule } from "./parse/audit-rules.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
+import { findExecutable, unavailable } from "./kit/executable.js";
 import { cannotRead, MAX_DROPIN_FILES } from "./kit/read.js";
 
 export { parseAuditRules } from "./parse/audit-rules.js";
@@ -73,8 +74,13 @@ async function loadedRules(ctx: ProbeContext): Promise<Loaded> {
   const running = await runningSystem(ctx);
   if (!running.running) return { notApplicable: `no running kernel to ask (${running.reason})` };
   if (!ctx.host.isLive) return { unknown: "the loaded rules of a mounted host cannot be asked from here (auditctl runs on this machine's kernel)" };
-  const r = await ctx.run(["auditctl", "-l"], { timeoutMs: ctx.commandTimeoutMs });
-  if (r.notFound) return { unknown: "auditctl is not installed: the loaded rules cannot be read" };
+  // Looked up by a stat per PATH directory (a bare name costs one execve per directory when
+  // auditctl is absent); a directory that could not be searched is named, never "not installed".
+  const exe = await findExecutable(ctx, "auditctl");
+  if ("missing" in exe) return { unknown: `${unavailable("auditctl", exe)}: the loaded rules cannot be read` };
+  const r = await ctx.run([exe.path, "-l"], { timeoutMs: ctx.commandTimeoutMs });
+  if (r.notFound) return { unknown: `auditctl could not be started (${r.reason ?? "not found"}): the loaded rules cannot be read` };
+  if (r.timedOut) return { unknown: "auditctl -l timed out: the loaded rules were not read" };
   if (r.failed) {
     const why = r.reason ?? r.stderr.trim().slice(0, 200);
     // Listing the kernel's rules takes CAP_AUDIT_CONTROL (auditctl refuses without it, the
@@ -82,6 +88,7 @@ async function loadedRules(ctx: ProbeContext): Promise<Loaded> {
     if (/must be root|Operation not permitted/i.test(r.stderr)) return { unknown: `auditctl -l needs CAP_AUDIT_CONTROL, which this agent lacks (it does not run as root): ${why}` };
     return { unknown: `auditctl -l failed: ${why}` };
   }
+  if (r.truncated) return { unknown: "auditctl -l: output over the cap, the loaded rules were not read whole" };
   return { rules: parseAuditRules(r.stdout).rules };
 }
 

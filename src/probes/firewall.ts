@@ -25,7 +25,7 @@ import path from "node:path";
 import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import { initProcPath } from "../host/running-system.js";
-import { findExecutable } from "./kit/executable.js";
+import { findExecutable, unavailable } from "./kit/executable.js";
 import { includeReader } from "./kit/include-reader.js";
 import { ipv6Status } from "./kit/ipv6-status.js";
 import { readText } from "./kit/read.js";
@@ -388,7 +388,7 @@ async function runSave(ctx: ProbeContext, argv: string[], what = "the live rules
     // Looked up once per scan by a stat per PATH directory: a utility that is not installed
     // is not spawned at all (execvp would try every PATH directory, for every backend asking).
     const exe = await findExecutable(ctx, name);
-    if ("missing" in exe) return { unknown: `${name} is not installed (${exe.missing}): ${what} cannot be read` };
+    if ("missing" in exe) return { unknown: `${unavailable(name, exe)}: ${what} cannot be read` };
     const run = [exe.path, ...args];
     const cmd = run.join(" ");
     const r = await ctx.run(run, { timeoutMs: ctx.commandTimeoutMs });

@@ -1,9 +1,13 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { chmod } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import type { CommandResult, CommandRunner } from "../../../src/host/exec.js";
 import { HostRoot } from "../../../src/host/host-root.js";
+import { MountView, parseMountinfo } from "../../../src/host/mount-view.js";
 import { createProbeContext } from "../../../src/engine/run-checks.js";
 import probe, { parseAuditRules } from "../../../src/probes/audit-rules.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+import { TableHost } from "../../helpers/hidden-sources.js";
 import { probeConformance } from "../../helpers/probe-conformance.js";
 
 probeConformance(probe, {
@@ -12,6 +16,16 @@ probeConformance(probe, {
 });
 
 afterAll(cleanupFixtures);
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/** A directory holding `names` as empty executable files (the runner is stubbed: none is run). */
+async function binDir(names: string[]): Promise<string> {
+  const dir = await fixtureRoot(Object.fromEntries(names.map((n) => [n, ""])));
+  for (const n of names) await chmod(path.join(dir, n), 0o755);
+  return dir;
+}
 
 describe("parseAuditRules", () => {
   it("watches, syscall rules (both arches, -F fields, keys), control lines; auditctl -l's dir= form; odd lines are problems", () => {
@@ -113,17 +127,45 @@ describe("audit-rules probe", () => {
     expect(f.unknown?.loaded).toMatch(/cannot be asked from here/);
   });
 
-  it("the live host: auditctl -l's rules; a missing auditctl is unknown, never 'no rules'", async () => {
-    const stub = (r: Partial<CommandResult>): CommandRunner => (argv) =>
-      Promise.resolve({ argv: [...argv], exitCode: 0, stdout: "", stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1, ...r });
+  it("the live host: auditctl -l's rules, run by its absolute path; a missing auditctl is unknown, never 'no rules'", async () => {
+    const calls: string[][] = [];
+    const stub = (r: Partial<CommandResult>): CommandRunner => (argv) => {
+      calls.push([...argv]);
+      return Promise.resolve({ argv: [...argv], exitCode: 0, stdout: "", stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1, ...r });
+    };
     const live = new HostRoot({ root: "/" });
+    const bin = await binDir(["auditctl"]);
+    vi.stubEnv("PATH", bin);
     const ok = await probe.collect(createProbeContext(live, stub({ stdout: "-w /etc/sudoers -p wa -k scope\n" })), {});
     expect(ok.value.loaded?.map((r) => r.path)).toEqual(["/etc/sudoers"]);
-    const missing = await probe.collect(createProbeContext(live, stub({ exitCode: null, failed: true, notFound: true, reason: "command not found: auditctl" })), {});
-    expect(missing.unknown?.loaded).toBe("auditctl is not installed: the loaded rules cannot be read");
+    expect(calls).toEqual([[`${bin}/auditctl`, "-l"]]);
     // The non-root agent: auditctl refuses without CAP_AUDIT_CONTROL (exit 4) — unknown with that reason, never "no rules".
     const nonRoot = await probe.collect(createProbeContext(live, stub({ exitCode: 4, failed: true, stderr: "You must be root to run this program.\n", reason: "auditctl exited 4: You must be root to run this program." })), {});
     expect(nonRoot.unknown?.loaded).toBe("auditctl -l needs CAP_AUDIT_CONTROL, which this agent lacks (it does not run as root): auditctl exited 4: You must be root to run this program.");
     expect(nonRoot.value.loaded).toBeUndefined();
+    const slow = await probe.collect(createProbeContext(live, stub({ exitCode: null, failed: true, timedOut: true })), {});
+    expect(slow.unknown?.loaded).toBe("auditctl -l timed out: the loaded rules were not read");
+    const cut = await probe.collect(createProbeContext(live, stub({ stdout: "-w /etc/sudoers -p wa -k scope\n", truncated: true })), {});
+    expect(cut.unknown?.loaded).toBe("auditctl -l: output over the cap, the loaded rules were not read whole");
+    // Not in PATH: never spawned; the message names no directory (a root shell and a unit compare their reports).
+    calls.length = 0;
+    vi.stubEnv("PATH", await binDir([]));
+    const missing = await probe.collect(createProbeContext(live, stub({})), {});
+    expect(missing.unknown?.loaded).toBe("auditctl is not installed (not found in PATH): the loaded rules cannot be read");
+    expect(calls).toEqual([]);
+  });
+
+  it("the live host: a masked auditctl or an unsearchable PATH directory is unknown naming it, never 'not installed'", async () => {
+    const bin = await binDir(["auditctl"]);
+    vi.stubEnv("PATH", bin);
+    const never: CommandRunner = () => Promise.reject(new Error("not to be run"));
+    const lines = ["1 0 8:1 / / rw - ext4 /dev/sda rw", `2 1 0:26 /systemd/inaccessible/reg ${bin}/auditctl ro,nosuid,nodev,noexec - tmpfs tmpfs rw,mode=755`];
+    const masked = new HostRoot({ root: "/", mounts: MountView.compare("/", parseMountinfo(lines.join("\n")).entries, null) });
+    const m = await probe.collect(createProbeContext(masked, never), {});
+    expect(m.unknown?.loaded).toMatch(new RegExp(`^auditctl was not found in PATH; could not search: ${bin}/auditctl is hidden from nodeward: ${bin}/auditctl is masked in nodeward's mount namespace \\(tmpfs /systemd/inaccessible/reg .*\\): the loaded rules cannot be read$`));
+    expect(m.value.loaded).toBeUndefined();
+    const denied = new TableHost({ root: "/", hide: { source: `root:${bin}`, mode: "unreadable" } });
+    const d = await probe.collect(createProbeContext(denied, never), {});
+    expect(d.unknown?.loaded).toBe(`auditctl was not found in PATH; could not search: ${bin} (EACCES): the loaded rules cannot be read`);
   });
 });

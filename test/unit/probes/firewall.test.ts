@@ -351,7 +351,8 @@ describe("firewall probe: the live ruleset", () => {
     expect(ipt.unknown?.portsWithoutRule).toBe(ipt.unknown?.defaultDeny);
     expect(ipt.value.defaultDeny).toBeUndefined();
     const nft = await probe.collect(ctx, { backend: "nftables" });
-    expect(nft.unknown?.tableCount).toBe(`nft is not installed (not found in PATH): the live ruleset cannot be read`);
+    // nft is in PATH but execvp would answer EACCES, not ENOENT: no proof it is not installed.
+    expect(nft.unknown?.tableCount).toBe(`nft was not found in PATH; could not search: ${bin}/nft (not executable: mode 0644): the live ruleset cannot be read`);
     // ufw reads iptables-save too: looked up once for the scan, and nothing was ever started.
     await probe.collect(ctx, { backend: "ufw" });
     expect(calls).toEqual([]);
