@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const dist = process.argv[2] ? path.resolve(process.argv[2]) + "/" : fileURLToPath(new URL("../dist/", import.meta.url));
-for (const f of readdirSync(dist)) if (f === "nodeward.js" || f === "nodeward-scan-child.js" || /^nw-.*\.js$/.test(f)) rmSync(dist + f);
+for (const f of readdirSync(dist)) if (f === "nodeward.js" || f === "nodeward-scan-child.js" || f === "nodeward-recheck-child.js" || /^nw-.*\.js$/.test(f)) rmSync(dist + f);
 
 // zod's `z` namespace re-exports every translation of its messages (`z.locales`, ~50 of
 // them, a third of zod's bundled size) and a namespace cannot be tree-shaken. nodeward
@@ -30,8 +30,13 @@ const zodWithoutLocales = {
 };
 
 await build({
-  // The agent's scan process is an entry of its own: it starts for every scan.
-  entryPoints: { nodeward: `${dist}cli/run.js`, "nodeward-scan-child": `${dist}agent/scan-child.js` },
+  // The agent's scan process is an entry of its own: it starts for every scan. So is the
+  // drift re-check process: the first change after idle waits for its start.
+  entryPoints: {
+    nodeward: `${dist}cli/run.js`,
+    "nodeward-scan-child": `${dist}agent/scan-child.js`,
+    "nodeward-recheck-child": `${dist}agent/recheck-main.js`,
+  },
   outdir: dist,
   chunkNames: "nw-[name]-[hash]",
   bundle: true,

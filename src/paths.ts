@@ -12,8 +12,17 @@ export const PACK_CACHE_FILE = fileURLToPath(new URL("./pack-cache.json", import
  * else the compiled module. Resolved here, so a bundle chunk in dist/ finds it too.
  */
 export function scanChildModule(): string {
-  const compiled = new URL("./agent/scan-child.js", import.meta.url);
-  const bundled = new URL("./nodeward-scan-child.js", import.meta.url);
+  return childModule("scan-child");
+}
+
+/** The drift re-check process (dist/nodeward-recheck-child.js or dist/agent/recheck-main.js), chosen as scanChildModule. */
+export function recheckChildModule(): string {
+  return childModule("recheck-main", "recheck-child");
+}
+
+function childModule(compiledName: string, bundledName = compiledName): string {
+  const compiled = new URL(`./agent/${compiledName}.js`, import.meta.url);
+  const bundled = new URL(`./nodeward-${bundledName}.js`, import.meta.url);
   const mtime = (u: URL): number => {
     try {
       return statSync(u).mtimeMs;

@@ -1,5 +1,5 @@
 /**
- * Drift re-checks in the scan child (scan-child.ts → recheck-child.ts), so the agent's
+ * Drift re-checks in a child process (recheck-main.ts → recheck-child.ts), so the agent's
  * HTTP event loop never runs a probe: one child, forked at the first re-check, keeps the
  * packs it loaded and answers re-checks by id; it exits after `idleMs` without one (the
  * agent holds no packs at idle), or when the agent stops. A child that dies fails the
@@ -11,12 +11,16 @@
 import type { ChildProcess } from "node:child_process";
 import type { Recheck } from "../engine/recheck.js";
 import { NodewardError } from "../errors.js";
+import { recheckChildModule } from "../paths.js";
 import { exitedHow, forkScanChild, type ChildMessage, type ChildScanOptions, type ScanJob } from "./scan-process.js";
 
 export interface RecheckProcessOptions extends ChildScanOptions {
   /** The child exits this long after its last re-check. */
   idleMs: number;
 }
+
+/** The re-check process's entry: it imports what a re-check needs, not what a scan does. */
+export const RECHECK_CHILD = recheckChildModule();
 
 interface Waiting {
   resolve(r: Recheck): void;
@@ -94,7 +98,7 @@ export class RecheckProcess {
   }
 
   private spawn(): ChildProcess {
-    const { child, flushStderr } = forkScanChild(this.opts);
+    const { child, flushStderr } = forkScanChild({ ...this.opts, module: this.opts.module ?? RECHECK_CHILD });
     this.forks++;
     this.child = child;
     this.fresh = true;

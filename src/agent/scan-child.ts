@@ -5,8 +5,8 @@
  * own: the agent's HTTP event loop never runs a probe nor holds a loaded pack, and all
  * a scan allocated goes back to the system when this process exits.
  *
- * A child asked for drift re-checks (recheck-child.ts) stays instead, with its packs
- * loaded, answering re-checks until the agent lets it go.
+ * Drift re-checks run in a process of their own (recheck-main.ts), which does not load
+ * what a scan needs and a re-check does not.
  */
 import { PlanRecorder } from "../engine/drift-plan.js";
 import { runScan } from "../engine/run-scan.js";
@@ -17,7 +17,6 @@ import { loadSelection } from "../packs/selection.js";
 import { scanPreviews, type FixPreview } from "../remediation/preview.js";
 import { catalogOf } from "./catalog.js";
 import { configSelectionIssues } from "./config-selection.js";
-import { answerRecheck } from "./recheck-child.js";
 import type { ChildMessage, ChildRequest } from "./scan-process.js";
 
 /**
@@ -74,7 +73,7 @@ async function answer(req: Exclude<ChildRequest, { kind: "recheck" }>): Promise<
 }
 
 process.on("message", (req: ChildRequest) => {
-  if (req.kind === "recheck") return void answerRecheck(req).then(reply);
+  if (req.kind === "recheck") return void reply({ ok: false, id: req.id, message: "re-checks run in the re-check process (recheck-main.js), not the scan process" }).finally(() => process.exit(0));
   void answer(req)
     .then(async (msg) => {
       if (msg.ok && msg.kind === "scan") {

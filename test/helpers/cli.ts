@@ -77,7 +77,7 @@ export async function ensureCliBuilt(): Promise<void> {
       if (r.status !== 0) process.stderr.write(`tsc -p tsconfig.build.json exited ${r.status}:\n${r.stdout}${r.stderr}\n`);
       statSync(CLI);
       // The bundle from the last `npm run build` is older than what tsc just compiled.
-      for (const f of readdirSync(path.join(REPO, "dist"))) if (f === "nodeward.js" || f === "nodeward-scan-child.js" || /^nw-.*\.js$/.test(f)) rmSync(path.join(REPO, "dist", f));
+      for (const f of readdirSync(path.join(REPO, "dist"))) if (f === "nodeward.js" || f === "nodeward-scan-child.js" || f === "nodeward-recheck-child.js" || /^nw-.*\.js$/.test(f)) rmSync(path.join(REPO, "dist", f));
       writeFileSync(STAMP, new Date(started).toISOString());
       utimesSync(STAMP, new Date(started), new Date(started));
     } finally {

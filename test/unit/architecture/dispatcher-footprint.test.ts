@@ -47,3 +47,12 @@ describe("the command dispatcher's static imports", () => {
     expect([...packages]).toEqual([]);
   });
 });
+
+describe("the drift re-check process's static imports", () => {
+  it("reach no scan-only module (remediation, reporters, inventory, agent config) and no zod", () => {
+    const { files, packages } = closure("agent/recheck-main.ts");
+    expect(files.has("engine/recheck.ts")).toBe(true);
+    expect([...files].filter((f) => /^(remediation|report|cli)\//.test(f) || /^engine\/(run-scan|inventory)\.ts$/.test(f) || (f.startsWith("agent/") && !/^agent\/(recheck-main|recheck-child|scan-process)\.ts$/.test(f)))).toEqual([]);
+    expect([...packages].sort()).toEqual(["re2js", "yaml"]);
+  });
+});
