@@ -39,7 +39,7 @@ export async function buildPackCache(dirs: readonly string[]): Promise<PackCache
       if (!pf || errors.length > 0) continue;
       const checks = Array.isArray(pf.data.checks) ? pf.data.checks : [];
       const isPack = pf.data.profile === undefined && pf.data.packs === undefined && pf.data.tailor === undefined;
-      entries[textHash(await readFile(file, "utf8"))] = {
+      entries[textHash(await readFile(file))] = {
         data: pf.data,
         checkPositions: checks.map((_, i) => positionOf(pf, ["checks", i], false)),
         ...(isPack && !withErrors.has(file) && packSchemas().PackFileSchema.safeParse(pf.data).success ? { valid: true as const } : {}),
@@ -69,10 +69,19 @@ async function validParams(dirs: readonly string[]): Promise<Record<string, unkn
   return Object.fromEntries(validatedParams);
 }
 
+/**
+ * JSON with every non-ASCII character escaped (\uXXXX): the same value once parsed, but a
+ * reader's text is one byte a character (V8 keeps a string holding any non-ASCII character
+ * at two bytes each: the cache read whole would be 2.9 MB instead of 1.4 MB).
+ */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === new URL(import.meta.url).pathname;
 if (isMain) {
   const dirs = process.argv.length > 2 ? process.argv.slice(2) : [DEFAULT_BENCHMARKS_DIR];
   const cache = await buildPackCache(dirs);
-  await writeFileDurable(PACK_CACHE_FILE, JSON.stringify(cache), { mode: 0o644 });
+  await writeFileDurable(PACK_CACHE_FILE, asciiJson(cache), { mode: 0o644 });
   process.stdout.write(`pack cache: ${Object.keys(cache.entries).length} file(s) -> ${PACK_CACHE_FILE}\n`);
 }

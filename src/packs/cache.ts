@@ -2,7 +2,7 @@
  * A parse cache for pack files, built with the program (`npm run build` writes
  * dist/pack-cache.json for the bundled packs). YAML parsing is most of a cold pack
  * load (~350 ms of ~600 ms for 370 checks), and the agent and every CLI run load the
- * same bytes. Entries are keyed by the SHA-256 of the file's text, so an edited pack
+ * same bytes. Entries are keyed by the SHA-256 of the file's bytes, so an edited pack
  * simply misses and is parsed as YAML; the cache never changes what a pack means.
  *
  * It also carries what build-time validation proved, so an unchanged pack needs no
@@ -40,8 +40,9 @@ export const validatedParams = new Map<string, unknown>();
 
 export type PackCache = ReadonlyMap<string, CachedPackFile>;
 
-export function textHash(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+/** The cache key of a pack file: SHA-256 of its bytes (of a string: of its UTF-8 encoding, the same). */
+export function textHash(content: string | Uint8Array): string {
+  return createHash("sha256").update(content).digest("hex");
 }
 
 let defaultCache: Promise<PackCache> | undefined;

@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildPackCache } from "../../../src/packs/build-cache.js";
+import { asciiJson, buildPackCache } from "../../../src/packs/build-cache.js";
+import { readPackCache, textHash } from "../../../src/packs/cache.js";
 import { formatPackError, loadPacks } from "../../../src/packs/load.js";
 
 const dirs: string[] = [];
@@ -55,5 +56,28 @@ describe("pack parse cache", () => {
     expect(r.errors.map(formatPackError)).toEqual([
       `${dir}/p/pack.yaml:14:66: [b] unknown fact field "installd" (this probe gives: name, state, installed, version, manager)`,
     ]);
+  });
+
+  it("the cache file is ASCII, keyed by the file's bytes, and a non-ASCII pack read through it loads as parsed", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "nodeward-cache-"));
+    dirs.push(dir);
+    await mkdir(path.join(dir, "p"));
+    const file = path.join(dir, "p/pack.yaml");
+    await writeFile(file, PACK.replace("shadow mode", "shadow 권한 — ≤ 0640 😀"));
+    const cacheFile = path.join(dir, "pack-cache.json");
+    await writeFile(cacheFile, asciiJson(await buildPackCache([dir])));
+    const text = await readFile(cacheFile, "utf8");
+    expect([...text].every((c) => c.charCodeAt(0) < 0x80)).toBe(true);
+    expect(text).toContain("shadow \\uad8c\\ud55c \\u2014 \\u2264 0640 \\ud83d\\ude00");
+
+    const cache = await readPackCache(cacheFile);
+    const bytes = await readFile(file);
+    expect(textHash(bytes)).toBe(textHash(bytes.toString("utf8")));
+    expect([...cache.keys()]).toEqual([textHash(bytes)]);
+    const cached = await loadPacks([dir], { cache });
+    const fresh = await loadPacks([dir], { cache: new Map() });
+    expect(cached.errors).toEqual([]);
+    expect(cached.packs[0]!.checks.map((c) => c.title)).toEqual(["shadow 권한 — ≤ 0640 😀", "telnet absent"]);
+    expect(cached.packs[0]!.checks.map((c) => [c.title, c.source])).toEqual(fresh.packs[0]!.checks.map((c) => [c.title, c.source]));
   });
 });
