@@ -123,8 +123,9 @@ export default defineProbe({
       }
     }
 
-    // Kernel release → /lib/modules/<release>.
-    const releaseRead = await readSource(() => ctx.host.procReadIfExists("sys/kernel/osrelease"), "/proc/sys/kernel/osrelease");
+    // Kernel release → /lib/modules/<release>. An offline root has no running kernel: every
+    // kernel it ships is looked at instead (below), and no release is read.
+    const releaseRead = offline ? ({ missing: true } as const) : await readSource(() => ctx.host.procReadIfExists("sys/kernel/osrelease"), "/proc/sys/kernel/osrelease");
     const release = "text" in releaseRead ? releaseRead.text.trim() || null : null;
     const modDir = release ? `/lib/modules/${release}` : null;
     let modDirExists = false;

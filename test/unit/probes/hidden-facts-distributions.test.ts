@@ -1,14 +1,14 @@
 /**
  * Never pass what could not be seen — the hidden-fact table (hidden-facts.test.ts) over
  * every Kubernetes distribution's hardened worker (test/helpers/k8s-distributions.ts: k3s,
- * RKE2, k0s, EKS AL2023 and AL2, AKS, GKE), with the Kubernetes packs as shipped, their
- * selection included: each fact source the passing checks read (the distribution's unit,
+ * RKE2, k0s, EKS AL2023 and AL2, AKS, GKE), with every shipped pack (the Kubernetes packs,
+ * their selection included, the CIS Debian/Ubuntu/RHEL packs and both KISA editions, each
+ * judging what the node's OS gives it): each fact source the passing checks read (the distribution's unit,
  * config files and drop-ins, its markers, the process table, the version's source) is
  * hidden in turn, unreadable and masked, and no dependent check may pass without saying
  * so: each errors, or skips as its benchmark documents (the edition fallback), or passes
  * on facts that were seen while reporting the hidden one. Missing sources must not crash.
  */
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../../src/engine/result.js";
 import { formatPackError, type LoadedCheck } from "../../../src/packs/load.js";
@@ -19,8 +19,6 @@ import { DISTRO_NODES, KUBERNETES_PACKS } from "../../helpers/k8s-distributions.
 
 afterAll(cleanupFixtures);
 
-const PACKS: readonly string[] = KUBERNETES_PACKS;
-
 /** Hidden sources whose checks may still end `skip`, with why the benchmark allows it. Key: `<pack>/<id>`. */
 const JUSTIFIED_SKIPS: Record<string, RegExp> = {};
 
@@ -30,12 +28,12 @@ const KNOWN_GAPS: { sources: RegExp; distribution: RegExp; why: string }[] = [];
 const plans = new Map<string, Plan>();
 
 beforeAll(async () => {
-  const checks: LoadedCheck[] = [];
-  for (const id of PACKS) {
-    const loaded = await loadShippedPacks(path.join(BENCHMARKS_DIR, id));
-    if (loaded.errors.length > 0) throw new Error(loaded.errors.map(formatPackError).join("\n"));
-    checks.push(...loaded.packs.flatMap((p) => p.checks));
-  }
+  // Every shipped pack: the Kubernetes packs, the OS packs (CIS Debian/Ubuntu/RHEL) and both
+  // KISA editions, each judging what it finds on the distribution's node.
+  const loaded = await loadShippedPacks(BENCHMARKS_DIR);
+  if (loaded.errors.length > 0) throw new Error(loaded.errors.map(formatPackError).join("\n"));
+  const checks: LoadedCheck[] = loaded.packs.flatMap((p) => p.checks);
+  for (const id of KUBERNETES_PACKS) if (!loaded.packs.some((p) => p.meta.id === id)) throw new Error(`pack ${id} not shipped`);
   for (const [name, d] of Object.entries(DISTRO_NODES)) plans.set(name, await buildPlan(checks, d.node()));
 }, 300_000);
 

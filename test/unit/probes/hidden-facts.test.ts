@@ -70,7 +70,10 @@ let plans: Plan[];
 beforeAll(async () => {
   const sel = await loadSelection({ profile: "kubernetes-node" });
   if (sel.errors.length > 0) throw new Error(sel.errors.map(formatPackError).join("\n"));
-  const checks = sel.packs.flatMap((p) => p.checks);
+  // The profile's packs (tailored as shipped), and every shipped pack it does not select
+  // (kisa-unix-2026, the 2026 KISA edition chosen on its own): all packs over this node.
+  const selected = new Set(sel.packs.map((p) => p.meta.id));
+  const checks = [...sel.packs, ...sel.all.filter((p) => !selected.has(p.meta.id))].flatMap((p) => p.checks);
   const node = compliantDebianNode();
   const running = await buildPlan(checks, node);
   const exercised = new Set(running.passing.flatMap(callsOf).map((c) => c.probeId));
@@ -92,6 +95,9 @@ describe("hidden facts: the compliant node's fact sources", () => {
     const missing = Object.keys(probes).filter((id) => !exercised.has(id) && !(id in PROBES_ELSEWHERE));
     expect(missing, "probes with no passing check on the compliant node and no entry in PROBES_ELSEWHERE").toEqual([]);
     expect(running.dependents.size).toBeGreaterThan(100);
+    // Every pack with checks for a Debian node is in the table (the others skip on os-release).
+    const packsPassing = new Set(plans.flatMap((p) => p.passing.map((c) => c.pack.id)));
+    for (const id of ["cis-debian-12", "kisa-unix", "kisa-unix-2026", "cis-kubernetes-node", "kubernetes-node-runtime"]) expect({ id, passing: packsPassing.has(id) }).toEqual({ id, passing: true });
   });
 
   for (const mode of ["unreadable", "masked"] as const) {
