@@ -2,7 +2,8 @@
  * pam-option: one option of a PAM module where the module takes it from — its
  * configuration file (pwquality.conf and pwquality.conf.d/*.conf, faillock.conf,
  * pwhistory.conf; the last setting wins, a bare word is a flag) and the arguments of its
- * lines in the given PAM services (an argument overrides the file for that line).
+ * lines in the given PAM services (an argument overrides the file for that line). pam_tally2
+ * (Linux-PAM < 1.5) has no configuration file: its arguments only.
  */
 import { lazySchema } from "../util/lazy-zod.js";
 import { pushAll } from "../util/array.js";
@@ -17,7 +18,9 @@ const MODULES = {
   "pam_pwquality.so": { conf: "/etc/security/pwquality.conf", dropins: "/etc/security/pwquality.conf.d" },
   "pam_faillock.so": { conf: "/etc/security/faillock.conf" },
   "pam_pwhistory.so": { conf: "/etc/security/pwhistory.conf" },
-} as const satisfies Record<string, { conf: string; dropins?: string }>;
+  /** Linux-PAM < 1.5 (RHEL 7, Ubuntu 20.04): its options are its arguments only. */
+  "pam_tally2.so": {},
+} as const satisfies Record<string, { conf?: string; dropins?: string }>;
 
 type Module = keyof typeof MODULES;
 
@@ -70,8 +73,8 @@ export function parseModuleConf(text: string): { key: string; value: string; lin
 }
 
 async function confFiles(ctx: ProbeContext, m: Module): Promise<{ files: string[]; errors: string[] }> {
-  const spec: { conf: string; dropins?: string } = MODULES[m];
-  const files = [spec.conf];
+  const spec: { conf?: string; dropins?: string } = MODULES[m];
+  const files = spec.conf === undefined ? [] : [spec.conf];
   const errors: string[] = [];
   if (spec.dropins) {
     try {
@@ -124,7 +127,12 @@ export default defineProbe({
       }
     }
     value.set = value.conf !== undefined || value.args.length > 0;
-    if (evidence.length === 0) evidence.push({ file: files[0] as string, detail: `${p.option} is not set in ${files.join(", ")} nor on ${p.module}'s lines in ${p.services.join(", ")}` });
+    if (evidence.length === 0) {
+      const lines = `on ${p.module}'s lines in ${p.services.join(", ")}`;
+      evidence.push(files.length > 0
+        ? { file: files[0] as string, detail: `${p.option} is not set in ${files.join(", ")} nor ${lines}` }
+        : { file: `/etc/pam.d/${p.services[0] as string}`, detail: `${p.option} is not set ${lines} (${p.module} has no configuration file)` });
+    }
     if (errors.length > 0) {
       const why = cannotRead(errors);
       return { value, evidence, unknown: { conf: why, confFile: why, confLine: why, args: why, set: why, inStack: why } };

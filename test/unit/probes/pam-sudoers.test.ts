@@ -91,6 +91,26 @@ describe("pam-option probe", () => {
       evidence: [{ file: "/etc/security/faillock.conf", detail: "deny is not set in /etc/security/faillock.conf nor on pam_faillock.so's lines in common-auth" }],
     });
   });
+
+  it("pam_tally2 (Linux-PAM < 1.5): its arguments only, no configuration file", async () => {
+    const root = await fixtureRoot({
+      // A stray faillock-style file is not pam_tally2's: it reads no file.
+      "etc/security/faillock.conf": "deny = 3\n",
+      "etc/pam.d/system-auth": "auth required pam_env.so\nauth required /lib64/security/pam_tally2.so deny=5 onerr=fail unlock_time=900\naccount required pam_tally2.so\n",
+      "etc/pam.d/password-auth": "auth required pam_tally2.so\n",
+    });
+    const ctx = probeContext(root);
+    const params = pamOptionProbe.params.parse({ module: "pam_tally2.so", option: "deny", services: ["system-auth", "password-auth"] });
+    expect(await pamOptionProbe.collect(ctx, params)).toEqual({
+      value: { module: "pam_tally2.so", option: "deny", args: [{ value: "5", service: "system-auth", file: "/etc/pam.d/system-auth", line: 2 }], set: true, inStack: true },
+      evidence: [{ file: "/etc/pam.d/system-auth", line: 2, key: "pam_tally2.so deny" }],
+    });
+    const unset = await pamOptionProbe.collect(ctx, pamOptionProbe.params.parse({ module: "pam_tally2.so", option: "deny", services: ["password-auth"] }));
+    expect(unset).toEqual({
+      value: { module: "pam_tally2.so", option: "deny", args: [], set: false, inStack: true },
+      evidence: [{ file: "/etc/pam.d/password-auth", detail: "deny is not set on pam_tally2.so's lines in password-auth (pam_tally2.so has no configuration file)" }],
+    });
+  });
 });
 
 describe("sudoers", () => {
