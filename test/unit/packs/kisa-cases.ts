@@ -58,6 +58,9 @@ export function sockets(tcpPorts: number[] = [], udpPorts: number[] = []): Fixtu
 export const owned = (content: string, mode: number, uid = 0, gid = 0) => ({ content, mode, uid, gid });
 export const PAM_PW = "password requisite pam_pwquality.so retry=3\npassword [success=1 default=ignore] pam_unix.so obscure yescrypt\n";
 export const PAM_AUTH = "auth requisite pam_faillock.so preauth\nauth [success=1 default=ignore] pam_unix.so nullok\n";
+/** A password stack without a quality module, and an auth stack without a lockout module. */
+export const PAM_UNIX_ONLY = "password [success=1 default=ignore] pam_unix.so obscure yescrypt\n";
+export const AUTH_UNIX_ONLY = "auth [success=1 default=ignore] pam_unix.so nullok\n";
 
 export interface Want {
   status: Status;

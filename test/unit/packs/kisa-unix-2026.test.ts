@@ -20,7 +20,7 @@ import { RunStore } from "../../../src/remediation/journal.js";
 import { planRemediation } from "../../../src/remediation/plan.js";
 import { BENCHMARKS_DIR, loadShippedPacks, runCheckOn } from "../../helpers/check-fixture.js";
 import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
-import { accounts, expectCase, fail, owned, PAM_AUTH, PAM_PW, pass, PASSWD_LINES, permCases, SHADOW_LINES, skip, sockets, type Case } from "./kisa-cases.js";
+import { accounts, AUTH_UNIX_ONLY, expectCase, fail, owned, PAM_AUTH, PAM_PW, PAM_UNIX_ONLY, pass, PASSWD_LINES, permCases, SHADOW_LINES, skip, sockets, type Case } from "./kisa-cases.js";
 import { enabled, enabledEvidence, unitFile } from "./cis-linux-cases.js";
 
 afterAll(cleanupFixtures);
@@ -32,6 +32,8 @@ const run = (id: string, spec: FixtureSpec): Promise<CheckResult> => runCheckOn(
 const PWQ = "etc/security/pwquality.conf";
 const PASSWD = PASSWD_LINES.join("\n") + "\n";
 const pwPam = (args = ""): FixtureSpec => ({ "etc/pam.d/common-password": `password requisite pam_pwquality.so retry=3${args}\npassword [success=1 default=ignore] pam_unix.so obscure yescrypt\n` });
+/** RHEL's /etc/named.rfc1912.zones, shortened: its zones take no update. */
+const RFC1912 = 'zone "localhost" IN {\n  type master;\n  file "named.localhost";\n  allow-update { none; };\n};\n';
 const HIST = "password requisite pam_pwhistory.so use_authtok\npassword [success=1 default=ignore] pam_unix.so obscure yescrypt\n";
 
 const ACCOUNT_CASES: Case[] = [
@@ -47,6 +49,9 @@ const ACCOUNT_CASES: Case[] = [
   pass("U-02.minlen", "unset (libpwquality's default 8)", { ...pwPam(), [PWQ]: "# minlen = 8\n" }),
   fail("U-02.minlen", "minlen = 6", { ...pwPam(), [PWQ]: "minlen = 6\n" }, "conf is 6, expected not set or >= 8"),
   fail("U-02.minlen", "minlen=6 on the PAM line", { ...pwPam(" minlen=6"), [PWQ]: "minlen = 8\n" }, "args is 1 of 1 matching: {\"value\":\"6\",\"service\":\"common-password\",\"file\":\"/etc/pam.d/common-password\",\"line\":1}, expected no element: value < 8"),
+  fail("U-02.minlen", "unset and no pam_pwquality (nothing enforces a length)", { "etc/pam.d/common-password": PAM_UNIX_ONLY }, "inStack is false, expected true",
+    [{ file: `/${PWQ}`, detail: "minlen is not set in /etc/security/pwquality.conf nor on pam_pwquality.so's lines in common-password, system-auth, password-auth" }]),
+  fail("U-02.minlen", "minlen = 12 but no pam_pwquality (read by no one)", { "etc/pam.d/common-password": PAM_UNIX_ONLY, [PWQ]: "minlen = 12\n" }, "inStack is false, expected true"),
   ...(["dcredit", "ucredit", "lcredit", "ocredit"] as const).flatMap((k) => [
     pass(`U-02.${k}`, `${k} = -1 in pwquality.conf`, { ...pwPam(), [PWQ]: `# KISA\nminlen = 8\n${k} = -1\n` }),
     pass(`U-02.${k}`, `${k}=-1 on the PAM line (either place is enough)`, { ...pwPam(` ${k}=-1`), [PWQ]: "minlen = 8\n" }),
@@ -57,6 +62,8 @@ const ACCOUNT_CASES: Case[] = [
     fail(`U-02.${k}`, `${k}=1 on the PAM line overrides the file`, { ...pwPam(` ${k}=1`), [PWQ]: `${k} = -1\n` },
       '(args is 1 of 1 matching: {"value":"1","service":"common-password","file":"/etc/pam.d/common-password","line":1}, expected no element: value > -1) or (args is 0 of 1 matching, expected some element: value <= -1 and no element: value > -1)',
       [{ file: "/etc/pam.d/common-password", line: 1 }]),
+    fail(`U-02.${k}`, `${k} = -1 but no pam_pwquality in the stack (read by no one)`, { "etc/pam.d/common-password": PAM_UNIX_ONLY, [PWQ]: `${k} = -1\n` },
+      "inStack is false, expected true", [{ file: `/${PWQ}`, line: 1, key: k }]),
   ]),
   pass("U-02.remember", "pam_pwhistory remember = 4", { "etc/pam.d/common-password": HIST, "etc/security/pwhistory.conf": "remember = 4\n" }),
   pass("U-02.remember", "pam_pwhistory, remember unset (default 10)", { "etc/pam.d/common-password": HIST }),
@@ -77,6 +84,9 @@ const ACCOUNT_CASES: Case[] = [
   pass("U-03.deny", "unset (pam_faillock's default 3)", { "etc/pam.d/common-auth": PAM_AUTH, "etc/security/faillock.conf": "# deny = 3\nsilent\n" }),
   fail("U-03.deny", "deny = 11", { "etc/pam.d/common-auth": PAM_AUTH, "etc/security/faillock.conf": "deny = 11\n" }, "conf is 11, expected not set or >= 1 and <= 10"),
   fail("U-03.deny", "deny=0 on the PAM line (never locks)", { "etc/pam.d/common-auth": "auth requisite pam_faillock.so preauth deny=0\n", "etc/security/faillock.conf": "deny = 5\n" }, "args is 1 of 1 matching: {\"value\":\"0\",\"service\":\"common-auth\",\"file\":\"/etc/pam.d/common-auth\",\"line\":1}, expected no element: value < 1 or > 10"),
+  fail("U-03.deny", "deny = 5 but no pam_faillock in the stack (nothing locks)", { "etc/pam.d/common-auth": AUTH_UNIX_ONLY, "etc/security/faillock.conf": "deny = 5\n" },
+    "inStack is false, expected true", [{ file: "/etc/security/faillock.conf", line: 1, key: "deny" }]),
+  fail("U-03.deny", "unset and no pam_faillock", { "etc/pam.d/common-auth": AUTH_UNIX_ONLY }, "inStack is false, expected true"),
 
   pass("U-04", "all shadowed", accounts()),
   fail("U-04", "hash in /etc/passwd", accounts({ passwd: [...PASSWD_LINES.slice(0, 3), "alice:$6$salt$hash:1000:1000:Alice:/home/alice:/bin/bash"] }),
@@ -266,6 +276,15 @@ const SERVICE_CASES: Case[] = [
   pass("U-51", "no allow-update (off)", { "etc/bind/named.conf.local": 'zone "example.org" {\n  type master;\n};\n' }),
   fail("U-51", "allow-update any", { "etc/bind/named.conf": "", "etc/bind/named.conf.local": 'zone "example.org" {\n  allow-update { any; };\n};\n' }, "files is 1 of 2 matching: /etc/bind/named.conf.local, expected no element: matched = true"),
   skip("U-51", "no BIND", {}, "no /etc/bind/named.conf* (BIND is not installed)"),
+  pass("U-50.rhel", "allow-transfer to a secondary in /etc/named.conf", { "etc/named.conf": "options {\n  allow-query { localhost; };\n  allow-transfer { 10.0.0.2; };\n};\n", "etc/named.rfc1912.zones": RFC1912 }),
+  fail("U-50.rhel", "no allow-transfer (RHEL's shipped named.conf: BIND's default is any)", { "etc/named.conf": "options {\n  allow-query { localhost; };\n};\n", "etc/named.rfc1912.zones": RFC1912 },
+    "files is 0 of 2 matching, expected some element: matched = true", [{ file: "/etc/named.conf" }, { file: "/etc/named.rfc1912.zones" }]),
+  fail("U-50.rhel", "allow-transfer any", { "etc/named.conf": "options {\n  allow-transfer { any; };\n};\n" }, "files is 0 of 1 matching, expected some element: matched = true"),
+  skip("U-50.rhel", "no BIND (Debian's /etc/bind is not read here)", { "etc/bind/named.conf": "options {\n};\n" }, "no /etc/named.* (BIND is not installed the RHEL way)"),
+  pass("U-51.rhel", "allow-update none (RHEL's shipped zones)", { "etc/named.conf": "options {\n};\ninclude \"/etc/named.rfc1912.zones\";\n", "etc/named.rfc1912.zones": RFC1912 }),
+  fail("U-51.rhel", "allow-update any in a zone of /etc/named.conf", { "etc/named.conf": 'zone "example.org" {\n  type master;\n  allow-update { any; };\n};\n', "etc/named.rfc1912.zones": RFC1912 },
+    "files is 1 of 2 matching: /etc/named.conf, expected no element: matched = true", [{ file: "/etc/named.conf", line: 3 }]),
+  skip("U-51.rhel", "no BIND", {}, "no /etc/named.* (BIND is not installed the RHEL way)"),
   pass("U-52", "ssh only", sockets()),
   fail("U-52", "telnetd on 23", sockets([23]), "listeners is 1 of 2 matching: tcp 0.0.0.0:23, expected no element: protocol = tcp, port = 23"),
   pass("U-53", "ftpd_banner set", { "etc/vsftpd.conf": "anonymous_enable=NO\nftpd_banner=Authorized users only.\n" }),
@@ -385,7 +404,7 @@ describe("kisa-unix-2026: selection beside the 2021 edition (docs/kisa.md)", () 
   it("--benchmark kisa-unix-2026 selects the 2026 edition alone; the kubernetes-node profile keeps kisa-unix (2021)", async () => {
     const all = await loadSelection({});
     const keys = selectChecks(all.packs, { benchmarks: [PACK] }).map((c) => c.key);
-    expect(keys).toHaveLength(106);
+    expect(keys).toHaveLength(108);
     expect(keys.filter((k) => !k.startsWith(`${PACK}/`))).toEqual([]);
     const profile = await loadSelection({ profile: "kubernetes-node" });
     expect(profile.errors).toEqual([]);

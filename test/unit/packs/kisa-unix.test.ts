@@ -8,13 +8,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../../src/engine/result.js";
 import { BENCHMARKS_DIR, loadShippedPacks, runCheckOn } from "../../helpers/check-fixture.js";
 import { cleanupFixtures, type FixtureSpec } from "../../helpers/fixture-root.js";
-import { accounts, expectCase, fail, owned, PAM_AUTH, PAM_PW, pass, PASSWD_LINES, permCases, skip, sockets, type Case } from "./kisa-cases.js";
+import { accounts, AUTH_UNIX_ONLY, expectCase, fail, owned, PAM_AUTH, PAM_PW, PAM_UNIX_ONLY, pass, PASSWD_LINES, permCases, skip, sockets, type Case } from "./kisa-cases.js";
 
 afterAll(cleanupFixtures);
 
 const PACK = "kisa-unix";
 const packsDir = path.join(BENCHMARKS_DIR, PACK);
 const run = (id: string, spec: FixtureSpec): Promise<CheckResult> => runCheckOn(`${PACK}/${id}`, spec, { packsDir });
+
+const PWQ = "etc/security/pwquality.conf";
+const pwPam = (args = ""): FixtureSpec => ({ "etc/pam.d/common-password": `password requisite pam_pwquality.so retry=3${args}\npassword [success=1 default=ignore] pam_unix.so obscure yescrypt\n` });
 
 const CASES: Case[] = [
   // 1. 계정관리
@@ -27,21 +30,29 @@ const CASES: Case[] = [
   fail("U-02", "pam_unix only", { "etc/pam.d/common-password": "password [success=1 default=ignore] pam_unix.so obscure\n", "etc/pam.d/su": "auth sufficient pam_rootok.so\n" },
     "files is 0 of 2 matching, expected some element: matched = true", [{ file: "/etc/pam.d/common-password" }, { file: "/etc/pam.d/su" }]),
   ...(["dcredit", "ucredit", "lcredit", "ocredit"] as const).flatMap((k) => [
-    pass(`U-02.${k}`, `${k} = -1`, { "etc/security/pwquality.conf": `# KISA\nminlen = 8\n${k} = -1\n` }),
-    fail(`U-02.${k}`, `${k} = 0`, { "etc/security/pwquality.conf": `${k} = 0\n` }, "value is 0, expected <= -1", [{ file: "/etc/security/pwquality.conf" }, { file: "/etc/security/pwquality.conf", line: 1, key: k }]),
-    fail(`U-02.${k}`, "unset", { "etc/security/pwquality.conf": "# minlen = 8\n" }, "value is (not set), expected <= -1", [{ file: "/etc/security/pwquality.conf" }]),
+    pass(`U-02.${k}`, `${k} = -1`, { ...pwPam(), [PWQ]: `# KISA\nminlen = 8\n${k} = -1\n` }),
+    pass(`U-02.${k}`, `${k}=-1 on the PAM line (either place is enough)`, { ...pwPam(` ${k}=-1`), [PWQ]: "minlen = 8\n" }),
+    fail(`U-02.${k}`, `${k} = 0`, { ...pwPam(), [PWQ]: `${k} = 0\n` },
+      "(conf is 0, expected <= -1) or (args is 0 of 0 matching, expected some element: value <= -1 and no element: value > -1)", [{ file: `/${PWQ}`, line: 1, key: k }]),
+    fail(`U-02.${k}`, "unset", { ...pwPam(), [PWQ]: "# minlen = 8\n" },
+      "(conf is (not set), expected <= -1) or (args is 0 of 0 matching, expected some element: value <= -1 and no element: value > -1)"),
+    fail(`U-02.${k}`, `${k} = -1 but no pam_pwquality in the stack (read by no one)`, { "etc/pam.d/common-password": PAM_UNIX_ONLY, [PWQ]: `${k} = -1\n` },
+      "inStack is false, expected true", [{ file: `/${PWQ}`, line: 1, key: k }]),
   ]),
 
   pass("U-03", "pam_faillock in common-auth", { "etc/pam.d/common-auth": PAM_AUTH }),
   pass("U-03", "pam_tally2 (older systems)", { "etc/pam.d/system-auth": "auth required /lib/security/pam_tally2.so deny=5 unlock_time=120\n" }),
   fail("U-03", "no lockout module", { "etc/pam.d/common-auth": "auth [success=1 default=ignore] pam_unix.so nullok\n" },
     "files is 0 of 1 matching, expected some element: matched = true", [{ file: "/etc/pam.d/common-auth" }]),
-  pass("U-03.deny", "deny = 5", { "etc/security/faillock.conf": "deny = 5\nunlock_time = 120\n" }),
-  pass("U-03.deny", "unset (pam_faillock's default 3)", { "etc/security/faillock.conf": "# deny = 3\nsilent\n" }),
-  fail("U-03.deny", "deny = 11", { "etc/security/faillock.conf": "deny = 11\n" },
-    "(found is true, expected false) or (value is 11, expected >= 1 and <= 10)", [{ file: "/etc/security/faillock.conf" }, { file: "/etc/security/faillock.conf", line: 1, key: "deny" }]),
-  fail("U-03.deny", "deny = 0 (never locks)", { "etc/security/faillock.conf": "deny = 0\n" },
-    "(found is true, expected false) or (value is 0, expected >= 1 and <= 10)"),
+  pass("U-03.deny", "deny = 5", { "etc/pam.d/common-auth": PAM_AUTH, "etc/security/faillock.conf": "deny = 5\nunlock_time = 120\n" }),
+  pass("U-03.deny", "unset (pam_faillock's default 3)", { "etc/pam.d/common-auth": PAM_AUTH, "etc/security/faillock.conf": "# deny = 3\nsilent\n" }),
+  fail("U-03.deny", "deny = 11", { "etc/pam.d/common-auth": PAM_AUTH, "etc/security/faillock.conf": "deny = 11\n" },
+    "conf is 11, expected not set or >= 1 and <= 10", [{ file: "/etc/security/faillock.conf", line: 1, key: "deny" }]),
+  fail("U-03.deny", "deny = 0 (never locks)", { "etc/pam.d/common-auth": PAM_AUTH, "etc/security/faillock.conf": "deny = 0\n" }, "conf is 0, expected not set or >= 1 and <= 10"),
+  fail("U-03.deny", "deny=0 on the PAM line (never locks)", { "etc/pam.d/common-auth": "auth requisite pam_faillock.so preauth deny=0\n", "etc/security/faillock.conf": "deny = 5\n" },
+    'args is 1 of 1 matching: {"value":"0","service":"common-auth","file":"/etc/pam.d/common-auth","line":1}, expected no element: value < 1 or > 10'),
+  fail("U-03.deny", "deny = 5 but no pam_faillock in the stack (nothing locks)", { "etc/pam.d/common-auth": AUTH_UNIX_ONLY, "etc/security/faillock.conf": "deny = 5\n" },
+    "inStack is false, expected true", [{ file: "/etc/security/faillock.conf", line: 1, key: "deny" }]),
 
   pass("U-04", "all shadowed", accounts()),
   fail("U-04", "hash in /etc/passwd", accounts({ passwd: [...PASSWD_LINES.slice(0, 3), "alice:$6$salt$hash:1000:1000:Alice:/home/alice:/bin/bash"] }),
@@ -56,9 +67,13 @@ const CASES: Case[] = [
     "matched is false, expected true", [{ file: "/etc/pam.d/su" }]),
   skip("U-45", "no su", {}, "no /etc/pam.d/su (su is not installed)"),
 
-  pass("U-46", "minlen = 8", { "etc/security/pwquality.conf": "minlen = 8\n" }),
-  pass("U-46", "unset (libpwquality default 8)", { "etc/security/pwquality.conf": "# minlen = 8\n" }),
-  fail("U-46", "minlen = 6", { "etc/security/pwquality.conf": "minlen = 6\n" }, "(found is true, expected false) or (value is 6, expected >= 8)"),
+  pass("U-46", "minlen = 8", { ...pwPam(), [PWQ]: "minlen = 8\n" }),
+  pass("U-46", "unset, pam_pwquality in the stack (libpwquality default 8)", { ...pwPam(), [PWQ]: "# minlen = 8\n" }),
+  fail("U-46", "minlen = 6", { ...pwPam(), [PWQ]: "minlen = 6\n" }, "conf is 6, expected not set or >= 8"),
+  fail("U-46", "minlen=6 on the PAM line", { ...pwPam(" minlen=6"), [PWQ]: "minlen = 8\n" },
+    'args is 1 of 1 matching: {"value":"6","service":"common-password","file":"/etc/pam.d/common-password","line":1}, expected no element: value < 8'),
+  fail("U-46", "unset and no pam_pwquality (nothing enforces a length)", { "etc/pam.d/common-password": PAM_UNIX_ONLY }, "inStack is false, expected true",
+    [{ file: `/${PWQ}`, detail: "minlen is not set in /etc/security/pwquality.conf nor on pam_pwquality.so's lines in common-password, system-auth, password-auth" }]),
 
   pass("U-47", "PASS_MAX_DAYS 90", { "etc/login.defs": "PASS_MAX_DAYS\t90\n" }),
   fail("U-47", "PASS_MAX_DAYS 99999 (Debian default)", { "etc/login.defs": "PASS_MAX_DAYS 99999\n" }, "value is 99999, expected >= 1 and <= 90",
@@ -163,6 +178,10 @@ const CASES: Case[] = [
   pass("U-20", "anonymous_enable=NO", { "etc/vsftpd.conf": "listen=NO\nanonymous_enable=NO\n" }),
   fail("U-20", "anonymous_enable=YES", { "etc/vsftpd.conf": "anonymous_enable=YES\n" }, "value is YES, expected matches /(?i)^no$/"),
   skip("U-20", "no vsftpd", {}, "no /etc/vsftpd.conf (vsftpd is not installed)"),
+  pass("U-20.vsftpd-rhel", "anonymous_enable=NO", { "etc/vsftpd/vsftpd.conf": "anonymous_enable=NO\n" }),
+  fail("U-20.vsftpd-rhel", "anonymous_enable=YES (RHEL's shipped default)", { "etc/vsftpd/vsftpd.conf": "anonymous_enable=YES\nlocal_enable=YES\n" }, "value is YES, expected matches /(?i)^no$/",
+    [{ file: "/etc/vsftpd/vsftpd.conf", line: 1, key: "anonymous_enable" }]),
+  skip("U-20.vsftpd-rhel", "no vsftpd", { "etc/vsftpd.conf": "anonymous_enable=NO\n" }, "no /etc/vsftpd/vsftpd.conf (vsftpd is not installed the RHEL way)"),
   pass("U-20.account", "no ftp account", accounts()),
   fail("U-20.account", "ftp account", accounts({ passwd: [...PASSWD_LINES, "ftp:x:107:113:ftp daemon:/srv/ftp:/usr/sbin/nologin"] }),
     "users is 1 of 5 matching: ftp, expected no element: name one of [ftp, anonymous]"),
@@ -190,6 +209,11 @@ const CASES: Case[] = [
     "files is 0 of 1 matching, expected some element: matched = true"),
   fail("U-34", "no allow-transfer", { "etc/bind/named.conf.options": "options {\n};\n" }, "files is 0 of 1 matching, expected some element: matched = true"),
   skip("U-34", "no BIND", {}, "no /etc/bind/named.conf* (BIND is not installed)"),
+  pass("U-34.rhel", "allow-transfer to a secondary in /etc/named.conf", { "etc/named.conf": "options {\n  allow-query { localhost; };\n  allow-transfer { 10.0.0.2; };\n};\n" }),
+  fail("U-34.rhel", "no allow-transfer (RHEL's shipped named.conf: BIND's default is any)", { "etc/named.conf": "options {\n  allow-query { localhost; };\n};\n" },
+    "files is 0 of 1 matching, expected some element: matched = true", [{ file: "/etc/named.conf" }]),
+  fail("U-34.rhel", "allow-transfer any", { "etc/named.conf": "options {\n  allow-transfer { any; };\n};\n" }, "files is 0 of 1 matching, expected some element: matched = true"),
+  skip("U-34.rhel", "no BIND", { "etc/bind/named.conf": "options {\n};\n" }, "no /etc/named.* (BIND is not installed the RHEL way)"),
 
   pass("U-60", "ssh only", sockets()),
   fail("U-60", "telnetd on 23", sockets([23]), "listeners is 1 of 2 matching: tcp 0.0.0.0:23, expected no element: protocol = tcp, port = 23"),

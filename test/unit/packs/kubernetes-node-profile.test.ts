@@ -34,7 +34,7 @@ import {
   sshdConfig,
 } from "../../helpers/compliant-debian-node.js";
 import { addToRoot, cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
-import { pamGood } from "../../helpers/pam-fixtures.js";
+import { pamGood, PWQUALITY_DROPIN } from "../../helpers/pam-fixtures.js";
 import { DEBIAN_RULES, RULES_FILE } from "../../helpers/audit-fixtures.js";
 import { KUBEADM_VIOLATIONS, type KubeadmNodeOptions } from "../../helpers/kubeadm-node.js";
 import { dpkg, linuxCases } from "./cis-linux-cases.js";
@@ -141,10 +141,12 @@ const EXPECTED_SKIPS: Record<string, string> = {
   "kisa-unix/U-10.xinetd-d": "no files under /etc/xinetd.d (xinetd is not installed)",
   "kisa-unix/U-11.syslog": "no /etc/syslog.conf",
   "kisa-unix/U-20": "no /etc/vsftpd.conf (vsftpd is not installed)",
+  "kisa-unix/U-20.vsftpd-rhel": "no /etc/vsftpd/vsftpd.conf (vsftpd is not installed the RHEL way)",
   "kisa-unix/U-25": "no /etc/exports (no NFS server)",
   "kisa-unix/U-69": "no /etc/exports (no NFS server)",
   "kisa-unix/U-32": "no /etc/mail/sendmail.cf (sendmail is not installed)",
   "kisa-unix/U-34": "no /etc/bind/named.conf* (BIND is not installed)",
+  "kisa-unix/U-34.rhel": "no /etc/named.* (BIND is not installed the RHEL way)",
   "kisa-unix/U-63": "no /etc/ftpusers (no FTP server)",
   "kisa-unix/U-64": "no /etc/ftpusers (no FTP server)",
   "kisa-unix/U-67": "no /etc/snmp/snmpd.conf (snmpd is not installed)",
@@ -434,6 +436,8 @@ function cisViolations(): Record<string, Violation> {
 
 /** kisa-unix: the fail fixtures of kisa-unix.test.ts, planted in the node's own files. */
 const PAM = pamGood(false) as Record<string, string>;
+/** KISA's pam_pwquality thresholds (2021 numbering): they fail when the module leaves the stack. */
+const PWQ_KISA: Record<string, Status> = Object.fromEntries(["U-02.dcredit", "U-02.ucredit", "U-02.lcredit", "U-02.ocredit", "U-46"].map((id) => [`kisa-unix/${id}`, "fail" as Status]));
 const withoutLine = (text: string | undefined, module: string): string => (text ?? "").split("\n").filter((l) => !l.includes(module)).join("\n");
 
 function kisaViolations(): Record<string, Violation> {
@@ -447,13 +451,14 @@ function kisaViolations(): Record<string, Violation> {
   const vs: Record<string, Violation> = {
     "U-01": { what: "PermitRootLogin yes", spec: { [SSHD_DROPIN]: "PermitRootLogin yes\n" }, message: "value is yes, expected no" },
     "U-02": { what: "pam_pwquality removed from common-password", spec: { "etc/pam.d/common-password": withoutLine(PAM["etc/pam.d/common-password"], "pam_pwquality.so") }, message: "files is 0 of 5 matching, expected some element: matched = true" },
-    ...Object.fromEntries(["dcredit", "ucredit", "lcredit", "ocredit"].map((k) => [`U-02.${k}`, { what: `${k} = 0`, spec: pwq(k, "0"), message: "value is 0, expected <= -1" }])),
+    ...Object.fromEntries(["dcredit", "ucredit", "lcredit", "ocredit"].map((k) => [`U-02.${k}`, { what: `${k} = 0`, spec: pwq(k, "0"), message: "(conf is 0, expected <= -1) or (args is 0 of 0 matching, expected some element: value <= -1 and no element: value > -1)" }])),
     "U-03": { what: "pam_faillock removed from common-auth", spec: { "etc/pam.d/common-auth": withoutLine(PAM["etc/pam.d/common-auth"], "pam_faillock.so") }, message: "files is 0 of 5 matching, expected some element: matched = true" },
-    "U-03.deny": { what: "deny = 11", spec: { "etc/security/faillock.conf": (PAM["etc/security/faillock.conf"] as string).replace("deny = 5", "deny = 11") }, message: "(found is true, expected false) or (value is 11, expected >= 1 and <= 10)" },
+    "U-03.deny": { what: "deny = 11", spec: { "etc/security/faillock.conf": (PAM["etc/security/faillock.conf"] as string).replace("deny = 5", "deny = 11") }, message: "conf is 11, expected not set or >= 1 and <= 10" },
     "U-04": { what: "hash in /etc/passwd", spec: { "etc/passwd": PASSWD_LINES.map((l) => l.startsWith("alice:") ? l.replace("alice:x:", "alice:$6$salt$hash:") : l).join("\n") + "\n" } },
     "U-44": { what: "toor with uid 0", spec: passwd("toor:x:0:0::/root:/bin/bash") },
     "U-45": { what: "pam_wheel commented out", spec: { "etc/pam.d/su": "auth sufficient pam_rootok.so\n# auth required pam_wheel.so\n" }, message: "matched is false, expected true" },
-    "U-46": { what: "minlen = 6", spec: { "etc/security/pwquality.conf": "minlen = 6\ndcredit = -1\nucredit = -1\nlcredit = -1\nocredit = -1\n" }, message: "(found is true, expected false) or (value is 6, expected >= 8)" },
+    // The drop-in's minlen wins over pwquality.conf's (libpwquality reads it last).
+    "U-46": { what: "minlen = 6 in the pwquality.conf.d drop-in", spec: { [PWQUALITY_DROPIN]: (PAM[PWQUALITY_DROPIN] as string).replace("minlen = 14", "minlen = 6") }, message: "conf is 6, expected not set or >= 8" },
     "U-47": { what: "PASS_MAX_DAYS 99999", spec: loginDefs("PASS_MAX_DAYS", "99999"), message: "value is 99999, expected >= 1 and <= 90" },
     "U-48": { what: "PASS_MIN_DAYS 0", spec: loginDefs("PASS_MIN_DAYS", "0"), message: "value is 0, expected >= 1" },
     "U-52": { what: "bob shares uid 1000", spec: passwd("bob:x:1000:1000::/home/alice:/bin/bash"), message: 'duplicateUids is [{"uid":1000,"names":["alice","bob"]}], expected []' },
@@ -567,11 +572,13 @@ const OVERLAPS: Record<string, { also: Record<string, Status>; why: string }> = 
   // PAM: CIS and KISA read the same stacks; a module's options need its line.
   [`${DEB}/5.2.7`]: { also: { "kisa-unix/U-45": "fail" }, why: "pam_wheel in /etc/pam.d/su is KISA U-45 too" },
   "kisa-unix/U-45": { also: { [`${DEB}/5.2.7`]: "fail" }, why: "pam_wheel in /etc/pam.d/su is CIS 5.2.7 too" },
-  [`${DEB}/5.3.2.2`]: { also: { "kisa-unix/U-03": "fail" }, why: "pam_faillock in common-auth is KISA U-03 too" },
-  "kisa-unix/U-03": { also: { [`${DEB}/5.3.2.2`]: "fail" }, why: "pam_faillock in common-auth is CIS 5.3.2.2 too" },
-  [`${DEB}/5.3.2.3`]: { also: { "kisa-unix/U-02": "fail" }, why: "pam_pwquality in common-password is KISA U-02 too" },
-  "kisa-unix/U-02": { also: { [`${DEB}/5.3.2.3`]: "fail" }, why: "pam_pwquality in common-password is CIS 5.3.2.3 too" },
+  // Without the module in the stack its thresholds are read by no one: KISA's threshold items fail with it.
+  [`${DEB}/5.3.2.2`]: { also: { "kisa-unix/U-03": "fail", "kisa-unix/U-03.deny": "fail" }, why: "pam_faillock in common-auth is KISA U-03 too, and U-03.deny's threshold needs it" },
+  "kisa-unix/U-03": { also: { [`${DEB}/5.3.2.2`]: "fail", "kisa-unix/U-03.deny": "fail" }, why: "pam_faillock in common-auth is CIS 5.3.2.2 too, and U-03.deny's threshold needs it" },
+  [`${DEB}/5.3.2.3`]: { also: { "kisa-unix/U-02": "fail", ...PWQ_KISA }, why: "pam_pwquality in common-password is KISA U-02 too, and the credit and minlen items need it" },
+  "kisa-unix/U-02": { also: { [`${DEB}/5.3.2.3`]: "fail", ...PWQ_KISA }, why: "pam_pwquality in common-password is CIS 5.3.2.3 too, and the credit and minlen items need it" },
   "kisa-unix/U-03.deny": { also: { [`${DEB}/5.3.3.1.1`]: "fail" }, why: "deny over 10 is over CIS's 5 too" },
+  "kisa-unix/U-46": { also: { [`${DEB}/5.3.3.2.2`]: "fail" }, why: "minlen 6 is under CIS's 14 too" },
   [`${DEB}/5.3.2.1-common-password`]: { also: { [`${DEB}/5.3.3.4.3`]: "fail", [`${DEB}/5.3.3.4.4`]: "fail" }, why: "pam_unix's hashing and use_authtok items need its password line" },
   [`${DEB}/5.3.2.4`]: { also: { [`${DEB}/5.3.3.3.3`]: "fail" }, why: "pam_pwhistory's use_authtok item needs its line" },
   "kisa-unix/U-52": { also: { [`${DEB}/7.2.5`]: "fail" }, why: "a duplicate uid is CIS 7.2.5 too" },
