@@ -9,6 +9,7 @@ import { SEVERITIES, STATUSES, type Severity, type Status } from "../engine/resu
 import { selectChecks, type CheckFilter } from "../engine/select.js";
 import { HostRoot } from "../host/host-root.js";
 import { writeFileDurable } from "../util/durable-write.js";
+import { batched } from "../util/json-chunks.js";
 import { profileProblem, unknownSelectionName, unknownVarName } from "../engine/selection-names.js";
 import { didYouMean } from "../util/suggest.js";
 import { UsageError } from "./exit.js";
@@ -143,10 +144,10 @@ export function parseVars(specs: readonly string[]): Record<string, unknown> {
  * is not a regular file (/dev/null, /dev/stdout, a FIFO) is written to directly —
  * renaming over it would replace the device with a file.
  */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Iterable<string>): Promise<void> {
   const existing = await lstat(file).catch(() => null);
   if (existing && !existing.isFile() && !existing.isSymbolicLink()) {
-    await writeFile(file, data);
+    await writeFile(file, typeof data === "string" ? data : batched(data));
     return;
   }
   await writeFileDurable(file, data, { mode: 0o644 });

@@ -1,3 +1,4 @@
+import { prettyJsonChunks } from "../util/json-chunks.js";
 import type { Reporter } from "./types.js";
 
 /**
@@ -12,4 +13,8 @@ export const jsonReporter: Reporter = {
   contentType: "application/json",
   extension: "json",
   render: (report) => JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...report }, null, 2) + "\n",
+  *renderChunks(report) {
+    yield* prettyJsonChunks({ schemaVersion: JSON_SCHEMA_VERSION, ...report }, "results");
+    yield "\n";
+  },
 };

@@ -31,4 +31,9 @@ export interface Reporter {
   /** Suggested file extension for --output. */
   extension: string;
   render(report: ScanReport, options?: RenderOptions): string;
+  /**
+   * The same text as `render`, in pieces, for a large report written to a file (`scan -o`):
+   * it is never one string in memory.
+   */
+  renderChunks?(report: ScanReport, options?: RenderOptions): Iterable<string>;
 }

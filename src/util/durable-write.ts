@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { constants as fsc } from "node:fs";
 import { open, rename, unlink } from "node:fs/promises";
 import path from "node:path";
+import { batched } from "./json-chunks.js";
 
 export interface DurableWriteOptions {
   /** Creation mode of the new file (the umask applies). Default 0o600. */
@@ -35,13 +36,18 @@ export function tempFileFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
 }
 
-export async function writeFileDurable(file: string, data: string | Uint8Array, options: DurableWriteOptions = {}): Promise<void> {
+/** What a durable write writes: a text, bytes, or a text in pieces (written as they come, in runs of 64 K characters). */
+export type DurableData = string | Uint8Array | Iterable<string>;
+
+export async function writeFileDurable(file: string, data: DurableData, options: DurableWriteOptions = {}): Promise<void> {
   const tmp = options.tmp ?? tempFileFor(file);
   if (options.tmp) await unlink(tmp).catch(() => undefined);
   // O_EXCL | O_NOFOLLOW: never write through a link or into a file someone else made.
   const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, options.mode ?? 0o600);
   try {
-    await fh.writeFile(data);
+    if (typeof data === "string" || data instanceof Uint8Array) await fh.writeFile(data);
+    // Each writeFile on a handle continues where the last one ended.
+    else for (const piece of batched(data)) await fh.writeFile(piece);
     if (options.exact) {
       await fh.chown(options.exact.uid, options.exact.gid);
       await fh.chmod(options.exact.mode);

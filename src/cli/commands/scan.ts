@@ -149,9 +149,14 @@ export async function scanCommand(argv: string[]): Promise<number> {
   if (progress) process.stderr.write("\r\u001b[2K");
   timing.mark("scan");
 
-  // Where each check is defined: SARIF locates a result without file evidence there.
+  // Where each check is defined: SARIF locates a result without file evidence there. The
+  // results are the scan's own redacted copy: each gets its source in place, not copied again.
   const sources = new Map(loaded.packs.flatMap((p) => p.checks.map((c) => [c.key, { file: c.source.file, line: c.source.line }] as const)));
-  let report: ScanReport = { ...scanned, results: scanned.results.map((r) => withSource(r, sources.get(`${r.pack}/${r.id}`))) };
+  for (const r of scanned.results as ReportedResult[]) {
+    const source = sources.get(`${r.pack}/${r.id}`);
+    if (source) r.source = source;
+  }
+  let report: ScanReport = scanned;
   if (waivers) {
     const { applyWaivers } = await import("../../agent/waivers.js");
     const waived = applyWaivers(report, waivers);
@@ -167,13 +172,14 @@ export async function scanCommand(argv: string[]): Promise<number> {
     const toStdout = o.file === "-";
     const color = toStdout && useColor(process.stdout, colorMode);
     const width = toStdout && process.stdout.isTTY ? process.stdout.columns : undefined;
-    const text = o.reporter.render(shown, { color, verbose: values.verbose, ...(width ? { width } : {}) });
+    const options = { color, verbose: values.verbose, ...(width ? { width } : {}) };
     if (toStdout) {
-      process.stdout.write(text);
+      process.stdout.write(o.reporter.render(shown, options));
       continue;
     }
     try {
-      await writeFileAtomic(o.file, text);
+      // A file gets the report in pieces where the reporter can (JSON): never one big string.
+      await writeFileAtomic(o.file, o.reporter.renderChunks?.(shown, options) ?? o.reporter.render(shown, options));
     } catch (e) {
       throw new UsageError("FLAG_FILE", { flag: "--output", file: o.file, reason: (e as Error).message });
     }
@@ -210,10 +216,6 @@ async function readWaivers(file: string, packs: readonly { checks: readonly { id
     if (!known.has(w.check)) throw new UsageError("WAIVER_UNKNOWN_CHECK", { file, check: w.check, hint: didYouMean(w.check, known) });
   }
   return parsed.data;
-}
-
-function withSource(r: ReportedResult, source: { file: string; line: number } | undefined): ReportedResult {
-  return source ? { ...r, source } : r;
 }
 
 /** NODEWARD_TIMING=1: where a scan's time went (CPU and wall ms per phase) on stderr, for npm run bench. */

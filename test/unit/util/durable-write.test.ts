@@ -14,6 +14,14 @@ describe("writeFileDurable", () => {
     expect(await readdir(dir)).toEqual(["f.json"]);
   });
 
+  it("writes a text given in pieces as the pieces joined", async () => {
+    const dir = await fixtureRoot({ "f.json": "old" });
+    const pieces = Array.from({ length: 5000 }, (_, i) => `${i} 권한\n`);
+    await writeFileDurable(path.join(dir, "f.json"), pieces.values());
+    expect(await readFile(path.join(dir, "f.json"), "utf8")).toBe(pieces.join(""));
+    expect(await readdir(dir)).toEqual(["f.json"]);
+  });
+
   it("creates with the given mode (0600 by default)", async () => {
     const dir = await fixtureRoot({});
     await writeFileDurable(path.join(dir, "a"), "x");

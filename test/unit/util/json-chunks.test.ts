@@ -1,0 +1,54 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { batched, prettyJsonChunks } from "../../../src/util/json-chunks.js";
+import { jsonReporter } from "../../../src/report/json.js";
+import type { ScanReport } from "../../../src/engine/result.js";
+
+const whole = (v: Record<string, unknown>) => JSON.stringify(v, null, 2);
+const pieces = (v: Record<string, unknown>, key = "results") => [...prettyJsonChunks(v, key)];
+
+describe("prettyJsonChunks", () => {
+  it("joins to JSON.stringify(value, null, 2) for any JSON object with a results array", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.array(fc.jsonValue()), fc.nat(5), (obj, results, at) => {
+        const keys = Object.keys(obj);
+        const v = Object.fromEntries([...keys.slice(0, at).map((k) => [k, obj[k]]), ["results", results], ...keys.slice(at).map((k) => [k, obj[k]])]);
+        expect(pieces(v).join("")).toBe(whole(v));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("gives each result its own piece, and leaves out what JSON leaves out", () => {
+    const v = { a: 1, results: [{ id: "x", t: "줄\n바꿈 —" }, undefined, [1, [2]]], u: undefined, f: () => 1, e: {}, l: [] };
+    expect(pieces(v)).toEqual([
+      '{\n  "a": 1',
+      ',\n  "results": [\n',
+      '    {\n      "id": "x",\n      "t": "줄\\n바꿈 —"\n    },\n',
+      "    null,\n",
+      "    [\n      1,\n      [\n        2\n      ]\n    ]\n  ]",
+      ',\n  "e": {}',
+      ',\n  "l": []',
+      "\n}",
+    ]);
+    expect(pieces(v).join("")).toBe(whole(v));
+    expect(pieces({})).toEqual(["{}"]);
+    expect(pieces({ results: [] }).join("")).toBe('{\n  "results": []\n}');
+    expect(pieces({ u: undefined }).join("")).toBe("{}");
+  });
+
+  it("batches pieces into runs of at least the size, the rest last", () => {
+    expect([...batched(["ab", "c", "def", "g"], 3)]).toEqual(["abc", "def", "g"]);
+    expect([...batched([], 3)]).toEqual([]);
+  });
+
+  it("the JSON reporter's pieces are its rendered text", () => {
+    const report = {
+      tool: { name: "nodeward", version: "0" },
+      summary: { pass: 1 },
+      results: [{ id: "1.1", pack: "p", status: "pass", title: "권한 ≤ 0640", evidence: [{ path: "/etc/x", detail: "a\nb" }] }],
+      loadErrors: [],
+    } as unknown as ScanReport;
+    expect([...jsonReporter.renderChunks!(report)].join("")).toBe(jsonReporter.render(report));
+  });
+});
