@@ -21,6 +21,7 @@
  * whether CIS's IPv6 items apply; the ::1 rule is not applicable where IPv6 is disabled.
  */
 import { pushAll } from "../util/array.js";
+import type { Stats } from "node:fs";
 import path from "node:path";
 import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
@@ -346,8 +347,11 @@ const LIVE_COMMANDS: Record<RulesetBackend, { argv: string[]; family: "ip" | "ip
  * written whole (temporary name, then rename) and removed when the command is missing or fails.
  */
 export const SNAPSHOT_DIR = "/run/nodeward/firewall";
-/** Where the probe looks for them (tests point it at a temporary directory). */
-export const snapshotSource = { dir: SNAPSHOT_DIR };
+/**
+ * Where the probe looks for them (tests point it at a temporary directory), and who besides
+ * root may own them (tests: their own uid; in production root only).
+ */
+export const snapshotSource = { dir: SNAPSHOT_DIR, ownerUid: 0 };
 /** A snapshot older than this is stale: the rules may have changed since (error, not judged). */
 export const SNAPSHOT_MAX_AGE_S = 15 * 60;
 const SNAPSHOT_FILES: Record<string, string> = {
@@ -368,14 +372,44 @@ async function snapshot(ctx: ProbeContext, argv: string[], what: string): Promis
   const name = SNAPSHOT_FILES[argv.join(" ")];
   if (name === undefined || !ctx.host.isLive || !privilege.unprivileged()) return undefined;
   const file = `${snapshotSource.dir}/${name}`;
+  let st: Stats | null;
+  try {
+    st = await ctx.host.lstat(file);
+  } catch (e) {
+    return { unknown: `${file}: ${describeError(e)}: ${what} cannot be read` };
+  }
+  if (st === null) return undefined;
+  const forgeable = await untrustedSnapshot(ctx, file, st);
+  if (forgeable !== undefined) return { unknown: `${forgeable}: not a snapshot only root could have written, ${what} not judged from it` };
   const r = await readText(ctx, file);
   if ("unobserved" in r) return { unknown: `${r.unobserved}: ${what} cannot be read` };
   if (!("text" in r)) return undefined;
-  const st = await ctx.host.stat(file).catch(() => null);
-  const age = st ? Math.max(0, Math.round((Date.now() - st.mtimeMs) / 1000)) : undefined;
-  if (age === undefined) return { unknown: `${file}: its age cannot be read, so ${what} in it may be stale` };
+  const age = Math.max(0, Math.round((Date.now() - st.mtimeMs) / 1000));
   if (age > SNAPSHOT_MAX_AGE_S) return { unknown: `${file} is ${age} s old (over ${SNAPSHOT_MAX_AGE_S} s): ${what} may have changed since, not judged` };
   return { stdout: r.text, command: argv.join(" "), evidence: { file, detail: `snapshot of \`${argv.join(" ")}\` written by the scan unit as root, ${age} s old` } };
+}
+
+/**
+ * Why a snapshot could have been written by someone other than root, or undefined: the file
+ * must be a regular file (never a link, a FIFO), the file and every directory above it owned
+ * by root and writable by no group or other user (a sticky directory above the snapshot
+ * directory, like /tmp, excepted: nobody can rename what is not theirs there). A forged
+ * ruleset would make the section 4 items pass; no link is followed, so none can lead out.
+ */
+async function untrustedSnapshot(ctx: ProbeContext, file: string, st: Stats): Promise<string | undefined> {
+  const trusted = (uid: number): boolean => uid === 0 || uid === snapshotSource.ownerUid;
+  const mode = (m: number): string => `mode ${(m & 0o7777).toString(8).padStart(4, "0")}`;
+  if (st.isSymbolicLink()) return `${file} is a symbolic link`;
+  if (!st.isFile()) return `${file} is not a regular file`;
+  if (!trusted(st.uid)) return `${file} is owned by uid ${String(st.uid)}, not root`;
+  if ((st.mode & 0o022) !== 0) return `${file} is writable by its group or others (${mode(st.mode)})`;
+  for (let dir = path.posix.dirname(file), first = true; ; dir = path.posix.dirname(dir), first = false) {
+    const d = await ctx.host.lstat(dir).catch(() => null);
+    if (d === null || !d.isDirectory()) return `${dir} is not a directory (a link or missing)`;
+    if (!trusted(d.uid)) return `${dir} is owned by uid ${String(d.uid)}, not root`;
+    if ((d.mode & 0o022) !== 0 && (first || (d.mode & 0o1000) === 0)) return `${dir} is writable by its group or others (${mode(d.mode)})`;
+    if (dir === "/") return undefined;
+  }
 }
 
 async function runSave(ctx: ProbeContext, argv: string[], what = "the live ruleset"): Promise<Saved> {

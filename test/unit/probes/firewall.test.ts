@@ -1,4 +1,5 @@
-import { chmod, utimes } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { chmod, chown, utimes } from "node:fs/promises";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -20,6 +21,7 @@ beforeEach(() => {
 afterEach(() => {
   vi.restoreAllMocks();
   snapshotSource.dir = SNAPSHOT_DIR;
+  snapshotSource.ownerUid = 0;
 });
 
 const RULESET_ONLY = "a ruleset field: the inventory (no backend) does not summarise rules";
@@ -694,6 +696,54 @@ describe("firewall probe: an unprivileged scan reads the root-written snapshot o
     const calls: string[][] = [];
     await probe.collect(createProbeContext(live, stub({ "iptables-save": { stdout: SAVE } }, calls), 5000), { backend: "iptables" });
     expect(calls).toEqual([[`${bin}/iptables-save`]]);
+  });
+});
+
+describe("firewall probe: a snapshot another user could have written is not judged", () => {
+  const SAVE = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n";
+  const collect = async (): Promise<Awaited<ReturnType<typeof probe.collect>>> => {
+    vi.spyOn(privilege, "unprivileged").mockReturnValue(true);
+    const calls: string[][] = [];
+    const live = new HostRoot({ root: "/", proc: await fixtureRoot(IPV6_ON) });
+    const f = await probe.collect(createProbeContext(live, stub({}, calls), 5000), { backend: "iptables" });
+    expect(calls).toEqual([]);
+    expect(f.value.inputPolicy).toBeUndefined();
+    return f;
+  };
+  const NOT_ROOTS = "not a snapshot only root could have written, the live ruleset not judged from it";
+  beforeEach(async () => {
+    // The fixture directory is ours; in production only root may own the snapshot and its directories.
+    snapshotSource.ownerUid = process.getuid?.() ?? 0;
+    snapshotSource.dir = await fixtureRoot({ "iptables-save": SAVE });
+  });
+
+  it("a snapshot writable by others (or its group): unknown naming the mode", async () => {
+    await chmod(`${snapshotSource.dir}/iptables-save`, 0o666);
+    expect((await collect()).unknown?.inputPolicy).toBe(`${snapshotSource.dir}/iptables-save is writable by its group or others (mode 0666): ${NOT_ROOTS}`);
+  });
+
+  it("a snapshot directory writable by others: unknown naming the directory", async () => {
+    await chmod(snapshotSource.dir, 0o777);
+    expect((await collect()).unknown?.inputPolicy).toBe(`${snapshotSource.dir} is writable by its group or others (mode 0777): ${NOT_ROOTS}`);
+  });
+
+  it.runIf(process.getuid?.() === 0)("a snapshot owned by another user (uid 65534): unknown naming the owner", async () => {
+    await chown(`${snapshotSource.dir}/iptables-save`, 65534, 65534);
+    expect((await collect()).unknown?.inputPolicy).toBe(`${snapshotSource.dir}/iptables-save is owned by uid 65534, not root: ${NOT_ROOTS}`);
+  });
+
+  it("a symbolic link (here to a ruleset elsewhere): never followed, unknown, nothing of its target read", async () => {
+    const elsewhere = await fixtureRoot({ "rules": SAVE.replace("-A INPUT -i lo -j ACCEPT", "-A INPUT -i lo -j ACCEPT -m comment --comment hunter2") });
+    snapshotSource.dir = await fixtureRoot({ "iptables-save": { symlink: `${elsewhere}/rules` } });
+    const f = await collect();
+    expect(f.unknown?.inputPolicy).toBe(`${snapshotSource.dir}/iptables-save is a symbolic link: ${NOT_ROOTS}`);
+    expect(JSON.stringify(f)).not.toContain("hunter2");
+  });
+
+  it("a FIFO: refused from its lstat, never opened (no hang)", async () => {
+    snapshotSource.dir = await fixtureRoot({});
+    execFileSync("mkfifo", [`${snapshotSource.dir}/iptables-save`]);
+    expect((await collect()).unknown?.inputPolicy).toBe(`${snapshotSource.dir}/iptables-save is not a regular file: ${NOT_ROOTS}`);
   });
 });
 
