@@ -10,10 +10,16 @@
  * passed the pack schema is marked `valid`, and each probe's validated params are kept
  * by probe and canonical JSON of the params as written (after vars). `checks lint`
  * ignores the cache and validates everything.
+ *
+ * On disk it is an index (dist/pack-cache.json: the params, and which shard holds each
+ * file's entry) and one shard per pack directory (dist/pack-cache/<directory>.json), read
+ * when a file of that directory is first looked up: the drift re-check process loads one
+ * pack, and parsing the whole cache (1.4 MB) for it was a large part of its start.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { PACK_CACHE_FILE } from "../paths.js";
 
 export interface CachedPackFile {
@@ -25,11 +31,29 @@ export interface CachedPackFile {
   valid?: true;
 }
 
+/** The cache as built (build-cache.ts): every entry, and the shard each belongs in. */
 export interface PackCacheFile {
-  version: 2;
+  version: 3;
   entries: Record<string, CachedPackFile>;
   /** `<probe>:<canonical JSON of params>` → the probe's validated params. */
   params?: Record<string, unknown>;
+  /** Entry key → its shard's name (the pack directory the file is in). */
+  shards: Record<string, string>;
+}
+
+/** The index on disk (dist/pack-cache.json); each shard is a JSON object of entry key → CachedPackFile. */
+export interface PackCacheIndex {
+  version: 3;
+  params?: Record<string, unknown>;
+  shards: Record<string, string>;
+}
+
+/** A shard's name is a file name in the shard directory; anything else is not read. */
+export const SHARD_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** The directory beside an index file that holds its shards (dist/pack-cache.json → dist/pack-cache/). */
+export function shardDir(indexFile: string): string {
+  return indexFile.replace(/\.json$/, "");
 }
 
 /**
@@ -38,7 +62,10 @@ export interface PackCacheFile {
  */
 export const validatedParams = new Map<string, unknown>();
 
-export type PackCache = ReadonlyMap<string, CachedPackFile>;
+/** Entries by key (a Map, or the shipped cache reading its shards on first need). */
+export interface PackCache {
+  get(key: string): CachedPackFile | undefined;
+}
 
 /** The cache key of a pack file: SHA-256 of its bytes (of a string: of its UTF-8 encoding, the same). */
 export function textHash(content: string | Uint8Array): string {
@@ -49,11 +76,11 @@ let defaultCache: Promise<PackCache> | undefined;
 
 /**
  * The cache shipped beside the program; empty when absent or unreadable (then YAML is
- * parsed). `sync`: read it synchronously if it is not read yet (the pack loader's choice
- * where every filesystem is local).
+ * parsed). `sync`: read its index synchronously if it is not read yet (the pack loader's
+ * choice where every filesystem is local).
  */
 export function defaultPackCache(sync = false): Promise<PackCache> {
-  defaultCache ??= sync ? Promise.resolve(packCacheOf(() => readFileSync(PACK_CACHE_FILE, "utf8"))) : readPackCache(PACK_CACHE_FILE);
+  defaultCache ??= sync ? Promise.resolve(packCacheOf(PACK_CACHE_FILE, () => readFileSync(PACK_CACHE_FILE, "utf8"))) : readPackCache(PACK_CACHE_FILE);
   return defaultCache;
 }
 
@@ -64,16 +91,52 @@ export async function readPackCache(file: string): Promise<PackCache> {
   } catch {
     return new Map();
   }
-  return packCacheOf(() => text);
+  return packCacheOf(file, () => text);
 }
 
-function packCacheOf(read: () => string): PackCache {
+function packCacheOf(file: string, read: () => string): PackCache {
   try {
-    const parsed = JSON.parse(read()) as PackCacheFile;
-    if (parsed.version !== 2 || typeof parsed.entries !== "object" || parsed.entries === null) return new Map();
+    const parsed = JSON.parse(read()) as PackCacheIndex;
+    if (parsed.version !== 3 || typeof parsed.shards !== "object" || parsed.shards === null) return new Map();
     for (const [k, v] of Object.entries(parsed.params ?? {})) if (!validatedParams.has(k)) validatedParams.set(k, v);
-    return new Map(Object.entries(parsed.entries));
+    return new ShardedPackCache(shardDir(file), parsed.shards);
   } catch {
     return new Map();
+  }
+}
+
+/**
+ * The shipped cache: a shard is read (synchronously: the loader looks entries up in
+ * synchronous code; a shard is one pack's 10–300 KB in the program's own directory) and
+ * parsed the first time one of its entries is asked for. A shard that is missing or
+ * unreadable is empty: its packs' files are parsed as YAML.
+ */
+class ShardedPackCache implements PackCache {
+  private readonly loaded = new Map<string, Record<string, CachedPackFile>>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly shards: Record<string, string>,
+  ) {}
+
+  get(key: string): CachedPackFile | undefined {
+    const name = Object.hasOwn(this.shards, key) ? this.shards[key] : undefined;
+    if (name === undefined) return undefined;
+    let shard = this.loaded.get(name);
+    if (!shard) {
+      shard = readShard(this.dir, name);
+      this.loaded.set(name, shard);
+    }
+    return Object.hasOwn(shard, key) ? shard[key] : undefined;
+  }
+}
+
+function readShard(dir: string, name: string): Record<string, CachedPackFile> {
+  if (!SHARD_NAME.test(name)) return {};
+  try {
+    const parsed = JSON.parse(readFileSync(path.join(dir, `${name}.json`), "utf8")) as unknown;
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, CachedPackFile>) : {};
+  } catch {
+    return {};
   }
 }

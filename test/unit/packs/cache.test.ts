@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { asciiJson, buildPackCache } from "../../../src/packs/build-cache.js";
+import { buildPackCache, writePackCache } from "../../../src/packs/build-cache.js";
 import { readPackCache, textHash } from "../../../src/packs/cache.js";
 import { formatPackError, loadPacks } from "../../../src/packs/load.js";
 
@@ -65,19 +65,70 @@ describe("pack parse cache", () => {
     const file = path.join(dir, "p/pack.yaml");
     await writeFile(file, PACK.replace("shadow mode", "shadow 권한 — ≤ 0640 😀"));
     const cacheFile = path.join(dir, "pack-cache.json");
-    await writeFile(cacheFile, asciiJson(await buildPackCache([dir])));
-    const text = await readFile(cacheFile, "utf8");
+    await writePackCache(await buildPackCache([dir]), cacheFile);
+    const text = await readFile(path.join(dir, "pack-cache/p.json"), "utf8");
     expect([...text].every((c) => c.charCodeAt(0) < 0x80)).toBe(true);
+    expect([...(await readFile(cacheFile, "utf8"))].every((c) => c.charCodeAt(0) < 0x80)).toBe(true);
     expect(text).toContain("shadow \\uad8c\\ud55c \\u2014 \\u2264 0640 \\ud83d\\ude00");
 
     const cache = await readPackCache(cacheFile);
     const bytes = await readFile(file);
     expect(textHash(bytes)).toBe(textHash(bytes.toString("utf8")));
-    expect([...cache.keys()]).toEqual([textHash(bytes)]);
+    expect(cache.get(textHash(bytes))?.data.pack).toEqual({ id: "p", title: "T", benchmark: "B", version: "1" });
     const cached = await loadPacks([dir], { cache });
     const fresh = await loadPacks([dir], { cache: new Map() });
     expect(cached.errors).toEqual([]);
     expect(cached.packs[0]!.checks.map((c) => c.title)).toEqual(["shadow 권한 — ≤ 0640 😀", "telnet absent"]);
     expect(cached.packs[0]!.checks.map((c) => [c.title, c.source])).toEqual(fresh.packs[0]!.checks.map((c) => [c.title, c.source]));
+  });
+
+  it("is written as an index and one shard per pack directory; a lookup reads only its own shard", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "nodeward-cache-"));
+    dirs.push(dir);
+    for (const id of ["p", "q"]) {
+      await mkdir(path.join(dir, id));
+      await writeFile(path.join(dir, id, "pack.yaml"), PACK.replace("id: p,", `id: ${id},`));
+    }
+    await mkdir(path.join(dir, "profiles"));
+    await writeFile(path.join(dir, "profiles/prof.yaml"), "profile: { id: prof, title: P }\npacks: [p]\n");
+    const cacheFile = path.join(dir, "out/pack-cache.json");
+    await mkdir(path.join(dir, "out/pack-cache"), { recursive: true });
+    await writeFile(path.join(dir, "out/pack-cache/stale.json"), "{}");
+    const built = await buildPackCache([dir]);
+    await writePackCache(built, cacheFile);
+    expect((await readdir(path.join(dir, "out/pack-cache"))).sort()).toEqual(["p.json", "profiles.json", "q.json"]);
+    const index = JSON.parse(await readFile(cacheFile, "utf8")) as { version: number; shards: Record<string, string>; entries?: unknown };
+    expect(index.version).toBe(3);
+    expect(index.entries).toBeUndefined();
+    expect(Object.values(index.shards).sort()).toEqual(["p", "profiles", "q"]);
+
+    // q's shard gone: p still loads from the cache (its entry), q is parsed as YAML, both as without a cache.
+    await rm(path.join(dir, "out/pack-cache/q.json"));
+    const cache = await readPackCache(cacheFile);
+    const keyOf = async (id: string) => textHash(await readFile(path.join(dir, id, "pack.yaml")));
+    expect(cache.get(await keyOf("p"))?.valid).toBe(true);
+    expect(cache.get(await keyOf("q"))).toBeUndefined();
+    const fresh = await loadPacks([dir], { cache: new Map() });
+    const cached = await loadPacks([dir], { cache });
+    expect(cached.errors).toEqual([]);
+    const shape = (r: typeof fresh) => r.packs.map((p) => [p.meta.id, p.checks.map((c) => [c.key, c.source.line, c.source.column])]);
+    expect(shape(cached)).toEqual(shape(fresh));
+    expect(shape(cached).map(([id]) => id)).toEqual(["p", "q"]);
+  });
+
+  it("an index naming a shard outside its directory reads nothing there", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "nodeward-cache-"));
+    dirs.push(dir);
+    await mkdir(path.join(dir, "p"));
+    await writeFile(path.join(dir, "p/pack.yaml"), PACK);
+    const key = textHash(await readFile(path.join(dir, "p/pack.yaml")));
+    const built = await buildPackCache([dir]);
+    await writeFile(path.join(dir, "evil.json"), JSON.stringify({ [key]: built.entries[key] }));
+    await mkdir(path.join(dir, "c"));
+    await writeFile(path.join(dir, "c/pack-cache.json"), JSON.stringify({ version: 3, shards: { [key]: "../evil" } }));
+    expect((await readPackCache(path.join(dir, "c/pack-cache.json"))).get(key)).toBeUndefined();
+    // The previous layout (version 2, one file) is not read: every file is parsed as YAML.
+    await writeFile(path.join(dir, "c/v2.json"), JSON.stringify({ version: 2, entries: { [key]: built.entries[key] } }));
+    expect((await readPackCache(path.join(dir, "c/v2.json"))).get(key)).toBeUndefined();
   });
 });
