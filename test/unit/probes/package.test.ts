@@ -156,6 +156,21 @@ describe("package parsers", () => {
     expect(r.problems.map((p) => p.line)).toEqual([1, 2, 5, 7, 9, 11]);
   });
 
+  it("parseDpkgStatus: a line of only blanks (space, tab, CR, NBSP) ends a stanza, a blank-led line with text continues it, CRLF lines read as LF", () => {
+    const text = "Package: a\r\nStatus: install ok installed\r\n Description line\r\n \t\r\nPackage: b\nStatus: install ok installed\n\u00a0\nPackage: c\nStatus: deinstall ok config-files\n \u00a0x\nVersion: 2";
+    const r = parseDpkgStatus(text);
+    expect([...r.packages.values()]).toEqual([
+      { name: "a", status: "install ok installed", state: "installed", line: 1 },
+      { name: "b", status: "install ok installed", state: "installed", line: 5 },
+      { name: "c", status: "deinstall ok config-files", state: "config-files", line: 8, version: "2" },
+    ]);
+    expect(r.problems).toEqual([]);
+    expect(parseDpkgStatus(" lead\n\nPackage: d").problems).toEqual([
+      { line: 1, message: "continuation line outside a field" },
+      { line: 3, message: "package d has no Status field" },
+    ]);
+  });
+
   it("parseRpmQa", () => {
     const r = parseRpmQa("a\t1-1\nbroken\n\nb\t2-1\n");
     expect([...r.packages.values()]).toEqual([{ name: "a", versions: ["1-1"], line: 1 }, { name: "b", versions: ["2-1"], line: 4 }]);
