@@ -17,6 +17,8 @@ export const DRIFT_DEFAULTS = {
   safetyNetIntervalMs: 300_000,
   /** The re-check process exits this long after its last re-check. */
   recheckIdleMs: 60_000,
+  /** Socket tables are read whole when their socket counts move, and at least this often (0: every poll). */
+  listenerFullReadMs: 30_000,
 } as const;
 
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -29,6 +31,7 @@ export const DriftConfigSchema = z
     pollIntervalMs: ms(100, 3_600_000).default(DRIFT_DEFAULTS.pollIntervalMs),
     safetyNetIntervalMs: ms(1000, 86_400_000).default(DRIFT_DEFAULTS.safetyNetIntervalMs),
     recheckIdleMs: ms(0, 86_400_000).default(DRIFT_DEFAULTS.recheckIdleMs),
+    listenerFullReadMs: ms(0, 3_600_000).default(DRIFT_DEFAULTS.listenerFullReadMs),
   })
   .default({ ...DRIFT_DEFAULTS });
 

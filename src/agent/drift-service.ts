@@ -162,7 +162,7 @@ export function startDrift(opts: DriftServiceOptions): DriftService {
   agent.metrics.addSection(() => metrics.render());
   const controller = new DriftController({
     host: opts.host,
-    settings: { debounceMs: config.debounceMs, maxDelayMs: config.maxDelayMs, pollIntervalMs: config.pollIntervalMs, safetyNetIntervalMs: config.safetyNetIntervalMs },
+    settings: { debounceMs: config.debounceMs, maxDelayMs: config.maxDelayMs, pollIntervalMs: config.pollIntervalMs, safetyNetIntervalMs: config.safetyNetIntervalMs, listenerFullReadMs: config.listenerFullReadMs },
     log: opts.log,
     metrics,
     recheck: async (keys) => {

@@ -30,7 +30,7 @@ import { createProbeContext } from "../engine/run-checks.js";
 import { listingFingerprint, pathFingerprint } from "../host/fingerprint.js";
 import type { HostRoot } from "../host/host-root.js";
 import { DirWatcher, type DirChange, type WatchFallbackCause, type WatchWant } from "../host/watcher.js";
-import { pollFingerprint } from "../probes/kit/watch.js";
+import { pollFingerprint, socketCounts } from "../probes/kit/watch.js";
 import type { ProbeContext } from "../probes/types.js";
 
 /** What the controller logs through (the agent's logger). */
@@ -53,7 +53,16 @@ export interface DriftSettings {
   pollIntervalMs: number;
   /** The safety net's sweep. */
   safetyNetIntervalMs: number;
+  /**
+   * Socket tables are read whole only when their sockets' counts moved (procfs sockstat) or
+   * this long after their last full read (default 30 s; 0: every poll). A listener swapped
+   * for another between two polls keeps the counts: it is seen within this bound.
+   */
+  listenerFullReadMs?: number;
 }
+
+/** The default of DriftSettings.listenerFullReadMs. */
+export const LISTENER_FULL_READ_MS = 30_000;
 
 export interface DriftCause {
   source: DriftSource;
@@ -183,6 +192,8 @@ export class DriftController {
   private readonly inFlight = new Set<string>();
   private readonly events: DriftEvent[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
+  /** Per listeners poll: the socket counts and baseline of its last full read that matched, and when. */
+  private readonly listenerGates = new Map<string, { counts: string; fingerprint: string; at: number }>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
   private polling = false;
@@ -301,6 +312,7 @@ export class DriftController {
     for (const [check, facts] of Object.entries(this.plan.checks)) for (const f of facts) add(idx.factChecks, f, check);
     // Polls nobody declares any more go (their baselines with them).
     for (const k of Object.keys(this.plan.polls)) if (!idx.byPoll.has(k)) delete this.plan.polls[k];
+    for (const k of this.listenerGates.keys()) if (!idx.byPoll.has(k)) this.listenerGates.delete(k);
     this.idx = idx;
     this.namesByDir = undefined;
   }
@@ -481,8 +493,20 @@ export class DriftController {
     try {
       const ctx = this.pollContext();
       const now = Date.now();
+      const fullEvery = this.deps.settings.listenerFullReadMs ?? LISTENER_FULL_READ_MS;
       for (const [key, entry] of Object.entries(this.plan.polls)) {
+        // Socket tables: read whole only when their counts moved, or their last full read is old.
+        let counts: string | undefined;
+        if (entry.spec.kind === "listeners" && fullEvery > 0) {
+          counts = await socketCounts(entry.spec, ctx).catch(() => undefined);
+          const g = this.listenerGates.get(key);
+          if (counts !== undefined && g?.counts === counts && g.fingerprint === entry.fingerprint && now - g.at < fullEvery) continue;
+        }
         const current = await pollFingerprint(entry.spec, ctx).catch((e: unknown) => `!${String(e)}`);
+        if (entry.spec.kind === "listeners") {
+          if (counts !== undefined && current === entry.fingerprint) this.listenerGates.set(key, { counts, fingerprint: current, at: now });
+          else this.listenerGates.delete(key);
+        }
         if (current === entry.fingerprint) continue;
         const facts = this.idx.byPoll.get(key);
         if (!facts) continue;

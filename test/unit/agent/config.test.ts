@@ -35,7 +35,7 @@ describe("agent config", () => {
       root: "/",
       shutdownTimeoutMs: 10_000,
       logLevel: "info",
-      drift: { enabled: true, debounceMs: 100, maxDelayMs: 1000, pollIntervalMs: 2000, safetyNetIntervalMs: 300_000, recheckIdleMs: 60_000 },
+      drift: { enabled: true, debounceMs: 100, maxDelayMs: 1000, pollIntervalMs: 2000, safetyNetIntervalMs: 300_000, recheckIdleMs: 60_000, listenerFullReadMs: 30_000 },
       allowedHosts: [],
     });
   });
