@@ -228,6 +228,18 @@ function briefNotes(r: ReportedResult): string[] {
   return out;
 }
 
+/**
+ * A message without its final parenthesised aside (no parenthesis inside it) and the blanks
+ * before it. By hand: `/\s*\([^()]*\)$/` restarted at each blank of a long run (quadratic;
+ * a skip reason can quote a probe's reason, which can hold host text).
+ */
+export function withoutAside(message: string): string {
+  if (!message.endsWith(")")) return message;
+  const open = message.lastIndexOf("(");
+  if (open < 0 || message.indexOf(")", open) !== message.length - 1) return message;
+  return message.slice(0, open).trimEnd();
+}
+
 /** Packs whose every result is `skip`: one line each, with the most common reason. */
 export function inapplicablePacks(report: ScanReport): { pack: string; reason: string; count: number }[] {
   const byPack = new Map<string, CheckResult[]>();
@@ -242,7 +254,7 @@ export function inapplicablePacks(report: ScanReport): { pack: string; reason: s
     const reasons = new Map<string, number>();
     for (const r of rs) {
       // "not a RHEL-family system (this pack is …)": the sentence without its aside.
-      const reason = (r.message ?? "not applicable").replace(/\s*\([^()]*\)$/, "");
+      const reason = withoutAside(r.message ?? "not applicable");
       reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     }
     // Checks left out until --deep are not a reason the pack does not apply.
