@@ -99,6 +99,9 @@ export function parseNftRule(text: string, family: string, table: string, chain:
     // A set past MAX_SET_ELEMENTS stays opaque: each rule naming it would copy it whole.
     return els && els.length > 0 && els.length <= MAX_SET_ELEMENTS ? `{ ${els.join(", ")} }` : w;
   });
+  // A `$name` still here is a define that is unknown or was not expanded (past
+  // MAX_DEFINE_EXPANSION, or defined by itself): what it stands for is not known.
+  if (t.some((w) => !w.startsWith('"') && /\$[A-Za-z_]/.test(w))) rule.opaque = true;
   for (let i = 0; i < t.length; i++) {
     const w = t[i] as string;
     const next = t[i + 1];

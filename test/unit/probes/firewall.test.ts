@@ -638,6 +638,27 @@ table inet filter {
     expect(p.rules.map((r) => [r.dports, r.opaque])).toEqual([[["2"], false], [[], true]]);
   });
 
+  it("a `$name` left in a rule (past the expansion bound, a define of itself, unknown inside a set literal) makes it opaque: never an accept of no port or of `$x`", () => {
+    const doubling = ["define p0 = 22"];
+    for (let i = 1; i < 20; i++) doubling.push(`define p${i} = { $p${i - 1}, $p${i - 1} }`);
+    const p = parseNft(`${doubling.join("\n")}
+define a = $b
+define b = $a
+table inet filter {
+  chain input {
+    type filter hook input priority 0; policy drop;
+    tcp dport $p19 accept
+    tcp dport { 80, $a } accept
+    tcp dport { 80, $zz } accept
+    iifname $zz accept
+    tcp dport 22 comment "costs $5" accept
+  }
+}
+`);
+    expect(p.rules.map((r) => [r.opaque, r.verdict])).toEqual([[true, "accept"], [true, "accept"], [true, "accept"], [true, "accept"], [false, "accept"]]);
+    expect(summarise(p).acceptedPorts).toEqual(["22/tcp"]);
+  });
+
   it("include never reads outside the scanned root: a ../ path and a symlink out of the root stay inside it", async () => {
     const outside = await fixtureRoot({ "secret.nft": "table inet leaked {\n}\n" });
     const root = await fixtureRoot({
