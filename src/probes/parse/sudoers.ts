@@ -88,7 +88,8 @@ export function parseSudoers(text: string): SudoersParse {
     if (hash !== -1) s = s.slice(0, hash);
     s = s.trim();
     if (s === "") continue;
-    const d = /^Defaults([@:!>]\S+)?(?:\s+(.*))?$/.exec(s);
+    // `s`: a line separator (U+2028) mid-line made `(.*)$` fail and `\s+` give back each blank (quadratic).
+    const d = /^Defaults([@:!>]\S+)?(?:\s+(.*))?$/s.exec(s);
     if (d) {
       const scope = d[1] ?? "";
       const list = d[2] ?? "";
@@ -97,7 +98,7 @@ export function parseSudoers(text: string): SudoersParse {
         continue;
       }
       for (const item of splitSettings(list)) {
-        const m = /^(!*)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:(\+=|-=|=)\s*(.*))?$/.exec(item);
+        const m = /^(!*)\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:(\+=|-=|=)\s*(.*))?$/s.exec(item);
         if (!m) {
           out.problems.push({ line: start, message: `not a Defaults setting: ${unquoted(item)}` });
           continue;

@@ -151,6 +151,12 @@ describe("regexes that backtracked on a long run (quadratic or worse), each with
     expect(fastVerdict("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\u0001b   \r\n", opts)).toBeNull();
   }, GUARD);
 
+  it("sudoers: a Defaults line and a Defaults setting with a million blanks before a line separator", () => {
+    const d = parseSudoers(`Defaults${BLANKS}env_reset\u2028x\nDefaults env_keep=${BLANKS}A\u2028B\n`);
+    expect(d.defaults.map((x) => [x.name, x.operator, x.value, x.line])).toEqual([["env_keep", "=", "A\u2028B", 2]]);
+    expect(d.problems).toEqual([{ line: 1, message: "not a Defaults setting: (a text of 11 characters, not quoted: an unparsed line may hold a secret)" }]);
+  }, GUARD);
+
   it("sudoers: `@include PATH<a million blanks>`", () => {
     expect(parseSudoers(`@include /etc/sudoers.d/a${BLANKS}\n`).includes).toEqual([{ kind: "include", path: "/etc/sudoers.d/a", line: 1 }]);
     expect(parseSudoers(`@include /etc/a${BLANKS}b\n`).includes[0]?.path).toBe(`/etc/a${BLANKS}b`);
