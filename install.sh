@@ -76,9 +76,12 @@ UNITDIR="$PREFIX/lib/systemd/system"
 CONFDIR=/etc/nodeward
 DEFAULTS=/etc/default/nodeward
 STATEDIR=/var/lib/nodeward
-UNITS=(nodeward.service nodeward-remediate.service nodeward-remediate.path nodeward-scan.service nodeward-scan.timer)
+UNITS=(nodeward.service nodeward-remediate.service nodeward-remediate.path nodeward-scan.service nodeward-scan.timer
+  nodeward-firewall-snapshot.service nodeward-firewall-snapshot.timer)
 # Units that can be enabled (the others are started by these).
-ENABLEABLE=(nodeward.service nodeward-scan.timer nodeward-remediate.path)
+ENABLEABLE=(nodeward.service nodeward-scan.timer nodeward-remediate.path nodeward-firewall-snapshot.timer)
+# Where nodeward-firewall-snapshot.service leaves the live firewall rules for the scans.
+RUNDIR=/run/nodeward
 
 # Packaging mode: stage files only; the package's own scripts talk to systemd.
 PACKAGING=0
@@ -105,7 +108,7 @@ if [ "$ACTION" = uninstall ]; then
     for u in "${ENABLEABLE[@]}"; do
       if [ -e "$UNITDIR/$u" ]; then sc disable --now --quiet "$u" 2>/dev/null || true; fi
     done
-    for u in nodeward-remediate.service nodeward-scan.service; do
+    for u in nodeward-remediate.service nodeward-scan.service nodeward-firewall-snapshot.service; do
       if [ -e "$UNITDIR/$u" ]; then sc stop "$u" 2>/dev/null || true; fi
     done
   fi
@@ -115,6 +118,8 @@ if [ "$ACTION" = uninstall ]; then
   if [ "$PACKAGING" = 0 ]; then
     sc daemon-reload
     sc reset-failed "${UNITS[@]}" 2>/dev/null || true
+    # The firewall snapshots (a tmpfs, gone at reboot anyway): no unit writes them any more.
+    rm -rf --one-file-system "$RUNDIR"
   fi
   if [ "$PURGE" = 1 ]; then
     rm -rf --one-file-system "$DESTDIR$CONFDIR" "$DESTDIR$STATEDIR"
@@ -326,6 +331,13 @@ if [ "$(sc is-enabled "$WANT" 2>/dev/null || true)" != enabled ]; then
   sc enable --quiet "$WANT"
   say "enabled $WANT"
 fi
+# The agent's firewall snapshot every 5 minutes: wanted by nodeward.service (it runs only
+# with the agent), so enabled in either mode.
+SNAPTIMER=nodeward-firewall-snapshot.timer
+if [ "$(sc is-enabled "$SNAPTIMER" 2>/dev/null || true)" != enabled ]; then
+  sc enable --quiet "$SNAPTIMER"
+  say "enabled $SNAPTIMER"
+fi
 
 if [ "$START" = 1 ]; then
   if [ "$(sc is-active "$WANT" 2>/dev/null || true)" != active ]; then
@@ -335,6 +347,11 @@ if [ "$START" = 1 ]; then
     # New program or unit: the running agent still executes the old one.
     sc restart "$WANT"
     say "restarted $WANT"
+  fi
+  # An agent that was running before this install has not pulled the timer in.
+  if [ "$MODE" = agent ] && [ "$(sc is-active "$SNAPTIMER" 2>/dev/null || true)" != active ]; then
+    sc start "$SNAPTIMER"
+    say "started $SNAPTIMER"
   fi
   if [ "$MODE" = agent ]; then
     say "nodeward $VERSION is running: systemctl status nodeward; curl -s http://127.0.0.1:9850/metrics"

@@ -16,7 +16,7 @@
  * read (command missing, EPERM, a mounted host whose network namespace is not ours) is
  * unknown with the reason, never judged from the files instead. What boot loads is always
  * reported too (`persisted`, `persistedHooks`). Not root on the live host, the rulesets are
- * read from the snapshots the scan unit writes as root (SNAPSHOT_DIR, with their age; stale is
+ * read from the snapshots nodeward-firewall-snapshot.service writes as root (SNAPSHOT_DIR, with their age; stale is
  * unknown). firewalld (`backend: firewalld`) is judged by its zones. `ipv6Enabled` says
  * whether CIS's IPv6 items apply; the ::1 rule is not applicable where IPv6 is disabled.
  */
@@ -29,7 +29,7 @@ import { initProcPath } from "../host/running-system.js";
 import { findExecutable, unavailable } from "./kit/executable.js";
 import { includeReader } from "./kit/include-reader.js";
 import { ipv6Status } from "./kit/ipv6-status.js";
-import { readText } from "./kit/read.js";
+import { cannotRead, readText } from "./kit/read.js";
 import { runningSystem } from "./kit/shared.js";
 import { procReadsMatching, readsAnd } from "./kit/watch.js";
 import { DPKG_INSTALLED_STATES, dpkgStatus } from "./package-dpkg.js";
@@ -341,9 +341,9 @@ const LIVE_COMMANDS: Record<RulesetBackend, { argv: string[]; family: "ip" | "ip
 };
 
 /**
- * Where the scan unit's privileged ExecStartPre= leaves read-only copies of the live rulesets
- * (systemd/nodeward-scan.service): reading them needs CAP_NET_ADMIN, which the unprivileged
- * scan never gets. Directory root:nodeward 0750, files root:nodeward 0640, one per command,
+ * Where nodeward-firewall-snapshot.service (root, a oneshot run before the agent and the scan
+ * unit start, and every 5 minutes by its timer while the agent runs) leaves read-only copies of
+ * the live rulesets: listing them needs CAP_NET_ADMIN, which the unprivileged scans never get. Directory root:nodeward 0750, files root:nodeward 0640, one per command,
  * written whole (temporary name, then rename) and removed when the command is missing or fails.
  */
 export const SNAPSHOT_DIR = "/run/nodeward/firewall";
@@ -386,7 +386,7 @@ async function snapshot(ctx: ProbeContext, argv: string[], what: string): Promis
   if (!("text" in r)) return undefined;
   const age = Math.max(0, Math.round((Date.now() - st.mtimeMs) / 1000));
   if (age > SNAPSHOT_MAX_AGE_S) return { unknown: `${file} is ${age} s old (over ${SNAPSHOT_MAX_AGE_S} s): ${what} may have changed since, not judged` };
-  return { stdout: r.text, command: argv.join(" "), evidence: { file, detail: `snapshot of \`${argv.join(" ")}\` written by the scan unit as root, ${age} s old` } };
+  return { stdout: r.text, command: argv.join(" "), evidence: { file, detail: `snapshot of \`${argv.join(" ")}\` written as root by nodeward-firewall-snapshot.service, ${age} s old` } };
 }
 
 /**
@@ -429,7 +429,7 @@ async function runSave(ctx: ProbeContext, argv: string[], what = "the live rules
     if (r.notFound) return { unknown: `${cmd} could not be started (${r.reason ?? "not found"}): ${what} cannot be read` };
     if (r.timedOut) return { unknown: `${cmd} timed out: ${what} was not read` };
     if (r.failed) {
-      const hint = privilege.unprivileged() && SNAPSHOT_FILES[argv.join(" ")] !== undefined ? ` (not root, and no snapshot in ${SNAPSHOT_DIR}: see nodeward-scan.service)` : "";
+      const hint = privilege.unprivileged() && SNAPSHOT_FILES[argv.join(" ")] !== undefined ? ` (not root, and no snapshot in ${SNAPSHOT_DIR}: see nodeward-firewall-snapshot.service)` : "";
       return { unknown: `${cmd} failed: ${(r.stderr.trim() || r.stdout.trim() || r.reason || `exit ${String(r.exitCode)}`).slice(0, 200)}${hint}` };
     }
     if (r.truncated) return { unknown: `${cmd}: output over the cap, ${what} was not read whole` };
@@ -585,7 +585,7 @@ async function firewalld(ctx: ProbeContext): Promise<Fact<FirewallFact>> {
   const value: FirewallFact = { backend: "firewalld", files: persisted.files, persisted: persisted.exists };
   const evidence: Evidence[] = [...persisted.evidence];
   if (persisted.unreadable.length > 0) {
-    const why = `cannot read ${persisted.unreadable.join("; ")}`;
+    const why = cannotRead(persisted.unreadable);
     for (const f of ["files", "persisted"]) gaps.unknown[f] = why;
   }
   const live = await liveFirewalld(ctx);
@@ -656,7 +656,7 @@ async function ruleset(ctx: ProbeContext, backend: RulesetBackend): Promise<Fact
   if (backend === "ufw" && persisted.ufwEnabled !== undefined) value.ufwEnabled = persisted.ufwEnabled;
   const evidence: Evidence[] = [...persisted.evidence];
   if (persisted.unreadable.length > 0) {
-    const why = `cannot read ${persisted.unreadable.join("; ")}`;
+    const why = cannotRead(persisted.unreadable);
     for (const f of PERSISTED_FIELDS) gaps.unknown[f] = why;
   }
   const live = await liveOf(ctx, backend);

@@ -11,7 +11,10 @@
  * after install the service is active and enabled, /metrics answers and a scan ran, the
  * hardening holds at runtime; a reboot keeps it running; a second install.sh changes
  * nothing (tree digest, unit state, main PID); --upgrade keeps config, token and state;
- * --uninstall leaves no unit behind; --purge removes the rest.
+ * --uninstall leaves no unit behind; --purge removes the rest. The agent (not root) judges the
+ * live firewall rules from nodeward-firewall-snapshot.service's root-written snapshot, and a
+ * stale or missing one is `error` with the reason (a stand-in iptables-save, root only like the
+ * real one, since the Debian root has none).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
@@ -169,6 +172,41 @@ async function unitStates(): Promise<string> {
 
 const installSh = (dir: string, ...args: string[]) => inCt([`${dir}/install.sh`, ...args]);
 
+const FAKE_IPTABLES_SAVE = "usr/local/sbin/iptables-save";
+const FAKE_IPTABLES_SAVE_SCRIPT = [
+  "#!/bin/sh",
+  'if [ "$(id -u)" != 0 ]; then echo "iptables-save v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)" >&2; exit 4; fi',
+  "printf '*filter\\n:INPUT DROP [0:0]\\n:FORWARD DROP [0:0]\\n:OUTPUT DROP [0:0]\\n-A INPUT -i lo -j ACCEPT\\nCOMMIT\\n'",
+  "",
+].join("\n");
+
+type AgentResult = { pack: string; id: string; status: string; observed?: string; message?: string; evidence: { file?: string; command?: string; detail?: string }[] };
+type AgentState = { latest?: { id: string; trigger: string; report: { results: AgentResult[] } } };
+const agentState = async (): Promise<AgentState> => JSON.parse(await readFile(path.join(root, "var/lib/nodeward/agent/state.json"), "utf8").catch(() => "{}")) as AgentState;
+
+/** One result of the agent's latest scan (its state file). */
+async function agentResult(pack: string, id: string): Promise<AgentResult> {
+  const r = (await agentState()).latest?.report.results.find((x) => x.pack === pack && x.id === id);
+  if (!r) throw new Error(`no ${pack}/${id} in the agent's latest report`);
+  return r;
+}
+
+/** POST a scan and wait until its report is the latest in the agent's state file (saved after /metrics counts it). */
+async function apiScan(): Promise<void> {
+  const before = (await agentState()).latest?.id;
+  const token = (await readFile(path.join(root, "etc/nodeward/token"), "utf8")).trim();
+  const post = await fetch(`http://127.0.0.1:${port}/api/v1/scans`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  expect(post.status).toBe(202);
+  let latest: AgentState["latest"];
+  // Up to 90 s: a full scan under a loaded CI machine's two cores.
+  for (let i = 0; i < 900; i++) {
+    latest = (await agentState()).latest;
+    if (latest && latest.id !== before && latest.trigger === "api") return;
+    await sleep(100);
+  }
+  throw new Error(`no new API scan in the agent's state file after 90 s (latest ${latest?.id ?? "none"}, before ${before ?? "none"})\n${await journal()}`);
+}
+
 describe("install.sh on a real systemd (systemd-nspawn -b of a Debian 12 root)", () => {
   if (!isRoot() || !haveNspawn) {
     if (inCI()) {
@@ -204,10 +242,14 @@ describe("install.sh on a real systemd (systemd-nspawn -b of a Debian 12 root)",
     const mask = await run(["systemctl", `--root=${root}`, "mask", "ssh.service", "ssh.socket"]);
     expect(mask.exitCode, mask.stderr).toBe(0);
     await mkdir(path.join(root, "etc/nodeward"), { recursive: true });
+    // The root has no iptables: a stand-in that, like the real one, lists only for root.
+    await mkdir(path.join(root, "usr/local/sbin"), { recursive: true });
+    await writeFile(path.join(root, FAKE_IPTABLES_SAVE), FAKE_IPTABLES_SAVE_SCRIPT, { mode: 0o755 });
     // An expired waiver: the agent warns about it at every scan (the journald test below).
     await writeFile(
       path.join(root, "etc/nodeward/config.yaml"),
-      `# set by the test\nlisten: 127.0.0.1:${port}\nwaivers:\n  - { check: no-such-pack/0.0, reason: test, expires: 2020-01-01 }\n`,
+      // iptables judged (none is in use here): the snapshot test below reads 4.4.2.1.
+      `# set by the test\nlisten: 127.0.0.1:${port}\nwaivers:\n  - { check: no-such-pack/0.0, reason: test, expires: 2020-01-01 }\nvars:\n  firewall-utility: iptables\n`,
     );
   }, 400_000);
 
@@ -282,6 +324,48 @@ describe("install.sh on a real systemd (systemd-nspawn -b of a Debian 12 root)",
       expect(e.MESSAGE).not.toMatch(/expose_wasm|DeprecationWarning|NODE-CRON/);
     }
     expect(agent.length).toBeLessThan(12);
+  });
+
+  it("the agent judges the live firewall rules from the root-written snapshot; stale or missing is error with the reason", async () => {
+    const timer = "nodeward-firewall-snapshot.timer";
+    expect((await inCt(["systemctl", "is-enabled", timer])).stdout.trim()).toBe("enabled");
+    expect((await inCt(["systemctl", "is-active", timer])).stdout.trim()).toBe("active");
+    const dir = "/run/nodeward/firewall";
+    // Taken as root when the agent started: only iptables-save exists in this root.
+    expect((await inCtOk(["stat", "-c", "%U:%G %a %F", "/run/nodeward", dir, `${dir}/iptables-save`])).trim().split("\n")).toEqual([
+      "root:nodeward 750 directory",
+      "root:nodeward 750 directory",
+      "root:nodeward 640 regular file",
+    ]);
+    expect((await inCtOk(["ls", "-A", dir])).trim()).toBe("iptables-save");
+    expect((await journal("nodeward-firewall-snapshot.service"))).toMatch(/Finished nodeward-firewall-snapshot\.service|Started nodeward-firewall-snapshot\.service/);
+
+    // Fresh: judged from it (4.4.2.1, default deny: every policy DROP in the stand-in's rules).
+    let r = await agentResult("cis-debian-12", "4.4.2.1");
+    expect(r.status, r.message).toBe("pass");
+    expect(r.evidence).toContainEqual({ file: `${dir}/iptables-save`, detail: expect.stringMatching(/^snapshot of `iptables-save` written as root by nodeward-firewall-snapshot\.service, \d+ s old$/) });
+
+    // Stale (the timer stopped so that it cannot refresh it): error, never judged.
+    await inCtOk(["systemctl", "stop", timer]);
+    await inCtOk(["touch", "-d", "-20 min", `${dir}/iptables-save`]);
+    await apiScan();
+    r = await agentResult("cis-debian-12", "4.4.2.1");
+    expect(r.status).toBe("error");
+    expect(r.message).toMatch(/\/run\/nodeward\/firewall\/iptables-save is (1[2-9]\d\d|[2-9]\d\d\d) s old \(over 900 s\): the live ruleset may have changed since, not judged/);
+
+    // Missing: the agent, not root, cannot list the rules itself.
+    await inCtOk(["rm", `${dir}/iptables-save`]);
+    await apiScan();
+    r = await agentResult("cis-debian-12", "4.4.2.1");
+    expect(r.status).toBe("error");
+    expect(r.message).toContain(
+      "/usr/local/sbin/iptables-save failed: iptables-save v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root) (not root, and no snapshot in /run/nodeward/firewall: see nodeward-firewall-snapshot.service)",
+    );
+
+    // The unit writes it again; the timer runs again.
+    await inCtOk(["systemctl", "start", "nodeward-firewall-snapshot.service"]);
+    expect((await inCtOk(["ls", "-A", dir])).trim()).toBe("iptables-save");
+    await inCtOk(["systemctl", "start", timer]);
   });
 
   it("runs hardened: its own user with two capabilities, read-only host, remediation journals read-only to it", async () => {
@@ -433,6 +517,8 @@ describe("install.sh on a real systemd (systemd-nspawn -b of a Debian 12 root)",
     expect(existsSync(path.join(root, "etc/nodeward/config.yaml"))).toBe(true);
     expect(existsSync(path.join(root, "var/lib/nodeward/agent/state.json"))).toBe(true);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+    // The firewall snapshots went with the units that wrote them.
+    expect((await inCt(["test", "-e", "/run/nodeward"])).exitCode).toBe(1);
 
     const p = await installSh("/opt/next", "--uninstall", "--purge");
     expect(p.exitCode, `${p.stdout}${p.stderr}`).toBe(0);

@@ -58,8 +58,16 @@ function directives(text: string): [string, string][] {
 }
 
 describe("systemd units", () => {
-  it("ships the agent, remediation, and scan-timer units", () => {
-    expect(units).toEqual(["nodeward-remediate.path", "nodeward-remediate.service", "nodeward-scan.service", "nodeward-scan.timer", "nodeward.service"]);
+  it("ships the agent, remediation, scan-timer and firewall-snapshot units", () => {
+    expect(units).toEqual([
+      "nodeward-firewall-snapshot.service",
+      "nodeward-firewall-snapshot.timer",
+      "nodeward-remediate.path",
+      "nodeward-remediate.service",
+      "nodeward-scan.service",
+      "nodeward-scan.timer",
+      "nodeward.service",
+    ]);
   });
 
   it("every service bounds its memory and tasks (MemoryMax=, TasksMax=)", async () => {

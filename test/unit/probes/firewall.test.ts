@@ -690,7 +690,7 @@ describe("firewall probe: an unprivileged scan reads the root-written snapshot o
     expect(f.value).toMatchObject({ view: "live", inputPolicy: "drop", loopbackAccept: true });
     expect(f.evidence).toContainEqual({ command: "iptables-save", detail: "1 rules in 3 chains" });
     const ev = f.evidence.find((e) => e.file === `${snapshotSource.dir}/iptables-save`);
-    expect(ev?.detail).toMatch(/^snapshot of `iptables-save` written by the scan unit as root, \d+ s old$/);
+    expect(ev?.detail).toMatch(/^snapshot of `iptables-save` written as root by nodeward-firewall-snapshot.service, \d+ s old$/);
   });
 
   it("stale: unknown with its age, never judged", async () => {
@@ -711,7 +711,7 @@ describe("firewall probe: an unprivileged scan reads the root-written snapshot o
     vi.stubEnv("PATH", bin);
     const live = new HostRoot({ root: "/", proc: await fixtureRoot(IPV6_ON) });
     const eperm = await probe.collect(createProbeContext(live, stub({ "nft list ruleset": { exitCode: 1, failed: true, stderr: "Error: Operation not permitted\n" } }), 5000), { backend: "nftables" });
-    expect(eperm.unknown?.inputPolicy).toBe(`${bin}/nft list ruleset failed: Error: Operation not permitted (not root, and no snapshot in /run/nodeward/firewall: see nodeward-scan.service)`);
+    expect(eperm.unknown?.inputPolicy).toBe(`${bin}/nft list ruleset failed: Error: Operation not permitted (not root, and no snapshot in /run/nodeward/firewall: see nodeward-firewall-snapshot.service)`);
     vi.spyOn(privilege, "unprivileged").mockReturnValue(false);
     snapshotSource.dir = await fixtureRoot({ "iptables-save": SAVE });
     const calls: string[][] = [];

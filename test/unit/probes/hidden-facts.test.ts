@@ -40,7 +40,7 @@ const PROBES_ELSEWHERE: Record<string, string> = {
   "rsyslog-conf": "its checks (CIS Debian 6.1.3) apply where rsyslog is the logging system, which on the compliant node journald is: an unreadable include is unknown (rsyslog-conf.test.ts)",
   keyfile: "its checks (CIS 1.7/1.8 GDM) apply only where GDM is installed, which it is not on the compliant node: an unreadable key file or directory is unknown (keyfile.test.ts)",
   "audit-rules": "its loaded rules (auditctl -l) exist only on the live host: unreadable rules files, an unaskable kernel and an auditctl that is masked or in an unsearchable PATH directory are unknown (audit-rules.test.ts, kit/executable.test.ts)",
-  firewall: "CIS 4 (Debian 12): on the running view which utility is in use needs the service's running state, which the fixture cannot tell (error, never pass); the offline plan judges the persisted nftables ruleset and hides its sources (unreadable ruleset files, a mounted host's live ruleset and a missing or refused nft/iptables-save are unknown: firewall.test.ts)",
+  firewall: "CIS 4 (Debian 12): on the running view which utility is in use needs the service's running state, which the fixture cannot tell (error, never pass); the offline plan judges the persisted nftables ruleset and hides its sources (every source of the nftables, iptables, ufw and firewalld checks hidden in turn on a root where they pass, a FIFO or a link for a ruleset file, the live host's snapshot directory unreadable or tampered with: firewall-hidden.test.ts; a mounted host's live ruleset and a missing or refused nft/iptables-save: firewall.test.ts)",
 };
 
 /**
