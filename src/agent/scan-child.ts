@@ -17,15 +17,8 @@ import { loadSelection } from "../packs/selection.js";
 import { scanPreviews, type FixPreview } from "../remediation/preview.js";
 import { catalogOf } from "./catalog.js";
 import { configSelectionIssues } from "./config-selection.js";
+import { RESULTS_PER_MESSAGE } from "./child-messages.js";
 import type { ChildMessage, ChildRequest } from "./scan-process.js";
-
-/**
- * A scan's results go to the agent in messages of this many, before the report itself (its
- * `results` empty; the agent refills it, scan-process.ts): the agent deserialises each
- * message as its bytes arrive, in its own turn of the event loop, so a scrape waits for
- * ~1 ms of it, not for the whole ~1 MB report (10–16 ms of CPU under --jitless in one piece).
- */
-export const RESULTS_PER_MESSAGE = 100;
 
 function reply(msg: ChildMessage): Promise<void> {
   return new Promise((resolve) => {

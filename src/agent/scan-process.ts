@@ -58,7 +58,7 @@ export interface CatalogAnswer {
 }
 
 export type ChildMessage =
-  /** Part of a scan's results, sent before the report (scan-child.ts RESULTS_PER_MESSAGE). */
+  /** Part of a scan's results, sent before the report (child-messages.ts RESULTS_PER_MESSAGE). */
   | { ok: true; kind: "scan-results"; results: CheckResult[] }
   | { ok: true; kind: "scan"; report: ScanReport; loadMs: number; maxRssKiB: number; plan?: DriftPlan; previews?: FixPreview[] }
   | ({ ok: true; kind: "catalog" } & CatalogAnswer)

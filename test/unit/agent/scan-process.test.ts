@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import path from "node:path";
 import { inProcessScan } from "../../../src/agent/agent.js";
 import { childProcessScan } from "../../../src/agent/scan-process.js";
-import { RESULTS_PER_MESSAGE } from "../../../src/agent/scan-child.js";
+// Not from scan-child.ts: importing it would install its process message handlers in this worker.
+import { RESULTS_PER_MESSAGE } from "../../../src/agent/child-messages.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { loadPacks } from "../../../src/packs/load.js";
 import { ensureCliBuilt, REPO } from "../../helpers/cli.js";
