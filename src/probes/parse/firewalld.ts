@@ -252,7 +252,8 @@ export function parseListAllZones(text: string): { zones: FirewalldZone[]; probl
       problems.push({ line: ln, message: "a setting outside any zone" });
       return;
     }
-    const kv = /^\s+([a-z][a-z -]*):\s*(.*)$/.exec(raw);
+    // `s`: a line separator after a run of blanks made `(.*)$` fail and `\s*` give back each blank (quadratic).
+    const kv = /^\s+([a-z][a-z -]*):\s*(.*)$/s.exec(raw);
     if (kv && !(inRich && /^\t/.test(raw))) {
       const key = kv[1] as string;
       const words = (kv[2] ?? "").trim().split(/\s+/).filter((w) => w !== "");

@@ -12,6 +12,7 @@ import type { CheckResult, ScanReport } from "../../../src/engine/result.js";
 import { inapplicablePacks, withoutAside } from "../../../src/report/table.js";
 import { parseIptablesSave } from "../../../src/probes/parse/iptables.js";
 import { parseNft } from "../../../src/probes/parse/nft.js";
+import { parseListAllZones } from "../../../src/probes/parse/firewalld.js";
 import { mergeRulesets, emptyRuleset, summarise } from "../../../src/probes/parse/firewall-rules.js";
 import { unquoted } from "../../../src/probes/parse/problem.js";
 import { parseSudoers } from "../../../src/probes/parse/sudoers.js";
@@ -155,6 +156,12 @@ describe("regexes that backtracked on a long run (quadratic or worse), each with
     const d = parseSudoers(`Defaults${BLANKS}env_reset\u2028x\nDefaults env_keep=${BLANKS}A\u2028B\n`);
     expect(d.defaults.map((x) => [x.name, x.operator, x.value, x.line])).toEqual([["env_keep", "=", "A\u2028B", 2]]);
     expect(d.problems).toEqual([{ line: 1, message: "not a Defaults setting: (a text of 11 characters, not quoted: an unparsed line may hold a secret)" }]);
+  }, GUARD);
+
+  it("firewall-cmd --list-all-zones: a `key:` line with a million blanks before a line separator", () => {
+    const { zones, problems } = parseListAllZones(`public (active)\n  target:${BLANKS}DROP\u2028x\n  ports:${BLANKS}22/tcp\n`);
+    expect(problems).toEqual([]);
+    expect([zones[0]?.target, zones[0]?.ports]).toEqual(["DROP", ["22/tcp"]]);
   }, GUARD);
 
   it("sudoers: `@include PATH<a million blanks>`", () => {
