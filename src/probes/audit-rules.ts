@@ -4,6 +4,12 @@
  * and, on the live host, the ones loaded now (`auditctl -l`, read-only). On an offline
  * root the loaded rules do not exist (not applicable); where auditctl is missing or fails
  * on a running host they are unknown, never "none".
+ *
+ * CIS writes the rules for user actions with `-F auid>=UID_MIN`, UID_MIN being the
+ * scanned root's /etc/login.defs value (1000 when unset, said in the evidence). A field
+ * `auid>=N` with N that value reads `auid>=UID_MIN`, so one expectation serves every site;
+ * another number stays as written (and fails). Where login.defs cannot be read and a rule
+ * has an `auid>=` field, the rules are unknown.
  */
 import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
@@ -15,6 +21,7 @@ import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./type
 import { readsAnd } from "./kit/watch.js";
 import { findExecutable, unavailable } from "./kit/executable.js";
 import { cannotRead, MAX_DROPIN_FILES } from "./kit/read.js";
+import { uidMinOf } from "./kit/uid-min.js";
 
 export { parseAuditRules } from "./parse/audit-rules.js";
 
@@ -30,7 +37,17 @@ export interface AuditRulesFact {
   immutable: boolean;
   /** Rules loaded in the kernel now (`auditctl -l`). */
   loaded?: AuditRule[];
+  /** UID_MIN of /etc/login.defs (1000 when unset): `auid>=` that number reads `auid>=UID_MIN` in `fields`. */
+  uidMin?: number;
 }
+
+/** `auid>=<UID_MIN>` → `auid>=UID_MIN`. */
+function symbolicUidMin<R extends AuditRule>(rules: R[], uidMin: number): R[] {
+  const exact = `auid>=${uidMin}`;
+  return rules.map((r) => (r.fields.includes(exact) ? { ...r, fields: r.fields.map((f) => (f === exact ? "auid>=UID_MIN" : f)) } : r));
+}
+
+const hasAuidMin = (rules: readonly AuditRule[]) => rules.some((r) => r.fields.some((f) => f.startsWith("auid>=")));
 
 interface Disk {
   files: string[];
@@ -96,23 +113,35 @@ export default defineProbe({
   id: "audit-rules",
   summary: "Audit rules boot loads (/etc/audit/rules.d) and, on the live host, the loaded ones (auditctl -l)",
   params: lazySchema((z) => z.strictObject({})),
-  fields: ["files", "rules", "immutable", "loaded"],
+  fields: ["files", "rules", "immutable", "loaded", "uidMin"],
   /** The rules files by their directory; the loaded rules (auditctl -l) only by the safety net. */
   watch(_p, seen) {
     return readsAnd(seen.reads, { unwatched: seen.reads.commands.length > 0 ? ["the loaded rules (auditctl -l): a command tells nothing until it is run again"] : [] });
   },
   async collect(ctx): Promise<Fact<AuditRulesFact>> {
-    const [disk, loaded] = await Promise.all([ctx.once("audit-rules:disk", () => diskRules(ctx)), ctx.once("audit-rules:loaded", () => loadedRules(ctx))]);
+    const [disk, loaded, uidMin] = await Promise.all([
+      ctx.once("audit-rules:disk", () => diskRules(ctx)),
+      ctx.once("audit-rules:loaded", () => loadedRules(ctx)),
+      ctx.once("audit-rules:uid-min", () => uidMinOf(ctx.host)),
+    ]);
     const lastE = disk.rules.filter((r) => r.kind === "control" && r.control?.flag === "e").at(-1);
-    const value: AuditRulesFact = { files: disk.files, rules: disk.rules, immutable: lastE?.control?.value === "2" };
+    const known = "value" in uidMin ? uidMin.value : undefined;
+    const value: AuditRulesFact = { files: disk.files, rules: known === undefined ? disk.rules : symbolicUidMin(disk.rules, known), immutable: lastE?.control?.value === "2" };
     const evidence: Evidence[] = [...(disk.files.length > 0 ? disk.files.map((file) => ({ file })) : [{ file: RULES_D, detail: "no rules files" }]), ...disk.problems];
     const unknown: Record<string, string> = {};
     const notApplicable: Record<string, string> = {};
+    const noUidMin = "unknown" in uidMin ? `${uidMin.unknown}, so the auid>= rules cannot be compared with it` : undefined;
+    if ("value" in uidMin) {
+      value.uidMin = uidMin.value;
+      if (hasAuidMin(disk.rules) || ("rules" in loaded && hasAuidMin(loaded.rules))) evidence.push(uidMin.evidence);
+    } else unknown.uidMin = uidMin.unknown;
     if ("rules" in loaded) {
-      value.loaded = loaded.rules;
+      value.loaded = known === undefined ? loaded.rules : symbolicUidMin(loaded.rules, known);
       evidence.push({ command: "auditctl -l", detail: `${loaded.rules.length} rules loaded` });
+      if (noUidMin !== undefined && hasAuidMin(loaded.rules)) unknown.loaded = noUidMin;
     } else if ("unknown" in loaded) unknown.loaded = loaded.unknown;
     else notApplicable.loaded = loaded.notApplicable;
+    if (noUidMin !== undefined && hasAuidMin(disk.rules)) unknown.rules = noUidMin;
     if (disk.unreadable.length > 0) {
       const why = cannotRead(disk.unreadable);
       unknown.rules = why;

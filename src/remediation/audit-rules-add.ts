@@ -6,8 +6,12 @@
  * audit-rules probe reads them (a trailing slash, `auid!=-1` and `unset`, `-k` and `-F key=`
  * are the same rule). augenrules loads rules.d at boot; with `-e 2` (CIS: immutable) nothing
  * can load them before a reboot, so the fix asks for one rather than running augenrules --load.
+ * A rule's `auid>=UID_MIN` field is written with the root's UID_MIN (/etc/login.defs, 1000
+ * when unset), as CIS's remediation does; an unreadable login.defs refuses the fix.
  */
 import { z } from "zod";
+import { NodewardError } from "../errors.js";
+import { uidMinOf } from "../probes/kit/uid-min.js";
 import { AUDIT_RULES, RULES_D } from "../probes/audit-rules.js";
 import { parseAuditRules, type AuditRule } from "../probes/parse/audit-rules.js";
 import { missingDirs } from "./atomic.js";
@@ -45,7 +49,13 @@ export default defineFix({
   params: z.strictObject({ rules: z.array(oneRule).min(1) }),
   async plan(ctx, p) {
     const present = await loadedAtBoot(ctx);
-    const missing = p.rules.filter((line) => {
+    let rules = p.rules;
+    if (rules.some((line) => line.includes("auid>=UID_MIN"))) {
+      const uidMin = await uidMinOf(ctx.host);
+      if ("unknown" in uidMin) throw new NodewardError("FIX_UID_MIN_UNKNOWN", { reason: uidMin.unknown });
+      rules = rules.map((line) => line.replace(/(^|\s)(-F\s+auid>=)UID_MIN(?=\s|$)/g, `$1$2${uidMin.value}`));
+    }
+    const missing = rules.filter((line) => {
       const r = parseAuditRules(line).rules[0] as AuditRule;
       return !present.has(ruleKey(r));
     });

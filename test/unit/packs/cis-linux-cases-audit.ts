@@ -52,7 +52,11 @@ export const RHEL_AUDIT_IDS: AuditIds = {
 
 
 const notInstalled = (pkg: string): Evidence => ({ file: "/var/lib/dpkg/status", package: pkg });
-const RULES_EVIDENCE: Evidence[] = ["10-base-config.rules", "50-cis.rules", "99-finalize.rules"].map((f) => ({ file: `/etc/audit/rules.d/${f}` }));
+const RULES_EVIDENCE: Evidence[] = [
+  ...["10-base-config.rules", "50-cis.rules", "99-finalize.rules"].map((f) => ({ file: `/etc/audit/rules.d/${f}` })),
+  // The fixtures have no login.defs: UID_MIN is the default, and the evidence says so.
+  { file: "/etc/login.defs", detail: "absent: UID_MIN 1000 (the login.defs(5) default)" },
+];
 
 /** Fail messages of the rules items when the first line of the item's group is missing (see auditRulesSpec). */
 export type RuleMessages = Record<RuleItem, string>;
@@ -110,6 +114,31 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
     spec: { ...auditRulesSpec(rules), [RULES_FILE]: { content: `${Object.values(rules).flat().map((l) => (l === timeRule ? l.replace("-a always,exit", "-a never,exit") : l)).join("\n")}\n`, mode: 0o640 } },
     want: { status: "fail", message: messages.time.replaceAll(/rules is 0 of \d+ matching/g, `rules is 0 of ${Object.values(rules).flat().length + 5} matching`), evidence: RULES_EVIDENCE },
   });
+  // auid>=UID_MIN is the root's UID_MIN (login.defs), not a literal 1000.
+  const withUid = (uid: string, defs: string | null): FixtureSpec => ({
+    ...auditRulesSpec(Object.fromEntries(Object.entries(rules).map(([k, v]) => [k, v.map((l) => l.replaceAll("auid>=1000", `auid>=${uid}`))])) as Record<RuleItem, string[]>),
+    ...(defs === null ? {} : { "etc/login.defs": defs }),
+  });
+  const ACCESS_ID = `${s}.3.${ids.rules.access}`;
+  // Every access rule is there, with another number than UID_MIN: none matches.
+  const noAccessRule = missing(Object.values(rules).flat().length + 5, ["EACCES", "EPERM"].flatMap((e) => ["creat", "open", "openat", "truncate", "ftruncate"].flatMap((sc) => ["b64", "b32"].map((a) => sysRule(a, sc, [`exit=-${e}`, ...U])))));
+  const uidEvidence = (line: number, v: string): Evidence[] => [...RULES_EVIDENCE.slice(0, 3), { file: "/etc/login.defs", line, key: "UID_MIN", detail: `UID_MIN ${v}` }];
+  cases.push(
+    { id: ACCESS_ID, label: "UID_MIN 500 in login.defs, rules auid>=500", spec: withUid("500", "# uids\nUID_MIN 500\nUID_MAX 60000\n"), want: { status: "pass" } },
+    { id: `${s}.3.${ids.rules.usermod}`, label: "UID_MIN 500 in login.defs, rules auid>=500", spec: withUid("500", "UID_MIN 500\n"), want: { status: "pass" } },
+    {
+      id: ACCESS_ID, label: "UID_MIN 500 in login.defs, rules auid>=1000", spec: withUid("1000", "UID_MIN\t\t\t 1000\nUID_MIN 500\n"),
+      want: {
+        status: "fail", evidence: uidEvidence(2, "500"),
+        message: noAccessRule,
+      },
+    },
+    { id: ACCESS_ID, label: "login.defs without UID_MIN, rules auid>=1000", spec: withUid("1000", "PASS_MAX_DAYS 365\n"), want: { status: "pass" } },
+    {
+      id: ACCESS_ID, label: "login.defs without UID_MIN, rules auid>=500", spec: withUid("500", "PASS_MAX_DAYS 365\n"),
+      want: { status: "fail", message: noAccessRule, evidence: [...RULES_EVIDENCE.slice(0, 3), { file: "/etc/login.defs", detail: "UID_MIN not set: UID_MIN 1000 (the login.defs(5) default)" }] },
+    },
+  );
   cases.push(
     { id: `${s}.3.20`, label: "-e 2 last", spec: auditRulesSpec(rules), want: { status: "pass" } },
     { id: `${s}.3.20`, label: "-e 2 then -e 1", spec: { ...auditRulesSpec(rules), "etc/audit/rules.d/99-zz.rules": { content: "-e 1\n", mode: 0o640 } }, want: { status: "fail", message: "immutable is false, expected true" } },
@@ -152,10 +181,10 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
 
 // ---------------------------------------------------------------- fail messages of the rules items
 
-const U = ["auid>=1000", "auid!=unset"];
+const U = ["auid>=UID_MIN", "auid!=unset"];
 /** What the pack expects of one rule, as the failure message words it. */
 export const watchRule = (p: string): string => `kind = watch, path = ${p}, perms contains w and contains a`;
-export const execRule = (p: string): string => `kind = watch, path = ${p}, perms contains x, fields contains auid>=1000`;
+export const execRule = (p: string): string => `kind = watch, path = ${p}, perms contains x, fields contains auid>=UID_MIN`;
 export const sysRule = (arch: string, sc: string, fields: readonly string[] = []): string =>
   `kind = syscall, arch = ${arch}, syscalls contains ${sc}${fields.length > 0 ? `, fields contains ${fields.join(" and contains ")}` : ""}`;
 /** `rules` of `count` rules has none of these. */

@@ -168,4 +168,22 @@ describe("audit-rules probe", () => {
     const d = await probe.collect(createProbeContext(denied, never), {});
     expect(d.unknown?.loaded).toBe(`auditctl was not found in PATH; could not search: ${bin} (EACCES): the loaded rules cannot be read`);
   });
+
+  it("auid>=<UID_MIN of login.defs> reads auid>=UID_MIN (another number stays); an unreadable login.defs makes auid rules unknown", async () => {
+    const rules = { "etc/audit/rules.d/50-cis.rules": "-a always,exit -F arch=b64 -S mount -F auid>=2000 -F auid!=unset -k mounts\n-a always,exit -F arch=b64 -S mount -F auid>=1000 -k x\n" };
+    const set = await probe.collect(probeContext(await fixtureRoot({ ...rules, "etc/login.defs": "UID_MIN 1000\nUID_MIN 2000\n" })), {});
+    expect(set.value.rules.map((r) => r.fields)).toEqual([["auid>=UID_MIN", "auid!=unset"], ["auid>=1000"]]);
+    expect(set.value.uidMin).toBe(2000);
+    expect(set.evidence).toContainEqual({ file: "/etc/login.defs", line: 2, key: "UID_MIN", detail: "UID_MIN 2000" });
+    const unset = await probe.collect(probeContext(await fixtureRoot(rules)), {});
+    expect(unset.value.rules.map((r) => r.fields)).toEqual([["auid>=2000", "auid!=unset"], ["auid>=UID_MIN"]]);
+    expect(unset.evidence).toContainEqual({ file: "/etc/login.defs", detail: "absent: UID_MIN 1000 (the login.defs(5) default)" });
+    const root = await fixtureRoot({ ...rules, "etc/login.defs": "UID_MIN 2000\n" });
+    const hidden = await probe.collect(createProbeContext(new TableHost({ root, hide: { source: "root:/etc/login.defs", mode: "unreadable" } })), {});
+    expect(hidden.unknown?.rules).toMatch(/^\/etc\/login\.defs: EACCES.*: UID_MIN cannot be read, so the auid>= rules cannot be compared with it$/);
+    expect(hidden.value.uidMin).toBeUndefined();
+    // Without an auid rule, UID_MIN does not matter: the watches are judged.
+    const watches = await probe.collect(createProbeContext(new TableHost({ root: await fixtureRoot(files), hide: { source: "root:/etc/login.defs", mode: "unreadable" } })), {});
+    expect(watches.unknown?.rules).toBeUndefined();
+  });
 });

@@ -13,6 +13,7 @@ import { planRemediation } from "../../../src/remediation/plan.js";
 import { rollbackRun } from "../../../src/remediation/rollback.js";
 import { NODEWARD_AUDIT_RULES } from "../../../src/remediation/audit-rules-add.js";
 import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
+import { TableHost } from "../../helpers/hidden-sources.js";
 import { treeHash } from "./helpers.js";
 
 afterAll(cleanupFixtures);
@@ -68,5 +69,23 @@ describe("audit-rules-add (CIS auditd rules)", () => {
     } finally {
       await rm(state, { recursive: true, force: true });
     }
+  });
+
+  it("auid>=UID_MIN is written with the root's UID_MIN (login.defs; 1000 when unset); the site's rules with its UID_MIN pass; an unreadable login.defs refuses", async () => {
+    const cs = await checks(["6.2.3.10"]);
+    const written = async (spec: FixtureSpec) => {
+      const plan = await planRemediation({ host: new HostRoot({ root: await fixtureRoot({ ...OS, ...spec }) }), checks: cs });
+      const c = plan.fixes[0]?.changes[0];
+      return { error: plan.fixes[0]?.error, content: c?.kind === "write-file" ? c.after.content.split("\n").slice(1).join("\n") : undefined };
+    };
+    const mounts = (uid: string) => ["b64", "b32"].map((a) => `-a always,exit -F arch=${a} -S mount -F auid>=${uid} -F auid!=unset -k mounts`).join("\n") + "\n";
+    expect(await written({ "etc/login.defs": "UID_MIN 2000\n" })).toEqual({ error: undefined, content: mounts("2000") });
+    expect(await written({ "etc/login.defs": "PASS_MAX_DAYS 365\n" })).toEqual({ error: undefined, content: mounts("1000") });
+    expect(await written({})).toEqual({ error: undefined, content: mounts("1000") });
+    // The site's rules with its own UID_MIN pass the check: nothing to fix.
+    const present = await planRemediation({ host: new HostRoot({ root: await fixtureRoot({ ...OS, "etc/login.defs": "UID_MIN 500\n", "etc/audit/rules.d/50-site.rules": mounts("500") }) }), checks: cs });
+    expect(present.fixes).toEqual([]);
+    const denied = await planRemediation({ host: new TableHost({ root: await fixtureRoot({ ...OS, "etc/login.defs": "UID_MIN 500\n" }), hide: { source: "root:/etc/login.defs", mode: "unreadable" } }), checks: cs });
+    expect(denied.fixes[0]?.error).toMatch(/^\/etc\/login\.defs: .*EACCES.*: UID_MIN cannot be read: the auid>=UID_MIN rules cannot be written$/);
   });
 });
