@@ -415,7 +415,7 @@ export const KUBEADM_VIOLATIONS: Record<string, Violation> = {
   "cis-kubernetes-node/4.2.2": { what: "authorization AlwaysAllow", options: { kubeletConfig: { authorization: { mode: "AlwaysAllow" } } }, message: "value is AlwaysAllow, expected not (contains AlwaysAllow)" },
   "cis-kubernetes-node/4.2.3": { what: "no client CA", options: { kubeletConfig: { authentication: { x509: { clientCAFile: null } } } }, message: "value is (not set), expected set" },
   "cis-kubernetes-node/4.2.6": { what: "makeIPTablesUtilChains false", options: { kubeletConfig: { makeIPTablesUtilChains: false } }, message: "value is false, expected true" },
-  "cis-kubernetes-node/4.2.10": { what: "rotateCertificates false", options: { kubeletConfig: { rotateCertificates: false } }, message: "value is false, expected true" },
+  "cis-kubernetes-node/4.2.10": { what: "rotateCertificates false", options: { kubeletConfig: { rotateCertificates: false } }, message: "value is false, expected true or not set" },
   "cis-kubernetes-node/4.3.1": { what: "kube-proxy metrics on all interfaces", options: { proxyConfig: { metricsBindAddress: "0.0.0.0:10249" } }, message: "value is 0.0.0.0:10249, expected matches" },
 
   "kubernetes-control-plane/1.1.1": { what: "kube-apiserver.yaml mode 0644", options: { chmod: { [`${MANIFESTS}/kube-apiserver.yaml`]: 0o644 } }, message: "mode is 0644" },

@@ -116,6 +116,13 @@ export function kubernetesNodeSuite(pack: string, kubeletVersion: string): void 
       expect(r.evidence).toContainEqual(expect.objectContaining({ pid: KUBE_PROXY_PID, key: "--metrics-bind-address" }));
     });
 
+    it("4.2.10 'not set to false': unset passes as the benchmark's audit says (not present, or true), like the EKS and AKS packs; false fails", async () => {
+      const unset = await run("4.2.10", node({ kubeletConfig: { rotateCertificates: null } }));
+      expect([unset.status, unset.message]).toEqual(["pass", undefined]);
+      const off = await run("4.2.10", node({ kubeletConfig: { rotateCertificates: null }, files: { "etc/default/kubelet": "KUBELET_EXTRA_ARGS=--rotate-certificates=false\n" } }));
+      expect([off.status, off.message]).toEqual(["fail", "value is false, expected true or not set"]);
+    });
+
     it("a kubelet without --config: 4.1.9/4.1.10 skip, and 4.2.1/4.2.2 fail on the legacy flag defaults", async () => {
       const spec = node({
         files: { "etc/systemd/system/kubelet.service.d/10-kubeadm.conf": { content: KUBEADM_DROPIN.replace("--config=/var/lib/kubelet/config.yaml", ""), mode: 0o600 } },
