@@ -4,6 +4,7 @@ import auditRulesAdd from "./audit-rules-add.js";
 import configLine from "./config-line.js";
 import fileMode from "./file-mode.js";
 import fileOwner from "./file-owner.js";
+import grubCmdlineAdd from "./grub-cmdline-add.js";
 import kernelModuleDisable from "./kernel-module-disable.js";
 import packagePurge from "./package-purge.js";
 import portServiceStop from "./port-service-stop.js";
@@ -21,6 +22,7 @@ export const fixes = {
   "package-purge": packagePurge,
   "port-service-stop": portServiceStop,
   "audit-rules-add": auditRulesAdd,
+  "grub-cmdline-add": grubCmdlineAdd,
 } satisfies Record<string, FixAction>;
 
 export function getFix(id: string): FixAction | undefined {
