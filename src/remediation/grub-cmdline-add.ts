@@ -15,6 +15,7 @@
  * loader entries: no file edit is as safe there, so its packs carry the command as text.
  */
 import { z } from "zod";
+import { pushAll } from "../util/array.js";
 import { missingDirs } from "./atomic.js";
 import { defineFix, type Change } from "./types.js";
 
@@ -34,7 +35,7 @@ export function appendedArgs(content: string): string[] {
   const out: string[] = [];
   for (const line of content.split("\n")) {
     const m = /^\s*GRUB_CMDLINE_LINUX="\$GRUB_CMDLINE_LINUX ([^"$`\\]*)"\s*$/.exec(line);
-    if (m) out.push(...(m[1] ?? "").trim().split(/\s+/).filter((a) => a !== ""));
+    if (m) pushAll(out, (m[1] ?? "").trim().split(/\s+/).filter((a) => a !== ""));
   }
   return out;
 }

@@ -53,6 +53,19 @@ describe("CIS Linux coverage (issue 15 acceptance) and docs/cis-linux-coverage.m
     // Loading every pack takes seconds on a loaded 2-core machine: not a timing assertion.
   }, 120_000);
 
+  it("the FTP items (CIS 2.1.x ftp server, 2.2.x ftp client) name KISA 2026 U-54 beside 2021 U-61 in every OS pack", async () => {
+    const { packs } = await loadPacks([DEFAULT_BENCHMARKS_DIR]);
+    const ftp = packs.filter((p) => (OS_PACKS as readonly string[]).includes(p.meta.id)).flatMap((p) => p.checks.filter((c) => /\bftp (server|client)/.test(c.title)));
+    // Debian 12 and Ubuntu 24.04: server and client (and tnftp); Ubuntu 22.04 and RHEL 9: server and client.
+    expect(ftp.map((c) => c.key).sort()).toEqual([
+      "cis-debian-12/2.1.6", "cis-debian-12/2.2.6", "cis-debian-12/2.2.6-tnftp",
+      "cis-rhel-9/2.1.7", "cis-rhel-9/2.2.1",
+      "cis-ubuntu-22.04/2.1.6", "cis-ubuntu-22.04/2.2.6",
+      "cis-ubuntu-24.04/2.1.6", "cis-ubuntu-24.04/2.2.6", "cis-ubuntu-24.04/2.2.6-tnftp",
+    ]);
+    for (const c of ftp) expect(c.references.kisa, c.key).toEqual([{ edition: 2021, id: "U-61" }, { edition: 2026, id: "U-54" }]);
+  }, 120_000);
+
   for (const id of OS_PACKS) {
     const list = LEVEL1_SERVER[id];
     if (list) {
