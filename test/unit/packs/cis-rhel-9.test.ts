@@ -551,7 +551,7 @@ function filePermCases(): RhelCase[] {
 }
 
 /** Checks with no automated audit: `manual` on any RHEL root. */
-const MANUAL_ONLY = ["1.1.1.9", "1.2.1.1", "1.2.1.4", "1.2.2.1", "1.3.1.6", ...MANUAL_5_3, ...MANUAL_5_4, "7.1.13"];
+const MANUAL_ONLY = ["1.1.1.9", "1.2.1.1", "1.2.1.3", "1.2.1.4", "1.2.2.1", "1.3.1.6", ...MANUAL_5_3, ...MANUAL_5_4, "7.1.13", "7.1.14"];
 
 afterAll(cleanupFixtures);
 const cases = rhelCases();
