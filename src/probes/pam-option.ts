@@ -115,11 +115,14 @@ export default defineProbe({
       }
     }
     if (value.confFile) evidence.push({ file: value.confFile, line: value.confLine as number, key: p.option });
+    /** The module's first line: where an option it lacks would go. */
+    let firstLine: { file: string; line: number } | undefined;
     for (const service of p.services) {
       const stack = await pamStack(ctx, service);
       pushAll(errors, stack.unreadable);
       for (const e of stack.entries.filter((x) => x.module === p.module)) {
         value.inStack = true;
+        firstLine ??= { file: e.file, line: e.line };
         const arg = Object.hasOwn(e.options, p.option) ? e.options[p.option] : e.flags.includes(p.option) ? "" : undefined;
         if (arg === undefined) continue;
         value.args.push({ value: arg, service, file: e.file, line: e.line });
@@ -131,7 +134,7 @@ export default defineProbe({
       const lines = `on ${p.module}'s lines in ${p.services.join(", ")}`;
       evidence.push(files.length > 0
         ? { file: files[0] as string, detail: `${p.option} is not set in ${files.join(", ")} nor ${lines}` }
-        : { file: `/etc/pam.d/${p.services[0] as string}`, detail: `${p.option} is not set ${lines} (${p.module} has no configuration file)` });
+        : { ...(firstLine ?? { file: `/etc/pam.d/${p.services[0] as string}` }), detail: `${p.option} is not set ${lines} (${p.module} has no configuration file)` });
     }
     if (errors.length > 0) {
       const why = cannotRead(errors);

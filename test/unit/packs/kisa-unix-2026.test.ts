@@ -20,7 +20,7 @@ import { RunStore } from "../../../src/remediation/journal.js";
 import { planRemediation } from "../../../src/remediation/plan.js";
 import { BENCHMARKS_DIR, loadShippedPacks, runCheckOn } from "../../helpers/check-fixture.js";
 import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
-import { accounts, AUTH_UNIX_ONLY, expectCase, fail, owned, PAM_AUTH, PAM_PW, PAM_UNIX_ONLY, pass, PASSWD_LINES, permCases, SHADOW_LINES, skip, sockets, type Case } from "./kisa-cases.js";
+import { accounts, AUTH_UNIX_ONLY, GROUP, expectCase, fail, owned, PAM_AUTH, PAM_PW, PAM_UNIX_ONLY, pass, PASSWD_LINES, permCases, SHADOW_LINES, skip, sockets, type Case } from "./kisa-cases.js";
 import { enabled, enabledEvidence, unitFile } from "./cis-linux-cases.js";
 
 afterAll(cleanupFixtures);
@@ -35,12 +35,25 @@ const pwPam = (args = ""): FixtureSpec => ({ "etc/pam.d/common-password": `passw
 /** RHEL's /etc/named.rfc1912.zones, shortened: its zones take no update. */
 const RFC1912 = 'zone "localhost" IN {\n  type master;\n  file "named.localhost";\n  allow-update { none; };\n};\n';
 const HIST = "password requisite pam_pwhistory.so use_authtok\npassword [success=1 default=ignore] pam_unix.so obscure yescrypt\n";
+/** /usr/bin/su with this mode, root:wheel (gid 10), and a wheel group. */
+const SU_WHEEL = (mode: number): FixtureSpec => accounts({ files: { "etc/group": GROUP + "wheel:x:10:alice\n", "usr/bin/su": owned("ELF", mode, 0, 10) } });
+/** An auth stack with pam_tally2 (Linux-PAM < 1.5) and these arguments on its auth line. */
+const TALLY2 = (args: string): string => `auth required pam_tally2.so onerr=fail${args}\nauth sufficient pam_unix.so\naccount required pam_tally2.so\n`;
 
 const ACCOUNT_CASES: Case[] = [
   pass("U-01", "PermitRootLogin no", { "etc/ssh/sshd_config": "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\n" }),
   fail("U-01", "PermitRootLogin yes", { "etc/ssh/sshd_config": "PermitRootLogin yes\n" }, "value is yes, expected no"),
   fail("U-01", "unset (OpenSSH default)", { "etc/ssh/sshd_config": "Port 22\n" }, "value is prohibit-password, expected no"),
   skip("U-01", "no sshd", {}, "no SSH server configuration (/etc/ssh/sshd_config absent), so no remote root login over SSH"),
+  pass("U-01.securetty", "telnet listens; /etc/securetty lists console and ttys only", { ...sockets([23]), "etc/securetty": "console\ntty1\ntty2\n" }),
+  fail("U-01.securetty", "pts/0 listed (root may log in over telnet)", { ...sockets([23]), "etc/securetty": "console\npts/0\npts/1\n" }, "matched is true, expected false",
+    [{ file: "/etc/securetty", line: 2 }]),
+  fail("U-01.securetty", "no /etc/securetty (pam_securetty then lets root in on every terminal)", sockets([23]), "exists is false, expected true", [{ file: "/etc/securetty" }]),
+  skip("U-01.securetty", "nothing on 23/tcp", { ...sockets(), "etc/securetty": "pts/0\n" }, "nothing listens on the telnet port (23/tcp), so no root login over telnet"),
+  pass("U-01.login-pam", "pam_securetty in /etc/pam.d/login", { ...sockets([23]), "etc/pam.d/login": "auth [success=ok new_authtok_reqd=ok ignore=ignore user_unknown=bad default=die] pam_securetty.so\n@include common-auth\n" }),
+  fail("U-01.login-pam", "pam_securetty commented out", { ...sockets([23]), "etc/pam.d/login": "# auth requisite pam_securetty.so\n@include common-auth\n" }, "matched is false, expected true",
+    [{ file: "/etc/pam.d/login" }]),
+  skip("U-01.login-pam", "nothing on 23/tcp", { ...sockets(), "etc/pam.d/login": "@include common-auth\n" }, "nothing listens on the telnet port (23/tcp), so no root login over telnet"),
 
   pass("U-02", "pam_pwquality in common-password", { "etc/pam.d/common-password": PAM_PW, "etc/pam.d/su": "auth sufficient pam_rootok.so\n" }),
   fail("U-02", "pam_unix only", { "etc/pam.d/common-password": "password [success=1 default=ignore] pam_unix.so obscure\n", "etc/pam.d/su": "auth sufficient pam_rootok.so\n" },
@@ -87,6 +100,15 @@ const ACCOUNT_CASES: Case[] = [
   fail("U-03.deny", "deny = 5 but no pam_faillock in the stack (nothing locks)", { "etc/pam.d/common-auth": AUTH_UNIX_ONLY, "etc/security/faillock.conf": "deny = 5\n" },
     "inStack is false, expected true", [{ file: "/etc/security/faillock.conf", line: 1, key: "deny" }]),
   fail("U-03.deny", "unset and no pam_faillock", { "etc/pam.d/common-auth": AUTH_UNIX_ONLY }, "inStack is false, expected true"),
+  skip("U-03.deny", "pam_tally2 locks here (older systems)", { "etc/pam.d/system-auth": TALLY2(" deny=5"), "etc/security/faillock.conf": "deny = 50\n" },
+    "pam_tally2 (not pam_faillock) locks accounts here (Linux-PAM < 1.5); U-03.deny.tally2 judges its deny="),
+  pass("U-03.deny.tally2", "deny=5 on the auth line", { "etc/pam.d/system-auth": TALLY2(" deny=5 unlock_time=900") }),
+  pass("U-03.deny.tally2", "deny=10 in common-auth (Ubuntu 20.04)", { "etc/pam.d/common-auth": TALLY2(" deny=10") }),
+  fail("U-03.deny.tally2", "no deny= (pam_tally2 never locks)", { "etc/pam.d/system-auth": TALLY2("") }, "args is 0 of 0 matching, expected some element: value >= 1 and <= 10 and no element: value < 1 or > 10", [{ file: "/etc/pam.d/system-auth", line: 1 }]),
+  fail("U-03.deny.tally2", "deny=20", { "etc/pam.d/system-auth": TALLY2(" deny=20") }, "args is 0 of 1 matching, expected some element: value >= 1 and <= 10 and no element: value < 1 or > 10", [{ file: "/etc/pam.d/system-auth", line: 1 }]),
+  fail("U-03.deny.tally2", "deny=5 in system-auth, deny=0 in password-auth", { "etc/pam.d/system-auth": TALLY2(" deny=5"), "etc/pam.d/password-auth": TALLY2(" deny=0") }, "args is 1 of 2 matching, expected some element: value >= 1 and <= 10 and no element: value < 1 or > 10",
+    [{ file: "/etc/pam.d/system-auth", line: 1 }, { file: "/etc/pam.d/password-auth", line: 1 }]),
+  skip("U-03.deny.tally2", "pam_faillock, no pam_tally2", { "etc/pam.d/common-auth": PAM_AUTH }, "pam_tally2 is not in an auth stack (pam_faillock's threshold is U-03.deny)"),
 
   pass("U-04", "all shadowed", accounts()),
   fail("U-04", "hash in /etc/passwd", accounts({ passwd: [...PASSWD_LINES.slice(0, 3), "alice:$6$salt$hash:1000:1000:Alice:/home/alice:/bin/bash"] }),
@@ -98,6 +120,15 @@ const ACCOUNT_CASES: Case[] = [
   fail("U-06", "pam_wheel commented out (Debian default)", { "etc/pam.d/su": "auth sufficient pam_rootok.so\n# auth required pam_wheel.so\n" },
     "matched is false, expected true", [{ file: "/etc/pam.d/su" }]),
   skip("U-06", "no su", {}, "no /etc/pam.d/su (su is not installed)"),
+  pass("U-06", "pam_wheel required, su 4755 (the package's mode)", { "etc/pam.d/su": "auth sufficient pam_rootok.so\nauth required pam_wheel.so use_uid\n", "usr/bin/su": owned("ELF", 0o4755) }),
+  skip("U-06", "su 4750: its group restricts it", { "etc/pam.d/su": "auth sufficient pam_rootok.so\n", "usr/bin/su": owned("ELF", 0o4750, 0, 10) },
+    "su is not executable by others (/usr/bin/su), so its group restricts it; U-06.mode judges that way"),
+  pass("U-06.mode", "4750 root:wheel (the guide's way)", SU_WHEEL(0o4750)),
+  fail("U-06.mode", "4754 (others may read it)", SU_WHEEL(0o4754), "mode is 4754, expected 4750 or more restrictive", [{ file: "/usr/bin/su" }]),
+  fail("U-06.mode", "4770 (its group may write it)", SU_WHEEL(0o4770), "mode is 4770, expected 4750 or more restrictive"),
+  fail("U-06.mode", "owner daemon", { ...SU_WHEEL(0o4750), "usr/bin/su": owned("ELF", 0o4750, 1, 10) }, "owner is daemon, expected root"),
+  skip("U-06.mode", "4755 (Debian's and RHEL's default)", SU_WHEEL(0o4755), "su is executable by everyone (or not at /usr/bin/su), so only pam_wheel can restrict it (U-06)"),
+  skip("U-06.mode", "no /usr/bin/su", accounts(), "su is executable by everyone (or not at /usr/bin/su), so only pam_wheel can restrict it (U-06)"),
   pass("U-10", "unique uids", accounts()),
   fail("U-10", "bob shares uid 1000", accounts({ passwd: [...PASSWD_LINES, "bob:x:1000:1000::/home/alice:/bin/bash"] }),
     'duplicateUids is [{"uid":1000,"names":["alice","bob"]}], expected []'),
@@ -404,7 +435,7 @@ describe("kisa-unix-2026: selection beside the 2021 edition (docs/kisa.md)", () 
   it("--benchmark kisa-unix-2026 selects the 2026 edition alone; the kubernetes-node profile keeps kisa-unix (2021)", async () => {
     const all = await loadSelection({});
     const keys = selectChecks(all.packs, { benchmarks: [PACK] }).map((c) => c.key);
-    expect(keys).toHaveLength(108);
+    expect(keys).toHaveLength(112);
     expect(keys.filter((k) => !k.startsWith(`${PACK}/`))).toEqual([]);
     const profile = await loadSelection({ profile: "kubernetes-node" });
     expect(profile.errors).toEqual([]);

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../../src/engine/result.js";
 import { BENCHMARKS_DIR, loadShippedPacks, runCheckOn } from "../../helpers/check-fixture.js";
 import { cleanupFixtures, type FixtureSpec } from "../../helpers/fixture-root.js";
-import { accounts, AUTH_UNIX_ONLY, expectCase, fail, owned, PAM_AUTH, PAM_PW, PAM_UNIX_ONLY, pass, PASSWD_LINES, permCases, skip, sockets, type Case } from "./kisa-cases.js";
+import { accounts, AUTH_UNIX_ONLY, GROUP, expectCase, fail, owned, PAM_AUTH, PAM_PW, PAM_UNIX_ONLY, pass, PASSWD_LINES, permCases, skip, sockets, type Case } from "./kisa-cases.js";
 
 afterAll(cleanupFixtures);
 
@@ -19,12 +19,26 @@ const run = (id: string, spec: FixtureSpec): Promise<CheckResult> => runCheckOn(
 const PWQ = "etc/security/pwquality.conf";
 const pwPam = (args = ""): FixtureSpec => ({ "etc/pam.d/common-password": `password requisite pam_pwquality.so retry=3${args}\npassword [success=1 default=ignore] pam_unix.so obscure yescrypt\n` });
 
+/** /usr/bin/su with this mode, root:wheel (gid 10), and a wheel group. */
+const SU_WHEEL = (mode: number): FixtureSpec => accounts({ files: { "etc/group": GROUP + "wheel:x:10:alice\n", "usr/bin/su": owned("ELF", mode, 0, 10) } });
+/** An auth stack with pam_tally2 (Linux-PAM < 1.5) and these arguments on its auth line. */
+const TALLY2 = (args: string): string => `auth required pam_tally2.so onerr=fail${args}\nauth sufficient pam_unix.so\naccount required pam_tally2.so\n`;
+
 const CASES: Case[] = [
   // 1. 계정관리
   pass("U-01", "PermitRootLogin no", { "etc/ssh/sshd_config": "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin no\n" }),
   fail("U-01", "PermitRootLogin yes", { "etc/ssh/sshd_config": "PermitRootLogin yes\n" }, "value is yes, expected no"),
   fail("U-01", "unset (OpenSSH default)", { "etc/ssh/sshd_config": "Port 22\n" }, "value is prohibit-password, expected no"),
   skip("U-01", "no sshd", {}, "no SSH server configuration (/etc/ssh/sshd_config absent), so no remote root login over SSH"),
+  pass("U-01.securetty", "telnet listens; /etc/securetty lists console and ttys only", { ...sockets([23]), "etc/securetty": "console\ntty1\ntty2\n" }),
+  fail("U-01.securetty", "pts/0 listed (root may log in over telnet)", { ...sockets([23]), "etc/securetty": "console\npts/0\npts/1\n" }, "matched is true, expected false",
+    [{ file: "/etc/securetty", line: 2 }]),
+  fail("U-01.securetty", "no /etc/securetty (pam_securetty then lets root in on every terminal)", sockets([23]), "exists is false, expected true", [{ file: "/etc/securetty" }]),
+  skip("U-01.securetty", "nothing on 23/tcp", { ...sockets(), "etc/securetty": "pts/0\n" }, "nothing listens on the telnet port (23/tcp), so no root login over telnet"),
+  pass("U-01.login-pam", "pam_securetty in /etc/pam.d/login", { ...sockets([23]), "etc/pam.d/login": "auth [success=ok new_authtok_reqd=ok ignore=ignore user_unknown=bad default=die] pam_securetty.so\n@include common-auth\n" }),
+  fail("U-01.login-pam", "pam_securetty commented out", { ...sockets([23]), "etc/pam.d/login": "# auth requisite pam_securetty.so\n@include common-auth\n" }, "matched is false, expected true",
+    [{ file: "/etc/pam.d/login" }]),
+  skip("U-01.login-pam", "nothing on 23/tcp", { ...sockets(), "etc/pam.d/login": "@include common-auth\n" }, "nothing listens on the telnet port (23/tcp), so no root login over telnet"),
 
   pass("U-02", "pam_pwquality in common-password", { "etc/pam.d/common-password": PAM_PW, "etc/pam.d/su": "auth sufficient pam_rootok.so\n" }),
   fail("U-02", "pam_unix only", { "etc/pam.d/common-password": "password [success=1 default=ignore] pam_unix.so obscure\n", "etc/pam.d/su": "auth sufficient pam_rootok.so\n" },
@@ -53,6 +67,15 @@ const CASES: Case[] = [
     'args is 1 of 1 matching: {"value":"0","service":"common-auth","file":"/etc/pam.d/common-auth","line":1}, expected no element: value < 1 or > 10'),
   fail("U-03.deny", "deny = 5 but no pam_faillock in the stack (nothing locks)", { "etc/pam.d/common-auth": AUTH_UNIX_ONLY, "etc/security/faillock.conf": "deny = 5\n" },
     "inStack is false, expected true", [{ file: "/etc/security/faillock.conf", line: 1, key: "deny" }]),
+  skip("U-03.deny", "pam_tally2 locks here (older systems)", { "etc/pam.d/system-auth": TALLY2(" deny=5"), "etc/security/faillock.conf": "deny = 50\n" },
+    "pam_tally2 (not pam_faillock) locks accounts here (Linux-PAM < 1.5); U-03.deny.tally2 judges its deny="),
+  pass("U-03.deny.tally2", "deny=5 on the auth line", { "etc/pam.d/system-auth": TALLY2(" deny=5 unlock_time=900") }),
+  pass("U-03.deny.tally2", "deny=10 in common-auth (Ubuntu 20.04)", { "etc/pam.d/common-auth": TALLY2(" deny=10") }),
+  fail("U-03.deny.tally2", "no deny= (pam_tally2 never locks)", { "etc/pam.d/system-auth": TALLY2("") }, "args is 0 of 0 matching, expected some element: value >= 1 and <= 10 and no element: value < 1 or > 10", [{ file: "/etc/pam.d/system-auth", line: 1 }]),
+  fail("U-03.deny.tally2", "deny=20", { "etc/pam.d/system-auth": TALLY2(" deny=20") }, "args is 0 of 1 matching, expected some element: value >= 1 and <= 10 and no element: value < 1 or > 10", [{ file: "/etc/pam.d/system-auth", line: 1 }]),
+  fail("U-03.deny.tally2", "deny=5 in system-auth, deny=0 in password-auth", { "etc/pam.d/system-auth": TALLY2(" deny=5"), "etc/pam.d/password-auth": TALLY2(" deny=0") }, "args is 1 of 2 matching, expected some element: value >= 1 and <= 10 and no element: value < 1 or > 10",
+    [{ file: "/etc/pam.d/system-auth", line: 1 }, { file: "/etc/pam.d/password-auth", line: 1 }]),
+  skip("U-03.deny.tally2", "pam_faillock, no pam_tally2", { "etc/pam.d/common-auth": PAM_AUTH }, "pam_tally2 is not in an auth stack (pam_faillock's threshold is U-03.deny)"),
 
   pass("U-04", "all shadowed", accounts()),
   fail("U-04", "hash in /etc/passwd", accounts({ passwd: [...PASSWD_LINES.slice(0, 3), "alice:$6$salt$hash:1000:1000:Alice:/home/alice:/bin/bash"] }),
@@ -66,6 +89,15 @@ const CASES: Case[] = [
   fail("U-45", "pam_wheel commented out (Debian default)", { "etc/pam.d/su": "auth sufficient pam_rootok.so\n# auth required pam_wheel.so\n" },
     "matched is false, expected true", [{ file: "/etc/pam.d/su" }]),
   skip("U-45", "no su", {}, "no /etc/pam.d/su (su is not installed)"),
+  pass("U-45", "pam_wheel required, su 4755 (the package's mode)", { "etc/pam.d/su": "auth sufficient pam_rootok.so\nauth required pam_wheel.so use_uid\n", "usr/bin/su": owned("ELF", 0o4755) }),
+  skip("U-45", "su 4750: its group restricts it", { "etc/pam.d/su": "auth sufficient pam_rootok.so\n", "usr/bin/su": owned("ELF", 0o4750, 0, 10) },
+    "su is not executable by others (/usr/bin/su), so its group restricts it; U-45.mode judges that way"),
+  pass("U-45.mode", "4750 root:wheel (the guide's way)", SU_WHEEL(0o4750)),
+  fail("U-45.mode", "4754 (others may read it)", SU_WHEEL(0o4754), "mode is 4754, expected 4750 or more restrictive", [{ file: "/usr/bin/su" }]),
+  fail("U-45.mode", "4770 (its group may write it)", SU_WHEEL(0o4770), "mode is 4770, expected 4750 or more restrictive"),
+  fail("U-45.mode", "owner daemon", { ...SU_WHEEL(0o4750), "usr/bin/su": owned("ELF", 0o4750, 1, 10) }, "owner is daemon, expected root"),
+  skip("U-45.mode", "4755 (Debian's and RHEL's default)", SU_WHEEL(0o4755), "su is executable by everyone (or not at /usr/bin/su), so only pam_wheel can restrict it (U-45)"),
+  skip("U-45.mode", "no /usr/bin/su", accounts(), "su is executable by everyone (or not at /usr/bin/su), so only pam_wheel can restrict it (U-45)"),
 
   pass("U-46", "minlen = 8", { ...pwPam(), [PWQ]: "minlen = 8\n" }),
   pass("U-46", "unset, pam_pwquality in the stack (libpwquality default 8)", { ...pwPam(), [PWQ]: "# minlen = 8\n" }),

@@ -104,6 +104,7 @@ const NO_GDM = "GDM is not installed (gdm3): there is no graphical login to conf
 /** CIS Debian 12 1.7.2–1.7.10: they apply only where GDM is installed; 1.7.1 (Level 2) says it is not. */
 const GDM_ITEMS = ["1.7.2", "1.7.2-banner-message-text", "1.7.3", "1.7.4", "1.7.4-lock-delay", "1.7.5", "1.7.5-lock-delay", "1.7.6", "1.7.6-automount-open", "1.7.7", "1.7.7-automount-open", "1.7.8", "1.7.9", "1.7.10"];
 const NO_CHRONY = "chrony is not installed (systemd-timesyncd or another daemon keeps time; see 2.3.1.1)";
+const NO_TELNET = "nothing listens on the telnet port (23/tcp), so no root login over telnet";
 
 /**
  * Every automated check that skips on the compliant node, with its reason. Everything else
@@ -135,6 +136,11 @@ const EXPECTED_SKIPS: Record<string, string> = {
   // journald is the logging system (rsyslog is not installed, journald does not forward to it).
   "cis-debian-12/6.1.3.1": "journald does not forward to syslog, so journald is the logging system (the journald items apply)",
   ...Object.fromEntries(["6.1.3.2", "6.1.3.3", "6.1.3.4", "6.1.3.7"].map((id) => [`cis-debian-12/${id}`, NO_RSYSLOG])),
+  // KISA's other ways, for older systems or another su restriction: pam_wheel and pam_faillock judge here.
+  "kisa-unix/U-01.securetty": NO_TELNET,
+  "kisa-unix/U-01.login-pam": NO_TELNET,
+  "kisa-unix/U-03.deny.tally2": "pam_tally2 is not in an auth stack (pam_faillock's threshold is U-03.deny)",
+  "kisa-unix/U-45.mode": "su is executable by everyone (or not at /usr/bin/su), so only pam_wheel can restrict it (U-45)",
   // KISA items of services the node does not have.
   "kisa-unix/U-10": "no /etc/inetd.conf (inetd is not installed)",
   "kisa-unix/U-10.xinetd": "no /etc/xinetd.conf (xinetd is not installed)",
@@ -522,9 +528,14 @@ const OVERLAPS: Record<string, { also: Record<string, Status>; why: string }> = 
   "kisa-unix/U-06": { also: { [`${DEB}/7.1.12`]: "fail" }, why: "a file of an unknown uid is CIS 7.1.12 too" },
   // SMTP on 0.0.0.0:25 is also a port outside allowed-ports.
   [`${DEB}/2.1.21`]: { also: { [`${DEB}/2.1.22`]: "fail" }, why: UNAPPROVED_PORT },
-  ...Object.fromEntries(["U-19", "U-21", "U-23", "U-29", "U-60", "U-61"].map((id) => [
+  ...Object.fromEntries(["U-19", "U-21", "U-23", "U-29", "U-61"].map((id) => [
     `kisa-unix/${id}`, { also: { [`${DEB}/2.1.22`]: "fail" as Status }, why: UNAPPROVED_PORT },
   ])),
+  // A telnet server makes KISA U-01's telnet items apply: the node has no /etc/securetty nor pam_securetty in /etc/pam.d/login.
+  "kisa-unix/U-60": {
+    also: { [`${DEB}/2.1.22`]: "fail", "kisa-unix/U-01.securetty": "fail", "kisa-unix/U-01.login-pam": "fail" },
+    why: `${UNAPPROVED_PORT}; and with telnet listening, root's telnet login is U-01's question (no /etc/securetty, no pam_securetty)`,
+  },
   // timesyncd disabled leaves no time daemon enabled: 2.3.1.1 audits the same .wants link.
   [`${DEB}/2.3.2.2`]: { also: { [`${DEB}/2.3.1.1`]: "fail" }, why: "no time daemon enabled any more" },
   // Logging (6.1) and AIDE (6.3): a masked journald is neither active-able nor "in use"; forwarding

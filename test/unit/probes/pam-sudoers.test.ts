@@ -108,7 +108,7 @@ describe("pam-option probe", () => {
     const unset = await pamOptionProbe.collect(ctx, pamOptionProbe.params.parse({ module: "pam_tally2.so", option: "deny", services: ["password-auth"] }));
     expect(unset).toEqual({
       value: { module: "pam_tally2.so", option: "deny", args: [], set: false, inStack: true },
-      evidence: [{ file: "/etc/pam.d/password-auth", detail: "deny is not set on pam_tally2.so's lines in password-auth (pam_tally2.so has no configuration file)" }],
+      evidence: [{ file: "/etc/pam.d/password-auth", line: 1, detail: "deny is not set on pam_tally2.so's lines in password-auth (pam_tally2.so has no configuration file)" }],
     });
   });
 });
