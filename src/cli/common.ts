@@ -1,4 +1,5 @@
 /** What every command shares: exit codes, usage errors, pack loading, safe output. */
+import path from "node:path";
 import { lstat, stat, writeFile } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { parse as parseYaml } from "yaml";
@@ -141,12 +142,14 @@ export function parseVars(specs: readonly string[]): Record<string, unknown> {
 
 /**
  * Write a report atomically: a reader never sees half of it. A target that exists and
- * is not a regular file (/dev/null, /dev/stdout, a FIFO) is written to directly —
- * renaming over it would replace the device with a file.
+ * is not a regular file (/dev/null, a FIFO), or a link to one, or any path under /dev or
+ * /proc (/dev/stdout is a link to /proc/self/fd/1, which may be a regular file) is written
+ * to directly: renaming over it would replace the device or the link with a file.
  */
 export async function writeFileAtomic(file: string, data: string | Iterable<string>): Promise<void> {
   const existing = await lstat(file).catch(() => null);
-  if (existing && !existing.isFile() && !existing.isSymbolicLink()) {
+  const linkToSpecial = existing?.isSymbolicLink() === true && (/^\/(dev|proc)\//.test(path.resolve(file)) || (await stat(file).then((s) => !s.isFile(), () => false)));
+  if (linkToSpecial || (existing && !existing.isFile() && !existing.isSymbolicLink())) {
     await writeFile(file, typeof data === "string" ? data : batched(data));
     return;
   }
