@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, readdir, rm, stat, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -20,8 +21,9 @@ afterAll(cleanupFixtures);
 
 const OS: FixtureSpec = { "etc/os-release": "ID=debian\nVERSION_ID=\"12\"\n" };
 
+let packs: ReturnType<typeof loadPacks> | undefined;
 async function checks(ids: string[]) {
-  const loaded = await loadPacks([DEFAULT_BENCHMARKS_DIR], { validateFix });
+  const loaded = await (packs ??= loadPacks([DEFAULT_BENCHMARKS_DIR], { validateFix }));
   if (loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join("\n"));
   return selectChecks(loaded.packs, { checks: ids.map((id) => `cis-debian-12/${id}`) });
 }
@@ -87,5 +89,44 @@ describe("audit-rules-add (CIS auditd rules)", () => {
     expect(present.fixes).toEqual([]);
     const denied = await planRemediation({ host: new TableHost({ root: await fixtureRoot({ ...OS, "etc/login.defs": "UID_MIN 500\n" }), hide: { source: "root:/etc/login.defs", mode: "unreadable" } }), checks: cs });
     expect(denied.fixes[0]?.error).toMatch(/^\/etc\/login\.defs: .*EACCES.*: UID_MIN cannot be read: the auid>=UID_MIN rules cannot be written$/);
+  });
+});
+
+// Where the scan cannot read rules.d the check is `error` and nothing is planned (a fix
+// acts on `fail` only); where it can, the write is refused at a link.
+describe("audit-rules-add on a hostile rules.d: refused with the reason, nothing written outside the root, no hang", () => {
+  const planOne = async (spec: FixtureSpec) => {
+    const root = await fixtureRoot({ ...OS, ...spec });
+    const plan = await planRemediation({ host: new HostRoot({ root }), checks: await checks(["6.2.3.1"]) });
+    return { root, plan, fix: plan.fixes[0] };
+  };
+  const errorOnly = (plan: Awaited<ReturnType<typeof planOne>>["plan"]) => [plan.results.map((r) => [r.id, r.status, r.message]), plan.fixes];
+
+  it("50-nodeward.rules is a symlink out of the root: the write is refused, the outside file untouched", async () => {
+    const outside = await fixtureRoot({ "target.rules": "# outside\n" });
+    const { fix } = await planOne({ "etc/audit/rules.d/50-nodeward.rules": { symlink: `${outside}/target.rules` } });
+    expect(fix?.error).toBe(`refusing to change ${NODEWARD_AUDIT_RULES}: it is a symlink (-> ${outside}/target.rules); nodeward never writes through a symlink`);
+    expect(await readFile(`${outside}/target.rules`, "utf8")).toBe("# outside\n");
+  });
+
+  it("50-nodeward.rules is a FIFO: error from its lstat (never opened), no fix planned", async () => {
+    const root = await fixtureRoot({ ...OS, "etc/audit/rules.d/10-site.rules": "-w /etc/sudoers -p wa -k scope\n" });
+    execFileSync("mkfifo", [path.join(root, NODEWARD_AUDIT_RULES)]);
+    const plan = await planRemediation({ host: new HostRoot({ root }), checks: await checks(["6.2.3.1"]) });
+    expect(errorOnly(plan)).toEqual([[["6.2.3.1", "error", `cannot determine rules: cannot read ${NODEWARD_AUDIT_RULES}: ${NODEWARD_AUDIT_RULES} is not a regular file`]], []]);
+  });
+
+  it("rules.d is a link climbing out of the root: error naming it, no fix planned, nothing written outside", async () => {
+    const outside = await fixtureRoot({});
+    const { plan, root } = await planOne({ "etc/audit/rules.d": { symlink: `../../../../../../../../..${outside}` } });
+    expect(errorOnly(plan)).toEqual([[["6.2.3.1", "error", `cannot determine rules: cannot read /etc/audit/rules.d: symlink /etc/audit/rules.d -> ../../../../../../../../..${outside} points outside the root ${root}`]], []]);
+    expect(await readdir(outside)).toEqual([]);
+  });
+
+  it("a rules file over the read limit (a 64 MiB sparse file): error naming the limit, never read whole, no fix planned", async () => {
+    const root = await fixtureRoot({ ...OS, "etc/audit/rules.d/10-big.rules": "" });
+    await truncate(path.join(root, "etc/audit/rules.d/10-big.rules"), 64 * 1024 * 1024);
+    const plan = await planRemediation({ host: new HostRoot({ root }), checks: await checks(["6.2.3.1"]) });
+    expect(errorOnly(plan)).toEqual([[["6.2.3.1", "error", "cannot determine rules: cannot read /etc/audit/rules.d/10-big.rules: /etc/audit/rules.d/10-big.rules is 67108864 bytes, over the 33554432-byte read limit"]], []]);
   });
 });
