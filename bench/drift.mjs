@@ -17,6 +17,8 @@
  *      (agent and its children) as % of one core, RSS, inotify watches and directories.
  *      As root, each agent runs alone in a private network and PID namespace (a quiet node:
  *      other users' listeners and processes on a shared host would trigger re-checks).
+ *      BENCH_DRIFT_GATE_AB=1 adds drift on with the socket tables read every poll
+ *      (`listenerFullReadMs: 0`), to weigh the socket-count gate.
  * BENCH_DRIFT_ONLY=latency|cold|idle runs one section.
  * Needs a build (dist/).
  */
@@ -291,33 +293,62 @@ async function startQuietAgent(name, lines, args) {
   return { pid, metrics: async () => (await unixGet(sock, "/metrics")).body, stop };
 }
 
-async function idleAgent(name, args) {
-  const lines = ["profile: kubernetes-node"];
+async function idleAgent(name, args, extra = []) {
+  const lines = ["profile: kubernetes-node", ...extra];
   if (quiet) return startQuietAgent(name, lines, args);
   const a = await startAgent(work, name, lines, args);
   return { pid: a.child.pid, metrics: () => metrics(a.base), stop: a.stop };
 }
 
+/** CPU ticks of the process alone (utime + stime). */
+function ownTicks(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return NaN;
+  }
+}
+
+const rechecksOf = (m) => ["watch", "poll", "sweep"].reduce((n, s) => n + (sample(m, `nodeward_drift_rechecks_total{source="${s}"}`) || 0), 0);
+
+// BENCH_DRIFT_GATE_AB=1: also drift on with the socket tables read every poll (listenerFullReadMs 0).
+const IDLE_AGENTS = [
+  ["drift on", [], []],
+  ...(process.env.BENCH_DRIFT_GATE_AB ? [["drift on, tables every poll", [], ["drift: { listenerFullReadMs: 0 }"]]] : []),
+  ["drift off", ["--no-drift"], []],
+];
 if (!ONLY || ONLY === "idle") console.log(quiet ? "idle: each agent alone in a private network and PID namespace (its own sockets and processes), on this host's /" : "idle: agents on this host as it is (not root: no private namespaces)");
-for (const [name, args] of !ONLY || ONLY === "idle" ? [["drift on", []], ["drift off", ["--no-drift"]]] : []) {
-  const a = await idleAgent(name.replace(" ", "-"), args);
+for (const [name, args, extra] of !ONLY || ONLY === "idle" ? IDLE_AGENTS : []) {
+  const a = await idleAgent(name.replace(/\W+/g, "-"), args, extra);
   try {
     await sleep(2000);
     const t0 = cpuTicks(a.pid);
+    const own0 = ownTicks(a.pid);
     const w0 = performance.now();
-    // RSS moves with V8's collections: sampled every 5 s, the median and the largest are shown.
+    // RSS moves with V8's collections: sampled every 5 s, the median and the largest are shown,
+    // and the median of the samples taken before any re-check (a file another user of this host
+    // changed under a watched directory starts the re-check process and grows the agent's heap).
     const rss = [];
+    const quietRss = [];
+    let rechecked = false;
     while (performance.now() - w0 < IDLE_S * 1000) {
       await sleep(Math.min(5000, Math.max(0, IDLE_S * 1000 - (performance.now() - w0))));
-      rss.push(rssKiB(a.pid) / 1024);
+      const kib = rssKiB(a.pid) / 1024;
+      rss.push(kib);
+      rechecked ||= args.length === 0 && rechecksOf(await a.metrics()) > 0;
+      if (!rechecked) quietRss.push(kib);
     }
-    const cpu = (cpuTicks(a.pid) - t0) / TICK / ((performance.now() - w0) / 1000);
+    const secs = (performance.now() - w0) / 1000;
+    const cpu = (cpuTicks(a.pid) - t0) / TICK / secs;
+    const own = (ownTicks(a.pid) - own0) / TICK / secs;
     const m = await a.metrics();
     const watches = sample(m, "nodeward_drift_inotify_watches");
     const dirs = ["watched", "waiting", "polled"].map((s) => `${s} ${sample(m, `nodeward_drift_watches{state="${s}"}`)}`).join(", ");
     const rechecks = ["watch", "poll", "sweep"].map((s) => `${s} ${sample(m, `nodeward_drift_rechecks_total{source="${s}"}`)}`).join(", ");
     console.log(
-      `idle ${name.padEnd(9)} ${IDLE_S} s (kubernetes-node): CPU ${(cpu * 100).toFixed(2)}% of one core (agent + children), RSS median ${q(rss, 0.5).toFixed(1)} MiB (max ${Math.max(...rss).toFixed(1)}, ${rss.length} samples)` +
+      `idle ${name.padEnd(9)} ${IDLE_S} s (kubernetes-node): CPU ${(cpu * 100).toFixed(2)}% of one core (agent + children; agent alone ${(own * 100).toFixed(2)}%), RSS median ${q(rss, 0.5).toFixed(1)} MiB (max ${Math.max(...rss).toFixed(1)}, ${rss.length} samples; before any re-check ${quietRss.length > 0 ? q(quietRss, 0.5).toFixed(1) : "-"} MiB, ${quietRss.length} samples)` +
         (Number.isNaN(watches) ? "" : `; inotify watches ${watches} (${dirs}); re-checks ${rechecks}`) +
         `; load ${load()}`,
     );
