@@ -11,13 +11,15 @@
  * (a command change: grub.cfg is backed up first; rollback names `update-grub` for the
  * operator, as it cannot regenerate grub.cfg before the drop-in is gone), and the fix needs a
  * reboot. On a mounted root the command is shown as skipped (run update-grub inside it), so
- * the dry run names it either way. RHEL's kernel arguments are set with grubby in the boot
+ * the dry run names it either way. A grub.d file sorting after ours that sets
+ * GRUB_CMDLINE_LINUX outright (not appending to it) would drop the arguments: the fix refuses,
+ * naming it. RHEL's kernel arguments are set with grubby in the boot
  * loader entries: no file edit is as safe there, so its packs carry the command as text.
  */
 import { z } from "zod";
 import { pushAll } from "../util/array.js";
 import { missingDirs } from "./atomic.js";
-import { defineFix, type Change } from "./types.js";
+import { defineFix, FixRefused, type Change, type FixContext } from "./types.js";
 
 export const NODEWARD_GRUB_DROPIN = "/etc/default/grub.d/99-nodeward.cfg";
 export const GRUB_CFG = "/boot/grub/grub.cfg";
@@ -40,6 +42,21 @@ export function appendedArgs(content: string): string[] {
   return out;
 }
 
+const GRUB_D = "/etc/default/grub.d";
+
+/** A grub.d file update-grub sources after ours that assigns GRUB_CMDLINE_LINUX without appending. */
+async function overriddenBy(ctx: FixContext): Promise<{ file: string; line: number } | undefined> {
+  const ours = NODEWARD_GRUB_DROPIN.slice(GRUB_D.length + 1);
+  const names = ((await ctx.host.readdir(GRUB_D)) ?? []).filter((n) => n.endsWith(".cfg") && n > ours);
+  for (const name of names) {
+    const file = `${GRUB_D}/${name}`;
+    const st = await ctx.readFile(file);
+    const i = (st?.content ?? "").split("\n").findIndex((l) => /^\s*(export\s+)?GRUB_CMDLINE_LINUX=/.test(l) && !/\$\{?GRUB_CMDLINE_LINUX\b/.test(l));
+    if (i >= 0) return { file, line: i + 1 };
+  }
+  return undefined;
+}
+
 export default defineFix({
   id: "grub-cmdline-add",
   summary: "Add kernel arguments for every GRUB entry in /etc/default/grub.d/99-nodeward.cfg (then update-grub; effective after a reboot)",
@@ -47,6 +64,8 @@ export default defineFix({
   params: z.strictObject({ args: z.array(kernelArg).min(1) }),
   async plan(ctx, p) {
     const changes: Change[] = [];
+    const later = await overriddenBy(ctx);
+    if (later) throw new FixRefused("FIX_GRUB_CMDLINE_OVERRIDDEN", { file: later.file, line: String(later.line), ours: NODEWARD_GRUB_DROPIN });
     const cur = await ctx.readFile(NODEWARD_GRUB_DROPIN);
     const have = appendedArgs(cur?.content ?? "");
     const missing = p.args.filter((a) => !have.includes(a));

@@ -93,6 +93,17 @@ describe("grub-cmdline-add (kernel arguments: audit=1, audit_backlog_limit, appa
     }
   });
 
+  it("a grub.d file read after ours that sets GRUB_CMDLINE_LINUX outright refuses the fix, naming it; one that appends does not", async () => {
+    const cs = await checks(["6.2.1.3"]);
+    const base = { ...OS, ...grubWith("boot/grub/grub.cfg", "quiet"), "etc/default/grub.d/10-early.cfg": 'GRUB_CMDLINE_LINUX="console=ttyS0"\n' };
+    const refused = await planRemediation({ host: new HostRoot({ root: await fixtureRoot({ ...base, "etc/default/grub.d/99-site.cfg": '# site\nexport GRUB_CMDLINE_LINUX="quiet splash"\n' }) }), checks: cs });
+    expect(refused.fixes.map((f) => [f.check.id, f.error, f.changes])).toEqual([
+      ["6.2.1.3", `/etc/default/grub.d/99-site.cfg:2 sets GRUB_CMDLINE_LINUX outright and update-grub reads it after ${NODEWARD_GRUB_DROPIN}: the arguments would be dropped; add them there instead`, []],
+    ]);
+    const appends = await planRemediation({ host: new HostRoot({ root: await fixtureRoot({ ...base, "etc/default/grub.d/99-site.cfg": 'GRUB_CMDLINE_LINUX="${GRUB_CMDLINE_LINUX} quiet"\n' }) }), checks: cs });
+    expect(appends.fixes.map((f) => [f.error, f.changes.map((c) => c.kind)])).toEqual([[undefined, ["write-file"]]]);
+  });
+
   it("the live host: update-grub runs after the drop-in, grub.cfg backed up first, rollback names update-grub (planned with a stub; never run by the tests)", async () => {
     const host = new HostRoot({ root: "/" });
     const run: CommandRunner = () => Promise.reject(new Error("planning runs nothing"));
