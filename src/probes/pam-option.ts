@@ -3,7 +3,7 @@
  * configuration file (pwquality.conf and pwquality.conf.d/*.conf, faillock.conf,
  * pwhistory.conf; the last setting wins, a bare word is a flag) and the arguments of its
  * lines in the given PAM services (an argument overrides the file for that line). pam_tally2
- * (Linux-PAM < 1.5) has no configuration file: its arguments only.
+ * and pam_cracklib (Linux-PAM < 1.5) have no configuration file: their arguments only.
  */
 import { lazySchema } from "../util/lazy-zod.js";
 import { pushAll } from "../util/array.js";
@@ -18,8 +18,9 @@ const MODULES = {
   "pam_pwquality.so": { conf: "/etc/security/pwquality.conf", dropins: "/etc/security/pwquality.conf.d" },
   "pam_faillock.so": { conf: "/etc/security/faillock.conf" },
   "pam_pwhistory.so": { conf: "/etc/security/pwhistory.conf" },
-  /** Linux-PAM < 1.5 (RHEL 7, Ubuntu 20.04): its options are its arguments only. */
+  /** Linux-PAM < 1.5 (RHEL 7, Ubuntu 20.04): their options are their arguments only. */
   "pam_tally2.so": {},
+  "pam_cracklib.so": {},
 } as const satisfies Record<string, { conf?: string; dropins?: string }>;
 
 type Module = keyof typeof MODULES;

@@ -32,6 +32,8 @@ const run = (id: string, spec: FixtureSpec): Promise<CheckResult> => runCheckOn(
 const PWQ = "etc/security/pwquality.conf";
 const PASSWD = PASSWD_LINES.join("\n") + "\n";
 const pwPam = (args = ""): FixtureSpec => ({ "etc/pam.d/common-password": `password requisite pam_pwquality.so retry=3${args}\npassword [success=1 default=ignore] pam_unix.so obscure yescrypt\n` });
+/** RHEL 7's system-auth password lines with pam_cracklib (Linux-PAM < 1.5) and these arguments. */
+const CRACK = (args = ""): FixtureSpec => ({ "etc/pam.d/system-auth": `password requisite pam_cracklib.so try_first_pass retry=3${args}\npassword sufficient pam_unix.so sha512 shadow use_authtok\n` });
 /** RHEL's /etc/named.rfc1912.zones, shortened: its zones take no update. */
 const RFC1912 = 'zone "localhost" IN {\n  type master;\n  file "named.localhost";\n  allow-update { none; };\n};\n';
 const HIST = "password requisite pam_pwhistory.so use_authtok\npassword [success=1 default=ignore] pam_unix.so obscure yescrypt\n";
@@ -78,6 +80,23 @@ const ACCOUNT_CASES: Case[] = [
     fail(`U-02.${k}`, `${k} = -1 but no pam_pwquality in the stack (read by no one)`, { "etc/pam.d/common-password": PAM_UNIX_ONLY, [PWQ]: `${k} = -1\n` },
       "inStack is false, expected true", [{ file: `/${PWQ}`, line: 1, key: k }]),
   ]),
+  // pam_cracklib (Linux-PAM < 1.5, RHEL 7): its own twins; the pwquality checks skip where it is the module.
+  ...([["U-02.minlen", "minlen"], ...(["dcredit", "ucredit", "lcredit", "ocredit"] as const).map((k) => [`U-02.${k}`, k])] as const).flatMap(([id, opt]) => [
+    skip(`${id}.cracklib`, "pam_pwquality, no pam_cracklib", { ...pwPam(), [PWQ]: `${opt} = ${opt === "minlen" ? 8 : -1}\n` }, `pam_cracklib is not in a password stack (pam_pwquality's ${opt} is ${id})`),
+    skip(id, "pam_cracklib is the quality module", { ...CRACK(` ${opt}=${opt === "minlen" ? 12 : -1}`), [PWQ]: `${opt} = ${opt === "minlen" ? 6 : 0}\n` },
+      `pam_cracklib (not pam_pwquality) is the password-quality module here (Linux-PAM < 1.5); ${id}.cracklib judges its ${opt}=`),
+  ]),
+  pass("U-02.minlen.cracklib", "minlen=8 on the pam_cracklib line", CRACK(" minlen=8")),
+  pass("U-02.minlen.cracklib", "unset (pam_cracklib's default 9)", CRACK()),
+  fail("U-02.minlen.cracklib", "minlen=6", CRACK(" minlen=6"), 'args is 1 of 1 matching: {"value":"6","service":"system-auth","file":"/etc/pam.d/system-auth","line":1}, expected no element: value < 8',
+    [{ file: "/etc/pam.d/system-auth", line: 1 }]),
+  ...(["dcredit", "ucredit", "lcredit", "ocredit"] as const).flatMap((k) => [
+    pass(`U-02.${k}.cracklib`, `${k}=-1`, CRACK(` ${k}=-1`)),
+    fail(`U-02.${k}.cracklib`, "unset (pam_cracklib's default 1 requires nothing)", CRACK(), "args is 0 of 0 matching, expected some element: value <= -1 and no element: value > -1",
+      [{ file: "/etc/pam.d/system-auth", line: 1 }]),
+    fail(`U-02.${k}.cracklib`, `${k}=1`, CRACK(` ${k}=1`), "args is 0 of 1 matching, expected some element: value <= -1 and no element: value > -1"),
+  ]),
+
   pass("U-02.remember", "pam_pwhistory remember = 4", { "etc/pam.d/common-password": HIST, "etc/security/pwhistory.conf": "remember = 4\n" }),
   pass("U-02.remember", "pam_pwhistory, remember unset (default 10)", { "etc/pam.d/common-password": HIST }),
   fail("U-02.remember", "remember = 3", { "etc/pam.d/common-password": HIST, "etc/security/pwhistory.conf": "remember = 3\n" }, "conf is 3, expected not set or >= 4"),
@@ -435,7 +454,7 @@ describe("kisa-unix-2026: selection beside the 2021 edition (docs/kisa.md)", () 
   it("--benchmark kisa-unix-2026 selects the 2026 edition alone; the kubernetes-node profile keeps kisa-unix (2021)", async () => {
     const all = await loadSelection({});
     const keys = selectChecks(all.packs, { benchmarks: [PACK] }).map((c) => c.key);
-    expect(keys).toHaveLength(112);
+    expect(keys).toHaveLength(117);
     expect(keys.filter((k) => !k.startsWith(`${PACK}/`))).toEqual([]);
     const profile = await loadSelection({ profile: "kubernetes-node" });
     expect(profile.errors).toEqual([]);

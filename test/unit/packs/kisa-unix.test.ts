@@ -18,6 +18,8 @@ const run = (id: string, spec: FixtureSpec): Promise<CheckResult> => runCheckOn(
 
 const PWQ = "etc/security/pwquality.conf";
 const pwPam = (args = ""): FixtureSpec => ({ "etc/pam.d/common-password": `password requisite pam_pwquality.so retry=3${args}\npassword [success=1 default=ignore] pam_unix.so obscure yescrypt\n` });
+/** RHEL 7's system-auth password lines with pam_cracklib (Linux-PAM < 1.5) and these arguments. */
+const CRACK = (args = ""): FixtureSpec => ({ "etc/pam.d/system-auth": `password requisite pam_cracklib.so try_first_pass retry=3${args}\npassword sufficient pam_unix.so sha512 shadow use_authtok\n` });
 
 /** /usr/bin/su with this mode, root:wheel (gid 10), and a wheel group. */
 const SU_WHEEL = (mode: number): FixtureSpec => accounts({ files: { "etc/group": GROUP + "wheel:x:10:alice\n", "usr/bin/su": owned("ELF", mode, 0, 10) } });
@@ -106,6 +108,23 @@ const CASES: Case[] = [
     'args is 1 of 1 matching: {"value":"6","service":"common-password","file":"/etc/pam.d/common-password","line":1}, expected no element: value < 8'),
   fail("U-46", "unset and no pam_pwquality (nothing enforces a length)", { "etc/pam.d/common-password": PAM_UNIX_ONLY }, "inStack is false, expected true",
     [{ file: `/${PWQ}`, detail: "minlen is not set in /etc/security/pwquality.conf nor on pam_pwquality.so's lines in common-password, system-auth, password-auth" }]),
+
+  // pam_cracklib (Linux-PAM < 1.5, RHEL 7): its own twins; the pwquality checks skip where it is the module.
+  ...([["U-46", "minlen"], ...(["dcredit", "ucredit", "lcredit", "ocredit"] as const).map((k) => [`U-02.${k}`, k])] as const).flatMap(([id, opt]) => [
+    skip(`${id}.cracklib`, "pam_pwquality, no pam_cracklib", { ...pwPam(), [PWQ]: `${opt} = ${opt === "minlen" ? 8 : -1}\n` }, `pam_cracklib is not in a password stack (pam_pwquality's ${opt} is ${id})`),
+    skip(id, "pam_cracklib is the quality module", { ...CRACK(` ${opt}=${opt === "minlen" ? 12 : -1}`), [PWQ]: `${opt} = ${opt === "minlen" ? 6 : 0}\n` },
+      `pam_cracklib (not pam_pwquality) is the password-quality module here (Linux-PAM < 1.5); ${id}.cracklib judges its ${opt}=`),
+  ]),
+  pass("U-46.cracklib", "minlen=8 on the pam_cracklib line", CRACK(" minlen=8")),
+  pass("U-46.cracklib", "unset (pam_cracklib's default 9)", CRACK()),
+  fail("U-46.cracklib", "minlen=6", CRACK(" minlen=6"), 'args is 1 of 1 matching: {"value":"6","service":"system-auth","file":"/etc/pam.d/system-auth","line":1}, expected no element: value < 8',
+    [{ file: "/etc/pam.d/system-auth", line: 1 }]),
+  ...(["dcredit", "ucredit", "lcredit", "ocredit"] as const).flatMap((k) => [
+    pass(`U-02.${k}.cracklib`, `${k}=-1`, CRACK(` ${k}=-1`)),
+    fail(`U-02.${k}.cracklib`, "unset (pam_cracklib's default 1 requires nothing)", CRACK(), "args is 0 of 0 matching, expected some element: value <= -1 and no element: value > -1",
+      [{ file: "/etc/pam.d/system-auth", line: 1 }]),
+    fail(`U-02.${k}.cracklib`, `${k}=1`, CRACK(` ${k}=1`), "args is 0 of 1 matching, expected some element: value <= -1 and no element: value > -1"),
+  ]),
 
   pass("U-47", "PASS_MAX_DAYS 90", { "etc/login.defs": "PASS_MAX_DAYS\t90\n" }),
   fail("U-47", "PASS_MAX_DAYS 99999 (Debian default)", { "etc/login.defs": "PASS_MAX_DAYS 99999\n" }, "value is 99999, expected >= 1 and <= 90",

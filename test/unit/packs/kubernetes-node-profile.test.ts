@@ -136,9 +136,12 @@ const EXPECTED_SKIPS: Record<string, string> = {
   // journald is the logging system (rsyslog is not installed, journald does not forward to it).
   "cis-debian-12/6.1.3.1": "journald does not forward to syslog, so journald is the logging system (the journald items apply)",
   ...Object.fromEntries(["6.1.3.2", "6.1.3.3", "6.1.3.4", "6.1.3.7"].map((id) => [`cis-debian-12/${id}`, NO_RSYSLOG])),
-  // KISA's other ways, for older systems or another su restriction: pam_wheel and pam_faillock judge here.
+  // KISA's other ways, for older systems or another su restriction: pam_pwquality, pam_wheel and pam_faillock judge here.
   "kisa-unix/U-01.securetty": NO_TELNET,
   "kisa-unix/U-01.login-pam": NO_TELNET,
+  ...Object.fromEntries([["U-02.dcredit", "dcredit"], ["U-02.ucredit", "ucredit"], ["U-02.lcredit", "lcredit"], ["U-02.ocredit", "ocredit"], ["U-46", "minlen"]].map(([id, opt]) => [
+    `kisa-unix/${id}.cracklib`, `pam_cracklib is not in a password stack (pam_pwquality's ${opt} is ${id})`,
+  ])),
   "kisa-unix/U-03.deny.tally2": "pam_tally2 is not in an auth stack (pam_faillock's threshold is U-03.deny)",
   "kisa-unix/U-45.mode": "su is executable by everyone (or not at /usr/bin/su), so only pam_wheel can restrict it (U-45)",
   // KISA items of services the node does not have.
