@@ -53,7 +53,9 @@ function loadConfig(ctx: ProbeContext): Promise<Loaded> {
           const st = await ctx.host.stat(p);
           if (!st) return null;
           // glob(3) in sshd would hand a directory to fopen and fail; skip it as not a config file.
-          if (!st.isFile()) return null;
+          // Anything else that is not a regular file (a FIFO sshd would block on, a device) is
+          // read and refused: its settings are not known, and it is not absent.
+          if (st.isDirectory()) return null;
           return await ctx.host.readFile(p);
         } catch (e) {
           throw new NodewardError("READ_FAILED", { path: p, reason: describeError(e) }, { cause: e });

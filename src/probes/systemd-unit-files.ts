@@ -11,7 +11,7 @@
  */
 import path from "node:path";
 import { isMissing } from "../host/host-root.js";
-import { NodewardError, describeError, hasCode } from "../errors.js";
+import { NodewardError, describeError } from "../errors.js";
 import type { ProbeContext } from "./types.js";
 import {
   mergeUnitSections,
@@ -106,8 +106,9 @@ export function searchPathState(ctx: ProbeContext): Promise<{ dirs: UnitDir[]; u
         // resolve() leaves links to the kernel) and a mounted one (/host) agree.
         id = `${st.dev}:${st.ino}`;
       } catch (e) {
-        // A link out of the root is no unit directory of this system; anything else hides one.
-        if (!isEscape(e)) unobserved.push({ file: d.path, message: `cannot tell whether it holds units: ${describeError(e)}` });
+        // A link out of the root (which the host's systemd follows somewhere) hides one as
+        // much as EACCES does.
+        unobserved.push({ file: d.path, message: `cannot tell whether it holds units: ${describeError(e)}` });
         continue;
       }
       if (seen.has(id)) continue;
@@ -160,9 +161,6 @@ interface FoundFile {
   viaTemplate: boolean;
 }
 
-function isEscape(e: unknown): boolean {
-  return hasCode(e, "PATH_ESCAPE");
-}
 
 async function findInDirs(
   ctx: ProbeContext,
@@ -178,7 +176,7 @@ async function findInDirs(
     try {
       lst = await ctx.host.lstat(file);
     } catch (e) {
-      if (!isEscape(e)) unobserved.push({ file, message: `cannot tell whether the unit file is there: ${describeError(e)}` });
+      unobserved.push({ file, message: `cannot tell whether the unit file is there: ${describeError(e)}` });
       continue;
     }
     if (!lst) continue;
@@ -194,10 +192,27 @@ async function findInDirs(
         if (skipMasks) continue;
         return { file, dir, linkTarget, masked: true, viaTemplate };
       }
-      // A dangling link is no unit file; systemd goes on looking too.
-      const st = await ctx.host.stat(file).catch(() => null);
+      // A dangling link is no unit file; systemd goes on looking too. One that cannot be
+      // followed here (out of the root, EACCES on the way) may lead to the unit file.
+      let st;
+      try {
+        st = await ctx.host.stat(file);
+      } catch (e) {
+        unobserved.push({ file, message: `cannot follow the link to ${linkTarget}: ${describeError(e)}` });
+        continue;
+      }
+      if (st && !st.isFile() && !st.isDirectory()) {
+        unobserved.push({ file, message: `the link leads to ${linkTarget}, which is not a regular file (a FIFO, a socket or a device): its unit is not known` });
+        continue;
+      }
       if (!st?.isFile()) continue;
       return { file, dir, linkTarget, masked: false, viaTemplate };
+    }
+    // A FIFO, a socket or a device where a unit file would be is no unit nodeward can read,
+    // and not proof that there is none.
+    if (!lst.isFile() && !lst.isDirectory()) {
+      unobserved.push({ file, message: "not a regular file (a FIFO, a socket or a device): its unit is not known" });
+      continue;
     }
     if (!lst.isFile()) continue;
     return { file, dir, masked: false, viaTemplate };
@@ -302,7 +317,6 @@ export function lookupUnit(ctx: ProbeContext, name: string): Promise<UnitLookup>
         try {
           entries = await ctx.host.readdir(dropDir);
         } catch (e) {
-          if (isEscape(e)) continue;
           const p = { file: dropDir, message: `cannot list drop-ins: ${describeError(e)}` };
           unobserved.push(p);
           problems.push(p);
@@ -316,6 +330,10 @@ export function lookupUnit(ctx: ProbeContext, name: string): Promise<UnitLookup>
             byBase.set(entry, null);
             continue;
           }
+          // A dangling link is no drop-in: systemd's conf_files_list skips what it cannot stat
+          // (ENOENT), and a same-named one further down the path then applies. A link that
+          // cannot be followed for another reason is read below, and says why.
+          if (lst?.isSymbolicLink() && (await ctx.host.stat(p).catch(() => undefined)) === null) continue;
           byBase.set(entry, p);
         }
       }

@@ -19,7 +19,7 @@ import { lookupUnit, unitCommand, type UnitCommand } from "../systemd-unit-files
 import type { Evidence, ProbeContext } from "../types.js";
 import { effectiveSetting, type ConfigLayer, type EffectiveSetting, type FlagOrigin, type SettingSources, type SettingSpec } from "./effective.js";
 import { kubeletDefaultFor } from "./kubelet-defaults.js";
-import { basename, listDir, presence, processView, readText } from "./node.js";
+import { basename, linkTarget, listDir, presence, processView, readText } from "./node.js";
 import { pushAll } from "../../util/array.js";
 import { describeError } from "../../errors.js";
 import { assertNever } from "../../util/assert-never.js";
@@ -154,7 +154,10 @@ async function configDirFiles(ctx: ProbeContext, dir: string, unobserved: string
     if (n.endsWith(".conf")) {
       const pr = await presence(ctx, p);
       if ("unobserved" in pr) unobserved.push(pr.unobserved);
-      else if (pr.exists && !pr.isDir) out.push(p);
+      else if (!pr.exists && (await linkTarget(ctx, p)) !== null) {
+        // The kubelet reads every *.conf it walks, and does not start on one it cannot read.
+        unobserved.push(`${p}: a dangling link in the kubelet's --config-dir (the kubelet fails to load it)`);
+      } else if (pr.exists && !pr.isDir) out.push(p);
       else if (pr.exists && depth < 4) pushAll(out, (await configDirFiles(ctx, p, unobserved, depth + 1)));
       continue;
     }

@@ -4,17 +4,13 @@
  * exist (its parent could be read), or could not be observed (EACCES, an LSM denial, a
  * link out of the root) — never "absent" because a read failed.
  */
-import { describeError, hasCode } from "../../errors.js";
+import { describeError } from "../../errors.js";
 import { processTable, type ProcessEntry } from "../process-table.js";
 import { readText as readHostText, type TextRead } from "../kit/read.js";
 import type { Evidence, ProbeContext } from "../types.js";
 
 export type Presence = { exists: true; isDir: boolean } | { exists: false } | { unobserved: string };
 export type { TextRead };
-
-function isEscape(e: unknown): boolean {
-  return hasCode(e, "PATH_ESCAPE");
-}
 
 /** Does a host path exist? Once per scan per path. */
 export function presence(ctx: ProbeContext, hostPath: string): Promise<Presence> {
@@ -23,7 +19,7 @@ export function presence(ctx: ProbeContext, hostPath: string): Promise<Presence>
       const st = await ctx.host.stat(hostPath);
       return st ? { exists: true, isDir: st.isDirectory() } : { exists: false };
     } catch (e) {
-      if (isEscape(e)) return { exists: false };
+      // A link out of the root included: the host follows it somewhere we do not look.
       return { unobserved: `${hostPath}: ${describeError(e)}` };
     }
   });
