@@ -290,7 +290,8 @@ async function startQuietAgent(name, lines, args) {
     await exited;
     clearTimeout(kill);
   };
-  return { pid, metrics: async () => (await unixGet(sock, "/metrics")).body, stop };
+  const events = async () => JSON.parse((await unixGet(sock, "/api/v1/events?limit=200")).body).events ?? [];
+  return { pid, metrics: async () => (await unixGet(sock, "/metrics")).body, events, stop };
 }
 
 async function idleAgent(name, args, extra = []) {
@@ -352,6 +353,11 @@ for (const [name, args, extra] of !ONLY || ONLY === "idle" ? IDLE_AGENTS : []) {
         (Number.isNaN(watches) ? "" : `; inotify watches ${watches} (${dirs}); re-checks ${rechecks}`) +
         `; load ${load()}`,
     );
+    // What the re-checks during the run were for (files other users of this host changed).
+    const evs = args.length === 0 && a.events ? await a.events().catch(() => []) : [];
+    const causes = new Map();
+    for (const e of evs) causes.set(e.cause, (causes.get(e.cause) ?? 0) + 1);
+    if (causes.size > 0) console.log(`  re-checked for: ${[...causes].sort((x, y) => y[1] - x[1]).slice(0, 5).map(([c, n]) => `${c} ×${n}`).join(", ")}`);
   } finally {
     await a.stop();
   }
