@@ -1,6 +1,7 @@
 /** What every command shares: exit codes, usage errors, pack loading, safe output. */
 import path from "node:path";
-import { lstat, stat, writeFile } from "node:fs/promises";
+import { constants as fsc } from "node:fs";
+import { lstat, open, stat, writeFile } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { formatPackError, type LoadedPack, type LoadResult } from "../packs/load.js";
@@ -142,18 +143,41 @@ export function parseVars(specs: readonly string[]): Record<string, unknown> {
 
 /**
  * Write a report atomically: a reader never sees half of it. A target that exists and
- * is not a regular file (/dev/null, a FIFO), or a link to one, or any path under /dev or
- * /proc (/dev/stdout is a link to /proc/self/fd/1, which may be a regular file) is written
- * to directly: renaming over it would replace the device or the link with a file.
+ * is not a regular file (/dev/null, a FIFO), or a path under /dev or /proc (/dev/stdout is a
+ * link to /proc/self/fd/1, which may be a regular file; /dev/fd/63 from `>(…)`) is written
+ * to directly: renaming over it would replace the device or the link with a file. A link
+ * elsewhere to such a file is written through only when root or this user owns it (one
+ * another user planted in a shared directory could point at a disk); a link to a regular
+ * file is replaced by the report. A FIFO no one reads is refused rather than waited on.
  */
 export async function writeFileAtomic(file: string, data: string | Iterable<string>): Promise<void> {
   const existing = await lstat(file).catch(() => null);
-  const linkToSpecial = existing?.isSymbolicLink() === true && (/^\/(dev|proc)\//.test(path.resolve(file)) || (await stat(file).then((s) => !s.isFile(), () => false)));
-  if (linkToSpecial || (existing && !existing.isFile() && !existing.isSymbolicLink())) {
+  const system = /^\/(dev|proc)\//.test(path.resolve(file));
+  if (existing?.isSymbolicLink() === true && !system) {
+    const to = await stat(file).catch(() => null);
+    if (to !== null && !to.isFile()) {
+      // `report.json -> /dev/stdout` made by root or by us is written through; one another user could have planted is not.
+      if (existing.uid !== 0 && existing.uid !== process.geteuid?.()) throw new Error(`it is a symbolic link owned by uid ${existing.uid} to a file that is not regular; not written through`);
+      if (to.isFIFO()) await hasReader(file);
+      await writeFile(file, typeof data === "string" ? data : batched(data));
+      return;
+    }
+  } else if (system || (existing && !existing.isFile())) {
+    if (existing?.isFIFO() === true) await hasReader(file);
     await writeFile(file, typeof data === "string" ? data : batched(data));
     return;
   }
   await writeFileDurable(file, data, { mode: 0o644 });
+}
+
+/** Throws when no process has the FIFO open for reading (opening it to write would wait for one). */
+async function hasReader(fifo: string): Promise<void> {
+  try {
+    await (await open(fifo, fsc.O_WRONLY | fsc.O_NONBLOCK)).close();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENXIO") throw new Error("it is a FIFO that no process reads");
+    throw e;
+  }
 }
 
 export type ColorMode = "auto" | "always" | "never";
