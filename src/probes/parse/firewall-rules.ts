@@ -42,6 +42,8 @@ export interface FwRule {
   states: string[];
   /** A match this model does not read (a negation, a set reference): the rule is not counted as a plain accept/drop of what it names. */
   opaque: boolean;
+  /** Why the rule is opaque: the match or map not read (shown in the evidence). */
+  opaqueReason?: string;
   verdict?: "accept" | "drop" | "reject" | "jump" | "goto" | "return" | "queue";
   /** Chain named by jump/goto. */
   target?: string;

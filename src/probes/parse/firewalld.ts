@@ -4,7 +4,10 @@
  * `firewall-cmd --list-all-zones` (the runtime configuration, read-only).
  *
  * Only what the items need: the zone's target, interfaces, sources, services, ports and rich
- * rules (family, source and destination with their `not`, the action). A zone file is small
+ * rules (family, source and destination with their `not`, the service, port, protocol,
+ * icmp-type or forward-port they match, the action); and the policies of firewalld >= 0.9
+ * (/usr/lib|etc/firewalld/policies/NAME.xml, `firewall-cmd --list-all-policies`): which zones
+ * they join, their target and what they allow. A zone file is small
  * and machine-written; the XML reader below takes elements, attributes, comments and the
  * prolog, and reports what it cannot read as a problem with its line, never throws.
  */
@@ -13,6 +16,8 @@ export interface RichRule {
   family?: "ipv4" | "ipv6";
   source?: { address?: string; invert: boolean };
   destination?: { address?: string; invert: boolean };
+  /** What the rule matches beyond addresses: `service ssh`, `port 8080/tcp`, `protocol icmp`, `icmp-type echo-request`, `forward-port 80/tcp`, `source-port 53/udp`. */
+  match?: string;
   /** accept, drop, reject, mark; undefined for a log/audit-only rule. */
   action?: string;
   /** The rule as firewall-cmd prints it. */
@@ -32,6 +37,21 @@ export interface FirewalldZone {
   /** firewall-cmd marks the zones with an interface or source (and, newer, the default). */
   active?: boolean;
   isDefault?: boolean;
+  file?: string;
+  line?: number;
+}
+
+/** A firewalld policy (>= 0.9): traffic from its ingress zones to its egress zones (HOST: to this host; ANY). */
+export interface FirewalldPolicy {
+  name: string;
+  /** CONTINUE (the default), ACCEPT, DROP, REJECT. */
+  target: string;
+  priority?: string;
+  ingress: string[];
+  egress: string[];
+  services: string[];
+  ports: string[];
+  richRules: RichRule[];
   file?: string;
   line?: number;
 }
@@ -154,8 +174,46 @@ function richRuleText(r: Omit<RichRule, "text">): string {
     ...(r.family ? [`family="${r.family}"`] : []),
     ...(r.source ? [`source ${r.source.invert ? "NOT " : ""}address="${r.source.address ?? ""}"`] : []),
     ...(r.destination ? [`destination ${r.destination.invert ? "NOT " : ""}address="${r.destination.address ?? ""}"`] : []),
+    ...(r.match ? [r.match] : []),
     ...(r.action ? [r.action] : []),
   ].join(" ");
+}
+
+/** The elements a rich rule matches on, as `service ssh`, `port 8080/tcp`, … (XML element or text tokens). */
+const MATCH_ELEMENTS = ["service", "port", "protocol", "icmp-block", "icmp-type", "forward-port", "source-port", "masquerade"] as const;
+
+function matchOf(element: string, attrs: Readonly<Record<string, string | undefined>>): string {
+  switch (element) {
+    case "service":
+    case "icmp-block":
+    case "icmp-type":
+      return `${element} ${attrs["name"] ?? "?"}`;
+    case "protocol":
+      return `protocol ${attrs["value"] ?? "?"}`;
+    case "port":
+    case "source-port":
+    case "forward-port":
+      return `${element} ${attrs["port"] ?? "?"}/${attrs["protocol"] ?? "?"}`;
+    default:
+      return element;
+  }
+}
+
+/** A rich rule element (`<rule>`) of a zone or policy file. */
+function richRuleOf(c: XmlElement): RichRule {
+  const fam = c.attrs["family"];
+  const src = c.children.find((x) => x.name === "source");
+  const dst = c.children.find((x) => x.name === "destination");
+  const action = c.children.find((x) => ACTIONS.includes(x.name))?.name;
+  const m = c.children.find((x) => (MATCH_ELEMENTS as readonly string[]).includes(x.name));
+  const r: Omit<RichRule, "text"> = {
+    ...(fam === "ipv4" || fam === "ipv6" ? { family: fam } : {}),
+    ...(src ? { source: { ...(src.attrs["address"] !== undefined ? { address: src.attrs["address"] } : {}), invert: TRUE.has((src.attrs["invert"] ?? "").toLowerCase()) } } : {}),
+    ...(dst ? { destination: { ...(dst.attrs["address"] !== undefined ? { address: dst.attrs["address"] } : {}), invert: TRUE.has((dst.attrs["invert"] ?? "").toLowerCase()) } } : {}),
+    ...(m ? { match: matchOf(m.name, m.attrs) } : {}),
+    ...(action ? { action } : {}),
+  };
+  return { ...r, text: richRuleText(r) };
 }
 
 const TRUE = new Set(["true", "yes", "1"]);
@@ -177,21 +235,32 @@ export function parseZoneXml(text: string, name: string, file?: string): { zone?
     else if (c.name === "source" && (c.attrs["address"] ?? c.attrs["ipset"] ?? c.attrs["mac"])) zone.sources.push((c.attrs["address"] ?? c.attrs["ipset"] ?? c.attrs["mac"]) as string);
     else if (c.name === "service" && c.attrs["name"]) zone.services.push(c.attrs["name"]);
     else if (c.name === "port" && c.attrs["port"]) zone.ports.push(`${c.attrs["port"]}/${c.attrs["protocol"] ?? "tcp"}`);
-    else if (c.name === "rule") {
-      const fam = c.attrs["family"];
-      const src = c.children.find((x) => x.name === "source");
-      const dst = c.children.find((x) => x.name === "destination");
-      const action = c.children.find((x) => ACTIONS.includes(x.name))?.name;
-      const r: Omit<RichRule, "text"> = {
-        ...(fam === "ipv4" || fam === "ipv6" ? { family: fam } : {}),
-        ...(src ? { source: { ...(src.attrs["address"] !== undefined ? { address: src.attrs["address"] } : {}), invert: TRUE.has((src.attrs["invert"] ?? "").toLowerCase()) } } : {}),
-        ...(dst ? { destination: { ...(dst.attrs["address"] !== undefined ? { address: dst.attrs["address"] } : {}), invert: TRUE.has((dst.attrs["invert"] ?? "").toLowerCase()) } } : {}),
-        ...(action ? { action } : {}),
-      };
-      zone.richRules.push({ ...r, text: richRuleText(r) });
-    }
+    else if (c.name === "rule") zone.richRules.push(richRuleOf(c));
   }
   return { zone, problems };
+}
+
+/** A policy file (`<policy target=".." priority=".."><ingress-zone name=".."/>…</policy>`); its name is the file's. */
+export function parsePolicyXml(text: string, name: string, file?: string): { policy?: FirewalldPolicy; problems: ParseProblem[] } {
+  const { root, problems } = parseXml(text);
+  const p = root.children.find((c) => c.name === "policy");
+  if (!p) return { problems: [...problems, { line: 1, message: "no <policy> element" }] };
+  const policy: FirewalldPolicy = {
+    name,
+    target: p.attrs["target"] ?? "CONTINUE",
+    ...(p.attrs["priority"] !== undefined ? { priority: p.attrs["priority"] } : {}),
+    ingress: [], egress: [], services: [], ports: [], richRules: [],
+    ...(file !== undefined ? { file } : {}),
+    line: p.line,
+  };
+  for (const c of p.children) {
+    if (c.name === "ingress-zone" && c.attrs["name"]) policy.ingress.push(c.attrs["name"]);
+    else if (c.name === "egress-zone" && c.attrs["name"]) policy.egress.push(c.attrs["name"]);
+    else if (c.name === "service" && c.attrs["name"]) policy.services.push(c.attrs["name"]);
+    else if (c.name === "port" && c.attrs["port"]) policy.ports.push(`${c.attrs["port"]}/${c.attrs["protocol"] ?? "tcp"}`);
+    else if (c.name === "rule") policy.richRules.push(richRuleOf(c));
+  }
+  return { policy, problems };
 }
 
 /** `rule family="ipv4" source address="127.0.0.1" destination NOT address="127.0.0.1" drop` (firewall-cmd's and --add-rich-rule's syntax). */
@@ -200,7 +269,22 @@ export function parseRichRule(text: string): RichRule {
   const r: Omit<RichRule, "text"> = {};
   let element: "source" | "destination" | undefined;
   let invert = false;
+  // A match element (`service name="ssh"`, `port port="80" protocol="tcp"`) and its attributes.
+  let match: { element: string; attrs: Record<string, string | undefined> } | undefined;
+  // Its attributes follow it up to the next bare word (`log`, `limit`, the action).
+  let inMatch = false;
   for (const t of tokens) {
+    if (t.value === undefined) inMatch = false;
+    if (inMatch && match && t.value !== undefined) {
+      match.attrs[t.key] = t.value;
+      continue;
+    }
+    if ((MATCH_ELEMENTS as readonly string[]).includes(t.key) && t.value === undefined && !match) {
+      match = { element: t.key, attrs: Object.create(null) as Record<string, string | undefined> };
+      inMatch = true;
+      element = undefined;
+      continue;
+    }
     if (t.key === "family" && (t.value === "ipv4" || t.value === "ipv6")) r.family = t.value;
     else if (t.key === "source" || t.key === "destination") {
       element = t.key;
@@ -215,21 +299,26 @@ export function parseRichRule(text: string): RichRule {
       element = undefined;
     } else if (t.key !== "rule") element = undefined;
   }
+  if (match) r.match = matchOf(match.element, match.attrs);
   return { ...r, text: text.trim() };
 }
 
 /**
- * `firewall-cmd --list-all-zones`: a header line per zone (`public (active)`, newer firewalld
- * `public (default, active)`), then indented `key: values` lines; `rich rules:` is followed by
- * one indented rule per line.
+ * firewall-cmd's `--list-all-zones` / `--list-all-policies` layout: a header line per item
+ * (`public (active)`, newer firewalld `public (default, active)`), then indented `key: values`
+ * lines; `rich rules:` is followed by one rule per line, tab-indented.
  */
-export function parseListAllZones(text: string): { zones: FirewalldZone[]; problems: ParseProblem[] } {
-  const zones: FirewalldZone[] = [];
+function parseListAll<T extends { richRules: RichRule[] }>(
+  text: string,
+  kind: string,
+  make: (name: string, marks: string[], line: number) => T,
+  set: (item: T, key: string, words: string[]) => void,
+): { items: T[]; problems: ParseProblem[] } {
+  const items: T[] = [];
   const problems: ParseProblem[] = [];
-  let zone: FirewalldZone | undefined;
+  let item: T | undefined;
   let inRich = false;
-  const lines = text.split("\n");
-  lines.forEach((raw, idx) => {
+  text.split("\n").forEach((raw, idx) => {
     const ln = idx + 1;
     if (raw.trim() === "") {
       inRich = false;
@@ -238,40 +327,82 @@ export function parseListAllZones(text: string): { zones: FirewalldZone[]; probl
     if (!/^\s/.test(raw)) {
       const m = /^(\S+)(?:\s+\(([^)]*)\))?\s*$/.exec(raw);
       if (!m) {
-        problems.push({ line: ln, message: `not a zone header: ${unquoted(raw)}` });
-        zone = undefined;
+        problems.push({ line: ln, message: `not a ${kind} header: ${unquoted(raw)}` });
+        item = undefined;
         return;
       }
-      const marks = (m[2] ?? "").split(",").map((s) => s.trim());
-      zone = { name: m[1] as string, interfaces: [], sources: [], services: [], ports: [], richRules: [], line: ln, ...(marks.includes("active") ? { active: true } : {}), ...(marks.includes("default") ? { isDefault: true } : {}) };
-      zones.push(zone);
+      item = make(m[1] as string, (m[2] ?? "").split(",").map((s) => s.trim()), ln);
+      items.push(item);
       inRich = false;
       return;
     }
-    if (!zone) {
-      problems.push({ line: ln, message: "a setting outside any zone" });
+    if (!item) {
+      problems.push({ line: ln, message: `a setting outside any ${kind}` });
       return;
     }
     // `s`: a line separator after a run of blanks made `(.*)$` fail and `\s*` give back each blank (quadratic).
     const kv = /^\s+([a-z][a-z -]*):\s*(.*)$/s.exec(raw);
     if (kv && !(inRich && /^\t/.test(raw))) {
       const key = kv[1] as string;
-      const words = (kv[2] ?? "").trim().split(/\s+/).filter((w) => w !== "");
       inRich = key === "rich rules";
+      set(item, key, (kv[2] ?? "").trim().split(/\s+/).filter((w) => w !== ""));
+      return;
+    }
+    if (inRich) {
+      item.richRules.push(parseRichRule(raw.trim()));
+      return;
+    }
+    problems.push({ line: ln, message: `unparsed: ${unquoted(raw)}` });
+  });
+  return { items, problems };
+}
+
+/** `firewall-cmd --list-all-zones`: the runtime zones. */
+export function parseListAllZones(text: string): { zones: FirewalldZone[]; problems: ParseProblem[] } {
+  const { items, problems } = parseListAll<FirewalldZone>(
+    text,
+    "zone",
+    (name, marks, line) => ({ name, interfaces: [], sources: [], services: [], ports: [], richRules: [], line, ...(marks.includes("active") ? { active: true } : {}), ...(marks.includes("default") ? { isDefault: true } : {}) }),
+    (zone, key, words) => {
       if (key === "target") zone.target = words[0] ?? "default";
       else if (key === "interfaces") zone.interfaces = words;
       else if (key === "sources") zone.sources = words;
       else if (key === "services") zone.services = words;
       else if (key === "ports") zone.ports = words;
-      return;
-    }
-    if (inRich) {
-      zone.richRules.push(parseRichRule(raw.trim()));
-      return;
-    }
-    problems.push({ line: ln, message: `unparsed: ${unquoted(raw)}` });
-  });
-  return { zones, problems };
+    },
+  );
+  return { zones: items, problems };
+}
+
+/** `firewall-cmd --list-all-policies` (firewalld >= 0.9): priority, target, ingress-zones, egress-zones, services, ports, rich rules. */
+export function parseListAllPolicies(text: string): { policies: FirewalldPolicy[]; problems: ParseProblem[] } {
+  const { items, problems } = parseListAll<FirewalldPolicy>(
+    text,
+    "policy",
+    (name, _marks, line) => ({ name, target: "CONTINUE", ingress: [], egress: [], services: [], ports: [], richRules: [], line }),
+    (policy, key, words) => {
+      if (key === "target") policy.target = words[0] ?? "CONTINUE";
+      else if (key === "priority" && words[0] !== undefined) policy.priority = words[0];
+      else if (key === "ingress-zones") policy.ingress = words;
+      else if (key === "egress-zones") policy.egress = words;
+      else if (key === "services") policy.services = words;
+      else if (key === "ports") policy.ports = words;
+    },
+  );
+  return { policies: items, problems };
+}
+
+/** What a zone's or policy's rich rules accept: `service http from 10.0.0.0/8`, `port 9090/tcp`, `all from 192.0.2.1`. */
+export function richAccepts(rules: readonly RichRule[]): string[] {
+  return rules
+    .filter((r) => r.action === "accept")
+    .map((r) => `${r.match ?? "all"}${r.source ? ` from ${r.source.invert ? "NOT " : ""}${r.source.address ?? "?"}` : ""}${r.family ? ` (${r.family})` : ""}`);
+}
+
+/** A policy can let traffic into this host: its egress is HOST or ANY, and it accepts something (its target, a service, a port or a rich rule). */
+export function policyAllowsIntoHost(p: FirewalldPolicy): boolean {
+  if (!p.egress.some((z) => z === "HOST" || z === "ANY")) return false;
+  return p.target.toUpperCase() === "ACCEPT" || p.services.length > 0 || p.ports.length > 0 || richAccepts(p.richRules).length > 0;
 }
 
 // --- what CIS judges ----------------------------------------------------------------------
@@ -285,5 +416,7 @@ export function isLoopbackSpoofDrop(r: RichRule, family: "ipv4" | "ipv6"): boole
   if (r.family !== undefined && r.family !== family) return false;
   if (!r.source || r.source.invert || !set.has(r.source.address ?? "")) return false;
   if (r.destination && !(r.destination.invert && set.has(r.destination.address ?? ""))) return false;
+  // Restricted to a service, port or protocol, it lets the rest of the spoofed traffic through.
+  if (r.match !== undefined) return false;
   return r.action === "drop" || r.action === "reject";
 }

@@ -96,6 +96,7 @@ export function parseIptablesSave(text: string, family: "ip" | "ip6", file?: str
       switch (a) {
         case "!":
           rule.opaque = true;
+          rule.opaqueReason ??= "a negated match (!)";
           break;
         case "-i": case "--in-interface": rule.iif = val(); break;
         case "-o": case "--out-interface": rule.oif = val(); break;

@@ -12,14 +12,21 @@
  *   }
  *
  * plus the command form (`add table inet filter`, `add chain inet filter input { … }`,
- * `add rule inet filter input iif lo accept`), `include "…"` and `flush ruleset`.
- * `define NAME = value` is substituted where `$NAME` is used (defines carry over to the
- * files included after them: pass one `defines` map through the include walk). A named
- * set with constant elements (`set ssh { type inet_service; elements = { 22, 2222 } }`)
- * stands for its elements where a rule says `@ssh`; a dynamic set, one filled only at
- * runtime, or an unknown `$var` leaves the rule opaque (neither an accept nor a drop the
- * probe can judge). Maps, flowtables and other named objects are skipped. Never throws:
- * what it cannot read is a problem with its line.
+ * `add rule inet filter input iif lo accept`, `add set …`, `add element …`), `include "…"`
+ * and `flush ruleset`. `define NAME = value` is substituted where `$NAME` is used. A named
+ * set with constant elements (`set ssh { type inet_service; elements = { 22, 2222 } }`, or
+ * filled by `add element inet filter ssh { 22 }`) stands for its elements where a rule says
+ * `@ssh`; a dynamic set, one filled only at runtime, or an unknown `$var` leaves the rule
+ * opaque (neither an accept nor a drop the probe can judge), with the reason. An anonymous
+ * verdict map on the ports or the conntrack state (`tcp dport vmap { 22 : accept, 23 : drop }`,
+ * `ct state vmap { established : accept, invalid : drop }`) counts as one rule per verdict;
+ * any other vmap is opaque with the reason. Named maps, flowtables and other objects are
+ * skipped. Never throws: what it cannot read is a problem with its line.
+ *
+ * NftReader reads an include walk the way `nft -f` does: `parse` yields each `include`
+ * where it stands, and the caller parses the included files with the same reader before
+ * the rest — so defines and sets of an included file are seen after the include, and an
+ * include inside a table block adds to that table.
  */
 import { pushAll } from "../../util/array.js";
 import { emptyRuleset, type FwChain, type FwRule, type Ruleset } from "./firewall-rules.js";
@@ -28,8 +35,13 @@ import { unquoted } from "./problem.js";
 /** `define` values by name, shared across a file and the files it includes. */
 export type NftDefines = Map<string, string>;
 
-/** A named set's constant elements, or undefined when they are not known from the text. */
-type NftSets = Map<string, string[] | undefined>;
+/** A named set's constant elements (`dynamic`: filled by the packet path, never known from the text). */
+interface NftSet {
+  elements: string[];
+  dynamic: boolean;
+}
+/** A table's named sets. */
+type NftSets = Map<string, NftSet>;
 
 export interface NftParse extends Ruleset {
   /** `include "path"` statements, in order. */
@@ -91,21 +103,49 @@ const setItems = (t: string): string[] =>
 
 /** Read what the firewall probe judges from one nft rule statement. */
 export function parseNftRule(text: string, family: string, table: string, chain: string, line: number, file?: string, sets?: NftSets): FwRule {
+  return parseNftRules(text, family, table, chain, line, file, sets)[0] as FwRule;
+}
+
+/** Why a `@name` cannot stand for its elements, or undefined when it can. */
+function setUnknown(sets: NftSets | undefined, name: string): string | undefined {
+  const set = sets?.get(name);
+  if (!set) return `set @${name} is not defined in the files read`;
+  if (set.dynamic) return `set @${name} is dynamic (filled by the packet path)`;
+  if (set.elements.length === 0) return `set @${name} has no elements in the files read (filled at runtime)`;
+  // A set past MAX_SET_ELEMENTS stays opaque: each rule naming it would copy it whole.
+  if (set.elements.length > MAX_SET_ELEMENTS) return `set @${name} has over ${MAX_SET_ELEMENTS} elements`;
+  return undefined;
+}
+
+const opaqueAs = (rule: FwRule, reason: string): void => {
+  rule.opaque = true;
+  rule.opaqueReason ??= reason;
+};
+
+/** Selectors whose anonymous verdict map is read as one rule per verdict. */
+const VMAP_PORTS = /^(tcp|udp|th|sctp)$/;
+
+/**
+ * One nft rule statement as the rules the firewall probe judges: one, or — for an anonymous
+ * verdict map on the ports or the conntrack state — one per verdict of the map.
+ */
+export function parseNftRules(text: string, family: string, table: string, chain: string, line: number, file?: string, sets?: NftSets): FwRule[] {
   const rule: FwRule = { family, table, chain, dports: [], states: [], opaque: false, text, line, ...(file !== undefined ? { file } : {}) };
   // `@name` → the set's constant elements as a literal; an unknown or dynamic set stays `@name` (opaque).
   const t = tokens(text).map((w) => {
-    if (!w.startsWith("@") || !sets) return w;
-    const els = sets.get(w.slice(1));
-    // A set past MAX_SET_ELEMENTS stays opaque: each rule naming it would copy it whole.
-    return els && els.length > 0 && els.length <= MAX_SET_ELEMENTS ? `{ ${els.join(", ")} }` : w;
+    if (!w.startsWith("@") || !sets || setUnknown(sets, w.slice(1)) !== undefined) return w;
+    return `{ ${(sets.get(w.slice(1)) as NftSet).elements.join(", ")} }`;
   });
   // A `$name` still here is a define that is unknown or was not expanded (past
   // MAX_DEFINE_EXPANSION, or defined by itself): what it stands for is not known.
-  if (t.some((w) => !w.startsWith('"') && /\$[A-Za-z_]/.test(w))) rule.opaque = true;
+  const left = t.find((w) => !w.startsWith('"') && /\$[A-Za-z_]/.test(w));
+  if (left !== undefined) opaqueAs(rule, `${/\$[A-Za-z_][\w-]*/.exec(left)?.[0] ?? left} is not defined in the files read, or not expanded`);
+  const vmap = t.indexOf("vmap");
+  if (vmap !== -1) return vmapRules(rule, t, vmap, sets);
   for (let i = 0; i < t.length; i++) {
     const w = t[i] as string;
     const next = t[i + 1];
-    if (next === "!=" || w === "!=") rule.opaque = true;
+    if (next === "!=" || w === "!=") opaqueAs(rule, "a negated match (!=)");
     if ((w === "iif" || w === "iifname" || (w === "meta" && (next === "iif" || next === "iifname")))) {
       const v = w === "meta" ? t[i + 2] : next;
       if (v !== undefined && v !== "!=") rule.iif = unq(v);
@@ -118,10 +158,12 @@ export function parseNftRule(text: string, family: string, table: string, chain:
     }
     if ((w === "ip" || w === "ip6") && (next === "saddr" || next === "daddr")) {
       const v = t[i + 2];
+      if (v === "!=") opaqueAs(rule, "a negated match (!=)");
       if (v !== undefined && v !== "!=") {
         if (next === "saddr") rule.saddr = v;
         else rule.daddr = v;
-        if (v.startsWith("@") || v.startsWith("$")) rule.opaque = true;
+        if (v.startsWith("@")) opaqueAs(rule, setUnknown(sets, v.slice(1)) ?? `set ${v}`);
+        if (v.startsWith("$")) opaqueAs(rule, `${v} is not defined in the files read, or not expanded`);
       }
       i += 2;
       continue;
@@ -129,8 +171,10 @@ export function parseNftRule(text: string, family: string, table: string, chain:
     if ((w === "tcp" || w === "udp" || w === "th" || w === "sctp") && next === "dport") {
       const v = t[i + 2];
       if (w !== "th") rule.protocol = w;
+      if (v === "!=") opaqueAs(rule, "a negated match (!=)");
       if (v !== undefined && v !== "!=") {
-        if (v.startsWith("@") || v.startsWith("$")) rule.opaque = true;
+        if (v.startsWith("@")) opaqueAs(rule, setUnknown(sets, v.slice(1)) ?? `set ${v}`);
+        else if (v.startsWith("$")) opaqueAs(rule, `${v} is not defined in the files read, or not expanded`);
         else pushAll(rule.dports, setItems(v));
       }
       i += 2;
@@ -153,7 +197,57 @@ export function parseNftRule(text: string, family: string, table: string, chain:
       if ((w === "jump" || w === "goto") && next !== undefined) rule.target = unq(next);
     }
   }
-  return rule;
+  return [rule];
+}
+
+/**
+ * `SELECTOR vmap { key : verdict, … }`: the ports (tcp/udp/th/sctp dport) or conntrack states
+ * (ct state) of each verdict as one rule; what precedes the selector is read as usual (so
+ * `iif "lo" tcp dport vmap …` keeps its interface). Any other selector, a named map (`@name`)
+ * or an entry it cannot read leaves one opaque rule with the reason.
+ */
+function vmapRules(base: FwRule, t: string[], at: number, sets: NftSets | undefined): FwRule[] {
+  const map = t[at + 1];
+  const sel = t.slice(Math.max(0, at - 2), at);
+  const head = t.slice(0, Math.max(0, at - 2)).join(" ");
+  const opaque = (reason: string): FwRule[] => {
+    opaqueAs(base, reason);
+    return [base];
+  };
+  // `ip daddr . meta l4proto . th dport vmap …` (kube-proxy's): the key is a concatenation.
+  if (t[at - 3] === ".") return opaque("a verdict map on a concatenation of matches this model does not read");
+  const ports = sel.length === 2 && VMAP_PORTS.test(sel[0] as string) && sel[1] === "dport";
+  const states = sel.length === 2 && sel[0] === "ct" && sel[1] === "state";
+  if (!ports && !states) return opaque(`a verdict map on ${sel.join(" ") || "an expression"} this model does not read`);
+  if (map === undefined || !map.startsWith("{")) return opaque(`a named verdict map (${map ?? "none"}): its entries are not read`);
+  // The statements before the selector (iif, saddr, …), read as one plain rule.
+  const [prefix] = head === "" ? [undefined] : parseNftRules(head, base.family, base.table, base.chain, base.line, base.file, sets);
+  if (prefix?.opaque) return opaque(prefix.opaqueReason ?? "a match before the verdict map is not read");
+  const byVerdict = new Map<string, string[]>();
+  for (const entry of map.slice(1, -1).split(",").map((x) => x.trim()).filter((x) => x !== "")) {
+    const m = /^(.+?)\s*:\s*(accept|drop|reject|return|continue|(?:jump|goto)\s+\S+)$/.exec(entry);
+    if (!m) return opaque(`a verdict map entry this model does not read (${entry.length > 40 ? `${entry.slice(0, 40)}…` : entry})`);
+    const list = byVerdict.get(m[2] as string) ?? [];
+    list.push((m[1] as string).trim());
+    byVerdict.set(m[2] as string, list);
+  }
+  const out: FwRule[] = [];
+  for (const [verdict, keys] of byVerdict) {
+    if (verdict === "continue") continue;
+    const [word, target] = verdict.split(/\s+/) as [string, string?];
+    const rule: FwRule = {
+      ...base,
+      ...(prefix ? { iif: prefix.iif, oif: prefix.oif, saddr: prefix.saddr, daddr: prefix.daddr, protocol: prefix.protocol } : {}),
+      dports: ports ? keys : [],
+      states: states ? keys : [],
+      verdict: word as FwRule["verdict"],
+      ...(target !== undefined ? { target: unq(target) } : {}),
+    };
+    if (ports && sel[0] !== "th") rule.protocol = sel[0] as string;
+    for (const k of Object.keys(rule) as (keyof FwRule)[]) if (rule[k] === undefined) delete rule[k];
+    out.push(rule);
+  }
+  return out.length > 0 ? out : [base];
 }
 
 interface Frame {
@@ -183,49 +277,118 @@ function expandDefines(s: string, defines: NftDefines): string {
 }
 
 /** A set's body (`type inet_service; flags interval; elements = { 22, 30000-32767 }`): its constant elements. */
-function setElements(body: string): string[] | undefined {
+function setOf(body: string): NftSet {
   // Each `;`-separated statement scanned once: a hostile body must stay linear.
-  if (body.split(/[;\n]/).some((st) => /^\s*flags\s/.test(st) && /\bdynamic\b/.test(st))) return undefined;
+  const dynamic = body.split(/[;\n]/).some((st) => /^\s*flags\s/.test(st) && /\bdynamic\b/.test(st));
   const m = /\belements\s*=\s*\{([^}]*)\}/.exec(body);
-  if (!m) return undefined;
-  return (m[1] as string).split(",").map((x) => x.trim().replace(/\s+/g, " ")).filter((x) => x !== "");
+  return { dynamic, elements: m ? elementsOf(m[1] as string) : [] };
 }
 
-export function parseNft(text: string, file?: string, defines: NftDefines = new Map()): NftParse {
-  const rs: NftParse = { ...emptyRuleset(), includes: [], flush: false };
-  const sets = new Map<string, NftSets>();
-  const setsOf = (family: string, table: string): NftSets => {
-    const key = `${family} ${table}`;
-    let m = sets.get(key);
-    if (!m) sets.set(key, (m = new Map()));
-    return m;
-  };
-  const at = (line: number) => ({ ...(file !== undefined ? { file } : {}), line });
-  const stack: Frame[] = [];
-  const problem = (line: number, message: string) => rs.problems.push({ line, message, ...(file !== undefined ? { file } : {}) });
+const elementsOf = (list: string): string[] => list.split(",").map((x) => x.trim().replace(/\s+/g, " ")).filter((x) => x !== "");
 
+/** An `include` where it stands: the caller reads it (with the same reader) before the rest. */
+export interface NftInclude {
+  path: string;
+  line: number;
+}
+
+/**
+ * The reader of one ruleset: a file, or an include walk read as `nft -f` reads it (one
+ * scope of defines and sets, one block stack, each include read where it stands).
+ */
+export class NftReader {
+  readonly rs: NftParse = { ...emptyRuleset(), includes: [], flush: false };
+  private sets = new Map<string, NftSets>();
+  private readonly stack: Frame[] = [];
   // Indexed, not searched: a ruleset of 100k chains must not cost 100k² comparisons.
-  const tableKeys = new Set<string>();
-  const chainIndex = new Map<string, FwChain>();
-  const addTable = (family: string, name: string, line: number) => {
+  private tableKeys = new Set<string>();
+  private chainIndex = new Map<string, FwChain>();
+  private file: string | undefined;
+
+  constructor(readonly defines: NftDefines = new Map()) {}
+
+  /** Parse `text` (of `file`), yielding each include where it stands; problems go to `rs`. */
+  *parse(text: string, file?: string): Generator<NftInclude, void, undefined> {
+    const outer = this.file;
+    const depth = this.stack.length;
+    this.file = file;
+    try {
+      const lines = text.split("\n");
+      for (let i = 0; i < lines.length; i++) {
+        const line = i + 1;
+        let s = stripComment((lines[i] as string).replace(/\r$/, "")).trim();
+        // A line continued with a backslash, or a rule whose set literal spans lines. The parts
+        // are joined once and the brace balance kept as they come: re-counting the braces of
+        // the growing line made a 40,000-element set spread over lines take 14 s.
+        if (this.stack.at(-1)?.kind === "chain" || /^(define|add\s+element|add\s+set)\s/.test(s)) {
+          const parts = [s];
+          let open = count(s, "{") - count(s, "}");
+          while ((s.endsWith("\\") || open > 0) && i + 1 < lines.length) {
+            if (s.endsWith("\\")) parts[parts.length - 1] = s.slice(0, -1);
+            s = stripComment((lines[++i] as string).replace(/\r$/, "")).trim();
+            parts.push(s);
+            open += count(s, "{") - count(s, "}");
+          }
+          s = parts.join(" ");
+        }
+        const inc = this.handle(s, line);
+        if (inc) {
+          this.rs.includes.push(inc);
+          this.file = outer;
+          yield inc;
+          this.file = file;
+        }
+      }
+      // Each file closes its own blocks (an included file inside a table block too).
+      if (this.stack.length > depth) {
+        this.problem(lines.length, `${this.stack.length - depth} block(s) not closed`);
+        this.stack.length = depth;
+      }
+    } finally {
+      this.file = outer;
+    }
+  }
+
+  private at(line: number) {
+    return { ...(this.file !== undefined ? { file: this.file } : {}), line };
+  }
+
+  private problem(line: number, message: string): void {
+    this.rs.problems.push({ line, message, ...(this.file !== undefined ? { file: this.file } : {}) });
+  }
+
+  private setsOf(family: string, table: string): NftSets {
+    const key = `${family} ${table}`;
+    let m = this.sets.get(key);
+    if (!m) this.sets.set(key, (m = new Map()));
+    return m;
+  }
+
+  private addTable(family: string, name: string, line: number): void {
     const k = `${family}\0${name}`;
-    if (tableKeys.has(k)) return;
-    tableKeys.add(k);
-    rs.tables.push({ family, name, ...at(line) });
-  };
-  const chainOf = (family: string, table: string, name: string, line: number) => {
+    if (this.tableKeys.has(k)) return;
+    this.tableKeys.add(k);
+    this.rs.tables.push({ family, name, ...this.at(line) });
+  }
+
+  private chainOf(family: string, table: string, name: string, line: number): FwChain {
     const k = `${family}\0${table}\0${name}`;
-    let c = chainIndex.get(k);
+    let c = this.chainIndex.get(k);
     if (!c) {
-      c = { family, table, name, ...at(line) };
-      chainIndex.set(k, c);
-      rs.chains.push(c);
+      c = { family, table, name, ...this.at(line) };
+      this.chainIndex.set(k, c);
+      this.rs.chains.push(c);
     }
     return c;
-  };
+  }
+
+  private addRules(text: string, family: string, table: string, chain: string, line: number): void {
+    pushAll(this.rs.rules, parseNftRules(expandDefines(text, this.defines), family, table, chain, line, this.file, this.setsOf(family, table)));
+  }
+
   /** A statement inside a chain body: its type/hook/priority, its policy, or a rule. */
-  const chainStatement = (fr: { family: string; table: string; chain: string }, stmt: string, line: number) => {
-    const c = chainOf(fr.family, fr.table, fr.chain, line);
+  private chainStatement(fr: { family: string; table: string; chain: string }, stmt: string, line: number): void {
+    const c = this.chainOf(fr.family, fr.table, fr.chain, line);
     const type = /^type\s+(\S+)\s+hook\s+(\S+)(?:\s+device\s+\S+)?(?:\s+priority\s+(.+))?$/.exec(stmt);
     if (type) {
       c.type = type[1] as string;
@@ -239,95 +402,86 @@ export function parseNft(text: string, file?: string, defines: NftDefines = new 
       return;
     }
     if (/^(comment|devices)\s/.test(stmt)) return;
-    rs.rules.push(parseNftRule(expandDefines(stmt, defines), fr.family, fr.table, fr.chain, line, file, setsOf(fr.family, fr.table)));
-  };
-  /** `[family] name` → [family, name] (family defaults to ip). */
-  const famName = (words: string[]): [string, string] | undefined => {
-    if (words.length >= 2 && FAMILIES.has(words[0] as string)) return [words[0] as string, words[1] as string];
-    if (words.length >= 1 && !FAMILIES.has(words[0] as string)) return ["ip", words[0] as string];
-    return undefined;
-  };
+    this.addRules(stmt, fr.family, fr.table, fr.chain, line);
+  }
 
-  const handle = (s: string, line: number): void => {
-    if (s === "") return;
-    const top = stack.at(-1);
+  /** `flush ruleset`: what was read before it is gone (defines are the parser's, and stay). */
+  private flushRuleset(): void {
+    this.rs.flush = true;
+    this.rs.tables = [];
+    this.rs.chains = [];
+    this.rs.rules = [];
+    this.tableKeys = new Set();
+    this.chainIndex = new Map();
+    this.sets = new Map();
+  }
+
+  /** `add element [family] table set { … }`: constant elements added to a set read before. */
+  private addElements(rest: string, line: number): void {
+    const brace = rest.indexOf("{");
+    const head = (brace === -1 ? rest : rest.slice(0, brace)).trim().split(/\s+/);
+    const fn = famName(head);
+    const setName = head[FAMILIES.has(head[0] as string) ? 2 : 1];
+    if (!fn || !setName || brace === -1) {
+      this.problem(line, "cannot read the set of an add element");
+      return;
+    }
+    const sets = this.setsOf(fn[0], fn[1]);
+    const set = sets.get(setName);
+    const els = elementsOf(expandDefines(rest.slice(brace + 1, rest.lastIndexOf("}") === -1 ? undefined : rest.lastIndexOf("}")), this.defines));
+    if (!set) {
+      // nft refuses an element for a set it does not know: the line is read as nft reads it.
+      this.problem(line, `add element to set ${setName}, not defined before`);
+      return;
+    }
+    pushAll(set.elements, els);
+  }
+
+  /** One statement (a line, or lines joined); an include is returned for the caller to read. */
+  private handle(s: string, line: number): NftInclude | undefined {
+    if (s === "") return undefined;
+    const top = this.stack.at(-1);
     if (top?.kind === "set" && top.set) {
       top.depth = (top.depth ?? 0) + count(s, "{") - count(s, "}");
       top.set.body += ` ${s}`;
       if ((top.depth ?? 0) <= 0) {
-        stack.pop();
-        setsOf(top.family, top.table).set(top.set.name, setElements(expandDefines(top.set.body, defines)));
+        this.stack.pop();
+        this.setsOf(top.family, top.table).set(top.set.name, setOf(expandDefines(top.set.body, this.defines)));
       }
-      return;
+      return undefined;
     }
     if (top?.kind === "skip") {
       top.depth = (top.depth ?? 0) + count(s, "{") - count(s, "}");
-      if ((top.depth ?? 0) <= 0) stack.pop();
-      return;
+      if ((top.depth ?? 0) <= 0) this.stack.pop();
+      return undefined;
     }
     if (s === "}" || s === "};") {
-      if (stack.length === 0) problem(line, "a closing brace without a block");
-      else stack.pop();
-      return;
+      if (this.stack.length === 0) this.problem(line, "a closing brace without a block");
+      else this.stack.pop();
+      return undefined;
     }
     const inc = /^include\s+"([^"]+)"\s*;?$/.exec(s);
-    if (inc) {
-      rs.includes.push({ path: inc[1] as string, line });
-      return;
-    }
+    if (inc) return { path: inc[1] as string, line };
     if (/^flush\s+ruleset\b/.test(s)) {
-      rs.flush = true;
-      return;
+      this.flushRuleset();
+      return undefined;
     }
     const def = /^(define|redefine)\s+([A-Za-z_][\w-]*)\s*=\s*(.*?);?$/.exec(s);
     if (def) {
-      defines.set(def[2] as string, expandDefines((def[3] as string).trim(), defines));
-      return;
+      this.defines.set(def[2] as string, expandDefines((def[3] as string).trim(), this.defines));
+      return undefined;
     }
     const undef = /^undefine\s+([A-Za-z_][\w-]*)/.exec(s);
     if (undef) {
-      defines.delete(undef[1] as string);
-      return;
+      this.defines.delete(undef[1] as string);
+      return undefined;
     }
-    if (/^(flush|delete|destroy|reset)\s/.test(s)) return;
-    // Command form: add/create table|chain|rule …
-    const cmd = /^(?:add|create|insert|nft\s+add|nft\s+create|nft\s+insert)\s+(table|chain|rule)\s+(.*)$/s.exec(s);
+    if (/^(flush|delete|destroy|reset)\s/.test(s)) return undefined;
+    // Command form: add/create table|chain|rule|set|element …
+    const cmd = /^(?:nft\s+)?(?:add|create|insert)\s+(table|chain|rule|set|element)\s+(.*)$/s.exec(s);
     if (cmd && top === undefined) {
-      const what = cmd[1] as string;
-      const rest = cmd[2] as string;
-      const brace = rest.indexOf("{");
-      const head = (brace === -1 ? rest : rest.slice(0, brace)).trim().split(/\s+/);
-      const fn = famName(head);
-      if (!fn) {
-        problem(line, `cannot read the ${what} name`);
-        return;
-      }
-      const [family, name] = fn;
-      const after = head.slice(FAMILIES.has(head[0] as string) ? 2 : 1);
-      if (what === "table") {
-        addTable(family, name, line);
-        return;
-      }
-      const chainName = after[0];
-      if (!chainName) {
-        problem(line, `a ${what} without a chain name`);
-        return;
-      }
-      addTable(family, name, line);
-      if (what === "chain") {
-        chainOf(family, name, chainName, line);
-        if (brace !== -1) {
-          const body = rest.slice(brace + 1, rest.lastIndexOf("}") === -1 ? undefined : rest.lastIndexOf("}"));
-          for (const st of statements(body)) chainStatement({ family, table: name, chain: chainName }, st, line);
-        }
-        return;
-      }
-      // add rule family table chain [position n] statement…
-      let ruleWords = rest.trim().split(/\s+/).slice(FAMILIES.has(head[0] as string) ? 3 : 2);
-      if (ruleWords[0] === "position" || ruleWords[0] === "handle" || ruleWords[0] === "index") ruleWords = ruleWords.slice(2);
-      chainOf(family, name, chainName, line);
-      rs.rules.push(parseNftRule(expandDefines(ruleWords.join(" "), defines), family, name, chainName, line, file, setsOf(family, name)));
-      return;
+      this.command(cmd[1] as string, cmd[2] as string, line);
+      return undefined;
     }
     // `table|chain NAME… {`, split at the first brace by hand: the regex it replaces
     // (`\s+([^{]*?)\s*\{`) backtracked cubically on a long run of blanks.
@@ -339,81 +493,115 @@ export function parseNft(text: string, file?: string, defines: NftDefines = new 
       const rest = s.slice(brace + 1).trim();
       const oneLine = rest.endsWith("}");
       if (what === "table") {
-        if (top !== undefined) problem(line, "a table inside a block");
+        if (top !== undefined) this.problem(line, "a table inside a block");
         const fn = famName(words);
         if (!fn) {
-          problem(line, "cannot read the table name");
-          stack.push({ kind: "skip", family: "", table: "", depth: 1 });
-          return;
+          this.problem(line, "cannot read the table name");
+          this.stack.push({ kind: "skip", family: "", table: "", depth: 1 });
+          return undefined;
         }
-        addTable(fn[0], fn[1], line);
-        stack.push({ kind: "table", family: fn[0], table: fn[1] });
+        this.addTable(fn[0], fn[1], line);
+        this.stack.push({ kind: "table", family: fn[0], table: fn[1] });
         if (oneLine) {
           const inner = rest.slice(0, -1).trim();
-          if (inner !== "") handle(inner, line);
-          stack.pop();
+          if (inner !== "") this.handle(inner, line);
+          this.stack.pop();
         }
-        return;
+        return undefined;
       }
       if (top?.kind !== "table" || !words[0]) {
-        problem(line, "a chain outside a table");
-        if (!oneLine) stack.push({ kind: "skip", family: "", table: "", depth: 1 });
-        return;
+        this.problem(line, "a chain outside a table");
+        if (!oneLine) this.stack.push({ kind: "skip", family: "", table: "", depth: 1 });
+        return undefined;
       }
       const fr = { family: top.family, table: top.table, chain: words[0] };
-      chainOf(fr.family, fr.table, fr.chain, line);
+      this.chainOf(fr.family, fr.table, fr.chain, line);
       if (oneLine) {
-        for (const st of statements(rest.slice(0, -1))) chainStatement(fr, st, line);
-        return;
+        for (const st of statements(rest.slice(0, -1))) this.chainStatement(fr, st, line);
+        return undefined;
       }
-      stack.push({ kind: "chain", ...fr });
-      for (const st of statements(rest)) chainStatement(fr, st, line);
-      return;
+      this.stack.push({ kind: "chain", ...fr });
+      for (const st of statements(rest)) this.chainStatement(fr, st, line);
+      return undefined;
     }
     const set = /^set\s+([A-Za-z_][\w-]*)\s*\{(.*)$/.exec(s);
     if (set && top?.kind === "table") {
       const depth = count(s, "{") - count(s, "}");
       const fr: Frame = { kind: "set", family: top.family, table: top.table, depth, set: { name: set[1] as string, body: set[2] as string } };
-      if (depth > 0) stack.push(fr);
-      else setsOf(top.family, top.table).set(set[1] as string, setElements(expandDefines(set[2] as string, defines)));
-      return;
+      if (depth > 0) this.stack.push(fr);
+      else this.setsOf(top.family, top.table).set(set[1] as string, setOf(expandDefines(set[2] as string, this.defines)));
+      return undefined;
     }
     if (SKIPPED_OBJECTS.test(s) && s.includes("{") && top?.kind === "table") {
       const depth = count(s, "{") - count(s, "}");
-      if (depth > 0) stack.push({ kind: "skip", family: "", table: "", depth });
-      return;
+      if (depth > 0) this.stack.push({ kind: "skip", family: "", table: "", depth });
+      return undefined;
     }
     if (top?.kind === "chain") {
-      for (const st of statements(s)) chainStatement({ family: top.family, table: top.table, chain: top.chain as string }, st, line);
-      return;
+      for (const st of statements(s)) this.chainStatement({ family: top.family, table: top.table, chain: top.chain as string }, st, line);
+      return undefined;
     }
     if (top?.kind === "table") {
       // flags, comment and other table-level attributes.
-      if (/^(flags|comment)\s/.test(s)) return;
+      if (/^(flags|comment)\s/.test(s)) return undefined;
     }
-    problem(line, `not read: ${unquoted(s)}`);
-  };
-
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = i + 1;
-    let s = stripComment((lines[i] as string).replace(/\r$/, "")).trim();
-    // A line continued with a backslash, or a rule whose set literal spans lines. The parts
-    // are joined once and the brace balance kept as they come: re-counting the braces of
-    // the growing line made a 40,000-element set spread over lines take 14 s.
-    if (stack.at(-1)?.kind === "chain" || /^define\s/.test(s)) {
-      const parts = [s];
-      let open = count(s, "{") - count(s, "}");
-      while ((s.endsWith("\\") || open > 0) && i + 1 < lines.length) {
-        if (s.endsWith("\\")) parts[parts.length - 1] = s.slice(0, -1);
-        s = stripComment((lines[++i] as string).replace(/\r$/, "")).trim();
-        parts.push(s);
-        open += count(s, "{") - count(s, "}");
-      }
-      s = parts.join(" ");
-    }
-    handle(s, line);
+    this.problem(line, `not read: ${unquoted(s)}`);
+    return undefined;
   }
-  if (stack.length > 0) problem(lines.length, `${stack.length} block(s) not closed`);
-  return rs;
+
+  /** The command form: `add table|chain|rule|set|element …` outside any block. */
+  private command(what: string, rest: string, line: number): void {
+    if (what === "element") {
+      this.addElements(rest, line);
+      return;
+    }
+    const brace = rest.indexOf("{");
+    const head = (brace === -1 ? rest : rest.slice(0, brace)).trim().split(/\s+/);
+    const fn = famName(head);
+    if (!fn) {
+      this.problem(line, `cannot read the ${what} name`);
+      return;
+    }
+    const [family, name] = fn;
+    const after = head.slice(FAMILIES.has(head[0] as string) ? 2 : 1);
+    if (what === "table") {
+      this.addTable(family, name, line);
+      return;
+    }
+    const chainName = after[0];
+    if (!chainName) {
+      this.problem(line, `a ${what} without a ${what === "set" ? "set" : "chain"} name`);
+      return;
+    }
+    this.addTable(family, name, line);
+    const body = brace === -1 ? "" : rest.slice(brace + 1, rest.lastIndexOf("}") === -1 ? undefined : rest.lastIndexOf("}"));
+    if (what === "set") {
+      this.setsOf(family, name).set(chainName, setOf(expandDefines(body, this.defines)));
+      return;
+    }
+    if (what === "chain") {
+      this.chainOf(family, name, chainName, line);
+      for (const st of statements(body)) this.chainStatement({ family, table: name, chain: chainName }, st, line);
+      return;
+    }
+    // add rule family table chain [position n] statement…
+    let ruleWords = rest.trim().split(/\s+/).slice(FAMILIES.has(head[0] as string) ? 3 : 2);
+    if (ruleWords[0] === "position" || ruleWords[0] === "handle" || ruleWords[0] === "index") ruleWords = ruleWords.slice(2);
+    this.chainOf(family, name, chainName, line);
+    this.addRules(ruleWords.join(" "), family, name, chainName, line);
+  }
+}
+
+/** `[family] name` → [family, name] (family defaults to ip). */
+function famName(words: string[]): [string, string] | undefined {
+  if (words.length >= 2 && FAMILIES.has(words[0] as string)) return [words[0] as string, words[1] as string];
+  if (words.length >= 1 && !FAMILIES.has(words[0] as string)) return ["ip", words[0] as string];
+  return undefined;
+}
+
+/** One file (or `nft list ruleset` output) alone: its includes are listed, not read. */
+export function parseNft(text: string, file?: string, defines: NftDefines = new Map()): NftParse {
+  const reader = new NftReader(defines);
+  for (const inc of reader.parse(text, file)) void inc;
+  return reader.rs;
 }

@@ -91,6 +91,7 @@ describe("nodeward-firewall-snapshot.service", () => {
       "ip6tables-save: ip6tables-save",
       "firewall-cmd-list-all-zones: firewall-cmd --list-all-zones",
       "firewall-cmd-get-default-zone: firewall-cmd --get-default-zone",
+      "firewall-cmd-list-all-policies: firewall-cmd --list-all-policies",
     ]);
     expect(script.trim().endsWith("exit 0")).toBe(true);
   });

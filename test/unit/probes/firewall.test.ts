@@ -498,18 +498,39 @@ describe("firewall probe: firewalld zones", () => {
       "  forward: yes", "  rich rules: ", '\trule family="ipv4" source address="127.0.0.1" destination NOT address="127.0.0.1" drop', "",
       "trusted (active)", "  target: ACCEPT", "  interfaces: lo", "  rich rules: ", "",
     ].join("\n");
+    // RHEL 9's shipped policy (into the host, ICMPv6 neighbour discovery) and a forwarding one (not into the host).
+    const policies = [
+      "allow-host-ipv6 (active)", "  priority: -15000", "  target: CONTINUE", "  ingress-zones: ANY", "  egress-zones: HOST", "  services: ", "  ports: ", "  rich rules: ",
+      '\trule family="ipv6" icmp-type name="neighbour-advertisement" accept', '\trule family="ipv6" icmp-type name="neighbour-solicitation" accept', "",
+      "fwd (active)", "  priority: -1", "  target: ACCEPT", "  ingress-zones: internal", "  egress-zones: external", "",
+    ].join("\n");
     const calls: string[][] = [];
-    const f = await probe.collect(createProbeContext(live, stub({ "firewall-cmd --list-all-zones": { stdout: listing }, "firewall-cmd --get-default-zone": { stdout: "public\n" } }, calls), 5000), { backend: "firewalld" });
+    const cmds = { "firewall-cmd --list-all-zones": { stdout: listing }, "firewall-cmd --get-default-zone": { stdout: "public\n" }, "firewall-cmd --list-all-policies": { stdout: policies } };
+    const f = await probe.collect(createProbeContext(live, stub(cmds, calls), 5000), { backend: "firewalld" });
+    const ipv6Policy = "policy allow-host-ipv6 (ANY -> HOST, priority -15000, target CONTINUE): services none; ports none; rich rules accepting icmp-type neighbour-advertisement (ipv6), icmp-type neighbour-solicitation (ipv6)";
     expect(f.value).toMatchObject({
-      view: "live", defaultZone: "public", activeZones: ["public", "trusted"], zonesAllow: ["public: services cockpit dhcpv6-client ssh; ports 10250/tcp", "trusted: services none; ports none"],
+      view: "live", defaultZone: "public", activeZones: ["public", "trusted"],
+      zonesAllow: ["public: services cockpit dhcpv6-client ssh; ports 10250/tcp", "trusted: services none; ports none", ipv6Policy],
       loopbackTrusted: true, loopbackSpoofDrop: true, loopbackSpoofDrop6: false,
     });
     expect(f.evidence).toContainEqual({ command: `${bin}/firewall-cmd --list-all-zones`, detail: "3 zones" });
-    expect(calls).toEqual([[`${bin}/firewall-cmd`, "--list-all-zones"], [`${bin}/firewall-cmd`, "--get-default-zone"]]);
-    // Newer firewalld marks the default zone itself: one command.
+    expect(f.evidence).toContainEqual({ command: `${bin}/firewall-cmd --list-all-policies`, detail: "2 policies" });
+    expect(calls).toEqual([[`${bin}/firewall-cmd`, "--list-all-zones"], [`${bin}/firewall-cmd`, "--get-default-zone"], [`${bin}/firewall-cmd`, "--list-all-policies"]]);
+    // Newer firewalld marks the default zone itself: no --get-default-zone.
     const calls2: string[][] = [];
-    await probe.collect(createProbeContext(live, stub({ "firewall-cmd --list-all-zones": { stdout: listing.replace("public (active)", "public (default, active)") } }, calls2), 5000), { backend: "firewalld" });
-    expect(calls2).toEqual([[`${bin}/firewall-cmd`, "--list-all-zones"]]);
+    await probe.collect(createProbeContext(live, stub({ ...cmds, "firewall-cmd --list-all-zones": { stdout: listing.replace("public (active)", "public (default, active)") } }, calls2), 5000), { backend: "firewalld" });
+    expect(calls2).toEqual([[`${bin}/firewall-cmd`, "--list-all-zones"], [`${bin}/firewall-cmd`, "--list-all-policies"]]);
+    // firewalld before 0.9 has no policies (the option is refused): the zones alone, said so.
+    const old = await probe.collect(
+      createProbeContext(live, stub({ ...cmds, "firewall-cmd --list-all-policies": { exitCode: 2, failed: true, stderr: "usage: see firewall-cmd man page\nfirewall-cmd: error: unrecognized arguments: --list-all-policies\n" } }), 5000),
+      { backend: "firewalld" },
+    );
+    expect(old.value.zonesAllow).toEqual(["public: services cockpit dhcpv6-client ssh; ports 10250/tcp", "trusted: services none; ports none"]);
+    expect(old.evidence).toContainEqual({ command: "firewall-cmd --list-all-policies", detail: "not an option of this firewalld (before 0.9): no policies" });
+    // Any other failure of the policy listing: not judged.
+    const failed = await probe.collect(createProbeContext(live, stub({ ...cmds, "firewall-cmd --list-all-policies": { exitCode: 1, failed: true, stderr: "Authorization failed.\n" } }), 5000), { backend: "firewalld" });
+    expect(failed.unknown?.zonesAllow).toBe(`${bin}/firewall-cmd --list-all-policies failed: Authorization failed.`);
+    expect(failed.value.loopbackSpoofDrop).toBeUndefined();
   });
 
   it("live: firewalld not running, firewall-cmd missing, or a mounted host: unknown with the reason, never pass", async () => {

@@ -1,0 +1,188 @@
+/**
+ * nftables as `nft -f` reads it: the command forms of sets (`add set`, `add element`), one
+ * scope of sets and defines across the files of an include walk, each include read where it
+ * stands (inside a table block too), and anonymous verdict maps — an accepting vmap entry
+ * counts as that port allowed; a vmap this model does not read is opaque, and the evidence
+ * says which rule and why (never silently left out). On the live host, kube-proxy's own table
+ * (nftables mode) is named in the evidence: no verdict of its own (CIS section 4 has none).
+ */
+import { chmod } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { createProbeContext } from "../../../src/engine/run-checks.js";
+import type { CommandRunner } from "../../../src/host/exec.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import probe, { privilege } from "../../../src/probes/firewall.js";
+import { summarise } from "../../../src/probes/parse/firewall-rules.js";
+import { parseNft, parseNftRules } from "../../../src/probes/parse/nft.js";
+import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+
+afterAll(cleanupFixtures);
+
+const INPUT = (body: string) => `table inet filter {\n  chain input {\n    type filter hook input priority 0; policy drop;\n${body}  }\n}\n`;
+
+describe("nft: add set / add element", () => {
+  it("a set declared by `add set` and filled by `add element` stands for its elements", () => {
+    const p = parseNft(
+      [
+        "add table inet filter",
+        "add set inet filter ssh { type inet_service; }",
+        "add element inet filter ssh { 22, 2222 }",
+        "add element inet filter ssh {",
+        "  8022",
+        "}",
+        "add chain inet filter input { type filter hook input priority 0; policy drop; }",
+        "add rule inet filter input tcp dport @ssh accept",
+        "",
+      ].join("\n"),
+      "/etc/nftables.conf",
+    );
+    expect(p.problems).toEqual([]);
+    expect(summarise(p).acceptedPorts).toEqual(["22/tcp", "2222/tcp", "8022/tcp"]);
+  });
+
+  it("elements added to a dynamic set keep it opaque; an element for a set not defined is a problem", () => {
+    const p = parseNft(
+      [
+        "add table inet filter",
+        "add set inet filter seen { type ipv4_addr; flags dynamic; }",
+        "add element inet filter seen { 10.0.0.1 }",
+        "add element inet filter nosuch { 80 }",
+        "add chain inet filter input { type filter hook input priority 0; policy drop; }",
+        "add rule inet filter input ip saddr @seen drop",
+        "add rule inet filter input tcp dport @empty accept",
+        "",
+      ].join("\n"),
+    );
+    expect(p.problems).toEqual([{ line: 4, message: "add element to set nosuch, not defined before" }]);
+    expect(p.rules.map((r) => [r.opaque, r.opaqueReason])).toEqual([
+      [true, "set @seen is dynamic (filled by the packet path)"],
+      [true, "set @empty is not defined in the files read"],
+    ]);
+    expect(summarise(p).acceptedPorts).toEqual([]);
+  });
+});
+
+describe("nft: one include walk, read as nft -f reads it", () => {
+  it("a set defined in an included file is used by the including file after the include", async () => {
+    const root = await fixtureRoot({
+      "etc/nftables.conf": `flush ruleset\ninclude "/etc/nftables.d/sets.nft"\n${INPUT("    tcp dport @web accept\n")}`,
+      "etc/nftables.d/sets.nft": "table inet filter {\n  set web {\n    type inet_service\n    elements = { 80, 443 }\n  }\n}\n",
+    });
+    const f = await probe.collect(probeContext(root), { backend: "nftables" });
+    expect(f.value.acceptedPorts).toEqual(["443/tcp", "80/tcp"]);
+    expect(f.value.files).toEqual(["/etc/nftables.conf", "/etc/nftables.d/sets.nft"]);
+  });
+
+  it("a define from an included file is visible after the include (not before it)", async () => {
+    const root = await fixtureRoot({
+      "etc/nftables.conf": `add table inet filter\nadd chain inet filter input { type filter hook input priority 0; policy drop; }\nadd rule inet filter input tcp dport $SSH accept\ninclude "defs.nft"\nadd rule inet filter input tcp dport $SSH accept\n`,
+      "etc/defs.nft": "define SSH = 2222\n",
+    });
+    const f = await probe.collect(probeContext(root), { backend: "nftables" });
+    expect(f.value.acceptedPorts).toEqual(["2222/tcp"]);
+    // The use before the include is opaque, and said so.
+    expect(f.evidence).toContainEqual({ file: "/etc/nftables.conf", line: 3, detail: "not counted as an accept or a drop ($SSH is not defined in the files read, or not expanded): tcp dport $SSH accept" });
+  });
+
+  it("an include inside a table block adds its chains to that table; a flush in an included file drops what came before", async () => {
+    const root = await fixtureRoot({
+      "etc/nftables.conf": 'table inet old {\n  chain input {\n    type filter hook input priority 0; policy accept;\n  }\n}\ninclude "/etc/nftables.d/flush.nft"\ntable inet filter {\n  include "/etc/nftables.d/chains/*.nft"\n}\n',
+      "etc/nftables.d/flush.nft": "flush ruleset\n",
+      "etc/nftables.d/chains/input.nft": 'chain input {\n  type filter hook input priority 0; policy drop;\n  iif "lo" accept\n  tcp dport 22 accept\n}\n',
+    });
+    const f = await probe.collect(probeContext(root), { backend: "nftables" });
+    expect(f.value.tables).toEqual(["inet filter"]);
+    expect(f.value.baseChains).toEqual(["inet filter input: input filter policy drop"]);
+    expect(f.value).toMatchObject({ inputPolicy: "drop", loopbackAccept: true, acceptedPorts: ["22/tcp"] });
+    expect(f.evidence.filter((e) => /unparsed/.test(e.detail ?? ""))).toEqual([]);
+  });
+});
+
+describe("nft: verdict maps", () => {
+  it("a port vmap: each accepting entry is that port allowed, each drop a drop", () => {
+    const rules = parseNftRules("tcp dport vmap { 22 : accept, 23 : drop, 8000-8080 : accept, 9000 : jump web }", "inet", "filter", "input", 7, "/etc/nftables.conf");
+    expect(rules.map((r) => [r.protocol, r.dports, r.verdict, r.target, r.opaque])).toEqual([
+      ["tcp", ["22", "8000-8080"], "accept", undefined, false],
+      ["tcp", ["23"], "drop", undefined, false],
+      ["tcp", ["9000"], "jump", "web", false],
+    ]);
+    const s = summarise(parseNft(INPUT("    tcp dport vmap { 22 : accept, 23 : drop }\n    udp dport vmap { 53 : accept }\n")));
+    expect(s.acceptedPorts).toEqual(["22/tcp", "53/udp"]);
+  });
+
+  it("ct state vmap: established accepted counts; a loopback interface before the map is kept", () => {
+    const s = summarise(parseNft(INPUT('    ct state vmap { established : accept, related : accept, invalid : drop }\n    iif "lo" tcp dport vmap { 8080 : accept }\n')));
+    expect(s.establishedRules).toEqual(["ct state vmap { established : accept, related : accept, invalid : drop }"]);
+    // Accepted from lo only: not a port open on the network.
+    expect(s.acceptedPorts).toEqual([]);
+  });
+
+  it("a vmap this model does not read is opaque with the reason, shown in the evidence", async () => {
+    const reasons = (text: string) => parseNftRules(text, "inet", "filter", "input", 1).map((r) => [r.opaque, r.opaqueReason]);
+    expect(reasons("ip saddr vmap { 10.0.0.1 : drop }")).toEqual([[true, "a verdict map on ip saddr this model does not read"]]);
+    expect(reasons("tcp dport vmap @ports")).toEqual([[true, "a named verdict map (@ports): its entries are not read"]]);
+    expect(reasons("ip daddr . meta l4proto . th dport vmap { 10.96.0.1 . tcp . 443 : goto svc }")).toEqual([[true, "a verdict map on a concatenation of matches this model does not read"]]);
+    expect(reasons("tcp dport vmap { 22 : accept, 23 : counter drop }")).toEqual([[true, "a verdict map entry this model does not read (23 : counter drop)"]]);
+    const root = await fixtureRoot({ "etc/nftables.conf": INPUT("    tcp dport vmap @ports\n") });
+    const f = await probe.collect(probeContext(root), { backend: "nftables" });
+    expect(f.value.acceptedPorts).toEqual([]);
+    expect(f.evidence).toContainEqual({ file: "/etc/nftables.conf", line: 4, detail: "not counted as an accept or a drop (a named verdict map (@ports): its entries are not read): tcp dport vmap @ports" });
+  });
+
+  it("more than five opaque rules: five shown, the rest counted", async () => {
+    const body = Array.from({ length: 7 }, (_, i) => `    tcp dport != ${1000 + i} accept\n`).join("");
+    const root = await fixtureRoot({ "etc/nftables.conf": INPUT(body) });
+    const f = await probe.collect(probeContext(root), { backend: "nftables" });
+    const shown = f.evidence.filter((e) => /^not counted/.test(e.detail ?? ""));
+    expect(shown.map((e) => e.line)).toEqual([4, 5, 6, 7, 8]);
+    expect(shown[0]?.detail).toBe("not counted as an accept or a drop (a negated match (!=)): tcp dport != 1000 accept");
+    expect(f.evidence).toContainEqual({ detail: "… and 2 more rules not counted" });
+  });
+});
+
+describe("nft: kube-proxy's own table (nftables mode), on the live host", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it("is named in the evidence with its base chains; the host's own table decides the policies, its named vmaps stay opaque", async () => {
+    vi.spyOn(privilege, "unprivileged").mockReturnValue(false);
+    const bin = await fixtureRoot({ nft: "" });
+    await chmod(path.join(bin, "nft"), 0o755);
+    vi.stubEnv("PATH", bin);
+    const ruleset = [
+      INPUT('    iif "lo" accept\n    ct state established,related accept\n    tcp dport 22 accept\n'),
+      "table ip kube-proxy {",
+      '  comment "rules for kube-proxy"',
+      "  chain filter-input {",
+      "    type filter hook input priority -110; policy accept;",
+      "    ct state new jump firewall-check",
+      "  }",
+      "  chain firewall-check {",
+      "    ip daddr . meta l4proto . th dport vmap @firewall-ips",
+      "  }",
+      "  chain nat-prerouting {",
+      "    type nat hook prerouting priority dstnat; policy accept;",
+      "    jump services",
+      "  }",
+      "  chain services {",
+      "    ip daddr . meta l4proto . th dport vmap @service-ips",
+      "  }",
+      "}",
+      "",
+    ].join("\n");
+    const run: CommandRunner = (argv) =>
+      Promise.resolve({ argv: [...argv], exitCode: 0, stdout: path.basename(argv[0] ?? "") === "nft" ? ruleset : "", stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1 });
+    const live = new HostRoot({ root: "/", proc: await fixtureRoot({ "1/cmdline": "/sbin/init\0", cmdline: "BOOT_IMAGE=/vmlinuz\n", "sys/net/ipv6/conf/all/disable_ipv6": "0\n", "sys/net/ipv6/conf/default/disable_ipv6": "0\n" }) });
+    const f = await probe.collect(createProbeContext(live, run, 5000), { backend: "nftables" });
+    expect(f.value).toMatchObject({ view: "live", inputPolicy: "drop", loopbackAccept: true, acceptedPorts: ["22/tcp"], tables: ["inet filter", "ip kube-proxy"] });
+    const cmd = `${bin}/nft list ruleset`;
+    expect(f.evidence).toContainEqual({
+      command: cmd,
+      detail: "table ip kube-proxy is kube-proxy's (nftables mode), 4 rules: its base chains filter-input (filter input, policy accept), nat-prerouting (nat prerouting, policy accept) are counted like the host's own",
+    });
+    expect(f.evidence).toContainEqual({ command: cmd, line: 17, detail: "not counted as an accept or a drop (a verdict map on a concatenation of matches this model does not read): ip daddr . meta l4proto . th dport vmap @firewall-ips" });
+  });
+});
