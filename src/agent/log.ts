@@ -165,10 +165,13 @@ export class Log implements AgentLogger {
     const kv = Object.entries(all)
       .map(([k, v]) => `${k}=${quote(v)}`)
       .join(" ");
-    const oneLine = (s: string) => s.replace(/\r?\n/g, " | ");
+    // One record per line, and no terminal control from a host file name (a drift event's
+    // path can be any name someone created): other control characters are written escaped.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    const oneLine = (s: string) => s.replace(/\r?\n/g, " | ").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
     let line: string;
-    if (this.format === "journal") line = `<${PRIORITY[level]}>${oneLine(msg)}${kv ? ` ${kv}` : ""}`;
-    else if (this.format === "text") line = `${new Date().toISOString()} ${level.padEnd(5)} ${oneLine(msg)}${kv ? ` ${kv}` : ""}`;
+    if (this.format === "journal") line = `<${PRIORITY[level]}>${oneLine(msg)}${kv ? ` ${oneLine(kv)}` : ""}`;
+    else if (this.format === "text") line = `${new Date().toISOString()} ${level.padEnd(5)} ${oneLine(msg)}${kv ? ` ${oneLine(kv)}` : ""}`;
     else line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...all });
     this.stream.write(`${redactText(line)}\n`);
   }

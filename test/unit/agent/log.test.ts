@@ -41,6 +41,14 @@ describe("agent log", () => {
     expect(chunks).toEqual(['<4>first | second code=7 path="/etc/x y" ok=true\n']);
   });
 
+  it("control characters from a host name (a drift path) are escaped in journal and text lines: no lone CR, no terminal escape", () => {
+    for (const format of ["journal", "text"] as const) {
+      const { log, chunks } = collector(format);
+      log.info("drift: /etc/cron.d/x\rforged\u001b[2J\u009b changed");
+      expect(chunks.join("").endsWith("drift: /etc/cron.d/x\\x0dforged\\x1b[2J\\x9b changed\n"), format).toBe(true);
+    }
+  });
+
   it("the level setting drops lower levels in every format; a child keeps the parent's floor", () => {
     for (const format of ["journal", "json", "text"] as const) {
       const { log, lines } = collector(format, "warn");
