@@ -160,6 +160,14 @@ const ACCOUNT_CASES: Case[] = [
   fail("U-12", "TMOUT=900 (CIS's limit, over KISA's 600)", { "etc/profile.d/tmout.sh": "TMOUT=900\n" }, "assignments is 0 of 1 matching, expected some element: value >= 1 and <= 600; assignments is 1 of 1 matching: /etc/profile.d/tmout.sh, expected no element: value > 600 or <= 0"),
   fail("U-12", "600 in profile.d, 3600 later in bash.bashrc", { "etc/profile.d/tmout.sh": "TMOUT=600\n", "etc/bash.bashrc": "TMOUT=3600\n" }, "assignments is 1 of 2 matching: /etc/bash.bashrc, expected no element: value > 600 or <= 0"),
   fail("U-12", "no TMOUT", { "etc/profile": "umask 022\n" }, "assignments is 0 of 0 matching, expected some element: value >= 1 and <= 600"),
+  pass("U-12.csh", "set autologout = 10 in /etc/csh.login", { "etc/csh.cshrc": "alias ll ls -l\n", "etc/csh.login": "setenv LANG C\nset autologout = 10\n" }),
+  fail("U-12.csh", "autologout 60 (minutes)", { "etc/csh.cshrc": "set autologout=60\n" },
+    "files is 0 of 1 matching, expected some element: matched = true, match >= 1 and <= 10 and no element: matched = true, match > 10 or < 1", [{ file: "/etc/csh.cshrc", line: 1 }]),
+  fail("U-12.csh", "10 in csh.login, 60 in csh.cshrc", { "etc/csh.cshrc": "set autologout = 60\n", "etc/csh.login": "set autologout = 10\n" },
+    "files is 1 of 2 matching, expected some element: matched = true, match >= 1 and <= 10 and no element: matched = true, match > 10 or < 1", [{ file: "/etc/csh.cshrc", line: 1 }]),
+  fail("U-12.csh", "no autologout (csh never logs out)", { "etc/csh.cshrc": "# set autologout = 10\n" },
+    "files is 0 of 1 matching, expected some element: matched = true, match >= 1 and <= 10 and no element: matched = true, match > 10 or < 1"),
+  skip("U-12.csh", "no csh", { "etc/profile.d/tmout.sh": "TMOUT=600\n" }, "no /etc/csh.* (csh and tcsh are not installed)"),
   pass("U-13", "ENCRYPT_METHOD SHA512", { "etc/login.defs": "ENCRYPT_METHOD SHA512\n" }),
   pass("U-13", "ENCRYPT_METHOD YESCRYPT (Debian 12 default)", { "etc/login.defs": "ENCRYPT_METHOD YESCRYPT\n" }),
   fail("U-13", "ENCRYPT_METHOD MD5", { "etc/login.defs": "ENCRYPT_METHOD MD5\n" }, "encryptMethod is MD5, expected matches /(?i)^(sha256|sha512|yescrypt)$/"),
@@ -454,7 +462,7 @@ describe("kisa-unix-2026: selection beside the 2021 edition (docs/kisa.md)", () 
   it("--benchmark kisa-unix-2026 selects the 2026 edition alone; the kubernetes-node profile keeps kisa-unix (2021)", async () => {
     const all = await loadSelection({});
     const keys = selectChecks(all.packs, { benchmarks: [PACK] }).map((c) => c.key);
-    expect(keys).toHaveLength(117);
+    expect(keys).toHaveLength(118);
     expect(keys.filter((k) => !k.startsWith(`${PACK}/`))).toEqual([]);
     const profile = await loadSelection({ profile: "kubernetes-node" });
     expect(profile.errors).toEqual([]);

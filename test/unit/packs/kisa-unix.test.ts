@@ -149,6 +149,14 @@ const CASES: Case[] = [
     "files is 0 of 1 matching, expected some element: matched = true, match >= 1 and <= 600"),
   fail("U-54", "no TMOUT", { "etc/profile.d/bash_completion.sh": "true\n" },
     "files is 0 of 1 matching, expected some element: matched = true, match >= 1 and <= 600"),
+  pass("U-54.csh", "set autologout = 10 in /etc/csh.login", { "etc/csh.cshrc": "alias ll ls -l\n", "etc/csh.login": "setenv LANG C\nset autologout = 10\n" }),
+  fail("U-54.csh", "autologout 60 (minutes)", { "etc/csh.cshrc": "set autologout=60\n" },
+    "files is 0 of 1 matching, expected some element: matched = true, match >= 1 and <= 10 and no element: matched = true, match > 10 or < 1", [{ file: "/etc/csh.cshrc", line: 1 }]),
+  fail("U-54.csh", "10 in csh.login, 60 in csh.cshrc", { "etc/csh.cshrc": "set autologout = 60\n", "etc/csh.login": "set autologout = 10\n" },
+    "files is 1 of 2 matching, expected some element: matched = true, match >= 1 and <= 10 and no element: matched = true, match > 10 or < 1", [{ file: "/etc/csh.cshrc", line: 1 }]),
+  fail("U-54.csh", "no autologout (csh never logs out)", { "etc/csh.cshrc": "# set autologout = 10\n" },
+    "files is 0 of 1 matching, expected some element: matched = true, match >= 1 and <= 10 and no element: matched = true, match > 10 or < 1"),
+  skip("U-54.csh", "no csh", { "etc/profile.d/tmout.sh": "TMOUT=600\n" }, "no /etc/csh.* (csh and tcsh are not installed)"),
 
   // 2. 파일 및 디렉토리 관리
   pass("U-05", "PATH without .", { "etc/profile": 'PATH="/usr/local/bin:/usr/bin:/bin"\nexport PATH\n' }),

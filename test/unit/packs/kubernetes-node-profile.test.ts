@@ -142,6 +142,7 @@ const EXPECTED_SKIPS: Record<string, string> = {
   ...Object.fromEntries([["U-02.dcredit", "dcredit"], ["U-02.ucredit", "ucredit"], ["U-02.lcredit", "lcredit"], ["U-02.ocredit", "ocredit"], ["U-46", "minlen"]].map(([id, opt]) => [
     `kisa-unix/${id}.cracklib`, `pam_cracklib is not in a password stack (pam_pwquality's ${opt} is ${id})`,
   ])),
+  "kisa-unix/U-54.csh": "no /etc/csh.* (csh and tcsh are not installed)",
   "kisa-unix/U-03.deny.tally2": "pam_tally2 is not in an auth stack (pam_faillock's threshold is U-03.deny)",
   "kisa-unix/U-45.mode": "su is executable by everyone (or not at /usr/bin/su), so only pam_wheel can restrict it (U-45)",
   // KISA items of services the node does not have.
