@@ -34,6 +34,18 @@ import { parseUnitFile } from "../../../src/probes/parse/unit-file.js";
 import { parseMountinfo } from "../../../src/host/mount-view.js";
 import { compilePackRegex, firstMatchingLine } from "../../../src/util/regex.js";
 import { documentProblem } from "../../../src/util/doc-guard.js";
+import { parseNft } from "../../../src/probes/parse/nft.js";
+import { parseIptablesSave } from "../../../src/probes/parse/iptables.js";
+import { parseListAllPolicies, parseListAllZones, parsePolicyXml, parseRichRule, parseZoneXml } from "../../../src/probes/parse/firewalld.js";
+import { parseAuditRules } from "../../../src/probes/parse/audit-rules.js";
+import { parseSudoers } from "../../../src/probes/parse/sudoers.js";
+import { parsePam } from "../../../src/probes/parse/pam.js";
+import { parseRsyslog } from "../../../src/probes/parse/rsyslog.js";
+import { parseSystemdConf } from "../../../src/probes/parse/systemd-conf.js";
+import { parseKeyfile } from "../../../src/probes/parse/keyfile.js";
+import { parseBlsEntry, parseDefaultGrub, parseGrubCfg } from "../../../src/probes/parse/grub.js";
+import { parseLimitsConf } from "../../../src/probes/parse/limits.js";
+import { parseShellProfile } from "../../../src/probes/parse/shell-profile.js";
 
 const FUZZ_MS = Number(process.env.NODEWARD_FUZZ_MS ?? 0);
 const FUZZING = FUZZ_MS > 0;
@@ -110,6 +122,25 @@ const PARSERS: [string, (t: string) => unknown][] = [
   ["unit file", (t) => parseUnitFile(t, "/f")],
   ["mountinfo", parseMountinfo],
   ["document caps", documentProblem],
+  // Added since issue 19's pass (includes, firewall, auditd, boot loader, PAM, logging).
+  ["nft ruleset", (t) => parseNft(t, "/f")],
+  ["iptables-save", (t) => parseIptablesSave(t, "ip", "/f")],
+  ["firewalld zone XML", (t) => parseZoneXml(t, "z", "/f")],
+  ["firewalld policy XML", (t) => parsePolicyXml(t, "p", "/f")],
+  ["firewall-cmd --list-all-zones", parseListAllZones],
+  ["firewall-cmd --list-all-policies", parseListAllPolicies],
+  ["firewalld rich rule", parseRichRule],
+  ["audit rules", parseAuditRules],
+  ["sudoers", parseSudoers],
+  ["pam.d", parsePam],
+  ["rsyslog.conf", parseRsyslog],
+  ["systemd *.conf", (t) => parseSystemdConf(t, "/f")],
+  ["keyfile (dconf)", parseKeyfile],
+  ["grub.cfg", parseGrubCfg],
+  ["BLS entry", parseBlsEntry],
+  ["/etc/default/grub", parseDefaultGrub],
+  ["limits.conf", (t) => parseLimitsConf(t, "/f")],
+  ["shell profile", parseShellProfile],
 ];
 
 describe("every host-file parser: never throws, never hangs", () => {
