@@ -95,6 +95,34 @@ describe("secrets reached through the include machinery added since issue 19 app
   }, 180_000);
 });
 
+describe("secrets in files the probes read as content appear in no output", () => {
+  it("bootstrap token, static-pod env, sshd/sudoers comments, firewalld XML, nft comments, rsyslog and journal-upload credentials", async () => {
+    const spec = kubeadmNode();
+    spec["etc/os-release"] = 'ID=debian\nVERSION_ID="12"\n';
+    spec["etc/kubernetes/bootstrap-kubelet.conf"] = { content: "apiVersion: v1\nkind: Config\nusers:\n- name: kubelet-bootstrap\n  user:\n    token: abcdef.plntdboot19xyzq\n", mode: 0o600, uid: 0, gid: 0 };
+    spec["etc/ssh/sshd_config"] = "# root password is PLANTEDSSH19\nPermitRootLogin no\n";
+    spec["etc/sudoers"] = { content: "# vault password: PLANTEDSUDO19\nDefaults use_pty\n", mode: 0o440, uid: 0, gid: 0 };
+    spec["etc/firewalld/firewalld.conf"] = "DefaultZone=public\n";
+    spec["etc/firewalld/zones/public.xml"] = '<?xml version="1.0"?>\n<zone target="DROP"><description>password=PLANTEDFWD19</description><service name="ssh"/></zone>\n';
+    spec["etc/nftables.conf"] = 'table inet filter {\n  chain input {\n    type filter hook input priority 0; policy drop;\n    tcp dport 22 accept comment "password=PLANTEDNFT19"\n  }\n}\n';
+    spec["etc/rsyslog.conf"] = 'action(type="omhttp" server="logs.example" uid="u" pwd="PLANTEDRSYS19")\n*.* @@logs.example:514\n';
+    spec["etc/systemd/journal-upload.conf"] = "[Upload]\nURL=https://u:PLANTEDJRNL19@logs.example:19532\n";
+    const root = await fixtureRoot(spec);
+    const loaded = await loadPacks([DEFAULT_BENCHMARKS_DIR]);
+    const report = await runScan({ host: new HostRoot({ root }), packs: loaded.packs, inventory: false, deep: false });
+    const json = JSON.stringify(report);
+    // Read on this root (their evidence names them); the bootstrap kubeconfig, the firewall
+    // files and journal-upload.conf are planted for the checks that read them where they apply.
+    for (const f of ["/etc/ssh/sshd_config", "/etc/sudoers", "/etc/rsyslog.conf"]) expect(json.includes(`"${f}"`), f).toBe(true);
+    for (const [name, reporter] of Object.entries(reporters)) {
+      const out = reporter.render(report);
+      for (const secret of ["plntdboot19xyzq", "PLANTEDSSH19", "PLANTEDSUDO19", "PLANTEDFWD19", "PLANTEDNFT19", "PLANTEDRSYS19", "PLANTEDJRNL19"]) {
+        expect(out.includes(secret), `${name} output holds ${secret}`).toBe(false);
+      }
+    }
+  }, 180_000);
+});
+
 describe("the redaction step", () => {
   it.each([
     [`secret: ${ENC_SECRET}`, `secret: ${REDACTED}`],
