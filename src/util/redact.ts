@@ -69,45 +69,66 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](?:[A-Za-z0-9_-]*token|password|secret|key)=)[^&#]*/gi, `$1${REDACTED}`);
 }
 
+/** One object or array being walked by redactDeep: its keys, the next one, its copy once a value changed. */
+interface Frame {
+  src: Record<string, unknown> | unknown[];
+  keys: string[] | undefined;
+  next: number;
+  copy: Record<string, unknown> | unknown[] | undefined;
+}
+
+function frameOf(src: object): Frame {
+  return Array.isArray(src)
+    ? { src: src as unknown[], keys: undefined, next: 0, copy: undefined }
+    : { src: src as Record<string, unknown>, keys: Object.keys(src), next: 0, copy: undefined };
+}
+
+/** Put `value` at `key` of the frame's copy, made (shallow, keys in their order) on the first change. */
+function setInCopy(f: Frame, key: string | number, value: unknown): void {
+  if (Array.isArray(f.src)) {
+    const copy = (f.copy ??= f.src.slice()) as unknown[];
+    copy[key as number] = value;
+    return;
+  }
+  // Spread defines own data properties, an own `__proto__` key included.
+  const copy = (f.copy ??= { ...f.src }) as Record<string, unknown>;
+  if (key === "__proto__") Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+  else copy[key as string] = value;
+}
+
 /**
- * A deep copy of `value` with every string redacted. Iterative (no recursion that grows
- * with the input's depth); objects keep their keys. Each node is copied when it is popped
- * (so an object's keys are defined last-first, as they always were); a plain assignment
- * defines a fresh object's own key, except `__proto__`, which needs defineProperty.
+ * `value` with every string redacted; the input is not changed. Copy-on-write: an object or
+ * array is copied (shallowly, its keys in their own order) only when a string somewhere under
+ * it changed, and shares everything else with the input — a scan report is ~800 KB of pack
+ * prose with a handful of secrets, and a full copy of it cost more than the redaction.
+ * Iterative (no recursion that grows with the input's depth).
  */
 export function redactDeep<T>(value: T): T {
   if (typeof value === "string") return redactText(value) as T;
   if (value === null || typeof value !== "object") return value;
-  const holder: Record<string, unknown> = {};
-  const srcs: unknown[] = [value];
-  const dsts: (Record<string, unknown> | unknown[])[] = [holder];
-  const keys: (string | number)[] = ["v"];
-  while (srcs.length > 0) {
-    const src = srcs.pop();
-    const dst = dsts.pop() as Record<string, unknown> | unknown[];
-    const key = keys.pop() as string | number;
-    let out: unknown = src;
-    if (typeof src === "string") out = redactText(src);
-    else if (Array.isArray(src)) {
-      const arr: unknown[] = new Array<unknown>(src.length);
-      out = arr;
-      for (let i = 0; i < src.length; i++) {
-        srcs.push(src[i]);
-        dsts.push(arr);
-        keys.push(i);
+  const stack: Frame[] = [frameOf(value)];
+  for (;;) {
+    const f = stack[stack.length - 1] as Frame;
+    const length = f.keys ? f.keys.length : (f.src as unknown[]).length;
+    if (f.next < length) {
+      const key = f.keys ? (f.keys[f.next] as string) : f.next;
+      const v = (f.src as Record<string | number, unknown>)[key];
+      if (v !== null && typeof v === "object") {
+        stack.push(frameOf(v)); // its result is taken when it is done, below
+        continue;
       }
-    } else if (src !== null && typeof src === "object") {
-      const obj: Record<string, unknown> = {};
-      out = obj;
-      for (const k of Object.keys(src)) {
-        srcs.push((src as Record<string, unknown>)[k]);
-        dsts.push(obj);
-        keys.push(k);
+      if (typeof v === "string") {
+        const r = redactText(v);
+        if (r !== v) setInCopy(f, key, r);
       }
+      f.next++;
+      continue;
     }
-    if (Array.isArray(dst)) dst[key as number] = out;
-    else if (key === "__proto__") Object.defineProperty(dst, key, { value: out, enumerable: true, writable: true, configurable: true });
-    else dst[key] = out;
+    stack.pop();
+    const out = f.copy ?? f.src;
+    const parent = stack[stack.length - 1];
+    if (parent === undefined) return out as T;
+    if (out !== f.src) setInCopy(parent, parent.keys ? (parent.keys[parent.next] as string) : parent.next, out);
+    parent.next++;
   }
-  return holder.v as T;
 }

@@ -50,13 +50,29 @@ describe("redactText's guards change nothing", () => {
     expect(redactText("token: abc123")).toBe(`token: ${REDACTED}`);
   });
 
-  it("redactDeep copies every string redacted, keys in the order it always had (last first), __proto__ as an own key", () => {
-    const input = JSON.parse('{"a":"token: t1","b":[1,"x",{"password":"p"}],"__proto__":{"c":"$6$saltsalt$hashhashhash"}}') as unknown;
+  it("redactDeep redacts every string, keys in their own order, __proto__ as an own key, the input unchanged", () => {
+    const text = '{"a":"token: t1","b":[1,"x",{"password":"p"}],"__proto__":{"c":"$6$saltsalt$hashhashhash"}}';
+    const input = JSON.parse(text) as Record<string, unknown>;
     const out = redactDeep(input) as Record<string, unknown>;
-    expect(Object.keys(out)).toEqual(["__proto__", "b", "a"]);
+    expect(Object.keys(out)).toEqual(["a", "b", "__proto__"]);
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
-    expect(JSON.stringify(out)).toBe(
-      `{"__proto__":{"c":"$6$${REDACTED}"},"b":[1,"x",{"password":"p"}],"a":"token: ${REDACTED}"}`,
-    );
+    expect(JSON.stringify(out)).toBe(`{"a":"token: ${REDACTED}","b":[1,"x",{"password":"p"}],"__proto__":{"c":"$6$${REDACTED}"}}`);
+    expect(JSON.stringify(input)).toBe(text);
+  });
+
+  it("redactDeep copies only what holds a changed string: the rest is the input's own", () => {
+    const clean = { title: "Ensure permissions on /etc/passwd are configured", refs: ["CIS 7.1.1"] };
+    const dirty = { evidence: [{ file: "/etc/kubernetes/kubelet.conf", line: "token: abcdefgh12" }], note: "n" };
+    const input = { results: [clean, dirty], summary: { pass: 1 } };
+    const out = redactDeep(input);
+    expect(out).not.toBe(input);
+    expect(out.results).not.toBe(input.results);
+    expect(out.results[0]).toBe(clean);
+    expect(out.summary).toBe(input.summary);
+    expect(out.results[1]).not.toBe(dirty);
+    expect((out.results[1] as typeof dirty).evidence[0]?.line).toBe(`token: ${REDACTED}`);
+    expect(dirty.evidence[0]?.line).toBe("token: abcdefgh12");
+    const nothing = { a: ["plain"], b: { c: 1 } };
+    expect(redactDeep(nothing)).toBe(nothing);
   });
 });
