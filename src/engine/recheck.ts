@@ -12,6 +12,7 @@ import { PlanRecorder, type DriftPlan } from "./drift-plan.js";
 import type { CheckResult } from "./result.js";
 import { runChecks } from "./run-checks.js";
 import { selectChecks, type CheckFilter } from "./select.js";
+import { redactDeep } from "../util/redact.js";
 
 export interface RecheckOptions {
   host: HostRoot;
@@ -57,7 +58,9 @@ export async function recheck(options: RecheckOptions): Promise<Recheck> {
     ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
   });
   const plan = await recorder.plan();
-  return { observedAt: recorder.observedAt, results, plan, timing: { checkMs: Math.round(performance.now() - started) } };
+  // Redacted where they are made, as runScan's report is: the agent merges these results into
+  // its report, API, state file, events and dashboard without going through runScan.
+  return { observedAt: recorder.observedAt, results: redactDeep(results), plan, timing: { checkMs: Math.round(performance.now() - started) } };
 }
 
 export { mergeResults, resultKey, type StatusChange } from "./merge.js";

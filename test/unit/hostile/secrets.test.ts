@@ -7,6 +7,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { HostRoot } from "../../../src/host/host-root.js";
+import { recheck } from "../../../src/engine/recheck.js";
 import { runScan } from "../../../src/engine/run-scan.js";
 import { loadPacks } from "../../../src/packs/load.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../../src/paths.js";
@@ -21,6 +22,7 @@ const ENC_SECRET = "UExBTlRFRC1FTkMtU0VDUkVULTE5LXh5eg==";
 const TOKEN = "planted-token-19-abcdef0123456789";
 const HASH = "$6$plantedsalt$PLANTEDHASH19abcdefghijklmnopqrstuvwxyz0123456789";
 const KEY_LINE = "MIIEplantedPRIVATEkeyLINE19AAAABBBBCCCCDDDD";
+const CIFS = "PLANTEDcifsPASSWORD19";
 
 describe("planted secrets appear in no output", () => {
   it("table, json, junit, sarif, html, prometheus: none holds a planted secret", async () => {
@@ -35,6 +37,9 @@ describe("planted secrets appear in no output", () => {
     spec["root/.ssh/id_rsa"] = { content: `-----BEGIN RSA PRIVATE KEY-----\n${KEY_LINE}\n-----END RSA PRIVATE KEY-----\n`, mode: 0o600, uid: 0, gid: 0 };
     spec["etc/modprobe.d/key.conf"] = { symlink: "/root/.ssh/id_rsa" };
     spec["etc/default/kubelet"] = `KUBELET_EXTRA_ARGS=--token=${TOKEN}\n`;
+    // A CIFS mount's password option: the mount checks quote the mount of /tmp (this root has a procfs).
+    spec["etc/fstab"] = `//files/tmp /tmp cifs username=svc,password=${CIFS},nodev,nosuid 0 0\n`;
+    spec["proc/1/mountinfo"] = `22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n40 22 0:40 / /tmp rw,nosuid,nodev,relatime shared:20 - cifs //files/tmp rw,username=svc,password=${CIFS}\n`;
     const root = await fixtureRoot(spec);
     const loaded = await loadPacks([DEFAULT_BENCHMARKS_DIR]);
     const report = await runScan({ host: new HostRoot({ root }), packs: loaded.packs, inventory: false, deep: false });
@@ -43,12 +48,21 @@ describe("planted secrets appear in no output", () => {
     expect(r1228).toBeDefined();
     for (const [name, reporter] of Object.entries(reporters)) {
       const out = reporter.render(report);
-      for (const secret of [ENC_SECRET, TOKEN, "PLANTEDHASH19", KEY_LINE]) {
+      for (const secret of [ENC_SECRET, TOKEN, "PLANTEDHASH19", KEY_LINE, CIFS]) {
         expect(out.includes(secret), `${name} output holds ${secret}`).toBe(false);
       }
     }
     expect(JSON.stringify(report)).not.toContain(ENC_SECRET);
-  }, 120_000);
+    // Drift re-checks: their results are merged into the agent's report, its API, state and
+    // dashboard, past runScan — they are redacted where they are made, as a scan's are.
+    const rechecked = await recheck({ host: new HostRoot({ root }), packs: loaded.packs, keys: report.results.map((r) => `${r.pack}/${r.id}`) });
+    expect(rechecked.results).toHaveLength(report.results.length);
+    // (Its drift plan keeps polled procfs text in memory to compare with; it is never output.)
+    const recheckText = JSON.stringify(rechecked.results);
+    for (const secret of [ENC_SECRET, TOKEN, "PLANTEDHASH19", KEY_LINE, CIFS]) {
+      expect(recheckText.includes(secret), `a re-check holds ${secret}`).toBe(false);
+    }
+  }, 180_000);
 });
 
 // Secrets the redaction patterns do not recognise on their own: a DES crypt hash, a private
