@@ -102,8 +102,10 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
   const fact = outcome.fact;
   if (fact.inapplicable) return result("skip", { message: fact.inapplicable, evidence: fact.evidence, durationMs });
 
+  let preconditionUnseen: string | undefined;
   if (audit.precondition) {
     const pre = audit.precondition.evaluate(fact.value, fact);
+    preconditionUnseen = pre.indeterminate;
     if (pre.indeterminate && !check.manual) return result("error", { message: pre.indeterminate, evidence: fact.evidence, durationMs });
     if (pre.notApplicable) return result("skip", { message: pre.notApplicable, observed: pre.observed, evidence: fact.evidence, durationMs });
     if (!pre.pass && !pre.indeterminate) {
@@ -124,8 +126,10 @@ export function evaluateCheck(check: LoadedCheck, facts: ReadonlyMap<string, Fac
     evidence.push({ detail: `… and ${out.offendingTotal - out.offending.length} more (evidence lists the first ${out.offending.length})` });
   }
   if (check.manual) {
+    // A value that could not be observed is not "shown": say why, as for a probe error above.
+    const unseen = preconditionUnseen ?? out.indeterminate;
     return result("manual", {
-      message: "needs a person to judge; the observed value is shown",
+      message: unseen ? `needs a person to judge; could not be observed here: ${unseen}` : "needs a person to judge; the observed value is shown",
       observed: out.observed,
       expected: out.expected,
       evidence,

@@ -163,6 +163,39 @@ checks:
     expect(results[1]).toMatchObject({ status: "manual", message: "needs a person to judge (no automated audit)", evidence: [] });
   });
 
+  it("manual: a value that could not be observed is not 'shown': the message says why", async () => {
+    // The file probe cannot be made to miss a field as root in a temp dir: the fact is replaced.
+    vi.spyOn(probes.file, "collect").mockResolvedValue({
+      value: { path: "/etc/ssh/sshd_config", exists: true },
+      evidence: [{ file: "/etc/ssh/sshd_config" }],
+      unknown: { value: "/etc/ssh/sshd_config: permission denied (EACCES)" },
+    });
+    const yaml = `checks:
+  - id: m1
+    title: look at sshd_config
+    severity: medium
+    manual: true
+    audit: { probe: file, params: { path: /etc/ssh/sshd_config, key: PermitRootLogin }, expect: { value: "no" } }
+  - id: m2
+    title: look at sshd_config, if it is there
+    severity: medium
+    manual: true
+    audit:
+      probe: file
+      params: { path: /etc/ssh/sshd_config, key: PermitRootLogin }
+      precondition: { value: { not: "absent" } }
+      expect: { value: "no" }
+`;
+    const { results } = await scan(yaml, {});
+    for (const r of results) {
+      expect(r).toMatchObject({
+        status: "manual",
+        message: "needs a person to judge; could not be observed here: cannot determine value: /etc/ssh/sshd_config: permission denied (EACCES)",
+      });
+    }
+    vi.restoreAllMocks();
+  });
+
   it("error when a probe throws: the reason names the probe; the other check still passes", async () => {
     const real = probes.file.collect.bind(probes.file);
     vi.spyOn(probes.file, "collect").mockImplementation(async (ctx, p) => {
