@@ -191,6 +191,8 @@ export const MESSAGES = {
   VAR_NOT_YAML: { code: "USAGE", template: "--var {spec}: the value is not valid YAML: {reason}" },
   SELECTION_NAME_UNKNOWN: { code: "USAGE", template: "{flag} {name}: {detail}" },
   NO_CHECK_MATCHES: { code: "USAGE", template: "no check matches {selection}" },
+  OUTPUT_LINK_NOT_OURS: { code: "USAGE", template: "it is a symbolic link owned by uid {uid} to a file that is not regular; not written through" },
+  OUTPUT_FIFO_NO_READER: { code: "USAGE", template: "it is a FIFO that no process reads" },
   OUTPUT_FORMAT_NEEDED: { code: "USAGE", template: "several -o FILE need a format each: -o json=report.json -o sarif=report.sarif" },
   ONE_STDOUT_REPORT: { code: "USAGE", template: "only one report can go to stdout" },
   WAIVERS_INVALID: { code: "USAGE", template: "--waivers {file}: {problem} (each: {shape})" },

@@ -157,26 +157,40 @@ export async function writeFileAtomic(file: string, data: string | Iterable<stri
     const to = await stat(file).catch(() => null);
     if (to !== null && !to.isFile()) {
       // `report.json -> /dev/stdout` made by root or by us is written through; one another user could have planted is not.
-      if (existing.uid !== 0 && existing.uid !== process.geteuid?.()) throw new Error(`it is a symbolic link owned by uid ${existing.uid} to a file that is not regular; not written through`);
-      if (to.isFIFO()) await hasReader(file);
-      await writeFile(file, typeof data === "string" ? data : batched(data));
+      if (existing.uid !== 0 && existing.uid !== process.geteuid?.()) throw new UsageError("OUTPUT_LINK_NOT_OURS", { uid: existing.uid });
+      await writeSpecial(file, to.isFIFO(), data);
       return;
     }
   } else if (system || (existing && !existing.isFile())) {
-    if (existing?.isFIFO() === true) await hasReader(file);
-    await writeFile(file, typeof data === "string" ? data : batched(data));
+    await writeSpecial(file, existing?.isFIFO() === true, data);
     return;
   }
   await writeFileDurable(file, data, { mode: 0o644 });
 }
 
-/** Throws when no process has the FIFO open for reading (opening it to write would wait for one). */
-async function hasReader(fifo: string): Promise<void> {
+/**
+ * Write to a device or FIFO in place. A FIFO no process reads is refused rather than waited
+ * on: a non-blocking open fails (ENXIO) then; one that succeeds is held open until the
+ * blocking open is made, so the reader never sees the probe's close as the end.
+ */
+async function writeSpecial(file: string, fifo: boolean, data: string | Iterable<string>): Promise<void> {
+  if (!fifo) return writeFile(file, typeof data === "string" ? data : batched(data));
+  let probe;
   try {
-    await (await open(fifo, fsc.O_WRONLY | fsc.O_NONBLOCK)).close();
+    probe = await open(file, fsc.O_WRONLY | fsc.O_NONBLOCK);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENXIO") throw new Error("it is a FIFO that no process reads");
+    if ((e as NodeJS.ErrnoException).code === "ENXIO") throw new UsageError("OUTPUT_FIFO_NO_READER", {});
     throw e;
+  }
+  try {
+    const fh = await open(file, fsc.O_WRONLY);
+    try {
+      await fh.writeFile(typeof data === "string" ? data : [...batched(data)].join(""));
+    } finally {
+      await fh.close();
+    }
+  } finally {
+    await probe.close();
   }
 }
 
