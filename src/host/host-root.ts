@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import path from "node:path";
 import { NodewardError } from "../errors.js";
 import { MountView, onlyLocalFilesystems, parseMountinfo } from "./mount-view.js";
-import { hiddenProcessesReason } from "./proc-visibility.js";
+import { hiddenProcessesReason, subsetPidReason } from "./proc-visibility.js";
 import { pushAll } from "../util/array.js";
 
 /** Reads larger than this are refused: a 2 GB sparse file must not be slurped. */
@@ -282,25 +282,51 @@ export class HostRoot {
     return MountView.compare(this.root, parseMountinfo(self).entries, theirs === null ? null : parseMountinfo(theirs).entries);
   }
 
-  private hiddenProcessesCache?: Promise<string | null>;
+  private procfsHidesCache?: Promise<{ processes: string | null; kernel: string | null }>;
+
+  /** What the procfs leaves out for this reader, decided once (see hiddenProcesses, hiddenKernelEntries). */
+  private procfsHides(): Promise<{ processes: string | null; kernel: string | null }> {
+    this.procfsHidesCache ??= (async () => {
+      if ((await this.procKind()) !== "procfs") return { processes: null, kernel: null };
+      const [mountinfo, status, procPath] = await Promise.all([
+        readFile("/proc/self/mountinfo", "utf8").catch(() => null),
+        readFile("/proc/self/status", "utf8").catch(() => null),
+        realpath(this.proc).catch(() => this.proc),
+      ]);
+      if (mountinfo === null) return { processes: null, kernel: null };
+      return {
+        processes: status === null ? null : hiddenProcessesReason({ mountinfo, status, procPath }),
+        kernel: subsetPidReason({ mountinfo, procPath }),
+      };
+    })();
+    return this.procfsHidesCache;
+  }
 
   /**
    * Why the procfs hides some processes from this reader (hidepid=invisible without
    * CAP_SYS_PTRACE), or null: every process is listed, or it is a tree, not a procfs.
    * Decided from this process's own mount table and credentials (/proc/self).
    */
-  hiddenProcesses(): Promise<string | null> {
-    this.hiddenProcessesCache ??= (async () => {
-      if ((await this.procKind()) !== "procfs") return null;
-      const [mountinfo, status, procPath] = await Promise.all([
-        readFile("/proc/self/mountinfo", "utf8").catch(() => null),
-        readFile("/proc/self/status", "utf8").catch(() => null),
-        realpath(this.proc).catch(() => this.proc),
-      ]);
-      if (mountinfo === null || status === null) return null;
-      return hiddenProcessesReason({ mountinfo, status, procPath });
-    })();
-    return this.hiddenProcessesCache;
+  async hiddenProcesses(): Promise<string | null> {
+    return (await this.procfsHides()).processes;
+  }
+
+  /** Why the procfs shows no kernel entries (mounted subset=pid), or null. */
+  async hiddenKernelEntries(): Promise<string | null> {
+    return (await this.procfsHides()).kernel;
+  }
+
+  /**
+   * An entry missing from a procfs that does not show everything proves nothing: a kernel
+   * entry (sys/…, net/…, modules) under subset=pid, another process's entry under
+   * hidepid=invisible. Throws HIDDEN with the reason then; returns otherwise.
+   */
+  private async missingProcEntry(rel: string): Promise<void> {
+    const first = rel.split("/").find((c) => c !== "" && c !== ".") ?? "";
+    if (first === "self" || first === "thread-self") return;
+    const hides = await this.procfsHides();
+    const why = /^\d+$/.test(first) ? hides.processes : first === "" ? null : hides.kernel;
+    if (why !== null) throw new NodewardError("HIDDEN", { path: `/proc/${rel}`, why });
   }
 
   private procKindCache?: Promise<"procfs" | "tree">;
@@ -348,6 +374,15 @@ export class HostRoot {
   }
 
   async procRead(rel: string, options: ReadOptions = {}): Promise<string> {
+    try {
+      return await this.procReadEntry(rel, options);
+    } catch (e) {
+      if (isMissing(e)) await this.missingProcEntry(rel);
+      throw e;
+    }
+  }
+
+  private async procReadEntry(rel: string, options: ReadOptions): Promise<string> {
     const real = await this.procResolve(rel);
     const maxBytes = options.maxBytes ?? this.maxFileBytes;
     if (await this.inLiveProcfs(rel)) {
@@ -367,14 +402,16 @@ export class HostRoot {
 
   async procReaddir(rel: string): Promise<string[] | null> {
     const real = await this.procResolve(rel);
-    if ((await this.inLiveProcfs(rel)) || (await this.syncProcTree())) return syncNullIfMissing(() => fs.readdirSync(real));
-    return nullIfMissing(readdir(real));
+    const names = (await this.inLiveProcfs(rel)) || (await this.syncProcTree()) ? syncNullIfMissing(() => fs.readdirSync(real)) : await nullIfMissing(readdir(real));
+    if (names === null) await this.missingProcEntry(rel);
+    return names;
   }
 
   async procReadlink(rel: string): Promise<string | null> {
     const real = await this.procResolve(rel, false);
-    if ((await this.inLiveProcfs(rel, false)) || (await this.syncProcTree())) return syncNullIfMissing(() => fs.readlinkSync(real));
-    return nullIfMissing(readlink(real));
+    const target = (await this.inLiveProcfs(rel, false)) || (await this.syncProcTree()) ? syncNullIfMissing(() => fs.readlinkSync(real)) : await nullIfMissing(readlink(real));
+    if (target === null) await this.missingProcEntry(rel);
+    return target;
   }
 
   /**
@@ -403,7 +440,9 @@ export class HostRoot {
 
   async procExists(rel: string): Promise<boolean> {
     const real = await this.procResolve(rel);
-    return ((await this.syncProcTree()) ? syncNullIfMissing(() => fs.statSync(real)) : await nullIfMissing(stat(real))) !== null;
+    const exists = ((await this.syncProcTree()) ? syncNullIfMissing(() => fs.statSync(real)) : await nullIfMissing(stat(real))) !== null;
+    if (!exists) await this.missingProcEntry(rel);
+    return exists;
   }
 }
 

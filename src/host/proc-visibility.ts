@@ -22,19 +22,36 @@ export interface ProcVisibilityInput {
 /** mountinfo escapes space, tab, newline and backslash as \ooo. */
 const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 
-/** Why processes are hidden from this reader, or null when every process is listed. */
-export function hiddenProcessesReason(input: ProcVisibilityInput): string | null {
-  // The last procfs mounted at procPath is the one a path lookup reaches.
+/** The super options of the procfs mounted at procPath (the last one: a path lookup reaches it), or null. */
+function procMountOptions(mountinfo: string, procPath: string): Map<string, string> | null {
   let superOptions: string | undefined;
-  for (const raw of input.mountinfo.split("\n")) {
+  for (const raw of mountinfo.split("\n")) {
     const f = raw.split(" ");
     const sep = f.indexOf("-", 6);
     if (sep === -1 || f.length < sep + 3) continue;
-    if (unescape(f[4] ?? "") !== input.procPath || f[sep + 1] !== "proc") continue;
+    if (unescape(f[4] ?? "") !== procPath || f[sep + 1] !== "proc") continue;
     superOptions = f[sep + 3] ?? "";
   }
   if (superOptions === undefined) return null;
-  const opts = new Map(superOptions.split(",").map((o) => [o.split("=")[0] ?? "", o.split("=")[1] ?? ""] as const));
+  return new Map(superOptions.split(",").map((o) => [o.split("=")[0] ?? "", o.split("=")[1] ?? ""] as const));
+}
+
+/**
+ * Why the procfs at procPath shows no kernel entries (sys, net, modules, filesystems…), or
+ * null: mounted `subset=pid` (Linux 5.8+; systemd's ProcSubset=pid, some container
+ * runtimes), it lists process directories only, and a setting or table missing from it is
+ * not missing from the kernel.
+ */
+export function subsetPidReason(input: Omit<ProcVisibilityInput, "status">): string | null {
+  const opts = procMountOptions(input.mountinfo, input.procPath);
+  if (opts?.get("subset") !== "pid") return null;
+  return `${input.procPath} is mounted subset=pid: it shows processes only, not the kernel's settings and tables`;
+}
+
+/** Why processes are hidden from this reader, or null when every process is listed. */
+export function hiddenProcessesReason(input: ProcVisibilityInput): string | null {
+  const opts = procMountOptions(input.mountinfo, input.procPath);
+  if (opts === null) return null;
   const hidepid = opts.get("hidepid");
   if (hidepid !== "2" && hidepid !== "invisible") return null;
   const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, "m").exec(input.status)?.[1]?.trim() ?? "";

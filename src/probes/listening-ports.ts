@@ -272,6 +272,9 @@ export default defineProbe({
         });
       }
       for (const f of owners.failures.slice(0, MAX_PROBLEMS_SHOWN)) notes.push({ detail: f });
+      // Processes the procfs does not list (hidepid=invisible) hold sockets that show no owner.
+      const hidden = await ctx.host.hiddenProcesses();
+      if (hidden !== null) notes.push({ detail: `sockets held by processes not listed show no pid: ${hidden}` });
     }
 
     const seen = new Set<string>();

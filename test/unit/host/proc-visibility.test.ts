@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hiddenProcessesReason } from "../../../src/host/proc-visibility.js";
+import { hiddenProcessesReason, subsetPidReason } from "../../../src/host/proc-visibility.js";
 
 const mountinfo = (procOptions: string, at = "/proc") =>
   [
@@ -49,5 +49,20 @@ describe("hiddenProcessesReason", () => {
     const hidden = mountinfo("rw") + mountinfo("rw,hidepid=invisible", "/host/proc");
     expect(hiddenProcessesReason({ mountinfo: hidden, procPath: "/host/proc", status: status(NO_CAPS) })).toMatch(/^\/host\/proc is mounted hidepid=invisible/);
     expect(hiddenProcessesReason({ mountinfo: hidden, procPath: "/proc", status: status(NO_CAPS) })).toBeNull();
+  });
+});
+
+describe("subsetPidReason", () => {
+  it("a procfs mounted subset=pid shows no kernel entries, said with the mount point", () => {
+    expect(subsetPidReason({ mountinfo: mountinfo("rw,subset=pid"), procPath: "/proc" })).toBe(
+      "/proc is mounted subset=pid: it shows processes only, not the kernel's settings and tables",
+    );
+    expect(subsetPidReason({ mountinfo: mountinfo("rw,hidepid=invisible,subset=pid", "/host/proc"), procPath: "/host/proc" })).toMatch(/^\/host\/proc is mounted subset=pid/);
+  });
+
+  it("a full procfs, or one mounted elsewhere, hides no kernel entry", () => {
+    expect(subsetPidReason({ mountinfo: mountinfo("rw"), procPath: "/proc" })).toBeNull();
+    expect(subsetPidReason({ mountinfo: mountinfo("rw,subset=pid", "/other/proc"), procPath: "/proc" })).toBeNull();
+    expect(subsetPidReason({ mountinfo: mountinfo("rw,hidepid=invisible"), procPath: "/proc" })).toBeNull();
   });
 });
