@@ -86,6 +86,30 @@ export async function readFileNoFollow(real: string): Promise<{ bytes: Buffer; m
   }
 }
 
+/**
+ * Mode and owner of a regular file, not following a last symlink, without reading it: what
+ * chmod/chown need to decide and to roll back. (Reading the file would copy /etc/shadow's
+ * hashes into the run's backups, and a huge file into memory, for a change of metadata.)
+ */
+export async function statNoFollow(real: string): Promise<{ mode: number; uid: number; gid: number } | null> {
+  let fh;
+  try {
+    fh = await open(real, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    if (code === "ELOOP") throw new UnsafePathError("UNSAFE_READ_SYMLINK", { path: real });
+    throw e;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new NodewardError("NOT_REGULAR", { path: real });
+    return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function readFileState(host: HostRoot, hostPath: string): Promise<FileState | null> {
   const r = await readFileNoFollow(await safeTarget(host, hostPath));
   return r ? { content: r.bytes.toString("utf8"), mode: r.mode, uid: r.uid, gid: r.gid } : null;

@@ -15,6 +15,7 @@ import {
   lstatOrNull,
   makeDirs,
   readFileNoFollow,
+  statNoFollow,
   removeEmptyDirs,
   safeLinkTarget,
   safeTarget,
@@ -98,10 +99,12 @@ export async function applyChange(change: Change, ctx: ExecContext): Promise<boo
     case "chmod":
     case "chown": {
       const real = await safeTarget(ctx.host, change.path);
-      const cur = await readFileNoFollow(real);
+      const cur = await statNoFollow(real);
       if (!cur) throw new ChangeFailed("CHANGE_TARGET_GONE", { path: change.path });
       if (change.kind === "chmod" ? cur.mode === change.to : cur.uid === change.to.uid && cur.gid === change.to.gid) return false;
-      const backup = await backupFile(ctx, step, change.path);
+      // Rollback restores mode and owner only: the backup holds those, never the file's bytes.
+      const meta: FileBackup = { kind: "file", path: change.path, existed: true, mode: cur.mode, uid: cur.uid, gid: cur.gid };
+      const backup = await ctx.journal.saveBackup(step, meta);
       crashPoint();
       await ctx.journal.append({ t: "intent", step, ...base, change, backup });
       crashPoint();
