@@ -10,7 +10,7 @@
  * between resolve and open is not caught; only root can do that under /etc.
  */
 import { constants as fsc, type Stats } from "node:fs";
-import { lstat, mkdir, open, rmdir, unlink } from "node:fs/promises";
+import { lstat, mkdir, open, rmdir, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { NodewardError, hasCode, type MessageArgs } from "../errors.js";
 import type { HostRoot } from "../host/host-root.js";
@@ -65,8 +65,14 @@ export async function lstatOrNull(p: string): Promise<Stats | null> {
   }
 }
 
-/** Read a regular file without following a final symlink; null when missing. */
-export async function readFileNoFollow(real: string): Promise<{ bytes: Buffer; mode: number; uid: number; gid: number } | null> {
+/**
+ * Open a regular file without following a final symlink and give its handle and metadata to
+ * `use`; null when it is missing.
+ */
+async function withRegularFileNoFollow<T>(
+  real: string,
+  use: (fh: FileHandle, meta: { mode: number; uid: number; gid: number }) => Promise<T>,
+): Promise<T | null> {
   let fh;
   try {
     fh = await open(real, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
@@ -79,11 +85,15 @@ export async function readFileNoFollow(real: string): Promise<{ bytes: Buffer; m
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new NodewardError("NOT_REGULAR", { path: real });
-    const bytes = await fh.readFile();
-    return { bytes, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    return await use(fh, { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid });
   } finally {
     await fh.close();
   }
+}
+
+/** Read a regular file without following a final symlink; null when missing. */
+export function readFileNoFollow(real: string): Promise<{ bytes: Buffer; mode: number; uid: number; gid: number } | null> {
+  return withRegularFileNoFollow(real, async (fh, meta) => ({ bytes: await fh.readFile(), ...meta }));
 }
 
 /**
@@ -91,23 +101,8 @@ export async function readFileNoFollow(real: string): Promise<{ bytes: Buffer; m
  * chmod/chown need to decide and to roll back. (Reading the file would copy /etc/shadow's
  * hashes into the run's backups, and a huge file into memory, for a change of metadata.)
  */
-export async function statNoFollow(real: string): Promise<{ mode: number; uid: number; gid: number } | null> {
-  let fh;
-  try {
-    fh = await open(real, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    if (code === "ELOOP") throw new UnsafePathError("UNSAFE_READ_SYMLINK", { path: real });
-    throw e;
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new NodewardError("NOT_REGULAR", { path: real });
-    return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-  } finally {
-    await fh.close();
-  }
+export function statNoFollow(real: string): Promise<{ mode: number; uid: number; gid: number } | null> {
+  return withRegularFileNoFollow(real, (_fh, meta) => Promise.resolve(meta));
 }
 
 export async function readFileState(host: HostRoot, hostPath: string): Promise<FileState | null> {
