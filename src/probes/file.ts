@@ -101,6 +101,12 @@ export interface FileGlobFactValue {
   pattern: string;
   count: number;
   files: FileFactValue[];
+  /**
+   * Matches that are dangling symlinks, left out of `files` and `count`: there is no file
+   * to judge (no mode, owner or group), as CIS's `find -L … -type f` and `stat -L` leave them
+   * out. Each is named in the evidence with its target; absent when there is none.
+   */
+  dangling?: string[];
 }
 
 function typeOf(st: Stats): NonNullable<FileFactValue["type"]> {
@@ -243,7 +249,7 @@ export default defineProbe({
   params,
   fields: [
     "path", "exists", "type", "symlink", "mode", "owner", "group", "uid", "gid", "size",
-    "value", "found", "matched", "match", "document", "note", "pattern", "count", "files",
+    "value", "found", "matched", "match", "document", "note", "pattern", "count", "files", "dangling",
   ],
   /** What it read, and the Kubernetes processes when the file is one a kubelet or component names. */
   watch(p, seen) {
@@ -255,8 +261,15 @@ export default defineProbe({
       const files: FileFactValue[] = [];
       const evidence: Evidence[] = [];
       const errors: string[] = [];
+      const dangling: string[] = [];
       for (const path of paths) {
         const r = await inspectNamed(ctx, p, path, true);
+        if (!r.value.exists && r.value.symlink === true) {
+          // No file there: nothing to judge, and not a file that fails (or passes) a mode.
+          dangling.push(path);
+          evidence.push({ file: path, detail: `${r.value.note ?? "dangling symlink"}: left out, there is no file to judge` });
+          continue;
+        }
         files.push(r.value);
         pushAll(evidence, r.evidence);
         if (r.contentError) errors.push(r.contentError);
@@ -264,7 +277,7 @@ export default defineProbe({
         // An element's owner printed as a bare uid could be judged as if unnamed: say why.
         if (r.namesUnknown) pushAll(errors, new Set(Object.values(r.namesUnknown)));
       }
-      const value: FileGlobFactValue = { pattern: p.glob, count: files.length, files };
+      const value: FileGlobFactValue = { pattern: p.glob, count: files.length, files, ...(dangling.length > 0 ? { dangling } : {}) };
       if (errors.length === 0) return { value, evidence };
       return { value, evidence, unknown: { files: [...new Set(errors)].join("; ") } };
     }

@@ -572,6 +572,8 @@ export function denyCases(id: string, p: string, groups: string): Case[] {
 /** 5.1.2: groups that may own a 0640 private host key (Ubuntu 24.04's audit: /^(ssh_keys|_?ssh)$/). */
 const HOST_KEY_GROUPS: Record<Distro, string> = { debian: "ssh_keys, _ssh_keys", "ubuntu-22.04": "ssh_keys, _ssh_keys", "ubuntu-24.04": "ssh_keys, _ssh, ssh" };
 
+const DANGLING_ECDSA = "dangling symlink to /etc/ssh/old/ecdsa: left out, there is no file to judge";
+
 function sshCases(distro: Distro): Case[] {
   const keyFiles = (mode: number, gid = 0): FixtureSpec => ({
     "etc/ssh/ssh_host_ed25519_key": { content: "k\n", mode, uid: 0, gid },
@@ -591,6 +593,20 @@ function sshCases(distro: Distro): Case[] {
         status: "fail",
         message: `files is 1 of 2 not matching: /etc/ssh/ssh_host_ed25519_key, expected every element: any(mode 0600 or more restrictive, owner = root, group = root; mode 0640 or more restrictive, owner = root, group one of [${HOST_KEY_GROUPS[distro]}])`,
         evidence: [{ file: "/etc/ssh/ssh_host_ed25519_key" }, { file: "/etc/ssh/ssh_host_rsa_key" }],
+      },
+    },
+    // A dangling key link (its target deleted) has no mode or owner: left out, as CIS's
+    // `find -L /etc/ssh -xdev -type f` leaves it out, and named in the evidence.
+    {
+      id: "5.1.2", label: "0600 key beside a dangling key link", spec: { ...keyFiles(0o600), "etc/ssh/ssh_host_ecdsa_key": { symlink: "/etc/ssh/old/ecdsa" } },
+      want: { status: "pass", evidence: [{ file: "/etc/ssh/ssh_host_ecdsa_key", detail: DANGLING_ECDSA }, { file: "/etc/ssh/ssh_host_ed25519_key" }, { file: "/etc/ssh/ssh_host_rsa_key" }] },
+    },
+    {
+      id: "5.1.2", label: "0640 root:root key beside a dangling key link", spec: { ...keyFiles(0o640), "etc/ssh/ssh_host_ecdsa_key": { symlink: "/etc/ssh/old/ecdsa" } },
+      want: {
+        status: "fail",
+        message: `files is 1 of 2 not matching: /etc/ssh/ssh_host_ed25519_key, expected every element: any(mode 0600 or more restrictive, owner = root, group = root; mode 0640 or more restrictive, owner = root, group one of [${HOST_KEY_GROUPS[distro]}])`,
+        evidence: [{ file: "/etc/ssh/ssh_host_ecdsa_key", detail: DANGLING_ECDSA }, { file: "/etc/ssh/ssh_host_ed25519_key" }, { file: "/etc/ssh/ssh_host_rsa_key" }],
       },
     },
     { id: "5.1.3", label: "0644 root", spec: { "etc/ssh/ssh_host_ed25519_key.pub": { content: "k\n", mode: 0o644, uid: 0, gid: 0 } }, want: { status: "pass" } },

@@ -383,7 +383,11 @@ const LOG_CASES: Case[] = [
   pass("U-65", "systemd-timesyncd enabled", enabled("systemd-timesyncd.service")),
   fail("U-65", "no time daemon enabled", enabled("ssh.service"),
     "files is 0 of 1 matching, expected some element: path matches //(chrony|chronyd|ntp|ntpd|ntpsec|systemd-timesyncd)\\.service$/, exists = true"),
-  fail("U-65", "chrony's link left dangling (package removed)", { "etc/systemd/system/multi-user.target.wants/chrony.service": { symlink: "/lib/systemd/system/chrony.service" } }, "files is 0 of 1 matching, expected some element: path matches //(chrony|chronyd|ntp|ntpd|ntpsec|systemd-timesyncd)\\.service$/, exists = true"),
+  // The file probe leaves a dangling link out of a glob's files (no unit behind it), naming it in the evidence.
+  fail("U-65", "chrony's link left dangling (package removed)", { "etc/systemd/system/multi-user.target.wants/chrony.service": { symlink: "/lib/systemd/system/chrony.service" } },
+    "files is 0 of 0 matching, expected some element: path matches //(chrony|chronyd|ntp|ntpd|ntpsec|systemd-timesyncd)\\.service$/, exists = true",
+    [{ file: "/etc/systemd/system/multi-user.target.wants/chrony.service", detail: "dangling symlink to /lib/systemd/system/chrony.service: left out, there is no file to judge" }]),
+  pass("U-65", "timesyncd enabled beside a dangling chrony link", { ...enabled("systemd-timesyncd.service"), "etc/systemd/system/multi-user.target.wants/chrony.service": { symlink: "/lib/systemd/system/chrony.service" } }),
   pass("U-67", "root 0640 and 0644 logs", { ...accounts(), "var/log/syslog": owned("x\n", 0o640), "var/log/dpkg.log": owned("x\n", 0o644), "var/log/apt": { dir: true, mode: 0o755 } }),
   fail("U-67", "wtmp 0664 (Debian's default)", { ...accounts(), "var/log/dpkg.log": owned("x\n", 0o644), "var/log/wtmp": owned("", 0o664, 0, 0) }, "files is 1 of 2 matching: /var/log/wtmp, expected no element: type = file, any(owner not (= root); mode not (0644 or more restrictive))"),
   fail("U-67", "a log owned by daemon", { ...accounts(), "var/log/app.log": owned("x\n", 0o640, 1, 0) }, "files is 1 of 1 matching: /var/log/app.log, expected no element: type = file, any(owner not (= root); mode not (0644 or more restrictive))"),

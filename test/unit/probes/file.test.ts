@@ -28,6 +28,7 @@ probeConformance(fileProbe, {
     pattern: "glob fields are set only for glob params",
     count: "glob fields are set only for glob params",
     files: "glob fields are set only for glob params",
+    dangling: "set only when a glob matches a dangling symlink",
     path: "a pathOf with no kubelet names no path",
     exists: "a pathOf with no kubelet names no file",
   },
@@ -257,6 +258,30 @@ describe("file probe: glob", () => {
     });
     const none = await collect(ctx, { glob: "/etc/nothing/*" });
     expect(none).toEqual({ value: { pattern: "/etc/nothing/*", count: 0, files: [] }, evidence: [] });
+  });
+
+  it("leaves a dangling symlink out of the files, naming it and its target in the evidence", async () => {
+    const root = await baseRoot({
+      "etc/ssh/ssh_host_ed25519_key": { content: "k", mode: 0o600 },
+      "etc/ssh/ssh_host_rsa_key": { symlink: "/etc/ssh/keys/rsa" },
+    });
+    const f = await collect(probeContext(root), { glob: "/etc/ssh/ssh_host_*_key" });
+    expect(f).toEqual({
+      value: {
+        pattern: "/etc/ssh/ssh_host_*_key", count: 1,
+        files: [{ path: "/etc/ssh/ssh_host_ed25519_key", exists: true, type: "file", symlink: false, mode: 0o600, owner: "root", group: "root", uid: 0, gid: 0, size: 1 }],
+        dangling: ["/etc/ssh/ssh_host_rsa_key"],
+      },
+      evidence: [
+        { file: "/etc/ssh/ssh_host_ed25519_key" },
+        { file: "/etc/ssh/ssh_host_rsa_key", detail: "dangling symlink to /etc/ssh/keys/rsa: left out, there is no file to judge" },
+      ],
+    });
+    // A link to a file is an element as its target is (type, mode and owner of the target).
+    const linked = await baseRoot({ "etc/ssh/keys/rsa": { content: "r", mode: 0o640 }, "etc/ssh/ssh_host_rsa_key": { symlink: "/etc/ssh/keys/rsa" } });
+    expect((await collect(probeContext(linked), { glob: "/etc/ssh/ssh_host_*_key" })).value).toMatchObject({
+      count: 1, files: [{ path: "/etc/ssh/ssh_host_rsa_key", exists: true, symlink: true, mode: 0o640 }],
+    });
   });
 });
 

@@ -23,14 +23,7 @@ afterAll(cleanupFixtures);
 const JUSTIFIED_SKIPS: Record<string, RegExp> = {};
 
 /** Known gaps (source pattern, distribution, why); the test fails when one no longer occurs. */
-const KNOWN_GAPS: { sources: RegExp; distribution: RegExp; modes?: readonly HideMode[]; why: string }[] = [
-  {
-    sources: /^\/etc\/systemd\/system\/[^/]+\.service$/,
-    distribution: /^(eks-al2023|gke|k0s-worker)$/,
-    modes: ["dangling"],
-    why: "file probe (lead/packs): a glob's element that is a dangling link stays in the list with exists: false and no mode, owner or group, so a check judging every element's mode fails on a file that is not there (CIS's find -L … -type f leaves it out; removed, the check passes). Dropping such elements changes kisa-unix-2026 U-65, which matches them by exists = true: a pack-wide decision for the file probe's and the packs' owners",
-  },
-];
+const KNOWN_GAPS: { sources: RegExp; distribution: RegExp; modes?: readonly HideMode[]; why: string }[] = [];
 
 const plans = new Map<string, Plan>();
 

@@ -58,14 +58,7 @@ const JUSTIFIED_SKIPS: Record<string, RegExp> = {};
  * Known gaps, each a source pattern and the packs it affects, with the work that closes
  * it. The test fails when a gap no longer occurs, so the list only shrinks.
  */
-const KNOWN_GAPS: { sources: RegExp; packs: RegExp; modes?: readonly HideMode[]; why: string }[] = [
-  {
-    sources: /^\/(etc\/(audit|ssh|kubernetes|security|cron|at)\b|root\/|home\/|var\/log\/audit\/|usr\/sbin\/au)/,
-    packs: /^(cis-debian-12|kisa-unix|kisa-unix-2026|kubernetes-control-plane)$/,
-    modes: ["dangling"],
-    why: "file probe (lead/packs): a glob's element that is a dangling link stays in the list with exists: false and no mode, owner or group, so a check judging every element's mode fails on a file that is not there (CIS's find -L … -type f leaves it out; removed, the check passes). Dropping such elements changes kisa-unix-2026 U-65, which matches them by exists = true: a pack-wide decision for the file probe's and the packs' owners",
-  },
-];
+const KNOWN_GAPS: { sources: RegExp; packs: RegExp; modes?: readonly HideMode[]; why: string }[] = [];
 const knownGap = (hostPath: string, c: { pack: { id: string } }, mode: HideMode) =>
   KNOWN_GAPS.findIndex((g) => g.sources.test(hostPath) && g.packs.test(c.pack.id) && (g.modes === undefined || g.modes.includes(mode)));
 
