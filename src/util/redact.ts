@@ -20,11 +20,27 @@ export const REDACTED = "[redacted]";
 // PEM private keys (and any "PRIVATE KEY" block), whole or cut off.
 const PEM_RE = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?(-----END \1-----|$)/g;
 const PEM_REP = `-----BEGIN $1----- ${REDACTED}`;
-// kubeconfig data fields and generic secret-named keys, in YAML, JSON and key=value forms.
+// kubeconfig data fields and generic secret-named keys, in YAML, JSON and key=value forms. Both regexes are
+// literals (bench/regex-growth.mjs reads literals only); their name parts are the same.
+// A pair at the start of a quoted string (`"password=a b"`, `'--token=x'`): the value is all up to the closing
+// quote, which stays. Runs before KEY_RE, whose unquoted value ends at a blank.
+const QUOTED_PAIR_RE =
+  /(["'])((?:[A-Za-z0-9_.-]*(?:secret|token|password|passwd|passphrase|private[-_]?key|client-key-data|client-certificate-data|certificate-authority-data|apikey|api[-_]key)|secretkey)\s*[:=]\s*)((?:(?!\1)[^\\\r\n]|\\.)+)(?=\1)/gi;
+const quotedPairRep = (m: string, quote: string, head: string, value: string): string =>
+  value.startsWith("[redacted") || value === "null" ? m : `${quote}${head}${REDACTED}`;
+// An unquoted value ends at a blank, `,`, `}` or `]`; a quote ends it when what follows could end it too (a blank,
+// `,`, `}`, `]`, `)`, `;`, `>`, a quote or the end): `"-o password=X"` keeps its closing quote, `pa"ss` is one value.
 const KEY_RE =
-  /((?:^|[\s{,"'(=;&[])["']?(?:[A-Za-z0-9_.-]*(?:secret|token|password|passwd|passphrase|private[-_]?key|client-key-data|client-certificate-data|certificate-authority-data|apikey|api[-_]key)|secretkey)["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}\]]+)/gi;
-const keyRep = (m: string, head: string, value: string): string =>
-  value === "" || value === "null" || value === '""' || value === "''" || value.startsWith("[redacted") ? m : `${head}${REDACTED}`;
+  /((?:^|[\s{,"'(=;&[])["']?(?:[A-Za-z0-9_.-]*(?:secret|token|password|passwd|passphrase|private[-_]?key|client-key-data|client-certificate-data|certificate-authority-data|apikey|api[-_]key)|secretkey)["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|(?:[^\s,}\]"']|["'](?![\s,}\])"';>]|$))+)/gi;
+// A quoted value keeps its quotes (`"token": "[redacted]"` is still JSON or YAML).
+const keyRep = (m: string, head: string, value: string): string => {
+  if (value === "" || value === "null" || value === '""' || value === "''" || value.startsWith("[redacted")) return m;
+  const q = value[0];
+  if ((q === '"' || q === "'") && value.length > 1 && value.endsWith(q)) {
+    return value.startsWith(`${q}[redacted`) ? m : `${head}${q}${REDACTED}${q}`;
+  }
+  return `${head}${REDACTED}`;
+};
 // Authorization: Bearer xyz
 const BEARER_RE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 const BEARER_REP = `$1 ${REDACTED}`;
@@ -48,7 +64,7 @@ const CRYPT_REP = `$$$1$$${REDACTED}`;
 export function redactText(s: string): string {
   let out = s;
   if (out.includes("-----BEGIN ")) out = out.replace(PEM_RE, PEM_REP);
-  if (hasSecretWord(out)) out = out.replace(KEY_RE, keyRep);
+  if (hasSecretWord(out)) out = out.replace(QUOTED_PAIR_RE, quotedPairRep).replace(KEY_RE, keyRep);
   if (out.includes("Bearer") || out.includes("Basic")) out = out.replace(BEARER_RE, BEARER_REP);
   if (out.includes("$")) out = out.replace(CRYPT_RE, CRYPT_REP);
   return out;

@@ -140,7 +140,16 @@ describe("secrets in files the probes read as content appear in no output", () =
 describe("the redaction step", () => {
   it.each([
     [`secret: ${ENC_SECRET}`, `secret: ${REDACTED}`],
-    [`{"token":"${TOKEN}"}`, `{"token":${REDACTED}}`],
+    // A quoted value keeps its quotes; a pair inside a quoted string keeps the closing quote and loses all up to it.
+    [`{"token":"${TOKEN}"}`, `{"token":"${REDACTED}"}`],
+    [`password: 'a ${TOKEN}'`, `password: '${REDACTED}'`],
+    [`"password=${TOKEN}"`, `"password=${REDACTED}"`],
+    [`'--token=${TOKEN}' --x`, `'--token=${REDACTED}' --x`],
+    [`ExecStart=/bin/m "-o password=${TOKEN}" /mnt`, `ExecStart=/bin/m "-o password=${REDACTED}" /mnt`],
+    [`opts="-o password=${TOKEN},user=svc"`, `opts="-o password=${REDACTED},user=svc"`],
+    [`"password=two ${TOKEN}" next`, `"password=${REDACTED}" next`],
+    [`f("secret=${TOKEN}");`, `f("secret=${REDACTED}");`],
+    [`password=pa"${TOKEN}`, `password=${REDACTED}`],
     [`client-key-data: LS0tLS1CRUdJTg==`, `client-key-data: ${REDACTED}`],
     [`--token=${TOKEN}`, `--token=${REDACTED}`],
     // A secret-named key right after another key's `=` (evidence "value=…" of an sshd setting), or after `;` / `&`.

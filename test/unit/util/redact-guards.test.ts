@@ -12,9 +12,17 @@ import { redactDeep, redactText, REDACTED } from "../../../src/util/redact.js";
 const UNGUARDED: [RegExp, string | ((...m: string[]) => string)][] = [
   [/-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?(-----END \1-----|$)/g, `-----BEGIN $1----- ${REDACTED}`],
   [
-    /((?:^|[\s{,"'(=;&[])["']?(?:[A-Za-z0-9_.-]*(?:secret|token|password|passwd|passphrase|private[-_]?key|client-key-data|client-certificate-data|certificate-authority-data|apikey|api[-_]key)|secretkey)["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,}\]]+)/gi,
-    (m, head: string, value: string) =>
-      value === "" || value === "null" || value === '""' || value === "''" || value.startsWith("[redacted") ? m : `${head}${REDACTED}`,
+    /(["'])((?:[A-Za-z0-9_.-]*(?:secret|token|password|passwd|passphrase|private[-_]?key|client-key-data|client-certificate-data|certificate-authority-data|apikey|api[-_]key)|secretkey)\s*[:=]\s*)((?:(?!\1)[^\\\r\n]|\\.)+)(?=\1)/gi,
+    (m, quote: string, head: string, value: string) => (value.startsWith("[redacted") || value === "null" ? m : `${quote}${head}${REDACTED}${quote}`),
+  ],
+  [
+    /((?:^|[\s{,"'(=;&[])["']?(?:[A-Za-z0-9_.-]*(?:secret|token|password|passwd|passphrase|private[-_]?key|client-key-data|client-certificate-data|certificate-authority-data|apikey|api[-_]key)|secretkey)["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|(?:[^\s,}\]"']|["'](?![\s,}\])"';>]|$))+)/gi,
+    (m, head: string, value: string) => {
+      if (value === "" || value === "null" || value === '""' || value === "''" || value.startsWith("[redacted")) return m;
+      const q = value[0];
+      if ((q === '"' || q === "'") && value.length > 1 && value.endsWith(q)) return value.startsWith(`${q}[redacted`) ? m : `${head}${q}${REDACTED}${q}`;
+      return `${head}${REDACTED}`;
+    },
   ],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`],
   [/\$(1|2[abxy]?|5|6|7|y|gy|sha1|md5)\$[./A-Za-z0-9$=,]{8,}/g, `$$$1$$${REDACTED}`],
