@@ -4,11 +4,11 @@
  * Path: `--config FILE` > `$NODEWARD_CONFIG` > /etc/nodeward/config.yaml. A missing file
  * at the default path means "all defaults"; a missing file that was asked for is an error.
  */
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { NodewardError } from "../errors.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
-import { formatSourceIssue, placeZodIssues, positionOf, readYaml, type SourceIssue, type YamlPath } from "../util/yaml-source.js";
+import { readTextCapped } from "../util/read-capped.js";
+import { formatSourceIssue, MAX_PACK_FILE_BYTES, placeZodIssues, positionOf, readYaml, type SourceIssue, type YamlPath } from "../util/yaml-source.js";
 import { DriftConfigSchema } from "./drift-config.js";
 import { LOG_LEVELS } from "./log.js";
 import { isValidCron } from "./cron.js";
@@ -116,7 +116,7 @@ export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessE
 export async function loadConfig(file: string, options: { explicit?: boolean } = {}): Promise<AgentConfig> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await readTextCapped(file, MAX_PACK_FILE_BYTES);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT" && !options.explicit) return AgentConfigSchema.parse({});
     throw new ConfigError([{ file, line: 1, column: 1, message: `cannot read: ${(e as Error).message}` }]);
@@ -150,7 +150,7 @@ export function parseConfig(text: string, file: string): AgentConfig {
  * nothing), placed at their value's line in the config file; line 1 if it cannot be read.
  */
 export async function configErrorAt(file: string, issues: readonly { path: YamlPath; message: string }[]): Promise<ConfigError> {
-  const read = await readFile(file, "utf8").then(
+  const read = await readTextCapped(file, MAX_PACK_FILE_BYTES).then(
     (text) => readYaml(text, file),
     () => undefined,
   );

@@ -6,7 +6,7 @@
  * message comes from that child, not from the main PID; systemd-notify (since v246)
  * waits until PID 1 has read the message, so the child exiting early does not lose it.
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { hostname } from "node:os";
 import { setFlagsFromString } from "node:v8";
@@ -16,6 +16,7 @@ import { HostRoot } from "../host/host-root.js";
 import type { LoadedPack } from "../packs/load.js";
 import { nodewardVersion } from "../paths.js";
 import { writeFileDurable } from "../util/durable-write.js";
+import { readBytesCapped, readTextCapped } from "../util/read-capped.js";
 import { Agent, type AgentLogger, type ScanFunction } from "./agent.js";
 import { catalogOf } from "./catalog.js";
 import { configErrorAt, loadConfig, parseListen, resolveConfigPath, type AgentConfig } from "./config.js";
@@ -172,7 +173,7 @@ export async function startAgent(options: ServeOptions = {}): Promise<RunningAge
   if (readsNeedToken && !token) {
     log.warn(`listening on ${config.listen} (not loopback) without an API token: only /healthz, /readyz and /metrics answer; every other route is 401`);
   }
-  const https = config.tls ? { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) } : undefined;
+  const https = config.tls ? { cert: await readBytesCapped(config.tls.cert, MAX_TLS_FILE_BYTES), key: await readBytesCapped(config.tls.key, MAX_TLS_FILE_BYTES) } : undefined;
   // Drift follows every scan's plan: started before the first scan.
   const drift = config.drift.enabled && options.drift !== false ? await (await import("./drift-service.js")).startServeDrift({ agent, host, config, log, ...(collector ? { collect: () => collector.scanTakenIn() } : {}) }) : undefined;
   const app = buildServer({
@@ -237,11 +238,15 @@ export async function scanOnce(options: ServeOptions = {}): Promise<{ ok: boolea
   }
 }
 
+/** A token file holds one line; a TLS certificate chain or key a few KiB. Read no more (`/dev/zero` is refused). */
+const MAX_TOKEN_FILE_BYTES = 4096;
+const MAX_TLS_FILE_BYTES = 1024 * 1024;
+
 async function readToken(file: string, log: AgentLogger): Promise<string | undefined> {
   try {
     const st = await stat(file);
     if ((st.mode & 0o077) !== 0) log.warn(`token file ${file} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); chmod 600 it`);
-    const token = (await readFile(file, "utf8")).trim();
+    const token = (await readTextCapped(file, MAX_TOKEN_FILE_BYTES)).trim();
     if (token.length < 16) {
       log.warn(`token file ${file} holds fewer than 16 characters; mutating API requests are refused`);
       return undefined;

@@ -1,4 +1,4 @@
-import { readYaml } from "../../util/yaml-source.js";
+import { MAX_PACK_FILE_BYTES, readYaml } from "../../util/yaml-source.js";
 import { runScan } from "../../engine/run-scan.js";
 import { severityRank } from "../../engine/select.js";
 import { countStatuses, type ScanReport, type Severity } from "../../engine/result.js";
@@ -196,10 +196,11 @@ export async function scanCommand(argv: string[]): Promise<number> {
 
 /** `--waivers FILE`: the agent's waiver entries, as a YAML list or under `waivers:` (so an agent config works as is). */
 async function readWaivers(file: string, packs: readonly { checks: readonly { id: string; key: string }[] }[]) {
-  const [{ readFile }, { WaiverSchema }, { z }] = await Promise.all([import("node:fs/promises"), import("../../agent/config.js"), import("zod")]);
+  const [{ readTextCapped }, { WaiverSchema }, { z }] = await Promise.all([import("../../util/read-capped.js"), import("../../agent/config.js"), import("zod")]);
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    // Capped as the YAML reader caps it (/dev/zero or an endless FIFO is refused, not read until memory runs out).
+    text = await readTextCapped(file, MAX_PACK_FILE_BYTES);
   } catch (e) {
     throw new UsageError("FLAG_FILE", { flag: "--waivers", file, reason: String((e as Error).message.split("\n")[0]) });
   }

@@ -244,7 +244,7 @@ describe.concurrent("--status, several outputs, waivers", { timeout: SLOW }, () 
     expect(t.stderr).toMatch(new RegExp(`^nodeward scan: --waivers ${typo}: waiver for "deb/1.22": no such check; did you mean "deb/1.2"`));
   });
 
-  it("--waivers: an alias bomb and a 100,000-deep flow sequence are refused (exit 2) naming the cap, as the agent's config is", async () => {
+  it("--waivers: an alias bomb, a 100,000-deep flow sequence and /dev/zero are refused (exit 2) naming the cap, as the agent's config is", async () => {
     const bomb = path.join(out, "bomb.yaml");
     const lines = ["a: &a [x, x, x, x, x, x, x, x, x]"];
     for (let i = 1; i < 10; i++) lines.push(`b${i}: &b${i} [${Array(9).fill(i === 1 ? "*a" : `*b${i - 1}`).join(", ")}]`);
@@ -255,6 +255,9 @@ describe.concurrent("--status, several outputs, waivers", { timeout: SLOW }, () 
     await writeFile(deep, "[".repeat(100_000) + "]".repeat(100_000) + "\n");
     const d = await scan("--waivers", deep);
     expect([d.code, d.stderr.split("\n")[0]]).toEqual([2, `nodeward scan: --waivers ${deep}: line 1, column 1: YAML: line 1: nesting deeper than 64 levels (the nesting cap for YAML/JSON documents)`]);
+    // Read up to the same size cap, never past it (it was read until memory ran out).
+    const z = await scan("--waivers", "/dev/zero");
+    expect([z.code, z.stderr.split("\n")[0]]).toEqual([2, "nodeward scan: --waivers /dev/zero: /dev/zero is over the 8388608-byte read limit"]);
   });
 });
 
