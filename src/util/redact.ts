@@ -10,7 +10,8 @@
  *   - values of keys named like secrets: secret, token, password, passwd, key (as a
  *     whole word: `secret:`, `"token":`, `password=`), bearer tokens;
  *   - crypt(3) hashes (`$6$salt$hash`, `$y$…`) as in /etc/shadow;
- *   - `token=`/`access_token=` query parameters of URLs.
+ *   - `token=`/`access_token=` query parameters of URLs;
+ *   - the password of a URL's user part (`https://user:pass@host`, journal-upload's URL=).
  * Documents from files that hold secrets (EncryptionConfiguration, kubeconfigs) are
  * masked through these patterns wherever their text lands (observed, evidence, messages).
  */
@@ -44,6 +45,10 @@ const keyRep = (m: string, head: string, value: string): string => {
 // Authorization: Bearer xyz
 const BEARER_RE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 const BEARER_REP = `$1 ${REDACTED}`;
+// A URL's user:password@, up to the last "@" before the host (a password with a raw "@" is masked whole). The
+// scheme is bounded, so a long run of scheme characters is not rescanned from each start.
+const URL_PASS_RE = /\b([A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s:@/?#"'<>]*:)[^\s/?#"'<>]+@/g;
+const URL_PASS_REP = `$1${REDACTED}@`;
 // crypt(3) hashes: $id$[params$]salt$hash
 const CRYPT_RE = /\$(1|2[abxy]?|5|6|7|y|gy|sha1|md5)\$[./A-Za-z0-9$=,]{8,}/g;
 const CRYPT_REP = `$$$1$$${REDACTED}`;
@@ -59,6 +64,7 @@ const CRYPT_REP = `$$$1$$${REDACTED}`;
  *   - secret-named keys: each alternative of the name contains one of SECRET_WORDS
  *     (ASCII letters, matched case-insensitively; the lower-cased text holds them too);
  *   - Bearer/Basic: case-sensitive words;
+ *   - URL passwords: a match holds "://";
  *   - crypt(3): a match starts with "$".
  */
 export function redactText(s: string): string {
@@ -66,6 +72,7 @@ export function redactText(s: string): string {
   if (out.includes("-----BEGIN ")) out = out.replace(PEM_RE, PEM_REP);
   if (hasSecretWord(out)) out = out.replace(QUOTED_PAIR_RE, quotedPairRep).replace(KEY_RE, keyRep);
   if (out.includes("Bearer") || out.includes("Basic")) out = out.replace(BEARER_RE, BEARER_REP);
+  if (out.includes("://")) out = out.replace(URL_PASS_RE, URL_PASS_REP);
   if (out.includes("$")) out = out.replace(CRYPT_RE, CRYPT_REP);
   return out;
 }

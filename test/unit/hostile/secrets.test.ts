@@ -13,8 +13,10 @@ import { loadPacks } from "../../../src/packs/load.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../../src/paths.js";
 import { reporters } from "../../../src/report/index.js";
 import { redactDeep, redactText, redactUrl, REDACTED } from "../../../src/util/redact.js";
-import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
+import { compliantDebianNode, dpkgStatus, layer } from "../../helpers/compliant-debian-node.js";
+import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fixture-root.js";
 import { kubeadmNode } from "../../helpers/kubeadm-node.js";
+import { dpkg, enabled } from "../packs/cis-linux-cases.js";
 
 afterAll(cleanupFixtures);
 
@@ -109,30 +111,93 @@ describe("secrets reached through the include machinery added since issue 19 app
   }, 180_000);
 });
 
+/** A host that records the files whose content it returned (a planted secret is only tested where it is read). */
+class ReadingHost extends HostRoot {
+  readonly read = new Set<string>();
+  override async readFile(hostPath: string, options?: Parameters<HostRoot["readFile"]>[1]): Promise<string> {
+    const text = await super.readFile(hostPath, options);
+    this.read.add(hostPath);
+    return text;
+  }
+}
+
+const ZONE = (body: string, target = "") => `<?xml version="1.0" encoding="utf-8"?>\n<zone${target}>\n  <short>Z</short>\n${body}</zone>\n`;
+const SPOOF = ["ipv4 127.0.0.1", "ipv6 ::1"]
+  .map((s) => s.split(" ") as [string, string])
+  .map(([family, addr]) => `  <rule family="${family}">\n    <source address="${addr}"/>\n    <destination address="${addr}" invert="True"/>\n    <drop/>\n  </rule>\n`)
+  .join("");
+const RHEL = { "etc/os-release": 'NAME="Red Hat Enterprise Linux"\nVERSION="9.4 (Plow)"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\n' };
+
 describe("secrets in files the probes read as content appear in no output", () => {
-  it("bootstrap token, static-pod env, sshd/sudoers comments, firewalld XML, nft comments, rsyslog and journal-upload credentials", async () => {
-    const spec = kubeadmNode();
-    spec["etc/os-release"] = 'ID=debian\nVERSION_ID="12"\n';
-    spec["etc/kubernetes/bootstrap-kubelet.conf"] = { content: "apiVersion: v1\nkind: Config\nusers:\n- name: kubelet-bootstrap\n  user:\n    token: abcdef.plntdboot19xyzq\n", mode: 0o600, uid: 0, gid: 0 };
-    spec["etc/ssh/sshd_config"] = "# root password is PLANTEDSSH19\nPermitRootLogin no\n";
-    spec["etc/sudoers"] = { content: "# vault password: PLANTEDSUDO19\nDefaults use_pty\n", mode: 0o440, uid: 0, gid: 0 };
-    spec["etc/firewalld/firewalld.conf"] = "DefaultZone=public\n";
-    spec["etc/firewalld/zones/public.xml"] = '<?xml version="1.0"?>\n<zone target="DROP"><description>password=PLANTEDFWD19</description><service name="ssh"/></zone>\n';
-    spec["etc/nftables.conf"] = 'table inet filter {\n  chain input {\n    type filter hook input priority 0; policy drop;\n    tcp dport 22 accept comment "password=PLANTEDNFT19"\n  }\n}\n';
-    spec["etc/rsyslog.conf"] = 'action(type="omhttp" server="logs.example" uid="u" pwd="PLANTEDRSYS19")\n*.* @@logs.example:514\n';
-    spec["etc/systemd/journal-upload.conf"] = "[Upload]\nURL=https://u:PLANTEDJRNL19@logs.example:19532\n";
+  const base = compliantDebianNode();
+  const text = (p: string): string => {
+    const e = base[p];
+    if (typeof e === "string") return e;
+    if (e && "content" in e) return e.content;
+    throw new Error(`no file ${p} in the compliant node`);
+  };
+  // Each root: its spec, the files holding a secret (each must be read by the scan, or the
+  // assertion that its secret is in no output proves nothing), and the secrets.
+  const roots: Record<string, { spec: FixtureSpec; files: Record<string, string> }> = {
+    // The compliant node as it runs, rsyslog installed (so its checks read rsyslog.conf).
+    running: {
+      spec: layer(base, {
+        "var/lib/dpkg/status": dpkgStatus(["rsyslog"]),
+        "etc/ssh/sshd_config": text("etc/ssh/sshd_config") + "# root password is PLANTEDSSH19\n",
+        "etc/sudoers": "# vault password: PLANTEDSUDO19\n" + text("etc/sudoers"),
+        "etc/rsyslog.conf": 'action(type="omhttp" server="logs.example" uid="u" pwd="PLANTEDRSYS19")\n' + text("etc/rsyslog.conf"),
+        "etc/systemd/journal-upload.conf": "[Upload]\nURL=https://u:PLANTEDJRNL19@logs.example:19532\n",
+        // A bootstrap token in a static pod's environment; a kubelet static-pod URL header.
+        "etc/kubernetes/manifests/kube-apiserver.yaml": text("etc/kubernetes/manifests/kube-apiserver.yaml").replace(
+          "      image: ",
+          "      env:\n        - name: BOOTSTRAP_TOKEN\n          value: abcdef.plntdboot19xyzq\n      image: ",
+        ),
+        "var/lib/kubelet/config.yaml": text("var/lib/kubelet/config.yaml") + "staticPodURLHeader:\n  Authorization:\n    - Bearer PLANTEDHDR19abcdefgh\n",
+      }),
+      files: {
+        "/etc/ssh/sshd_config": "PLANTEDSSH19",
+        "/etc/sudoers": "PLANTEDSUDO19",
+        "/etc/rsyslog.conf": "PLANTEDRSYS19",
+        "/etc/systemd/journal-upload.conf": "PLANTEDJRNL19",
+        "/etc/kubernetes/manifests/kube-apiserver.yaml": "plntdboot19xyzq",
+        "/var/lib/kubelet/config.yaml": "PLANTEDHDR19",
+      },
+    },
+    // Its offline image (no procfs): section 4 judges the persisted nftables ruleset.
+    image: {
+      spec: layer(Object.fromEntries(Object.entries(base).filter(([k]) => !k.startsWith("proc/"))), {
+        "etc/nftables.conf": text("etc/nftables.conf").replace("policy drop;", 'policy drop;\n    tcp dport 2222 accept comment "password=PLANTEDNFT19"'),
+      }),
+      files: { "/etc/nftables.conf": "PLANTEDNFT19" },
+    },
+    // A RHEL 9 image whose firewall is firewalld: its zone files are read.
+    firewalld: {
+      spec: {
+        ...RHEL,
+        "var/lib/dpkg/status": dpkg("nftables", "firewalld"),
+        ...enabled("firewalld.service"),
+        "etc/firewalld/firewalld.conf": "DefaultZone=public\nFirewallBackend=nftables\n",
+        "usr/lib/firewalld/zones/public.xml": ZONE('  <service name="ssh"/>\n'),
+        "etc/firewalld/zones/public.xml": ZONE('  <description>password=PLANTEDFWD19</description>\n  <service name="ssh"/>\n'),
+        "usr/lib/firewalld/zones/trusted.xml": ZONE("", ' target="ACCEPT"'),
+        "etc/firewalld/zones/trusted.xml": ZONE(`  <interface name="lo"/>\n${SPOOF}`, ' target="ACCEPT"'),
+      },
+      files: { "/etc/firewalld/zones/public.xml": "PLANTEDFWD19" },
+    },
+  };
+
+  it.each(Object.keys(roots))("%s: every file holding a secret is read; no secret in table, json, junit, sarif, html, prometheus or a re-check", async (name) => {
+    const { spec, files } = roots[name] as (typeof roots)[string];
     const root = await fixtureRoot(spec);
     const loaded = await loadPacks([DEFAULT_BENCHMARKS_DIR]);
-    const report = await runScan({ host: new HostRoot({ root }), packs: loaded.packs, inventory: false, deep: false });
-    const json = JSON.stringify(report);
-    // Read on this root (their evidence names them); the bootstrap kubeconfig, the firewall
-    // files and journal-upload.conf are planted for the checks that read them where they apply.
-    for (const f of ["/etc/ssh/sshd_config", "/etc/sudoers", "/etc/rsyslog.conf"]) expect(json.includes(`"${f}"`), f).toBe(true);
-    for (const [name, reporter] of Object.entries(reporters)) {
-      const out = reporter.render(report);
-      for (const secret of ["plntdboot19xyzq", "PLANTEDSSH19", "PLANTEDSUDO19", "PLANTEDFWD19", "PLANTEDNFT19", "PLANTEDRSYS19", "PLANTEDJRNL19"]) {
-        expect(out.includes(secret), `${name} output holds ${secret}`).toBe(false);
-      }
+    const host = new ReadingHost({ root });
+    const report = await runScan({ host, packs: loaded.packs, inventory: false, deep: false });
+    expect(Object.keys(files).filter((f) => !host.read.has(f)), "planted files the scan did not read").toEqual([]);
+    const outputs: Record<string, string> = Object.fromEntries(Object.entries(reporters).map(([n, r]) => [n, r.render(report)]));
+    const rechecked = await recheck({ host: new HostRoot({ root }), packs: loaded.packs, keys: report.results.map((r) => `${r.pack}/${r.id}`) });
+    outputs["re-check results"] = JSON.stringify(rechecked.results);
+    for (const [out, textOut] of Object.entries(outputs)) {
+      for (const secret of Object.values(files)) expect(textOut.includes(secret), `${out} holds ${secret}`).toBe(false);
     }
   }, 180_000);
 });
@@ -157,6 +222,10 @@ describe("the redaction step", () => {
     [`a=1;token=${TOKEN}`, `a=1;token=${REDACTED}`],
     [`Authorization: Bearer ${TOKEN}`, `Authorization: Bearer ${REDACTED}`],
     [`root:${HASH}:19000`, `root:$6$${REDACTED}:19000`],
+    // A URL's password (journal-upload's URL=), up to the last "@" before the host.
+    [`URL=https://u:${TOKEN}@logs.example:19532`, `URL=https://u:${REDACTED}@logs.example:19532`],
+    [`{"URL":"https://u:p@${TOKEN}@h/x","b":"c@d"}`, `{"URL":"https://u:${REDACTED}@h/x","b":"c@d"}`],
+    [`redis://:${TOKEN}@cache:6379/0`, `redis://:${REDACTED}@cache:6379/0`],
     [`-----BEGIN PRIVATE KEY-----\n${KEY_LINE}\n-----END PRIVATE KEY-----`, `-----BEGIN PRIVATE KEY----- ${REDACTED}`],
   ])("%s", (input, want) => {
     expect(redactText(input)).toBe(want);
@@ -165,6 +234,7 @@ describe("the redaction step", () => {
 
   it.each([
     "key=net.ipv4.ip_forward, runtime=0",
+    "https://user@host/x and http://[::1]:80/a:b@c",
     "passwordauthentication=no",
     "tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
     "authentication.anonymous.enabled=false",

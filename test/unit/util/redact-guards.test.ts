@@ -13,7 +13,7 @@ const UNGUARDED: [RegExp, string | ((...m: string[]) => string)][] = [
   [/-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?(-----END \1-----|$)/g, `-----BEGIN $1----- ${REDACTED}`],
   [
     /(["'])((?:[A-Za-z0-9_.-]*(?:secret|token|password|passwd|passphrase|private[-_]?key|client-key-data|client-certificate-data|certificate-authority-data|apikey|api[-_]key)|secretkey)\s*[:=]\s*)((?:(?!\1)[^\\\r\n]|\\.)+)(?=\1)/gi,
-    (m, quote: string, head: string, value: string) => (value.startsWith("[redacted") || value === "null" ? m : `${quote}${head}${REDACTED}${quote}`),
+    (m, quote: string, head: string, value: string) => (value.startsWith("[redacted") || value === "null" ? m : `${quote}${head}${REDACTED}`),
   ],
   [
     /((?:^|[\s{,"'(=;&[])["']?(?:[A-Za-z0-9_.-]*(?:secret|token|password|passwd|passphrase|private[-_]?key|client-key-data|client-certificate-data|certificate-authority-data|apikey|api[-_]key)|secretkey)["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|(?:[^\s,}\]"']|["'](?![\s,}\])"';>]|$))+)/gi,
@@ -25,6 +25,7 @@ const UNGUARDED: [RegExp, string | ((...m: string[]) => string)][] = [
     },
   ],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`],
+  [/\b([A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s:@/?#"'<>]*:)[^\s/?#"'<>]+@/g, `$1${REDACTED}@`],
   [/\$(1|2[abxy]?|5|6|7|y|gy|sha1|md5)\$[./A-Za-z0-9$=,]{8,}/g, `$$$1$$${REDACTED}`],
 ];
 const unguarded = (s: string): string => UNGUARDED.reduce((out, [re, rep]) => out.replace(re, rep as string), s);
@@ -34,7 +35,7 @@ const WORDS = [
   "client-certificate-data", "certificate-authority-data", "apikey", "api-key", "api_key", "secretkey", "SeCrEt", "TOKEN",
   "PassWord", "PRIVATE KEY", "-----BEGIN ", "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", "Bearer", "Basic",
   "bearer", "$6$", "$y$", "$2b$", "$1$", "$sha1$", "$", ":", "=", " ", "\n", '"', "'", "{", ",", "(", "abcdefgh12345678", "null",
-  "x", "İ", "ſ", "K", "[redacted]", "key", ";", "&", "[",
+  "x", "İ", "ſ", "K", "[redacted]", "key", ";", "&", "[", "://", "https://", "@", "/", "u:p",
 ];
 const text = fc.array(fc.oneof(fc.constantFrom(...WORDS), fc.string({ maxLength: 6 })), { maxLength: 14 }).map((parts) => parts.join(""));
 
