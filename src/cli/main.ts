@@ -7,16 +7,10 @@
  */
 import { statSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
+import { ONE_SHOT_V8_FLAGS } from "./one-shot-flags.js";
 
-// V8 tuned for a one-shot command (not `serve`: a long-lived server is the agent's to tune).
-// Flags are read when V8 next decides, so setting them before any module loads is in time.
-//  - young generation: a scan keeps a few MB (modules, packs) and drops much at once; V8
-//    would double its young generation up to 3 × 16 MiB on the way, ~20 MiB of peak RSS
-//    for no gain in time (same-run A/B of a full scan: CPU equal, 102 -> 82 MiB);
-//  - tier-up 8× later: a scan runs most code a few times, and optimizing it cost more than
-//    it saved (0.58 -> 0.45 s CPU, 82 -> 75 MiB); a truly hot loop (a pack regex over a big
-//    file) is still optimized, a few milliseconds later.
-if (process.argv[2] !== "serve") setFlagsFromString("--semi-space-growth-factor=1 --interrupt-budget=540672");
+// Flags are read when V8 next decides, so setting them before the CLI loads is in time.
+if (process.argv[2] !== "serve") setFlagsFromString(ONE_SHOT_V8_FLAGS);
 
 const bundle = new URL("../nodeward.js", import.meta.url);
 const mtime = (u: URL): number => {
