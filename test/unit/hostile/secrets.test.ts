@@ -26,6 +26,24 @@ const HASH = "$6$plantedsalt$PLANTEDHASH19abcdefghijklmnopqrstuvwxyz0123456789";
 const KEY_LINE = "MIIEplantedPRIVATEkeyLINE19AAAABBBBCCCCDDDD";
 const CIFS = "PLANTEDcifsPASSWORD19";
 
+/**
+ * A host that records the files whose content it returned, procfs files as /proc/…: a planted
+ * secret proves something only in a file the scan read.
+ */
+class ReadingHost extends HostRoot {
+  readonly read = new Set<string>();
+  override async readFile(hostPath: string, options?: Parameters<HostRoot["readFile"]>[1]): Promise<string> {
+    const text = await super.readFile(hostPath, options);
+    this.read.add(hostPath);
+    return text;
+  }
+  override async procRead(rel: string, options?: Parameters<HostRoot["procRead"]>[1]): Promise<string> {
+    const text = await super.procRead(rel, options);
+    this.read.add(`/proc/${rel}`);
+    return text;
+  }
+}
+
 describe("planted secrets appear in no output", () => {
   it("table, json, junit, sarif, html, prometheus: none holds a planted secret", async () => {
     const spec = kubeadmNode();
@@ -44,7 +62,11 @@ describe("planted secrets appear in no output", () => {
     spec["proc/1/mountinfo"] = `22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n40 22 0:40 / /tmp rw,nosuid,nodev,relatime shared:20 - cifs //files/tmp rw,username=svc,password=${CIFS}\n`;
     const root = await fixtureRoot(spec);
     const loaded = await loadPacks([DEFAULT_BENCHMARKS_DIR]);
-    const report = await runScan({ host: new HostRoot({ root }), packs: loaded.packs, inventory: false, deep: false });
+    const host = new ReadingHost({ root });
+    const report = await runScan({ host, packs: loaded.packs, inventory: false, deep: false });
+    // Each secret is in a file the scan read (kubelet.conf is not read: the token is in /etc/default/kubelet too).
+    const read = ["/etc/kubernetes/encryption/encryption.yaml", "/etc/default/kubelet", "/etc/shadow", "/etc/modprobe.d/key.conf", "/proc/1/mountinfo"];
+    expect(read.filter((f) => !host.read.has(f)), "planted files the scan did not read").toEqual([]);
     // 1.2.28 still reads the document (it is judged), but shows no key.
     const r1228 = report.results.find((r) => r.pack === "kubernetes-control-plane" && r.id === "1.2.28");
     expect(r1228).toBeDefined();
@@ -101,7 +123,11 @@ describe("secrets reached through the include machinery added since issue 19 app
     spec["etc/crypto-policies/config"] = { symlink: "/etc/shadow" };
     const root = await fixtureRoot(spec);
     const loaded = await loadPacks([DEFAULT_BENCHMARKS_DIR]);
-    const report = await runScan({ host: new HostRoot({ root }), packs: loaded.packs, inventory: false, deep: false });
+    const host = new ReadingHost({ root });
+    const report = await runScan({ host, packs: loaded.packs, inventory: false, deep: false });
+    // The secrets' files, each reached (through an include, a drop-in or a link) and read.
+    const read = ["/etc/shadow", "/root/key.b64", "/etc/sudoers.d/key", "/etc/systemd/journald.conf.d/key.conf", "/etc/audit/rules.d/key.rules", "/boot/grub/grub.cfg", "/boot/grub/user.cfg"];
+    expect(read.filter((f) => !host.read.has(f)), "planted files the scan did not read").toEqual([]);
     for (const [name, reporter] of Object.entries(reporters)) {
       const out = reporter.render(report);
       for (const secret of [DES, "PLANTEDHASH19", KEY_BODY.slice(0, 24), "PLANTEDPBKDF2", "hunter2passphrase"]) {
@@ -110,16 +136,6 @@ describe("secrets reached through the include machinery added since issue 19 app
     }
   }, 180_000);
 });
-
-/** A host that records the files whose content it returned (a planted secret is only tested where it is read). */
-class ReadingHost extends HostRoot {
-  readonly read = new Set<string>();
-  override async readFile(hostPath: string, options?: Parameters<HostRoot["readFile"]>[1]): Promise<string> {
-    const text = await super.readFile(hostPath, options);
-    this.read.add(hostPath);
-    return text;
-  }
-}
 
 const ZONE = (body: string, target = "") => `<?xml version="1.0" encoding="utf-8"?>\n<zone${target}>\n  <short>Z</short>\n${body}</zone>\n`;
 const SPOOF = ["ipv4 127.0.0.1", "ipv6 ::1"]
