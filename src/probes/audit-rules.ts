@@ -10,7 +10,14 @@
  * `auid>=N` with N that value reads `auid>=UID_MIN`, so one expectation serves every site;
  * another number stays as written (and fails). Where login.defs cannot be read and a rule
  * has an `auid>=` field, the rules are unknown.
+ *
+ * With `sudoLogfile: true` it also names sudo's log file — the global `Defaults logfile=` of
+ * /etc/sudoers and the files it includes, as the sudoers probe reads them — and the watches
+ * on it (CIS x.3.3: the benchmark's audit takes the path from sudoers, not a fixed
+ * /var/log/sudo.log). No logfile set: `sudoLogfile` is null (CIS: "SUDO_LOG_FILE is unset",
+ * a failure) and the watches do not apply; sudoers unreadable: all three are unknown.
  */
+import path from "node:path";
 import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
 import { isMissing } from "../host/host-root.js";
@@ -22,6 +29,7 @@ import { readsAnd } from "./kit/watch.js";
 import { findExecutable, unavailable } from "./kit/executable.js";
 import { cannotRead, MAX_DROPIN_FILES } from "./kit/read.js";
 import { uidMinOf } from "./kit/uid-min.js";
+import { SUDOERS, sudoersPolicy } from "./kit/sudoers-policy.js";
 
 export { parseAuditRules } from "./parse/audit-rules.js";
 
@@ -39,7 +47,30 @@ export interface AuditRulesFact {
   loaded?: AuditRule[];
   /** UID_MIN of /etc/login.defs (1000 when unset): `auid>=` that number reads `auid>=UID_MIN` in `fields`. */
   uidMin?: number;
+  /** (`sudoLogfile: true`) sudo's log file (global `Defaults logfile=`), null when sudo sets none. */
+  sudoLogfile?: string | null;
+  /** (`sudoLogfile: true`) the watches on disk on that file. */
+  sudoLogWatches?: (AuditRule & { file: string })[];
+  /** (`sudoLogfile: true`) the loaded watches on that file (`auditctl -l`, live host). */
+  sudoLogWatchesLoaded?: AuditRule[];
 }
+
+const SUDO_LOG_FIELDS = ["sudoLogfile", "sudoLogWatches", "sudoLogWatchesLoaded"] as const;
+
+/** sudo's log file and where it is set, or why there is none, or why it is not known. */
+async function sudoLog(ctx: ProbeContext): Promise<{ path: string; evidence: Evidence } | { unset: Evidence } | { unknown: string }> {
+  const policy = await sudoersPolicy(ctx);
+  if (policy.unreadable.length > 0) return { unknown: `${cannotRead(policy.unreadable)}, so sudo's log file is not known` };
+  const set = policy.fact.logfile;
+  if (set === undefined) {
+    const where = policy.fact.exists ? `no Defaults logfile= in ${SUDOERS} or the files it includes` : `${SUDOERS} does not exist`;
+    return { unset: { file: SUDOERS, detail: `${where}: sudo keeps no log file of its own, so there is none to watch (see 5.2.3)` } };
+  }
+  const line = policy.fact.defaults.filter((d) => d.scope === "" && d.name === "logfile").at(-1);
+  return { path: set, evidence: line ? { file: line.file, line: line.line, key: "Defaults logfile", detail: set } : { file: SUDOERS, key: "Defaults logfile", detail: set } };
+}
+
+const samePath = (a: string | undefined, b: string) => a !== undefined && path.posix.normalize(a) === path.posix.normalize(b);
 
 /** `auid>=<UID_MIN>` → `auid>=UID_MIN`. */
 function symbolicUidMin<R extends AuditRule>(rules: R[], uidMin: number): R[] {
@@ -112,13 +143,18 @@ async function loadedRules(ctx: ProbeContext): Promise<Loaded> {
 export default defineProbe({
   id: "audit-rules",
   summary: "Audit rules boot loads (/etc/audit/rules.d) and, on the live host, the loaded ones (auditctl -l)",
-  params: lazySchema((z) => z.strictObject({})),
-  fields: ["files", "rules", "immutable", "loaded", "uidMin"],
+  params: lazySchema((z) =>
+    z.strictObject({
+      /** Also name sudo's log file (sudoers' `Defaults logfile=`) and the watches on it. */
+      sudoLogfile: z.literal(true).optional(),
+    }),
+  ),
+  fields: ["files", "rules", "immutable", "loaded", "uidMin", ...SUDO_LOG_FIELDS],
   /** The rules files by their directory; the loaded rules (auditctl -l) only by the safety net. */
   watch(_p, seen) {
     return readsAnd(seen.reads, { unwatched: seen.reads.commands.length > 0 ? ["the loaded rules (auditctl -l): a command tells nothing until it is run again"] : [] });
   },
-  async collect(ctx): Promise<Fact<AuditRulesFact>> {
+  async collect(ctx, p): Promise<Fact<AuditRulesFact>> {
     const [disk, loaded, uidMin] = await Promise.all([
       ctx.once("audit-rules:disk", () => diskRules(ctx)),
       ctx.once("audit-rules:loaded", () => loadedRules(ctx)),
@@ -147,6 +183,24 @@ export default defineProbe({
       unknown.rules = why;
       unknown.immutable = why;
       unknown.files = why;
+    }
+    if (p.sudoLogfile) {
+      const log = await sudoLog(ctx);
+      if ("unknown" in log) for (const f of SUDO_LOG_FIELDS) unknown[f] = log.unknown;
+      else if ("unset" in log) {
+        value.sudoLogfile = null;
+        evidence.push(log.unset);
+        notApplicable.sudoLogWatches = "sudo has no log file";
+        notApplicable.sudoLogWatchesLoaded = "sudo has no log file";
+      } else {
+        value.sudoLogfile = log.path;
+        evidence.push(log.evidence);
+        value.sudoLogWatches = value.rules.filter((r) => r.kind === "watch" && samePath(r.path, log.path));
+        if (unknown.rules !== undefined) unknown.sudoLogWatches = unknown.rules;
+        if (value.loaded !== undefined) value.sudoLogWatchesLoaded = value.loaded.filter((r) => r.kind === "watch" && samePath(r.path, log.path));
+        if (unknown.loaded !== undefined) unknown.sudoLogWatchesLoaded = unknown.loaded;
+        if (notApplicable.loaded !== undefined) notApplicable.sudoLogWatchesLoaded = notApplicable.loaded;
+      }
     }
     return {
       value,

@@ -5,81 +5,15 @@
  * with file and line, plus the settings CIS judges: use_pty, logfile, timestamp_timeout,
  * authenticate and NOPASSWD.
  */
-import path from "node:path";
 import { lazySchema } from "../util/lazy-zod.js";
-import { describeError } from "../errors.js";
-import { parseSudoers, type SudoDefault, type SudoUserSpec } from "./parse/sudoers.js";
-import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
-import { includeReader } from "./kit/include-reader.js";
+import { defineProbe, type Evidence, type Fact } from "./types.js";
+import { SUDOERS, sudoersPolicy, type SudoersFact } from "./kit/sudoers-policy.js";
 import { readsAnd } from "./kit/watch.js";
 import { cannotRead } from "./kit/read.js";
 
 export { parseSudoers } from "./parse/sudoers.js";
 
-export const SUDOERS = "/etc/sudoers";
-const MAX_FILES = 256;
-
-export interface SudoersFact {
-  /** /etc/sudoers exists (sudo's policy file). */
-  exists: boolean;
-  defaults: (SudoDefault & { file: string })[];
-  userSpecs: (SudoUserSpec & { file: string })[];
-  files: string[];
-  /** Global `Defaults use_pty` in effect (the last global setting of it wins). */
-  usePty: boolean;
-  /** Global `Defaults logfile=…`, when set. */
-  logfile?: string;
-  /** Global timestamp_timeout in minutes; sudo's default of 15 when not set. */
-  timestampTimeout: number;
-  /** Some Defaults line (any scope) turns authentication off (`!authenticate`). */
-  authenticateDisabled: boolean;
-  /** Some user specification has the NOPASSWD tag. */
-  nopasswd: boolean;
-}
-
-async function load(ctx: ProbeContext): Promise<{ fact: SudoersFact; unreadable: string[]; problems: Evidence[] }> {
-  const fact: SudoersFact = { exists: false, defaults: [], userSpecs: [], files: [], usePty: false, timestampTimeout: 15, authenticateDisabled: false, nopasswd: false };
-  const reader = includeReader(ctx, MAX_FILES, async (file, text) => {
-    if (file === SUDOERS) fact.exists = true;
-    fact.files.push(file);
-    const parsed = parseSudoers(text);
-    reader.noteProblems(file, parsed.problems);
-    // Directives apply in file order: includes are read where they stand.
-    const items = [
-      ...parsed.defaults.map((d) => ({ line: d.line, run: () => { fact.defaults.push({ ...d, file }); } })),
-      ...parsed.userSpecs.map((u) => ({ line: u.line, run: () => { fact.userSpecs.push({ ...u, file }); } })),
-      ...parsed.includes.map((inc) => ({
-        line: inc.line,
-        run: async () => {
-          const target = path.posix.isAbsolute(inc.path) ? inc.path : path.posix.join(path.posix.dirname(file), inc.path);
-          if (inc.kind === "include") return reader.read(target);
-          let names: string[] | null;
-          try {
-            names = await ctx.host.readdir(target);
-          } catch (e) {
-            reader.unreadable.push(`${target}: ${describeError(e)}`);
-            return;
-          }
-          for (const n of (names ?? []).filter((x) => !x.endsWith("~") && !x.includes(".")).sort()) await reader.read(`${target}/${n}`);
-        },
-      })),
-    ].sort((a, b) => a.line - b.line);
-    for (const it of items) await it.run();
-  });
-  await reader.read(SUDOERS);
-  for (const d of fact.defaults) {
-    if (d.name === "authenticate" && d.negated) fact.authenticateDisabled = true;
-    if (d.scope !== "") continue;
-    if (d.name === "use_pty") fact.usePty = !d.negated;
-    if (d.name === "logfile") {
-      if (d.negated) delete fact.logfile;
-      else if (d.value !== undefined) fact.logfile = d.value;
-    }
-    if (d.name === "timestamp_timeout" && d.value !== undefined && /^-?\d+(\.\d+)?$/.test(d.value)) fact.timestampTimeout = Number(d.value);
-  }
-  fact.nopasswd = fact.userSpecs.some((u) => u.tags.includes("NOPASSWD"));
-  return { fact, unreadable: reader.unreadable, problems: reader.problems };
-}
+export { SUDOERS, type SudoersFact } from "./kit/sudoers-policy.js";
 
 export default defineProbe({
   id: "sudoers",
@@ -91,7 +25,7 @@ export default defineProbe({
     return readsAnd(seen.reads, {});
   },
   async collect(ctx): Promise<Fact<SudoersFact>> {
-    const { fact, unreadable, problems } = await load(ctx);
+    const { fact, unreadable, problems } = await sudoersPolicy(ctx);
     const evidence: Evidence[] = [
       ...(fact.exists ? [] : [{ file: SUDOERS, detail: "does not exist" }]),
       ...fact.defaults.map((d) => ({ file: d.file, line: d.line, key: `Defaults${d.scope} ${d.negated ? "!" : ""}${d.name}` })),

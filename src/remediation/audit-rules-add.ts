@@ -7,11 +7,15 @@
  * are the same rule). augenrules loads rules.d at boot; with `-e 2` (CIS: immutable) nothing
  * can load them before a reboot, so the fix asks for one rather than running augenrules --load.
  * A rule's `auid>=UID_MIN` field is written with the root's UID_MIN (/etc/login.defs, 1000
- * when unset), as CIS's remediation does; an unreadable login.defs refuses the fix.
+ * when unset), as CIS's remediation does; an unreadable login.defs refuses the fix. A watch
+ * `-w SUDO_LOGFILE` is written on sudo's log file (sudoers' `Defaults logfile=`, CIS x.3.3);
+ * sudo without one, or sudoers unreadable, refuses the fix (set the logfile first, 5.2.3).
  */
 import { z } from "zod";
 import { NodewardError } from "../errors.js";
 import { uidMinOf } from "../probes/kit/uid-min.js";
+import { cannotRead } from "../probes/kit/read.js";
+import { SUDOERS, sudoersPolicy } from "../probes/kit/sudoers-policy.js";
 import { AUDIT_RULES, RULES_D } from "../probes/audit-rules.js";
 import { parseAuditRules, type AuditRule } from "../probes/parse/audit-rules.js";
 import { missingDirs } from "./atomic.js";
@@ -54,6 +58,15 @@ export default defineFix({
       const uidMin = await uidMinOf(ctx.host);
       if ("unknown" in uidMin) throw new NodewardError("FIX_UID_MIN_UNKNOWN", { reason: uidMin.unknown });
       rules = rules.map((line) => line.replace(/(^|\s)(-F\s+auid>=)UID_MIN(?=\s|$)/g, `$1$2${uidMin.value}`));
+    }
+    if (rules.some((line) => /(^|\s)-w\s+SUDO_LOGFILE(?=\s|$)/.test(line))) {
+      const policy = await sudoersPolicy(ctx.probe);
+      if (policy.unreadable.length > 0) throw new NodewardError("FIX_SUDO_LOGFILE_UNKNOWN", { reason: cannotRead(policy.unreadable) });
+      const logfile = policy.fact.logfile;
+      if (logfile === undefined) throw new NodewardError("FIX_SUDO_LOGFILE_UNKNOWN", { reason: `no Defaults logfile= in ${SUDOERS} or the files it includes` });
+      // An audit rule line is split on blanks: a path with one cannot be written as a -w watch.
+      if (!logfile.startsWith("/") || /\s/.test(logfile)) throw new NodewardError("FIX_SUDO_LOGFILE_UNKNOWN", { reason: `sudo's logfile ${JSON.stringify(logfile)} is not an absolute path without blanks` });
+      rules = rules.map((line) => line.replace(/(^|\s)(-w\s+)SUDO_LOGFILE(?=\s|$)/, (_m, pre: string, w: string) => `${pre}${w}${logfile}`));
     }
     const missing = rules.filter((line) => {
       const r = parseAuditRules(line).rules[0] as AuditRule;

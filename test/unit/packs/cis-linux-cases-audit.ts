@@ -58,6 +58,10 @@ const RULES_EVIDENCE: Evidence[] = [
   { file: "/etc/login.defs", detail: "absent: UID_MIN 1000 (the login.defs(5) default)" },
 ];
 
+/** sudo's log file as the benchmark's 5.2.3 remediation sets it, and its line in the evidence. */
+const SUDO_LOGFILE: FixtureSpec = { "etc/sudoers": 'Defaults use_pty\nDefaults logfile="/var/log/sudo.log"\n' };
+const SUDO_LOGFILE_LINE: Evidence = { file: "/etc/sudoers", line: 2, key: "Defaults logfile", detail: "/var/log/sudo.log" };
+
 /** Fail messages of the rules items when the first line of the item's group is missing (see auditRulesSpec). */
 export type RuleMessages = Record<RuleItem, string>;
 
@@ -102,11 +106,39 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
   ];
   for (const [item, n] of Object.entries(ids.rules) as [RuleItem, string][]) {
     const id = `${s}.3.${n}`;
+    // x.3.3 watches sudo's log file, which sudoers names (5.2.3): the fixtures set it.
+    const sudo = item === "sudoLog" ? SUDO_LOGFILE : {};
     cases.push(
-      { id, label: "the benchmark's rules in rules.d", spec: auditRulesSpec(rules), want: { status: "pass" } },
-      { id, label: `without "${rules[item][0]}"`, spec: auditRulesSpec(rules, [rules[item][0] as string]), want: { status: "fail", message: messages[item], evidence: RULES_EVIDENCE } },
+      { id, label: "the benchmark's rules in rules.d", spec: { ...auditRulesSpec(rules), ...sudo }, want: { status: "pass" } },
+      {
+        id, label: `without "${rules[item][0]}"`, spec: { ...auditRulesSpec(rules, [rules[item][0] as string]), ...sudo },
+        want: { status: "fail", message: messages[item], evidence: item === "sudoLog" ? [...RULES_EVIDENCE, SUDO_LOGFILE_LINE] : RULES_EVIDENCE },
+      },
     );
   }
+  // x.3.3: the watch is on the file sudoers names, wherever it is set (an included file too);
+  // sudo without a logfile fails, as the benchmark's "SUDO_LOG_FILE is unset".
+  const sudoId = `${s}.3.${ids.rules.sudoLog}`;
+  const siteRules = (watched: string): FixtureSpec => ({
+    ...auditRulesSpec({ ...rules, sudoLog: [`-w ${watched} -p wa -k sudo_log_file`] }),
+    "etc/sudoers": "root ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n",
+    "etc/sudoers.d/60-log": 'Defaults logfile="/var/log/sudo-site.log"\n',
+  });
+  const siteLine: Evidence = { file: "/etc/sudoers.d/60-log", line: 1, key: "Defaults logfile", detail: "/var/log/sudo-site.log" };
+  cases.push(
+    { id: sudoId, label: "logfile set in sudoers.d, watched", spec: siteRules("/var/log/sudo-site.log"), want: { status: "pass", evidence: [...RULES_EVIDENCE, siteLine] } },
+    {
+      id: sudoId, label: "logfile set in sudoers.d, /var/log/sudo.log watched instead", spec: siteRules("/var/log/sudo.log"),
+      want: { status: "fail", message: messages.sudoLog, evidence: [...RULES_EVIDENCE, siteLine] },
+    },
+    {
+      id: sudoId, label: "sudo sets no logfile", spec: { ...auditRulesSpec(rules), "etc/sudoers": "root ALL=(ALL:ALL) ALL\n" },
+      want: {
+        status: "fail", message: "sudoLogfile is null, expected set",
+        evidence: [...RULES_EVIDENCE, { file: "/etc/sudoers", detail: "no Defaults logfile= in /etc/sudoers or the files it includes: sudo keeps no log file of its own, so there is none to watch (see 5.2.3)" }],
+      },
+    },
+  );
   // A never rule records nothing: the time rule turned into one does not collect time changes.
   const timeRule = rules.time[0] as string;
   cases.push({
@@ -197,7 +229,7 @@ export function debianRuleMessages(count = 55): RuleMessages {
   return {
     scope: m([watchRule("/etc/sudoers")]),
     userEmulation: m([sysRule("b64", "execve", ["euid!=uid", "auid!=unset"])]),
-    sudoLog: m([watchRule("/var/log/sudo.log")]),
+    sudoLog: "sudoLogWatches is 0 of 0 matching, expected some element: perms contains w and contains a",
     time: m(["adjtimex", "settimeofday", "clock_settime"].map((sc) => sysRule("b64", sc))),
     network: m(["sethostname", "setdomainname"].map((sc) => sysRule("b64", sc))),
     access: m(["creat", "open", "openat", "truncate", "ftruncate"].map((sc) => sysRule("b64", sc, ["exit=-EACCES", ...U]))),

@@ -223,8 +223,8 @@ const FIREWALL_TAILORED: Record<string, string> = {
  * here, so they are `error` with that reason; a rule missing on disk is still a definite
  * failure (the violations below). The offline image passes them all (last test).
  */
-const AUDIT_LOADED_UNKNOWN = /^cannot determine loaded: the loaded rules of a mounted host cannot be asked from here \(auditctl runs on this machine's kernel\)$/;
-const judgesLoadedRules = (c: LoadedCheck): boolean => c.audit?.probeId === "audit-rules" && /\bloaded\b/.test(c.audit.expect.expected);
+const AUDIT_LOADED_UNKNOWN = /^cannot determine (loaded|sudoLogWatchesLoaded): the loaded rules of a mounted host cannot be asked from here \(auditctl runs on this machine's kernel\)$/;
+const judgesLoadedRules = (c: LoadedCheck): boolean => c.audit?.probeId === "audit-rules" && /\b(loaded|sudoLogWatchesLoaded)\b/.test(c.audit.expect.expected);
 
 function expectedCompliant(c: LoadedCheck): { status: Status; message?: string | RegExp } {
   const tailored = FIREWALL_TAILORED[c.key];
@@ -554,6 +554,7 @@ const OVERLAPS: Record<string, { also: Record<string, Status>; why: string }> = 
     why: "with GDM installed its items apply: the node has none of the dconf settings (fail) and no XDMCP (pass)",
   },
   [`${DEB}/6.2.4.1`]: { also: { [`${DEB}/6.1.4.1`]: "fail" }, why: "the audit log is a log file under /var/log too (6.1.4.1: 0640 or stricter)" },
+  [`${DEB}/5.2.3`]: { also: { [`${DEB}/6.2.3.3`]: "fail" }, why: "6.2.3.3 watches the file sudoers' logfile names: with none set there is nothing to watch (the benchmark: SUDO_LOG_FILE is unset)" },
   [`${DEB}/6.3.1`]: { also: { [`${DEB}/6.3.2`]: "skip", [`${DEB}/6.3.3`]: "skip" }, why: "AIDE's other items apply only where it is installed" },
   // A mount option item applies only where its path is a separate partition.
   ...Object.fromEntries(PARTITIONS.map(([base, , opts]) => [

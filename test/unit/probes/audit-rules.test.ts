@@ -12,6 +12,11 @@ import { probeConformance } from "../../helpers/probe-conformance.js";
 
 probeConformance(probe, {
   params: [{}],
+  mayOmit: {
+    sudoLogfile: "set only with sudoLogfile: true",
+    sudoLogWatches: "set only with sudoLogfile: true",
+    sudoLogWatchesLoaded: "set only with sudoLogfile: true",
+  },
   offline: { notApplicable: ["loaded"] },
 });
 
@@ -185,5 +190,27 @@ describe("audit-rules probe", () => {
     // Without an auid rule, UID_MIN does not matter: the watches are judged.
     const watches = await probe.collect(createProbeContext(new TableHost({ root: await fixtureRoot(files), hide: { source: "root:/etc/login.defs", mode: "unreadable" } })), {});
     expect(watches.unknown?.rules).toBeUndefined();
+  });
+  it("sudoLogfile: sudoers' Defaults logfile (its includes too) and the watches on it, on disk and loaded; unset is null; an unreadable include is unknown", async () => {
+    const rules = { "etc/audit/rules.d/50-cis.rules": "-w /var/log/sudo.log -p wa -k sudo_log_file\n-w /var/log/sudo-site.log/ -p wa -k site\n" };
+    const sudoers = { "etc/sudoers": "Defaults logfile=/var/log/sudo.log\n@includedir /etc/sudoers.d\n", "etc/sudoers.d/60-log": "Defaults logfile=\"/var/log/sudo-site.log\"\n" };
+    const f = await probe.collect(probeContext(await fixtureRoot({ ...rules, ...sudoers })), { sudoLogfile: true });
+    // The later setting (the included file, read where the include stands) wins.
+    expect(f.value.sudoLogfile).toBe("/var/log/sudo-site.log");
+    expect(f.value.sudoLogWatches?.map((r) => [r.path, r.perms, r.file])).toEqual([["/var/log/sudo-site.log", "wa", "/etc/audit/rules.d/50-cis.rules"]]);
+    expect(f.evidence).toContainEqual({ file: "/etc/sudoers.d/60-log", line: 1, key: "Defaults logfile", detail: "/var/log/sudo-site.log" });
+    expect(f.notApplicable).toEqual({ loaded: expect.stringMatching(/^no running kernel/), sudoLogWatchesLoaded: expect.stringMatching(/^no running kernel/) });
+    // Without the param nothing of sudo is read or set.
+    expect((await probe.collect(probeContext(await fixtureRoot({ ...rules, ...sudoers })), {})).value).not.toHaveProperty("sudoLogfile");
+    // Unset: null, the reason in the evidence, the watches not applicable.
+    const unset = await probe.collect(probeContext(await fixtureRoot({ ...rules, "etc/sudoers": "Defaults use_pty\n" })), { sudoLogfile: true });
+    expect(unset.value.sudoLogfile).toBeNull();
+    expect(unset.evidence).toContainEqual({ file: "/etc/sudoers", detail: "no Defaults logfile= in /etc/sudoers or the files it includes: sudo keeps no log file of its own, so there is none to watch (see 5.2.3)" });
+    expect(unset.notApplicable?.sudoLogWatches).toBe("sudo has no log file");
+    // An include that cannot be read could set it: unknown, never "unset".
+    const root = await fixtureRoot({ ...rules, ...sudoers });
+    const hidden = await probe.collect(createProbeContext(new TableHost({ root, hide: { source: "root:/etc/sudoers.d/60-log", mode: "unreadable" } })), { sudoLogfile: true });
+    expect(hidden.unknown?.sudoLogfile).toMatch(/^cannot read \/etc\/sudoers\.d\/60-log: .*EACCES.*, so sudo's log file is not known$/);
+    expect(hidden.value.sudoLogfile).toBeUndefined();
   });
 });

@@ -41,6 +41,9 @@ describe("audit-rules-add (CIS auditd rules)", () => {
       ...OS,
       // The sudoers watch as auditctl -l would print it (trailing slash, -F key=): already there.
       "etc/audit/rules.d/10-site.rules": { content: "-w /etc/sudoers/ -p aw -F key=site\n", mode: 0o640 },
+      // sudo's log file, set in an included file: 6.2.3.3's watch is written on it.
+      "etc/sudoers": "root ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n",
+      "etc/sudoers.d/60-log": 'Defaults logfile="/var/log/sudo-site.log"\n',
     });
     const host = new HostRoot({ root });
     const cs = await checks(["6.2.3.1", "6.2.3.3"]);
@@ -53,7 +56,7 @@ describe("audit-rules-add (CIS auditd rules)", () => {
     }]);
     // The second fix sees the first's planned file (the plan's overlay) and appends to it.
     const second = sudoLog?.changes[0];
-    expect(second?.kind === "write-file" && second.after.content.endsWith("-w /etc/sudoers.d -p wa -k scope\n-w /var/log/sudo.log -p wa -k sudo_log_file\n")).toBe(true);
+    expect(second?.kind === "write-file" && second.after.content.endsWith("-w /etc/sudoers.d -p wa -k scope\n-w /var/log/sudo-site.log -p wa -k sudo_log_file\n")).toBe(true);
 
     const original = await treeHash(root);
     const state = await mkdtemp(path.join(tmpdir(), "nodeward-audit-fix-"));
@@ -63,7 +66,7 @@ describe("audit-rules-add (CIS auditd rules)", () => {
       expect(result.status).toBe("complete");
       expect(Object.fromEntries(result.rescan.map((r) => [r.id, r.status]))).toEqual({ "6.2.3.1": "pass", "6.2.3.3": "pass" });
       const file = path.join(root, NODEWARD_AUDIT_RULES);
-      expect(await readFile(file, "utf8")).toBe("## Written by nodeward: audit rules added by remediation (augenrules loads rules.d at boot).\n-w /etc/sudoers.d -p wa -k scope\n-w /var/log/sudo.log -p wa -k sudo_log_file\n");
+      expect(await readFile(file, "utf8")).toBe("## Written by nodeward: audit rules added by remediation (augenrules loads rules.d at boot).\n-w /etc/sudoers.d -p wa -k scope\n-w /var/log/sudo-site.log -p wa -k sudo_log_file\n");
       expect(((await stat(file)).mode & 0o7777).toString(8)).toBe("640");
       expect((await applyPlan({ plan: await planRemediation({ host, checks: cs }), store })).status).toBe("nothing-to-do");
       await rollbackRun({ store });
@@ -71,6 +74,23 @@ describe("audit-rules-add (CIS auditd rules)", () => {
     } finally {
       await rm(state, { recursive: true, force: true });
     }
+  });
+
+  it("the sudo log watch: refused when sudo sets no logfile or sudoers cannot be read (set the logfile first)", async () => {
+    const cs = await checks(["6.2.3.3"]);
+    const planFor = async (host: HostRoot) => {
+      const plan = await planRemediation({ host, checks: cs });
+      return { result: [plan.results[0]?.status, plan.results[0]?.message], error: plan.fixes[0]?.error };
+    };
+    expect(await planFor(new HostRoot({ root: await fixtureRoot({ ...OS, "etc/sudoers": "root ALL=(ALL:ALL) ALL\n" }) }))).toEqual({
+      result: ["fail", "sudoLogfile is null, expected set"],
+      error: "no Defaults logfile= in /etc/sudoers or the files it includes: sudo's log file is not known, so its watch cannot be written (set Defaults logfile= first, CIS 5.2.3)",
+    });
+    // sudoers unreadable: the check is error, so no fix is planned at all.
+    const hidden = new TableHost({ root: await fixtureRoot({ ...OS, "etc/sudoers": "Defaults logfile=/var/log/sudo.log\n" }), hide: { source: "root:/etc/sudoers", mode: "unreadable" } });
+    const denied = await planRemediation({ host: hidden, checks: cs });
+    expect([denied.results[0]?.status, denied.fixes]).toEqual(["error", []]);
+    expect(denied.results[0]?.message).toMatch(/^cannot determine sudoLogfile: cannot read \/etc\/sudoers: .*EACCES.*, so sudo's log file is not known$/);
   });
 
   it("auid>=UID_MIN is written with the root's UID_MIN (login.defs; 1000 when unset); the site's rules with its UID_MIN pass; an unreadable login.defs refuses", async () => {
