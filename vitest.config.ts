@@ -10,7 +10,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
-          setupFiles: ["test/setup/load-zod.ts"],
+          setupFiles: ["test/setup/load-zod.ts", "test/setup/forget-yaml.ts"],
           // A hang guard, not a speed limit (speed lives in `npm run bench`): several tests run
           // the CLI a few times and took 20-25 s on a shared 2-core machine at load 15-20.
           testTimeout: 60_000,

@@ -83,6 +83,7 @@ export const MESSAGES = {
   COMMAND_ABNORMAL: { code: "COMMAND_FAILED", template: "{command} did not exit normally" },
   UNHANDLED: { code: "UNREACHABLE", template: "unhandled {what}: {value}" },
   ZOD_NOT_LOADED: { code: "UNREACHABLE", template: "internal: a schema was used before zod was loaded (await loadZod() first)" },
+  YAML_NOT_LOADED: { code: "UNREACHABLE", template: "internal: YAML was parsed before yaml was loaded (await loadYaml() first)" },
   COMMAND_EXITED: { code: "COMMAND_FAILED", template: "{command} exited {exitCode}{stderr}" },
   COMMAND_SIGNALLED: { code: "COMMAND_FAILED", template: "{command} ended by {signal}" },
   COMMAND_ENDED: { code: "COMMAND_FAILED", template: "{reason}" },

@@ -9,6 +9,7 @@ import { NodewardError } from "../errors.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../paths.js";
 import { readTextCapped } from "../util/read-capped.js";
 import { formatSourceIssue, MAX_PACK_FILE_BYTES, placeZodIssues, positionOf, readYaml, type SourceIssue, type YamlPath } from "../util/yaml-source.js";
+import { loadYaml } from "../util/yaml.js";
 import { DriftConfigSchema } from "./drift-config.js";
 import { LOG_LEVELS } from "./log.js";
 import { isValidCron } from "./cron.js";
@@ -114,6 +115,7 @@ export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessE
 }
 
 export async function loadConfig(file: string, options: { explicit?: boolean } = {}): Promise<AgentConfig> {
+  await loadYaml();
   let text: string;
   try {
     text = await readTextCapped(file, MAX_PACK_FILE_BYTES);
@@ -124,7 +126,7 @@ export async function loadConfig(file: string, options: { explicit?: boolean } =
   return parseConfig(text, file);
 }
 
-/** Parse and validate config text; `file` is only used in error messages. */
+/** Parse and validate config text (after `loadYaml()`); `file` is only used in error messages. */
 export function parseConfig(text: string, file: string): AgentConfig {
   const read = readYaml(text, file);
   if ("issues" in read) throw new ConfigError(read.issues);
@@ -150,6 +152,7 @@ export function parseConfig(text: string, file: string): AgentConfig {
  * nothing), placed at their value's line in the config file; line 1 if it cannot be read.
  */
 export async function configErrorAt(file: string, issues: readonly { path: YamlPath; message: string }[]): Promise<ConfigError> {
+  await loadYaml();
   const read = await readTextCapped(file, MAX_PACK_FILE_BYTES).then(
     (text) => readYaml(text, file),
     () => undefined,

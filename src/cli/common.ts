@@ -3,7 +3,7 @@ import path from "node:path";
 import { constants as fsc } from "node:fs";
 import { lstat, open, stat, writeFile } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { parse as parseYaml } from "yaml";
+import { loadYaml, yamlNow } from "../util/yaml.js";
 import { formatPackError, type LoadedPack, type LoadResult } from "../packs/load.js";
 import type { LoadedProfile } from "../packs/profile.js";
 import { loadSelection } from "../packs/selection.js";
@@ -81,6 +81,7 @@ export async function loadPackPaths(
   paths: readonly string[],
   selection: SelectionFlags = {},
 ): Promise<LoadResult & { formatted: string[]; profile?: LoadedProfile; all: LoadedPack[] }> {
+  if (selection.vars?.length) await loadYaml();
   const validateFix = selection.validateFixes ? (await import("../remediation/index.js")).validateFix : undefined;
   const result = await loadSelection({
     paths,
@@ -127,13 +128,15 @@ export function selectOrFail(
   return checks;
 }
 
+/** `--var name=value` (the value is YAML: after `loadYaml()` when there are any). */
 export function parseVars(specs: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const yaml = specs.length > 0 ? yamlNow() : undefined;
   for (const spec of specs) {
     const eq = spec.indexOf("=");
     if (eq <= 0) throw new UsageError("FLAG_TAKES", { flag: "--var", allowed: "name=value", got: spec, hint: "" });
     try {
-      out[spec.slice(0, eq)] = parseYaml(spec.slice(eq + 1));
+      out[spec.slice(0, eq)] = yaml?.parse(spec.slice(eq + 1));
     } catch (e) {
       throw new UsageError("VAR_NOT_YAML", { spec, reason: String((e as Error).message.split("\n")[0]) });
     }

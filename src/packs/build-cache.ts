@@ -14,6 +14,7 @@ import { loadPacks, parseYamlFile, type PackError } from "./load.js";
 import { applyProfile, loadProfile } from "./profile.js";
 import { packSchemas } from "./schema.js";
 import { loadZod } from "../util/lazy-zod.js";
+import { loadYaml } from "../util/yaml.js";
 import { pushAll } from "../util/array.js";
 
 async function yamlFiles(dir: string): Promise<string[]> {
@@ -29,7 +30,7 @@ async function yamlFiles(dir: string): Promise<string[]> {
 export async function buildPackCache(dirs: readonly string[]): Promise<PackCacheFile> {
   const entries: PackCacheFile["entries"] = {};
   const shards: PackCacheFile["shards"] = {};
-  await loadZod();
+  await Promise.all([loadZod(), loadYaml()]);
   // Fully loaded once (schema, probe params, every expectation compiled): a file with any
   // error is not marked valid, so the loader checks it again rather than trust it.
   const params = await validParams(dirs);

@@ -16,6 +16,7 @@ import { localMountsOnly } from "../host/host-root.js";
 import type { Probe } from "../probes/types.js";
 import { packSchemas, type CheckDef, type ConditionDef, type FixDef, type PackMeta, type PackSchemas } from "./schema.js";
 import { lazySchema, loadZod, ZodNotLoaded, zodNow } from "../util/lazy-zod.js";
+import { loadYaml, YamlNotLoaded } from "../util/yaml.js";
 import { defaultPackCache, textHash, validatedParams, type CachedPackFile, type PackCache } from "./cache.js";
 
 export interface PackError {
@@ -229,14 +230,15 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
   }
   // Compiled without zod while everything is proved by the build's cache; a pack that needs
   // validation (an edited file, params no build saw) meets ZodNotLoaded: load zod, compile again.
+  // Likewise yaml: a cached file is parsed only when an error needs a position in it.
   for (;;) {
     const mark = errors.length;
     try {
       return compilePack(files, parsed, errors, options, memo);
     } catch (e) {
-      if (!(e instanceof ZodNotLoaded)) throw e;
+      if (!(e instanceof ZodNotLoaded) && !(e instanceof YamlNotLoaded)) throw e;
       errors.length = mark;
-      await loadZod();
+      await (e instanceof ZodNotLoaded ? loadZod() : loadYaml());
     }
   }
 }
@@ -340,6 +342,7 @@ export async function parseYamlFile(
   const cached = (cache ?? (await defaultPackCache(sync))).get(textHash(bytes));
   // Cached entries were written only for files that parsed without YAML errors.
   if (cached && Object.keys(cached.data).every((k) => topKeys.includes(k))) return fromCache(file, cached);
+  await loadYaml();
   const read = readYaml(bytes.toString("utf8"), file);
   if ("issues" in read) {
     for (const issue of read.issues) errors.push({ code: ErrorCodes.PACK_YAML, ...issue });

@@ -21,6 +21,7 @@ import {
 import { positionOf } from "../util/yaml-source.js";
 import { packSchemas, type FixDef, type TailorRuleDef } from "./schema.js";
 import { loadZod } from "../util/lazy-zod.js";
+import { loadYaml, withYaml } from "../util/yaml.js";
 
 export interface LoadedProfile {
   id: string;
@@ -55,6 +56,7 @@ export async function loadProfile(
   await loadZod();
   const parsed = packSchemas().ProfileFileSchema.safeParse(pf.data);
   if (!parsed.success) {
+    await loadYaml();
     reportZod(pf, [], parsed.error, errors);
     return { errors };
   }
@@ -78,7 +80,7 @@ export async function loadProfile(
  * Apply a profile to loaded packs: keep the packs it names, and tailor checks.
  * Rules naming an unknown pack or check are errors (a typo must not silently untailor).
  */
-export async function applyProfile(
+export function applyProfile(
   packs: readonly LoadedPack[],
   profile: LoadedProfile,
   /** Var values for `{ $var }` in replaced expectations; default the profile's own. */
@@ -86,6 +88,16 @@ export async function applyProfile(
   /** Validate a rule's `fix` as the loader validates a pack's (lint, remediate). */
   validateFix?: (fix: FixDef) => string | undefined,
 ): Promise<{ packs: LoadedPack[]; errors: PackError[] }> {
+  // An error's position in a cached profile parses it, which needs yaml: then all again.
+  return withYaml(() => tailorPacks(packs, profile, vars, validateFix));
+}
+
+function tailorPacks(
+  packs: readonly LoadedPack[],
+  profile: LoadedProfile,
+  vars: Readonly<Record<string, unknown>>,
+  validateFix: ((fix: FixDef) => string | undefined) | undefined,
+): { packs: LoadedPack[]; errors: PackError[] } {
   const errors: PackError[] = [];
   const pf = profile.source;
   const where = (p: (string | number)[]) => positionOf(pf, p, false);

@@ -24,6 +24,7 @@ import { compilePackRegex, firstMatchingLine, MAX_CAPTURE_CHARS, MAX_MATCH_LINE_
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 import { KUBERNETES_PROCESSES, readsAnd } from "./kit/watch.js";
 import { pushAll } from "../util/array.js";
+import { loadYaml } from "../util/yaml.js";
 
 export { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
 
@@ -171,6 +172,8 @@ async function inspect(ctx: ProbeContext, p: Params, hostPath: string, inGlob: b
     return { value, evidence, ...named };
   }
   const text = await ctx.host.readFile(hostPath);
+  // A key in a YAML or JSON file (JSON too, for its line) and a whole YAML document parse with yaml.
+  if ((p.key !== undefined && (p.format === "yaml" || p.format === "json")) || (p.document !== undefined && p.format !== "json")) await loadYaml();
   let contentError: string | undefined;
   if (p.key !== undefined) {
     const hit = lookupKey(text, p.format, p.key);

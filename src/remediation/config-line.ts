@@ -13,7 +13,7 @@
  * A missing file is created (not for yaml: a kubelet config that is not there is not the
  * file the kubelet reads).
  */
-import { Document, isScalar, parseDocument } from "yaml";
+import { loadYaml, yamlNow } from "../util/yaml.js";
 import { z } from "zod";
 import { kubeletInfo } from "../probes/k8s/kubelet-info.js";
 import { missingDirs } from "./atomic.js";
@@ -103,11 +103,12 @@ export function setLastWins(
   return join(l);
 }
 
-/** Set a dotted key in a YAML document, keeping comments; unchanged text when already set. */
+/** Set a dotted key in a YAML document, keeping comments; unchanged text when already set (after `loadYaml()`). */
 export function setYamlKey(text: string, dotted: string, value: Scalar): string {
+  const { Document, isScalar, parseDocument } = yamlNow();
   const parsed = parseDocument(text);
   if (parsed.errors.length > 0) throw new FixRefused("FIX_NOT_YAML", { reason: String(parsed.errors[0]?.message.split("\n")[0]) });
-  const doc: Document = parsed.contents === null ? new Document({}) : parsed;
+  const doc = parsed.contents === null ? new Document({}) : parsed;
   if (doc.errors.length > 0) throw new FixRefused("FIX_NOT_YAML", { reason: String(doc.errors[0]?.message.split("\n")[0]) });
   const keys = dotted.split(".");
   const cur = doc.getIn(keys, true);
@@ -149,6 +150,7 @@ export default defineFix({
     const cur = await ctx.readFile(path);
     if (!cur && p.format === "yaml") throw new FixRefused("FIX_NO_TARGET_FILE", { path });
     const text = cur?.content ?? "";
+    if (p.format === "yaml") await loadYaml();
     const value = String(p.value);
     const next =
       p.format === "sshd" ? setSshdOption(text, p.key, value)

@@ -2,11 +2,13 @@
  * YAML with positions: parse a file keeping its document and line counter, turn YAML
  * syntax errors and zod issues into `file:line:col` problems, and find the line and
  * column of any path in the document. The pack loader, profiles and the agent's config
- * file all report their problems through this one module.
+ * file all report their problems through this one module. Parsing needs yaml loaded
+ * (`loadYaml()`: src/util/yaml.ts); a YamlSource exists only once it is.
  */
-import { isMap, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import type { Document, LineCounter, Node as YamlNode } from "yaml";
 import type { z } from "zod";
 import { documentProblem } from "./doc-guard.js";
+import { yamlNow } from "./yaml.js";
 
 export type YamlPath = readonly (string | number)[];
 
@@ -32,6 +34,7 @@ export interface YamlSource {
 }
 
 export function parseYamlText(text: string): YamlSource {
+  const { LineCounter, parseDocument } = yamlNow();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   return { doc, lines };
@@ -73,6 +76,7 @@ function linePos(source: YamlSource, offset: number): Position {
 /** Line and column of the node at `p` (or of its key), falling back to the closest parent. */
 export function positionOf(source: YamlSource, p: YamlPath, preferKey: boolean): Position {
   const { doc } = source;
+  const { isMap } = yamlNow();
   for (let n = p.length; n >= 0; n--) {
     const sub = p.slice(0, n);
     let offset: number | undefined;

@@ -1,4 +1,5 @@
 import { MAX_PACK_FILE_BYTES, readYaml } from "../../util/yaml-source.js";
+import { loadYaml } from "../../util/yaml.js";
 import { runScan } from "../../engine/run-scan.js";
 import { severityRank } from "../../engine/select.js";
 import { countStatuses, type ScanReport, type Severity } from "../../engine/result.js";
@@ -206,6 +207,7 @@ async function readWaivers(file: string, packs: readonly { checks: readonly { id
   }
   // As the agent reads its config (waivers included): size, nesting and alias caps checked
   // before and while parsing (a 300,000-deep flow sequence took 8.6 s and 400 MB to overflow the stack).
+  await loadYaml();
   const read = readYaml(text, file);
   if ("issues" in read) {
     const i = read.issues[0];

@@ -25,6 +25,7 @@ import { lookupUnit, unitCommand } from "../systemd-unit-files.js";
 import type { Evidence, ProbeContext } from "../types.js";
 import type { Detection, EmbeddedComponent, ModelledFlags } from "./types.js";
 import { pushAll } from "../../util/array.js";
+import { loadYaml } from "../../util/yaml.js";
 
 export type RancherProgram = "k3s" | "rke2";
 
@@ -141,6 +142,7 @@ export async function rancherSettings(
       }
     }
   }
+  if (files.length > 0) await loadYaml();
   for (const f of files) {
     const parsed = parseComponentConfig(texts.get(f) as string, f);
     pushAll(out.problems, parsed.problems);

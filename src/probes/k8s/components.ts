@@ -23,6 +23,7 @@ import { processView } from "./node.js";
 import { pushAll } from "../../util/array.js";
 import { describeError } from "../../errors.js";
 import { trimTrailingSlashes } from "../../util/trim.js";
+import { loadYaml } from "../../util/yaml.js";
 
 export const COMPONENTS = ["kube-apiserver", "etcd", "kube-proxy", "kube-controller-manager", "kube-scheduler"] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -150,7 +151,9 @@ async function findManifest(ctx: ProbeContext, component: Component, problems: s
       hidden.push(`${file}: ${describeError(e)}`);
       return null;
     }
-    return text === null ? null : parseStaticPodManifest(text, file);
+    if (text === null) return null;
+    await loadYaml();
+    return parseStaticPodManifest(text, file);
   };
   const named = `${dir}/${component}.yaml`;
   const m = await read(named);
@@ -236,6 +239,7 @@ async function readComponentConfig(ctx: ProbeContext, info: ComponentInfo, writt
     return;
   }
   info.configReadFrom = readFrom;
+  await loadYaml();
   const parsed = parseComponentConfig(text, readFrom);
   pushAll(info.problems, parsed.problems);
   info.config = parsed.config;

@@ -24,6 +24,7 @@ import { pushAll } from "../../util/array.js";
 import { describeError } from "../../errors.js";
 import { assertNever } from "../../util/assert-never.js";
 import { trimTrailingSlashes } from "../../util/trim.js";
+import { loadYaml } from "../../util/yaml.js";
 
 export type KubeletSource = "process" | "unit" | "embedded" | "distribution" | "none";
 
@@ -189,6 +190,7 @@ async function loadConfig(
       if (kind === "config") info.problems.push(`${f}: kubelet config file does not exist`);
       return;
     }
+    await loadYaml();
     const parsed = parseKubeletConfig(r.text, f);
     pushAll(info.problems, parsed.problems);
     // A file that could not be parsed (bad YAML, over a cap) hides whatever it sets: never the defaults.

@@ -3,11 +3,13 @@
  * and the YAML configuration of the Rancher distributions: YAML 1.1 as sigs.k8s.io/yaml
  * reads it (`yes`/`no` are booleans), JSON being a subset. Every key keeps the line it is
  * written on, so a setting's evidence names file:line. Pure and total: bad input gives
- * problems (file:line:col), never throws.
+ * problems (file:line:col), never throws once yaml is loaded (the caller awaits `loadYaml()`:
+ * src/util/yaml.ts).
  */
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import type { Document, LineCounter } from "yaml";
 import { documentProblem } from "../../util/doc-guard.js";
 import { describeError } from "../../errors.js";
+import { yamlNow } from "../../util/yaml.js";
 
 export interface ParsedConfig {
   config: Record<string, unknown>;
@@ -22,6 +24,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function collectKeyLines(doc: Document, lc: LineCounter, file: string, out: Record<string, { file: string; line: number }>): void {
   let budget = 10_000;
+  const { isMap, isScalar } = yamlNow();
   const walk = (node: unknown, prefix: string): void => {
     if (!isMap(node)) return;
     for (const pair of node.items) {
@@ -38,6 +41,7 @@ function collectKeyLines(doc: Document, lc: LineCounter, file: string, out: Reco
 
 /** Parse one configuration file (YAML or JSON) into a mapping with key lines. */
 export function parseComponentConfig(text: string, file: string): ParsedConfig {
+  const { LineCounter, parseDocument } = yamlNow();
   const lc = new LineCounter();
   const keyLines: Record<string, { file: string; line: number }> = Object.create(null) as Record<string, { file: string; line: number }>;
   let doc: Document;

@@ -1,11 +1,13 @@
 /**
  * Pure parser for a static pod manifest (`/etc/kubernetes/manifests/<component>.yaml`):
  * the first container's argv (`command` + `args`, with the line each item sits on) and
- * how its paths map to host paths (`volumeMounts` → `hostPath` volumes). Never throws.
+ * how its paths map to host paths (`volumeMounts` → `hostPath` volumes). Never throws once
+ * yaml is loaded (the caller awaits `loadYaml()`: src/util/yaml.ts).
  */
 import path from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import type { Document, Node } from "yaml";
 import { documentProblem } from "../../util/doc-guard.js";
+import { yamlNow } from "../../util/yaml.js";
 
 export interface StaticPodMount {
   mountPath: string;
@@ -29,20 +31,21 @@ export interface StaticPodManifest {
 }
 
 function scalarText(n: unknown): string | undefined {
-  if (!isScalar(n)) return undefined;
+  if (!yamlNow().isScalar(n)) return undefined;
   const v = n.value;
   if (v === null || v === undefined) return undefined;
   return typeof v === "string" ? v : String(v);
 }
 
 function get(node: unknown, key: string): Node | undefined {
-  if (!isMap(node)) return undefined;
+  if (!yamlNow().isMap(node)) return undefined;
   const pair = node.items.find((p) => scalarText(p.key) === key);
   return (pair?.value as Node | null | undefined) ?? undefined;
 }
 
 /** Parse a static pod manifest (YAML or JSON). A problem is recorded, never thrown. */
 export function parseStaticPodManifest(text: string, source: string): StaticPodManifest {
+  const { isMap, isScalar, isSeq, LineCounter, parseDocument } = yamlNow();
   const out: StaticPodManifest = { argv: [], lines: [], mounts: [], problems: [] };
   const tooBig = documentProblem(text);
   if (tooBig !== undefined) {

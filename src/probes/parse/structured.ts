@@ -1,9 +1,11 @@
 /**
  * Dotted-path lookups into YAML / JSON documents (`authentication.anonymous.enabled`),
- * with the line the value sits on for evidence. Pure; never throws.
+ * with the line the value sits on for evidence. Pure; never throws once yaml is loaded (the
+ * caller awaits `loadYaml()`: src/util/yaml.ts).
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
+import type { Document, Node } from "yaml";
 import { documentProblem } from "../../util/doc-guard.js";
+import { yamlNow } from "../../util/yaml.js";
 
 export type StructuredValue = string | number | boolean | null;
 
@@ -14,7 +16,7 @@ export type StructuredLookup =
 
 function toValue(node: Node | null, doc: Document): StructuredValue {
   if (node === null) return null;
-  if (isScalar(node)) {
+  if (yamlNow().isScalar(node)) {
     const v = node.value;
     if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
     if (typeof v === "bigint") return v.toString();
@@ -26,6 +28,7 @@ function toValue(node: Node | null, doc: Document): StructuredValue {
 }
 
 export function lookupStructured(text: string, format: "yaml" | "json", dottedKey: string): StructuredLookup {
+  const { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } = yamlNow();
   if (format === "json") {
     try {
       JSON.parse(text);
@@ -84,6 +87,7 @@ export function parseWhole(text: string, format: "yaml" | "json"): { value: unkn
       return { error: `invalid JSON: ${e instanceof Error ? e.message : String(e)}` };
     }
   }
+  const { parseDocument } = yamlNow();
   try {
     const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
     const first = doc.errors[0];

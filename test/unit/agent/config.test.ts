@@ -1,11 +1,16 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, parseConfig, parseListen, resolveConfigPath } from "../../../src/agent/config.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../../src/paths.js";
+import { loadYaml } from "../../../src/util/yaml.js";
 import { cleanupTempDirs, tempDir } from "./helpers.js";
 
 afterAll(cleanupTempDirs);
+// parseConfig is synchronous: the agent awaits loadYaml() before it (loadConfig).
+beforeEach(async () => {
+  await loadYaml();
+});
 
 function issuesOf(text: string): string[] {
   try {

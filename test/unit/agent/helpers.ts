@@ -10,6 +10,7 @@ import { Agent, type AgentLogger, type ScanFunction } from "../../../src/agent/a
 import { catalogOf } from "../../../src/agent/catalog.js";
 import { selectChecks } from "../../../src/engine/select.js";
 import { parseConfig } from "../../../src/agent/config.js";
+import { loadYaml } from "../../../src/util/yaml.js";
 import { AgentMetrics } from "../../../src/agent/metrics.js";
 import { buildServer, type ServerDeps } from "../../../src/agent/server.js";
 import { StateStore } from "../../../src/agent/state.js";
@@ -80,6 +81,7 @@ export async function makeAgent(opts: TestAgentOptions = {}) {
   const packsRoot = await packDir(opts.packs ?? { "demo/pack.yaml": DEMO_PACK, "other/pack.yaml": OTHER_PACK });
   const stateDir = opts.stateDir ?? path.join(await tempDir(), "state");
   const yaml = `stateDir: ${stateDir}\nroot: ${root}\npacks: ${packsRoot}\n${opts.configYaml ?? ""}`;
+  await loadYaml();
   const config = parseConfig(yaml, "test-config.yaml");
   const loaded = await loadPacks(config.packs);
   const warnings: string[] = [];

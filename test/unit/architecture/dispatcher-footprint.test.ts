@@ -5,7 +5,7 @@
  * bundled code; the agent's idle RSS 71.4 → 67.7 MiB without them): the agent runs no
  * probe itself, its scans run in a child process.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../../helpers/import-graph.js";
@@ -53,6 +53,28 @@ describe("the drift re-check process's static imports", () => {
     const { files, packages } = closure("agent/recheck-main.ts");
     expect(files.has("engine/recheck.ts")).toBe(true);
     expect([...files].filter((f) => /^(remediation|report|cli)\//.test(f) || /^engine\/(run-scan|inventory)\.ts$/.test(f) || (f.startsWith("agent/") && !/^agent\/(recheck-main|recheck-child|scan-process)\.ts$/.test(f)))).toEqual([]);
-    expect([...packages].sort()).toEqual(["re2js", "yaml"]);
+    expect([...packages].sort()).toEqual(["re2js"]);
+  });
+});
+
+// yaml (~160 KB of CommonJS) is loaded when something is parsed as YAML (src/util/yaml.ts):
+// the re-check process and `nodeward scan` from the build's pack cache parse none.
+describe("yaml", () => {
+  it("is imported statically by src/util/yaml-impl.ts alone, which src/util/yaml.ts imports dynamically", () => {
+    const importers: string[] = [];
+    for (const d of readdirSync(SRC, { withFileTypes: true, recursive: true })) {
+      if (!d.isFile() || !d.name.endsWith(".ts")) continue;
+      const file = path.relative(SRC, path.join(d.parentPath, d.name));
+      if (staticImports(file).packages.includes("yaml")) importers.push(file);
+    }
+    expect(importers).toEqual(["util/yaml-impl.ts"]);
+    expect(readFileSync(path.join(SRC, "util/yaml.ts"), "utf8")).toContain('import("./yaml-impl.js")');
+  });
+
+  it("is not in the static closure of the scan command or the re-check process", () => {
+    for (const entry of ["cli/commands/scan.ts", "agent/recheck-main.ts", "agent/scan-child.ts"]) {
+      const { files, packages } = closure(entry);
+      expect([entry, [...files].filter((f) => f === "util/yaml-impl.ts"), packages.has("yaml")]).toEqual([entry, [], false]);
+    }
   });
 });

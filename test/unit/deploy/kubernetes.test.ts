@@ -26,6 +26,7 @@ import { z } from "zod";
 import { AgentMetrics } from "../../../src/agent/metrics.js";
 import { SCAN_METRICS, type MetricDef } from "../../../src/report/prometheus.js";
 import { parseConfig } from "../../../src/agent/config.js";
+import { loadYaml } from "../../../src/util/yaml.js";
 import type { ScanReport } from "../../../src/engine/result.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -311,7 +312,8 @@ describe("deploy/kubernetes manifests", () => {
     expect(c?.env?.find((e) => e.name === "NODE_OPTIONS")).toBeUndefined();
   });
 
-  it("the ConfigMap holds a config the agent accepts, with the kubernetes-node profile", () => {
+  it("the ConfigMap holds a config the agent accepts, with the kubernetes-node profile", async () => {
+    await loadYaml();
     const cm = one<{ data: Record<string, string> }>("ConfigMap");
     const cfg = parseConfig(cm.data["config.yaml"] ?? "", "configmap.yaml");
     expect(cfg.remediation.allowApi).toBe(false);

@@ -5,7 +5,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { compileFields } from "../../../src/matchers/index.js";
 import { MAX_OFFENDING } from "../../../src/matchers/types.js";
 import { documentProblem, MAX_DOC_BYTES, MAX_DOC_DEPTH } from "../../../src/util/doc-guard.js";
@@ -16,6 +16,7 @@ import { parseWhole } from "../../../src/probes/parse/structured.js";
 import { runCheckOn } from "../../helpers/check-fixture.js";
 import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
 import { kubeadmNode } from "../../helpers/kubeadm-node.js";
+import { loadYaml } from "../../../src/util/yaml.js";
 
 afterAll(cleanupFixtures);
 
@@ -36,6 +37,10 @@ describe("no argument spreads that grow with the input", () => {
 });
 
 describe("YAML/JSON documents: size and nesting caps before any parser runs", () => {
+  // The parsers are synchronous: their callers await loadYaml() first (src/util/yaml.ts).
+  beforeEach(async () => {
+    await loadYaml();
+  });
   it.each([
     ["20,000-deep flow sequence (aborted the process)", "a: " + "[".repeat(20_000) + "]".repeat(20_000), `nesting deeper than ${MAX_DOC_DEPTH} levels`],
     ["deep JSON", "[".repeat(100) + "]".repeat(100), `nesting deeper than ${MAX_DOC_DEPTH} levels`],

@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { mkdtemp, readFile, rm, writeFile, mkdir, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { loadPacks } from "../../../src/packs/load.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../../src/paths.js";
 import { HostRoot } from "../../../src/host/host-root.js";
@@ -46,6 +46,7 @@ import { parseKeyfile } from "../../../src/probes/parse/keyfile.js";
 import { parseBlsEntry, parseDefaultGrub, parseGrubCfg } from "../../../src/probes/parse/grub.js";
 import { parseLimitsConf } from "../../../src/probes/parse/limits.js";
 import { parseShellProfile } from "../../../src/probes/parse/shell-profile.js";
+import { loadYaml } from "../../../src/util/yaml.js";
 
 const FUZZ_MS = Number(process.env.NODEWARD_FUZZ_MS ?? 0);
 const FUZZING = FUZZ_MS > 0;
@@ -144,6 +145,10 @@ const PARSERS: [string, (t: string) => unknown][] = [
 ];
 
 describe("every host-file parser: never throws, never hangs", () => {
+  // The parsers are synchronous: their callers await loadYaml() first (src/util/yaml.ts).
+  beforeEach(async () => {
+    await loadYaml();
+  });
   for (const [name, parse] of PARSERS) {
     it(name, async () => {
       await check(`parser: ${name}`, configText, (t) => {

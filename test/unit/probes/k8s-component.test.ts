@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { stringify } from "yaml";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import fileProbe from "../../../src/probes/file.js";
 import k8sComponent, { componentArgs, componentInfo, hostPathOf } from "../../../src/probes/k8s-component.js";
 import { probeConformance } from "../../helpers/probe-conformance.js";
@@ -8,6 +8,7 @@ import { hostPathFor, parseStaticPodManifest } from "../../../src/probes/parse/s
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext, type FixtureSpec } from "../../helpers/fixture-root.js";
 import { KUBE_PROXY_PID, kubeadmNode, staticPod } from "../../helpers/kubeadm-node.js";
+import { loadYaml } from "../../../src/util/yaml.js";
 
 afterAll(cleanupFixtures);
 
@@ -46,6 +47,10 @@ describe("k8s-component: argv recognition", () => {
 });
 
 describe("k8s-component: static pod manifests", () => {
+  // The parsers are synchronous: their callers await loadYaml() first (src/util/yaml.ts).
+  beforeEach(async () => {
+    await loadYaml();
+  });
   it("reads command + args with their lines, and hostPath mounts", () => {
     const text = staticPod("etcd", ["etcd", "--data-dir=/var/lib/etcd"], [{ name: "etcd-data", mountPath: "/var/lib/etcd", hostPath: "/srv/etcd" }]);
     const m = parseStaticPodManifest(text.replace("      image:", "      args: [\"--name=cp1\"]\n      image:"), "etcd.yaml");

@@ -1,10 +1,11 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import kubeletProbe, { kubeletInfo, kubeletSetting as effectiveSetting, parseKubeletConfig, type KubeletInfo } from "../../../src/probes/kubelet.js";
 import { kubeletConfigPath } from "../../../src/probes/k8s/kubelet-info.js";
 import { probeConformance } from "../../helpers/probe-conformance.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext, type FixtureSpec } from "../../helpers/fixture-root.js";
 import { KUBELET_SERVICE } from "../../helpers/kubeadm-node.js";
+import { loadYaml } from "../../../src/util/yaml.js";
 
 afterAll(cleanupFixtures);
 
@@ -362,6 +363,10 @@ describe("kubelet: absent or broken", () => {
 });
 
 describe("parseKubeletConfig", () => {
+  // The parsers are synchronous: their callers await loadYaml() first (src/util/yaml.ts).
+  beforeEach(async () => {
+    await loadYaml();
+  });
   it("reads JSON, YAML 1.1 booleans, and key lines", () => {
     const json = parseKubeletConfig('{"readOnlyPort": 0,\n "authentication": {"anonymous": {"enabled": false}}}', "/c.json");
     expect(json.config).toEqual({ readOnlyPort: 0, authentication: { anonymous: { enabled: false } } });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { mutated as mutate } from "../../helpers/fuzz.js";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { parseKubeletConfig } from "../../../src/probes/parse/kubelet-config.js";
 import { kubeletArgs, parseCmdline, parseKubeletFlags, parseMapFlag } from "../../../src/probes/parse/kubelet-flags.js";
 import {
@@ -12,6 +12,7 @@ import {
 } from "../../../src/probes/parse/unit-exec.js";
 import { mergeUnitSections, parseUnitFile } from "../../../src/probes/parse/unit-file.js";
 import { isDisablingInstall, parseModprobeConf, parseModuleList, parseProcModules } from "../../../src/probes/parse/modprobe.js";
+import { loadYaml } from "../../../src/util/yaml.js";
 
 const RUNS = { numRuns: 400 };
 
@@ -169,6 +170,10 @@ describe("unit file and ExecStart splitting (property)", () => {
 });
 
 describe("pathological input finishes quickly", () => {
+  // The parsers are synchronous: their callers await loadYaml() first (src/util/yaml.ts).
+  beforeEach(async () => {
+    await loadYaml();
+  });
   it("handles 200k-character adversarial strings in linear time (no quadratic joins)", () => {
     const big = [
       "\\".repeat(200_000),

@@ -4,13 +4,14 @@
  */
 import fc from "fast-check";
 import { mutated } from "../../helpers/fuzz.js";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { lookupEquals, lookupSpace, parseEqualsKeyValue, parseSpaceKeyValue } from "../../../src/probes/parse/key-value.js";
 import { parseGroup, parsePasswd } from "../../../src/probes/parse/passwd.js";
 import { lookupStructured } from "../../../src/probes/parse/structured.js";
 import { parseDpkgStatus } from "../../../src/probes/parse/dpkg-status.js";
 import { parseRpmQa } from "../../../src/probes/package-rpm.js";
 import { orderSysctlFiles, parseSysctlConf, persistedFor } from "../../../src/probes/parse/sysctl.js";
+import { loadYaml } from "../../../src/util/yaml.js";
 
 const RUNS = { numRuns: 200 };
 
@@ -44,6 +45,10 @@ function checkLines(items: readonly { line: number }[], text: string): void {
 }
 
 describe("parser properties", () => {
+  // The parsers are synchronous: their callers await loadYaml() first (src/util/yaml.ts).
+  beforeEach(async () => {
+    await loadYaml();
+  });
   it("parseSpaceKeyValue never throws; entries + problems; lookups agree", () => {
     fc.assert(
       fc.property(anyText(SAMPLES.space), fc.string({ minLength: 1, maxLength: 6 }), (text, key) => {

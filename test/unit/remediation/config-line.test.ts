@@ -1,8 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { setLastWins, setSshdOption, setYamlKey } from "../../../src/remediation/config-line.js";
 import { unitFromCgroup } from "../../../src/remediation/port-service-stop.js";
 import { unifiedDiff } from "../../../src/remediation/render.js";
 import { validateFix } from "../../../src/remediation/index.js";
+import { loadYaml } from "../../../src/util/yaml.js";
 
 const SSHD = `# OpenSSH server configuration
 Include /etc/ssh/sshd_config.d/*.conf
@@ -17,6 +18,10 @@ Match User anoncvs
 `;
 
 describe("config-line editors", () => {
+  // The parsers are synchronous: their callers await loadYaml() first (src/util/yaml.ts).
+  beforeEach(async () => {
+    await loadYaml();
+  });
   it("sshd: a missing option goes before the comment block that opens the first Match", () => {
     const out = setSshdOption(SSHD, "PermitRootLogin", "no");
     expect(out).toBe(SSHD.replace("# Example of", "PermitRootLogin no\n\n# Example of"));

@@ -1,7 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { parseConfig, ConfigError } from "../../../src/agent/config.js";
 import { formatSourceIssue, placeZodIssues, positionOf, readYaml } from "../../../src/util/yaml-source.js";
+import { loadYaml } from "../../../src/util/yaml.js";
+
+beforeEach(async () => {
+  await loadYaml();
+});
 
 const TEXT = ["top:", "  list:", "    - a: 1", "    - a: two", "  extra: x", ""].join("\n");
 
