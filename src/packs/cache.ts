@@ -17,8 +17,7 @@
  * pack, and parsing the whole cache (1.4 MB) for it was a large part of its start.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import { PACK_CACHE_FILE } from "../paths.js";
 
@@ -76,31 +75,60 @@ let defaultCache: Promise<PackCache> | undefined;
 
 /**
  * The cache shipped beside the program; empty when absent or unreadable (then YAML is
- * parsed). `sync`: read its index synchronously if it is not read yet (the pack loader's
- * choice where every filesystem is local).
+ * parsed). Its index is one small regular file in the program's directory, read synchronously.
  */
-export function defaultPackCache(sync = false): Promise<PackCache> {
-  defaultCache ??= sync ? Promise.resolve(packCacheOf(PACK_CACHE_FILE, () => readFileSync(PACK_CACHE_FILE, "utf8"))) : readPackCache(PACK_CACHE_FILE);
+export function defaultPackCache(): Promise<PackCache> {
+  defaultCache ??= readPackCache(PACK_CACHE_FILE);
   return defaultCache;
+}
+
+/** The largest index or shard read (the largest shard is ~300 KB): anything bigger is not the build's. */
+export const MAX_CACHE_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A cache file's text: a regular file (a link, FIFO or device is refused before it is opened:
+ * a FIFO would hang the load, /dev/zero fill memory) of at most MAX_CACHE_FILE_BYTES.
+ * Throws why not; a missing file throws ENOENT.
+ */
+function readCacheFile(file: string): string {
+  const pre = lstatSync(file);
+  if (!pre.isFile()) throw new Error("not a regular file");
+  if (pre.size > MAX_CACHE_FILE_BYTES) throw new Error(`${pre.size} bytes, over ${MAX_CACHE_FILE_BYTES}`);
+  const fd = openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.ino !== pre.ino || st.dev !== pre.dev) throw new Error("replaced while read");
+    const buf = Buffer.allocUnsafe(Math.min(st.size, MAX_CACHE_FILE_BYTES) + 1);
+    let n = 0;
+    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
+    if (n > MAX_CACHE_FILE_BYTES) throw new Error(`over ${MAX_CACHE_FILE_BYTES} bytes`);
+    return buf.toString("utf8", 0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One line on stderr per cache file not used (the packs it would have served are parsed as YAML: same checks, slower). */
+function cacheNotUsed(file: string, why: string): void {
+  process.stderr.write(`nodeward: pack cache ${file} not used (${why}); its packs are parsed from YAML\n`);
 }
 
 export async function readPackCache(file: string): Promise<PackCache> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
-  } catch {
+    text = readCacheFile(file);
+  } catch (e) {
+    // No cache (a source checkout before `npm run build`) is no news.
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") cacheNotUsed(file, (e as Error).message);
     return new Map();
   }
-  return packCacheOf(file, () => text);
-}
-
-function packCacheOf(file: string, read: () => string): PackCache {
   try {
-    const parsed = JSON.parse(read()) as PackCacheIndex;
+    const parsed = JSON.parse(text) as PackCacheIndex;
     if (parsed.version !== 3 || typeof parsed.shards !== "object" || parsed.shards === null) return new Map();
     for (const [k, v] of Object.entries(parsed.params ?? {})) if (!validatedParams.has(k)) validatedParams.set(k, v);
     return new ShardedPackCache(shardDir(file), parsed.shards);
-  } catch {
+  } catch (e) {
+    cacheNotUsed(file, e instanceof SyntaxError ? "not valid JSON" : (e as Error).message);
     return new Map();
   }
 }
@@ -127,16 +155,44 @@ class ShardedPackCache implements PackCache {
       shard = readShard(this.dir, name);
       this.loaded.set(name, shard);
     }
-    return Object.hasOwn(shard, key) ? shard[key] : undefined;
+    const entry = Object.hasOwn(shard, key) ? shard[key] : undefined;
+    if (entry === undefined) return undefined;
+    const bad = entryProblem(entry);
+    if (bad === undefined) return entry;
+    cacheNotUsed(path.join(this.dir, `${name}.json`), `entry ${key.slice(0, 12)}…: ${bad}`);
+    this.loaded.set(name, {}); // one line per shard: its other entries are not trusted either
+    return undefined;
   }
+}
+
+/**
+ * Why an entry is not one the build wrote (its shape only: the loader trusts what the build
+ * validated, and a hand-edited or truncated entry must not throw in it).
+ */
+function entryProblem(e: unknown): string | undefined {
+  if (typeof e !== "object" || e === null || Array.isArray(e)) return "not an object";
+  const { data, checkPositions, valid } = e as Record<string, unknown>;
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return "data is not a map";
+  if (!Array.isArray(checkPositions)) return "checkPositions is not a list";
+  if (!checkPositions.every((p) => typeof p === "object" && p !== null && Number.isInteger((p as { line?: unknown }).line) && Number.isInteger((p as { column?: unknown }).column))) {
+    return "a check position is not a line and column";
+  }
+  const checks = (data as Record<string, unknown>).checks;
+  if (checks !== undefined && (!Array.isArray(checks) || checks.length !== checkPositions.length)) return "checks and their positions differ";
+  if (valid !== undefined && valid !== true) return "valid is not true";
+  if (valid && Array.isArray(checks) && !checks.every((c) => typeof c === "object" && c !== null && !Array.isArray(c))) return "a check is not a map";
+  return undefined;
 }
 
 function readShard(dir: string, name: string): Record<string, CachedPackFile> {
   if (!SHARD_NAME.test(name)) return {};
+  const file = path.join(dir, `${name}.json`);
   try {
-    const parsed = JSON.parse(readFileSync(path.join(dir, `${name}.json`), "utf8")) as unknown;
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, CachedPackFile>) : {};
-  } catch {
-    return {};
+    const parsed = JSON.parse(readCacheFile(file)) as unknown;
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, CachedPackFile>;
+    cacheNotUsed(file, "not a JSON object");
+  } catch (e) {
+    cacheNotUsed(file, (e as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : e instanceof SyntaxError ? "not valid JSON" : (e as Error).message);
   }
+  return {};
 }

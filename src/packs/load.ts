@@ -339,7 +339,7 @@ export async function parseYamlFile(
   }
   // Hashed as read: the text is decoded only when the cache misses (1.6 MB of pack text,
   // much of it two bytes a character once decoded, is never made into strings).
-  const cached = (cache ?? (await defaultPackCache(sync))).get(textHash(bytes));
+  const cached = (cache ?? (await defaultPackCache())).get(textHash(bytes));
   // Cached entries were written only for files that parsed without YAML errors.
   if (cached && Object.keys(cached.data).every((k) => topKeys.includes(k))) return fromCache(file, cached);
   await loadYaml();

@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, readdir, rm, symlink, truncate, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { buildPackCache, writePackCache } from "../../../src/packs/build-cache.js";
-import { readPackCache, textHash } from "../../../src/packs/cache.js";
+import { MAX_CACHE_FILE_BYTES, readPackCache, textHash } from "../../../src/packs/cache.js";
 import { formatPackError, loadPacks } from "../../../src/packs/load.js";
 
 const dirs: string[] = [];
@@ -130,5 +131,60 @@ describe("pack parse cache", () => {
     // The previous layout (version 2, one file) is not read: every file is parsed as YAML.
     await writeFile(path.join(dir, "c/v2.json"), JSON.stringify({ version: 2, entries: { [key]: built.entries[key] } }));
     expect((await readPackCache(path.join(dir, "c/v2.json"))).get(key)).toBeUndefined();
+  });
+
+  it("a shard that is truncated, malformed, huge, a FIFO or a link is not used: one stderr line, the pack parsed from YAML", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "nodeward-cache-"));
+    dirs.push(dir);
+    await mkdir(path.join(dir, "p"));
+    await writeFile(path.join(dir, "p/pack.yaml"), PACK);
+    const cacheFile = path.join(dir, "out/pack-cache.json");
+    const built = await buildPackCache([dir]);
+    await writePackCache(built, cacheFile);
+    const key = textHash(await readFile(path.join(dir, "p/pack.yaml")));
+    const shard = path.join(dir, "out/pack-cache/p.json");
+    const good = await readFile(shard, "utf8");
+    await writeFile(path.join(dir, "good.json"), good);
+    const data = (built.entries[key] as { data: Record<string, unknown> }).data;
+    const fresh = await loadPacks([dir], { cache: new Map() });
+    const shape = (r: typeof fresh) => r.packs.map((p) => [p.meta.id, p.checks.map((c) => [c.key, c.source.line, c.source.column, c.audit?.expect.expected])]);
+    const cases: [string, () => Promise<void>, string][] = [
+      ["truncated", () => writeFile(shard, good.slice(0, 100)), "not valid JSON"],
+      ["an array", () => writeFile(shard, "[]"), "not a JSON object"],
+      // These two threw a TypeError out of loadPacks (Object.keys(null); checks.forEach).
+      ["data null", () => writeFile(shard, JSON.stringify({ [key]: { data: null, checkPositions: [] } })), `entry ${key.slice(0, 12)}…: data is not a map`],
+      ["checks not a list", () => writeFile(shard, JSON.stringify({ [key]: { data: { ...data, checks: 5 }, checkPositions: [], valid: true } })), `entry ${key.slice(0, 12)}…: checks and their positions differ`],
+      ["positions missing", () => writeFile(shard, JSON.stringify({ [key]: { data, valid: true } })), `entry ${key.slice(0, 12)}…: checkPositions is not a list`],
+      ["over the cap", () => truncate(shard, MAX_CACHE_FILE_BYTES + 1), `${MAX_CACHE_FILE_BYTES + 1} bytes, over ${MAX_CACHE_FILE_BYTES}`],
+      // A FIFO hung the load (readFileSync waits for a writer); /dev/zero filled memory.
+      ["a FIFO", async () => void execFileSync("mkfifo", [shard]), "not a regular file"],
+      ["a link to /dev/zero", () => symlink("/dev/zero", shard), "not a regular file"],
+      ["a link to a good shard", () => symlink(path.join(dir, "good.json"), shard), "not a regular file"],
+    ];
+    for (const [what, plant, why] of cases) {
+      await rm(shard, { force: true });
+      await writeFile(shard, good);
+      if (what !== "over the cap") await rm(shard);
+      await plant();
+      const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+      try {
+        const r = await loadPacks([dir], { cache: await readPackCache(cacheFile) });
+        expect(r.errors, what).toEqual([]);
+        expect(shape(r), what).toEqual(shape(fresh));
+        expect(stderr.mock.calls.map((c) => String(c[0])), what).toEqual([`nodeward: pack cache ${shard} not used (${why}); its packs are parsed from YAML\n`]);
+      } finally {
+        stderr.mockRestore();
+      }
+    }
+    // The index itself: a FIFO or a link is refused the same way, and nothing is cached.
+    await rm(cacheFile);
+    execFileSync("mkfifo", [cacheFile]);
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect((await readPackCache(cacheFile)).get(key)).toBeUndefined();
+      expect(stderr.mock.calls.map((c) => String(c[0]))).toEqual([`nodeward: pack cache ${cacheFile} not used (not a regular file); its packs are parsed from YAML\n`]);
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });
