@@ -19,7 +19,12 @@
  *      other users' listeners and processes on a shared host would trigger re-checks).
  *      BENCH_DRIFT_GATE_AB=1 adds drift on with the socket tables read every poll
  *      (`listenerFullReadMs: 0`), to weigh the socket-count gate.
- * BENCH_DRIFT_ONLY=latency|cold|idle runs one section.
+ *   4. RSS over re-checks: the agent of section 1, BENCH_DRIFT_RSS_N changes (default 30), each
+ *      waited for and followed by 3 s without requests (a node between scrapes): the agent's
+ *      RSS before, over the run and after, and its full collections (V8's --trace-gc: the
+ *      ones the agent asks for after a scan or a merged re-check, "testing" in V8's words)
+ *      with their pauses.
+ * BENCH_DRIFT_ONLY=latency|cold|idle|rss runs one section.
  * Needs a build (dist/).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
@@ -36,6 +41,7 @@ const CLI = path.join(REPO, "dist/cli/main.js");
 const REPEAT = Number(process.env.BENCH_DRIFT_REPEAT ?? 25);
 const IDLE_S = Number(process.env.BENCH_DRIFT_IDLE_S ?? 60);
 const COLD = Number(process.env.BENCH_DRIFT_COLD ?? 8);
+const RSS_N = Number(process.env.BENCH_DRIFT_RSS_N ?? 30);
 /** One section only: latency, cold or idle (all by default). */
 const ONLY = process.env.BENCH_DRIFT_ONLY;
 const TICK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
@@ -59,13 +65,25 @@ async function freePort() {
   throw new Error("no free port in 19500-19999");
 }
 
-async function startAgent(work, name, lines, args = []) {
+async function startAgent(work, name, lines, args = [], { traceGc = false } = {}) {
   const port = await freePort();
   const cfg = path.join(work, `${name}.yaml`);
   await writeFile(cfg, [`listen: 127.0.0.1:${port}`, `stateDir: ${path.join(work, name)}`, `tokenFile: ${path.join(work, "none")}`, "schedule: '0 0 1 1 *'", ...lines, ""].join("\n"));
   const out = [];
-  const child = spawn(process.execPath, [CLI, "serve", "--config", cfg, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NODE_OPTIONS: "--max-semi-space-size=1" } });
+  // --trace-gc is refused in NODE_OPTIONS: on the command line.
+  const child = spawn(process.execPath, [...(traceGc ? ["--trace-gc"] : []), CLI, "serve", "--config", cfg, ...args], {
+    stdio: ["ignore", traceGc ? "pipe" : "ignore", "pipe"],
+    env: { ...process.env, NODE_OPTIONS: "--max-semi-space-size=1" },
+  });
   child.stderr.on("data", (b) => out.push(b));
+  // --trace-gc: V8's line per collection on stdout.
+  const gcLines = [];
+  let partial = "";
+  child.stdout?.on("data", (b) => {
+    const lines = (partial + b.toString("utf8")).split("\n");
+    partial = lines.pop() ?? "";
+    for (const l of lines) if (l.includes("Mark-Compact")) gcLines.push(l);
+  });
   const log = () => Buffer.concat(out).toString("utf8");
   const base = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
@@ -80,8 +98,12 @@ async function startAgent(work, name, lines, args = []) {
     child.kill("SIGTERM");
     await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
   };
-  return { child, base, log, stop };
+  return { child, base, log, stop, gcLines };
 }
+
+/** Full collections from --trace-gc lines: the pause (ms) and whether the program asked for it ("testing"). */
+const fullGcs = (lines) =>
+  lines.map((l) => ({ ms: Number(/MB, ([\d.]+) \/ [\d.]+ ms/.exec(l)?.[1] ?? NaN), asked: /\btesting\b/.test(l) }));
 
 const metrics = async (base) => (await fetch(`${base}/metrics`)).text();
 const sample = (text, name) => {
@@ -226,6 +248,38 @@ if (!ONLY || ONLY === "cold") {
     console.log(
       `  stages (agent's, p50 ms): change→seen ${med("seenMs")}, seen→re-check asked ${med("waitMs")}, asked→merged ${med("recheckMs")} ` +
         `[process start ${med("startMs")}, packs ${med("loadMs")}, checks ${med("checkMs")}, round trip ${med("roundTripMs")}, merge ${med("mergeMs")}]; load average: ${load()}`,
+    );
+  } finally {
+    await a.stop();
+  }
+}
+
+// --- 4. RSS over re-checks -----------------------------------------------------------------------
+if (!ONLY || ONLY === "rss") {
+  const a = await startAgent(work, "rss", [`root: ${root}`, "proc: /proc", "benchmarks: [cis-debian-12]"], [], { traceGc: true });
+  try {
+    for (let t0 = Date.now(); sample(await metrics(a.base), "nodeward_drift_inotify_watches") === 0 && Date.now() - t0 < 10_000; ) await sleep(50);
+    // The first scan's collection runs after 1 s without requests.
+    await sleep(3000);
+    const mib = () => rssKiB(a.child.pid) / 1024;
+    const before = mib();
+    const gcBefore = a.gcLines.length;
+    const passwd = path.join(root, "etc/passwd");
+    const samples = [];
+    let missed = 0;
+    for (let i = 0; i < RSS_N; i++) {
+      if ((await flip(a.base, () => chmod(passwd, i % 2 === 0 ? 0o666 : 0o644))) === undefined) missed++;
+      await sleep(3000);
+      samples.push(mib());
+    }
+    const gcs = fullGcs(a.gcLines.slice(gcBefore));
+    const asked = gcs.filter((g) => g.asked).map((g) => g.ms);
+    const other = gcs.filter((g) => !g.asked).map((g) => g.ms);
+    console.log(
+      `RSS over ${RSS_N} re-checks (3 s apart, missed ${missed}): before ${before.toFixed(1)} MiB, median ${q(samples, 0.5).toFixed(1)}, max ${Math.max(...samples).toFixed(1)}, after ${samples.at(-1)?.toFixed(1)} MiB; ` +
+        `full GCs asked for ${asked.length} (pause p50 ${q(asked, 0.5).toFixed(1)} ms, max ${asked.length ? Math.max(...asked).toFixed(1) : "-"}), V8's own ${other.length}` +
+        (other.length ? ` (p50 ${q(other, 0.5).toFixed(1)} ms)` : "") +
+        `; load average: ${load()}`,
     );
   } finally {
     await a.stop();

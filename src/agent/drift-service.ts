@@ -121,7 +121,11 @@ export interface DriftServiceOptions {
   log: AgentLogger;
   /** Called when the service stops (the re-check process goes). */
   onStop?: () => void;
-  /** Ask for a full garbage collection at the next quiet moment (serve.ts: its IdleCollector, as after each scan). */
+  /**
+   * Ask for a full garbage collection at the next quiet moment (serve.ts: its IdleCollector,
+   * as after each scan): after each merged re-check (it deserialised the results, rebuilt the
+   * view and saved the whole state) and when the polls' garbage piled up.
+   */
   collect?: () => void;
 }
 
@@ -169,6 +173,7 @@ export function startDrift(opts: DriftServiceOptions): DriftService {
       const r = await opts.recheck(keys);
       const merging = performance.now();
       const m = await agent.mergeRecheck(r.results, r.observedAt);
+      if (m.merged) opts.collect?.();
       return { changes: m.changes, plan: r.plan, merged: m.merged, timing: { ...r.timing, mergeMs: Math.round(performance.now() - merging) } };
     },
     ...(opts.prepare ? { prepare: opts.prepare } : {}),

@@ -8,7 +8,7 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { inProcessRecheck, startDrift, type DriftService } from "../../../src/agent/drift-service.js";
-import { DRIFT_DEFAULTS } from "../../../src/agent/drift-config.js";
+import { DRIFT_DEFAULTS, type DriftConfig } from "../../../src/agent/drift-config.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { cleanupFixtures } from "../../helpers/fixture-root.js";
 import { waitFor } from "../../helpers/wait-for.js";
@@ -25,27 +25,29 @@ afterEach(() => {
   for (const s of services.splice(0)) s.stop();
 });
 
-async function agentWithDrift() {
+async function agentWithDrift(settings: Partial<DriftConfig> = {}) {
   const t = await makeAgent();
   const host = new HostRoot({ root: t.root });
   const rechecked: string[][] = [];
+  const collections = { asked: 0 };
   const base = inProcessRecheck(host, t.agent.packs, { benchmarks: t.config.benchmarks }, false);
   const service = startDrift({
     agent: t.agent,
     host,
-    config: { ...DRIFT_DEFAULTS, debounceMs: 20, safetyNetIntervalMs: 600_000 },
+    config: { ...DRIFT_DEFAULTS, debounceMs: 20, safetyNetIntervalMs: 600_000, ...settings },
     log: { info: () => undefined, warn: (m) => void t.warnings.push(m), error: (m) => void t.warnings.push(m) },
     recheck: (keys) => {
       rechecked.push([...keys]);
       return base(keys);
     },
+    collect: () => void collections.asked++,
   });
   services.push(service);
   await t.agent.triggerScan("api").run.done;
   // The scan's plan is applied (watches armed) asynchronously after the scan.
   await waitFor(() => service.controller.status().watches.inotify > 0, "the watches");
   const status = (id: string) => t.agent.view()?.results.find((r) => r.pack === "demo" && r.id === id)?.status;
-  return { ...t, service, rechecked, status };
+  return { ...t, service, rechecked, status, collections };
 }
 
 describe("drift in the agent", () => {
@@ -107,6 +109,16 @@ describe("drift in the agent", () => {
     expect(off.statusCode).toBe(404);
     expect(off.json<{ message: string }>().message).toBe("drift is off (config drift.enabled: false, or serve --no-drift)");
     await app.close();
+  });
+
+  it("a merged re-check asks for a full collection (as a scan taken in does)", async () => {
+    // No poll round in the test's time (they ask too, once their garbage piled up).
+    const t = await agentWithDrift({ pollIntervalMs: 600_000 });
+    const asked = t.collections.asked;
+    await chmod(path.join(t.root, "etc/shadow"), 0o666);
+    await waitFor(() => t.status("1.1") === "fail", "1.1 to fail");
+    await waitFor(() => t.collections.asked === asked + 1, "a collection asked for");
+    expect(t.rechecked).toEqual([["demo/1.1"]]);
   });
 
   it("a re-check that started before a newer scan is not merged over it", async () => {
