@@ -4,11 +4,12 @@
  * the rest of its pack still loads, a file with YAML syntax errors is dropped whole.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
 import { NodewardError, ErrorCodes, type ErrorCode } from "../errors.js";
-import { formatSourceIssue, parseYamlText, placeZodIssues, positionOf, readYaml, type YamlPath, type YamlSource } from "../util/yaml-source.js";
+import { readRegularFileCapped } from "../util/read-capped.js";
+import { formatSourceIssue, MAX_PACK_FILE_BYTES, parseYamlText, placeZodIssues, positionOf, readYaml, type YamlPath, type YamlSource } from "../util/yaml-source.js";
 import type { References, Severity } from "../model/vocabulary.js";
 import { compileFields, MatcherSyntaxError, type FieldGaps, type FieldsMatcher, type FieldsOutcome } from "../matchers/index.js";
 import { getProbe } from "../probes/index.js";
@@ -332,7 +333,8 @@ export async function parseYamlFile(
 ): Promise<ParsedFile | null> {
   let bytes: Buffer;
   try {
-    bytes = sync ? readFileSync(file) : await readFile(file);
+    // A regular file within the YAML size cap: a FIFO named *.yaml in a pack directory hung the load, a link to /dev/zero filled memory.
+    bytes = await readRegularFileCapped(file, MAX_PACK_FILE_BYTES, sync);
   } catch (e) {
     errors.push({ code: ErrorCodes.PACK_READ, file, line: 1, column: 1, message: `cannot read: ${(e as Error).message}` });
     return null;

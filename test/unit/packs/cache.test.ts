@@ -187,4 +187,23 @@ describe("pack parse cache", () => {
       stderr.mockRestore();
     }
   });
+
+  it("a FIFO, a link to /dev/zero or a file over the cap named *.yaml in a pack directory is an error naming it, not a hang", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "nodeward-packfiles-"));
+    dirs.push(dir);
+    await mkdir(path.join(dir, "p"));
+    await writeFile(path.join(dir, "p/pack.yaml"), PACK);
+    execFileSync("mkfifo", [path.join(dir, "p/x-fifo.yaml")]);
+    await symlink("/dev/zero", path.join(dir, "p/y-zero.yaml"));
+    await writeFile(path.join(dir, "p/z-big.yaml"), "");
+    await truncate(path.join(dir, "p/z-big.yaml"), 8 * 1024 * 1024 + 1);
+    for (const syncReads of [true, false]) {
+      const r = await loadPacks([dir], { cache: new Map(), syncReads });
+      expect(r.errors.map(formatPackError), `syncReads ${syncReads}`).toEqual([
+        `${dir}/p/x-fifo.yaml:1:1: cannot read: ${dir}/p/x-fifo.yaml is not a regular file`,
+        `${dir}/p/y-zero.yaml:1:1: cannot read: ${dir}/p/y-zero.yaml is not a regular file`,
+        `${dir}/p/z-big.yaml:1:1: cannot read: ${dir}/p/z-big.yaml is 8388609 bytes, over the 8388608-byte read limit`,
+      ]);
+    }
+  });
 });
