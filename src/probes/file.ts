@@ -25,10 +25,12 @@ import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./type
 import { KUBERNETES_PROCESSES, readsAnd } from "./kit/watch.js";
 import { pushAll } from "../util/array.js";
 import { loadYaml } from "../util/yaml.js";
+import { auditdLogDir } from "./kit/auditd-log.js";
 
 export { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
 
-const PATH_OF = KUBELET_FILES;
+/** Files found by a helper: the kubelet's, and the directory auditd logs to (auditd.conf's log_file). */
+const PATH_OF = [...KUBELET_FILES, "auditd-log-dir"] as const;
 
 
 /** RE2 syntax, linear-time matching (src/util/regex.ts); the reason RE2 refuses a pattern, or undefined. */
@@ -53,6 +55,8 @@ const params = lazySchema((z) => {
         .strictObject({ component: z.enum(COMPONENTS), flag: z.string().min(1).optional(), manifest: z.literal(true).optional() })
         .refine((f) => (f.flag === undefined) !== (f.manifest === undefined), "pathFrom takes flag or manifest: true")
         .optional(),
+      /** The entries of the directory named by path or pathOf: auditd-log-dir (as the glob `<dir>/*`), not the directory itself. */
+      entries: z.literal(true).optional(),
       key: z.string().min(1).optional(),
       /** Parse the whole file (format yaml or json) into the `document` field. */
       document: z.literal(true).optional(),
@@ -71,7 +75,8 @@ const params = lazySchema((z) => {
       (p) => [p.path, p.glob, p.pathOf, p.pathFrom].filter((x) => x !== undefined).length === 1,
       "give exactly one of path, glob, pathOf, pathFrom",
     )
-    .refine((p) => p.document === undefined || p.format === "yaml" || p.format === "json", "document needs format: yaml or json");
+    .refine((p) => p.document === undefined || p.format === "yaml" || p.format === "json", "document needs format: yaml or json")
+    .refine((p) => p.entries === undefined || p.path !== undefined || p.pathOf === "auditd-log-dir", "entries lists the directory named by path or pathOf: auditd-log-dir");
 });
 
 type Params = z.output<typeof params.schema>;
@@ -224,6 +229,33 @@ async function inspectNamed(ctx: ProbeContext, p: Params, hostPath: string, inGl
   }
 }
 
+/** Every path the glob matches, inspected; a dangling link is left out (see FileGlobFactValue.dangling). */
+async function globFact(ctx: ProbeContext, p: Params, pattern: string, where: Evidence[]): Promise<Fact<FileGlobFactValue>> {
+  const paths = await ctx.host.glob(pattern);
+  const files: FileFactValue[] = [];
+  const evidence: Evidence[] = [...where];
+  const errors: string[] = [];
+  const dangling: string[] = [];
+  for (const path of paths) {
+    const r = await inspectNamed(ctx, p, path, true);
+    if (!r.value.exists && r.value.symlink === true) {
+      // No file there: nothing to judge, and not a file that fails (or passes) a mode.
+      dangling.push(path);
+      evidence.push({ file: path, detail: `${r.value.note ?? "dangling symlink"}: left out, there is no file to judge` });
+      continue;
+    }
+    files.push(r.value);
+    pushAll(evidence, r.evidence);
+    if (r.contentError) errors.push(r.contentError);
+    if (r.patternUnknown) pushAll(errors, new Set(Object.values(r.patternUnknown)));
+    // An element's owner printed as a bare uid could be judged as if unnamed: say why.
+    if (r.namesUnknown) pushAll(errors, new Set(Object.values(r.namesUnknown)));
+  }
+  const value: FileGlobFactValue = { pattern, count: files.length, files, ...(dangling.length > 0 ? { dangling } : {}) };
+  if (errors.length === 0) return { value, evidence };
+  return { value, evidence, unknown: { files: [...new Set(errors)].join("; ") } };
+}
+
 type KeyHit = { error: string } | { found: false } | { found: true; value: StructuredValue; line?: number };
 
 function lookupKey(text: string, format: Params["format"], key: string): KeyHit {
@@ -256,44 +288,28 @@ export default defineProbe({
   ],
   /** What it read, and the Kubernetes processes when the file is one a kubelet or component names. */
   watch(p, seen) {
-    return readsAnd(seen.reads, { poll: p.pathOf !== undefined || p.pathFrom !== undefined ? [KUBERNETES_PROCESSES] : [] });
+    return readsAnd(seen.reads, { poll: (p.pathOf !== undefined && p.pathOf !== "auditd-log-dir") || p.pathFrom !== undefined ? [KUBERNETES_PROCESSES] : [] });
   },
   async collect(ctx, p): Promise<Fact<FileFactValue | FileGlobFactValue>> {
-    if (p.glob !== undefined) {
-      const paths = await ctx.host.glob(p.glob);
-      const files: FileFactValue[] = [];
-      const evidence: Evidence[] = [];
-      const errors: string[] = [];
-      const dangling: string[] = [];
-      for (const path of paths) {
-        const r = await inspectNamed(ctx, p, path, true);
-        if (!r.value.exists && r.value.symlink === true) {
-          // No file there: nothing to judge, and not a file that fails (or passes) a mode.
-          dangling.push(path);
-          evidence.push({ file: path, detail: `${r.value.note ?? "dangling symlink"}: left out, there is no file to judge` });
-          continue;
-        }
-        files.push(r.value);
-        pushAll(evidence, r.evidence);
-        if (r.contentError) errors.push(r.contentError);
-        if (r.patternUnknown) pushAll(errors, new Set(Object.values(r.patternUnknown)));
-        // An element's owner printed as a bare uid could be judged as if unnamed: say why.
-        if (r.namesUnknown) pushAll(errors, new Set(Object.values(r.namesUnknown)));
-      }
-      const value: FileGlobFactValue = { pattern: p.glob, count: files.length, files, ...(dangling.length > 0 ? { dangling } : {}) };
-      if (errors.length === 0) return { value, evidence };
-      return { value, evidence, unknown: { files: [...new Set(errors)].join("; ") } };
-    }
+    if (p.glob !== undefined) return globFact(ctx, p, p.glob, []);
 
     // Which file a kubelet/component path names could not be told: nothing about it may pass.
     const notObserved = (why: string): Fact<FileFactValue> => {
       const unknown: Record<string, string> = { path: why, exists: why, type: why, mode: why, owner: why, group: why, uid: why, gid: why, size: why, symlink: why };
+      if (p.entries) Object.assign(unknown, { pattern: why, count: why, files: why, dangling: why });
       return { value: { path: null, exists: false, note: why }, evidence: [{ detail: why }], unknown: { ...unknown, ...contentUnknown(p, why) } };
     };
     let hostPath: string;
     // What was not seen while finding the file but does not decide which file it is.
     let notes: string[] = [];
-    if (p.pathOf !== undefined) {
+    // Where the path came from (auditd.conf's log_file line), shown beside what is found there.
+    let where: Evidence[] = [];
+    if (p.pathOf === "auditd-log-dir") {
+      const r = await auditdLogDir(ctx);
+      if ("unobserved" in r) return notObserved(r.unobserved);
+      hostPath = r.dir;
+      where = [r.evidence];
+    } else if (p.pathOf !== undefined) {
       const r = kubeletFile(await kubeletInfo(ctx), p.pathOf);
       if ("unobserved" in r) return notObserved(`which file is the kubelet's ${p.pathOf} could not be observed: ${r.unobserved}`);
       if ("note" in r) return { value: { path: null, exists: false, note: r.note }, evidence: [] };
@@ -315,8 +331,13 @@ export default defineProbe({
     } else {
       hostPath = p.path as string;
     }
+    if (p.entries) {
+      // A directory name with glob characters would be read as a pattern.
+      if (/[*?[]/.test(hostPath)) return notObserved(`${hostPath} has glob characters in its name: its entries were not listed`);
+      return globFact(ctx, p, `${hostPath.replace(/\/+$/, "")}/*`, where);
+    }
     const r = await inspectNamed(ctx, p, hostPath, false);
-    const evidence = notes.length > 0 ? [...r.evidence, ...notes.map((detail) => ({ detail }))] : r.evidence;
+    const evidence = [...where, ...r.evidence, ...notes.map((detail) => ({ detail }))];
     const unknown = { ...r.namesUnknown, ...(r.contentError ? contentUnknown(p, r.contentError) : {}), ...r.patternUnknown };
     if (Object.keys(unknown).length > 0) return { value: r.value, evidence, unknown };
     return { value: r.value, evidence };

@@ -181,6 +181,7 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
   const files: FixtureSpec = { ...auditFiles(), "usr/sbin/automount": { content: "x\n", mode: 0o4777 } };
   const fail = (id: string, label: string, spec: FixtureSpec, message: string): Case => ({ id, label, spec: { ...files, ...spec }, want: { status: "fail", message } });
   const every = (offender: string, of: number, what: string) => `files is 1 of ${of} not matching: ${offender}, expected every element: ${what}`;
+  const noFile = (offender: string, of: number, what: string) => `files is 1 of ${of} matching: ${offender}, expected no element: type = file, ${what}`;
   const TOP = "path not (matches /\\.(conf|rules)$/)";
   const TOOLS = "path not (matches //(auditctl|aureport|ausearch|autrace|auditd|augenrules)$/)";
   const LOG = "/var/log/audit/audit.log";
@@ -191,9 +192,9 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
   }
   const rulesFile = (o: object): FixtureSpec => ({ [RULES_FILE]: { content: "-w /etc/sudoers -p wa -k scope\n", mode: 0o640, uid: 0, gid: 0, ...o } });
   cases.push(
-    fail(`${s}.4.${ids.logs.mode}`, "audit.log 0644", auditFiles({ log: { mode: 0o644 } }), every(LOG, 1, "mode 0640 or more restrictive")),
-    fail(`${s}.4.${ids.logs.owner}`, "audit.log owned by daemon", auditFiles({ log: { uid: 1 } }), every(LOG, 1, "owner = root")),
-    fail(`${s}.4.${ids.logs.group}`, "audit.log group daemon", auditFiles({ log: { gid: 1 } }), every(LOG, 1, "group one of [root, adm]")),
+    fail(`${s}.4.${ids.logs.mode}`, "audit.log 0644", auditFiles({ log: { mode: 0o644 } }), noFile(LOG, 1, "mode not (0640 or more restrictive)")),
+    fail(`${s}.4.${ids.logs.owner}`, "audit.log owned by daemon", auditFiles({ log: { uid: 1 } }), noFile(LOG, 1, "owner not (= root)")),
+    fail(`${s}.4.${ids.logs.group}`, "audit.log group daemon", auditFiles({ log: { gid: 1 } }), noFile(LOG, 1, "group not (one of [root, adm])")),
     fail(`${s}.4.${ids.logs.dir}`, "/var/log/audit 0755", auditFiles({ logDir: { mode: 0o755 } }), "mode is 0755, expected 0750 or more restrictive"),
     fail(`${s}.4.5`, "auditd.conf 0644", auditFiles({ conf: { mode: 0o644 } }), every("/etc/audit/auditd.conf", 3, `any(${TOP}; mode 0640 or more restrictive)`)),
     fail(`${s}.4.5-rules.d`, "a rules file 0644", rulesFile({ mode: 0o644 }), every(R, 1, "mode 0640 or more restrictive")),
@@ -207,6 +208,34 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
     fail(`${s}.4.8`, "auditctl 0775", auditFiles({ tool: { mode: 0o775 } }), every("/usr/sbin/auditctl", 7, `any(${TOOLS}; mode 0755 or more restrictive)`)),
     fail(`${s}.4.9`, "auditctl owned by daemon", auditFiles({ tool: { uid: 1 } }), every("/usr/sbin/auditctl", 7, `any(${TOOLS}; owner = root)`)),
     fail(`${s}.4.10`, "auditctl group daemon", auditFiles({ tool: { gid: 1 } }), every("/usr/sbin/auditctl", 7, `any(${TOOLS}; group = root)`)),
+  );
+  // After the fail cases above, which the profile test plants as its violations (the first of each id).
+  // The audit logs are where auditd.conf's log_file puts them (CIS: its dirname), regular files only (find -type f).
+  const LOG_CONF_LINE: Evidence = { file: "/etc/audit/auditd.conf", line: 1, key: "log_file", detail: "/srv/audit/audit.log" };
+  const srvLogs = (log: object, dir: object = {}): FixtureSpec => ({
+    ...files,
+    "etc/audit/auditd.conf": { content: AUDITD_CONF.replace("log_file = /var/log/audit/audit.log", "log_file = /srv/audit/audit.log"), mode: 0o640, uid: 0, gid: 0 },
+    "srv/audit": { dir: true, mode: 0o750, uid: 0, gid: 0, ...dir },
+    "srv/audit/audit.log": { content: "x\n", mode: 0o600, uid: 0, gid: 0, ...log },
+    // Not auditd's directory any more: its files are not judged.
+    "var/log/audit/old.log": { content: "x\n", mode: 0o666, uid: 1, gid: 1 },
+    // A subdirectory is no log file (find -type f).
+    "srv/audit/archive": { dir: true, mode: 0o755, uid: 1, gid: 1 },
+  });
+  for (const id of [ids.logs.mode, ids.logs.owner, ids.logs.group, ids.logs.dir]) {
+    cases.push({
+      id: `${s}.4.${id}`, label: "log_file in /srv/audit: its files and directory as CIS wants", spec: srvLogs({}),
+      want: { status: "pass", evidence: id === ids.logs.dir ? [LOG_CONF_LINE, { file: "/srv/audit" }] : [LOG_CONF_LINE, { file: "/srv/audit/archive" }, { file: "/srv/audit/audit.log" }] },
+    });
+  }
+  const srv = "/srv/audit/audit.log";
+  const srvFail = (id: string, label: string, spec: FixtureSpec, message: string, evidence: Evidence[]): Case => ({ id: `${s}.4.${id}`, label, spec, want: { status: "fail", message, evidence } });
+  const srvEvidence = [LOG_CONF_LINE, { file: "/srv/audit/archive" }, { file: srv }];
+  cases.push(
+    srvFail(ids.logs.mode, "log_file in /srv/audit, audit.log 0644", srvLogs({ mode: 0o644 }), noFile(srv, 2, "mode not (0640 or more restrictive)"), srvEvidence),
+    srvFail(ids.logs.owner, "log_file in /srv/audit, audit.log owned by daemon", srvLogs({ uid: 1 }), noFile(srv, 2, "owner not (= root)"), srvEvidence),
+    srvFail(ids.logs.group, "log_file in /srv/audit, audit.log group daemon", srvLogs({ gid: 1 }), noFile(srv, 2, "group not (one of [root, adm])"), srvEvidence),
+    srvFail(ids.logs.dir, "log_file in /srv/audit, the directory 0755", srvLogs({}, { mode: 0o755 }), "mode is 0755, expected 0750 or more restrictive", [LOG_CONF_LINE, { file: "/srv/audit" }]),
   );
   return cases;
 }

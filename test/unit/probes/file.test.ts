@@ -7,6 +7,8 @@ import { parseGroup, parsePasswd } from "../../../src/probes/parse/passwd.js";
 import type { KubeletInfo } from "../../../src/probes/kubelet.js";
 import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+import { TableHost } from "../../helpers/hidden-sources.js";
+import { createProbeContext } from "../../../src/engine/run-checks.js";
 
 probeConformance(fileProbe, {
   params: [{ path: "/etc/shadow" }, { glob: "/etc/ssh/*.conf" }, { path: "/etc/kubernetes/kubelet.conf", key: "x", format: "yaml" }, { pathOf: "kubelet-config" }],
@@ -282,6 +284,47 @@ describe("file probe: glob", () => {
     expect((await collect(probeContext(linked), { glob: "/etc/ssh/ssh_host_*_key" })).value).toMatchObject({
       count: 1, files: [{ path: "/etc/ssh/ssh_host_rsa_key", exists: true, symlink: true, mode: 0o640 }],
     });
+  });
+});
+
+describe("file probe: pathOf auditd-log-dir (CIS x.4.1–x.4.4)", () => {
+  const conf = (text: string) => ({ "etc/audit/auditd.conf": text });
+  it("the directory of auditd.conf's log_file (the last setting wins), its entries with entries: true", async () => {
+    const root = await baseRoot({
+      ...conf("log_file = /var/log/audit/audit.log\nlog_group = adm\nlog_file = /srv/audit//audit.log\n"),
+      "srv/audit": { dir: true, mode: 0o750 },
+      "srv/audit/audit.log": { content: "x", mode: 0o600 },
+      "srv/audit/audit.log.1": { symlink: "/srv/audit/gone" },
+    });
+    const where = { file: "/etc/audit/auditd.conf", line: 3, key: "log_file", detail: "/srv/audit//audit.log" };
+    expect(await collect(probeContext(root), { pathOf: "auditd-log-dir" })).toMatchObject({ value: { path: "/srv/audit", exists: true, type: "directory", mode: 0o750 }, evidence: [where, { file: "/srv/audit" }] });
+    expect(await collect(probeContext(root), { pathOf: "auditd-log-dir", entries: true })).toEqual({
+      value: { pattern: "/srv/audit/*", count: 1, files: [expect.objectContaining({ path: "/srv/audit/audit.log", mode: 0o600 })], dangling: ["/srv/audit/audit.log.1"] },
+      evidence: [where, { file: "/srv/audit/audit.log" }, { file: "/srv/audit/audit.log.1", detail: "dangling symlink to /srv/audit/gone: left out, there is no file to judge" }],
+    });
+  });
+
+  it("unset or no auditd.conf: auditd's default /var/log/audit, said in the evidence", async () => {
+    const unset = await collect(probeContext(await baseRoot(conf("log_group = adm\n"))), { pathOf: "auditd-log-dir" });
+    expect(unset.value).toMatchObject({ path: "/var/log/audit", exists: false });
+    expect(unset.evidence[0]).toEqual({ file: "/etc/audit/auditd.conf", detail: "log_file not set: log_file /var/log/audit/audit.log (auditd's default)" });
+    const absent = await collect(probeContext(await baseRoot()), { pathOf: "auditd-log-dir", entries: true });
+    expect(absent).toEqual({ value: { pattern: "/var/log/audit/*", count: 0, files: [] }, evidence: [{ file: "/etc/audit/auditd.conf", detail: "absent: log_file /var/log/audit/audit.log (auditd's default)" }] });
+  });
+
+  it("auditd.conf unreadable or a relative log_file: every field unknown with the reason, never the default", async () => {
+    const root = await baseRoot(conf("log_file = /srv/audit/audit.log\n"));
+    const hidden = await collect(createProbeContext(new TableHost({ root, hide: { source: "root:/etc/audit/auditd.conf", mode: "unreadable" } })), { pathOf: "auditd-log-dir", entries: true });
+    expect(hidden.unknown?.files).toMatch(/^the audit log directory is not known: cannot read \/etc\/audit\/auditd\.conf: .*EACCES/);
+    expect(hidden.unknown?.count).toBe(hidden.unknown?.files);
+    const relative = await collect(probeContext(await baseRoot(conf("log_file = audit.log\n"))), { pathOf: "auditd-log-dir" });
+    expect(relative.unknown?.mode).toBe('the audit log directory is not known: /etc/audit/auditd.conf:1: log_file "audit.log" is not an absolute path');
+  });
+
+  it("entries goes with path or pathOf: auditd-log-dir only", () => {
+    expect(fileProbe.params.safeParse({ path: "/var/log/audit", entries: true }).success).toBe(true);
+    expect(fileProbe.params.safeParse({ glob: "/var/log/*", entries: true }).success).toBe(false);
+    expect(fileProbe.params.safeParse({ pathOf: "kubelet-config", entries: true }).success).toBe(false);
   });
 });
 
