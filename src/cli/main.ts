@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `nodeward` executable. `npm run build` also bundles the CLI (scripts/bundle.mjs:
- * dist/nodeward.js and its lazily loaded chunks): loading ~170 modules one by one costs
- * more than a scan's own file reads. The bundle is used when it is at least as new as
+ * dist/nodeward.js, which runs the CommonJS bundle dist/nodeward.cjs with its V8 code
+ * cache, src/util/code-cache.ts): loading ~170 modules one by one, and compiling them,
+ * costs more than a scan's own file reads. The bundle is used when it is at least as new as
  * the compiled modules (dist/cli/run.js); a plain `tsc` build runs the modules as compiled.
  */
 import { statSync } from "node:fs";

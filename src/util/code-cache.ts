@@ -91,8 +91,8 @@ export function compileBundle(file: string, options: { useCache?: boolean; cache
   const script = new vm.Script(wrap(source), {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
-    // import() of a builtin (the bundle's other imports are bundled or require()d).
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    // No importModuleDynamically: the bundles have no import() (scripts/bundle.mjs makes
+    // those require()s), and Node's main-context loader for vm scripts is experimental.
   });
   if (cachedData) cache = script.cachedDataRejected === true ? "rejected" : "accepted";
   return { file, script, cache };

@@ -8,12 +8,12 @@ import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
 
 afterAll(cleanupFixtures);
 
-// A bundle as scripts/bundle.mjs makes them: CommonJS, require() of a file beside it, import() of a builtin.
+// A bundle as scripts/bundle.mjs makes them: CommonJS, require() of a file beside it and of a builtin.
 const BUNDLE = `
 const helper = require("./helper.cjs");
 exports.answer = () => helper.twice(21);
 exports.where = () => [__filename, __dirname];
-exports.sep = () => import("node:path").then((p) => p.sep);
+exports.sep = () => Promise.resolve().then(() => require("node:path").sep);
 `;
 
 // V8 keeps what it compiled in this process and answers an identical source from there
