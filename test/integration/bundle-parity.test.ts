@@ -82,6 +82,21 @@ describe("the bundle behaves as the compiled modules", () => {
     expect(statSync(BUNDLE).mtimeMs).toBeGreaterThanOrEqual(statSync(RUN_JS).mtimeMs);
   });
 
+  it("runs each process's bundle with the V8 code cache the build made (src/util/code-cache.ts)", async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NODEWARD_DEBUG_CODE_CACHE: "1", NO_COLOR: "1" };
+    delete env.NODEWARD_NO_BUNDLE;
+    delete env.NODE_OPTIONS;
+    const ran = spawnSync(process.execPath, [CLI_PATH, "checks", "show", "cis-debian-12/7.1.11"], { cwd: work, env, encoding: "utf8" });
+    expect(ran.status, ran.stderr).toBe(0);
+    expect(ran.stderr).toBe("nodeward: code cache of nodeward.cjs: accepted\n");
+    // The agent's children, as it forks them (an IPC channel; they exit when it closes).
+    for (const child of ["nodeward-scan-child", "nodeward-recheck-child"]) {
+      const forked = spawnSync(process.execPath, ["-e", `require("node:child_process").fork(${JSON.stringify(path.join(REPO_ROOT, "dist", `${child}.js`))}, [], { stdio: "inherit" }).disconnect()`], { env, encoding: "utf8" });
+      expect(forked.status, forked.stderr).toBe(0);
+      expect(forked.stderr).toBe(`nodeward: code cache of ${child}.cjs: accepted\n`);
+    }
+  });
+
   it("scan: the same results, exit code and stderr in JSON, with waivers", async () => {
     const args = (f: string) => ["scan", "--root", root, "--waivers", "waivers.yaml", "--format", "json", "-q", "-o", `json=${f}`];
     const bundle = cli(args("b.json"), false);
