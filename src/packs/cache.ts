@@ -19,6 +19,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, constants as fsc, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 import path from "node:path";
+import { NodewardError } from "../errors.js";
 import { PACK_CACHE_FILE } from "../paths.js";
 
 export interface CachedPackFile {
@@ -92,16 +93,16 @@ export const MAX_CACHE_FILE_BYTES = 16 * 1024 * 1024;
  */
 function readCacheFile(file: string): string {
   const pre = lstatSync(file);
-  if (!pre.isFile()) throw new Error("not a regular file");
-  if (pre.size > MAX_CACHE_FILE_BYTES) throw new Error(`${pre.size} bytes, over ${MAX_CACHE_FILE_BYTES}`);
+  if (!pre.isFile()) throw new NodewardError("NOT_REGULAR", { path: file });
+  if (pre.size > MAX_CACHE_FILE_BYTES) throw new NodewardError("OVER_READ_LIMIT", { path: file, size: pre.size, limit: MAX_CACHE_FILE_BYTES });
   const fd = openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.ino !== pre.ino || st.dev !== pre.dev) throw new Error("replaced while read");
+    if (!st.isFile() || st.ino !== pre.ino || st.dev !== pre.dev) throw new NodewardError("CHANGED_WHILE_OPENED", { path: file });
     const buf = Buffer.allocUnsafe(Math.min(st.size, MAX_CACHE_FILE_BYTES) + 1);
     let n = 0;
     for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
-    if (n > MAX_CACHE_FILE_BYTES) throw new Error(`over ${MAX_CACHE_FILE_BYTES} bytes`);
+    if (n > MAX_CACHE_FILE_BYTES) throw new NodewardError("GREW_OVER_READ_LIMIT", { path: file, limit: MAX_CACHE_FILE_BYTES });
     return buf.toString("utf8", 0, n);
   } finally {
     closeSync(fd);

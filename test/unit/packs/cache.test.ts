@@ -155,11 +155,11 @@ describe("pack parse cache", () => {
       ["data null", () => writeFile(shard, JSON.stringify({ [key]: { data: null, checkPositions: [] } })), `entry ${key.slice(0, 12)}…: data is not a map`],
       ["checks not a list", () => writeFile(shard, JSON.stringify({ [key]: { data: { ...data, checks: 5 }, checkPositions: [], valid: true } })), `entry ${key.slice(0, 12)}…: checks and their positions differ`],
       ["positions missing", () => writeFile(shard, JSON.stringify({ [key]: { data, valid: true } })), `entry ${key.slice(0, 12)}…: checkPositions is not a list`],
-      ["over the cap", () => truncate(shard, MAX_CACHE_FILE_BYTES + 1), `${MAX_CACHE_FILE_BYTES + 1} bytes, over ${MAX_CACHE_FILE_BYTES}`],
+      ["over the cap", () => truncate(shard, MAX_CACHE_FILE_BYTES + 1), `${shard} is ${MAX_CACHE_FILE_BYTES + 1} bytes, over the ${MAX_CACHE_FILE_BYTES}-byte read limit`],
       // A FIFO hung the load (readFileSync waits for a writer); /dev/zero filled memory.
-      ["a FIFO", async () => void execFileSync("mkfifo", [shard]), "not a regular file"],
-      ["a link to /dev/zero", () => symlink("/dev/zero", shard), "not a regular file"],
-      ["a link to a good shard", () => symlink(path.join(dir, "good.json"), shard), "not a regular file"],
+      ["a FIFO", async () => void execFileSync("mkfifo", [shard]), `${shard} is not a regular file`],
+      ["a link to /dev/zero", () => symlink("/dev/zero", shard), `${shard} is not a regular file`],
+      ["a link to a good shard", () => symlink(path.join(dir, "good.json"), shard), `${shard} is not a regular file`],
     ];
     for (const [what, plant, why] of cases) {
       await rm(shard, { force: true });
@@ -182,7 +182,7 @@ describe("pack parse cache", () => {
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
       expect((await readPackCache(cacheFile)).get(key)).toBeUndefined();
-      expect(stderr.mock.calls.map((c) => String(c[0]))).toEqual([`nodeward: pack cache ${cacheFile} not used (not a regular file); its packs are parsed from YAML\n`]);
+      expect(stderr.mock.calls.map((c) => String(c[0]))).toEqual([`nodeward: pack cache ${cacheFile} not used (${cacheFile} is not a regular file); its packs are parsed from YAML\n`]);
     } finally {
       stderr.mockRestore();
     }
