@@ -90,3 +90,14 @@ export async function answerRecheck(req: RecheckRequest): Promise<ChildMessage> 
     return { ok: false, id: req.id, message: (e as Error).message ?? String(e) };
   }
 }
+
+/**
+ * Why an IPC message is not a request (undefined when it is one): a message that is not an
+ * object with a string `kind` is answered `ok: false` with this reason, not dereferenced (a
+ * `null` made the re-check process throw and exit).
+ */
+export function malformedRequest(msg: unknown): string | undefined {
+  if (typeof msg !== "object" || msg === null || Array.isArray(msg)) return `a malformed request (${msg === null ? "null" : Array.isArray(msg) ? "a list" : typeof msg})`;
+  const kind = (msg as { kind?: unknown }).kind;
+  return typeof kind === "string" ? undefined : "a malformed request (no kind)";
+}

@@ -5,7 +5,7 @@
  * every module the entry imports: a scan's reporters, fix previews (remediation and its
  * schemas), inventory and config checks are not loaded here.
  */
-import { answerRecheck } from "./recheck-child.js";
+import { answerRecheck, malformedRequest } from "./recheck-child.js";
 import type { ChildMessage, ChildRequest } from "./scan-process.js";
 
 function reply(msg: ChildMessage): void {
@@ -13,6 +13,8 @@ function reply(msg: ChildMessage): void {
 }
 
 process.on("message", (req: ChildRequest) => {
+  const bad = malformedRequest(req);
+  if (bad !== undefined) return reply({ ok: false, message: `the re-check process got ${bad}` });
   if (req.kind === "recheck") return void answerRecheck(req).then(reply);
   reply({ ok: false, message: `the re-check process answers re-checks, not a ${req.kind} request` });
 });

@@ -104,6 +104,8 @@ export class RecheckProcess {
     this.fresh = true;
     this.startMs = undefined;
     child.on("message", (msg: ChildMessage) => {
+      // Not an object: nothing to match to a waiting re-check (and `in` on it would throw here, in the agent).
+      if (typeof msg !== "object" || msg === null) return;
       const id = "id" in msg ? msg.id : undefined;
       const w = id === undefined ? undefined : this.waiting.get(id);
       if (!w || id === undefined) return;

@@ -18,6 +18,7 @@ import { scanPreviews, type FixPreview } from "../remediation/preview.js";
 import { catalogOf } from "./catalog.js";
 import { configSelectionIssues } from "./config-selection.js";
 import { RESULTS_PER_MESSAGE } from "./child-messages.js";
+import { malformedRequest } from "./recheck-child.js";
 import type { ChildMessage, ChildRequest } from "./scan-process.js";
 
 function reply(msg: ChildMessage): Promise<void> {
@@ -66,6 +67,8 @@ async function answer(req: Exclude<ChildRequest, { kind: "recheck" }>): Promise<
 }
 
 process.on("message", (req: ChildRequest) => {
+  const bad = malformedRequest(req);
+  if (bad !== undefined) return void reply({ ok: false, message: `the scan process got ${bad}` }).finally(() => process.exit(0));
   if (req.kind === "recheck") return void reply({ ok: false, id: req.id, message: "re-checks run in the re-check process (recheck-main.js), not the scan process" }).finally(() => process.exit(0));
   void answer(req)
     .then(async (msg) => {
