@@ -88,18 +88,61 @@ function statements(s: string): string[] {
 
 const unq = (s: string): string => s.replace(/^"(.*)"$/, "$1");
 
-/** Tokens of a rule; a `{ a, b }` set literal is one token. */
-function tokens(s: string): string[] {
-  const out: string[] = [];
-  // `[^{}]`, not `[^}]`: with `[^}]` every `{` of a line with no `}` rescans to its end (quadratic).
-  const re = /\{[^{}]*\}|"[^"]*"|\S+/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) out.push(m[0]);
+/**
+ * For each `{` outside quotes, the index of its matching `}` (-1 when unclosed): one pass with
+ * a stack, so a line of 100,000 unclosed braces is read once, not rescanned from each.
+ */
+function braceMatches(s: string): Map<number, number> {
+  const out = new Map<number, number>();
+  const open: number[] = [];
+  let q = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '"') q = !q;
+    else if (q) continue;
+    else if (c === "{") open.push(i);
+    else if (c === "}") {
+      const at = open.pop();
+      if (at !== undefined) out.set(at, i);
+    }
+  }
+  for (const at of open) out.set(at, -1);
   return out;
 }
 
+/**
+ * Tokens of a rule; a `{ a, b }` set literal is one token, nested ones included: a define that
+ * is itself a set (`define web = { 80, 443 }`) used in one (`{ $web, 8080 }`) reads, as nft
+ * reads it, as the one set `{ { 80, 443 }, 8080 }` (setItems flattens it).
+ */
+function tokens(s: string): string[] {
+  const out: string[] = [];
+  const match = braceMatches(s);
+  const word = /"[^"]*"|\S+/y;
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i] as string;
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const end = c === "{" ? (match.get(i) ?? -1) : -1;
+    if (end !== -1) {
+      out.push(s.slice(i, end + 1));
+      i = end + 1;
+      continue;
+    }
+    word.lastIndex = i;
+    const m = word.exec(s) as RegExpExecArray;
+    out.push(m[0]);
+    i += m[0].length;
+  }
+  return out;
+}
+
+/** A set literal's elements (nested sets flattened, as nft merges them), or the one value. */
 const setItems = (t: string): string[] =>
-  t.startsWith("{") ? t.slice(1, -1).split(",").map((x) => x.trim()).filter((x) => x !== "") : [unq(t)];
+  t.startsWith("{") ? elementsOf(t.slice(1, -1).replace(/[{}]/g, " ")) : [unq(t)];
 
 /** Read what the firewall probe judges from one nft rule statement. */
 export function parseNftRule(text: string, family: string, table: string, chain: string, line: number, file?: string, sets?: NftSets): FwRule {
@@ -280,8 +323,11 @@ function expandDefines(s: string, defines: NftDefines): string {
 function setOf(body: string): NftSet {
   // Each `;`-separated statement scanned once: a hostile body must stay linear.
   const dynamic = body.split(/[;\n]/).some((st) => /^\s*flags\s/.test(st) && /\bdynamic\b/.test(st));
-  const m = /\belements\s*=\s*\{([^}]*)\}/.exec(body);
-  return { dynamic, elements: m ? elementsOf(m[1] as string) : [] };
+  // The list runs to its matching brace: a define that is a set (`{ $web, 8443 }`) nests one.
+  const m = /\belements\s*=\s*\{/.exec(body);
+  const start = m ? m.index + m[0].length - 1 : -1;
+  const end = start === -1 ? -1 : (braceMatches(body.slice(start)).get(0) ?? -1);
+  return { dynamic, elements: end === -1 ? [] : elementsOf(body.slice(start + 1, start + end).replace(/[{}]/g, " ")) };
 }
 
 const elementsOf = (list: string): string[] => list.split(",").map((x) => x.trim().replace(/\s+/g, " ")).filter((x) => x !== "");

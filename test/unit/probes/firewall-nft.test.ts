@@ -186,3 +186,41 @@ describe("nft: kube-proxy's own table (nftables mode), on the live host", () => 
     expect(f.evidence).toContainEqual({ command: cmd, line: 17, detail: "not counted as an accept or a drop (a verdict map on a concatenation of matches this model does not read): ip daddr . meta l4proto . th dport vmap @firewall-ips" });
   });
 });
+
+describe("nft: a define that is a set, used inside an anonymous or a named set", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+  const DEFINES = "define web = { 80, 443 }\ndefine ssh = 22\n";
+
+  it("`{ $web, 8080 }` is the one set { 80, 443, 8080 } (nft merges a nested set), in a rule and in a named set's elements", () => {
+    const p = parseNft(`${DEFINES}table inet filter {\n  set allowed { type inet_service; elements = { $web, 8443 } }\n  chain input {\n    type filter hook input priority 0; policy drop;\n    tcp dport { $web, 8080 } accept\n    tcp dport { $ssh, 2222 } accept\n    tcp dport @allowed accept\n  }\n}\n`, "/etc/nftables.conf");
+    expect(p.rules.map((r) => [r.dports, r.opaque])).toEqual([[["80", "443", "8080"], false], [["22", "2222"], false], [["80", "443", "8443"], false]]);
+    expect(summarise(p).acceptedPorts).toEqual(["22/tcp", "2222/tcp", "443/tcp", "80/tcp", "8080/tcp", "8443/tcp"]);
+    // A set literal left unclosed (nft refuses it) gives no port, as before.
+    expect(parseNftRules("tcp dport { 80, 443 accept", "inet", "filter", "input", 1)[0]?.dports).toEqual([]);
+  });
+
+  it("the live host: port 8080 listening is accepted by `{ $web, 8080 }` (portsWithoutRule empty) and not by `{ $web }` alone", async () => {
+    vi.spyOn(privilege, "unprivileged").mockReturnValue(false);
+    const bin = await fixtureRoot({ nft: "" });
+    await chmod(path.join(bin, "nft"), 0o755);
+    vi.stubEnv("PATH", bin);
+    const proc = await fixtureRoot({
+      "1/cmdline": "/sbin/init\0",
+      "sys/net/ipv6/conf/all/disable_ipv6": "1\n",
+      "sys/net/ipv6/conf/default/disable_ipv6": "1\n",
+      // 0.0.0.0:8080 listening (0A).
+      "net/tcp": "  sl  local_address rem_address   st\n   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 100 1 0 100 0 0 10 0\n",
+    });
+    const judge = async (set: string) => {
+      const ruleset = `${DEFINES}${INPUT(`    iif "lo" accept\n    tcp dport ${set} accept\n`)}`;
+      const run: CommandRunner = (argv) => Promise.resolve({ argv: [...argv], exitCode: 0, stdout: ruleset, stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1 });
+      const f = await probe.collect(createProbeContext(new HostRoot({ root: "/", proc }), run, 5000), { backend: "nftables" });
+      return { accepted: f.value.acceptedPorts, without: f.value.portsWithoutRule };
+    };
+    expect(await judge("{ $web, 8080 }")).toEqual({ accepted: ["443/tcp", "80/tcp", "8080/tcp"], without: [] });
+    expect(await judge("{ $web }")).toEqual({ accepted: ["443/tcp", "80/tcp"], without: ["8080/tcp"] });
+  });
+});
