@@ -22,6 +22,8 @@ export interface MountEntry {
   root: string;
   fsType: string;
   source: string;
+  /** The filesystem's device (major:minor): one tmpfs instance from another, which type and source ("tmpfs tmpfs") do not tell apart. */
+  device?: string;
 }
 
 export interface MountinfoParse {
@@ -54,6 +56,7 @@ export function parseMountinfo(text: string): MountinfoParse {
       mountPoint: unescapeMountinfo(f[4] as string),
       fsType: f[sep + 1] as string,
       source: unescapeMountinfo(f[sep + 2] as string),
+      device: f[2] as string,
     });
   }
   return { entries, problems };
@@ -66,7 +69,23 @@ function topMounts(entries: readonly MountEntry[]): Map<string, MountEntry> {
   return top;
 }
 
-const sameFilesystem = (a: MountEntry, b: MountEntry): boolean => a.fsType === b.fsType && a.source === b.source && a.root === b.root;
+/**
+ * Memory filesystems whose every instance is named alike ("tmpfs tmpfs") but holds its own
+ * files: a sandbox's private /dev (PrivateDevices=) over a scanned system whose /dev is a
+ * tmpfs too (a container's) differs from it only by its device. Not proc, sysfs or cgroup:
+ * a new instance of those (ProtectProc=, ProcSubset=) shows the same kernel objects, and
+ * what it leaves out is told by its mount options (proc-visibility.ts).
+ */
+const OWN_CONTENT_PER_INSTANCE = new Set(["tmpfs", "ramfs"]);
+
+const sameFilesystem = (a: MountEntry, b: MountEntry): boolean =>
+  a.fsType === b.fsType &&
+  a.source === b.source &&
+  a.root === b.root &&
+  !(OWN_CONTENT_PER_INSTANCE.has(a.fsType) && a.device !== undefined && b.device !== undefined && a.device !== b.device);
+
+const describeMount = (e: MountEntry, other: MountEntry | undefined): string =>
+  `${e.fsType} ${e.source}${other && e.fsType === other.fsType && e.source === other.source && e.device !== other.device ? ` device ${e.device}` : ""}`;
 
 /**
  * Paths systemd mounts its inaccessible nodes from, and the private /tmp it makes: a mount
@@ -144,7 +163,7 @@ export class MountView {
       hidden.set(
         host,
         theirs.has(host)
-          ? `${host} is another filesystem in nodeward's view (${e.fsType} ${e.source}) than on the scanned system (${t?.fsType} ${t?.source})`
+          ? `${host} is another filesystem in nodeward's view (${describeMount(e, t)}) than on the scanned system (${t ? describeMount(t, e) : "?"})`
           : `${host} is a mount only in nodeward's view (${e.fsType} ${e.source}${e.root === "/" ? "" : ` ${e.root}`}), not on the scanned system: what is beneath it there cannot be seen`,
       );
     }

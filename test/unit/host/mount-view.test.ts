@@ -47,8 +47,8 @@ describe("parseMountinfo", () => {
   it("reads mount point, root, type and source, unescaping \\040; odd lines are problems", () => {
     const p = parseMountinfo(`${HOST}\nnot a mount line\n`);
     expect(p.entries).toHaveLength(7);
-    expect(p.entries[6]).toEqual({ mountPoint: "/home dir", root: "/", fsType: "xfs", source: "/dev/vdc" });
-    expect(p.entries[1]).toEqual({ mountPoint: "/proc", root: "/", fsType: "proc", source: "proc" });
+    expect(p.entries[6]).toEqual({ mountPoint: "/home dir", root: "/", fsType: "xfs", source: "/dev/vdc", device: "254:2" });
+    expect(p.entries[1]).toEqual({ mountPoint: "/proc", root: "/", fsType: "proc", source: "proc", device: "0:21" });
     expect(p.problems).toEqual([{ line: 8, message: "not a mountinfo line (id parent major:minor root mount-point options … - type source)" }]);
   });
 });
@@ -66,6 +66,28 @@ describe("MountView.compare", () => {
     expect(view.hiddenBy("/home dir/alice/.rhosts")).toBeUndefined();
     expect(view.hiddenBy("/etc/shadow")).toBeUndefined();
     expect(view.size).toBe(2);
+  });
+
+  it("a private /dev (PrivateDevices=) over a container's tmpfs /dev: another tmpfs, told apart by its device; a new procfs instance is not", () => {
+    // systemd-nspawn (and a pod) give the scanned system a tmpfs /dev; the sandbox mounts its own.
+    const system = parseMountinfo(`${HOST.replace("0:6 / /dev rw,nosuid shared:3 - devtmpfs devtmpfs", "0:31 / /dev rw,nosuid shared:3 - tmpfs tmpfs")}`).entries;
+    const self = parseMountinfo(
+      [
+        "500 499 254:0 / / ro,relatime master:1 - ext4 /dev/vda rw",
+        // ProtectProc=invisible: a procfs instance of its own (another device), same processes and kernel tables.
+        "501 500 0:77 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw,hidepid=invisible",
+        "502 500 0:22 / /sys ro,nosuid,nodev,noexec,relatime master:2 - sysfs sysfs rw",
+        "503 500 0:78 / /dev rw,nosuid,nodev,noexec - tmpfs tmpfs rw,mode=755",
+        "504 500 0:26 / /run rw,nosuid,nodev master:5 - tmpfs tmpfs rw,mode=755",
+        "505 500 254:1 / /var ro,relatime master:6 - ext4 /dev/vdb rw",
+        "506 500 254:2 / /home\\040dir ro,relatime master:7 - xfs /dev/vdc rw",
+      ].join("\n"),
+    ).entries;
+    const view = MountView.compare("/", self, system);
+    expect(view.hiddenBy("/dev/stray")).toBe("/dev is another filesystem in nodeward's view (tmpfs tmpfs device 0:78) than on the scanned system (tmpfs tmpfs device 0:31)");
+    expect(view.hiddenBy("/proc/sys/net/ipv4/ip_forward")).toBeUndefined();
+    expect(view.hiddenBy("/run/systemd")).toBeUndefined();
+    expect(view.size).toBe(1);
   });
 
   it("without the system's view, the known sandbox masks are still seen", () => {
