@@ -8,10 +8,12 @@
  *     root", a missing capability);
  *   - a manual check (or one root skipped or judged) is manual, saying "could not be observed
  *     here: <that reason>";
+ *   - a fail on fewer of root's failed conditions (`a; b` → `b`), the others' values
+ *     `unknown (…)` naming a denial (a persisted value failing, the running one hidden);
  *   - the same verdict and message, with evidence entries of root's missing only where the
  *     entry is a file nobody cannot read (a source the check read but did not need), entries
- *     added only beside a note of a denial, and an observed value whose `unknown (…)`
- *     reasons differ only by naming a denial.
+ *     added only beside a note of a denial, and an observed value where root's values (or
+ *     its own unknown reasons) became `unknown (…)` naming a denial.
  * Anything else — a pass that flips, a fail without a reason, a changed message or value on
  * a readable source — is a violation, reported with the check's id.
  */
@@ -33,7 +35,7 @@ export interface NrReport {
 export const DENIAL = /\bEACCES\b|\bEPERM\b|permission denied|operation not permitted|must be root|\bnot root\b|\bCAP_[A-Z_]+\b|is hidden from nodeward/i;
 
 /** The kinds of allowed difference, for the summary. */
-export type Allowed = "to-error" | "to-skip" | "manual-unobserved" | "evidence-only" | "unknown-reason";
+export type Allowed = "to-error" | "to-skip" | "manual-unobserved" | "evidence-only" | "unknown-reason" | "fail-on-seen";
 
 export interface Comparison {
   violations: string[];
@@ -81,6 +83,20 @@ export function differing(a: NrReport, b: NrReport): string[] {
     .map(key);
 }
 
+/**
+ * Does root's observed value read as the unprivileged one with each `unknown (…)` of the
+ * latter filled in (a value root saw where the other could not: `runtime=0` for
+ * `runtime=unknown (… is hidden from nodeward …)`)?
+ */
+export function sameButUnknown(root: string, other: string): boolean {
+  const pieces = maskUnknownReasons(other).split("unknown (…)");
+  const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^${pieces.map(escape).join(".*?")}$`, "s").test(root);
+}
+
+/** A fail's message: its failed conditions, `; `-separated. */
+const clauses = (m: string | undefined): string[] => (m ?? "").split("; ").filter((c) => c !== "");
+
 const MANUAL_UNOBSERVED = "could not be observed here: ";
 
 function show(r: NrResult): string {
@@ -125,6 +141,15 @@ export function compareNonroot(a: NrReport, b: NrReport): Comparison {
         allowed.set(k, "manual-unobserved");
       } else if (x.status === "error" && names) {
         allowed.set(k, "to-error");
+      } else if (
+        x.status === "fail" &&
+        clauses(y.message).length > 0 &&
+        clauses(y.message).every((c) => clauses(x.message).includes(c)) &&
+        DENIAL.test(y.observed ?? "") &&
+        sameButUnknown(x.observed ?? "", y.observed ?? "")
+      ) {
+        // Failed on what it saw (the persisted value), the part it could not see unknown and named.
+        allowed.set(k, "fail-on-seen");
       } else if (x.status === "skip" && (names || (y.evidence ?? []).some((e) => DENIAL.test(norm(e))))) {
         // Skipped for another reason that holds (a version gate) where root's first reason
         // could not be seen (which pods are static: the kubelet's drop-in unreadable).
@@ -137,8 +162,7 @@ export function compareNonroot(a: NrReport, b: NrReport): Comparison {
 
     let kind: Allowed = "evidence-only";
     if (norm(x.observed) !== norm(y.observed)) {
-      const masked = maskUnknownReasons(x.observed ?? "") === maskUnknownReasons(y.observed ?? "");
-      if (!masked || !DENIAL.test(y.observed ?? "")) {
+      if (!sameButUnknown(x.observed ?? "", y.observed ?? "") || !DENIAL.test(y.observed ?? "")) {
         bad("the observed value changed");
         continue;
       }

@@ -29,7 +29,7 @@ import { CLI, ensureCliBuilt } from "../helpers/cli.js";
 import { compliantDebianNode } from "../helpers/compliant-debian-node.js";
 import { DISTRO_NODES } from "../helpers/k8s-distributions.js";
 import { debianRoot, isRoot, run } from "./helpers.js";
-import { compareNonroot, differing, maskUnknownReasons, type Comparison, type NrReport } from "./nonroot-parity-compare.js";
+import { compareNonroot, differing, maskUnknownReasons, sameButUnknown, type Comparison, type NrReport } from "./nonroot-parity-compare.js";
 
 /** Drop to nobody: no supplementary groups, empty inheritable/ambient/bounding sets, no_new_privs. */
 const DROP = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"];
@@ -115,6 +115,8 @@ describe("the comparison", () => {
         r("evidence-note", "pass", undefined, { evidence: [{ detail: "2 rules" }] }),
         r("unknown", "fail", "m", { observed: "rules=0, loaded=unknown (auditctl is not installed (not found in PATH))" }),
         r("value", "fail", "m", { observed: "n=1" }),
+        r("runtime-hidden", "fail", "runtime is 1, expected 0; persisted is (not set), expected 0", { observed: "runtime=1, persisted=(not set)" }),
+        r("runtime-guessed", "fail", "runtime is 1, expected 0; persisted is (not set), expected 0", { observed: "runtime=1, persisted=(not set)" }),
       ],
     };
     const b = {
@@ -129,10 +131,12 @@ describe("the comparison", () => {
         r("evidence-note", "pass"),
         r("unknown", "fail", "m", { observed: "rules=0, loaded=unknown (auditctl was not found in PATH; could not search: /root/bin (EACCES))" }),
         r("value", "fail", "m", { observed: "n=2" }),
+        r("runtime-hidden", "fail", "persisted is (not set), expected 0", { observed: "runtime=unknown (/proc/sys/x is hidden from nodeward: subset=pid), persisted=(not set)" }),
+        r("runtime-guessed", "fail", "persisted is (not set), expected 0", { observed: "runtime=0, persisted=(not set)" }),
       ],
     };
     const c = compareNonroot(a, b);
-    expect(c.violations.map((v) => v.split(":")[0])).toEqual(["p/flip", "p/silent-error", "p/new-fail", "p/message", "p/evidence-note", "p/value"]);
+    expect(c.violations.map((v) => v.split(":")[0])).toEqual(["p/flip", "p/silent-error", "p/new-fail", "p/message", "p/evidence-note", "p/value", "p/runtime-guessed"]);
     expect(c.violations[0]).toContain("pass became fail");
     expect(c.violations[1]).toContain("pass became error without naming what could not be read");
     expect([...c.allowed]).toEqual([
@@ -140,9 +144,12 @@ describe("the comparison", () => {
       ["p/manual", "manual-unobserved"],
       ["p/evidence", "evidence-only"],
       ["p/unknown", "unknown-reason"],
+      ["p/runtime-hidden", "fail-on-seen"],
     ]);
     expect([...c.droppedFiles]).toEqual([["p/evidence", ["/etc/shadow"]]]);
     expect(maskUnknownReasons("a=unknown (x (y)), b=unknown (z)")).toBe("a=unknown (…), b=unknown (…)");
+    expect(sameButUnknown("a=1, b=2", "a=unknown (EACCES), b=2")).toBe(true);
+    expect(sameButUnknown("a=1, b=3", "a=unknown (EACCES), b=2")).toBe(false);
   });
 });
 
