@@ -20,7 +20,9 @@
  * opaque (neither an accept nor a drop the probe can judge), with the reason. An anonymous
  * verdict map on the ports or the conntrack state (`tcp dport vmap { 22 : accept, 23 : drop }`,
  * `ct state vmap { established : accept, invalid : drop }`) counts as one rule per verdict;
- * any other vmap is opaque with the reason. Named maps, flowtables and other objects are
+ * a named verdict map with constant entries (`map ports { type inet_service : verdict; elements
+ * = { 22 : accept } }`, used as `vmap @ports`) counts as its entries; any other vmap is opaque
+ * with the reason. Other maps, flowtables and other objects are
  * skipped. Never throws: what it cannot read is a problem with its line.
  *
  * NftReader reads an include walk the way `nft -f` does: `parse` yields each `include`
@@ -262,7 +264,10 @@ function vmapRules(base: FwRule, t: string[], at: number, sets: NftSets | undefi
   const ports = sel.length === 2 && VMAP_PORTS.test(sel[0] as string) && sel[1] === "dport";
   const states = sel.length === 2 && sel[0] === "ct" && sel[1] === "state";
   if (!ports && !states) return opaque(`a verdict map on ${sel.join(" ") || "an expression"} this model does not read`);
-  if (map === undefined || !map.startsWith("{")) return opaque(`a named verdict map (${map ?? "none"}): its entries are not read`);
+  if (map === undefined || !map.startsWith("{")) {
+    const why = map?.startsWith("@") && sets ? setUnknown(sets, map.slice(1))?.replace(/^set /, "") : undefined;
+    return opaque(`a named verdict map (${map ?? "none"}): ${why !== undefined ? why : "its entries are not read"}`);
+  }
   // The statements before the selector (iif, saddr, …), read as one plain rule.
   const [prefix] = head === "" ? [undefined] : parseNftRules(head, base.family, base.table, base.chain, base.line, base.file, sets);
   if (prefix?.opaque) return opaque(prefix.opaqueReason ?? "a match before the verdict map is not read");
@@ -299,8 +304,8 @@ interface Frame {
   table: string;
   chain?: string;
   depth?: number;
-  /** A set being read: its name and body so far. */
-  set?: { name: string; body: string };
+  /** A set (or a verdict map) being read: its name and body so far. */
+  set?: { name: string; body: string; map?: boolean };
 }
 
 const MAX_DEFINE_EXPANSION = 64 * 1024;
@@ -483,6 +488,13 @@ export class NftReader {
     pushAll(set.elements, els);
   }
 
+  /** A set's (or a verdict map's) block read whole: its constant elements, by name. */
+  private storeSet(fr: Frame): void {
+    if (!fr.set) return;
+    if (fr.set.map && !/\btype\b[^;]*:\s*verdict\b/.test(fr.set.body)) return;
+    this.setsOf(fr.family, fr.table).set(fr.set.name, setOf(expandDefines(fr.set.body, this.defines)));
+  }
+
   /** One statement (a line, or lines joined); an include is returned for the caller to read. */
   private handle(s: string, line: number): NftInclude | undefined {
     if (s === "") return undefined;
@@ -492,7 +504,7 @@ export class NftReader {
       top.set.body += ` ${s}`;
       if ((top.depth ?? 0) <= 0) {
         this.stack.pop();
-        this.setsOf(top.family, top.table).set(top.set.name, setOf(expandDefines(top.set.body, this.defines)));
+        this.storeSet(top);
       }
       return undefined;
     }
@@ -570,12 +582,14 @@ export class NftReader {
       for (const st of statements(rest)) this.chainStatement(fr, st, line);
       return undefined;
     }
-    const set = /^set\s+([A-Za-z_][\w-]*)\s*\{(.*)$/.exec(s);
+    // A named set, or a named verdict map (`map ports { type inet_service : verdict; elements = { 22 : accept } }`),
+    // which `vmap @ports` reads as its entries; a map to anything but verdicts is skipped.
+    const set = /^(set|map)\s+([A-Za-z_][\w-]*)\s*\{(.*)$/.exec(s);
     if (set && top?.kind === "table") {
       const depth = count(s, "{") - count(s, "}");
-      const fr: Frame = { kind: "set", family: top.family, table: top.table, depth, set: { name: set[1] as string, body: set[2] as string } };
+      const fr: Frame = { kind: "set", family: top.family, table: top.table, depth, set: { name: set[2] as string, body: set[3] as string, map: set[1] === "map" } };
       if (depth > 0) this.stack.push(fr);
-      else this.setsOf(top.family, top.table).set(set[1] as string, setOf(expandDefines(set[2] as string, this.defines)));
+      else this.storeSet(fr);
       return undefined;
     }
     if (SKIPPED_OBJECTS.test(s) && s.includes("{") && top?.kind === "table") {

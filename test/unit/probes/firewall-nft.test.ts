@@ -127,7 +127,7 @@ describe("nft: verdict maps", () => {
     const root = await fixtureRoot({ "etc/nftables.conf": INPUT("    tcp dport vmap @ports\n") });
     const f = await probe.collect(probeContext(root), { backend: "nftables" });
     expect(f.value.acceptedPorts).toEqual([]);
-    expect(f.evidence).toContainEqual({ file: "/etc/nftables.conf", line: 4, detail: "not counted as an accept or a drop (a named verdict map (@ports): its entries are not read): tcp dport vmap @ports" });
+    expect(f.evidence).toContainEqual({ file: "/etc/nftables.conf", line: 4, detail: "not counted as an accept or a drop (a named verdict map (@ports): @ports is not defined in the files read): tcp dport vmap @ports" });
   });
 
   it("more than five opaque rules: five shown, the rest counted", async () => {
@@ -222,5 +222,39 @@ describe("nft: a define that is a set, used inside an anonymous or a named set",
     };
     expect(await judge("{ $web, 8080 }")).toEqual({ accepted: ["443/tcp", "80/tcp", "8080/tcp"], without: [] });
     expect(await judge("{ $web }")).toEqual({ accepted: ["443/tcp", "80/tcp"], without: ["8080/tcp"] });
+  });
+});
+
+describe("nft: named verdict maps", () => {
+  it("`vmap @ports` on a map of constant verdicts counts as its entries (block and one-line forms, a define inside); a map to addresses is skipped", () => {
+    const p = parseNft(
+      [
+        "define web = { 80, 443 }",
+        "table inet filter {",
+        "  map ports {",
+        "    type inet_service : verdict",
+        "    elements = { 22 : accept, 23 : drop, 8080 : accept }",
+        "  }",
+        "  map udp-ports { type inet_service : verdict; elements = { 53 : accept } }",
+        "  map nat-to { type ipv4_addr : ipv4_addr; elements = { 10.0.0.1 : 10.0.0.2 } }",
+        "  chain input {",
+        "    type filter hook input priority 0; policy drop;",
+        "    tcp dport vmap @ports",
+        "    udp dport vmap @udp-ports",
+        "    tcp dport vmap @nat-to",
+        "  }",
+        "}",
+        "",
+      ].join("\n"),
+      "/etc/nftables.conf",
+    );
+    expect(p.problems).toEqual([]);
+    expect(summarise(p).acceptedPorts).toEqual(["22/tcp", "53/udp", "8080/tcp"]);
+    expect(p.rules.map((r) => [r.dports, r.verdict, r.opaque, r.opaqueReason])).toEqual([
+      [["22", "8080"], "accept", false, undefined],
+      [["23"], "drop", false, undefined],
+      [["53"], "accept", false, undefined],
+      [[], undefined, true, "a named verdict map (@nat-to): @nat-to is not defined in the files read"],
+    ]);
   });
 });
