@@ -43,6 +43,13 @@ const REPEAT = Number(process.env.BENCH_DRIFT_REPEAT ?? 25);
 const IDLE_S = Number(process.env.BENCH_DRIFT_IDLE_S ?? 60);
 const COLD = Number(process.env.BENCH_DRIFT_COLD ?? 8);
 const RSS_N = Number(process.env.BENCH_DRIFT_RSS_N ?? 30);
+/**
+ * Node flags of the agents (their children inherit them): by default the systemd unit's and
+ * the DaemonSet's, so that what is measured is what ships. Without --jitless V8 optimises
+ * the polls' hot functions on background threads, whose malloc arenas kept +3.7 MiB of RSS
+ * over a --no-drift agent (with it: +0.5); the bundles' code cache is made for this set too.
+ */
+const NODE_FLAGS = (process.env.BENCH_DRIFT_NODE_FLAGS ?? "--jitless --no-expose-wasm --max-semi-space-size=1").split(/\s+/).filter(Boolean);
 /** One section only: latency, cold or idle (all by default). */
 const ONLY = process.env.BENCH_DRIFT_ONLY;
 const TICK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
@@ -72,9 +79,9 @@ async function startAgent(work, name, lines, args = [], { traceGc = false } = {}
   await writeFile(cfg, [`listen: 127.0.0.1:${port}`, `stateDir: ${path.join(work, name)}`, `tokenFile: ${path.join(work, "none")}`, "schedule: '0 0 1 1 *'", ...lines, ""].join("\n"));
   const out = [];
   // --trace-gc is refused in NODE_OPTIONS: on the command line.
-  const child = spawn(process.execPath, [...(traceGc ? ["--trace-gc"] : []), CLI, "serve", "--config", cfg, ...args], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...(traceGc ? ["--trace-gc"] : []), CLI, "serve", "--config", cfg, ...args], {
     stdio: ["ignore", traceGc ? "pipe" : "ignore", "pipe"],
-    env: { ...process.env, NODE_OPTIONS: "--max-semi-space-size=1" },
+    env: { ...process.env, NODE_OPTIONS: "" },
   });
   child.stderr.on("data", (b) => out.push(b));
   // --trace-gc: V8's line per collection on stdout.
@@ -154,7 +161,7 @@ async function buildRoot(root) {
 
 const work = await mkdtemp(path.join(tmpdir(), "nodeward-bench-drift-"));
 process.on("exit", () => execFileSync("rm", ["-rf", work]));
-console.log(`nodeward drift bench: load average before: ${load()}`);
+console.log(`nodeward drift bench: agents run with node ${NODE_FLAGS.join(" ")} (BENCH_DRIFT_NODE_FLAGS); load average before: ${load()}`);
 
 /** Change, then poll /metrics every 10 ms until the passing count moves: milliseconds, or undefined after 5 s. */
 async function flip(base, change) {
@@ -316,11 +323,11 @@ async function startQuietAgent(name, lines, args) {
   const port = 19850;
   const cfg = path.join(work, `${name}.yaml`);
   await writeFile(cfg, [`listen: 127.0.0.1:${port}`, `stateDir: ${path.join(work, name)}`, `tokenFile: ${path.join(work, "none")}`, "schedule: '0 0 1 1 *'", ...lines, ""].join("\n"));
-  const script = `ip link set lo up && exec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} serve --config ${JSON.stringify(cfg)} ${args.join(" ")}`;
+  const script = `ip link set lo up && exec ${JSON.stringify(process.execPath)} ${NODE_FLAGS.join(" ")} ${JSON.stringify(CLI)} serve --config ${JSON.stringify(cfg)} ${args.join(" ")}`;
   const out = [];
   const unshare = spawn("unshare", ["-n", "-p", "-f", "--kill-child", "--mount-proc", "sh", "-c", script], {
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, NODE_OPTIONS: "--max-semi-space-size=1" },
+    env: { ...process.env, NODE_OPTIONS: "" },
   });
   unshare.stderr.on("data", (b) => out.push(b));
   const log = () => Buffer.concat(out).toString("utf8");
