@@ -40,11 +40,16 @@ describe("readTextCapped", () => {
     expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
     const writer = spawn("sh", ["-c", `printf 'waivers: []\\n' > '${fifo}'`], { stdio: "ignore" });
     const written = new Promise((r) => writer.once("exit", r));
+    let read: string | undefined;
     try {
-      expect(await readTextCapped(fifo, 4096)).toBe("waivers: []\n");
+      read = await readTextCapped(fifo, 4096);
     } finally {
-      writer.kill(); // a no-op once it is done; it would wait on the FIFO forever had the read not opened it
+      // Only when the read failed: the writer would wait on the FIFO forever. After a whole
+      // read it has closed the FIFO and exits by itself; killing it then raced its exit
+      // (exit code null under load).
+      if (read === undefined) writer.kill();
     }
+    expect(read).toBe("waivers: []\n");
     expect(await written).toBe(0);
     const endless = spawn("sh", ["-c", `exec cat /dev/zero > '${fifo}'`], { stdio: "ignore" });
     try {
