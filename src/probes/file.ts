@@ -26,6 +26,7 @@ import { KUBERNETES_PROCESSES, readsAnd } from "./kit/watch.js";
 import { pushAll } from "../util/array.js";
 import { loadYaml } from "../util/yaml.js";
 import { auditdLogDir } from "./kit/auditd-log.js";
+import { trimTrailingSlashes } from "../util/trim.js";
 
 export { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
 
@@ -334,7 +335,7 @@ export default defineProbe({
     if (p.entries) {
       // A directory name with glob characters would be read as a pattern.
       if (/[*?[]/.test(hostPath)) return notObserved(`${hostPath} has glob characters in its name: its entries were not listed`);
-      return globFact(ctx, p, `${hostPath.replace(/\/+$/, "")}/*`, where);
+      return globFact(ctx, p, `${trimTrailingSlashes(hostPath)}/*`, where); // not /\/+$/: quadratic on a long run of slashes
     }
     const r = await inspectNamed(ctx, p, hostPath, false);
     const evidence = [...where, ...r.evidence, ...notes.map((detail) => ({ detail }))];

@@ -273,7 +273,9 @@ function vmapRules(base: FwRule, t: string[], at: number, sets: NftSets | undefi
   if (prefix?.opaque) return opaque(prefix.opaqueReason ?? "a match before the verdict map is not read");
   const byVerdict = new Map<string, string[]>();
   for (const entry of map.slice(1, -1).split(",").map((x) => x.trim()).filter((x) => x !== "")) {
-    const m = /^(.+?)\s*:\s*(accept|drop|reject|return|continue|(?:jump|goto)\s+\S+)$/.exec(entry);
+    // The key ends at its last non-blank before the ":" (a lazy `(.+?)\s*:` rescanned the blanks after each
+    // character: quadratic on an entry of blanks; chain names hold no ":", so the split is the same).
+    const m = /^(.*\S)\s*:\s*(accept|drop|reject|return|continue|(?:jump|goto)\s+\S+)$/.exec(entry);
     if (!m) return opaque(`a verdict map entry this model does not read (${entry.length > 40 ? `${entry.slice(0, 40)}…` : entry})`);
     const list = byVerdict.get(m[2] as string) ?? [];
     list.push((m[1] as string).trim());
