@@ -69,6 +69,18 @@ describe("redactText's guards change nothing", () => {
     expect(JSON.stringify(input)).toBe(text);
   });
 
+  it("redactDeep on YAML-parsed data: __proto__ and constructor keys stay own data, nothing is polluted or dropped", async () => {
+    const { loadYaml } = await import("../../../src/util/yaml.js");
+    const { parse } = await loadYaml();
+    const input = parse('__proto__:\n  a: "token: t2"\nconstructor:\n  prototype:\n    polluted: "password=p3"\nb: "secret: s4"\n') as Record<string, unknown>;
+    const out = redactDeep(input);
+    expect(Object.keys(out)).toEqual(["__proto__", "constructor", "b"]);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(JSON.stringify(out)).toBe(`{"__proto__":{"a":"token: ${REDACTED}"},"constructor":{"prototype":{"polluted":"password=${REDACTED}"}},"b":"secret: ${REDACTED}"}`);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(({} as Record<string, unknown>).a).toBeUndefined();
+  });
+
   it("redactDeep copies only what holds a changed string: the rest is the input's own", () => {
     const clean = { title: "Ensure permissions on /etc/passwd are configured", refs: ["CIS 7.1.1"] };
     const dirty = { evidence: [{ file: "/etc/kubernetes/kubelet.conf", line: "token: abcdefgh12" }], note: "n" };
