@@ -104,7 +104,11 @@ function show(r: NrResult): string {
 }
 
 /** Compare root's report (`a`) with the unprivileged one (`b`). */
-export function compareNonroot(a: NrReport, b: NrReport): Comparison {
+export function compareNonroot(a: NrReport, b: NrReport, options: { alsoUnseen?: RegExp } = {}): Comparison {
+  // What the unprivileged run names as unseen: a denial, or (a DaemonSet's --root /host) what
+  // a mounted host's view cannot reach by design (parity-compare.ts DAEMONSET_UNSEEN).
+  const also = options.alsoUnseen;
+  const denial = { test: (t: string): boolean => DENIAL.test(t) || (also !== undefined && also.test(t)) };
   const violations: string[] = [];
   const allowed = new Map<string, Allowed>();
   const droppedFiles = new Map<string, string[]>();
@@ -121,7 +125,7 @@ export function compareNonroot(a: NrReport, b: NrReport): Comparison {
     const same = (["status", "observed", "message", "evidence"] as const).every((f) => norm(x[f]) === norm(y[f]));
     if (same) continue;
     const bad = (why: string) => violations.push(`${k}: ${why}\n    root:   ${show(x)}\n    nobody: ${show(y)}`);
-    const names = DENIAL.test(y.message ?? "");
+    const names = denial.test(y.message ?? "");
 
     if (y.status !== x.status) {
       if (y.status === "manual" && (y.message ?? "").includes(MANUAL_UNOBSERVED) && names) {
@@ -145,12 +149,12 @@ export function compareNonroot(a: NrReport, b: NrReport): Comparison {
         x.status === "fail" &&
         clauses(y.message).length > 0 &&
         clauses(y.message).every((c) => clauses(x.message).includes(c)) &&
-        DENIAL.test(y.observed ?? "") &&
+        denial.test(y.observed ?? "") &&
         sameButUnknown(x.observed ?? "", y.observed ?? "")
       ) {
         // Failed on what it saw (the persisted value), the part it could not see unknown and named.
         allowed.set(k, "fail-on-seen");
-      } else if (x.status === "skip" && (names || (y.evidence ?? []).some((e) => DENIAL.test(norm(e))))) {
+      } else if (x.status === "skip" && (names || (y.evidence ?? []).some((e) => denial.test(norm(e))))) {
         // Skipped for another reason that holds (a version gate) where root's first reason
         // could not be seen (which pods are static: the kubelet's drop-in unreadable).
         allowed.set(k, "to-skip");
@@ -162,7 +166,7 @@ export function compareNonroot(a: NrReport, b: NrReport): Comparison {
 
     let kind: Allowed = "evidence-only";
     if (norm(x.observed) !== norm(y.observed)) {
-      if (!sameButUnknown(x.observed ?? "", y.observed ?? "") || !DENIAL.test(y.observed ?? "")) {
+      if (!sameButUnknown(x.observed ?? "", y.observed ?? "") || !denial.test(y.observed ?? "")) {
         bad("the observed value changed");
         continue;
       }
@@ -176,15 +180,15 @@ export function compareNonroot(a: NrReport, b: NrReport): Comparison {
     // Entries root did not show are allowed beside a note of what could not be read (a
     // distribution recognised by another of its files, a unit's base file when its drop-in
     // is unreadable): the verdict and message are root's, and the result says what it missed.
-    const added = ey.filter(([s]) => !sx.has(s) && !DENIAL.test(s));
-    if (added.length > 0 && !ey.some(([s]) => !sx.has(s) && DENIAL.test(s))) {
+    const added = ey.filter(([s]) => !sx.has(s) && !denial.test(s));
+    if (added.length > 0 && !ey.some(([s]) => !sx.has(s) && denial.test(s))) {
       bad(`evidence added that names no denial: ${added.map(([s]) => s.slice(0, 200)).join("; ")}`);
       continue;
     }
     const files: string[] = [];
     const others: string[] = [];
     for (const [s, e] of ex) {
-      if (sy.has(s) || DENIAL.test(s)) continue;
+      if (sy.has(s) || denial.test(s)) continue;
       const file = (e as { file?: unknown } | null)?.file;
       if (typeof file === "string") files.push(file);
       else others.push(s);

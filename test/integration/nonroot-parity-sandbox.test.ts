@@ -8,6 +8,8 @@
  *   2. with them, and over-hardened: ProtectHome=yes, PrivateTmp=yes, PrivateDevices=yes,
  *      ProtectKernelModules=yes and ProcSubset=pid (the options the unit leaves off because
  *      they replace parts of the host's tree with empty ones).
+ * and the DaemonSet layout (the host's / bound read-only at /host, `scan --root /host`) as
+ * nobody without the two capabilities the image keeps.
  * Each is compared with root's scan check by check (nonroot-parity-compare.ts): a result
  * may only become an error or skip naming what it could not read or what hid it (a mount),
  * never flip, never fail on a guess. Facts such a sandbox hides are planted: a module tree
@@ -21,6 +23,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyRoot, debianRoot, ensureBuilt, inCI, isRoot, removeCopies, REPO_ROOT, run } from "./helpers.js";
 import { compareNonroot, type Comparison, type NrReport } from "./nonroot-parity-compare.js";
+import { DAEMONSET_UNSEEN, DAEMONSET_UNSEEN_EVIDENCE } from "./parity-compare.js";
 import { NspawnContainer } from "./nspawn.js";
 
 const haveNspawn = spawnSync("sh", ["-c", "command -v systemd-nspawn && command -v nsenter"], { encoding: "utf8" }).status === 0;
@@ -86,6 +89,7 @@ describe("parity under a systemd sandbox: the shipped unit's hardening, misconfi
     expect(useradd.exitCode, useradd.stderr).toBe(0);
     await writeFile(path.join(root, "home/alice/.rhosts"), "+ +\n", { mode: 0o600 });
     await run(["chroot", root, "chown", "alice:alice", "/home/alice/.rhosts"]);
+    await mkdir(path.join(root, "host"));
     await ct.boot({
       root,
       machine: `nwsandbox${process.pid}`,
@@ -118,13 +122,13 @@ describe("parity under a systemd sandbox: the shipped unit's hardening, misconfi
     return report;
   }
 
-  async function violations(c: Comparison, hiddenByMounts?: RegExp): Promise<string[]> {
+  /** `mayDrop`: evidence files the run may lack whatever their modes (hidden by a mount; another namespace's). */
+  async function violations(c: Comparison, mayDrop?: RegExp): Promise<string[]> {
     const all = [...new Set([...c.droppedFiles.values()].flat())];
     const unreadable = await unreadableAsNobody(all);
     const out = [...c.violations];
     for (const [k, files] of c.droppedFiles) {
-      // A file the sandbox hides by a mount is not missing from its view by its mode.
-      const readable = files.filter((f) => !unreadable.has(f) && !hiddenByMounts?.test(f));
+      const readable = files.filter((f) => !unreadable.has(f) && !mayDrop?.test(f));
       if (readable.length) out.push(`${k}: evidence of a file nobody can read was dropped: ${readable.join(", ")}`);
     }
     return out;
@@ -172,6 +176,31 @@ describe("parity under a systemd sandbox: the shipped unit's hardening, misconfi
     for (const id of ["cis-debian-12/7.1.11", "kisa-unix/U-16", "cis-debian-12/1.1.1.7"]) {
       expect({ id, status: get("over-hardened", id)?.status }).toEqual({ id, status: "error" });
     }
+  });
+
+  it("the DaemonSet layout without capabilities (host read-only at /host, nobody, none of the two capabilities): only errors naming what it cannot read", async () => {
+    const daemonset = [
+      "set -e",
+      "mount --rbind / /host",
+      'findmnt -R -n -r -o TARGET /host | while read -r m; do mount -o remount,bind,ro "$m" 2>/dev/null || true; done',
+      // deploy/Dockerfile's nodeward-drop-root, without the capabilities it keeps.
+      `exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --ambient-caps=-all --bounding-set=-all --no-new-privs -- ${[...CLI.slice(0, 3), "--root", "/host", ...CLI.slice(3)].join(" ")}`,
+    ].join("\n");
+    const t = performance.now();
+    const r = await ct.exec(["unshare", "-m", "--propagation", "private", "sh", "-c", daemonset], 300_000);
+    figures.push(`daemonset-no-capabilities: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    expect([0, 1], `exit ${r.exitCode}\n${r.stderr.slice(0, 2000)}`).toContain(r.exitCode);
+    const ds = JSON.parse(r.stdout) as NrReport;
+    reports.set("daemonset-no-capabilities", ds);
+    if (process.env.NODEWARD_TEST_KEEP) await writeFile(path.join(process.env.NODEWARD_TEST_KEEP, "nonroot-sandbox-daemonset-no-capabilities.json"), r.stdout);
+    // A mounted host's live firewall rules and loaded audit rules are out of any DaemonSet's reach (parity-compare.ts).
+    const c = compareNonroot(reports.get("root") as NrReport, ds, { alsoUnseen: DAEMONSET_UNSEEN });
+    summarize("DaemonSet layout, no capabilities", c);
+    // /proc/sys/net under /host is this process's network namespace, never judged as the host's.
+    expect(await violations(c, DAEMONSET_UNSEEN_EVIDENCE)).toEqual([]);
+    expect(get("daemonset-no-capabilities", "cis-debian-12/7.2.2")?.message).toContain("/etc/shadow: EACCES: permission denied");
+    // What nobody can read is still judged: the regular file in the host's /dev (0755).
+    expect(get("daemonset-no-capabilities", "kisa-unix/U-16")?.status).toBe("fail");
   });
 });
 
