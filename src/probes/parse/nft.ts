@@ -352,6 +352,8 @@ export interface NftInclude {
 export class NftReader {
   readonly rs: NftParse = { ...emptyRuleset(), includes: [], flush: false };
   private sets = new Map<string, NftSets>();
+  /** Maps to anything but verdicts (`family table name`): skipped, their elements too. */
+  private otherMaps = new Set<string>();
   private readonly stack: Frame[] = [];
   // Indexed, not searched: a ruleset of 100k chains must not cost 100k² comparisons.
   private tableKeys = new Set<string>();
@@ -467,6 +469,7 @@ export class NftReader {
     this.tableKeys = new Set();
     this.chainIndex = new Map();
     this.sets = new Map();
+    this.otherMaps = new Set();
   }
 
   /** `add element [family] table set { … }`: constant elements added to a set read before. */
@@ -483,6 +486,7 @@ export class NftReader {
     const set = sets.get(setName);
     const els = elementsOf(expandDefines(rest.slice(brace + 1, rest.lastIndexOf("}") === -1 ? undefined : rest.lastIndexOf("}")), this.defines));
     if (!set) {
+      if (this.otherMaps.has(`${fn[0]} ${fn[1]} ${setName}`)) return;
       // nft refuses an element for a set it does not know: the line is read as nft reads it.
       this.problem(line, `add element to set ${setName}, not defined before`);
       return;
@@ -493,7 +497,11 @@ export class NftReader {
   /** A set's (or a verdict map's) block read whole: its constant elements, by name. */
   private storeSet(fr: Frame): void {
     if (!fr.set) return;
-    if (fr.set.map && !/\btype\b[^;]*:\s*verdict\b/.test(fr.set.body)) return;
+    if (fr.set.map && !/\btype\b[^;]*:\s*verdict\b/.test(fr.set.body)) {
+      // A map to addresses, marks…: not judged, but its `add element` lines are nft's own.
+      this.otherMaps.add(`${fr.family} ${fr.table} ${fr.set.name}`);
+      return;
+    }
     this.setsOf(fr.family, fr.table).set(fr.set.name, setOf(expandDefines(fr.set.body, this.defines)));
   }
 
@@ -537,8 +545,8 @@ export class NftReader {
       return undefined;
     }
     if (/^(flush|delete|destroy|reset)\s/.test(s)) return undefined;
-    // Command form: add/create table|chain|rule|set|element …
-    const cmd = /^(?:nft\s+)?(?:add|create|insert)\s+(table|chain|rule|set|element)\s+(.*)$/s.exec(s);
+    // Command form: add/create table|chain|rule|set|map|element …
+    const cmd = /^(?:nft\s+)?(?:add|create|insert)\s+(table|chain|rule|set|map|element)\s+(.*)$/s.exec(s);
     if (cmd && top === undefined) {
       this.command(cmd[1] as string, cmd[2] as string, line);
       return undefined;
@@ -637,8 +645,8 @@ export class NftReader {
     }
     this.addTable(family, name, line);
     const body = brace === -1 ? "" : rest.slice(brace + 1, rest.lastIndexOf("}") === -1 ? undefined : rest.lastIndexOf("}"));
-    if (what === "set") {
-      this.setsOf(family, name).set(chainName, setOf(expandDefines(body, this.defines)));
+    if (what === "set" || what === "map") {
+      this.storeSet({ kind: "set", family, table: name, set: { name: chainName, body, map: what === "map" } });
       return;
     }
     if (what === "chain") {

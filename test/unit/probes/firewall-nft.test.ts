@@ -265,4 +265,20 @@ describe("nft: named verdict maps", () => {
       [[], undefined, true, "a named verdict map (@nat-to): @nat-to is not defined in the files read"],
     ]);
   });
+  it("the command form: `add map` of verdicts filled by `add element` counts as its entries; `add map` to addresses is skipped without a problem", () => {
+    const p = parseNft(
+      [
+        "add table inet filter",
+        "add map inet filter ports { type inet_service : verdict; }",
+        "add element inet filter ports { 22 : accept, 23 : drop }",
+        "add map inet filter nat-to { type ipv4_addr : ipv4_addr; }",
+        "add element inet filter nat-to { 10.0.0.1 : 10.0.0.2 }",
+        "add chain inet filter input { type filter hook input priority 0; policy drop; }",
+        "add rule inet filter input tcp dport vmap @ports",
+        "",
+      ].join("\n"),
+    );
+    expect(p.problems).toEqual([]);
+    expect(summarise(p).acceptedPorts).toEqual(["22/tcp"]);
+  });
 });
