@@ -139,6 +139,12 @@ function cpuTicks(pid) {
   return ticks;
 }
 const rssKiB = (pid) => Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
+/** RSS split: anonymous (heap, malloc, stacks) and file-backed (the node binary's pages, mapped files), MiB. */
+const rssSplit = (pid) => {
+  const st = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB$`, "m").exec(st)?.[1] ?? NaN);
+  return { anon: kib("RssAnon") / 1024, file: kib("RssFile") / 1024 };
+};
 
 /** A small Debian-like root: accounts, sshd, sysctl.d, modprobe.d, dpkg status and os-release of this machine (no secrets). */
 async function buildRoot(root) {
@@ -391,7 +397,7 @@ if (!ONLY || ONLY === "idle") console.log(quiet ? "idle: each agent alone in a p
 if (!ONLY || ONLY === "idle") {
   const running = [];
   try {
-    for (const [name, args, extra] of IDLE_AGENTS) running.push({ name, args, a: await idleAgent(name.replace(/\W+/g, "-"), args, extra), rss: [], heap: [], quietRss: [], rechecked: false });
+    for (const [name, args, extra] of IDLE_AGENTS) running.push({ name, args, a: await idleAgent(name.replace(/\W+/g, "-"), args, extra), rss: [], heap: [], anon: [], file: [], quietRss: [], rechecked: false });
     await sleep(2000);
     for (const r of running) Object.assign(r, { t0: cpuTicks(r.a.pid), own0: ownTicks(r.a.pid) });
     const w0 = performance.now();
@@ -402,6 +408,9 @@ if (!ONLY || ONLY === "idle") {
         const m = await r.a.metrics();
         r.rss.push(kib);
         r.heap.push(sample(m, "nodejs_heap_size_used_bytes") / 1048576);
+        const split = rssSplit(r.a.pid);
+        r.anon.push(split.anon);
+        r.file.push(split.file);
         r.rechecked ||= r.args.length === 0 && rechecksOf(m) > 0;
         if (!r.rechecked) r.quietRss.push(kib);
       }
@@ -417,7 +426,7 @@ if (!ONLY || ONLY === "idle") {
       const rechecks = ["watch", "poll", "sweep"].map((s) => `${s} ${sample(m, `nodeward_drift_rechecks_total{source="${s}"}`)}`).join(", ");
       r.median = q(r.rss, 0.5);
       rows.push(
-        `idle ${r.name.padEnd(9)} ${IDLE_S} s (kubernetes-node): CPU ${(cpu * 100).toFixed(2)}% of one core (agent + children; agent alone ${(own * 100).toFixed(2)}%), RSS median ${r.median.toFixed(1)} MiB (max ${Math.max(...r.rss).toFixed(1)}, ${r.rss.length} samples; before any re-check ${r.quietRss.length > 0 ? q(r.quietRss, 0.5).toFixed(1) : "-"} MiB, ${r.quietRss.length} samples), V8 heap in use median ${q(r.heap, 0.5).toFixed(1)} MiB (max ${Math.max(...r.heap).toFixed(1)})` +
+        `idle ${r.name.padEnd(9)} ${IDLE_S} s (kubernetes-node): CPU ${(cpu * 100).toFixed(2)}% of one core (agent + children; agent alone ${(own * 100).toFixed(2)}%), RSS median ${r.median.toFixed(1)} MiB (max ${Math.max(...r.rss).toFixed(1)}, ${r.rss.length} samples; before any re-check ${r.quietRss.length > 0 ? q(r.quietRss, 0.5).toFixed(1) : "-"} MiB, ${r.quietRss.length} samples), V8 heap in use median ${q(r.heap, 0.5).toFixed(1)} MiB (max ${Math.max(...r.heap).toFixed(1)}), RSS anonymous ${q(r.anon, 0.5).toFixed(1)} / file-backed ${q(r.file, 0.5).toFixed(1)} MiB (medians)` +
           (Number.isNaN(watches) ? "" : `; inotify watches ${watches} (${dirs}); re-checks ${rechecks}`),
       );
       // What the re-checks during the run were for (files other users of this host changed).
