@@ -13,7 +13,7 @@ import { constants as fsc, type Stats } from "node:fs";
 import { lstat, mkdir, open, rmdir, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { NodewardError, hasCode, type MessageArgs } from "../errors.js";
-import type { HostRoot } from "../host/host-root.js";
+import { DEFAULT_MAX_FILE_BYTES, type HostRoot } from "../host/host-root.js";
 import { fsyncDir, writeFileDurable } from "../util/durable-write.js";
 import type { FileState } from "./types.js";
 
@@ -67,12 +67,18 @@ export async function lstatOrNull(p: string): Promise<Stats | null> {
 
 /**
  * Open a regular file without following a final symlink and give its handle and metadata to
- * `use`; null when it is missing.
+ * `use`; null when it is missing. Its type is checked before the open (lstat): opening a device
+ * node can act (a tape rewinds, a watchdog arms), so only a regular file is ever opened; the
+ * open (O_NOFOLLOW, O_NONBLOCK) is checked again against what the lstat saw.
  */
 async function withRegularFileNoFollow<T>(
   real: string,
-  use: (fh: FileHandle, meta: { mode: number; uid: number; gid: number }) => Promise<T>,
+  use: (fh: FileHandle, meta: { mode: number; uid: number; gid: number; size: number }) => Promise<T>,
 ): Promise<T | null> {
+  const pre = await lstatOrNull(real);
+  if (pre === null) return null;
+  if (pre.isSymbolicLink()) throw new UnsafePathError("UNSAFE_READ_SYMLINK", { path: real });
+  if (!pre.isFile()) throw new NodewardError("NOT_REGULAR", { path: real });
   let fh;
   try {
     fh = await open(real, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
@@ -85,15 +91,27 @@ async function withRegularFileNoFollow<T>(
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new NodewardError("NOT_REGULAR", { path: real });
-    return await use(fh, { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid });
+    if (st.ino !== pre.ino || st.dev !== pre.dev) throw new NodewardError("CHANGED_WHILE_OPENED", { path: real });
+    return await use(fh, { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size });
   } finally {
     await fh.close();
   }
 }
 
-/** Read a regular file without following a final symlink; null when missing. */
+/**
+ * Read a regular file without following a final symlink; null when missing. At most the
+ * scan's read limit (DEFAULT_MAX_FILE_BYTES): a fix edits a file its check read within that
+ * limit, and one grown past it since is refused, not read into memory whole.
+ */
 export function readFileNoFollow(real: string): Promise<{ bytes: Buffer; mode: number; uid: number; gid: number } | null> {
-  return withRegularFileNoFollow(real, async (fh, meta) => ({ bytes: await fh.readFile(), ...meta }));
+  return withRegularFileNoFollow(real, async (fh, { size, ...meta }) => {
+    if (size > DEFAULT_MAX_FILE_BYTES) throw new NodewardError("OVER_READ_LIMIT", { path: real, size, limit: DEFAULT_MAX_FILE_BYTES });
+    const buf = Buffer.allocUnsafe(size + 1);
+    let n = 0;
+    for (let r; n < buf.length && (r = (await fh.read(buf, n, buf.length - n, null)).bytesRead) > 0; ) n += r;
+    if (n > size) throw new NodewardError("CHANGED_WHILE_OPENED", { path: real }); // it grew since its stat
+    return { bytes: buf.subarray(0, n), ...meta };
+  });
 }
 
 /**
@@ -102,7 +120,7 @@ export function readFileNoFollow(real: string): Promise<{ bytes: Buffer; mode: n
  * hashes into the run's backups, and a huge file into memory, for a change of metadata.)
  */
 export function statNoFollow(real: string): Promise<{ mode: number; uid: number; gid: number } | null> {
-  return withRegularFileNoFollow(real, (_fh, meta) => Promise.resolve(meta));
+  return withRegularFileNoFollow(real, (_fh, { mode, uid, gid }) => Promise.resolve({ mode, uid, gid }));
 }
 
 export async function readFileState(host: HostRoot, hostPath: string): Promise<FileState | null> {
