@@ -170,7 +170,7 @@ class ShardedPackCache implements PackCache {
  * Why an entry is not one the build wrote (its shape only: the loader trusts what the build
  * validated, and a hand-edited or truncated entry must not throw in it).
  */
-function entryProblem(e: unknown): string | undefined {
+export function entryProblem(e: unknown): string | undefined {
   if (typeof e !== "object" || e === null || Array.isArray(e)) return "not an object";
   const { data, checkPositions, valid } = e as Record<string, unknown>;
   if (typeof data !== "object" || data === null || Array.isArray(data)) return "data is not a map";
@@ -182,6 +182,8 @@ function entryProblem(e: unknown): string | undefined {
   if (checks !== undefined && (!Array.isArray(checks) || checks.length !== checkPositions.length)) return "checks and their positions differ";
   if (valid !== undefined && valid !== true) return "valid is not true";
   if (valid && Array.isArray(checks) && !checks.every((c) => typeof c === "object" && c !== null && !Array.isArray(c))) return "a check is not a map";
+  const pack = (data as Record<string, unknown>).pack;
+  if (valid && pack !== undefined && (typeof pack !== "object" || pack === null || typeof (pack as { id?: unknown }).id !== "string")) return "pack is not a map with an id";
   return undefined;
 }
 

@@ -18,7 +18,7 @@ import type { Probe } from "../probes/types.js";
 import { packSchemas, type CheckDef, type ConditionDef, type FixDef, type PackMeta, type PackSchemas } from "./schema.js";
 import { lazySchema, loadZod, ZodNotLoaded, zodNow } from "../util/lazy-zod.js";
 import { loadYaml, YamlNotLoaded } from "../util/yaml.js";
-import { defaultPackCache, textHash, validatedParams, type CachedPackFile, type PackCache } from "./cache.js";
+import { defaultPackCache, entryProblem, textHash, validatedParams, type CachedPackFile, type PackCache } from "./cache.js";
 
 export interface PackError {
   code: ErrorCode;
@@ -224,11 +224,16 @@ function fromCache(file: string, cached: CachedPackFile): ParsedFile {
 }
 
 async function loadPack(files: string[], errors: PackError[], options: LoadOptions, memo: CompileMemo, sync: boolean): Promise<LoadedPack | null> {
-  const parsed: ParsedFile[] = [];
-  for (const file of files) {
-    const pf = await parseYamlFile(file, errors, undefined, options.cache, sync);
-    if (pf) parsed.push(pf);
-  }
+  const parseAll = async (cache: PackCache | undefined): Promise<ParsedFile[]> => {
+    const out: ParsedFile[] = [];
+    for (const file of files) {
+      const pf = await parseYamlFile(file, errors, undefined, cache, sync);
+      if (pf) out.push(pf);
+    }
+    return out;
+  };
+  const start = errors.length;
+  let parsed = await parseAll(options.cache);
   // Compiled without zod while everything is proved by the build's cache; a pack that needs
   // validation (an edited file, params no build saw) meets ZodNotLoaded: load zod, compile again.
   // Likewise yaml: a cached file is parsed only when an error needs a position in it.
@@ -237,9 +242,17 @@ async function loadPack(files: string[], errors: PackError[], options: LoadOptio
     try {
       return compilePack(files, parsed, errors, options, memo);
     } catch (e) {
-      if (!(e instanceof ZodNotLoaded) && !(e instanceof YamlNotLoaded)) throw e;
-      errors.length = mark;
-      await (e instanceof ZodNotLoaded ? loadZod() : loadYaml());
+      if (e instanceof ZodNotLoaded || e instanceof YamlNotLoaded) {
+        errors.length = mark;
+        await (e instanceof ZodNotLoaded ? loadZod() : loadYaml());
+        continue;
+      }
+      // A cached entry the build did not write (the cache checks an entry's shape, not each
+      // check's) threw in the compile: say so, and parse the pack's files from YAML instead.
+      if (!parsed.some((f) => f.validated === true || f.checkPositions !== undefined)) throw e;
+      process.stderr.write(`nodeward: pack cache entries of ${path.dirname(files[0] ?? ".")} not used (${(e as Error).message}); the pack is parsed from YAML\n`);
+      errors.length = start;
+      parsed = await parseAll(new Map());
     }
   }
 }
@@ -343,7 +356,8 @@ export async function parseYamlFile(
   // much of it two bytes a character once decoded, is never made into strings).
   const cached = (cache ?? (await defaultPackCache())).get(textHash(bytes));
   // Cached entries were written only for files that parsed without YAML errors.
-  if (cached && Object.keys(cached.data).every((k) => topKeys.includes(k))) return fromCache(file, cached);
+  // (Its shape checked here too: a cache passed in by the caller is not the shipped one, which checks it as it reads.)
+  if (cached && entryProblem(cached) === undefined && Object.keys(cached.data).every((k) => topKeys.includes(k))) return fromCache(file, cached);
   await loadYaml();
   const read = readYaml(bytes.toString("utf8"), file);
   if ("issues" in read) {

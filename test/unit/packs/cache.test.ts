@@ -206,4 +206,38 @@ describe("pack parse cache", () => {
       ]);
     }
   });
+
+  it("an entry marked valid whose checks are not what the build wrote: the pack is parsed from YAML (it threw TypeErrors out of loadPacks)", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "nodeward-cache-"));
+    dirs.push(dir);
+    await mkdir(path.join(dir, "p"));
+    await writeFile(path.join(dir, "p/pack.yaml"), PACK);
+    const key = textHash(await readFile(path.join(dir, "p/pack.yaml")));
+    const good = (await buildPackCache([dir])).entries[key] as { data: Record<string, unknown>; checkPositions: unknown[] };
+    const fresh = await loadPacks([dir], { cache: new Map() });
+    const shape = (r: typeof fresh) => r.packs.map((p) => [p.meta.id, p.checks.map((c) => [c.key, c.source.line, c.source.column, c.audit?.expect.expected])]);
+    const entry = (top: Record<string, unknown>, check: Record<string, unknown> = {}) => {
+      const checks = (good.data.checks as Record<string, unknown>[]).map((c) => ({ ...c, ...check }));
+      return new Map([[key, { data: { ...good.data, ...top, checks }, checkPositions: good.checkPositions as { line: number; column: number }[], valid: true as const }]]);
+    };
+    // Each threw out of loadPacks (found by a fast-check property over such entries).
+    const cases: [string, Map<string, never>][] = [
+      ["remediation a map", entry({}, { remediation: {} }) as Map<string, never>],
+      ["applies a string", entry({ applies: "x" }) as Map<string, never>],
+      ["applies null", entry({ applies: null }) as Map<string, never>],
+    ];
+    for (const [what, cache] of cases) {
+      const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+      try {
+        const r = await loadPacks([dir], { cache });
+        expect([r.errors, shape(r)], what).toEqual([[], shape(fresh)]);
+        expect(stderr.mock.calls.map((c) => String(c[0])), what).toEqual([expect.stringMatching(new RegExp(`^nodeward: pack cache entries of ${dir}/p not used \\(.+\\); the pack is parsed from YAML\\n$`))]);
+      } finally {
+        stderr.mockRestore();
+      }
+    }
+    // pack: null is not the build's shape: the entry is not used at all (it made a pack whose meta was null).
+    const nullMeta = await loadPacks([dir], { cache: entry({ pack: null }) as Map<string, never> });
+    expect([nullMeta.errors, shape(nullMeta)]).toEqual([[], shape(fresh)]);
+  });
 });
