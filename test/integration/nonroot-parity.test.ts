@@ -117,6 +117,11 @@ describe("the comparison", () => {
         r("value", "fail", "m", { observed: "n=1" }),
         r("runtime-hidden", "fail", "runtime is 1, expected 0; persisted is (not set), expected 0", { observed: "runtime=1, persisted=(not set)" }),
         r("runtime-guessed", "fail", "runtime is 1, expected 0; persisted is (not set), expected 0", { observed: "runtime=1, persisted=(not set)" }),
+        r("fallback-judged", "pass"),
+        r("fallback-lost", "pass"),
+        r("listener", "pass", undefined, { evidence: [{ protocol: "tcp", port: 19571, pid: 1287, process: "node" }, { detail: "permission denied reading the open files of 1 process(es)" }] }),
+        { id: "fallback-judged", pack: "q", status: "pass" },
+        { id: "fallback-lost", pack: "q", status: "pass" },
       ],
     };
     const b = {
@@ -133,10 +138,15 @@ describe("the comparison", () => {
         r("value", "fail", "m", { observed: "n=2" }),
         r("runtime-hidden", "fail", "persisted is (not set), expected 0", { observed: "runtime=unknown (/proc/sys/x is hidden from nodeward: subset=pid), persisted=(not set)" }),
         r("runtime-guessed", "fail", "persisted is (not set), expected 0", { observed: "runtime=0, persisted=(not set)" }),
+        r("listener", "pass", undefined, { evidence: [{ protocol: "tcp", port: 19571 }, { detail: "permission denied reading the open files of 88 process(es)" }] }),
+        r("fallback-judged", "skip", "kubelet version unknown; X (pack q) judges this node as the fallback (cannot determine version: /x: EACCES: permission denied)"),
+        r("fallback-lost", "skip", "kubelet version unknown; X (pack q) judges this node as the fallback (cannot determine version: /x: EACCES: permission denied)"),
+        { id: "fallback-judged", pack: "q", status: "error", message: "cannot determine x: /x: EACCES: permission denied" },
+        { id: "fallback-lost", pack: "q", status: "skip", message: "the kubelet is older than 1.34; Y (pack p) judges this node" },
       ],
     };
     const c = compareNonroot(a, b);
-    expect(c.violations.map((v) => v.split(":")[0])).toEqual(["p/flip", "p/silent-error", "p/new-fail", "p/message", "p/evidence-note", "p/value", "p/runtime-guessed"]);
+    expect(c.violations.map((v) => v.split(":")[0])).toEqual(["p/flip", "p/silent-error", "p/new-fail", "p/message", "p/evidence-note", "p/value", "p/runtime-guessed", "p/fallback-lost", "q/fallback-lost"]);
     expect(c.violations[0]).toContain("pass became fail");
     expect(c.violations[1]).toContain("pass became error without naming what could not be read");
     expect([...c.allowed]).toEqual([
@@ -145,7 +155,11 @@ describe("the comparison", () => {
       ["p/evidence", "evidence-only"],
       ["p/unknown", "unknown-reason"],
       ["p/runtime-hidden", "fail-on-seen"],
+      ["p/fallback-judged", "to-skip"],
+      ["p/listener", "evidence-only"],
+      ["q/fallback-judged", "to-error"],
     ]);
+    expect(c.violations[7]).toContain("skipped for q, which does not judge it either");
     expect([...c.droppedFiles]).toEqual([["p/evidence", ["/etc/shadow"]]]);
     expect(maskUnknownReasons("a=unknown (x (y)), b=unknown (z)")).toBe("a=unknown (…), b=unknown (…)");
     expect(sameButUnknown("a=1, b=2", "a=unknown (EACCES), b=2")).toBe(true);
