@@ -27,7 +27,7 @@ import { globComponentToRegExp } from "../host/host-root.js";
 import { assertNever } from "../util/assert-never.js";
 import type { RecheckTiming, StatusChange } from "../engine/recheck.js";
 import { createProbeContext } from "../engine/run-checks.js";
-import { listingFingerprint, pathFingerprint } from "../host/fingerprint.js";
+import { listingFingerprint, metadataKey, pathFingerprint } from "../host/fingerprint.js";
 import type { HostRoot } from "../host/host-root.js";
 import { DirWatcher, type DirChange, type WatchFallbackCause, type WatchWant } from "../host/watcher.js";
 import { pollFingerprint, socketCounts } from "../probes/kit/watch.js";
@@ -156,7 +156,12 @@ interface Indexes {
   byDir: Map<string, Set<string>>;
   byPoll: Map<string, Set<string>>;
   factChecks: Map<string, Set<string>>;
+  /** Fact → the names it watches for their metadata only, and the listed directories whose entries it does (FactPlan.metaOnly). */
+  metaOnly: Map<string, { names: Set<string>; dirs: Set<string> }>;
 }
+
+/** Past this many paths remembered for metadata-only watches, the memory starts over (one re-check each). */
+const META_SEEN_MAX = 50_000;
 
 function add(m: Map<string, Set<string>>, k: string, v: string): void {
   let s = m.get(k);
@@ -182,7 +187,7 @@ export class DriftController {
   private readonly deps: DriftDeps;
   private plan: DriftPlan = emptyPlan();
   private factSeenAt = new Map<string, number>();
-  private idx: Indexes = { byPath: new Map(), byListing: new Map(), byGlob: new Map(), byDir: new Map(), byPoll: new Map(), factChecks: new Map() };
+  private idx: Indexes = { byPath: new Map(), byListing: new Map(), byGlob: new Map(), byDir: new Map(), byPoll: new Map(), factChecks: new Map(), metaOnly: new Map() };
   private readonly watcher: DirWatcher;
   private readonly pending = new Map<string, DriftCause>();
   private firstPendingAt = 0;
@@ -203,6 +208,8 @@ export class DriftController {
   private lastSweep: DriftStatus["lastSweep"];
   private readonly lastSafetyRun = new Map<string, number>();
   private readonly cmdlines = new Map<string, { raw: string | null; sightings: number }>();
+  /** Host path → its metadataKey when an event last came for it (metadata-only watches). */
+  private readonly metaSeen = new Map<string, string>();
   private rechecks = 0;
   private stopped = false;
   private started = false;
@@ -258,6 +265,8 @@ export class DriftController {
       if (whole) {
         if (plan.observedAt < this.plan.observedAt) return;
         this.plan = plan;
+        // The scan's baselines are what its facts saw: they replace what events told since.
+        this.metaSeen.clear();
         this.factSeenAt = new Map(Object.keys(plan.facts).map((k) => [k, plan.observedAt]));
       } else {
         const cur = this.plan;
@@ -268,6 +277,7 @@ export class DriftController {
         }
         for (const [k, facts] of Object.entries(plan.checks)) cur.checks[k] = facts;
         Object.assign(cur.baseline, plan.baseline);
+        for (const k of Object.keys(plan.baseline)) if (k.startsWith("m:")) this.metaSeen.delete(k.slice(2));
         Object.assign(cur.polls, plan.polls);
       }
       this.reindex();
@@ -289,8 +299,12 @@ export class DriftController {
   }
 
   private reindex(): void {
-    const idx: Indexes = { byPath: new Map(), byListing: new Map(), byGlob: new Map(), byDir: new Map(), byPoll: new Map(), factChecks: new Map() };
+    const idx: Indexes = { byPath: new Map(), byListing: new Map(), byGlob: new Map(), byDir: new Map(), byPoll: new Map(), factChecks: new Map(), metaOnly: new Map() };
     for (const [k, f] of Object.entries(this.plan.facts)) {
+      if (f.metaOnly && f.metaOnly.length > 0) {
+        const listed = new Set([...f.dirs, ...f.globs.map((g) => g.dir)]);
+        idx.metaOnly.set(k, { names: new Set(f.metaOnly.filter((m) => f.paths.includes(m))), dirs: new Set(f.metaOnly.filter((m) => listed.has(m))) });
+      }
       for (const p of f.paths) {
         add(idx.byPath, p, k);
         add(idx.byDir, path.posix.dirname(p), k);
@@ -364,12 +378,28 @@ export class DriftController {
       this.enqueue(facts, { source, what, seenAt: c.at, changedAt: c.at });
       return;
     }
+    // Facts that judge only the metadata of this name (a permission check over /var/log):
+    // re-checked only when that metadata differs from what was last seen of it.
+    const metaOnly = [...facts].filter((k) => this.watchesMetaOnly(k, what));
+    const metaChanged: Promise<boolean> =
+      metaOnly.length === 0
+        ? Promise.resolve(true)
+        : pathFingerprint(this.deps.host, what).then((fp) => {
+            const now = metadataKey(fp);
+            const before = this.metaSeen.get(what) ?? this.plan.baseline[`m:${what}`];
+            if (this.metaSeen.size >= META_SEEN_MAX) this.metaSeen.clear();
+            this.metaSeen.set(what, now);
+            return before === undefined || before !== now;
+          });
     // When it happened: the file's ctime, when it is recent (a removed file has none).
-    void this.deps.host
+    const changedAt = this.deps.host
       .lstat(what)
       .then((st) => (st && st.ctimeMs <= c.at + 5 && c.at - st.ctimeMs < 10_000 ? Math.min(st.ctimeMs, c.at) : c.at))
-      .catch(() => c.at)
-      .then((changedAt) => this.enqueue(facts, { source, what, seenAt: c.at, changedAt }));
+      .catch(() => c.at);
+    void Promise.all([metaChanged.catch(() => true), changedAt]).then(([changed, at]) => {
+      if (!changed) for (const k of metaOnly) facts.delete(k);
+      if (facts.size > 0) this.enqueue(facts, { source, what, seenAt: c.at, changedAt: at });
+    });
   }
 
   private enqueue(facts: Iterable<string>, cause: DriftCause, skipInFlight = false): void {
@@ -547,13 +577,24 @@ export class DriftController {
       for (const p of this.namesIn(dir)) {
         const base = this.plan.baseline[`f:${p}`];
         if (base === undefined) continue;
-        if ((await pathFingerprint(host, p)) !== base) {
-          found++;
-          this.enqueue(this.idx.byPath.get(p) ?? [], { source, what: p, seenAt: now, changedAt: now }, source === "poll");
-        }
+        const fp = await pathFingerprint(host, p);
+        if (fp === base) continue;
+        let facts = [...(this.idx.byPath.get(p) ?? [])];
+        // An appended log is a new fingerprint, but the same answer for a fact that judges its mode.
+        const metaBase = this.metaSeen.get(p) ?? this.plan.baseline[`m:${p}`];
+        if (metaBase !== undefined && metadataKey(fp) === metaBase) facts = facts.filter((k) => !this.watchesMetaOnly(k, p));
+        if (facts.length === 0) continue;
+        found++;
+        this.enqueue(facts, { source, what: p, seenAt: now, changedAt: now }, source === "poll");
       }
     }
     return found;
+  }
+
+  /** Does fact `k` watch host path `p` (by name, or as an entry of a listed directory) for its metadata only? */
+  private watchesMetaOnly(k: string, p: string): boolean {
+    const m = this.idx.metaOnly.get(k);
+    return m !== undefined && (m.names.has(p) || m.dirs.has(path.posix.dirname(p)));
   }
 
   private namesByDir: Map<string, string[]> | undefined;

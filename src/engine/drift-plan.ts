@@ -16,7 +16,8 @@
  * contents replayed). The agent compares with these, so a change that falls between a read
  * and the moment the watch is set is still seen — at worst as one spurious re-check.
  */
-import { listingDigest, MISSING, pathFingerprint } from "../host/fingerprint.js";
+import path from "node:path";
+import { listingDigest, metadataKey, MISSING, pathFingerprint } from "../host/fingerprint.js";
 import type { HostRoot } from "../host/host-root.js";
 import type { CommandRunner } from "../host/exec.js";
 import type { LoadedCheck, ProbeCall } from "../packs/load.js";
@@ -39,6 +40,8 @@ export interface FactPlan {
   unwatched: string[];
   /** How long gathering it took (the safety net re-runs an unwatched fact no more often than its cost allows). */
   costMs: number;
+  /** Of `paths`, `dirs` and the globs' directories: where only metadata matters (WatchSpec.metaOnly). */
+  metaOnly?: string[];
 }
 
 export interface PollEntry {
@@ -54,7 +57,10 @@ export interface DriftPlan {
   facts: Record<string, FactPlan>;
   /** Check key (`pack/id`) → the fact keys it was decided from. */
   checks: Record<string, string[]>;
-  /** `f:<host path>` / `l:<host dir>` → fingerprint as the facts saw it. */
+  /**
+   * `f:<host path>` / `l:<host dir>` → fingerprint as the facts saw it; `m:<host path>` → its
+   * metadataKey, for the names and entries some fact watches for their metadata only.
+   */
   baseline: Record<string, string>;
   polls: Record<string, PollEntry>;
 }
@@ -63,7 +69,8 @@ export function emptyPlan(): DriftPlan {
   return { observedAt: 0, facts: Object.create(null) as Record<string, FactPlan>, checks: Object.create(null) as Record<string, string[]>, baseline: Object.create(null) as Record<string, string>, polls: Object.create(null) as Record<string, PollEntry> };
 }
 
-type Entry = readonly ["f" | "d" | "p", string] | readonly ["g", string, string] | readonly ["c", readonly string[]];
+/** f: a file's metadata read (stat, lstat, readlink, resolve); F: its content; d: a listing; p: procfs. */
+type Entry = readonly ["f" | "F" | "d" | "p", string] | readonly ["g", string, string] | readonly ["c", readonly string[]];
 
 /** Past this many file reads in one probe call (a tree walk), no more fingerprints before reads. */
 const PRE_READ_FINGERPRINTS = 2000;
@@ -72,6 +79,12 @@ class CallRecord {
   readonly log: Entry[] = [];
   fileReads = 0;
   readonly keys = new Set<string>();
+  /** Files whose content (not only metadata) was read, shared reads included: never watched for metadata only. */
+  contentRead(): Set<string> {
+    const s = new Set<string>();
+    for (const e of this.log) if (e[0] === "F") s.add(e[1]);
+    return s;
+  }
   add(e: Entry): void {
     this.log.push(e);
   }
@@ -91,7 +104,7 @@ class CallRecord {
           seenCmd.add(k);
           commands.push([...e[1]]);
         }
-      } else if (e[0] === "f") files.add(e[1]);
+      } else if (e[0] === "f" || e[0] === "F") files.add(e[1]);
       else if (e[0] === "d") dirs.add(e[1]);
       else proc.add(e[1]);
     }
@@ -100,6 +113,7 @@ class CallRecord {
 }
 
 const FILE_METHODS = new Set(["stat", "lstat", "readlink", "readFile", "readFileIfExists", "openRead", "resolve"]);
+const CONTENT_METHODS = new Set(["readFile", "readFileIfExists", "openRead"]);
 const PROC_CONTENT = new Set(["procRead", "procReadIfExists"]);
 const PROC_OTHER = new Set(["procReaddir", "procReadlink", "procExists"]);
 
@@ -208,7 +222,7 @@ export class PlanRecorder {
         }
         if (FILE_METHODS.has(prop)) {
           return async (hostPath: string, ...rest: unknown[]) => {
-            rec.add(["f", hostPath]);
+            rec.add([CONTENT_METHODS.has(prop) ? "F" : "f", hostPath]);
             if (++rec.fileReads > PRE_READ_FINGERPRINTS) return fn.call(receiver, hostPath, ...rest);
             await fingerprintOnce(`f:${hostPath}`, () => pathFingerprint(base, hostPath));
             return fn.call(receiver, hostPath, ...rest);
@@ -337,7 +351,15 @@ export class PlanRecorder {
     for (const g of globs) {
       void this.fingerprintOnce(`g:${g.dir}\0${g.match}`, () => globListingFingerprint(this.host, g));
     }
-    this.facts[call.factKey] = { probe: call.probeId, paths, dirs, globs, polls: [...new Set(pollKeys)].sort(), unwatched, costMs: Math.round(outcome.durationMs) };
+    // Only what is watched at all, and never a file whose content the probe read.
+    const watchedHere = new Set([...paths, ...dirs, ...globs.map((g) => g.dir)]);
+    const contentRead = rec.contentRead();
+    const contentDirs = new Set([...contentRead].map((f) => path.posix.dirname(f)));
+    const metaOnly = [...new Set(spec.metaOnly ?? [])].filter((m) => watchedHere.has(m) && !contentRead.has(m) && !contentDirs.has(m)).sort();
+    this.facts[call.factKey] = {
+      probe: call.probeId, paths, dirs, globs, polls: [...new Set(pollKeys)].sort(), unwatched, costMs: Math.round(outcome.durationMs),
+      ...(metaOnly.length > 0 ? { metaOnly } : {}),
+    };
   }
 
   /** The checks of the scan, each with the facts it was decided from. */
@@ -359,6 +381,22 @@ export class PlanRecorder {
     for (const k of wanted) {
       const p = this.baseline.get(k);
       if (p) baseline[k] = await p;
+    }
+    // What the metadata-only facts saw of the names they judge and of their directories' entries.
+    const metaPaths = new Set<string>();
+    const metaDirs = new Set<string>();
+    for (const f of Object.values(this.facts)) {
+      for (const m of f.metaOnly ?? []) {
+        if (f.paths.includes(m)) metaPaths.add(m);
+        if (f.dirs.includes(m) || f.globs.some((g) => g.dir === m)) metaDirs.add(m);
+      }
+    }
+    if (metaPaths.size > 0 || metaDirs.size > 0) {
+      for (const [k, fp] of this.baseline) {
+        if (!k.startsWith("f:")) continue;
+        const p = k.slice(2);
+        if (metaPaths.has(p) || metaDirs.has(path.posix.dirname(p))) baseline[`m:${p}`] = metadataKey(await fp);
+      }
     }
     const polls = Object.create(null) as Record<string, PollEntry>;
     for (const [k, v] of this.polls) polls[k] = { spec: v.spec, fingerprint: await v.fingerprint };

@@ -55,6 +55,25 @@ export async function pathFingerprint(host: HostRoot, hostPath: string): Promise
   }
 }
 
+/**
+ * What a permission check can see of a path, from its fingerprint: type, mode, owner,
+ * group and whether a file is empty (not its inode, size or times), and the same of a
+ * symlink's target. A log file appended to keeps it; a chmod, chown, a replace by a file of
+ * another mode, a removal or a first byte written change it.
+ */
+export function metadataKey(fingerprint: string): string {
+  if (fingerprint === MISSING || fingerprint.startsWith("!")) return fingerprint;
+  const segs = fingerprint.split(">");
+  const one = (seg: string): string => {
+    if (seg === MISSING || seg.startsWith("!")) return seg;
+    const [k, , , mode, uid, gid, size] = seg.split(":");
+    return `${k}:${mode}:${uid}:${gid}${k === "d" ? "" : size === "0" ? ":empty" : ""}`;
+  };
+  if (segs.length < 3) return one(fingerprint);
+  // link meta > target (which may itself hold ">") > the target's fingerprint
+  return `${one(segs[0] as string)}>${segs.slice(1, -1).join(">")}>${one(segs[segs.length - 1] as string)}`;
+}
+
 /** The fingerprint of a directory's listing: a digest of its sorted names. */
 export async function listingFingerprint(host: HostRoot, dir: string): Promise<string> {
   try {

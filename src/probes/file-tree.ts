@@ -323,7 +323,9 @@ export default defineProbe({
     // start paths, passwd and group for owner names) are watched by name.
     const listed = new Set(seen.reads.dirs);
     const files = [...p.paths, ...seen.reads.files.filter((f) => !listed.has(f.slice(0, Math.max(1, f.lastIndexOf("/")))))];
-    return readsAnd({ ...seen.reads, files }, {});
+    // The filters judge entries by type, mode and owner only: a log appended to under
+    // /var/log changes nothing here.
+    return readsAnd({ ...seen.reads, files }, { metaOnly: seen.reads.dirs });
   },
   async collect(ctx, p): Promise<Fact<FileTreeFact>> {
     const limits = limitsOf(p);

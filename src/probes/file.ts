@@ -116,6 +116,16 @@ export interface FileGlobFactValue {
   dangling?: string[];
 }
 
+/** The files a file fact judges: its path, a glob's or a directory's elements, dangling links. */
+function judgedPaths(value: unknown): string[] {
+  const v = value as Partial<FileFactValue & FileGlobFactValue> | undefined;
+  const out: string[] = [];
+  if (typeof v?.path === "string") out.push(v.path);
+  for (const f of Array.isArray(v?.files) ? v.files : []) if (typeof f?.path === "string") out.push(f.path);
+  for (const d of Array.isArray(v?.dangling) ? v.dangling : []) if (typeof d === "string") out.push(d);
+  return out;
+}
+
 function typeOf(st: Stats): NonNullable<FileFactValue["type"]> {
   if (st.isFile()) return "file";
   if (st.isDirectory()) return "directory";
@@ -289,7 +299,12 @@ export default defineProbe({
   ],
   /** What it read, and the Kubernetes processes when the file is one a kubelet or component names. */
   watch(p, seen) {
-    return readsAnd(seen.reads, { poll: (p.pathOf !== undefined && p.pathOf !== "auditd-log-dir") || p.pathFrom !== undefined ? [KUBERNETES_PROCESSES] : [] });
+    const poll = (p.pathOf !== undefined && p.pathOf !== "auditd-log-dir") || p.pathFrom !== undefined ? [KUBERNETES_PROCESSES] : [];
+    // Without key/pattern/document the answer about the files judged is their type, mode,
+    // owner and emptiness (`size: {gt: 0}` of the banners): an append to an audit log does
+    // not change it. How they were found (a resolved config, passwd) stays watched whole.
+    const contentRead = p.key !== undefined || p.pattern !== undefined || p.document !== undefined;
+    return readsAnd(seen.reads, { poll, ...(contentRead ? {} : { metaOnly: judgedPaths(seen.fact?.value) }) });
   },
   async collect(ctx, p): Promise<Fact<FileFactValue | FileGlobFactValue>> {
     if (p.glob !== undefined) return globFact(ctx, p, p.glob, []);

@@ -135,6 +135,14 @@ export interface WatchSpec {
   poll?: readonly PollSpec[];
   /** What part of the answer is neither watched nor polled (a command's output, a whole-filesystem walk), and why: covered by the periodic safety net only. */
   unwatched?: readonly string[];
+  /**
+   * Of the above, where only the type, mode, owner, group and emptiness of what is there
+   * can change the answer (a permission check), not its content, size or times: a named
+   * path (itself) or a listed directory (its entries). A write that leaves those as they
+   * were (a log file appended to) then re-checks nothing. Never a file whose content the
+   * probe read.
+   */
+  metaOnly?: readonly string[];
 }
 
 /** Identity helper that keeps a probe's param and fact types (like fastify's plugin helpers). */

@@ -80,10 +80,15 @@ function uniqueGlobs(globs: readonly GlobListing[]): GlobListing[] {
 }
 
 /** watchReads plus the polls and unwatched parts a probe adds. */
-export function readsAnd(reads: ReadLog, extra: { poll?: readonly PollSpec[]; unwatched?: readonly string[] }): WatchSpec {
+export function readsAnd(reads: ReadLog, extra: { poll?: readonly PollSpec[]; unwatched?: readonly string[]; metaOnly?: readonly string[] }): WatchSpec {
   const base = watchReads(reads);
   const poll = [...(base.poll ?? []), ...(extra.poll ?? [])];
-  return { ...base, ...(poll.length > 0 ? { poll } : {}), ...(extra.unwatched && extra.unwatched.length > 0 ? { unwatched: extra.unwatched } : {}) };
+  return {
+    ...base,
+    ...(poll.length > 0 ? { poll } : {}),
+    ...(extra.unwatched && extra.unwatched.length > 0 ? { unwatched: extra.unwatched } : {}),
+    ...(extra.metaOnly && extra.metaOnly.length > 0 ? { metaOnly: extra.metaOnly } : {}),
+  };
 }
 
 /** The procfs paths of `reads` that match, e.g. the socket tables the probe read. */

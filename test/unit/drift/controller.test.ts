@@ -6,7 +6,7 @@
  * (the agent runs the same in its scan process).
  */
 import { spawn } from "node:child_process";
-import { chmod, mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { compliantDebianNode } from "../../helpers/compliant-debian-node.js";
@@ -75,6 +75,29 @@ describe("drift re-checks what changed", () => {
     await waitFor(() => h.status("cis-debian-12/2.1.12-rpcbind.socket") === "fail", "2.1.12 (socket) to fail");
     await rm(path.join(h.root, "etc/systemd/system/sockets.target.wants/rpcbind.socket"));
     await waitFor(() => h.status("cis-debian-12/2.1.12-rpcbind.socket") === "pass", "2.1.12 (socket) to pass again");
+  });
+
+  it("appends to logs re-check nothing where only their mode and owner are judged (6.1.4.1's walk of /var/log, 6.2.4.1's audit logs); a chmod still flips them", async () => {
+    const h = await watched({
+      ...compliantDebianNode(),
+      "var/log/busy.log": { content: "start\n", mode: 0o640 },
+      "var/log/app.log": { content: "start\n", mode: 0o640 },
+      "var/log/audit/audit.log": { content: "type=DAEMON_START\n", mode: 0o600 },
+    });
+    expect(h.status("cis-debian-12/6.1.4.1")).toBe("pass");
+    expect(h.status("cis-debian-12/6.2.4.1")).toBe("pass");
+    // Both facts watch these names for their metadata only.
+    for (let i = 0; i < 30; i++) {
+      await appendFile(path.join(h.root, "var/log/busy.log"), `line ${i}\n`);
+      await appendFile(path.join(h.root, "var/log/audit/audit.log"), `type=USER_LOGIN msg=${i}\n`);
+    }
+    // A change that matters, after the appends: the first re-check is for it alone.
+    await chmod(path.join(h.root, "var/log/app.log"), 0o644);
+    await waitFor(() => h.status("cis-debian-12/6.1.4.1") === "fail", "6.1.4.1 to fail");
+    await waitFor(() => !h.drift.status().rechecking && h.drift.status().pending === 0, "the re-check to finish");
+    expect(h.events().map((e) => e.cause)).toEqual(["/var/log/app.log"]);
+    await chmod(path.join(h.root, "var/log/audit/audit.log"), 0o644);
+    await waitFor(() => h.status("cis-debian-12/6.2.4.1") === "fail", "6.2.4.1 to fail");
   });
 
   it("writes to names no check reads re-check nothing", async () => {
