@@ -119,6 +119,38 @@ describe("the plan of one check", () => {
     expect(sshd?.unwatched).toEqual([]);
   });
 
+  it("watches /var/log's entries for their metadata only for 6.1.4.1's walk (an appended log changes nothing it judges), never sshd_config's content", async () => {
+    const root = await fixtureRoot({ ...compliantDebianNode(), "var/log/app.log": { content: "x\n", mode: 0o640 } });
+    const host = new HostRoot({ root });
+    const rec = new PlanRecorder(host);
+    const p = (await packs()).find((x) => x.meta.id === "cis-debian-12") as LoadedPack;
+    await runScan({ host, packs: [p], filter: { checks: ["cis-debian-12/6.1.4.1", "cis-debian-12/5.1.20"] }, inventory: false, recorder: rec });
+    const plan = await rec.plan();
+    const walk = (plan.checks["cis-debian-12/6.1.4.1"] ?? []).map((k) => plan.facts[k]).find((f) => f?.probe === "file-tree");
+    expect(walk?.dirs).toContain("/var/log");
+    expect(walk?.metaOnly).toContain("/var/log");
+    // What the walk saw of the entry: its type, mode, owner and group, and that it is not empty.
+    expect(plan.baseline["m:/var/log/app.log"]).toBe(`f:640:${process.getuid?.()}:${process.getgid?.()}`);
+    const sshd = (plan.checks["cis-debian-12/5.1.20"] ?? []).map((k) => plan.facts[k]).find((f) => f?.probe === "sshd-config");
+    expect(sshd?.paths).toContain("/etc/ssh/sshd_config");
+    expect(sshd?.metaOnly).toBeUndefined();
+  });
+
+  it("no check judges a file's size beyond its emptiness (what a metadata-only watch keeps of it: metadataKey)", async () => {
+    const { readdir, readFile } = await import("node:fs/promises");
+    const bench = path.resolve("benchmarks");
+    const sizes: string[] = [];
+    for (const dir of await readdir(bench)) {
+      for (const f of (await readdir(path.join(bench, dir)).catch(() => [])).filter((n) => n.endsWith(".yaml"))) {
+        for (const line of (await readFile(path.join(bench, dir, f), "utf8")).split("\n")) {
+          if (/^\s+size:/.test(line)) sizes.push(`${dir}/${f}: ${line.trim()}`);
+        }
+      }
+    }
+    expect(sizes.length).toBeGreaterThan(0);
+    expect(sizes.filter((l) => !l.endsWith("size: { gt: 0 }"))).toEqual([]);
+  });
+
   it("polls a sysctl's running value with the value the fact read as baseline (a Kubernetes node forwards)", async () => {
     const root = await fixtureRoot(compliantDebianNode());
     const host = new HostRoot({ root });
