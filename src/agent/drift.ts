@@ -389,17 +389,21 @@ export class DriftController {
             const before = this.metaSeen.get(what) ?? this.plan.baseline[`m:${what}`];
             if (this.metaSeen.size >= META_SEEN_MAX) this.metaSeen.clear();
             this.metaSeen.set(what, now);
-            return before === undefined || before !== now;
+            return before !== now; // never seen (undefined): re-check
           });
-    // When it happened: the file's ctime, when it is recent (a removed file has none).
-    const changedAt = this.deps.host
-      .lstat(what)
-      .then((st) => (st && st.ctimeMs <= c.at + 5 && c.at - st.ctimeMs < 10_000 ? Math.min(st.ctimeMs, c.at) : c.at))
-      .catch(() => c.at);
-    void Promise.all([metaChanged.catch(() => true), changedAt]).then(([changed, at]) => {
-      if (!changed) for (const k of metaOnly) facts.delete(k);
-      if (facts.size > 0) this.enqueue(facts, { source, what, seenAt: c.at, changedAt: at });
-    });
+    void metaChanged
+      .catch(() => true)
+      .then(async (changed) => {
+        if (!changed) for (const k of metaOnly) facts.delete(k);
+        // An appended log ends here: no second lstat for a change that re-checks nothing.
+        if (facts.size === 0) return;
+        // When it happened: the file's ctime, when it is recent (a removed file has none).
+        const changedAt = await this.deps.host
+          .lstat(what)
+          .then((st) => (st && st.ctimeMs <= c.at + 5 && c.at - st.ctimeMs < 10_000 ? Math.min(st.ctimeMs, c.at) : c.at))
+          .catch(() => c.at);
+        this.enqueue(facts, { source, what, seenAt: c.at, changedAt });
+      });
   }
 
   private enqueue(facts: Iterable<string>, cause: DriftCause, skipInFlight = false): void {
