@@ -103,6 +103,15 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
     { id: `${s}.2.4`, label: "space_left_action = ignore", spec: conf("space_left_action", "ignore"), want: { status: "fail", message: "value is ignore, expected matches /(?i)^(email|exec|single|halt)$/", evidence: confLine("space_left_action") } },
     { id: `${s}.2.4-admin_space_left_action`, label: "single", spec: conf("admin_space_left_action", "single"), want: { status: "pass" } },
     { id: `${s}.2.4-admin_space_left_action`, label: "email", spec: conf("admin_space_left_action", "email"), want: { status: "fail", message: "value is email, expected matches /(?i)^(single|halt)$/", evidence: confLine("admin_space_left_action") } },
+    // x.4.3 (RHEL 6.3.4.4): auditd.conf's log_group is adm or root, as the benchmark's grep of it; unset is auditd's root.
+    { id: `${s}.4.${ids.logs.group}-log_group`, label: "log_group = adm", spec: conf("log_group", "adm"), want: { status: "pass", evidence: confLine("log_group") } },
+    { id: `${s}.4.${ids.logs.group}-log_group`, label: "log_group = root", spec: conf("log_group", "root"), want: { status: "pass", evidence: confLine("log_group") } },
+    { id: `${s}.4.${ids.logs.group}-log_group`, label: "log_group not set (auditd's root)", spec: conf("log_group", null), want: { status: "pass", evidence: [{ file: "/etc/audit/auditd.conf" }] } },
+    { id: `${s}.4.${ids.logs.group}-log_group`, label: "no auditd.conf", spec: {}, want: { status: "pass", evidence: [{ file: "/etc/audit/auditd.conf" }] } },
+    {
+      id: `${s}.4.${ids.logs.group}-log_group`, label: "log_group = wheel", spec: conf("log_group", "wheel"),
+      want: { status: "fail", message: "value is wheel, expected not set or matches /(?i)^(adm|root)$/", evidence: confLine("log_group") },
+    },
   ];
   for (const [item, n] of Object.entries(ids.rules) as [RuleItem, string][]) {
     const id = `${s}.3.${n}`;
