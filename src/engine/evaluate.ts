@@ -3,7 +3,7 @@
  * Order: applicability (skip) → manual → probe error (error) → precondition (skip)
  * → expectation (pass/fail). A field the probe could not determine is `error`.
  */
-import type { FieldsOutcome } from "../matchers/index.js";
+import type { FieldsMatcher, FieldsOutcome } from "../matchers/index.js";
 import type { CompiledCondition, LoadedCheck } from "../packs/load.js";
 import { evidenceOf, type Evidence } from "../model/evidence.js";
 import type { Fact } from "../probes/types.js";
@@ -26,6 +26,30 @@ export type ConditionVerdict =
     };
 
 /**
+ * What a condition's expectation makes of one gathered fact, evaluated once per fact and
+ * expectation. A full scan judges ~2,400 conditions, each twice (which checks need their
+ * audit facts, then each result), but a few dozen distinct ones ("os is Debian", "a kubelet
+ * runs"): the loader shares one matcher among equal expectations (packs/load.ts), and a
+ * matcher's outcome is a pure function of the fact. Keyed weakly by the outcome: a scan's
+ * facts and this memo go together.
+ */
+const conditionOutcomes = new WeakMap<FactOutcome, Map<FieldsMatcher, FieldsOutcome>>();
+
+function conditionOutcome(expect: FieldsMatcher, outcome: FactOutcome & { ok: true }): FieldsOutcome {
+  let byExpect = conditionOutcomes.get(outcome);
+  if (!byExpect) {
+    byExpect = new Map();
+    conditionOutcomes.set(outcome, byExpect);
+  }
+  let out = byExpect.get(expect);
+  if (!out) {
+    out = expect.evaluate(outcome.fact.value, outcome.fact);
+    byExpect.set(expect, out);
+  }
+  return out;
+}
+
+/**
  * Does `cond` hold? A condition the facts cannot decide is `error`, unless the pack gives a
  * documented fallback (`if-unknown`): then the check runs with the note on its result, or
  * is skipped with it. The scan's planning and the evaluation share this one decision.
@@ -33,7 +57,7 @@ export type ConditionVerdict =
 export function judgeCondition(cond: CompiledCondition, outcome: FactOutcome | undefined): ConditionVerdict {
   if (!outcome) return { holds: false, status: "error", message: `internal: fact ${cond.factKey} was not gathered` };
   if (!outcome.ok) return { holds: false, status: "error", message: `cannot tell whether the check applies: ${outcome.reason}` };
-  const applies = cond.expect.evaluate(outcome.fact.value, outcome.fact);
+  const applies = conditionOutcome(cond.expect, outcome);
   // Open: a field it names could not be observed (indeterminate) or does not exist here.
   const open = applies.indeterminate ?? applies.notApplicable;
   if (open !== undefined && cond.ifUnknown) {

@@ -1,15 +1,15 @@
 /**
- * `JSON.stringify(value, null, 2)` of a plain object, in pieces: each element of one array
- * property (a report's results) is stringified apart, so a large report goes to its file
+ * `JSON.stringify(value, null, 2)` of a plain object, in pieces: the elements of one array
+ * property (a report's results) are stringified `perPiece` at a time, so a large report goes to its file
  * without ever being one string. Built whole, the JSON report of a full scan is 1.8 M
  * characters, held at two bytes each (V8 widens a whole string for one non-ASCII
  * character), beside its UTF-8 copy for the write: ~7 MiB of a cold scan's peak RSS.
  *
- * The pieces joined are exactly JSON.stringify's text for plain data: pretty-printed JSON
- * has newlines only between tokens (a string's newline is escaped), so a nested value is
- * its own stringified text with each newline followed by its depth's indent.
+ * The pieces joined are exactly JSON.stringify's text for plain data: each piece is
+ * stringified by JSON.stringify itself at the depth it has in the whole (`perPiece` elements
+ * of the array a piece).
  */
-export function* prettyJsonChunks(value: Record<string, unknown>, splitKey: string): Generator<string> {
+export function* prettyJsonChunks(value: Record<string, unknown>, splitKey: string, perPiece = 16): Generator<string> {
   let first = true;
   const open = () => {
     const sep = first ? "{\n" : ",\n";
@@ -20,25 +20,42 @@ export function* prettyJsonChunks(value: Record<string, unknown>, splitKey: stri
     const v = value[key];
     if (key === splitKey && Array.isArray(v) && v.length > 0) {
       yield `${open()}  ${JSON.stringify(key)}: [\n`;
-      for (let i = 0; i < v.length; i++) {
-        // An element JSON cannot hold (undefined, a function) is null in an array.
-        const text = (JSON.stringify(v[i], null, 2) as string | undefined) ?? "null";
-        yield `    ${text.replaceAll("\n", "\n    ")}${i < v.length - 1 ? ",\n" : "\n  ]"}`;
+      for (let i = 0; i < v.length; i += perPiece) {
+        // The elements as JSON.stringify writes them one level down (each indented by 4), in
+        // one call: an element JSON cannot hold (undefined, a function) is null in an array.
+        const text = nested(v.slice(i, i + perPiece));
+        yield `${text.slice(ELEMENTS_HEAD.length, -ELEMENTS_TAIL.length)}${i + perPiece < v.length ? ",\n" : "\n  ]"}`;
       }
       continue;
     }
-    const text = JSON.stringify(v, null, 2) as string | undefined;
+    const text = nested(v);
     // A property JSON leaves out (undefined, a function, a symbol) is left out here too.
-    if (text !== undefined) yield `${open()}  ${JSON.stringify(key)}: ${text.replaceAll("\n", "\n  ")}`;
+    if (text !== "{}") yield `${open()}  ${JSON.stringify(key)}: ${text.slice(VALUE_HEAD.length, -VALUE_TAIL.length)}`;
   }
   yield first ? "{}" : "\n}";
 }
+
+/**
+ * `v` stringified as the value of a property at depth 1: JSON.stringify indents it as the
+ * whole document would, so no piece is re-indented (a replaceAll of every newline was
+ * most of the JSON report's cost). The wrapper's own text is sliced off by the caller.
+ */
+const nested = (v: unknown): string => JSON.stringify({ v }, null, 2);
+const VALUE_HEAD = '{\n  "v": ';
+const VALUE_TAIL = "\n}";
+const ELEMENTS_HEAD = '{\n  "v": [\n';
+const ELEMENTS_TAIL = "\n  ]\n}";
 
 /** Pieces joined into runs of at least `size` characters (the last may be shorter): fewer writes. */
 export function* batched(chunks: Iterable<string>, size = 64 * 1024): Generator<string> {
   let run: string[] = [];
   let length = 0;
   for (const c of chunks) {
+    // A piece as large as a run goes as it is, not copied into a run of its own.
+    if (length === 0 && c.length >= size) {
+      yield c;
+      continue;
+    }
     run.push(c);
     length += c.length;
     if (length >= size) {

@@ -110,6 +110,50 @@ checks:
     expect(spy).not.toHaveBeenCalled();
   });
 
+  it("a condition shared by many checks is evaluated once per fact; each check still gets its verdict", async () => {
+    const yaml = `defaults:
+  severity: high
+  applies:
+    - probe: file
+      params: { path: /etc/os-marker }
+      expect: { exists: true }
+      reason: not this platform
+checks:
+  - { id: a, title: a, audit: { probe: file, params: { path: /etc/passwd }, expect: { exists: true } } }
+  - { id: b, title: b, audit: { probe: file, params: { path: /etc/group }, expect: { exists: true } } }
+  - id: c
+    title: c
+    applies:
+      - probe: file
+        params: { path: /etc/os-marker }
+        expect: { exists: true }
+        reason: not this platform either
+    audit: { probe: file, params: { path: /etc/shadow }, expect: { exists: true } }
+`;
+    const root = await fixtureRoot(ETC);
+    const checks = await loadInline(yaml);
+    // One matcher for the three equal expectations (the loader shares them).
+    const shared = checks[0]!.applies[0]!.expect;
+    expect(checks.flatMap((c) => c.applies.map((a) => a.expect === shared))).toEqual([true, true, true, true]);
+    const spy = vi.spyOn(shared, "evaluate");
+    const results = await runChecks(checks, { host: new HostRoot({ root }) });
+    expect(results.map((r) => [r.id, r.status, r.message])).toEqual([
+      ["a", "skip", "not this platform"],
+      ["b", "skip", "not this platform"],
+      ["c", "skip", "not this platform"],
+    ]);
+    expect(spy).toHaveBeenCalledTimes(1);
+    // Another scan gathers its own facts: judged afresh, not from the first scan's memo.
+    const root2 = await fixtureRoot({ ...ETC, "etc/os-marker": "x\n" });
+    const again = await runChecks(checks, { host: new HostRoot({ root: root2 }) });
+    expect(again.map((r) => [r.id, r.status])).toEqual([
+      ["a", "pass"],
+      ["b", "pass"],
+      ["c", "fail"],
+    ]);
+    expect(spy).toHaveBeenCalledTimes(2);
+  });
+
   it("skip via precondition: its reason plus the fact's note", async () => {
     const yaml = `checks:
   - id: p

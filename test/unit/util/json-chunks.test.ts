@@ -5,23 +5,33 @@ import { jsonReporter } from "../../../src/report/json.js";
 import type { ScanReport } from "../../../src/engine/result.js";
 
 const whole = (v: Record<string, unknown>) => JSON.stringify(v, null, 2);
-const pieces = (v: Record<string, unknown>, key = "results") => [...prettyJsonChunks(v, key)];
+const pieces = (v: Record<string, unknown>, key = "results", perPiece?: number) => [...prettyJsonChunks(v, key, perPiece)];
 
 describe("prettyJsonChunks", () => {
   it("joins to JSON.stringify(value, null, 2) for any JSON object with a results array", () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.array(fc.jsonValue()), fc.nat(5), (obj, results, at) => {
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.array(fc.jsonValue()), fc.nat(5), fc.integer({ min: 1, max: 4 }), (obj, results, at, perPiece) => {
         const keys = Object.keys(obj);
         const v = Object.fromEntries([...keys.slice(0, at).map((k) => [k, obj[k]]), ["results", results], ...keys.slice(at).map((k) => [k, obj[k]])]);
+        expect(pieces(v, "results", perPiece).join("")).toBe(whole(v));
         expect(pieces(v).join("")).toBe(whole(v));
       }),
       { numRuns: 300 },
     );
   });
 
-  it("gives each result its own piece, and leaves out what JSON leaves out", () => {
+  it("gives each run of perPiece results a piece, and leaves out what JSON leaves out", () => {
     const v = { a: 1, results: [{ id: "x", t: "줄\n바꿈 —" }, undefined, [1, [2]]], u: undefined, f: () => 1, e: {}, l: [] };
-    expect(pieces(v)).toEqual([
+    expect(pieces(v, "results", 2)).toEqual([
+      '{\n  "a": 1',
+      ',\n  "results": [\n',
+      '    {\n      "id": "x",\n      "t": "줄\\n바꿈 —"\n    },\n    null,\n',
+      "    [\n      1,\n      [\n        2\n      ]\n    ]\n  ]",
+      ',\n  "e": {}',
+      ',\n  "l": []',
+      "\n}",
+    ]);
+    expect(pieces(v, "results", 1)).toEqual([
       '{\n  "a": 1',
       ',\n  "results": [\n',
       '    {\n      "id": "x",\n      "t": "줄\\n바꿈 —"\n    },\n',
@@ -32,6 +42,7 @@ describe("prettyJsonChunks", () => {
       "\n}",
     ]);
     expect(pieces(v).join("")).toBe(whole(v));
+    expect(pieces(v)).toHaveLength(6); // three results: one piece
     expect(pieces({})).toEqual(["{}"]);
     expect(pieces({ results: [] }).join("")).toBe('{\n  "results": []\n}');
     expect(pieces({ u: undefined }).join("")).toBe("{}");
@@ -39,6 +50,7 @@ describe("prettyJsonChunks", () => {
 
   it("batches pieces into runs of at least the size, the rest last", () => {
     expect([...batched(["ab", "c", "def", "g"], 3)]).toEqual(["abc", "def", "g"]);
+    expect([...batched(["abcd", "e", "fghij"], 3)]).toEqual(["abcd", "efghij"]);
     expect([...batched([], 3)]).toEqual([]);
   });
 
