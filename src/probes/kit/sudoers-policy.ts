@@ -12,6 +12,7 @@ import { includeReader } from "./include-reader.js";
 
 export const SUDOERS = "/etc/sudoers";
 const MAX_FILES = 256;
+const NUMBER = /^-?\d+(\.\d+)?$/;
 
 export interface SudoersFact {
   /** /etc/sudoers exists (sudo's policy file). */
@@ -21,10 +22,23 @@ export interface SudoersFact {
   files: string[];
   /** Global `Defaults use_pty` in effect (the last global setting of it wins). */
   usePty: boolean;
+  /**
+   * Some global Defaults line turns use_pty off (`Defaults !use_pty`), even one a later line
+   * turns back on: CIS 5.2.2's audit fails on any (its grep of `Defaults\h+…!use_pty`; a
+   * scoped `Defaults:user !use_pty` is not what it greps for, and not counted here).
+   */
+  usePtyNegated: boolean;
   /** Global `Defaults logfile=…`, when set. */
   logfile?: string;
   /** Global timestamp_timeout in minutes; sudo's default of 15 when not set. */
   timestampTimeout: number;
+  /**
+   * Every `timestamp_timeout=` setting, global or scoped (`Defaults:alice timestamp_timeout=60`),
+   * as CIS 5.2.6's audit greps them all (`grep -roP "timestamp_timeout=\K[0-9]*" /etc/sudoers*`);
+   * `key` is the setting as written (`Defaults:alice timestamp_timeout=60`); `minutes` is null
+   * when the value is not a number.
+   */
+  timestampTimeouts: { key: string; minutes: number | null; scope: string; file: string; line: number }[];
   /** Some Defaults line (any scope) turns authentication off (`!authenticate`). */
   authenticateDisabled: boolean;
   /** Some user specification has the NOPASSWD tag. */
@@ -32,7 +46,7 @@ export interface SudoersFact {
 }
 
 async function load(ctx: ProbeContext): Promise<{ fact: SudoersFact; unreadable: string[]; problems: Evidence[] }> {
-  const fact: SudoersFact = { exists: false, defaults: [], userSpecs: [], files: [], usePty: false, timestampTimeout: 15, authenticateDisabled: false, nopasswd: false };
+  const fact: SudoersFact = { exists: false, defaults: [], userSpecs: [], files: [], usePty: false, usePtyNegated: false, timestampTimeout: 15, timestampTimeouts: [], authenticateDisabled: false, nopasswd: false };
   const reader = includeReader(ctx, MAX_FILES, async (file, text) => {
     if (file === SUDOERS) fact.exists = true;
     fact.files.push(file);
@@ -63,13 +77,20 @@ async function load(ctx: ProbeContext): Promise<{ fact: SudoersFact; unreadable:
   await reader.read(SUDOERS);
   for (const d of fact.defaults) {
     if (d.name === "authenticate" && d.negated) fact.authenticateDisabled = true;
+    if (d.name === "timestamp_timeout" && !d.negated && d.value !== undefined) {
+      const v = d.value.trim();
+      fact.timestampTimeouts.push({ key: `Defaults${d.scope} timestamp_timeout=${v}`, minutes: NUMBER.test(v) ? Number(v) : null, scope: d.scope, file: d.file, line: d.line });
+    }
     if (d.scope !== "") continue;
-    if (d.name === "use_pty") fact.usePty = !d.negated;
+    if (d.name === "use_pty") {
+      fact.usePty = !d.negated;
+      if (d.negated) fact.usePtyNegated = true;
+    }
     if (d.name === "logfile") {
       if (d.negated) delete fact.logfile;
       else if (d.value !== undefined) fact.logfile = d.value;
     }
-    if (d.name === "timestamp_timeout" && d.value !== undefined && /^-?\d+(\.\d+)?$/.test(d.value)) fact.timestampTimeout = Number(d.value);
+    if (d.name === "timestamp_timeout" && d.value !== undefined && NUMBER.test(d.value)) fact.timestampTimeout = Number(d.value);
   }
   fact.nopasswd = fact.userSpecs.some((u) => u.tags.includes("NOPASSWD"));
   return { fact, unreadable: reader.unreadable, problems: reader.problems };

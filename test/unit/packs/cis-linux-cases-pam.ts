@@ -10,6 +10,9 @@ export type PamFlavor = "debian" | "ubuntu2204" | "ubuntu2404" | "rhel";
 
 const SUDO_OK = 'Defaults use_pty\nDefaults logfile="/var/log/sudo.log"\nroot ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n';
 
+/** 5.2.6's failure: the timestamp_timeout settings outside 0-15 minutes. */
+const timeouts = (n: string, keys: string): string => `timestampTimeouts is ${n} not matching: ${keys}, expected every element: minutes >= 0 and <= 15`;
+
 export function sudoCases(): Case[] {
   const noSudo = { status: "skip" as const, message: "no /etc/sudoers (sudo is not installed; see 5.2.1)" };
   const su = (line: string): FixtureSpec => ({ "etc/pam.d/su": `auth sufficient pam_rootok.so\n${line}\nsession required pam_env.so readenv=1\n` });
@@ -17,17 +20,37 @@ export function sudoCases(): Case[] {
     { id: "5.2.1", label: "installed", pkgs: ["sudo"], spec: {}, want: { status: "pass" } },
     { id: "5.2.1", label: "not installed", spec: {}, want: { status: "fail", message: "installed is false, expected true" } },
     { id: "5.2.2", label: "Defaults use_pty", spec: { "etc/sudoers": SUDO_OK }, want: { status: "pass" } },
-    { id: "5.2.2", label: "!use_pty in a drop-in", spec: { "etc/sudoers": SUDO_OK, "etc/sudoers.d/90-dev": "Defaults !use_pty\n" }, want: { status: "fail", message: "usePty is false, expected true" } },
+    { id: "5.2.2", label: "!use_pty in a drop-in", spec: { "etc/sudoers": SUDO_OK, "etc/sudoers.d/90-dev": "Defaults !use_pty\n" }, want: { status: "fail", message: "usePty is false, expected true; usePtyNegated is true, expected false" } },
+    // The benchmark greps global Defaults lines only (`^\h*Defaults\h+…`): any `!use_pty` among them fails,
+    // even one a later line overrides; a scoped line (`Defaults:user`) neither sets nor unsets it for the audit.
+    {
+      id: "5.2.2", label: "global !use_pty, then use_pty again", spec: { "etc/sudoers": `Defaults !use_pty\n${SUDO_OK}` },
+      want: { status: "fail", message: "usePtyNegated is true, expected false", evidence: [{ file: "/etc/sudoers", line: 1, key: "Defaults !use_pty" }, { file: "/etc/sudoers", line: 2, key: "Defaults use_pty" }, { file: "/etc/sudoers", line: 3, key: "Defaults logfile" }] },
+    },
+    { id: "5.2.2", label: "Defaults:alice !use_pty beside the global use_pty (not the benchmark's grep)", spec: { "etc/sudoers": `${SUDO_OK}Defaults:alice !use_pty\n` }, want: { status: "pass" } },
+    { id: "5.2.2", label: "only Defaults:alice use_pty", spec: { "etc/sudoers": 'Defaults:alice use_pty\nDefaults logfile="/var/log/sudo.log"\n' }, want: { status: "fail", message: "usePty is false, expected true" } },
     { id: "5.2.2", label: "no sudo", spec: {}, want: noSudo },
     { id: "5.2.3", label: "logfile set", spec: { "etc/sudoers": SUDO_OK }, want: { status: "pass" } },
     { id: "5.2.3", label: "no logfile", spec: { "etc/sudoers": "Defaults use_pty\n" }, want: { status: "fail", message: "logfile is (not set), expected matches /^//" } },
+    // The benchmark's grep is `^\h*Defaults\h+…logfile=`: a user's own log file is not sudo's log file.
+    { id: "5.2.3", label: "only Defaults:alice logfile=", spec: { "etc/sudoers": 'Defaults use_pty\nDefaults:alice logfile="/var/log/sudo-alice.log"\n' }, want: { status: "fail", message: "logfile is (not set), expected matches /^//" } },
     { id: "5.2.4", label: "no NOPASSWD", spec: { "etc/sudoers": SUDO_OK }, want: { status: "pass" } },
     { id: "5.2.4", label: "NOPASSWD in a drop-in", spec: { "etc/sudoers": SUDO_OK, "etc/sudoers.d/ops": "ops ALL=(ALL) NOPASSWD: ALL\n" }, want: { status: "fail", message: "nopasswd is true, expected false" } },
     { id: "5.2.5", label: "authentication on", spec: { "etc/sudoers": SUDO_OK }, want: { status: "pass" } },
     { id: "5.2.5", label: "Defaults:%sudo !authenticate", spec: { "etc/sudoers": `${SUDO_OK}Defaults:%sudo !authenticate\n` }, want: { status: "fail", message: "authenticateDisabled is true, expected false" } },
     { id: "5.2.6", label: "unset (sudo's 15)", spec: { "etc/sudoers": SUDO_OK }, want: { status: "pass" } },
-    { id: "5.2.6", label: "timestamp_timeout=-1", spec: { "etc/sudoers": `${SUDO_OK}Defaults timestamp_timeout=-1\n` }, want: { status: "fail", message: "timestampTimeout is -1, expected >= 0 and <= 15" } },
-    { id: "5.2.6", label: "timestamp_timeout=60", spec: { "etc/sudoers": `${SUDO_OK}Defaults env_reset, timestamp_timeout=60\n` }, want: { status: "fail", message: "timestampTimeout is 60, expected >= 0 and <= 15" } },
+    { id: "5.2.6", label: "timestamp_timeout=-1", spec: { "etc/sudoers": `${SUDO_OK}Defaults timestamp_timeout=-1\n` }, want: { status: "fail", message: `${timeouts("1 of 1", "Defaults timestamp_timeout=-1")}` } },
+    { id: "5.2.6", label: "timestamp_timeout=60", spec: { "etc/sudoers": `${SUDO_OK}Defaults env_reset, timestamp_timeout=60\n` }, want: { status: "fail", message: `${timeouts("1 of 1", "Defaults timestamp_timeout=60")}` } },
+    // The benchmark greps every timestamp_timeout= (`grep -roP "timestamp_timeout=\K[0-9]*" /etc/sudoers*`): scoped ones too.
+    { id: "5.2.6", label: "Defaults>root timestamp_timeout=5, global 10", spec: { "etc/sudoers": `${SUDO_OK}Defaults timestamp_timeout=10\nDefaults>root timestamp_timeout=5\n` }, want: { status: "pass" } },
+    {
+      id: "5.2.6", label: "Defaults:alice timestamp_timeout=60 (global unset)", spec: { "etc/sudoers": SUDO_OK, "etc/sudoers.d/alice": "Defaults:alice timestamp_timeout=60\n" },
+      want: {
+        status: "fail", message: timeouts("1 of 1", "Defaults:alice timestamp_timeout=60"),
+        evidence: [{ file: "/etc/sudoers", line: 1, key: "Defaults use_pty" }, { file: "/etc/sudoers", line: 2, key: "Defaults logfile" }, { file: "/etc/sudoers.d/alice", line: 1, key: "Defaults:alice timestamp_timeout" }, { file: "/etc/sudoers.d/alice", line: 1, key: "Defaults:alice timestamp_timeout=60" }],
+      },
+    },
+    { id: "5.2.6", label: "global 30, then 10", spec: { "etc/sudoers": `${SUDO_OK}Defaults timestamp_timeout=30\nDefaults timestamp_timeout=10\n` }, want: { status: "fail", message: timeouts("1 of 2", "Defaults timestamp_timeout=30") } },
     { id: "5.2.7", label: "pam_wheel use_uid group=sugroup", spec: su("auth required pam_wheel.so use_uid group=sugroup"), want: { status: "pass" } },
     {
       id: "5.2.7", label: "pam_wheel commented out", spec: su("# auth required pam_wheel.so use_uid group=sugroup"),

@@ -147,6 +147,35 @@ describe("sudoers", () => {
     expect(f.evidence).toContainEqual({ file: "/etc/sudoers.d/10-log", line: 2, key: "Defaults !use_pty" });
   });
 
+  it("scoped Defaults (:user, >runas, !cmnd, @host) are not global: use_pty, logfile and timestamp_timeout as CIS 5.2.x's greps read them", async () => {
+    const root = await fixtureRoot({
+      "etc/sudoers": [
+        "Defaults !use_pty",
+        "Defaults use_pty",
+        "Defaults:alice !use_pty, logfile=/var/log/alice.log, timestamp_timeout=60",
+        "Defaults>root timestamp_timeout=-1",
+        "Defaults!/usr/bin/less timestamp_timeout=abc",
+        "Defaults@db1 !use_pty",
+        "Defaults timestamp_timeout=5",
+        "Defaults !timestamp_timeout",
+        "",
+      ].join("\n"),
+    });
+    const f = await sudoersProbe.collect(probeContext(root), {});
+    expect(f.value.usePty).toBe(true);
+    expect(f.value.usePtyNegated).toBe(true); // line 1: a global !use_pty, though line 2 turns it back on
+    expect(f.value.logfile).toBeUndefined();
+    expect(f.value.timestampTimeout).toBe(5);
+    expect(f.value.timestampTimeouts).toEqual([
+      { key: "Defaults:alice timestamp_timeout=60", minutes: 60, scope: ":alice", file: "/etc/sudoers", line: 3 },
+      { key: "Defaults>root timestamp_timeout=-1", minutes: -1, scope: ">root", file: "/etc/sudoers", line: 4 },
+      { key: "Defaults!/usr/bin/less timestamp_timeout=abc", minutes: null, scope: "!/usr/bin/less", file: "/etc/sudoers", line: 5 },
+      { key: "Defaults timestamp_timeout=5", minutes: 5, scope: "", file: "/etc/sudoers", line: 7 },
+    ]);
+    const scopedOnly = await sudoersProbe.collect(probeContext(await fixtureRoot({ "etc/sudoers": "Defaults:alice !use_pty\n" })), {});
+    expect(scopedOnly.value).toMatchObject({ usePty: false, usePtyNegated: false, timestampTimeout: 15, timestampTimeouts: [] });
+  });
+
   it("no sudoers: not there, sudo's defaults; an unreadable include is unknown", async () => {
     const none = await sudoersProbe.collect(probeContext(await fixtureRoot({ "etc/hostname": "x\n" })), {});
     expect(none.value).toMatchObject({ exists: false, usePty: false, timestampTimeout: 15, nopasswd: false });
