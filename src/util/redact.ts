@@ -92,6 +92,9 @@ export function redactUrl(url: string): string {
   return url.replace(/([?&](?:[A-Za-z0-9_-]*token|password|secret|key)=)[^&#]*/gi, `$1${REDACTED}`);
 }
 
+/** How many distinct texts one redactDeep call remembers (a map entry each; the texts themselves are the input's and output's). */
+const MEMO_TEXTS = 10_000;
+
 /** One object or array being walked by redactDeep: its keys, the next one, its copy once a value changed. */
 interface Frame {
   src: Record<string, unknown> | unknown[];
@@ -125,10 +128,14 @@ function setInCopy(f: Frame, key: string | number, value: unknown): void {
  * it changed, and shares everything else with the input — a scan report is ~800 KB of pack
  * prose with a handful of secrets, and a full copy of it cost more than the redaction.
  * Iterative (no recursion that grows with the input's depth).
+ * Each distinct text is redacted once (the first MEMO_TEXTS of them remembered): a scan report
+ * holds ~25,000 strings but ~3,400 distinct ones (each result repeats its pack's benchmark
+ * title, statuses, shared skip reasons and evidence).
  */
 export function redactDeep<T>(value: T): T {
   if (typeof value === "string") return redactText(value) as T;
   if (value === null || typeof value !== "object") return value;
+  const memo = new Map<string, string>();
   const stack: Frame[] = [frameOf(value)];
   for (;;) {
     const f = stack[stack.length - 1] as Frame;
@@ -141,7 +148,11 @@ export function redactDeep<T>(value: T): T {
         continue;
       }
       if (typeof v === "string") {
-        const r = redactText(v);
+        let r = memo.get(v);
+        if (r === undefined) {
+          r = redactText(v);
+          if (memo.size < MEMO_TEXTS) memo.set(v, r);
+        }
         if (r !== v) setInCopy(f, key, r);
       }
       f.next++;

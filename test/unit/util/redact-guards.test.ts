@@ -96,4 +96,16 @@ describe("redactText's guards change nothing", () => {
     const nothing = { a: ["plain"], b: { c: 1 } };
     expect(redactDeep(nothing)).toBe(nothing);
   });
+
+  it("redactDeep: a text repeated anywhere is redacted at each place, also past the texts it remembers", () => {
+    const secret = "token: abcdefgh12";
+    const many = Array.from({ length: 10_050 }, (_, i) => `password=p${i}`);
+    const input = { a: secret, b: [secret, { c: secret }], many, tail: [secret, "plain", `${"token: x"}`] };
+    const out = redactDeep(input);
+    expect(out.a).toBe(`token: ${REDACTED}`);
+    expect(out.b).toEqual([`token: ${REDACTED}`, { c: `token: ${REDACTED}` }]);
+    expect(out.many.every((s) => s === `password=${REDACTED}`)).toBe(true);
+    expect(out.tail).toEqual([`token: ${REDACTED}`, "plain", `token: ${REDACTED}`]);
+    expect(input.b[0]).toBe(secret);
+  });
 });
