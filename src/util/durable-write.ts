@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { constants as fsc } from "node:fs";
 import { open, rename, unlink } from "node:fs/promises";
 import path from "node:path";
-import { batched } from "./json-chunks.js";
+import { utf8Runs } from "./json-chunks.js";
 
 export interface DurableWriteOptions {
   /** Creation mode of the new file (the umask applies). Default 0o600. */
@@ -36,7 +36,7 @@ export function tempFileFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
 }
 
-/** What a durable write writes: a text, bytes, or a text in pieces (written as they come, in runs of 64 K characters). */
+/** What a durable write writes: a text, bytes, or a text in pieces (written as they come, in runs of 64 KiB of UTF-8). */
 export type DurableData = string | Uint8Array | Iterable<string>;
 
 export async function writeFileDurable(file: string, data: DurableData, options: DurableWriteOptions = {}): Promise<void> {
@@ -47,7 +47,7 @@ export async function writeFileDurable(file: string, data: DurableData, options:
   try {
     if (typeof data === "string" || data instanceof Uint8Array) await fh.writeFile(data);
     // Each writeFile on a handle continues where the last one ended.
-    else for (const piece of batched(data)) await fh.writeFile(piece);
+    else for (const run of utf8Runs(data)) await fh.writeFile(run);
     if (options.exact) {
       await fh.chown(options.exact.uid, options.exact.gid);
       await fh.chmod(options.exact.mode);

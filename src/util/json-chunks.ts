@@ -23,14 +23,19 @@ export function* prettyJsonChunks(value: Record<string, unknown>, splitKey: stri
       for (let i = 0; i < v.length; i += perPiece) {
         // The elements as JSON.stringify writes them one level down (each indented by 4), in
         // one call: an element JSON cannot hold (undefined, a function) is null in an array.
+        // Each piece is a slice of that text (the last with the array's end), never a copy of it.
         const text = nested(v.slice(i, i + perPiece));
-        yield `${text.slice(ELEMENTS_HEAD.length, -ELEMENTS_TAIL.length)}${i + perPiece < v.length ? ",\n" : "\n  ]"}`;
+        if (i > 0) yield ",\n";
+        yield i + perPiece < v.length ? text.slice(ELEMENTS_HEAD.length, -ELEMENTS_TAIL.length) : text.slice(ELEMENTS_HEAD.length, -VALUE_TAIL.length);
       }
       continue;
     }
     const text = nested(v);
     // A property JSON leaves out (undefined, a function, a symbol) is left out here too.
-    if (text !== "{}") yield `${open()}  ${JSON.stringify(key)}: ${text.slice(VALUE_HEAD.length, -VALUE_TAIL.length)}`;
+    if (text !== "{}") {
+      yield `${open()}  ${JSON.stringify(key)}: `;
+      yield text.slice(VALUE_HEAD.length, -VALUE_TAIL.length);
+    }
   }
   yield first ? "{}" : "\n}";
 }
@@ -45,6 +50,41 @@ const VALUE_HEAD = '{\n  "v": ';
 const VALUE_TAIL = "\n}";
 const ELEMENTS_HEAD = '{\n  "v": [\n';
 const ELEMENTS_TAIL = "\n  ]\n}";
+
+/**
+ * Pieces encoded as UTF-8 into runs of at least `size` bytes (the last may be shorter): fewer
+ * writes, and no joined string (each piece is encoded where it is, into a buffer outside the
+ * JavaScript heap).
+ */
+export function* utf8Runs(chunks: Iterable<string>, size = 64 * 1024): Generator<Uint8Array> {
+  let run = Buffer.allocUnsafe(2 * size);
+  let used = 0;
+  // A piece that ends inside a surrogate pair: its high half is encoded with the next piece.
+  let carry = "";
+  for (const piece of chunks) {
+    let c = carry === "" ? piece : carry + piece;
+    carry = "";
+    const last = c.charCodeAt(c.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      carry = c.slice(-1);
+      c = c.slice(0, -1);
+    }
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    if (used + 3 * c.length > run.length) {
+      const larger = Buffer.allocUnsafe(Math.max(2 * size, used + 3 * c.length));
+      run.copy(larger, 0, 0, used);
+      run = larger;
+    }
+    used += run.write(c, used, "utf8");
+    if (used >= size) {
+      yield run.subarray(0, used);
+      run = Buffer.allocUnsafe(2 * size);
+      used = 0;
+    }
+  }
+  if (carry !== "") used += run.write(carry, used, "utf8");
+  if (used > 0) yield run.subarray(0, used);
+}
 
 /** Pieces joined into runs of at least `size` characters (the last may be shorter): fewer writes. */
 export function* batched(chunks: Iterable<string>, size = 64 * 1024): Generator<string> {

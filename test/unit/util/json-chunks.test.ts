@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { batched, prettyJsonChunks } from "../../../src/util/json-chunks.js";
+import { batched, prettyJsonChunks, utf8Runs } from "../../../src/util/json-chunks.js";
 import { jsonReporter } from "../../../src/report/json.js";
 import type { ScanReport } from "../../../src/engine/result.js";
 
@@ -20,32 +20,46 @@ describe("prettyJsonChunks", () => {
     );
   });
 
-  it("gives each run of perPiece results a piece, and leaves out what JSON leaves out", () => {
+  it("gives each run of perPiece results a piece (a slice of their text), and leaves out what JSON leaves out", () => {
     const v = { a: 1, results: [{ id: "x", t: "줄\n바꿈 —" }, undefined, [1, [2]]], u: undefined, f: () => 1, e: {}, l: [] };
     expect(pieces(v, "results", 2)).toEqual([
-      '{\n  "a": 1',
+      '{\n  "a": ',
+      "1",
       ',\n  "results": [\n',
-      '    {\n      "id": "x",\n      "t": "줄\\n바꿈 —"\n    },\n    null,\n',
+      '    {\n      "id": "x",\n      "t": "줄\\n바꿈 —"\n    },\n    null',
+      ",\n",
       "    [\n      1,\n      [\n        2\n      ]\n    ]\n  ]",
-      ',\n  "e": {}',
-      ',\n  "l": []',
+      ',\n  "e": ',
+      "{}",
+      ',\n  "l": ',
+      "[]",
       "\n}",
     ]);
-    expect(pieces(v, "results", 1)).toEqual([
-      '{\n  "a": 1',
-      ',\n  "results": [\n',
-      '    {\n      "id": "x",\n      "t": "줄\\n바꿈 —"\n    },\n',
-      "    null,\n",
+    expect(pieces(v, "results", 1).filter((p) => p.startsWith("    "))).toEqual([
+      '    {\n      "id": "x",\n      "t": "줄\\n바꿈 —"\n    }',
+      "    null",
       "    [\n      1,\n      [\n        2\n      ]\n    ]\n  ]",
-      ',\n  "e": {}',
-      ',\n  "l": []',
-      "\n}",
     ]);
     expect(pieces(v).join("")).toBe(whole(v));
-    expect(pieces(v)).toHaveLength(6); // three results: one piece
+    expect(pieces(v).filter((p) => p.startsWith("    "))).toHaveLength(1); // three results: one piece
     expect(pieces({})).toEqual(["{}"]);
     expect(pieces({ results: [] }).join("")).toBe('{\n  "results": []\n}');
     expect(pieces({ u: undefined }).join("")).toBe("{}");
+  });
+
+  it("utf8Runs: the pieces' UTF-8, in runs of at least the size, a surrogate pair split between pieces kept whole", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "binary" })), fc.integer({ min: 1, max: 40 }), (list, size) => {
+        const runs = [...utf8Runs(list, size)];
+        expect(Buffer.concat(runs).equals(Buffer.from(list.join(""), "utf8"))).toBe(true);
+        runs.slice(0, -1).forEach((r) => expect(r.length).toBeGreaterThanOrEqual(size));
+      }),
+      { numRuns: 500 },
+    );
+    const emoji = "😀"; // one code point, two UTF-16 units
+    expect(Buffer.concat([...utf8Runs(["a", emoji.slice(0, 1), emoji.slice(1), "b"], 4)]).toString()).toBe(`a${emoji}b`);
+    expect(Buffer.concat([...utf8Runs(["x", emoji.slice(0, 1)])])).toEqual(Buffer.from(`x${emoji.slice(0, 1)}`));
+    expect([...utf8Runs([])]).toEqual([]);
   });
 
   it("batches pieces into runs of at least the size, the rest last", () => {
