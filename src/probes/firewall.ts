@@ -35,7 +35,10 @@ import { procReadsMatching, readsAnd } from "./kit/watch.js";
 import { DPKG_INSTALLED_STATES, dpkgStatus } from "./package-dpkg.js";
 import { rpmDbDir, rpmPackages } from "./package-rpm.js";
 import { emptyRuleset, mergeRulesets, portCovered, rulesOnHook, summarise, type FwRule, type Ruleset, type RulesetSummary } from "./parse/firewall-rules.js";
-import { isLoopbackSpoofDrop, parseListAllPolicies, parseListAllZones, parsePolicyXml, parseZoneXml, policyAllowsIntoHost, richAccepts, type FirewalldPolicy, type FirewalldZone } from "./parse/firewalld.js";
+import {
+  parseInfoIpset, parseIpsetXml, parseListAllPolicies, parseListAllZones, parsePolicyXml, parseZoneXml, policyAllowsIntoHost, richAccepts, spoofDropVerdict,
+  type FirewalldIpset, type FirewalldPolicy, type FirewalldZone, type IpsetLookup,
+} from "./parse/firewalld.js";
 import { parseIptablesSave } from "./parse/iptables.js";
 import { parseEqualsKeyValue, lookupEquals } from "./parse/key-value.js";
 import { NftReader, parseNft } from "./parse/nft.js";
@@ -66,6 +69,10 @@ export const FIREWALLD_CONF = "/etc/firewalld/firewalld.conf";
 export const FIREWALLD_ZONE_DIRS = ["/usr/lib/firewalld/zones", "/etc/firewalld/zones"] as const;
 /** Policy files (firewalld >= 0.9), the /etc one replacing the shipped one of the same name. */
 export const FIREWALLD_POLICY_DIRS = ["/usr/lib/firewalld/policies", "/etc/firewalld/policies"] as const;
+/** ipset files, the /etc one replacing the shipped one of the same name (firewalld.ipset(5)). */
+export const FIREWALLD_IPSET_DIRS = ["/usr/lib/firewalld/ipsets", "/etc/firewalld/ipsets"] as const;
+/** ipsets read per scan (live: one firewall-cmd each); more named than this are unknown. */
+const MAX_IPSETS = 32;
 export const UFW_DEFAULTS = "/etc/default/ufw";
 const UFW_RULES = { ip: ["before.rules", "user.rules", "after.rules"], ip6: ["before6.rules", "user6.rules", "after6.rules"] } as const;
 /** The chains ufw hooks into INPUT / OUTPUT when it starts (ufw6-* for IPv6): the files alone do not say so. */
@@ -628,30 +635,123 @@ async function liveFirewalld(ctx: ProbeContext): Promise<{ zones: FirewalldZone[
   return { zones: p.zones, policies, defaultZone, evidence };
 }
 
+/** The ipsets the zones and policies name (a rich rule's source, a zone's `ipset:NAME` source). */
+function namedIpsets(zones: readonly FirewalldZone[], policies: readonly FirewalldPolicy[]): string[] {
+  const names = new Set<string>();
+  for (const z of [...zones, ...policies]) {
+    for (const r of z.richRules) if (r.source?.ipset !== undefined) names.add(r.source.ipset);
+    if ("sources" in z) for (const src of z.sources) if (src.startsWith("ipset:")) names.add(src.slice("ipset:".length));
+  }
+  return [...names].sort();
+}
+
+/** An ipset's name as firewalld accepts it (also a file name: no path in it). */
+const IPSET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
+
+/**
+ * Offline: the file of each ipset the zones name (/etc/firewalld/ipsets/NAME.xml, else the
+ * shipped /usr/lib one), read only when named; one no file defines is unknown (firewalld would
+ * not load a zone naming it), as is one that cannot be read.
+ */
+async function persistedIpsets(ctx: ProbeContext, names: readonly string[]): Promise<{ lookup: IpsetLookup; files: string[] }> {
+  const got = new Map<string, FirewalldIpset | { unknown: string }>();
+  const files: string[] = [];
+  for (const [i, name] of names.entries()) {
+    if (i >= MAX_IPSETS) {
+      got.set(name, { unknown: `ipset ${name}: more than ${MAX_IPSETS} ipsets are named, the rest are not read` });
+      continue;
+    }
+    if (!IPSET_NAME.test(name)) {
+      got.set(name, { unknown: `ipset ${JSON.stringify(name)}: not an ipset name` });
+      continue;
+    }
+    let found: FirewalldIpset | { unknown: string } | undefined;
+    for (const dir of [...FIREWALLD_IPSET_DIRS].reverse()) {
+      const file = `${dir}/${name}.xml`;
+      const r = await readText(ctx, file);
+      if ("missing" in r) continue;
+      if ("unobserved" in r) found = { unknown: `ipset ${name}: cannot read ${r.unobserved}` };
+      else {
+        files.push(file);
+        const p = parseIpsetXml(r.text, name, file);
+        found = p.ipset ?? { unknown: `ipset ${name}: ${file}: ${p.problems.map((x) => `line ${x.line}: ${x.message}`).join("; ")}` };
+      }
+      break;
+    }
+    got.set(name, found ?? { unknown: `ipset ${name} is defined in neither ${FIREWALLD_IPSET_DIRS.join(" nor ")} (firewalld would not load a zone naming it)` });
+  }
+  return { lookup: (name) => got.get(name) ?? { unknown: `ipset ${name} was not read` }, files };
+}
+
+/** Live: `firewall-cmd --info-ipset=NAME` (the runtime ipset, read-only) for each ipset the zones name. */
+async function liveIpsets(ctx: ProbeContext, names: readonly string[]): Promise<{ lookup: IpsetLookup; evidence: Evidence[] }> {
+  const got = new Map<string, FirewalldIpset | { unknown: string }>();
+  const evidence: Evidence[] = [];
+  for (const [i, name] of names.entries()) {
+    if (i >= MAX_IPSETS) {
+      got.set(name, { unknown: `ipset ${name}: more than ${MAX_IPSETS} ipsets are named, the rest are not read` });
+      continue;
+    }
+    const out = await runSave(ctx, ["firewall-cmd", `--info-ipset=${name}`], `the ipset ${name}`);
+    if ("unknown" in out) {
+      got.set(name, out);
+      continue;
+    }
+    const p = parseInfoIpset(out.stdout, name);
+    got.set(name, p.ipset ?? { unknown: `${out.command}: ${p.problems.map((x) => `line ${x.line}: ${x.message}`).join("; ")}` });
+    if (out.evidence) evidence.push(out.evidence);
+  }
+  return { lookup: (name) => got.get(name) ?? { unknown: `ipset ${name} was not read` }, evidence };
+}
+
+/** `ipset web (hash:net, inet): 10.0.0.0/8 192.0.2.1` for the evidence (the first 10 entries, then a count). */
+function ipsetLine(set: FirewalldIpset): string {
+  const shown = set.entries.slice(0, 10).join(" ");
+  const more = set.entries.length > 10 ? ` … ${set.entries.length - 10} more` : "";
+  return `ipset ${set.name} (${set.type}, ${set.family}${set.options.some((o) => o.startsWith("timeout=")) ? ", timeout: entries added at run time are not listed" : ""}): ${shown === "" ? "no entries" : shown + more}`;
+}
+
 function judgeZones(
   zones: readonly FirewalldZone[],
   defaultZone: string,
   policies: readonly FirewalldPolicy[],
+  ipsets: IpsetLookup,
 ): Pick<FirewallFact, (typeof FIREWALLD_FIELDS)[number]> & { evidence: Evidence[]; unknown: Record<string, string> } {
   const active = zones.filter((z) => z.name === defaultZone || z.interfaces.length > 0 || z.sources.length > 0 || z.active === true);
   const trusted = zones.find((z) => z.name === "trusted");
   // The anti-spoofing rich rules count in any zone that filters traffic, and in trusted (where
   // ComplianceAsCode puts them); CIS's own audit looks in the default zone's deny chain.
   const spoofZones = [...active, ...(trusted && !active.includes(trusted) ? [trusted] : [])];
-  const spoof = (family: "ipv4" | "ipv6") => spoofZones.flatMap((z) => z.richRules.filter((r) => isLoopbackSpoofDrop(r, family)).map((r) => ({ z, r })));
+  // A rule whose source is an ipset counts with the ipset's entries; one that cannot be read leaves the fact unknown unless another rule settles it.
+  const spoofUnread: Record<"ipv4" | "ipv6", string[]> = { ipv4: [], ipv6: [] };
+  const spoof = (family: "ipv4" | "ipv6") => spoofZones.flatMap((z) => z.richRules.filter((r) => {
+    const v = spoofDropVerdict(r, family, ipsets);
+    if (typeof v === "object") spoofUnread[family].push(`zone ${z.name}: ${v.unknown}`);
+    return v === true;
+  }).map((r) => ({ z, r })));
   const s4 = spoof("ipv4");
   const s6 = spoof("ipv6");
   const evidence: Evidence[] = [];
   const where = (z: FirewalldZone): Evidence => (z.file !== undefined ? { file: z.file, ...(z.line !== undefined ? { line: z.line } : {}) } : {});
   for (const z of active) evidence.push({ ...where(z), detail: `zone ${z.name}${z.name === defaultZone ? " (default)" : ""}: target ${z.target ?? "default"}, interfaces ${z.interfaces.join(" ") || "none"}, sources ${z.sources.join(" ") || "none"}` });
   for (const { z, r } of [...s4, ...s6]) evidence.push({ ...where(z), detail: `zone ${z.name}: ${r.text}` });
+  // The ipsets named where they matter (active zones, the anti-spoofing zones, policies into the host), with their entries.
+  const into = policies.filter(policyAllowsIntoHost);
+  // What zonesAllow shows comes from the active zones' sources and accepting rules, and the policies into the host.
+  const allowing = new Set(namedIpsets(active.map((z) => ({ ...z, richRules: z.richRules.filter((r) => r.action === "accept") })), into.map((p) => ({ ...p, richRules: p.richRules.filter((r) => r.action === "accept") }))));
+  const unreadIpsets: string[] = [];
+  for (const name of namedIpsets([...new Set([...active, ...spoofZones])], into)) {
+    const set = ipsets(name);
+    if ("unknown" in set) {
+      if (allowing.has(name)) unreadIpsets.push(set.unknown);
+    } else evidence.push({ ...(set.file !== undefined ? { file: set.file, ...(set.line !== undefined ? { line: set.line } : {}) } : {}), detail: ipsetLine(set) });
+  }
   const rich = (rules: FirewalldZone["richRules"]) => {
     const a = richAccepts(rules);
     return a.length > 0 ? `; rich rules accepting ${a.join(", ")}` : "";
   };
   // A policy into the host is not a zone: what it lets in is shown for the person judging 4.2.1,
   // not compared with anything.
-  const into = policies.filter(policyAllowsIntoHost);
   const policyLine = (p: FirewalldPolicy) =>
     `policy ${p.name} (${p.ingress.join(" ") || "no ingress zone"} -> ${p.egress.join(" ")}, priority ${p.priority ?? "-1"}, target ${p.target}): services ${p.services.join(" ") || "none"}; ports ${p.ports.join(" ") || "none"}${rich(p.richRules)}`;
   for (const p of into) evidence.push({ ...(p.file !== undefined ? { file: p.file, ...(p.line !== undefined ? { line: p.line } : {}) } : {}), detail: policyLine(p) });
@@ -659,16 +759,24 @@ function judgeZones(
   // A policy accepting everything into the host may meet spoofed loopback packets before a zone's drop.
   const acceptAll = into.filter((p) => p.target.toUpperCase() === "ACCEPT");
   const spoofFacts: Partial<FirewallFact> = { loopbackSpoofDrop: s4.length > 0, loopbackSpoofDrop6: s6.length > 0 };
+  for (const [f, found, unread] of [["loopbackSpoofDrop", s4, spoofUnread.ipv4], ["loopbackSpoofDrop6", s6, spoofUnread.ipv6]] as const) {
+    if (found.length > 0 || unread.length === 0) continue;
+    delete spoofFacts[f];
+    unknown[f] = `no drop rule on the loopback address, and a drop rule's ipset could not be read: ${unread.slice(0, 3).join("; ")}${unread.length > 3 ? ` (… ${unread.length - 3} more)` : ""}`;
+  }
+  // What an active zone lets in from an ipset is its entries: one not read leaves that unknown.
+  if (unreadIpsets.length > 0) unknown["zonesAllow"] = `an ipset a zone names could not be read: ${unreadIpsets.slice(0, 3).join("; ")}`;
   if (acceptAll.length > 0) {
     for (const f of ["loopbackSpoofDrop", "loopbackSpoofDrop6"] as const) {
       delete spoofFacts[f];
       unknown[f] = `policy ${acceptAll.map((p) => p.name).join(", ")} accepts all traffic into the host (target ACCEPT): whether a spoofed loopback packet meets it before a zone's drop rule depends on its priority, not judged`;
     }
   }
+  const zonesAllow = [...active.map((z) => `${z.name}: services ${z.services.join(" ") || "none"}; ports ${z.ports.join(" ") || "none"}${rich(z.richRules)}`), ...into.map(policyLine)];
   return {
     defaultZone,
     activeZones: active.map((z) => z.name),
-    zonesAllow: [...active.map((z) => `${z.name}: services ${z.services.join(" ") || "none"}; ports ${z.ports.join(" ") || "none"}${rich(z.richRules)}`), ...into.map(policyLine)],
+    ...(unknown["zonesAllow"] !== undefined ? {} : { zonesAllow }),
     loopbackTrusted: trusted?.interfaces.includes("lo") ?? false,
     ...spoofFacts,
     evidence,
@@ -689,7 +797,11 @@ async function firewalld(ctx: ProbeContext): Promise<Fact<FirewallFact>> {
   let judged: ReturnType<typeof judgeZones> | undefined;
   if ("notApplicable" in live) {
     value.view = "persisted";
-    if (persisted.unreadable.length === 0) judged = judgeZones(persisted.zones, persisted.defaultZone, persisted.policies);
+    if (persisted.unreadable.length === 0) {
+      const sets = await persistedIpsets(ctx, namedIpsets(persisted.zones, persisted.policies));
+      if (sets.files.length > 0) value.files = [...persisted.files, ...sets.files];
+      judged = judgeZones(persisted.zones, persisted.defaultZone, persisted.policies, sets.lookup);
+    }
     else for (const f of FIREWALLD_FIELDS) gaps.unknown[f] = gaps.unknown["files"] as string;
   } else if ("unknown" in live) {
     value.view = "live";
@@ -697,7 +809,9 @@ async function firewalld(ctx: ProbeContext): Promise<Fact<FirewallFact>> {
   } else {
     value.view = "live";
     pushAll(evidence, live.evidence);
-    judged = judgeZones(live.zones, live.defaultZone, live.policies);
+    const sets = await liveIpsets(ctx, namedIpsets(live.zones, live.policies));
+    pushAll(evidence, sets.evidence);
+    judged = judgeZones(live.zones, live.defaultZone, live.policies, sets.lookup);
   }
   if (judged) {
     const { evidence: ev, unknown, ...facts } = judged;

@@ -7,14 +7,17 @@
  * rules (family, source and destination with their `not`, the service, port, protocol,
  * icmp-type or forward-port they match, the action); and the policies of firewalld >= 0.9
  * (/usr/lib|etc/firewalld/policies/NAME.xml, `firewall-cmd --list-all-policies`): which zones
- * they join, their target and what they allow. A zone file is small
+ * they join, their target and what they allow; and the ipsets a zone or rich rule names as its
+ * source (`<source ipset="NAME"/>`, /usr/lib|etc/firewalld/ipsets/NAME.xml, `firewall-cmd
+ * --info-ipset=NAME`): their type, family and entries. A zone file is small
  * and machine-written; the XML reader below takes elements, attributes, comments and the
  * prolog, and reports what it cannot read as a problem with its line, never throws.
  */
 
 export interface RichRule {
   family?: "ipv4" | "ipv6";
-  source?: { address?: string; invert: boolean };
+  /** `address`, or `ipset` (`source ipset="NAME"`: the addresses are the ipset's entries). */
+  source?: { address?: string; ipset?: string; invert: boolean };
   destination?: { address?: string; invert: boolean };
   /** What the rule matches beyond addresses: `service ssh`, `port 8080/tcp`, `protocol icmp`, `icmp-type echo-request`, `forward-port 80/tcp`, `source-port 53/udp`. */
   match?: string;
@@ -56,6 +59,20 @@ export interface FirewalldPolicy {
   line?: number;
 }
 
+/** A firewalld ipset (firewalld.ipset(5)): its type, family and entries. */
+export interface FirewalldIpset {
+  name: string;
+  /** hash:ip, hash:net, hash:ip,port, hash:mac, … */
+  type: string;
+  /** inet (IPv4, the default) or inet6 (`<option name="family" value="inet6"/>`). */
+  family: "inet" | "inet6";
+  /** Its options as written (`timeout=600`, `maxelem=65536`). */
+  options: string[];
+  entries: string[];
+  file?: string;
+  line?: number;
+}
+
 export interface ParseProblem {
   line: number;
   message: string;
@@ -75,6 +92,8 @@ interface XmlElement {
   attrs: Record<string, string>;
   children: XmlElement[];
   line: number;
+  /** The character data directly inside it (`<entry>127.0.0.1</entry>`), entities decoded. */
+  text: string;
 }
 
 const ENTITIES: Record<string, string> = { quot: '"', amp: "&", lt: "<", gt: ">", apos: "'" };
@@ -92,7 +111,7 @@ const ATTR = /([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 
 /** Elements of an XML document (a virtual root holds the top-level ones). */
 export function parseXml(text: string): { root: XmlElement; problems: ParseProblem[] } {
-  const root: XmlElement = { name: "#document", attrs: Object.create(null) as Record<string, string>, children: [], line: 0 };
+  const root: XmlElement = { name: "#document", attrs: Object.create(null) as Record<string, string>, children: [], line: 0, text: "" };
   const stack: XmlElement[] = [root];
   const problems: ParseProblem[] = [];
   let dropped = 0;
@@ -109,6 +128,7 @@ export function parseXml(text: string): { root: XmlElement; problems: ParseProbl
   while (i < text.length) {
     const lt = text.indexOf("<", i);
     if (lt < 0) break;
+    if (lt > i && stack.length > 1) (stack[stack.length - 1] as XmlElement).text += decode(text.slice(i, lt));
     advance(lt);
     if (text.startsWith("<!--", i)) {
       const end = text.indexOf("-->", i + 4);
@@ -153,7 +173,7 @@ export function parseXml(text: string): { root: XmlElement; problems: ParseProbl
       // No prototype: an attribute named __proto__ or constructor is just an attribute.
       const attrs = Object.create(null) as Record<string, string>;
       for (const a of attrText.matchAll(ATTR)) attrs[a[1] as string] = decode(a[2] ?? a[3] ?? "");
-      const el: XmlElement = { name, attrs, children: [], line: startLine };
+      const el: XmlElement = { name, attrs, children: [], line: startLine, text: "" };
       (stack[stack.length - 1] as XmlElement).children.push(el);
       if (!selfClosing) stack.push(el);
     }
@@ -172,7 +192,7 @@ function richRuleText(r: Omit<RichRule, "text">): string {
   return [
     "rule",
     ...(r.family ? [`family="${r.family}"`] : []),
-    ...(r.source ? [`source ${r.source.invert ? "NOT " : ""}address="${r.source.address ?? ""}"`] : []),
+    ...(r.source ? [`source ${r.source.invert ? "NOT " : ""}${r.source.ipset !== undefined ? `ipset="${r.source.ipset}"` : `address="${r.source.address ?? ""}"`}`] : []),
     ...(r.destination ? [`destination ${r.destination.invert ? "NOT " : ""}address="${r.destination.address ?? ""}"`] : []),
     ...(r.match ? [r.match] : []),
     ...(r.action ? [r.action] : []),
@@ -208,7 +228,7 @@ function richRuleOf(c: XmlElement): RichRule {
   const m = c.children.find((x) => (MATCH_ELEMENTS as readonly string[]).includes(x.name));
   const r: Omit<RichRule, "text"> = {
     ...(fam === "ipv4" || fam === "ipv6" ? { family: fam } : {}),
-    ...(src ? { source: { ...(src.attrs["address"] !== undefined ? { address: src.attrs["address"] } : {}), invert: TRUE.has((src.attrs["invert"] ?? "").toLowerCase()) } } : {}),
+    ...(src ? { source: { ...(src.attrs["address"] !== undefined ? { address: src.attrs["address"] } : {}), ...(src.attrs["ipset"] !== undefined ? { ipset: src.attrs["ipset"] } : {}), invert: TRUE.has((src.attrs["invert"] ?? "").toLowerCase()) } } : {}),
     ...(dst ? { destination: { ...(dst.attrs["address"] !== undefined ? { address: dst.attrs["address"] } : {}), invert: TRUE.has((dst.attrs["invert"] ?? "").toLowerCase()) } } : {}),
     ...(m ? { match: matchOf(m.name, m.attrs) } : {}),
     ...(action ? { action } : {}),
@@ -232,7 +252,8 @@ export function parseZoneXml(text: string, name: string, file?: string): { zone?
   };
   for (const c of z.children) {
     if (c.name === "interface" && c.attrs["name"]) zone.interfaces.push(c.attrs["name"]);
-    else if (c.name === "source" && (c.attrs["address"] ?? c.attrs["ipset"] ?? c.attrs["mac"])) zone.sources.push((c.attrs["address"] ?? c.attrs["ipset"] ?? c.attrs["mac"]) as string);
+    else if (c.name === "source" && c.attrs["ipset"]) zone.sources.push(`ipset:${c.attrs["ipset"]}`); // as firewall-cmd lists it
+    else if (c.name === "source" && (c.attrs["address"] ?? c.attrs["mac"])) zone.sources.push((c.attrs["address"] ?? c.attrs["mac"]) as string);
     else if (c.name === "service" && c.attrs["name"]) zone.services.push(c.attrs["name"]);
     else if (c.name === "port" && c.attrs["port"]) zone.ports.push(`${c.attrs["port"]}/${c.attrs["protocol"] ?? "tcp"}`);
     else if (c.name === "rule") zone.richRules.push(richRuleOf(c));
@@ -294,6 +315,7 @@ export function parseRichRule(text: string): RichRule {
       invert = true;
       (r[element] as { invert: boolean }).invert = true;
     } else if (t.key === "address" && element) r[element] = { address: t.value ?? "", invert };
+    else if (t.key === "ipset" && element === "source") r.source = { ipset: t.value ?? "", invert };
     else if (ACTIONS.includes(t.key) && t.value === undefined) {
       r.action = t.key;
       element = undefined;
@@ -357,6 +379,41 @@ function parseListAll<T extends { richRules: RichRule[] }>(
   return { items, problems };
 }
 
+/** An ipset file (`<ipset type="hash:ip"><option name="family" value="inet6"/><entry>::1</entry></ipset>`); its name is the file's. */
+export function parseIpsetXml(text: string, name: string, file?: string): { ipset?: FirewalldIpset; problems: ParseProblem[] } {
+  const { root, problems } = parseXml(text);
+  const x = root.children.find((c) => c.name === "ipset");
+  if (!x) return { problems: [...problems, { line: 1, message: "no <ipset> element" }] };
+  const options = x.children.filter((c) => c.name === "option" && c.attrs["name"]).map((c) => (c.attrs["value"] !== undefined && c.attrs["value"] !== "" ? `${c.attrs["name"]}=${c.attrs["value"]}` : (c.attrs["name"] as string)));
+  const ipset: FirewalldIpset = {
+    name,
+    type: x.attrs["type"] ?? "",
+    family: options.includes("family=inet6") ? "inet6" : "inet",
+    options,
+    entries: x.children.filter((c) => c.name === "entry").map((c) => c.text.trim()).filter((e) => e !== ""),
+    ...(file !== undefined ? { file } : {}),
+    line: x.line,
+  };
+  if (ipset.type === "") problems.push({ line: x.line, message: "<ipset> without a type" });
+  return { ipset, problems };
+}
+
+/** `firewall-cmd --info-ipset=NAME`: the name, then `  type: …`, `  options: …`, `  entries: …`. */
+export function parseInfoIpset(text: string, name: string): { ipset?: FirewalldIpset; problems: ParseProblem[] } {
+  const problems: ParseProblem[] = [];
+  const fields = new Map<string, string[]>();
+  text.split("\n").forEach((raw, idx) => {
+    if (raw.trim() === "" || (idx === 0 && raw.trim() === name)) return;
+    const kv = /^\s+([a-z]+):[ \t]*(.*)$/.exec(raw);
+    if (!kv) problems.push({ line: idx + 1, message: `unparsed: ${unquoted(raw)}` });
+    else fields.set(kv[1] as string, (kv[2] as string).trim().split(/\s+/).filter((w) => w !== ""));
+  });
+  const type = fields.get("type")?.[0];
+  if (type === undefined || !fields.has("entries")) return { problems: [...problems, { line: 1, message: `no type or entries for ipset ${unquoted(name)}` }] };
+  const options = fields.get("options") ?? [];
+  return { ipset: { name, type, family: options.includes("family=inet6") ? "inet6" : "inet", options, entries: fields.get("entries") ?? [] }, problems };
+}
+
 /** `firewall-cmd --list-all-zones`: the runtime zones. */
 export function parseListAllZones(text: string): { zones: FirewalldZone[]; problems: ParseProblem[] } {
   const { items, problems } = parseListAll<FirewalldZone>(
@@ -396,7 +453,7 @@ export function parseListAllPolicies(text: string): { policies: FirewalldPolicy[
 export function richAccepts(rules: readonly RichRule[]): string[] {
   return rules
     .filter((r) => r.action === "accept")
-    .map((r) => `${r.match ?? "all"}${r.source ? ` from ${r.source.invert ? "NOT " : ""}${r.source.address ?? "?"}` : ""}${r.family ? ` (${r.family})` : ""}`);
+    .map((r) => `${r.match ?? "all"}${r.source ? ` from ${r.source.invert ? "NOT " : ""}${r.source.ipset !== undefined ? `ipset:${r.source.ipset}` : r.source.address ?? "?"}` : ""}${r.family ? ` (${r.family})` : ""}`);
 }
 
 /** A policy can let traffic into this host: its egress is HOST or ANY, and it accepts something (its target, a service, a port or a rich rule). */
@@ -409,6 +466,35 @@ export function policyAllowsIntoHost(p: FirewalldPolicy): boolean {
 
 const LOOPBACK4 = new Set(["127.0.0.1", "127.0.0.0/8", "127.0.0.1/32", "127.0.0.1/8"]);
 const LOOPBACK6 = new Set(["::1", "::1/128"]);
+
+/** An ipset as the probe could read it, or why it could not. */
+export type IpsetLookup = (name: string) => FirewalldIpset | { unknown: string };
+
+/**
+ * A rich rule dropping packets from an ipset counts as the anti-spoofing rule when the ipset
+ * holds the loopback address as a plain address (type hash:ip or hash:net, of the rule's
+ * family): the rule then drops what a rule on that address would. An ipset of another type
+ * matches on more than the source address (a port, an interface, a mark) and never counts;
+ * one with a timeout has entries firewalld does not keep (added at run time), and one that
+ * cannot be read is unknown, never a pass.
+ */
+export function spoofDropVerdict(r: RichRule, family: "ipv4" | "ipv6", ipsets: IpsetLookup): boolean | { unknown: string } {
+  if (r.source?.ipset === undefined) return isLoopbackSpoofDrop(r, family);
+  if (r.source.invert) return false;
+  const asAddress = { ...r, source: { address: family === "ipv4" ? "127.0.0.1" : "::1", invert: false } };
+  // Everything but the source as the address rule needs it (destination, no match, a drop).
+  if (!isLoopbackSpoofDrop(asAddress, family)) return false;
+  const set = ipsets(r.source.ipset);
+  if ("unknown" in set) return { unknown: `${r.text}: ${set.unknown}` };
+  if ((set.family === "inet6") !== (family === "ipv6")) return false;
+  if (set.type !== "hash:ip" && set.type !== "hash:net") return false;
+  const loop = family === "ipv4" ? LOOPBACK4 : LOOPBACK6;
+  if (set.entries.some((e) => loop.has(e))) return true;
+  if (set.options.some((o) => o.startsWith("timeout="))) {
+    return { unknown: `${r.text}: ipset ${set.name} has a timeout, so its entries are added at run time and firewalld does not list them` };
+  }
+  return false;
+}
 
 /** A rich rule dropping (or rejecting) packets from the loopback address not destined to it: CIS's anti-spoofing rule. */
 export function isLoopbackSpoofDrop(r: RichRule, family: "ipv4" | "ipv6"): boolean {

@@ -256,6 +256,21 @@ const SPOOF_RULES = ["ipv4 127.0.0.1", "ipv6 ::1"].map((s) => {
 /** What CIS's remediation leaves: lo in trusted, the anti-spoofing rich rules in trusted. */
 const CIS_ZONES: FixtureSpec = { ...SHIPPED_ZONES, "etc/firewalld/zones/trusted.xml": ZONE(`  <interface name="lo"/>\n${SPOOF_RULES.join("")}`, ' target="ACCEPT"') };
 
+/** CIS's anti-spoofing rules in trusted with an ipset as their source (lo4, lo6). */
+const IPSET_ZONES: FixtureSpec = {
+  ...SHIPPED_ZONES,
+  "etc/firewalld/zones/trusted.xml": ZONE(
+    ["ipv4 lo4 127.0.0.1", "ipv6 lo6 ::1"].map((x) => x.split(" ") as [string, string, string])
+      .map(([family, set, addr]) => `  <rule family="${family}">\n    <source ipset="${set}"/>\n    <destination address="${addr}" invert="True"/>\n    <drop/>\n  </rule>\n`).join("") + '  <interface name="lo"/>\n',
+    ' target="ACCEPT"',
+  ),
+};
+/** The ipsets lo4 (hash:net) and lo6 (hash:ip, family inet6) with one entry each; null: no file. */
+const ipsets = (v4: string, v6: string | null): FixtureSpec => ({
+  "etc/firewalld/ipsets/lo4.xml": `<?xml version="1.0" encoding="utf-8"?>\n<ipset type="hash:net">\n  <entry>${v4}</entry>\n</ipset>\n`,
+  ...(v6 === null ? {} : { "etc/firewalld/ipsets/lo6.xml": `<?xml version="1.0" encoding="utf-8"?>\n<ipset type="hash:ip">\n  <option name="family" value="inet6"/>\n  <entry>${v6}</entry>\n</ipset>\n` }),
+});
+
 /**
  * CIS RHEL 9 v2.0.0 section 4: 4.1.1 nftables installed, 4.1.2 a single utility (firewalld or
  * nftables), 4.2 firewalld (its zones), 4.3 nftables. The pack's var `firewall-utility`
@@ -301,6 +316,19 @@ export function rhelFirewallCases(): Case[] {
       id: "4.2.2", label: "IPv6 enabled: the ipv4 rule alone fails", pkgs: ["nftables", "firewalld"],
       spec: { ...FIREWALLD, ...SHIPPED_ZONES, "etc/firewalld/zones/trusted.xml": ZONE(`  <interface name="lo"/>\n${SPOOF_RULES[0] ?? ""}`, ' target="ACCEPT"') },
       want: { status: "fail", message: "loopbackSpoofDrop6 is false, expected true" },
+    },
+    // A rule whose source is an ipset counts with the ipset's entries (/etc/firewalld/ipsets/NAME.xml).
+    { id: "4.2.2", label: "the drop rules' source is an ipset holding the loopback network", pkgs: ["nftables", "firewalld"], spec: { ...FIREWALLD, ...IPSET_ZONES, ...ipsets("127.0.0.0/8", "::1") }, want: { status: "pass" } },
+    {
+      id: "4.2.2", label: "the drop rules' source is an ipset without the loopback address", pkgs: ["nftables", "firewalld"], spec: { ...FIREWALLD, ...IPSET_ZONES, ...ipsets("10.0.0.0/8", "fd00::/8") },
+      want: { status: "fail", message: "loopbackSpoofDrop is false, expected true; loopbackSpoofDrop6 is false, expected true" },
+    },
+    {
+      id: "4.2.2", label: "the drop rules' ipset defined nowhere", pkgs: ["nftables", "firewalld"], spec: { ...FIREWALLD, ...IPSET_ZONES, ...ipsets("127.0.0.1", null) },
+      want: {
+        status: "error",
+        message: 'cannot determine loopbackSpoofDrop6: no drop rule on the loopback address, and a drop rule\'s ipset could not be read: zone trusted: rule family="ipv6" source ipset="lo6" destination NOT address="::1" drop: ipset lo6 is defined in neither /usr/lib/firewalld/ipsets nor /etc/firewalld/ipsets (firewalld would not load a zone naming it)',
+      },
     },
     {
       id: "4.2.2", label: "firewalld chosen, not installed: skips citing 4.1.2", pkgs: ["nftables"], spec: CIS_ZONES,

@@ -5,9 +5,16 @@
  * CIS 4.2.1, and one accepting everything makes the anti-spoofing facts unknown with the
  * reason (never a pass the zones alone would give).
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { chmod } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { createProbeContext } from "../../../src/engine/run-checks.js";
+import type { CommandResult, CommandRunner } from "../../../src/host/exec.js";
+import { HostRoot } from "../../../src/host/host-root.js";
 import probe from "../../../src/probes/firewall.js";
-import { isLoopbackSpoofDrop, parsePolicyXml, parseRichRule, parseZoneXml, richAccepts } from "../../../src/probes/parse/firewalld.js";
+import {
+  isLoopbackSpoofDrop, parseInfoIpset, parseIpsetXml, parsePolicyXml, parseRichRule, parseZoneXml, richAccepts, spoofDropVerdict, type FirewalldIpset,
+} from "../../../src/probes/parse/firewalld.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
 
 afterAll(cleanupFixtures);
@@ -110,5 +117,142 @@ describe("firewalld policies (>= 0.9)", () => {
     });
     const f = await probe.collect(probeContext(root), { backend: "firewalld" });
     expect(f.value.zonesAllow).toEqual(["public: services ssh; ports none", "trusted: services none; ports none"]);
+  });
+});
+
+describe("firewalld ipsets: a rule or zone whose source is an ipset counts with its entries", () => {
+  const IPSET = (type: string, body: string) => `<?xml version="1.0" encoding="utf-8"?>\n<ipset type="${type}">\n  <short>S</short>\n${body}</ipset>\n`;
+  /** CIS's anti-spoofing rules in trusted, their source the ipsets lo4 and lo6. */
+  const TRUSTED = ZONE(
+    '  <interface name="lo"/>\n' +
+      '  <rule family="ipv4">\n    <source ipset="lo4"/>\n    <destination address="127.0.0.1" invert="True"/>\n    <drop/>\n  </rule>\n' +
+      '  <rule family="ipv6">\n    <source ipset="lo6"/>\n    <destination address="::1" invert="True"/>\n    <drop/>\n  </rule>\n',
+    ' target="ACCEPT"',
+  );
+  const base = {
+    "etc/firewalld/firewalld.conf": "DefaultZone=public\n",
+    "usr/lib/firewalld/zones/public.xml": ZONE('  <service name="ssh"/>\n'),
+    "etc/firewalld/zones/trusted.xml": TRUSTED,
+    "etc/firewalld/ipsets/lo4.xml": IPSET("hash:net", "  <entry>127.0.0.0/8</entry>\n"),
+    "etc/firewalld/ipsets/lo6.xml": IPSET("hash:ip", '  <option name="family" value="inet6"/>\n  <entry>::1</entry>\n'),
+  };
+
+  it("parses ipset files and firewall-cmd --info-ipset; rich rules and zones name them as firewall-cmd does", () => {
+    const x = parseIpsetXml(IPSET("hash:ip", '  <option name="family" value="inet6"/>\n  <option name="timeout" value="600"/>\n  <entry>::1</entry>\n  <entry> fd00::1 </entry>\n'), "six", "/etc/firewalld/ipsets/six.xml");
+    expect(x.problems).toEqual([]);
+    expect(x.ipset).toEqual({ name: "six", type: "hash:ip", family: "inet6", options: ["family=inet6", "timeout=600"], entries: ["::1", "fd00::1"], file: "/etc/firewalld/ipsets/six.xml", line: 2 });
+    expect(parseIpsetXml("<zone/>", "z").problems).toEqual([{ line: 1, message: "no <ipset> element" }]);
+    expect(parseInfoIpset("web\n  type: hash:net\n  options: maxelem=65536\n  entries: 10.0.0.0/8 192.0.2.1\n", "web").ipset).toEqual({ name: "web", type: "hash:net", family: "inet", options: ["maxelem=65536"], entries: ["10.0.0.0/8", "192.0.2.1"] });
+    expect(parseInfoIpset("web\n  type: hash:net\n  options: \n  entries: \n", "web").ipset?.entries).toEqual([]);
+    expect(parseInfoIpset("Error: INVALID_IPSET: web\n", "web").ipset).toBeUndefined();
+    const r = parseRichRule('rule family="ipv4" source NOT ipset="lo4" destination NOT address="127.0.0.1" drop');
+    expect(r.source).toEqual({ ipset: "lo4", invert: true });
+    expect(parseZoneXml(TRUSTED, "trusted").zone?.richRules[0]?.text).toBe('rule family="ipv4" source ipset="lo4" destination NOT address="127.0.0.1" drop');
+    expect(parseZoneXml(ZONE('  <source ipset="office"/>\n  <source address="10.1.0.0/16"/>\n'), "work").zone?.sources).toEqual(["ipset:office", "10.1.0.0/16"]);
+  });
+
+  it("the verdict of one drop rule: the loopback address among a hash:ip/hash:net ipset's entries of the rule's family counts; anything else does not", () => {
+    const rule = parseRichRule('rule family="ipv4" source ipset="s" destination NOT address="127.0.0.1" drop');
+    const set = (o: Partial<FirewalldIpset>): FirewalldIpset => ({ name: "s", type: "hash:ip", family: "inet", options: [], entries: ["127.0.0.1"], ...o });
+    expect(spoofDropVerdict(rule, "ipv4", () => set({}))).toBe(true);
+    expect(spoofDropVerdict(rule, "ipv4", () => set({ entries: ["10.0.0.1"] }))).toBe(false);
+    // Matched on a port too: the rest of the spoofed traffic passes.
+    expect(spoofDropVerdict(rule, "ipv4", () => set({ type: "hash:ip,port", entries: ["127.0.0.1,tcp:22"] }))).toBe(false);
+    expect(spoofDropVerdict(rule, "ipv4", () => set({ family: "inet6", entries: ["::1"] }))).toBe(false);
+    expect(spoofDropVerdict(parseRichRule('rule source NOT ipset="s" drop'), "ipv4", () => set({}))).toBe(false);
+    expect(spoofDropVerdict(parseRichRule('rule source ipset="s" accept'), "ipv4", () => set({}))).toBe(false);
+    // A timeout ipset's entries are added at run time: none listed is not "no loopback entry".
+    expect(spoofDropVerdict(rule, "ipv4", () => set({ options: ["timeout=600"], entries: [] }))).toEqual({
+      unknown: 'rule family="ipv4" source ipset="s" destination NOT address="127.0.0.1" drop: ipset s has a timeout, so its entries are added at run time and firewalld does not list them',
+    });
+    expect(spoofDropVerdict(rule, "ipv4", () => ({ unknown: "why" }))).toEqual({ unknown: 'rule family="ipv4" source ipset="s" destination NOT address="127.0.0.1" drop: why' });
+  });
+
+  it("offline: the ipsets' files are read (/etc replacing /usr/lib); the loopback entries make the anti-spoofing rules, shown with their entries", async () => {
+    const f = await probe.collect(probeContext(await fixtureRoot({ ...base, "usr/lib/firewalld/ipsets/lo4.xml": IPSET("hash:ip", "  <entry>10.0.0.1</entry>\n") })), { backend: "firewalld" });
+    expect(f.value).toMatchObject({ loopbackSpoofDrop: true, loopbackSpoofDrop6: true, loopbackTrusted: true });
+    expect(f.value.files).toEqual(expect.arrayContaining(["/etc/firewalld/ipsets/lo4.xml", "/etc/firewalld/ipsets/lo6.xml"]));
+    expect(f.value.files).not.toContain("/usr/lib/firewalld/ipsets/lo4.xml");
+    expect(f.evidence).toContainEqual({ file: "/etc/firewalld/ipsets/lo4.xml", line: 2, detail: "ipset lo4 (hash:net, inet): 127.0.0.0/8" });
+    expect(f.evidence).toContainEqual({ file: "/etc/firewalld/ipsets/lo6.xml", line: 2, detail: "ipset lo6 (hash:ip, inet6): ::1" });
+    expect(f.evidence).toContainEqual({ file: "/etc/firewalld/zones/trusted.xml", line: 2, detail: 'zone trusted: rule family="ipv4" source ipset="lo4" destination NOT address="127.0.0.1" drop' });
+    // Without the loopback entry: no anti-spoofing rule (a fail, not unknown).
+    const other = await probe.collect(probeContext(await fixtureRoot({ ...base, "etc/firewalld/ipsets/lo4.xml": IPSET("hash:net", "  <entry>10.0.0.0/8</entry>\n") })), { backend: "firewalld" });
+    expect(other.value).toMatchObject({ loopbackSpoofDrop: false, loopbackSpoofDrop6: true });
+    expect(other.unknown?.["loopbackSpoofDrop"]).toBeUndefined();
+  });
+
+  it("offline: an ipset that cannot be read, or that no file defines, leaves the fact unknown with the reason, never a pass", async () => {
+    const unreadable = await probe.collect(probeContext(await fixtureRoot({ ...base, "etc/firewalld/ipsets/lo4.xml": { symlink: "../../../../../../outside.xml" } })), { backend: "firewalld" });
+    expect(unreadable.value.loopbackSpoofDrop).toBeUndefined();
+    expect(unreadable.unknown?.["loopbackSpoofDrop"]).toMatch(
+      /^no drop rule on the loopback address, and a drop rule's ipset could not be read: zone trusted: rule family="ipv4" source ipset="lo4" destination NOT address="127\.0\.0\.1" drop: ipset lo4: cannot read \/etc\/firewalld\/ipsets\/lo4\.xml: /,
+    );
+    expect(unreadable.value.loopbackSpoofDrop6).toBe(true);
+    const { "etc/firewalld/ipsets/lo6.xml": _gone, ...noLo6 } = base;
+    const missing = await probe.collect(probeContext(await fixtureRoot(noLo6)), { backend: "firewalld" });
+    expect(missing.unknown?.["loopbackSpoofDrop6"]).toBe(
+      'no drop rule on the loopback address, and a drop rule\'s ipset could not be read: zone trusted: rule family="ipv6" source ipset="lo6" destination NOT address="::1" drop: ipset lo6 is defined in neither /usr/lib/firewalld/ipsets nor /etc/firewalld/ipsets (firewalld would not load a zone naming it)',
+    );
+    // Another rule on the address settles it: the unread ipset does not matter then.
+    const both = await probe.collect(probeContext(await fixtureRoot({ ...noLo6, "etc/firewalld/zones/public.xml": ZONE(`  <service name="ssh"/>\n${SPOOF}`) })), { backend: "firewalld" });
+    expect(both.value).toMatchObject({ loopbackSpoofDrop: true, loopbackSpoofDrop6: true });
+    // A name that is no file name is not read.
+    const odd = await probe.collect(probeContext(await fixtureRoot({ ...base, "etc/firewalld/zones/trusted.xml": TRUSTED.replace('ipset="lo4"', 'ipset="../zones/public"') })), { backend: "firewalld" });
+    expect(odd.unknown?.["loopbackSpoofDrop"]).toMatch(/ipset "\.\.\/zones\/public": not an ipset name$/);
+  });
+
+  it("what an active zone lets in from an ipset is shown with its entries; one not read leaves zonesAllow unknown", async () => {
+    const office = { ...base, "etc/firewalld/zones/public.xml": ZONE('  <service name="ssh"/>\n  <rule family="ipv4"><source ipset="office"/><service name="http"/><accept/></rule>\n') };
+    const f = await probe.collect(probeContext(await fixtureRoot({ ...office, "etc/firewalld/ipsets/office.xml": IPSET("hash:net", "  <entry>10.1.0.0/16</entry>\n  <entry>192.0.2.7</entry>\n") })), { backend: "firewalld" });
+    expect(f.value.zonesAllow).toEqual(["public: services ssh; ports none; rich rules accepting service http from ipset:office (ipv4)", "trusted: services none; ports none"]);
+    expect(f.evidence).toContainEqual({ file: "/etc/firewalld/ipsets/office.xml", line: 2, detail: "ipset office (hash:net, inet): 10.1.0.0/16 192.0.2.7" });
+    const unread = await probe.collect(probeContext(await fixtureRoot(office)), { backend: "firewalld" });
+    expect(unread.value.zonesAllow).toBeUndefined();
+    expect(unread.unknown?.["zonesAllow"]).toBe("an ipset a zone names could not be read: ipset office is defined in neither /usr/lib/firewalld/ipsets nor /etc/firewalld/ipsets (firewalld would not load a zone naming it)");
+    expect(unread.value.loopbackSpoofDrop).toBe(true);
+  });
+
+  describe("live: firewall-cmd --info-ipset=NAME for each ipset the runtime zones name", () => {
+    afterEach(() => {
+      vi.unstubAllEnvs();
+    });
+    const listing = [
+      "public (default, active)", "  target: default", "  interfaces: eth0", "  sources: ", "  services: ssh", "  ports: ", "  rich rules: ", "",
+      "trusted (active)", "  target: ACCEPT", "  interfaces: lo", "  sources: ", "  services: ", "  ports: ", "  rich rules: ",
+      '\trule family="ipv4" source ipset="lo4" destination NOT address="127.0.0.1" drop', '\trule family="ipv6" source ipset="lo6" destination NOT address="::1" drop', "",
+    ].join("\n");
+    const stub = (out: Record<string, Partial<CommandResult>>, calls: string[][]): CommandRunner => (argv) => {
+      calls.push([...argv]);
+      const key = [path.basename(argv[0] ?? ""), ...argv.slice(1)].join(" ");
+      return Promise.resolve({ argv: [...argv], exitCode: 0, stdout: "", stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1, ...(out[key] ?? { exitCode: null, failed: true, notFound: true, reason: "command not found" }) });
+    };
+    const cmds: Record<string, Partial<CommandResult>> = {
+      "firewall-cmd --list-all-zones": { stdout: listing },
+      "firewall-cmd --list-all-policies": { stdout: "" },
+      "firewall-cmd --info-ipset=lo4": { stdout: "lo4\n  type: hash:ip\n  options: \n  entries: 127.0.0.1\n" },
+      "firewall-cmd --info-ipset=lo6": { stdout: "lo6\n  type: hash:ip\n  options: family=inet6\n  entries: ::1\n" },
+    };
+
+    it("the runtime ipsets' entries decide; a failed read is unknown with firewall-cmd's message", async () => {
+      const proc = await fixtureRoot({ "1/cmdline": "/sbin/init\0", cmdline: "ro\n", "sys/net/ipv6/conf/all/disable_ipv6": "0\n", "sys/net/ipv6/conf/default/disable_ipv6": "0\n" });
+      const live = new HostRoot({ root: "/", proc });
+      const bin = await fixtureRoot({ "firewall-cmd": "" });
+      await chmod(path.join(bin, "firewall-cmd"), 0o755);
+      vi.stubEnv("PATH", bin);
+      const calls: string[][] = [];
+      const f = await probe.collect(createProbeContext(live, stub(cmds, calls), 5000), { backend: "firewalld" });
+      expect(f.value).toMatchObject({ view: "live", loopbackSpoofDrop: true, loopbackSpoofDrop6: true });
+      expect(f.evidence).toContainEqual({ detail: "ipset lo4 (hash:ip, inet): 127.0.0.1" });
+      expect(calls.slice(2)).toEqual([[`${bin}/firewall-cmd`, "--info-ipset=lo4"], [`${bin}/firewall-cmd`, "--info-ipset=lo6"]]);
+      const failed = await probe.collect(
+        createProbeContext(live, stub({ ...cmds, "firewall-cmd --info-ipset=lo6": { exitCode: 112, failed: true, stderr: "Error: INVALID_IPSET: lo6\n" } }, []), 5000),
+        { backend: "firewalld" },
+      );
+      expect(failed.value.loopbackSpoofDrop).toBe(true);
+      expect(failed.unknown?.["loopbackSpoofDrop6"]).toBe(
+        `no drop rule on the loopback address, and a drop rule's ipset could not be read: zone trusted: rule family="ipv6" source ipset="lo6" destination NOT address="::1" drop: ${bin}/firewall-cmd --info-ipset=lo6 failed: Error: INVALID_IPSET: lo6`,
+      );
+    });
   });
 });
