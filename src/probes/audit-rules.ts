@@ -15,7 +15,10 @@
  * /etc/sudoers and the files it includes, as the sudoers probe reads them — and the watches
  * on it (CIS x.3.3: the benchmark's audit takes the path from sudoers, not a fixed
  * /var/log/sudo.log). No logfile set: `sudoLogfile` is null (CIS: "SUDO_LOG_FILE is unset",
- * a failure) and the watches do not apply; sudoers unreadable: all three are unknown.
+ * a failure) and the watches do not apply; sudoers unreadable: all are unknown. A scoped
+ * `Defaults:alice logfile=…` is a file sudo logs to as well (the benchmark's audit takes any
+ * line naming logfile): `sudoScopedLogfiles` lists each with whether a `-p wa`-style watch
+ * (perms w and a) is on disk, and loaded (null where the loaded rules do not apply).
  */
 import path from "node:path";
 import { lazySchema } from "../util/lazy-zod.js";
@@ -29,7 +32,7 @@ import { readsAnd } from "./kit/watch.js";
 import { findExecutable, unavailable } from "./kit/executable.js";
 import { cannotRead, MAX_DROPIN_FILES } from "./kit/read.js";
 import { uidMinOf } from "./kit/uid-min.js";
-import { SUDOERS, sudoersPolicy } from "./kit/sudoers-policy.js";
+import { SUDOERS, sudoersPolicy, type SudoersFact } from "./kit/sudoers-policy.js";
 
 export { parseAuditRules } from "./parse/audit-rules.js";
 
@@ -53,22 +56,30 @@ export interface AuditRulesFact {
   sudoLogWatches?: (AuditRule & { file: string })[];
   /** (`sudoLogfile: true`) the loaded watches on that file (`auditctl -l`, live host). */
   sudoLogWatchesLoaded?: AuditRule[];
+  /** (`sudoLogfile: true`) every scoped `Defaults…logfile=`: watched (w and a) on disk, and loaded (null offline). */
+  sudoScopedLogfiles?: { key: string; path: string; file: string; line: number; watched: boolean; loaded: boolean | null }[];
 }
 
-const SUDO_LOG_FIELDS = ["sudoLogfile", "sudoLogWatches", "sudoLogWatchesLoaded"] as const;
+const SUDO_LOG_FIELDS = ["sudoLogfile", "sudoLogWatches", "sudoLogWatchesLoaded", "sudoScopedLogfiles"] as const;
 
 /** sudo's log file and where it is set, or why there is none, or why it is not known. */
-async function sudoLog(ctx: ProbeContext): Promise<{ path: string; evidence: Evidence } | { unset: Evidence } | { unknown: string }> {
+type SudoScoped = SudoersFact["scopedLogfiles"];
+
+async function sudoLog(ctx: ProbeContext): Promise<({ path: string; evidence: Evidence } | { unset: Evidence }) & { scoped: SudoScoped } | { unknown: string }> {
   const policy = await sudoersPolicy(ctx);
   if (policy.unreadable.length > 0) return { unknown: `${cannotRead(policy.unreadable)}, so sudo's log file is not known` };
+  const scoped = policy.fact.scopedLogfiles;
   const set = policy.fact.logfile;
   if (set === undefined) {
     const where = policy.fact.exists ? `no Defaults logfile= in ${SUDOERS} or the files it includes` : `${SUDOERS} does not exist`;
-    return { unset: { file: SUDOERS, detail: `${where}: sudo keeps no log file of its own, so there is none to watch (see 5.2.3)` } };
+    return { unset: { file: SUDOERS, detail: `${where}: sudo keeps no log file of its own, so there is none to watch (see 5.2.3)` }, scoped };
   }
   const line = policy.fact.defaults.filter((d) => d.scope === "" && d.name === "logfile").at(-1);
-  return { path: set, evidence: line ? { file: line.file, line: line.line, key: "Defaults logfile", detail: set } : { file: SUDOERS, key: "Defaults logfile", detail: set } };
+  return { path: set, evidence: line ? { file: line.file, line: line.line, key: "Defaults logfile", detail: set } : { file: SUDOERS, key: "Defaults logfile", detail: set }, scoped };
 }
+
+/** A watch on `p` whose perms hold w and a (what x.3.3 asks of the sudo log). */
+const watchesWa = (rules: readonly AuditRule[], p: string) => rules.some((r) => r.kind === "watch" && samePath(r.path, p) && (r.perms ?? "").includes("w") && (r.perms ?? "").includes("a"));
 
 const samePath = (a: string | undefined, b: string) => a !== undefined && path.posix.normalize(a) === path.posix.normalize(b);
 
@@ -200,6 +211,19 @@ export default defineProbe({
         if (value.loaded !== undefined) value.sudoLogWatchesLoaded = value.loaded.filter((r) => r.kind === "watch" && samePath(r.path, log.path));
         if (unknown.loaded !== undefined) unknown.sudoLogWatchesLoaded = unknown.loaded;
         if (notApplicable.loaded !== undefined) notApplicable.sudoLogWatchesLoaded = notApplicable.loaded;
+      }
+      if (!("unknown" in log)) {
+        value.sudoScopedLogfiles = log.scoped.map((sc) => ({
+          key: sc.key, path: sc.path, file: sc.file, line: sc.line,
+          watched: watchesWa(value.rules, sc.path),
+          loaded: value.loaded === undefined ? null : watchesWa(value.loaded, sc.path),
+        }));
+        for (const sc of log.scoped) evidence.push({ file: sc.file, line: sc.line, key: `Defaults${sc.scope} logfile`, detail: sc.path });
+        const why = unknown.rules ?? (log.scoped.length > 0 ? unknown.loaded : undefined);
+        if (why !== undefined) {
+          unknown.sudoScopedLogfiles = why;
+          delete value.sudoScopedLogfiles;
+        }
       }
     }
     return {

@@ -19,7 +19,7 @@ export default defineProbe({
   id: "sudoers",
   summary: "sudo's policy from /etc/sudoers and its includes: Defaults (use_pty, logfile, timestamp_timeout, authenticate) and user specifications",
   params: lazySchema((z) => z.strictObject({})),
-  fields: ["exists", "defaults", "userSpecs", "files", "usePty", "usePtyNegated", "logfile", "timestampTimeout", "timestampTimeouts", "authenticateDisabled", "nopasswd"],
+  fields: ["exists", "defaults", "userSpecs", "files", "usePty", "usePtyNegated", "logfile", "scopedLogfiles", "timestampTimeout", "timestampTimeouts", "authenticateDisabled", "nopasswd"],
   /** /etc/sudoers and every file its includes named. */
   watch(_p, seen) {
     return readsAnd(seen.reads, {});
@@ -36,7 +36,7 @@ export default defineProbe({
       const why = cannotRead(unreadable);
       // /etc/sudoers itself unseen: whether sudo has a policy at all is not known either.
       const topUnseen = unreadable.some((u) => u.startsWith(`${SUDOERS}: `));
-      const fields = ["defaults", "userSpecs", "usePty", "usePtyNegated", "logfile", "timestampTimeout", "timestampTimeouts", "authenticateDisabled", "nopasswd", ...(topUnseen ? ["exists", "files"] : [])];
+      const fields = ["defaults", "userSpecs", "usePty", "usePtyNegated", "logfile", "scopedLogfiles", "timestampTimeout", "timestampTimeouts", "authenticateDisabled", "nopasswd", ...(topUnseen ? ["exists", "files"] : [])];
       const unknown = Object.fromEntries(fields.map((f) => [f, why]));
       return { value: fact, evidence, unknown };
     }

@@ -8,8 +8,9 @@
  * can load them before a reboot, so the fix asks for one rather than running augenrules --load.
  * A rule's `auid>=UID_MIN` field is written with the root's UID_MIN (/etc/login.defs, 1000
  * when unset), as CIS's remediation does; an unreadable login.defs refuses the fix. A watch
- * `-w SUDO_LOGFILE` is written on sudo's log file (sudoers' `Defaults logfile=`, CIS x.3.3);
- * sudo without one, or sudoers unreadable, refuses the fix (set the logfile first, 5.2.3).
+ * `-w SUDO_LOGFILE` is written on sudo's log file (sudoers' `Defaults logfile=`, CIS x.3.3),
+ * and once more on each scoped one (`Defaults:alice logfile=…`, also a file sudo logs to);
+ * sudo without a global one, or sudoers unreadable, refuses the fix (set the logfile first, 5.2.3).
  */
 import { z } from "zod";
 import { NodewardError } from "../errors.js";
@@ -64,9 +65,13 @@ export default defineFix({
       if (policy.unreadable.length > 0) throw new NodewardError("FIX_SUDO_LOGFILE_UNKNOWN", { reason: cannotRead(policy.unreadable) });
       const logfile = policy.fact.logfile;
       if (logfile === undefined) throw new NodewardError("FIX_SUDO_LOGFILE_UNKNOWN", { reason: `no Defaults logfile= in ${SUDOERS} or the files it includes` });
+      const logfiles = [...new Set([logfile, ...policy.fact.scopedLogfiles.map((sc) => sc.path)])];
       // An audit rule line is split on blanks: a path with one cannot be written as a -w watch.
-      if (!logfile.startsWith("/") || /\s/.test(logfile)) throw new NodewardError("FIX_SUDO_LOGFILE_UNKNOWN", { reason: `sudo's logfile ${JSON.stringify(logfile)} is not an absolute path without blanks` });
-      rules = rules.map((line) => line.replace(/(^|\s)(-w\s+)SUDO_LOGFILE(?=\s|$)/, (_m, pre: string, w: string) => `${pre}${w}${logfile}`));
+      for (const lf of logfiles) {
+        if (!lf.startsWith("/") || /\s/.test(lf)) throw new NodewardError("FIX_SUDO_LOGFILE_UNKNOWN", { reason: `sudo's logfile ${JSON.stringify(lf)} is not an absolute path without blanks` });
+      }
+      const SUDO = /(^|\s)(-w\s+)SUDO_LOGFILE(?=\s|$)/;
+      rules = rules.flatMap((line) => (SUDO.test(line) ? logfiles.map((lf) => line.replace(SUDO, (_m, pre: string, w: string) => `${pre}${w}${lf}`)) : [line]));
     }
     const missing = rules.filter((line) => {
       const r = parseAuditRules(line).rules[0] as AuditRule;

@@ -30,6 +30,13 @@ export interface SudoersFact {
   usePtyNegated: boolean;
   /** Global `Defaults logfile=…`, when set. */
   logfile?: string;
+  /**
+   * Every scoped `logfile=` (`Defaults:alice logfile=/var/log/alice.log`): sudo logs those
+   * users', hosts', commands' or runas users' commands there instead. CIS x.3.3's audit takes
+   * the path from any line naming logfile (`grep -r logfile /etc/sudoers*`), so they are
+   * watched too; 5.2.3's grep is global only.
+   */
+  scopedLogfiles: { key: string; path: string; scope: string; file: string; line: number }[];
   /** Global timestamp_timeout in minutes; sudo's default of 15 when not set. */
   timestampTimeout: number;
   /**
@@ -46,7 +53,7 @@ export interface SudoersFact {
 }
 
 async function load(ctx: ProbeContext): Promise<{ fact: SudoersFact; unreadable: string[]; problems: Evidence[] }> {
-  const fact: SudoersFact = { exists: false, defaults: [], userSpecs: [], files: [], usePty: false, usePtyNegated: false, timestampTimeout: 15, timestampTimeouts: [], authenticateDisabled: false, nopasswd: false };
+  const fact: SudoersFact = { exists: false, defaults: [], userSpecs: [], files: [], usePty: false, usePtyNegated: false, timestampTimeout: 15, timestampTimeouts: [], scopedLogfiles: [], authenticateDisabled: false, nopasswd: false };
   const reader = includeReader(ctx, MAX_FILES, async (file, text) => {
     if (file === SUDOERS) fact.exists = true;
     fact.files.push(file);
@@ -80,6 +87,9 @@ async function load(ctx: ProbeContext): Promise<{ fact: SudoersFact; unreadable:
     if (d.name === "timestamp_timeout" && !d.negated && d.value !== undefined) {
       const v = d.value.trim();
       fact.timestampTimeouts.push({ key: `Defaults${d.scope} timestamp_timeout=${v}`, minutes: NUMBER.test(v) ? Number(v) : null, scope: d.scope, file: d.file, line: d.line });
+    }
+    if (d.name === "logfile" && d.scope !== "" && !d.negated && d.value !== undefined && d.value !== "") {
+      fact.scopedLogfiles.push({ key: `Defaults${d.scope} logfile=${d.value}`, path: d.value, scope: d.scope, file: d.file, line: d.line });
     }
     if (d.scope !== "") continue;
     if (d.name === "use_pty") {

@@ -148,6 +148,19 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
       },
     },
   );
+  // A scoped logfile (Defaults:alice logfile=…) is a file sudo logs to too: the benchmark's audit takes any line naming logfile.
+  const aliceRules = (watches: string[]): FixtureSpec => ({
+    ...auditRulesSpec({ ...rules, sudoLog: watches.map((w) => `-w ${w} -p wa -k sudo_log_file`) }),
+    "etc/sudoers": 'Defaults logfile="/var/log/sudo.log"\nDefaults:alice logfile=/var/log/sudo-alice.log\n',
+  });
+  const aliceEvidence: Evidence[] = [...RULES_EVIDENCE, { ...SUDO_LOGFILE_LINE, line: 1 }, { file: "/etc/sudoers", line: 2, key: "Defaults:alice logfile", detail: "/var/log/sudo-alice.log" }];
+  cases.push(
+    { id: sudoId, label: "Defaults:alice logfile= watched beside the global one", spec: aliceRules(["/var/log/sudo.log", "/var/log/sudo-alice.log"]), want: { status: "pass", evidence: aliceEvidence } },
+    {
+      id: sudoId, label: "Defaults:alice logfile= not watched", spec: aliceRules(["/var/log/sudo.log"]),
+      want: { status: "fail", message: "sudoScopedLogfiles is 1 of 1 not matching: /var/log/sudo-alice.log, expected every element: watched = true, loaded not (= false)", evidence: [...aliceEvidence, { file: "/etc/sudoers", line: 2, key: "Defaults:alice logfile=/var/log/sudo-alice.log" }] },
+    },
+  );
   // A never rule records nothing: the time rule turned into one does not collect time changes.
   const timeRule = rules.time[0] as string;
   cases.push({

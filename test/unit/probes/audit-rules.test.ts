@@ -16,6 +16,7 @@ probeConformance(probe, {
     sudoLogfile: "set only with sudoLogfile: true",
     sudoLogWatches: "set only with sudoLogfile: true",
     sudoLogWatchesLoaded: "set only with sudoLogfile: true",
+    sudoScopedLogfiles: "set only with sudoLogfile: true",
   },
   offline: { notApplicable: ["loaded"] },
 });
@@ -212,5 +213,23 @@ describe("audit-rules probe", () => {
     const hidden = await probe.collect(createProbeContext(new TableHost({ root, hide: { source: "root:/etc/sudoers.d/60-log", mode: "unreadable" } })), { sudoLogfile: true });
     expect(hidden.unknown?.sudoLogfile).toMatch(/^cannot read \/etc\/sudoers\.d\/60-log: .*EACCES.*, so sudo's log file is not known$/);
     expect(hidden.value.sudoLogfile).toBeUndefined();
+    expect(hidden.unknown?.sudoScopedLogfiles).toBe(hidden.unknown?.sudoLogfile);
+  });
+  it("sudoScopedLogfiles: each scoped Defaults logfile= with whether a w+a watch is on disk (loaded null offline); a rules.d unread makes them unknown", async () => {
+    const sudoers = { "etc/sudoers": "Defaults logfile=/var/log/sudo.log\nDefaults:alice logfile=/var/log/alice.log\nDefaults>root logfile=/var/log/root.log\nDefaults:bob !logfile\n" };
+    const rules = { "etc/audit/rules.d/50-cis.rules": "-w /var/log/sudo.log -p wa -k sudo_log_file\n-w /var/log/alice.log -p wa -k sudo_log_file\n-w /var/log/root.log -p w -k x\n" };
+    const f = await probe.collect(probeContext(await fixtureRoot({ ...rules, ...sudoers })), { sudoLogfile: true });
+    expect(f.value.sudoScopedLogfiles).toEqual([
+      { key: "Defaults:alice logfile=/var/log/alice.log", path: "/var/log/alice.log", file: "/etc/sudoers", line: 2, watched: true, loaded: null },
+      { key: "Defaults>root logfile=/var/log/root.log", path: "/var/log/root.log", file: "/etc/sudoers", line: 3, watched: false, loaded: null },
+    ]);
+    expect(f.evidence).toContainEqual({ file: "/etc/sudoers", line: 3, key: "Defaults>root logfile", detail: "/var/log/root.log" });
+    // No global logfile: still listed (the check fails on sudoLogfile, and judges these too).
+    const scopedOnly = await probe.collect(probeContext(await fixtureRoot({ ...rules, "etc/sudoers": "Defaults:alice logfile=/var/log/alice.log\n" })), { sudoLogfile: true });
+    expect([scopedOnly.value.sudoLogfile, scopedOnly.value.sudoScopedLogfiles?.map((x) => x.watched)]).toEqual([null, [true]]);
+    const root = await fixtureRoot({ ...rules, ...sudoers });
+    const hidden = await probe.collect(createProbeContext(new TableHost({ root, hide: { source: "root:/etc/audit/rules.d/50-cis.rules", mode: "unreadable" } })), { sudoLogfile: true });
+    expect(hidden.value.sudoScopedLogfiles).toBeUndefined();
+    expect(hidden.unknown?.sudoScopedLogfiles).toMatch(/^cannot read \/etc\/audit\/rules\.d\/50-cis\.rules: /);
   });
 });

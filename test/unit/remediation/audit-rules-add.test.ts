@@ -76,6 +76,26 @@ describe("audit-rules-add (CIS auditd rules)", () => {
     }
   });
 
+  it("the sudo log watch is written on every file sudo logs to: the global logfile and each scoped one (Defaults:alice logfile=…)", async () => {
+    const root = await fixtureRoot({ ...OS, "etc/sudoers": 'Defaults logfile="/var/log/sudo.log"\nDefaults:alice logfile=/var/log/sudo-alice.log\n' });
+    const host = new HostRoot({ root });
+    const cs = await checks(["6.2.3.3"]);
+    const plan = await planRemediation({ host, checks: cs });
+    expect(plan.results[0]?.message).toBe("sudoLogWatches is 0 of 0 matching, expected some element: perms contains w and contains a; sudoScopedLogfiles is 1 of 1 not matching: /var/log/sudo-alice.log, expected every element: watched = true, loaded not (= false)");
+    const c = plan.fixes[0]?.changes[0];
+    expect(c?.kind === "write-file" && c.after.content.endsWith("\n-w /var/log/sudo.log -p wa -k sudo_log_file\n-w /var/log/sudo-alice.log -p wa -k sudo_log_file\n")).toBe(true);
+    const state = await mkdtemp(path.join(tmpdir(), "nodeward-audit-fix-"));
+    try {
+      const result = await applyPlan({ plan, store: new RunStore(state) });
+      expect(result.rescan.map((r) => [r.id, r.status])).toEqual([["6.2.3.3", "pass"]]);
+    } finally {
+      await rm(state, { recursive: true, force: true });
+    }
+    // A scoped logfile with a blank cannot be written as a -w watch: refused, naming it.
+    const blank = await planRemediation({ host: new HostRoot({ root: await fixtureRoot({ ...OS, "etc/sudoers": 'Defaults logfile=/var/log/sudo.log\nDefaults:bob logfile="/var/log/bob sudo.log"\n' }) }), checks: cs });
+    expect(blank.fixes[0]?.error).toMatch(/"\/var\/log\/bob sudo\.log" is not an absolute path without blanks/);
+  });
+
   it("the sudo log watch: refused when sudo sets no logfile or sudoers cannot be read (set the logfile first)", async () => {
     const cs = await checks(["6.2.3.3"]);
     const planFor = async (host: HostRoot) => {
