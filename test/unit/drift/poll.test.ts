@@ -1,10 +1,11 @@
 /**
  * What the agent's poller costs and compares: the process table poll matches by program
  * name before it splits a command line (most processes are not looked for), and the poll
- * rounds' garbage is collected once V8's old space has grown past its low point.
+ * rounds' garbage is collected once V8's old space and external memory have grown past their
+ * low point.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { POLL_GARBAGE_BYTES, pollGarbageCollector } from "../../../src/agent/drift-service.js";
+import { oldSpaceAndExternal, POLL_GARBAGE_BYTES, pollGarbageCollector } from "../../../src/agent/drift-service.js";
 import { createProbeContext } from "../../../src/engine/run-checks.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { KUBERNETES_PROCESSES, pollFingerprint } from "../../../src/probes/kit/watch.js";
@@ -34,18 +35,27 @@ describe("the processes poll", () => {
 });
 
 describe("the poll rounds' garbage", () => {
-  it("asks for a collection once the old space grew past its low point by the threshold, then measures the low point again", () => {
-    const MiB = 1024 * 1024;
-    const heap = [20, 19, 20, 21, 20.5, 20.8, 19 + POLL_GARBAGE_BYTES / MiB + 0.1, 19.5, 20, 19 + POLL_GARBAGE_BYTES / MiB + 0.1];
+  it("asks for a collection once the old space and external memory grew past their low point by the threshold, then measures the low point again", () => {
+    const T = POLL_GARBAGE_BYTES;
+    const base = 19 * 1024 * 1024;
+    // In thresholds over the first low point (19 MiB).
+    const heap = [1, 0, 0.5, 0.9, 0.7, 0.8, 1.05, 0.3, 0.6, 1.05];
     let i = 0;
     const collected: number[] = [];
     const polled = pollGarbageCollector(
       () => collected.push(i - 1),
-      () => (heap[i++] as number) * MiB,
+      () => base + (heap[i++] as number) * T,
     );
     for (let n = 0; n < heap.length; n++) polled();
-    // Round 6: 2.1 MiB over the low point (19 MiB). After it the low point starts over
-    // (19.5 MiB), so round 9 (21.1 MiB) is only 1.6 MiB over it: no collection.
+    // Round 6: 1.05 thresholds over the low point (round 1). After it the low point starts
+    // over (round 7, 0.3), so round 9 (1.05) is only 0.75 of a threshold over it: no collection.
     expect(collected).toEqual([6]);
+  });
+
+  it("counts external memory (the buffers a promoted object holds, like the cached /metrics exposition), not only the old space", () => {
+    const before = oldSpaceAndExternal();
+    const held = Buffer.alloc(2 * POLL_GARBAGE_BYTES, 1);
+    expect(oldSpaceAndExternal() - before).toBeGreaterThan(POLL_GARBAGE_BYTES);
+    expect(held.length).toBe(2 * POLL_GARBAGE_BYTES);
   });
 });
