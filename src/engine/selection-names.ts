@@ -36,6 +36,8 @@ export function unknownSelectionName(
       : `no such pack${didYouMean(b, packIds) || ` (packs: ${[...packIds].join(", ")})`}`;
     return { kind: "benchmark", index, name: b, detail };
   }
+  // Every check's id and key, only when check ids were given (a full scan names none).
+  if (!filter.checks?.length) return undefined;
   const inScope = packs.filter((p) => !filter.benchmarks?.length || filter.benchmarks.includes(p.meta.id));
   const ids = new Set(inScope.flatMap((p) => p.checks.flatMap((c) => [c.id, c.key])));
   for (const [index, c] of (filter.checks ?? []).entries()) {

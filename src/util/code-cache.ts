@@ -14,6 +14,7 @@
  * bundle itself. V8 rejects data made by another V8 version or under other V8 flags: the
  * script is then compiled from its source as without a cache, which is always correct.
  */
+import { isAscii } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -80,7 +81,10 @@ function readTrusted(cacheFile: string, bundle: Stats): { data?: Buffer; outcome
  * which makes the cache, compiles without one).
  */
 export function compileBundle(file: string, options: { useCache?: boolean; cacheFile?: string } = {}): CompiledBundle {
-  const source = readFileSync(file, "utf8");
+  // esbuild writes ASCII (non-ASCII escaped): decoded as Latin-1 that is the same string, in
+  // half the time of UTF-8 (~0.8 of ~1.7 ms for the CLI's 1.9 MB); anything else as UTF-8.
+  const bytes = readFileSync(file);
+  const source = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
   let cachedData: Buffer | undefined;
   let cache: CacheOutcome = "absent";
   if (options.useCache !== false) {

@@ -55,6 +55,21 @@ describe("compileBundle / loadBundle", () => {
     await expectWorks(file);
   });
 
+  it("a bundle that is not ASCII is read as UTF-8 (an ASCII one as Latin-1: the same text), with and without its cache", async () => {
+    const text = "권한 ≤ 0640 — 😀";
+    const dir = await fixtureRoot({ "b.cjs": `exports.text = () => ${JSON.stringify(text)};\n// ${++n}\n`, "a.cjs": `exports.text = () => "plain";\n// ${++n}\n` });
+    for (const [name, want] of [["b.cjs", text], ["a.cjs", "plain"]] as const) {
+      const file = path.join(dir, name);
+      const compiled = compileBundle(file, { useCache: false });
+      expect((runBundle(compiled) as { text(): string }).text()).toBe(want);
+      await writeFile(cacheFileOf(file), compiled.script.createCachedData(), { mode: 0o644 });
+      await chmod(file, 0o644);
+      const cached = compileBundle(file);
+      expect(cached.cache).toBe("accepted");
+      expect((runBundle(cached) as { text(): string }).text()).toBe(want);
+    }
+  });
+
   it("falls back to the source when V8 rejects the cache: another bundle's, or not a cache at all", async () => {
     const { file } = await withCache();
     // The bundle changed after its cache was made (a stale build).
