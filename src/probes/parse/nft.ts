@@ -142,6 +142,120 @@ function tokens(s: string): string[] {
   return out;
 }
 
+/** `a, { b, c } : x, d` split at the commas outside braces (one pass). */
+function topLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === "{") depth++;
+    else if (c === "}") depth = Math.max(0, depth - 1);
+    else if (c === "," && depth === 0) {
+      out.push(s.slice(from, i));
+      from = i + 1;
+    }
+  }
+  out.push(s.slice(from));
+  return out;
+}
+
+/** Selector words that take a second word (`ip saddr`, `tcp dport`, `meta l4proto`); others are one word (`iifname`). */
+const TWO_WORD = new Set(["ip", "ip6", "tcp", "udp", "th", "sctp", "dccp", "udplite", "meta", "ct", "icmp", "icmpv6", "ether", "fib"]);
+
+/**
+ * A concatenated match (`ip saddr . tcp dport { 10.0.0.1 . 22, 10.0.0.2 . 80 }`, or `@name` of a
+ * set typed `ipv4_addr . inet_service`): its selectors and the value of each per element, or
+ * why it cannot be read. `start`/`end` delimit its tokens.
+ */
+function concatenation(t: readonly string[], dot: number, sets: NftSets | undefined): { start: number; end: number; selectors: string[]; elements: string[][] } | { start: number; end: number; unknown: string } {
+  const start = dot >= 2 && TWO_WORD.has(t[dot - 2] as string) ? dot - 2 : dot - 1;
+  const selectors = [t.slice(start, dot).join(" ")];
+  let j = dot;
+  while (t[j] === "." && j + 1 < t.length) {
+    const n = TWO_WORD.has(t[j + 1] as string) ? 2 : 1;
+    selectors.push(t.slice(j + 1, j + 1 + n).join(" "));
+    j += 1 + n;
+  }
+  const v = t[j];
+  let values: string[];
+  let end: number;
+  if (v === undefined) return { start, end: j, unknown: "a concatenation without a value" };
+  if (v.startsWith("{")) {
+    values = topLevel(v.slice(1, -1)).map((x) => x.trim()).filter((x) => x !== "");
+    end = j + 1;
+  } else if (v.startsWith("@")) {
+    const why = setUnknown(sets, v.slice(1));
+    if (why !== undefined) return { start, end: j + 1, unknown: why };
+    values = (sets?.get(v.slice(1)) as NftSet).elements;
+    end = j + 1;
+  } else {
+    // `10.0.0.1 . 22`: one value per selector, joined by dots.
+    const parts = [v];
+    end = j + 1;
+    while (t[end] === "." && t[end + 1] !== undefined) {
+      parts.push(t[end + 1] as string);
+      end += 2;
+    }
+    values = [parts.join(" . ")];
+  }
+  const elements = values.map((e) => e.split(/\s+\.\s+/).map((x) => unq(x.trim())));
+  const bad = elements.find((e) => e.length !== selectors.length);
+  if (bad !== undefined) return { start, end, unknown: `a concatenation of ${selectors.join(" . ")} with an element this model does not read (${bad.join(" . ").slice(0, 40)})` };
+  return { start, end, selectors, elements };
+}
+
+/**
+ * A rule with a concatenated match, as one rule per protocol and interface: its ports, and
+ * its addresses (one, or a `{ … }` list of them) as restrictions; what else the rule says is
+ * read as usual. A selector the model does not know stays a restriction it does not judge.
+ */
+function concatRules(rule: FwRule, t: string[], dot: number, sets: NftSets | undefined, family: string, table: string, chain: string, line: number, file?: string): FwRule[] {
+  const c = concatenation(t, dot, sets);
+  if ("unknown" in c) {
+    opaqueAs(rule, c.unknown);
+    return [rule];
+  }
+  // One concatenation per rule is read (a second would re-read the rest for each: quadratic on a hostile line).
+  if (t.indexOf(".", c.end) !== -1) {
+    opaqueAs(rule, "more than one concatenated match in a rule");
+    return [rule];
+  }
+  const rest = [...t.slice(0, c.start), ...t.slice(c.end)].join(" ");
+  const [base] = parseNftRules(rest, family, table, chain, line, file, sets) as [FwRule];
+  const at = (name: RegExp) => c.selectors.findIndex((x) => name.test(x));
+  const port = at(/^(tcp|udp|th|sctp) dport$/);
+  const proto = at(/^meta l4proto$/);
+  const saddr = at(/^ip6? saddr$/);
+  const daddr = at(/^ip6? daddr$/);
+  const iif = at(/^(meta )?iif(name)?$/);
+  const groups = new Map<string, { protocol?: string; iif?: string; dports: string[]; saddr: string[]; daddr: string[] }>();
+  for (const e of c.elements) {
+    const protocol = port !== -1 && !c.selectors[port]?.startsWith("th") ? (c.selectors[port] as string).split(" ")[0] : proto !== -1 ? e[proto] : undefined;
+    const dev = iif !== -1 ? e[iif] : undefined;
+    const key = `${protocol ?? ""}\u0000${dev ?? ""}`;
+    const g = groups.get(key) ?? { ...(protocol !== undefined ? { protocol } : {}), ...(dev !== undefined ? { iif: dev } : {}), dports: [], saddr: [], daddr: [] };
+    if (port !== -1) g.dports.push(e[port] as string);
+    if (saddr !== -1) g.saddr.push(e[saddr] as string);
+    if (daddr !== -1) g.daddr.push(e[daddr] as string);
+    groups.set(key, g);
+  }
+  const addr = (xs: string[]): string | undefined => {
+    const u = [...new Set(xs)];
+    return u.length === 0 ? undefined : u.length === 1 ? u[0] : `{ ${u.join(", ")} }`;
+  };
+  return [...groups.values()].map((g) => {
+    const r: FwRule = { ...base, text: rule.text, dports: [...new Set([...base.dports, ...g.dports])] };
+    if (g.protocol !== undefined) r.protocol = g.protocol;
+    if (g.iif !== undefined) r.iif = g.iif;
+    const sa = addr(g.saddr);
+    const da = addr(g.daddr);
+    if (sa !== undefined) r.saddr = sa;
+    if (da !== undefined) r.daddr = da;
+    return r;
+  });
+}
+
 /** A set literal's elements (nested sets flattened, as nft merges them), or the one value. */
 const setItems = (t: string): string[] =>
   t.startsWith("{") ? elementsOf(t.slice(1, -1).replace(/[{}]/g, " ")) : [unq(t)];
@@ -187,6 +301,8 @@ export function parseNftRules(text: string, family: string, table: string, chain
   if (left !== undefined) opaqueAs(rule, `${/\$[A-Za-z_][\w-]*/.exec(left)?.[0] ?? left} is not defined in the files read, or not expanded`);
   const vmap = t.indexOf("vmap");
   if (vmap !== -1) return vmapRules(rule, t, vmap, sets);
+  const dot = t.indexOf(".");
+  if (dot > 0 && !rule.opaque) return concatRules(rule, t, dot, sets, family, table, chain, line, file);
   for (let i = 0; i < t.length; i++) {
     const w = t[i] as string;
     const next = t[i + 1];
@@ -272,13 +388,14 @@ function vmapRules(base: FwRule, t: string[], at: number, sets: NftSets | undefi
   const [prefix] = head === "" ? [undefined] : parseNftRules(head, base.family, base.table, base.chain, base.line, base.file, sets);
   if (prefix?.opaque) return opaque(prefix.opaqueReason ?? "a match before the verdict map is not read");
   const byVerdict = new Map<string, string[]>();
-  for (const entry of map.slice(1, -1).split(",").map((x) => x.trim()).filter((x) => x !== "")) {
+  for (const entry of topLevel(map.slice(1, -1)).map((x) => x.trim()).filter((x) => x !== "")) {
     // The key ends at its last non-blank before the ":" (a lazy `(.+?)\s*:` rescanned the blanks after each
     // character: quadratic on an entry of blanks; chain names hold no ":", so the split is the same).
     const m = /^(.*\S)\s*:\s*(accept|drop|reject|return|continue|(?:jump|goto)\s+\S+)$/.exec(entry);
     if (!m) return opaque(`a verdict map entry this model does not read (${entry.length > 40 ? `${entry.slice(0, 40)}…` : entry})`);
     const list = byVerdict.get(m[2] as string) ?? [];
-    list.push((m[1] as string).trim());
+    // A key that is a set (a define of one: `{ $web : accept }`, `define web = { 80, 443 }`) stands for each of its items.
+    pushAll(list, setItems((m[1] as string).trim()));
     byVerdict.set(m[2] as string, list);
   }
   const out: FwRule[] = [];

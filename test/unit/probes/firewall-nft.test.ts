@@ -282,3 +282,92 @@ describe("nft: named verdict maps", () => {
     expect(summarise(p).acceptedPorts).toEqual(["22/tcp"]);
   });
 });
+
+describe("nft: a set define as a verdict map key; concatenated matches", () => {
+  it("`tcp dport vmap { $web : accept, 22 : accept }` with web a set: each item of the set is its own key", () => {
+    const p = parseNft(`define web = { 80, 443 }\n${INPUT("    tcp dport vmap { $web : accept, 22 : accept, 23 : drop }\n")}`);
+    expect(p.problems).toEqual([]);
+    expect(p.rules.map((r) => [r.verdict, r.dports, r.opaque])).toEqual([["accept", ["80", "443", "22"], false], ["drop", ["23"], false]]);
+    expect(summarise(p).acceptedPorts).toEqual(["22/tcp", "443/tcp", "80/tcp"]);
+  });
+
+  it("`ip saddr . tcp dport { a . 22, b . 80 } accept`: the ports are accepted (from those addresses), as an iptables -s … --dport rule", () => {
+    const p = parseNft(INPUT("    ip saddr . tcp dport { 10.0.0.1 . 22, 10.0.0.2 . 80 } accept\n    iifname . tcp dport { \"eth1\" . 8443 } accept\n"));
+    expect(p.rules.map((r) => [r.protocol, r.dports, r.saddr, r.iif, r.verdict, r.opaque])).toEqual([
+      ["tcp", ["22", "80"], "{ 10.0.0.1, 10.0.0.2 }", undefined, "accept", false],
+      ["tcp", ["8443"], undefined, "eth1", "accept", false],
+    ]);
+    expect(summarise(p).acceptedPorts).toEqual(["22/tcp", "80/tcp", "8443/tcp"]);
+  });
+
+  it("a named set of a concatenated type (add set … { type ipv4_addr . inet_service; }), and `meta l4proto . th dport` per protocol", () => {
+    const p = parseNft(
+      [
+        "table inet filter {",
+        "  set allowed {",
+        "    type ipv4_addr . inet_service",
+        "    elements = { 192.0.2.1 . 22, 192.0.2.2 . 9100 }",
+        "  }",
+        "  chain input {",
+        "    type filter hook input priority 0; policy drop;",
+        "    ip saddr . tcp dport @allowed accept",
+        "    meta l4proto . th dport { tcp . 443, udp . 53 } accept",
+        "    ip saddr . tcp dport @nosuch accept",
+        "  }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    expect(p.problems).toEqual([]);
+    expect(p.rules.map((r) => [r.protocol, r.dports, r.opaque, r.opaqueReason])).toEqual([
+      ["tcp", ["22", "9100"], false, undefined],
+      ["tcp", ["443"], false, undefined],
+      ["udp", ["53"], false, undefined],
+      [undefined, [], true, "set @nosuch is not defined in the files read"],
+    ]);
+    expect(summarise(p).acceptedPorts).toEqual(["22/tcp", "443/tcp", "53/udp", "9100/tcp"]);
+  });
+
+  it("an element with the wrong number of parts is opaque with the reason, never a port; a single concatenated value is read", () => {
+    const bad = parseNftRules("ip saddr . tcp dport { 10.0.0.1 . 22 . 5 } accept", "inet", "filter", "input", 1);
+    expect(bad.map((r) => [r.opaque, r.opaqueReason])).toEqual([[true, "a concatenation of ip saddr . tcp dport with an element this model does not read (10.0.0.1 . 22 . 5)"]]);
+    const one = parseNftRules("ip saddr . tcp dport 10.0.0.1 . 22 accept", "inet", "filter", "input", 1);
+    expect(one.map((r) => [r.saddr, r.protocol, r.dports, r.verdict])).toEqual([["10.0.0.1", "tcp", ["22"], "accept"]]);
+  });
+});
+
+describe("nft: a concatenated match on the live host", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  it("port 8080 listening: accepted by `ip saddr . tcp dport { 10.0.0.1 . 8080 }` (portsWithoutRule empty), not by `{ 10.0.0.1 . 8081 }`", async () => {
+    vi.spyOn(privilege, "unprivileged").mockReturnValue(false);
+    const bin = await fixtureRoot({ nft: "" });
+    await chmod(path.join(bin, "nft"), 0o755);
+    vi.stubEnv("PATH", bin);
+    const proc = await fixtureRoot({
+      "1/cmdline": "/sbin/init\0",
+      "sys/net/ipv6/conf/all/disable_ipv6": "1\n",
+      "sys/net/ipv6/conf/default/disable_ipv6": "1\n",
+      "net/tcp": "  sl  local_address rem_address   st\n   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 100 1 0 100 0 0 10 0\n",
+    });
+    const judge = async (port: number) => {
+      const ruleset = INPUT(`    iif "lo" accept\n    ip saddr . tcp dport { 10.0.0.1 . ${port} } accept\n`);
+      const run: CommandRunner = (argv) => Promise.resolve({ argv: [...argv], exitCode: 0, stdout: ruleset, stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1 });
+      const f = await probe.collect(createProbeContext(new HostRoot({ root: "/", proc }), run, 5000), { backend: "nftables" });
+      return { accepted: f.value.acceptedPorts, without: f.value.portsWithoutRule };
+    };
+    expect(await judge(8080)).toEqual({ accepted: ["8080/tcp"], without: [] });
+    expect(await judge(8081)).toEqual({ accepted: ["8081/tcp"], without: ["8080/tcp"] });
+  });
+});
+
+describe("nft: concatenations on a hostile line", () => {
+  it("100,000 concatenated matches in one rule: one opaque rule with the reason, read once (no recursion per match)", () => {
+    const line = `${"ip saddr . tcp dport 10.0.0.1 . 22 ".repeat(100_000)}accept`;
+    const r = parseNftRules(line, "inet", "filter", "input", 1);
+    expect(r.map((x) => [x.opaque, x.opaqueReason])).toEqual([[true, "more than one concatenated match in a rule"]]);
+  });
+});
