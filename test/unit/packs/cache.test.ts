@@ -81,6 +81,13 @@ describe("pack parse cache", () => {
     expect(cached.errors).toEqual([]);
     expect(cached.packs[0]!.checks.map((c) => c.title)).toEqual(["shadow 권한 — ≤ 0640 😀", "telnet absent"]);
     expect(cached.packs[0]!.checks.map((c) => [c.title, c.source])).toEqual(fresh.packs[0]!.checks.map((c) => [c.title, c.source]));
+
+    // A shard holding raw UTF-8 (not what the build writes, but JSON all the same) is read as UTF-8.
+    await writeFile(path.join(dir, "pack-cache/p.json"), text.replace("shadow \\uad8c\\ud55c \\u2014 \\u2264 0640 \\ud83d\\ude00", "shadow 권한 — ≤ 0640 😀"));
+    expect((await readFile(path.join(dir, "pack-cache/p.json"), "utf8")).includes("권한")).toBe(true);
+    const raw = await loadPacks([dir], { cache: await readPackCache(cacheFile) });
+    expect(raw.errors).toEqual([]);
+    expect(raw.packs[0]!.checks.map((c) => c.title)).toEqual(["shadow 권한 — ≤ 0640 😀", "telnet absent"]);
   });
 
   it("is written as an index and one shard per pack directory; a lookup reads only its own shard", async () => {
