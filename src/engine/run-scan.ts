@@ -38,7 +38,8 @@ export async function runScan(options: RunScanOptions): Promise<ScanReport> {
   } catch (e) {
     kubernetes = { distribution: "unknown", kubelet: "none", unknown: { distribution: e instanceof Error ? e.message : String(e) } };
   }
-  const usedPacks = new Set(checks.map((c) => c.pack.id));
+  const perPack = new Map<string, number>();
+  for (const c of checks) perPack.set(c.pack.id, (perPack.get(c.pack.id) ?? 0) + 1);
   // Redacted where it is made: every reporter, the API, the state file and the logs get this copy.
   return redactDeep({
     tool: { name: "nodeward", version: nodewardVersion() },
@@ -47,13 +48,13 @@ export async function runScan(options: RunScanOptions): Promise<ScanReport> {
     host,
     kubernetes,
     packs: options.packs
-      .filter((p) => usedPacks.has(p.meta.id))
+      .filter((p) => perPack.has(p.meta.id))
       .map((p) => ({
         id: p.meta.id,
         title: p.meta.title,
         benchmark: p.meta.benchmark,
         version: p.meta.version,
-        checks: checks.filter((c) => c.pack.id === p.meta.id).length,
+        checks: perPack.get(p.meta.id) as number,
       })),
     summary: countStatuses(results),
     results,

@@ -94,6 +94,8 @@ export function redactUrl(url: string): string {
 
 /** How many distinct texts one redactDeep call remembers (a map entry each; the texts themselves are the input's and output's). */
 const MEMO_TEXTS = 10_000;
+/** How many walked objects and arrays one redactDeep call remembers with their result. */
+const MEMO_OBJECTS = 20_000;
 
 /** One object or array being walked by redactDeep: its keys, the next one, its copy once a value changed. */
 interface Frame {
@@ -136,6 +138,7 @@ export function redactDeep<T>(value: T): T {
   if (typeof value === "string") return redactText(value) as T;
   if (value === null || typeof value !== "object") return value;
   const memo = new Map<string, string>();
+  const objects = new Map<object, unknown>();
   const stack: Frame[] = [frameOf(value)];
   for (;;) {
     const f = stack[stack.length - 1] as Frame;
@@ -144,6 +147,14 @@ export function redactDeep<T>(value: T): T {
       const key = f.keys ? (f.keys[f.next] as string) : f.next;
       const v = (f.src as Record<string | number, unknown>)[key];
       if (v !== null && typeof v === "object") {
+        // An object met before (a fact's evidence list is shared by every result judged on
+        // that fact) has its redacted copy, or itself, already: not walked again.
+        const known = objects.get(v);
+        if (known !== undefined) {
+          if (known !== v) setInCopy(f, key, known);
+          f.next++;
+          continue;
+        }
         stack.push(frameOf(v)); // its result is taken when it is done, below
         continue;
       }
@@ -160,6 +171,7 @@ export function redactDeep<T>(value: T): T {
     }
     stack.pop();
     const out = f.copy ?? f.src;
+    if (objects.size < MEMO_OBJECTS) objects.set(f.src, out);
     const parent = stack[stack.length - 1];
     if (parent === undefined) return out as T;
     if (out !== f.src) setInCopy(parent, parent.keys ? (parent.keys[parent.next] as string) : parent.next, out);

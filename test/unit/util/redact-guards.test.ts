@@ -108,4 +108,20 @@ describe("redactText's guards change nothing", () => {
     expect(out.tail).toEqual([`token: ${REDACTED}`, "plain", `token: ${REDACTED}`]);
     expect(input.b[0]).toBe(secret);
   });
+
+  it("redactDeep: an object met twice (one fact's evidence under many results) is redacted at both places, walked once", () => {
+    const evidence = [{ file: "/etc/kubernetes/kubelet.conf", line: "token: abcdefgh12" }];
+    const clean = [{ file: "/etc/os-release" }];
+    const input = { results: [{ id: "a", evidence }, { id: "b", evidence }, { id: "c", evidence: clean }, { id: "d", evidence: clean }] };
+    const out = redactDeep(input);
+    expect(out.results.map((r) => r.evidence[0])).toEqual([
+      { file: "/etc/kubernetes/kubelet.conf", line: `token: ${REDACTED}` },
+      { file: "/etc/kubernetes/kubelet.conf", line: `token: ${REDACTED}` },
+      { file: "/etc/os-release" },
+      { file: "/etc/os-release" },
+    ]);
+    expect(out.results[0]!.evidence).toBe(out.results[1]!.evidence);
+    expect(out.results[2]!.evidence).toBe(clean);
+    expect(evidence[0]!.line).toBe("token: abcdefgh12");
+  });
 });
