@@ -33,6 +33,8 @@ export function sudoCases(): Case[] {
     { id: "5.2.3", label: "logfile set", spec: { "etc/sudoers": SUDO_OK }, want: { status: "pass" } },
     { id: "5.2.3", label: "no logfile", spec: { "etc/sudoers": "Defaults use_pty\n" }, want: { status: "fail", message: "logfile is (not set), expected matches /^//" } },
     // The benchmark's grep is `^\h*Defaults\h+…logfile=`: a user's own log file is not sudo's log file.
+    // The log file in effect: a later global !logfile unsets it (sudo then keeps none).
+    { id: "5.2.3", label: "logfile, then Defaults !logfile", spec: { "etc/sudoers": `${SUDO_OK}Defaults !logfile\n` }, want: { status: "fail", message: "logfile is (not set), expected matches /^//" } },
     { id: "5.2.3", label: "only Defaults:alice logfile=", spec: { "etc/sudoers": 'Defaults use_pty\nDefaults:alice logfile="/var/log/sudo-alice.log"\n' }, want: { status: "fail", message: "logfile is (not set), expected matches /^//" } },
     { id: "5.2.4", label: "no NOPASSWD", spec: { "etc/sudoers": SUDO_OK }, want: { status: "pass" } },
     { id: "5.2.4", label: "NOPASSWD in a drop-in", spec: { "etc/sudoers": SUDO_OK, "etc/sudoers.d/ops": "ops ALL=(ALL) NOPASSWD: ALL\n" }, want: { status: "fail", message: "nopasswd is true, expected false" } },
