@@ -73,6 +73,8 @@ export const FIREWALLD_POLICY_DIRS = ["/usr/lib/firewalld/policies", "/etc/firew
 export const FIREWALLD_IPSET_DIRS = ["/usr/lib/firewalld/ipsets", "/etc/firewalld/ipsets"] as const;
 /** ipsets read per scan (live: one firewall-cmd each); more named than this are unknown. */
 const MAX_IPSETS = 32;
+/** An ipset's name as firewalld accepts it (also a file name: no path in it). */
+const IPSET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
 export const UFW_DEFAULTS = "/etc/default/ufw";
 const UFW_RULES = { ip: ["before.rules", "user.rules", "after.rules"], ip6: ["before6.rules", "user6.rules", "after6.rules"] } as const;
 /** The chains ufw hooks into INPUT / OUTPUT when it starts (ufw6-* for IPv6): the files alone do not say so. */
@@ -410,6 +412,17 @@ const SNAPSHOT_FILES: Record<string, string> = {
   "firewall-cmd --get-default-zone": "firewall-cmd-get-default-zone",
   "firewall-cmd --list-all-policies": "firewall-cmd-list-all-policies",
 };
+/** The snapshot of `firewall-cmd --info-ipset=NAME` (the unit writes one per ipset firewalld lists). */
+const IPSET_SNAPSHOT_PREFIX = "firewall-cmd-info-ipset-";
+
+/** The snapshot file's name for `argv`, if the snapshot unit writes one. */
+function snapshotName(argv: readonly string[]): string | undefined {
+  const fixed = SNAPSHOT_FILES[argv.join(" ")];
+  if (fixed !== undefined) return fixed;
+  const ipset = argv.length === 2 && argv[0] === "firewall-cmd" ? /^--info-ipset=(.*)$/s.exec(argv[1] ?? "")?.[1] : undefined;
+  // Only a name firewalld accepts, which is also a file name (no "/", no leading ".").
+  return ipset !== undefined && IPSET_NAME.test(ipset) ? `${IPSET_SNAPSHOT_PREFIX}${ipset}` : undefined;
+}
 
 /** Is this process unable to read netfilter itself (not root)? Overridable for tests. */
 export const privilege = { unprivileged: (): boolean => (process.geteuid?.() ?? 0) !== 0 };
@@ -418,7 +431,7 @@ type Saved = { stdout: string; command: string; evidence?: Evidence } | { unknow
 
 /** The snapshot of `argv` for an unprivileged scan of the live host, if one was written. */
 async function snapshot(ctx: ProbeContext, argv: string[], what: string): Promise<Saved | undefined> {
-  const name = SNAPSHOT_FILES[argv.join(" ")];
+  const name = snapshotName(argv);
   if (name === undefined || !ctx.host.isLive || !privilege.unprivileged()) return undefined;
   const file = `${snapshotSource.dir}/${name}`;
   let st: Stats | null;
@@ -478,7 +491,7 @@ async function runSave(ctx: ProbeContext, argv: string[], what = "the live rules
     if (r.notFound) return { unknown: `${cmd} could not be started (${r.reason ?? "not found"}): ${what} cannot be read` };
     if (r.timedOut) return { unknown: `${cmd} timed out: ${what} was not read` };
     if (r.failed) {
-      const hint = privilege.unprivileged() && SNAPSHOT_FILES[argv.join(" ")] !== undefined ? ` (not root, and no snapshot in ${SNAPSHOT_DIR}: see nodeward-firewall-snapshot.service)` : "";
+      const hint = privilege.unprivileged() && snapshotName(argv) !== undefined ? ` (not root, and no snapshot in ${SNAPSHOT_DIR}: see nodeward-firewall-snapshot.service)` : "";
       return { unknown: `${cmd} failed: ${(r.stderr.trim() || r.stdout.trim() || r.reason || `exit ${String(r.exitCode)}`).slice(0, 200)}${hint}` };
     }
     if (r.truncated) return { unknown: `${cmd}: output over the cap, ${what} was not read whole` };
@@ -644,9 +657,6 @@ function namedIpsets(zones: readonly FirewalldZone[], policies: readonly Firewal
   }
   return [...names].sort();
 }
-
-/** An ipset's name as firewalld accepts it (also a file name: no path in it). */
-const IPSET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
 
 /**
  * Offline: the file of each ipset the zones name (/etc/firewalld/ipsets/NAME.xml, else the

@@ -81,7 +81,7 @@ describe("nodeward-firewall-snapshot.service", () => {
     expect(install).toMatch(/^ENABLEABLE=\([^)]*nodeward-firewall-snapshot\.timer\)$/m);
   });
 
-  it("only lists (nft list ruleset, iptables-save, ip6tables-save, firewall-cmd getters) and writes only under /run/nodeward/firewall", async () => {
+  it("only lists (nft list ruleset, iptables-save, ip6tables-save, firewall-cmd getters and ipsets) and writes only under /run/nodeward/firewall", async () => {
     const script = await snapshotLine();
     expect(script).toContain("r=/run/nodeward; d=$r/firewall;");
     expect(SNAPSHOT_DIR).toBe("/run/nodeward/firewall");
@@ -92,7 +92,9 @@ describe("nodeward-firewall-snapshot.service", () => {
       "firewall-cmd-list-all-zones: firewall-cmd --list-all-zones",
       "firewall-cmd-get-default-zone: firewall-cmd --get-default-zone",
       "firewall-cmd-list-all-policies: firewall-cmd --list-all-policies",
+      '"firewall-cmd-info-ipset-$i": firewall-cmd --info-ipset="$i"',
     ]);
+    expect(script).toContain("s=$(timeout 60 firewall-cmd --get-ipsets 2>/dev/null)");
     expect(script.trim().endsWith("exit 0")).toBe(true);
   });
 
@@ -119,5 +121,45 @@ describe("nodeward-firewall-snapshot.service", () => {
     expect((await stat(path.join(dir, "nft-list-ruleset"))).mode & 0o777).toBe(0o640);
     expect((await stat(dir)).mode & 0o777).toBe(0o750);
     expect((await stat(run_)).mode & 0o777).toBe(0o750);
+  });
+
+  it("ipsets: one file per name --get-ipsets lists (a name firewalld would refuse is skipped), stopping at the first that fails; a file of an ipset not written this time is removed", async () => {
+    const base = await fixtureRoot({});
+    const run_ = path.join(base, "run-nodeward");
+    const dir = path.join(run_, "firewall");
+    await mkdir(dir, { recursive: true });
+    // Left from earlier runs: an ipset since deleted, one listed after the failing one, one still there.
+    for (const old of ["gone", "later", "web"]) await writeFile(path.join(dir, `firewall-cmd-info-ipset-${old}`), "an old snapshot\n");
+    const uid = process.getuid?.() ?? 0;
+    const gid = process.getgid?.() ?? 0;
+    const script = (await snapshotLine()).replace("r=/run/nodeward;", `r=${run_};`).replace(/root:nodeward/g, `${uid}:${gid}`);
+    const calls = path.join(base, "calls");
+    const bin = await fakeBin({
+      "firewall-cmd": [
+        `echo "$*" >> ${calls}`,
+        'case "$1" in',
+        '  --list-all-zones) echo "public (default, active)";;',
+        "  --get-default-zone) echo public;;",
+        "  --list-all-policies) ;;",
+        '  --get-ipsets) echo "web ../evil .hidden a/b broken later";;',
+        '  --info-ipset=web) printf "web\\n  type: hash:ip\\n  options: \\n  entries: 127.0.0.1\\n";;',
+        "  *) exit 112;;",
+        "esac",
+      ].join("\n"),
+    });
+    await run("/bin/sh", ["-c", script], { env: { PATH: `${bin}:/usr/bin:/bin` }, timeout: 30_000 });
+    expect((await readdir(dir)).sort()).toEqual(["firewall-cmd-get-default-zone", "firewall-cmd-info-ipset-web", "firewall-cmd-list-all-policies", "firewall-cmd-list-all-zones"]);
+    expect(await readFile(path.join(dir, "firewall-cmd-info-ipset-web"), "utf8")).toBe("web\n  type: hash:ip\n  options: \n  entries: 127.0.0.1\n");
+    expect((await stat(path.join(dir, "firewall-cmd-info-ipset-web"))).mode & 0o777).toBe(0o640);
+    // The odd names were never asked for; after "broken" failed, "later" was not either.
+    expect((await readFile(calls, "utf8")).trim().split("\n")).toEqual([
+      "--list-all-zones", "--get-default-zone", "--list-all-policies", "--get-ipsets", "--info-ipset=web", "--info-ipset=broken",
+    ]);
+    // Without the zones listed (firewalld down), no ipset is asked for and every ipset file goes.
+    await writeFile(calls, "");
+    const down = await fakeBin({ "firewall-cmd": `echo "$*" >> ${calls}; exit 252` });
+    await run("/bin/sh", ["-c", script], { env: { PATH: `${down}:/usr/bin:/bin` }, timeout: 30_000 });
+    expect(await readdir(dir)).toEqual([]);
+    expect((await readFile(calls, "utf8")).trim().split("\n")).toEqual(["--list-all-zones", "--get-default-zone", "--list-all-policies"]);
   });
 });

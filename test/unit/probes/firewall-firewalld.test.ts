@@ -11,7 +11,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createProbeContext } from "../../../src/engine/run-checks.js";
 import type { CommandResult, CommandRunner } from "../../../src/host/exec.js";
 import { HostRoot } from "../../../src/host/host-root.js";
-import probe from "../../../src/probes/firewall.js";
+import probe, { privilege, SNAPSHOT_DIR, snapshotSource } from "../../../src/probes/firewall.js";
 import {
   isLoopbackSpoofDrop, parseInfoIpset, parseIpsetXml, parsePolicyXml, parseRichRule, parseZoneXml, richAccepts, spoofDropVerdict, type FirewalldIpset,
 } from "../../../src/probes/parse/firewalld.js";
@@ -216,6 +216,8 @@ describe("firewalld ipsets: a rule or zone whose source is an ipset counts with 
   describe("live: firewall-cmd --info-ipset=NAME for each ipset the runtime zones name", () => {
     afterEach(() => {
       vi.unstubAllEnvs();
+      vi.restoreAllMocks();
+      snapshotSource.dir = SNAPSHOT_DIR;
     });
     const listing = [
       "public (default, active)", "  target: default", "  interfaces: eth0", "  sources: ", "  services: ssh", "  ports: ", "  rich rules: ", "",
@@ -252,6 +254,41 @@ describe("firewalld ipsets: a rule or zone whose source is an ipset counts with 
       expect(failed.value.loopbackSpoofDrop).toBe(true);
       expect(failed.unknown?.["loopbackSpoofDrop6"]).toBe(
         `no drop rule on the loopback address, and a drop rule's ipset could not be read: zone trusted: rule family="ipv6" source ipset="lo6" destination NOT address="::1" drop: ${bin}/firewall-cmd --info-ipset=lo6 failed: Error: INVALID_IPSET: lo6`,
+      );
+    });
+
+    it("not root: the ipsets come from the root-written snapshots (firewall-cmd-info-ipset-NAME), nothing is spawned; a missing one is unknown naming the snapshot directory", async () => {
+      vi.spyOn(privilege, "unprivileged").mockReturnValue(true);
+      const proc = await fixtureRoot({ "1/cmdline": "/sbin/init\0", cmdline: "ro\n", "sys/net/ipv6/conf/all/disable_ipv6": "0\n", "sys/net/ipv6/conf/default/disable_ipv6": "0\n" });
+      const live = new HostRoot({ root: "/", proc });
+      const bin = await fixtureRoot({ "firewall-cmd": "" });
+      await chmod(path.join(bin, "firewall-cmd"), 0o755);
+      vi.stubEnv("PATH", bin);
+      const snaps = {
+        "firewall-cmd-list-all-zones": String(cmds["firewall-cmd --list-all-zones"]?.stdout),
+        "firewall-cmd-get-default-zone": "public\n",
+        "firewall-cmd-list-all-policies": "",
+        "firewall-cmd-info-ipset-lo4": String(cmds["firewall-cmd --info-ipset=lo4"]?.stdout),
+        "firewall-cmd-info-ipset-lo6": String(cmds["firewall-cmd --info-ipset=lo6"]?.stdout),
+      };
+      snapshotSource.dir = await fixtureRoot(snaps);
+      const calls: string[][] = [];
+      const f = await probe.collect(createProbeContext(live, stub({}, calls), 5000), { backend: "firewalld" });
+      expect(calls).toEqual([]);
+      expect(f.value).toMatchObject({ view: "live", loopbackSpoofDrop: true, loopbackSpoofDrop6: true });
+      expect(f.evidence).toContainEqual({ detail: "ipset lo6 (hash:ip, inet6): ::1" });
+      expect(f.evidence.find((e) => e.file === `${snapshotSource.dir}/firewall-cmd-info-ipset-lo4`)?.detail).toMatch(
+        /^snapshot of `firewall-cmd --info-ipset=lo4` written as root by nodeward-firewall-snapshot.service, \d+ s old$/,
+      );
+      // No snapshot of lo6: firewall-cmd is asked (and, not root, refused): unknown, never a pass.
+      const { "firewall-cmd-info-ipset-lo6": _lo6, ...noLo6 } = snaps;
+      snapshotSource.dir = await fixtureRoot(noLo6);
+      const refused = stub({ "firewall-cmd --info-ipset=lo6": { exitCode: 11, failed: true, stderr: "Authorization failed.\n" } }, []);
+      const g = await probe.collect(createProbeContext(live, refused, 5000), { backend: "firewalld" });
+      expect(g.value.loopbackSpoofDrop).toBe(true);
+      expect(g.value.loopbackSpoofDrop6).toBeUndefined();
+      expect(g.unknown?.["loopbackSpoofDrop6"]).toBe(
+        `no drop rule on the loopback address, and a drop rule's ipset could not be read: zone trusted: rule family="ipv6" source ipset="lo6" destination NOT address="::1" drop: ${bin}/firewall-cmd --info-ipset=lo6 failed: Authorization failed. (not root, and no snapshot in /run/nodeward/firewall: see nodeward-firewall-snapshot.service)`,
       );
     });
   });
