@@ -396,6 +396,7 @@ if (!ONLY || ONLY === "idle") console.log(quiet ? "idle: each agent alone in a p
 // changed under a watched directory starts the re-check process and grows the agent's heap).
 if (!ONLY || ONLY === "idle") {
   const running = [];
+  const loadBefore = load();
   try {
     for (const [name, args, extra] of IDLE_AGENTS) running.push({ name, args, a: await idleAgent(name.replace(/\W+/g, "-"), args, extra), rss: [], heap: [], anon: [], file: [], quietRss: [], rechecked: false });
     await sleep(2000);
@@ -425,6 +426,8 @@ if (!ONLY || ONLY === "idle") {
       const dirs = ["watched", "waiting", "polled"].map((s) => `${s} ${sample(m, `nodeward_drift_watches{state="${s}"}`)}`).join(", ");
       const rechecks = ["watch", "poll", "sweep"].map((s) => `${s} ${sample(m, `nodeward_drift_rechecks_total{source="${s}"}`)}`).join(", ");
       r.median = q(r.rss, 0.5);
+      r.anonMedian = q(r.anon, 0.5);
+      r.heapMedian = q(r.heap, 0.5);
       rows.push(
         `idle ${r.name.padEnd(9)} ${IDLE_S} s (kubernetes-node): CPU ${(cpu * 100).toFixed(2)}% of one core (agent + children; agent alone ${(own * 100).toFixed(2)}%), RSS median ${r.median.toFixed(1)} MiB (max ${Math.max(...r.rss).toFixed(1)}, ${r.rss.length} samples; before any re-check ${r.quietRss.length > 0 ? q(r.quietRss, 0.5).toFixed(1) : "-"} MiB, ${r.quietRss.length} samples), V8 heap in use median ${q(r.heap, 0.5).toFixed(1)} MiB (max ${Math.max(...r.heap).toFixed(1)}), RSS anonymous ${q(r.anon, 0.5).toFixed(1)} / file-backed ${q(r.file, 0.5).toFixed(1)} MiB (medians)` +
           (Number.isNaN(watches) ? "" : `; inotify watches ${watches} (${dirs}); re-checks ${rechecks}`),
@@ -438,7 +441,13 @@ if (!ONLY || ONLY === "idle") {
     for (const row of rows) console.log(row);
     const on = running.find((r) => r.name === "drift on");
     const off = running.find((r) => r.name === "drift off");
-    if (on && off) console.log(`idle drift on − off: RSS median ${(on.median - off.median >= 0 ? "+" : "") + (on.median - off.median).toFixed(1)} MiB (the issue's bound: +5 MiB); load ${load()}`);
+    const signed = (x) => (x >= 0 ? "+" : "") + x.toFixed(1);
+    if (on && off) {
+      console.log(
+        `idle drift on − off: RSS median ${signed(on.median - off.median)} MiB (anonymous ${signed(on.anonMedian - off.anonMedian)}, of it V8 heap in use ${signed(on.heapMedian - off.heapMedian)}; ` +
+          `the issue's bound: +5 MiB); load before ${loadBefore}, after ${load()}`,
+      );
+    }
   } finally {
     for (const r of running) await r.a.stop();
   }
