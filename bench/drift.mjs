@@ -444,7 +444,7 @@ if (!ONLY || ONLY === "idle") {
     const signed = (x) => (x >= 0 ? "+" : "") + x.toFixed(1);
     if (on && off) {
       console.log(
-        `idle drift on − off: RSS median ${signed(on.median - off.median)} MiB (anonymous ${signed(on.anonMedian - off.anonMedian)}, of it V8 heap in use ${signed(on.heapMedian - off.heapMedian)}; ` +
+        `idle drift on − off: RSS median ${signed(on.median - off.median)} MiB (anonymous ${signed(on.anonMedian - off.anonMedian)}; V8 heap in use ${signed(on.heapMedian - off.heapMedian)}; ` +
           `the issue's bound: +5 MiB); load before ${loadBefore}, after ${load()}`,
       );
     }
