@@ -59,6 +59,8 @@ const params = lazySchema((z) => {
       /** The entries of the directory named by path or pathOf: auditd-log-dir (as the glob `<dir>/*`), not the directory itself. */
       entries: z.literal(true).optional(),
       key: z.string().min(1).optional(),
+      /** With format equals: the key matches in any case (auditd.conf, whose keywords auditd compares with strcasecmp). */
+      ignoreKeyCase: z.literal(true).optional(),
       /** Parse the whole file (format yaml or json) into the `document` field. */
       document: z.literal(true).optional(),
       format: z.enum(["space", "equals", "yaml", "json"]).default("space"),
@@ -77,6 +79,7 @@ const params = lazySchema((z) => {
       "give exactly one of path, glob, pathOf, pathFrom",
     )
     .refine((p) => p.document === undefined || p.format === "yaml" || p.format === "json", "document needs format: yaml or json")
+    .refine((p) => p.ignoreKeyCase === undefined || (p.key !== undefined && p.format === "equals"), "ignoreKeyCase needs key and format: equals")
     .refine((p) => p.entries === undefined || p.path !== undefined || p.pathOf === "auditd-log-dir", "entries lists the directory named by path or pathOf: auditd-log-dir");
 });
 
@@ -192,7 +195,7 @@ async function inspect(ctx: ProbeContext, p: Params, hostPath: string, inGlob: b
   if ((p.key !== undefined && (p.format === "yaml" || p.format === "json")) || (p.document !== undefined && p.format !== "json")) await loadYaml();
   let contentError: string | undefined;
   if (p.key !== undefined) {
-    const hit = lookupKey(text, p.format, p.key);
+    const hit = lookupKey(text, p.format, p.key, p.ignoreKeyCase === true);
     if ("error" in hit) {
       contentError = `${hostPath}: ${hit.error}`;
       value.note = hit.error;
@@ -269,13 +272,13 @@ async function globFact(ctx: ProbeContext, p: Params, pattern: string, where: Ev
 
 type KeyHit = { error: string } | { found: false } | { found: true; value: StructuredValue; line?: number };
 
-function lookupKey(text: string, format: Params["format"], key: string): KeyHit {
+function lookupKey(text: string, format: Params["format"], key: string, ignoreCase = false): KeyHit {
   if (format === "yaml" || format === "json") {
     const r = lookupStructured(text, format, key);
     if (!r.ok) return { error: r.error };
     return r;
   }
-  const entry = format === "space" ? lookupSpace(parseSpaceKeyValue(text).entries, key) : lookupEquals(parseEqualsKeyValue(text).entries, key);
+  const entry = format === "space" ? lookupSpace(parseSpaceKeyValue(text).entries, key) : lookupEquals(parseEqualsKeyValue(text).entries, key, ignoreCase);
   return entry ? { found: true, value: entry.value, line: entry.line } : { found: false };
 }
 

@@ -18,7 +18,7 @@ export type AuditdLogDir = { dir: string; evidence: Evidence } | { unobserved: s
 async function resolve(ctx: ProbeContext): Promise<AuditdLogDir> {
   const r = await readText(ctx, AUDITD_CONF);
   if ("unobserved" in r) return { unobserved: `the audit log directory is not known: cannot read ${r.unobserved}` };
-  const entry = "text" in r ? lookupEquals(parseEqualsKeyValue(r.text).entries, "log_file") : undefined;
+  const entry = "text" in r ? lookupEquals(parseEqualsKeyValue(r.text).entries, "log_file", true) : undefined;
   if (entry === undefined) {
     const why = "text" in r ? "log_file not set" : "absent";
     return { dir: path.posix.dirname(AUDITD_DEFAULT_LOG_FILE), evidence: { file: AUDITD_CONF, detail: `${why}: log_file ${AUDITD_DEFAULT_LOG_FILE} (auditd's default)` } };

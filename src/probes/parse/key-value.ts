@@ -88,11 +88,15 @@ export function lookupSpace(entries: readonly KeyValueEntry[], key: string): Key
   return undefined;
 }
 
-/** Last occurrence wins, key case-sensitive (sysctl, ini). */
-export function lookupEquals(entries: readonly KeyValueEntry[], key: string): KeyValueEntry | undefined {
+/**
+ * Last occurrence wins, key case-sensitive (sysctl, ini) unless `ignoreCase` (auditd.conf: auditd
+ * matches its keywords with strcasecmp, so `LOG_GROUP = wheel` sets log_group).
+ */
+export function lookupEquals(entries: readonly KeyValueEntry[], key: string, ignoreCase = false): KeyValueEntry | undefined {
+  const want = ignoreCase ? key.toLowerCase() : key;
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i] as KeyValueEntry;
-    if (e.key === key) return e;
+    if ((ignoreCase ? e.key.toLowerCase() : e.key) === want) return e;
   }
   return undefined;
 }

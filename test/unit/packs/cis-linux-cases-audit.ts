@@ -112,6 +112,17 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
       id: `${s}.4.${ids.logs.group}-log_group`, label: "log_group = wheel", spec: conf("log_group", "wheel"),
       want: { status: "fail", message: "value is wheel, expected not set or matches /(?i)^(adm|root)$/", evidence: confLine("log_group") },
     },
+    // auditd compares its keywords with strcasecmp: an upper-case key sets the same option (read as absent, it would pass).
+    {
+      id: `${s}.4.${ids.logs.group}-log_group`, label: "LOG_GROUP = wheel (key in upper case)",
+      spec: { "etc/audit/auditd.conf": AUDITD_CONF.replace(/^log_group = .*$/m, "LOG_GROUP = wheel") },
+      want: { status: "fail", message: "value is wheel, expected not set or matches /(?i)^(adm|root)$/", evidence: [{ file: "/etc/audit/auditd.conf" }, { file: "/etc/audit/auditd.conf", line: 2, key: "log_group" }] },
+    },
+    {
+      id: `${s}.2.2`, label: "Max_Log_File_Action = keep_logs (key in mixed case)",
+      spec: { "etc/audit/auditd.conf": AUDITD_CONF.replace(/^max_log_file_action = .*$/m, "Max_Log_File_Action = keep_logs") },
+      want: { status: "pass" },
+    },
   ];
   for (const [item, n] of Object.entries(ids.rules) as [RuleItem, string][]) {
     const id = `${s}.3.${n}`;

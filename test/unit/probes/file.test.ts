@@ -304,6 +304,23 @@ describe("file probe: pathOf auditd-log-dir (CIS x.4.1–x.4.4)", () => {
     });
   });
 
+  it("LOG_FILE in upper case is log_file (auditd compares keywords with strcasecmp), not the default directory", async () => {
+    const root = await baseRoot({ ...conf("LOG_FILE = /srv/audit/audit.log\n"), "srv/audit": { dir: true, mode: 0o700 } });
+    expect(await collect(probeContext(root), { pathOf: "auditd-log-dir" })).toMatchObject({
+      value: { path: "/srv/audit", exists: true, mode: 0o700 },
+      evidence: [{ file: "/etc/audit/auditd.conf", line: 1, key: "log_file", detail: "/srv/audit/audit.log" }, { file: "/srv/audit" }],
+    });
+  });
+
+  it("key with ignoreKeyCase (format equals): the last setting in any case; without it the case must match", async () => {
+    const root = await baseRoot(conf("log_group = adm\nLOG_GROUP = wheel\n"));
+    expect(await collect(probeContext(root), { path: "/etc/audit/auditd.conf", key: "log_group", format: "equals", ignoreKeyCase: true })).toMatchObject({
+      value: { found: true, value: "wheel" },
+      evidence: [{ file: "/etc/audit/auditd.conf" }, { file: "/etc/audit/auditd.conf", line: 2, key: "log_group" }],
+    });
+    expect((await collect(probeContext(root), { path: "/etc/audit/auditd.conf", key: "log_group", format: "equals" })).value).toMatchObject({ found: true, value: "adm" });
+  });
+
   it("unset or no auditd.conf: auditd's default /var/log/audit, said in the evidence", async () => {
     const unset = await collect(probeContext(await baseRoot(conf("log_group = adm\n"))), { pathOf: "auditd-log-dir" });
     expect(unset.value).toMatchObject({ path: "/var/log/audit", exists: false });
