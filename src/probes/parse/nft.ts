@@ -205,10 +205,15 @@ function concatenation(t: readonly string[], dot: number, sets: NftSets | undefi
   return { start, end, selectors, elements };
 }
 
+/** The selectors a concatenation is read with; any other (meta mark, ct mark, …) restricts what the model cannot judge. */
+const CONCAT_SELECTORS = /^((tcp|udp|th|sctp) dport|meta l4proto|ip6? [sd]addr|(meta )?iif(name)?)$/;
+
 /**
  * A rule with a concatenated match, as one rule per protocol and interface: its ports, and
  * its addresses (one, or a `{ … }` list of them) as restrictions; what else the rule says is
- * read as usual. A selector the model does not know stays a restriction it does not judge.
+ * read as usual. A selector the model does not read (`meta mark . ip saddr`) makes the rule
+ * opaque: dropping it would read a narrower rule as a wider one (a drop of marked loopback
+ * packets as the anti-spoofing rule).
  */
 function concatRules(rule: FwRule, t: string[], dot: number, sets: NftSets | undefined, family: string, table: string, chain: string, line: number, file?: string): FwRule[] {
   const c = concatenation(t, dot, sets);
@@ -219,6 +224,11 @@ function concatRules(rule: FwRule, t: string[], dot: number, sets: NftSets | und
   // One concatenation per rule is read (a second would re-read the rest for each: quadratic on a hostile line).
   if (t.indexOf(".", c.end) !== -1) {
     opaqueAs(rule, "more than one concatenated match in a rule");
+    return [rule];
+  }
+  const unread = c.selectors.find((x) => !CONCAT_SELECTORS.test(x));
+  if (unread !== undefined) {
+    opaqueAs(rule, `a concatenation with ${unread}, which this model does not read`);
     return [rule];
   }
   const rest = [...t.slice(0, c.start), ...t.slice(c.end)].join(" ");
@@ -245,7 +255,16 @@ function concatRules(rule: FwRule, t: string[], dot: number, sets: NftSets | und
     return u.length === 0 ? undefined : u.length === 1 ? u[0] : `{ ${u.join(", ")} }`;
   };
   return [...groups.values()].map((g) => {
-    const r: FwRule = { ...base, text: rule.text, dports: [...new Set([...base.dports, ...g.dports])] };
+    // Both a port match and the concatenation's ports must hold: the ports both name (a range on
+    // either side is not intersected here: opaque).
+    const both = base.dports.length > 0 && g.dports.length > 0;
+    if (both && [...base.dports, ...g.dports].some((x) => x.includes("-"))) {
+      const r: FwRule = { ...base, text: rule.text };
+      opaqueAs(r, "a port range beside a concatenation's ports");
+      return r;
+    }
+    const dports = both ? [...new Set(g.dports)].filter((x) => base.dports.includes(x)) : [...new Set([...base.dports, ...g.dports])];
+    const r: FwRule = { ...base, text: rule.text, dports };
     if (g.protocol !== undefined) r.protocol = g.protocol;
     if (g.iif !== undefined) r.iif = g.iif;
     const sa = addr(g.saddr);

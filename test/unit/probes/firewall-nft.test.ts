@@ -334,6 +334,24 @@ describe("nft: a set define as a verdict map key; concatenated matches", () => {
     const one = parseNftRules("ip saddr . tcp dport 10.0.0.1 . 22 accept", "inet", "filter", "input", 1);
     expect(one.map((r) => [r.saddr, r.protocol, r.dports, r.verdict])).toEqual([["10.0.0.1", "tcp", ["22"], "accept"]]);
   });
+
+  it("a selector the model does not read (meta mark, ct mark, a mis-split head) makes the rule opaque: a drop of marked loopback packets is not the anti-spoofing rule", () => {
+    const p = parseNft(INPUT("    meta mark . ip saddr { 0x1 . 127.0.0.0/8 } drop\n    ct mark . ip6 saddr { 0x2 . ::1 } drop\n"));
+    expect(p.rules.map((r) => [r.opaque, r.opaqueReason])).toEqual([
+      [true, "a concatenation with meta mark, which this model does not read"],
+      [true, "a concatenation with ct mark, which this model does not read"],
+    ]);
+    expect(summarise(p)).toMatchObject({ loopbackSpoofDrop: false, loopbackSpoofDrop6: false });
+    const head = parseNftRules('ip protocol tcp iifname . tcp dport { "eth0" . 8080 } accept', "inet", "filter", "input", 1);
+    expect(head.map((r) => [r.opaque, r.opaqueReason])).toEqual([[true, "a concatenation with tcp iifname, which this model does not read"]]);
+  });
+
+  it("a port match beside a concatenation's ports: both must hold, so only the ports both name are accepted; a range on either side is opaque", () => {
+    const both = parseNftRules("tcp dport { 22, 80 } ip saddr . tcp dport { 10.0.0.1 . 22, 10.0.0.2 . 443 } accept", "inet", "filter", "input", 1);
+    expect(both.map((r) => [r.dports, r.saddr, r.opaque])).toEqual([[["22"], "{ 10.0.0.1, 10.0.0.2 }", false]]);
+    const range = parseNftRules("tcp dport 1-1024 ip saddr . tcp dport { 10.0.0.1 . 22 } accept", "inet", "filter", "input", 1);
+    expect(range.map((r) => [r.opaque, r.opaqueReason])).toEqual([[true, "a port range beside a concatenation's ports"]]);
+  });
 });
 
 describe("nft: a concatenated match on the live host", () => {
