@@ -69,21 +69,26 @@ export function* utf8Runs(chunks: Iterable<string>, size = 64 * 1024): Generator
       carry = c.slice(-1);
       c = c.slice(0, -1);
     }
-    // A UTF-16 code unit is at most 3 bytes of UTF-8.
-    if (used + 3 * c.length > run.length) {
-      const larger = Buffer.allocUnsafe(Math.max(2 * size, used + 3 * c.length));
-      run.copy(larger, 0, 0, used);
-      run = larger;
-    }
-    used += run.write(c, used, "utf8");
+    used += writeInto(c);
     if (used >= size) {
       yield run.subarray(0, used);
       run = Buffer.allocUnsafe(2 * size);
       used = 0;
     }
   }
-  if (carry !== "") used += run.write(carry, used, "utf8");
+  // A lone high half at the very end: U+FFFD, 3 bytes, which must fit too (Buffer#write drops a character that does not).
+  if (carry !== "") used += writeInto(carry);
   if (used > 0) yield run.subarray(0, used);
+
+  function writeInto(text: string): number {
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    if (used + 3 * text.length > run.length) {
+      const larger = Buffer.allocUnsafe(Math.max(2 * size, used + 3 * text.length));
+      run.copy(larger, 0, 0, used);
+      run = larger;
+    }
+    return run.write(text, used, "utf8");
+  }
 }
 
 /** Pieces joined into runs of at least `size` characters (the last may be shorter): fewer writes. */

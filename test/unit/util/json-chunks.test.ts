@@ -60,6 +60,9 @@ describe("prettyJsonChunks", () => {
     expect(Buffer.concat([...utf8Runs(["a", emoji.slice(0, 1), emoji.slice(1), "b"], 4)]).toString()).toBe(`a${emoji}b`);
     expect(Buffer.concat([...utf8Runs(["x", emoji.slice(0, 1)])])).toEqual(Buffer.from(`x${emoji.slice(0, 1)}`));
     expect([...utf8Runs([])]).toEqual([]);
+    // A lone high half at the very end is U+FFFD (3 bytes), even where the run is smaller than that.
+    expect(Buffer.concat([...utf8Runs(["\ud800"], 1)])).toEqual(Buffer.from("\ud800"));
+    expect(Buffer.concat([...utf8Runs(["a", "b\ud800"], 1)]).toString("hex")).toBe("6162efbfbd");
   });
 
   it("batches pieces into runs of at least the size, the rest last", () => {
