@@ -162,4 +162,19 @@ describe("nodeward-firewall-snapshot.service", () => {
     expect(await readdir(dir)).toEqual([]);
     expect((await readFile(calls, "utf8")).trim().split("\n")).toEqual(["--list-all-zones", "--get-default-zone", "--list-all-policies"]);
   });
+
+  it("ipsets named foo and foo.tmp: each snapshot holds its own ipset (temporary files are dot-files, which no ipset name can be)", async () => {
+    const run_ = path.join(await fixtureRoot({}), "run-nodeward");
+    const dir = path.join(run_, "firewall");
+    const uid = process.getuid?.() ?? 0;
+    const gid = process.getgid?.() ?? 0;
+    const script = (await snapshotLine()).replace("r=/run/nodeward;", `r=${run_};`).replace(/root:nodeward/g, `${uid}:${gid}`);
+    const bin = await fakeBin({
+      "firewall-cmd": ['case "$1" in', '  --list-all-zones) echo public;;', '  --get-ipsets) echo "foo.tmp foo";;', '  --info-ipset=*) echo "${1#--info-ipset=}";;', "esac"].join("\n"),
+    });
+    for (let i = 0; i < 2; i++) await run("/bin/sh", ["-c", script], { env: { PATH: `${bin}:/usr/bin:/bin` }, timeout: 30_000 });
+    expect(await readFile(path.join(dir, "firewall-cmd-info-ipset-foo"), "utf8")).toBe("foo\n");
+    expect(await readFile(path.join(dir, "firewall-cmd-info-ipset-foo.tmp"), "utf8")).toBe("foo.tmp\n");
+    expect((await readdir(dir)).filter((f) => f.startsWith("."))).toEqual([]);
+  });
 });
