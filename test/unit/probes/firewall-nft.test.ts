@@ -211,23 +211,7 @@ describe("nft: a define that is a set, used inside an anonymous or a named set",
   });
 
   it("the live host: port 8080 listening is accepted by `{ $web, 8080 }` (portsWithoutRule empty) and not by `{ $web }` alone", async () => {
-    vi.spyOn(privilege, "unprivileged").mockReturnValue(false);
-    const bin = await fixtureRoot({ nft: "" });
-    await chmod(path.join(bin, "nft"), 0o755);
-    vi.stubEnv("PATH", bin);
-    const proc = await fixtureRoot({
-      "1/cmdline": "/sbin/init\0",
-      "sys/net/ipv6/conf/all/disable_ipv6": "1\n",
-      "sys/net/ipv6/conf/default/disable_ipv6": "1\n",
-      // 0.0.0.0:8080 listening (0A).
-      "net/tcp": "  sl  local_address rem_address   st\n   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 100 1 0 100 0 0 10 0\n",
-    });
-    const judge = async (set: string) => {
-      const ruleset = `${DEFINES}${INPUT(`    iif "lo" accept\n    tcp dport ${set} accept\n`)}`;
-      const run: CommandRunner = (argv) => Promise.resolve({ argv: [...argv], exitCode: 0, stdout: ruleset, stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1 });
-      const f = await probe.collect(createProbeContext(new HostRoot({ root: "/", proc }), run, 5000), { backend: "nftables" });
-      return { accepted: f.value.acceptedPorts, without: f.value.portsWithoutRule };
-    };
+    const judge = (set: string) => judgeLive8080(`${DEFINES}${INPUT(`    iif "lo" accept\n    tcp dport ${set} accept\n`)}`);
     expect(await judge("{ $web, 8080 }")).toEqual({ accepted: ["443/tcp", "80/tcp", "8080/tcp"], without: [] });
     expect(await judge("{ $web }")).toEqual({ accepted: ["443/tcp", "80/tcp"], without: ["8080/tcp"] });
   });
@@ -361,22 +345,7 @@ describe("nft: a concatenated match on the live host", () => {
   });
 
   it("port 8080 listening: accepted by `ip saddr . tcp dport { 10.0.0.1 . 8080 }` (portsWithoutRule empty), not by `{ 10.0.0.1 . 8081 }`", async () => {
-    vi.spyOn(privilege, "unprivileged").mockReturnValue(false);
-    const bin = await fixtureRoot({ nft: "" });
-    await chmod(path.join(bin, "nft"), 0o755);
-    vi.stubEnv("PATH", bin);
-    const proc = await fixtureRoot({
-      "1/cmdline": "/sbin/init\0",
-      "sys/net/ipv6/conf/all/disable_ipv6": "1\n",
-      "sys/net/ipv6/conf/default/disable_ipv6": "1\n",
-      "net/tcp": "  sl  local_address rem_address   st\n   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 100 1 0 100 0 0 10 0\n",
-    });
-    const judge = async (port: number) => {
-      const ruleset = INPUT(`    iif "lo" accept\n    ip saddr . tcp dport { 10.0.0.1 . ${port} } accept\n`);
-      const run: CommandRunner = (argv) => Promise.resolve({ argv: [...argv], exitCode: 0, stdout: ruleset, stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1 });
-      const f = await probe.collect(createProbeContext(new HostRoot({ root: "/", proc }), run, 5000), { backend: "nftables" });
-      return { accepted: f.value.acceptedPorts, without: f.value.portsWithoutRule };
-    };
+    const judge = (port: number) => judgeLive8080(INPUT(`    iif "lo" accept\n    ip saddr . tcp dport { 10.0.0.1 . ${port} } accept\n`));
     expect(await judge(8080)).toEqual({ accepted: ["8080/tcp"], without: [] });
     expect(await judge(8081)).toEqual({ accepted: ["8081/tcp"], without: ["8080/tcp"] });
   });
@@ -389,3 +358,24 @@ describe("nft: concatenations on a hostile line", () => {
     expect(r.map((x) => [x.opaque, x.opaqueReason])).toEqual([[true, "more than one concatenated match in a rule"]]);
   });
 });
+
+/**
+ * The live host as root with 0.0.0.0:8080 listening (IPv6 off), `nft list ruleset` answering
+ * `ruleset`: the ports the probe counts as accepted, and those listening without a rule.
+ */
+async function judgeLive8080(ruleset: string): Promise<{ accepted: unknown; without: unknown }> {
+  vi.spyOn(privilege, "unprivileged").mockReturnValue(false);
+  const bin = await fixtureRoot({ nft: "" });
+  await chmod(path.join(bin, "nft"), 0o755);
+  vi.stubEnv("PATH", bin);
+  const proc = await fixtureRoot({
+    "1/cmdline": "/sbin/init\0",
+    "sys/net/ipv6/conf/all/disable_ipv6": "1\n",
+    "sys/net/ipv6/conf/default/disable_ipv6": "1\n",
+    // 0.0.0.0:8080 listening (0A).
+    "net/tcp": "  sl  local_address rem_address   st\n   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 100 1 0 100 0 0 10 0\n",
+  });
+  const run: CommandRunner = (argv) => Promise.resolve({ argv: [...argv], exitCode: 0, stdout: ruleset, stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1 });
+  const f = await probe.collect(createProbeContext(new HostRoot({ root: "/", proc }), run, 5000), { backend: "nftables" });
+  return { accepted: f.value.acceptedPorts, without: f.value.portsWithoutRule };
+}
