@@ -1,7 +1,7 @@
 /**
  * nodeward-firewall-snapshot.service: as root it writes read-only snapshots of the live firewall
  * rules for the unprivileged agent and scan unit (src/probes/firewall.ts reads them). Its
- * ExecStart= line is run here as the unit would run it, with the shell's $$ unescaped, its
+ * ExecStart= line is run here as the unit would run it, with the shell's $$ and %% unescaped, its
  * directory moved into a temp dir, root:nodeward replaced by this process's uid:gid, and fake
  * commands first in PATH. The units that wire it (the agent and the scan unit want it and start
  * after it; its timer runs it every 5 minutes with the agent) are checked here too; the booted
@@ -30,7 +30,10 @@ async function snapshotLine(): Promise<string> {
   const line = exec[0] as string;
   // Root (no User=); the script is one sh -c argument.
   expect(line.startsWith("ExecStart=/bin/sh -c '")).toBe(true);
-  return line.slice("ExecStart=/bin/sh -c '".length, -1).replace(/\$\$/g, "$");
+  const quoted = line.slice("ExecStart=/bin/sh -c '".length, -1);
+  // systemd expands %-specifiers in ExecStart= (%s is the user's shell): every % is written %%.
+  expect(quoted.replace(/%%/g, "").match(/%./g) ?? []).toEqual([]);
+  return quoted.replace(/\$\$/g, "$").replace(/%%/g, "%");
 }
 
 async function fakeBin(scripts: Record<string, string>): Promise<string> {
