@@ -82,6 +82,16 @@ const DEBIAN = { "etc/os-release": 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
 const RHEL = { "etc/os-release": 'NAME="Red Hat Enterprise Linux"\nVERSION="9.4 (Plow)"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\n' };
 
 /** Per backend: the root on which its checks pass, the pack, and the files the ruleset is read from. */
+/** A RHEL 9 root whose firewall is firewalld (running, nftables backend), with the shipped public and trusted zones. */
+const FIREWALLD_RHEL: FixtureSpec = {
+  ...RHEL,
+  "var/lib/dpkg/status": dpkg("nftables", "firewalld"),
+  ...enabled("firewalld.service"),
+  "etc/firewalld/firewalld.conf": "DefaultZone=public\nFirewallBackend=nftables\n",
+  "usr/lib/firewalld/zones/public.xml": ZONE('  <service name="ssh"/>\n'),
+  "usr/lib/firewalld/zones/trusted.xml": ZONE("", ' target="ACCEPT"'),
+};
+
 const BACKENDS: { name: string; pack: string; section: RegExp; spec: FixtureSpec; files: RegExp; minPassing: number }[] = [
   {
     name: "nftables",
@@ -133,12 +143,7 @@ const BACKENDS: { name: string; pack: string; section: RegExp; spec: FixtureSpec
     pack: "cis-rhel-9",
     section: /^4\.(1|2)\./,
     spec: {
-      ...RHEL,
-      "var/lib/dpkg/status": dpkg("nftables", "firewalld"),
-      ...enabled("firewalld.service"),
-      "etc/firewalld/firewalld.conf": "DefaultZone=public\nFirewallBackend=nftables\n",
-      "usr/lib/firewalld/zones/public.xml": ZONE('  <service name="ssh"/>\n'),
-      "usr/lib/firewalld/zones/trusted.xml": ZONE("", ' target="ACCEPT"'),
+      ...FIREWALLD_RHEL,
       "etc/firewalld/zones/trusted.xml": ZONE(`  <interface name="lo"/>\n${SPOOF}`, ' target="ACCEPT"'),
     },
     files: /^\/(etc|usr\/lib)\/firewalld/,
@@ -150,12 +155,7 @@ const BACKENDS: { name: string; pack: string; section: RegExp; spec: FixtureSpec
     pack: "cis-rhel-9",
     section: /^4\.(1|2)\./,
     spec: {
-      ...RHEL,
-      "var/lib/dpkg/status": dpkg("nftables", "firewalld"),
-      ...enabled("firewalld.service"),
-      "etc/firewalld/firewalld.conf": "DefaultZone=public\nFirewallBackend=nftables\n",
-      "usr/lib/firewalld/zones/public.xml": ZONE('  <service name="ssh"/>\n'),
-      "usr/lib/firewalld/zones/trusted.xml": ZONE("", ' target="ACCEPT"'),
+      ...FIREWALLD_RHEL,
       "etc/firewalld/zones/trusted.xml": ZONE(`  <interface name="lo"/>\n${SPOOF.replace('address="127.0.0.1"/>', 'ipset="lo4"/>').replace('address="::1"/>', 'ipset="lo6"/>')}`, ' target="ACCEPT"'),
       "etc/firewalld/ipsets/lo4.xml": '<?xml version="1.0" encoding="utf-8"?>\n<ipset type="hash:net">\n  <entry>127.0.0.0/8</entry>\n</ipset>\n',
       "etc/firewalld/ipsets/lo6.xml": '<?xml version="1.0" encoding="utf-8"?>\n<ipset type="hash:ip">\n  <option name="family" value="inet6"/>\n  <entry>::1</entry>\n</ipset>\n',
