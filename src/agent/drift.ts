@@ -212,6 +212,8 @@ export interface DriftStatus {
   /** Facts with parts only the safety net covers, and why. */
   safetyNetOnly: { fact: string; probe: string; why: string[]; checks: string[] }[];
   lastSweep?: { at: string; durationMs: number; found: number };
+  /** A safety-net sweep is running now. */
+  sweeping: boolean;
   pending: number;
   rechecking: boolean;
   rechecks: number;
@@ -417,7 +419,9 @@ export class DriftController {
       for (const g of this.idx.byGlob.get(c.dir) ?? []) if (g.re.test(c.name)) for (const k of g.facts) facts.add(k);
     }
     if (facts.size === 0) return;
-    const source: DriftSource = this.sweeping ? "sweep" : "watch";
+    // An event inotify delivered is the watch's, even while a sweep runs; only what the
+    // sweep's revalidation found (a directory moved with no event) is the sweep's.
+    const source: DriftSource = c.revalidated ? "sweep" : "watch";
     const what = c.name === null ? c.dir : c.dir === "/" ? `/${c.name}` : `${c.dir}/${c.name}`;
     if (c.name === null) {
       this.enqueue(facts, { source, what, seenAt: c.at, changedAt: c.at });
@@ -741,6 +745,7 @@ export class DriftController {
       },
       safetyNetOnly,
       ...(this.lastSweep ? { lastSweep: this.lastSweep } : {}),
+      sweeping: this.sweeping !== undefined,
       pending: this.pending.size,
       rechecking: this.running,
       rechecks: this.rechecks,

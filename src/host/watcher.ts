@@ -58,6 +58,8 @@ export interface DirChange {
   name: string | null;
   /** Date.now() when the event arrived. */
   at: number;
+  /** Found by revalidate() (a directory moved or replaced with no event seen), not reported by inotify. */
+  revalidated?: true;
 }
 
 export interface DirWatcherOptions {
@@ -198,7 +200,7 @@ export class DirWatcher {
         const now = after?.kind === "polled" ? "polled" : after?.kind === "dir" ? `dir:${after.real}` : `at:${after?.kind === "ancestor" ? after.at : ""}`;
         if (now !== was || before?.kind === "dir") {
           moved++;
-          if (before?.kind !== "polled" || after?.kind !== "polled") this.opts.onChange({ dir, name: null, at: Date.now() });
+          if (before?.kind !== "polled" || after?.kind !== "polled") this.opts.onChange({ dir, name: null, at: Date.now(), revalidated: true });
         }
       }),
     );

@@ -40,6 +40,7 @@ const driftSchema = {
       items: { type: "object", properties: { fact: { type: "string" }, probe: { type: "string" }, why: { type: "array", items: { type: "string" } }, checks: { type: "array", items: { type: "string" } } } },
     },
     lastSweep: { type: "object", properties: { at: { type: "string" }, durationMs: { type: "number" }, found: { type: "integer" } } },
+    sweeping: { type: "boolean" },
     pending: { type: "integer" },
     rechecking: { type: "boolean" },
     rechecks: { type: "integer" },

@@ -4,13 +4,14 @@
  * replaced, and falling back to polling (said, with the reason) when no watch can be set.
  */
 import { chmod, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { EventEmitter } from "node:events";
 import { watch as fsWatch } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { DirWatcher, type DirChange } from "../../../src/host/watcher.js";
 import { DriftMetrics } from "../../../src/agent/drift-service.js";
-import { DriftController } from "../../../src/agent/drift.js";
+import { DriftController, type DriftMetricsSink } from "../../../src/agent/drift.js";
 import { emptyPlan } from "../../../src/engine/drift-plan.js";
 import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
 import { waitFor } from "../../helpers/wait-for.js";
@@ -171,6 +172,51 @@ describe("DirWatcher", () => {
       `warn: drift: /etc/kubernetes is polled every 200 ms instead of watched: no inotify instance left (fs.inotify.max_user_instances reached) for ${path.join(root, "etc/kubernetes")}`,
       `warn: drift: /etc/ssh is polled every 200 ms instead of watched: no inotify instance left (fs.inotify.max_user_instances reached) for ${path.join(root, "etc/ssh")}`,
     ]);
+  });
+
+  it("attributes an inotify event to the watch even while a sweep runs; only what the sweep's revalidation finds is the sweep's", async () => {
+    const root = await fixtureRoot({ "etc/ssh/sshd_config": "PermitRootLogin no\n", "etc/ssh.new/sshd_config": "PermitRootLogin no\n" });
+    // fs.watch stands in for inotify here so that the test decides when an event arrives
+    // (during the sweep) and that the directory's replacement raises none.
+    const emitters = new Map<string, EventEmitter>();
+    const silent = ((p: string) => {
+      const e = Object.assign(new EventEmitter(), { close: () => undefined });
+      emitters.set(p, e);
+      return e;
+    }) as unknown as typeof fsWatch;
+    const sources: string[] = [];
+    const plan = emptyPlan();
+    plan.observedAt = Date.now();
+    plan.facts["f1"] = { probe: "file", paths: ["/etc/ssh/sshd_config"], dirs: [], globs: [], polls: [], unwatched: [], costMs: 1 };
+    plan.checks["demo/1"] = ["f1"];
+    const controller = new DriftController({
+      host: new HostRoot({ root }),
+      settings: { debounceMs: 10, maxDelayMs: 100, pollIntervalMs: 60_000, safetyNetIntervalMs: 600_000 },
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      recheck: () => Promise.resolve({ changes: [], plan, merged: true }),
+      metrics: { recheck: (source) => void sources.push(source), watches: () => undefined } satisfies DriftMetricsSink,
+      watch: silent,
+    });
+    try {
+      await controller.scanEnded(plan);
+      controller.start();
+      const sweep = controller.sweep();
+      expect(controller.status().sweeping).toBe(true);
+      emitters.get(path.join(root, "etc/ssh"))?.emit("change", "change", "sshd_config");
+      await sweep;
+      await waitFor(() => sources.length === 1, "the re-check of the event");
+      expect(controller.status(1).events[0]).toMatchObject({ source: "watch", cause: "/etc/ssh/sshd_config" });
+      expect(controller.status().sweeping).toBe(false);
+      // The directory is replaced with no event: only the sweep can find it.
+      await rename(path.join(root, "etc/ssh"), path.join(root, "etc/ssh.old"));
+      await rename(path.join(root, "etc/ssh.new"), path.join(root, "etc/ssh"));
+      await controller.sweep();
+      await waitFor(() => sources.length === 2, "the re-check of the replaced directory");
+      expect(controller.status(1).events[0]).toMatchObject({ source: "sweep", cause: "/etc/ssh" });
+      expect(sources).toEqual(["watch", "sweep"]);
+    } finally {
+      controller.stop();
+    }
   });
 
   it("shares one watch between the wanted directories it serves, and drops what is no longer wanted", async () => {
