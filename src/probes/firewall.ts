@@ -474,7 +474,7 @@ async function untrustedSnapshot(ctx: ProbeContext, file: string, st: Stats): Pr
   }
 }
 
-async function runSave(ctx: ProbeContext, argv: string[], what = "the live ruleset"): Promise<Saved> {
+async function runSave(ctx: ProbeContext, argv: string[], what = "the live ruleset", timeoutMs = ctx.commandTimeoutMs): Promise<Saved> {
   return ctx.once(`firewall:live:${argv.join(" ")}`, async () => {
     // Not root: netfilter answers EPERM without CAP_NET_ADMIN; a root-written snapshot is read instead.
     const snap = await snapshot(ctx, argv, what);
@@ -487,9 +487,9 @@ async function runSave(ctx: ProbeContext, argv: string[], what = "the live rules
     if ("missing" in exe) return { unknown: `${unavailable(name, exe)}: ${what} cannot be read` };
     const run = [exe.path, ...args];
     const cmd = run.join(" ");
-    const r = await ctx.run(run, { timeoutMs: ctx.commandTimeoutMs });
+    const r = await ctx.run(run, { timeoutMs });
     if (r.notFound) return { unknown: `${cmd} could not be started (${r.reason ?? "not found"}): ${what} cannot be read` };
-    if (r.timedOut) return { unknown: `${cmd} timed out: ${what} was not read` };
+    if (r.timedOut) return { unknown: `${cmd} timed out after ${timeoutMs} ms: ${what} was not read` };
     if (r.failed) {
       const hint = privilege.unprivileged() && snapshotName(argv) !== undefined ? ` (not root, and no snapshot in ${SNAPSHOT_DIR}: see nodeward-firewall-snapshot.service)` : "";
       return { unknown: `${cmd} failed: ${(r.stderr.trim() || r.stdout.trim() || r.reason || `exit ${String(r.exitCode)}`).slice(0, 200)}${hint}` };
@@ -693,25 +693,49 @@ async function persistedIpsets(ctx: ProbeContext, names: readonly string[]): Pro
   return { lookup: (name) => got.get(name) ?? { unknown: `ipset ${name} was not read` }, files };
 }
 
-/** Live: `firewall-cmd --info-ipset=NAME` (the runtime ipset, read-only) for each ipset the zones name. */
-async function liveIpsets(ctx: ProbeContext, names: readonly string[]): Promise<{ lookup: IpsetLookup; evidence: Evidence[] }> {
+/** Live ipsets asked at once (each a firewall-cmd: a Python start-up and a D-Bus call). */
+export const IPSET_CONCURRENCY = 4;
+/**
+ * The live ipsets are all read within this many milliseconds of the firewalld probe's start:
+ * the engine abandons a probe call after 30 s (DEFAULT_PROBE_TIMEOUT_MS), and a slow
+ * firewall-cmd must cost its ipset, not the whole firewalld fact. Overridable for tests.
+ */
+export const ipsetBudget = { ms: 20_000 };
+
+/**
+ * Live: `firewall-cmd --info-ipset=NAME` (the runtime ipset, read-only) for each ipset the
+ * zones name, IPSET_CONCURRENCY at a time, each bounded by what is left of the budget: one
+ * that times out, or is not started before the budget ends, is unknown naming it.
+ */
+async function liveIpsets(ctx: ProbeContext, names: readonly string[], deadline: number): Promise<{ lookup: IpsetLookup; evidence: Evidence[] }> {
   const got = new Map<string, FirewalldIpset | { unknown: string }>();
-  const evidence: Evidence[] = [];
-  for (const [i, name] of names.entries()) {
-    if (i >= MAX_IPSETS) {
-      got.set(name, { unknown: `ipset ${name}: more than ${MAX_IPSETS} ipsets are named, the rest are not read` });
-      continue;
+  const evidence = new Map<string, Evidence>();
+  const queue = names.slice(0, MAX_IPSETS);
+  for (const name of names.slice(MAX_IPSETS)) got.set(name, { unknown: `ipset ${name}: more than ${MAX_IPSETS} ipsets are named, the rest are not read` });
+  const readOne = async (name: string): Promise<void> => {
+    const left = Math.floor(deadline - performance.now());
+    if (left <= 0) {
+      got.set(name, { unknown: `ipset ${name} was not read: the live ipset reads ran out of their ${ipsetBudget.ms / 1000} s (firewall-cmd too slow)` });
+      return;
     }
-    const out = await runSave(ctx, ["firewall-cmd", `--info-ipset=${name}`], `the ipset ${name}`);
+    const out = await runSave(ctx, ["firewall-cmd", `--info-ipset=${name}`], `the ipset ${name}`, Math.min(ctx.commandTimeoutMs, left));
     if ("unknown" in out) {
       got.set(name, out);
-      continue;
+      return;
     }
     const p = parseInfoIpset(out.stdout, name);
     got.set(name, p.ipset ?? { unknown: `${out.command}: ${p.problems.map((x) => `line ${x.line}: ${x.message}`).join("; ")}` });
-    if (out.evidence) evidence.push(out.evidence);
-  }
-  return { lookup: (name) => got.get(name) ?? { unknown: `ipset ${name} was not read` }, evidence };
+    if (out.evidence) evidence.set(name, out.evidence);
+  };
+  const worker = async (): Promise<void> => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) await readOne(name);
+  };
+  await Promise.all(Array.from({ length: Math.min(IPSET_CONCURRENCY, queue.length) }, worker));
+  return {
+    lookup: (name) => got.get(name) ?? { unknown: `ipset ${name} was not read` },
+    // In the zones' order, whichever answered first.
+    evidence: names.flatMap((n) => evidence.get(n) ?? []),
+  };
 }
 
 /** `ipset web (hash:net, inet): 10.0.0.0/8 192.0.2.1` for the evidence (the first 10 entries, then a count). */
@@ -795,6 +819,7 @@ function judgeZones(
 }
 
 async function firewalld(ctx: ProbeContext): Promise<Fact<FirewallFact>> {
+  const started = performance.now();
   const gaps: Gaps = { unknown: {}, notApplicable: {} };
   const persisted = await ctx.once("firewall:persisted:firewalld", () => persistedFirewalld(ctx));
   const value: FirewallFact = { backend: "firewalld", files: persisted.files, persisted: persisted.exists };
@@ -819,7 +844,7 @@ async function firewalld(ctx: ProbeContext): Promise<Fact<FirewallFact>> {
   } else {
     value.view = "live";
     pushAll(evidence, live.evidence);
-    const sets = await liveIpsets(ctx, namedIpsets(live.zones, live.policies));
+    const sets = await liveIpsets(ctx, namedIpsets(live.zones, live.policies), started + ipsetBudget.ms);
     pushAll(evidence, sets.evidence);
     judged = judgeZones(live.zones, live.defaultZone, live.policies, sets.lookup);
   }

@@ -5,13 +5,15 @@
  * CIS 4.2.1, and one accepting everything makes the anti-spoofing facts unknown with the
  * reason (never a pass the zones alone would give).
  */
-import { chmod } from "node:fs/promises";
+import { chmod, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createProbeContext } from "../../../src/engine/run-checks.js";
 import type { CommandResult, CommandRunner } from "../../../src/host/exec.js";
 import { HostRoot } from "../../../src/host/host-root.js";
-import probe, { privilege, SNAPSHOT_DIR, snapshotSource } from "../../../src/probes/firewall.js";
+import { DEFAULT_PROBE_TIMEOUT_MS } from "../../../src/engine/gather.js";
+import { runCommand } from "../../../src/host/exec.js";
+import probe, { IPSET_CONCURRENCY, ipsetBudget, privilege, SNAPSHOT_DIR, snapshotSource } from "../../../src/probes/firewall.js";
 import {
   isLoopbackSpoofDrop, parseInfoIpset, parseIpsetXml, parsePolicyXml, parseRichRule, parseZoneXml, richAccepts, spoofDropVerdict, type FirewalldIpset,
 } from "../../../src/probes/parse/firewalld.js";
@@ -255,6 +257,53 @@ describe("firewalld ipsets: a rule or zone whose source is an ipset counts with 
       expect(failed.unknown?.["loopbackSpoofDrop6"]).toBe(
         `no drop rule on the loopback address, and a drop rule's ipset could not be read: zone trusted: rule family="ipv6" source ipset="lo6" destination NOT address="::1" drop: ${bin}/firewall-cmd --info-ipset=lo6 failed: Error: INVALID_IPSET: lo6`,
       );
+    });
+
+    it("ipsets are asked a few at a time, within a budget under the probe's timeout; one whose firewall-cmd hangs is unknown naming it, the others still decide", async () => {
+      expect(ipsetBudget.ms).toBeLessThan(DEFAULT_PROBE_TIMEOUT_MS);
+      const proc = await fixtureRoot({ "1/cmdline": "/sbin/init\0", cmdline: "ro\n", "sys/net/ipv6/conf/all/disable_ipv6": "0\n", "sys/net/ipv6/conf/default/disable_ipv6": "0\n" });
+      const live = new HostRoot({ root: "/", proc });
+      // A stand-in for firewall-cmd: the zones name eight ipsets; lo6's read never answers
+      // (`exec sleep`, so the kill reaches the sleeping process itself). Each call is logged
+      // with the number of calls running at that moment, to show the reads overlap, bounded.
+      const eight = ["a1", "a2", "a3", "a4", "a5", "a6", "lo4", "lo6"];
+      const zones = listing.replace("  rich rules: \n\ntrusted", `  rich rules: \n${eight.slice(0, 6).map((n) => `\trule family="ipv4" source ipset="${n}" service name="http" accept\n`).join("")}\ntrusted`);
+      const bin = await fixtureRoot({
+        "zones.txt": zones,
+        "firewall-cmd": [
+          "#!/bin/sh",
+          'dir=$(dirname "$0")',
+          'case "$1" in',
+          '  --list-all-zones) cat "$dir/zones.txt" ;;',
+          "  --list-all-policies) ;;",
+          '  --info-ipset=lo6) exec sleep 60 ;;',
+          '  --info-ipset=*) n=${1#--info-ipset=}; mkdir "$dir/running.$n"; ls -d "$dir"/running.* | wc -l > "$dir/seen.$n"; sleep 0.3; rmdir "$dir/running.$n"',
+          '    e=10.0.0.1; [ "$n" = lo4 ] && e=127.0.0.1',
+          '    printf "%s\\n  type: hash:ip\\n  options: \\n  entries: %s\\n" "$n" "$e" ;;',
+          "  *) echo unexpected >&2; exit 2 ;;",
+          "esac",
+          "",
+        ].join("\n"),
+      });
+      await chmod(path.join(bin, "firewall-cmd"), 0o755);
+      vi.stubEnv("PATH", `${bin}:${process.env["PATH"] ?? ""}`);
+      ipsetBudget.ms = 4000;
+      try {
+        const f = await probe.collect(createProbeContext(live, runCommand, 10_000), { backend: "firewalld" });
+        expect(f.value).toMatchObject({ view: "live", loopbackSpoofDrop: true });
+        expect(f.value.loopbackSpoofDrop6).toBeUndefined();
+        expect(f.unknown?.["loopbackSpoofDrop6"]).toMatch(
+          new RegExp(`^no drop rule on the loopback address, and a drop rule's ipset could not be read: zone trusted: rule family="ipv6" source ipset="lo6" destination NOT address="::1" drop: ${bin}/firewall-cmd --info-ipset=lo6 timed out after \\d+ ms: the ipset lo6 was not read$`),
+        );
+        expect(f.value.zonesAllow?.[0]).toBe(`public: services ssh; ports none; rich rules accepting ${eight.slice(0, 6).map((n) => `service http from ipset:${n} (ipv4)`).join(", ")}`);
+        for (const n of eight.slice(0, 6)) expect(f.evidence).toContainEqual({ detail: `ipset ${n} (hash:ip, inet): 10.0.0.1` });
+        // At most IPSET_CONCURRENCY at once (lo6's sleeping call is one of them, not logged).
+        const seen = await Promise.all(["a1", "a2", "a3", "a4", "a5", "a6", "lo4"].map(async (n) => Number((await readFile(path.join(bin, `seen.${n}`), "utf8")).trim())));
+        expect(Math.max(...seen)).toBeLessThanOrEqual(IPSET_CONCURRENCY);
+        expect(Math.max(...seen)).toBeGreaterThan(1);
+      } finally {
+        ipsetBudget.ms = 20_000;
+      }
     });
 
     it("not root: the ipsets come from the root-written snapshots (firewall-cmd-info-ipset-NAME), nothing is spawned; a missing one is unknown naming the snapshot directory", async () => {
