@@ -42,7 +42,7 @@ import {
 import { parseIptablesSave } from "./parse/iptables.js";
 import { parseEqualsKeyValue, lookupEquals } from "./parse/key-value.js";
 import { NftReader, parseNft } from "./parse/nft.js";
-import { isListening, parseProcNet, type ProcNetProtocol } from "./parse/proc-net.js";
+import { isListening, parseProcNet, socketTableGap, type ProcNetProtocol } from "./parse/proc-net.js";
 import { unitActiveState } from "./systemd-manager.js";
 import { linksFor, lookupUnit } from "./systemd-unit-files.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
@@ -540,7 +540,10 @@ async function listening(ctx: ProbeContext, backend: RulesetBackend): Promise<{ 
       const text = await ctx.host.procReadIfExists(rel);
       if (text === null) continue;
       evidence.push({ file: `/proc/${rel}` });
-      for (const s of parseProcNet(text, proto).sockets) {
+      const parsed = parseProcNet(text, proto);
+      const gap = socketTableGap(parsed, `/proc/${rel}`);
+      if (gap !== undefined) return { unknown: `the listening sockets cannot be read whole: ${gap}` };
+      for (const s of parsed.sockets) {
         if (!isListening(s, proto) || LOOPBACK.test(s.localAddress)) continue;
         const protocol = proto.startsWith("tcp") ? "tcp" : "udp";
         ports.set(`${s.localPort}/${protocol}`, { port: s.localPort, protocol });

@@ -8,7 +8,7 @@ import { initProcPath } from "../host/running-system.js";
 import { runningSystem } from "./kit/shared.js";
 import { defineProbe, type Evidence, type ProbeContext } from "./types.js";
 import { procReadsMatching, readsAnd } from "./kit/watch.js";
-import { isListening, parseProcNet, type ProcNetParse, type ProcNetProtocol } from "./parse/proc-net.js";
+import { isListening, parseProcNet, socketTableGap, type ProcNetParse, type ProcNetProtocol } from "./parse/proc-net.js";
 
 export interface Listener {
   protocol: "tcp" | "udp";
@@ -212,6 +212,7 @@ export default defineProbe({
     const notes: Evidence[] = [];
 
     const found: Listener[] = [];
+    const gaps: string[] = [];
     for (const t of used) {
       if (!t.parse) {
         notes.push({ file: t.file, detail: `${t.file} does not exist (${t.protocol.endsWith("6") ? "IPv6 disabled?" : "protocol not available?"}); skipped` });
@@ -223,6 +224,8 @@ export default defineProbe({
       if (t.parse.problems.length > MAX_PROBLEMS_SHOWN) {
         notes.push({ file: t.file, detail: `${t.parse.problems.length - MAX_PROBLEMS_SHOWN} more unparsed lines` });
       }
+      const gap = socketTableGap(t.parse, t.file);
+      if (gap !== undefined) gaps.push(gap);
       for (const s of t.parse.sockets) {
         if (!isListening(s, t.protocol)) continue;
         found.push({
@@ -295,6 +298,12 @@ export default defineProbe({
       return e;
     });
 
-    return { value: { listeners, count: listeners.length }, evidence: [...evidence, ...notes] };
+    // What is listed is shown, but the list is not the whole answer: each/none over it is open.
+    const unseen = gaps.length > 0 ? gaps.join("; ") : undefined;
+    return {
+      value: { listeners, count: listeners.length },
+      evidence: [...evidence, ...notes],
+      ...(unseen !== undefined ? { unknown: { listeners: unseen, count: unseen } } : {}),
+    };
   },
 });

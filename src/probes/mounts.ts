@@ -37,7 +37,8 @@ export interface MountsFact {
 }
 
 type Table =
-  | { view: "running"; entries: MountinfoEntry[] }
+  /** `unparsed`: lines of the table not in mountinfo's shape (a mount on one is unseen). */
+  | { view: "running"; entries: MountinfoEntry[]; unparsed: number[] }
   | { view: "boot"; fstab: FstabEntry[] }
   | { error: string };
 
@@ -47,7 +48,15 @@ function loadTable(ctx: ProbeContext): Promise<Table> {
     if ((await runningSystem(ctx)).running) {
       try {
         const text = await ctx.host.procReadIfExists(MOUNTINFO);
-        if (text !== null) return { view: "running", entries: parseMountinfo(text).entries };
+        if (text !== null) {
+          const parsed = parseMountinfo(text);
+          // A running kernel always mounts something (its root): an empty table is not the
+          // kernel's answer (an empty read, a file put in its place), and says nothing.
+          if (parsed.entries.length === 0) {
+            return { error: `/proc/${MOUNTINFO} lists no mount (${parsed.problems.length > 0 ? `${parsed.problems.length} line(s) not in mountinfo's shape` : "empty"}): not the kernel's mount table` };
+          }
+          return { view: "running", entries: parsed.entries, unparsed: parsed.problems.map((p) => p.line) };
+        }
         return { error: `/proc/${MOUNTINFO} does not exist on this running system` };
       } catch (e) {
         return { error: `cannot read /proc/${MOUNTINFO}: ${describeError(e)}` };
@@ -104,6 +113,12 @@ export default defineProbe({
     }
     if (table.view === "running") {
       const hit = table.entries.filter((e) => e.mountPoint === path).at(-1);
+      // A line that could not be parsed may mount this path (or over it, after the hit): unseen.
+      const after = table.unparsed.filter((line) => !hit || line > hit.line);
+      if (after.length > 0) {
+        const why = `/proc/${MOUNTINFO} line ${after[0]}${after.length > 1 ? ` (and ${after.length - 1} more)` : ""} is not in mountinfo's shape: a mount of ${path} there would be unseen`;
+        return { value: { path, mounted: false, view: "running" }, evidence: [], unknown: { mounted: why, fstype: why, device: why, options: why } };
+      }
       if (!hit) return { value: { path, mounted: false, view: "running" }, evidence: [{ file: `/proc/${MOUNTINFO}`, detail: `${path} is not a mount point (no line for it)` }] };
       const options = [...hit.options, ...hit.superOptions.filter((o) => !hit.options.includes(o))];
       return {

@@ -28,6 +28,21 @@ export interface ProcNetSocket {
 export interface ProcNetParse {
   sockets: ProcNetSocket[];
   problems: ParseProblem[];
+  /** The table's header line (`sl local_address …`) was there: the kernel always writes it. */
+  header: boolean;
+}
+
+/**
+ * Why a read table does not show every socket, or undefined when it does: a table without
+ * its header is not the kernel's (an empty read, a file put in its place), and a socket on
+ * a line that could not be parsed is unseen — a listener there must not be passed.
+ */
+export function socketTableGap(parse: ProcNetParse, file: string): string | undefined {
+  if (!parse.header) return `${file} has no header line: not the kernel's socket table${parse.sockets.length + parse.problems.length === 0 ? " (empty)" : ""}`;
+  const first = parse.problems[0];
+  if (first === undefined) return undefined;
+  const more = parse.problems.length > 1 ? ` (and ${parse.problems.length - 1} more)` : "";
+  return `${file} line ${first.line}${more} is not a socket line (${first.message}): a socket there is unseen`;
 }
 
 export const TCP_LISTEN = "0A";
@@ -111,11 +126,15 @@ export function parseProcNet(text: string, protocol: ProcNetProtocol): ProcNetPa
   const problems: ParseProblem[] = [];
   const v6 = protocol.endsWith("6");
   const lines = text.split("\n");
+  let header = false;
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
     const fields = (lines[i] as string).trim().split(/\s+/);
     if (fields.length === 1 && fields[0] === "") continue;
-    if (fields[0] === "sl") continue; // header
+    if (fields[0] === "sl") {
+      header = true;
+      continue;
+    }
     // sl local rem st tx:rx tr:when retrnsmt uid timeout inode …
     if (fields.length < 10) {
       problems.push({ line: lineNo, message: `expected at least 10 fields, got ${fields.length}` });
@@ -157,7 +176,7 @@ export function parseProcNet(text: string, protocol: ProcNetProtocol): ProcNetPa
       line: lineNo,
     });
   }
-  return { sockets, problems };
+  return { sockets, problems, header };
 }
 
 /**

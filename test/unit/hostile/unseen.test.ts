@@ -1,0 +1,99 @@
+/**
+ * Never pass what could not be seen — the inputs the hidden-facts tables do not make: a
+ * procfs table with an unexpected shape or emptied, a command that answers nothing, a walk
+ * that could not go everywhere. Each case is the input that made a check `pass` (or a
+ * silent `skip`) before; after, it is `error` naming the path or command and the reason.
+ */
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runChecks } from "../../../src/engine/run-checks.js";
+import { HostRoot } from "../../../src/host/host-root.js";
+import type { LoadedCheck } from "../../../src/packs/load.js";
+import { loadSelection } from "../../../src/packs/selection.js";
+import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
+import { compliantDebianNode, layer, mountinfo } from "../../helpers/compliant-debian-node.js";
+import listeningPorts from "../../../src/probes/listening-ports.js";
+import mounts from "../../../src/probes/mounts.js";
+
+afterAll(cleanupFixtures);
+
+/** The kubernetes-node profile's checks (tailored as shipped), on which the compliant node passes. */
+let selected: Map<string, LoadedCheck>;
+beforeAll(async () => {
+  const sel = await loadSelection({ profile: "kubernetes-node" });
+  selected = new Map(sel.packs.flatMap((p) => p.checks).map((c) => [c.key, c]));
+});
+
+/** One check of the profile on the compliant node with `over` layered on (a running system: its proc/). */
+async function checkOn(key: string, over: Parameters<typeof layer>[1], omit: readonly string[] = []) {
+  const check = selected.get(key);
+  if (!check) throw new Error(`no check ${key}`);
+  const root = await fixtureRoot(layer(compliantDebianNode(), over, omit));
+  const [r] = await runChecks([check], { host: new HostRoot({ root, proc: path.join(root, "proc") }), deep: true });
+  if (!r) throw new Error(`no result for ${key}`);
+  return r;
+}
+
+const TCP_HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode";
+const SSH = "   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2000 1 0000000000000000 100 0 0 10 0";
+/** A listener on 0.0.0.0:6000 whose line is cut short (a field missing): nothing allows port 6000. */
+const CUT = "   1: 00000000:1770 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0";
+
+describe("listening-ports: a socket table that does not show every socket", () => {
+  it("the compliant node passes 2.1.22 (the baseline the cases below break)", async () => {
+    expect((await checkOn("cis-debian-12/2.1.22", {})).status).toBe("pass");
+    expect((await checkOn("cis-debian-12/1.1.2.1.2", {})).status).toBe("pass");
+  });
+
+  it("an emptied /proc/net/tcp (no header: not the kernel's table) is error, not zero listeners", async () => {
+    const r = await checkOn("cis-debian-12/2.1.22", { "proc/net/tcp": "" });
+    expect(r.status).toBe("error");
+    expect(r.message).toBe("cannot determine listeners: /proc/net/tcp has no header line: not the kernel's socket table (empty)");
+  });
+
+  it("a line not in the table's shape may be a listener: error naming the file and line", async () => {
+    const r = await checkOn("cis-debian-12/2.1.22", { "proc/net/tcp": `${TCP_HEADER}\n${SSH}\n${CUT}\n` });
+    expect(r.status).toBe("error");
+    expect(r.message).toBe("cannot determine listeners: /proc/net/tcp line 3 is not a socket line (expected at least 10 fields, got 8): a socket there is unseen");
+  });
+
+  it("the probe still lists what it parsed, with the gap as unknown", async () => {
+    const root = await fixtureRoot({ "proc/net/tcp": `${TCP_HEADER}\n${SSH}\n${CUT}\nx\n`, "proc/net/udp": "" });
+    const fact = await listeningPorts.collect(probeContext(root, { proc: `${root}/proc` }), listeningPorts.params.parse({}));
+    expect(fact.value.listeners.map((l) => l.port)).toEqual([22]);
+    expect(fact.unknown).toEqual({
+      listeners: "/proc/net/tcp line 3 (and 1 more) is not a socket line (expected at least 10 fields, got 8): a socket there is unseen; /proc/net/udp has no header line: not the kernel's socket table (empty)",
+      count: "/proc/net/tcp line 3 (and 1 more) is not a socket line (expected at least 10 fields, got 8): a socket there is unseen; /proc/net/udp has no header line: not the kernel's socket table (empty)",
+    });
+  });
+});
+
+describe("mounts: a mount table that does not show every mount", () => {
+  const noTmp = mountinfo().split("\n").filter((l) => !l.includes(" /tmp ")).join("\n");
+
+  it("an emptied /proc/1/mountinfo is error, never 'not a separate partition' (fail) or its options' skip", async () => {
+    const part = await checkOn("cis-debian-12/1.1.2.1.1", { "proc/1/mountinfo": "" });
+    expect(part.status).toBe("error");
+    expect(part.message).toBe("cannot determine mounted: /proc/1/mountinfo lists no mount (empty): not the kernel's mount table");
+    const nodev = await checkOn("cis-debian-12/1.1.2.1.2", { "proc/1/mountinfo": "" });
+    expect(nodev.status).toBe("error");
+    expect(nodev.message).toBe("cannot determine mounted: /proc/1/mountinfo lists no mount (empty): not the kernel's mount table");
+  });
+
+  it("a line not in mountinfo's shape may mount /tmp: its option checks are error, not a silent skip", async () => {
+    const r = await checkOn("cis-debian-12/1.1.2.1.2", { "proc/1/mountinfo": `${noTmp}\n40 22 0:40 / /tmp rw,nosuid shared:20 -\n` });
+    expect(r.status).toBe("error");
+    expect(r.message).toBe("cannot determine mounted: /proc/1/mountinfo line 9 is not in mountinfo's shape: a mount of /tmp there would be unseen");
+  });
+
+  it("an unparsed line after the path's own may mount over it; one before it may not", async () => {
+    const root = await fixtureRoot({});
+    const over = await fixtureRoot({ "1/mountinfo": `${mountinfo()}garbage\n` });
+    const f = await mounts.collect(probeContext(root, { proc: over }), mounts.params.parse({ path: "/tmp" }));
+    expect(f.unknown?.options).toBe("/proc/1/mountinfo line 9 is not in mountinfo's shape: a mount of /tmp there would be unseen");
+    const before = await fixtureRoot({ "1/mountinfo": `garbage\n${mountinfo()}` });
+    const g = await mounts.collect(probeContext(root, { proc: before }), mounts.params.parse({ path: "/tmp" }));
+    expect(g.unknown).toBeUndefined();
+    expect(g.value).toMatchObject({ mounted: true, options: expect.arrayContaining(["nodev", "nosuid", "noexec"]) });
+  });
+});
