@@ -17,7 +17,7 @@
  * unknown with the reason, never judged from the files instead. What boot loads is always
  * reported too (`persisted`, `persistedHooks`). Not root on the live host, the rulesets are
  * read from the snapshots nodeward-firewall-snapshot.service writes as root (SNAPSHOT_DIR, with their age; stale is
- * unknown). firewalld (`backend: firewalld`) is judged by its zones. `ipv6Enabled` says
+ * unknown). firewalld (`backend: firewalld`) is judged by its zones and its direct rules. `ipv6Enabled` says
  * whether CIS's IPv6 items apply; the ::1 rule is not applicable where IPv6 is disabled.
  */
 import { pushAll } from "../util/array.js";
@@ -36,9 +36,10 @@ import { DPKG_INSTALLED_STATES, dpkgStatus } from "./package-dpkg.js";
 import { rpmDbDir, rpmPackages } from "./package-rpm.js";
 import { emptyRuleset, mergeRulesets, portCovered, rulesOnHook, summarise, type FwRule, type Ruleset, type RulesetSummary } from "./parse/firewall-rules.js";
 import {
-  parseInfoIpset, parseIpsetXml, parseListAllPolicies, parseListAllZones, parsePolicyXml, parseZoneXml, policyAllowsIntoHost, richAccepts, spoofDropVerdict,
-  type FirewalldIpset, type FirewalldPolicy, type FirewalldZone, type IpsetLookup,
+  parseDirectPassthroughs, parseDirectRules, parseDirectXml, parseInfoIpset, parseIpsetXml, parseListAllPolicies, parseListAllZones, parsePolicyXml, parseZoneXml, policyAllowsIntoHost, richAccepts, spoofDropVerdict,
+  type FirewalldDirect, type FirewalldIpset, type FirewalldPolicy, type FirewalldZone, type IpsetLookup,
 } from "./parse/firewalld.js";
+import { judgeDirect, type DirectJudgement, type FirewalldBackend } from "./parse/firewalld-direct.js";
 import { parseIptablesSave } from "./parse/iptables.js";
 import { parseEqualsKeyValue, lookupEquals } from "./parse/key-value.js";
 import { NftReader, parseNft } from "./parse/nft.js";
@@ -65,6 +66,8 @@ export const NFTABLES_CONF = ["/etc/nftables.conf", "/etc/sysconfig/nftables.con
 export const IPTABLES_FILES = { iptables: ["/etc/iptables/rules.v4", "/etc/sysconfig/iptables"], ip6tables: ["/etc/iptables/rules.v6", "/etc/sysconfig/ip6tables"] } as const;
 export const UFW_CONF = "/etc/ufw/ufw.conf";
 export const FIREWALLD_CONF = "/etc/firewalld/firewalld.conf";
+/** The direct interface's rules and passthroughs (firewalld.direct(5)); only in /etc. */
+export const FIREWALLD_DIRECT = "/etc/firewalld/direct.xml";
 /** Zone files: /etc/firewalld/zones/NAME.xml replaces the shipped /usr/lib/firewalld/zones/NAME.xml whole. */
 export const FIREWALLD_ZONE_DIRS = ["/usr/lib/firewalld/zones", "/etc/firewalld/zones"] as const;
 /** Policy files (firewalld >= 0.9), the /etc one replacing the shipped one of the same name. */
@@ -411,6 +414,8 @@ const SNAPSHOT_FILES: Record<string, string> = {
   "firewall-cmd --list-all-zones": "firewall-cmd-list-all-zones",
   "firewall-cmd --get-default-zone": "firewall-cmd-get-default-zone",
   "firewall-cmd --list-all-policies": "firewall-cmd-list-all-policies",
+  "firewall-cmd --direct --get-all-rules": "firewall-cmd-direct-get-all-rules",
+  "firewall-cmd --direct --get-all-passthroughs": "firewall-cmd-direct-get-all-passthroughs",
 };
 /** The snapshot of `firewall-cmd --info-ipset=NAME` (the unit writes one per ipset firewalld lists). */
 const IPSET_SNAPSHOT_PREFIX = "firewall-cmd-info-ipset-";
@@ -561,6 +566,10 @@ interface Zones {
   zones: FirewalldZone[];
   policies: FirewalldPolicy[];
   defaultZone: string;
+  /** firewalld.conf FirewallBackend (nftables when unset, firewalld >= 0.6); why not, when firewalld.conf cannot be read. */
+  fwBackend: FirewalldBackend | { unknown: string };
+  /** /etc/firewalld/direct.xml (none: no direct rules), or why it cannot be judged (a line firewalld would refuse). */
+  direct: FirewalldDirect | { unknown: string };
   files: string[];
   exists: boolean;
   unreadable: string[];
@@ -568,15 +577,28 @@ interface Zones {
 }
 
 async function persistedFirewalld(ctx: ProbeContext): Promise<Zones> {
-  const out: Zones = { zones: [], policies: [], defaultZone: "public", files: [], exists: false, unreadable: [], evidence: [] };
+  const out: Zones = { zones: [], policies: [], defaultZone: "public", fwBackend: "nftables", direct: { chains: [], rules: [], passthroughs: [] }, files: [], exists: false, unreadable: [], evidence: [] };
   const conf = await readText(ctx, FIREWALLD_CONF);
-  if ("unobserved" in conf) out.unreadable.push(conf.unobserved);
-  else if ("text" in conf) {
+  if ("unobserved" in conf) {
+    out.unreadable.push(conf.unobserved);
+    out.fwBackend = { unknown: conf.unobserved };
+  } else if ("text" in conf) {
     out.files.push(FIREWALLD_CONF);
-    const e = lookupEquals(parseEqualsKeyValue(conf.text).entries, "DefaultZone");
+    const entries = parseEqualsKeyValue(conf.text).entries;
+    const e = lookupEquals(entries, "DefaultZone");
     if (e && e.value !== "") out.defaultZone = e.value;
     out.evidence.push({ file: FIREWALLD_CONF, ...(e ? { line: e.line } : {}), key: "DefaultZone", detail: e ? `DefaultZone=${e.value}` : "DefaultZone not set (public)" });
+    const b = lookupEquals(entries, "FirewallBackend");
+    if (b?.value.toLowerCase() === "iptables") out.fwBackend = "iptables";
+    if (b) out.evidence.push({ file: FIREWALLD_CONF, line: b.line, key: "FirewallBackend", detail: `FirewallBackend=${b.value}` });
   } else out.evidence.push({ file: FIREWALLD_CONF, detail: "does not exist (DefaultZone public)" });
+  const direct = await readText(ctx, FIREWALLD_DIRECT);
+  if ("unobserved" in direct) out.unreadable.push(direct.unobserved);
+  else if ("text" in direct) {
+    out.files.push(FIREWALLD_DIRECT);
+    const p = parseDirectXml(direct.text);
+    out.direct = p.direct && p.problems.length === 0 ? p.direct : { unknown: `${FIREWALLD_DIRECT} cannot be read as firewalld reads it: ${p.problems.slice(0, 3).map((x) => `line ${x.line}: ${x.message}`).join("; ")}` };
+  }
   const byName = new Map<string, FirewalldZone>();
   const policies = new Map<string, FirewalldPolicy>();
   for (const [dirs, kind] of [[FIREWALLD_ZONE_DIRS, "zone"], [FIREWALLD_POLICY_DIRS, "policy"]] as const) {
@@ -649,6 +671,85 @@ async function liveFirewalld(ctx: ProbeContext): Promise<{ zones: FirewalldZone[
     pushAll(evidence, pp.problems.slice(0, 5).map((x) => ({ command: pl.command, line: x.line, detail: `unparsed: ${x.message}` })));
   }
   return { zones: p.zones, policies, defaultZone, evidence };
+}
+
+/** firewall-cmd's answer where the direct interface is gone (it is deprecated, to be removed). */
+const NO_DIRECT_OPTION = /unrecognized arguments: --direct|no such option: --direct/i;
+
+/**
+ * Live: the runtime direct rules and passthroughs (`firewall-cmd --direct --get-all-rules`,
+ * `--get-all-passthroughs`, read-only), each bounded by what is left of the probe's budget.
+ */
+async function liveDirect(ctx: ProbeContext, deadline: number): Promise<{ direct: FirewalldDirect; evidence: Evidence[]; command: string } | { unknown: string }> {
+  const direct: FirewalldDirect = { chains: [], rules: [], passthroughs: [] };
+  const evidence: Evidence[] = [];
+  const commands: string[] = [];
+  for (const what of ["rules", "passthroughs"] as const) {
+    const argv = ["firewall-cmd", "--direct", `--get-all-${what}`];
+    const left = Math.floor(deadline - performance.now());
+    if (left <= 0) return { unknown: `${argv.join(" ")} was not run: the live firewalld reads ran out of their ${ipsetBudget.ms / 1000} s` };
+    const out = await runSave(ctx, argv, `the direct ${what}`, Math.min(ctx.commandTimeoutMs, left));
+    if ("unknown" in out) {
+      if (NO_DIRECT_OPTION.test(out.unknown)) {
+        evidence.push({ command: argv.join(" "), detail: "not an option of this firewalld (no direct interface): no direct rules" });
+        continue;
+      }
+      return out;
+    }
+    const p = what === "rules" ? parseDirectRules(out.stdout) : parseDirectPassthroughs(out.stdout);
+    if (p.problems.length > 0) return { unknown: `${out.command}: ${p.problems.slice(0, 3).map((x) => `line ${x.line}: ${x.message}`).join("; ")}` };
+    if ("rules" in p) direct.rules = p.rules;
+    else direct.passthroughs = p.passthroughs;
+    if (out.evidence) evidence.push(out.evidence);
+    commands.push(out.command);
+  }
+  return { direct, evidence, command: commands.join("; ") };
+}
+
+/** judgeDirect on the backend firewalld.conf names; where it cannot be read, a verdict the two backends disagree on is unknown. */
+function judgeDirectOn(d: FirewalldDirect, backend: FirewalldBackend | { unknown: string }): DirectJudgement {
+  if (typeof backend === "string") return judgeDirect(d, backend);
+  const nft = judgeDirect(d, "nftables");
+  const ipt = judgeDirect(d, "iptables");
+  for (const ipv of ["ipv4", "ipv6"] as const) {
+    if (JSON.stringify(nft.spoof[ipv]) !== JSON.stringify(ipt.spoof[ipv])) {
+      ipt.spoof[ipv] = { verdict: "unknown", reason: `a direct rule accepts before the zones, and whether that bypasses them depends on FirewallBackend, not read: ${backend.unknown}` };
+    }
+  }
+  return ipt;
+}
+
+/**
+ * The direct rules' part in 4.2.1 and 4.2.2 (parse/firewalld-direct.ts): what they accept is
+ * added to zonesAllow; a direct loopback drop is the anti-spoofing rule; on the iptables
+ * backend a direct accept reached first overrides the zones' drop rules (false, or unknown
+ * when its match is not read). Direct rules that cannot be read leave all three unknown.
+ */
+function withDirect(value: FirewallFact, gaps: Gaps, evidence: Evidence[], direct: DirectJudgement | { unknown: string }, at: Evidence): void {
+  const src = at.file ?? at.command ?? "the direct rules";
+  const j = "unknown" in direct || direct.problems.length === 0 ? direct : { unknown: direct.problems.slice(0, 3).map((p) => `${src} line ${p.line}: ${p.message}`).join("; ") };
+  if ("unknown" in j) {
+    for (const f of ["zonesAllow", "loopbackSpoofDrop", "loopbackSpoofDrop6"] as const) {
+      delete value[f];
+      gaps.unknown[f] = `the direct rules cannot be judged: ${j.unknown}`;
+    }
+    return;
+  }
+  for (const s of j.shown.slice(0, 10)) evidence.push({ ...at, ...(s.line !== undefined ? { line: s.line } : {}), detail: s.detail });
+  if (j.shown.length > 10) evidence.push({ ...at, detail: `… and ${j.shown.length - 10} more direct rules on input` });
+  if (value.zonesAllow !== undefined) value.zonesAllow = [...value.zonesAllow, ...j.allows];
+  for (const [ipv, f] of [["ipv4", "loopbackSpoofDrop"], ["ipv6", "loopbackSpoofDrop6"]] as const) {
+    const s = j.spoof[ipv];
+    if (s === undefined) continue;
+    if (s.verdict === "unknown") {
+      delete value[f];
+      gaps.unknown[f] = s.reason;
+      continue;
+    }
+    delete gaps.unknown[f];
+    value[f] = s.verdict === "drop";
+    evidence.push({ ...at, detail: s.verdict === "drop" ? `${s.rule}: drops spoofed loopback packets before firewalld's own rules` : `${s.rule}: accepts packets that can carry the loopback source before the zones (FirewallBackend=iptables), so no zone's drop rule sees them` });
+  }
 }
 
 /** The ipsets the zones and policies name (a rich rule's source, a zone's `ipset:NAME` source). */
@@ -833,12 +934,16 @@ async function firewalld(ctx: ProbeContext): Promise<Fact<FirewallFact>> {
   }
   const live = await liveFirewalld(ctx);
   let judged: ReturnType<typeof judgeZones> | undefined;
+  let directJudged: DirectJudgement | { unknown: string } | undefined;
+  let directAt: Evidence = {};
   if ("notApplicable" in live) {
     value.view = "persisted";
     if (persisted.unreadable.length === 0) {
       const sets = await persistedIpsets(ctx, namedIpsets(persisted.zones, persisted.policies));
       if (sets.files.length > 0) value.files = [...persisted.files, ...sets.files];
       judged = judgeZones(persisted.zones, persisted.defaultZone, persisted.policies, sets.lookup);
+      directJudged = "unknown" in persisted.direct ? persisted.direct : judgeDirectOn(persisted.direct, persisted.fwBackend);
+      directAt = { file: FIREWALLD_DIRECT };
     }
     else for (const f of FIREWALLD_FIELDS) gaps.unknown[f] = gaps.unknown["files"] as string;
   } else if ("unknown" in live) {
@@ -847,8 +952,16 @@ async function firewalld(ctx: ProbeContext): Promise<Fact<FirewallFact>> {
   } else {
     value.view = "live";
     pushAll(evidence, live.evidence);
+    // The direct rules first: two reads, so a slow ipset costs only itself.
+    const d = await liveDirect(ctx, started + ipsetBudget.ms);
+    if ("unknown" in d) directJudged = d;
+    else {
+      directJudged = judgeDirectOn(d.direct, persisted.fwBackend);
+      directAt = { command: d.command };
+    }
     const sets = await liveIpsets(ctx, namedIpsets(live.zones, live.policies), started + ipsetBudget.ms);
     pushAll(evidence, sets.evidence);
+    if (!("unknown" in d)) pushAll(evidence, d.evidence);
     judged = judgeZones(live.zones, live.defaultZone, live.policies, sets.lookup);
   }
   if (judged) {
@@ -856,6 +969,7 @@ async function firewalld(ctx: ProbeContext): Promise<Fact<FirewallFact>> {
     Object.assign(value, facts);
     Object.assign(gaps.unknown, unknown);
     pushAll(evidence, ev);
+    if (directJudged) withDirect(value, gaps, evidence, directJudged, directAt);
   }
   await withIpv6(ctx, value, gaps, evidence);
   return withGaps({ value, evidence }, gaps);

@@ -506,3 +506,99 @@ export function isLoopbackSpoofDrop(r: RichRule, family: "ipv4" | "ipv6"): boole
   if (r.match !== undefined) return false;
   return r.action === "drop" || r.action === "reject";
 }
+
+// --- the direct interface (firewalld.direct(5)) -------------------------------------------
+
+/** An ip(6)tables rule added through firewalld's direct interface: `<rule ipv=… table=… chain=… priority=…>args</rule>`. */
+export interface DirectRule {
+  ipv: "ipv4" | "ipv6" | "eb";
+  table: string;
+  chain: string;
+  /** Lower first; rules of one priority are in no fixed order (firewalld.direct(5)). */
+  priority: number;
+  /** The ip(6)tables arguments after the chain (`-p tcp --dport 22 -j ACCEPT`). */
+  args: string;
+  line?: number;
+}
+
+/** A passthrough: a whole ip(6)tables command firewalld runs as given (`-I INPUT -s 1.2.3.4 -j DROP`). */
+export interface DirectPassthrough {
+  ipv: "ipv4" | "ipv6" | "eb";
+  args: string;
+  line?: number;
+}
+
+export interface FirewalldDirect {
+  chains: { ipv: string; table: string; chain: string; line?: number }[];
+  rules: DirectRule[];
+  passthroughs: DirectPassthrough[];
+}
+
+const IPVS = new Set(["ipv4", "ipv6", "eb"]);
+
+/**
+ * /etc/firewalld/direct.xml. An element firewalld does not know is skipped, as firewalld skips
+ * it; a `<rule>` or `<passthrough>` without its attributes, a priority that is not a number, or
+ * empty arguments is a problem (firewalld refuses the file), with its line.
+ */
+export function parseDirectXml(text: string): { direct?: FirewalldDirect; problems: ParseProblem[] } {
+  const { root, problems } = parseXml(text);
+  const d = root.children.find((c) => c.name === "direct");
+  if (!d) return { problems: [...problems, { line: 1, message: "no <direct> element" }] };
+  const direct: FirewalldDirect = { chains: [], rules: [], passthroughs: [] };
+  for (const c of d.children) {
+    const ipv = c.attrs["ipv"] ?? "";
+    if ((c.name === "chain" || c.name === "rule" || c.name === "passthrough") && !IPVS.has(ipv)) {
+      problems.push({ line: c.line, message: `<${c.name}> with ipv ${unquoted(ipv)}: not ipv4, ipv6 or eb` });
+      continue;
+    }
+    const v = ipv as DirectRule["ipv"];
+    if (c.name === "chain") {
+      const table = c.attrs["table"];
+      const chain = c.attrs["chain"];
+      if (!table || !chain) problems.push({ line: c.line, message: "<chain> without table or chain" });
+      else direct.chains.push({ ipv: v, table, chain, line: c.line });
+    } else if (c.name === "rule") {
+      const table = c.attrs["table"];
+      const chain = c.attrs["chain"];
+      const priority = c.attrs["priority"];
+      const args = c.text.trim();
+      if (!table || !chain) problems.push({ line: c.line, message: "<rule> without table or chain" });
+      else if (priority === undefined) problems.push({ line: c.line, message: "<rule> without a priority" });
+      else if (!/^-?\d+$/.test(priority)) problems.push({ line: c.line, message: `<rule> priority ${unquoted(priority)}: not a number` });
+      else if (args === "") problems.push({ line: c.line, message: "<rule> without arguments" });
+      else direct.rules.push({ ipv: v, table, chain, priority: Number(priority), args, line: c.line });
+    } else if (c.name === "passthrough") {
+      const args = c.text.trim();
+      if (args === "") problems.push({ line: c.line, message: "<passthrough> without arguments" });
+      else direct.passthroughs.push({ ipv: v, args, line: c.line });
+    }
+  }
+  return { direct, problems };
+}
+
+/** `firewall-cmd --direct --get-all-rules`: `ipv4 filter INPUT 0 -p tcp --dport 22 -j ACCEPT` per line. */
+export function parseDirectRules(text: string): { rules: DirectRule[]; problems: ParseProblem[] } {
+  const rules: DirectRule[] = [];
+  const problems: ParseProblem[] = [];
+  text.split("\n").forEach((raw, idx) => {
+    if (raw.trim() === "") return;
+    const m = /^\s*(ipv4|ipv6|eb)\s+(\S+)\s+(\S+)\s+(-?\d+)\s+(\S.*?)\s*$/.exec(raw);
+    if (!m) problems.push({ line: idx + 1, message: `not a direct rule: ${unquoted(raw)}` });
+    else rules.push({ ipv: m[1] as DirectRule["ipv"], table: m[2] as string, chain: m[3] as string, priority: Number(m[4]), args: m[5] as string, line: idx + 1 });
+  });
+  return { rules, problems };
+}
+
+/** `firewall-cmd --direct --get-all-passthroughs`: `ipv4 -I INPUT -s 1.2.3.4 -j DROP` per line. */
+export function parseDirectPassthroughs(text: string): { passthroughs: DirectPassthrough[]; problems: ParseProblem[] } {
+  const passthroughs: DirectPassthrough[] = [];
+  const problems: ParseProblem[] = [];
+  text.split("\n").forEach((raw, idx) => {
+    if (raw.trim() === "") return;
+    const m = /^\s*(ipv4|ipv6|eb)\s+(\S.*?)\s*$/.exec(raw);
+    if (!m) problems.push({ line: idx + 1, message: `not a passthrough: ${unquoted(raw)}` });
+    else passthroughs.push({ ipv: m[1] as DirectPassthrough["ipv"], args: m[2] as string, line: idx + 1 });
+  });
+  return { passthroughs, problems };
+}

@@ -95,6 +95,8 @@ describe("nodeward-firewall-snapshot.service", () => {
       "firewall-cmd-list-all-zones: firewall-cmd --list-all-zones",
       "firewall-cmd-get-default-zone: firewall-cmd --get-default-zone",
       "firewall-cmd-list-all-policies: firewall-cmd --list-all-policies",
+      "firewall-cmd-direct-get-all-rules: firewall-cmd --direct --get-all-rules",
+      "firewall-cmd-direct-get-all-passthroughs: firewall-cmd --direct --get-all-passthroughs",
       '"firewall-cmd-info-ipset-$i": firewall-cmd --info-ipset="$i"',
     ]);
     expect(script).toContain("s=$(timeout 60 firewall-cmd --get-ipsets 2>/dev/null)");
@@ -144,6 +146,7 @@ describe("nodeward-firewall-snapshot.service", () => {
         '  --list-all-zones) echo "public (default, active)";;',
         "  --get-default-zone) echo public;;",
         "  --list-all-policies) ;;",
+        '  --direct) [ "$2" = --get-all-rules ] && echo "ipv4 filter INPUT 0 -p tcp --dport 8080 -j ACCEPT"; exit 0;;',
         '  --get-ipsets) echo "web ../evil .hidden a/b broken later";;',
         '  --info-ipset=web) printf "web\\n  type: hash:ip\\n  options: \\n  entries: 127.0.0.1\\n";;',
         "  *) exit 112;;",
@@ -151,19 +154,22 @@ describe("nodeward-firewall-snapshot.service", () => {
       ].join("\n"),
     });
     await run("/bin/sh", ["-c", script], { env: { PATH: `${bin}:/usr/bin:/bin` }, timeout: 30_000 });
-    expect((await readdir(dir)).sort()).toEqual(["firewall-cmd-get-default-zone", "firewall-cmd-info-ipset-web", "firewall-cmd-list-all-policies", "firewall-cmd-list-all-zones"]);
+    expect((await readdir(dir)).sort()).toEqual([
+      "firewall-cmd-direct-get-all-passthroughs", "firewall-cmd-direct-get-all-rules", "firewall-cmd-get-default-zone", "firewall-cmd-info-ipset-web", "firewall-cmd-list-all-policies", "firewall-cmd-list-all-zones",
+    ]);
+    expect(await readFile(path.join(dir, "firewall-cmd-direct-get-all-rules"), "utf8")).toBe("ipv4 filter INPUT 0 -p tcp --dport 8080 -j ACCEPT\n");
     expect(await readFile(path.join(dir, "firewall-cmd-info-ipset-web"), "utf8")).toBe("web\n  type: hash:ip\n  options: \n  entries: 127.0.0.1\n");
     expect((await stat(path.join(dir, "firewall-cmd-info-ipset-web"))).mode & 0o777).toBe(0o640);
     // The odd names were never asked for; after "broken" failed, "later" was not either.
     expect((await readFile(calls, "utf8")).trim().split("\n")).toEqual([
-      "--list-all-zones", "--get-default-zone", "--list-all-policies", "--get-ipsets", "--info-ipset=web", "--info-ipset=broken",
+      "--list-all-zones", "--get-default-zone", "--list-all-policies", "--direct --get-all-rules", "--direct --get-all-passthroughs", "--get-ipsets", "--info-ipset=web", "--info-ipset=broken",
     ]);
     // Without the zones listed (firewalld down), no ipset is asked for and every ipset file goes.
     await writeFile(calls, "");
     const down = await fakeBin({ "firewall-cmd": `echo "$*" >> ${calls}; exit 252` });
     await run("/bin/sh", ["-c", script], { env: { PATH: `${down}:/usr/bin:/bin` }, timeout: 30_000 });
     expect(await readdir(dir)).toEqual([]);
-    expect((await readFile(calls, "utf8")).trim().split("\n")).toEqual(["--list-all-zones", "--get-default-zone", "--list-all-policies"]);
+    expect((await readFile(calls, "utf8")).trim().split("\n")).toEqual(["--list-all-zones", "--get-default-zone", "--list-all-policies", "--direct --get-all-rules", "--direct --get-all-passthroughs"]);
   });
 
   it("ipsets named foo and foo.tmp: each snapshot holds its own ipset (temporary files are dot-files, which no ipset name can be)", async () => {

@@ -271,6 +271,10 @@ const ipsets = (v4: string, v6: string | null): FixtureSpec => ({
   ...(v6 === null ? {} : { "etc/firewalld/ipsets/lo6.xml": `<?xml version="1.0" encoding="utf-8"?>\n<ipset type="hash:ip">\n  <option name="family" value="inet6"/>\n  <entry>${v6}</entry>\n</ipset>\n` }),
 });
 
+/** /etc/firewalld/direct.xml with these elements; one direct rule on filter INPUT. */
+const DIRECT = (body: string) => `<?xml version="1.0" encoding="utf-8"?>\n<direct>\n${body}</direct>\n`;
+const direct = (ipv: string, priority: number, args: string) => `  <rule ipv="${ipv}" table="filter" chain="INPUT" priority="${priority}">${args}</rule>\n`;
+
 /**
  * CIS RHEL 9 v2.0.0 section 4: 4.1.1 nftables installed, 4.1.2 a single utility (firewalld or
  * nftables), 4.2 firewalld (its zones), 4.3 nftables. The pack's var `firewall-utility`
@@ -329,6 +333,22 @@ export function rhelFirewallCases(): Case[] {
         status: "error",
         message: 'cannot determine loopbackSpoofDrop6: no drop rule on the loopback address, and a drop rule\'s ipset could not be read: zone trusted: rule family="ipv6" source ipset="lo6" destination NOT address="::1" drop: ipset lo6 is defined in neither /usr/lib/firewalld/ipsets nor /etc/firewalld/ipsets (firewalld would not load a zone naming it)',
       },
+    },
+    // Direct rules (/etc/firewalld/direct.xml) run before the zones.
+    {
+      id: "4.2.2", label: "the anti-spoofing drops as direct rules, the zones without them", pkgs: ["nftables", "firewalld"],
+      spec: { ...FIREWALLD, ...SHIPPED_ZONES, "etc/firewalld/direct.xml": DIRECT(direct("ipv4", 0, "-i lo -j ACCEPT") + direct("ipv4", 1, "-s 127.0.0.0/8 -j DROP") + direct("ipv6", 0, "-i lo -j ACCEPT") + direct("ipv6", 1, "-s ::1 -j DROP")) },
+      want: { status: "pass" },
+    },
+    {
+      id: "4.2.2", label: "iptables backend: a direct accept of 8080 before the zones' drop rules", pkgs: ["nftables", "firewalld"],
+      spec: { ...FIREWALLD, ...CIS_ZONES, "etc/firewalld/firewalld.conf": "DefaultZone=public\nFirewallBackend=iptables\n", "etc/firewalld/direct.xml": DIRECT(direct("ipv4", 0, "-p tcp --dport 8080 -j ACCEPT")) },
+      want: { status: "fail", message: "loopbackSpoofDrop is false, expected true" },
+    },
+    {
+      id: "4.2.2", label: "a direct.xml firewalld would refuse (a rule without a priority)", pkgs: ["nftables", "firewalld"],
+      spec: { ...FIREWALLD, ...CIS_ZONES, "etc/firewalld/direct.xml": DIRECT('  <rule ipv="ipv4" table="filter" chain="INPUT">-j ACCEPT</rule>\n') },
+      want: { status: "error", message: "cannot determine loopbackSpoofDrop: the direct rules cannot be judged: /etc/firewalld/direct.xml cannot be read as firewalld reads it: line 3: <rule> without a priority" },
     },
     {
       id: "4.2.2", label: "firewalld chosen, not installed: skips citing 4.1.2", pkgs: ["nftables"], spec: CIS_ZONES,

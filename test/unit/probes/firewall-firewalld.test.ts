@@ -5,6 +5,7 @@
  * CIS 4.2.1, and one accepting everything makes the anti-spoofing facts unknown with the
  * reason (never a pass the zones alone would give).
  */
+import { existsSync } from "node:fs";
 import { chmod, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
@@ -15,7 +16,7 @@ import { DEFAULT_PROBE_TIMEOUT_MS } from "../../../src/engine/gather.js";
 import { runCommand } from "../../../src/host/exec.js";
 import probe, { IPSET_CONCURRENCY, ipsetBudget, privilege, SNAPSHOT_DIR, snapshotSource } from "../../../src/probes/firewall.js";
 import {
-  isLoopbackSpoofDrop, parseInfoIpset, parseIpsetXml, parsePolicyXml, parseRichRule, parseZoneXml, richAccepts, spoofDropVerdict, type FirewalldIpset,
+  isLoopbackSpoofDrop, parseDirectPassthroughs, parseDirectRules, parseDirectXml, parseInfoIpset, parseIpsetXml, parsePolicyXml, parseRichRule, parseZoneXml, richAccepts, spoofDropVerdict, type FirewalldIpset,
 } from "../../../src/probes/parse/firewalld.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
 
@@ -236,6 +237,8 @@ describe("firewalld ipsets: a rule or zone whose source is an ipset counts with 
       "firewall-cmd --list-all-policies": { stdout: "" },
       "firewall-cmd --info-ipset=lo4": { stdout: "lo4\n  type: hash:ip\n  options: \n  entries: 127.0.0.1\n" },
       "firewall-cmd --info-ipset=lo6": { stdout: "lo6\n  type: hash:ip\n  options: family=inet6\n  entries: ::1\n" },
+      "firewall-cmd --direct --get-all-rules": { stdout: "" },
+      "firewall-cmd --direct --get-all-passthroughs": { stdout: "" },
     };
 
     it("the runtime ipsets' entries decide; a failed read is unknown with firewall-cmd's message", async () => {
@@ -248,7 +251,10 @@ describe("firewalld ipsets: a rule or zone whose source is an ipset counts with 
       const f = await probe.collect(createProbeContext(live, stub(cmds, calls), 5000), { backend: "firewalld" });
       expect(f.value).toMatchObject({ view: "live", loopbackSpoofDrop: true, loopbackSpoofDrop6: true });
       expect(f.evidence).toContainEqual({ detail: "ipset lo4 (hash:ip, inet): 127.0.0.1" });
-      expect(calls.slice(2)).toEqual([[`${bin}/firewall-cmd`, "--info-ipset=lo4"], [`${bin}/firewall-cmd`, "--info-ipset=lo6"]]);
+      expect(calls.slice(2)).toEqual([
+        [`${bin}/firewall-cmd`, "--direct", "--get-all-rules"], [`${bin}/firewall-cmd`, "--direct", "--get-all-passthroughs"],
+        [`${bin}/firewall-cmd`, "--info-ipset=lo4"], [`${bin}/firewall-cmd`, "--info-ipset=lo6"],
+      ]);
       const failed = await probe.collect(
         createProbeContext(live, stub({ ...cmds, "firewall-cmd --info-ipset=lo6": { exitCode: 112, failed: true, stderr: "Error: INVALID_IPSET: lo6\n" } }, []), 5000),
         { backend: "firewalld" },
@@ -275,7 +281,7 @@ describe("firewalld ipsets: a rule or zone whose source is an ipset counts with 
           'dir=$(dirname "$0")',
           'case "$1" in',
           '  --list-all-zones) cat "$dir/zones.txt" ;;',
-          "  --list-all-policies) ;;",
+          "  --list-all-policies|--direct) ;;",
           '  --info-ipset=lo6) exec sleep 60 ;;',
           '  --info-ipset=*) n=${1#--info-ipset=}; mkdir "$dir/running.$n"; ls -d "$dir"/running.* | wc -l > "$dir/seen.$n"; sleep 0.3; rmdir "$dir/running.$n"',
           '    e=10.0.0.1; [ "$n" = lo4 ] && e=127.0.0.1',
@@ -319,6 +325,8 @@ describe("firewalld ipsets: a rule or zone whose source is an ipset counts with 
         "firewall-cmd-list-all-policies": "",
         "firewall-cmd-info-ipset-lo4": String(cmds["firewall-cmd --info-ipset=lo4"]?.stdout),
         "firewall-cmd-info-ipset-lo6": String(cmds["firewall-cmd --info-ipset=lo6"]?.stdout),
+        "firewall-cmd-direct-get-all-rules": "",
+        "firewall-cmd-direct-get-all-passthroughs": "",
       };
       snapshotSource.dir = await fixtureRoot(snaps);
       const calls: string[][] = [];
@@ -340,5 +348,146 @@ describe("firewalld ipsets: a rule or zone whose source is an ipset counts with 
         `no drop rule on the loopback address, and a drop rule's ipset could not be read: zone trusted: rule family="ipv6" source ipset="lo6" destination NOT address="::1" drop: ${bin}/firewall-cmd --info-ipset=lo6 failed: Authorization failed. (not root, and no snapshot in /run/nodeward/firewall: see nodeward-firewall-snapshot.service)`,
       );
     });
+  });
+});
+
+describe("firewalld direct rules (/etc/firewalld/direct.xml, firewall-cmd --direct): counted in 4.2.1's list and 4.2.2", () => {
+  const DIRECT = (body: string) => `<?xml version="1.0" encoding="utf-8"?>\n<direct>\n${body}</direct>\n`;
+  const rule = (ipv: string, priority: number, args: string, chain = "INPUT") => `  <rule ipv="${ipv}" table="filter" chain="${chain}" priority="${priority}">${args}</rule>\n`;
+  /** No anti-spoofing rule in any zone: only direct rules can make 4.2.2 pass. */
+  const bare = (backend: string) => ({
+    "etc/firewalld/firewalld.conf": `DefaultZone=public\nFirewallBackend=${backend}\n`,
+    "usr/lib/firewalld/zones/public.xml": ZONE('  <service name="ssh"/>\n'),
+    "usr/lib/firewalld/zones/trusted.xml": ZONE('  <interface name="lo"/>\n', ' target="ACCEPT"'),
+  });
+  /** The zones' anti-spoofing rules in trusted (4.2.2 passes on the zones alone). */
+  const spoofed = (backend: string) => ({ ...bare(backend), "usr/lib/firewalld/zones/trusted.xml": ZONE(`  <interface name="lo"/>\n${SPOOF}`, ' target="ACCEPT"') });
+  const collect = async (spec: Record<string, string>) => probe.collect(probeContext(await fixtureRoot(spec)), { backend: "firewalld" });
+
+  it("parses direct.xml (chains, rules, passthroughs) and firewall-cmd's listings; what firewalld would refuse is a problem with its line", () => {
+    const p = parseDirectXml(DIRECT('  <chain ipv="ipv4" table="filter" chain="mine"/>\n' + rule("ipv4", -1, "-p tcp --dport 22 -j ACCEPT") + '  <passthrough ipv="ipv6">-I INPUT -s ::1 -j DROP</passthrough>\n  <unknown/>\n'));
+    expect(p.problems).toEqual([]);
+    expect(p.direct).toEqual({
+      chains: [{ ipv: "ipv4", table: "filter", chain: "mine", line: 3 }],
+      rules: [{ ipv: "ipv4", table: "filter", chain: "INPUT", priority: -1, args: "-p tcp --dport 22 -j ACCEPT", line: 4 }],
+      passthroughs: [{ ipv: "ipv6", args: "-I INPUT -s ::1 -j DROP", line: 5 }],
+    });
+    expect(parseDirectXml(DIRECT('  <rule ipv="ipv4" table="filter" chain="INPUT">-j ACCEPT</rule>\n  <rule ipv="ip4" table="filter" chain="INPUT" priority="0">-j ACCEPT</rule>\n  <passthrough ipv="ipv4"> </passthrough>\n')).problems).toEqual([
+      { line: 3, message: "<rule> without a priority" },
+      { line: 4, message: "<rule> with ipv (a text of 3 characters, not quoted: an unparsed line may hold a secret): not ipv4, ipv6 or eb" },
+      { line: 5, message: "<passthrough> without arguments" },
+    ]);
+    expect(parseDirectXml("<direct>\n  <rule ipv=\"ipv4\" table=\"filter\" chain=\"INPUT\" priority=\"0\">-j ACCEPT\n").problems).toEqual([{ line: 2, message: "<rule> is not closed" }, { line: 2, message: "<rule> without arguments" }]);
+    expect(parseDirectRules("ipv4 filter INPUT 0 -p tcp --dport 8080 -j ACCEPT\nipv6 filter INPUT -5 -s ::1 -j DROP\n").rules).toEqual([
+      { ipv: "ipv4", table: "filter", chain: "INPUT", priority: 0, args: "-p tcp --dport 8080 -j ACCEPT", line: 1 },
+      { ipv: "ipv6", table: "filter", chain: "INPUT", priority: -5, args: "-s ::1 -j DROP", line: 2 },
+    ]);
+    expect(parseDirectRules("filter INPUT -j ACCEPT\n").problems).toEqual([{ line: 1, message: "not a direct rule: (a text of 22 characters, not quoted: an unparsed line may hold a secret)" }]);
+    expect(parseDirectPassthroughs("ipv4 -t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080\n").passthroughs).toEqual([
+      { ipv: "ipv4", args: "-t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080", line: 1 },
+    ]);
+  });
+
+  it("offline: a direct drop of the loopback source (after accepting lo) is the anti-spoofing rule, on either backend", async () => {
+    const xml = DIRECT(rule("ipv4", 0, "-i lo -j ACCEPT") + rule("ipv4", 1, "-s 127.0.0.0/8 -j DROP") + rule("ipv6", 0, "-i lo -j ACCEPT") + rule("ipv6", 1, "-s ::1 -j DROP"));
+    for (const backend of ["nftables", "iptables"]) {
+      const f = await collect({ ...bare(backend), "etc/firewalld/direct.xml": xml });
+      expect(f.unknown).toBeUndefined();
+      expect(f.value).toMatchObject({ loopbackSpoofDrop: true, loopbackSpoofDrop6: true });
+      expect(f.value.files).toContain("/etc/firewalld/direct.xml");
+      expect(f.evidence).toContainEqual({ file: "/etc/firewalld/direct.xml", line: 4, detail: "direct rule ipv4 filter INPUT priority 1: -s 127.0.0.0/8 -j DROP" });
+      expect(f.evidence).toContainEqual({ file: "/etc/firewalld/direct.xml", detail: "direct rule ipv4 filter INPUT priority 1: -s 127.0.0.0/8 -j DROP: drops spoofed loopback packets before firewalld's own rules" });
+    }
+    // Without it (and no zone rule), 4.2.2 fails as before; a drop limited to a port is not the rule.
+    expect((await collect(bare("nftables"))).value).toMatchObject({ loopbackSpoofDrop: false, loopbackSpoofDrop6: false });
+    const port = await collect({ ...bare("nftables"), "etc/firewalld/direct.xml": DIRECT(rule("ipv4", 0, "-s 127.0.0.0/8 -p tcp --dport 22 -j DROP")) });
+    expect(port.value.loopbackSpoofDrop).toBe(false);
+  });
+
+  it("offline, iptables backend: a direct accept reached first lets spoofed packets past the zones' drop rules (fail); on the nftables backend the zones still filter it (pass), and 4.2.1 lists it either way", async () => {
+    const xml = DIRECT(rule("ipv4", 0, "-p tcp --dport 8080 -j ACCEPT"));
+    const ipt = await collect({ ...spoofed("iptables"), "etc/firewalld/direct.xml": xml });
+    expect(ipt.value).toMatchObject({ loopbackSpoofDrop: false, loopbackSpoofDrop6: true });
+    expect(ipt.evidence).toContainEqual({
+      file: "/etc/firewalld/direct.xml",
+      detail: "direct rule ipv4 filter INPUT priority 0: -p tcp --dport 8080 -j ACCEPT: accepts packets that can carry the loopback source before the zones (FirewallBackend=iptables), so no zone's drop rule sees them",
+    });
+    expect(ipt.value.zonesAllow).toEqual(["public: services ssh; ports none", "trusted: services none; ports none", "direct rule ipv4 filter INPUT priority 0: -p tcp --dport 8080 -j ACCEPT"]);
+    const nft = await collect({ ...spoofed("nftables"), "etc/firewalld/direct.xml": xml });
+    expect(nft.value).toMatchObject({ loopbackSpoofDrop: true, loopbackSpoofDrop6: true });
+    expect(nft.value.zonesAllow?.[2]).toBe("direct rule ipv4 filter INPUT priority 0: -p tcp --dport 8080 -j ACCEPT (FirewallBackend=nftables: the zones still filter what it accepts)");
+    // A passthrough inserting an accept-all into INPUT: the same (ipv6 too when it is ip6tables').
+    const all = await collect({ ...spoofed("iptables"), "etc/firewalld/direct.xml": DIRECT('  <passthrough ipv="ipv6">-I INPUT -j ACCEPT</passthrough>\n  <passthrough ipv="ipv4">-t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080</passthrough>\n') });
+    expect(all.value).toMatchObject({ loopbackSpoofDrop: true, loopbackSpoofDrop6: false });
+    expect(all.value.zonesAllow?.[2]).toBe("direct passthrough ipv6: -I INPUT -j ACCEPT");
+    // A direct drop before the accept (lower priority), or an accept only from a network without
+    // the loopback address, or only of established traffic: the zones' drop rules still decide.
+    for (const ok of [rule("ipv4", -1, "-s 127.0.0.0/8 -j DROP") + rule("ipv4", 0, "-j ACCEPT"), rule("ipv4", 0, "-s 10.0.0.0/8 -j ACCEPT"), rule("ipv4", 0, "-m state --state ESTABLISHED,RELATED -j ACCEPT")]) {
+      expect((await collect({ ...spoofed("iptables"), "etc/firewalld/direct.xml": DIRECT(ok) })).value.loopbackSpoofDrop).toBe(true);
+    }
+    // A network holding 127.0.0.1 (here 0.0.0.0/1) is not one without it.
+    expect((await collect({ ...spoofed("iptables"), "etc/firewalld/direct.xml": DIRECT(rule("ipv4", 0, "-s 0.0.0.0/1 -j ACCEPT")) })).value.loopbackSpoofDrop).toBe(false);
+    // Through a chain of the direct rules, where the jump stands.
+    const chained = DIRECT('  <chain ipv="ipv4" table="filter" chain="mine"/>\n' + rule("ipv4", 0, "-j mine") + rule("ipv4", 0, "-p udp --dport 53 -j ACCEPT", "mine"));
+    const c = await collect({ ...spoofed("iptables"), "etc/firewalld/direct.xml": chained });
+    expect(c.value.loopbackSpoofDrop).toBe(false);
+    expect(c.value.zonesAllow).toContain("direct rule ipv4 filter mine priority 0: -p udp --dport 53 -j ACCEPT");
+  });
+
+  it("iptables backend: a direct accept with a match not read (-m set, a negation) comes first: unknown with the rule, never pass", async () => {
+    const f = await collect({ ...spoofed("iptables"), "etc/firewalld/direct.xml": DIRECT(rule("ipv4", 0, "-m set --match-set office src -j ACCEPT") + rule("ipv6", 0, "! -s fd00::/8 -j ACCEPT")) });
+    expect(f.value.loopbackSpoofDrop).toBeUndefined();
+    expect(f.unknown?.["loopbackSpoofDrop"]).toBe(
+      "direct rule ipv4 filter INPUT priority 0: -m set --match-set office src -j ACCEPT accepts before the zones (FirewallBackend=iptables) with -m set, a match not read: whether it takes spoofed loopback packets is not judged",
+    );
+    expect(f.unknown?.["loopbackSpoofDrop6"]).toBe(
+      "direct rule ipv6 filter INPUT priority 0: ! -s fd00::/8 -j ACCEPT accepts before the zones (FirewallBackend=iptables) with a negated match (!), a match not read: whether it takes spoofed loopback packets is not judged",
+    );
+  });
+
+  it("a direct.xml firewalld would refuse, or a passthrough command not read: error with the file and line, never pass", async () => {
+    const bad = await collect({ ...spoofed("nftables"), "etc/firewalld/direct.xml": DIRECT(rule("ipv4", 0, "-i lo -j ACCEPT") + '  <rule ipv="ipv4" table="filter" chain="INPUT" priority="high">-j ACCEPT</rule>\n') });
+    for (const f of ["zonesAllow", "loopbackSpoofDrop", "loopbackSpoofDrop6"] as const) {
+      expect(bad.value[f]).toBeUndefined();
+      expect(bad.unknown?.[f]).toBe("the direct rules cannot be judged: /etc/firewalld/direct.xml cannot be read as firewalld reads it: line 4: <rule> priority \"high\": not a number");
+    }
+    const open = await collect({ ...spoofed("nftables"), "etc/firewalld/direct.xml": "<direct>\n  <rule ipv=\"ipv4\" table=\"filter\" chain=\"INPUT\" priority=\"0\">-j ACCEPT\n" });
+    expect(open.unknown?.["loopbackSpoofDrop"]).toMatch(/^the direct rules cannot be judged: \/etc\/firewalld\/direct\.xml cannot be read as firewalld reads it: line 2: <rule> is not closed/);
+    const cmd = await collect({ ...spoofed("nftables"), "etc/firewalld/direct.xml": DIRECT('  <passthrough ipv="ipv4">-F INPUT</passthrough>\n') });
+    expect(cmd.unknown?.["loopbackSpoofDrop"]).toBe("the direct rules cannot be judged: /etc/firewalld/direct.xml line 3: direct passthrough ipv4: unknown command \"-F\"");
+    const hidden = await collect({ ...spoofed("nftables"), "etc/firewalld/direct.xml": { symlink: "../../../../../../outside.xml" } as unknown as string });
+    expect(hidden.value.loopbackSpoofDrop).toBeUndefined();
+    expect(hidden.unknown?.["loopbackSpoofDrop"]).toMatch(/\/etc\/firewalld\/direct\.xml/);
+  });
+
+  it("live: firewall-cmd --direct --get-all-rules / --get-all-passthroughs count; a firewalld without the direct interface has none; a failed read is unknown", async () => {
+    const proc = await fixtureRoot({ "1/cmdline": "/sbin/init\0", cmdline: "ro\n", "sys/net/ipv6/conf/all/disable_ipv6": "0\n", "sys/net/ipv6/conf/default/disable_ipv6": "0\n" });
+    const live = new HostRoot({ root: "/", proc });
+    const bin = await fixtureRoot({ "firewall-cmd": "" });
+    await chmod(path.join(bin, "firewall-cmd"), 0o755);
+    vi.stubEnv("PATH", bin);
+    const listing = [
+      "public (default, active)", "  target: default", "  interfaces: eth0", "  services: ssh", "  ports: ", "  rich rules: ",
+      '\trule family="ipv4" source address="127.0.0.1" destination NOT address="127.0.0.1" drop', '\trule family="ipv6" source address="::1" destination NOT address="::1" drop', "",
+    ].join("\n");
+    const run = (direct: Partial<CommandResult>, passthroughs: Partial<CommandResult> = { stdout: "" }): CommandRunner => (argv) => {
+      const key = argv.slice(1).join(" ");
+      const out: Partial<CommandResult> = key === "--list-all-zones" ? { stdout: listing } : key === "--list-all-policies" ? { stdout: "" } : key === "--direct --get-all-rules" ? direct : passthroughs;
+      return Promise.resolve({ argv: [...argv], exitCode: 0, stdout: "", stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1, ...out });
+    };
+    try {
+      const f = await probe.collect(createProbeContext(live, run({ stdout: "ipv4 filter INPUT 0 -p tcp --dport 9100 -j ACCEPT\n" }, { stdout: "ipv6 -I INPUT -s ::1 -j DROP\n" }), 5000), { backend: "firewalld" });
+      expect(f.value).toMatchObject({ view: "live", loopbackSpoofDrop: true, loopbackSpoofDrop6: true });
+      expect(f.value.zonesAllow).toContain(`direct rule ipv4 filter INPUT priority 0: -p tcp --dport 9100 -j ACCEPT${existsSync("/etc/firewalld/firewalld.conf") ? "" : " (FirewallBackend=nftables: the zones still filter what it accepts)"}`);
+      expect(f.evidence).toContainEqual({ command: `${bin}/firewall-cmd --direct --get-all-rules; ${bin}/firewall-cmd --direct --get-all-passthroughs`, line: 1, detail: "direct passthrough ipv6: -I INPUT -s ::1 -j DROP" });
+      const gone = await probe.collect(createProbeContext(live, run({ exitCode: 2, failed: true, stderr: "firewall-cmd: error: unrecognized arguments: --direct\n" }, { exitCode: 2, failed: true, stderr: "firewall-cmd: error: unrecognized arguments: --direct\n" }), 5000), { backend: "firewalld" });
+      expect(gone.value).toMatchObject({ loopbackSpoofDrop: true, loopbackSpoofDrop6: true });
+      expect(gone.evidence).toContainEqual({ command: "firewall-cmd --direct --get-all-rules", detail: "not an option of this firewalld (no direct interface): no direct rules" });
+      const refused = await probe.collect(createProbeContext(live, run({ exitCode: 11, failed: true, stderr: "Authorization failed.\n" }), 5000), { backend: "firewalld" });
+      expect(refused.value.loopbackSpoofDrop).toBeUndefined();
+      expect(refused.unknown?.["loopbackSpoofDrop"]).toBe(`the direct rules cannot be judged: ${bin}/firewall-cmd --direct --get-all-rules failed: Authorization failed.`);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

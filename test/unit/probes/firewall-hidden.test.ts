@@ -145,6 +145,8 @@ const BACKENDS: { name: string; pack: string; section: RegExp; spec: FixtureSpec
     spec: {
       ...FIREWALLD_RHEL,
       "etc/firewalld/zones/trusted.xml": ZONE(`  <interface name="lo"/>\n${SPOOF}`, ' target="ACCEPT"'),
+      // A direct rule that changes no verdict: hidden, it is a source like the zones.
+      "etc/firewalld/direct.xml": '<?xml version="1.0" encoding="utf-8"?>\n<direct>\n  <rule ipv="ipv4" table="filter" chain="INPUT" priority="0">-s 10.0.0.0/8 -p tcp --dport 9100 -j ACCEPT</rule>\n</direct>\n',
     },
     files: /^\/(etc|usr\/lib)\/firewalld/,
     minPassing: 2,

@@ -505,7 +505,11 @@ describe("firewall probe: firewalld zones", () => {
       "fwd (active)", "  priority: -1", "  target: ACCEPT", "  ingress-zones: internal", "  egress-zones: external", "",
     ].join("\n");
     const calls: string[][] = [];
-    const cmds = { "firewall-cmd --list-all-zones": { stdout: listing }, "firewall-cmd --get-default-zone": { stdout: "public\n" }, "firewall-cmd --list-all-policies": { stdout: policies } };
+    const cmds = {
+      "firewall-cmd --list-all-zones": { stdout: listing }, "firewall-cmd --get-default-zone": { stdout: "public\n" }, "firewall-cmd --list-all-policies": { stdout: policies },
+      "firewall-cmd --direct --get-all-rules": { stdout: "" }, "firewall-cmd --direct --get-all-passthroughs": { stdout: "" },
+    };
+    const direct = [[`${bin}/firewall-cmd`, "--direct", "--get-all-rules"], [`${bin}/firewall-cmd`, "--direct", "--get-all-passthroughs"]];
     const f = await probe.collect(createProbeContext(live, stub(cmds, calls), 5000), { backend: "firewalld" });
     const ipv6Policy = "policy allow-host-ipv6 (ANY -> HOST, priority -15000, target CONTINUE): services none; ports none; rich rules accepting icmp-type neighbour-advertisement (ipv6), icmp-type neighbour-solicitation (ipv6)";
     expect(f.value).toMatchObject({
@@ -515,11 +519,11 @@ describe("firewall probe: firewalld zones", () => {
     });
     expect(f.evidence).toContainEqual({ command: `${bin}/firewall-cmd --list-all-zones`, detail: "3 zones" });
     expect(f.evidence).toContainEqual({ command: `${bin}/firewall-cmd --list-all-policies`, detail: "2 policies" });
-    expect(calls).toEqual([[`${bin}/firewall-cmd`, "--list-all-zones"], [`${bin}/firewall-cmd`, "--get-default-zone"], [`${bin}/firewall-cmd`, "--list-all-policies"]]);
+    expect(calls).toEqual([[`${bin}/firewall-cmd`, "--list-all-zones"], [`${bin}/firewall-cmd`, "--get-default-zone"], [`${bin}/firewall-cmd`, "--list-all-policies"], ...direct]);
     // Newer firewalld marks the default zone itself: no --get-default-zone.
     const calls2: string[][] = [];
     await probe.collect(createProbeContext(live, stub({ ...cmds, "firewall-cmd --list-all-zones": { stdout: listing.replace("public (active)", "public (default, active)") } }, calls2), 5000), { backend: "firewalld" });
-    expect(calls2).toEqual([[`${bin}/firewall-cmd`, "--list-all-zones"], [`${bin}/firewall-cmd`, "--list-all-policies"]]);
+    expect(calls2).toEqual([[`${bin}/firewall-cmd`, "--list-all-zones"], [`${bin}/firewall-cmd`, "--list-all-policies"], ...direct]);
     // firewalld before 0.9 has no policies (the option is refused): the zones alone, said so.
     const old = await probe.collect(
       createProbeContext(live, stub({ ...cmds, "firewall-cmd --list-all-policies": { exitCode: 2, failed: true, stderr: "usage: see firewall-cmd man page\nfirewall-cmd: error: unrecognized arguments: --list-all-policies\n" } }), 5000),
