@@ -11,6 +11,7 @@ import {
   parseGroupEntries,
   parsePasswdEntries,
   parseShadowEntries,
+  unseenEntries,
   passwordState,
   type PasswdEntry,
   type PasswordState,
@@ -188,6 +189,12 @@ export default defineProbe({
 
     const pw = parsePasswdEntries(passwd.text);
     pushAll(evidence, problemEvidence(PASSWD, pw.problems));
+    // A line the C library reads as an account that this parser does not (`x:x:+0:0::/:/bin/sh`
+    // is root to login): every fact over all accounts is open, not passed without it.
+    const unseenAccount = unseenEntries(PASSWD, pw.unseen, "an account");
+    if (unseenAccount !== undefined) {
+      for (const f of ["users", "passwords", "uid0", "duplicateUids", "duplicateNames", "loginUsers", "emptyGroups"] as const) unknown[f] = unseenAccount;
+    }
 
     const users: AccountUser[] = pw.entries.map((u) => ({
       name: u.name, uid: u.uid, gid: u.gid, home: u.home, shell: u.shell,
@@ -204,7 +211,7 @@ export default defineProbe({
       }
       // A home that could not be stat'ed leaves that account's home facts undetermined, and
       // the fact model says unknown per field: the users list is then not fully known.
-      if (failed.length > 0) unknown.users = `home directories could not be examined: ${failed.slice(0, 3).join("; ")}${failed.length > 3 ? " (and more)" : ""}`;
+      if (failed.length > 0) unknown.users ??= `home directories could not be examined: ${failed.slice(0, 3).join("; ")}${failed.length > 3 ? " (and more)" : ""}`;
     }
 
     // Passwords: the shadow hash for "x" accounts, else passwd's own field.
@@ -249,6 +256,11 @@ export default defineProbe({
     } else if ("text" in group) {
       const gr = parseGroupEntries(group.text);
       pushAll(evidence, [{ file: GROUP }, ...problemEvidence(GROUP, gr.problems)]);
+      const unseenGroup = unseenEntries(GROUP, gr.unseen, "a group");
+      if (unseenGroup !== undefined) {
+        unknown.groupMembers = unseenGroup;
+        unknown.emptyGroups ??= unseenGroup;
+      }
       const primary = new Set(users.map((u) => u.gid));
       for (const g of gr.entries) {
         if (!Object.hasOwn(groupMembers, g.name)) groupMembers[g.name] = g.members;

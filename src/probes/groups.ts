@@ -5,7 +5,7 @@
  */
 import { lazySchema } from "../util/lazy-zod.js";
 import { pushAll } from "../util/array.js";
-import { parseGroupEntries, parsePasswdEntries } from "./parse/accounts.js";
+import { parseGroupEntries, parsePasswdEntries, unseenEntries } from "./parse/accounts.js";
 import { defineProbe, type Evidence, type Fact } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
 import { readText } from "./kit/read.js";
@@ -56,10 +56,19 @@ export default defineProbe({
     const gr = parseGroupEntries(group.text);
     pushAll(evidence, gr.problems.slice(0, 5).map((p) => ({ file: GROUP, line: p.line, detail: `unparsed line: ${p.message}` })));
     const unknown: Record<string, string> = {};
+    // A line the C library reads as a group (or an account) that this parser does not: open.
+    const unseenGroup = unseenEntries(GROUP, gr.unseen, "a group");
+    if (unseenGroup !== undefined) for (const f of FIELDS) unknown[f] = unseenGroup;
     let users: { name: string; gid: number }[] = [];
     if ("text" in passwd) {
-      users = parsePasswdEntries(passwd.text).entries.map((u) => ({ name: u.name, gid: u.gid }));
+      const pw = parsePasswdEntries(passwd.text);
+      users = pw.entries.map((u) => ({ name: u.name, gid: u.gid }));
       evidence.push({ file: PASSWD });
+      const unseenAccount = unseenEntries(PASSWD, pw.unseen, "an account");
+      if (unseenAccount !== undefined) {
+        unknown.missingPrimary ??= unseenAccount;
+        unknown.groups ??= unseenAccount;
+      }
     } else {
       const why = "missing" in passwd ? `${PASSWD} does not exist` : passwd.unobserved;
       unknown.missingPrimary = why;

@@ -5,7 +5,7 @@
  * with its password state and hash scheme. The hash itself never leaves the parser.
  */
 import { lazySchema } from "../util/lazy-zod.js";
-import { hashAlgorithm, parsePasswdEntries, passwordState } from "./parse/accounts.js";
+import { hashAlgorithm, parsePasswdEntries, passwordState, unseenEntries } from "./parse/accounts.js";
 import { parseEqualsKeyValue, parseSpaceKeyValue } from "./parse/key-value.js";
 import { parseShadowAging } from "./parse/shadow-aging.js";
 import { isValidLoginShell, parseShells } from "./parse/shells.js";
@@ -118,7 +118,10 @@ export default defineProbe({
     const uidMin = intOf(value.loginDefs.UID_MIN) ?? 1000;
     if ("unobserved" in shellsFile) unknown.users = shellsFile.unobserved;
     const shells = "text" in shellsFile ? parseShells(shellsFile.text) : null;
-    const pw = parsePasswdEntries(passwd.text).entries;
+    const parsed = parsePasswdEntries(passwd.text);
+    const pw = parsed.entries;
+    const unseenAccount = unseenEntries(PASSWD, parsed.unseen, "an account");
+    if (unseenAccount !== undefined) unknown.users = unseenAccount;
     const sh = "text" in shadow ? parseShadowAging(shadow.text).entries : [];
     if ("unobserved" in shadow && pw.some((u) => u.password === "x")) unknown.users = shadow.unobserved;
     const byName = new Map(sh.map((s) => [s.name, s] as const));

@@ -6,7 +6,7 @@
  */
 import { lazySchema } from "../util/lazy-zod.js";
 import { describeError } from "../errors.js";
-import { parsePasswdEntries } from "./parse/accounts.js";
+import { parsePasswdEntries, unseenEntries } from "./parse/accounts.js";
 import { isValidLoginShell, parseShells } from "./parse/shells.js";
 import { defineProbe, type Evidence, type Fact } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
@@ -77,7 +77,10 @@ export default defineProbe({
     const evidence: Evidence[] = [{ file: PASSWD }, shells === null ? { file: SHELLS, detail: "missing: any shell but nologin/false counts as a login shell" } : { file: SHELLS }];
     const problems: string[] = [];
     const seenHomes = new Set<string>();
-    for (const u of parsePasswdEntries(text).entries) {
+    const pw = parsePasswdEntries(text);
+    // An account only the C library reads (a line not in passwd's shape) has a home unseen here.
+    const unseenAccount = unseenEntries(PASSWD, pw.unseen, "an account");
+    for (const u of pw.entries) {
       if (!isValidLoginShell(u.shell, shells)) continue;
       const rec: HomeRecord = { name: u.name, uid: u.uid, gid: u.gid, shell: u.shell, home: u.home, exists: false };
       value.users.push(rec);
@@ -109,8 +112,8 @@ export default defineProbe({
     }
     for (const u of value.users) evidence.push({ file: u.home, detail: u.exists ? `home of ${u.name}: ${u.type ?? ""} mode ${(u.mode ?? 0).toString(8).padStart(4, "0")}${u.owned ? "" : " not owned by the account"}` : `home of ${u.name} does not exist` });
     for (const f of value.files) evidence.push({ file: f.path, detail: `${f.type} mode ${f.mode.toString(8).padStart(4, "0")} uid ${f.uid} gid ${f.gid}` });
-    if (problems.length > 0) {
-      const why = `cannot examine ${problems.join("; ")}`;
+    if (problems.length > 0 || unseenAccount !== undefined) {
+      const why = [...(unseenAccount !== undefined ? [unseenAccount] : []), ...(problems.length > 0 ? [`cannot examine ${problems.join("; ")}`] : [])].join("; ");
       return { value, evidence, unknown: { users: why, files: why } };
     }
     return { value, evidence };

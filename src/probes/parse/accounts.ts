@@ -37,6 +37,26 @@ export interface Parsed<T> {
   problems: ParseProblem[];
 }
 
+/** passwd and group: also the problem lines the C library still reads as an entry. */
+export interface ParsedDatabase<T> extends Parsed<T> {
+  /**
+   * Lines not in the file's shape that glibc's parser (nss_files) reads as an account or a
+   * group anyway: `x:x:+0:0::/r:/bin/sh`, ` 0`, 4 to 6 or 8+ fields — root to login(1) and
+   * su(1). What they hold is unseen: facts over every account cannot be told.
+   */
+  unseen: ParseProblem[];
+}
+
+/** A numeric field as strtoul reads it: leading blanks, a sign, digits (glibc INT_FIELD). */
+const C_ID_RE = /^[ \t\n\v\f\r]*[+-]?\d+$/;
+
+/** Why the unseen lines of `file` leave its entries undetermined, or undefined when there are none. */
+export function unseenEntries(file: string, unseen: readonly ParseProblem[], what: "an account" | "a group"): string | undefined {
+  const first = unseen[0];
+  if (first === undefined) return undefined;
+  const more = unseen.length > 1 ? ` (and ${unseen.length - 1} more such lines)` : "";
+  return `${file} line ${first.line} is not in its shape (${first.message}) but the C library reads it as ${what}${more}: what it holds is unseen`;
+}
 export type PasswordState = "locked" | "empty" | "hash" | "none";
 
 const ID_RE = /^\d{1,10}$/;
@@ -57,27 +77,26 @@ function isCompat(name: string): boolean {
 }
 
 /** /etc/passwd: name:password:uid:gid:gecos:home:shell (exactly 7 fields). */
-export function parsePasswdEntries(text: string): Parsed<PasswdEntry> {
+export function parsePasswdEntries(text: string): ParsedDatabase<PasswdEntry> {
   const entries: PasswdEntry[] = [];
   const problems: ParseProblem[] = [];
+  const unseen: ParseProblem[] = [];
   for (const { fields, line } of records(text)) {
     const [name = "", password = "", uid = "", gid = "", gecos = "", home = "", shell = ""] = fields;
     if (isCompat(name)) continue;
-    if (fields.length !== 7) {
-      problems.push({ line, message: `expected 7 colon-separated fields, found ${fields.length}` });
-      continue;
-    }
-    if (name === "") {
-      problems.push({ line, message: "empty user name" });
-      continue;
-    }
-    if (!ID_RE.test(uid) || !ID_RE.test(gid)) {
-      problems.push({ line, message: `user ${JSON.stringify(name.slice(0, 40))}: uid/gid are not numbers` });
+    let problem: ParseProblem | undefined;
+    if (fields.length !== 7) problem = { line, message: `expected 7 colon-separated fields, found ${fields.length}` };
+    else if (name === "") problem = { line, message: "empty user name" };
+    else if (!ID_RE.test(uid) || !ID_RE.test(gid)) problem = { line, message: `user ${JSON.stringify(name.slice(0, 40))}: uid/gid are not numbers` };
+    if (problem) {
+      problems.push(problem);
+      // glibc: name, password, then uid and gid by strtoul; the shell takes the rest of the line.
+      if (fields.length >= 4 && C_ID_RE.test(uid) && C_ID_RE.test(gid)) unseen.push(problem);
       continue;
     }
     entries.push({ name, password, uid: Number(uid), gid: Number(gid), gecos, home, shell, line });
   }
-  return { entries, problems };
+  return { entries, problems, unseen };
 }
 
 /** /etc/shadow: name:hash:lastchg:min:max:warn:inactive:expire:reserved (9 fields; 2+ accepted). */
@@ -97,19 +116,23 @@ export function parseShadowEntries(text: string): Parsed<ShadowEntry> {
 }
 
 /** /etc/group: name:password:gid:member,member (4 fields). */
-export function parseGroupEntries(text: string): Parsed<GroupEntry> {
+export function parseGroupEntries(text: string): ParsedDatabase<GroupEntry> {
   const entries: GroupEntry[] = [];
   const problems: ParseProblem[] = [];
+  const unseen: ParseProblem[] = [];
   for (const { fields, line } of records(text)) {
     const [name = "", , gid = "", members = ""] = fields;
     if (isCompat(name)) continue;
     if (fields.length !== 4 || name === "" || !ID_RE.test(gid)) {
-      problems.push({ line, message: fields.length !== 4 ? `expected 4 colon-separated fields, found ${fields.length}` : "empty name or non-numeric gid" });
+      const problem = { line, message: fields.length !== 4 ? `expected 4 colon-separated fields, found ${fields.length}` : "empty name or non-numeric gid" };
+      problems.push(problem);
+      // glibc: name, password, gid by strtoul; the member list takes the rest of the line.
+      if (fields.length >= 3 && C_ID_RE.test(gid)) unseen.push(problem);
       continue;
     }
     entries.push({ name, gid: Number(gid), members: members.split(",").map((m) => m.trim()).filter((m) => m !== ""), line });
   }
-  return { entries, problems };
+  return { entries, problems, unseen };
 }
 
 /**

@@ -97,3 +97,37 @@ describe("mounts: a mount table that does not show every mount", () => {
     expect(g.value).toMatchObject({ mounted: true, options: expect.arrayContaining(["nodev", "nosuid", "noexec"]) });
   });
 });
+
+describe("accounts and groups: a line the C library reads as an entry but the parser does not", () => {
+  // Each of these is a uid 0 account to glibc's nss_files (getent passwd toor: toor:x:0:0…):
+  // strtoul takes leading blanks and a sign; 4 to 6 fields leave the rest empty; past 7 the
+  // shell takes the rest of the line. Measured with getent on a bind-mounted /etc/passwd.
+  const PASSWD = ["root:x:0:0:root:/root:/bin/bash", "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin", "etcd:x:998:998:etcd user:/var/lib/etcd:/usr/sbin/nologin", "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin", "alice:x:1000:1000:Alice:/home/alice:/bin/bash"];
+  const withLine = (line: string) => ({ "etc/passwd": `${PASSWD.join("\n")}\n${line}\n` });
+
+  it.each([
+    ["toor:x:+0:0::/root:/bin/bash", "user \"toor\": uid/gid are not numbers"],
+    ["toor:x: 0:0::/root:/bin/bash", "user \"toor\": uid/gid are not numbers"],
+    ["toor:x:0:0:/root:/bin/bash", "expected 7 colon-separated fields, found 6"],
+    ["toor:x:0:0", "expected 7 colon-separated fields, found 4"],
+    ["toor:x:0:0::/root:/bin/bash:", "expected 7 colon-separated fields, found 8"],
+  ])("5.4.2.1 (root the only uid 0) with %j: error naming the line, not pass", async (line, why) => {
+    const r = await checkOn("cis-debian-12/5.4.2.1", withLine(line));
+    expect(r.status).toBe("error");
+    expect(r.message).toBe(`cannot determine users: /etc/passwd line 6 is not in its shape (${why}) but the C library reads it as an account: what it holds is unseen`);
+  });
+
+  it("a line the C library rejects too (no numeric uid) is only evidence: 5.4.2.1 still passes", async () => {
+    const r = await checkOn("cis-debian-12/5.4.2.1", withLine("toor:x:0x0:0::/root:/bin/bash"));
+    expect(r.status).toBe("pass");
+    expect(r.evidence).toContainEqual({ file: "/etc/passwd", line: 6, detail: "unparsed line: user \"toor\": uid/gid are not numbers" });
+  });
+
+  it("5.4.2.3 (root the only gid 0 group) with `wheel:x: 0:` in /etc/group: error, not pass", async () => {
+    expect((await checkOn("cis-debian-12/5.4.2.3", {})).status).toBe("pass");
+    const group = ["root:x:0:", "daemon:x:1:", "shadow:x:42:", "crontab:x:101:", "etcd:x:998:", "sshusers:x:1001:alice", "sugroup:x:1002:", "nogroup:x:65534:", "alice:x:1000:", "wheel:x: 0:"];
+    const r = await checkOn("cis-debian-12/5.4.2.3", { "etc/group": `${group.join("\n")}\n` });
+    expect(r.status).toBe("error");
+    expect(r.message).toBe("cannot determine gid0: /etc/group line 10 is not in its shape (empty name or non-numeric gid) but the C library reads it as a group: what it holds is unseen");
+  });
+});
