@@ -50,6 +50,19 @@ export interface ParsedDatabase<T> extends Parsed<T> {
 /** A numeric field as strtoul reads it: leading blanks, a sign, digits (glibc INT_FIELD). */
 const C_ID_RE = /^[ \t\n\v\f\r]*[+-]?\d+$/;
 
+/**
+ * Does glibc read this line as an entry? It parses a C string (a NUL ends the line there),
+ * needs the numeric fields (passwd: uid at 2 and gid at 3; group: gid at 2) and takes the
+ * rest of the line into the last field.
+ */
+function cLibraryReads(fields: readonly string[], numericUpTo: 3 | 4): boolean {
+  const nul = fields.findIndex((f) => f.includes("\0"));
+  const seen = nul === -1 ? fields : [...fields.slice(0, nul), (fields[nul] as string).slice(0, (fields[nul] as string).indexOf("\0"))];
+  if (seen.length < numericUpTo) return false;
+  for (let i = 2; i < numericUpTo; i++) if (!C_ID_RE.test(seen[i] as string)) return false;
+  return true;
+}
+
 /** Why the unseen lines of `file` leave its entries undetermined, or undefined when there are none. */
 export function unseenEntries(file: string, unseen: readonly ParseProblem[], what: "an account" | "a group"): string | undefined {
   const first = unseen[0];
@@ -91,7 +104,7 @@ export function parsePasswdEntries(text: string): ParsedDatabase<PasswdEntry> {
     if (problem) {
       problems.push(problem);
       // glibc: name, password, then uid and gid by strtoul; the shell takes the rest of the line.
-      if (fields.length >= 4 && C_ID_RE.test(uid) && C_ID_RE.test(gid)) unseen.push(problem);
+      if (cLibraryReads(fields, 4)) unseen.push(problem);
       continue;
     }
     entries.push({ name, password, uid: Number(uid), gid: Number(gid), gecos, home, shell, line });
@@ -127,7 +140,7 @@ export function parseGroupEntries(text: string): ParsedDatabase<GroupEntry> {
       const problem = { line, message: fields.length !== 4 ? `expected 4 colon-separated fields, found ${fields.length}` : "empty name or non-numeric gid" };
       problems.push(problem);
       // glibc: name, password, gid by strtoul; the member list takes the rest of the line.
-      if (fields.length >= 3 && C_ID_RE.test(gid)) unseen.push(problem);
+      if (cLibraryReads(fields, 3)) unseen.push(problem);
       continue;
     }
     entries.push({ name, gid: Number(gid), members: members.split(",").map((m) => m.trim()).filter((m) => m !== ""), line });

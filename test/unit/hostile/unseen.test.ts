@@ -111,6 +111,8 @@ describe("accounts and groups: a line the C library reads as an entry but the pa
     ["toor:x:0:0:/root:/bin/bash", "expected 7 colon-separated fields, found 6"],
     ["toor:x:0:0", "expected 7 colon-separated fields, found 4"],
     ["toor:x:0:0::/root:/bin/bash:", "expected 7 colon-separated fields, found 8"],
+    // A NUL ends the C string: glibc reads `toor:x:0:0`.
+    ["toor:x:0:0\0:/root:/bin/bash", "expected 7 colon-separated fields, found 6"],
   ])("5.4.2.1 (root the only uid 0) with %j: error naming the line, not pass", async (line, why) => {
     const r = await checkOn("cis-debian-12/5.4.2.1", withLine(line));
     expect(r.status).toBe("error");
