@@ -25,7 +25,10 @@
  *      RSS before, over the run and after, and its full collections (V8's --trace-gc: the
  *      ones the agent asks for after a scan or a merged re-check, "testing" in V8's words)
  *      with their pauses.
- * BENCH_DRIFT_ONLY=latency|cold|idle|rss runs one section.
+ *   5. One poll round (bench/drift-poll.mjs, in a process of its own with the shipped node
+ *      flags): the kubernetes-node plan of this host, allocation (young generation + external)
+ *      and CPU per round, and per poll kind.
+ * BENCH_DRIFT_ONLY=latency|cold|idle|rss|poll runs one section.
  * Needs a build (dist/).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
@@ -451,5 +454,13 @@ if (!ONLY || ONLY === "idle") {
   } finally {
     for (const r of running) await r.a.stop();
   }
+}
+// --- 5. one poll round ------------------------------------------------------------------------
+if (!ONLY || ONLY === "poll") {
+  // A young generation large enough for a whole round, so what a round allocates is counted before any scavenge.
+  const flags = [...NODE_FLAGS.filter((f) => !f.startsWith("--max-semi-space-size")), "--expose-gc", "--min-semi-space-size=16", "--max-semi-space-size=16"];
+  const r = spawnSync(process.execPath, [...flags, path.join(REPO, "bench/drift-poll.mjs")], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+  process.stdout.write(r.stdout);
+  if (r.status !== 0) console.log(`poll round: failed (${r.status}): ${r.stderr.trim().split("\n").slice(-3).join(" / ")}`);
 }
 console.log(`load average after: ${load()}`);

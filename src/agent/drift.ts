@@ -28,7 +28,7 @@ import { assertNever } from "../util/assert-never.js";
 import type { RecheckTiming, StatusChange } from "../engine/recheck.js";
 import { createProbeContext } from "../engine/run-checks.js";
 import { listingFingerprint, metadataKey, pathFingerprint } from "../host/fingerprint.js";
-import type { HostRoot } from "../host/host-root.js";
+import type { HostRoot, ReadOptions } from "../host/host-root.js";
 import { DirWatcher, type DirChange, type WatchFallbackCause, type WatchWant } from "../host/watcher.js";
 import { pollFingerprint, socketCounts } from "../probes/kit/watch.js";
 import type { ProbeContext } from "../probes/types.js";
@@ -40,6 +40,9 @@ export interface DriftLogger {
   warn(msg: string): void;
   error(msg: string): void;
 }
+
+/** A process's command line in procfs (`<pid>/cmdline`): the polls cache it per pid. */
+const PID_CMDLINE = /^\d+\/cmdline$/;
 
 export const DRIFT_SOURCES = ["watch", "poll", "sweep"] as const;
 export type DriftSource = (typeof DRIFT_SOURCES)[number];
@@ -533,39 +536,43 @@ export class DriftController {
 
   // --- polls ---------------------------------------------------------------------------------
 
-  /** A probe context for one poll round: command lines cached per pid once seen twice (a process execs early, rarely later). */
-  private pollContext(): ProbeContext {
+  /** The host as the polls read it (pollHost), made once. */
+  private pollHostCache: HostRoot | undefined;
+
+  /**
+   * The host as the polls read it: command lines cached per pid once seen twice (a process
+   * execs early, rarely later), dropped when the pid leaves the process listing. Made once
+   * per controller — an object whose prototype is the host, with these two reads its own —
+   * so a round allocates no wrapper, and the host's other reads are its own methods.
+   */
+  private pollHost(): HostRoot {
+    if (this.pollHostCache) return this.pollHostCache;
     const host = this.deps.host;
     const cache = this.cmdlines;
-    const seen = new Set<string>();
-    const proxy = new Proxy(host, {
-      get(target, prop, receiver) {
-        if (prop === "procReaddir") {
-          return async (rel: string) => {
-            const names = await target.procReaddir(rel);
-            if (rel === "" && names) {
-              for (const n of names) seen.add(n);
-              for (const pid of cache.keys()) if (!seen.has(pid)) cache.delete(pid);
-            }
-            return names;
-          };
-        }
-        if (prop === "procReadIfExists") {
-          return async (rel: string, ...rest: unknown[]) => {
-            const m = /^(\d+)\/cmdline$/.exec(rel);
-            if (!m) return target.procReadIfExists(rel, ...(rest as []));
-            const pid = m[1] as string;
-            const hit = cache.get(pid);
-            if (hit && hit.sightings >= 2) return hit.raw;
-            const raw = await target.procReadIfExists(rel);
-            cache.set(pid, { raw, sightings: (hit?.sightings ?? 0) + 1 });
-            return raw;
-          };
-        }
-        return Reflect.get(target, prop, receiver) as unknown;
-      },
-    });
-    return createProbeContext(proxy);
+    const procReaddir = async (rel: string): Promise<string[] | null> => {
+      const names = await host.procReaddir(rel);
+      if (rel === "" && names) {
+        const listed = new Set(names);
+        for (const pid of cache.keys()) if (!listed.has(pid)) cache.delete(pid);
+      }
+      return names;
+    };
+    const cmdline = async (rel: string): Promise<string | null> => {
+      const pid = rel.slice(0, rel.indexOf("/"));
+      const hit = cache.get(pid);
+      if (hit && hit.sightings >= 2) return hit.raw;
+      const raw = await host.procReadIfExists(rel);
+      cache.set(pid, { raw, sightings: (hit?.sightings ?? 0) + 1 });
+      return raw;
+    };
+    const procReadIfExists = (rel: string, options?: ReadOptions): Promise<string | null> => (PID_CMDLINE.test(rel) ? cmdline(rel) : host.procReadIfExists(rel, options));
+    this.pollHostCache = Object.create(host, { procReaddir: { value: procReaddir }, procReadIfExists: { value: procReadIfExists } }) as HostRoot;
+    return this.pollHostCache;
+  }
+
+  /** A probe context for one poll round (its shared reads, `ctx.once`, are the round's). */
+  private pollContext(): ProbeContext {
+    return createProbeContext(this.pollHost());
   }
 
   /** Read every poll and the names of directories no watch covers; a difference with what the facts saw is a change. */

@@ -138,13 +138,13 @@ export class HostRoot {
   /** stat() following links inside the root; null when the path does not exist. */
   async stat(hostPath: string): Promise<Stats | null> {
     const real = await this.resolve(hostPath);
-    return this.syncCalls ? syncNullIfMissing(() => fs.statSync(real)) : nullIfMissing(stat(real));
+    return this.syncCalls ? syncNullIfMissing(() => fs.statSync(real, NO_THROW_IF_MISSING) ?? null) : nullIfMissing(stat(real));
   }
 
   /** lstat(): the last component is not followed; null when the path does not exist. */
   async lstat(hostPath: string): Promise<Stats | null> {
     const real = await this.resolve(hostPath, false);
-    return this.syncCalls ? syncNullIfMissing(() => fs.lstatSync(real)) : nullIfMissing(lstat(real));
+    return this.syncCalls ? syncNullIfMissing(() => fs.lstatSync(real, NO_THROW_IF_MISSING) ?? null) : nullIfMissing(lstat(real));
   }
 
   async readlink(hostPath: string): Promise<string> {
@@ -330,19 +330,42 @@ export class HostRoot {
   }
 
   private procKindCache?: Promise<"procfs" | "tree">;
+  /** procKind()'s answer once it has come (the procfs fast path decides synchronously). */
+  private procKindKnown: "procfs" | "tree" | undefined;
 
   /** Is `proc` a mounted procfs (itself, not through a link), or a plain directory tree? */
   private procKind(): Promise<"procfs" | "tree"> {
     this.procKindCache ??= (async () => {
+      let kind: "procfs" | "tree";
       try {
         const st = await lstat(this.proc);
-        if (!st.isDirectory()) return "tree";
-        return (await statfs(this.proc)).type === PROC_SUPER_MAGIC ? "procfs" : "tree";
+        kind = st.isDirectory() && (await statfs(this.proc)).type === PROC_SUPER_MAGIC ? "procfs" : "tree";
       } catch {
-        return "tree";
+        kind = "tree";
       }
+      this.procKindKnown = kind;
+      return kind;
     })();
     return this.procKindCache;
+  }
+
+  /**
+   * The fast path of procfs reads (the drift agent reads ~40 entries every 2 s): the real
+   * path of `rel` when the proc tree is a mounted procfs already known as one and `rel`
+   * names a plain entry — ordinary components (no `.`, `..`, empty one or NUL) through no
+   * magic link (root, cwd, exe, fd, map_files) — where procResolve would answer the same
+   * join; undefined otherwise (the general path decides). Nothing is looked up: the read
+   * itself checks the entry as readProcfsCapped always did.
+   */
+  private procFastPath(rel: string): string | undefined {
+    if (this.procKindKnown !== "procfs" || !PLAIN_PROC_REL.test(rel) || PROC_MAGIC_COMPONENT.test(rel)) return undefined;
+    return this.proc + "/" + rel;
+  }
+
+  /** Read a plain entry of a live procfs (procFastPath): its text, or null when it is missing (synchronously when it waits for nothing). */
+  private procFastRead(real: string, rel: string, options: ReadOptions): string | null | Promise<string | null> {
+    const maxBytes = options.maxBytes ?? this.maxFileBytes;
+    return waitsForNothing(rel) ? readProcfsEntrySync(real, rel, maxBytes) : readProcfsEntry(real, rel, maxBytes);
   }
 
   /** The real path of a procfs entry, resolved so that it stays inside the scanned system. */
@@ -374,6 +397,13 @@ export class HostRoot {
   }
 
   async procRead(rel: string, options: ReadOptions = {}): Promise<string> {
+    const real = this.procFastPath(rel);
+    if (real !== undefined) {
+      const read = this.procFastRead(real, rel, options);
+      const text = typeof read === "object" && read !== null ? await read : read;
+      if (text !== null) return text;
+      // Missing: the general path throws what it always threw (HIDDEN, or the ENOENT).
+    }
     try {
       return await this.procReadEntry(rel, options);
     } catch (e) {
@@ -392,6 +422,14 @@ export class HostRoot {
   }
 
   async procReadIfExists(rel: string, options: ReadOptions = {}): Promise<string | null> {
+    const real = this.procFastPath(rel);
+    if (real !== undefined) {
+      const read = this.procFastRead(real, rel, options);
+      const text = typeof read === "object" && read !== null ? await read : read;
+      if (text !== null) return text;
+      await this.missingProcEntry(rel); // HIDDEN when the procfs hides such entries from this reader
+      return null;
+    }
     try {
       return await this.procRead(rel, options);
     } catch (e) {
@@ -567,13 +605,16 @@ const fdOpen = promisify(fs.open);
 const fdRead = promisify(fs.read);
 
 /**
- * procfs entries read synchronously: kernel tunables (sys/…) answer in ~10 µs and wait for
- * no process's locks, and the drift agent polls them every few seconds (no thread-pool
- * round trip, no promise, no buffer apiece). Not the socket tables: reading /proc/net/tcp
+ * procfs entries read synchronously: kernel tunables (sys/…) and the socket counts
+ * (net/sockstat, net/sockstat6: a few counters of this network namespace) answer in ~10 µs
+ * and wait for no process's locks, and the drift agent polls them every few seconds (no
+ * thread-pool round trip, no promise, no buffer apiece). Not the socket tables: reading /proc/net/tcp
  * walks the kernel's whole established-connection hash (~3 ms of CPU, ~12 ms on a loaded
  * host), which must not stall the event loop; not a process's files (their locks).
  */
 function waitsForNothing(rel: string): boolean {
+  if (rel.startsWith("sys/") && PLAIN_PROC_REL.test(rel)) return true;
+  if (rel === "net/sockstat" || rel === "net/sockstat6") return true;
   const parts = rel.split("/").filter((c) => c !== "" && c !== ".");
   return parts[0] === "sys" && parts.length > 1;
 }
@@ -602,6 +643,94 @@ async function readProcfsCapped(real: string, shown: string, maxBytes: number): 
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** A procfs entry named plainly (procFastPath): ordinary components, none empty and none starting with a dot. */
+const PLAIN_PROC_REL = /^[\w@:+-][\w.@:+-]*(?:\/[\w@:+-][\w.@:+-]*)*$/;
+/** A component that is (or leads through) a magic link of a process: left to procResolve. */
+const PROC_MAGIC_COMPONENT = /(?:^|\/)(?:root|cwd|exe|fd|map_files)(?:\/|$)/;
+/** lstat without an exception for a missing entry (the exception's stack trace was most of a missing read's cost). */
+const NO_THROW_IF_MISSING = { throwIfNoEntry: false } as const;
+const PROCFS_OPEN_FLAGS = fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW;
+
+/**
+ * readProcfsCappedSync for the procfs fast path: the same lstat before the open (only a
+ * regular file is opened; a device bound over an entry is not), O_NOFOLLOW, fstat after it
+ * (the same file, not grown over the cap), reads into a spare buffer and close — without
+ * an exception for a missing entry (null) and with the shown path built only for an error.
+ */
+function readProcfsEntrySync(real: string, rel: string, maxBytes: number): string | null {
+  let pre: Stats | undefined;
+  let fd: number;
+  try {
+    pre = fs.lstatSync(real, NO_THROW_IF_MISSING);
+    if (pre === undefined) return null;
+    if (!pre.isFile() || pre.size > maxBytes) checkBeforeOpen(pre, `/proc/${rel}`, maxBytes);
+    fd = fs.openSync(real, PROCFS_OPEN_FLAGS);
+  } catch (e) {
+    if (isMissing(e)) return null;
+    throw e;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.ino !== pre.ino || st.dev !== pre.dev || st.size > maxBytes) checkOpened(pre, st, `/proc/${rel}`, maxBytes);
+    return readAllSync(st.size, maxBytes, `/proc/${rel}`, (buf, at) => fs.readSync(fd, buf, at, buf.length - at, null));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * readProcfsCapped for the procfs fast path: open and read stay asynchronous (see
+ * readProcfsCapped), made with fs's callbacks under one promise (a promisified call apiece
+ * cost ~4 KiB a read); null when missing.
+ */
+function readProcfsEntry(real: string, rel: string, maxBytes: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    let pre: Stats | undefined;
+    try {
+      pre = fs.lstatSync(real, NO_THROW_IF_MISSING);
+      if (pre === undefined) return resolve(null);
+      if (!pre.isFile() || pre.size > maxBytes) checkBeforeOpen(pre, `/proc/${rel}`, maxBytes);
+    } catch (e) {
+      return isMissing(e) ? resolve(null) : reject(e as Error);
+    }
+    const before = pre;
+    fs.open(real, PROCFS_OPEN_FLAGS, (openErr, fd) => {
+      if (openErr) return isMissing(openErr) ? resolve(null) : reject(openErr);
+      let into: ReadBuffer | undefined;
+      const finish = (err: unknown, text?: string): void => {
+        into?.release();
+        try {
+          fs.closeSync(fd);
+        } catch (closeErr) {
+          err ??= closeErr;
+        }
+        if (err !== undefined) reject(err as Error);
+        else resolve(text as string);
+      };
+      try {
+        const st = fs.fstatSync(fd);
+        if (!st.isFile() || st.ino !== before.ino || st.dev !== before.dev || st.size > maxBytes) checkOpened(before, st, `/proc/${rel}`, maxBytes);
+        into = new ReadBuffer(st.size, maxBytes, `/proc/${rel}`);
+      } catch (e) {
+        return finish(e);
+      }
+      const buffer = into;
+      const onRead = (readErr: NodeJS.ErrnoException | null, bytesRead: number): void => {
+        try {
+          if (readErr) return finish(readErr);
+          if (!buffer.add(bytesRead)) return finish(undefined, buffer.text());
+          const room = buffer.room();
+          fs.read(fd, room, buffer.total, room.length - buffer.total, null, onRead);
+        } catch (e) {
+          finish(e);
+        }
+      };
+      const room = buffer.room();
+      fs.read(fd, room, 0, room.length, null, onRead);
+    });
+  });
 }
 
 function checkBeforeOpen(pre: Stats, shown: string, maxBytes: number): void {

@@ -4,11 +4,15 @@
  * rounds' garbage is collected once V8's old space and external memory have grown past their
  * low point.
  */
+import { rename, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { DriftController } from "../../../src/agent/drift.js";
 import { oldSpaceAndExternal, POLL_GARBAGE_BYTES, pollGarbageCollector } from "../../../src/agent/drift-service.js";
 import { createProbeContext } from "../../../src/engine/run-checks.js";
 import { HostRoot } from "../../../src/host/host-root.js";
 import { KUBERNETES_PROCESSES, pollFingerprint } from "../../../src/probes/kit/watch.js";
+import type { ProbeContext } from "../../../src/probes/types.js";
 import { cleanupFixtures, fixtureRoot } from "../../helpers/fixture-root.js";
 
 afterAll(cleanupFixtures);
@@ -31,6 +35,42 @@ describe("the processes poll", () => {
     expect(await pollFingerprint(KUBERNETES_PROCESSES, ctx)).toBe(
       ["101 /usr/bin/kubelet --config=/var/lib/kubelet/config.yaml --v=2", "102 kube-proxy --config=/var/lib/kube-proxy/config.conf", "103 /opt/bin/my-kubelet-wrapper --x"].join("\n"),
     );
+  });
+});
+
+describe("the host the polls read through", () => {
+  it("is made once for every round; it keeps a pid's command line once seen twice and drops it when the pid leaves the listing", async () => {
+    const proc = await fixtureRoot({ "101/cmdline": "/usr/bin/kubelet\0--v=2\0", "102/cmdline": "sshd\0" });
+    const root = await fixtureRoot({ "etc/.keep": "" });
+    const host = new HostRoot({ root, proc });
+    const controller = new DriftController({
+      host,
+      settings: { debounceMs: 50, maxDelayMs: 500, pollIntervalMs: 60_000, safetyNetIntervalMs: 600_000 },
+      log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      recheck: () => Promise.reject(new Error("nothing is re-checked here")),
+    });
+    try {
+      const round = () => (controller as unknown as { pollContext(): ProbeContext }).pollContext();
+      const polled = round().host;
+      expect(round().host).toBe(polled);
+      expect(Object.getPrototypeOf(polled)).toBe(host);
+      for (let i = 0; i < 2; i++) expect(await polled.procReadIfExists("101/cmdline")).toBe("/usr/bin/kubelet\0--v=2\0");
+      await writeFile(path.join(proc, "101/cmdline"), "/usr/bin/kubelet\0--v=4\0");
+      // Seen twice: the third read is the cached one (a process execs early, rarely later).
+      expect(await polled.procReadIfExists("101/cmdline")).toBe("/usr/bin/kubelet\0--v=2\0");
+      // Other entries are read every time.
+      await writeFile(path.join(proc, "102/cmdline"), "sshd\0-D\0");
+      expect(await polled.procReadIfExists("102/cmdline")).toBe("sshd\0-D\0");
+      // The pid leaves the listing (it exited; its number may come back for another process).
+      await rename(path.join(proc, "101"), path.join(proc, "gone"));
+      expect(await polled.procReaddir("")).toEqual(["102", "gone"]);
+      await rename(path.join(proc, "gone"), path.join(proc, "101"));
+      expect(await polled.procReadIfExists("101/cmdline")).toBe("/usr/bin/kubelet\0--v=4\0");
+      // The wrapper's caches are its own: the agent's host answers as it always did.
+      expect(await host.procReadIfExists("101/cmdline")).toBe("/usr/bin/kubelet\0--v=4\0");
+    } finally {
+      controller.stop();
+    }
   });
 });
 

@@ -8,8 +8,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { HostRoot } from "../../../src/host/host-root.js";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { HostRoot, type ReadOptions } from "../../../src/host/host-root.js";
+import { MountView } from "../../../src/host/mount-view.js";
 import { runScan } from "../../../src/engine/run-scan.js";
 import { loadPacks } from "../../../src/packs/load.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../../src/paths.js";
@@ -69,6 +70,72 @@ describe("procfs under --root is resolved inside the root", () => {
     await expect(host.procRead("self/fd/0")).rejects.toMatchObject({ code: ErrorCodes.PATH_ESCAPE });
     expect(await host.procResolve("self/root/etc/hostname")).toBe("/proc/self/root/etc/hostname");
     expect(await host.procRead("self/root/etc/hostname")).toBe(await readFile("/etc/hostname", "utf8"));
+  });
+});
+
+describe("the procfs fast path (plain entries of a mounted procfs)", () => {
+  type Outcome = { text: string } | { code: unknown; message: string };
+  const outcome = (p: Promise<string | null>): Promise<Outcome | null> =>
+    p.then(
+      (text) => (text === null ? null : { text }),
+      (e: unknown) => ({ code: (e as { code?: unknown }).code, message: (e as Error).message }),
+    );
+
+  it("answers what the general path answers — texts, refusals and their messages — without resolving the path; a missing entry is null without an exception", async () => {
+    const host = new HostRoot({ root: "/", proc: "/proc", mounts: new MountView() });
+    await host.procRead("sys/kernel/ostype"); // the proc tree is known to be a procfs from here on
+    const general = (rel: string, options: ReadOptions) => (host as unknown as { procReadEntry(r: string, o: ReadOptions): Promise<string> }).procReadEntry(rel, options);
+    const resolve = vi.spyOn(host, "procResolve");
+    const cases: [string, ReadOptions][] = [
+      ["sys/kernel/ostype", {}],
+      ["sys/net/ipv4/ip_forward", {}],
+      ["net/sockstat", {}],
+      ["self/comm", {}],
+      ["self/limits", {}],
+      ["self/cmdline", {}],
+      // Over the cap: by its size before the read, and (a procfs entry says 0) while reading.
+      ["sys/kernel/ostype", { maxBytes: 2 }],
+      ["self/limits", { maxBytes: 10 }],
+      ["sys/kernel", {}],
+      ["self", {}],
+    ];
+    for (const [rel, options] of cases) {
+      resolve.mockClear();
+      const fast = await outcome(host.procRead(rel, options));
+      expect(resolve, rel).not.toHaveBeenCalled();
+      expect(fast, rel).toEqual(await outcome(general(rel, options)));
+    }
+    expect(await outcome(host.procRead("sys/kernel"))).toMatchObject({ code: ErrorCodes.FILE_NOT_REGULAR, message: "/proc/sys/kernel is a directory, not a file" });
+    expect(await outcome(host.procRead("self"))).toMatchObject({ code: ErrorCodes.FILE_NOT_REGULAR, message: "/proc/self is not a regular file" });
+    // Missing: null from the fast path; procRead throws the general path's error, as before.
+    for (const rel of ["sys/kernel/no-such-tunable", "self/comm/x"]) {
+      resolve.mockClear();
+      expect(await host.procReadIfExists(rel), rel).toBeNull();
+      expect(resolve, rel).not.toHaveBeenCalled();
+      expect(await outcome(host.procRead(rel)), rel).toEqual(await outcome(general(rel, {})));
+    }
+  });
+
+  it("an entry through a magic link (root, cwd, exe, fd, map_files), a `.`/`..` or an odd name goes the general way, refused or walked as before", async () => {
+    const host = new HostRoot({ root: "/", proc: "/proc", mounts: new MountView() });
+    await host.procRead("sys/kernel/ostype");
+    const resolve = vi.spyOn(host, "procResolve");
+    await expect(host.procRead("self/fd/0")).rejects.toMatchObject({ code: ErrorCodes.PATH_ESCAPE });
+    await expect(host.procRead("self/exe")).rejects.toMatchObject({ code: ErrorCodes.PATH_ESCAPE });
+    await expect(host.procRead(`self/task/${process.pid}/exe`)).rejects.toMatchObject({ code: ErrorCodes.FILE_NOT_REGULAR }); // a link, not followed
+    expect(await host.procRead("self/root/etc/hostname")).toBe(await readFile("/etc/hostname", "utf8"));
+    await expect(host.procRead("sys/../../etc/hostname")).rejects.toMatchObject({ code: ErrorCodes.PATH_ESCAPE, message: "proc path sys/../../etc/hostname leaves /proc" });
+    expect(await host.procRead("./sys/kernel/ostype")).toBe("Linux\n");
+    expect(resolve.mock.calls.map((c) => c[0])).toEqual(["self/fd/0", "self/exe", `self/task/${process.pid}/exe`, "self/root/etc/hostname", "sys/../../etc/hostname", "./sys/kernel/ostype"]);
+  });
+
+  it("a proc tree that is not a procfs (a fixture) never takes it: a link in it is resolved inside the root", async () => {
+    const root = await fixtureRoot({ "etc/passwd": "inside\n", "proc/sys/kernel/ostype": { symlink: "/etc/passwd" } });
+    const host = new HostRoot({ root });
+    await host.procRead("sys/kernel/ostype");
+    const resolve = vi.spyOn(host, "procResolve");
+    expect(await host.procRead("sys/kernel/ostype")).toBe("inside\n");
+    expect(resolve).toHaveBeenCalledTimes(1);
   });
 });
 
