@@ -23,8 +23,8 @@ import type { Server } from "node:http";
 import type { Socket } from "node:net";
 
 export interface FastPathOptions {
-  /** The exposition: a plain body and a gzipped one (refreshed by the caller as needed). */
-  exposition(): { body: Buffer; gzip: Buffer };
+  /** The exposition: a plain body and a gzipped one, each in parts (refreshed by the caller as needed). */
+  exposition(): { parts: readonly Buffer[]; gzipParts: readonly Buffer[] };
   contentType: string;
   /** The Host allowlist (a refused Host goes to fastify, which answers 403 and logs it). */
   hostAllowed(host: string): boolean;
@@ -144,7 +144,7 @@ export class FastPath {
   private date = "";
   private dateUntil = 0;
   private readonly keepAliveHeader: string;
-  private exp: { body: Buffer; gzip: Buffer } | undefined;
+  private exp: { parts: readonly Buffer[]; gzipParts: readonly Buffer[] } | undefined;
   private plain: Buffer | undefined;
   private zipped: Buffer | undefined;
   private healthz: Buffer | undefined;
@@ -246,17 +246,19 @@ export class FastPath {
   /** The same status line and fields, in the same order, as fastify's answer through node:http. */
   private build(v: Verdict, connection: string): Buffer {
     let fields: string;
-    let body: Buffer;
+    let body: readonly Buffer[];
     if (v.route === "healthz") {
-      body = HEALTHZ_BODY;
+      body = [HEALTHZ_BODY];
       fields = "content-type: application/json; charset=utf-8\r\n";
     } else {
       const exp = this.exp ?? this.opts.exposition();
-      body = v.gzip ? exp.gzip : exp.body;
+      // The exposition's parts (own series, per-scan part) go into the response as they are.
+      body = v.gzip ? exp.gzipParts : exp.parts;
       fields = `content-type: ${this.opts.contentType}\r\nvary: Accept-Encoding\r\ncache-control: no-store\r\n${v.gzip ? "content-encoding: gzip\r\n" : ""}`;
     }
-    const head = `HTTP/1.1 200 OK\r\n${fields}content-length: ${body.length}\r\nDate: ${this.date}\r\n${connection}\r\n`;
-    return Buffer.concat([Buffer.from(head, "latin1"), body]);
+    const length = body.reduce((n, b) => n + b.length, 0);
+    const head = `HTTP/1.1 200 OK\r\n${fields}content-length: ${length}\r\nDate: ${this.date}\r\n${connection}\r\n`;
+    return Buffer.concat([Buffer.from(head, "latin1"), ...body]);
   }
 }
 

@@ -5,16 +5,19 @@
  *   - the agent's own series (build info, scan counters, the scan's event-loop delay,
  *     process and Node.js memory) are a few dozen lines, rendered at most once a second
  *     and whenever a counter moves;
- *   - the response — own series + per-scan part — is kept plain and gzipped. When a scan
- *     or a counter changed it is rebuilt at once; when only the process figures are a
- *     second old, the rebuild is compressed on libuv's thread pool while scrapes keep
- *     getting the previous buffers (gzip of ~40 KB costs milliseconds: never on the
- *     request path). One gzip stream, not concatenated members: Go's reader (Prometheus)
- *     accepts members, curl does not.
- * A scrape therefore sends a cached Buffer: no label formatting, no compression.
+ *   - the response is kept in parts, plain and gzipped: the own series (a few KB, rebuilt
+ *     when a scan or a counter changed, or when the process figures are a second old) and
+ *     the per-scan part (~200 KB on a node, kept as it is from one scan to the next, never
+ *     copied into a new buffer per refresh). Its gzip form is made once per scan too: one
+ *     gzip stream whose deflate data is the own part's blocks (flushed to a byte boundary,
+ *     not final) followed by the per-scan part's own deflate stream, and a trailer with the
+ *     CRC-32 and length of the whole. One stream, not concatenated members: Go's reader
+ *     (Prometheus) accepts members, curl does not. A refresh whose own series came out
+ *     byte-identical keeps the previous exposition.
+ * A scrape therefore sends cached Buffers: no label formatting, no compression of the scan's series.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { gzip, gzipSync } from "node:zlib";
+import { constants as zlibConstants, crc32, deflateRawSync } from "node:zlib";
 import type { ScanReport } from "../engine/result.js";
 import { SCAN_TRIGGERS, type ScanTrigger } from "../model/vocabulary.js";
 import { BUILD_INFO, PROMETHEUS_CONTENT_TYPE, renderFamilies, scanMetricFamilies, type MetricFamily } from "../report/prometheus.js";
@@ -41,12 +44,70 @@ export interface AgentMetricsOptions {
 }
 
 export interface Exposition {
-  body: Buffer;
-  /** gzip-encoded body. */
-  gzip: Buffer;
+  /** The body in parts, to be sent one after the other: the own series, then the per-scan part. */
+  readonly parts: readonly Buffer[];
+  /** The gzip-encoded body in parts (one gzip stream). */
+  readonly gzipParts: readonly Buffer[];
+  /** The body as one Buffer (made on first use). */
+  readonly body: Buffer;
+  /** The gzip-encoded body as one Buffer (made on first use). */
+  readonly gzip: Buffer;
 }
 
 const EMPTY = Buffer.alloc(0);
+/** A gzip member's header: deflate, no name or time, Unix (what zlib writes). */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+
+/** The per-scan part, plain and as a final raw deflate stream of its own (compressed once per scan). */
+interface ScanPart {
+  plain: Buffer;
+  deflated: Buffer;
+}
+
+function scanPartOf(plain: Buffer): ScanPart {
+  return { plain, deflated: deflateRawSync(plain) };
+}
+
+const EMPTY_SCAN_PART = scanPartOf(EMPTY);
+
+/** CRC-32 of the parts one after the other (an empty part is skipped: zlib answers 0 for a buffer without memory, whatever the running value). */
+function crc32Of(parts: readonly Buffer[]): number {
+  let crc = 0;
+  for (const b of parts) if (b.length > 0) crc = crc32(b, crc);
+  return crc;
+}
+
+/** One exposition: the own series and the per-scan part, plain and gzipped, whole on demand. */
+class ExpositionParts implements Exposition {
+  readonly parts: readonly Buffer[];
+  readonly gzipParts: readonly Buffer[];
+  private bodyWhole: Buffer | undefined;
+  private gzipWhole: Buffer | undefined;
+
+  constructor(
+    readonly own: Buffer,
+    readonly scan: ScanPart,
+  ) {
+    this.parts = [own, scan.plain];
+    // The own part's deflate blocks end on a byte boundary and are not final, so the scan
+    // part's stream (its back-references stay inside it) follows them as one stream.
+    const ownDeflated = deflateRawSync(own, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    const trailer = Buffer.allocUnsafe(8);
+    trailer.writeUInt32LE(crc32Of(this.parts), 0);
+    trailer.writeUInt32LE((own.length + scan.plain.length) % 0x1_0000_0000, 4);
+    this.gzipParts = [GZIP_HEADER, ownDeflated, scan.deflated, trailer];
+  }
+
+  get body(): Buffer {
+    this.bodyWhole ??= Buffer.concat(this.parts);
+    return this.bodyWhole;
+  }
+
+  get gzip(): Buffer {
+    this.gzipWhole ??= Buffer.concat(this.gzipParts);
+    return this.gzipWhole;
+  }
+}
 
 export class AgentMetrics {
   readonly contentType = PROMETHEUS_CONTENT_TYPE;
@@ -55,13 +116,12 @@ export class AgentMetrics {
   private readonly scans = new Map<ScanTrigger, number>(COUNTED_TRIGGERS.map((t) => [t, 0]));
   private readonly scanErrors = new Map<ScanErrorKind, number>(SCAN_ERROR_KINDS.map((k) => [k, 0]));
   private loop: LoopDelay | undefined;
-  private scanPart: Buffer = EMPTY;
-  private whole: Exposition | undefined;
+  private scanPart: ScanPart = EMPTY_SCAN_PART;
+  private whole: ExpositionParts | undefined;
   private wholeAt = 0;
   /** Bumped by every change a scrape must see at once (a scan, a counter). */
   private generation = 0;
   private wholeGeneration = -1;
-  private refreshing = false;
   /** Times the per-scan part was rendered (tests: "once per scan"). */
   scanRenders = 0;
   /** Exposition text of other parts of the agent (drift), after its own series. */
@@ -76,9 +136,9 @@ export class AgentMetrics {
   setScan(report: ScanReport | undefined): void {
     if (report?.host.hostname) this.node = report.host.hostname;
     if (!report) {
-      this.scanPart = EMPTY;
+      this.scanPart = EMPTY_SCAN_PART;
     } else {
-      this.scanPart = Buffer.from(renderFamilies(scanMetricFamilies(report)));
+      this.scanPart = scanPartOf(Buffer.from(renderFamilies(scanMetricFamilies(report))));
       this.scanRenders++;
     }
     this.generation++;
@@ -106,30 +166,21 @@ export class AgentMetrics {
     this.generation++;
   }
 
-  /** The exposition to send: cached; rebuilt at once after a change, in the background when only a second old. */
+  /**
+   * The exposition to send: cached; rebuilt at once after a change, and when the process
+   * figures are a second old (only the own series are rendered and compressed then: a few
+   * KB). A rebuild whose own series are byte-identical returns the previous exposition.
+   */
   exposition(): Exposition {
     const now = this.opts.now?.() ?? Date.now();
-    if (!this.whole || this.wholeGeneration !== this.generation) {
-      const body = this.body();
-      this.whole = { body, gzip: gzipSync(body) };
-      this.wholeAt = now;
-      this.wholeGeneration = this.generation;
-    } else if (now - this.wholeAt >= SELF_METRICS_TTL_MS && !this.refreshing) {
-      this.refreshing = true;
-      this.wholeAt = now;
-      const generation = this.generation;
-      const body = this.body();
-      gzip(body, (err, zipped) => {
-        this.refreshing = false;
-        // A change since then was rebuilt in full already; an error keeps the previous buffers.
-        if (!err && generation === this.generation) this.whole = { body, gzip: zipped };
-      });
-    }
+    const whole = this.whole;
+    if (whole && this.wholeGeneration === this.generation && now - this.wholeAt < SELF_METRICS_TTL_MS) return whole;
+    const own = Buffer.from(renderFamilies(this.ownFamilies()) + this.sections.map((r) => r()).join(""));
+    this.wholeAt = now;
+    this.wholeGeneration = this.generation;
+    if (whole && whole.scan === this.scanPart && whole.own.equals(own)) return whole;
+    this.whole = new ExpositionParts(own, this.scanPart);
     return this.whole;
-  }
-
-  private body(): Buffer {
-    return Buffer.concat([Buffer.from(renderFamilies(this.ownFamilies()) + this.sections.map((r) => r()).join("")), this.scanPart]);
   }
 
   /** The plain text (tests, `promtool check metrics`). */

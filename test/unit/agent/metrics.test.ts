@@ -145,28 +145,58 @@ describe("agent metrics", () => {
     expect(refused.headers["content-encoding"]).toBeUndefined();
   });
 
-  it("a second-old exposition is served as is while its refresh is compressed in the background", async () => {
+  it("two scrapes with nothing changed get the same exposition (the same bytes, not a new buffer), even past the second; a changed gauge shows at once", () => {
     let now = 1_000_000;
-    const metrics = new AgentMetrics({ version: "1", node: "n", now: () => now });
+    let value = 1;
+    const metrics = new AgentMetrics({ version: "1", node: "n", now: () => now, processMetrics: false });
     metrics.setScan(applyWaivers(report([result("p", "1", "pass")]), []));
+    metrics.addSection(() => `# HELP drift_test A test gauge.\n# TYPE drift_test gauge\ndrift_test ${value}\n`);
     const a = metrics.exposition();
     expect(metrics.exposition()).toBe(a);
     now += 1500;
-    // Past the TTL: the same buffers at once (no compression on the request path)...
-    expect(metrics.exposition()).toBe(a);
-    // ...and the refreshed ones once the thread pool has compressed them.
-    let b = a;
-    for (let i = 0; i < 200 && b === a; i++) {
-      await new Promise((r) => setTimeout(r, 5));
-      b = metrics.exposition();
-    }
+    // Re-rendered past the TTL, byte-identical: the previous exposition, its buffers and gzip as they were.
+    const again = metrics.exposition();
+    expect(again).toBe(a);
+    expect(again.body.equals(a.body)).toBe(true);
+    // A section's value changed (invalidate): the very next scrape has it, plain and gzipped.
+    value = 2;
+    metrics.invalidate();
+    const b = metrics.exposition();
     expect(b).not.toBe(a);
+    expect(b.body.toString("utf8")).toContain("\ndrift_test 2\n");
     expect(gunzipSync(b.gzip).toString("utf8")).toBe(b.body.toString("utf8"));
-    // A change (a scan) is visible to the very next scrape, plain and gzipped alike.
+    // A counter of the agent's own moved: at once too.
     metrics.scanCompleted("api", undefined);
+    expect(metrics.exposition().body.toString("utf8")).toContain('nodeward_scans_total{trigger="api"} 1');
+  });
+
+  it("a refresh renders the own series only: the per-scan part is the same Buffer, its compressed form too; the gzip stream is one member that decodes to the body", () => {
+    let now = 1_000_000;
+    let renders = 0;
+    const metrics = new AgentMetrics({ version: "1", node: "n", now: () => now });
+    metrics.setScan(applyWaivers(report([result("p", "1", "pass"), result("p", "2", "fail")]), []));
+    metrics.addSection(() => `# HELP drift_renders Renders.\n# TYPE drift_renders counter\ndrift_renders_total ${++renders}\n`);
+    const a = metrics.exposition();
+    now += 1500;
+    const b = metrics.exposition();
+    expect(b).not.toBe(a);
+    expect(b.parts).toHaveLength(2);
+    expect(b.parts[1]).toBe(a.parts[1]);
+    expect(b.gzipParts[2]).toBe(a.gzipParts[2]);
+    expect(b.parts[1]?.toString("utf8")).toContain('nodeward_check_status{');
+    for (const e of [a, b]) {
+      expect(Buffer.concat(e.parts).equals(e.body)).toBe(true);
+      expect(Buffer.concat(e.gzipParts).equals(e.gzip)).toBe(true);
+      // gunzip checks the CRC-32 and the length in the trailer; one member (curl reads no more).
+      expect(gunzipSync(e.gzip).toString("utf8")).toBe(e.body.toString("utf8"));
+      expect(e.gzip.indexOf(Buffer.from([0x1f, 0x8b, 8]), 1)).toBe(-1);
+    }
+    expect(b.body.toString("utf8")).toContain(`drift_renders_total ${renders}\n`);
+    // No scan: an empty per-scan part, still one valid stream.
+    metrics.setScan(undefined);
     const c = metrics.exposition();
-    expect(c.body.toString()).toContain('nodeward_scans_total{trigger="api"} 1');
-    expect(gunzipSync(c.gzip).toString()).toContain('nodeward_scans_total{trigger="api"} 1');
+    expect(gunzipSync(c.gzip).toString("utf8")).toBe(c.body.toString("utf8"));
+    expect(c.body.toString("utf8")).not.toContain("nodeward_check_status");
   });
 
   it("acceptsGzip reads q-values", () => {
