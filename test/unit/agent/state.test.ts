@@ -1,7 +1,7 @@
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { HISTORY_LIMIT, StateStore, stateJson, type AgentState, type ScanSummary } from "../../../src/agent/state.js";
+import { HISTORY_LIMIT, StateStore, stateJson, stateJsonPieces, type AgentState, type ScanSummary } from "../../../src/agent/state.js";
 import { cleanupTempDirs, report, result, tempDir } from "./helpers.js";
 
 afterAll(cleanupTempDirs);
@@ -130,5 +130,25 @@ describe("remediation requests", () => {
     setImmediate(() => (ranBefore = true));
     expect(await stateJson({ version: 1, history: [] }).then(() => ranBefore)).toBe(false);
     expect((await s.load()).latest?.report.results).toHaveLength(1234);
+  });
+
+  it("the state is written in pieces, never one string: the text around the results, then each slice of 250 results in pieces of at most 16 Ki characters", async () => {
+    const mk = (n: number) => Array.from({ length: n }, (_, i) => result("p", `${i}`, i % 2 ? "pass" : "fail", { message: `m ${i} \u2265 ${"x".repeat(i % 97)} \ud83d\ude00` }));
+    for (const n of [0, 1, 250, 251, 1234]) {
+      const snapshot = { version: 1, latest: { id: "s", trigger: "drift" as const, report: report(mk(n)) }, history: [summary(1)], failingSince: { "p/0": "2026-01-01T00:00:00.000Z" } };
+      const pieces = await stateJsonPieces(snapshot);
+      expect(pieces.join(""), `${n} results`).toBe(JSON.stringify(snapshot));
+      // Each slice starts a piece of its own.
+      expect(pieces.filter((p) => p.startsWith('{"id":"')), `${n} results`).toHaveLength(Math.ceil(n / 250));
+      const [first = "", last = ""] = [pieces[0], pieces.at(-1)];
+      expect(first.endsWith('"results":[')).toBe(true);
+      expect(last.startsWith("]")).toBe(true);
+      for (const p of pieces.slice(1, -1)) expect(p.length).toBeLessThanOrEqual(16 * 1024);
+      // Written as UTF-8 whole, a surrogate pair cut between two pieces included.
+      const { s } = await store();
+      await s.load();
+      await s.save({ latest: snapshot.latest, history: snapshot.history, failingSince: snapshot.failingSince });
+      expect(await readFile(s.file, "utf8"), `${n} results`).toBe(JSON.stringify(snapshot));
+    }
   });
 });
