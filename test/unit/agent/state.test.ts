@@ -135,7 +135,7 @@ describe("remediation requests", () => {
   it("the state is written in pieces, never one string: the text around the results, then each slice of 250 results in pieces of at most 16 Ki characters", async () => {
     const mk = (n: number) => Array.from({ length: n }, (_, i) => result("p", `${i}`, i % 2 ? "pass" : "fail", { message: `m ${i} \u2265 ${"x".repeat(i % 97)} \ud83d\ude00` }));
     for (const n of [0, 1, 250, 251, 1234]) {
-      const snapshot = { version: 1, latest: { id: "s", trigger: "drift" as const, report: report(mk(n)) }, history: [summary(1)], failingSince: { "p/0": "2026-01-01T00:00:00.000Z" } };
+      const snapshot = { version: 1, latest: { id: "s", trigger: "schedule" as const, report: report(mk(n)) }, history: [summary(1)], failingSince: { "p/0": "2026-01-01T00:00:00.000Z" } };
       const pieces = await stateJsonPieces(snapshot);
       expect(pieces.join(""), `${n} results`).toBe(JSON.stringify(snapshot));
       // Each slice starts a piece of its own.
