@@ -160,6 +160,8 @@ export const MESSAGES = {
   FIX_KUBELET_FLAG: { code: "FIX_REFUSED", template: "the kubelet flag --{flag}={value}{where} overrides {key} in {path}; change or remove the flag instead" },
   FIX_UID_MIN_UNKNOWN: { code: "FIX_REFUSED", template: "{reason}: the auid>=UID_MIN rules cannot be written" },
   FIX_SUDO_LOGFILE_UNKNOWN: { code: "FIX_REFUSED", template: "{reason}: sudo's log file is not known, so its watch cannot be written (set Defaults logfile= first, CIS 5.2.3)" },
+  FIX_NO_BLS_ENTRIES: { code: "FIX_REFUSED", template: "no boot loader entries in {dir} (not a grubby/BLS system): {args} is not set by grubby here" },
+  FIX_GRUBBY_MISSING: { code: "FIX_REFUSED", template: "grubby is not installed ({paths}): the boot loader entries are not edited by hand; install grubby, or set {args} on every entry yourself" },
   FIX_GRUB_CMDLINE_OVERRIDDEN: { code: "FIX_REFUSED", template: "{file}:{line} sets GRUB_CMDLINE_LINUX outright and update-grub reads it after {ours}: the arguments would be dropped; add them there instead" },
   CHANGE_COMMAND_FAILED: { code: "CHANGE_FAILED", template: "{what}: {reason}" },
   CHANGE_STALE: { code: "CHANGE_FAILED", template: "{path} changed since the plan was made; run remediate again" },

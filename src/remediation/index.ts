@@ -5,6 +5,7 @@ import configLine from "./config-line.js";
 import fileMode from "./file-mode.js";
 import fileOwner from "./file-owner.js";
 import grubCmdlineAdd from "./grub-cmdline-add.js";
+import grubbyArgs from "./grubby-args.js";
 import kernelModuleDisable from "./kernel-module-disable.js";
 import packagePurge from "./package-purge.js";
 import portServiceStop from "./port-service-stop.js";
@@ -23,6 +24,7 @@ export const fixes = {
   "port-service-stop": portServiceStop,
   "audit-rules-add": auditRulesAdd,
   "grub-cmdline-add": grubCmdlineAdd,
+  "grubby-args": grubbyArgs,
 } satisfies Record<string, FixAction>;
 
 export function getFix(id: string): FixAction | undefined {

@@ -91,6 +91,8 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
     { id: `${s}.1.${ids.svc.backlog}`, label: "audit_backlog_limit=8192", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=8192"), want: { status: "pass" } },
     { id: `${s}.1.${ids.svc.backlog}`, label: "audit_backlog_limit=65536", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=65536"), want: { status: "pass" } },
     { id: `${s}.1.${ids.svc.backlog}`, label: "audit_backlog_limit=4096", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=4096"), want: { status: "fail", message: `entries is 1 of 1 not matching: /${ids.grubCfg}:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: params.audit_backlog_limit >= 8192` } },
+    // RHEL (grubby/BLS): the entries' options lines, as `grubby --info=ALL` lists them, and /etc/kernel/cmdline (kernels installed later).
+    ...(ids.sec === "6.3" ? bls(s, ids) : []),
     { id: `${s}.2.1`, label: "max_log_file = 8", spec: conf("max_log_file", "8"), want: { status: "pass" } },
     { id: `${s}.2.1`, label: "not set", spec: conf("max_log_file", null), want: { status: "fail", message: "value is (not set), expected > 0", evidence: [{ file: "/etc/audit/auditd.conf" }] } },
     { id: `${s}.2.2`, label: "keep_logs", spec: conf("max_log_file_action", "keep_logs"), want: { status: "pass" } },
@@ -313,4 +315,23 @@ export function debianRuleMessages(count = 55): RuleMessages {
 /** RHEL 9: 57 rules (seven network watches), the MAC watches on SELinux's policy. */
 export function rhelRuleMessages(): RuleMessages {
   return { ...debianRuleMessages(56), mac: missing(56, [watchRule("/etc/selinux")]) };
+}
+
+/** RHEL 9's BLS cases for audit=1 and the backlog: the entries grubby lists, /etc/kernel/cmdline, no grub.cfg with GRUB_ENABLE_BLSCFG=true. */
+function bls(s: string, ids: AuditIds): Case[] {
+  const entry = (options: string) => `title Red Hat Enterprise Linux (5.14.0-503.el9.x86_64)\nversion 5.14.0-503.el9.x86_64\nlinux /vmlinuz-5.14.0-503.el9.x86_64\noptions ${options}\n`;
+  const E = "boot/loader/entries/abc-5.14.0-503.el9.x86_64.conf";
+  const base = { "boot/grub2/grub.cfg": "blscfg\n", [E]: entry("root=/dev/mapper/rhel-root ro audit=1 audit_backlog_limit=8192") };
+  return [
+    { id: `${s}.1.${ids.svc.auditArg}`, label: "BLS entry with audit=1, /etc/kernel/cmdline too", spec: { ...base, "etc/kernel/cmdline": "root=/dev/mapper/rhel-root ro audit=1\n" }, want: { status: "pass" } },
+    {
+      id: `${s}.1.${ids.svc.auditArg}`, label: "BLS entry with audit=1, /etc/kernel/cmdline without (the next kernel's entry)", spec: { ...base, "etc/kernel/cmdline": "root=/dev/mapper/rhel-root ro\n" },
+      want: { status: "fail", message: "entries is 1 of 2 not matching: /etc/kernel/cmdline:1 (kernels installed later), expected every element: args contains audit=1" },
+    },
+    {
+      id: `${s}.1.${ids.svc.auditArg}`, label: "no grub.cfg, GRUB_ENABLE_BLSCFG=true: the BLS entry without audit=1", spec: { [E]: entry("root=/dev/vda1 ro"), "etc/default/grub": "GRUB_ENABLE_BLSCFG=true\n" },
+      want: { status: "fail", message: `entries is 1 of 1 not matching: /${E}:4 /vmlinuz-5.14.0-503.el9.x86_64, expected every element: args contains audit=1` },
+    },
+    { id: `${s}.1.${ids.svc.backlog}`, label: "no grub.cfg, GRUB_ENABLE_BLSCFG=true: the BLS entry with the backlog", spec: { [E]: entry("ro audit_backlog_limit=8192"), "etc/default/grub": "GRUB_ENABLE_BLSCFG=true\n" }, want: { status: "pass" } },
+  ];
 }

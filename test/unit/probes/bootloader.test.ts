@@ -83,6 +83,39 @@ describe("bootloader probe", () => {
     });
   });
 
+  it("BLS: /etc/kernel/cmdline (what kernel-install gives a kernel installed later) is judged as one more entry", async () => {
+    const root = await fixtureRoot({
+      "boot/grub2/grub.cfg": "blscfg\n",
+      "boot/loader/entries/abc-5.14.0.conf": "title Red Hat\nlinux /vmlinuz-5.14.0\noptions root=/dev/mapper/rhel-root ro audit=1\n",
+      "etc/kernel/cmdline": "\nroot=/dev/mapper/rhel-root ro\n",
+    });
+    const f = await probe.collect(probeContext(root), {});
+    expect(f.value.entryCount).toBe(2);
+    expect(f.value.entries[1]).toEqual({ kernel: "(kernels installed later)", args: ["root=/dev/mapper/rhel-root", "ro"], file: "/etc/kernel/cmdline", line: 2, params: { root: "/dev/mapper/rhel-root" } });
+    expect(f.evidence).toContainEqual({ file: "/etc/kernel/cmdline", line: 2, detail: "(kernels installed later) root=/dev/mapper/rhel-root ro" });
+    // Not a BLS system (grub.cfg has its own entries, no blscfg): /etc/kernel/cmdline is not GRUB's.
+    const deb = await fixtureRoot({ "boot/grub/grub.cfg": "menuentry 'Debian' {\n  linux /vmlinuz root=/dev/sda1 ro\n}\n", "etc/kernel/cmdline": "ro\n" });
+    expect((await probe.collect(probeContext(deb), {})).value.entryCount).toBe(1);
+  });
+
+  it("BLS without a grub.cfg under the root (GRUB_ENABLE_BLSCFG=true): the entries are judged; the superuser and password are unknown, not false", async () => {
+    const spec = {
+      "etc/default/grub": 'GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX="crashkernel=auto"\nGRUB_ENABLE_BLSCFG=true\n',
+      "boot/loader/entries/abc-5.14.0.conf": "title Red Hat\nlinux /vmlinuz-5.14.0\noptions root=/dev/vda1 ro audit=1\n",
+    };
+    const f = await probe.collect(probeContext(await fixtureRoot(spec)), {});
+    expect(f.value).toMatchObject({ found: true, configFile: "/boot/loader/entries", entryCount: 1 });
+    expect(f.value.entries[0]?.args).toEqual(["root=/dev/vda1", "ro", "audit=1"]);
+    expect(f.evidence).toContainEqual({ file: "/etc/default/grub", key: "GRUB_ENABLE_BLSCFG", detail: "GRUB_ENABLE_BLSCFG=true and no /boot/grub/grub.cfg or /boot/grub2/grub.cfg: the boot loader entries in /boot/loader/entries are judged" });
+    expect(f.unknown).toEqual({
+      superusers: "no /boot/grub/grub.cfg or /boot/grub2/grub.cfg under this root: GRUB's superuser and password are set there (and in user.cfg), not in the boot loader entries",
+      password: "no /boot/grub/grub.cfg or /boot/grub2/grub.cfg under this root: GRUB's superuser and password are set there (and in user.cfg), not in the boot loader entries",
+    });
+    // Without GRUB_ENABLE_BLSCFG=true (or without entries), still not found.
+    expect((await probe.collect(probeContext(await fixtureRoot({ ...spec, "etc/default/grub": 'GRUB_CMDLINE_LINUX="crashkernel=auto"\n' })), {})).value.found).toBe(false);
+    expect((await probe.collect(probeContext(await fixtureRoot({ "etc/default/grub": spec["etc/default/grub"] })), {})).value.found).toBe(false);
+  });
+
   it("no GRUB: not found (absence); an unreadable config is unknown", async () => {
     expect((await probe.collect(probeContext(await fixtureRoot({ "boot/vmlinuz": "k" })), {})).value).toMatchObject({ found: false, entryCount: 0 });
     const root = await fixtureRoot({ "boot/grub/grub.cfg": { symlink: "../../../../../x.cfg" } });
