@@ -141,6 +141,8 @@ async function installedPackages(ctx: ProbeContext, names: readonly string[]): P
   try {
     const dpkg = await dpkgStatus(ctx);
     if (dpkg) {
+      const open = dpkg.unseen ?? names.map((n) => dpkg.unsure.get(n)).find((w) => w !== undefined);
+      if (open !== undefined) return { unknown: `/var/lib/dpkg/status: ${open}` };
       const installed = new Set(names.filter((n) => DPKG_INSTALLED_STATES.has(dpkg.packages.get(n)?.state ?? "")));
       return { installed, evidence: { file: "/var/lib/dpkg/status", detail: `installed: ${[...installed].join(", ") || "none of them"}` } };
     }

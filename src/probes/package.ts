@@ -40,6 +40,11 @@ export default defineProbe({
   async collect(ctx, { name }): Promise<Fact<PackageFactValue>> {
     const dpkg = await dpkgStatus(ctx);
     if (dpkg) {
+      const open = dpkg.unseen ?? dpkg.unsure.get(name);
+      if (open !== undefined) {
+        const why = `${DPKG_STATUS}: ${open}`;
+        return { value: { name, manager: "dpkg" }, evidence: [{ file: DPKG_STATUS, package: name }], unknown: { state: why, installed: why, version: why } };
+      }
       const pkg = dpkg.packages.get(name);
       if (!pkg) {
         return { value: { name, state: "absent", installed: false, manager: "dpkg" }, evidence: [{ file: DPKG_STATUS, package: name }] };

@@ -16,6 +16,15 @@ export interface DpkgPackage {
 export interface DpkgStatus {
   packages: Map<string, DpkgPackage>;
   problems: ParseProblem[];
+  /**
+   * Why no package's state can be told from this file, when it cannot: dpkg is always in its
+   * own database (an empty one is not dpkg's), a file that ends mid-line was cut short (what
+   * followed is unseen), a stanza without its Package field could be any package (dpkg
+   * itself refuses such a database).
+   */
+  unseen?: string;
+  /** Packages whose stanza lacks its Status field or has an odd one: their state is unseen, with why. */
+  unsure: Map<string, string>;
 }
 
 /** States in which the package's files are on disk and configured (dpkg treats trigger states as installed). */
@@ -47,6 +56,8 @@ function rank(state: string): number {
 export function parseDpkgStatus(text: string): DpkgStatus {
   const packages = new Map<string, DpkgPackage>();
   const problems: ParseProblem[] = [];
+  const unsure = new Map<string, string>();
+  let nameless: number | undefined;
   let fields = new Map<string, string>();
   let start = 0;
   let pkgLine = 0;
@@ -57,11 +68,16 @@ export function parseDpkgStatus(text: string): DpkgStatus {
     const status = fields.get("status");
     if (!name) {
       problems.push({ line: start, message: "stanza without a Package field" });
+      nameless ??= start;
     } else if (status === undefined) {
       problems.push({ line: pkgLine, message: `package ${name} has no Status field` });
+      if (!unsure.has(name)) unsure.set(name, `its stanza at line ${pkgLine} has no Status field`);
     } else {
       const words = status.split(/\s+/).filter((w) => w !== "");
-      if (words.length !== 3) problems.push({ line: pkgLine, message: `package ${name}: odd Status ${JSON.stringify(status)}` });
+      if (words.length !== 3) {
+        problems.push({ line: pkgLine, message: `package ${name}: odd Status ${JSON.stringify(status)}` });
+        if (!unsure.has(name)) unsure.set(name, `its stanza at line ${pkgLine} has a Status of ${words.length} words, not 3`);
+      }
       const pkg: DpkgPackage = { name, status, state: words[2] ?? words[words.length - 1] ?? "unknown", line: pkgLine };
       const version = fields.get("version");
       if (version !== undefined) pkg.version = version;
@@ -109,5 +125,9 @@ export function parseDpkgStatus(text: string): DpkgStatus {
     lastField = key;
   }
   flush();
-  return { packages, problems };
+  const out: DpkgStatus = { packages, problems, unsure };
+  if (text.length > 0 && !text.endsWith("\n")) out.unseen = `it ends mid-line (line ${text.split("\n").length}): cut short, what followed is unseen`;
+  else if (nameless !== undefined) out.unseen = `the stanza at line ${nameless} has no Package field: it could be any package (dpkg refuses such a database)`;
+  else if (packages.size === 0) out.unseen = "it lists no package, not even dpkg: not dpkg's database";
+  return out;
 }

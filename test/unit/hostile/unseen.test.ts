@@ -133,3 +133,28 @@ describe("accounts and groups: a line the C library reads as an entry but the pa
     expect(r.message).toBe("cannot determine gid0: /etc/group line 10 is not in its shape (empty name or non-numeric gid) but the C library reads it as a group: what it holds is unseen");
   });
 });
+
+describe("package (dpkg): a status database that does not show every package", () => {
+  const stanza = (name: string, status = "install ok installed") => `Package: ${name}\nStatus: ${status}\nVersion: 1.0-1\nArchitecture: amd64\n`;
+  const base = ["dpkg", "libpam-runtime", "sudo"].map((n) => stanza(n)).join("\n");
+
+  it("the compliant node passes 2.2.4 (telnet not installed), the baseline", async () => {
+    expect((await checkOn("cis-debian-12/2.2.4", {})).status).toBe("pass");
+  });
+
+  it.each([
+    ["emptied", "", "it lists no package, not even dpkg: not dpkg's database"],
+    ["cut short mid-line", `${base}\nPackage: telnet\nStat`, "it ends mid-line (line 17): cut short, what followed is unseen"],
+    ["a stanza whose Package line is garbled", `${base}\nPackag telnet\nStatus: install ok installed\n`, "the stanza at line 17 has no Package field: it could be any package (dpkg refuses such a database)"],
+    ["telnet's stanza without its Status", `${base}\n${stanza("telnet").replace("Status: ", "Status ")}`, "its stanza at line 16 has no Status field"],
+  ])("2.2.4 with /var/lib/dpkg/status %s: error naming why, not pass", async (_what, status, why) => {
+    const r = await checkOn("cis-debian-12/2.2.4", { "var/lib/dpkg/status": status }, ["var/lib/dpkg/status"]);
+    expect(r.status).toBe("error");
+    expect(r.message).toBe(`cannot determine installed: /var/lib/dpkg/status: ${why}`);
+  });
+
+  it("another package's odd stanza leaves telnet's answer alone", async () => {
+    const r = await checkOn("cis-debian-12/2.2.4", { "var/lib/dpkg/status": `${base}\n${stanza("nano", "install ok")}` }, ["var/lib/dpkg/status"]);
+    expect(r.status).toBe("pass");
+  });
+});
