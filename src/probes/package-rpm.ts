@@ -119,32 +119,49 @@ export async function readRpmSqlite(ctx: ProbeContext, file: string): Promise<Rp
   }
 }
 
+/**
+ * A database read whole, or why not: rpm is always in its own database (an empty answer is
+ * not the database's, e.g. `rpm -qa` printing nothing), and a row or line that could not be
+ * read may be any package — "not installed" is then unseen.
+ */
+function whole(db: RpmDb): RpmDb {
+  if (!db.ok) return db;
+  const where = db.command ?? db.file;
+  if (db.query.packages.size === 0) return { ok: false, reason: `${where} lists no package, not even rpm: not the rpm database's answer` };
+  const first = db.query.problems[0];
+  if (first === undefined) return db;
+  const more = db.query.problems.length > 1 ? ` (and ${db.query.problems.length - 1} more)` : "";
+  return { ok: false, reason: `${where}: ${db.command ? "line" : "row"} ${first.line}${more} could not be read (${first.message}): a package there is unseen` };
+}
+
 /** All installed rpm packages, once per scan. Failures are returned as a reason, not thrown. */
 export function rpmPackages(ctx: ProbeContext): Promise<RpmDb> {
-  return ctx.once("rpm-db", async (): Promise<RpmDb> => {
-    for (const dir of RPM_DB_DIRS) {
-      const file = `${dir}/rpmdb.sqlite`;
-      let st;
-      try {
-        st = await ctx.host.stat(file);
-      } catch (e) {
-        return { ok: false, reason: `${file}: ${describeError(e)}` };
-      }
-      if (!st) continue;
-      try {
-        return { ok: true, query: await readRpmSqlite(ctx, file), file };
-      } catch (e) {
-        return { ok: false, reason: `cannot read the rpm database ${file}: ${describeError(e)}` };
-      }
+  return ctx.once("rpm-db", async (): Promise<RpmDb> => whole(await readRpmDb(ctx)));
+}
+
+async function readRpmDb(ctx: ProbeContext): Promise<RpmDb> {
+  for (const dir of RPM_DB_DIRS) {
+    const file = `${dir}/rpmdb.sqlite`;
+    let st;
+    try {
+      st = await ctx.host.stat(file);
+    } catch (e) {
+      return { ok: false, reason: `${file}: ${describeError(e)}` };
     }
-    // BerkeleyDB or ndb: only rpm itself reads those reliably.
-    const dir = (await rpmDbDir(ctx)) ?? RPM_DB_DIRS[0];
-    const argv = ["rpm", "--root", ctx.host.root, "-qa", "--qf", "%{NAME}\t%{VERSION}-%{RELEASE}\n"];
-    const r = await ctx.run(argv, { timeoutMs: ctx.commandTimeoutMs, maxOutputBytes: 16 * 1024 * 1024 });
-    if (r.notFound) {
-      return { ok: false, reason: `rpm database in ${dir} is not SQLite (no rpmdb.sqlite), and the rpm command that reads other formats is not installed` };
+    if (!st) continue;
+    try {
+      return { ok: true, query: await readRpmSqlite(ctx, file), file };
+    } catch (e) {
+      return { ok: false, reason: `cannot read the rpm database ${file}: ${describeError(e)}` };
     }
-    if (r.failed || r.truncated) return { ok: false, reason: `rpm -qa failed: ${r.reason ?? "unknown error"}` };
-    return { ok: true, query: parseRpmQa(r.stdout), file: dir, command: argv.join(" ") };
-  });
+  }
+  // BerkeleyDB or ndb: only rpm itself reads those reliably.
+  const dir = (await rpmDbDir(ctx)) ?? RPM_DB_DIRS[0];
+  const argv = ["rpm", "--root", ctx.host.root, "-qa", "--qf", "%{NAME}\t%{VERSION}-%{RELEASE}\n"];
+  const r = await ctx.run(argv, { timeoutMs: ctx.commandTimeoutMs, maxOutputBytes: 16 * 1024 * 1024 });
+  if (r.notFound) {
+    return { ok: false, reason: `rpm database in ${dir} is not SQLite (no rpmdb.sqlite), and the rpm command that reads other formats is not installed` };
+  }
+  if (r.failed || r.truncated) return { ok: false, reason: `rpm -qa failed: ${r.reason ?? "unknown error"}` };
+  return { ok: true, query: parseRpmQa(r.stdout), file: dir, command: argv.join(" ") };
 }

@@ -12,7 +12,10 @@ import type { LoadedCheck } from "../../../src/packs/load.js";
 import { loadSelection } from "../../../src/packs/selection.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
 import { compliantDebianNode, layer, mountinfo } from "../../helpers/compliant-debian-node.js";
+import type { CommandRunner } from "../../../src/host/exec.js";
+import { createProbeContext } from "../../../src/engine/run-checks.js";
 import listeningPorts from "../../../src/probes/listening-ports.js";
+import packageProbe from "../../../src/probes/package.js";
 import mounts from "../../../src/probes/mounts.js";
 
 afterAll(cleanupFixtures);
@@ -156,5 +159,31 @@ describe("package (dpkg): a status database that does not show every package", (
   it("another package's odd stanza leaves telnet's answer alone", async () => {
     const r = await checkOn("cis-debian-12/2.2.4", { "var/lib/dpkg/status": `${base}\n${stanza("nano", "install ok")}` }, ["var/lib/dpkg/status"]);
     expect(r.status).toBe("pass");
+  });
+});
+
+describe("package (rpm): an answer that does not show every package", () => {
+  /** `rpm -qa` answering `stdout`, exit 0: a BerkeleyDB/ndb database only rpm reads. */
+  const rpmSays = (stdout: string): CommandRunner => async (argv) => ({
+    argv, exitCode: 0, stdout, stderr: "", failed: false, timedOut: false, notFound: false, truncated: false, durationMs: 1,
+  });
+  const ask = async (stdout: string) => {
+    const root = await fixtureRoot({ "var/lib/rpm/Packages": "bdb" });
+    const ctx = createProbeContext(new HostRoot({ root }), rpmSays(stdout), 5000);
+    return packageProbe.collect(ctx, packageProbe.params.parse({ name: "telnet" }));
+  };
+
+  it("rpm -qa printing nothing (exit 0) is unknown, never 'telnet not installed'", async () => {
+    const f = await ask("");
+    expect(f.value.installed).toBeUndefined();
+    expect(f.unknown?.installed).toMatch(/^rpm --root \/\S+ -qa --qf %\{NAME\}\t%\{VERSION\}-%\{RELEASE\}\n lists no package, not even rpm: not the rpm database's answer$/);
+  });
+
+  it("a line of rpm -qa that could not be read may be telnet: unknown naming the line", async () => {
+    const f = await ask("rpm\t4.16.1.3-29.el9\ntelnet 0.17-85.el9\n");
+    expect(f.unknown?.installed).toMatch(/: line 2 could not be read \(not "name<TAB>version": "telnet 0\.17-85\.el9"\): a package there is unseen$/);
+    const ok = await ask("rpm\t4.16.1.3-29.el9\nbash\t5.1.8-9.el9\n");
+    expect(ok.unknown).toBeUndefined();
+    expect(ok.value).toMatchObject({ installed: false, state: "absent", manager: "rpm" });
   });
 });
