@@ -46,6 +46,8 @@ function bootedBySystemd(ctx: ProbeContext): Promise<Booted> {
     }
     if (marker) return { systemd: true };
     if (init === undefined) return { unknown: "no /run/systemd/system, and /proc/1/comm is missing: cannot confirm that systemd does not run this host" };
+    // The kernel always names a task: an empty comm is not its answer (an emptied file).
+    if (init === "") return { unknown: "no /run/systemd/system, and /proc/1/comm is empty (the kernel always names PID 1): cannot confirm that systemd does not run this host" };
     if (init === "systemd") {
       return {
         unknown: `PID 1 is systemd but ${ctx.host.isLive ? "" : ctx.host.root}/run/systemd/system is missing: its state is hidden from nodeward${ctx.host.isLive ? "" : " (is the host's /run mounted?)"}`,

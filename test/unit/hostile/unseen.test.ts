@@ -187,3 +187,15 @@ describe("package (rpm): an answer that does not show every package", () => {
     expect(ok.value).toMatchObject({ installed: false, state: "absent", manager: "rpm" });
   });
 });
+
+describe("systemd-unit: whether systemd runs the host", () => {
+  it("PID 1 named `init` with no /run/systemd/system: no unit is active, 2.1.2 passes (the baseline)", async () => {
+    expect((await checkOn("cis-debian-12/2.1.2", { "proc/1/comm": "init\n" })).status).toBe("pass");
+  });
+
+  it("an emptied /proc/1/comm is not a PID 1 that is not systemd: error, not pass", async () => {
+    const r = await checkOn("cis-debian-12/2.1.2", { "proc/1/comm": "" });
+    expect(r.status).toBe("error");
+    expect(r.message).toBe("cannot determine active: no /run/systemd/system, and /proc/1/comm is empty (the kernel always names PID 1): cannot confirm that systemd does not run this host");
+  });
+});
