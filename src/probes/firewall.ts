@@ -34,7 +34,7 @@ import { runningSystem } from "./kit/shared.js";
 import { procReadsMatching, readsAnd } from "./kit/watch.js";
 import { DPKG_INSTALLED_STATES, dpkgStatus } from "./package-dpkg.js";
 import { rpmDbDir, rpmPackages } from "./package-rpm.js";
-import { emptyRuleset, mergeRulesets, portCovered, rulesOnHook, summarise, type FwRule, type Ruleset, type RulesetSummary } from "./parse/firewall-rules.js";
+import { emptyRuleset, limitedSpoofDrops, mergeRulesets, portCovered, rulesOnHook, spoofLimits, summarise, type FwRule, type Ruleset, type RulesetSummary } from "./parse/firewall-rules.js";
 import {
   parseDirectPassthroughs, parseDirectRules, parseDirectXml, parseInfoIpset, parseIpsetXml, parseListAllPolicies, parseListAllZones, parsePolicyXml, parseZoneXml, policyAllowsIntoHost, richAccepts, spoofDropVerdict,
   type FirewalldDirect, type FirewalldIpset, type FirewalldPolicy, type FirewalldZone, type IpsetLookup,
@@ -1045,6 +1045,19 @@ async function ruleset(ctx: ProbeContext, backend: RulesetBackend): Promise<Fact
     evidence.push({ detail: `${value.view} ruleset: input ${judged.inputPolicy ?? "no base chain"}, forward ${judged.forwardPolicy ?? "no base chain"}, output ${judged.outputPolicy ?? "no base chain"}` });
     pushAll(evidence, "rs" in live ? opaqueEvidence(live.rs, backend === "ufw" ? { input: [], output: [] } : {}, live.command) : opaqueEvidence(persisted.rs, persisted.extra ?? {}));
     if (backend === "nftables") pushAll(evidence, "rs" in live ? kubeProxyEvidence(live.rs, live.command) : kubeProxyEvidence(persisted.rs));
+    // A loopback drop limited to part of the traffic is not the benchmark's rule: shown, so a fail says why.
+    const judgedRs = "rs" in live ? live.rs : persisted.rs;
+    const extra = "rs" in live ? (backend === "ufw" ? { input: [] } : {}) : (persisted.extra ?? {});
+    for (const [family, found] of [["ipv4", judged.loopbackSpoofDrop], ["ipv6", judged.loopbackSpoofDrop6]] as const) {
+      if (found) continue;
+      for (const r of limitedSpoofDrops(judgedRs, family, extra).slice(0, 3)) {
+        evidence.push({
+          ...(r.file !== undefined ? { file: r.file } : "command" in live ? { command: live.command } : {}),
+          line: r.line,
+          detail: `not the anti-spoofing rule (limited to ${spoofLimits(r).join(", ")}; the benchmark's audit expects the drop on the source alone): ${r.text.length > 200 ? `${r.text.slice(0, 200)}…` : r.text}`,
+        });
+      }
+    }
     if (value.view === "live") {
       const l = await listening(ctx, backend);
       if ("unknown" in l) gaps.unknown.portsWithoutRule = l.unknown;

@@ -105,7 +105,7 @@ export interface RulesetSummary {
   loopbackAccept: boolean;
   /** Output accepts traffic to the loopback interface. */
   loopbackOutAccept: boolean;
-  /** Input drops IPv4 loopback addresses arriving on another interface (saddr 127.0.0.0/8). */
+  /** Input drops IPv4 loopback addresses arriving on another interface (saddr 127.0.0.0/8, nothing else matched: spoofLimits). */
   loopbackSpoofDrop: boolean;
   /** Input drops the IPv6 loopback address arriving on another interface (saddr ::1). */
   loopbackSpoofDrop6: boolean;
@@ -165,6 +165,32 @@ function hookPolicy(rs: Ruleset, hook: Hook): string | undefined {
 
 const plain = (r: FwRule): boolean => !r.opaque;
 
+/** A plain drop (or reject) of a loopback source, whatever else it matches. */
+const loopbackDrop = (r: FwRule, re: RegExp): boolean => plain(r) && r.verdict !== undefined && DENY.has(r.verdict) && r.saddr !== undefined && re.test(r.saddr) && r.iif !== "lo";
+
+/**
+ * What narrows a loopback drop beyond its source: CIS's audit expects the rule to match on the
+ * source alone (`ip saddr 127.0.0.0/8 counter drop`; iptables `DROP all -- * * 127.0.0.0/8
+ * 0.0.0.0/0`; ufw `Anywhere DENY IN 127.0.0.0/8`), so a drop limited to a protocol, a port, a
+ * state, a destination or an interface is not its rule (the rest of the spoofed traffic passes).
+ */
+export function spoofLimits(r: FwRule): string[] {
+  return [
+    ...(r.protocol !== undefined && r.protocol !== "all" ? [`protocol ${r.protocol}`] : []),
+    ...(r.dports.length > 0 ? [`port ${r.dports.join(",")}`] : []),
+    ...(r.states.length > 0 ? [`state ${r.states.join(",")}`] : []),
+    ...(r.daddr !== undefined ? [`destination ${r.daddr}`] : []),
+    ...(r.iif !== undefined ? [`input interface ${r.iif}`] : []),
+    ...(r.oif !== undefined ? [`output interface ${r.oif}`] : []),
+  ];
+}
+
+/** Input rules dropping a loopback source but limited to part of the traffic (shown in the evidence when no full drop exists). */
+export function limitedSpoofDrops(rs: Ruleset, family: "ipv4" | "ipv6", extra: { input?: readonly string[] } = {}): FwRule[] {
+  const re = family === "ipv4" ? V4_LOOPBACK : V6_LOOPBACK;
+  return rulesOnHook(rs, { hook: "input", ...(extra.input ? { extraChains: extra.input } : {}) }).filter((r) => loopbackDrop(r, re) && spoofLimits(r).length > 0);
+}
+
 export function summarise(rs: Ruleset, extra: { input?: readonly string[]; output?: readonly string[]; forward?: readonly string[] } = {}): RulesetSummary {
   const input = rulesOnHook(rs, { hook: "input", ...(extra.input ? { extraChains: extra.input } : {}) });
   const output = rulesOnHook(rs, { hook: "output", ...(extra.output ? { extraChains: extra.output } : {}) });
@@ -172,7 +198,7 @@ export function summarise(rs: Ruleset, extra: { input?: readonly string[]; outpu
   const isLo = (v: string | undefined): boolean => v === "lo";
   const loAccept = (rules: FwRule[], dir: "iif" | "oif"): boolean =>
     rules.some((r) => plain(r) && r.verdict === "accept" && isLo(r[dir]) && r.saddr === undefined && r.daddr === undefined && r.dports.length === 0 && r.protocol === undefined);
-  const spoof = (re: RegExp): boolean => input.some((r) => plain(r) && r.verdict !== undefined && DENY.has(r.verdict) && r.saddr !== undefined && re.test(r.saddr) && !isLo(r.iif));
+  const spoof = (re: RegExp): boolean => input.some((r) => loopbackDrop(r, re) && spoofLimits(r).length === 0);
   const ports = new Set<string>();
   for (const r of input) {
     if (!plain(r) || r.verdict !== "accept" || isLo(r.iif)) continue;

@@ -127,6 +127,12 @@ export function firewallCases(numbering: Numbering): Case[] {
       spec: { ...UFW, ...UFW_FILES, "etc/ufw/user.rules": "*filter\n:ufw-user-input - [0:0]\nCOMMIT\n", "etc/ufw/user6.rules": "*filter\nCOMMIT\n" },
       want: { status: "fail", message: "loopbackSpoofDrop is false, expected true; loopbackSpoofDrop6 is false, expected true" },
     },
+    // The benchmark's audit expects `Anywhere DENY IN 127.0.0.0/8`: a deny limited to a port is not it.
+    {
+      id: "4.2.4", label: "the 127.0.0.0/8 deny limited to port 22", pkgs: ["ufw"],
+      spec: { ...UFW, ...UFW_FILES, "etc/ufw/user.rules": "*filter\n:ufw-user-input - [0:0]\n-A ufw-user-input -p tcp --dport 22 -s 127.0.0.0/8 -j DROP\nCOMMIT\n" },
+      want: { status: "fail", message: "loopbackSpoofDrop is false, expected true" },
+    },
     { id: "4.2.5", label: "outbound rules shown for review", pkgs: ["ufw"], spec: { ...UFW, ...UFW_FILES }, want: { status: "manual" } },
     ...liveOnlyCases("4.2.6", { pkgs: ["ufw"], spec: { ...UFW, ...UFW_FILES } }),
     { id: "4.2.7", label: "deny incoming, outgoing, routed", pkgs: ["ufw"], spec: { ...UFW, ...UFW_FILES }, want: { status: "pass" } },
@@ -155,6 +161,12 @@ export function firewallCases(numbering: Numbering): Case[] {
       id: "4.3.6", label: "no ::1 drop rule", pkgs: ["nftables"],
       spec: { ...NFT, "etc/nftables.conf": NFT_CONF.replace("    ip6 saddr ::1 counter drop\n", "") },
       want: { status: "fail", message: "loopbackSpoofDrop6 is false, expected true" },
+    },
+    // The audit's expected line is `ip saddr 127.0.0.0/8 counter packets 0 bytes 0 drop`: one limited to a port is not it.
+    {
+      id: "4.3.6", label: "the 127.0.0.0/8 drop limited to tcp dport 22", pkgs: ["nftables"],
+      spec: { ...NFT, "etc/nftables.conf": NFT_CONF.replace("ip saddr 127.0.0.0/8 counter drop", "ip saddr 127.0.0.0/8 tcp dport 22 counter drop") },
+      want: { status: "fail", message: "loopbackSpoofDrop is false, expected true" },
     },
     { id: "4.3.7", label: "established rules shown for review", pkgs: ["nftables"], spec: { ...NFT, "etc/nftables.conf": NFT_CONF }, want: { status: "manual" } },
     { id: "4.3.8", label: "policy drop on every hook", pkgs: ["nftables"], spec: { ...NFT, "etc/nftables.conf": NFT_CONF }, want: { status: "pass" } },
@@ -202,6 +214,15 @@ export function firewallCases(numbering: Numbering): Case[] {
     {
       id: "4.4.2.2", label: "no rules saved", pkgs: ["iptables-persistent"], spec: IPT,
       want: { status: "fail", message: "loopbackAccept is false, expected true; loopbackOutAccept is false, expected true; loopbackSpoofDrop is false, expected true" },
+    },
+    // The audit's expected line is `DROP all -- * * 127.0.0.0/8 0.0.0.0/0`: a drop of tcp only (or on one interface) is not it.
+    {
+      id: "4.4.2.2", label: "the 127.0.0.0/8 drop limited to tcp", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("DROP", "127.0.0.0/8 -p tcp") },
+      want: { status: "fail", message: "loopbackSpoofDrop is false, expected true" },
+    },
+    {
+      id: "4.4.2.2", label: "the 127.0.0.0/8 drop limited to eth0", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("DROP", "127.0.0.0/8 -i eth0") },
+      want: { status: "fail", message: "loopbackSpoofDrop is false, expected true" },
     },
     { id: "4.4.2.3", label: "established rules shown for review", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("DROP", "127.0.0.0/8") }, want: { status: "manual" } },
     ...liveOnlyCases("4.4.2.4", { pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("DROP", "127.0.0.0/8") } }),
@@ -378,6 +399,11 @@ export function rhelFirewallCases(): Case[] {
       id: "4.3.4", label: "no 127.0.0.0/8 drop rule", pkgs: ["nftables"],
       spec: { ...NFT, "etc/sysconfig/nftables.conf": NFT_CONF.replace("    ip saddr 127.0.0.0/8 counter drop\n", "") },
       want: { status: "fail", message: "loopbackSpoofDrop is false, expected true" },
+    },
+    {
+      id: "4.3.4", label: "the ::1 drop limited to new connections", pkgs: ["nftables"],
+      spec: { ...NFT, "etc/sysconfig/nftables.conf": NFT_CONF.replace("ip6 saddr ::1 counter drop", "ct state new ip6 saddr ::1 counter drop") },
+      want: { status: "fail", message: "loopbackSpoofDrop6 is false, expected true" },
     },
   ];
 }

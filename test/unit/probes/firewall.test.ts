@@ -234,6 +234,21 @@ describe("firewall probe: persisted rulesets on an offline root", () => {
     expect(f.notApplicable).toEqual({ portsWithoutRule: expect.stringMatching(/^the listening sockets exist only on a running system; no running system/) as unknown });
   });
 
+  it("a loopback drop limited to a port, a protocol, a state or an interface is not the anti-spoofing rule (the benchmark's audit expects the drop on the source alone); the evidence says what limits it", async () => {
+    const nft = "table inet filter {\n  chain input {\n    type filter hook input priority 0; policy drop;\n    iif \"lo\" accept\n    ip saddr 127.0.0.0/8 tcp dport 22 counter drop\n    ct state new ip6 saddr ::1 drop\n  }\n}\n";
+    const f = await probe.collect(probeContext(await fixtureRoot({ "etc/nftables.conf": nft })), { backend: "nftables" });
+    expect(f.value).toMatchObject({ loopbackSpoofDrop: false, loopbackSpoofDrop6: false });
+    expect(f.evidence).toContainEqual({ file: "/etc/nftables.conf", line: 5, detail: "not the anti-spoofing rule (limited to protocol tcp, port 22; the benchmark's audit expects the drop on the source alone): ip saddr 127.0.0.0/8 tcp dport 22 counter drop" });
+    expect(f.evidence).toContainEqual({ file: "/etc/nftables.conf", line: 6, detail: "not the anti-spoofing rule (limited to state new; the benchmark's audit expects the drop on the source alone): ct state new ip6 saddr ::1 drop" });
+    // The same drop on the source alone (a counter is no match) passes, and nothing is said of it.
+    const whole = await probe.collect(probeContext(await fixtureRoot({ "etc/nftables.conf": nft.replace(" tcp dport 22", "").replace("ct state new ", "") })), { backend: "nftables" });
+    expect(whole.value).toMatchObject({ loopbackSpoofDrop: true, loopbackSpoofDrop6: true });
+    expect(whole.evidence.filter((e) => e.detail?.startsWith("not the anti-spoofing rule"))).toEqual([]);
+    const ipt = await probe.collect(probeContext(await fixtureRoot({ "etc/iptables/rules.v4": "*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -i eth0 -s 127.0.0.0/8 -j DROP\nCOMMIT\n" })), { backend: "iptables" });
+    expect(ipt.value.loopbackSpoofDrop).toBe(false);
+    expect(ipt.evidence).toContainEqual({ file: "/etc/iptables/rules.v4", line: 4, detail: "not the anti-spoofing rule (limited to input interface eth0; the benchmark's audit expects the drop on the source alone): -A INPUT -i eth0 -s 127.0.0.0/8 -j DROP" });
+  });
+
   it("nftables: no configuration is no ruleset (no policy, not default deny)", async () => {
     const f = await probe.collect(probeContext(await fixtureRoot({ "etc/hostname": "n\n" })), { backend: "nftables" });
     expect(f.value).toMatchObject({ persisted: false, files: [], hooks: [], defaultDeny: false, loopbackAccept: false });
