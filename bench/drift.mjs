@@ -41,7 +41,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const CLI = path.join(REPO, "dist/cli/main.js");
+/** DRIFT_DIST=<dir>: the agents of another build (an A/B beside this one). */
+const CLI = path.join(path.resolve(process.env.DRIFT_DIST ?? path.join(REPO, "dist")), "cli/main.js");
 const REPEAT = Number(process.env.BENCH_DRIFT_REPEAT ?? 25);
 const IDLE_S = Number(process.env.BENCH_DRIFT_IDLE_S ?? 60);
 const COLD = Number(process.env.BENCH_DRIFT_COLD ?? 8);

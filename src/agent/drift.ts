@@ -603,7 +603,7 @@ export class DriftController {
         found++;
         this.enqueue(facts, { source: "poll", what: describePoll(entry), seenAt: now, changedAt: now }, true);
       }
-      const polled = this.watcher.status().filter((s) => s.state === "polled").map((s) => s.dir);
+      const polled = this.watcher.polledDirs();
       if (polled.length > 0) found += await this.compare(polled, "poll");
     } finally {
       this.polling = false;

@@ -178,6 +178,16 @@ export class DirWatcher {
     });
   }
 
+  /** The wanted directories not watched (polled, or not armed yet), sorted: what status() calls "polled", without a status apiece (the drift poll asks every round). */
+  polledDirs(): string[] {
+    const out: string[] = [];
+    for (const dir of this.wants.keys()) {
+      const a = this.armed.get(dir);
+      if (!a || a.kind === "polled") out.push(dir);
+    }
+    return out.sort();
+  }
+
   /** Inotify watches held (one per distinct directory watched). */
   get watchCount(): number {
     return this.handles.size;

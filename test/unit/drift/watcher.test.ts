@@ -139,6 +139,27 @@ describe("DirWatcher", () => {
     expect(w.status()).toEqual([{ dir: "/etc/ssh", state: "polled", reason: why }]);
     expect(polled).toEqual([`/etc/ssh: ${why} [ENOSPC]`]);
     expect(w.watchCount).toBe(0);
+    // What the drift poll re-reads every round: the polled directories, sorted, without a status apiece.
+    expect(w.polledDirs()).toEqual(["/etc/ssh"]);
+  });
+
+  it("polledDirs names the wanted directories status() calls polled, sorted: not those watched or waiting on an ancestor", async () => {
+    const root = await fixtureRoot({ "etc/ssh/sshd_config": "", "etc/kubernetes/kubelet.conf": "" });
+    let calls = 0;
+    const some = ((dir: string, ...rest: unknown[]) => {
+      if (++calls > 1) throw Object.assign(new Error("ENOSPC: System limit for number of file watchers reached, watch"), { code: "ENOSPC" });
+      return (fsWatch as (...a: unknown[]) => ReturnType<typeof fsWatch>)(dir, ...rest);
+    }) as unknown as typeof fsWatch;
+    const { w } = watcher(root, { watch: some });
+    await w.set([
+      { dir: "/etc/ssh", names: new Set(["sshd_config"]) },
+      { dir: "/etc/kubernetes", names: new Set(["kubelet.conf"]) },
+      { dir: "/etc/missing/deeper", names: new Set(["x"]) },
+    ]);
+    const st = w.status();
+    expect(w.polledDirs()).toEqual(st.filter((s) => s.state === "polled").map((s) => s.dir));
+    expect(st.map((s) => s.state).sort()).toContain("polled");
+    expect(st.some((s) => s.state !== "polled")).toBe(true);
   });
 
   it("counts each fallback by its cause in nodeward_drift_watch_fallbacks_total (EMFILE: no inotify instance left)", async () => {
