@@ -117,6 +117,14 @@ export default defineProbe({
     for (const pr of cfg.problems.slice(0, 5)) {
       evidence.push({ ...(pr.file ? { file: pr.file } : {}), line: pr.line, detail: pr.message });
     }
+    // A line sshd cannot parse makes it refuse the whole configuration (sshd -t fails, a
+    // restart does not come up, a reload keeps the old one): what it runs with is not what
+    // these files say, and is unseen. A missing Include target is not such a line.
+    const refused = cfg.problems.find((pr) => !pr.message.startsWith("Include "));
+    if (refused !== undefined) {
+      const why = `sshd refuses this configuration (${refused.file ?? SSHD_CONFIG} line ${refused.line}: ${refused.message}): the settings it runs with are not these files'`;
+      return { value, evidence, unknown: Object.fromEntries(["value", "values", "source", "file", "line", "raw", "settings"].map((f) => [f, why])) };
+    }
     return { value, evidence };
   },
 });

@@ -11,7 +11,7 @@ import { HostRoot } from "../../../src/host/host-root.js";
 import type { LoadedCheck } from "../../../src/packs/load.js";
 import { loadSelection } from "../../../src/packs/selection.js";
 import { cleanupFixtures, fixtureRoot, probeContext } from "../../helpers/fixture-root.js";
-import { compliantDebianNode, layer, mountinfo } from "../../helpers/compliant-debian-node.js";
+import { compliantDebianNode, layer, mountinfo, sshdConfig } from "../../helpers/compliant-debian-node.js";
 import type { CommandRunner } from "../../../src/host/exec.js";
 import { createProbeContext } from "../../../src/engine/run-checks.js";
 import listeningPorts from "../../../src/probes/listening-ports.js";
@@ -197,5 +197,25 @@ describe("systemd-unit: whether systemd runs the host", () => {
     const r = await checkOn("cis-debian-12/2.1.2", { "proc/1/comm": "" });
     expect(r.status).toBe("error");
     expect(r.message).toBe("cannot determine active: no /run/systemd/system, and /proc/1/comm is empty (the kernel always names PID 1): cannot confirm that systemd does not run this host");
+  });
+});
+
+describe("sshd-config: a configuration sshd refuses", () => {
+  it("5.1.20 (PermitRootLogin no) passes on the compliant node (the baseline)", async () => {
+    expect((await checkOn("cis-debian-12/5.1.20", {})).status).toBe("pass");
+  });
+
+  it.each([
+    ["an unterminated quote", 'Banner "/etc/issue.net', 'Banner: unterminated quote'],
+    ["a keyword without its argument", "MaxStartups", 'no argument after keyword "MaxStartups"'],
+  ])("with %s in a drop-in, sshd does not run these settings: error, not pass", async (_what, line, why) => {
+    const r = await checkOn("cis-debian-12/5.1.20", { "etc/ssh/sshd_config.d/50-x.conf": `${line}\n` });
+    expect(r.status).toBe("error");
+    expect(r.message).toBe(`cannot determine value: sshd refuses this configuration (/etc/ssh/sshd_config.d/50-x.conf line 1: ${why}): the settings it runs with are not these files'`);
+  });
+
+  it("an Include naming a file that does not exist is not refused (sshd skips it)", async () => {
+    const r = await checkOn("cis-debian-12/5.1.20", { "etc/ssh/sshd_config": `Include /etc/ssh/absent.conf\n${sshdConfig()}` });
+    expect(r.status).toBe("pass");
   });
 });
