@@ -18,6 +18,14 @@ import { cleanupFixtures, fixtureRoot, type FixtureSpec } from "../../helpers/fi
 import { kubeadmNode } from "../../helpers/kubeadm-node.js";
 import { dpkg, enabled } from "../packs/cis-linux-cases.js";
 
+
+/**
+ * Every rendering of a report: each format, and the table with -v (every result in full,
+ * with the evidence and observed values of passed checks, which the default table leaves out).
+ */
+function everyOutput(report: Parameters<typeof reporters.table.render>[0]): [string, string][] {
+  return [...Object.entries(reporters).map(([n, r]): [string, string] => [n, r.render(report)]), ["table -v", reporters.table.render(report, { verbose: true })]];
+}
 afterAll(cleanupFixtures);
 
 const ENC_SECRET = "UExBTlRFRC1FTkMtU0VDUkVULTE5LXh5eg==";
@@ -70,12 +78,14 @@ describe("planted secrets appear in no output", () => {
     // 1.2.28 still reads the document (it is judged), but shows no key.
     const r1228 = report.results.find((r) => r.pack === "kubernetes-control-plane" && r.id === "1.2.28");
     expect(r1228).toBeDefined();
-    for (const [name, reporter] of Object.entries(reporters)) {
-      const out = reporter.render(report);
+    for (const [name, out] of everyOutput(report)) {
       for (const secret of [ENC_SECRET, TOKEN, "PLANTEDHASH19", KEY_LINE, CIFS]) {
         expect(out.includes(secret), `${name} output holds ${secret}`).toBe(false);
       }
     }
+    // -v shows what the default table leaves out (a passed check's evidence: the /tmp mount), redacted.
+    const verbose = everyOutput(report).find(([n]) => n === "table -v")?.[1] ?? "";
+    expect(verbose).toContain("password=[redacted]");
     expect(JSON.stringify(report)).not.toContain(ENC_SECRET);
     // Drift re-checks: their results are merged into the agent's report, its API, state and
     // dashboard, past runScan — they are redacted where they are made, as a scan's are.
@@ -128,8 +138,7 @@ describe("secrets reached through the include machinery added since issue 19 app
     // The secrets' files, each reached (through an include, a drop-in or a link) and read.
     const read = ["/etc/shadow", "/root/key.b64", "/etc/sudoers.d/key", "/etc/systemd/journald.conf.d/key.conf", "/etc/audit/rules.d/key.rules", "/boot/grub/grub.cfg", "/boot/grub/user.cfg"];
     expect(read.filter((f) => !host.read.has(f)), "planted files the scan did not read").toEqual([]);
-    for (const [name, reporter] of Object.entries(reporters)) {
-      const out = reporter.render(report);
+    for (const [name, out] of everyOutput(report)) {
       for (const secret of [DES, "PLANTEDHASH19", KEY_BODY.slice(0, 24), "PLANTEDPBKDF2", "hunter2passphrase"]) {
         expect(out.includes(secret), `${name} output holds ${secret}`).toBe(false);
       }
@@ -209,7 +218,7 @@ describe("secrets in files the probes read as content appear in no output", () =
     const host = new ReadingHost({ root });
     const report = await runScan({ host, packs: loaded.packs, inventory: false, deep: false });
     expect(Object.keys(files).filter((f) => !host.read.has(f)), "planted files the scan did not read").toEqual([]);
-    const outputs: Record<string, string> = Object.fromEntries(Object.entries(reporters).map(([n, r]) => [n, r.render(report)]));
+    const outputs: Record<string, string> = Object.fromEntries(everyOutput(report));
     const rechecked = await recheck({ host: new HostRoot({ root }), packs: loaded.packs, keys: report.results.map((r) => `${r.pack}/${r.id}`) });
     outputs["re-check results"] = JSON.stringify(rechecked.results);
     for (const [out, textOut] of Object.entries(outputs)) {
