@@ -195,6 +195,12 @@ async function loadConfig(
     pushAll(info.problems, parsed.problems);
     // A file that could not be parsed (bad YAML, over a cap) hides whatever it sets: never the defaults.
     if (parsed.problems.length > 0 && Object.keys(parsed.config).length === 0) unobserved.push(parsed.problems[0] as string);
+    // An empty --config (nothing but blanks and comments) is refused by the kubelet ("kubelet
+    // config file … was empty"; a comment-only one decodes to null): it does not run with the
+    // defaults, and what it does run with is unseen.
+    else if (kind === "config" && r.text.split("\n").every((l) => l.trim() === "" || l.trimStart().startsWith("#"))) {
+      unobserved.push(`${f}: empty (no setting at all), which the kubelet refuses to start with ("kubelet config file was empty"): the settings it runs with are unseen`);
+    }
     layers.push({ file: f, kind });
     config = mergeConfig(config, parsed.config);
     Object.assign(keyLines, parsed.keyLines);

@@ -219,3 +219,18 @@ describe("sshd-config: a configuration sshd refuses", () => {
     expect(r.status).toBe("pass");
   });
 });
+
+describe("kubelet: a --config file the kubelet refuses", () => {
+  it("4.2.1 (anonymous auth off) passes on the compliant node (the baseline)", async () => {
+    expect((await checkOn("cis-kubernetes-node/4.2.1", {})).status).toBe("pass");
+  });
+
+  it.each([
+    ["an emptied", ""],
+    ["a comment-only", "# managed by config management\n\n"],
+  ])("%s --config is not the kubelet's defaults (it refuses the file): error, not pass", async (_what, text) => {
+    const r = await checkOn("cis-kubernetes-node/4.2.1", { "var/lib/kubelet/config.yaml": text });
+    expect(r.status).toBe("error");
+    expect(r.message).toContain('/var/lib/kubelet/config.yaml: empty (no setting at all), which the kubelet refuses to start with ("kubelet config file was empty"): the settings it runs with are unseen');
+  });
+});
