@@ -16,7 +16,7 @@ import {
   type PasswdEntry,
   type PasswordState,
 } from "./parse/accounts.js";
-import { lookupSpace, parseSpaceKeyValue } from "./parse/key-value.js";
+import { parseSpaceKeyValue } from "./parse/key-value.js";
 import { defineProbe, type Evidence, type Fact, type ProbeContext } from "./types.js";
 import { readsAnd } from "./kit/watch.js";
 import { pushAll } from "../util/array.js";
@@ -178,7 +178,10 @@ export default defineProbe({
     const unknown: Record<string, string> = {};
     let uidMin = DEFAULT_UID_MIN;
     if ("text" in defs) {
-      const hit = lookupSpace(parseSpaceKeyValue(defs.text).entries, "UID_MIN");
+      // As shadow-utils' getdef (useradd, the kit's uidMinOf, password-aging): the last
+      // UID_MIN wins, matched case-sensitively. The first one judged an account between two
+      // values as the wrong kind (a user's home left unjudged as a system account's).
+      const hit = parseSpaceKeyValue(defs.text).entries.filter((e) => e.key === "UID_MIN").at(-1);
       if (hit && /^\d{1,10}$/.test(hit.value)) {
         uidMin = Number(hit.value);
         evidence.push({ file: LOGIN_DEFS, line: hit.line, key: "UID_MIN" });

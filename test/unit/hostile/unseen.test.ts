@@ -234,3 +234,24 @@ describe("kubelet: a --config file the kubelet refuses", () => {
     expect(r.message).toContain('/var/lib/kubelet/config.yaml: empty (no setting at all), which the kubelet refuses to start with ("kubelet config file was empty"): the settings it runs with are unseen');
   });
 });
+
+describe("accounts: UID_MIN as the programs that create accounts read it", () => {
+  // shadow-utils' getdef (useradd) keeps the last UID_MIN, matched case-sensitively: with
+  // 1000 then 500, svc (uid 600) is a user, whose home must be its own (KISA U-57).
+  const PASSWD = ["root:x:0:0:root:/root:/bin/bash", "svc:x:600:600:svc:/home/svc:/bin/bash"];
+  const spec = (defs: string) => ({
+    "etc/login.defs": defs,
+    "etc/passwd": `${PASSWD.join("\n")}\n`,
+    "home/svc": { dir: true as const, mode: 0o755, uid: 0, gid: 0 },
+  });
+
+  it("UID_MIN 1000 then 500: svc is a user, and its home owned by root fails U-57 (the first value left it unjudged: pass)", async () => {
+    const r = await checkOn("kisa-unix/U-57", spec("UID_MIN 1000\nPASS_MAX_DAYS 90\nUID_MIN 500\n"));
+    expect(r.status).toBe("fail");
+    expect(r.evidence).toContainEqual(expect.objectContaining({ file: "/etc/login.defs", line: 3, key: "UID_MIN" }));
+  });
+
+  it("a lower-case uid_min is not UID_MIN to getdef: svc stays a system account, U-57 passes", async () => {
+    expect((await checkOn("kisa-unix/U-57", spec("UID_MIN 1000\nuid_min 500\n"))).status).toBe("pass");
+  });
+});
