@@ -328,6 +328,13 @@ function selinuxCases(): RhelCase[] {
     },
     { id: "1.3.1.2", label: "no boot loader entries", spec: {}, want: { status: "skip", message: "no boot loader entries (/boot/loader/entries/*.conf) under this root" } },
 
+    { id: "1.3.1.2-kernel-cmdline", label: "no selinux=0 in /etc/kernel/cmdline", spec: { "etc/kernel/cmdline": `${RHEL_CMDLINE}\n` }, want: { status: "pass" } },
+    { id: "1.3.1.2-kernel-cmdline", label: "no /etc/kernel/cmdline", spec: {}, want: { status: "pass" } },
+    { id: "1.3.1.2-kernel-cmdline", label: "enforcing=1 is not enforcing=0", spec: { "etc/kernel/cmdline": `${RHEL_CMDLINE} enforcing=1\n` }, want: { status: "pass" } },
+    {
+      id: "1.3.1.2-kernel-cmdline", label: "selinux=0 in /etc/kernel/cmdline (the next kernel's entry)", spec: { "etc/kernel/cmdline": `${RHEL_CMDLINE} selinux=0\n` },
+      want: { status: "fail", message: "(exists is true, expected false) or (matched is true, expected false)", evidence: [{ file: "/etc/kernel/cmdline" }, { file: "/etc/kernel/cmdline", line: 1 }] },
+    },
     { id: "1.3.1.2-GRUB_CMDLINE_LINUX", label: "RHEL default", spec: { "etc/default/grub": DEFAULT_GRUB(RHEL_CMDLINE) }, want: { status: "pass" } },
     { id: "1.3.1.2-GRUB_CMDLINE_LINUX", label: "no /etc/default/grub", spec: {}, want: { status: "pass" } },
     {
