@@ -239,6 +239,13 @@ async function readComponentConfig(ctx: ProbeContext, info: ComponentInfo, writt
     return;
   }
   info.configReadFrom = readFrom;
+  // Nothing but blanks and comments: the component's decoder (UniversalDecoder, which needs
+  // apiVersion and kind) refuses it and the component does not start with it, so its
+  // defaults are not what runs.
+  if (text.split("\n").every((l) => l.trim() === "" || l.trimStart().startsWith("#"))) {
+    info.configUnobserved = `--config ${readFrom}: empty (no setting at all), which ${info.component} refuses to decode (no apiVersion and kind): the settings it runs with are unseen`;
+    return;
+  }
   await loadYaml();
   const parsed = parseComponentConfig(text, readFrom);
   pushAll(info.problems, parsed.problems);

@@ -255,3 +255,17 @@ describe("accounts: UID_MIN as the programs that create accounts read it", () =>
     expect((await checkOn("kisa-unix/U-57", spec("UID_MIN 1000\nuid_min 500\n"))).status).toBe("pass");
   });
 });
+
+describe("kube-proxy: a --config file it refuses", () => {
+  const CONFIG = "proc/4242/root/var/lib/kube-proxy/config.conf";
+
+  it("4.3.1 (metrics bound to localhost) passes on the compliant node (the baseline)", async () => {
+    expect((await checkOn("cis-kubernetes-node/4.3.1", {})).status).toBe("pass");
+  });
+
+  it("an emptied --config is not kube-proxy's defaults (its decoder needs apiVersion and kind): error, not pass", async () => {
+    const r = await checkOn("cis-kubernetes-node/4.3.1", { [CONFIG]: "# kube-proxy\n" });
+    expect(r.status).toBe("error");
+    expect(r.message).toContain("--config /proc/4242/root/var/lib/kube-proxy/config.conf: empty (no setting at all), which kube-proxy refuses to decode (no apiVersion and kind): the settings it runs with are unseen");
+  });
+});
