@@ -195,7 +195,7 @@ async function inspect(ctx: ProbeContext, p: Params, hostPath: string, inGlob: b
   if ((p.key !== undefined && (p.format === "yaml" || p.format === "json")) || (p.document !== undefined && p.format !== "json")) await loadYaml();
   let contentError: string | undefined;
   if (p.key !== undefined) {
-    const hit = lookupKey(text, p.format, p.key, p.ignoreKeyCase === true);
+    const hit = lookupKey(text, p.format, p.key, p.ignoreKeyCase === true, hostPath);
     if ("error" in hit) {
       contentError = `${hostPath}: ${hit.error}`;
       value.note = hit.error;
@@ -272,13 +272,31 @@ async function globFact(ctx: ProbeContext, p: Params, pattern: string, where: Ev
 
 type KeyHit = { error: string } | { found: false } | { found: true; value: StructuredValue; line?: number };
 
-function lookupKey(text: string, format: Params["format"], key: string, ignoreCase = false): KeyHit {
+/** Files whose readers disagree on a repeated key: shadow-utils' getdef keeps the last value, PAM's search the first. */
+const READERS_DISAGREE = new Set(["/etc/login.defs"]);
+
+function lookupKey(text: string, format: Params["format"], key: string, ignoreCase = false, hostPath = ""): KeyHit {
   if (format === "yaml" || format === "json") {
     const r = lookupStructured(text, format, key);
     if (!r.ok) return { error: r.error };
     return r;
   }
-  const entry = format === "space" ? lookupSpace(parseSpaceKeyValue(text).entries, key) : lookupEquals(parseEqualsKeyValue(text).entries, key, ignoreCase);
+  if (format === "space") {
+    const entries = parseSpaceKeyValue(text).entries;
+    const entry = lookupSpace(entries, key);
+    // login.defs: shadow-utils' getdef (useradd, passwd) keeps the last value of a key, PAM's
+    // pam_modutil_search_key (pam_umask) the first, case-insensitively. Set twice with
+    // different values, which one a program runs with depends on the program: unseen.
+    // (sshd_config has one reader, sshd, for which the first counts.)
+    const want = key.toLowerCase();
+    const stop = entries.findIndex((e) => e.key.toLowerCase() === "match" && want !== "match");
+    const all = (stop === -1 ? entries : entries.slice(0, stop)).filter((e) => e.key.toLowerCase() === want);
+    if (entry && READERS_DISAGREE.has(hostPath) && all.some((e) => e.value !== entry.value)) {
+      return { error: `${key} is set ${all.length} times with different values (${all.slice(0, 4).map((e) => `line ${e.line}: ${e.value.slice(0, 40)}`).join(", ")}): programs reading this file do not agree on which counts (login.defs: shadow-utils takes the last, PAM the first)` };
+    }
+    return entry ? { found: true, value: entry.value, line: entry.line } : { found: false };
+  }
+  const entry = lookupEquals(parseEqualsKeyValue(text).entries, key, ignoreCase);
   return entry ? { found: true, value: entry.value, line: entry.line } : { found: false };
 }
 

@@ -269,3 +269,18 @@ describe("kube-proxy: a --config file it refuses", () => {
     expect(r.message).toContain("--config /proc/4242/root/var/lib/kube-proxy/config.conf: empty (no setting at all), which kube-proxy refuses to decode (no apiVersion and kind): the settings it runs with are unseen");
   });
 });
+
+describe("file (space format): a login.defs key set twice with different values", () => {
+  const DEFS = "MAIL_DIR /var/mail\nUMASK 027\nPASS_MAX_DAYS 90\nPASS_MIN_DAYS 1\nPASS_WARN_AGE 7\nUID_MIN 1000\nUID_MAX 60000\nENCRYPT_METHOD YESCRYPT\n";
+
+  it("5.4.3.3-login.defs passes on the compliant node, and with UMASK repeated at the same value", async () => {
+    expect((await checkOn("cis-debian-12/5.4.3.3-login.defs", {})).status).toBe("pass");
+    expect((await checkOn("cis-debian-12/5.4.3.3-login.defs", { "etc/login.defs": `${DEFS}UMASK 027\n` })).status).toBe("pass");
+  });
+
+  it("UMASK 027 then UMASK 022 (useradd's getdef takes the last, pam_umask the first): error, not pass", async () => {
+    const r = await checkOn("cis-debian-12/5.4.3.3-login.defs", { "etc/login.defs": `${DEFS}UMASK 022\n` });
+    expect(r.status).toBe("error");
+    expect(r.message).toBe("cannot determine value: /etc/login.defs: UMASK is set 2 times with different values (line 2: 027, line 9: 022): programs reading this file do not agree on which counts (login.defs: shadow-utils takes the last, PAM the first)");
+  });
+});
