@@ -25,22 +25,35 @@ export interface GrubCfg {
 
 /** Split a kernel command line the way GRUB and the kernel do: spaces, double quotes kept together. */
 export function splitArgs(s: string): string[] {
-  const out: string[] = [];
+  return argSpans(s).map((a) => a.arg);
+}
+
+/**
+ * The arguments of a kernel command line with where each stands in the text (`start`, `end`:
+ * the quotes included), so an editor can drop one and keep the rest byte for byte.
+ */
+export function argSpans(s: string): { arg: string; start: number; end: number }[] {
+  const out: { arg: string; start: number; end: number }[] = [];
   let cur = "";
+  let start = -1;
   let quoted = false;
-  for (const c of s) {
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i] as string;
     if (c === '"') {
+      if (start < 0) start = i;
       quoted = !quoted;
       continue;
     }
     if (!quoted && /\s/.test(c)) {
-      if (cur !== "") out.push(cur);
+      if (start >= 0 && cur !== "") out.push({ arg: cur, start, end: i });
       cur = "";
+      start = -1;
       continue;
     }
+    if (start < 0) start = i;
     cur += c;
   }
-  if (cur !== "") out.push(cur);
+  if (start >= 0 && cur !== "") out.push({ arg: cur, start, end: s.length });
   return out;
 }
 

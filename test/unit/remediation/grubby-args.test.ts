@@ -16,7 +16,7 @@ import { HostRoot } from "../../../src/host/host-root.js";
 import { loadPacks, type LoadedCheck } from "../../../src/packs/load.js";
 import { DEFAULT_BENCHMARKS_DIR } from "../../../src/paths.js";
 import { applyPlan } from "../../../src/remediation/apply.js";
-import grubbyArgs, { updatedArgs } from "../../../src/remediation/grubby-args.js";
+import grubbyArgs, { editCmdline, updatedArgs } from "../../../src/remediation/grubby-args.js";
 import { validateFix } from "../../../src/remediation/index.js";
 import { RunStore } from "../../../src/remediation/journal.js";
 import { planRemediation } from "../../../src/remediation/plan.js";
@@ -131,5 +131,59 @@ describe("grubby-args (RHEL BLS kernel arguments with grubby --update-kernel ALL
     const backlog = await grubbyArgs.plan(ctx, { args: ["audit_backlog_limit=8192"], removeArgs: [] }, check as LoadedCheck);
     expect(backlog.map((c) => (c.kind === "command" ? c.argv : c.kind))).toEqual([["grubby", "--update-kernel", "ALL", "--args=audit_backlog_limit=8192"]]);
     expect(await grubbyArgs.plan(ctx, { args: ["root=/dev/vda1"], removeArgs: ["enforcing=0"] }, check as LoadedCheck)).toEqual([]);
+  });
+
+  it("/etc/kernel/cmdline keeps its quotes: only the targeted arguments change, the rest byte for byte", () => {
+    const text = 'ro "acpi_osi=Windows 2009" selinux=0\n';
+    expect(editCmdline(text, ["audit=1"], ["selinux=0"])).toBe('ro "acpi_osi=Windows 2009" audit=1\n');
+    expect(editCmdline(text, [], ["selinux=0"])).toBe('ro "acpi_osi=Windows 2009"\n');
+    expect(editCmdline('selinux=0  ro\t"acpi_osi=Windows 2009"  audit=1 audit=0\n', ["audit=1"], ["selinux=0"])).toBe('ro\t"acpi_osi=Windows 2009" audit=1\n');
+    expect(editCmdline("", ["audit=1"], [])).toBe("audit=1\n");
+  });
+
+  it("offline root: 1.3.1.2-kernel-cmdline removes selinux=0 from a quoted /etc/kernel/cmdline and leaves the quoted argument as it was", async () => {
+    const root = await fixtureRoot({
+      ...RHEL, ...GRUBBY,
+      [`boot/loader/entries/${A}`]: entry("5.14.0-427.el9.x86_64", "root=/dev/mapper/rhel-root ro"),
+      "etc/kernel/cmdline": 'ro "acpi_osi=Windows 2009" selinux=0\n',
+    });
+    const plan = await planRemediation({ host: new HostRoot({ root }), checks: await checks(["1.3.1.2-kernel-cmdline"]) });
+    expect(plan.results.map((r) => [r.id, r.status])).toEqual([["1.3.1.2-kernel-cmdline", "fail"]]);
+    const state = await mkdtemp(path.join(tmpdir(), "nodeward-grubby-fix-"));
+    try {
+      const applied = await applyPlan({ plan, store: new RunStore(state) });
+      expect(applied.status).toBe("complete");
+      expect(await readFile(path.join(root, "etc/kernel/cmdline"), "utf8")).toBe('ro "acpi_osi=Windows 2009"\n');
+      expect(applied.rescan.map((r) => [r.id, r.status])).toEqual([["1.3.1.2-kernel-cmdline", "pass"]]);
+    } finally {
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+
+  it("the last value counts, as the kernel reads it: audit=1 … audit=0 is not audit=1 (grubby removes every audit first, /etc/kernel/cmdline keeps one audit=1); audit=0 … audit=1 is", async () => {
+    const host = new HostRoot({ root: "/" });
+    const run: CommandRunner = () => Promise.reject(new Error("planning runs nothing"));
+    const files: Record<string, string> = {
+      [`/boot/loader/entries/${A}`]: entry("5.14.0-427.el9.x86_64", 'root=/dev/vda1 ro "acpi_osi=Windows 2009" audit=1 audit=0'),
+      [`/boot/loader/entries/${B}`]: entry("5.14.0-503.el9.x86_64", "root=/dev/vda1 ro audit=0 audit=1"),
+      "/etc/kernel/cmdline": 'root=/dev/vda1 ro "acpi_osi=Windows 2009" audit=1 audit=0 selinux=0\n',
+    };
+    const stubHost = Object.assign(Object.create(host) as HostRoot, {
+      readdir: (p: string) => Promise.resolve(p === "/boot/loader/entries" ? [A, B] : null),
+      stat: (p: string) => Promise.resolve(p === "/usr/sbin/grubby" ? ({ isFile: () => true } as unknown as import("node:fs").Stats) : null),
+    });
+    const ctx: FixContext = { host: stubHost, probe: createProbeContext(host, run), run, readFile: (p) => Promise.resolve(files[p] !== undefined ? { content: files[p], mode: 0o644, uid: 0, gid: 0 } : null) };
+    const [check] = await checks(["6.3.1.2"]);
+    const changes = await grubbyArgs.plan(ctx, { args: ["audit=1"], removeArgs: ["selinux=0"] }, check as LoadedCheck);
+    expect(changes.map((c) => (c.kind === "command" ? [c.argv, c.why] : [c.kind, c.kind === "write-file" ? c.after.content : ""]))).toEqual([
+      [
+        ["grubby", "--update-kernel", "ALL", "--args=audit=1", "--remove-args=selinux=0 audit"],
+        `1 of 2 boot loader entries lack audit=1 -selinux=0 (audit set more than once and the kernel takes the last value: every audit removed first) (/usr/sbin/grubby); then ${A}: options root=/dev/vda1 ro "acpi_osi=Windows 2009" audit=1`,
+      ],
+      ["write-file", 'root=/dev/vda1 ro "acpi_osi=Windows 2009" audit=1\n'],
+    ]);
+    files[`/boot/loader/entries/${A}`] = entry("5.14.0-427.el9.x86_64", "root=/dev/vda1 ro audit=0 audit=1");
+    files["/etc/kernel/cmdline"] = "root=/dev/vda1 ro audit=0 audit=1\n";
+    expect(await grubbyArgs.plan(ctx, { args: ["audit=1"], removeArgs: [] }, check as LoadedCheck)).toEqual([]);
   });
 });
