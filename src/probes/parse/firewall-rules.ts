@@ -40,6 +40,11 @@ export interface FwRule {
   dports: string[];
   /** Connection-tracking states matched (established, related, new, invalid). */
   states: string[];
+  /**
+   * Matches the parser skipped, as written (`-m limit`, `--sport 53`, `meta mark 0x1`, `fib saddr type local`);
+   * absent when none. They may narrow the rule to part of the traffic: a loopback drop with any is not the anti-spoofing rule.
+   */
+  other?: string[];
   /** A match this model does not read (a negation, a set reference): the rule is not counted as a plain accept/drop of what it names. */
   opaque: boolean;
   /** Why the rule is opaque: the match or map not read (shown in the evidence). */
@@ -172,7 +177,8 @@ const loopbackDrop = (r: FwRule, re: RegExp): boolean => plain(r) && r.verdict !
  * What narrows a loopback drop beyond its source: CIS's audit expects the rule to match on the
  * source alone (`ip saddr 127.0.0.0/8 counter drop`; iptables `DROP all -- * * 127.0.0.0/8
  * 0.0.0.0/0`; ufw `Anywhere DENY IN 127.0.0.0/8`), so a drop limited to a protocol, a port, a
- * state, a destination or an interface is not its rule (the rest of the spoofed traffic passes).
+ * state, a destination, an interface or any match the parser does not model (`other`: `-m limit`,
+ * `meta mark 0x1`) is not its rule (the rest of the spoofed traffic passes).
  */
 export function spoofLimits(r: FwRule): string[] {
   return [
@@ -182,6 +188,7 @@ export function spoofLimits(r: FwRule): string[] {
     ...(r.daddr !== undefined ? [`destination ${r.daddr}`] : []),
     ...(r.iif !== undefined ? [`input interface ${r.iif}`] : []),
     ...(r.oif !== undefined ? [`output interface ${r.oif}`] : []),
+    ...(r.other ?? []).map((o) => `a match not modelled (${o})`),
   ];
 }
 

@@ -17,7 +17,7 @@
  * firewalld keeps no order within one priority, this reads them as written), then the other
  * passthroughs; a jump into a chain the direct rules fill is followed where it stands. Pure.
  */
-import { type FwRule, type Ruleset } from "./firewall-rules.js";
+import { spoofLimits, type FwRule, type Ruleset } from "./firewall-rules.js";
 import type { DirectPassthrough, DirectRule, FirewalldDirect, ParseProblem } from "./firewalld.js";
 import { parseIptablesSave } from "./iptables.js";
 
@@ -44,7 +44,8 @@ export interface DirectJudgement {
 
 type Item = { kind: "rule"; r: DirectRule } | { kind: "passthrough"; p: DirectPassthrough };
 
-const LOOPBACK = { ipv4: new Set(["127.0.0.1", "127.0.0.0/8", "127.0.0.1/32", "127.0.0.1/8"]), ipv6: new Set(["::1", "::1/128"]) };
+/** The whole loopback source (a drop of 127.0.0.1 alone lets the rest of 127.0.0.0/8 through). */
+const LOOPBACK = { ipv4: new Set(["127.0.0.0/8", "127.0.0.1/8"]), ipv6: new Set(["::1", "::1/128"]) };
 
 /** Split ip(6)tables arguments into words ("quoted" comments one word). */
 function words(s: string): string[] {
@@ -192,11 +193,14 @@ export function judgeDirect(d: FirewalldDirect, backend: FirewalldBackend): Dire
       const it = where(r);
       const name = it ? `${label(it)}: ${it.kind === "rule" ? it.r.args : it.p.args}` : r.text;
       const line = it?.kind === "rule" ? it.r.line : it?.p.line;
-      out.shown.push({ ...(line !== undefined ? { line } : {}), detail: `${name}${r.opaque ? ` (${r.opaqueReason ?? "a match not read"})` : ""}` });
+      const deny = r.verdict === "drop" || r.verdict === "reject";
+      const limits = deny && !r.opaque && r.iif !== "lo" && LOOPBACK[ipv].has(r.saddr ?? "") ? spoofLimits(r) : [];
+      const note = r.opaque ? ` (${r.opaqueReason ?? "a match not read"})` : limits.length > 0 ? ` (not the anti-spoofing rule: limited to ${limits.join(", ")})` : "";
+      out.shown.push({ ...(line !== undefined ? { line } : {}), detail: `${name}${note}` });
       if (r.verdict === "accept" && r.iif !== "lo") out.allows.push(`${name}${nftNote}`);
       if (decided || r.iif === "lo") continue;
-      const deny = r.verdict === "drop" || r.verdict === "reject";
-      if (deny && !r.opaque && LOOPBACK[ipv].has(r.saddr ?? "") && r.daddr === undefined && r.dports.length === 0 && r.protocol === undefined && r.states.length === 0) {
+      // The source alone: no protocol, port, state, destination, interface or other match (spoofLimits) narrows it.
+      if (deny && !r.opaque && LOOPBACK[ipv].has(r.saddr ?? "") && limits.length === 0) {
         out.spoof[ipv] = { verdict: "drop", rule: name };
         decided = true;
       } else if (r.verdict === "accept" && !onlyEstablished(r) && (r.opaque || mayBeLoopback(r.saddr, ipv))) {

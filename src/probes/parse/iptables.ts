@@ -4,7 +4,7 @@
  * before.rules): `*table`, `:CHAIN POLICY [p:b]`, `-A CHAIN …`, `COMMIT`. Never throws:
  * odd lines are problems. Only what the firewall probe judges is read from a rule
  * (interfaces, addresses, protocol, destination ports, conntrack states, target); any
- * negated match makes the rule opaque.
+ * negated match makes the rule opaque, and any other match is kept as written in `other`.
  */
 import { pushAll } from "../../util/array.js";
 import { emptyRuleset, type FwChain, type FwRule, type Ruleset } from "./firewall-rules.js";
@@ -15,6 +15,9 @@ const BUILTIN_HOOK = new Map<string, string>([["INPUT", "input"], ["FORWARD", "f
 const VERDICTS = new Map<string, NonNullable<FwRule["verdict"]>>([
   ["ACCEPT", "accept"], ["DROP", "drop"], ["REJECT", "reject"], ["RETURN", "return"], ["QUEUE", "queue"], ["NFQUEUE", "queue"],
 ]);
+
+/** Match modules whose options this parser reads (tcp, udp, multiport: ports; state, conntrack: states) or that match nothing (comment). */
+const READ_MATCHES = new Set(["tcp", "udp", "multiport", "state", "conntrack", "comment"]);
 
 /** Split an iptables-save line into words; "quoted strings" (comments) stay one word. */
 function words(s: string): string[] {
@@ -91,6 +94,14 @@ export function parseIptablesSave(text: string, family: "ip" | "ip6", file?: str
     // -I CHAIN [n]: a position number is not a match.
     let j = cmd === "-I" || cmd === "--insert" ? (/^\d+$/.test(w[2] ?? "") ? 3 : 2) : 2;
     const val = (): string => w[++j] ?? "";
+    // Options after the target are the target's (`--reject-with`, `--log-prefix`), not matches.
+    let targetSeen = false;
+    const other = (word: string): void => {
+      if (targetSeen) return;
+      const list = (rule.other ??= []);
+      if (word.startsWith("-") || list.length === 0) list.push(word);
+      else list[list.length - 1] += ` ${word}`;
+    };
     for (; j < w.length; j++) {
       const a = w[j] as string;
       switch (a) {
@@ -106,7 +117,15 @@ export function parseIptablesSave(text: string, family: "ip" | "ip6", file?: str
         case "--dport": case "--destination-port": rule.dports.push(val().replace(":", "-")); break;
         case "--dports": case "--destination-ports": pushAll(rule.dports, val().split(",").map((p) => p.replace(":", "-"))); break;
         case "--state": case "--ctstate": pushAll(rule.states, val().toLowerCase().split(",")); break;
+        // Match modules whose options are read above (or that match nothing: comment); any other is recorded.
+        case "-m": case "--match": {
+          const m = val();
+          if (!READ_MATCHES.has(m)) other(`-m ${m}`);
+          break;
+        }
+        case "--comment": val(); break;
         case "-j": case "--jump": case "-g": case "--goto": {
+          targetSeen = true;
           const target = val();
           const verdict = VERDICTS.get(target);
           if (verdict) rule.verdict = verdict;
@@ -122,6 +141,7 @@ export function parseIptablesSave(text: string, family: "ip" | "ip6", file?: str
           break;
         }
         default:
+          other(a);
           break;
       }
     }

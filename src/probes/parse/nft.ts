@@ -300,6 +300,9 @@ const opaqueAs = (rule: FwRule, reason: string): void => {
   rule.opaqueReason ??= reason;
 };
 
+/** Options of a `log` statement, each with one value. */
+const LOG_OPTIONS = new Set(["prefix", "level", "flags", "group", "snaplen", "queue-threshold"]);
+
 /** Selectors whose anonymous verdict map is read as one rule per verdict. */
 const VMAP_PORTS = /^(tcp|udp|th|sctp)$/;
 
@@ -322,18 +325,52 @@ export function parseNftRules(text: string, family: string, table: string, chain
   if (vmap !== -1) return vmapRules(rule, t, vmap, sets);
   const dot = t.indexOf(".");
   if (dot > 0 && !rule.opaque) return concatRules(rule, t, dot, sets, family, table, chain, line, file);
+  // Words no branch below reads, kept as written in `other` (`meta mark 0x1`, `tcp sport 53`,
+  // `limit rate 1/second`): each may narrow the rule. Statements that match nothing (counter,
+  // log, comment) and the words after the verdict (`reject with …`) are not kept.
+  let verdictSeen = false;
+  let lastOther = -2;
+  let skipTo = -1;
+  const other = (i: number): void => {
+    const w = t[i] as string;
+    if (verdictSeen || i <= skipTo || w === "!=") return;
+    if (w === "counter") {
+      if (t[i + 1] === "packets" && t[i + 3] === "bytes") skipTo = i + 4;
+      return;
+    }
+    if (w === "comment") {
+      skipTo = i + 1;
+      return;
+    }
+    if (w === "log") {
+      let k = i + 1;
+      while (LOG_OPTIONS.has(t[k] ?? "")) k += 2;
+      skipTo = k - 1;
+      return;
+    }
+    const list = (rule.other ??= []);
+    if (lastOther === i - 1 && list.length > 0) list[list.length - 1] += ` ${w}`;
+    else list.push(w);
+    lastOther = i;
+  };
   for (let i = 0; i < t.length; i++) {
     const w = t[i] as string;
     const next = t[i + 1];
     if (next === "!=" || w === "!=") opaqueAs(rule, "a negated match (!=)");
     if ((w === "iif" || w === "iifname" || (w === "meta" && (next === "iif" || next === "iifname")))) {
       const v = w === "meta" ? t[i + 2] : next;
-      if (v !== undefined && v !== "!=") rule.iif = unq(v);
+      if (v !== undefined && v !== "!=") {
+        rule.iif = unq(v);
+        i += w === "meta" ? 2 : 1;
+      }
       continue;
     }
     if ((w === "oif" || w === "oifname" || (w === "meta" && (next === "oif" || next === "oifname")))) {
       const v = w === "meta" ? t[i + 2] : next;
-      if (v !== undefined && v !== "!=") rule.oif = unq(v);
+      if (v !== undefined && v !== "!=") {
+        rule.oif = unq(v);
+        i += w === "meta" ? 2 : 1;
+      }
       continue;
     }
     if ((w === "ip" || w === "ip6") && (next === "saddr" || next === "daddr")) {
@@ -363,6 +400,7 @@ export function parseNftRules(text: string, family: string, table: string, chain
     if (w === "meta" && next === "l4proto") {
       const v = t[i + 2];
       if (v !== undefined && !v.startsWith("{")) rule.protocol = unq(v);
+      else (rule.other ??= []).push(`meta l4proto ${v ?? ""}`.trim());
       i += 2;
       continue;
     }
@@ -375,7 +413,10 @@ export function parseNftRules(text: string, family: string, table: string, chain
     if (VERDICT_WORDS.has(w)) {
       rule.verdict = w as FwRule["verdict"];
       if ((w === "jump" || w === "goto") && next !== undefined) rule.target = unq(next);
+      verdictSeen = true;
+      continue;
     }
+    other(i);
   }
   return [rule];
 }

@@ -168,6 +168,15 @@ export function firewallCases(numbering: Numbering): Case[] {
       spec: { ...NFT, "etc/nftables.conf": NFT_CONF.replace("ip saddr 127.0.0.0/8 counter drop", "ip saddr 127.0.0.0/8 tcp dport 22 counter drop") },
       want: { status: "fail", message: "loopbackSpoofDrop is false, expected true" },
     },
+    // A match the parser does not model narrows the drop as much as a port does: not the rule either.
+    ...[
+      "ip saddr 127.0.0.0/8 ip protocol tcp counter drop", "ip saddr 127.0.0.0/8 meta mark 0x1 counter drop", "ip saddr 127.0.0.0/8 tcp sport 53 counter drop",
+      "ip saddr 127.0.0.0/8 limit rate 1/second counter drop", "ip saddr 127.0.0.0/8 ct mark 0x1 counter drop", "fib saddr type local ip saddr 127.0.0.0/8 counter drop",
+    ].map((rule): Case => ({
+      id: "4.3.6", label: `the 127.0.0.0/8 drop narrowed by a match not modelled: ${rule}`, pkgs: ["nftables"],
+      spec: { ...NFT, "etc/nftables.conf": NFT_CONF.replace("ip saddr 127.0.0.0/8 counter drop", rule) },
+      want: { status: "fail", message: "loopbackSpoofDrop is false, expected true" },
+    })),
     { id: "4.3.7", label: "established rules shown for review", pkgs: ["nftables"], spec: { ...NFT, "etc/nftables.conf": NFT_CONF }, want: { status: "manual" } },
     { id: "4.3.8", label: "policy drop on every hook", pkgs: ["nftables"], spec: { ...NFT, "etc/nftables.conf": NFT_CONF }, want: { status: "pass" } },
     {
@@ -224,6 +233,11 @@ export function firewallCases(numbering: Numbering): Case[] {
       id: "4.4.2.2", label: "the 127.0.0.0/8 drop limited to eth0", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("DROP", "127.0.0.0/8 -i eth0") },
       want: { status: "fail", message: "loopbackSpoofDrop is false, expected true" },
     },
+    { id: "4.4.2.2", label: "the 127.0.0.0/8 drop with a comment (matches nothing)", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("DROP", '127.0.0.0/8 -m comment --comment "anti-spoofing"') }, want: { status: "pass" } },
+    ...["-m limit --limit 1/hour", "-m set --match-set lo src", "-p udp -m udp --sport 53", "-m mark --mark 0x1"].map((m): Case => ({
+      id: "4.4.2.2", label: `the 127.0.0.0/8 drop narrowed by ${m}`, pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("DROP", `127.0.0.0/8 ${m}`) },
+      want: { status: "fail", message: "loopbackSpoofDrop is false, expected true" },
+    })),
     { id: "4.4.2.3", label: "established rules shown for review", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("DROP", "127.0.0.0/8") }, want: { status: "manual" } },
     ...liveOnlyCases("4.4.2.4", { pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v4": RULES("DROP", "127.0.0.0/8") } }),
     { id: "4.4.3.1", label: "DROP policies in rules.v6", pkgs: ["iptables-persistent"], spec: { ...IPT, "etc/iptables/rules.v6": RULES("DROP", "::1") }, want: { status: "pass" } },
@@ -361,6 +375,12 @@ export function rhelFirewallCases(): Case[] {
       spec: { ...FIREWALLD, ...SHIPPED_ZONES, "etc/firewalld/direct.xml": DIRECT(direct("ipv4", 0, "-i lo -j ACCEPT") + direct("ipv4", 1, "-s 127.0.0.0/8 -j DROP") + direct("ipv6", 0, "-i lo -j ACCEPT") + direct("ipv6", 1, "-s ::1 -j DROP")) },
       want: { status: "pass" },
     },
+    // A direct drop narrowed to part of the traffic, or of 127.0.0.1 alone, is not the anti-spoofing rule.
+    ...["-s 127.0.0.0/8 -m limit --limit 1/hour -j DROP", "-s 127.0.0.0/8 -m mark --mark 0x1 -j DROP", "-i eth0 -s 127.0.0.0/8 -j DROP", "-s 127.0.0.1/32 -j DROP"].map((rule): Case => ({
+      id: "4.2.2", label: `a direct drop that is not the rule: ${rule}`, pkgs: ["nftables", "firewalld"],
+      spec: { ...FIREWALLD, ...SHIPPED_ZONES, "etc/firewalld/direct.xml": DIRECT(direct("ipv4", 0, "-i lo -j ACCEPT") + direct("ipv4", 1, rule) + direct("ipv6", 0, "-i lo -j ACCEPT") + direct("ipv6", 1, "-s ::1 -j DROP")) },
+      want: { status: "fail", message: "loopbackSpoofDrop is false, expected true" },
+    })),
     {
       id: "4.2.2", label: "iptables backend: a direct accept of 8080 before the zones' drop rules", pkgs: ["nftables", "firewalld"],
       spec: { ...FIREWALLD, ...CIS_ZONES, "etc/firewalld/firewalld.conf": "DefaultZone=public\nFirewallBackend=iptables\n", "etc/firewalld/direct.xml": DIRECT(direct("ipv4", 0, "-p tcp --dport 8080 -j ACCEPT")) },

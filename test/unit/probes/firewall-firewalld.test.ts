@@ -402,6 +402,11 @@ describe("firewalld direct rules (/etc/firewalld/direct.xml, firewall-cmd --dire
     expect((await collect(bare("nftables"))).value).toMatchObject({ loopbackSpoofDrop: false, loopbackSpoofDrop6: false });
     const port = await collect({ ...bare("nftables"), "etc/firewalld/direct.xml": DIRECT(rule("ipv4", 0, "-s 127.0.0.0/8 -p tcp --dport 22 -j DROP")) });
     expect(port.value.loopbackSpoofDrop).toBe(false);
+    // Nor is one narrowed by a match not modelled, one on another interface, or one of 127.0.0.1 alone; the evidence says why.
+    const narrowed = await collect({ ...bare("nftables"), "etc/firewalld/direct.xml": DIRECT(rule("ipv4", 0, "-s 127.0.0.0/8 -m mark --mark 0x1 -j DROP") + rule("ipv4", 1, "-i eth0 -s 127.0.0.0/8 -j DROP") + rule("ipv4", 2, "-s 127.0.0.1/32 -j DROP")) });
+    expect(narrowed.value.loopbackSpoofDrop).toBe(false);
+    expect(narrowed.evidence).toContainEqual({ file: "/etc/firewalld/direct.xml", line: 3, detail: "direct rule ipv4 filter INPUT priority 0: -s 127.0.0.0/8 -m mark --mark 0x1 -j DROP (not the anti-spoofing rule: limited to a match not modelled (-m mark), a match not modelled (--mark 0x1))" });
+    expect(narrowed.evidence).toContainEqual({ file: "/etc/firewalld/direct.xml", line: 4, detail: "direct rule ipv4 filter INPUT priority 1: -i eth0 -s 127.0.0.0/8 -j DROP (not the anti-spoofing rule: limited to input interface eth0)" });
   });
 
   it("offline, iptables backend: a direct accept reached first lets spoofed packets past the zones' drop rules (fail); on the nftables backend the zones still filter it (pass), and 4.2.1 lists it either way", async () => {

@@ -249,6 +249,26 @@ describe("firewall probe: persisted rulesets on an offline root", () => {
     expect(ipt.evidence).toContainEqual({ file: "/etc/iptables/rules.v4", line: 4, detail: "not the anti-spoofing rule (limited to input interface eth0; the benchmark's audit expects the drop on the source alone): -A INPUT -i eth0 -s 127.0.0.0/8 -j DROP" });
   });
 
+  it("a loopback drop narrowed by a match the parsers do not model is not the anti-spoofing rule either: the evidence names the match (nft and iptables)", async () => {
+    const nft = "table inet filter {\n  chain input {\n    type filter hook input priority 0; policy drop;\n    iif \"lo\" accept\n    ip saddr 127.0.0.0/8 meta mark 0x1 counter drop\n    ip6 saddr ::1 tcp sport 53 limit rate 1/second counter packets 0 bytes 0 drop\n  }\n}\n";
+    const f = await probe.collect(probeContext(await fixtureRoot({ "etc/nftables.conf": nft })), { backend: "nftables" });
+    expect(f.value).toMatchObject({ loopbackSpoofDrop: false, loopbackSpoofDrop6: false });
+    expect(f.evidence).toContainEqual({ file: "/etc/nftables.conf", line: 5, detail: "not the anti-spoofing rule (limited to a match not modelled (meta mark 0x1); the benchmark's audit expects the drop on the source alone): ip saddr 127.0.0.0/8 meta mark 0x1 counter drop" });
+    expect(f.evidence).toContainEqual({
+      file: "/etc/nftables.conf", line: 6,
+      detail: "not the anti-spoofing rule (limited to a match not modelled (tcp sport 53 limit rate 1/second); the benchmark's audit expects the drop on the source alone): ip6 saddr ::1 tcp sport 53 limit rate 1/second counter packets 0 bytes 0 drop",
+    });
+    // A log statement, a comment, a counter and the reject's options match nothing: still the rule.
+    const plain = nft.replace(" meta mark 0x1 counter drop", ' counter log prefix "spoof " level warn comment "cis" reject with icmp type admin-prohibited').replace(" tcp sport 53 limit rate 1/second", "");
+    expect((await probe.collect(probeContext(await fixtureRoot({ "etc/nftables.conf": plain })), { backend: "nftables" })).value).toMatchObject({ loopbackSpoofDrop: true, loopbackSpoofDrop6: true });
+    const rules = '*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -s 127.0.0.0/8 -m limit --limit 1/hour -j DROP\n-A INPUT -s 127.0.0.0/8 -m comment --comment "x" -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n';
+    const ipt = await probe.collect(probeContext(await fixtureRoot({ "etc/iptables/rules.v4": rules.replace(/-A INPUT -s 127.0.0.0\/8 -m comment.*\n/, "") })), { backend: "iptables" });
+    expect(ipt.value.loopbackSpoofDrop).toBe(false);
+    expect(ipt.evidence).toContainEqual({ file: "/etc/iptables/rules.v4", line: 4, detail: "not the anti-spoofing rule (limited to a match not modelled (-m limit), a match not modelled (--limit 1/hour); the benchmark's audit expects the drop on the source alone): -A INPUT -s 127.0.0.0/8 -m limit --limit 1/hour -j DROP" });
+    // A comment and the target's own options are no match.
+    expect((await probe.collect(probeContext(await fixtureRoot({ "etc/iptables/rules.v4": rules })), { backend: "iptables" })).value.loopbackSpoofDrop).toBe(true);
+  });
+
   it("nftables: no configuration is no ruleset (no policy, not default deny)", async () => {
     const f = await probe.collect(probeContext(await fixtureRoot({ "etc/hostname": "n\n" })), { backend: "nftables" });
     expect(f.value).toMatchObject({ persisted: false, files: [], hooks: [], defaultDeny: false, loopbackAccept: false });
