@@ -15,7 +15,10 @@
  *
  * Order: passthroughs inserting (-I) first, then the direct rules by priority (lower first;
  * firewalld keeps no order within one priority, this reads them as written), then the other
- * passthroughs; a jump into a chain the direct rules fill is followed where it stands. Pure.
+ * passthroughs; a jump into a chain the direct rules fill is followed where it stands. Where
+ * that is not the order the kernel sees (several -I passthroughs into one chain, -A INPUT on the
+ * iptables backend, a passthrough into firewalld's own chains, a RETURN: unmodelledOrder), the
+ * anti-spoofing verdict is unknown, naming the passthrough or rule. Pure.
  */
 import { spoofLimits, type FwRule, type Ruleset } from "./firewall-rules.js";
 import type { DirectPassthrough, DirectRule, FirewalldDirect, ParseProblem } from "./firewalld.js";
@@ -173,6 +176,34 @@ function unreadMatch(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The input order this model does not build (so 4.2.2 is not judged): a second `-I` passthrough
+ * into a chain on the input path (each goes to the top: the later comes first), an `-A INPUT`
+ * passthrough on the iptables backend (after firewalld's own rules, which end in a reject), a
+ * passthrough into one of firewalld's own input chains (INPUT_direct, IN_public, …), a RETURN.
+ */
+function unmodelledOrder(d: FirewalldDirect, ipv: "ipv4" | "ipv6", backend: FirewalldBackend, path: readonly FwRule[], name: (r: FwRule) => string): string | undefined {
+  const onPath = new Set(["INPUT", ...path.map((r) => r.chain)]);
+  const declared = new Set(d.chains.filter((c) => c.ipv === ipv && c.table === "filter").map((c) => c.chain));
+  const inserted = new Set<string>();
+  for (const p of d.passthroughs.filter((x) => x.ipv === ipv)) {
+    const { table, rest } = splitTable(p.args);
+    const [cmd = "", chain = ""] = words(rest);
+    if (table !== "filter") continue;
+    if (cmd === "-N" || cmd === "--new-chain") declared.add(chain);
+    const insert = cmd === "-I" || cmd === "--insert";
+    const append = cmd === "-A" || cmd === "--append";
+    if (!insert && !append) continue;
+    const what = `direct passthrough ${ipv}: ${p.args}`;
+    if (insert && onPath.has(chain) && inserted.has(chain)) return `${what}: each -I passthrough goes to the top of ${chain}, so the later ones come first; that order is not modelled`;
+    if (insert) inserted.add(chain);
+    if (append && chain === "INPUT" && backend === "iptables") return `${what}: appended to INPUT after firewalld's own rules, which end in a reject (FirewallBackend=iptables); that order is not modelled`;
+    if (!declared.has(chain) && /^IN/.test(chain) && chain !== "INPUT") return `${what}: adds to firewalld's own chain ${chain}, which is not modelled`;
+  }
+  const ret = path.find((r) => r.verdict === "return");
+  return ret !== undefined ? `${name(ret)}: a RETURN on the input path is not modelled` : undefined;
+}
+
 /** Only established/related packets (a spoofed packet opens nothing). */
 const onlyEstablished = (r: FwRule): boolean => r.states.length > 0 && r.states.every((s) => s === "established" || s === "related");
 
@@ -189,9 +220,14 @@ export function judgeDirect(d: FirewalldDirect, backend: FirewalldBackend): Dire
       out.problems.push({ line: line ?? 0, message: `${it ? label(it) : `direct ${ipv}`}: ${p.message}` });
     }
     let decided = false;
-    for (const r of inputPath(rs)) {
+    const nameOf = (r: FwRule): string => {
       const it = where(r);
-      const name = it ? `${label(it)}: ${it.kind === "rule" ? it.r.args : it.p.args}` : r.text;
+      return it ? `${label(it)}: ${it.kind === "rule" ? it.r.args : it.p.args}` : r.text;
+    };
+    const path = inputPath(rs);
+    for (const r of path) {
+      const it = where(r);
+      const name = nameOf(r);
       const line = it?.kind === "rule" ? it.r.line : it?.p.line;
       const deny = r.verdict === "drop" || r.verdict === "reject";
       const limits = deny && !r.opaque && r.iif !== "lo" && LOOPBACK[ipv].has(r.saddr ?? "") ? spoofLimits(r) : [];
@@ -214,6 +250,8 @@ export function judgeDirect(d: FirewalldDirect, backend: FirewalldBackend): Dire
         }
       }
     }
+    const order = unmodelledOrder(d, ipv, backend, path, nameOf);
+    if (order !== undefined) out.spoof[ipv] = { verdict: "unknown", reason: `the direct rules' order is not judged: ${order}` };
   }
   return out;
 }

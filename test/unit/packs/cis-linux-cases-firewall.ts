@@ -375,6 +375,11 @@ export function rhelFirewallCases(): Case[] {
       spec: { ...FIREWALLD, ...SHIPPED_ZONES, "etc/firewalld/direct.xml": DIRECT(direct("ipv4", 0, "-i lo -j ACCEPT") + direct("ipv4", 1, "-s 127.0.0.0/8 -j DROP") + direct("ipv6", 0, "-i lo -j ACCEPT") + direct("ipv6", 1, "-s ::1 -j DROP")) },
       want: { status: "pass" },
     },
+    {
+      id: "4.2.2", label: "two -I INPUT passthroughs (the later one comes first): not judged", pkgs: ["nftables", "firewalld"],
+      spec: { ...FIREWALLD, ...CIS_ZONES, "etc/firewalld/direct.xml": DIRECT('  <passthrough ipv="ipv4">-I INPUT -s 127.0.0.0/8 -j DROP</passthrough>\n  <passthrough ipv="ipv4">-I INPUT -j ACCEPT</passthrough>\n') },
+      want: { status: "error", message: "cannot determine loopbackSpoofDrop: the direct rules' order is not judged: direct passthrough ipv4: -I INPUT -j ACCEPT: each -I passthrough goes to the top of INPUT, so the later ones come first; that order is not modelled" },
+    },
     // A direct drop narrowed to part of the traffic, or of 127.0.0.1 alone, is not the anti-spoofing rule.
     ...["-s 127.0.0.0/8 -m limit --limit 1/hour -j DROP", "-s 127.0.0.0/8 -m mark --mark 0x1 -j DROP", "-i eth0 -s 127.0.0.0/8 -j DROP", "-s 127.0.0.1/32 -j DROP"].map((rule): Case => ({
       id: "4.2.2", label: `a direct drop that is not the rule: ${rule}`, pkgs: ["nftables", "firewalld"],

@@ -439,6 +439,30 @@ describe("firewalld direct rules (/etc/firewalld/direct.xml, firewall-cmd --dire
     expect(c.value.zonesAllow).toContain("direct rule ipv4 filter mine priority 0: -p udp --dport 53 -j ACCEPT");
   });
 
+  it("offline: passthroughs and a RETURN whose order this model does not build leave 4.2.2 unknown, naming them", async () => {
+    const pass = (ipv: string, args: string) => `  <passthrough ipv="${ipv}">${args}</passthrough>\n`;
+    const drops = rule("ipv4", 0, "-i lo -j ACCEPT") + rule("ipv4", 1, "-s 127.0.0.0/8 -j DROP");
+    const cases: [string, string, string][] = [
+      ["nftables", drops + pass("ipv4", "-I INPUT -s 127.0.0.0/8 -j DROP") + pass("ipv4", "-I INPUT -j ACCEPT"),
+        "direct passthrough ipv4: -I INPUT -j ACCEPT: each -I passthrough goes to the top of INPUT, so the later ones come first; that order is not modelled"],
+      ["iptables", pass("ipv4", "-A INPUT -s 127.0.0.0/8 -j DROP"),
+        "direct passthrough ipv4: -A INPUT -s 127.0.0.0/8 -j DROP: appended to INPUT after firewalld's own rules, which end in a reject (FirewallBackend=iptables); that order is not modelled"],
+      ["nftables", drops + pass("ipv4", "-I INPUT_direct -j ACCEPT"), "direct passthrough ipv4: -I INPUT_direct -j ACCEPT: adds to firewalld's own chain INPUT_direct, which is not modelled"],
+      ["nftables", '  <chain ipv="ipv4" table="filter" chain="mine"/>\n' + rule("ipv4", 0, "-j mine") + rule("ipv4", 0, "-j RETURN", "mine") + rule("ipv4", 1, "-s 127.0.0.0/8 -j DROP", "mine"),
+        "direct rule ipv4 filter mine priority 0: -j RETURN: a RETURN on the input path is not modelled"],
+    ];
+    for (const [backend, body, why] of cases) {
+      const f = await collect({ ...bare(backend), "etc/firewalld/direct.xml": DIRECT(body) });
+      expect(f.value.loopbackSpoofDrop, why).toBeUndefined();
+      expect(f.unknown?.loopbackSpoofDrop, why).toBe(`the direct rules' order is not judged: ${why}`);
+    }
+    // One -I passthrough into INPUT, and -A INPUT on the nftables backend (iptables' own INPUT, before nothing of firewalld's): judged.
+    for (const [backend, body] of [["iptables", pass("ipv4", "-I INPUT -s 127.0.0.0/8 -j DROP")], ["nftables", pass("ipv4", "-A INPUT -s 127.0.0.0/8 -j DROP")]]) {
+      const f = await collect({ ...bare(backend as string), "etc/firewalld/direct.xml": DIRECT(body as string) });
+      expect(f.value.loopbackSpoofDrop).toBe(true);
+    }
+  });
+
   it("iptables backend: a direct accept with a match not read (-m set, a negation) comes first: unknown with the rule, never pass", async () => {
     const f = await collect({ ...spoofed("iptables"), "etc/firewalld/direct.xml": DIRECT(rule("ipv4", 0, "-m set --match-set office src -j ACCEPT") + rule("ipv6", 0, "! -s fd00::/8 -j ACCEPT")) });
     expect(f.value.loopbackSpoofDrop).toBeUndefined();
