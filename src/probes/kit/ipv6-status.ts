@@ -13,7 +13,7 @@
  * never "enabled".
  */
 import { describeError } from "../../errors.js";
-import { parseBlsEntry, parseDefaultGrub, splitArgs } from "../parse/grub.js";
+import { lastValue, parseBlsEntry, parseDefaultGrub, splitArgs } from "../parse/grub.js";
 import { persistedFor } from "../parse/sysctl.js";
 import type { Evidence, ProbeContext } from "../types.js";
 import { runningSystem } from "./shared.js";
@@ -22,6 +22,8 @@ import { persistedSysctl } from "./sysctl-persisted.js";
 export type Ipv6Status = { enabled: boolean; why: string; evidence: Evidence[] } | { unknown: string };
 
 const DISABLE_ARG = "ipv6.disable=1";
+/** ipv6.disable=1 as the kernel reads it: the last ipv6.disable= wins (ipv6.disable=1 … ipv6.disable=0 leaves IPv6 on). */
+const disables = (args: readonly string[]): boolean => lastValue(args, "ipv6.disable") === "1";
 const KEYS = ["net/ipv6/conf/all/disable_ipv6", "net/ipv6/conf/default/disable_ipv6"] as const;
 
 export function ipv6Status(ctx: ProbeContext): Promise<Ipv6Status> {
@@ -37,7 +39,7 @@ export function ipv6Status(ctx: ProbeContext): Promise<Ipv6Status> {
 async function running(ctx: ProbeContext): Promise<Ipv6Status> {
   const cmdline = await ctx.host.procReadIfExists("cmdline");
   if (cmdline === null) return { unknown: `whether IPv6 is enabled cannot be observed: no ${ctx.host.proc}/cmdline` };
-  if (splitArgs(cmdline.replace(/\0/g, " ").trim()).includes(DISABLE_ARG)) {
+  if (disables(splitArgs(cmdline.replace(/\0/g, " ").trim()))) {
     return { enabled: false, why: `IPv6 is disabled (${DISABLE_ARG} on the kernel command line)`, evidence: [{ file: "/proc/cmdline", detail: DISABLE_ARG }] };
   }
   if (!ctx.host.isLive) {
@@ -62,7 +64,7 @@ async function offline(ctx: ProbeContext): Promise<Ipv6Status> {
   const grub = await ctx.host.readFileIfExists("/etc/default/grub");
   if (grub !== null) {
     const g = parseDefaultGrub(grub);
-    if (g.args.includes(DISABLE_ARG)) {
+    if (disables(g.args)) {
       return { enabled: false, why: `IPv6 is disabled (${DISABLE_ARG} in GRUB_CMDLINE_LINUX)`, evidence: [{ file: "/etc/default/grub", ...(g.lines[0] !== undefined ? { line: g.lines[0] } : {}), detail: DISABLE_ARG }] };
     }
   }
@@ -71,7 +73,7 @@ async function offline(ctx: ProbeContext): Promise<Ipv6Status> {
     const text = await ctx.host.readFileIfExists(file);
     if (text === null) continue;
     const e = parseBlsEntry(text);
-    if (e.options.includes(DISABLE_ARG)) return { enabled: false, why: `IPv6 is disabled (${DISABLE_ARG} in the boot entry's options)`, evidence: [{ file, line: e.line, detail: DISABLE_ARG }] };
+    if (disables(e.options)) return { enabled: false, why: `IPv6 is disabled (${DISABLE_ARG} in the boot entry's options)`, evidence: [{ file, line: e.line, detail: DISABLE_ARG }] };
   }
   const persisted = await persistedSysctl(ctx);
   if (persisted.unreadable.length > 0) return { unknown: `whether IPv6 is enabled cannot be observed: cannot read sysctl configuration: ${persisted.unreadable.join("; ")}` };

@@ -28,6 +28,15 @@ export function splitArgs(s: string): string[] {
   return argSpans(s).map((a) => a.arg);
 }
 
+/** The value the kernel takes for `key` (`ipv6.disable`): the last `key=value` on the line wins; undefined when none. */
+export function lastValue(args: readonly string[], key: string): string | undefined {
+  for (let i = args.length - 1; i >= 0; i--) {
+    const a = args[i] as string;
+    if (a.startsWith(`${key}=`)) return a.slice(key.length + 1);
+  }
+  return undefined;
+}
+
 /**
  * The arguments of a kernel command line with where each stands in the text (`start`, `end`:
  * the quotes included), so an editor can drop one and keep the rest byte for byte.

@@ -86,7 +86,10 @@ export function auditdCases(ids: AuditIds, rules: Record<RuleItem, string[]>, me
       want: { status: "fail", message: "enabled is false, expected true", evidence: [{ unit: "auditd.service", file: "/lib/systemd/system/auditd.service" }] },
     },
     { id: `${s}.1.${ids.svc.auditArg}`, label: "audit=1 on the kernel line", spec: grubWith(ids.grubCfg, "quiet audit=1 audit_backlog_limit=8192"), want: { status: "pass" } },
-    { id: `${s}.1.${ids.svc.auditArg}`, label: "no audit=1", spec: grubWith(ids.grubCfg, "quiet audit_backlog_limit=8192"), want: { status: "fail", message: `entries is 1 of 1 not matching: /${ids.grubCfg}:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: args contains audit=1` } },
+    { id: `${s}.1.${ids.svc.auditArg}`, label: "no audit=1", spec: grubWith(ids.grubCfg, "quiet audit_backlog_limit=8192"), want: { status: "fail", message: `entries is 1 of 1 not matching: /${ids.grubCfg}:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: params.audit = 1` } },
+    // The kernel takes the last audit=: audit=1 then audit=0 boots without audit.
+    { id: `${s}.1.${ids.svc.auditArg}`, label: "audit=1 then audit=0 (the last wins)", spec: grubWith(ids.grubCfg, "quiet audit=1 audit_backlog_limit=8192 audit=0"), want: { status: "fail", message: `entries is 1 of 1 not matching: /${ids.grubCfg}:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: params.audit = 1` } },
+    { id: `${s}.1.${ids.svc.auditArg}`, label: "audit=0 then audit=1 (the last wins)", spec: grubWith(ids.grubCfg, "quiet audit=0 audit_backlog_limit=8192 audit=1"), want: { status: "pass" } },
     { id: `${s}.1.${ids.svc.auditArg}`, label: "no GRUB", spec: {}, want: { status: "skip", message: "no GRUB configuration under this root (another boot loader, or a container image)" } },
     { id: `${s}.1.${ids.svc.backlog}`, label: "audit_backlog_limit=8192", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=8192"), want: { status: "pass" } },
     { id: `${s}.1.${ids.svc.backlog}`, label: "audit_backlog_limit=65536", spec: grubWith(ids.grubCfg, "audit=1 audit_backlog_limit=65536"), want: { status: "pass" } },
@@ -326,12 +329,22 @@ function bls(s: string, ids: AuditIds): Case[] {
     { id: `${s}.1.${ids.svc.auditArg}`, label: "BLS entry with audit=1, /etc/kernel/cmdline too", spec: { ...base, "etc/kernel/cmdline": "root=/dev/mapper/rhel-root ro audit=1\n" }, want: { status: "pass" } },
     {
       id: `${s}.1.${ids.svc.auditArg}`, label: "BLS entry with audit=1, /etc/kernel/cmdline without (the next kernel's entry)", spec: { ...base, "etc/kernel/cmdline": "root=/dev/mapper/rhel-root ro\n" },
-      want: { status: "fail", message: "entries is 1 of 2 not matching: /etc/kernel/cmdline:1 (kernels installed later), expected every element: args contains audit=1" },
+      want: { status: "fail", message: "entries is 1 of 2 not matching: /etc/kernel/cmdline:1 (kernels installed later), expected every element: params.audit = 1" },
     },
     {
       id: `${s}.1.${ids.svc.auditArg}`, label: "no grub.cfg, GRUB_ENABLE_BLSCFG=true: the BLS entry without audit=1", spec: { [E]: entry("root=/dev/vda1 ro"), "etc/default/grub": "GRUB_ENABLE_BLSCFG=true\n" },
-      want: { status: "fail", message: `entries is 1 of 1 not matching: /${E}:4 /vmlinuz-5.14.0-503.el9.x86_64, expected every element: args contains audit=1` },
+      want: { status: "fail", message: `entries is 1 of 1 not matching: /${E}:4 /vmlinuz-5.14.0-503.el9.x86_64, expected every element: params.audit = 1` },
     },
+    {
+      id: `${s}.1.${ids.svc.auditArg}`, label: "BLS entry with audit=1 audit=0 (the kernel takes the last)", spec: { ...base, [E]: entry("root=/dev/mapper/rhel-root ro audit=1 audit_backlog_limit=8192 audit=0") },
+      want: { status: "fail", message: `entries is 1 of 1 not matching: /${E}:4 /vmlinuz-5.14.0-503.el9.x86_64, expected every element: params.audit = 1` },
+    },
+    { id: `${s}.1.${ids.svc.auditArg}`, label: "BLS entry with audit=0 audit=1 (the kernel takes the last)", spec: { ...base, [E]: entry("root=/dev/mapper/rhel-root ro audit=0 audit_backlog_limit=8192 audit=1") }, want: { status: "pass" } },
+    {
+      id: `${s}.1.${ids.svc.auditArg}`, label: "/etc/kernel/cmdline with audit=1 audit=0", spec: { ...base, "etc/kernel/cmdline": "root=/dev/mapper/rhel-root ro audit=1 audit=0\n" },
+      want: { status: "fail", message: "entries is 1 of 2 not matching: /etc/kernel/cmdline:1 (kernels installed later), expected every element: params.audit = 1" },
+    },
+    { id: `${s}.1.${ids.svc.auditArg}`, label: "/etc/kernel/cmdline with audit=0 audit=1", spec: { ...base, "etc/kernel/cmdline": 'root=/dev/mapper/rhel-root ro "acpi_osi=Windows 2009" audit=0 audit=1\n' }, want: { status: "pass" } },
     { id: `${s}.1.${ids.svc.backlog}`, label: "no grub.cfg, GRUB_ENABLE_BLSCFG=true: the BLS entry with the backlog", spec: { [E]: entry("ro audit_backlog_limit=8192"), "etc/default/grub": "GRUB_ENABLE_BLSCFG=true\n" }, want: { status: "pass" } },
   ];
 }

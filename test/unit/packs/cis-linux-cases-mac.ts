@@ -43,9 +43,19 @@ export function apparmorCases(): Case[] {
       id: "1.3.1.2", label: "the default entry lacks security=apparmor", spec: grub("quiet apparmor=1"),
       want: {
         status: "fail",
-        message: "entries is 1 of 2 not matching: /boot/grub/grub.cfg:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: args contains apparmor=1 and contains security=apparmor",
+        message: "entries is 1 of 2 not matching: /boot/grub/grub.cfg:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: params.apparmor = 1, params.security = apparmor",
       },
     },
+    // The kernel takes the last value of each: apparmor=0 after apparmor=1 boots without AppArmor.
+    {
+      id: "1.3.1.2", label: "apparmor=1 … apparmor=0 (the last wins)", spec: grub("quiet apparmor=1 security=apparmor apparmor=0"),
+      want: { status: "fail", message: "entries is 1 of 2 not matching: /boot/grub/grub.cfg:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: params.apparmor = 1, params.security = apparmor" },
+    },
+    {
+      id: "1.3.1.2", label: "security=apparmor … security=selinux (the last wins)", spec: grub("quiet apparmor=1 security=apparmor security=selinux"),
+      want: { status: "fail", message: "entries is 1 of 2 not matching: /boot/grub/grub.cfg:2 /boot/vmlinuz-6.1.0-28-amd64, expected every element: params.apparmor = 1, params.security = apparmor" },
+    },
+    { id: "1.3.1.2", label: "apparmor=0 security=selinux, then apparmor=1 security=apparmor (the last wins)", spec: grub("apparmor=0 security=selinux quiet apparmor=1 security=apparmor"), want: { status: "pass" } },
     { id: "1.3.1.2", label: "no GRUB", spec: {}, want: { status: "skip", message: "no GRUB configuration under this root (another boot loader, or a container image)" } },
   ];
   for (const [id, good, badMode] of [["1.3.1.3", loaded, "kill"], ["1.3.1.4", enforcing, "complain"]] as const) {

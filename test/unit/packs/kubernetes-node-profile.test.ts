@@ -394,7 +394,7 @@ function cisViolations(): Record<string, Violation> {
   adapt("1.3.1.2", {
     what: "the kernel entry without security=apparmor",
     spec: { "boot/grub/grub.cfg": GRUB_CFG.replace(" security=apparmor", "") },
-    message: 'entries is 1 of 1 not matching: /boot/grub/grub.cfg:4 /boot/vmlinuz-6.1.0-28-amd64, expected every element: args contains apparmor=1 and contains security=apparmor',
+    message: 'entries is 1 of 1 not matching: /boot/grub/grub.cfg:4 /boot/vmlinuz-6.1.0-28-amd64, expected every element: params.apparmor = 1, params.security = apparmor',
   });
   adapt("1.3.1.3", { spec: { "sys/kernel/security/apparmor/profiles": `${APPARMOR_PROFILES}/usr/sbin/cupsd (kill)\n` }, message: "profiles is 1 of 3 not matching: /usr/sbin/cupsd, expected every element: mode one of [enforce, complain]" });
   adapt("1.3.1.4", { spec: { "sys/kernel/security/apparmor/profiles": `${APPARMOR_PROFILES}/usr/sbin/cupsd (complain)\n` }, message: "profiles is 1 of 3 not matching: /usr/sbin/cupsd, expected every element: mode = enforce" });
@@ -418,7 +418,7 @@ function cisViolations(): Record<string, Violation> {
   adapt("6.2.1.1", { what: "auditd removed", spec: removed("auditd") });
   adapt("6.2.1.1-audispd-plugins", { what: "audispd-plugins removed", spec: removed("audispd-plugins") });
   adapt("6.2.1.2", { what: "auditd.service not enabled", spec: {}, omit: ["etc/systemd/system/multi-user.target.wants/auditd.service"] });
-  adapt("6.2.1.3", { what: "no audit=1", spec: { "boot/grub/grub.cfg": GRUB_CFG.replace(" audit=1", "") }, message: "entries is 1 of 1 not matching: /boot/grub/grub.cfg:4 /boot/vmlinuz-6.1.0-28-amd64, expected every element: args contains audit=1" });
+  adapt("6.2.1.3", { what: "no audit=1", spec: { "boot/grub/grub.cfg": GRUB_CFG.replace(" audit=1", "") }, message: "entries is 1 of 1 not matching: /boot/grub/grub.cfg:4 /boot/vmlinuz-6.1.0-28-amd64, expected every element: params.audit = 1" });
   adapt("6.2.1.4", { what: "audit_backlog_limit=4096", spec: { "boot/grub/grub.cfg": GRUB_CFG.replace("audit_backlog_limit=8192", "audit_backlog_limit=4096") }, message: "entries is 1 of 1 not matching: /boot/grub/grub.cfg:4 /boot/vmlinuz-6.1.0-28-amd64, expected every element: params.audit_backlog_limit >= 8192" });
   // A rule missing from the node's rules file (its content replaced, its mode kept).
   const rulesIds: Record<string, keyof typeof DEBIAN_RULES> = {

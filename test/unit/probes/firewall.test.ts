@@ -611,6 +611,16 @@ describe("firewall probe: the IPv6 items apply only where IPv6 is enabled", () =
       expect(f.evidence, label).toContainEqual(ev);
       expect(f.value.loopbackSpoofDrop, label).toBe(true);
     }
+    // The kernel takes the last ipv6.disable=: 1 then 0 leaves IPv6 on; 0 then 1 turns it off.
+    for (const [label, spec] of [
+      ["grub", { "etc/default/grub": 'GRUB_CMDLINE_LINUX="quiet ipv6.disable=1"\nGRUB_CMDLINE_LINUX_DEFAULT="ipv6.disable=0"\n' }],
+      ["bls", { "boot/loader/entries/abc-5.14.conf": "title RHEL\nlinux /vmlinuz\noptions root=/dev/vda1 ipv6.disable=1 ipv6.disable=0\n" }],
+    ] as const) {
+      const on = await probe.collect(probeContext(await fixtureRoot({ ...spec, "etc/nftables.conf": NFT_NO_V6 })), { backend: "nftables" });
+      expect(on.value, label).toMatchObject({ ipv6Enabled: true, loopbackSpoofDrop6: false });
+    }
+    const lastOff = await probe.collect(probeContext(await fixtureRoot({ "boot/loader/entries/abc-5.14.conf": "title RHEL\nlinux /vmlinuz\noptions ipv6.disable=0 ipv6.disable=1\n", "etc/nftables.conf": NFT_NO_V6 })), { backend: "nftables" });
+    expect(lastOff.value.ipv6Enabled).toBe(false);
     // One of the two sysctls is not enough (CIS: both).
     const half = await probe.collect(probeContext(await fixtureRoot({ "etc/sysctl.conf": "net.ipv6.conf.all.disable_ipv6 = 1\n", "etc/nftables.conf": NFT_NO_V6 })), { backend: "nftables" });
     expect(half.value).toMatchObject({ ipv6Enabled: true, loopbackSpoofDrop6: false });
@@ -625,6 +635,8 @@ describe("firewall probe: the IPv6 items apply only where IPv6 is enabled", () =
     const cmd = await at({ "1/cmdline": "/sbin/init\0", cmdline: "root=/dev/sda1 ipv6.disable=1\n", "sys/kernel/ostype": "Linux\n" });
     expect(cmd.value).toMatchObject({ ipv6Enabled: false, inputPolicy: "drop" });
     expect(cmd.notApplicable?.loopbackSpoofDrop6).toBe("IPv6 is disabled (ipv6.disable=1 on the kernel command line): CIS asks for the ::1 rule only where IPv6 is enabled");
+    const reEnabled = await at({ ...IPV6_ON, cmdline: "root=/dev/sda1 ipv6.disable=1 ipv6.disable=0\n" });
+    expect(reEnabled.value).toMatchObject({ ipv6Enabled: true, loopbackSpoofDrop6: false });
     const noTree = await at({ "1/cmdline": "/sbin/init\0", cmdline: "root=/dev/sda1\n", "sys/kernel/ostype": "Linux\n" });
     expect(noTree.value.ipv6Enabled).toBe(false);
     expect(noTree.evidence).toContainEqual({ file: "/proc/sys/net/ipv6", detail: "does not exist" });
