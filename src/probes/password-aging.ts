@@ -124,7 +124,10 @@ export default defineProbe({
     if (unseenAccount !== undefined) unknown.users = unseenAccount;
     const sh = "text" in shadow ? parseShadowAging(shadow.text).entries : [];
     if ("unobserved" in shadow && pw.some((u) => u.password === "x")) unknown.users = shadow.unobserved;
-    const byName = new Map(sh.map((s) => [s.name, s] as const));
+    // getspnam returns a name's first line, as accounts.ts reads it: a later line for the same
+    // name is not what the system uses.
+    const byName = new Map<string, (typeof sh)[number]>();
+    for (const s of sh) if (!byName.has(s.name)) byName.set(s.name, s);
     for (const u of pw) {
       const user: AgingUser = { name: u.name, uid: u.uid, shell: u.shell, loginShell: isValidLoginShell(u.shell, null), validShell: isValidLoginShell(u.shell, shells), system: u.uid < uidMin, state: "none" };
       const s = u.password === "x" ? byName.get(u.name) : undefined;

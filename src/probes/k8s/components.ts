@@ -14,7 +14,7 @@
  */
 import path from "node:path";
 import { normaliseFlagName, parseKubeletFlags } from "../parse/kubelet-flags.js";
-import { getConfigPath, parseComponentConfig } from "../parse/kubelet-config.js";
+import { getConfigPath, parseComponentConfig, refusedConfig } from "../parse/kubelet-config.js";
 import { hostPathFor, parseStaticPodManifest, type StaticPodMount } from "../parse/static-pod.js";
 import type { ProbeContext } from "../types.js";
 import { effectiveSetting, type EffectiveSetting, type FlagOrigin } from "./effective.js";
@@ -239,19 +239,23 @@ async function readComponentConfig(ctx: ProbeContext, info: ComponentInfo, writt
     return;
   }
   info.configReadFrom = readFrom;
-  // Nothing but blanks and comments: the component's decoder (UniversalDecoder, which needs
-  // apiVersion and kind) refuses it and the component does not start with it, so its
-  // defaults are not what runs.
-  if (text.split("\n").every((l) => l.trim() === "" || l.trimStart().startsWith("#"))) {
-    info.configUnobserved = `--config ${readFrom}: empty (no setting at all), which ${info.component} refuses to decode (no apiVersion and kind): the settings it runs with are unseen`;
-    return;
-  }
   await loadYaml();
   const parsed = parseComponentConfig(text, readFrom);
   pushAll(info.problems, parsed.problems);
+  // A file the component's decoder refuses (empty, comment-only, `{}`, no kind or apiVersion):
+  // the component does not start with it, so its defaults are not what runs.
+  const expected = CONFIG_KINDS[info.component];
+  const why = parsed.problems.length === 0 && expected !== undefined ? refusedConfig(parsed.config, expected) : undefined;
+  if (why !== undefined) {
+    info.configUnobserved = `--config ${readFrom}: ${why}, which ${info.component} refuses to decode: the settings it runs with are unseen`;
+    return;
+  }
   info.config = parsed.config;
   info.configKeyLines = parsed.keyLines;
 }
+
+/** The kind each component's --config must name. */
+const CONFIG_KINDS: Partial<Record<Component, string>> = { "kube-proxy": "KubeProxyConfiguration", "kube-scheduler": "KubeSchedulerConfiguration" };
 
 async function loadComponentInfo(ctx: ProbeContext, component: Component): Promise<ComponentInfo> {
   const info: ComponentInfo = {

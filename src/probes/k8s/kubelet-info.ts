@@ -14,7 +14,7 @@ import path from "node:path";
 import { DISTRIBUTIONS, type Detection, type Distribution, type DistributionId } from "../distributions/index.js";
 import type { ModelledFlags, VersionFinding } from "../distributions/types.js";
 import { kubeletArgs, parseKubeletFlags } from "../parse/kubelet-flags.js";
-import { getConfigPath, mergeConfig, parseKubeletConfig } from "../parse/kubelet-config.js";
+import { getConfigPath, mergeConfig, parseKubeletConfig, refusedConfig } from "../parse/kubelet-config.js";
 import { lookupUnit, unitCommand, type UnitCommand } from "../systemd-unit-files.js";
 import type { Evidence, ProbeContext } from "../types.js";
 import { effectiveSetting, type ConfigLayer, type EffectiveSetting, type FlagOrigin, type SettingSources, type SettingSpec } from "./effective.js";
@@ -195,11 +195,11 @@ async function loadConfig(
     pushAll(info.problems, parsed.problems);
     // A file that could not be parsed (bad YAML, over a cap) hides whatever it sets: never the defaults.
     if (parsed.problems.length > 0 && Object.keys(parsed.config).length === 0) unobserved.push(parsed.problems[0] as string);
-    // An empty --config (nothing but blanks and comments) is refused by the kubelet ("kubelet
-    // config file … was empty"; a comment-only one decodes to null): it does not run with the
-    // defaults, and what it does run with is unseen.
-    else if (kind === "config" && r.text.split("\n").every((l) => l.trim() === "" || l.trimStart().startsWith("#"))) {
-      unobserved.push(`${f}: empty (no setting at all), which the kubelet refuses to start with ("kubelet config file was empty"): the settings it runs with are unseen`);
+    // A --config the kubelet's decoder refuses (empty, comment-only, `{}`, no kind or
+    // apiVersion): it does not run with the defaults, and what it does run with is unseen.
+    else if (kind === "config" && parsed.problems.length === 0) {
+      const why = refusedConfig(parsed.config, "KubeletConfiguration");
+      if (why !== undefined) unobserved.push(`${f}: ${why}, which the kubelet refuses to start with: the settings it runs with are unseen`);
     }
     layers.push({ file: f, kind });
     config = mergeConfig(config, parsed.config);

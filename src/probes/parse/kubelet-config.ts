@@ -71,6 +71,22 @@ export function parseComponentConfig(text: string, file: string): ParsedConfig {
   return { config: js, keyLines, problems: [] };
 }
 
+/**
+ * Why a component would refuse this parsed --config file, or undefined when it names its kind.
+ * The components decode it with a UniversalDecoder, which needs apiVersion and kind: an empty,
+ * comment-only, `{}`, `null` or kind-less file is refused (the component does not start with it),
+ * so the defaults are not what runs.
+ */
+export function refusedConfig(config: Record<string, unknown>, kind: string): string | undefined {
+  const k = config["kind"];
+  const v = config["apiVersion"];
+  if (Object.keys(config).length === 0) return `no setting at all, no apiVersion and kind`;
+  if (typeof k !== "string" || k === "") return `no kind (${kind} expected)`;
+  if (k !== kind) return `kind ${k}, not ${kind}`;
+  if (typeof v !== "string" || v === "") return `no apiVersion`;
+  return undefined;
+}
+
 /** The kubelet's --config file (a KubeletConfiguration). */
 export const parseKubeletConfig = parseComponentConfig;
 

@@ -225,13 +225,20 @@ describe("kubelet: a --config file the kubelet refuses", () => {
     expect((await checkOn("cis-kubernetes-node/4.2.1", {})).status).toBe("pass");
   });
 
+  // The kubelet decodes --config with a UniversalDecoder, which needs apiVersion and kind.
   it.each([
-    ["an emptied", ""],
-    ["a comment-only", "# managed by config management\n\n"],
-  ])("%s --config is not the kubelet's defaults (it refuses the file): error, not pass", async (_what, text) => {
+    ["an emptied", "", "no setting at all, no apiVersion and kind"],
+    ["a comment-only", "# managed by config management\n\n", "no setting at all, no apiVersion and kind"],
+    ["a bare document marker", "---\n", "no setting at all, no apiVersion and kind"],
+    ["an empty mapping", "{}\n", "no setting at all, no apiVersion and kind"],
+    ["a null", "null\n", "no setting at all, no apiVersion and kind"],
+    ["a kind-less", "apiVersion: kubelet.config.k8s.io/v1beta1\nauthentication:\n  anonymous:\n    enabled: false\n", "no kind (KubeletConfiguration expected)"],
+    ["another kind's", "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n", "kind KubeProxyConfiguration, not KubeletConfiguration"],
+    ["an apiVersion-less", "kind: KubeletConfiguration\nauthentication:\n  anonymous:\n    enabled: false\n", "no apiVersion"],
+  ])("%s --config is not the kubelet's defaults (it refuses the file): error, not pass", async (_what, text, why) => {
     const r = await checkOn("cis-kubernetes-node/4.2.1", { "var/lib/kubelet/config.yaml": text });
     expect(r.status).toBe("error");
-    expect(r.message).toContain('/var/lib/kubelet/config.yaml: empty (no setting at all), which the kubelet refuses to start with ("kubelet config file was empty"): the settings it runs with are unseen');
+    expect(r.message).toContain(`/var/lib/kubelet/config.yaml: ${why}, which the kubelet refuses to start with: the settings it runs with are unseen`);
   });
 });
 
@@ -263,10 +270,15 @@ describe("kube-proxy: a --config file it refuses", () => {
     expect((await checkOn("cis-kubernetes-node/4.3.1", {})).status).toBe("pass");
   });
 
-  it("an emptied --config is not kube-proxy's defaults (its decoder needs apiVersion and kind): error, not pass", async () => {
-    const r = await checkOn("cis-kubernetes-node/4.3.1", { [CONFIG]: "# kube-proxy\n" });
+  it.each([
+    ["an emptied", "# kube-proxy\n", "no setting at all, no apiVersion and kind"],
+    ["a bare document marker", "---\n", "no setting at all, no apiVersion and kind"],
+    ["an empty mapping", "{}\n", "no setting at all, no apiVersion and kind"],
+    ["a kind-less", "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nmetricsBindAddress: 127.0.0.1:10249\n", "no kind (KubeProxyConfiguration expected)"],
+  ])("%s --config is not kube-proxy's defaults (its decoder needs apiVersion and kind): error, not pass", async (_what, text, why) => {
+    const r = await checkOn("cis-kubernetes-node/4.3.1", { [CONFIG]: text });
     expect(r.status).toBe("error");
-    expect(r.message).toContain("--config /proc/4242/root/var/lib/kube-proxy/config.conf: empty (no setting at all), which kube-proxy refuses to decode (no apiVersion and kind): the settings it runs with are unseen");
+    expect(r.message).toContain(`--config /proc/4242/root/var/lib/kube-proxy/config.conf: ${why}, which kube-proxy refuses to decode: the settings it runs with are unseen`);
   });
 });
 

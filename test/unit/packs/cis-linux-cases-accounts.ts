@@ -37,6 +37,8 @@ export function userAccountCases(rootLockedPasses = true): Case[] {
     { id: "5.4.1.1", label: "PASS_MAX_DAYS 99999", spec: accounts("19000:1:365:7:30", defs("PASS_MAX_DAYS", "99999")), want: { status: "fail", message: "passMaxDays is 99999, expected >= 1 and <= 365" } },
     { id: "5.4.1.1-accounts", label: "root and alice at 365", spec: accounts(), want: { status: "pass" } },
     { id: "5.4.1.1-accounts", label: "alice never expires", spec: accounts("19000:1:365:7:30", { "etc/shadow": `root:${HASH}:19000:1:365:7:30::\nalice:${HASH}:19000:0:99999:7:::\n` }), want: { status: "fail", message: "users is 1 of 4 matching: alice, expected no element: state = hash, any(max not set; max < 1; max > 365)" } },
+    // getspnam takes a name's first shadow line: a compliant second one for root does not count.
+    { id: "5.4.1.1-accounts", label: "root's first of two shadow lines never expires", spec: accounts("19000:1:365:7:30", { "etc/shadow": `root:${HASH}:19000:1:99999:7:30::\nalice:${HASH}:19000:1:365:7:30::\nroot:${HASH}:19000:1:365:7:30::\n` }), want: { status: "fail", message: "users is 1 of 4 matching: root, expected no element: state = hash, any(max not set; max < 1; max > 365)" } },
     { id: "5.4.1.2", label: "PASS_MIN_DAYS 1", spec: accounts("19000:1:365:7:30", { "etc/login.defs": LOGIN_DEFS }), want: { status: "pass" } },
     { id: "5.4.1.2", label: "PASS_MIN_DAYS 0", spec: accounts("19000:1:365:7:30", defs("PASS_MIN_DAYS", "0")), want: { status: "fail", message: "passMinDays is 0, expected >= 1" } },
     { id: "5.4.1.2-accounts", label: "min 1", spec: accounts(), want: { status: "pass" } },
